@@ -1,0 +1,27 @@
+// Lint rules: typescript-eslint's recommended set on our sources; generated code is checked by
+// drift against proto/, not by style.
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["node_modules/", "src/proto/liaison.js", "src/proto/liaison.d.ts", ".liaison/", ".scratch/", "dist/", "coverage/", "test-results/"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ["**/*.ts"],
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
+      "no-restricted-properties": ["error", { object: "process", property: "env", message: "Read settings through src/config (loadConfig)." }],
+    },
+  },
+  {
+    // Tests, benchmarks, scripts and the config loader itself may read the environment.
+    files: ["src/config/**", "tests/**", "bench/**", "scripts/**"],
+    rules: { "no-restricted-properties": "off" },
+  },
+  {
+    files: ["bin/**/*.js"],
+    languageOptions: { globals: { process: "readonly" } },
+  },
+);

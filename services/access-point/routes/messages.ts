@@ -1,0 +1,248 @@
+// /v1/messages and /v1/cases: the operator's mutual-assistance API. Every route declares its
+// audit event; reads are audited per message opened.
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { AuditAction, AuditOutcome, type AuditEmitter } from "../../../src/audit/mod.js";
+import { LiaisonError } from "../../../src/errors.js";
+import { problemSchema } from "../../../src/http/mod.js";
+import { pb } from "../../../src/proto/mod.js";
+import { HANDLING_CODES, HANDLING_TEXT, KINDS, LEGAL_BASES, PRIORITIES, RECEIPT_KINDS, SPECIAL_FORMS, SPONTANEOUS_BASES } from "../codec.js";
+import type { Entry, Mailbox, OpenedMessage } from "../mailbox.js";
+import {
+  caseParams,
+  idParams,
+  listOut,
+  listQuery,
+  messageIn,
+  messageOut,
+  replyIn,
+  submitted,
+  threadOut,
+  type HeaderOut,
+  type MessageIn,
+  type MessageOut,
+  type ReplyIn,
+} from "../schemas.js";
+
+export interface MessageRoutesDeps {
+  readonly mailbox: Mailbox;
+  readonly audit: AuditEmitter;
+  readonly maxAttachmentBytes: number;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 413: problemSchema, 422: problemSchema, 503: problemSchema };
+
+function attachments(list: Array<{ name: string; mediaType: string; contentBase64: string }>, max: number): pb.IAttachment[] {
+  const out = list.map((a) => ({ name: a.name, mediaType: a.mediaType, content: new Uint8Array(Buffer.from(a.contentBase64, "base64")) }));
+  const total = out.reduce((n, a) => n + a.content.length, 0);
+  if (total > max) throw new LiaisonError("LIAISON_PAYLOAD_TOO_LARGE", `attachments total ${total} bytes, limit ${max}`);
+  return out;
+}
+
+function payloadOf(m: MessageIn, maxAttachmentBytes: number): pb.IPayload {
+  const p: pb.IPayload = {
+    subject: m.subject,
+    body: m.body,
+    handlingConditions: m.handling.conditions ?? "",
+    attachments: attachments(m.attachments, maxAttachmentBytes),
+  };
+  if (m.kind === "request") p.request = { legalBasis: LEGAL_BASES.toProto(m.legalBasis ?? "assistance-on-request") };
+  if (m.kind === "spontaneous") p.spontaneous = { basis: m.spontaneousBasis ? SPONTANEOUS_BASES.toProto(m.spontaneousBasis) : pb.SpontaneousBasis.SPONTANEOUS_BASIS_INFORMATION };
+  if (m.kind === "special-form" && m.specialForm) {
+    p.specialForm = {
+      form: SPECIAL_FORMS.toProto(m.specialForm.form),
+      location: m.specialForm.location ?? "",
+      startsAtMs: m.specialForm.startsAt ? Date.parse(m.specialForm.startsAt) : 0,
+      endsAtMs: m.specialForm.endsAt ? Date.parse(m.specialForm.endsAt) : 0,
+    };
+  }
+  return p;
+}
+
+export function headerView(mailbox: Mailbox, e: Entry): HeaderOut {
+  const h = e.header;
+  const { status, overdue } = mailbox.status(e);
+  return {
+    id: e.id,
+    box: e.box,
+    kind: KINDS.toApi(h.kind) ?? "request",
+    from: h.sender,
+    to: h.recipients,
+    createdAt: iso(h.createdAtMs),
+    priority: PRIORITIES.toApi(h.priority) ?? "normal",
+    ...(h.replyByMs ? { replyBy: iso(h.replyByMs) } : {}),
+    caseRef: h.caseRef,
+    ...(h.inReplyTo ? { inReplyTo: h.inReplyTo } : {}),
+    handlingCodes: h.handlingCodes.map((c) => HANDLING_CODES.toApi(c)).filter((c) => c !== undefined),
+    status,
+    overdue,
+    ...(e.box === "sent"
+      ? {
+          recipients: Object.fromEntries(
+            [...e.recipients].map(([cp, r]) => [cp, { status: r.state, at: iso(r.atMs), ...(r.reasonCode ? { reasonCode: r.reasonCode, reason: r.reason ?? "" } : {}) }]),
+          ),
+        }
+      : {}),
+  };
+}
+
+export function messageView(mailbox: Mailbox, o: OpenedMessage): MessageOut {
+  const p = o.payload;
+  const codes = o.entry.header.handlingCodes.map((c) => HANDLING_CODES.toApi(c)).filter((c) => c !== undefined);
+  return {
+    ...headerView(mailbox, o.entry),
+    subject: p.subject,
+    body: p.body,
+    ...(p.request ? { legalBasis: LEGAL_BASES.toApi(p.request.legalBasis ?? 0) ?? "assistance-on-request" } : {}),
+    ...(p.spontaneous ? { spontaneousBasis: SPONTANEOUS_BASES.toApi(p.spontaneous.basis ?? 0) ?? "information" } : {}),
+    ...(p.specialForm
+      ? {
+          specialForm: {
+            form: SPECIAL_FORMS.toApi(p.specialForm.form ?? 0) ?? "hot-pursuit",
+            ...(p.specialForm.location ? { location: p.specialForm.location } : {}),
+            ...(p.specialForm.startsAtMs ? { startsAt: iso(Number(p.specialForm.startsAtMs)) } : {}),
+            ...(p.specialForm.endsAtMs ? { endsAt: iso(Number(p.specialForm.endsAtMs)) } : {}),
+          },
+        }
+      : {}),
+    ...(p.reply ? { declined: !!p.reply.declined, ...(p.reply.declineReason ? { declineReason: p.reply.declineReason } : {}) } : {}),
+    handling: { codes: codes.map((code) => ({ code, meaning: HANDLING_TEXT[code] ?? "" })), ...(p.handlingConditions ? { conditions: p.handlingConditions } : {}) },
+    attachments: p.attachments.map((a) => ({
+      name: a.name ?? "",
+      mediaType: a.mediaType ?? "application/octet-stream",
+      size: a.content?.length ?? 0,
+      contentBase64: Buffer.from(a.content ?? new Uint8Array()).toString("base64"),
+    })),
+    receipts: o.entry.receipts.map((r) => ({
+      kind: RECEIPT_KINDS.toApi(r.kind) ?? "accepted",
+      issuer: r.issuer,
+      ...(r.recipient ? { recipient: r.recipient } : {}),
+      at: iso(r.atMs),
+      ...(r.reasonCode ? { reasonCode: r.reasonCode, reason: r.reason } : {}),
+      ...(r.answerId ? { answerId: r.answerId } : {}),
+    })),
+  };
+}
+
+export async function messageRoutes(app: FastifyInstance, d: MessageRoutesDeps): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { mailbox } = d;
+
+  const readAudit = (req: { user?: { id: string } }, id: string) =>
+    d.audit.emit({
+      action: AuditAction.AUDIT_ACTION_READ,
+      authority: mailbox.cp,
+      userId: req.user?.id ?? "anonymous",
+      objectType: "message",
+      objectId: id,
+      outcome: AuditOutcome.AUDIT_OUTCOME_SUCCESS,
+    });
+
+  r.post(
+    "/v1/messages",
+    {
+      schema: { summary: "Send a mutual-assistance message", tags: ["messages"], body: messageIn, response: { 202: submitted, ...errors } },
+      config: { roles: ["operator"], audit: { action: pb.AuditAction.AUDIT_ACTION_SUBMIT, objectType: "message" } },
+    },
+    async (req, reply) => {
+      const m = req.body;
+      const e = await mailbox.send({
+        kind: KINDS.toProto(m.kind),
+        to: m.to,
+        payload: payloadOf(m, d.maxAttachmentBytes),
+        priority: PRIORITIES.toProto(m.priority),
+        ...(m.replyBy ? { replyByMs: Date.parse(m.replyBy) } : {}),
+        ...(m.caseRef ? { caseRef: m.caseRef } : {}),
+        handlingCodes: m.handling.codes.map((c) => HANDLING_CODES.toProto(c)),
+        ...(m.inReplyTo ? { inReplyTo: m.inReplyTo } : {}),
+      });
+      req.audit.objectId = e.id;
+      req.audit.details = { kind: m.kind, to: e.header.recipients.join(","), caseRef: e.header.caseRef };
+      return reply.code(202).send({ id: e.id, status: "submitted" as const, caseRef: e.header.caseRef });
+    },
+  );
+
+  r.get(
+    "/v1/messages",
+    {
+      schema: { summary: "A page of message headers (no content)", tags: ["messages"], querystring: listQuery, response: { 200: listOut, ...errors } },
+      config: { roles: ["operator"], audit: { action: pb.AuditAction.AUDIT_ACTION_READ, objectType: "message-list" } },
+    },
+    async (req) => {
+      const q = req.query;
+      const below = q.cursor ? Number(q.cursor) : Number.POSITIVE_INFINITY;
+      const all = mailbox.entries()
+        .filter((e) => e.box === q.box && e.seq < below && (!q.caseRef || e.header.caseRef === q.caseRef))
+        .sort((a, b) => b.seq - a.seq);
+      const items: HeaderOut[] = [];
+      let last: Entry | undefined;
+      for (const e of all) {
+        const h = headerView(mailbox, e);
+        if (q.status && !(q.status === "overdue" ? h.overdue : h.status === q.status)) continue;
+        if (items.length === q.limit) break;
+        items.push(h);
+        last = e;
+      }
+      const more = last !== undefined && all.some((e) => e.seq < (last as Entry).seq);
+      req.audit.details = { box: q.box, count: String(items.length), ...(q.status ? { status: q.status } : {}), ...(q.caseRef ? { caseRef: q.caseRef } : {}) };
+      return { items, ...(more && items.length === q.limit ? { nextCursor: String(last?.seq) } : {}) };
+    },
+  );
+
+  r.get(
+    "/v1/messages/:id",
+    {
+      schema: { summary: "Open a message (decrypted here) with its receipt history", tags: ["messages"], params: idParams, response: { 200: messageOut, ...errors } },
+      config: { roles: ["operator"], audit: { action: pb.AuditAction.AUDIT_ACTION_READ, objectType: "message", objectParam: "id" } },
+    },
+    async (req) => messageView(mailbox, await mailbox.open(req.params.id)),
+  );
+
+  r.post(
+    "/v1/messages/:id/reply",
+    {
+      schema: { summary: "Reply to a received message", tags: ["messages"], params: idParams, body: replyIn, response: { 202: submitted, ...errors } },
+      config: { roles: ["operator"], audit: { action: pb.AuditAction.AUDIT_ACTION_SUBMIT, objectType: "message" } },
+    },
+    async (req, reply) => {
+      const b: ReplyIn = req.body;
+      const original = mailbox.get(req.params.id);
+      const subject = b.subject ?? `Re: ${(await mailbox.open(original.id)).payload.subject}`;
+      const e = await mailbox.reply(original.id, {
+        payload: {
+          subject,
+          body: b.body,
+          handlingConditions: b.handling.conditions ?? "",
+          attachments: attachments(b.attachments, d.maxAttachmentBytes),
+          reply: { declined: b.declined, declineReason: b.declineReason ?? "" },
+        },
+        priority: PRIORITIES.toProto(b.priority),
+        handlingCodes: b.handling.codes.map((c) => HANDLING_CODES.toProto(c)),
+      });
+      req.audit.objectId = e.id;
+      req.audit.details = { inReplyTo: original.id, caseRef: e.header.caseRef };
+      return reply.code(202).send({ id: e.id, status: "submitted" as const, caseRef: e.header.caseRef });
+    },
+  );
+
+  r.get(
+    "/v1/cases/:caseRef",
+    {
+      schema: { summary: "The whole thread of a case, oldest first", tags: ["messages"], params: caseParams, response: { 200: threadOut, ...errors } },
+      config: { roles: ["operator"], audit: { action: pb.AuditAction.AUDIT_ACTION_READ, objectType: "case", objectParam: "caseRef" } },
+    },
+    async (req) => {
+      const entries = mailbox.entries().filter((e) => e.header.caseRef === req.params.caseRef).sort((a, b) => a.header.createdAtMs - b.header.createdAtMs);
+      if (entries.length === 0) throw new LiaisonError("LIAISON_NOT_FOUND", `no case ${req.params.caseRef}`);
+      const messages: MessageOut[] = [];
+      for (const e of entries) {
+        messages.push(messageView(mailbox, await mailbox.open(e.id)));
+        await readAudit(req, e.id);
+      }
+      req.audit.matched = entries.map((e) => e.id);
+      return { caseRef: req.params.caseRef, messages };
+    },
+  );
+
+}

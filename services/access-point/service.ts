@@ -1,0 +1,55 @@
+// Wires an access point from a connection, its keys and users: store, mailbox, HTTP API.
+// main.ts calls this after reading config; tests call it in-process.
+import { jetstream } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { AuditEmitter } from "../../src/audit/mod.js";
+import type { AccessPointConfig } from "../../src/config/mod.js";
+import type { ContactPointKeys } from "../../src/crypto/mod.js";
+import type { LiaisonApp, UserStore } from "../../src/http/mod.js";
+import type { Logger } from "../../src/log/mod.js";
+import { followRegistry } from "../../src/registry/mod.js";
+import { buildAccessPointApp } from "./app.js";
+import { Mailbox } from "./mailbox.js";
+import { ApStore } from "./store.js";
+
+export type AccessPointSettings = Pick<AccessPointConfig, "cp" | "host" | "port" | "bodyLimit" | "maxAttachmentBytes">;
+
+export interface RunningAccessPoint {
+  readonly app: LiaisonApp;
+  readonly mailbox: Mailbox;
+  readonly audit: AuditEmitter;
+  /** Set when listening. */
+  readonly url: string | undefined;
+  close(): Promise<void>;
+}
+
+export async function startAccessPoint(
+  nc: NatsConnection,
+  cfg: AccessPointSettings,
+  keys: ContactPointKeys,
+  users: UserStore,
+  log: Logger,
+  opts: { listen?: boolean; now?: () => number } = {},
+): Promise<RunningAccessPoint> {
+  if (keys.owner !== cfg.cp) throw new Error(`the key file belongs to ${keys.owner}, not ${cfg.cp}`);
+  const js = jetstream(nc);
+  const registry = await followRegistry(nc, log, opts.now ? { now: opts.now } : {});
+  const audit = new AuditEmitter(nc, cfg.cp, opts.now ? { now: opts.now } : {});
+  const store = await ApStore.open(nc, js, cfg.cp);
+  const mailbox = new Mailbox({ js, store, cp: cfg.cp, keys, registry: registry.view, audit, log, ...(opts.now ? { now: opts.now } : {}) });
+  await mailbox.start();
+  const app = await buildAccessPointApp({ cp: cfg.cp, mailbox, users, audit, log, bodyLimit: cfg.bodyLimit, maxAttachmentBytes: cfg.maxAttachmentBytes });
+  const url = opts.listen === false ? undefined : await app.listen({ host: cfg.host, port: cfg.port });
+  return {
+    app,
+    mailbox,
+    audit,
+    url,
+    close: async () => {
+      await app.close();
+      await mailbox.stop();
+      await audit.flush();
+      registry.stop();
+    },
+  };
+}

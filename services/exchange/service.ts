@@ -1,0 +1,63 @@
+// Wires the exchange from a connection and its settings: registry watch, router, consumers, micro
+// service. main.ts calls this after reading config; tests call it in-process.
+import { jetstream } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { AuditEmitter } from "../../src/audit/mod.js";
+import type { ExchangeConfig } from "../../src/config/mod.js";
+import { BatchSigner, BatchVerifier, Ed25519Signer, type ContactPointKeys } from "../../src/crypto/mod.js";
+import type { Logger } from "../../src/log/mod.js";
+import { consumeBatches, exchangeConsumer, PRIORITY_TOKENS, startMicroService } from "../../src/nats/mod.js";
+import { pb } from "../../src/proto/mod.js";
+import { REGISTRY_CHANGED_SUBJECT, REGISTRY_LIST_SUBJECT, watchRegistry } from "../../src/registry/mod.js";
+import { Router } from "./router.js";
+
+export type ExchangeSettings = Pick<ExchangeConfig, "replayWindow" | "clockSkew" | "maxEnvelopeBytes">;
+
+export interface RunningExchange {
+  readonly router: Router;
+  close(): Promise<void>;
+}
+
+export async function startExchange(nc: NatsConnection, cfg: ExchangeSettings, hubKeys: ContactPointKeys, log: Logger, now: () => number = Date.now): Promise<RunningExchange> {
+  const js = jetstream(nc);
+  const registry = await watchRegistry(nc, log, now);
+  registry.onChange(() => nc.publish(REGISTRY_CHANGED_SUBJECT));
+  const audit = new AuditEmitter(nc, "exchange", { now });
+  const router = new Router({
+    js,
+    registry: () => registry.view,
+    verifier: new BatchVerifier(registry.view.signingKey),
+    hubSigner: new BatchSigner(new Ed25519Signer(hubKeys.signing), { now }),
+    audit,
+    log,
+    now,
+    replayWindowMs: cfg.replayWindow,
+    clockSkewMs: cfg.clockSkew,
+    maxEnvelopeBytes: cfg.maxEnvelopeBytes,
+  });
+  const consumers = await Promise.all(
+    PRIORITY_TOKENS.map((p) => consumeBatches(js, "SUBMIT", exchangeConsumer(p).config.durable_name, (b) => router.handle(b), { log, maxBatch: 64 })),
+  );
+  const svc = await startMicroService(nc, {
+    name: "exchange",
+    description: "Validates and routes envelopes and receipts between contact points; serves the registry to access points",
+    log,
+    endpoints: [
+      {
+        name: "registry-list",
+        subject: REGISTRY_LIST_SUBJECT,
+        handler: async () => pb.RegistrySnapshot.encode({ contactPoints: registry.view.all() }).finish(),
+      },
+    ],
+    stats: async () => ({ backlog: Object.fromEntries(PRIORITY_TOKENS.map((p, i) => [p, consumers[i]?.backlog() ?? 0])) }),
+  });
+  return {
+    router,
+    close: async () => {
+      await Promise.all(consumers.map((c) => c.stop()));
+      await svc.stop();
+      await audit.flush();
+      registry.stop();
+    },
+  };
+}

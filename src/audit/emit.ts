@@ -1,0 +1,112 @@
+// Emitting audit events (Reg. 2018/1862 Art. 12 fields: time, authority, user, action, object,
+// search data as blind-index references, purpose, outcome). Events are batched into one AUDIT
+// message per burst; each batch is published with a Nats-Msg-Id so a retry never duplicates, and
+// emit() resolves only once JetStream has stored the batch: callers ack their work after that.
+import { setImmediate } from "node:timers";
+import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { v7 as uuidv7 } from "uuid";
+import { LiaisonError } from "../errors.js";
+import { subjects } from "../nats/mod.js";
+import { pb } from "../proto/mod.js";
+
+export type AuditInput = Omit<pb.IAuditEvent, "action"> & { action: pb.AuditAction };
+
+export interface AuditEmitterOptions {
+  readonly maxBatch?: number;
+  readonly now?: () => number;
+  readonly attempts?: number;
+}
+
+interface Pending {
+  readonly event: pb.IAuditEvent;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+export class AuditEmitter {
+  readonly source: string;
+  readonly #js: JetStreamClient;
+  readonly #subject: string;
+  readonly #maxBatch: number;
+  readonly #now: () => number;
+  readonly #attempts: number;
+  #queue: Pending[] = [];
+  #scheduled = false;
+  #inFlight = 0;
+
+  constructor(nc: NatsConnection, source: string, opts: AuditEmitterOptions = {}) {
+    this.source = source;
+    this.#js = jetstream(nc);
+    this.#subject = subjects.auditEvents(source);
+    this.#maxBatch = opts.maxBatch ?? 500;
+    this.#now = opts.now ?? Date.now;
+    this.#attempts = opts.attempts ?? 5;
+  }
+
+  /** Completes an event with an id, the time and the emitting service. */
+  complete(e: AuditInput): pb.IAuditEvent {
+    return {
+      ...e,
+      id: e.id || uuidv7(),
+      atMs: e.atMs || this.#now(),
+      service: e.service || this.source,
+      outcome: e.outcome || pb.AuditOutcome.AUDIT_OUTCOME_SUCCESS,
+    };
+  }
+
+  /** Resolves once the event is stored in the AUDIT stream. */
+  emit(e: AuditInput): Promise<void> {
+    const event = this.complete(e);
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ event, resolve, reject });
+      if (this.#queue.length >= this.#maxBatch) void this.#flush();
+      else if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => void this.#flush());
+      }
+    });
+  }
+
+  async #flush(): Promise<void> {
+    this.#scheduled = false;
+    const batch = this.#queue.splice(0, this.#maxBatch);
+    if (this.#queue.length > 0 && !this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => void this.#flush());
+    }
+    if (batch.length === 0) return;
+    const bytes = pb.AuditBatch.encode({ events: batch.map((p) => p.event) }).finish();
+    // The batch id is fixed before the first attempt, so a retry after a lost ack is a duplicate.
+    const msgID = `${this.source}.${batch[0]?.event.id}.${batch.length}`;
+    this.#inFlight++;
+    try {
+      let lastErr: unknown;
+      for (let attempt = 0; attempt < this.#attempts; attempt++) {
+        try {
+          await this.#js.publish(this.#subject, bytes, { msgID, expect: { streamName: "AUDIT" } });
+          for (const p of batch) p.resolve();
+          return;
+        } catch (err) {
+          lastErr = err;
+          await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+        }
+      }
+      const err = new LiaisonError("LIAISON_UNAVAILABLE", "audit events could not be stored", { cause: lastErr });
+      for (const p of batch) p.reject(err);
+    } finally {
+      this.#inFlight--;
+    }
+  }
+
+  /** Waits until everything emitted so far is stored. */
+  async flush(): Promise<void> {
+    while (this.#queue.length > 0 || this.#inFlight > 0 || this.#scheduled) {
+      if (this.#queue.length > 0 && !this.#scheduled) await this.#flush();
+      else await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+}
+
+export const AuditAction = pb.AuditAction;
+export const AuditOutcome = pb.AuditOutcome;

@@ -1,0 +1,9 @@
+// Every `liaison` subcommand, one module each.
+import type { Command } from "commander";
+import { register as keys } from "./keys.js";
+import { register as messages } from "./messages.js";
+import { register as natsConfig } from "./nats-config.js";
+import { register as start } from "./start.js";
+import { register as status } from "./status.js";
+
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [start, keys, natsConfig, messages, status];

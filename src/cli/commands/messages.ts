@@ -1,0 +1,182 @@
+// `liaison send | inbox | read | reply | status <id>`: mutual-assistance messaging against an
+// access point's API.
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import { Option, type Command } from "commander";
+import { callApi, resolveTarget, type TargetOptions } from "../client.js";
+import { fail, printJson, printTable } from "../output.js";
+
+type Common = TargetOptions & { json?: boolean };
+
+function target(cmd: Command): Command {
+  return cmd
+    .option("--ap <cp>", "an access point of the local stack ($LIAISON_HOME/stack.json)")
+    .option("--url <url>", "an access point's URL (or LIAISON_URL)")
+    .option("--token <token>", "a bearer token (or LIAISON_TOKEN)")
+    .option("--json", "print JSON instead of a table");
+}
+
+const list = (v: string, prev: string[] = []) => [...prev, ...v.split(",").map((s) => s.trim()).filter(Boolean)];
+
+/** "2026-12-01" means the end of that day (UTC); a full ISO time is taken as is. */
+function isoTime(v: string): string {
+  const t = /^\d{4}-\d{2}-\d{2}$/.test(v) ? Date.parse(`${v}T23:59:59Z`) : Date.parse(v);
+  if (Number.isNaN(t)) throw new Error(`not a date or time: ${v}`);
+  return new Date(t).toISOString();
+}
+
+function attachments(files: string[] = []) {
+  return files.map((f) => ({ name: basename(f), contentBase64: readFileSync(f).toString("base64") }));
+}
+
+interface Header {
+  id: string;
+  box: string;
+  kind: string;
+  from: string;
+  to: string[];
+  createdAt: string;
+  priority: string;
+  caseRef: string;
+  status: string;
+  overdue: boolean;
+  replyBy?: string;
+  recipients?: Record<string, { status: string; at?: string; reasonCode?: string }>;
+}
+
+export function register(program: Command): void {
+  target(program.command("send").description("send a mutual-assistance message"))
+    .requiredOption("--to <cps>", 'recipients, comma-separated (BE,NL) or "*" for all active', list)
+    .addOption(new Option("--kind <kind>", "message kind").choices(["request", "spontaneous", "special-form"]).default("request"))
+    .addOption(new Option("--legal-basis <basis>", "Naples II basis of a request").choices(["assistance-on-request", "surveillance", "enquiries", "notification"]))
+    .addOption(new Option("--spontaneous-basis <basis>").choices(["surveillance", "information"]))
+    .addOption(new Option("--special-form <form>").choices(["hot-pursuit", "cross-border-surveillance", "controlled-delivery", "covert-investigation", "joint-special-investigation-team"]))
+    .option("--location <text>", "for a special form: where")
+    .requiredOption("--subject <text>")
+    .option("--body <text>", "the message text")
+    .option("--body-file <file>", "read the message text from a file")
+    .addOption(new Option("--priority <p>").choices(["normal", "urgent"]).default("normal"))
+    .option("--reply-by <date>", "answer expected by (YYYY-MM-DD or ISO time)")
+    .option("--case-ref <ref>", "thread it under this case reference")
+    .option("--handling <codes>", "handling codes H0..H3, comma-separated", list)
+    .option("--conditions <text>", "the supplier's conditions on use (Naples II Art. 25)")
+    .option("--attach <file>", "attach a file (repeatable)", (v: string, p: string[] = []) => [...p, v])
+    .action(async (o: Common & Record<string, unknown>) => {
+      try {
+        const body = o.bodyFile ? readFileSync(String(o.bodyFile), "utf8") : String(o.body ?? "");
+        const kind = String(o.kind);
+        const msg = {
+          kind,
+          to: o.to,
+          subject: o.subject,
+          body,
+          priority: o.priority,
+          ...(kind === "request" ? { legalBasis: o.legalBasis ?? "assistance-on-request" } : {}),
+          ...(o.spontaneousBasis ? { spontaneousBasis: o.spontaneousBasis } : {}),
+          ...(o.specialForm ? { specialForm: { form: o.specialForm, ...(o.location ? { location: o.location } : {}) } } : {}),
+          ...(o.replyBy ? { replyBy: isoTime(String(o.replyBy)) } : {}),
+          ...(o.caseRef ? { caseRef: o.caseRef } : {}),
+          handling: { codes: o.handling ?? [], ...(o.conditions ? { conditions: o.conditions } : {}) },
+          attachments: attachments(o.attach as string[] | undefined),
+        };
+        const res = await callApi<{ id: string; status: string; caseRef: string }>(resolveTarget(o), "POST", "/v1/messages", msg);
+        if (o.json) printJson(res);
+        else process.stdout.write(`${res.id} ${res.status} (case ${res.caseRef})\n`);
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  target(program.command("inbox").description("list received (or --box sent) messages: headers only"))
+    .addOption(new Option("--box <box>").choices(["inbox", "sent"]).default("inbox"))
+    .option("--status <status>", "new, read, answered, overdue, accepted, delivered, rejected ...")
+    .option("--case-ref <ref>")
+    .option("--limit <n>", "how many", "50")
+    .action(async (o: Common & { box: string; status?: string; caseRef?: string; limit: string }) => {
+      try {
+        const q = new URLSearchParams({ box: o.box, limit: o.limit, ...(o.status ? { status: o.status } : {}), ...(o.caseRef ? { caseRef: o.caseRef } : {}) });
+        const page = await callApi<{ items: Header[] }>(resolveTarget(o), "GET", `/v1/messages?${q}`);
+        if (o.json) printJson(page);
+        else
+          printTable(
+            page.items.map((h) => ({ ...h, to: h.to.join(","), status: h.overdue ? `${h.status} (OVERDUE)` : h.status })),
+            ["id", "kind", "from", "to", "priority", "createdAt", "caseRef", "status"],
+          );
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  target(program.command("read <id>").description("open a message (decrypted at the access point; the read is logged)"))
+    .option("--save-attachments <dir>", "write its attachments into this folder")
+    .action(async (id: string, o: Common & { saveAttachments?: string }) => {
+      try {
+        const m = await callApi<Header & {
+          subject: string;
+          body: string;
+          legalBasis?: string;
+          handling: { codes: Array<{ code: string; meaning: string }>; conditions?: string };
+          attachments: Array<{ name: string; size: number; contentBase64: string }>;
+        }>(resolveTarget(o), "GET", `/v1/messages/${encodeURIComponent(id)}`);
+        if (o.saveAttachments) {
+          mkdirSync(o.saveAttachments, { recursive: true });
+          for (const a of m.attachments) writeFileSync(join(o.saveAttachments, basename(a.name)), Buffer.from(a.contentBase64, "base64"));
+        }
+        if (o.json) return printJson(m);
+        const lines = [
+          `From ${m.from} to ${m.to.join(", ")} · ${m.kind}${m.legalBasis ? ` (${m.legalBasis})` : ""} · ${m.priority} · ${m.createdAt}`,
+          `Case ${m.caseRef}${m.replyBy ? ` · reply by ${m.replyBy}` : ""} · ${m.status}${m.overdue ? " · OVERDUE" : ""}`,
+          ...m.handling.codes.map((c) => `HANDLING ${c.code}: ${c.meaning}`),
+          ...(m.handling.conditions ? [`CONDITIONS: ${m.handling.conditions}`] : []),
+          "",
+          `Subject: ${m.subject}`,
+          "",
+          m.body,
+          ...(m.attachments.length ? ["", ...m.attachments.map((a) => `[attachment] ${a.name} (${a.size} bytes)`)] : []),
+        ];
+        process.stdout.write(lines.join("\n") + "\n");
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  target(program.command("reply <id>").description("reply to a received message"))
+    .option("--body <text>")
+    .option("--body-file <file>")
+    .option("--subject <text>")
+    .option("--declined <reason>", "decline the request, giving the reason")
+    .option("--handling <codes>", "handling codes H0..H3", list)
+    .option("--conditions <text>")
+    .option("--attach <file>", "attach a file (repeatable)", (v: string, p: string[] = []) => [...p, v])
+    .action(async (id: string, o: Common & Record<string, unknown>) => {
+      try {
+        const body = o.bodyFile ? readFileSync(String(o.bodyFile), "utf8") : String(o.body ?? "");
+        const res = await callApi<{ id: string; status: string }>(resolveTarget(o), "POST", `/v1/messages/${encodeURIComponent(id)}/reply`, {
+          body,
+          ...(o.subject ? { subject: o.subject } : {}),
+          ...(o.declined ? { declined: true, declineReason: o.declined } : {}),
+          handling: { codes: o.handling ?? [], ...(o.conditions ? { conditions: o.conditions } : {}) },
+          attachments: attachments(o.attach as string[] | undefined),
+        });
+        if (o.json) printJson(res);
+        else process.stdout.write(`${res.id} ${res.status}\n`);
+      } catch (err) {
+        fail(err);
+      }
+    });
+}
+
+/** `liaison status <id>`: where a message is, recipient by recipient. */
+export async function messageStatus(id: string, o: Common): Promise<void> {
+  const m = await callApi<Header & { receipts: Array<{ kind: string; issuer: string; at: string; reasonCode?: string; reason?: string }> }>(
+    resolveTarget(o),
+    "GET",
+    `/v1/messages/${encodeURIComponent(id)}`,
+  );
+  if (o.json) return printJson({ id: m.id, status: m.status, overdue: m.overdue, recipients: m.recipients, receipts: m.receipts });
+  process.stdout.write(`${m.id}: ${m.status}${m.overdue ? " (OVERDUE)" : ""}\n`);
+  printTable(
+    Object.entries(m.recipients ?? {}).map(([cp, r]) => ({ recipient: cp, status: r.status, at: r.at, reason: r.reasonCode ?? "" })),
+    ["recipient", "status", "at", "reason"],
+  );
+}

@@ -1,0 +1,24 @@
+// How the CLI talks to people and scripts: tables for people, --json for scripts, and errors as
+// one line with the reason code (exit 1), never a stack trace.
+import { isLiaisonError } from "../errors.js";
+
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + "\n");
+}
+
+export function printTable(rows: ReadonlyArray<Readonly<Record<string, unknown>>>, columns: readonly string[]): void {
+  if (rows.length === 0) {
+    process.stdout.write("(none)\n");
+    return;
+  }
+  const cell = (v: unknown) => (v === undefined || v === null ? "" : typeof v === "object" ? JSON.stringify(v) : String(v));
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
+  process.stdout.write([line([...columns]), line(widths.map((w) => "-".repeat(w))), ...rows.map((r) => line(columns.map((c) => cell(r[c]))))].join("\n") + "\n");
+}
+
+export function fail(err: unknown): never {
+  if (isLiaisonError(err)) process.stderr.write(`liaison: ${err.code}: ${err.message}\n`);
+  else process.stderr.write(`liaison: ${(err as Error)?.message ?? String(err)}\n`);
+  process.exit(1);
+}

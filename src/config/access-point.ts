@@ -1,0 +1,30 @@
+// Settings of a contact point's access point: which CP it is, its key and users files, its port.
+import { join } from "node:path";
+import { z } from "zod";
+import { baseFields, zCpCode, zPort } from "./common.js";
+
+export const DEFAULT_AP_PORT = 8401;
+export const DEFAULT_AP_BODY_LIMIT = 6 * 1024 * 1024;
+
+export const accessPointSchema = z
+  .object({
+    ...baseFields,
+    /** The contact point this access point acts for (LIAISON_CP). */
+    cp: zCpCode,
+    /** Its key file from `liaison keys init` (default $LIAISON_HOME/ap/<CP>/keys.json). */
+    keyFile: z.string().min(1).optional(),
+    /** Its users and token hashes (default $LIAISON_HOME/ap/<CP>/users.json). */
+    usersFile: z.string().min(1).optional(),
+    host: z.string().min(1).default("127.0.0.1"),
+    port: zPort.default(DEFAULT_AP_PORT),
+    /** Largest HTTP body (a message with its attachments, as JSON). */
+    bodyLimit: z.coerce.number().int().positive().default(DEFAULT_AP_BODY_LIMIT),
+    /** Largest total of a message's attachments, decoded. */
+    maxAttachmentBytes: z.coerce.number().int().positive().default(4 * 1024 * 1024),
+  })
+  .transform((c) => ({
+    ...c,
+    keyFile: c.keyFile ?? join(c.home, "ap", c.cp, "keys.json"),
+    usersFile: c.usersFile ?? join(c.home, "ap", c.cp, "users.json"),
+  }));
+export type AccessPointConfig = z.output<typeof accessPointSchema>;

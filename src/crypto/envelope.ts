@@ -1,0 +1,41 @@
+// Decoding what arrives on the wire into checked structures, with LIAISON_MALFORMED_PROTOBUF or
+// LIAISON_MISSING_FIELD instead of whatever protobufjs throws.
+import { LiaisonError } from "../errors.js";
+import { pb } from "../proto/mod.js";
+
+export interface DecodedEnvelope {
+  readonly envelope: { readonly sealed: Uint8Array; readonly signature: pb.IBatchSignature };
+  readonly sealed: pb.SealedContent;
+  readonly header: pb.EnvelopeHeader;
+}
+
+/** protobufjs decode with a registered error: the bytes are not a `what`. */
+export function decodeAs<T>(decode: (b: Uint8Array) => T, bytes: Uint8Array, what: string): T {
+  try {
+    return decode(bytes);
+  } catch (err) {
+    throw new LiaisonError("LIAISON_MALFORMED_PROTOBUF", `not a ${what}`, { cause: err });
+  }
+}
+
+export function decodeEnvelope(envelope: pb.IEnvelope): DecodedEnvelope {
+  const sealedBytes = envelope.sealed;
+  const signature = envelope.signature;
+  if (!sealedBytes?.length) throw new LiaisonError("LIAISON_MISSING_FIELD", "envelope.sealed");
+  if (!signature) throw new LiaisonError("LIAISON_MISSING_FIELD", "envelope.signature");
+  const sealed = decodeAs((b) => pb.SealedContent.decode(b), sealedBytes, "SealedContent");
+  if (!sealed.header?.length) throw new LiaisonError("LIAISON_MISSING_FIELD", "sealed.header");
+  if (!sealed.ciphertext?.length) throw new LiaisonError("LIAISON_MISSING_FIELD", "sealed.ciphertext");
+  const header = decodeAs((b) => pb.EnvelopeHeader.decode(b), sealed.header, "EnvelopeHeader");
+  for (const [field, ok] of [
+    ["header.id", !!header.id],
+    ["header.sender", !!header.sender],
+    ["header.recipients", header.recipients.length > 0],
+    ["header.kind", header.kind !== pb.MessageKind.MESSAGE_KIND_UNSPECIFIED],
+    ["header.created_at_ms", header.createdAtMs > 0],
+    ["header.sender_key_id", !!header.senderKeyId],
+  ] as const) {
+    if (!ok) throw new LiaisonError("LIAISON_MISSING_FIELD", field);
+  }
+  return { envelope: { sealed: sealedBytes, signature }, sealed, header };
+}

@@ -1,0 +1,133 @@
+// The one registry of Liaison's error codes. Each code has a message, an HTTP status (sent as an
+// RFC 9457 problem+json body) and a NATS service error code (sent in Nats-Service-Error-Code).
+// docs/errors.md documents every code; a unit test fails on a code it does not list.
+
+export interface ErrorSpec {
+  readonly message: string;
+  readonly status: number;
+  /** NATS micro service error code; the HTTP status, so clients of either transport see one scheme. */
+  readonly natsCode: number;
+}
+
+function spec(status: number, message: string): ErrorSpec {
+  return Object.freeze({ message, status, natsCode: status });
+}
+
+export const ERRORS = Object.freeze({
+  // Requests in general.
+  LIAISON_BAD_REQUEST: spec(400, "The request is malformed"),
+  LIAISON_VALIDATION: spec(400, "The request does not match its schema"),
+  LIAISON_UNAUTHENTICATED: spec(401, "A valid bearer token is required"),
+  LIAISON_FORBIDDEN: spec(403, "Your role does not allow this"),
+  LIAISON_NOT_FOUND: spec(404, "No such object"),
+  LIAISON_CONFLICT: spec(409, "The object changed meanwhile; read it again and retry"),
+  LIAISON_PAYLOAD_TOO_LARGE: spec(413, "The body exceeds the size limit"),
+  LIAISON_UNSUPPORTED_MEDIA_TYPE: spec(415, "Unsupported content type"),
+  LIAISON_INTERNAL: spec(500, "Internal error"),
+  LIAISON_UNAVAILABLE: spec(503, "A hub service is unavailable; retry later"),
+  LIAISON_TIMEOUT: spec(504, "A hub service did not answer in time"),
+
+  // Wire contract and envelopes.
+  LIAISON_MALFORMED_PROTOBUF: spec(400, "The bytes are not a valid protobuf message of the expected type"),
+  LIAISON_MISSING_FIELD: spec(400, "A required field is missing"),
+  LIAISON_OVERSIZED: spec(413, "The message exceeds the size limit"),
+  LIAISON_BAD_SIGNATURE: spec(422, "The signature does not verify"),
+  LIAISON_UNKNOWN_KEY: spec(422, "The signing or encryption key is not in the registry"),
+  LIAISON_KEY_REVOKED: spec(422, "The key has been revoked"),
+  LIAISON_KEY_EXPIRED: spec(422, "The key is outside its validity period"),
+  LIAISON_FORGED_SENDER: spec(403, "The sender named in the envelope is not the contact point it arrived from"),
+  LIAISON_UNKNOWN_CONTACT_POINT: spec(422, "No such contact point"),
+  LIAISON_INACTIVE_CONTACT_POINT: spec(422, "The contact point is suspended or inactive"),
+  LIAISON_KIND_NOT_ALLOWED: spec(422, "This kind of message is not allowed here"),
+  LIAISON_REPLAY: spec(409, "The envelope id was seen before, or its time is outside the accepted window"),
+  LIAISON_CLOCK_SKEW: spec(422, "The envelope's creation time is too far in the future"),
+  LIAISON_DECRYPT_FAILED: spec(422, "The envelope does not open with this contact point's key"),
+  LIAISON_FORBIDDEN_SUBJECT: spec(403, "This identity may not use that NATS subject"),
+  LIAISON_DUPLICATE: spec(409, "Already received; nothing was changed"),
+
+  // CIS records and FIDE entries.
+  LIAISON_NOT_SUPPLIER: spec(403, "Only the supplying contact point may do this"),
+  LIAISON_PURPOSE_REQUIRED: spec(400, "A query must state its purpose"),
+  LIAISON_UNKNOWN_CATEGORY: spec(400, "Unknown record category"),
+  LIAISON_BAD_IDENTIFIER: spec(400, "An identifier is malformed for its type"),
+  LIAISON_BAD_DATE: spec(400, "A date is not a valid date"),
+  LIAISON_ATTACHMENT_TOO_LARGE: spec(413, "An attachment exceeds the size limit"),
+  LIAISON_ON_HOLD: spec(409, "A legal hold is in force"),
+  LIAISON_ERASED: spec(410, "The object has been erased"),
+
+  // Operation, configuration and the supervisor's tools.
+  LIAISON_CONFIG_INVALID: spec(500, "The configuration is invalid"),
+  LIAISON_PORT_IN_USE: spec(500, "A port the stack needs is already in use"),
+  LIAISON_NATS_UNAVAILABLE: spec(503, "No NATS server could be reached or started"),
+  LIAISON_AUDIT_TAMPERED: spec(422, "The audit log export does not verify"),
+} as const);
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export function isErrorCode(value: string): value is ErrorCode {
+  return Object.hasOwn(ERRORS, value);
+}
+
+/** An error with a registered reason code. Callers test it with the predicates below. */
+export class LiaisonError extends Error {
+  override readonly name = "LiaisonError";
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly natsCode: number;
+  /** Safe, non-personal detail for the client (never key material or content). */
+  readonly detail: string;
+
+  constructor(code: ErrorCode, detail?: string, options?: { cause?: unknown }) {
+    const s = ERRORS[code];
+    super(detail ? `${s.message}: ${detail}` : s.message, options);
+    this.code = code;
+    this.status = s.status;
+    this.natsCode = s.natsCode;
+    this.detail = detail ?? s.message;
+  }
+}
+
+export function isLiaisonError(err: unknown): err is LiaisonError {
+  return err instanceof LiaisonError;
+}
+
+/** A predicate for one code: `const isBadSignature = hasCode("LIAISON_BAD_SIGNATURE")`. */
+export function hasCode(code: ErrorCode): (err: unknown) => err is LiaisonError {
+  return (err: unknown): err is LiaisonError => err instanceof LiaisonError && err.code === code;
+}
+
+export const isBadSignature = hasCode("LIAISON_BAD_SIGNATURE");
+export const isReplay = hasCode("LIAISON_REPLAY");
+export const isNotFound = hasCode("LIAISON_NOT_FOUND");
+export const isMalformedProtobuf = hasCode("LIAISON_MALFORMED_PROTOBUF");
+export const isConfigInvalid = hasCode("LIAISON_CONFIG_INVALID");
+export const isNotSupplier = hasCode("LIAISON_NOT_SUPPLIER");
+
+/** Any error as a registered one: unknown errors become LIAISON_INTERNAL, keeping the cause. */
+export function toLiaisonError(err: unknown): LiaisonError {
+  if (err instanceof LiaisonError) return err;
+  return new LiaisonError("LIAISON_INTERNAL", undefined, { cause: err });
+}
+
+/** RFC 9457 problem details for an error. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  code: ErrorCode;
+  detail: string;
+  instance?: string;
+}
+
+export const PROBLEM_TYPE_BASE = "https://liaison.invalid/problems/";
+
+export function toProblem(err: LiaisonError, instance?: string): Problem {
+  return {
+    type: `${PROBLEM_TYPE_BASE}${err.code}`,
+    title: ERRORS[err.code].message,
+    status: err.status,
+    code: err.code,
+    detail: err.detail,
+    ...(instance ? { instance } : {}),
+  };
+}

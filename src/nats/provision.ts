@@ -1,0 +1,157 @@
+// Makes the server's streams, buckets, object stores and consumers match src/nats/streams.ts.
+// Idempotent: running it again changes nothing and never touches stored messages.
+import {
+  JetStreamApiCodes,
+  JetStreamApiError,
+  jetstream,
+  jetstreamManager,
+  type JetStreamManager,
+  type StreamConfig,
+  type ConsumerConfig,
+} from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
+import { nanos, type NatsConnection } from "@nats-io/nats-core";
+import { Objm } from "@nats-io/obj";
+import {
+  BUCKETS,
+  OBJECT_STORES,
+  STREAMS,
+  apStoreStream,
+  contactPointConsumers,
+  hubConsumers,
+  type ConsumerSpec,
+  type StreamSpec,
+} from "./streams.js";
+
+export type ProvisionAction = "created" | "updated" | "unchanged";
+
+export interface ProvisionEntry {
+  readonly kind: "stream" | "kv" | "object-store" | "consumer";
+  readonly name: string;
+  readonly action: ProvisionAction;
+}
+
+export interface ProvisionOptions {
+  /** Stream replicas (1 on a single server, 3 on a production cluster). */
+  readonly replicas?: number;
+  /** Contact points whose inbox consumers and access-point stores to provision. */
+  readonly contactPoints?: readonly string[];
+}
+
+function isNotFound(err: unknown): boolean {
+  return (
+    err instanceof JetStreamApiError &&
+    (err.code === JetStreamApiCodes.StreamNotFound || err.code === JetStreamApiCodes.ConsumerNotFound)
+  );
+}
+
+/** The fields of `want` whose values differ from `have` (deep, by JSON value). */
+function differs(want: object, have: object): string[] {
+  const h = have as Record<string, unknown>;
+  return Object.entries(want)
+    .filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(h[k]))
+    .map(([k]) => k);
+}
+
+async function ensureStream(jsm: JetStreamManager, spec: StreamSpec, replicas: number): Promise<ProvisionEntry> {
+  const want: Partial<StreamConfig> & { name: string } = { ...spec, num_replicas: replicas };
+  try {
+    const info = await jsm.streams.info(spec.name);
+    if (differs(want, info.config).length === 0) return { kind: "stream", name: spec.name, action: "unchanged" };
+    await jsm.streams.update(spec.name, { ...info.config, ...want });
+    return { kind: "stream", name: spec.name, action: "updated" };
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    await jsm.streams.add(want);
+    return { kind: "stream", name: spec.name, action: "created" };
+  }
+}
+
+/** Creates a bucket with the library (so it follows KV conventions), then reconciles our settings. */
+async function ensureBucketStream(
+  jsm: JetStreamManager,
+  kind: "kv" | "object-store",
+  name: string,
+  streamName: string,
+  create: () => Promise<unknown>,
+  want: Partial<StreamConfig>,
+): Promise<ProvisionEntry> {
+  let existed = true;
+  try {
+    await jsm.streams.info(streamName);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    existed = false;
+  }
+  await create();
+  const info = await jsm.streams.info(streamName);
+  if (differs(want, info.config).length === 0) return { kind, name, action: existed ? "unchanged" : "created" };
+  await jsm.streams.update(streamName, { ...info.config, ...want });
+  return { kind, name, action: existed ? "updated" : "created" };
+}
+
+async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec): Promise<ProvisionEntry> {
+  const name = `${spec.stream}/${spec.config.durable_name}`;
+  try {
+    const info = await jsm.consumers.info(spec.stream, spec.config.durable_name);
+    const changed = differs(spec.config, info.config);
+    if (changed.length === 0) return { kind: "consumer", name, action: "unchanged" };
+    const update: Partial<ConsumerConfig> = { ...info.config, ...spec.config };
+    await jsm.consumers.update(spec.stream, spec.config.durable_name, update);
+    return { kind: "consumer", name, action: "updated" };
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    await jsm.consumers.add(spec.stream, spec.config);
+    return { kind: "consumer", name, action: "created" };
+  }
+}
+
+/** Provisions the hub's streams, buckets and consumers, plus those of the given contact points. */
+export async function provision(nc: NatsConnection, opts: ProvisionOptions = {}): Promise<ProvisionEntry[]> {
+  const replicas = opts.replicas ?? 1;
+  const jsm = await jetstreamManager(nc);
+  const js = jetstream(nc);
+  const kvm = new Kvm(js);
+  const objm = new Objm(js);
+  const out: ProvisionEntry[] = [];
+
+  for (const spec of Object.values(STREAMS)) out.push(await ensureStream(jsm, spec, replicas));
+  for (const b of BUCKETS) {
+    const want: Partial<StreamConfig> = {
+      description: b.description,
+      max_msgs_per_subject: b.history,
+      num_replicas: replicas,
+      ...(b.maxValueSize ? { max_msg_size: b.maxValueSize } : {}),
+      ...(b.ttlMs ? { max_age: nanos(b.ttlMs) } : {}),
+    };
+    const create = () =>
+      kvm.create(b.bucket, {
+        description: b.description,
+        history: b.history,
+        replicas,
+        ...(b.maxValueSize ? { maxValueSize: b.maxValueSize } : {}),
+        ...(b.ttlMs ? { ttl: b.ttlMs } : {}),
+      });
+    out.push(await ensureBucketStream(jsm, "kv", b.bucket, `KV_${b.bucket}`, create, want));
+  }
+  for (const o of OBJECT_STORES) {
+    const want: Partial<StreamConfig> = { description: o.description, num_replicas: replicas };
+    const create = () => objm.create(o.bucket, { description: o.description, replicas });
+    out.push(await ensureBucketStream(jsm, "object-store", o.bucket, `OBJ_${o.bucket}`, create, want));
+  }
+  for (const c of hubConsumers()) out.push(await ensureConsumer(jsm, c));
+  for (const cp of opts.contactPoints ?? []) out.push(...(await provisionContactPoint(nc, cp, { replicas })));
+  return out;
+}
+
+/** What one contact point needs on the hub: its inbox consumers and its access point's store. */
+export async function provisionContactPoint(
+  nc: NatsConnection,
+  cp: string,
+  opts: { replicas?: number } = {},
+): Promise<ProvisionEntry[]> {
+  const jsm = await jetstreamManager(nc);
+  const out: ProvisionEntry[] = [await ensureStream(jsm, apStoreStream(cp), opts.replicas ?? 1)];
+  for (const c of contactPointConsumers(cp)) out.push(await ensureConsumer(jsm, c));
+  return out;
+}

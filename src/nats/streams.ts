@@ -1,0 +1,202 @@
+// Every stream, KV bucket, object store and durable consumer Liaison provisions, as data. Settings
+// live here and nowhere else; src/nats/provision.ts makes the server match them, idempotently.
+import {
+  AckPolicy,
+  DeliverPolicy,
+  DiscardPolicy,
+  RetentionPolicy,
+  StorageType,
+  type ConsumerConfig,
+  type StreamConfig,
+} from "@nats-io/jetstream";
+import { nanos } from "@nats-io/nats-core";
+import { PRIORITY_TOKENS, subjects, type PriorityToken } from "./subjects.js";
+
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+const DAY = 24 * 60 * MINUTE;
+const MiB = 1024 * 1024;
+
+/** Largest message a contact point may submit (envelope with attachments). NATS max_payload is 8 MiB. */
+export const MAX_SUBMIT_BYTES = 8 * MiB;
+/** Window in which JetStream drops a repeated Nats-Msg-Id; replays older than it are refused by time. */
+export const DUPLICATE_WINDOW_MS = 10 * MINUTE;
+/** Undelivered ciphertext is dropped from the hub after this (retention may delete earlier). */
+export const INBOX_MAX_AGE_MS = 90 * DAY;
+/** Audit event contents are dropped after this; their leaf hashes stay (AUDIT_LEAVES). */
+export const AUDIT_MAX_AGE_MS = 3 * 365 * DAY;
+
+export type StreamSpec = Omit<Partial<StreamConfig>, "name"> & { name: string; subjects: string[] };
+
+export interface KvSpec {
+  readonly bucket: string;
+  readonly description: string;
+  readonly history: number;
+  readonly maxValueSize?: number;
+  readonly ttlMs?: number;
+}
+
+export interface ObjectStoreSpec {
+  readonly bucket: string;
+  readonly description: string;
+  readonly maxBytes?: number;
+}
+
+export interface ConsumerSpec {
+  readonly stream: string;
+  readonly config: Partial<ConsumerConfig> & { durable_name: string };
+}
+
+function stream(spec: StreamSpec): StreamSpec {
+  return Object.freeze({ storage: StorageType.File, discard: DiscardPolicy.Old, ...spec });
+}
+
+/** The hub's streams. */
+export const STREAMS = Object.freeze({
+  /** What access points submit; the exchange takes each item once (work queue). */
+  SUBMIT: stream({
+    name: "SUBMIT",
+    description: "Envelopes and receipts submitted by access points, awaiting the exchange",
+    subjects: [subjects.submitAll],
+    retention: RetentionPolicy.Workqueue,
+    discard: DiscardPolicy.New,
+    max_msg_size: MAX_SUBMIT_BYTES,
+    max_bytes: 4096 * MiB,
+    duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+  }),
+  /** What each contact point receives, until delivered (and kept for retention). */
+  INBOX: stream({
+    name: "INBOX",
+    description: "Envelopes, receipts and notices routed to each contact point",
+    subjects: [subjects.inboxAll],
+    retention: RetentionPolicy.Limits,
+    max_msg_size: MAX_SUBMIT_BYTES,
+    max_age: nanos(INBOX_MAX_AGE_MS),
+    duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+    deny_purge: true,
+  }),
+  /** The access log. Nobody may delete or purge it; contents age out after the audit period. */
+  AUDIT: stream({
+    name: "AUDIT",
+    description: "Audit events, appended in order to the Merkle tree by the audit service",
+    subjects: [subjects.auditEventsAll],
+    retention: RetentionPolicy.Limits,
+    max_age: nanos(AUDIT_MAX_AGE_MS),
+    duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+    deny_delete: true,
+    deny_purge: true,
+  }),
+  /** Leaf hashes of the audit tree in chunks: they outlive the events so old heads stay verifiable. */
+  AUDIT_LEAVES: stream({
+    name: "AUDIT_LEAVES",
+    description: "Leaf hashes of the audit Merkle tree, in fixed-size chunks",
+    subjects: [subjects.auditLeavesAll],
+    retention: RetentionPolicy.Limits,
+    max_msgs_per_subject: 1,
+    allow_direct: true,
+    deny_delete: true,
+    deny_purge: true,
+  }),
+  /** Signed tree heads, in the order they were issued. */
+  AUDIT_HEADS: stream({
+    name: "AUDIT_HEADS",
+    description: "Signed tree heads of the audit log",
+    subjects: [subjects.auditHeads],
+    retention: RetentionPolicy.Limits,
+    allow_direct: true,
+    deny_delete: true,
+    deny_purge: true,
+  }),
+  /** Wrapped data keys, one subject each, so erasing one is a JetStream message erase. */
+  RECORD_KEYS: stream({
+    name: "RECORD_KEYS",
+    description: "Data keys of CIS records and FIDE entries, wrapped by the key-encryption key",
+    subjects: [subjects.dataKeysAll],
+    retention: RetentionPolicy.Limits,
+    max_msgs_per_subject: 1,
+    allow_direct: true,
+    deny_purge: true,
+  }),
+  /** The retention index: an item per subject, bucketed by the hour it falls due. */
+  DUE: stream({
+    name: "DUE",
+    description: "Retention index: what falls due for review or erasure, by hour",
+    subjects: [subjects.dueAll],
+    retention: RetentionPolicy.Limits,
+    max_msgs_per_subject: 1,
+    allow_direct: true,
+  }),
+});
+
+/** An access point's own store of what it sent and received, still sealed. */
+export function apStoreStream(cp: string): StreamSpec {
+  return stream({
+    name: `AP_${cp}`,
+    description: `Access point ${cp}: sealed copies of sent and received items, receipts`,
+    subjects: [subjects.apStoreOf(cp)],
+    retention: RetentionPolicy.Limits,
+    max_msg_size: MAX_SUBMIT_BYTES,
+    allow_direct: true,
+    deny_purge: true,
+  });
+}
+
+/** The hub's KV buckets. */
+export const BUCKETS: readonly KvSpec[] = Object.freeze([
+  { bucket: "registry", description: "Contact points, their public keys, validity and revocations", history: 10 },
+  { bucket: "records", description: "CIS records, encrypted under their own data keys", history: 1 },
+  { bucket: "files", description: "FIDE investigation-file index entries, encrypted", history: 1 },
+  { bucket: "usage", description: "Usage counters per contact point and month", history: 1 },
+  { bucket: "state", description: "Checkpoints of hub services (audit tree size, sweeps)", history: 1 },
+]);
+
+/** The hub's object stores. */
+export const OBJECT_STORES: readonly ObjectStoreSpec[] = Object.freeze([
+  { bucket: "attachments", description: "Record attachments, encrypted under the record's data key" },
+]);
+
+const consumer = (stream: string, config: ConsumerSpec["config"]): ConsumerSpec =>
+  Object.freeze({
+    stream,
+    config: {
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: nanos(30 * SECOND),
+      max_ack_pending: 2_000,
+      ...config,
+    },
+  });
+
+/** The exchange's durable consumers: urgent traffic has its own, so it never queues behind normal. */
+export function exchangeConsumer(prio: PriorityToken): ConsumerSpec {
+  return consumer("SUBMIT", {
+    durable_name: `exchange-${prio}`,
+    filter_subject: subjects.submitByPriority(prio),
+    // A poison message is retried with growing pauses, then given up (and reported) by max_deliver.
+    // With a backoff the server takes ack_wait from its first step, so they are set together.
+    max_deliver: 10,
+    ack_wait: nanos(10 * SECOND),
+    backoff: [nanos(10 * SECOND), nanos(30 * SECOND), nanos(120 * SECOND)],
+  });
+}
+
+/** A contact point's inbox consumers, one per priority. */
+export function inboxConsumer(cp: string, prio: PriorityToken): ConsumerSpec {
+  return consumer("INBOX", {
+    durable_name: `inbox-${cp}-${prio}`,
+    filter_subject: subjects.inbox(cp, prio),
+  });
+}
+
+/** The audit service appends AUDIT to the tree in order: one message in flight at a time per instance. */
+export const AUDIT_TREE_CONSUMER = consumer("AUDIT", { durable_name: "audit-tree", max_ack_pending: 20_000 });
+/** The usage service counts from the audit log. */
+export const USAGE_CONSUMER = consumer("AUDIT", { durable_name: "usage", max_ack_pending: 20_000 });
+
+export function hubConsumers(): ConsumerSpec[] {
+  return [...PRIORITY_TOKENS.map(exchangeConsumer), AUDIT_TREE_CONSUMER, USAGE_CONSUMER];
+}
+
+export function contactPointConsumers(cp: string): ConsumerSpec[] {
+  return PRIORITY_TOKENS.map((p) => inboxConsumer(cp, p));
+}

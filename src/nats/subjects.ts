@@ -1,0 +1,75 @@
+// Every NATS subject Liaison uses, built in one place. Nobody else types "liaison.v1.".
+// Tokens that come from outside (contact point codes, ids) are checked so that a dot or a
+// wildcard can never widen a subject.
+
+const ROOT = "liaison.v1";
+
+export const PRIORITY_TOKENS = ["urgent", "normal"] as const;
+export type PriorityToken = (typeof PRIORITY_TOKENS)[number];
+
+const SAFE_TOKEN = /^[A-Za-z0-9_-]+$/;
+
+/** A single subject token; throws on anything that could change the subject's meaning. */
+export function token(value: string): string {
+  if (!SAFE_TOKEN.test(value)) throw new TypeError(`not a safe subject token: ${JSON.stringify(value)}`);
+  return value;
+}
+
+export const subjects = Object.freeze({
+  root: ROOT,
+  all: `${ROOT}.>`,
+
+  /** An access point submits envelopes and receipts here; only that CP may publish. */
+  submit: (cp: string, prio: PriorityToken) => `${ROOT}.submit.${token(cp)}.${prio}`,
+  submitAll: `${ROOT}.submit.>`,
+  submitOf: (cp: string) => `${ROOT}.submit.${token(cp)}.*`,
+  submitByPriority: (prio: PriorityToken) => `${ROOT}.submit.*.${prio}`,
+
+  /** The hub appends what a CP receives here; only that CP may read it. */
+  inbox: (cp: string, prio: PriorityToken) => `${ROOT}.inbox.${token(cp)}.${prio}`,
+  inboxAll: `${ROOT}.inbox.>`,
+  inboxOf: (cp: string) => `${ROOT}.inbox.${token(cp)}.*`,
+
+  /** Audit events, by emitting source (a service name or a CP code). */
+  auditEvents: (source: string) => `${ROOT}.audit.events.${token(source)}`,
+  auditEventsAll: `${ROOT}.audit.events.>`,
+  auditLeaves: (chunk: number) => `${ROOT}.audit.leaves.${chunk}`,
+  auditLeavesAll: `${ROOT}.audit.leaves.>`,
+  auditHeads: `${ROOT}.audit.heads`,
+
+  /** Request/reply APIs of hub services. The CP token lets permissions pin each CP to its own. */
+  api: (service: string, op: string) => `${ROOT}.${token(service)}.api.${token(op)}`,
+  cpApi: (service: string, cp: string, op: string) => `${ROOT}.${token(service)}.${token(cp)}.${token(op)}`,
+  cpApiAll: (service: string, op: string) => `${ROOT}.${token(service)}.*.${token(op)}`,
+  cpApiOf: (service: string, cp: string) => `${ROOT}.${token(service)}.${token(cp)}.>`,
+
+  /** Data keys of records and entries, one subject each so one message can be erased. */
+  dataKey: (id: string) => `${ROOT}.keys.${token(id)}`,
+  dataKeysAll: `${ROOT}.keys.>`,
+
+  /** The retention index: one subject per item, named by when it falls due. */
+  due: (bucket: string, kind: string, id: string) => `${ROOT}.due.${token(bucket)}.${token(kind)}.${token(id)}`,
+  dueBucket: (bucket: string) => `${ROOT}.due.${token(bucket)}.>`,
+  dueAll: `${ROOT}.due.>`,
+
+  /** An access point's own store: what it sent and received, still sealed. */
+  apStore: (cp: string, kind: string, id: string) => `${ROOT}.ap.${token(cp)}.${token(kind)}.${token(id)}`,
+  apStoreKind: (cp: string, kind: string) => `${ROOT}.ap.${token(cp)}.${token(kind)}.*`,
+  apStoreOf: (cp: string) => `${ROOT}.ap.${token(cp)}.>`,
+
+  /** Events the hub publishes for live views (not stored). */
+  live: (topic: string) => `${ROOT}.live.${token(topic)}`,
+});
+
+/** Where a contact point's request replies arrive; its permissions admit no other inbox. */
+export const cpInboxPrefix = (cp: string) => `_INBOX_${token(cp)}`;
+
+/** Splits the CP and priority out of a submit or inbox subject; undefined if it is not one. */
+export function parseRoutedSubject(subject: string): { cp: string; prio: PriorityToken } | undefined {
+  const parts = subject.split(".");
+  if (parts.length !== 5 || `${parts[0]}.${parts[1]}` !== ROOT) return undefined;
+  if (parts[2] !== "submit" && parts[2] !== "inbox") return undefined;
+  const prio = parts[4] as PriorityToken;
+  if (!PRIORITY_TOKENS.includes(prio) || !parts[3] || !SAFE_TOKEN.test(parts[3])) return undefined;
+  return { cp: parts[3], prio };
+}

@@ -1,0 +1,109 @@
+// The dev stack's secrets, made on first start and reused after: the hub's and the audit log's
+// keys, each demo contact point's keys and users, NATS nkeys for every identity, demo tokens.
+// Everything is under $LIAISON_HOME/secrets or $LIAISON_HOME/ap/<CP>, mode 0600 in 0700 folders.
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { initKeyFile, writeSecretFile } from "../crypto/mod.js";
+import { tokenHash, type UsersFile } from "../http/mod.js";
+import { ensureNkeySeed } from "../nats/mod.js";
+
+/** Hub identities that connect to NATS, and the permission role each gets. */
+export const HUB_IDENTITIES = [
+  { name: "stack-admin", role: "admin" },
+  { name: "exchange", role: "service" },
+  { name: "audit", role: "service" },
+  { name: "records", role: "service" },
+  { name: "files", role: "service" },
+  { name: "retention", role: "retention" },
+  { name: "usage", role: "service" },
+  { name: "console", role: "service" },
+] as const;
+export type HubIdentity = (typeof HUB_IDENTITIES)[number]["name"];
+
+export interface ContactPointSecrets {
+  readonly cp: string;
+  readonly keyFile: string;
+  readonly usersFile: string;
+  readonly operatorUser: string;
+  readonly operatorToken: string;
+  readonly nkeySeedFile: string;
+  readonly nkeyPublic: string;
+}
+
+export interface StackSecrets {
+  readonly hubKeyFile: string;
+  readonly auditKeyFile: string;
+  readonly hubSecretsFile: string;
+  readonly hub: Readonly<Record<HubIdentity, { seedFile: string; publicKey: string }>>;
+  readonly contactPoints: readonly ContactPointSecrets[];
+  readonly console: { readonly usersFile: string; readonly supervisorToken: string; readonly operationsToken: string };
+}
+
+interface TokenFile {
+  [name: string]: { user: string; token: string };
+}
+
+const newToken = () => `lsn_${randomBytes(24).toString("base64url")}`;
+
+function dir(path: string): string {
+  mkdirSync(path, { recursive: true, mode: 0o700 });
+  return path;
+}
+
+function ensureKeyFile(path: string, owner: string): string {
+  if (!existsSync(path)) initKeyFile(path, owner);
+  return path;
+}
+
+function usersFile(path: string, users: UsersFile["users"]): string {
+  writeSecretFile(path, JSON.stringify({ users }, null, 2) + "\n", { overwrite: true });
+  return path;
+}
+
+export function prepareStackSecrets(home: string, cps: readonly string[]): StackSecrets {
+  const secrets = dir(join(home, "secrets"));
+  const nkeys = dir(join(secrets, "nkeys"));
+  const tokensPath = join(secrets, "tokens.json");
+  const tokens: TokenFile = existsSync(tokensPath) ? (JSON.parse(readFileSync(tokensPath, "utf8")) as TokenFile) : {};
+  const token = (name: string, user: string) => (tokens[name] ??= { user, token: newToken() });
+
+  const hub = Object.fromEntries(
+    HUB_IDENTITIES.map((h) => {
+      const seedFile = join(nkeys, `${h.name}.nk`);
+      return [h.name, { seedFile, publicKey: ensureNkeySeed(seedFile) }];
+    }),
+  ) as Record<HubIdentity, { seedFile: string; publicKey: string }>;
+
+  const contactPoints = cps.map((cp): ContactPointSecrets => {
+    const apDir = dir(join(home, "ap", cp));
+    const op = token(`ap.${cp}.operator`, `${cp.toLowerCase()}-operator`);
+    const seedFile = join(nkeys, `ap-${cp}.nk`);
+    return {
+      cp,
+      keyFile: ensureKeyFile(join(apDir, "keys.json"), cp),
+      usersFile: usersFile(join(apDir, "users.json"), [{ id: op.user, role: "operator", cp, tokenSha256: tokenHash(op.token) }]),
+      operatorUser: op.user,
+      operatorToken: op.token,
+      nkeySeedFile: seedFile,
+      nkeyPublic: ensureNkeySeed(seedFile),
+    };
+  });
+
+  const sup = token("console.supervisor", "supervisor");
+  const ops = token("console.operations", "operations");
+  const consoleUsers = usersFile(join(dir(join(home, "console")), "users.json"), [
+    { id: sup.user, role: "supervisor", tokenSha256: tokenHash(sup.token) },
+    { id: ops.user, role: "operations", tokenSha256: tokenHash(ops.token) },
+  ]);
+  writeSecretFile(tokensPath, JSON.stringify(tokens, null, 2) + "\n", { overwrite: true });
+
+  return {
+    hubKeyFile: ensureKeyFile(join(secrets, "hub-keys.json"), "HUB"),
+    auditKeyFile: ensureKeyFile(join(secrets, "audit-key.json"), "AUDIT"),
+    hubSecretsFile: join(secrets, "hub-secrets.json"),
+    hub,
+    contactPoints,
+    console: { usersFile: consoleUsers, supervisorToken: sup.token, operationsToken: ops.token },
+  };
+}

@@ -1,0 +1,48 @@
+// $LIAISON_HOME/stack.json: what a running stack offers (URLs and demo tokens), read by the CLI's
+// `--ap BE` and by tests. Written atomically; readable only by its owner, as it holds tokens.
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { z } from "zod";
+import { LiaisonError } from "../errors.js";
+
+export const stackFileSchema = z.object({
+  ready: z.boolean(),
+  home: z.string(),
+  pid: z.number().int(),
+  startedAt: z.string(),
+  nats: z.object({
+    url: z.string(),
+    embedded: z.boolean(),
+    monitorUrl: z.string().optional(),
+    pid: z.number().int().optional(),
+  }),
+  accessPoints: z.record(
+    z.string(),
+    z.object({ url: z.string(), operatorToken: z.string(), operatorUser: z.string(), pid: z.number().int().optional() }),
+  ),
+  console: z.object({ url: z.string(), supervisorToken: z.string(), operationsToken: z.string(), pid: z.number().int().optional() }).optional(),
+  services: z.array(z.object({ name: z.string(), pid: z.number().int().optional() })),
+});
+export type StackFile = z.infer<typeof stackFileSchema>;
+
+export const stackFilePath = (home: string) => join(home, "stack.json");
+
+export function writeStackFile(home: string, data: StackFile): void {
+  const path = stackFilePath(home);
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(data, null, 2) + "\n", { mode: 0o600 });
+  renameSync(tmp, path);
+}
+
+export function readStackFile(home: string): StackFile {
+  const path = stackFilePath(home);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw new LiaisonError("LIAISON_NOT_FOUND", `no running stack described at ${path}; start one with \`npm start\``, { cause: err });
+  }
+  const parsed = stackFileSchema.safeParse(raw);
+  if (!parsed.success) throw new LiaisonError("LIAISON_CONFIG_INVALID", `${path}: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}

@@ -1,0 +1,157 @@
+// `npm start`: the whole system on one machine. Starts a local nats-server with JetStream (or uses
+// NATS_URL), provisions, starts every hub service and the demo access points as child processes,
+// then writes $LIAISON_HOME/stack.json and prints the same as a table. Ctrl-C stops it all.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { StackConfig } from "../config/mod.js";
+import { LiaisonError } from "../errors.js";
+import type { Logger } from "../log/mod.js";
+import { connectNats, provision, startNatsServer, type RunningNatsServer } from "../nats/mod.js";
+import { assertPortsFree } from "./ports.js";
+import { prepareStackSecrets, type StackSecrets } from "./secrets.js";
+import { stackChildren, type StackPlan } from "./services.js";
+import { writeStackFile, type StackFile } from "./stack-file.js";
+import { Supervisor } from "./supervisor.js";
+
+export interface RunningStack {
+  readonly file: StackFile;
+  stop(): Promise<void>;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** One stack per home: a second `npm start` on the same data would corrupt nothing but confuse everyone. */
+function takeLock(home: string): () => void {
+  const lock = join(home, "stack.pid");
+  if (existsSync(lock)) {
+    const pid = Number(readFileSync(lock, "utf8").trim());
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+      throw new LiaisonError("LIAISON_CONFIG_INVALID", `a Liaison stack (pid ${pid}) is already running from ${home}; stop it first`);
+    }
+  }
+  writeFileSync(lock, String(process.pid));
+  return () => rmSync(lock, { force: true });
+}
+
+export async function startStack(cfg: StackConfig, log: Logger): Promise<RunningStack> {
+  const home = cfg.home;
+  const logDir = join(home, "logs");
+  mkdirSync(logDir, { recursive: true, mode: 0o700 });
+  const releaseLock = takeLock(home);
+  let nats: RunningNatsServer | undefined;
+  const supervisor = new Supervisor(logDir, log, cfg.startTimeout, cfg.stopTimeout);
+  const secrets: StackSecrets = prepareStackSecrets(home, cfg.accessPoints);
+  const plan: StackPlan = stackChildren(cfg, secrets);
+
+  const stop = async () => {
+    await supervisor.stopAll();
+    await nats?.stop();
+    releaseLock();
+  };
+
+  try {
+    await assertPortsFree(cfg.host, [
+      ...(cfg.natsUrl ? [] : [{ port: cfg.natsPort, purpose: "NATS clients" }, { port: cfg.natsMonitorPort, purpose: "NATS monitoring" }]),
+      ...plan.ports,
+    ]);
+
+    let natsUrl = cfg.natsUrl;
+    if (!natsUrl) {
+      nats = await startNatsServer({
+        bin: cfg.natsServerBin,
+        host: cfg.host,
+        port: cfg.natsPort,
+        monitorPort: cfg.natsMonitorPort,
+        storeDir: join(home, "jetstream"),
+        configDir: join(home, "nats"),
+        logFile: join(logDir, "nats-server.log"),
+        serverName: "liaison-dev",
+        ...(plan.natsAuthConfig ? { extraConfig: plan.natsAuthConfig } : {}),
+      });
+      natsUrl = nats.url;
+    }
+
+    const admin = await connectNats({ url: natsUrl, name: "liaison-stack", ...(plan.adminCreds ? { credsFile: plan.adminCreds } : {}), log });
+    try {
+      await provision(admin, { contactPoints: cfg.accessPoints });
+      await plan.bootstrap(admin);
+    } finally {
+      await admin.close();
+    }
+
+    for (const group of plan.groups) {
+      await Promise.all(group.map((spec) => supervisor.start({ ...spec, env: { ...spec.env, NATS_URL: natsUrl } })));
+    }
+    const pidOf = (name: string) => supervisor.pids().find((p) => p.name === name)?.pid;
+    const startedAt = new Date().toISOString();
+    const snapshot = (ready: boolean): StackFile => ({
+      ready,
+      home,
+      pid: process.pid,
+      startedAt,
+      nats: {
+        url: natsUrl,
+        embedded: nats !== undefined,
+        ...(nats ? { monitorUrl: `http://${cfg.host}:${cfg.natsMonitorPort}` } : {}),
+        ...(nats?.pid() ? { pid: nats.pid() } : {}),
+      },
+      accessPoints: Object.fromEntries(
+        plan.accessPoints.map((ap) => [ap.cp, { url: ap.url, operatorToken: ap.operatorToken, operatorUser: ap.operatorUser, pid: pidOf(ap.child) }]),
+      ),
+      ...(plan.console
+        ? {
+            console: {
+              url: plan.console.url,
+              supervisorToken: plan.console.supervisorToken,
+              operationsToken: plan.console.operationsToken,
+              pid: pidOf(plan.console.child),
+            },
+          }
+        : {}),
+      services: supervisor.pids().map(({ name, pid }) => ({ name, ...(pid ? { pid } : {}) })),
+    });
+    const file = snapshot(true);
+    // A restarted child has a new pid; keep stack.json true to what runs.
+    supervisor.onRestart = () => writeStackFile(home, snapshot(true));
+    writeStackFile(home, file);
+    return {
+      file,
+      stop: async () => {
+        supervisor.onRestart = () => undefined;
+        writeStackFile(home, snapshot(false));
+        await stop();
+      },
+    };
+  } catch (err) {
+    await stop().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** The short table `npm start` prints once everything is up. */
+export function formatStackTable(f: StackFile): string {
+  const rows: Array<[string, string, string]> = [
+    ["NATS", f.nats.url, f.nats.embedded ? `embedded${f.nats.monitorUrl ? `, monitor ${f.nats.monitorUrl}` : ""}` : "external (NATS_URL)"],
+  ];
+  if (f.console) {
+    rows.push(["console", f.console.url, `supervisor token ${f.console.supervisorToken}`]);
+    rows.push(["", "", `operations token ${f.console.operationsToken}`]);
+  }
+  for (const [cp, ap] of Object.entries(f.accessPoints)) rows.push([`access point ${cp}`, ap.url, `operator token ${ap.operatorToken}`]);
+  const hub = f.services.map((s) => s.name).filter((n) => !n.startsWith("access-point") && n !== "console");
+  rows.push(["hub services", hub.join(", ") || "(none)", ""]);
+  const w0 = Math.max(...rows.map((r) => r[0].length));
+  const w1 = Math.max(...rows.map((r) => r[1].length));
+  return [
+    `Liaison is up (LIAISON_HOME=${f.home})`,
+    ...rows.map(([a, b, c]) => `  ${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`.trimEnd()),
+    `Stop with Ctrl-C. The same details are in ${join(f.home, "stack.json")}.`,
+  ].join("\n");
+}

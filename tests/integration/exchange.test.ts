@@ -1,0 +1,268 @@
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BatchSigner, Ed25519Signer, Sealer, type KeyPair } from "../../src/crypto/mod.js";
+import { subjects } from "../../src/nats/mod.js";
+import { pb } from "../../src/proto/mod.js";
+import { openRegistry, revokeKey } from "../../src/registry/mod.js";
+import { startTestHub, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
+
+const request = (to: string[], body: string, extra: Record<string, unknown> = {}) => ({
+  kind: "request",
+  to,
+  legalBasis: "enquiries",
+  subject: `Subject ${body}`,
+  body,
+  ...extra,
+});
+
+async function send(ap: TestAccessPoint, payload: unknown) {
+  return ap.app.inject({ method: "POST", url: "/v1/messages", headers: { authorization: `Bearer ${ap.token}` }, payload: payload as object });
+}
+
+async function get(ap: TestAccessPoint, url: string) {
+  const res = await ap.app.inject({ method: "GET", url, headers: { authorization: `Bearer ${ap.token}` } });
+  return { status: res.statusCode, body: res.json() as Record<string, unknown> };
+}
+
+async function inboxCount(hub: TestHub, cp: string): Promise<number> {
+  const jsm = await jetstreamManager(hub.admin);
+  let n = 0;
+  for (const p of ["urgent", "normal"] as const) n += (await jsm.streams.info("INBOX", { subjects_filter: subjects.inbox(cp, p) })).state.subjects?.[subjects.inbox(cp, p)] ?? 0;
+  return n;
+}
+
+describe("mutual-assistance exchange through the hub", () => {
+  let hub: TestHub;
+  let be: TestAccessPoint;
+  let nl: TestAccessPoint;
+  let de: TestAccessPoint;
+
+  beforeAll(async () => {
+    hub = await startTestHub({ cps: ["BE", "NL", "DE"] });
+    await hub.startExchange();
+    [be, nl, de] = await Promise.all([hub.startAp("BE"), hub.startAp("NL"), hub.startAp("DE")]);
+  });
+  afterAll(async () => {
+    await hub?.stop();
+  });
+
+  it("delivers a request, opens it only at the recipient, and reports accepted, delivered, read and answered", async () => {
+    const res = await send(be, request(["NL"], "check container MSCU1234565", { replyBy: new Date(Date.now() + 86_400_000).toISOString(), handling: { codes: ["H1"] } }));
+    expect(res.statusCode).toBe(202);
+    const { id } = res.json() as { id: string };
+    await until(() => nl.mailbox.entries().some((e) => e.id === id), "delivery to NL");
+    await until(() => be.mailbox.status(be.mailbox.get(id)).status === "delivered", "BE to see it delivered");
+
+    const read = await get(nl, `/v1/messages/${id}`);
+    expect(read.status).toBe(200);
+    expect(read.body.body).toBe("check container MSCU1234565");
+    expect(read.body.legalBasis).toBe("enquiries");
+    expect(read.body.handling).toEqual({ codes: [{ code: "H1", meaning: expect.stringContaining("judicial proceedings") }] });
+    expect((await get(de, `/v1/messages/${id}`)).status).toBe(404);
+    await until(() => be.mailbox.status(be.mailbox.get(id)).status === "read", "BE to see it read");
+
+    const reply = await nl.app.inject({ method: "POST", url: `/v1/messages/${id}/reply`, headers: { authorization: `Bearer ${nl.token}` }, payload: { body: "nothing found" } });
+    expect(reply.statusCode).toBe(202);
+    const replyId = (reply.json() as { id: string }).id;
+    await until(() => be.mailbox.status(be.mailbox.get(id)).status === "answered", "BE to see it answered");
+    await until(() => be.mailbox.entries().some((e) => e.id === replyId), "the reply at BE");
+
+    const sent = await get(be, `/v1/messages/${id}`);
+    expect((sent.body.receipts as Array<{ kind: string }>).map((r) => r.kind)).toEqual(["accepted", "delivered", "read", "answered"]);
+    const caseRef = sent.body.caseRef as string;
+    const thread = await get(be, `/v1/cases/${caseRef}`);
+    expect((thread.body.messages as Array<{ kind: string; body: string }>).map((m) => [m.kind, m.body])).toEqual([
+      ["request", "check container MSCU1234565"],
+      ["reply", "nothing found"],
+    ]);
+    const events = await hub.auditEvents();
+    const reads = events.filter((e) => e.action === pb.AuditAction.AUDIT_ACTION_READ && e.objectId === id);
+    expect(reads.map((e) => e.authority)).toEqual(expect.arrayContaining(["NL", "BE"]));
+    expect(events.some((e) => e.action === pb.AuditAction.AUDIT_ACTION_ROUTE && e.objectId === id)).toBe(true);
+  });
+
+  it('sends to every active contact point with to: ["*"]', async () => {
+    const res = await send(be, request(["*"], "to everyone"));
+    const { id } = res.json() as { id: string };
+    await until(() => nl.mailbox.entries().some((e) => e.id === id) && de.mailbox.entries().some((e) => e.id === id), "delivery to NL and DE");
+    expect(be.mailbox.get(id).header.recipients).toEqual(["DE", "NL"]);
+  });
+
+  it("refuses bad HTTP input with a reason code and submits nothing", async () => {
+    const before = await inboxCount(hub, "NL");
+    const bad = await be.app.inject({ method: "POST", url: "/v1/messages", headers: { authorization: `Bearer ${be.token}`, "content-type": "application/json" }, payload: "{not json" });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.headers["content-type"]).toContain("application/problem+json");
+    expect(bad.json()).toMatchObject({ code: "LIAISON_BAD_REQUEST" });
+
+    const missing = await send(be, { kind: "request", to: ["NL"], body: "no subject, no legal basis" });
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json()).toMatchObject({ code: "LIAISON_VALIDATION" });
+    expect((missing.json() as { detail: string }).detail).toMatch(/subject/);
+
+    const unknown = await send(be, request(["XX"], "to nobody"));
+    expect(unknown.statusCode).toBe(422);
+    expect(unknown.json()).toMatchObject({ code: "LIAISON_UNKNOWN_CONTACT_POINT" });
+
+    const huge = await send(be, request(["NL"], "x".repeat(7 * 1024 * 1024)));
+    expect(huge.statusCode).toBe(413);
+    expect(huge.json()).toMatchObject({ code: "LIAISON_PAYLOAD_TOO_LARGE" });
+
+    const noToken = await be.app.inject({ method: "GET", url: "/v1/messages" });
+    expect(noToken.statusCode).toBe(401);
+    expect(noToken.json()).toMatchObject({ code: "LIAISON_UNAUTHENTICATED" });
+
+    expect(await inboxCount(hub, "NL")).toBe(before);
+    const events = await hub.auditEvents();
+    expect(events.some((e) => e.action === pb.AuditAction.AUDIT_ACTION_SUBMIT && e.reasonCode === "LIAISON_UNKNOWN_CONTACT_POINT")).toBe(true);
+    expect(events.some((e) => e.action === pb.AuditAction.AUDIT_ACTION_REFUSAL && e.reasonCode === "LIAISON_UNAUTHENTICATED")).toBe(true);
+  });
+
+  describe("bad submissions on the wire", () => {
+    let bnc: Awaited<ReturnType<TestHub["connectAs"]>>;
+    let keys: ReturnType<TestHub["keys"]>;
+    const signer = () => new BatchSigner(new Ed25519Signer(keys.signing));
+    const submit = (bytes: Uint8Array, msgID: string) => jetstream(bnc).publish(subjects.submit("BE", "normal"), bytes, { msgID });
+
+    function envelope(over: Partial<pb.IEnvelopeHeader> = {}): { id: string; item: pb.ISubmitItem } {
+      const nlKey = hub.keys("NL").encryption[0] as KeyPair;
+      const header: pb.IEnvelopeHeader = {
+        id: `wire-${Math.random().toString(36).slice(2)}`,
+        sender: "BE",
+        recipients: ["NL"],
+        kind: pb.MessageKind.MESSAGE_KIND_REQUEST,
+        createdAtMs: Date.now(),
+        priority: pb.Priority.PRIORITY_NORMAL,
+        caseRef: "WIRE",
+        senderKeyId: keys.signing.keyId,
+        ...over,
+      };
+      const sealed = new Sealer().seal(header, pb.Payload.encode({ subject: "s", body: "b" }).finish(), [{ cp: "NL", keyId: nlKey.keyId, publicKey: nlKey.publicKey }]);
+      const [signature] = signer().signMany([{ type: "envelope", bytes: sealed }]);
+      return { id: header.id ?? "", item: { envelope: { sealed, signature: signature ?? null } } };
+    }
+
+    async function refusal(objectId: string) {
+      let ev: pb.IAuditEvent | undefined;
+      await until(async () => {
+        ev = (await hub.auditEvents()).find((e) => e.action === pb.AuditAction.AUDIT_ACTION_REFUSAL && e.objectId === objectId);
+        return ev !== undefined;
+      }, `a refusal of ${objectId} in the audit log`);
+      return ev as pb.IAuditEvent;
+    }
+
+    beforeAll(async () => {
+      bnc = await hub.connectAs("BE");
+      keys = hub.keys("BE");
+    });
+
+    it("refuses a wrong signature, a forged sender, a replay and malformed protobuf, logging each and routing none", async () => {
+      const before = await inboxCount(hub, "NL");
+
+      const tampered = envelope();
+      const sig = tampered.item.envelope?.signature as pb.IBatchSignature;
+      const sigBytes = sig.signature as Uint8Array;
+      sigBytes[5] = (sigBytes[5] ?? 0) ^ 0x40;
+      await submit(pb.SubmitItem.encode(tampered.item).finish(), tampered.id);
+      expect((await refusal(tampered.id)).reasonCode).toBe("LIAISON_BAD_SIGNATURE");
+
+      const forged = envelope({ sender: "NL" });
+      await submit(pb.SubmitItem.encode(forged.item).finish(), forged.id);
+      expect((await refusal(forged.id)).reasonCode).toBe("LIAISON_FORGED_SENDER");
+
+      const original = envelope();
+      const bytes = pb.SubmitItem.encode(original.item).finish();
+      await submit(bytes, original.id);
+      await until(async () => (await inboxCount(hub, "NL")) === before + 1, "the original to be routed");
+      // The same id again inside the dedupe window: JetStream itself drops it and says so.
+      expect((await submit(bytes, original.id)).duplicate).toBe(true);
+      // Replayed under another message id: the exchange refuses it.
+      await submit(bytes, `${original.id}-again`);
+      expect((await refusal(original.id)).reasonCode).toBe("LIAISON_REPLAY");
+
+      const old = envelope({ createdAtMs: Date.now() - 60 * 60_000 });
+      await submit(pb.SubmitItem.encode(old.item).finish(), old.id);
+      expect((await refusal(old.id)).reasonCode).toBe("LIAISON_REPLAY");
+
+      await submit(new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0x01, 0x02]), "garbage-1");
+      expect((await refusal("garbage-1")).reasonCode).toBe("LIAISON_MALFORMED_PROTOBUF");
+
+      expect(await inboxCount(hub, "NL")).toBe(before + 1);
+      const jsm = await jetstreamManager(hub.admin);
+      const submitState = await jsm.streams.info("SUBMIT");
+      await until(async () => (await jsm.streams.info("SUBMIT")).state.messages === 0, "SUBMIT to drain");
+      expect(submitState.config.retention).toBe("workqueue");
+    });
+
+    it("refuses an envelope signed with a revoked key", async () => {
+      const kv = await openRegistry(hub.admin);
+      const e = envelope();
+      await revokeKey(kv, "BE", keys.signing.keyId, "test: key compromised");
+      try {
+        // The exchange learns of the revocation through its registry watch.
+        await new Promise((r) => setTimeout(r, 300));
+        await submit(pb.SubmitItem.encode(e.item).finish(), e.id);
+        expect((await refusal(e.id)).reasonCode).toBe("LIAISON_KEY_REVOKED");
+      } finally {
+        const { modifyContactPoint } = await import("../../src/registry/mod.js");
+        await modifyContactPoint(kv, "BE", (cp) => {
+          for (const k of cp.keys) {
+            k.revokedAtMs = 0;
+            k.revocationReason = "";
+          }
+        });
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    });
+  });
+
+  it("keeps BE's credentials away from NL's inbox, NL's submit subject and every stream's deletion", async () => {
+    const bnc = await hub.connectAs("BE");
+    const js = jetstream(bnc);
+    await expect(js.consumers.get("INBOX", "inbox-NL-normal")).rejects.toThrow(/Permissions Violation/i);
+    await expect(js.publish(subjects.submit("NL", "normal"), new Uint8Array([1]))).rejects.toThrow(/Permissions Violation|timeout|no responders/i);
+    const sub = bnc.subscribe(subjects.inbox("NL", "normal"));
+    const closed = sub.closed.then(
+      (err) => (err instanceof Error ? err.message : "closed without an error"),
+      (err: Error) => err.message,
+    );
+    await bnc.flush();
+    expect(await Promise.race([closed, new Promise((r) => setTimeout(() => r("still open"), 2_000))])).toMatch(/Permissions Violation/i);
+    const jsm = await jetstreamManager(bnc, { checkAPI: false });
+    for (const stream of ["INBOX", "SUBMIT", "AUDIT", "AP_NL", "AP_BE"]) {
+      await expect(jsm.streams.delete(stream)).rejects.toThrow(/Permissions Violation/i);
+      await expect(jsm.streams.purge(stream)).rejects.toThrow(/Permissions Violation/i);
+    }
+    await expect(jsm.streams.deleteMessage("INBOX", 1)).rejects.toThrow(/Permissions Violation/i);
+    // Its own store is readable; another's is not.
+    await expect(jsm.direct.getMessage("AP_NL", { seq: 1 })).rejects.toThrow(/Permissions Violation/i);
+  });
+
+  it("gives a contact point that was offline everything that arrived meanwhile, in order", async () => {
+    await nl.stop();
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) ids.push(((await send(be, request(["NL"], `offline ${i}`))).json() as { id: string }).id);
+    const back = await hub.startAp("NL");
+    await until(() => ids.every((id) => back.mailbox.entries().some((e) => e.id === id)), "NL to catch up");
+    const arrived = [...back.mailbox.entries()].filter((e) => ids.includes(e.id)).sort((a, b) => a.seq - b.seq).map((e) => e.id);
+    expect(arrived).toEqual(ids);
+    nl = back;
+  });
+
+  it("delivers an urgent special-form notification ahead of a backlog of normal traffic", async () => {
+    await de.stop();
+    const backlog = new Set<string>();
+    for (let i = 0; i < 200; i++) backlog.add(((await send(be, request(["DE"], `backlog ${i}`))).json() as { id: string }).id);
+    const urgent = await send(be, { kind: "special-form", to: ["DE"], specialForm: { form: "hot-pursuit", location: "E40 Aachen" }, subject: "Hot pursuit", body: "crossing now" });
+    const urgentId = (urgent.json() as { id: string }).id;
+    backlog.add(urgentId);
+    const back = await hub.startAp("DE");
+    const arrived = () => back.mailbox.entries().filter((e) => backlog.has(e.id));
+    await until(() => arrived().length === backlog.size, "DE to take its backlog");
+    // The store sequence is the order of delivery.
+    const order = arrived().sort((a, b) => a.seq - b.seq).map((e) => e.id);
+    expect(order.indexOf(urgentId)).toBeLessThan(64);
+    expect(back.mailbox.get(urgentId).header.priority).toBe(pb.Priority.PRIORITY_URGENT);
+    de = back;
+  });
+});

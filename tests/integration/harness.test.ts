@@ -1,0 +1,35 @@
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestNats, type TestNats } from "../support/nats.js";
+
+describe("test harness", () => {
+  let nats: TestNats;
+  beforeAll(async () => {
+    nats = await startTestNats({ own: true });
+  });
+  afterAll(async () => {
+    await nats?.stop();
+  });
+
+  it("gives a real JetStream server whose acknowledged publish survives a crash and restart", async () => {
+    const nc = await nats.connect();
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({ name: "HARNESS", subjects: ["harness.>"] });
+    const ack = await jetstream(nc).publish("harness.one", new TextEncoder().encode("kept"), { msgID: "m-1" });
+    expect(ack.stream).toBe("HARNESS");
+    expect(ack.seq).toBe(1);
+    expect(ack.duplicate).toBe(false);
+
+    await nats.kill();
+    await nats.start();
+
+    const nc2 = await nats.connect("after-restart");
+    const jsm2 = await jetstreamManager(nc2);
+    const msg = await jsm2.streams.getMessage("HARNESS", { seq: 1 });
+    expect(msg?.string()).toBe("kept");
+    // The dedupe window survived too: the same Nats-Msg-Id is recognised after the restart.
+    const again = await jetstream(nc2).publish("harness.one", new TextEncoder().encode("kept"), { msgID: "m-1" });
+    expect(again.duplicate).toBe(true);
+    expect((await jsm2.streams.info("HARNESS")).state.messages).toBe(1);
+  });
+});

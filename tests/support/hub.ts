@@ -1,0 +1,145 @@
+// An in-process hub for integration tests: a real nats-server with the generated least-privilege
+// authorization, provisioned streams, registered contact points, and the exchange and access
+// points started in this process (so a test can stop one and start it again).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { readKeyFile, type ContactPointKeys } from "../../src/crypto/mod.js";
+import { UserStore } from "../../src/http/mod.js";
+import { createLogger } from "../../src/log/mod.js";
+import { cpInboxPrefix, natsAuthConfig, provision } from "../../src/nats/mod.js";
+import { pb } from "../../src/proto/mod.js";
+import { HUB_IDENTITIES, prepareStackSecrets, type StackSecrets } from "../../src/stack/secrets.js";
+import { registerStackIdentities } from "../../src/stack/services.js";
+import { startAccessPoint, type RunningAccessPoint } from "../../services/access-point/service.js";
+import { startExchange, type RunningExchange } from "../../services/exchange/service.js";
+import { startTestNats, type TestNats } from "./nats.js";
+
+export const quiet = createLogger("test", (process.env.LIAISON_TEST_LOG as "info" | undefined) ?? "silent");
+
+export interface TestAccessPoint extends RunningAccessPoint {
+  readonly cp: string;
+  readonly token: string;
+  readonly nc: NatsConnection;
+  /** Stops the access point and closes its connection (the contact point goes offline). */
+  stop(): Promise<void>;
+}
+
+export interface TestHub {
+  readonly nats: TestNats;
+  readonly home: string;
+  readonly secrets: StackSecrets;
+  readonly admin: NatsConnection;
+  keys(cp: string): ContactPointKeys;
+  hubKeys(): ContactPointKeys;
+  /** A connection with that contact point's own NATS credentials. */
+  connectAs(cp: string): Promise<NatsConnection>;
+  /** A connection with a hub service's credentials. */
+  connectHub(name: (typeof HUB_IDENTITIES)[number]["name"]): Promise<NatsConnection>;
+  startExchange(opts?: { now?: () => number; replayWindowMs?: number }): Promise<RunningExchange>;
+  startAp(cp: string, opts?: { now?: () => number }): Promise<TestAccessPoint>;
+  /** Every audit event stored so far, in stream order. */
+  auditEvents(): Promise<pb.IAuditEvent[]>;
+  stop(): Promise<void>;
+}
+
+export async function startTestHub(opts: { cps?: readonly string[]; auth?: boolean } = {}): Promise<TestHub> {
+  const cps = opts.cps ?? ["BE", "NL", "DE"];
+  const home = mkdtempSync(join(tmpdir(), "liaison-hub-"));
+  const secrets = prepareStackSecrets(home, cps);
+  const auth = natsAuthConfig({
+    hub: HUB_IDENTITIES.map((h) => ({ name: h.name, role: h.role, nkey: secrets.hub[h.name].publicKey })),
+    contactPoints: secrets.contactPoints.map((c) => ({ cp: c.cp, name: c.cp, nkey: c.nkeyPublic })),
+  });
+  const nats = await startTestNats(opts.auth === false ? { own: true } : { extraConfig: auth });
+  const admin = await nats.connect("admin", opts.auth === false ? undefined : secrets.hub["stack-admin"].seedFile);
+  await provision(admin, { contactPoints: cps });
+  await registerStackIdentities(admin, secrets);
+
+  const cpSecrets = (cp: string) => {
+    const c = secrets.contactPoints.find((x) => x.cp === cp);
+    if (!c) throw new Error(`no contact point ${cp} in this hub`);
+    return c;
+  };
+  const closers: Array<() => Promise<void>> = [];
+
+  const hub: TestHub = {
+    nats,
+    home,
+    secrets,
+    admin,
+    keys: (cp) => readKeyFile(cpSecrets(cp).keyFile),
+    hubKeys: () => readKeyFile(secrets.hubKeyFile),
+    connectAs: async (cp) => {
+      const { connectNats } = await import("../../src/nats/mod.js");
+      const nc = await connectNats({ url: nats.url, name: `test-${cp}`, credsFile: cpSecrets(cp).nkeySeedFile, inboxPrefix: cpInboxPrefix(cp) });
+      closers.push(() => nc.close());
+      return nc;
+    },
+    connectHub: (name) => nats.connect(name, secrets.hub[name].seedFile),
+    startExchange: async (o = {}) => {
+      const nc = await hub.connectHub("exchange");
+      const ex = await startExchange(nc, { replayWindow: o.replayWindowMs ?? 5 * 60_000, clockSkew: 60_000, maxEnvelopeBytes: 4 * 1024 * 1024 }, hub.hubKeys(), quiet, o.now);
+      const close = async () => {
+        await ex.close();
+        await nc.close();
+      };
+      closers.push(close);
+      return { ...ex, close };
+    },
+    startAp: async (cp, o = {}) => {
+      const nc = await hub.connectAs(cp);
+      const c = cpSecrets(cp);
+      const ap = await startAccessPoint(
+        nc,
+        { cp, host: "127.0.0.1", port: 0, bodyLimit: 6 * 1024 * 1024, maxAttachmentBytes: 4 * 1024 * 1024 },
+        readKeyFile(c.keyFile),
+        UserStore.load(c.usersFile),
+        quiet,
+        { listen: false, ...(o.now ? { now: o.now } : {}) },
+      );
+      let stopped = false;
+      const stop = async () => {
+        if (stopped) return;
+        stopped = true;
+        await ap.close();
+        await nc.close();
+      };
+      closers.push(stop);
+      return { ...ap, cp, token: c.operatorToken, nc, stop };
+    },
+    auditEvents: async () => {
+      const js = jetstream(admin);
+      const jsm = await jetstreamManager(admin);
+      const info = await jsm.streams.info("AUDIT");
+      if (info.state.messages === 0) return [];
+      const c = await js.consumers.get("AUDIT", { deliver_policy: DeliverPolicy.All });
+      const out: pb.IAuditEvent[] = [];
+      const iter = await c.consume();
+      for await (const m of iter) {
+        out.push(...pb.AuditBatch.decode(m.data).events);
+        if (m.info.pending === 0) break;
+      }
+      await iter.close();
+      return out;
+    },
+    stop: async () => {
+      for (const c of closers.reverse()) await c().catch(() => undefined);
+      await nats.stop();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+  return hub;
+}
+
+/** Waits until `check` holds, polling; fails with `what` after the timeout. */
+export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
