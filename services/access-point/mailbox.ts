@@ -1,15 +1,21 @@
 // A contact point's mailbox: seals, signs and submits what its users send; takes what the hub
 // routes to it (verify, decrypt to check, store sealed, acknowledge, send a delivery receipt); keeps
 // the status of every message from the receipts; opens a message only when a user reads it.
+//
+// Work is done in bursts: messages sent in the same turn of the event loop are signed with one
+// batch signature, stored as one item and submitted as one JetStream message; what arrives
+// together is stored together and acknowledged with one delivery receipt per sender.
 import { EventEmitter } from "node:events";
-import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
-import { v7 as uuidv7 } from "uuid";
+import { setImmediate } from "node:timers";
+import type { JsMsg, JetStreamClient } from "@nats-io/jetstream";
 import { AuditAction, AuditOutcome, type AuditEmitter } from "../../src/audit/mod.js";
 import {
   BatchSigner,
   BatchVerifier,
+  newId,
   decodeAs,
-  decodeEnvelope,
+  decodeEnvelopeBytes,
+  envelopeBytesOf,
   Ed25519Signer,
   Opener,
   Sealer,
@@ -19,7 +25,7 @@ import {
 import { effectivePriority, HUB } from "../../src/domain/mod.js";
 import { LiaisonError, toLiaisonError } from "../../src/errors.js";
 import type { Logger } from "../../src/log/mod.js";
-import { consumeBatches, inboxConsumer, PRIORITY_TOKENS, subjects, type BatchConsumer, type PriorityToken } from "../../src/nats/mod.js";
+import { consumeLanes, inboxConsumer, Linger, PRIORITY_TOKENS, subjects, type BatchConsumer, type JsPublisher, type PriorityToken } from "../../src/nats/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import type { RegistryView } from "../../src/registry/mod.js";
 import type { ApStore, StoredItem } from "./store.js";
@@ -27,10 +33,11 @@ import type { ApStore, StoredItem } from "./store.js";
 export type Box = "inbox" | "sent";
 export type RecipientState = "submitted" | "accepted" | "rejected" | "delivered" | "read" | "answered";
 const RANK: Record<RecipientState, number> = { submitted: 0, accepted: 1, delivered: 2, read: 3, answered: 4, rejected: -1 };
+const MAX_BATCH = 256;
 
 export interface ReceiptView {
   readonly id: string;
-  readonly envelopeId: string;
+  readonly envelopeIds: readonly string[];
   readonly kind: pb.ReceiptKind;
   readonly issuer: string;
   readonly recipient: string;
@@ -43,7 +50,9 @@ export interface ReceiptView {
 export interface Entry {
   readonly id: string;
   readonly box: Box;
+  /** Where the sealed copy is: the store item's sequence and the envelope's place in it. */
   readonly seq: number;
+  readonly pos: number;
   readonly header: pb.EnvelopeHeader;
   readonly storedAtMs: number;
   readonly receipts: ReceiptView[];
@@ -61,6 +70,7 @@ export interface OpenedMessage {
 
 export interface MailboxDeps {
   readonly js: JetStreamClient;
+  readonly publisher: JsPublisher;
   readonly store: ApStore;
   readonly cp: string;
   readonly keys: ContactPointKeys;
@@ -86,6 +96,16 @@ export interface SendRequest {
 /** Events for tests, benchmarks and live views: "delivered" (an envelope stored here), "receipt". */
 export type MailboxEvents = { delivered: [Entry]; receipt: [Entry, ReceiptView] };
 
+interface Outgoing {
+  readonly header: pb.EnvelopeHeader;
+  readonly sealed: Uint8Array;
+  resolve(e: Entry): void;
+  reject(err: unknown): void;
+}
+
+type Refusal = { error: LiaisonError; id: string; what: string };
+type FollowUp = { msgs: JsMsg[]; delivered: Entry[]; refusals: Refusal[] };
+
 export class Mailbox extends EventEmitter<MailboxEvents> {
   readonly cp: string;
   readonly #d: MailboxDeps;
@@ -96,11 +116,16 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
   readonly #verifier: BatchVerifier;
   readonly #entries = new Map<string, Entry>();
   readonly #receiptIds = new Set<string>();
+  readonly #pendingReceipts = new Map<string, ReceiptView[]>();
   /** Received message id → our reply's id. */
   readonly #replies = new Map<string, string>();
-  readonly #pendingReceipts = new Map<string, ReceiptView[]>();
   readonly #notices: Array<{ notice: pb.Notice; seq: number }> = [];
-  #consumers: BatchConsumer[] = [];
+  #outbox: Outgoing[] = [];
+  #flushScheduled = false;
+  #flushing = 0;
+  #consumer: BatchConsumer | undefined;
+  /** Delivery receipts, refusals and inbox acknowledgements, sent together every few ms. */
+  readonly #followUp: Linger<FollowUp>;
 
   constructor(d: MailboxDeps) {
     super();
@@ -110,21 +135,28 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
     this.#signer = new BatchSigner(new Ed25519Signer(d.keys.signing), { now: this.#now });
     this.#opener = new Opener(d.cp, d.keys.encryption);
     this.#verifier = new BatchVerifier((keyId) => d.registry().signingKey(keyId));
+    this.#followUp = new Linger((items) => this.#finishInbox(items), {
+      log: d.log,
+      onError: (items) => items.forEach((i) => i.msgs.forEach((m) => m.nak(1_000))),
+    });
   }
 
   /** Replays the store into the index, resubmits unconfirmed sends, then starts taking the inbox. */
   async start(): Promise<void> {
     await this.#d.store.replay((item) => this.#index(item));
     await this.#resubmitUnconfirmed();
-    this.#consumers = await Promise.all(
-      PRIORITY_TOKENS.map((p) =>
-        consumeBatches(this.#d.js, "INBOX", inboxConsumer(this.cp, p).config.durable_name, (b) => this.#onInbox(b), { log: this.#d.log, maxBatch: 64 }),
-      ),
+    // Urgent first: a waiting urgent batch is always taken next. Small batches, two at a time,
+    // bound how long an urgent message can wait behind normal ones already being handled.
+    this.#consumer = await consumeLanes(
+      this.#d.js,
+      PRIORITY_TOKENS.map((p) => ({ stream: "INBOX", durable: inboxConsumer(this.cp, p).config.durable_name, handle: (b: JsMsg[]) => this.#onInbox(b) })),
+      { log: this.#d.log, maxBatch: 32, maxInFlight: 2 },
     );
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.#consumers.map((c) => c.stop()));
+    await this.#consumer?.stop();
+    await this.#followUp.drain();
   }
 
   get size(): number {
@@ -133,8 +165,8 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
 
   // ---------------------------------------------------------------- sending
 
-  /** Seals, signs, stores (sealed) and submits a message; resolves once the hub's stream holds it. */
-  async send(req: SendRequest): Promise<Entry> {
+  /** Seals a message for its recipients; resolves once it is stored here (sealed) and on the hub's stream. */
+  send(req: SendRequest): Promise<Entry> {
     const reg = this.#d.registry();
     const to = req.to.length === 1 && req.to[0] === "*" ? reg.active().filter((c) => c !== this.cp) : [...req.to];
     if (to.length === 0) throw new LiaisonError("LIAISON_UNKNOWN_CONTACT_POINT", "no other active contact point");
@@ -145,15 +177,14 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
     // Wrapped for ourselves too, so our sent copy can be opened here later.
     recipients.push({ cp: this.cp, keyId: own.keyId, publicKey: own.publicKey });
 
-    const id = uuidv7();
-    const priority = effectivePriority(req.kind, req.priority);
+    const id = newId();
     const header = pb.EnvelopeHeader.create({
       id,
       sender: this.cp,
       recipients: to,
       kind: req.kind,
       createdAtMs: this.#now(),
-      priority,
+      priority: effectivePriority(req.kind, req.priority),
       replyByMs: req.replyByMs ?? 0,
       caseRef: req.caseRef || newCaseRef(this.cp, id),
       handlingCodes: req.handlingCodes,
@@ -161,36 +192,80 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
       inReplyTo: req.inReplyTo ?? "",
     });
     const sealed = this.#sealer.seal(header, pb.Payload.encode(req.payload).finish(), recipients);
-    const signature = await this.#signer.sign("envelope", sealed);
-    const envelope: pb.IEnvelope = { sealed, signature };
-    const envBytes = pb.Envelope.encode(envelope).finish();
-    // The sealed copy is stored before it is submitted: a crash between the two is healed by the
-    // resubmission at start, never by losing track of a message.
-    const seq = await this.#d.store.append("sent", id, envBytes);
-    const entry = this.#addEntry("sent", seq, header, this.#now());
-    await this.#submit(header, envelope);
-    return entry;
+    return new Promise((resolve, reject) => {
+      this.#outbox.push({ header, sealed, resolve, reject });
+      this.#scheduleFlush();
+    });
   }
 
-  async #submit(header: pb.IEnvelopeHeader, envelope: pb.IEnvelope): Promise<void> {
-    const prio: PriorityToken = header.priority === pb.Priority.PRIORITY_URGENT ? "urgent" : "normal";
-    try {
-      await this.#d.js.publish(subjects.submit(this.cp, prio), pb.SubmitItem.encode({ envelope }).finish(), {
-        msgID: header.id ?? "",
-        expect: { streamName: "SUBMIT" },
+  /** At most two bursts in flight: under load, what waits meanwhile goes out as one bigger burst. */
+  #scheduleFlush(): void {
+    if (this.#flushScheduled || this.#flushing >= 2 || this.#outbox.length === 0) return;
+    this.#flushScheduled = true;
+    setImmediate(() => {
+      this.#flushScheduled = false;
+      this.#flushing++;
+      void this.#flush().finally(() => {
+        this.#flushing--;
+        this.#scheduleFlush();
       });
+      this.#scheduleFlush();
+    });
+  }
+
+  async #flush(): Promise<void> {
+    const batch = this.#outbox.splice(0, MAX_BATCH);
+    if (batch.length === 0) return;
+    try {
+      const sigs = this.#signer.signMany(batch.map((o) => ({ type: "envelope" as const, bytes: o.sealed })));
+      const envelopes = batch.map((o, i) => pb.Envelope.encode({ sealed: o.sealed, signature: sigs[i] ?? null }).finish());
+      // The sealed copies are stored before they are submitted: a crash between the two is healed
+      // by the resubmission at start, never by losing track of a message.
+      const batchId = newId();
+      const seq = await this.#d.store.append("sent", batchId, pb.EnvelopeBatch.encode({ envelopes }).finish());
+      const now = this.#now();
+      const entries = batch.map((o, i) => this.#addEntry("sent", seq, i, o.header, now));
+      await this.#submit(batchId, batch.map((o) => o.header), envelopes);
+      batch.forEach((o, i) => o.resolve(entries[i] as Entry));
     } catch (err) {
-      throw new LiaisonError("LIAISON_UNAVAILABLE", "the hub did not take the message; it is kept and will be resubmitted", { cause: err });
+      for (const o of batch) o.reject(err);
+    }
+  }
+
+  /** Submits envelopes, one JetStream message per priority. */
+  async #submit(batchId: string, headers: readonly pb.IEnvelopeHeader[], envelopes: readonly Uint8Array[]): Promise<void> {
+    const byPrio = new Map<PriorityToken, Uint8Array[]>();
+    headers.forEach((h, i) => {
+      const p: PriorityToken = h.priority === pb.Priority.PRIORITY_URGENT ? "urgent" : "normal";
+      byPrio.set(p, [...(byPrio.get(p) ?? []), envelopes[i] as Uint8Array]);
+    });
+    try {
+      await Promise.all(
+        [...byPrio].map(([p, list]) =>
+          this.#d.publisher.publish(subjects.submit(this.cp, p), pb.SubmitItem.encode({ envelopes: { envelopes: list } }).finish(), {
+            msgID: `${batchId}.${p}`,
+            expectStream: "SUBMIT",
+          }),
+        ),
+      );
+    } catch (err) {
+      throw new LiaisonError("LIAISON_UNAVAILABLE", "the hub did not take the message; it is kept and will be resubmitted at the next start", { cause: err });
     }
   }
 
   async #resubmitUnconfirmed(): Promise<void> {
     const horizon = this.#now() - (this.#d.resubmitWindowMs ?? 4 * 60_000);
+    const bySeq = new Map<number, Entry[]>();
     for (const e of this.#entries.values()) {
       if (e.box !== "sent" || e.header.createdAtMs < horizon) continue;
       if ([...e.recipients.values()].some((r) => r.state !== "submitted")) continue;
-      const env = pb.Envelope.decode(await this.#d.store.get(e.seq));
-      await this.#submit(e.header, env).catch((err: unknown) => this.#d.log.warn({ err, id: e.id }, "resubmission failed"));
+      bySeq.set(e.seq, [...(bySeq.get(e.seq) ?? []), e]);
+    }
+    for (const [seq, list] of bySeq) {
+      const stored = pb.EnvelopeBatch.decode(await this.#d.store.get(seq)).envelopes;
+      await this.#submit(`resubmit-${seq}-${this.#now()}`, list.map((e) => e.header), list.map((e) => stored[e.pos] as Uint8Array)).catch((err: unknown) =>
+        this.#d.log.warn({ err, seq }, "resubmission failed"),
+      );
     }
   }
 
@@ -202,72 +277,89 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
     const signed = bytes.map((b, i) => ({ receipt: b, signature: sigs[i] ?? null }));
     // Our own read receipts are kept too: whether a message was read here survives a restart.
     const reads = signed.filter((_, i) => receipts[i]?.kind === pb.ReceiptKind.RECEIPT_KIND_READ);
-    if (reads.length > 0) await this.#d.store.append("rcpt", `own-${uuidv7()}`, pb.ReceiptBatch.encode({ receipts: reads }).finish());
+    if (reads.length > 0) await this.#d.store.append("rcpt", `own-${newId()}`, pb.ReceiptBatch.encode({ receipts: reads }).finish());
     const item = pb.SubmitItem.encode({ receipts: { receipts: signed } }).finish();
-    await this.#d.js.publish(subjects.submit(this.cp, "normal"), item, { msgID: `rcpt.${receipts[0]?.id}.${receipts.length}`, expect: { streamName: "SUBMIT" } });
+    await this.#d.publisher.publish(subjects.submit(this.cp, "normal"), item, { msgID: `rcpt.${receipts[0]?.id}.${receipts.length}`, expectStream: "SUBMIT" });
   }
 
-  #receipt(kind: pb.ReceiptKind, e: Entry, extra: Partial<pb.IReceipt> = {}): pb.IReceipt {
+  #receipt(kind: pb.ReceiptKind, addressee: string, envelopeIds: string[], extra: Partial<pb.IReceipt> = {}): pb.IReceipt {
     const name = pb.ReceiptKind[kind].replace("RECEIPT_KIND_", "").toLowerCase();
-    return { id: `${e.id}.${name}.${this.cp}`, kind, envelopeId: e.id, issuer: this.cp, recipient: this.cp, addressee: e.header.sender, atMs: this.#now(), ...extra };
+    const id = envelopeIds.length === 1 ? `${envelopeIds[0]}.${name}.${this.cp}` : `${newId()}.${name}.${this.cp}`;
+    return { id, kind, envelopeIds, issuer: this.cp, recipient: this.cp, addressee, atMs: this.#now(), ...extra };
+  }
+
+  /** One delivered receipt per sender for what arrived together. */
+  #deliveredReceipts(entries: readonly Entry[]): pb.IReceipt[] {
+    const bySender = new Map<string, string[]>();
+    for (const e of entries) bySender.set(e.header.sender, [...(bySender.get(e.header.sender) ?? []), e.id]);
+    return [...bySender].map(([sender, ids]) => this.#receipt(pb.ReceiptKind.RECEIPT_KIND_DELIVERED, sender, ids));
   }
 
   // ---------------------------------------------------------------- receiving
 
   async #onInbox(msgs: JsMsg[]): Promise<void> {
-    const appends: Array<Promise<unknown>> = [];
-    const delivered: Array<{ header: pb.EnvelopeHeader; seq: Promise<number> }> = [];
-    const receiptBatches: Array<{ receipts: ReceiptView[]; seq: Promise<number> }> = [];
-    const refusals: Array<{ error: LiaisonError; id: string; what: string }> = [];
+    const accepted: Array<{ header: pb.EnvelopeHeader; envelope: Uint8Array }> = [];
+    const receipts: Array<{ signed: pb.ISignedReceipt; view: ReceiptView }> = [];
+    const notices: pb.ISignedNotice[] = [];
+    const refusals: Refusal[] = [];
     const redelivered: Entry[] = [];
+    const seen = new Set<string>();
 
     for (const m of msgs) {
       try {
-        const item = decodeAs((b) => pb.InboxItem.decode(b), m.data, "InboxItem");
-        if (item.envelope) {
-          const dec = decodeEnvelope(item.envelope);
+        // Envelopes (nearly everything) are read straight from their framing, without decoding the item.
+        const raw = envelopeBytesOf(m.data);
+        const item = raw ? undefined : decodeAs((b) => pb.InboxItem.decode(b), m.data, "InboxItem");
+        if (raw || item?.envelope) {
+          const envelope = raw ?? pb.Envelope.encode(item?.envelope ?? {}).finish();
+          const dec = decodeEnvelopeBytes(envelope);
           const h = dec.header;
           if (!h.recipients.includes(this.cp)) throw new LiaisonError("LIAISON_BAD_REQUEST", `envelope ${h.id} is not addressed to ${this.cp}`);
           this.#verifier.verify("envelope", dec.envelope.sealed, dec.envelope.signature, h.sender);
           // Decrypt to prove it opens here before saying it was delivered; the plaintext is dropped.
           this.#opener.open(dec.sealed).payload.fill(0);
           const known = this.#entries.get(h.id);
-          if (known) {
-            // Stored before a crash that came before its acknowledgement: say delivered again.
-            redelivered.push(known);
-            continue;
+          if (known) redelivered.push(known); // stored before a crash that came before its acknowledgement
+          else if (!seen.has(h.id)) {
+            seen.add(h.id);
+            accepted.push({ header: h, envelope });
           }
-          const seq = this.#d.store.append("recv", h.id, pb.Envelope.encode(item.envelope).finish());
-          appends.push(seq);
-          delivered.push({ header: h, seq });
-        } else if (item.receipts) {
-          const ok = this.#verifyReceipts(item.receipts, refusals);
-          if (ok.length > 0) {
-            const kept = pb.ReceiptBatch.encode({ receipts: ok.map((r) => r.signed) }).finish();
-            const seq = this.#d.store.append("rcpt", `inbox-${m.info.streamSequence}`, kept);
-            appends.push(seq);
-            receiptBatches.push({ receipts: ok.map((r) => r.view), seq });
-          }
-        } else if (item.notice) {
+        } else if (item?.receipts) {
+          receipts.push(...this.#verifyReceipts(item.receipts, refusals));
+        } else if (item?.notice) {
           const sn = item.notice;
           if (!sn.notice?.length) throw new LiaisonError("LIAISON_MISSING_FIELD", "notice");
           this.#verifier.verify("notice", sn.notice, sn.signature, HUB);
-          const notice = pb.Notice.decode(sn.notice);
-          const seq = this.#d.store.append("note", notice.id, pb.SignedNotice.encode(sn).finish());
-          appends.push(seq.then((s) => this.#notices.push({ notice, seq: s })));
+          notices.push(sn);
         }
       } catch (err) {
         refusals.push({ error: toLiaisonError(err), id: `inbox-${m.info.streamSequence}`, what: "inbox item" });
       }
     }
-    await Promise.all(appends);
+
+    const tag = `inbox-${msgs[0]?.info.streamSequence ?? 0}-${msgs.length}`;
+    const [recvSeq, rcptSeq] = await Promise.all([
+      accepted.length ? this.#d.store.append("recv", tag, pb.EnvelopeBatch.encode({ envelopes: accepted.map((a) => a.envelope) }).finish()) : undefined,
+      receipts.length ? this.#d.store.append("rcpt", tag, pb.ReceiptBatch.encode({ receipts: receipts.map((r) => r.signed) }).finish()) : undefined,
+      ...notices.map(async (sn) => {
+        const notice = pb.Notice.decode(sn.notice ?? new Uint8Array());
+        const seq = await this.#d.store.append("note", notice.id, pb.SignedNotice.encode(sn).finish());
+        this.#notices.push({ notice, seq });
+      }),
+    ]);
 
     const now = this.#now();
-    const newEntries: Entry[] = [];
-    for (const d of delivered) newEntries.push(this.#addEntry("inbox", await d.seq, d.header, now));
-    for (const b of receiptBatches) for (const r of b.receipts) this.#applyReceipt(r);
-    // The delivery receipts are on the hub's stream before the inbox items are acknowledged.
-    await this.#sendReceipts([...newEntries, ...redelivered].map((e) => this.#receipt(pb.ReceiptKind.RECEIPT_KIND_DELIVERED, e)));
+    const newEntries = recvSeq === undefined ? [] : accepted.map((a, i) => this.#addEntry("inbox", recvSeq, i, a.header, now));
+    if (rcptSeq !== undefined) for (const r of receipts) this.#applyReceipt(r.view);
+    // Stored here (sealed) and indexed: from now on a user can open it.
+    for (const e of newEntries) this.emit("delivered", e);
+    this.#followUp.add({ msgs, delivered: [...newEntries, ...redelivered], refusals });
+  }
+
+  /** The follow-up of what arrived: delivery receipts on the hub's stream, refusals logged, then acks. */
+  async #finishInbox(items: FollowUp[]): Promise<void> {
+    await this.#sendReceipts(this.#deliveredReceipts(items.flatMap((i) => i.delivered)));
+    const refusals = items.flatMap((i) => i.refusals);
     await Promise.all(
       refusals.map((r) =>
         this.#d.audit.emit({
@@ -283,11 +375,10 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
       ),
     );
     for (const r of refusals) this.#d.log.warn({ code: r.error.code, id: r.id }, `refused an inbox item: ${r.error.detail}`);
-    for (const m of msgs) m.ack();
-    for (const e of newEntries) this.emit("delivered", e);
+    for (const i of items) for (const m of i.msgs) m.ack();
   }
 
-  #verifyReceipts(batch: pb.IReceiptBatch, refusals: Array<{ error: LiaisonError; id: string; what: string }>): Array<{ signed: pb.ISignedReceipt; view: ReceiptView }> {
+  #verifyReceipts(batch: pb.IReceiptBatch, refusals: Refusal[]): Array<{ signed: pb.ISignedReceipt; view: ReceiptView }> {
     const out: Array<{ signed: pb.ISignedReceipt; view: ReceiptView }> = [];
     for (const sr of batch.receipts ?? []) {
       let id = "";
@@ -300,8 +391,11 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
         if (r.issuer !== issuer || r.addressee !== this.cp) throw new LiaisonError("LIAISON_FORGED_SENDER", `receipt ${r.id} from ${r.issuer}`);
         this.#verifier.verify("receipt", sr.receipt, sr.signature, issuer);
         if (!fromHub) {
-          const e = this.#entries.get(r.envelopeId);
-          if (e && !e.header.recipients.includes(r.recipient)) throw new LiaisonError("LIAISON_FORGED_SENDER", `${r.recipient} was not a recipient of ${r.envelopeId}`);
+          const stranger = r.envelopeIds.find((eid) => {
+            const e = this.#entries.get(eid);
+            return e !== undefined && !e.header.recipients.includes(r.recipient);
+          });
+          if (stranger) throw new LiaisonError("LIAISON_FORGED_SENDER", `${r.recipient} was not a recipient of ${stranger}`);
         }
         if (this.#receiptIds.has(r.id)) continue;
         out.push({ signed: sr, view: receiptView(r) });
@@ -317,9 +411,10 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
   #index(item: StoredItem): void {
     try {
       if (item.kind === "sent" || item.kind === "recv") {
-        const env = pb.Envelope.decode(item.data);
-        const header = pb.EnvelopeHeader.decode(pb.SealedContent.decode(env.sealed).header);
-        this.#addEntry(item.kind === "sent" ? "sent" : "inbox", item.seq, header, item.storedAtMs);
+        pb.EnvelopeBatch.decode(item.data).envelopes.forEach((bytes, i) => {
+          const header = pb.EnvelopeHeader.decode(pb.SealedContent.decode(pb.Envelope.decode(bytes).sealed).header);
+          this.#addEntry(item.kind === "sent" ? "sent" : "inbox", item.seq, i, header, item.storedAtMs);
+        });
       } else if (item.kind === "rcpt") {
         for (const sr of pb.ReceiptBatch.decode(item.data).receipts) this.#applyReceipt(receiptView(pb.Receipt.decode(sr.receipt ?? new Uint8Array())));
       } else if (item.kind === "note") {
@@ -330,13 +425,14 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
     }
   }
 
-  #addEntry(box: Box, seq: number, header: pb.EnvelopeHeader, storedAtMs: number): Entry {
+  #addEntry(box: Box, seq: number, pos: number, header: pb.EnvelopeHeader, storedAtMs: number): Entry {
     const existing = this.#entries.get(header.id);
     if (existing) return existing;
     const entry: Entry = {
       id: header.id,
       box,
       seq,
+      pos,
       header,
       storedAtMs,
       receipts: [],
@@ -344,22 +440,27 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
     };
     this.#entries.set(header.id, entry);
     if (box === "sent" && header.inReplyTo) this.#replies.set(header.inReplyTo, header.id);
-    for (const r of this.#pendingReceipts.get(header.id) ?? []) this.#applyReceipt(r);
+    for (const r of this.#pendingReceipts.get(header.id) ?? []) this.#applyReceiptTo(entry, r);
     this.#pendingReceipts.delete(header.id);
     return entry;
   }
 
   #applyReceipt(r: ReceiptView): void {
     if (this.#receiptIds.has(r.id)) return;
-    const e = this.#entries.get(r.envelopeId);
-    if (!e) {
-      // A receipt can overtake the index entry it belongs to (replayed out of order); keep it.
-      const list = this.#pendingReceipts.get(r.envelopeId) ?? [];
-      list.push(r);
-      this.#pendingReceipts.set(r.envelopeId, list);
-      return;
-    }
     this.#receiptIds.add(r.id);
+    for (const id of r.envelopeIds) {
+      const e = this.#entries.get(id);
+      if (e) this.#applyReceiptTo(e, r);
+      else {
+        // A receipt can overtake the entry it belongs to (replayed out of order); keep it.
+        const list = this.#pendingReceipts.get(id) ?? [];
+        list.push(r);
+        this.#pendingReceipts.set(id, list);
+      }
+    }
+  }
+
+  #applyReceiptTo(e: Entry, r: ReceiptView): void {
     if (e.box === "inbox") {
       // On a received message the only receipts kept are our own reads.
       if (r.kind === pb.ReceiptKind.RECEIPT_KIND_READ && r.issuer === this.cp) e.readAtMs ??= r.atMs;
@@ -419,12 +520,13 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
   /** Opens a message for a user; the first read of a received message sends a read receipt. */
   async open(id: string): Promise<OpenedMessage> {
     const entry = this.get(id);
-    const env = pb.Envelope.decode(await this.#d.store.get(entry.seq));
-    const opened = this.#opener.open(pb.SealedContent.decode(env.sealed));
+    const bytes = pb.EnvelopeBatch.decode(await this.#d.store.get(entry.seq)).envelopes[entry.pos];
+    if (!bytes) throw new LiaisonError("LIAISON_INTERNAL", `stored copy of ${id} is missing`);
+    const opened = this.#opener.open(pb.SealedContent.decode(pb.Envelope.decode(bytes).sealed));
     const payload = decodeAs((b) => pb.Payload.decode(b), opened.payload, "Payload");
     if (entry.box === "inbox" && entry.readAtMs === undefined) {
       entry.readAtMs = this.#now();
-      await this.#sendReceipts([this.#receipt(pb.ReceiptKind.RECEIPT_KIND_READ, entry)]);
+      await this.#sendReceipts([this.#receipt(pb.ReceiptKind.RECEIPT_KIND_READ, entry.header.sender, [entry.id])]);
     }
     return { entry, payload };
   }
@@ -442,7 +544,7 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
     });
     original.answerId = sent.id;
     original.readAtMs ??= this.#now();
-    await this.#sendReceipts([this.#receipt(pb.ReceiptKind.RECEIPT_KIND_ANSWERED, original, { answerId: sent.id })]);
+    await this.#sendReceipts([this.#receipt(pb.ReceiptKind.RECEIPT_KIND_ANSWERED, original.header.sender, [original.id], { answerId: sent.id })]);
     return sent;
   }
 
@@ -458,7 +560,6 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
     const status = states.includes("rejected") ? "rejected" : states.reduce<RecipientState>((min, s) => (RANK[s] < RANK[min] ? s : min), "answered");
     return { status, overdue: isRequest && status !== "rejected" && states.some((s) => s !== "answered") && now > e.header.replyByMs };
   }
-
 }
 
 export function newCaseRef(cp: string, id: string): string {
@@ -466,5 +567,5 @@ export function newCaseRef(cp: string, id: string): string {
 }
 
 function receiptView(r: pb.Receipt): ReceiptView {
-  return { id: r.id, envelopeId: r.envelopeId, kind: r.kind, issuer: r.issuer, recipient: r.recipient, atMs: r.atMs, reasonCode: r.reasonCode, reason: r.reason, answerId: r.answerId };
+  return { id: r.id, envelopeIds: r.envelopeIds, kind: r.kind, issuer: r.issuer, recipient: r.recipient, atMs: r.atMs, reasonCode: r.reasonCode, reason: r.reason, answerId: r.answerId };
 }

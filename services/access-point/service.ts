@@ -7,6 +7,7 @@ import type { AccessPointConfig } from "../../src/config/mod.js";
 import type { ContactPointKeys } from "../../src/crypto/mod.js";
 import type { LiaisonApp, UserStore } from "../../src/http/mod.js";
 import type { Logger } from "../../src/log/mod.js";
+import { JsPublisher } from "../../src/nats/mod.js";
 import { followRegistry } from "../../src/registry/mod.js";
 import { buildAccessPointApp } from "./app.js";
 import { Mailbox } from "./mailbox.js";
@@ -36,7 +37,8 @@ export async function startAccessPoint(
   const registry = await followRegistry(nc, log, opts.now ? { now: opts.now } : {});
   const audit = new AuditEmitter(nc, cfg.cp, opts.now ? { now: opts.now } : {});
   const store = await ApStore.open(nc, js, cfg.cp);
-  const mailbox = new Mailbox({ js, store, cp: cfg.cp, keys, registry: registry.view, audit, log, ...(opts.now ? { now: opts.now } : {}) });
+  const publisher = new JsPublisher(nc);
+  const mailbox = new Mailbox({ js, publisher, store, cp: cfg.cp, keys, registry: registry.view, audit, log, ...(opts.now ? { now: opts.now } : {}) });
   await mailbox.start();
   const app = await buildAccessPointApp({ cp: cfg.cp, mailbox, users, audit, log, bodyLimit: cfg.bodyLimit, maxAttachmentBytes: cfg.maxAttachmentBytes });
   const url = opts.listen === false ? undefined : await app.listen({ host: cfg.host, port: cfg.port });
@@ -49,6 +51,9 @@ export async function startAccessPoint(
       await app.close();
       await mailbox.stop();
       await audit.flush();
+      audit.close();
+      publisher.close();
+      store.close();
       registry.stop();
     },
   };

@@ -4,7 +4,7 @@
 import { DeliverPolicy, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { LiaisonError } from "../../src/errors.js";
-import { subjects } from "../../src/nats/mod.js";
+import { JsPublisher, subjects } from "../../src/nats/mod.js";
 
 export const STORE_KINDS = ["sent", "recv", "rcpt", "note"] as const;
 export type StoreKind = (typeof STORE_KINDS)[number];
@@ -22,24 +22,23 @@ export class ApStore {
   readonly #cp: string;
   readonly #js: JetStreamClient;
   readonly #jsm: JetStreamManager;
+  readonly #pub: JsPublisher;
 
-  private constructor(cp: string, js: JetStreamClient, jsm: JetStreamManager) {
+  private constructor(cp: string, js: JetStreamClient, jsm: JetStreamManager, pub: JsPublisher) {
     this.#cp = cp;
     this.stream = `AP_${cp}`;
     this.#js = js;
     this.#jsm = jsm;
+    this.#pub = pub;
   }
 
   static async open(nc: NatsConnection, js: JetStreamClient, cp: string): Promise<ApStore> {
-    return new ApStore(cp, js, await jetstreamManager(nc, { checkAPI: false }));
+    return new ApStore(cp, js, await jetstreamManager(nc, { checkAPI: false }), new JsPublisher(nc));
   }
 
   /** Appends durably; the Nats-Msg-Id makes a retry (or a redelivered inbox item) a no-op. */
   async append(kind: StoreKind, id: string, data: Uint8Array): Promise<number> {
-    const ack = await this.#js.publish(subjects.apStore(this.#cp, kind, id), data, {
-      msgID: `${kind}.${id}`,
-      expect: { streamName: this.stream },
-    });
+    const ack = await this.#pub.publish(subjects.apStore(this.#cp, kind, id), data, { msgID: `${kind}.${id}`, expectStream: this.stream });
     return ack.seq;
   }
 
@@ -47,6 +46,10 @@ export class ApStore {
     const m = await this.#jsm.direct.getMessage(this.stream, { seq });
     if (!m) throw new LiaisonError("LIAISON_NOT_FOUND", `store item ${seq}`);
     return m.data;
+  }
+
+  close(): void {
+    this.#pub.close();
   }
 
   /** Calls `each` for every stored item, oldest first. */

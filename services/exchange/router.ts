@@ -1,19 +1,19 @@
 // The exchange's routing of submitted items (ARCHITECTURE.md step 3): verify each envelope against
 // the registry, check sender, recipients, kind, size and time, route it to every recipient's inbox
-// (Nats-Msg-Id per recipient, so nothing is delivered twice), answer with a signed receipt, and
-// log it. Refused input is answered with a reason code, logged, and routed nowhere.
-import type { JetStreamClient, JsMsg, PubAck } from "@nats-io/jetstream";
+// (Nats-Msg-Id per envelope and recipient, so nothing is delivered twice), answer with a signed
+// receipt, and log it. Refused input is answered with a reason code, logged, and routed nowhere.
+import type { JsMsg } from "@nats-io/jetstream";
 import { AuditAction, AuditOutcome, type AuditEmitter, type AuditInput } from "../../src/audit/mod.js";
-import { decodeAs, decodeEnvelope, type BatchSigner, type BatchVerifier, type SignItem } from "../../src/crypto/mod.js";
+import { decodeAs, decodeEnvelopeBytes, inboxItemOfEnvelope, newId, type BatchSigner, type BatchVerifier, type SignItem } from "../../src/crypto/mod.js";
 import { checkKind, effectivePriority, HUB } from "../../src/domain/mod.js";
 import { LiaisonError, toLiaisonError, type ErrorCode } from "../../src/errors.js";
 import type { Logger } from "../../src/log/mod.js";
-import { parseRoutedSubject, subjects, type PriorityToken } from "../../src/nats/mod.js";
+import { Linger, parseRoutedSubject, subjects, type JsPublisher, type PriorityToken, type PubAck } from "../../src/nats/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import type { RegistryView } from "../../src/registry/mod.js";
 
 export interface RouterDeps {
-  readonly js: JetStreamClient;
+  readonly publisher: JsPublisher;
   readonly registry: () => RegistryView;
   readonly verifier: BatchVerifier;
   readonly hubSigner: BatchSigner;
@@ -27,20 +27,31 @@ export interface RouterDeps {
   readonly onOutcome?: (outcome: string, kind: "envelope" | "receipt") => void;
 }
 
-/** One submitted message's fate, decided synchronously; `publishes` were issued in arrival order. */
+/** One envelope's (or one unreadable message's) fate, decided synchronously in arrival order. */
 type Outcome =
   | { kind: "routed"; msg: JsMsg; from: string; prio: PriorityToken; header: pb.EnvelopeHeader; size: number; publishes: Promise<PubAck>[] }
   | { kind: "receipts"; msg: JsMsg; from: string; routed: pb.Receipt[]; refused: Array<{ receipt?: pb.Receipt; code: ErrorCode; detail: string }>; publishes: Promise<PubAck>[] }
-  | { kind: "refused"; msg: JsMsg; from: string; prio: PriorityToken; envelopeId: string; header?: pb.EnvelopeHeader; error: LiaisonError };
-
-const prioOf = (p: pb.Priority): PriorityToken => (p === pb.Priority.PRIORITY_URGENT ? "urgent" : "normal");
+  | { kind: "refused"; msg: JsMsg; from: string; prio: PriorityToken; envelopeId: string; error: LiaisonError; index: number };
 
 export class Router {
-  constructor(private readonly d: RouterDeps) {}
+  /** Receipts, audit events and SUBMIT acks of routed batches, done together every few ms. */
+  readonly #followUp: Linger<{ msgs: JsMsg[]; outcomes: Outcome[] }>;
+
+  constructor(private readonly d: RouterDeps) {
+    this.#followUp = new Linger((items) => this.#finish(items), {
+      log: d.log,
+      onError: (items) => items.forEach((i) => i.msgs.forEach((m) => m.nak(1_000))),
+    });
+  }
+
+  /** Finishes what is waiting (on shutdown). */
+  drain(): Promise<void> {
+    return this.#followUp.drain();
+  }
 
   /** Handles one batch from a SUBMIT consumer (see consumeBatches for the ordering contract). */
   async handle(msgs: JsMsg[]): Promise<void> {
-    const outcomes = msgs.map((m) => this.#decide(m));
+    const outcomes = msgs.flatMap((m) => this.#decide(m));
     const settled = await Promise.all(outcomes.map((o) => (o.kind === "refused" ? Promise.resolve([]) : Promise.all(o.publishes))));
 
     const final: Outcome[] = outcomes.map((o, i) => {
@@ -49,57 +60,69 @@ export class Router {
       // a redelivery after our own crash legitimately finds its copies already there.
       const acks = settled[i] ?? [];
       if (!o.msg.info.redelivered && acks.length > 0 && acks.every((a) => a.duplicate)) {
-        return { kind: "refused", msg: o.msg, from: o.from, prio: o.prio, envelopeId: o.header.id, header: o.header, error: new LiaisonError("LIAISON_REPLAY", `envelope ${o.header.id} was routed before`) };
+        return { kind: "refused", msg: o.msg, from: o.from, prio: o.prio, envelopeId: o.header.id, index: i, error: new LiaisonError("LIAISON_REPLAY", `envelope ${o.header.id} was routed before`) };
       }
       return o;
     });
 
-    const receipts = this.#hubReceipts(final);
-    const audits = final.flatMap((o) => this.#auditEvents(o));
-    await Promise.all([this.#publishReceipts(receipts), ...audits.map((a) => this.d.audit.emit(a))]);
-    for (const o of final) {
-      this.d.onOutcome?.(o.kind === "refused" ? o.error.code : "routed", o.kind === "receipts" ? "receipt" : "envelope");
-      o.msg.ack();
-    }
+    // Routed (or refused) now; the receipts, the log and the acknowledgement follow within ms.
+    this.#followUp.add({ msgs, outcomes: final });
   }
 
-  #decide(msg: JsMsg): Outcome {
+  async #finish(items: Array<{ msgs: JsMsg[]; outcomes: Outcome[] }>): Promise<void> {
+    const outcomes = items.flatMap((i) => i.outcomes);
+    const audits = outcomes.flatMap((o) => this.#auditEvents(o));
+    await Promise.all([this.#publishHubReceipts(outcomes), ...audits.map((a) => this.d.audit.emit(a))]);
+    for (const o of outcomes) this.d.onOutcome?.(o.kind === "refused" ? o.error.code : "routed", o.kind === "receipts" ? "receipt" : "envelope");
+    for (const i of items) for (const m of i.msgs) m.ack();
+  }
+
+  #decide(msg: JsMsg): Outcome[] {
     const route = parseRoutedSubject(msg.subject);
     const from = route?.cp ?? "?";
     const prio = route?.prio ?? "normal";
-    const fallbackId = msg.headers?.get("Nats-Msg-Id") || `submit-${msg.info.streamSequence}`;
-    let header: pb.EnvelopeHeader | undefined;
-    try {
-      if (!route) throw new LiaisonError("LIAISON_FORBIDDEN_SUBJECT", msg.subject);
-      const item = decodeAs((b) => pb.SubmitItem.decode(b), msg.data, "SubmitItem");
-      if (item.receipts) return this.#receipts(msg, from, item.receipts);
-      if (!item.envelope) throw new LiaisonError("LIAISON_MISSING_FIELD", "submit item is empty");
-      if (msg.data.length > this.d.maxEnvelopeBytes) {
-        throw new LiaisonError("LIAISON_OVERSIZED", `${msg.data.length} bytes, limit ${this.d.maxEnvelopeBytes}`);
-      }
-      const dec = decodeEnvelope(item.envelope);
-      header = dec.header;
-      this.#check(dec.header, dec.sealed, from, prio, msg);
-      this.d.verifier.verify("envelope", dec.envelope.sealed, dec.envelope.signature, from);
-      const bytes = pb.InboxItem.encode({ envelope: item.envelope }).finish();
-      const publishes = dec.header.recipients.map((r) =>
-        this.d.js.publish(subjects.inbox(r, prio), bytes, { msgID: `${dec.header.id}.${r}`, expect: { streamName: "INBOX" } }),
-      );
-      return { kind: "routed", msg, from, prio, header: dec.header, size: msg.data.length, publishes };
-    } catch (err) {
+    const refuse = (err: unknown, envelopeId: string, index = 0): Outcome => {
       const error = toLiaisonError(err);
       if (error.code === "LIAISON_INTERNAL") this.d.log.error({ err, seq: msg.info.streamSequence }, "unexpected failure checking a submission");
-      return { kind: "refused", msg, from, prio, envelopeId: header?.id || fallbackId, ...(header ? { header } : {}), error };
+      return { kind: "refused", msg, from, prio, envelopeId, error, index };
+    };
+    let item: pb.SubmitItem;
+    try {
+      if (!route) throw new LiaisonError("LIAISON_FORBIDDEN_SUBJECT", msg.subject);
+      if (msg.data.length > this.d.maxEnvelopeBytes) throw new LiaisonError("LIAISON_OVERSIZED", `${msg.data.length} bytes, limit ${this.d.maxEnvelopeBytes}`);
+      item = decodeAs((b) => pb.SubmitItem.decode(b), msg.data, "SubmitItem");
+      this.d.registry().requireActive(from);
+    } catch (err) {
+      return [refuse(err, msg.headers?.get("Nats-Msg-Id") || `submit-${msg.info.streamSequence}`)];
     }
+    if (item.receipts) return [this.#receipts(msg, from, item.receipts)];
+    const envelopes = item.envelopes?.envelopes ?? (item.envelope ? [pb.Envelope.encode(item.envelope).finish()] : []);
+    if (envelopes.length === 0) return [refuse(new LiaisonError("LIAISON_MISSING_FIELD", "submit item is empty"), `submit-${msg.info.streamSequence}`)];
+    return envelopes.map((env, index) => {
+      let header: pb.EnvelopeHeader | undefined;
+      try {
+        const dec = decodeEnvelopeBytes(env);
+        header = dec.header;
+        this.#check(dec.header, dec.sealed, from, prio, msg);
+        this.d.verifier.verify("envelope", dec.envelope.sealed, dec.envelope.signature, from);
+        // The envelope's own bytes go on, framed as an InboxItem: nothing is re-encoded.
+        const bytes = inboxItemOfEnvelope(env);
+        const publishes = dec.header.recipients.map((r) =>
+          this.d.publisher.publish(subjects.inbox(r, prio), bytes, { msgID: `${dec.header.id}.${r}`, expectStream: "INBOX" }),
+        );
+        return { kind: "routed", msg, from, prio, header: dec.header, size: bytes.length, publishes };
+      } catch (err) {
+        return refuse(err, header?.id || `submit-${msg.info.streamSequence}-${index}`, index);
+      }
+    });
   }
 
   #check(h: pb.EnvelopeHeader, sealed: pb.SealedContent, from: string, prio: PriorityToken, msg: JsMsg): void {
     const reg = this.d.registry();
     if (h.sender !== from) throw new LiaisonError("LIAISON_FORGED_SENDER", `envelope names ${h.sender}, arrived from ${from}`);
-    reg.requireActive(from);
     const refusal = checkKind(h);
     if (refusal) throw new LiaisonError(refusal.code, refusal.detail);
-    if (prioOf(effectivePriority(h.kind, h.priority)) !== prio) {
+    if ((effectivePriority(h.kind, h.priority) === pb.Priority.PRIORITY_URGENT ? "urgent" : "normal") !== prio) {
       throw new LiaisonError("LIAISON_BAD_REQUEST", `priority ${prio} on the subject does not match the envelope's`);
     }
     for (const r of h.recipients) reg.requireActive(r);
@@ -113,7 +136,7 @@ export class Router {
     if (extra) throw new LiaisonError("LIAISON_BAD_REQUEST", `a content key is wrapped for ${extra.recipient}, who is not a recipient`);
     // Time is judged against when JetStream stored the submission, not when we got to it, so a
     // backlog after an outage is not mistaken for replays.
-    const storedAt = Number(msg.info.timestampNanos / 1_000_000);
+    const storedAt = Math.floor(msg.info.timestampNanos / 1e6);
     if (h.createdAtMs < storedAt - this.d.replayWindowMs) {
       throw new LiaisonError("LIAISON_REPLAY", `created ${Math.round((storedAt - h.createdAtMs) / 1000)} s before it arrived`);
     }
@@ -125,7 +148,6 @@ export class Router {
   /** Delivery, read and answer receipts from a recipient's access point, routed to the sender. */
   #receipts(msg: JsMsg, from: string, batch: pb.IReceiptBatch): Outcome {
     const reg = this.d.registry();
-    reg.requireActive(from);
     const routed: pb.Receipt[] = [];
     const refused: Array<{ receipt?: pb.Receipt; code: ErrorCode; detail: string }> = [];
     const byAddressee = new Map<string, pb.ISignedReceipt[]>();
@@ -140,72 +162,66 @@ export class Router {
         reg.requireActive(receipt.addressee);
         this.d.verifier.verify("receipt", sr.receipt, sr.signature, from);
         routed.push(receipt);
-        const list = byAddressee.get(receipt.addressee) ?? [];
-        list.push(sr);
-        byAddressee.set(receipt.addressee, list);
+        byAddressee.set(receipt.addressee, [...(byAddressee.get(receipt.addressee) ?? []), sr]);
       } catch (err) {
         const e = toLiaisonError(err);
         refused.push({ ...(receipt ? { receipt } : {}), code: e.code, detail: e.detail });
       }
     }
     const publishes = [...byAddressee].map(([to, list]) =>
-      this.d.js.publish(subjects.inbox(to, "normal"), pb.InboxItem.encode({ receipts: { receipts: list } }).finish(), {
+      this.d.publisher.publish(subjects.inbox(to, "normal"), pb.InboxItem.encode({ receipts: { receipts: list } }).finish(), {
         msgID: `rcpt.${from}.${msg.info.streamSequence}.${to}`,
-        expect: { streamName: "INBOX" },
+        expectStream: "INBOX",
       }),
     );
     return { kind: "receipts", msg, from, routed, refused, publishes };
   }
 
-  /** The hub's own receipts: accepted or rejected, one signed batch per handled batch. */
-  #hubReceipts(outcomes: Outcome[]): Array<{ to: string; prio: PriorityToken; receipt: pb.IReceipt }> {
+  /** The hub's own receipts: one accepted receipt per sender and priority for what it routed, a rejection per refusal. */
+  async #publishHubReceipts(outcomes: Outcome[]): Promise<void> {
     const at = this.d.now();
-    const out: Array<{ to: string; prio: PriorityToken; receipt: pb.IReceipt }> = [];
+    const reg = this.d.registry();
+    const groups = new Map<string, { to: string; prio: PriorityToken; receipts: pb.IReceipt[] }>();
+    const add = (to: string, prio: PriorityToken, r: pb.IReceipt) => {
+      const key = `${to}|${prio}`;
+      const g = groups.get(key) ?? { to, prio, receipts: [] };
+      g.receipts.push(r);
+      groups.set(key, g);
+    };
+    const accepted = new Map<string, { to: string; prio: PriorityToken; ids: string[] }>();
     for (const o of outcomes) {
       if (o.kind === "routed") {
-        out.push({
-          to: o.from,
-          prio: o.prio,
-          receipt: { id: `${o.header.id}.accepted`, kind: pb.ReceiptKind.RECEIPT_KIND_ACCEPTED, envelopeId: o.header.id, issuer: HUB, addressee: o.from, atMs: at },
-        });
-      } else if (o.kind === "refused" && this.d.registry().get(o.from)) {
-        out.push({
-          to: o.from,
-          prio: o.prio,
-          receipt: {
-            id: `${o.envelopeId}.rejected.${o.msg.info.streamSequence}`,
-            kind: pb.ReceiptKind.RECEIPT_KIND_REJECTED,
-            envelopeId: o.envelopeId,
-            issuer: HUB,
-            addressee: o.from,
-            reasonCode: o.error.code,
-            reason: o.error.detail,
-            atMs: at,
-          },
+        const key = `${o.from}|${o.prio}`;
+        const a = accepted.get(key) ?? { to: o.from, prio: o.prio, ids: [] };
+        a.ids.push(o.header.id);
+        accepted.set(key, a);
+      } else if (o.kind === "refused" && reg.get(o.from)) {
+        add(o.from, o.prio, {
+          id: `${o.envelopeId}.rejected.${o.msg.info.streamSequence}.${o.index}`,
+          kind: pb.ReceiptKind.RECEIPT_KIND_REJECTED,
+          envelopeIds: [o.envelopeId],
+          issuer: HUB,
+          addressee: o.from,
+          reasonCode: o.error.code,
+          reason: o.error.detail,
+          atMs: at,
         });
       }
     }
-    return out;
-  }
-
-  async #publishReceipts(list: Array<{ to: string; prio: PriorityToken; receipt: pb.IReceipt }>): Promise<void> {
-    if (list.length === 0) return;
-    const bytes = list.map((r) => pb.Receipt.encode(r.receipt).finish());
-    const sigs = this.d.hubSigner.signMany(bytes.map((b): SignItem => ({ type: "receipt", bytes: b })));
-    const groups = new Map<string, pb.ISignedReceipt[]>();
-    list.forEach((r, i) => {
-      const key = `${r.to}|${r.prio}`;
-      const g = groups.get(key) ?? [];
-      g.push({ receipt: bytes[i] ?? null, signature: sigs[i] ?? null });
-      groups.set(key, g);
-    });
+    for (const a of accepted.values()) {
+      add(a.to, a.prio, { id: `${newId()}.accepted`, kind: pb.ReceiptKind.RECEIPT_KIND_ACCEPTED, envelopeIds: a.ids, issuer: HUB, addressee: a.to, atMs: at });
+    }
+    const all = [...groups.values()];
+    if (all.length === 0) return;
+    const bytes = all.map((g) => g.receipts.map((r) => pb.Receipt.encode(r).finish()));
+    const sigs = this.d.hubSigner.signMany(bytes.flat().map((b): SignItem => ({ type: "receipt", bytes: b })));
+    let k = 0;
     await Promise.all(
-      [...groups].map(([key, receipts]) => {
-        const [to = "", prio = "normal"] = key.split("|");
-        const first = pb.Receipt.decode(receipts[0]?.receipt ?? new Uint8Array()).id;
-        return this.d.js.publish(subjects.inbox(to, prio as PriorityToken), pb.InboxItem.encode({ receipts: { receipts } }).finish(), {
-          msgID: `hub-rcpt.${first}.${receipts.length}`,
-          expect: { streamName: "INBOX" },
+      all.map((g, gi) => {
+        const receipts = (bytes[gi] ?? []).map((b) => ({ receipt: b, signature: sigs[k++] ?? null }));
+        return this.d.publisher.publish(subjects.inbox(g.to, g.prio), pb.InboxItem.encode({ receipts: { receipts } }).finish(), {
+          msgID: `hub-rcpt.${g.receipts[0]?.id}.${receipts.length}`,
+          expectStream: "INBOX",
         });
       }),
     );
@@ -239,7 +255,7 @@ export class Router {
     if (o.kind === "refused") {
       return [
         {
-          id: `refusal.submit.${o.msg.info.streamSequence}`,
+          id: `refusal.submit.${o.msg.info.streamSequence}.${o.index}`,
           action: AuditAction.AUDIT_ACTION_REFUSAL,
           authority: o.from,
           userId: `access-point:${o.from}`,
@@ -251,16 +267,19 @@ export class Router {
         },
       ];
     }
-    const events: AuditInput[] = o.routed.map((r) => ({
-      id: `receipt.${r.id}`,
-      action: r.kind === pb.ReceiptKind.RECEIPT_KIND_DELIVERED ? AuditAction.AUDIT_ACTION_DELIVERY : AuditAction.AUDIT_ACTION_RECEIPT,
-      authority: o.from,
-      userId: `access-point:${o.from}`,
-      objectType: "message",
-      objectId: r.envelopeId,
-      outcome: AuditOutcome.AUDIT_OUTCOME_SUCCESS,
-      details: { receipt: pb.ReceiptKind[r.kind] ?? String(r.kind), addressee: r.addressee, atMs: String(r.atMs), ...(r.answerId ? { answerId: r.answerId } : {}) },
-    }));
+    // One event per message a receipt speaks of: usage counts deliveries and answers per message.
+    const events: AuditInput[] = o.routed.flatMap((r) =>
+      r.envelopeIds.map((eid) => ({
+        id: `receipt.${r.id}.${eid}`,
+        action: r.kind === pb.ReceiptKind.RECEIPT_KIND_DELIVERED ? AuditAction.AUDIT_ACTION_DELIVERY : AuditAction.AUDIT_ACTION_RECEIPT,
+        authority: o.from,
+        userId: `access-point:${o.from}`,
+        objectType: "message",
+        objectId: eid,
+        outcome: AuditOutcome.AUDIT_OUTCOME_SUCCESS,
+        details: { receipt: pb.ReceiptKind[r.kind] ?? String(r.kind), addressee: r.addressee, atMs: String(r.atMs), ...(r.answerId ? { answerId: r.answerId } : {}) },
+      })),
+    );
     o.refused.forEach((f, i) =>
       events.push({
         id: `refusal.receipt.${o.msg.info.streamSequence}.${i}`,

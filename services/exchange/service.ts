@@ -6,7 +6,7 @@ import { AuditEmitter } from "../../src/audit/mod.js";
 import type { ExchangeConfig } from "../../src/config/mod.js";
 import { BatchSigner, BatchVerifier, Ed25519Signer, type ContactPointKeys } from "../../src/crypto/mod.js";
 import type { Logger } from "../../src/log/mod.js";
-import { consumeBatches, exchangeConsumer, PRIORITY_TOKENS, startMicroService } from "../../src/nats/mod.js";
+import { consumeLanes, exchangeConsumer, JsPublisher, PRIORITY_TOKENS, startMicroService } from "../../src/nats/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import { REGISTRY_CHANGED_SUBJECT, REGISTRY_LIST_SUBJECT, watchRegistry } from "../../src/registry/mod.js";
 import { Router } from "./router.js";
@@ -23,8 +23,9 @@ export async function startExchange(nc: NatsConnection, cfg: ExchangeSettings, h
   const registry = await watchRegistry(nc, log, now);
   registry.onChange(() => nc.publish(REGISTRY_CHANGED_SUBJECT));
   const audit = new AuditEmitter(nc, "exchange", { now });
+  const publisher = new JsPublisher(nc);
   const router = new Router({
-    js,
+    publisher,
     registry: () => registry.view,
     verifier: new BatchVerifier(registry.view.signingKey),
     hubSigner: new BatchSigner(new Ed25519Signer(hubKeys.signing), { now }),
@@ -35,8 +36,11 @@ export async function startExchange(nc: NatsConnection, cfg: ExchangeSettings, h
     clockSkewMs: cfg.clockSkew,
     maxEnvelopeBytes: cfg.maxEnvelopeBytes,
   });
-  const consumers = await Promise.all(
-    PRIORITY_TOKENS.map((p) => consumeBatches(js, "SUBMIT", exchangeConsumer(p).config.durable_name, (b) => router.handle(b), { log, maxBatch: 64 })),
+  // Urgent submissions first, in small batches, so they never wait behind a normal backlog.
+  const consumer = await consumeLanes(
+    js,
+    PRIORITY_TOKENS.map((p) => ({ stream: "SUBMIT", durable: exchangeConsumer(p).config.durable_name, handle: (b) => router.handle(b) })),
+    { log, maxBatch: 32, maxInFlight: 4 },
   );
   const svc = await startMicroService(nc, {
     name: "exchange",
@@ -49,14 +53,17 @@ export async function startExchange(nc: NatsConnection, cfg: ExchangeSettings, h
         handler: async () => pb.RegistrySnapshot.encode({ contactPoints: registry.view.all() }).finish(),
       },
     ],
-    stats: async () => ({ backlog: Object.fromEntries(PRIORITY_TOKENS.map((p, i) => [p, consumers[i]?.backlog() ?? 0])) }),
+    stats: async () => ({ backlog: consumer.backlog() }),
   });
   return {
     router,
     close: async () => {
-      await Promise.all(consumers.map((c) => c.stop()));
+      await consumer.stop();
+      await router.drain();
       await svc.stop();
       await audit.flush();
+      audit.close();
+      publisher.close();
       registry.stop();
     },
   };

@@ -3,11 +3,10 @@
 // message per burst; each batch is published with a Nats-Msg-Id so a retry never duplicates, and
 // emit() resolves only once JetStream has stored the batch: callers ack their work after that.
 import { setImmediate } from "node:timers";
-import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
-import { v7 as uuidv7 } from "uuid";
+import { newId } from "../crypto/mod.js";
 import { LiaisonError } from "../errors.js";
-import { subjects } from "../nats/mod.js";
+import { JsPublisher, subjects } from "../nats/mod.js";
 import { pb } from "../proto/mod.js";
 
 export type AuditInput = Omit<pb.IAuditEvent, "action"> & { action: pb.AuditAction };
@@ -26,7 +25,7 @@ interface Pending {
 
 export class AuditEmitter {
   readonly source: string;
-  readonly #js: JetStreamClient;
+  readonly #pub: JsPublisher;
   readonly #subject: string;
   readonly #maxBatch: number;
   readonly #now: () => number;
@@ -37,7 +36,7 @@ export class AuditEmitter {
 
   constructor(nc: NatsConnection, source: string, opts: AuditEmitterOptions = {}) {
     this.source = source;
-    this.#js = jetstream(nc);
+    this.#pub = new JsPublisher(nc);
     this.#subject = subjects.auditEvents(source);
     this.#maxBatch = opts.maxBatch ?? 500;
     this.#now = opts.now ?? Date.now;
@@ -48,7 +47,7 @@ export class AuditEmitter {
   complete(e: AuditInput): pb.IAuditEvent {
     return {
       ...e,
-      id: e.id || uuidv7(),
+      id: e.id || newId(),
       atMs: e.atMs || this.#now(),
       service: e.service || this.source,
       outcome: e.outcome || pb.AuditOutcome.AUDIT_OUTCOME_SUCCESS,
@@ -84,7 +83,7 @@ export class AuditEmitter {
       let lastErr: unknown;
       for (let attempt = 0; attempt < this.#attempts; attempt++) {
         try {
-          await this.#js.publish(this.#subject, bytes, { msgID, expect: { streamName: "AUDIT" } });
+          await this.#pub.publish(this.#subject, bytes, { msgID, expectStream: "AUDIT" });
           for (const p of batch) p.resolve();
           return;
         } catch (err) {
@@ -97,6 +96,11 @@ export class AuditEmitter {
     } finally {
       this.#inFlight--;
     }
+  }
+
+  /** Stops the publisher (after flush()). */
+  close(): void {
+    this.#pub.close();
   }
 
   /** Waits until everything emitted so far is stored. */

@@ -6,3 +6,4 @@ export { stackSchema, type StackConfig } from "./stack.js";
 export { exchangeSchema, DEFAULT_MAX_ENVELOPE_BYTES, type ExchangeConfig } from "./exchange.js";
 export { accessPointSchema, DEFAULT_AP_PORT, DEFAULT_AP_BODY_LIMIT, type AccessPointConfig } from "./access-point.js";
 export { cliSchema, type CliConfig } from "./cli.js";
+export { auditSchema, DEFAULT_AUDIT_HEAD_INTERVAL_MS, DEFAULT_AUDIT_DEDUPE_WINDOW, DEFAULT_AUDIT_MAX_STEP_EVENTS, DEFAULT_AUDIT_TAKEOVER_AFTER_MS, type AuditConfig } from "./audit.js";

@@ -4,7 +4,7 @@
 import { LiaisonError } from "../errors.js";
 import { MerkleProofError, rootFromInclusion } from "../merkle/mod.js";
 import type { pb } from "../proto/mod.js";
-import { b64u } from "./bytes.js";
+import { b64u, equalBytes } from "./bytes.js";
 import { batchHeadBytes, signedLeaf, type SignedType } from "./batch-sign.js";
 import { ed25519Verify, SIGNATURE_SIZE } from "./keys.js";
 
@@ -26,7 +26,7 @@ function bad(detail: string, cause?: unknown): LiaisonError {
 export class BatchVerifier {
   readonly #lookup: SignerKeyLookup;
   readonly #cacheSize: number;
-  readonly #verified = new Map<string, string>();
+  readonly #verified = new Map<string, Uint8Array>();
 
   constructor(lookup: SignerKeyLookup, opts: { cacheSize?: number } = {}) {
     this.#lookup = lookup;
@@ -60,13 +60,13 @@ export class BatchVerifier {
     const head: pb.IBatchTreeHead = { keyId: sig.keyId, treeSize: size, rootHash: root, signedAtMs: Number(sig.signedAtMs ?? 0) };
     const headBytes = batchHeadBytes(head);
     const cacheKey = b64u(sig.signature);
-    const headId = b64u(headBytes);
-    if (this.#verified.get(cacheKey) === headId) return;
+    const known = this.#verified.get(cacheKey);
+    if (known && equalBytes(known, headBytes)) return;
     if (!ed25519Verify(key.publicKey, headBytes, sig.signature)) throw bad(`does not verify under ${sig.keyId}`);
     if (this.#verified.size >= this.#cacheSize) {
       const oldest = this.#verified.keys().next().value;
       if (oldest !== undefined) this.#verified.delete(oldest);
     }
-    this.#verified.set(cacheKey, headId);
+    this.#verified.set(cacheKey, headBytes);
   }
 }

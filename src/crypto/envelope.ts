@@ -1,7 +1,10 @@
 // Decoding what arrives on the wire into checked structures, with LIAISON_MALFORMED_PROTOBUF or
 // LIAISON_MISSING_FIELD instead of whatever protobufjs throws.
+import protobuf from "protobufjs/minimal.js";
 import { LiaisonError } from "../errors.js";
 import { pb } from "../proto/mod.js";
+
+const { Reader, Writer } = protobuf;
 
 export interface DecodedEnvelope {
   readonly envelope: { readonly sealed: Uint8Array; readonly signature: pb.IBatchSignature };
@@ -38,4 +41,25 @@ export function decodeEnvelope(envelope: pb.IEnvelope): DecodedEnvelope {
     if (!ok) throw new LiaisonError("LIAISON_MISSING_FIELD", field);
   }
   return { envelope: { sealed: sealedBytes, signature }, sealed, header };
+}
+
+/** An InboxItem carrying a serialised Envelope, framed without re-encoding (field 1, length-delimited). */
+export function inboxItemOfEnvelope(envelopeBytes: Uint8Array): Uint8Array {
+  return Writer.create().uint32((1 << 3) | 2).bytes(envelopeBytes).finish();
+}
+
+/** The serialised Envelope inside an InboxItem or SubmitItem that carries one, or undefined. */
+export function envelopeBytesOf(item: Uint8Array): Uint8Array | undefined {
+  try {
+    const r = Reader.create(item);
+    if (r.uint32() !== ((1 << 3) | 2)) return undefined;
+    const bytes = r.bytes();
+    return r.pos === item.length ? bytes : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function decodeEnvelopeBytes(bytes: Uint8Array): DecodedEnvelope {
+  return decodeEnvelope(decodeAs((b) => pb.Envelope.decode(b), bytes, "Envelope"));
 }

@@ -1,9 +1,11 @@
-// Consumes a durable JetStream consumer in bursts: messages that arrive together are handled as one
+// Consumes durable JetStream consumers in bursts: messages that arrive together are handled as one
 // batch, so a service signs, audits and publishes once per burst instead of once per message.
+// Several consumers can share one scheduler as lanes in priority order (urgent before normal): a
+// waiting urgent batch always goes next, so urgent traffic never queues behind a normal backlog.
 // Batches start in arrival order; a handler must issue its publishes before its first `await`,
-// which keeps the order of what it routes equal to the order it received.
+// which keeps the order of what it stores and routes equal to the order it received.
 import { setImmediate } from "node:timers";
-import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import type { ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "../log/mod.js";
 
 export interface BatchConsumerOptions {
@@ -11,7 +13,7 @@ export interface BatchConsumerOptions {
   readonly maxBatch?: number;
   /** Batches being handled at once (their publishes pipeline on one connection). */
   readonly maxInFlight?: number;
-  /** Messages the client buffers ahead of handling. */
+  /** Messages the client buffers ahead of handling, per lane. */
   readonly buffer?: number;
   readonly log: Logger;
 }
@@ -24,69 +26,83 @@ export interface BatchConsumer {
 
 export type BatchHandler = (msgs: JsMsg[]) => Promise<void>;
 
-export async function consumeBatches(
-  js: JetStreamClient,
-  stream: string,
-  durable: string,
-  handle: BatchHandler,
-  opts: BatchConsumerOptions,
-): Promise<BatchConsumer> {
+export interface Lane {
+  readonly stream: string;
+  readonly durable: string;
+  readonly handle: BatchHandler;
+}
+
+/** Consumes several durable consumers; `lanes` come in priority order, highest first. */
+export async function consumeLanes(js: JetStreamClient, lanes: readonly Lane[], opts: BatchConsumerOptions): Promise<BatchConsumer> {
   const maxBatch = opts.maxBatch ?? 128;
   const maxInFlight = opts.maxInFlight ?? 4;
-  const consumer = await js.consumers.get(stream, durable);
-  const buf: JsMsg[] = [];
+  const bufs: JsMsg[][] = lanes.map(() => []);
   let inFlight = 0;
   let scheduled = false;
   let stopped = false;
   let idle: (() => void) | undefined;
 
-  const drain = () => {
-    scheduled = false;
-    while (!stopped && buf.length > 0 && inFlight < maxInFlight) {
-      const batch = buf.splice(0, maxBatch);
-      inFlight++;
-      handle(batch)
-        .catch((err: unknown) => {
-          opts.log.error({ err, stream, durable, size: batch.length }, "batch failed; messages will be redelivered");
-          for (const m of batch) m.nak(1_000);
-        })
-        .finally(() => {
-          inFlight--;
-          if (buf.length > 0) schedule();
-          else if (inFlight === 0) idle?.();
-        });
-    }
-  };
   const schedule = () => {
     if (!scheduled) {
       scheduled = true;
       setImmediate(drain);
     }
   };
-
-  const messages = await consumer.consume({
-    max_messages: opts.buffer ?? 512,
-    callback: (m) => {
-      buf.push(m);
-      schedule();
-    },
-  });
-  void (async () => {
-    for await (const s of messages.status()) {
-      if (s.type === "heartbeats_missed" || s.type === "consumer_not_found" || s.type === "stream_not_found" || s.type === "consumer_deleted") {
-        opts.log.warn({ stream, durable, status: s }, `consumer ${durable}: ${s.type}`);
-      }
+  function drain(): void {
+    scheduled = false;
+    while (!stopped && inFlight < maxInFlight) {
+      const i = bufs.findIndex((b) => b.length > 0);
+      if (i < 0) break;
+      const lane = lanes[i] as Lane;
+      const batch = (bufs[i] as JsMsg[]).splice(0, maxBatch);
+      inFlight++;
+      lane
+        .handle(batch)
+        .catch((err: unknown) => {
+          opts.log.error({ err, stream: lane.stream, durable: lane.durable, size: batch.length }, "batch failed; messages will be redelivered");
+          for (const m of batch) m.nak(1_000);
+        })
+        .finally(() => {
+          inFlight--;
+          if (bufs.some((b) => b.length > 0)) schedule();
+          else if (inFlight === 0) idle?.();
+        });
     }
-  })();
+  }
+
+  const subscriptions: ConsumerMessages[] = [];
+  for (const [i, lane] of lanes.entries()) {
+    const consumer = await js.consumers.get(lane.stream, lane.durable);
+    const messages = await consumer.consume({
+      max_messages: opts.buffer ?? 512,
+      callback: (m) => {
+        bufs[i]?.push(m);
+        schedule();
+      },
+    });
+    subscriptions.push(messages);
+    void (async () => {
+      for await (const s of messages.status()) {
+        if (s.type === "heartbeats_missed" || s.type === "consumer_not_found" || s.type === "stream_not_found" || s.type === "consumer_deleted") {
+          opts.log.warn({ stream: lane.stream, durable: lane.durable, status: s }, `consumer ${lane.durable}: ${s.type}`);
+        }
+      }
+    })();
+  }
 
   return {
-    backlog: () => buf.length,
+    backlog: () => bufs.reduce((n, b) => n + b.length, 0),
     stop: async () => {
       stopped = true;
-      await messages.close();
+      await Promise.all(subscriptions.map((s) => s.close()));
       // Unhandled buffered messages are simply not acked: the server redelivers them.
-      buf.length = 0;
+      for (const b of bufs) b.length = 0;
       if (inFlight > 0) await new Promise<void>((r) => (idle = r));
     },
   };
+}
+
+/** One durable consumer, handled in batches. */
+export function consumeBatches(js: JetStreamClient, stream: string, durable: string, handle: BatchHandler, opts: BatchConsumerOptions): Promise<BatchConsumer> {
+  return consumeLanes(js, [{ stream, durable, handle }], opts);
 }

@@ -23,7 +23,9 @@ export {
 } from "./streams.js";
 export { provision, provisionContactPoint, type ProvisionEntry, type ProvisionOptions } from "./provision.js";
 export { startMicroService, requestService, serviceErrorOf, queueGroup, type EndpointDef, type MicroServiceDef } from "./service.js";
-export { consumeBatches, type BatchConsumer, type BatchConsumerOptions, type BatchHandler } from "./batch-consumer.js";
+export { consumeBatches, consumeLanes, type BatchConsumer, type BatchConsumerOptions, type BatchHandler, type Lane } from "./batch-consumer.js";
 export { natsAuthConfig, contactPointPermissions, hubPermissions, DESTRUCTIVE_JS_API, type AuthConfigInput, type HubRole, type NkeyUser, type Permissions } from "./auth-config.js";
 export { ensureNkeySeed } from "./nkeys.js";
+export { JsPublisher, type PubAck, type PublishOptions } from "./publisher.js";
+export { Linger, type LingerOptions } from "./linger.js";
 export { startNatsServer, INSTALL_HINT, type NatsServerOptions, type RunningNatsServer } from "./local-server.js";

@@ -3896,6 +3896,116 @@ export namespace liaison {
             type $Shape = liaison.v1.Envelope.$Properties;
         }
 
+        /**
+         * Properties of an EnvelopeBatch.
+         * @deprecated Use liaison.v1.EnvelopeBatch.$Properties instead.
+         */
+        interface IEnvelopeBatch extends liaison.v1.EnvelopeBatch.$Properties {
+        }
+
+        /** Represents an EnvelopeBatch. */
+        class EnvelopeBatch {
+
+            /**
+             * Constructs a new EnvelopeBatch.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.EnvelopeBatch.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** EnvelopeBatch envelopes. */
+            envelopes: Uint8Array[];
+
+            /**
+             * Creates a new EnvelopeBatch instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns EnvelopeBatch instance
+             */
+            static create(properties: liaison.v1.EnvelopeBatch.$Shape): liaison.v1.EnvelopeBatch & liaison.v1.EnvelopeBatch.$Shape;
+            static create(properties?: liaison.v1.EnvelopeBatch.$Properties): liaison.v1.EnvelopeBatch;
+
+            /**
+             * Encodes the specified EnvelopeBatch message. Does not implicitly {@link liaison.v1.EnvelopeBatch.verify|verify} messages.
+             * @param message EnvelopeBatch message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.EnvelopeBatch.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified EnvelopeBatch message, length delimited. Does not implicitly {@link liaison.v1.EnvelopeBatch.verify|verify} messages.
+             * @param message EnvelopeBatch message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.EnvelopeBatch.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an EnvelopeBatch message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.EnvelopeBatch & liaison.v1.EnvelopeBatch.$Shape} EnvelopeBatch
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.EnvelopeBatch & liaison.v1.EnvelopeBatch.$Shape;
+
+            /**
+             * Decodes an EnvelopeBatch message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.EnvelopeBatch & liaison.v1.EnvelopeBatch.$Shape} EnvelopeBatch
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.EnvelopeBatch & liaison.v1.EnvelopeBatch.$Shape;
+
+            /**
+             * Creates an EnvelopeBatch message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns EnvelopeBatch
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.EnvelopeBatch;
+
+            /**
+             * Creates a plain object from an EnvelopeBatch message. Also converts values to other types if specified.
+             * @param message EnvelopeBatch
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.EnvelopeBatch, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this EnvelopeBatch to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for EnvelopeBatch
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace EnvelopeBatch {
+
+            /** Properties of an EnvelopeBatch. */
+            interface $Properties {
+
+                /** EnvelopeBatch envelopes */
+                envelopes?: (Uint8Array[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an EnvelopeBatch. */
+            type $Shape = liaison.v1.EnvelopeBatch.$Properties;
+        }
+
         /** FileStatus enum. */
         enum FileStatus {
 
@@ -5711,8 +5821,8 @@ export namespace liaison {
             /** Receipt kind. */
             kind: liaison.v1.ReceiptKind;
 
-            /** Receipt envelopeId. */
-            envelopeId: string;
+            /** Receipt envelopeIds. */
+            envelopeIds: string[];
 
             /** Receipt issuer. */
             issuer: string;
@@ -5818,8 +5928,8 @@ export namespace liaison {
                 /** Receipt kind */
                 kind?: (liaison.v1.ReceiptKind|null);
 
-                /** Receipt envelopeId */
-                envelopeId?: (string|null);
+                /** Receipt envelopeIds */
+                envelopeIds?: (string[]|null);
 
                 /** Receipt issuer */
                 issuer?: (string|null);
@@ -6522,8 +6632,11 @@ export namespace liaison {
             /** SubmitItem receipts. */
             receipts?: (liaison.v1.ReceiptBatch.$Properties|null);
 
+            /** SubmitItem envelopes. */
+            envelopes?: (liaison.v1.EnvelopeBatch.$Properties|null);
+
             /** SubmitItem item. */
-            item?: ("envelope"|"receipts");
+            item?: ("envelope"|"receipts"|"envelopes");
 
             /**
              * Creates a new SubmitItem instance using the specified properties.
@@ -6608,8 +6721,11 @@ export namespace liaison {
                 /** SubmitItem receipts */
                 receipts?: (liaison.v1.ReceiptBatch.$Properties|null);
 
+                /** SubmitItem envelopes */
+                envelopes?: (liaison.v1.EnvelopeBatch.$Properties|null);
+
                 /** SubmitItem item */
-                item?: ("envelope"|"receipts");
+                item?: ("envelope"|"receipts"|"envelopes");
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -6619,9 +6735,10 @@ export namespace liaison {
             type $Shape = {
               envelope?: liaison.v1.Envelope.$Shape|null;
               receipts?: liaison.v1.ReceiptBatch.$Shape|null;
+              envelopes?: liaison.v1.EnvelopeBatch.$Shape|null;
               $unknowns?: Uint8Array[];
             } & (
-              ({ item?: undefined; envelope?: null; receipts?: null }|{ item?: "envelope"; envelope: liaison.v1.Envelope.$Shape; receipts?: null }|{ item?: "receipts"; envelope?: null; receipts: liaison.v1.ReceiptBatch.$Shape })
+              ({ item?: undefined; envelope?: null; receipts?: null; envelopes?: null }|{ item?: "envelope"; envelope: liaison.v1.Envelope.$Shape; receipts?: null; envelopes?: null }|{ item?: "receipts"; envelope?: null; receipts: liaison.v1.ReceiptBatch.$Shape; envelopes?: null }|{ item?: "envelopes"; envelope?: null; receipts?: null; envelopes: liaison.v1.EnvelopeBatch.$Shape })
             );
         }
 

@@ -11294,6 +11294,271 @@ export const liaison = $root.liaison = (() => {
             return Envelope;
         })();
 
+        v1.EnvelopeBatch = (function() {
+
+            /**
+             * Properties of an EnvelopeBatch.
+             * @typedef {Object} liaison.v1.EnvelopeBatch.$Properties
+             * @property {Array.<Uint8Array>|null} [envelopes] EnvelopeBatch envelopes
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an EnvelopeBatch.
+             * @memberof liaison.v1
+             * @interface IEnvelopeBatch
+             * @augments liaison.v1.EnvelopeBatch.$Properties
+             * @deprecated Use liaison.v1.EnvelopeBatch.$Properties instead.
+             */
+
+            /**
+             * Shape of an EnvelopeBatch.
+             * @typedef {liaison.v1.EnvelopeBatch.$Properties} liaison.v1.EnvelopeBatch.$Shape
+             */
+
+            /**
+             * Constructs a new EnvelopeBatch.
+             * @memberof liaison.v1
+             * @classdesc Represents an EnvelopeBatch.
+             * @constructor
+             * @param {liaison.v1.EnvelopeBatch.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const EnvelopeBatch = function (properties) {
+                this.envelopes = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * EnvelopeBatch envelopes.
+             * @member {Array.<Uint8Array>} envelopes
+             * @memberof liaison.v1.EnvelopeBatch
+             * @instance
+             */
+            EnvelopeBatch.prototype.envelopes = $util.emptyArray;
+
+            /**
+             * Creates a new EnvelopeBatch instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.EnvelopeBatch
+             * @static
+             * @param {liaison.v1.EnvelopeBatch.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.EnvelopeBatch} EnvelopeBatch instance
+             * @type {{
+             *   (properties: liaison.v1.EnvelopeBatch.$Shape): liaison.v1.EnvelopeBatch & liaison.v1.EnvelopeBatch.$Shape;
+             *   (properties?: liaison.v1.EnvelopeBatch.$Properties): liaison.v1.EnvelopeBatch;
+             * }}
+             */
+            EnvelopeBatch.create = function(properties) {
+                return new EnvelopeBatch(properties);
+            };
+
+            /**
+             * Encodes the specified EnvelopeBatch message. Does not implicitly {@link liaison.v1.EnvelopeBatch.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.EnvelopeBatch
+             * @static
+             * @param {liaison.v1.EnvelopeBatch.$Properties} message EnvelopeBatch message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            EnvelopeBatch.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.envelopes != null && message.envelopes.length)
+                    for (let i = 0; i < message.envelopes.length; ++i)
+                        writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.envelopes[i]);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified EnvelopeBatch message, length delimited. Does not implicitly {@link liaison.v1.EnvelopeBatch.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.EnvelopeBatch
+             * @static
+             * @param {liaison.v1.EnvelopeBatch.$Properties} message EnvelopeBatch message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            EnvelopeBatch.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes an EnvelopeBatch message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.EnvelopeBatch
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.EnvelopeBatch & liaison.v1.EnvelopeBatch.$Shape} EnvelopeBatch
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            EnvelopeBatch.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.EnvelopeBatch();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.envelopes && message.envelopes.length))
+                                message.envelopes = [];
+                            message.envelopes.push(reader.bytes());
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes an EnvelopeBatch message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.EnvelopeBatch
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.EnvelopeBatch & liaison.v1.EnvelopeBatch.$Shape} EnvelopeBatch
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            EnvelopeBatch.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates an EnvelopeBatch message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.EnvelopeBatch
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.EnvelopeBatch} EnvelopeBatch
+             */
+            EnvelopeBatch.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.EnvelopeBatch)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.EnvelopeBatch: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.EnvelopeBatch();
+                if (object.envelopes) {
+                    if (!$Array.isArray(object.envelopes))
+                        throw $TypeError(".liaison.v1.EnvelopeBatch.envelopes: array expected");
+                    message.envelopes = $Array(object.envelopes.length);
+                    for (let i = 0; i < object.envelopes.length; ++i)
+                        if (typeof object.envelopes[i] === "string")
+                            $util.base64.decode(object.envelopes[i], message.envelopes[i] = $util.newBuffer($util.base64.length(object.envelopes[i])), 0);
+                        else if (object.envelopes[i].length >= 0)
+                            message.envelopes[i] = object.envelopes[i];
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an EnvelopeBatch message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.EnvelopeBatch
+             * @static
+             * @param {liaison.v1.EnvelopeBatch} message EnvelopeBatch
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            EnvelopeBatch.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.envelopes = [];
+                if (message.envelopes && message.envelopes.length) {
+                    object.envelopes = $Array(message.envelopes.length);
+                    for (let j = 0; j < message.envelopes.length; ++j)
+                        object.envelopes[j] = options.bytes === $String ? $util.base64.encode(message.envelopes[j], 0, message.envelopes[j].length) : options.bytes === $Array ? $Array.prototype.slice.call(message.envelopes[j]) : message.envelopes[j];
+                }
+                return object;
+            };
+
+            /**
+             * Converts this EnvelopeBatch to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.EnvelopeBatch
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            EnvelopeBatch.prototype.toJSON = function() {
+                return EnvelopeBatch.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for EnvelopeBatch
+             * @function getTypeUrl
+             * @memberof liaison.v1.EnvelopeBatch
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            EnvelopeBatch.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.EnvelopeBatch";
+            };
+
+            return EnvelopeBatch;
+        })();
+
         /**
          * FileStatus enum.
          * @name liaison.v1.FileStatus
@@ -16628,7 +16893,7 @@ export const liaison = $root.liaison = (() => {
              * @typedef {Object} liaison.v1.Receipt.$Properties
              * @property {string|null} [id] Receipt id
              * @property {liaison.v1.ReceiptKind|null} [kind] Receipt kind
-             * @property {string|null} [envelopeId] Receipt envelopeId
+             * @property {Array.<string>|null} [envelopeIds] Receipt envelopeIds
              * @property {string|null} [issuer] Receipt issuer
              * @property {string|null} [recipient] Receipt recipient
              * @property {string|null} [addressee] Receipt addressee
@@ -16661,6 +16926,7 @@ export const liaison = $root.liaison = (() => {
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
             const Receipt = function (properties) {
+                this.envelopeIds = [];
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -16684,12 +16950,12 @@ export const liaison = $root.liaison = (() => {
             Receipt.prototype.kind = 0;
 
             /**
-             * Receipt envelopeId.
-             * @member {string} envelopeId
+             * Receipt envelopeIds.
+             * @member {Array.<string>} envelopeIds
              * @memberof liaison.v1.Receipt
              * @instance
              */
-            Receipt.prototype.envelopeId = "";
+            Receipt.prototype.envelopeIds = $util.emptyArray;
 
             /**
              * Receipt issuer.
@@ -16783,8 +17049,9 @@ export const liaison = $root.liaison = (() => {
                     writer.uint32(/* id 1, wireType 2 =*/10).string(message.id);
                 if (message.kind != null && $Object.hasOwnProperty.call(message, "kind") && message.kind !== 0)
                     writer.uint32(/* id 2, wireType 0 =*/16).int32(message.kind);
-                if (message.envelopeId != null && $Object.hasOwnProperty.call(message, "envelopeId") && message.envelopeId !== "")
-                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.envelopeId);
+                if (message.envelopeIds != null && message.envelopeIds.length)
+                    for (let i = 0; i < message.envelopeIds.length; ++i)
+                        writer.uint32(/* id 3, wireType 2 =*/26).string(message.envelopeIds[i]);
                 if (message.issuer != null && $Object.hasOwnProperty.call(message, "issuer") && message.issuer !== "")
                     writer.uint32(/* id 4, wireType 2 =*/34).string(message.issuer);
                 if (message.recipient != null && $Object.hasOwnProperty.call(message, "recipient") && message.recipient !== "")
@@ -16877,10 +17144,9 @@ export const liaison = $root.liaison = (() => {
                     case 3: {
                             if (wireType !== 2)
                                 break;
-                            if ((value = reader.stringVerify()).length)
-                                message.envelopeId = value;
-                            else
-                                delete message.envelopeId;
+                            if (!(message.envelopeIds && message.envelopeIds.length))
+                                message.envelopeIds = [];
+                            message.envelopeIds.push(reader.stringVerify());
                             continue;
                         }
                     case 4: {
@@ -17030,9 +17296,13 @@ export const liaison = $root.liaison = (() => {
                         if (typeof object.kind === "number" && (object.kind | 0) === object.kind)
                             message.kind = object.kind;
                     }
-                if (object.envelopeId != null)
-                    if (typeof object.envelopeId !== "string" || object.envelopeId.length)
-                        message.envelopeId = $String(object.envelopeId);
+                if (object.envelopeIds) {
+                    if (!$Array.isArray(object.envelopeIds))
+                        throw $TypeError(".liaison.v1.Receipt.envelopeIds: array expected");
+                    message.envelopeIds = $Array(object.envelopeIds.length);
+                    for (let i = 0; i < object.envelopeIds.length; ++i)
+                        message.envelopeIds[i] = $String(object.envelopeIds[i]);
+                }
                 if (object.issuer != null)
                     if (typeof object.issuer !== "string" || object.issuer.length)
                         message.issuer = $String(object.issuer);
@@ -17081,10 +17351,11 @@ export const liaison = $root.liaison = (() => {
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
                 let object = {};
+                if (options.arrays || options.defaults)
+                    object.envelopeIds = [];
                 if (options.defaults) {
                     object.id = "";
                     object.kind = options.enums === $String ? "RECEIPT_KIND_UNSPECIFIED" : 0;
-                    object.envelopeId = "";
                     object.issuer = "";
                     object.recipient = "";
                     object.addressee = "";
@@ -17101,8 +17372,11 @@ export const liaison = $root.liaison = (() => {
                     object.id = message.id;
                 if (message.kind != null && $Object.hasOwnProperty.call(message, "kind"))
                     object.kind = options.enums === $String ? $root.liaison.v1.ReceiptKind[message.kind] === $undefined ? message.kind : $root.liaison.v1.ReceiptKind[message.kind] : message.kind;
-                if (message.envelopeId != null && $Object.hasOwnProperty.call(message, "envelopeId"))
-                    object.envelopeId = message.envelopeId;
+                if (message.envelopeIds && message.envelopeIds.length) {
+                    object.envelopeIds = $Array(message.envelopeIds.length);
+                    for (let j = 0; j < message.envelopeIds.length; ++j)
+                        object.envelopeIds[j] = message.envelopeIds[j];
+                }
                 if (message.issuer != null && $Object.hasOwnProperty.call(message, "issuer"))
                     object.issuer = message.issuer;
                 if (message.recipient != null && $Object.hasOwnProperty.call(message, "recipient"))
@@ -18959,7 +19233,8 @@ export const liaison = $root.liaison = (() => {
              * @typedef {Object} liaison.v1.SubmitItem.$Properties
              * @property {liaison.v1.Envelope.$Properties|null} [envelope] SubmitItem envelope
              * @property {liaison.v1.ReceiptBatch.$Properties|null} [receipts] SubmitItem receipts
-             * @property {"envelope"|"receipts"} [item] SubmitItem item
+             * @property {liaison.v1.EnvelopeBatch.$Properties|null} [envelopes] SubmitItem envelopes
+             * @property {"envelope"|"receipts"|"envelopes"} [item] SubmitItem item
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -18976,9 +19251,10 @@ export const liaison = $root.liaison = (() => {
              * @typedef {{
              *   envelope?: liaison.v1.Envelope.$Shape|null;
              *   receipts?: liaison.v1.ReceiptBatch.$Shape|null;
+             *   envelopes?: liaison.v1.EnvelopeBatch.$Shape|null;
              *   $unknowns?: Array.<Uint8Array>;
              * } & (
-             *   ({ item?: undefined; envelope?: null; receipts?: null }|{ item?: "envelope"; envelope: liaison.v1.Envelope.$Shape; receipts?: null }|{ item?: "receipts"; envelope?: null; receipts: liaison.v1.ReceiptBatch.$Shape })
+             *   ({ item?: undefined; envelope?: null; receipts?: null; envelopes?: null }|{ item?: "envelope"; envelope: liaison.v1.Envelope.$Shape; receipts?: null; envelopes?: null }|{ item?: "receipts"; envelope?: null; receipts: liaison.v1.ReceiptBatch.$Shape; envelopes?: null }|{ item?: "envelopes"; envelope?: null; receipts?: null; envelopes: liaison.v1.EnvelopeBatch.$Shape })
              * )} liaison.v1.SubmitItem.$Shape
              */
 
@@ -19013,17 +19289,25 @@ export const liaison = $root.liaison = (() => {
              */
             SubmitItem.prototype.receipts = null;
 
+            /**
+             * SubmitItem envelopes.
+             * @member {liaison.v1.EnvelopeBatch.$Properties|null|undefined} envelopes
+             * @memberof liaison.v1.SubmitItem
+             * @instance
+             */
+            SubmitItem.prototype.envelopes = null;
+
             // OneOf field names bound to virtual getters and setters
             let $oneOfFields;
 
             /**
              * SubmitItem item.
-             * @member {"envelope"|"receipts"|undefined} item
+             * @member {"envelope"|"receipts"|"envelopes"|undefined} item
              * @memberof liaison.v1.SubmitItem
              * @instance
              */
             $Object.defineProperty(SubmitItem.prototype, "item", {
-                get: $util.oneOfGetter($oneOfFields = ["envelope", "receipts"]),
+                get: $util.oneOfGetter($oneOfFields = ["envelope", "receipts", "envelopes"]),
                 set: $util.oneOfSetter($oneOfFields)
             });
 
@@ -19063,6 +19347,8 @@ export const liaison = $root.liaison = (() => {
                     $root.liaison.v1.Envelope.encode(message.envelope, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
                 if (message.receipts != null && $Object.hasOwnProperty.call(message, "receipts"))
                     $root.liaison.v1.ReceiptBatch.encode(message.receipts, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                if (message.envelopes != null && $Object.hasOwnProperty.call(message, "envelopes"))
+                    $root.liaison.v1.EnvelopeBatch.encode(message.envelopes, writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -19134,6 +19420,13 @@ export const liaison = $root.liaison = (() => {
                             message.item = "receipts";
                             continue;
                         }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            message.envelopes = $root.liaison.v1.EnvelopeBatch.decode(reader, reader.size(), $undefined, _depth + 1, message.envelopes);
+                            message.item = "envelopes";
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -19195,6 +19488,11 @@ export const liaison = $root.liaison = (() => {
                         throw $TypeError(".liaison.v1.SubmitItem.receipts: object expected");
                     message.receipts = $root.liaison.v1.ReceiptBatch.fromObject(object.receipts, _depth + 1);
                 }
+                if (object.envelopes != null) {
+                    if (!$util.isObject(object.envelopes))
+                        throw $TypeError(".liaison.v1.SubmitItem.envelopes: object expected");
+                    message.envelopes = $root.liaison.v1.EnvelopeBatch.fromObject(object.envelopes, _depth + 1);
+                }
                 return message;
             };
 
@@ -19224,6 +19522,11 @@ export const liaison = $root.liaison = (() => {
                     object.receipts = $root.liaison.v1.ReceiptBatch.toObject(message.receipts, options, _depth + 1);
                     if (options.oneofs)
                         object.item = "receipts";
+                }
+                if (message.envelopes != null && $Object.hasOwnProperty.call(message, "envelopes")) {
+                    object.envelopes = $root.liaison.v1.EnvelopeBatch.toObject(message.envelopes, options, _depth + 1);
+                    if (options.oneofs)
+                        object.item = "envelopes";
                 }
                 return object;
             };

@@ -88,6 +88,22 @@ describe("mutual-assistance exchange through the hub", () => {
     expect(be.mailbox.get(id).header.recipients).toEqual(["DE", "NL"]);
   });
 
+  it("pages through a burst of messages that were stored together, missing none", async () => {
+    const caseRef = `PAGE-${Date.now()}`;
+    const sent = await Promise.all(Array.from({ length: 70 }, (_, i) => send(be, request(["NL"], `page ${i}`, { caseRef }))));
+    const ids = new Set(sent.map((r) => (r.json() as { id: string }).id));
+    await until(() => [...ids].every((id) => nl.mailbox.has(id)), "all 70 at NL");
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await get(nl, `/v1/messages?box=inbox&caseRef=${caseRef}&limit=25${cursor ? `&cursor=${cursor}` : ""}`);
+      seen.push(...(page.body.items as Array<{ id: string }>).map((i) => i.id));
+      cursor = page.body.nextCursor as string | undefined;
+    } while (cursor);
+    expect(seen.length).toBe(70);
+    expect(new Set(seen)).toEqual(ids);
+  });
+
   it("refuses bad HTTP input with a reason code and submits nothing", async () => {
     const before = await inboxCount(hub, "NL");
     const bad = await be.app.inject({ method: "POST", url: "/v1/messages", headers: { authorization: `Bearer ${be.token}`, "content-type": "application/json" }, payload: "{not json" });

@@ -17,6 +17,10 @@ import {
   generateContactPointKeys,
   hkdf32,
   initKeyFile,
+  randomBytes,
+  signedLeaf,
+  xchachaDecrypt,
+  xchachaEncrypt,
   Opener,
   parseKeyFile,
   readKeyFile,
@@ -27,6 +31,7 @@ import {
   type SignerKeyLookup,
 } from "../../src/crypto/mod.js";
 import { LiaisonError } from "../../src/errors.js";
+import { leafHash } from "../../src/merkle/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import vectors from "../vectors/crypto/primitives.json" with { type: "json" };
 import golden from "../vectors/crypto/envelope-v1.json" with { type: "json" };
@@ -72,6 +77,35 @@ describe("primitives against published known answers", () => {
     expect(toHex(out)).toBe(v.ciphertext + v.tag);
     expect(new TextDecoder().decode(aeadOpen(hex(v.key), hex(v.nonce), out, hex(v.aad)))).toBe(v.plaintext);
     expect(() => aeadOpen(hex(v.key), hex(v.nonce), out, hex("00"))).toThrow(LiaisonError);
+  });
+
+  it("our XChaCha20-Poly1305 (HChaCha20 + OpenSSL ChaCha20-Poly1305) matches the draft and @noble/ciphers both ways", () => {
+    const v = vectors.xchacha20poly1305;
+    const ours = xchachaEncrypt(hex(v.key), hex(v.nonce), new TextEncoder().encode(v.plaintext), hex(v.aad));
+    expect(toHex(ours)).toBe(v.ciphertext + v.tag);
+    for (const size of [0, 1, 63, 64, 65, 1024, 70_000]) {
+      const key = randomBytes(32);
+      const nonce = randomBytes(24);
+      const aad = randomBytes(size % 100);
+      const pt = randomBytes(size);
+      const mine = xchachaEncrypt(key, nonce, pt, aad);
+      expect(toHex(mine)).toBe(toHex(xchacha20poly1305(key, nonce, aad).encrypt(pt)));
+      expect(toHex(xchachaDecrypt(key, nonce, xchacha20poly1305(key, nonce, aad).encrypt(pt), aad))).toBe(toHex(pt));
+      const bad = new Uint8Array(mine);
+      bad[bad.length - 1] = (bad[bad.length - 1] ?? 0) ^ 1;
+      expect(() => xchachaDecrypt(key, nonce, bad, aad)).toThrow(LiaisonError);
+    }
+  });
+
+  it("hashes a signed item exactly as an RFC 9162 leaf of type ‖ 0x00 ‖ bytes", () => {
+    const bytes = randomBytes(300);
+    expect(toHex(signedLeaf("envelope", bytes))).toBe(toHex(leafHash(new Uint8Array([...new TextEncoder().encode("liaison.v1.envelope"), 0, ...bytes]))));
+  });
+
+  it("never hands out the same random bytes twice", () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 5_000; i++) seen.add(toHex(randomBytes(16)));
+    expect(seen.size).toBe(5_000);
   });
 
   it("Ed25519 signs RFC 8032 tests 1 and 2 identically on node:crypto and @noble/curves", () => {
@@ -129,7 +163,7 @@ describe("envelopes", () => {
     expect(receive(env, nl, verifier).body).toBe("x");
     let accepted = 0;
     for (let i = 0; i < env.length; i++) {
-      const bad = env.slice();
+      const bad = new Uint8Array(env); // a copy: on a Buffer, slice() would be a view
       bad[i] = (bad[i] ?? 0) ^ 0xff;
       try {
         receive(bad, nl, verifier);

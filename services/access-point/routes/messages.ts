@@ -171,22 +171,28 @@ export async function messageRoutes(app: FastifyInstance, d: MessageRoutesDeps):
     },
     async (req) => {
       const q = req.query;
+      // Newest first; the cursor is the (store item, position) of the last header on the page.
+      const key = (e: Entry) => e.seq * 65_536 + e.pos;
       const below = q.cursor ? Number(q.cursor) : Number.POSITIVE_INFINITY;
-      const all = mailbox.entries()
-        .filter((e) => e.box === q.box && e.seq < below && (!q.caseRef || e.header.caseRef === q.caseRef))
-        .sort((a, b) => b.seq - a.seq);
+      const all = mailbox
+        .entries()
+        .filter((e) => e.box === q.box && key(e) < below && (!q.caseRef || e.header.caseRef === q.caseRef))
+        .sort((a, b) => key(b) - key(a));
       const items: HeaderOut[] = [];
       let last: Entry | undefined;
+      let more = false;
       for (const e of all) {
         const h = headerView(mailbox, e);
         if (q.status && !(q.status === "overdue" ? h.overdue : h.status === q.status)) continue;
-        if (items.length === q.limit) break;
+        if (items.length === q.limit) {
+          more = true;
+          break;
+        }
         items.push(h);
         last = e;
       }
-      const more = last !== undefined && all.some((e) => e.seq < (last as Entry).seq);
       req.audit.details = { box: q.box, count: String(items.length), ...(q.status ? { status: q.status } : {}), ...(q.caseRef ? { caseRef: q.caseRef } : {}) };
-      return { items, ...(more && items.length === q.limit ? { nextCursor: String(last?.seq) } : {}) };
+      return { items, ...(more && last ? { nextCursor: String(key(last)) } : {}) };
     },
   );
 

@@ -4,6 +4,7 @@ import { register as keys } from "./keys.js";
 import { register as messages } from "./messages.js";
 import { register as natsConfig } from "./nats-config.js";
 import { register as start } from "./start.js";
+import { register as audit } from "./audit.js";
 import { register as status } from "./status.js";
 
-export const COMMANDS: ReadonlyArray<(program: Command) => void> = [start, keys, natsConfig, messages, status];
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [start, keys, natsConfig, messages, status, audit];
