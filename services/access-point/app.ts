@@ -4,12 +4,15 @@ import { z } from "zod";
 import { AuditAction, AuditOutcome, type AuditEmitter } from "../../src/audit/mod.js";
 import { createHttpApp, installAuditHook, installAuth, type LiaisonApp, type UserStore } from "../../src/http/mod.js";
 import type { Logger } from "../../src/log/mod.js";
+import type { HubClient } from "../../src/hub-rpc/mod.js";
 import type { Mailbox } from "./mailbox.js";
 import { messageRoutes } from "./routes/messages.js";
+import { recordRoutes } from "./routes/records.js";
 
 export interface AccessPointAppDeps {
   readonly cp: string;
   readonly mailbox: Mailbox;
+  readonly hub: HubClient;
   readonly users: UserStore;
   readonly audit: AuditEmitter;
   readonly log: Logger;
@@ -57,6 +60,7 @@ export async function buildAccessPointApp(d: AccessPointAppDeps): Promise<Liaiso
     async () => ({ status: "ok" as const, cp: d.cp, messages: d.mailbox.size }),
   );
   await app.register(async (scope) => messageRoutes(scope, { mailbox: d.mailbox, audit: d.audit, maxAttachmentBytes: d.maxAttachmentBytes }));
+  await app.register(async (scope) => recordRoutes(scope, { hub: d.hub, mailbox: d.mailbox }));
   for (const p of d.plugins ?? []) await app.register(async (scope) => p(scope));
   return app;
 }

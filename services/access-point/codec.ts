@@ -66,3 +66,48 @@ export const RECEIPT_KINDS = table([
   ["read", pb.ReceiptKind.RECEIPT_KIND_READ],
   ["answered", pb.ReceiptKind.RECEIPT_KIND_ANSWERED],
 ] as const);
+
+export const RECORD_CATEGORIES = table([
+  ["commodity", pb.RecordCategory.RECORD_CATEGORY_COMMODITY],
+  ["means-of-transport", pb.RecordCategory.RECORD_CATEGORY_MEANS_OF_TRANSPORT],
+  ["business", pb.RecordCategory.RECORD_CATEGORY_BUSINESS],
+  ["person", pb.RecordCategory.RECORD_CATEGORY_PERSON],
+  ["fraud-trend", pb.RecordCategory.RECORD_CATEGORY_FRAUD_TREND],
+  ["availability-of-expertise", pb.RecordCategory.RECORD_CATEGORY_AVAILABILITY_OF_EXPERTISE],
+  ["items-detained-seized-confiscated", pb.RecordCategory.RECORD_CATEGORY_ITEMS_DETAINED_SEIZED_CONFISCATED],
+  ["cash-detained-seized-confiscated", pb.RecordCategory.RECORD_CATEGORY_CASH_DETAINED_SEIZED_CONFISCATED],
+] as const);
+
+export const RECORD_PURPOSES = table([
+  ["sighting-and-reporting", pb.RecordPurpose.RECORD_PURPOSE_SIGHTING_AND_REPORTING],
+  ["discreet-surveillance", pb.RecordPurpose.RECORD_PURPOSE_DISCREET_SURVEILLANCE],
+  ["specific-check", pb.RecordPurpose.RECORD_PURPOSE_SPECIFIC_CHECK],
+  ["strategic-or-operational-analysis", pb.RecordPurpose.RECORD_PURPOSE_STRATEGIC_OR_OPERATIONAL_ANALYSIS],
+] as const);
+
+export const IDENTIFIER_TYPES = table([
+  ["person-name", pb.IdentifierType.IDENTIFIER_TYPE_PERSON_NAME],
+  ["date-of-birth", pb.IdentifierType.IDENTIFIER_TYPE_DATE_OF_BIRTH],
+  ["travel-document-number", pb.IdentifierType.IDENTIFIER_TYPE_TRAVEL_DOCUMENT_NUMBER],
+  ["company-name", pb.IdentifierType.IDENTIFIER_TYPE_COMPANY_NAME],
+  ["vat-number", pb.IdentifierType.IDENTIFIER_TYPE_VAT_NUMBER],
+  ["eori-number", pb.IdentifierType.IDENTIFIER_TYPE_EORI_NUMBER],
+  ["vehicle-registration", pb.IdentifierType.IDENTIFIER_TYPE_VEHICLE_REGISTRATION],
+  ["container-number", pb.IdentifierType.IDENTIFIER_TYPE_CONTAINER_NUMBER],
+  ["vessel-imo", pb.IdentifierType.IDENTIFIER_TYPE_VESSEL_IMO],
+  ["aircraft-registration", pb.IdentifierType.IDENTIFIER_TYPE_AIRCRAFT_REGISTRATION],
+  ["commodity-code", pb.IdentifierType.IDENTIFIER_TYPE_COMMODITY_CODE],
+  ["address", pb.IdentifierType.IDENTIFIER_TYPE_ADDRESS],
+  ["telephone-number", pb.IdentifierType.IDENTIFIER_TYPE_TELEPHONE_NUMBER],
+  ["email-address", pb.IdentifierType.IDENTIFIER_TYPE_EMAIL_ADDRESS],
+  ["bank-account", pb.IdentifierType.IDENTIFIER_TYPE_BANK_ACCOUNT],
+] as const);
+
+export const NOTICE_KINDS = table([
+  ["hit", pb.NoticeKind.NOTICE_KIND_HIT],
+  ["review-reminder", pb.NoticeKind.NOTICE_KIND_REVIEW_REMINDER],
+  ["erased", pb.NoticeKind.NOTICE_KIND_ERASED],
+  ["dormant", pb.NoticeKind.NOTICE_KIND_DORMANT],
+  ["suspension-warning", pb.NoticeKind.NOTICE_KIND_SUSPENSION_WARNING],
+  ["hit-outcome", pb.NoticeKind.NOTICE_KIND_HIT_OUTCOME],
+] as const);

@@ -7,6 +7,7 @@ import type { AccessPointConfig } from "../../src/config/mod.js";
 import type { ContactPointKeys } from "../../src/crypto/mod.js";
 import type { LiaisonApp, UserStore } from "../../src/http/mod.js";
 import type { Logger } from "../../src/log/mod.js";
+import { HubClient } from "../../src/hub-rpc/mod.js";
 import { JsPublisher } from "../../src/nats/mod.js";
 import { followRegistry } from "../../src/registry/mod.js";
 import { buildAccessPointApp } from "./app.js";
@@ -18,6 +19,7 @@ export type AccessPointSettings = Pick<AccessPointConfig, "cp" | "host" | "port"
 export interface RunningAccessPoint {
   readonly app: LiaisonApp;
   readonly mailbox: Mailbox;
+  readonly hub: HubClient;
   readonly audit: AuditEmitter;
   /** Set when listening. */
   readonly url: string | undefined;
@@ -40,11 +42,13 @@ export async function startAccessPoint(
   const publisher = new JsPublisher(nc);
   const mailbox = new Mailbox({ js, publisher, store, cp: cfg.cp, keys, registry: registry.view, audit, log, ...(opts.now ? { now: opts.now } : {}) });
   await mailbox.start();
-  const app = await buildAccessPointApp({ cp: cfg.cp, mailbox, users, audit, log, bodyLimit: cfg.bodyLimit, maxAttachmentBytes: cfg.maxAttachmentBytes });
+  const hub = new HubClient(nc, keys, registry.view);
+  const app = await buildAccessPointApp({ cp: cfg.cp, mailbox, hub, users, audit, log, bodyLimit: cfg.bodyLimit, maxAttachmentBytes: cfg.maxAttachmentBytes });
   const url = opts.listen === false ? undefined : await app.listen({ host: cfg.host, port: cfg.port });
   return {
     app,
     mailbox,
+    hub,
     audit,
     url,
     close: async () => {

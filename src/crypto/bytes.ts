@@ -1,5 +1,5 @@
 // Byte helpers shared by the crypto code: encoding, comparison, guards at the boundary.
-import { timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import { LiaisonError } from "../errors.js";
 
 export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -36,4 +36,8 @@ export function assertLength(bytes: Uint8Array | null | undefined, length: numbe
     throw new LiaisonError("LIAISON_BAD_REQUEST", `${what} must be ${length} bytes`);
   }
   return bytes;
+}
+
+export function sha256(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash("sha256").update(bytes).digest());
 }

@@ -11,6 +11,14 @@ export function isMemberState(code: string): boolean {
   return ISO_ALPHA2.test(code);
 }
 
+/** Kinds that travel between contact points (hub requests and responses never do). */
+const ROUTABLE = new Set<number>([
+  pb.MessageKind.MESSAGE_KIND_REQUEST,
+  pb.MessageKind.MESSAGE_KIND_REPLY,
+  pb.MessageKind.MESSAGE_KIND_SPONTANEOUS,
+  pb.MessageKind.MESSAGE_KIND_SPECIAL_FORM,
+]);
+
 export type KindRefusal = { code: "LIAISON_KIND_NOT_ALLOWED" | "LIAISON_MISSING_FIELD" | "LIAISON_BAD_REQUEST"; detail: string };
 
 /** Checks an envelope header's kind against its sender, recipients and threading; undefined when allowed. */
@@ -21,8 +29,7 @@ export function checkKind(h: {
   inReplyTo?: string | null;
   priority?: pb.Priority | null;
 }): KindRefusal | undefined {
-  const known = Object.values(pb.MessageKind).includes(h.kind) && h.kind !== pb.MessageKind.MESSAGE_KIND_UNSPECIFIED;
-  if (!known) return { code: "LIAISON_KIND_NOT_ALLOWED", detail: `unknown message kind ${h.kind}` };
+  if (!ROUTABLE.has(h.kind)) return { code: "LIAISON_KIND_NOT_ALLOWED", detail: `message kind ${pb.MessageKind[h.kind] ?? h.kind} is not exchanged between contact points` };
   if (h.recipients.length === 0) return { code: "LIAISON_MISSING_FIELD", detail: "recipients" };
   if (h.recipients.length > MAX_RECIPIENTS) return { code: "LIAISON_BAD_REQUEST", detail: `more than ${MAX_RECIPIENTS} recipients` };
   if (new Set(h.recipients).size !== h.recipients.length) return { code: "LIAISON_BAD_REQUEST", detail: "a recipient is named twice" };

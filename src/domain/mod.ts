@@ -2,3 +2,33 @@
 export { CP_CODE_PATTERN, HUB, isContactPointCode } from "./contact-point.js";
 export { keyState, type KeyState, type KeyValidity } from "./keys.js";
 export { checkKind, effectivePriority, isMemberState, MAX_RECIPIENTS, type KindRefusal } from "./message-kinds.js";
+export {
+  foldText,
+  normaliseIdentifier,
+  normalisePersonName,
+  normaliseCompanyName,
+  normaliseDate,
+  normaliseContainerNumber,
+  normaliseImo,
+  normaliseBankAccount,
+  indexForms,
+  IdentifierError,
+  type IdentifierRefusal,
+} from "./identifiers.js";
+export {
+  RETENTION_RULES,
+  DEFAULT_REMINDER_DAYS,
+  DAY_MS,
+  recordReviewDue,
+  reviewPeriodFor,
+  reminderTimes,
+  fileRetention,
+  holdInForce,
+  MESSAGE_KEEP_AFTER_DELIVERY,
+  MESSAGE_KEEP_UNDELIVERED,
+  AUDIT_KEEP,
+  type RetentionRule,
+  type RetentionSettings,
+  type FileDates,
+  type Hold,
+} from "./retention-rules.js";

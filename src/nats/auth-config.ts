@@ -66,10 +66,23 @@ export function contactPointPermissions(cp: string): Permissions {
   };
 }
 
-/** Hub services: the hub's subjects and JetStream, but no destroying of streams (retention may erase messages). */
+/** Streams whose messages no ordinary hub service may delete or purge. */
+export const PROTECTED_STREAMS = ["AUDIT", "AUDIT_LEAVES", "AUDIT_HEADS", "KV_registry", "SUBMIT", "INBOX"];
+
+/**
+ * Hub services: the hub's subjects and JetStream, but no deleting or restoring of streams, and no
+ * deleting from the protected ones. Data services may erase single messages elsewhere (data keys,
+ * the due index); the retention service may also delete delivered messages from INBOX.
+ */
 export function hubPermissions(role: HubRole): Permissions {
   if (role === "admin") return { publish: { allow: [">"] }, subscribe: { allow: [">"] } };
-  const deny = role === "retention" ? DESTRUCTIVE_JS_API.filter((s) => s !== "$JS.API.STREAM.MSG.DELETE.>") : DESTRUCTIVE_JS_API;
+  const protectedHere = role === "retention" ? PROTECTED_STREAMS.filter((s) => s !== "INBOX") : PROTECTED_STREAMS;
+  const deny = [
+    "$JS.API.STREAM.DELETE.>",
+    "$JS.API.STREAM.RESTORE.>",
+    ...protectedHere.flatMap((s) => [`$JS.API.STREAM.PURGE.${s}`, `$JS.API.STREAM.MSG.DELETE.${s}`]),
+    ...(role === "retention" ? ["$JS.API.STREAM.PURGE.INBOX"] : []),
+  ];
   const allow = [subjects.all, "$JS.API.>", "$JS.ACK.>", "$KV.>", "$O.>", "$SRV.>", "_INBOX.>"];
   return { publish: { allow, deny }, subscribe: { allow }, allowResponses: true };
 }

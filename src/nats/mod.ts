@@ -24,7 +24,7 @@ export {
 export { provision, provisionContactPoint, type ProvisionEntry, type ProvisionOptions } from "./provision.js";
 export { startMicroService, requestService, serviceErrorOf, queueGroup, type EndpointDef, type MicroServiceDef } from "./service.js";
 export { consumeBatches, consumeLanes, type BatchConsumer, type BatchConsumerOptions, type BatchHandler, type Lane } from "./batch-consumer.js";
-export { natsAuthConfig, contactPointPermissions, hubPermissions, DESTRUCTIVE_JS_API, type AuthConfigInput, type HubRole, type NkeyUser, type Permissions } from "./auth-config.js";
+export { natsAuthConfig, contactPointPermissions, hubPermissions, DESTRUCTIVE_JS_API, PROTECTED_STREAMS, type AuthConfigInput, type HubRole, type NkeyUser, type Permissions } from "./auth-config.js";
 export { ensureNkeySeed } from "./nkeys.js";
 export { JsPublisher, type PubAck, type PublishOptions } from "./publisher.js";
 export { Linger, type LingerOptions } from "./linger.js";

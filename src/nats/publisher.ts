@@ -16,6 +16,9 @@ export interface PubAck {
 export interface PublishOptions {
   readonly msgID?: string;
   readonly expectStream?: string;
+  /** Compare-and-swap: the subject's last sequence must be this (0: the subject must be empty). */
+  readonly expectLastSubjectSequence?: number;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 interface Pending {
@@ -79,10 +82,12 @@ export class JsPublisher {
       const token = (this.#next++).toString(36);
       this.#pending.set(token, { resolve, reject, deadline: Date.now() + this.#timeoutMs });
       let h;
-      if (opts.msgID || opts.expectStream) {
+      if (opts.msgID || opts.expectStream || opts.expectLastSubjectSequence !== undefined || opts.headers) {
         h = headers();
         if (opts.msgID) h.set("Nats-Msg-Id", opts.msgID);
         if (opts.expectStream) h.set("Nats-Expected-Stream", opts.expectStream);
+        if (opts.expectLastSubjectSequence !== undefined) h.set("Nats-Expected-Last-Subject-Sequence", String(opts.expectLastSubjectSequence));
+        for (const [k, v] of Object.entries(opts.headers ?? {})) h.set(k, v);
       }
       try {
         this.#nc.publish(subject, data, { reply: `${this.#prefix}.${token}`, ...(h ? { headers: h } : {}) });

@@ -3045,7 +3045,13 @@ export namespace liaison {
             MESSAGE_KIND_SPONTANEOUS = 3,
 
             /** MESSAGE_KIND_SPECIAL_FORM value */
-            MESSAGE_KIND_SPECIAL_FORM = 4
+            MESSAGE_KIND_SPECIAL_FORM = 4,
+
+            /** MESSAGE_KIND_HUB_REQUEST value */
+            MESSAGE_KIND_HUB_REQUEST = 10,
+
+            /** MESSAGE_KIND_HUB_RESPONSE value */
+            MESSAGE_KIND_HUB_RESPONSE = 11
         }
 
         /** Priority enum. */
@@ -4257,6 +4263,12 @@ export namespace liaison {
             /** StoredFileEntry hold. */
             hold?: (liaison.v1.LegalHold.$Properties|null);
 
+            /** StoredFileEntry statusSetAtMs. */
+            statusSetAtMs: number;
+
+            /** StoredFileEntry retentionRule. */
+            retentionRule: string;
+
             /**
              * Creates a new StoredFileEntry instance using the specified properties.
              * @param [properties] Properties to set
@@ -4373,6 +4385,12 @@ export namespace liaison {
                 /** StoredFileEntry hold */
                 hold?: (liaison.v1.LegalHold.$Properties|null);
 
+                /** StoredFileEntry statusSetAtMs */
+                statusSetAtMs?: (number|null);
+
+                /** StoredFileEntry retentionRule */
+                retentionRule?: (string|null);
+
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
             }
@@ -4414,6 +4432,9 @@ export namespace liaison {
 
             /** FileHit fileReference. */
             fileReference: string;
+
+            /** FileHit hitId. */
+            hitId: string;
 
             /**
              * Creates a new FileHit instance using the specified properties.
@@ -4507,12 +4528,875 @@ export namespace liaison {
                 /** FileHit fileReference */
                 fileReference?: (string|null);
 
+                /** FileHit hitId */
+                hitId?: (string|null);
+
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
             }
 
             /** Shape of a FileHit. */
             type $Shape = liaison.v1.FileHit.$Properties;
+        }
+
+        /**
+         * Properties of a FileRegister.
+         * @deprecated Use liaison.v1.FileRegister.$Properties instead.
+         */
+        interface IFileRegister extends liaison.v1.FileRegister.$Properties {
+        }
+
+        /** Represents a FileRegister. */
+        class FileRegister {
+
+            /**
+             * Constructs a new FileRegister.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.FileRegister.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** FileRegister content. */
+            content?: (liaison.v1.FileEntryContent.$Properties|null);
+
+            /** FileRegister status. */
+            status: liaison.v1.FileStatus;
+
+            /** FileRegister lastInvestigativeActMs. */
+            lastInvestigativeActMs: number;
+
+            /**
+             * Creates a new FileRegister instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns FileRegister instance
+             */
+            static create(properties: liaison.v1.FileRegister.$Shape): liaison.v1.FileRegister & liaison.v1.FileRegister.$Shape;
+            static create(properties?: liaison.v1.FileRegister.$Properties): liaison.v1.FileRegister;
+
+            /**
+             * Encodes the specified FileRegister message. Does not implicitly {@link liaison.v1.FileRegister.verify|verify} messages.
+             * @param message FileRegister message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.FileRegister.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified FileRegister message, length delimited. Does not implicitly {@link liaison.v1.FileRegister.verify|verify} messages.
+             * @param message FileRegister message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.FileRegister.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a FileRegister message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.FileRegister & liaison.v1.FileRegister.$Shape} FileRegister
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.FileRegister & liaison.v1.FileRegister.$Shape;
+
+            /**
+             * Decodes a FileRegister message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.FileRegister & liaison.v1.FileRegister.$Shape} FileRegister
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.FileRegister & liaison.v1.FileRegister.$Shape;
+
+            /**
+             * Creates a FileRegister message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns FileRegister
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.FileRegister;
+
+            /**
+             * Creates a plain object from a FileRegister message. Also converts values to other types if specified.
+             * @param message FileRegister
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.FileRegister, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this FileRegister to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for FileRegister
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace FileRegister {
+
+            /** Properties of a FileRegister. */
+            interface $Properties {
+
+                /** FileRegister content */
+                content?: (liaison.v1.FileEntryContent.$Properties|null);
+
+                /** FileRegister status */
+                status?: (liaison.v1.FileStatus|null);
+
+                /** FileRegister lastInvestigativeActMs */
+                lastInvestigativeActMs?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a FileRegister. */
+            type $Shape = liaison.v1.FileRegister.$Properties;
+        }
+
+        /**
+         * Properties of a FileRegistered.
+         * @deprecated Use liaison.v1.FileRegistered.$Properties instead.
+         */
+        interface IFileRegistered extends liaison.v1.FileRegistered.$Properties {
+        }
+
+        /** Represents a FileRegistered. */
+        class FileRegistered {
+
+            /**
+             * Constructs a new FileRegistered.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.FileRegistered.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** FileRegistered entryId. */
+            entryId: string;
+
+            /** FileRegistered retentionUntilMs. */
+            retentionUntilMs: number;
+
+            /**
+             * Creates a new FileRegistered instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns FileRegistered instance
+             */
+            static create(properties: liaison.v1.FileRegistered.$Shape): liaison.v1.FileRegistered & liaison.v1.FileRegistered.$Shape;
+            static create(properties?: liaison.v1.FileRegistered.$Properties): liaison.v1.FileRegistered;
+
+            /**
+             * Encodes the specified FileRegistered message. Does not implicitly {@link liaison.v1.FileRegistered.verify|verify} messages.
+             * @param message FileRegistered message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.FileRegistered.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified FileRegistered message, length delimited. Does not implicitly {@link liaison.v1.FileRegistered.verify|verify} messages.
+             * @param message FileRegistered message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.FileRegistered.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a FileRegistered message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.FileRegistered & liaison.v1.FileRegistered.$Shape} FileRegistered
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.FileRegistered & liaison.v1.FileRegistered.$Shape;
+
+            /**
+             * Decodes a FileRegistered message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.FileRegistered & liaison.v1.FileRegistered.$Shape} FileRegistered
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.FileRegistered & liaison.v1.FileRegistered.$Shape;
+
+            /**
+             * Creates a FileRegistered message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns FileRegistered
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.FileRegistered;
+
+            /**
+             * Creates a plain object from a FileRegistered message. Also converts values to other types if specified.
+             * @param message FileRegistered
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.FileRegistered, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this FileRegistered to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for FileRegistered
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace FileRegistered {
+
+            /** Properties of a FileRegistered. */
+            interface $Properties {
+
+                /** FileRegistered entryId */
+                entryId?: (string|null);
+
+                /** FileRegistered retentionUntilMs */
+                retentionUntilMs?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a FileRegistered. */
+            type $Shape = liaison.v1.FileRegistered.$Properties;
+        }
+
+        /**
+         * Properties of a FileQuery.
+         * @deprecated Use liaison.v1.FileQuery.$Properties instead.
+         */
+        interface IFileQuery extends liaison.v1.FileQuery.$Properties {
+        }
+
+        /** Represents a FileQuery. */
+        class FileQuery {
+
+            /**
+             * Constructs a new FileQuery.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.FileQuery.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** FileQuery subjects. */
+            subjects: liaison.v1.Identifier.$Properties[];
+
+            /** FileQuery purpose. */
+            purpose: string;
+
+            /**
+             * Creates a new FileQuery instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns FileQuery instance
+             */
+            static create(properties: liaison.v1.FileQuery.$Shape): liaison.v1.FileQuery & liaison.v1.FileQuery.$Shape;
+            static create(properties?: liaison.v1.FileQuery.$Properties): liaison.v1.FileQuery;
+
+            /**
+             * Encodes the specified FileQuery message. Does not implicitly {@link liaison.v1.FileQuery.verify|verify} messages.
+             * @param message FileQuery message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.FileQuery.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified FileQuery message, length delimited. Does not implicitly {@link liaison.v1.FileQuery.verify|verify} messages.
+             * @param message FileQuery message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.FileQuery.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a FileQuery message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.FileQuery & liaison.v1.FileQuery.$Shape} FileQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.FileQuery & liaison.v1.FileQuery.$Shape;
+
+            /**
+             * Decodes a FileQuery message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.FileQuery & liaison.v1.FileQuery.$Shape} FileQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.FileQuery & liaison.v1.FileQuery.$Shape;
+
+            /**
+             * Creates a FileQuery message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns FileQuery
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.FileQuery;
+
+            /**
+             * Creates a plain object from a FileQuery message. Also converts values to other types if specified.
+             * @param message FileQuery
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.FileQuery, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this FileQuery to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for FileQuery
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace FileQuery {
+
+            /** Properties of a FileQuery. */
+            interface $Properties {
+
+                /** FileQuery subjects */
+                subjects?: (liaison.v1.Identifier.$Properties[]|null);
+
+                /** FileQuery purpose */
+                purpose?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a FileQuery. */
+            type $Shape = liaison.v1.FileQuery.$Properties;
+        }
+
+        /**
+         * Properties of a FileQueryResult.
+         * @deprecated Use liaison.v1.FileQueryResult.$Properties instead.
+         */
+        interface IFileQueryResult extends liaison.v1.FileQueryResult.$Properties {
+        }
+
+        /** Represents a FileQueryResult. */
+        class FileQueryResult {
+
+            /**
+             * Constructs a new FileQueryResult.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.FileQueryResult.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** FileQueryResult hits. */
+            hits: liaison.v1.FileHit.$Properties[];
+
+            /**
+             * Creates a new FileQueryResult instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns FileQueryResult instance
+             */
+            static create(properties: liaison.v1.FileQueryResult.$Shape): liaison.v1.FileQueryResult & liaison.v1.FileQueryResult.$Shape;
+            static create(properties?: liaison.v1.FileQueryResult.$Properties): liaison.v1.FileQueryResult;
+
+            /**
+             * Encodes the specified FileQueryResult message. Does not implicitly {@link liaison.v1.FileQueryResult.verify|verify} messages.
+             * @param message FileQueryResult message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.FileQueryResult.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified FileQueryResult message, length delimited. Does not implicitly {@link liaison.v1.FileQueryResult.verify|verify} messages.
+             * @param message FileQueryResult message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.FileQueryResult.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a FileQueryResult message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.FileQueryResult & liaison.v1.FileQueryResult.$Shape} FileQueryResult
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.FileQueryResult & liaison.v1.FileQueryResult.$Shape;
+
+            /**
+             * Decodes a FileQueryResult message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.FileQueryResult & liaison.v1.FileQueryResult.$Shape} FileQueryResult
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.FileQueryResult & liaison.v1.FileQueryResult.$Shape;
+
+            /**
+             * Creates a FileQueryResult message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns FileQueryResult
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.FileQueryResult;
+
+            /**
+             * Creates a plain object from a FileQueryResult message. Also converts values to other types if specified.
+             * @param message FileQueryResult
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.FileQueryResult, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this FileQueryResult to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for FileQueryResult
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace FileQueryResult {
+
+            /** Properties of a FileQueryResult. */
+            interface $Properties {
+
+                /** FileQueryResult hits */
+                hits?: (liaison.v1.FileHit.$Properties[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a FileQueryResult. */
+            type $Shape = liaison.v1.FileQueryResult.$Properties;
+        }
+
+        /**
+         * Properties of a FileStatusChange.
+         * @deprecated Use liaison.v1.FileStatusChange.$Properties instead.
+         */
+        interface IFileStatusChange extends liaison.v1.FileStatusChange.$Properties {
+        }
+
+        /** Represents a FileStatusChange. */
+        class FileStatusChange {
+
+            /**
+             * Constructs a new FileStatusChange.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.FileStatusChange.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** FileStatusChange entryId. */
+            entryId: string;
+
+            /** FileStatusChange status. */
+            status: liaison.v1.FileStatus;
+
+            /** FileStatusChange lastInvestigativeActMs. */
+            lastInvestigativeActMs: number;
+
+            /**
+             * Creates a new FileStatusChange instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns FileStatusChange instance
+             */
+            static create(properties: liaison.v1.FileStatusChange.$Shape): liaison.v1.FileStatusChange & liaison.v1.FileStatusChange.$Shape;
+            static create(properties?: liaison.v1.FileStatusChange.$Properties): liaison.v1.FileStatusChange;
+
+            /**
+             * Encodes the specified FileStatusChange message. Does not implicitly {@link liaison.v1.FileStatusChange.verify|verify} messages.
+             * @param message FileStatusChange message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.FileStatusChange.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified FileStatusChange message, length delimited. Does not implicitly {@link liaison.v1.FileStatusChange.verify|verify} messages.
+             * @param message FileStatusChange message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.FileStatusChange.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a FileStatusChange message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.FileStatusChange & liaison.v1.FileStatusChange.$Shape} FileStatusChange
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.FileStatusChange & liaison.v1.FileStatusChange.$Shape;
+
+            /**
+             * Decodes a FileStatusChange message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.FileStatusChange & liaison.v1.FileStatusChange.$Shape} FileStatusChange
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.FileStatusChange & liaison.v1.FileStatusChange.$Shape;
+
+            /**
+             * Creates a FileStatusChange message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns FileStatusChange
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.FileStatusChange;
+
+            /**
+             * Creates a plain object from a FileStatusChange message. Also converts values to other types if specified.
+             * @param message FileStatusChange
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.FileStatusChange, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this FileStatusChange to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for FileStatusChange
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace FileStatusChange {
+
+            /** Properties of a FileStatusChange. */
+            interface $Properties {
+
+                /** FileStatusChange entryId */
+                entryId?: (string|null);
+
+                /** FileStatusChange status */
+                status?: (liaison.v1.FileStatus|null);
+
+                /** FileStatusChange lastInvestigativeActMs */
+                lastInvestigativeActMs?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a FileStatusChange. */
+            type $Shape = liaison.v1.FileStatusChange.$Properties;
+        }
+
+        /**
+         * Properties of a FileStatusChanged.
+         * @deprecated Use liaison.v1.FileStatusChanged.$Properties instead.
+         */
+        interface IFileStatusChanged extends liaison.v1.FileStatusChanged.$Properties {
+        }
+
+        /** Represents a FileStatusChanged. */
+        class FileStatusChanged {
+
+            /**
+             * Constructs a new FileStatusChanged.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.FileStatusChanged.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** FileStatusChanged entryId. */
+            entryId: string;
+
+            /** FileStatusChanged status. */
+            status: liaison.v1.FileStatus;
+
+            /** FileStatusChanged retentionUntilMs. */
+            retentionUntilMs: number;
+
+            /** FileStatusChanged rule. */
+            rule: string;
+
+            /**
+             * Creates a new FileStatusChanged instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns FileStatusChanged instance
+             */
+            static create(properties: liaison.v1.FileStatusChanged.$Shape): liaison.v1.FileStatusChanged & liaison.v1.FileStatusChanged.$Shape;
+            static create(properties?: liaison.v1.FileStatusChanged.$Properties): liaison.v1.FileStatusChanged;
+
+            /**
+             * Encodes the specified FileStatusChanged message. Does not implicitly {@link liaison.v1.FileStatusChanged.verify|verify} messages.
+             * @param message FileStatusChanged message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.FileStatusChanged.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified FileStatusChanged message, length delimited. Does not implicitly {@link liaison.v1.FileStatusChanged.verify|verify} messages.
+             * @param message FileStatusChanged message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.FileStatusChanged.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a FileStatusChanged message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.FileStatusChanged & liaison.v1.FileStatusChanged.$Shape} FileStatusChanged
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.FileStatusChanged & liaison.v1.FileStatusChanged.$Shape;
+
+            /**
+             * Decodes a FileStatusChanged message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.FileStatusChanged & liaison.v1.FileStatusChanged.$Shape} FileStatusChanged
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.FileStatusChanged & liaison.v1.FileStatusChanged.$Shape;
+
+            /**
+             * Creates a FileStatusChanged message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns FileStatusChanged
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.FileStatusChanged;
+
+            /**
+             * Creates a plain object from a FileStatusChanged message. Also converts values to other types if specified.
+             * @param message FileStatusChanged
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.FileStatusChanged, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this FileStatusChanged to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for FileStatusChanged
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace FileStatusChanged {
+
+            /** Properties of a FileStatusChanged. */
+            interface $Properties {
+
+                /** FileStatusChanged entryId */
+                entryId?: (string|null);
+
+                /** FileStatusChanged status */
+                status?: (liaison.v1.FileStatus|null);
+
+                /** FileStatusChanged retentionUntilMs */
+                retentionUntilMs?: (number|null);
+
+                /** FileStatusChanged rule */
+                rule?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a FileStatusChanged. */
+            type $Shape = liaison.v1.FileStatusChanged.$Properties;
+        }
+
+        /**
+         * Properties of a FileEntryView.
+         * @deprecated Use liaison.v1.FileEntryView.$Properties instead.
+         */
+        interface IFileEntryView extends liaison.v1.FileEntryView.$Properties {
+        }
+
+        /** Represents a FileEntryView. */
+        class FileEntryView {
+
+            /**
+             * Constructs a new FileEntryView.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.FileEntryView.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** FileEntryView entryId. */
+            entryId: string;
+
+            /** FileEntryView supplier. */
+            supplier: string;
+
+            /** FileEntryView status. */
+            status: liaison.v1.FileStatus;
+
+            /** FileEntryView createdAtMs. */
+            createdAtMs: number;
+
+            /** FileEntryView lastInvestigativeActMs. */
+            lastInvestigativeActMs: number;
+
+            /** FileEntryView retentionUntilMs. */
+            retentionUntilMs: number;
+
+            /** FileEntryView content. */
+            content?: (liaison.v1.FileEntryContent.$Properties|null);
+
+            /**
+             * Creates a new FileEntryView instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns FileEntryView instance
+             */
+            static create(properties: liaison.v1.FileEntryView.$Shape): liaison.v1.FileEntryView & liaison.v1.FileEntryView.$Shape;
+            static create(properties?: liaison.v1.FileEntryView.$Properties): liaison.v1.FileEntryView;
+
+            /**
+             * Encodes the specified FileEntryView message. Does not implicitly {@link liaison.v1.FileEntryView.verify|verify} messages.
+             * @param message FileEntryView message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.FileEntryView.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified FileEntryView message, length delimited. Does not implicitly {@link liaison.v1.FileEntryView.verify|verify} messages.
+             * @param message FileEntryView message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.FileEntryView.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a FileEntryView message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.FileEntryView & liaison.v1.FileEntryView.$Shape} FileEntryView
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.FileEntryView & liaison.v1.FileEntryView.$Shape;
+
+            /**
+             * Decodes a FileEntryView message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.FileEntryView & liaison.v1.FileEntryView.$Shape} FileEntryView
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.FileEntryView & liaison.v1.FileEntryView.$Shape;
+
+            /**
+             * Creates a FileEntryView message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns FileEntryView
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.FileEntryView;
+
+            /**
+             * Creates a plain object from a FileEntryView message. Also converts values to other types if specified.
+             * @param message FileEntryView
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.FileEntryView, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this FileEntryView to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for FileEntryView
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace FileEntryView {
+
+            /** Properties of a FileEntryView. */
+            interface $Properties {
+
+                /** FileEntryView entryId */
+                entryId?: (string|null);
+
+                /** FileEntryView supplier */
+                supplier?: (string|null);
+
+                /** FileEntryView status */
+                status?: (liaison.v1.FileStatus|null);
+
+                /** FileEntryView createdAtMs */
+                createdAtMs?: (number|null);
+
+                /** FileEntryView lastInvestigativeActMs */
+                lastInvestigativeActMs?: (number|null);
+
+                /** FileEntryView retentionUntilMs */
+                retentionUntilMs?: (number|null);
+
+                /** FileEntryView content */
+                content?: (liaison.v1.FileEntryContent.$Properties|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a FileEntryView. */
+            type $Shape = liaison.v1.FileEntryView.$Properties;
         }
 
         /** RecordCategory enum. */
@@ -5467,6 +6351,1982 @@ export namespace liaison {
 
             /** Shape of a WrappedDataKey. */
             type $Shape = liaison.v1.WrappedDataKey.$Properties;
+        }
+
+        /**
+         * Properties of an AttachmentData.
+         * @deprecated Use liaison.v1.AttachmentData.$Properties instead.
+         */
+        interface IAttachmentData extends liaison.v1.AttachmentData.$Properties {
+        }
+
+        /** Represents an AttachmentData. */
+        class AttachmentData {
+
+            /**
+             * Constructs a new AttachmentData.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.AttachmentData.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** AttachmentData name. */
+            name: string;
+
+            /** AttachmentData mediaType. */
+            mediaType: string;
+
+            /** AttachmentData content. */
+            content: Uint8Array;
+
+            /**
+             * Creates a new AttachmentData instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns AttachmentData instance
+             */
+            static create(properties: liaison.v1.AttachmentData.$Shape): liaison.v1.AttachmentData & liaison.v1.AttachmentData.$Shape;
+            static create(properties?: liaison.v1.AttachmentData.$Properties): liaison.v1.AttachmentData;
+
+            /**
+             * Encodes the specified AttachmentData message. Does not implicitly {@link liaison.v1.AttachmentData.verify|verify} messages.
+             * @param message AttachmentData message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.AttachmentData.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified AttachmentData message, length delimited. Does not implicitly {@link liaison.v1.AttachmentData.verify|verify} messages.
+             * @param message AttachmentData message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.AttachmentData.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an AttachmentData message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.AttachmentData & liaison.v1.AttachmentData.$Shape} AttachmentData
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.AttachmentData & liaison.v1.AttachmentData.$Shape;
+
+            /**
+             * Decodes an AttachmentData message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.AttachmentData & liaison.v1.AttachmentData.$Shape} AttachmentData
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.AttachmentData & liaison.v1.AttachmentData.$Shape;
+
+            /**
+             * Creates an AttachmentData message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns AttachmentData
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.AttachmentData;
+
+            /**
+             * Creates a plain object from an AttachmentData message. Also converts values to other types if specified.
+             * @param message AttachmentData
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.AttachmentData, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this AttachmentData to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for AttachmentData
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace AttachmentData {
+
+            /** Properties of an AttachmentData. */
+            interface $Properties {
+
+                /** AttachmentData name */
+                name?: (string|null);
+
+                /** AttachmentData mediaType */
+                mediaType?: (string|null);
+
+                /** AttachmentData content */
+                content?: (Uint8Array|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an AttachmentData. */
+            type $Shape = liaison.v1.AttachmentData.$Properties;
+        }
+
+        /**
+         * Properties of a RecordSubmit.
+         * @deprecated Use liaison.v1.RecordSubmit.$Properties instead.
+         */
+        interface IRecordSubmit extends liaison.v1.RecordSubmit.$Properties {
+        }
+
+        /** Represents a RecordSubmit. */
+        class RecordSubmit {
+
+            /**
+             * Constructs a new RecordSubmit.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.RecordSubmit.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** RecordSubmit content. */
+            content?: (liaison.v1.CisRecordContent.$Properties|null);
+
+            /** RecordSubmit attachments. */
+            attachments: liaison.v1.AttachmentData.$Properties[];
+
+            /**
+             * Creates a new RecordSubmit instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns RecordSubmit instance
+             */
+            static create(properties: liaison.v1.RecordSubmit.$Shape): liaison.v1.RecordSubmit & liaison.v1.RecordSubmit.$Shape;
+            static create(properties?: liaison.v1.RecordSubmit.$Properties): liaison.v1.RecordSubmit;
+
+            /**
+             * Encodes the specified RecordSubmit message. Does not implicitly {@link liaison.v1.RecordSubmit.verify|verify} messages.
+             * @param message RecordSubmit message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.RecordSubmit.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified RecordSubmit message, length delimited. Does not implicitly {@link liaison.v1.RecordSubmit.verify|verify} messages.
+             * @param message RecordSubmit message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.RecordSubmit.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a RecordSubmit message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.RecordSubmit & liaison.v1.RecordSubmit.$Shape} RecordSubmit
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.RecordSubmit & liaison.v1.RecordSubmit.$Shape;
+
+            /**
+             * Decodes a RecordSubmit message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.RecordSubmit & liaison.v1.RecordSubmit.$Shape} RecordSubmit
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.RecordSubmit & liaison.v1.RecordSubmit.$Shape;
+
+            /**
+             * Creates a RecordSubmit message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns RecordSubmit
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.RecordSubmit;
+
+            /**
+             * Creates a plain object from a RecordSubmit message. Also converts values to other types if specified.
+             * @param message RecordSubmit
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.RecordSubmit, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this RecordSubmit to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for RecordSubmit
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace RecordSubmit {
+
+            /** Properties of a RecordSubmit. */
+            interface $Properties {
+
+                /** RecordSubmit content */
+                content?: (liaison.v1.CisRecordContent.$Properties|null);
+
+                /** RecordSubmit attachments */
+                attachments?: (liaison.v1.AttachmentData.$Properties[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a RecordSubmit. */
+            type $Shape = liaison.v1.RecordSubmit.$Properties;
+        }
+
+        /**
+         * Properties of a RecordSubmitted.
+         * @deprecated Use liaison.v1.RecordSubmitted.$Properties instead.
+         */
+        interface IRecordSubmitted extends liaison.v1.RecordSubmitted.$Properties {
+        }
+
+        /** Represents a RecordSubmitted. */
+        class RecordSubmitted {
+
+            /**
+             * Constructs a new RecordSubmitted.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.RecordSubmitted.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** RecordSubmitted recordId. */
+            recordId: string;
+
+            /** RecordSubmitted reviewDueMs. */
+            reviewDueMs: number;
+
+            /**
+             * Creates a new RecordSubmitted instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns RecordSubmitted instance
+             */
+            static create(properties: liaison.v1.RecordSubmitted.$Shape): liaison.v1.RecordSubmitted & liaison.v1.RecordSubmitted.$Shape;
+            static create(properties?: liaison.v1.RecordSubmitted.$Properties): liaison.v1.RecordSubmitted;
+
+            /**
+             * Encodes the specified RecordSubmitted message. Does not implicitly {@link liaison.v1.RecordSubmitted.verify|verify} messages.
+             * @param message RecordSubmitted message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.RecordSubmitted.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified RecordSubmitted message, length delimited. Does not implicitly {@link liaison.v1.RecordSubmitted.verify|verify} messages.
+             * @param message RecordSubmitted message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.RecordSubmitted.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a RecordSubmitted message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.RecordSubmitted & liaison.v1.RecordSubmitted.$Shape} RecordSubmitted
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.RecordSubmitted & liaison.v1.RecordSubmitted.$Shape;
+
+            /**
+             * Decodes a RecordSubmitted message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.RecordSubmitted & liaison.v1.RecordSubmitted.$Shape} RecordSubmitted
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.RecordSubmitted & liaison.v1.RecordSubmitted.$Shape;
+
+            /**
+             * Creates a RecordSubmitted message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns RecordSubmitted
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.RecordSubmitted;
+
+            /**
+             * Creates a plain object from a RecordSubmitted message. Also converts values to other types if specified.
+             * @param message RecordSubmitted
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.RecordSubmitted, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this RecordSubmitted to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for RecordSubmitted
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace RecordSubmitted {
+
+            /** Properties of a RecordSubmitted. */
+            interface $Properties {
+
+                /** RecordSubmitted recordId */
+                recordId?: (string|null);
+
+                /** RecordSubmitted reviewDueMs */
+                reviewDueMs?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a RecordSubmitted. */
+            type $Shape = liaison.v1.RecordSubmitted.$Properties;
+        }
+
+        /**
+         * Properties of a RecordRef.
+         * @deprecated Use liaison.v1.RecordRef.$Properties instead.
+         */
+        interface IRecordRef extends liaison.v1.RecordRef.$Properties {
+        }
+
+        /** Represents a RecordRef. */
+        class RecordRef {
+
+            /**
+             * Constructs a new RecordRef.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.RecordRef.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** RecordRef recordId. */
+            recordId: string;
+
+            /**
+             * Creates a new RecordRef instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns RecordRef instance
+             */
+            static create(properties: liaison.v1.RecordRef.$Shape): liaison.v1.RecordRef & liaison.v1.RecordRef.$Shape;
+            static create(properties?: liaison.v1.RecordRef.$Properties): liaison.v1.RecordRef;
+
+            /**
+             * Encodes the specified RecordRef message. Does not implicitly {@link liaison.v1.RecordRef.verify|verify} messages.
+             * @param message RecordRef message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.RecordRef.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified RecordRef message, length delimited. Does not implicitly {@link liaison.v1.RecordRef.verify|verify} messages.
+             * @param message RecordRef message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.RecordRef.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a RecordRef message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.RecordRef & liaison.v1.RecordRef.$Shape} RecordRef
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.RecordRef & liaison.v1.RecordRef.$Shape;
+
+            /**
+             * Decodes a RecordRef message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.RecordRef & liaison.v1.RecordRef.$Shape} RecordRef
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.RecordRef & liaison.v1.RecordRef.$Shape;
+
+            /**
+             * Creates a RecordRef message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns RecordRef
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.RecordRef;
+
+            /**
+             * Creates a plain object from a RecordRef message. Also converts values to other types if specified.
+             * @param message RecordRef
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.RecordRef, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this RecordRef to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for RecordRef
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace RecordRef {
+
+            /** Properties of a RecordRef. */
+            interface $Properties {
+
+                /** RecordRef recordId */
+                recordId?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a RecordRef. */
+            type $Shape = liaison.v1.RecordRef.$Properties;
+        }
+
+        /**
+         * Properties of a RecordView.
+         * @deprecated Use liaison.v1.RecordView.$Properties instead.
+         */
+        interface IRecordView extends liaison.v1.RecordView.$Properties {
+        }
+
+        /** Represents a RecordView. */
+        class RecordView {
+
+            /**
+             * Constructs a new RecordView.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.RecordView.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** RecordView recordId. */
+            recordId: string;
+
+            /** RecordView supplier. */
+            supplier: string;
+
+            /** RecordView createdAtMs. */
+            createdAtMs: number;
+
+            /** RecordView updatedAtMs. */
+            updatedAtMs: number;
+
+            /** RecordView reviewDueMs. */
+            reviewDueMs: number;
+
+            /** RecordView renewals. */
+            renewals: number;
+
+            /** RecordView content. */
+            content?: (liaison.v1.CisRecordContent.$Properties|null);
+
+            /** RecordView attachments. */
+            attachments: liaison.v1.AttachmentData.$Properties[];
+
+            /** RecordView hold. */
+            hold?: (liaison.v1.LegalHold.$Properties|null);
+
+            /**
+             * Creates a new RecordView instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns RecordView instance
+             */
+            static create(properties: liaison.v1.RecordView.$Shape): liaison.v1.RecordView & liaison.v1.RecordView.$Shape;
+            static create(properties?: liaison.v1.RecordView.$Properties): liaison.v1.RecordView;
+
+            /**
+             * Encodes the specified RecordView message. Does not implicitly {@link liaison.v1.RecordView.verify|verify} messages.
+             * @param message RecordView message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.RecordView.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified RecordView message, length delimited. Does not implicitly {@link liaison.v1.RecordView.verify|verify} messages.
+             * @param message RecordView message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.RecordView.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a RecordView message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.RecordView & liaison.v1.RecordView.$Shape} RecordView
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.RecordView & liaison.v1.RecordView.$Shape;
+
+            /**
+             * Decodes a RecordView message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.RecordView & liaison.v1.RecordView.$Shape} RecordView
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.RecordView & liaison.v1.RecordView.$Shape;
+
+            /**
+             * Creates a RecordView message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns RecordView
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.RecordView;
+
+            /**
+             * Creates a plain object from a RecordView message. Also converts values to other types if specified.
+             * @param message RecordView
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.RecordView, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this RecordView to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for RecordView
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace RecordView {
+
+            /** Properties of a RecordView. */
+            interface $Properties {
+
+                /** RecordView recordId */
+                recordId?: (string|null);
+
+                /** RecordView supplier */
+                supplier?: (string|null);
+
+                /** RecordView createdAtMs */
+                createdAtMs?: (number|null);
+
+                /** RecordView updatedAtMs */
+                updatedAtMs?: (number|null);
+
+                /** RecordView reviewDueMs */
+                reviewDueMs?: (number|null);
+
+                /** RecordView renewals */
+                renewals?: (number|null);
+
+                /** RecordView content */
+                content?: (liaison.v1.CisRecordContent.$Properties|null);
+
+                /** RecordView attachments */
+                attachments?: (liaison.v1.AttachmentData.$Properties[]|null);
+
+                /** RecordView hold */
+                hold?: (liaison.v1.LegalHold.$Properties|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a RecordView. */
+            type $Shape = liaison.v1.RecordView.$Properties;
+        }
+
+        /**
+         * Properties of a RecordQuery.
+         * @deprecated Use liaison.v1.RecordQuery.$Properties instead.
+         */
+        interface IRecordQuery extends liaison.v1.RecordQuery.$Properties {
+        }
+
+        /** Represents a RecordQuery. */
+        class RecordQuery {
+
+            /**
+             * Constructs a new RecordQuery.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.RecordQuery.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** RecordQuery identifiers. */
+            identifiers: liaison.v1.Identifier.$Properties[];
+
+            /** RecordQuery purpose. */
+            purpose: string;
+
+            /** RecordQuery category. */
+            category: liaison.v1.RecordCategory;
+
+            /**
+             * Creates a new RecordQuery instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns RecordQuery instance
+             */
+            static create(properties: liaison.v1.RecordQuery.$Shape): liaison.v1.RecordQuery & liaison.v1.RecordQuery.$Shape;
+            static create(properties?: liaison.v1.RecordQuery.$Properties): liaison.v1.RecordQuery;
+
+            /**
+             * Encodes the specified RecordQuery message. Does not implicitly {@link liaison.v1.RecordQuery.verify|verify} messages.
+             * @param message RecordQuery message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.RecordQuery.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified RecordQuery message, length delimited. Does not implicitly {@link liaison.v1.RecordQuery.verify|verify} messages.
+             * @param message RecordQuery message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.RecordQuery.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a RecordQuery message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.RecordQuery & liaison.v1.RecordQuery.$Shape} RecordQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.RecordQuery & liaison.v1.RecordQuery.$Shape;
+
+            /**
+             * Decodes a RecordQuery message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.RecordQuery & liaison.v1.RecordQuery.$Shape} RecordQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.RecordQuery & liaison.v1.RecordQuery.$Shape;
+
+            /**
+             * Creates a RecordQuery message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns RecordQuery
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.RecordQuery;
+
+            /**
+             * Creates a plain object from a RecordQuery message. Also converts values to other types if specified.
+             * @param message RecordQuery
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.RecordQuery, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this RecordQuery to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for RecordQuery
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace RecordQuery {
+
+            /** Properties of a RecordQuery. */
+            interface $Properties {
+
+                /** RecordQuery identifiers */
+                identifiers?: (liaison.v1.Identifier.$Properties[]|null);
+
+                /** RecordQuery purpose */
+                purpose?: (string|null);
+
+                /** RecordQuery category */
+                category?: (liaison.v1.RecordCategory|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a RecordQuery. */
+            type $Shape = liaison.v1.RecordQuery.$Properties;
+        }
+
+        /**
+         * Properties of a RecordMatch.
+         * @deprecated Use liaison.v1.RecordMatch.$Properties instead.
+         */
+        interface IRecordMatch extends liaison.v1.RecordMatch.$Properties {
+        }
+
+        /** Represents a RecordMatch. */
+        class RecordMatch {
+
+            /**
+             * Constructs a new RecordMatch.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.RecordMatch.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** RecordMatch record. */
+            record?: (liaison.v1.RecordView.$Properties|null);
+
+            /** RecordMatch hitId. */
+            hitId: string;
+
+            /** RecordMatch matchedOn. */
+            matchedOn: string[];
+
+            /**
+             * Creates a new RecordMatch instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns RecordMatch instance
+             */
+            static create(properties: liaison.v1.RecordMatch.$Shape): liaison.v1.RecordMatch & liaison.v1.RecordMatch.$Shape;
+            static create(properties?: liaison.v1.RecordMatch.$Properties): liaison.v1.RecordMatch;
+
+            /**
+             * Encodes the specified RecordMatch message. Does not implicitly {@link liaison.v1.RecordMatch.verify|verify} messages.
+             * @param message RecordMatch message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.RecordMatch.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified RecordMatch message, length delimited. Does not implicitly {@link liaison.v1.RecordMatch.verify|verify} messages.
+             * @param message RecordMatch message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.RecordMatch.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a RecordMatch message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.RecordMatch & liaison.v1.RecordMatch.$Shape} RecordMatch
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.RecordMatch & liaison.v1.RecordMatch.$Shape;
+
+            /**
+             * Decodes a RecordMatch message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.RecordMatch & liaison.v1.RecordMatch.$Shape} RecordMatch
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.RecordMatch & liaison.v1.RecordMatch.$Shape;
+
+            /**
+             * Creates a RecordMatch message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns RecordMatch
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.RecordMatch;
+
+            /**
+             * Creates a plain object from a RecordMatch message. Also converts values to other types if specified.
+             * @param message RecordMatch
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.RecordMatch, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this RecordMatch to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for RecordMatch
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace RecordMatch {
+
+            /** Properties of a RecordMatch. */
+            interface $Properties {
+
+                /** RecordMatch record */
+                record?: (liaison.v1.RecordView.$Properties|null);
+
+                /** RecordMatch hitId */
+                hitId?: (string|null);
+
+                /** RecordMatch matchedOn */
+                matchedOn?: (string[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a RecordMatch. */
+            type $Shape = liaison.v1.RecordMatch.$Properties;
+        }
+
+        /**
+         * Properties of a RecordQueryResult.
+         * @deprecated Use liaison.v1.RecordQueryResult.$Properties instead.
+         */
+        interface IRecordQueryResult extends liaison.v1.RecordQueryResult.$Properties {
+        }
+
+        /** Represents a RecordQueryResult. */
+        class RecordQueryResult {
+
+            /**
+             * Constructs a new RecordQueryResult.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.RecordQueryResult.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** RecordQueryResult matches. */
+            matches: liaison.v1.RecordMatch.$Properties[];
+
+            /**
+             * Creates a new RecordQueryResult instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns RecordQueryResult instance
+             */
+            static create(properties: liaison.v1.RecordQueryResult.$Shape): liaison.v1.RecordQueryResult & liaison.v1.RecordQueryResult.$Shape;
+            static create(properties?: liaison.v1.RecordQueryResult.$Properties): liaison.v1.RecordQueryResult;
+
+            /**
+             * Encodes the specified RecordQueryResult message. Does not implicitly {@link liaison.v1.RecordQueryResult.verify|verify} messages.
+             * @param message RecordQueryResult message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.RecordQueryResult.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified RecordQueryResult message, length delimited. Does not implicitly {@link liaison.v1.RecordQueryResult.verify|verify} messages.
+             * @param message RecordQueryResult message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.RecordQueryResult.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a RecordQueryResult message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.RecordQueryResult & liaison.v1.RecordQueryResult.$Shape} RecordQueryResult
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.RecordQueryResult & liaison.v1.RecordQueryResult.$Shape;
+
+            /**
+             * Decodes a RecordQueryResult message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.RecordQueryResult & liaison.v1.RecordQueryResult.$Shape} RecordQueryResult
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.RecordQueryResult & liaison.v1.RecordQueryResult.$Shape;
+
+            /**
+             * Creates a RecordQueryResult message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns RecordQueryResult
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.RecordQueryResult;
+
+            /**
+             * Creates a plain object from a RecordQueryResult message. Also converts values to other types if specified.
+             * @param message RecordQueryResult
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.RecordQueryResult, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this RecordQueryResult to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for RecordQueryResult
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace RecordQueryResult {
+
+            /** Properties of a RecordQueryResult. */
+            interface $Properties {
+
+                /** RecordQueryResult matches */
+                matches?: (liaison.v1.RecordMatch.$Properties[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a RecordQueryResult. */
+            type $Shape = liaison.v1.RecordQueryResult.$Properties;
+        }
+
+        /**
+         * Properties of a RecordAmend.
+         * @deprecated Use liaison.v1.RecordAmend.$Properties instead.
+         */
+        interface IRecordAmend extends liaison.v1.RecordAmend.$Properties {
+        }
+
+        /** Represents a RecordAmend. */
+        class RecordAmend {
+
+            /**
+             * Constructs a new RecordAmend.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.RecordAmend.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** RecordAmend recordId. */
+            recordId: string;
+
+            /** RecordAmend content. */
+            content?: (liaison.v1.CisRecordContent.$Properties|null);
+
+            /**
+             * Creates a new RecordAmend instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns RecordAmend instance
+             */
+            static create(properties: liaison.v1.RecordAmend.$Shape): liaison.v1.RecordAmend & liaison.v1.RecordAmend.$Shape;
+            static create(properties?: liaison.v1.RecordAmend.$Properties): liaison.v1.RecordAmend;
+
+            /**
+             * Encodes the specified RecordAmend message. Does not implicitly {@link liaison.v1.RecordAmend.verify|verify} messages.
+             * @param message RecordAmend message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.RecordAmend.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified RecordAmend message, length delimited. Does not implicitly {@link liaison.v1.RecordAmend.verify|verify} messages.
+             * @param message RecordAmend message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.RecordAmend.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a RecordAmend message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.RecordAmend & liaison.v1.RecordAmend.$Shape} RecordAmend
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.RecordAmend & liaison.v1.RecordAmend.$Shape;
+
+            /**
+             * Decodes a RecordAmend message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.RecordAmend & liaison.v1.RecordAmend.$Shape} RecordAmend
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.RecordAmend & liaison.v1.RecordAmend.$Shape;
+
+            /**
+             * Creates a RecordAmend message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns RecordAmend
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.RecordAmend;
+
+            /**
+             * Creates a plain object from a RecordAmend message. Also converts values to other types if specified.
+             * @param message RecordAmend
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.RecordAmend, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this RecordAmend to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for RecordAmend
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace RecordAmend {
+
+            /** Properties of a RecordAmend. */
+            interface $Properties {
+
+                /** RecordAmend recordId */
+                recordId?: (string|null);
+
+                /** RecordAmend content */
+                content?: (liaison.v1.CisRecordContent.$Properties|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a RecordAmend. */
+            type $Shape = liaison.v1.RecordAmend.$Properties;
+        }
+
+        /**
+         * Properties of a RecordRenew.
+         * @deprecated Use liaison.v1.RecordRenew.$Properties instead.
+         */
+        interface IRecordRenew extends liaison.v1.RecordRenew.$Properties {
+        }
+
+        /** Represents a RecordRenew. */
+        class RecordRenew {
+
+            /**
+             * Constructs a new RecordRenew.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.RecordRenew.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** RecordRenew recordId. */
+            recordId: string;
+
+            /** RecordRenew reason. */
+            reason: string;
+
+            /**
+             * Creates a new RecordRenew instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns RecordRenew instance
+             */
+            static create(properties: liaison.v1.RecordRenew.$Shape): liaison.v1.RecordRenew & liaison.v1.RecordRenew.$Shape;
+            static create(properties?: liaison.v1.RecordRenew.$Properties): liaison.v1.RecordRenew;
+
+            /**
+             * Encodes the specified RecordRenew message. Does not implicitly {@link liaison.v1.RecordRenew.verify|verify} messages.
+             * @param message RecordRenew message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.RecordRenew.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified RecordRenew message, length delimited. Does not implicitly {@link liaison.v1.RecordRenew.verify|verify} messages.
+             * @param message RecordRenew message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.RecordRenew.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a RecordRenew message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.RecordRenew & liaison.v1.RecordRenew.$Shape} RecordRenew
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.RecordRenew & liaison.v1.RecordRenew.$Shape;
+
+            /**
+             * Decodes a RecordRenew message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.RecordRenew & liaison.v1.RecordRenew.$Shape} RecordRenew
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.RecordRenew & liaison.v1.RecordRenew.$Shape;
+
+            /**
+             * Creates a RecordRenew message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns RecordRenew
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.RecordRenew;
+
+            /**
+             * Creates a plain object from a RecordRenew message. Also converts values to other types if specified.
+             * @param message RecordRenew
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.RecordRenew, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this RecordRenew to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for RecordRenew
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace RecordRenew {
+
+            /** Properties of a RecordRenew. */
+            interface $Properties {
+
+                /** RecordRenew recordId */
+                recordId?: (string|null);
+
+                /** RecordRenew reason */
+                reason?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a RecordRenew. */
+            type $Shape = liaison.v1.RecordRenew.$Properties;
+        }
+
+        /**
+         * Properties of a RecordErase.
+         * @deprecated Use liaison.v1.RecordErase.$Properties instead.
+         */
+        interface IRecordErase extends liaison.v1.RecordErase.$Properties {
+        }
+
+        /** Represents a RecordErase. */
+        class RecordErase {
+
+            /**
+             * Constructs a new RecordErase.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.RecordErase.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** RecordErase recordId. */
+            recordId: string;
+
+            /** RecordErase reason. */
+            reason: string;
+
+            /**
+             * Creates a new RecordErase instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns RecordErase instance
+             */
+            static create(properties: liaison.v1.RecordErase.$Shape): liaison.v1.RecordErase & liaison.v1.RecordErase.$Shape;
+            static create(properties?: liaison.v1.RecordErase.$Properties): liaison.v1.RecordErase;
+
+            /**
+             * Encodes the specified RecordErase message. Does not implicitly {@link liaison.v1.RecordErase.verify|verify} messages.
+             * @param message RecordErase message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.RecordErase.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified RecordErase message, length delimited. Does not implicitly {@link liaison.v1.RecordErase.verify|verify} messages.
+             * @param message RecordErase message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.RecordErase.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a RecordErase message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.RecordErase & liaison.v1.RecordErase.$Shape} RecordErase
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.RecordErase & liaison.v1.RecordErase.$Shape;
+
+            /**
+             * Decodes a RecordErase message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.RecordErase & liaison.v1.RecordErase.$Shape} RecordErase
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.RecordErase & liaison.v1.RecordErase.$Shape;
+
+            /**
+             * Creates a RecordErase message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns RecordErase
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.RecordErase;
+
+            /**
+             * Creates a plain object from a RecordErase message. Also converts values to other types if specified.
+             * @param message RecordErase
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.RecordErase, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this RecordErase to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for RecordErase
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace RecordErase {
+
+            /** Properties of a RecordErase. */
+            interface $Properties {
+
+                /** RecordErase recordId */
+                recordId?: (string|null);
+
+                /** RecordErase reason */
+                reason?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a RecordErase. */
+            type $Shape = liaison.v1.RecordErase.$Properties;
+        }
+
+        /**
+         * Properties of a RecordHold.
+         * @deprecated Use liaison.v1.RecordHold.$Properties instead.
+         */
+        interface IRecordHold extends liaison.v1.RecordHold.$Properties {
+        }
+
+        /** Represents a RecordHold. */
+        class RecordHold {
+
+            /**
+             * Constructs a new RecordHold.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.RecordHold.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** RecordHold recordId. */
+            recordId: string;
+
+            /** RecordHold reason. */
+            reason: string;
+
+            /** RecordHold untilMs. */
+            untilMs: number;
+
+            /** RecordHold lift. */
+            lift: boolean;
+
+            /**
+             * Creates a new RecordHold instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns RecordHold instance
+             */
+            static create(properties: liaison.v1.RecordHold.$Shape): liaison.v1.RecordHold & liaison.v1.RecordHold.$Shape;
+            static create(properties?: liaison.v1.RecordHold.$Properties): liaison.v1.RecordHold;
+
+            /**
+             * Encodes the specified RecordHold message. Does not implicitly {@link liaison.v1.RecordHold.verify|verify} messages.
+             * @param message RecordHold message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.RecordHold.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified RecordHold message, length delimited. Does not implicitly {@link liaison.v1.RecordHold.verify|verify} messages.
+             * @param message RecordHold message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.RecordHold.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a RecordHold message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.RecordHold & liaison.v1.RecordHold.$Shape} RecordHold
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.RecordHold & liaison.v1.RecordHold.$Shape;
+
+            /**
+             * Decodes a RecordHold message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.RecordHold & liaison.v1.RecordHold.$Shape} RecordHold
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.RecordHold & liaison.v1.RecordHold.$Shape;
+
+            /**
+             * Creates a RecordHold message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns RecordHold
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.RecordHold;
+
+            /**
+             * Creates a plain object from a RecordHold message. Also converts values to other types if specified.
+             * @param message RecordHold
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.RecordHold, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this RecordHold to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for RecordHold
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace RecordHold {
+
+            /** Properties of a RecordHold. */
+            interface $Properties {
+
+                /** RecordHold recordId */
+                recordId?: (string|null);
+
+                /** RecordHold reason */
+                reason?: (string|null);
+
+                /** RecordHold untilMs */
+                untilMs?: (number|null);
+
+                /** RecordHold lift */
+                lift?: (boolean|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a RecordHold. */
+            type $Shape = liaison.v1.RecordHold.$Properties;
+        }
+
+        /**
+         * Properties of a HitOutcome.
+         * @deprecated Use liaison.v1.HitOutcome.$Properties instead.
+         */
+        interface IHitOutcome extends liaison.v1.HitOutcome.$Properties {
+        }
+
+        /** Represents a HitOutcome. */
+        class HitOutcome {
+
+            /**
+             * Constructs a new HitOutcome.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.HitOutcome.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** HitOutcome hitId. */
+            hitId: string;
+
+            /** HitOutcome outcome. */
+            outcome: string;
+
+            /**
+             * Creates a new HitOutcome instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns HitOutcome instance
+             */
+            static create(properties: liaison.v1.HitOutcome.$Shape): liaison.v1.HitOutcome & liaison.v1.HitOutcome.$Shape;
+            static create(properties?: liaison.v1.HitOutcome.$Properties): liaison.v1.HitOutcome;
+
+            /**
+             * Encodes the specified HitOutcome message. Does not implicitly {@link liaison.v1.HitOutcome.verify|verify} messages.
+             * @param message HitOutcome message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.HitOutcome.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified HitOutcome message, length delimited. Does not implicitly {@link liaison.v1.HitOutcome.verify|verify} messages.
+             * @param message HitOutcome message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.HitOutcome.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a HitOutcome message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.HitOutcome & liaison.v1.HitOutcome.$Shape} HitOutcome
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.HitOutcome & liaison.v1.HitOutcome.$Shape;
+
+            /**
+             * Decodes a HitOutcome message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.HitOutcome & liaison.v1.HitOutcome.$Shape} HitOutcome
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.HitOutcome & liaison.v1.HitOutcome.$Shape;
+
+            /**
+             * Creates a HitOutcome message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns HitOutcome
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.HitOutcome;
+
+            /**
+             * Creates a plain object from a HitOutcome message. Also converts values to other types if specified.
+             * @param message HitOutcome
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.HitOutcome, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this HitOutcome to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for HitOutcome
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace HitOutcome {
+
+            /** Properties of a HitOutcome. */
+            interface $Properties {
+
+                /** HitOutcome hitId */
+                hitId?: (string|null);
+
+                /** HitOutcome outcome */
+                outcome?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a HitOutcome. */
+            type $Shape = liaison.v1.HitOutcome.$Properties;
+        }
+
+        /**
+         * Properties of a StoredHit.
+         * @deprecated Use liaison.v1.StoredHit.$Properties instead.
+         */
+        interface IStoredHit extends liaison.v1.StoredHit.$Properties {
+        }
+
+        /** Represents a StoredHit. */
+        class StoredHit {
+
+            /**
+             * Constructs a new StoredHit.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.StoredHit.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** StoredHit hitId. */
+            hitId: string;
+
+            /** StoredHit objectType. */
+            objectType: string;
+
+            /** StoredHit objectId. */
+            objectId: string;
+
+            /** StoredHit supplier. */
+            supplier: string;
+
+            /** StoredHit matchedBy. */
+            matchedBy: string;
+
+            /** StoredHit purpose. */
+            purpose: string;
+
+            /** StoredHit atMs. */
+            atMs: number;
+
+            /** StoredHit outcome. */
+            outcome: string;
+
+            /**
+             * Creates a new StoredHit instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns StoredHit instance
+             */
+            static create(properties: liaison.v1.StoredHit.$Shape): liaison.v1.StoredHit & liaison.v1.StoredHit.$Shape;
+            static create(properties?: liaison.v1.StoredHit.$Properties): liaison.v1.StoredHit;
+
+            /**
+             * Encodes the specified StoredHit message. Does not implicitly {@link liaison.v1.StoredHit.verify|verify} messages.
+             * @param message StoredHit message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.StoredHit.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified StoredHit message, length delimited. Does not implicitly {@link liaison.v1.StoredHit.verify|verify} messages.
+             * @param message StoredHit message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.StoredHit.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a StoredHit message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.StoredHit & liaison.v1.StoredHit.$Shape} StoredHit
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.StoredHit & liaison.v1.StoredHit.$Shape;
+
+            /**
+             * Decodes a StoredHit message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.StoredHit & liaison.v1.StoredHit.$Shape} StoredHit
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.StoredHit & liaison.v1.StoredHit.$Shape;
+
+            /**
+             * Creates a StoredHit message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns StoredHit
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.StoredHit;
+
+            /**
+             * Creates a plain object from a StoredHit message. Also converts values to other types if specified.
+             * @param message StoredHit
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.StoredHit, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this StoredHit to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for StoredHit
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace StoredHit {
+
+            /** Properties of a StoredHit. */
+            interface $Properties {
+
+                /** StoredHit hitId */
+                hitId?: (string|null);
+
+                /** StoredHit objectType */
+                objectType?: (string|null);
+
+                /** StoredHit objectId */
+                objectId?: (string|null);
+
+                /** StoredHit supplier */
+                supplier?: (string|null);
+
+                /** StoredHit matchedBy */
+                matchedBy?: (string|null);
+
+                /** StoredHit purpose */
+                purpose?: (string|null);
+
+                /** StoredHit atMs */
+                atMs?: (number|null);
+
+                /** StoredHit outcome */
+                outcome?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a StoredHit. */
+            type $Shape = liaison.v1.StoredHit.$Properties;
+        }
+
+        /**
+         * Properties of an IndexEntry.
+         * @deprecated Use liaison.v1.IndexEntry.$Properties instead.
+         */
+        interface IIndexEntry extends liaison.v1.IndexEntry.$Properties {
+        }
+
+        /** Represents an IndexEntry. */
+        class IndexEntry {
+
+            /**
+             * Constructs a new IndexEntry.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.IndexEntry.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** IndexEntry id. */
+            id: string;
+
+            /** IndexEntry supplier. */
+            supplier: string;
+
+            /** IndexEntry category. */
+            category: number;
+
+            /** IndexEntry blindIndexes. */
+            blindIndexes: Uint8Array[];
+
+            /** IndexEntry indexTypes. */
+            indexTypes: string[];
+
+            /**
+             * Creates a new IndexEntry instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns IndexEntry instance
+             */
+            static create(properties: liaison.v1.IndexEntry.$Shape): liaison.v1.IndexEntry & liaison.v1.IndexEntry.$Shape;
+            static create(properties?: liaison.v1.IndexEntry.$Properties): liaison.v1.IndexEntry;
+
+            /**
+             * Encodes the specified IndexEntry message. Does not implicitly {@link liaison.v1.IndexEntry.verify|verify} messages.
+             * @param message IndexEntry message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.IndexEntry.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified IndexEntry message, length delimited. Does not implicitly {@link liaison.v1.IndexEntry.verify|verify} messages.
+             * @param message IndexEntry message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.IndexEntry.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an IndexEntry message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.IndexEntry & liaison.v1.IndexEntry.$Shape} IndexEntry
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.IndexEntry & liaison.v1.IndexEntry.$Shape;
+
+            /**
+             * Decodes an IndexEntry message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.IndexEntry & liaison.v1.IndexEntry.$Shape} IndexEntry
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.IndexEntry & liaison.v1.IndexEntry.$Shape;
+
+            /**
+             * Creates an IndexEntry message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns IndexEntry
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.IndexEntry;
+
+            /**
+             * Creates a plain object from an IndexEntry message. Also converts values to other types if specified.
+             * @param message IndexEntry
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.IndexEntry, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this IndexEntry to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for IndexEntry
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace IndexEntry {
+
+            /** Properties of an IndexEntry. */
+            interface $Properties {
+
+                /** IndexEntry id */
+                id?: (string|null);
+
+                /** IndexEntry supplier */
+                supplier?: (string|null);
+
+                /** IndexEntry category */
+                category?: (number|null);
+
+                /** IndexEntry blindIndexes */
+                blindIndexes?: (Uint8Array[]|null);
+
+                /** IndexEntry indexTypes */
+                indexTypes?: (string[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an IndexEntry. */
+            type $Shape = liaison.v1.IndexEntry.$Properties;
+        }
+
+        /**
+         * Properties of an ErasureOrder.
+         * @deprecated Use liaison.v1.ErasureOrder.$Properties instead.
+         */
+        interface IErasureOrder extends liaison.v1.ErasureOrder.$Properties {
+        }
+
+        /** Represents an ErasureOrder. */
+        class ErasureOrder {
+
+            /**
+             * Constructs a new ErasureOrder.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.ErasureOrder.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** ErasureOrder objectId. */
+            objectId: string;
+
+            /** ErasureOrder rule. */
+            rule: string;
+
+            /** ErasureOrder dueAtMs. */
+            dueAtMs: number;
+
+            /**
+             * Creates a new ErasureOrder instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns ErasureOrder instance
+             */
+            static create(properties: liaison.v1.ErasureOrder.$Shape): liaison.v1.ErasureOrder & liaison.v1.ErasureOrder.$Shape;
+            static create(properties?: liaison.v1.ErasureOrder.$Properties): liaison.v1.ErasureOrder;
+
+            /**
+             * Encodes the specified ErasureOrder message. Does not implicitly {@link liaison.v1.ErasureOrder.verify|verify} messages.
+             * @param message ErasureOrder message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.ErasureOrder.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified ErasureOrder message, length delimited. Does not implicitly {@link liaison.v1.ErasureOrder.verify|verify} messages.
+             * @param message ErasureOrder message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.ErasureOrder.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an ErasureOrder message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.ErasureOrder & liaison.v1.ErasureOrder.$Shape} ErasureOrder
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.ErasureOrder & liaison.v1.ErasureOrder.$Shape;
+
+            /**
+             * Decodes an ErasureOrder message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.ErasureOrder & liaison.v1.ErasureOrder.$Shape} ErasureOrder
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.ErasureOrder & liaison.v1.ErasureOrder.$Shape;
+
+            /**
+             * Creates an ErasureOrder message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns ErasureOrder
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.ErasureOrder;
+
+            /**
+             * Creates a plain object from an ErasureOrder message. Also converts values to other types if specified.
+             * @param message ErasureOrder
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.ErasureOrder, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this ErasureOrder to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for ErasureOrder
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace ErasureOrder {
+
+            /** Properties of an ErasureOrder. */
+            interface $Properties {
+
+                /** ErasureOrder objectId */
+                objectId?: (string|null);
+
+                /** ErasureOrder rule */
+                rule?: (string|null);
+
+                /** ErasureOrder dueAtMs */
+                dueAtMs?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an ErasureOrder. */
+            type $Shape = liaison.v1.ErasureOrder.$Properties;
         }
 
         /** NoticeKind enum. */
@@ -6875,6 +9735,244 @@ export namespace liaison {
             } & (
               ({ item?: undefined; envelope?: null; receipts?: null; notice?: null }|{ item?: "envelope"; envelope: liaison.v1.Envelope.$Shape; receipts?: null; notice?: null }|{ item?: "receipts"; envelope?: null; receipts: liaison.v1.ReceiptBatch.$Shape; notice?: null }|{ item?: "notice"; envelope?: null; receipts?: null; notice: liaison.v1.SignedNotice.$Shape })
             );
+        }
+
+        /**
+         * Properties of a HubRequest.
+         * @deprecated Use liaison.v1.HubRequest.$Properties instead.
+         */
+        interface IHubRequest extends liaison.v1.HubRequest.$Properties {
+        }
+
+        /** Represents a HubRequest. */
+        class HubRequest {
+
+            /**
+             * Constructs a new HubRequest.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.HubRequest.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** HubRequest op. */
+            op: string;
+
+            /** HubRequest userId. */
+            userId: string;
+
+            /** HubRequest body. */
+            body: Uint8Array;
+
+            /**
+             * Creates a new HubRequest instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns HubRequest instance
+             */
+            static create(properties: liaison.v1.HubRequest.$Shape): liaison.v1.HubRequest & liaison.v1.HubRequest.$Shape;
+            static create(properties?: liaison.v1.HubRequest.$Properties): liaison.v1.HubRequest;
+
+            /**
+             * Encodes the specified HubRequest message. Does not implicitly {@link liaison.v1.HubRequest.verify|verify} messages.
+             * @param message HubRequest message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.HubRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified HubRequest message, length delimited. Does not implicitly {@link liaison.v1.HubRequest.verify|verify} messages.
+             * @param message HubRequest message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.HubRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a HubRequest message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.HubRequest & liaison.v1.HubRequest.$Shape} HubRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.HubRequest & liaison.v1.HubRequest.$Shape;
+
+            /**
+             * Decodes a HubRequest message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.HubRequest & liaison.v1.HubRequest.$Shape} HubRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.HubRequest & liaison.v1.HubRequest.$Shape;
+
+            /**
+             * Creates a HubRequest message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns HubRequest
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.HubRequest;
+
+            /**
+             * Creates a plain object from a HubRequest message. Also converts values to other types if specified.
+             * @param message HubRequest
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.HubRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this HubRequest to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for HubRequest
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace HubRequest {
+
+            /** Properties of a HubRequest. */
+            interface $Properties {
+
+                /** HubRequest op */
+                op?: (string|null);
+
+                /** HubRequest userId */
+                userId?: (string|null);
+
+                /** HubRequest body */
+                body?: (Uint8Array|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a HubRequest. */
+            type $Shape = liaison.v1.HubRequest.$Properties;
+        }
+
+        /**
+         * Properties of a HubResponse.
+         * @deprecated Use liaison.v1.HubResponse.$Properties instead.
+         */
+        interface IHubResponse extends liaison.v1.HubResponse.$Properties {
+        }
+
+        /** Represents a HubResponse. */
+        class HubResponse {
+
+            /**
+             * Constructs a new HubResponse.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.HubResponse.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** HubResponse op. */
+            op: string;
+
+            /** HubResponse body. */
+            body: Uint8Array;
+
+            /**
+             * Creates a new HubResponse instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns HubResponse instance
+             */
+            static create(properties: liaison.v1.HubResponse.$Shape): liaison.v1.HubResponse & liaison.v1.HubResponse.$Shape;
+            static create(properties?: liaison.v1.HubResponse.$Properties): liaison.v1.HubResponse;
+
+            /**
+             * Encodes the specified HubResponse message. Does not implicitly {@link liaison.v1.HubResponse.verify|verify} messages.
+             * @param message HubResponse message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.HubResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified HubResponse message, length delimited. Does not implicitly {@link liaison.v1.HubResponse.verify|verify} messages.
+             * @param message HubResponse message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.HubResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a HubResponse message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.HubResponse & liaison.v1.HubResponse.$Shape} HubResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.HubResponse & liaison.v1.HubResponse.$Shape;
+
+            /**
+             * Decodes a HubResponse message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.HubResponse & liaison.v1.HubResponse.$Shape} HubResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.HubResponse & liaison.v1.HubResponse.$Shape;
+
+            /**
+             * Creates a HubResponse message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns HubResponse
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.HubResponse;
+
+            /**
+             * Creates a plain object from a HubResponse message. Also converts values to other types if specified.
+             * @param message HubResponse
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.HubResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this HubResponse to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for HubResponse
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace HubResponse {
+
+            /** Properties of a HubResponse. */
+            interface $Properties {
+
+                /** HubResponse op */
+                op?: (string|null);
+
+                /** HubResponse body */
+                body?: (Uint8Array|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a HubResponse. */
+            type $Shape = liaison.v1.HubResponse.$Properties;
         }
 
         /**

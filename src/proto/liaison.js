@@ -8740,6 +8740,8 @@ export const liaison = $root.liaison = (() => {
          * @property {number} MESSAGE_KIND_REPLY=2 MESSAGE_KIND_REPLY value
          * @property {number} MESSAGE_KIND_SPONTANEOUS=3 MESSAGE_KIND_SPONTANEOUS value
          * @property {number} MESSAGE_KIND_SPECIAL_FORM=4 MESSAGE_KIND_SPECIAL_FORM value
+         * @property {number} MESSAGE_KIND_HUB_REQUEST=10 MESSAGE_KIND_HUB_REQUEST value
+         * @property {number} MESSAGE_KIND_HUB_RESPONSE=11 MESSAGE_KIND_HUB_RESPONSE value
          */
         v1.MessageKind = (function() {
             const valuesById = $Object.create(null), values = $Object.create(valuesById);
@@ -8748,6 +8750,8 @@ export const liaison = $root.liaison = (() => {
             values[valuesById[2] = "MESSAGE_KIND_REPLY"] = 2;
             values[valuesById[3] = "MESSAGE_KIND_SPONTANEOUS"] = 3;
             values[valuesById[4] = "MESSAGE_KIND_SPECIAL_FORM"] = 4;
+            values[valuesById[10] = "MESSAGE_KIND_HUB_REQUEST"] = 10;
+            values[valuesById[11] = "MESSAGE_KIND_HUB_RESPONSE"] = 11;
             return values;
         })();
 
@@ -9224,6 +9228,14 @@ export const liaison = $root.liaison = (() => {
                     case "MESSAGE_KIND_SPECIAL_FORM":
                     case 4:
                         message.kind = 4;
+                        break;
+                    case "MESSAGE_KIND_HUB_REQUEST":
+                    case 10:
+                        message.kind = 10;
+                        break;
+                    case "MESSAGE_KIND_HUB_RESPONSE":
+                    case 11:
+                        message.kind = 11;
                         break;
                     default:
                         if (typeof object.kind === "number" && (object.kind | 0) === object.kind)
@@ -12053,6 +12065,8 @@ export const liaison = $root.liaison = (() => {
              * @property {Uint8Array|null} [ciphertext] StoredFileEntry ciphertext
              * @property {Array.<string>|null} [blindIndexes] StoredFileEntry blindIndexes
              * @property {liaison.v1.LegalHold.$Properties|null} [hold] StoredFileEntry hold
+             * @property {number|null} [statusSetAtMs] StoredFileEntry statusSetAtMs
+             * @property {string|null} [retentionRule] StoredFileEntry retentionRule
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -12190,6 +12204,22 @@ export const liaison = $root.liaison = (() => {
             StoredFileEntry.prototype.hold = null;
 
             /**
+             * StoredFileEntry statusSetAtMs.
+             * @member {number} statusSetAtMs
+             * @memberof liaison.v1.StoredFileEntry
+             * @instance
+             */
+            StoredFileEntry.prototype.statusSetAtMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * StoredFileEntry retentionRule.
+             * @member {string} retentionRule
+             * @memberof liaison.v1.StoredFileEntry
+             * @instance
+             */
+            StoredFileEntry.prototype.retentionRule = "";
+
+            /**
              * Creates a new StoredFileEntry instance using the specified properties.
              * @function create
              * @memberof liaison.v1.StoredFileEntry
@@ -12248,6 +12278,10 @@ export const liaison = $root.liaison = (() => {
                         writer.uint32(/* id 12, wireType 2 =*/98).string(message.blindIndexes[i]);
                 if (message.hold != null && $Object.hasOwnProperty.call(message, "hold"))
                     $root.liaison.v1.LegalHold.encode(message.hold, writer.uint32(/* id 13, wireType 2 =*/106).fork(), _depth + 1).ldelim();
+                if (message.statusSetAtMs != null && $Object.hasOwnProperty.call(message, "statusSetAtMs") && (typeof message.statusSetAtMs === "object" ? message.statusSetAtMs.low || message.statusSetAtMs.high : message.statusSetAtMs !== 0))
+                    writer.uint32(/* id 14, wireType 0 =*/112).int64(message.statusSetAtMs);
+                if (message.retentionRule != null && $Object.hasOwnProperty.call(message, "retentionRule") && message.retentionRule !== "")
+                    writer.uint32(/* id 15, wireType 2 =*/122).string(message.retentionRule);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -12416,6 +12450,24 @@ export const liaison = $root.liaison = (() => {
                             if (wireType !== 2)
                                 break;
                             message.hold = $root.liaison.v1.LegalHold.decode(reader, reader.size(), $undefined, _depth + 1, message.hold);
+                            continue;
+                        }
+                    case 14: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.statusSetAtMs = value;
+                            else
+                                delete message.statusSetAtMs;
+                            continue;
+                        }
+                    case 15: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.retentionRule = value;
+                            else
+                                delete message.retentionRule;
                             continue;
                         }
                     }
@@ -12622,6 +12674,19 @@ export const liaison = $root.liaison = (() => {
                         throw $TypeError(".liaison.v1.StoredFileEntry.hold: object expected");
                     message.hold = $root.liaison.v1.LegalHold.fromObject(object.hold, _depth + 1);
                 }
+                if (object.statusSetAtMs != null)
+                    if (typeof object.statusSetAtMs === "object" ? object.statusSetAtMs.low || object.statusSetAtMs.high : $Number(object.statusSetAtMs) !== 0)
+                        if ($util.Long)
+                            message.statusSetAtMs = $util.Long.fromValue(object.statusSetAtMs, false);
+                        else if (typeof object.statusSetAtMs === "string")
+                            message.statusSetAtMs = $parseInt(object.statusSetAtMs, 10);
+                        else if (typeof object.statusSetAtMs === "number")
+                            message.statusSetAtMs = object.statusSetAtMs;
+                        else if (typeof object.statusSetAtMs === "object")
+                            message.statusSetAtMs = new $util.LongBits(object.statusSetAtMs.low >>> 0, object.statusSetAtMs.high >>> 0).toNumber();
+                if (object.retentionRule != null)
+                    if (typeof object.retentionRule !== "string" || object.retentionRule.length)
+                        message.retentionRule = $String(object.retentionRule);
                 return message;
             };
 
@@ -12685,6 +12750,12 @@ export const liaison = $root.liaison = (() => {
                             object.ciphertext = $util.newBuffer(object.ciphertext);
                     }
                     object.hold = null;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.statusSetAtMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.statusSetAtMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.retentionRule = "";
                 }
                 if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
                     object.id = message.id;
@@ -12735,6 +12806,15 @@ export const liaison = $root.liaison = (() => {
                 }
                 if (message.hold != null && $Object.hasOwnProperty.call(message, "hold"))
                     object.hold = $root.liaison.v1.LegalHold.toObject(message.hold, options, _depth + 1);
+                if (message.statusSetAtMs != null && $Object.hasOwnProperty.call(message, "statusSetAtMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.statusSetAtMs = typeof message.statusSetAtMs === "number" ? $BigInt(message.statusSetAtMs) : $util.Long.fromBits(message.statusSetAtMs.low >>> 0, message.statusSetAtMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.statusSetAtMs === "number")
+                        object.statusSetAtMs = options.longs === $String ? $String(message.statusSetAtMs) : message.statusSetAtMs;
+                    else
+                        object.statusSetAtMs = options.longs === $String ? $util.Long.prototype.toString.call(message.statusSetAtMs) : options.longs === $Number ? new $util.LongBits(message.statusSetAtMs.low >>> 0, message.statusSetAtMs.high >>> 0).toNumber() : message.statusSetAtMs;
+                if (message.retentionRule != null && $Object.hasOwnProperty.call(message, "retentionRule"))
+                    object.retentionRule = message.retentionRule;
                 return object;
             };
 
@@ -12776,6 +12856,7 @@ export const liaison = $root.liaison = (() => {
              * @property {string|null} [investigatingService] FileHit investigatingService
              * @property {string|null} [contact] FileHit contact
              * @property {string|null} [fileReference] FileHit fileReference
+             * @property {string|null} [hitId] FileHit hitId
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -12848,6 +12929,14 @@ export const liaison = $root.liaison = (() => {
             FileHit.prototype.fileReference = "";
 
             /**
+             * FileHit hitId.
+             * @member {string} hitId
+             * @memberof liaison.v1.FileHit
+             * @instance
+             */
+            FileHit.prototype.hitId = "";
+
+            /**
              * Creates a new FileHit instance using the specified properties.
              * @function create
              * @memberof liaison.v1.FileHit
@@ -12889,6 +12978,8 @@ export const liaison = $root.liaison = (() => {
                     writer.uint32(/* id 4, wireType 2 =*/34).string(message.contact);
                 if (message.fileReference != null && $Object.hasOwnProperty.call(message, "fileReference") && message.fileReference !== "")
                     writer.uint32(/* id 5, wireType 2 =*/42).string(message.fileReference);
+                if (message.hitId != null && $Object.hasOwnProperty.call(message, "hitId") && message.hitId !== "")
+                    writer.uint32(/* id 6, wireType 2 =*/50).string(message.hitId);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -12991,6 +13082,15 @@ export const liaison = $root.liaison = (() => {
                                 delete message.fileReference;
                             continue;
                         }
+                    case 6: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.hitId = value;
+                            else
+                                delete message.hitId;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -13057,6 +13157,9 @@ export const liaison = $root.liaison = (() => {
                 if (object.fileReference != null)
                     if (typeof object.fileReference !== "string" || object.fileReference.length)
                         message.fileReference = $String(object.fileReference);
+                if (object.hitId != null)
+                    if (typeof object.hitId !== "string" || object.hitId.length)
+                        message.hitId = $String(object.hitId);
                 return message;
             };
 
@@ -13083,6 +13186,7 @@ export const liaison = $root.liaison = (() => {
                     object.investigatingService = "";
                     object.contact = "";
                     object.fileReference = "";
+                    object.hitId = "";
                 }
                 if (message.entryId != null && $Object.hasOwnProperty.call(message, "entryId"))
                     object.entryId = message.entryId;
@@ -13094,6 +13198,8 @@ export const liaison = $root.liaison = (() => {
                     object.contact = message.contact;
                 if (message.fileReference != null && $Object.hasOwnProperty.call(message, "fileReference"))
                     object.fileReference = message.fileReference;
+                if (message.hitId != null && $Object.hasOwnProperty.call(message, "hitId"))
+                    object.hitId = message.hitId;
                 return object;
             };
 
@@ -13123,6 +13229,2404 @@ export const liaison = $root.liaison = (() => {
             };
 
             return FileHit;
+        })();
+
+        v1.FileRegister = (function() {
+
+            /**
+             * Properties of a FileRegister.
+             * @typedef {Object} liaison.v1.FileRegister.$Properties
+             * @property {liaison.v1.FileEntryContent.$Properties|null} [content] FileRegister content
+             * @property {liaison.v1.FileStatus|null} [status] FileRegister status
+             * @property {number|null} [lastInvestigativeActMs] FileRegister lastInvestigativeActMs
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a FileRegister.
+             * @memberof liaison.v1
+             * @interface IFileRegister
+             * @augments liaison.v1.FileRegister.$Properties
+             * @deprecated Use liaison.v1.FileRegister.$Properties instead.
+             */
+
+            /**
+             * Shape of a FileRegister.
+             * @typedef {liaison.v1.FileRegister.$Properties} liaison.v1.FileRegister.$Shape
+             */
+
+            /**
+             * Constructs a new FileRegister.
+             * @memberof liaison.v1
+             * @classdesc Represents a FileRegister.
+             * @constructor
+             * @param {liaison.v1.FileRegister.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const FileRegister = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * FileRegister content.
+             * @member {liaison.v1.FileEntryContent.$Properties|null|undefined} content
+             * @memberof liaison.v1.FileRegister
+             * @instance
+             */
+            FileRegister.prototype.content = null;
+
+            /**
+             * FileRegister status.
+             * @member {liaison.v1.FileStatus} status
+             * @memberof liaison.v1.FileRegister
+             * @instance
+             */
+            FileRegister.prototype.status = 0;
+
+            /**
+             * FileRegister lastInvestigativeActMs.
+             * @member {number} lastInvestigativeActMs
+             * @memberof liaison.v1.FileRegister
+             * @instance
+             */
+            FileRegister.prototype.lastInvestigativeActMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * Creates a new FileRegister instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.FileRegister
+             * @static
+             * @param {liaison.v1.FileRegister.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.FileRegister} FileRegister instance
+             * @type {{
+             *   (properties: liaison.v1.FileRegister.$Shape): liaison.v1.FileRegister & liaison.v1.FileRegister.$Shape;
+             *   (properties?: liaison.v1.FileRegister.$Properties): liaison.v1.FileRegister;
+             * }}
+             */
+            FileRegister.create = function(properties) {
+                return new FileRegister(properties);
+            };
+
+            /**
+             * Encodes the specified FileRegister message. Does not implicitly {@link liaison.v1.FileRegister.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.FileRegister
+             * @static
+             * @param {liaison.v1.FileRegister.$Properties} message FileRegister message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            FileRegister.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.content != null && $Object.hasOwnProperty.call(message, "content"))
+                    $root.liaison.v1.FileEntryContent.encode(message.content, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.status != null && $Object.hasOwnProperty.call(message, "status") && message.status !== 0)
+                    writer.uint32(/* id 2, wireType 0 =*/16).int32(message.status);
+                if (message.lastInvestigativeActMs != null && $Object.hasOwnProperty.call(message, "lastInvestigativeActMs") && (typeof message.lastInvestigativeActMs === "object" ? message.lastInvestigativeActMs.low || message.lastInvestigativeActMs.high : message.lastInvestigativeActMs !== 0))
+                    writer.uint32(/* id 3, wireType 0 =*/24).int64(message.lastInvestigativeActMs);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified FileRegister message, length delimited. Does not implicitly {@link liaison.v1.FileRegister.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.FileRegister
+             * @static
+             * @param {liaison.v1.FileRegister.$Properties} message FileRegister message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            FileRegister.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a FileRegister message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.FileRegister
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.FileRegister & liaison.v1.FileRegister.$Shape} FileRegister
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            FileRegister.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.FileRegister();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            message.content = $root.liaison.v1.FileEntryContent.decode(reader, reader.size(), $undefined, _depth + 1, message.content);
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.int32())
+                                message.status = value;
+                            else
+                                delete message.status;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.lastInvestigativeActMs = value;
+                            else
+                                delete message.lastInvestigativeActMs;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a FileRegister message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.FileRegister
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.FileRegister & liaison.v1.FileRegister.$Shape} FileRegister
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            FileRegister.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a FileRegister message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.FileRegister
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.FileRegister} FileRegister
+             */
+            FileRegister.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.FileRegister)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.FileRegister: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.FileRegister();
+                if (object.content != null) {
+                    if (!$util.isObject(object.content))
+                        throw $TypeError(".liaison.v1.FileRegister.content: object expected");
+                    message.content = $root.liaison.v1.FileEntryContent.fromObject(object.content, _depth + 1);
+                }
+                if (object.status !== 0 && (typeof object.status !== "string" || $root.liaison.v1.FileStatus[object.status] !== 0))
+                    switch (object.status) {
+                    case "FILE_STATUS_UNSPECIFIED":
+                    case 0:
+                        message.status = 0;
+                        break;
+                    case "FILE_STATUS_ONGOING_NO_OFFENCE_ESTABLISHED":
+                    case 1:
+                        message.status = 1;
+                        break;
+                    case "FILE_STATUS_OFFENCE_ESTABLISHED_NO_CONVICTION":
+                    case 2:
+                        message.status = 2;
+                        break;
+                    case "FILE_STATUS_CONVICTION_OR_PENALTY":
+                    case 3:
+                        message.status = 3;
+                        break;
+                    case "FILE_STATUS_SUBJECT_CLEARED":
+                    case 4:
+                        message.status = 4;
+                        break;
+                    default:
+                        if (typeof object.status === "number" && (object.status | 0) === object.status)
+                            message.status = object.status;
+                    }
+                if (object.lastInvestigativeActMs != null)
+                    if (typeof object.lastInvestigativeActMs === "object" ? object.lastInvestigativeActMs.low || object.lastInvestigativeActMs.high : $Number(object.lastInvestigativeActMs) !== 0)
+                        if ($util.Long)
+                            message.lastInvestigativeActMs = $util.Long.fromValue(object.lastInvestigativeActMs, false);
+                        else if (typeof object.lastInvestigativeActMs === "string")
+                            message.lastInvestigativeActMs = $parseInt(object.lastInvestigativeActMs, 10);
+                        else if (typeof object.lastInvestigativeActMs === "number")
+                            message.lastInvestigativeActMs = object.lastInvestigativeActMs;
+                        else if (typeof object.lastInvestigativeActMs === "object")
+                            message.lastInvestigativeActMs = new $util.LongBits(object.lastInvestigativeActMs.low >>> 0, object.lastInvestigativeActMs.high >>> 0).toNumber();
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a FileRegister message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.FileRegister
+             * @static
+             * @param {liaison.v1.FileRegister} message FileRegister
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            FileRegister.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.content = null;
+                    object.status = options.enums === $String ? "FILE_STATUS_UNSPECIFIED" : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.lastInvestigativeActMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.lastInvestigativeActMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                }
+                if (message.content != null && $Object.hasOwnProperty.call(message, "content"))
+                    object.content = $root.liaison.v1.FileEntryContent.toObject(message.content, options, _depth + 1);
+                if (message.status != null && $Object.hasOwnProperty.call(message, "status"))
+                    object.status = options.enums === $String ? $root.liaison.v1.FileStatus[message.status] === $undefined ? message.status : $root.liaison.v1.FileStatus[message.status] : message.status;
+                if (message.lastInvestigativeActMs != null && $Object.hasOwnProperty.call(message, "lastInvestigativeActMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.lastInvestigativeActMs = typeof message.lastInvestigativeActMs === "number" ? $BigInt(message.lastInvestigativeActMs) : $util.Long.fromBits(message.lastInvestigativeActMs.low >>> 0, message.lastInvestigativeActMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.lastInvestigativeActMs === "number")
+                        object.lastInvestigativeActMs = options.longs === $String ? $String(message.lastInvestigativeActMs) : message.lastInvestigativeActMs;
+                    else
+                        object.lastInvestigativeActMs = options.longs === $String ? $util.Long.prototype.toString.call(message.lastInvestigativeActMs) : options.longs === $Number ? new $util.LongBits(message.lastInvestigativeActMs.low >>> 0, message.lastInvestigativeActMs.high >>> 0).toNumber() : message.lastInvestigativeActMs;
+                return object;
+            };
+
+            /**
+             * Converts this FileRegister to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.FileRegister
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            FileRegister.prototype.toJSON = function() {
+                return FileRegister.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for FileRegister
+             * @function getTypeUrl
+             * @memberof liaison.v1.FileRegister
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            FileRegister.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.FileRegister";
+            };
+
+            return FileRegister;
+        })();
+
+        v1.FileRegistered = (function() {
+
+            /**
+             * Properties of a FileRegistered.
+             * @typedef {Object} liaison.v1.FileRegistered.$Properties
+             * @property {string|null} [entryId] FileRegistered entryId
+             * @property {number|null} [retentionUntilMs] FileRegistered retentionUntilMs
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a FileRegistered.
+             * @memberof liaison.v1
+             * @interface IFileRegistered
+             * @augments liaison.v1.FileRegistered.$Properties
+             * @deprecated Use liaison.v1.FileRegistered.$Properties instead.
+             */
+
+            /**
+             * Shape of a FileRegistered.
+             * @typedef {liaison.v1.FileRegistered.$Properties} liaison.v1.FileRegistered.$Shape
+             */
+
+            /**
+             * Constructs a new FileRegistered.
+             * @memberof liaison.v1
+             * @classdesc Represents a FileRegistered.
+             * @constructor
+             * @param {liaison.v1.FileRegistered.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const FileRegistered = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * FileRegistered entryId.
+             * @member {string} entryId
+             * @memberof liaison.v1.FileRegistered
+             * @instance
+             */
+            FileRegistered.prototype.entryId = "";
+
+            /**
+             * FileRegistered retentionUntilMs.
+             * @member {number} retentionUntilMs
+             * @memberof liaison.v1.FileRegistered
+             * @instance
+             */
+            FileRegistered.prototype.retentionUntilMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * Creates a new FileRegistered instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.FileRegistered
+             * @static
+             * @param {liaison.v1.FileRegistered.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.FileRegistered} FileRegistered instance
+             * @type {{
+             *   (properties: liaison.v1.FileRegistered.$Shape): liaison.v1.FileRegistered & liaison.v1.FileRegistered.$Shape;
+             *   (properties?: liaison.v1.FileRegistered.$Properties): liaison.v1.FileRegistered;
+             * }}
+             */
+            FileRegistered.create = function(properties) {
+                return new FileRegistered(properties);
+            };
+
+            /**
+             * Encodes the specified FileRegistered message. Does not implicitly {@link liaison.v1.FileRegistered.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.FileRegistered
+             * @static
+             * @param {liaison.v1.FileRegistered.$Properties} message FileRegistered message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            FileRegistered.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.entryId != null && $Object.hasOwnProperty.call(message, "entryId") && message.entryId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.entryId);
+                if (message.retentionUntilMs != null && $Object.hasOwnProperty.call(message, "retentionUntilMs") && (typeof message.retentionUntilMs === "object" ? message.retentionUntilMs.low || message.retentionUntilMs.high : message.retentionUntilMs !== 0))
+                    writer.uint32(/* id 2, wireType 0 =*/16).int64(message.retentionUntilMs);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified FileRegistered message, length delimited. Does not implicitly {@link liaison.v1.FileRegistered.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.FileRegistered
+             * @static
+             * @param {liaison.v1.FileRegistered.$Properties} message FileRegistered message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            FileRegistered.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a FileRegistered message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.FileRegistered
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.FileRegistered & liaison.v1.FileRegistered.$Shape} FileRegistered
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            FileRegistered.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.FileRegistered();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.entryId = value;
+                            else
+                                delete message.entryId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.retentionUntilMs = value;
+                            else
+                                delete message.retentionUntilMs;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a FileRegistered message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.FileRegistered
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.FileRegistered & liaison.v1.FileRegistered.$Shape} FileRegistered
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            FileRegistered.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a FileRegistered message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.FileRegistered
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.FileRegistered} FileRegistered
+             */
+            FileRegistered.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.FileRegistered)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.FileRegistered: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.FileRegistered();
+                if (object.entryId != null)
+                    if (typeof object.entryId !== "string" || object.entryId.length)
+                        message.entryId = $String(object.entryId);
+                if (object.retentionUntilMs != null)
+                    if (typeof object.retentionUntilMs === "object" ? object.retentionUntilMs.low || object.retentionUntilMs.high : $Number(object.retentionUntilMs) !== 0)
+                        if ($util.Long)
+                            message.retentionUntilMs = $util.Long.fromValue(object.retentionUntilMs, false);
+                        else if (typeof object.retentionUntilMs === "string")
+                            message.retentionUntilMs = $parseInt(object.retentionUntilMs, 10);
+                        else if (typeof object.retentionUntilMs === "number")
+                            message.retentionUntilMs = object.retentionUntilMs;
+                        else if (typeof object.retentionUntilMs === "object")
+                            message.retentionUntilMs = new $util.LongBits(object.retentionUntilMs.low >>> 0, object.retentionUntilMs.high >>> 0).toNumber();
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a FileRegistered message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.FileRegistered
+             * @static
+             * @param {liaison.v1.FileRegistered} message FileRegistered
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            FileRegistered.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.entryId = "";
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.retentionUntilMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.retentionUntilMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                }
+                if (message.entryId != null && $Object.hasOwnProperty.call(message, "entryId"))
+                    object.entryId = message.entryId;
+                if (message.retentionUntilMs != null && $Object.hasOwnProperty.call(message, "retentionUntilMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.retentionUntilMs = typeof message.retentionUntilMs === "number" ? $BigInt(message.retentionUntilMs) : $util.Long.fromBits(message.retentionUntilMs.low >>> 0, message.retentionUntilMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.retentionUntilMs === "number")
+                        object.retentionUntilMs = options.longs === $String ? $String(message.retentionUntilMs) : message.retentionUntilMs;
+                    else
+                        object.retentionUntilMs = options.longs === $String ? $util.Long.prototype.toString.call(message.retentionUntilMs) : options.longs === $Number ? new $util.LongBits(message.retentionUntilMs.low >>> 0, message.retentionUntilMs.high >>> 0).toNumber() : message.retentionUntilMs;
+                return object;
+            };
+
+            /**
+             * Converts this FileRegistered to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.FileRegistered
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            FileRegistered.prototype.toJSON = function() {
+                return FileRegistered.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for FileRegistered
+             * @function getTypeUrl
+             * @memberof liaison.v1.FileRegistered
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            FileRegistered.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.FileRegistered";
+            };
+
+            return FileRegistered;
+        })();
+
+        v1.FileQuery = (function() {
+
+            /**
+             * Properties of a FileQuery.
+             * @typedef {Object} liaison.v1.FileQuery.$Properties
+             * @property {Array.<liaison.v1.Identifier.$Properties>|null} [subjects] FileQuery subjects
+             * @property {string|null} [purpose] FileQuery purpose
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a FileQuery.
+             * @memberof liaison.v1
+             * @interface IFileQuery
+             * @augments liaison.v1.FileQuery.$Properties
+             * @deprecated Use liaison.v1.FileQuery.$Properties instead.
+             */
+
+            /**
+             * Shape of a FileQuery.
+             * @typedef {liaison.v1.FileQuery.$Properties} liaison.v1.FileQuery.$Shape
+             */
+
+            /**
+             * Constructs a new FileQuery.
+             * @memberof liaison.v1
+             * @classdesc Represents a FileQuery.
+             * @constructor
+             * @param {liaison.v1.FileQuery.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const FileQuery = function (properties) {
+                this.subjects = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * FileQuery subjects.
+             * @member {Array.<liaison.v1.Identifier.$Properties>} subjects
+             * @memberof liaison.v1.FileQuery
+             * @instance
+             */
+            FileQuery.prototype.subjects = $util.emptyArray;
+
+            /**
+             * FileQuery purpose.
+             * @member {string} purpose
+             * @memberof liaison.v1.FileQuery
+             * @instance
+             */
+            FileQuery.prototype.purpose = "";
+
+            /**
+             * Creates a new FileQuery instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.FileQuery
+             * @static
+             * @param {liaison.v1.FileQuery.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.FileQuery} FileQuery instance
+             * @type {{
+             *   (properties: liaison.v1.FileQuery.$Shape): liaison.v1.FileQuery & liaison.v1.FileQuery.$Shape;
+             *   (properties?: liaison.v1.FileQuery.$Properties): liaison.v1.FileQuery;
+             * }}
+             */
+            FileQuery.create = function(properties) {
+                return new FileQuery(properties);
+            };
+
+            /**
+             * Encodes the specified FileQuery message. Does not implicitly {@link liaison.v1.FileQuery.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.FileQuery
+             * @static
+             * @param {liaison.v1.FileQuery.$Properties} message FileQuery message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            FileQuery.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.subjects != null && message.subjects.length)
+                    for (let i = 0; i < message.subjects.length; ++i)
+                        $root.liaison.v1.Identifier.encode(message.subjects[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.purpose != null && $Object.hasOwnProperty.call(message, "purpose") && message.purpose !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.purpose);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified FileQuery message, length delimited. Does not implicitly {@link liaison.v1.FileQuery.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.FileQuery
+             * @static
+             * @param {liaison.v1.FileQuery.$Properties} message FileQuery message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            FileQuery.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a FileQuery message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.FileQuery
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.FileQuery & liaison.v1.FileQuery.$Shape} FileQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            FileQuery.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.FileQuery();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.subjects && message.subjects.length))
+                                message.subjects = [];
+                            message.subjects.push($root.liaison.v1.Identifier.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.purpose = value;
+                            else
+                                delete message.purpose;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a FileQuery message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.FileQuery
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.FileQuery & liaison.v1.FileQuery.$Shape} FileQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            FileQuery.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a FileQuery message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.FileQuery
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.FileQuery} FileQuery
+             */
+            FileQuery.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.FileQuery)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.FileQuery: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.FileQuery();
+                if (object.subjects) {
+                    if (!$Array.isArray(object.subjects))
+                        throw $TypeError(".liaison.v1.FileQuery.subjects: array expected");
+                    message.subjects = $Array(object.subjects.length);
+                    for (let i = 0; i < object.subjects.length; ++i) {
+                        if (!$util.isObject(object.subjects[i]))
+                            throw $TypeError(".liaison.v1.FileQuery.subjects: object expected");
+                        message.subjects[i] = $root.liaison.v1.Identifier.fromObject(object.subjects[i], _depth + 1);
+                    }
+                }
+                if (object.purpose != null)
+                    if (typeof object.purpose !== "string" || object.purpose.length)
+                        message.purpose = $String(object.purpose);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a FileQuery message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.FileQuery
+             * @static
+             * @param {liaison.v1.FileQuery} message FileQuery
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            FileQuery.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.subjects = [];
+                if (options.defaults)
+                    object.purpose = "";
+                if (message.subjects && message.subjects.length) {
+                    object.subjects = $Array(message.subjects.length);
+                    for (let j = 0; j < message.subjects.length; ++j)
+                        object.subjects[j] = $root.liaison.v1.Identifier.toObject(message.subjects[j], options, _depth + 1);
+                }
+                if (message.purpose != null && $Object.hasOwnProperty.call(message, "purpose"))
+                    object.purpose = message.purpose;
+                return object;
+            };
+
+            /**
+             * Converts this FileQuery to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.FileQuery
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            FileQuery.prototype.toJSON = function() {
+                return FileQuery.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for FileQuery
+             * @function getTypeUrl
+             * @memberof liaison.v1.FileQuery
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            FileQuery.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.FileQuery";
+            };
+
+            return FileQuery;
+        })();
+
+        v1.FileQueryResult = (function() {
+
+            /**
+             * Properties of a FileQueryResult.
+             * @typedef {Object} liaison.v1.FileQueryResult.$Properties
+             * @property {Array.<liaison.v1.FileHit.$Properties>|null} [hits] FileQueryResult hits
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a FileQueryResult.
+             * @memberof liaison.v1
+             * @interface IFileQueryResult
+             * @augments liaison.v1.FileQueryResult.$Properties
+             * @deprecated Use liaison.v1.FileQueryResult.$Properties instead.
+             */
+
+            /**
+             * Shape of a FileQueryResult.
+             * @typedef {liaison.v1.FileQueryResult.$Properties} liaison.v1.FileQueryResult.$Shape
+             */
+
+            /**
+             * Constructs a new FileQueryResult.
+             * @memberof liaison.v1
+             * @classdesc Represents a FileQueryResult.
+             * @constructor
+             * @param {liaison.v1.FileQueryResult.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const FileQueryResult = function (properties) {
+                this.hits = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * FileQueryResult hits.
+             * @member {Array.<liaison.v1.FileHit.$Properties>} hits
+             * @memberof liaison.v1.FileQueryResult
+             * @instance
+             */
+            FileQueryResult.prototype.hits = $util.emptyArray;
+
+            /**
+             * Creates a new FileQueryResult instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.FileQueryResult
+             * @static
+             * @param {liaison.v1.FileQueryResult.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.FileQueryResult} FileQueryResult instance
+             * @type {{
+             *   (properties: liaison.v1.FileQueryResult.$Shape): liaison.v1.FileQueryResult & liaison.v1.FileQueryResult.$Shape;
+             *   (properties?: liaison.v1.FileQueryResult.$Properties): liaison.v1.FileQueryResult;
+             * }}
+             */
+            FileQueryResult.create = function(properties) {
+                return new FileQueryResult(properties);
+            };
+
+            /**
+             * Encodes the specified FileQueryResult message. Does not implicitly {@link liaison.v1.FileQueryResult.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.FileQueryResult
+             * @static
+             * @param {liaison.v1.FileQueryResult.$Properties} message FileQueryResult message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            FileQueryResult.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.hits != null && message.hits.length)
+                    for (let i = 0; i < message.hits.length; ++i)
+                        $root.liaison.v1.FileHit.encode(message.hits[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified FileQueryResult message, length delimited. Does not implicitly {@link liaison.v1.FileQueryResult.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.FileQueryResult
+             * @static
+             * @param {liaison.v1.FileQueryResult.$Properties} message FileQueryResult message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            FileQueryResult.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a FileQueryResult message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.FileQueryResult
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.FileQueryResult & liaison.v1.FileQueryResult.$Shape} FileQueryResult
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            FileQueryResult.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.FileQueryResult();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.hits && message.hits.length))
+                                message.hits = [];
+                            message.hits.push($root.liaison.v1.FileHit.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a FileQueryResult message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.FileQueryResult
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.FileQueryResult & liaison.v1.FileQueryResult.$Shape} FileQueryResult
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            FileQueryResult.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a FileQueryResult message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.FileQueryResult
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.FileQueryResult} FileQueryResult
+             */
+            FileQueryResult.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.FileQueryResult)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.FileQueryResult: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.FileQueryResult();
+                if (object.hits) {
+                    if (!$Array.isArray(object.hits))
+                        throw $TypeError(".liaison.v1.FileQueryResult.hits: array expected");
+                    message.hits = $Array(object.hits.length);
+                    for (let i = 0; i < object.hits.length; ++i) {
+                        if (!$util.isObject(object.hits[i]))
+                            throw $TypeError(".liaison.v1.FileQueryResult.hits: object expected");
+                        message.hits[i] = $root.liaison.v1.FileHit.fromObject(object.hits[i], _depth + 1);
+                    }
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a FileQueryResult message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.FileQueryResult
+             * @static
+             * @param {liaison.v1.FileQueryResult} message FileQueryResult
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            FileQueryResult.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.hits = [];
+                if (message.hits && message.hits.length) {
+                    object.hits = $Array(message.hits.length);
+                    for (let j = 0; j < message.hits.length; ++j)
+                        object.hits[j] = $root.liaison.v1.FileHit.toObject(message.hits[j], options, _depth + 1);
+                }
+                return object;
+            };
+
+            /**
+             * Converts this FileQueryResult to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.FileQueryResult
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            FileQueryResult.prototype.toJSON = function() {
+                return FileQueryResult.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for FileQueryResult
+             * @function getTypeUrl
+             * @memberof liaison.v1.FileQueryResult
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            FileQueryResult.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.FileQueryResult";
+            };
+
+            return FileQueryResult;
+        })();
+
+        v1.FileStatusChange = (function() {
+
+            /**
+             * Properties of a FileStatusChange.
+             * @typedef {Object} liaison.v1.FileStatusChange.$Properties
+             * @property {string|null} [entryId] FileStatusChange entryId
+             * @property {liaison.v1.FileStatus|null} [status] FileStatusChange status
+             * @property {number|null} [lastInvestigativeActMs] FileStatusChange lastInvestigativeActMs
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a FileStatusChange.
+             * @memberof liaison.v1
+             * @interface IFileStatusChange
+             * @augments liaison.v1.FileStatusChange.$Properties
+             * @deprecated Use liaison.v1.FileStatusChange.$Properties instead.
+             */
+
+            /**
+             * Shape of a FileStatusChange.
+             * @typedef {liaison.v1.FileStatusChange.$Properties} liaison.v1.FileStatusChange.$Shape
+             */
+
+            /**
+             * Constructs a new FileStatusChange.
+             * @memberof liaison.v1
+             * @classdesc Represents a FileStatusChange.
+             * @constructor
+             * @param {liaison.v1.FileStatusChange.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const FileStatusChange = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * FileStatusChange entryId.
+             * @member {string} entryId
+             * @memberof liaison.v1.FileStatusChange
+             * @instance
+             */
+            FileStatusChange.prototype.entryId = "";
+
+            /**
+             * FileStatusChange status.
+             * @member {liaison.v1.FileStatus} status
+             * @memberof liaison.v1.FileStatusChange
+             * @instance
+             */
+            FileStatusChange.prototype.status = 0;
+
+            /**
+             * FileStatusChange lastInvestigativeActMs.
+             * @member {number} lastInvestigativeActMs
+             * @memberof liaison.v1.FileStatusChange
+             * @instance
+             */
+            FileStatusChange.prototype.lastInvestigativeActMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * Creates a new FileStatusChange instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.FileStatusChange
+             * @static
+             * @param {liaison.v1.FileStatusChange.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.FileStatusChange} FileStatusChange instance
+             * @type {{
+             *   (properties: liaison.v1.FileStatusChange.$Shape): liaison.v1.FileStatusChange & liaison.v1.FileStatusChange.$Shape;
+             *   (properties?: liaison.v1.FileStatusChange.$Properties): liaison.v1.FileStatusChange;
+             * }}
+             */
+            FileStatusChange.create = function(properties) {
+                return new FileStatusChange(properties);
+            };
+
+            /**
+             * Encodes the specified FileStatusChange message. Does not implicitly {@link liaison.v1.FileStatusChange.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.FileStatusChange
+             * @static
+             * @param {liaison.v1.FileStatusChange.$Properties} message FileStatusChange message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            FileStatusChange.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.entryId != null && $Object.hasOwnProperty.call(message, "entryId") && message.entryId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.entryId);
+                if (message.status != null && $Object.hasOwnProperty.call(message, "status") && message.status !== 0)
+                    writer.uint32(/* id 2, wireType 0 =*/16).int32(message.status);
+                if (message.lastInvestigativeActMs != null && $Object.hasOwnProperty.call(message, "lastInvestigativeActMs") && (typeof message.lastInvestigativeActMs === "object" ? message.lastInvestigativeActMs.low || message.lastInvestigativeActMs.high : message.lastInvestigativeActMs !== 0))
+                    writer.uint32(/* id 3, wireType 0 =*/24).int64(message.lastInvestigativeActMs);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified FileStatusChange message, length delimited. Does not implicitly {@link liaison.v1.FileStatusChange.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.FileStatusChange
+             * @static
+             * @param {liaison.v1.FileStatusChange.$Properties} message FileStatusChange message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            FileStatusChange.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a FileStatusChange message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.FileStatusChange
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.FileStatusChange & liaison.v1.FileStatusChange.$Shape} FileStatusChange
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            FileStatusChange.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.FileStatusChange();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.entryId = value;
+                            else
+                                delete message.entryId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.int32())
+                                message.status = value;
+                            else
+                                delete message.status;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.lastInvestigativeActMs = value;
+                            else
+                                delete message.lastInvestigativeActMs;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a FileStatusChange message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.FileStatusChange
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.FileStatusChange & liaison.v1.FileStatusChange.$Shape} FileStatusChange
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            FileStatusChange.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a FileStatusChange message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.FileStatusChange
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.FileStatusChange} FileStatusChange
+             */
+            FileStatusChange.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.FileStatusChange)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.FileStatusChange: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.FileStatusChange();
+                if (object.entryId != null)
+                    if (typeof object.entryId !== "string" || object.entryId.length)
+                        message.entryId = $String(object.entryId);
+                if (object.status !== 0 && (typeof object.status !== "string" || $root.liaison.v1.FileStatus[object.status] !== 0))
+                    switch (object.status) {
+                    case "FILE_STATUS_UNSPECIFIED":
+                    case 0:
+                        message.status = 0;
+                        break;
+                    case "FILE_STATUS_ONGOING_NO_OFFENCE_ESTABLISHED":
+                    case 1:
+                        message.status = 1;
+                        break;
+                    case "FILE_STATUS_OFFENCE_ESTABLISHED_NO_CONVICTION":
+                    case 2:
+                        message.status = 2;
+                        break;
+                    case "FILE_STATUS_CONVICTION_OR_PENALTY":
+                    case 3:
+                        message.status = 3;
+                        break;
+                    case "FILE_STATUS_SUBJECT_CLEARED":
+                    case 4:
+                        message.status = 4;
+                        break;
+                    default:
+                        if (typeof object.status === "number" && (object.status | 0) === object.status)
+                            message.status = object.status;
+                    }
+                if (object.lastInvestigativeActMs != null)
+                    if (typeof object.lastInvestigativeActMs === "object" ? object.lastInvestigativeActMs.low || object.lastInvestigativeActMs.high : $Number(object.lastInvestigativeActMs) !== 0)
+                        if ($util.Long)
+                            message.lastInvestigativeActMs = $util.Long.fromValue(object.lastInvestigativeActMs, false);
+                        else if (typeof object.lastInvestigativeActMs === "string")
+                            message.lastInvestigativeActMs = $parseInt(object.lastInvestigativeActMs, 10);
+                        else if (typeof object.lastInvestigativeActMs === "number")
+                            message.lastInvestigativeActMs = object.lastInvestigativeActMs;
+                        else if (typeof object.lastInvestigativeActMs === "object")
+                            message.lastInvestigativeActMs = new $util.LongBits(object.lastInvestigativeActMs.low >>> 0, object.lastInvestigativeActMs.high >>> 0).toNumber();
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a FileStatusChange message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.FileStatusChange
+             * @static
+             * @param {liaison.v1.FileStatusChange} message FileStatusChange
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            FileStatusChange.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.entryId = "";
+                    object.status = options.enums === $String ? "FILE_STATUS_UNSPECIFIED" : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.lastInvestigativeActMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.lastInvestigativeActMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                }
+                if (message.entryId != null && $Object.hasOwnProperty.call(message, "entryId"))
+                    object.entryId = message.entryId;
+                if (message.status != null && $Object.hasOwnProperty.call(message, "status"))
+                    object.status = options.enums === $String ? $root.liaison.v1.FileStatus[message.status] === $undefined ? message.status : $root.liaison.v1.FileStatus[message.status] : message.status;
+                if (message.lastInvestigativeActMs != null && $Object.hasOwnProperty.call(message, "lastInvestigativeActMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.lastInvestigativeActMs = typeof message.lastInvestigativeActMs === "number" ? $BigInt(message.lastInvestigativeActMs) : $util.Long.fromBits(message.lastInvestigativeActMs.low >>> 0, message.lastInvestigativeActMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.lastInvestigativeActMs === "number")
+                        object.lastInvestigativeActMs = options.longs === $String ? $String(message.lastInvestigativeActMs) : message.lastInvestigativeActMs;
+                    else
+                        object.lastInvestigativeActMs = options.longs === $String ? $util.Long.prototype.toString.call(message.lastInvestigativeActMs) : options.longs === $Number ? new $util.LongBits(message.lastInvestigativeActMs.low >>> 0, message.lastInvestigativeActMs.high >>> 0).toNumber() : message.lastInvestigativeActMs;
+                return object;
+            };
+
+            /**
+             * Converts this FileStatusChange to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.FileStatusChange
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            FileStatusChange.prototype.toJSON = function() {
+                return FileStatusChange.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for FileStatusChange
+             * @function getTypeUrl
+             * @memberof liaison.v1.FileStatusChange
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            FileStatusChange.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.FileStatusChange";
+            };
+
+            return FileStatusChange;
+        })();
+
+        v1.FileStatusChanged = (function() {
+
+            /**
+             * Properties of a FileStatusChanged.
+             * @typedef {Object} liaison.v1.FileStatusChanged.$Properties
+             * @property {string|null} [entryId] FileStatusChanged entryId
+             * @property {liaison.v1.FileStatus|null} [status] FileStatusChanged status
+             * @property {number|null} [retentionUntilMs] FileStatusChanged retentionUntilMs
+             * @property {string|null} [rule] FileStatusChanged rule
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a FileStatusChanged.
+             * @memberof liaison.v1
+             * @interface IFileStatusChanged
+             * @augments liaison.v1.FileStatusChanged.$Properties
+             * @deprecated Use liaison.v1.FileStatusChanged.$Properties instead.
+             */
+
+            /**
+             * Shape of a FileStatusChanged.
+             * @typedef {liaison.v1.FileStatusChanged.$Properties} liaison.v1.FileStatusChanged.$Shape
+             */
+
+            /**
+             * Constructs a new FileStatusChanged.
+             * @memberof liaison.v1
+             * @classdesc Represents a FileStatusChanged.
+             * @constructor
+             * @param {liaison.v1.FileStatusChanged.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const FileStatusChanged = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * FileStatusChanged entryId.
+             * @member {string} entryId
+             * @memberof liaison.v1.FileStatusChanged
+             * @instance
+             */
+            FileStatusChanged.prototype.entryId = "";
+
+            /**
+             * FileStatusChanged status.
+             * @member {liaison.v1.FileStatus} status
+             * @memberof liaison.v1.FileStatusChanged
+             * @instance
+             */
+            FileStatusChanged.prototype.status = 0;
+
+            /**
+             * FileStatusChanged retentionUntilMs.
+             * @member {number} retentionUntilMs
+             * @memberof liaison.v1.FileStatusChanged
+             * @instance
+             */
+            FileStatusChanged.prototype.retentionUntilMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * FileStatusChanged rule.
+             * @member {string} rule
+             * @memberof liaison.v1.FileStatusChanged
+             * @instance
+             */
+            FileStatusChanged.prototype.rule = "";
+
+            /**
+             * Creates a new FileStatusChanged instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.FileStatusChanged
+             * @static
+             * @param {liaison.v1.FileStatusChanged.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.FileStatusChanged} FileStatusChanged instance
+             * @type {{
+             *   (properties: liaison.v1.FileStatusChanged.$Shape): liaison.v1.FileStatusChanged & liaison.v1.FileStatusChanged.$Shape;
+             *   (properties?: liaison.v1.FileStatusChanged.$Properties): liaison.v1.FileStatusChanged;
+             * }}
+             */
+            FileStatusChanged.create = function(properties) {
+                return new FileStatusChanged(properties);
+            };
+
+            /**
+             * Encodes the specified FileStatusChanged message. Does not implicitly {@link liaison.v1.FileStatusChanged.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.FileStatusChanged
+             * @static
+             * @param {liaison.v1.FileStatusChanged.$Properties} message FileStatusChanged message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            FileStatusChanged.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.entryId != null && $Object.hasOwnProperty.call(message, "entryId") && message.entryId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.entryId);
+                if (message.status != null && $Object.hasOwnProperty.call(message, "status") && message.status !== 0)
+                    writer.uint32(/* id 2, wireType 0 =*/16).int32(message.status);
+                if (message.retentionUntilMs != null && $Object.hasOwnProperty.call(message, "retentionUntilMs") && (typeof message.retentionUntilMs === "object" ? message.retentionUntilMs.low || message.retentionUntilMs.high : message.retentionUntilMs !== 0))
+                    writer.uint32(/* id 3, wireType 0 =*/24).int64(message.retentionUntilMs);
+                if (message.rule != null && $Object.hasOwnProperty.call(message, "rule") && message.rule !== "")
+                    writer.uint32(/* id 4, wireType 2 =*/34).string(message.rule);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified FileStatusChanged message, length delimited. Does not implicitly {@link liaison.v1.FileStatusChanged.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.FileStatusChanged
+             * @static
+             * @param {liaison.v1.FileStatusChanged.$Properties} message FileStatusChanged message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            FileStatusChanged.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a FileStatusChanged message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.FileStatusChanged
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.FileStatusChanged & liaison.v1.FileStatusChanged.$Shape} FileStatusChanged
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            FileStatusChanged.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.FileStatusChanged();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.entryId = value;
+                            else
+                                delete message.entryId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.int32())
+                                message.status = value;
+                            else
+                                delete message.status;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.retentionUntilMs = value;
+                            else
+                                delete message.retentionUntilMs;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.rule = value;
+                            else
+                                delete message.rule;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a FileStatusChanged message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.FileStatusChanged
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.FileStatusChanged & liaison.v1.FileStatusChanged.$Shape} FileStatusChanged
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            FileStatusChanged.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a FileStatusChanged message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.FileStatusChanged
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.FileStatusChanged} FileStatusChanged
+             */
+            FileStatusChanged.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.FileStatusChanged)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.FileStatusChanged: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.FileStatusChanged();
+                if (object.entryId != null)
+                    if (typeof object.entryId !== "string" || object.entryId.length)
+                        message.entryId = $String(object.entryId);
+                if (object.status !== 0 && (typeof object.status !== "string" || $root.liaison.v1.FileStatus[object.status] !== 0))
+                    switch (object.status) {
+                    case "FILE_STATUS_UNSPECIFIED":
+                    case 0:
+                        message.status = 0;
+                        break;
+                    case "FILE_STATUS_ONGOING_NO_OFFENCE_ESTABLISHED":
+                    case 1:
+                        message.status = 1;
+                        break;
+                    case "FILE_STATUS_OFFENCE_ESTABLISHED_NO_CONVICTION":
+                    case 2:
+                        message.status = 2;
+                        break;
+                    case "FILE_STATUS_CONVICTION_OR_PENALTY":
+                    case 3:
+                        message.status = 3;
+                        break;
+                    case "FILE_STATUS_SUBJECT_CLEARED":
+                    case 4:
+                        message.status = 4;
+                        break;
+                    default:
+                        if (typeof object.status === "number" && (object.status | 0) === object.status)
+                            message.status = object.status;
+                    }
+                if (object.retentionUntilMs != null)
+                    if (typeof object.retentionUntilMs === "object" ? object.retentionUntilMs.low || object.retentionUntilMs.high : $Number(object.retentionUntilMs) !== 0)
+                        if ($util.Long)
+                            message.retentionUntilMs = $util.Long.fromValue(object.retentionUntilMs, false);
+                        else if (typeof object.retentionUntilMs === "string")
+                            message.retentionUntilMs = $parseInt(object.retentionUntilMs, 10);
+                        else if (typeof object.retentionUntilMs === "number")
+                            message.retentionUntilMs = object.retentionUntilMs;
+                        else if (typeof object.retentionUntilMs === "object")
+                            message.retentionUntilMs = new $util.LongBits(object.retentionUntilMs.low >>> 0, object.retentionUntilMs.high >>> 0).toNumber();
+                if (object.rule != null)
+                    if (typeof object.rule !== "string" || object.rule.length)
+                        message.rule = $String(object.rule);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a FileStatusChanged message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.FileStatusChanged
+             * @static
+             * @param {liaison.v1.FileStatusChanged} message FileStatusChanged
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            FileStatusChanged.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.entryId = "";
+                    object.status = options.enums === $String ? "FILE_STATUS_UNSPECIFIED" : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.retentionUntilMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.retentionUntilMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.rule = "";
+                }
+                if (message.entryId != null && $Object.hasOwnProperty.call(message, "entryId"))
+                    object.entryId = message.entryId;
+                if (message.status != null && $Object.hasOwnProperty.call(message, "status"))
+                    object.status = options.enums === $String ? $root.liaison.v1.FileStatus[message.status] === $undefined ? message.status : $root.liaison.v1.FileStatus[message.status] : message.status;
+                if (message.retentionUntilMs != null && $Object.hasOwnProperty.call(message, "retentionUntilMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.retentionUntilMs = typeof message.retentionUntilMs === "number" ? $BigInt(message.retentionUntilMs) : $util.Long.fromBits(message.retentionUntilMs.low >>> 0, message.retentionUntilMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.retentionUntilMs === "number")
+                        object.retentionUntilMs = options.longs === $String ? $String(message.retentionUntilMs) : message.retentionUntilMs;
+                    else
+                        object.retentionUntilMs = options.longs === $String ? $util.Long.prototype.toString.call(message.retentionUntilMs) : options.longs === $Number ? new $util.LongBits(message.retentionUntilMs.low >>> 0, message.retentionUntilMs.high >>> 0).toNumber() : message.retentionUntilMs;
+                if (message.rule != null && $Object.hasOwnProperty.call(message, "rule"))
+                    object.rule = message.rule;
+                return object;
+            };
+
+            /**
+             * Converts this FileStatusChanged to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.FileStatusChanged
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            FileStatusChanged.prototype.toJSON = function() {
+                return FileStatusChanged.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for FileStatusChanged
+             * @function getTypeUrl
+             * @memberof liaison.v1.FileStatusChanged
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            FileStatusChanged.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.FileStatusChanged";
+            };
+
+            return FileStatusChanged;
+        })();
+
+        v1.FileEntryView = (function() {
+
+            /**
+             * Properties of a FileEntryView.
+             * @typedef {Object} liaison.v1.FileEntryView.$Properties
+             * @property {string|null} [entryId] FileEntryView entryId
+             * @property {string|null} [supplier] FileEntryView supplier
+             * @property {liaison.v1.FileStatus|null} [status] FileEntryView status
+             * @property {number|null} [createdAtMs] FileEntryView createdAtMs
+             * @property {number|null} [lastInvestigativeActMs] FileEntryView lastInvestigativeActMs
+             * @property {number|null} [retentionUntilMs] FileEntryView retentionUntilMs
+             * @property {liaison.v1.FileEntryContent.$Properties|null} [content] FileEntryView content
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a FileEntryView.
+             * @memberof liaison.v1
+             * @interface IFileEntryView
+             * @augments liaison.v1.FileEntryView.$Properties
+             * @deprecated Use liaison.v1.FileEntryView.$Properties instead.
+             */
+
+            /**
+             * Shape of a FileEntryView.
+             * @typedef {liaison.v1.FileEntryView.$Properties} liaison.v1.FileEntryView.$Shape
+             */
+
+            /**
+             * Constructs a new FileEntryView.
+             * @memberof liaison.v1
+             * @classdesc Represents a FileEntryView.
+             * @constructor
+             * @param {liaison.v1.FileEntryView.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const FileEntryView = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * FileEntryView entryId.
+             * @member {string} entryId
+             * @memberof liaison.v1.FileEntryView
+             * @instance
+             */
+            FileEntryView.prototype.entryId = "";
+
+            /**
+             * FileEntryView supplier.
+             * @member {string} supplier
+             * @memberof liaison.v1.FileEntryView
+             * @instance
+             */
+            FileEntryView.prototype.supplier = "";
+
+            /**
+             * FileEntryView status.
+             * @member {liaison.v1.FileStatus} status
+             * @memberof liaison.v1.FileEntryView
+             * @instance
+             */
+            FileEntryView.prototype.status = 0;
+
+            /**
+             * FileEntryView createdAtMs.
+             * @member {number} createdAtMs
+             * @memberof liaison.v1.FileEntryView
+             * @instance
+             */
+            FileEntryView.prototype.createdAtMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * FileEntryView lastInvestigativeActMs.
+             * @member {number} lastInvestigativeActMs
+             * @memberof liaison.v1.FileEntryView
+             * @instance
+             */
+            FileEntryView.prototype.lastInvestigativeActMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * FileEntryView retentionUntilMs.
+             * @member {number} retentionUntilMs
+             * @memberof liaison.v1.FileEntryView
+             * @instance
+             */
+            FileEntryView.prototype.retentionUntilMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * FileEntryView content.
+             * @member {liaison.v1.FileEntryContent.$Properties|null|undefined} content
+             * @memberof liaison.v1.FileEntryView
+             * @instance
+             */
+            FileEntryView.prototype.content = null;
+
+            /**
+             * Creates a new FileEntryView instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.FileEntryView
+             * @static
+             * @param {liaison.v1.FileEntryView.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.FileEntryView} FileEntryView instance
+             * @type {{
+             *   (properties: liaison.v1.FileEntryView.$Shape): liaison.v1.FileEntryView & liaison.v1.FileEntryView.$Shape;
+             *   (properties?: liaison.v1.FileEntryView.$Properties): liaison.v1.FileEntryView;
+             * }}
+             */
+            FileEntryView.create = function(properties) {
+                return new FileEntryView(properties);
+            };
+
+            /**
+             * Encodes the specified FileEntryView message. Does not implicitly {@link liaison.v1.FileEntryView.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.FileEntryView
+             * @static
+             * @param {liaison.v1.FileEntryView.$Properties} message FileEntryView message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            FileEntryView.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.entryId != null && $Object.hasOwnProperty.call(message, "entryId") && message.entryId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.entryId);
+                if (message.supplier != null && $Object.hasOwnProperty.call(message, "supplier") && message.supplier !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.supplier);
+                if (message.status != null && $Object.hasOwnProperty.call(message, "status") && message.status !== 0)
+                    writer.uint32(/* id 3, wireType 0 =*/24).int32(message.status);
+                if (message.createdAtMs != null && $Object.hasOwnProperty.call(message, "createdAtMs") && (typeof message.createdAtMs === "object" ? message.createdAtMs.low || message.createdAtMs.high : message.createdAtMs !== 0))
+                    writer.uint32(/* id 4, wireType 0 =*/32).int64(message.createdAtMs);
+                if (message.lastInvestigativeActMs != null && $Object.hasOwnProperty.call(message, "lastInvestigativeActMs") && (typeof message.lastInvestigativeActMs === "object" ? message.lastInvestigativeActMs.low || message.lastInvestigativeActMs.high : message.lastInvestigativeActMs !== 0))
+                    writer.uint32(/* id 5, wireType 0 =*/40).int64(message.lastInvestigativeActMs);
+                if (message.retentionUntilMs != null && $Object.hasOwnProperty.call(message, "retentionUntilMs") && (typeof message.retentionUntilMs === "object" ? message.retentionUntilMs.low || message.retentionUntilMs.high : message.retentionUntilMs !== 0))
+                    writer.uint32(/* id 6, wireType 0 =*/48).int64(message.retentionUntilMs);
+                if (message.content != null && $Object.hasOwnProperty.call(message, "content"))
+                    $root.liaison.v1.FileEntryContent.encode(message.content, writer.uint32(/* id 7, wireType 2 =*/58).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified FileEntryView message, length delimited. Does not implicitly {@link liaison.v1.FileEntryView.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.FileEntryView
+             * @static
+             * @param {liaison.v1.FileEntryView.$Properties} message FileEntryView message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            FileEntryView.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a FileEntryView message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.FileEntryView
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.FileEntryView & liaison.v1.FileEntryView.$Shape} FileEntryView
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            FileEntryView.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.FileEntryView();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.entryId = value;
+                            else
+                                delete message.entryId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.supplier = value;
+                            else
+                                delete message.supplier;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.int32())
+                                message.status = value;
+                            else
+                                delete message.status;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.createdAtMs = value;
+                            else
+                                delete message.createdAtMs;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.lastInvestigativeActMs = value;
+                            else
+                                delete message.lastInvestigativeActMs;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.retentionUntilMs = value;
+                            else
+                                delete message.retentionUntilMs;
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 2)
+                                break;
+                            message.content = $root.liaison.v1.FileEntryContent.decode(reader, reader.size(), $undefined, _depth + 1, message.content);
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a FileEntryView message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.FileEntryView
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.FileEntryView & liaison.v1.FileEntryView.$Shape} FileEntryView
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            FileEntryView.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a FileEntryView message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.FileEntryView
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.FileEntryView} FileEntryView
+             */
+            FileEntryView.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.FileEntryView)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.FileEntryView: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.FileEntryView();
+                if (object.entryId != null)
+                    if (typeof object.entryId !== "string" || object.entryId.length)
+                        message.entryId = $String(object.entryId);
+                if (object.supplier != null)
+                    if (typeof object.supplier !== "string" || object.supplier.length)
+                        message.supplier = $String(object.supplier);
+                if (object.status !== 0 && (typeof object.status !== "string" || $root.liaison.v1.FileStatus[object.status] !== 0))
+                    switch (object.status) {
+                    case "FILE_STATUS_UNSPECIFIED":
+                    case 0:
+                        message.status = 0;
+                        break;
+                    case "FILE_STATUS_ONGOING_NO_OFFENCE_ESTABLISHED":
+                    case 1:
+                        message.status = 1;
+                        break;
+                    case "FILE_STATUS_OFFENCE_ESTABLISHED_NO_CONVICTION":
+                    case 2:
+                        message.status = 2;
+                        break;
+                    case "FILE_STATUS_CONVICTION_OR_PENALTY":
+                    case 3:
+                        message.status = 3;
+                        break;
+                    case "FILE_STATUS_SUBJECT_CLEARED":
+                    case 4:
+                        message.status = 4;
+                        break;
+                    default:
+                        if (typeof object.status === "number" && (object.status | 0) === object.status)
+                            message.status = object.status;
+                    }
+                if (object.createdAtMs != null)
+                    if (typeof object.createdAtMs === "object" ? object.createdAtMs.low || object.createdAtMs.high : $Number(object.createdAtMs) !== 0)
+                        if ($util.Long)
+                            message.createdAtMs = $util.Long.fromValue(object.createdAtMs, false);
+                        else if (typeof object.createdAtMs === "string")
+                            message.createdAtMs = $parseInt(object.createdAtMs, 10);
+                        else if (typeof object.createdAtMs === "number")
+                            message.createdAtMs = object.createdAtMs;
+                        else if (typeof object.createdAtMs === "object")
+                            message.createdAtMs = new $util.LongBits(object.createdAtMs.low >>> 0, object.createdAtMs.high >>> 0).toNumber();
+                if (object.lastInvestigativeActMs != null)
+                    if (typeof object.lastInvestigativeActMs === "object" ? object.lastInvestigativeActMs.low || object.lastInvestigativeActMs.high : $Number(object.lastInvestigativeActMs) !== 0)
+                        if ($util.Long)
+                            message.lastInvestigativeActMs = $util.Long.fromValue(object.lastInvestigativeActMs, false);
+                        else if (typeof object.lastInvestigativeActMs === "string")
+                            message.lastInvestigativeActMs = $parseInt(object.lastInvestigativeActMs, 10);
+                        else if (typeof object.lastInvestigativeActMs === "number")
+                            message.lastInvestigativeActMs = object.lastInvestigativeActMs;
+                        else if (typeof object.lastInvestigativeActMs === "object")
+                            message.lastInvestigativeActMs = new $util.LongBits(object.lastInvestigativeActMs.low >>> 0, object.lastInvestigativeActMs.high >>> 0).toNumber();
+                if (object.retentionUntilMs != null)
+                    if (typeof object.retentionUntilMs === "object" ? object.retentionUntilMs.low || object.retentionUntilMs.high : $Number(object.retentionUntilMs) !== 0)
+                        if ($util.Long)
+                            message.retentionUntilMs = $util.Long.fromValue(object.retentionUntilMs, false);
+                        else if (typeof object.retentionUntilMs === "string")
+                            message.retentionUntilMs = $parseInt(object.retentionUntilMs, 10);
+                        else if (typeof object.retentionUntilMs === "number")
+                            message.retentionUntilMs = object.retentionUntilMs;
+                        else if (typeof object.retentionUntilMs === "object")
+                            message.retentionUntilMs = new $util.LongBits(object.retentionUntilMs.low >>> 0, object.retentionUntilMs.high >>> 0).toNumber();
+                if (object.content != null) {
+                    if (!$util.isObject(object.content))
+                        throw $TypeError(".liaison.v1.FileEntryView.content: object expected");
+                    message.content = $root.liaison.v1.FileEntryContent.fromObject(object.content, _depth + 1);
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a FileEntryView message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.FileEntryView
+             * @static
+             * @param {liaison.v1.FileEntryView} message FileEntryView
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            FileEntryView.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.entryId = "";
+                    object.supplier = "";
+                    object.status = options.enums === $String ? "FILE_STATUS_UNSPECIFIED" : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.createdAtMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.createdAtMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.lastInvestigativeActMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.lastInvestigativeActMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.retentionUntilMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.retentionUntilMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.content = null;
+                }
+                if (message.entryId != null && $Object.hasOwnProperty.call(message, "entryId"))
+                    object.entryId = message.entryId;
+                if (message.supplier != null && $Object.hasOwnProperty.call(message, "supplier"))
+                    object.supplier = message.supplier;
+                if (message.status != null && $Object.hasOwnProperty.call(message, "status"))
+                    object.status = options.enums === $String ? $root.liaison.v1.FileStatus[message.status] === $undefined ? message.status : $root.liaison.v1.FileStatus[message.status] : message.status;
+                if (message.createdAtMs != null && $Object.hasOwnProperty.call(message, "createdAtMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.createdAtMs = typeof message.createdAtMs === "number" ? $BigInt(message.createdAtMs) : $util.Long.fromBits(message.createdAtMs.low >>> 0, message.createdAtMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.createdAtMs === "number")
+                        object.createdAtMs = options.longs === $String ? $String(message.createdAtMs) : message.createdAtMs;
+                    else
+                        object.createdAtMs = options.longs === $String ? $util.Long.prototype.toString.call(message.createdAtMs) : options.longs === $Number ? new $util.LongBits(message.createdAtMs.low >>> 0, message.createdAtMs.high >>> 0).toNumber() : message.createdAtMs;
+                if (message.lastInvestigativeActMs != null && $Object.hasOwnProperty.call(message, "lastInvestigativeActMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.lastInvestigativeActMs = typeof message.lastInvestigativeActMs === "number" ? $BigInt(message.lastInvestigativeActMs) : $util.Long.fromBits(message.lastInvestigativeActMs.low >>> 0, message.lastInvestigativeActMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.lastInvestigativeActMs === "number")
+                        object.lastInvestigativeActMs = options.longs === $String ? $String(message.lastInvestigativeActMs) : message.lastInvestigativeActMs;
+                    else
+                        object.lastInvestigativeActMs = options.longs === $String ? $util.Long.prototype.toString.call(message.lastInvestigativeActMs) : options.longs === $Number ? new $util.LongBits(message.lastInvestigativeActMs.low >>> 0, message.lastInvestigativeActMs.high >>> 0).toNumber() : message.lastInvestigativeActMs;
+                if (message.retentionUntilMs != null && $Object.hasOwnProperty.call(message, "retentionUntilMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.retentionUntilMs = typeof message.retentionUntilMs === "number" ? $BigInt(message.retentionUntilMs) : $util.Long.fromBits(message.retentionUntilMs.low >>> 0, message.retentionUntilMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.retentionUntilMs === "number")
+                        object.retentionUntilMs = options.longs === $String ? $String(message.retentionUntilMs) : message.retentionUntilMs;
+                    else
+                        object.retentionUntilMs = options.longs === $String ? $util.Long.prototype.toString.call(message.retentionUntilMs) : options.longs === $Number ? new $util.LongBits(message.retentionUntilMs.low >>> 0, message.retentionUntilMs.high >>> 0).toNumber() : message.retentionUntilMs;
+                if (message.content != null && $Object.hasOwnProperty.call(message, "content"))
+                    object.content = $root.liaison.v1.FileEntryContent.toObject(message.content, options, _depth + 1);
+                return object;
+            };
+
+            /**
+             * Converts this FileEntryView to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.FileEntryView
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            FileEntryView.prototype.toJSON = function() {
+                return FileEntryView.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for FileEntryView
+             * @function getTypeUrl
+             * @memberof liaison.v1.FileEntryView
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            FileEntryView.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.FileEntryView";
+            };
+
+            return FileEntryView;
         })();
 
         /**
@@ -15953,6 +18457,5251 @@ export const liaison = $root.liaison = (() => {
             };
 
             return WrappedDataKey;
+        })();
+
+        v1.AttachmentData = (function() {
+
+            /**
+             * Properties of an AttachmentData.
+             * @typedef {Object} liaison.v1.AttachmentData.$Properties
+             * @property {string|null} [name] AttachmentData name
+             * @property {string|null} [mediaType] AttachmentData mediaType
+             * @property {Uint8Array|null} [content] AttachmentData content
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an AttachmentData.
+             * @memberof liaison.v1
+             * @interface IAttachmentData
+             * @augments liaison.v1.AttachmentData.$Properties
+             * @deprecated Use liaison.v1.AttachmentData.$Properties instead.
+             */
+
+            /**
+             * Shape of an AttachmentData.
+             * @typedef {liaison.v1.AttachmentData.$Properties} liaison.v1.AttachmentData.$Shape
+             */
+
+            /**
+             * Constructs a new AttachmentData.
+             * @memberof liaison.v1
+             * @classdesc Represents an AttachmentData.
+             * @constructor
+             * @param {liaison.v1.AttachmentData.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const AttachmentData = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * AttachmentData name.
+             * @member {string} name
+             * @memberof liaison.v1.AttachmentData
+             * @instance
+             */
+            AttachmentData.prototype.name = "";
+
+            /**
+             * AttachmentData mediaType.
+             * @member {string} mediaType
+             * @memberof liaison.v1.AttachmentData
+             * @instance
+             */
+            AttachmentData.prototype.mediaType = "";
+
+            /**
+             * AttachmentData content.
+             * @member {Uint8Array} content
+             * @memberof liaison.v1.AttachmentData
+             * @instance
+             */
+            AttachmentData.prototype.content = $util.newBuffer([]);
+
+            /**
+             * Creates a new AttachmentData instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.AttachmentData
+             * @static
+             * @param {liaison.v1.AttachmentData.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.AttachmentData} AttachmentData instance
+             * @type {{
+             *   (properties: liaison.v1.AttachmentData.$Shape): liaison.v1.AttachmentData & liaison.v1.AttachmentData.$Shape;
+             *   (properties?: liaison.v1.AttachmentData.$Properties): liaison.v1.AttachmentData;
+             * }}
+             */
+            AttachmentData.create = function(properties) {
+                return new AttachmentData(properties);
+            };
+
+            /**
+             * Encodes the specified AttachmentData message. Does not implicitly {@link liaison.v1.AttachmentData.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.AttachmentData
+             * @static
+             * @param {liaison.v1.AttachmentData.$Properties} message AttachmentData message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            AttachmentData.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.name != null && $Object.hasOwnProperty.call(message, "name") && message.name !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.name);
+                if (message.mediaType != null && $Object.hasOwnProperty.call(message, "mediaType") && message.mediaType !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.mediaType);
+                if (message.content != null && $Object.hasOwnProperty.call(message, "content") && message.content.length)
+                    writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.content);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified AttachmentData message, length delimited. Does not implicitly {@link liaison.v1.AttachmentData.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.AttachmentData
+             * @static
+             * @param {liaison.v1.AttachmentData.$Properties} message AttachmentData message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            AttachmentData.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes an AttachmentData message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.AttachmentData
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.AttachmentData & liaison.v1.AttachmentData.$Shape} AttachmentData
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            AttachmentData.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.AttachmentData();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.name = value;
+                            else
+                                delete message.name;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.mediaType = value;
+                            else
+                                delete message.mediaType;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.content = value;
+                            else
+                                delete message.content;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes an AttachmentData message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.AttachmentData
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.AttachmentData & liaison.v1.AttachmentData.$Shape} AttachmentData
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            AttachmentData.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates an AttachmentData message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.AttachmentData
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.AttachmentData} AttachmentData
+             */
+            AttachmentData.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.AttachmentData)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.AttachmentData: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.AttachmentData();
+                if (object.name != null)
+                    if (typeof object.name !== "string" || object.name.length)
+                        message.name = $String(object.name);
+                if (object.mediaType != null)
+                    if (typeof object.mediaType !== "string" || object.mediaType.length)
+                        message.mediaType = $String(object.mediaType);
+                if (object.content != null)
+                    if (object.content.length)
+                        if (typeof object.content === "string")
+                            $util.base64.decode(object.content, message.content = $util.newBuffer($util.base64.length(object.content)), 0);
+                        else if (object.content.length >= 0)
+                            message.content = object.content;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an AttachmentData message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.AttachmentData
+             * @static
+             * @param {liaison.v1.AttachmentData} message AttachmentData
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            AttachmentData.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.name = "";
+                    object.mediaType = "";
+                    if (options.bytes === $String)
+                        object.content = "";
+                    else {
+                        object.content = [];
+                        if (options.bytes !== $Array)
+                            object.content = $util.newBuffer(object.content);
+                    }
+                }
+                if (message.name != null && $Object.hasOwnProperty.call(message, "name"))
+                    object.name = message.name;
+                if (message.mediaType != null && $Object.hasOwnProperty.call(message, "mediaType"))
+                    object.mediaType = message.mediaType;
+                if (message.content != null && $Object.hasOwnProperty.call(message, "content"))
+                    object.content = options.bytes === $String ? $util.base64.encode(message.content, 0, message.content.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.content) : message.content;
+                return object;
+            };
+
+            /**
+             * Converts this AttachmentData to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.AttachmentData
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            AttachmentData.prototype.toJSON = function() {
+                return AttachmentData.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for AttachmentData
+             * @function getTypeUrl
+             * @memberof liaison.v1.AttachmentData
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            AttachmentData.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.AttachmentData";
+            };
+
+            return AttachmentData;
+        })();
+
+        v1.RecordSubmit = (function() {
+
+            /**
+             * Properties of a RecordSubmit.
+             * @typedef {Object} liaison.v1.RecordSubmit.$Properties
+             * @property {liaison.v1.CisRecordContent.$Properties|null} [content] RecordSubmit content
+             * @property {Array.<liaison.v1.AttachmentData.$Properties>|null} [attachments] RecordSubmit attachments
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a RecordSubmit.
+             * @memberof liaison.v1
+             * @interface IRecordSubmit
+             * @augments liaison.v1.RecordSubmit.$Properties
+             * @deprecated Use liaison.v1.RecordSubmit.$Properties instead.
+             */
+
+            /**
+             * Shape of a RecordSubmit.
+             * @typedef {liaison.v1.RecordSubmit.$Properties} liaison.v1.RecordSubmit.$Shape
+             */
+
+            /**
+             * Constructs a new RecordSubmit.
+             * @memberof liaison.v1
+             * @classdesc Represents a RecordSubmit.
+             * @constructor
+             * @param {liaison.v1.RecordSubmit.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const RecordSubmit = function (properties) {
+                this.attachments = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * RecordSubmit content.
+             * @member {liaison.v1.CisRecordContent.$Properties|null|undefined} content
+             * @memberof liaison.v1.RecordSubmit
+             * @instance
+             */
+            RecordSubmit.prototype.content = null;
+
+            /**
+             * RecordSubmit attachments.
+             * @member {Array.<liaison.v1.AttachmentData.$Properties>} attachments
+             * @memberof liaison.v1.RecordSubmit
+             * @instance
+             */
+            RecordSubmit.prototype.attachments = $util.emptyArray;
+
+            /**
+             * Creates a new RecordSubmit instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.RecordSubmit
+             * @static
+             * @param {liaison.v1.RecordSubmit.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.RecordSubmit} RecordSubmit instance
+             * @type {{
+             *   (properties: liaison.v1.RecordSubmit.$Shape): liaison.v1.RecordSubmit & liaison.v1.RecordSubmit.$Shape;
+             *   (properties?: liaison.v1.RecordSubmit.$Properties): liaison.v1.RecordSubmit;
+             * }}
+             */
+            RecordSubmit.create = function(properties) {
+                return new RecordSubmit(properties);
+            };
+
+            /**
+             * Encodes the specified RecordSubmit message. Does not implicitly {@link liaison.v1.RecordSubmit.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.RecordSubmit
+             * @static
+             * @param {liaison.v1.RecordSubmit.$Properties} message RecordSubmit message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RecordSubmit.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.content != null && $Object.hasOwnProperty.call(message, "content"))
+                    $root.liaison.v1.CisRecordContent.encode(message.content, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.attachments != null && message.attachments.length)
+                    for (let i = 0; i < message.attachments.length; ++i)
+                        $root.liaison.v1.AttachmentData.encode(message.attachments[i], writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified RecordSubmit message, length delimited. Does not implicitly {@link liaison.v1.RecordSubmit.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.RecordSubmit
+             * @static
+             * @param {liaison.v1.RecordSubmit.$Properties} message RecordSubmit message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RecordSubmit.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a RecordSubmit message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.RecordSubmit
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.RecordSubmit & liaison.v1.RecordSubmit.$Shape} RecordSubmit
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RecordSubmit.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.RecordSubmit();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            message.content = $root.liaison.v1.CisRecordContent.decode(reader, reader.size(), $undefined, _depth + 1, message.content);
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.attachments && message.attachments.length))
+                                message.attachments = [];
+                            message.attachments.push($root.liaison.v1.AttachmentData.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a RecordSubmit message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.RecordSubmit
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.RecordSubmit & liaison.v1.RecordSubmit.$Shape} RecordSubmit
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RecordSubmit.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a RecordSubmit message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.RecordSubmit
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.RecordSubmit} RecordSubmit
+             */
+            RecordSubmit.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.RecordSubmit)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.RecordSubmit: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.RecordSubmit();
+                if (object.content != null) {
+                    if (!$util.isObject(object.content))
+                        throw $TypeError(".liaison.v1.RecordSubmit.content: object expected");
+                    message.content = $root.liaison.v1.CisRecordContent.fromObject(object.content, _depth + 1);
+                }
+                if (object.attachments) {
+                    if (!$Array.isArray(object.attachments))
+                        throw $TypeError(".liaison.v1.RecordSubmit.attachments: array expected");
+                    message.attachments = $Array(object.attachments.length);
+                    for (let i = 0; i < object.attachments.length; ++i) {
+                        if (!$util.isObject(object.attachments[i]))
+                            throw $TypeError(".liaison.v1.RecordSubmit.attachments: object expected");
+                        message.attachments[i] = $root.liaison.v1.AttachmentData.fromObject(object.attachments[i], _depth + 1);
+                    }
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a RecordSubmit message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.RecordSubmit
+             * @static
+             * @param {liaison.v1.RecordSubmit} message RecordSubmit
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            RecordSubmit.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.attachments = [];
+                if (options.defaults)
+                    object.content = null;
+                if (message.content != null && $Object.hasOwnProperty.call(message, "content"))
+                    object.content = $root.liaison.v1.CisRecordContent.toObject(message.content, options, _depth + 1);
+                if (message.attachments && message.attachments.length) {
+                    object.attachments = $Array(message.attachments.length);
+                    for (let j = 0; j < message.attachments.length; ++j)
+                        object.attachments[j] = $root.liaison.v1.AttachmentData.toObject(message.attachments[j], options, _depth + 1);
+                }
+                return object;
+            };
+
+            /**
+             * Converts this RecordSubmit to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.RecordSubmit
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            RecordSubmit.prototype.toJSON = function() {
+                return RecordSubmit.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for RecordSubmit
+             * @function getTypeUrl
+             * @memberof liaison.v1.RecordSubmit
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            RecordSubmit.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.RecordSubmit";
+            };
+
+            return RecordSubmit;
+        })();
+
+        v1.RecordSubmitted = (function() {
+
+            /**
+             * Properties of a RecordSubmitted.
+             * @typedef {Object} liaison.v1.RecordSubmitted.$Properties
+             * @property {string|null} [recordId] RecordSubmitted recordId
+             * @property {number|null} [reviewDueMs] RecordSubmitted reviewDueMs
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a RecordSubmitted.
+             * @memberof liaison.v1
+             * @interface IRecordSubmitted
+             * @augments liaison.v1.RecordSubmitted.$Properties
+             * @deprecated Use liaison.v1.RecordSubmitted.$Properties instead.
+             */
+
+            /**
+             * Shape of a RecordSubmitted.
+             * @typedef {liaison.v1.RecordSubmitted.$Properties} liaison.v1.RecordSubmitted.$Shape
+             */
+
+            /**
+             * Constructs a new RecordSubmitted.
+             * @memberof liaison.v1
+             * @classdesc Represents a RecordSubmitted.
+             * @constructor
+             * @param {liaison.v1.RecordSubmitted.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const RecordSubmitted = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * RecordSubmitted recordId.
+             * @member {string} recordId
+             * @memberof liaison.v1.RecordSubmitted
+             * @instance
+             */
+            RecordSubmitted.prototype.recordId = "";
+
+            /**
+             * RecordSubmitted reviewDueMs.
+             * @member {number} reviewDueMs
+             * @memberof liaison.v1.RecordSubmitted
+             * @instance
+             */
+            RecordSubmitted.prototype.reviewDueMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * Creates a new RecordSubmitted instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.RecordSubmitted
+             * @static
+             * @param {liaison.v1.RecordSubmitted.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.RecordSubmitted} RecordSubmitted instance
+             * @type {{
+             *   (properties: liaison.v1.RecordSubmitted.$Shape): liaison.v1.RecordSubmitted & liaison.v1.RecordSubmitted.$Shape;
+             *   (properties?: liaison.v1.RecordSubmitted.$Properties): liaison.v1.RecordSubmitted;
+             * }}
+             */
+            RecordSubmitted.create = function(properties) {
+                return new RecordSubmitted(properties);
+            };
+
+            /**
+             * Encodes the specified RecordSubmitted message. Does not implicitly {@link liaison.v1.RecordSubmitted.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.RecordSubmitted
+             * @static
+             * @param {liaison.v1.RecordSubmitted.$Properties} message RecordSubmitted message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RecordSubmitted.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.recordId != null && $Object.hasOwnProperty.call(message, "recordId") && message.recordId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.recordId);
+                if (message.reviewDueMs != null && $Object.hasOwnProperty.call(message, "reviewDueMs") && (typeof message.reviewDueMs === "object" ? message.reviewDueMs.low || message.reviewDueMs.high : message.reviewDueMs !== 0))
+                    writer.uint32(/* id 2, wireType 0 =*/16).int64(message.reviewDueMs);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified RecordSubmitted message, length delimited. Does not implicitly {@link liaison.v1.RecordSubmitted.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.RecordSubmitted
+             * @static
+             * @param {liaison.v1.RecordSubmitted.$Properties} message RecordSubmitted message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RecordSubmitted.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a RecordSubmitted message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.RecordSubmitted
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.RecordSubmitted & liaison.v1.RecordSubmitted.$Shape} RecordSubmitted
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RecordSubmitted.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.RecordSubmitted();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.recordId = value;
+                            else
+                                delete message.recordId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.reviewDueMs = value;
+                            else
+                                delete message.reviewDueMs;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a RecordSubmitted message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.RecordSubmitted
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.RecordSubmitted & liaison.v1.RecordSubmitted.$Shape} RecordSubmitted
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RecordSubmitted.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a RecordSubmitted message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.RecordSubmitted
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.RecordSubmitted} RecordSubmitted
+             */
+            RecordSubmitted.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.RecordSubmitted)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.RecordSubmitted: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.RecordSubmitted();
+                if (object.recordId != null)
+                    if (typeof object.recordId !== "string" || object.recordId.length)
+                        message.recordId = $String(object.recordId);
+                if (object.reviewDueMs != null)
+                    if (typeof object.reviewDueMs === "object" ? object.reviewDueMs.low || object.reviewDueMs.high : $Number(object.reviewDueMs) !== 0)
+                        if ($util.Long)
+                            message.reviewDueMs = $util.Long.fromValue(object.reviewDueMs, false);
+                        else if (typeof object.reviewDueMs === "string")
+                            message.reviewDueMs = $parseInt(object.reviewDueMs, 10);
+                        else if (typeof object.reviewDueMs === "number")
+                            message.reviewDueMs = object.reviewDueMs;
+                        else if (typeof object.reviewDueMs === "object")
+                            message.reviewDueMs = new $util.LongBits(object.reviewDueMs.low >>> 0, object.reviewDueMs.high >>> 0).toNumber();
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a RecordSubmitted message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.RecordSubmitted
+             * @static
+             * @param {liaison.v1.RecordSubmitted} message RecordSubmitted
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            RecordSubmitted.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.recordId = "";
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.reviewDueMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.reviewDueMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                }
+                if (message.recordId != null && $Object.hasOwnProperty.call(message, "recordId"))
+                    object.recordId = message.recordId;
+                if (message.reviewDueMs != null && $Object.hasOwnProperty.call(message, "reviewDueMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.reviewDueMs = typeof message.reviewDueMs === "number" ? $BigInt(message.reviewDueMs) : $util.Long.fromBits(message.reviewDueMs.low >>> 0, message.reviewDueMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.reviewDueMs === "number")
+                        object.reviewDueMs = options.longs === $String ? $String(message.reviewDueMs) : message.reviewDueMs;
+                    else
+                        object.reviewDueMs = options.longs === $String ? $util.Long.prototype.toString.call(message.reviewDueMs) : options.longs === $Number ? new $util.LongBits(message.reviewDueMs.low >>> 0, message.reviewDueMs.high >>> 0).toNumber() : message.reviewDueMs;
+                return object;
+            };
+
+            /**
+             * Converts this RecordSubmitted to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.RecordSubmitted
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            RecordSubmitted.prototype.toJSON = function() {
+                return RecordSubmitted.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for RecordSubmitted
+             * @function getTypeUrl
+             * @memberof liaison.v1.RecordSubmitted
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            RecordSubmitted.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.RecordSubmitted";
+            };
+
+            return RecordSubmitted;
+        })();
+
+        v1.RecordRef = (function() {
+
+            /**
+             * Properties of a RecordRef.
+             * @typedef {Object} liaison.v1.RecordRef.$Properties
+             * @property {string|null} [recordId] RecordRef recordId
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a RecordRef.
+             * @memberof liaison.v1
+             * @interface IRecordRef
+             * @augments liaison.v1.RecordRef.$Properties
+             * @deprecated Use liaison.v1.RecordRef.$Properties instead.
+             */
+
+            /**
+             * Shape of a RecordRef.
+             * @typedef {liaison.v1.RecordRef.$Properties} liaison.v1.RecordRef.$Shape
+             */
+
+            /**
+             * Constructs a new RecordRef.
+             * @memberof liaison.v1
+             * @classdesc Represents a RecordRef.
+             * @constructor
+             * @param {liaison.v1.RecordRef.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const RecordRef = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * RecordRef recordId.
+             * @member {string} recordId
+             * @memberof liaison.v1.RecordRef
+             * @instance
+             */
+            RecordRef.prototype.recordId = "";
+
+            /**
+             * Creates a new RecordRef instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.RecordRef
+             * @static
+             * @param {liaison.v1.RecordRef.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.RecordRef} RecordRef instance
+             * @type {{
+             *   (properties: liaison.v1.RecordRef.$Shape): liaison.v1.RecordRef & liaison.v1.RecordRef.$Shape;
+             *   (properties?: liaison.v1.RecordRef.$Properties): liaison.v1.RecordRef;
+             * }}
+             */
+            RecordRef.create = function(properties) {
+                return new RecordRef(properties);
+            };
+
+            /**
+             * Encodes the specified RecordRef message. Does not implicitly {@link liaison.v1.RecordRef.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.RecordRef
+             * @static
+             * @param {liaison.v1.RecordRef.$Properties} message RecordRef message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RecordRef.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.recordId != null && $Object.hasOwnProperty.call(message, "recordId") && message.recordId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.recordId);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified RecordRef message, length delimited. Does not implicitly {@link liaison.v1.RecordRef.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.RecordRef
+             * @static
+             * @param {liaison.v1.RecordRef.$Properties} message RecordRef message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RecordRef.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a RecordRef message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.RecordRef
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.RecordRef & liaison.v1.RecordRef.$Shape} RecordRef
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RecordRef.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.RecordRef();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.recordId = value;
+                            else
+                                delete message.recordId;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a RecordRef message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.RecordRef
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.RecordRef & liaison.v1.RecordRef.$Shape} RecordRef
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RecordRef.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a RecordRef message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.RecordRef
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.RecordRef} RecordRef
+             */
+            RecordRef.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.RecordRef)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.RecordRef: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.RecordRef();
+                if (object.recordId != null)
+                    if (typeof object.recordId !== "string" || object.recordId.length)
+                        message.recordId = $String(object.recordId);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a RecordRef message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.RecordRef
+             * @static
+             * @param {liaison.v1.RecordRef} message RecordRef
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            RecordRef.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults)
+                    object.recordId = "";
+                if (message.recordId != null && $Object.hasOwnProperty.call(message, "recordId"))
+                    object.recordId = message.recordId;
+                return object;
+            };
+
+            /**
+             * Converts this RecordRef to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.RecordRef
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            RecordRef.prototype.toJSON = function() {
+                return RecordRef.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for RecordRef
+             * @function getTypeUrl
+             * @memberof liaison.v1.RecordRef
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            RecordRef.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.RecordRef";
+            };
+
+            return RecordRef;
+        })();
+
+        v1.RecordView = (function() {
+
+            /**
+             * Properties of a RecordView.
+             * @typedef {Object} liaison.v1.RecordView.$Properties
+             * @property {string|null} [recordId] RecordView recordId
+             * @property {string|null} [supplier] RecordView supplier
+             * @property {number|null} [createdAtMs] RecordView createdAtMs
+             * @property {number|null} [updatedAtMs] RecordView updatedAtMs
+             * @property {number|null} [reviewDueMs] RecordView reviewDueMs
+             * @property {number|null} [renewals] RecordView renewals
+             * @property {liaison.v1.CisRecordContent.$Properties|null} [content] RecordView content
+             * @property {Array.<liaison.v1.AttachmentData.$Properties>|null} [attachments] RecordView attachments
+             * @property {liaison.v1.LegalHold.$Properties|null} [hold] RecordView hold
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a RecordView.
+             * @memberof liaison.v1
+             * @interface IRecordView
+             * @augments liaison.v1.RecordView.$Properties
+             * @deprecated Use liaison.v1.RecordView.$Properties instead.
+             */
+
+            /**
+             * Shape of a RecordView.
+             * @typedef {liaison.v1.RecordView.$Properties} liaison.v1.RecordView.$Shape
+             */
+
+            /**
+             * Constructs a new RecordView.
+             * @memberof liaison.v1
+             * @classdesc Represents a RecordView.
+             * @constructor
+             * @param {liaison.v1.RecordView.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const RecordView = function (properties) {
+                this.attachments = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * RecordView recordId.
+             * @member {string} recordId
+             * @memberof liaison.v1.RecordView
+             * @instance
+             */
+            RecordView.prototype.recordId = "";
+
+            /**
+             * RecordView supplier.
+             * @member {string} supplier
+             * @memberof liaison.v1.RecordView
+             * @instance
+             */
+            RecordView.prototype.supplier = "";
+
+            /**
+             * RecordView createdAtMs.
+             * @member {number} createdAtMs
+             * @memberof liaison.v1.RecordView
+             * @instance
+             */
+            RecordView.prototype.createdAtMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * RecordView updatedAtMs.
+             * @member {number} updatedAtMs
+             * @memberof liaison.v1.RecordView
+             * @instance
+             */
+            RecordView.prototype.updatedAtMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * RecordView reviewDueMs.
+             * @member {number} reviewDueMs
+             * @memberof liaison.v1.RecordView
+             * @instance
+             */
+            RecordView.prototype.reviewDueMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * RecordView renewals.
+             * @member {number} renewals
+             * @memberof liaison.v1.RecordView
+             * @instance
+             */
+            RecordView.prototype.renewals = 0;
+
+            /**
+             * RecordView content.
+             * @member {liaison.v1.CisRecordContent.$Properties|null|undefined} content
+             * @memberof liaison.v1.RecordView
+             * @instance
+             */
+            RecordView.prototype.content = null;
+
+            /**
+             * RecordView attachments.
+             * @member {Array.<liaison.v1.AttachmentData.$Properties>} attachments
+             * @memberof liaison.v1.RecordView
+             * @instance
+             */
+            RecordView.prototype.attachments = $util.emptyArray;
+
+            /**
+             * RecordView hold.
+             * @member {liaison.v1.LegalHold.$Properties|null|undefined} hold
+             * @memberof liaison.v1.RecordView
+             * @instance
+             */
+            RecordView.prototype.hold = null;
+
+            /**
+             * Creates a new RecordView instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.RecordView
+             * @static
+             * @param {liaison.v1.RecordView.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.RecordView} RecordView instance
+             * @type {{
+             *   (properties: liaison.v1.RecordView.$Shape): liaison.v1.RecordView & liaison.v1.RecordView.$Shape;
+             *   (properties?: liaison.v1.RecordView.$Properties): liaison.v1.RecordView;
+             * }}
+             */
+            RecordView.create = function(properties) {
+                return new RecordView(properties);
+            };
+
+            /**
+             * Encodes the specified RecordView message. Does not implicitly {@link liaison.v1.RecordView.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.RecordView
+             * @static
+             * @param {liaison.v1.RecordView.$Properties} message RecordView message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RecordView.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.recordId != null && $Object.hasOwnProperty.call(message, "recordId") && message.recordId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.recordId);
+                if (message.supplier != null && $Object.hasOwnProperty.call(message, "supplier") && message.supplier !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.supplier);
+                if (message.createdAtMs != null && $Object.hasOwnProperty.call(message, "createdAtMs") && (typeof message.createdAtMs === "object" ? message.createdAtMs.low || message.createdAtMs.high : message.createdAtMs !== 0))
+                    writer.uint32(/* id 3, wireType 0 =*/24).int64(message.createdAtMs);
+                if (message.updatedAtMs != null && $Object.hasOwnProperty.call(message, "updatedAtMs") && (typeof message.updatedAtMs === "object" ? message.updatedAtMs.low || message.updatedAtMs.high : message.updatedAtMs !== 0))
+                    writer.uint32(/* id 4, wireType 0 =*/32).int64(message.updatedAtMs);
+                if (message.reviewDueMs != null && $Object.hasOwnProperty.call(message, "reviewDueMs") && (typeof message.reviewDueMs === "object" ? message.reviewDueMs.low || message.reviewDueMs.high : message.reviewDueMs !== 0))
+                    writer.uint32(/* id 5, wireType 0 =*/40).int64(message.reviewDueMs);
+                if (message.renewals != null && $Object.hasOwnProperty.call(message, "renewals") && message.renewals !== 0)
+                    writer.uint32(/* id 6, wireType 0 =*/48).uint32(message.renewals);
+                if (message.content != null && $Object.hasOwnProperty.call(message, "content"))
+                    $root.liaison.v1.CisRecordContent.encode(message.content, writer.uint32(/* id 7, wireType 2 =*/58).fork(), _depth + 1).ldelim();
+                if (message.attachments != null && message.attachments.length)
+                    for (let i = 0; i < message.attachments.length; ++i)
+                        $root.liaison.v1.AttachmentData.encode(message.attachments[i], writer.uint32(/* id 8, wireType 2 =*/66).fork(), _depth + 1).ldelim();
+                if (message.hold != null && $Object.hasOwnProperty.call(message, "hold"))
+                    $root.liaison.v1.LegalHold.encode(message.hold, writer.uint32(/* id 9, wireType 2 =*/74).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified RecordView message, length delimited. Does not implicitly {@link liaison.v1.RecordView.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.RecordView
+             * @static
+             * @param {liaison.v1.RecordView.$Properties} message RecordView message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RecordView.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a RecordView message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.RecordView
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.RecordView & liaison.v1.RecordView.$Shape} RecordView
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RecordView.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.RecordView();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.recordId = value;
+                            else
+                                delete message.recordId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.supplier = value;
+                            else
+                                delete message.supplier;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.createdAtMs = value;
+                            else
+                                delete message.createdAtMs;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.updatedAtMs = value;
+                            else
+                                delete message.updatedAtMs;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.reviewDueMs = value;
+                            else
+                                delete message.reviewDueMs;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.renewals = value;
+                            else
+                                delete message.renewals;
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 2)
+                                break;
+                            message.content = $root.liaison.v1.CisRecordContent.decode(reader, reader.size(), $undefined, _depth + 1, message.content);
+                            continue;
+                        }
+                    case 8: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.attachments && message.attachments.length))
+                                message.attachments = [];
+                            message.attachments.push($root.liaison.v1.AttachmentData.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 9: {
+                            if (wireType !== 2)
+                                break;
+                            message.hold = $root.liaison.v1.LegalHold.decode(reader, reader.size(), $undefined, _depth + 1, message.hold);
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a RecordView message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.RecordView
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.RecordView & liaison.v1.RecordView.$Shape} RecordView
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RecordView.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a RecordView message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.RecordView
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.RecordView} RecordView
+             */
+            RecordView.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.RecordView)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.RecordView: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.RecordView();
+                if (object.recordId != null)
+                    if (typeof object.recordId !== "string" || object.recordId.length)
+                        message.recordId = $String(object.recordId);
+                if (object.supplier != null)
+                    if (typeof object.supplier !== "string" || object.supplier.length)
+                        message.supplier = $String(object.supplier);
+                if (object.createdAtMs != null)
+                    if (typeof object.createdAtMs === "object" ? object.createdAtMs.low || object.createdAtMs.high : $Number(object.createdAtMs) !== 0)
+                        if ($util.Long)
+                            message.createdAtMs = $util.Long.fromValue(object.createdAtMs, false);
+                        else if (typeof object.createdAtMs === "string")
+                            message.createdAtMs = $parseInt(object.createdAtMs, 10);
+                        else if (typeof object.createdAtMs === "number")
+                            message.createdAtMs = object.createdAtMs;
+                        else if (typeof object.createdAtMs === "object")
+                            message.createdAtMs = new $util.LongBits(object.createdAtMs.low >>> 0, object.createdAtMs.high >>> 0).toNumber();
+                if (object.updatedAtMs != null)
+                    if (typeof object.updatedAtMs === "object" ? object.updatedAtMs.low || object.updatedAtMs.high : $Number(object.updatedAtMs) !== 0)
+                        if ($util.Long)
+                            message.updatedAtMs = $util.Long.fromValue(object.updatedAtMs, false);
+                        else if (typeof object.updatedAtMs === "string")
+                            message.updatedAtMs = $parseInt(object.updatedAtMs, 10);
+                        else if (typeof object.updatedAtMs === "number")
+                            message.updatedAtMs = object.updatedAtMs;
+                        else if (typeof object.updatedAtMs === "object")
+                            message.updatedAtMs = new $util.LongBits(object.updatedAtMs.low >>> 0, object.updatedAtMs.high >>> 0).toNumber();
+                if (object.reviewDueMs != null)
+                    if (typeof object.reviewDueMs === "object" ? object.reviewDueMs.low || object.reviewDueMs.high : $Number(object.reviewDueMs) !== 0)
+                        if ($util.Long)
+                            message.reviewDueMs = $util.Long.fromValue(object.reviewDueMs, false);
+                        else if (typeof object.reviewDueMs === "string")
+                            message.reviewDueMs = $parseInt(object.reviewDueMs, 10);
+                        else if (typeof object.reviewDueMs === "number")
+                            message.reviewDueMs = object.reviewDueMs;
+                        else if (typeof object.reviewDueMs === "object")
+                            message.reviewDueMs = new $util.LongBits(object.reviewDueMs.low >>> 0, object.reviewDueMs.high >>> 0).toNumber();
+                if (object.renewals != null)
+                    if ($Number(object.renewals) !== 0)
+                        message.renewals = object.renewals >>> 0;
+                if (object.content != null) {
+                    if (!$util.isObject(object.content))
+                        throw $TypeError(".liaison.v1.RecordView.content: object expected");
+                    message.content = $root.liaison.v1.CisRecordContent.fromObject(object.content, _depth + 1);
+                }
+                if (object.attachments) {
+                    if (!$Array.isArray(object.attachments))
+                        throw $TypeError(".liaison.v1.RecordView.attachments: array expected");
+                    message.attachments = $Array(object.attachments.length);
+                    for (let i = 0; i < object.attachments.length; ++i) {
+                        if (!$util.isObject(object.attachments[i]))
+                            throw $TypeError(".liaison.v1.RecordView.attachments: object expected");
+                        message.attachments[i] = $root.liaison.v1.AttachmentData.fromObject(object.attachments[i], _depth + 1);
+                    }
+                }
+                if (object.hold != null) {
+                    if (!$util.isObject(object.hold))
+                        throw $TypeError(".liaison.v1.RecordView.hold: object expected");
+                    message.hold = $root.liaison.v1.LegalHold.fromObject(object.hold, _depth + 1);
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a RecordView message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.RecordView
+             * @static
+             * @param {liaison.v1.RecordView} message RecordView
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            RecordView.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.attachments = [];
+                if (options.defaults) {
+                    object.recordId = "";
+                    object.supplier = "";
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.createdAtMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.createdAtMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.updatedAtMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.updatedAtMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.reviewDueMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.reviewDueMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.renewals = 0;
+                    object.content = null;
+                    object.hold = null;
+                }
+                if (message.recordId != null && $Object.hasOwnProperty.call(message, "recordId"))
+                    object.recordId = message.recordId;
+                if (message.supplier != null && $Object.hasOwnProperty.call(message, "supplier"))
+                    object.supplier = message.supplier;
+                if (message.createdAtMs != null && $Object.hasOwnProperty.call(message, "createdAtMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.createdAtMs = typeof message.createdAtMs === "number" ? $BigInt(message.createdAtMs) : $util.Long.fromBits(message.createdAtMs.low >>> 0, message.createdAtMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.createdAtMs === "number")
+                        object.createdAtMs = options.longs === $String ? $String(message.createdAtMs) : message.createdAtMs;
+                    else
+                        object.createdAtMs = options.longs === $String ? $util.Long.prototype.toString.call(message.createdAtMs) : options.longs === $Number ? new $util.LongBits(message.createdAtMs.low >>> 0, message.createdAtMs.high >>> 0).toNumber() : message.createdAtMs;
+                if (message.updatedAtMs != null && $Object.hasOwnProperty.call(message, "updatedAtMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.updatedAtMs = typeof message.updatedAtMs === "number" ? $BigInt(message.updatedAtMs) : $util.Long.fromBits(message.updatedAtMs.low >>> 0, message.updatedAtMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.updatedAtMs === "number")
+                        object.updatedAtMs = options.longs === $String ? $String(message.updatedAtMs) : message.updatedAtMs;
+                    else
+                        object.updatedAtMs = options.longs === $String ? $util.Long.prototype.toString.call(message.updatedAtMs) : options.longs === $Number ? new $util.LongBits(message.updatedAtMs.low >>> 0, message.updatedAtMs.high >>> 0).toNumber() : message.updatedAtMs;
+                if (message.reviewDueMs != null && $Object.hasOwnProperty.call(message, "reviewDueMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.reviewDueMs = typeof message.reviewDueMs === "number" ? $BigInt(message.reviewDueMs) : $util.Long.fromBits(message.reviewDueMs.low >>> 0, message.reviewDueMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.reviewDueMs === "number")
+                        object.reviewDueMs = options.longs === $String ? $String(message.reviewDueMs) : message.reviewDueMs;
+                    else
+                        object.reviewDueMs = options.longs === $String ? $util.Long.prototype.toString.call(message.reviewDueMs) : options.longs === $Number ? new $util.LongBits(message.reviewDueMs.low >>> 0, message.reviewDueMs.high >>> 0).toNumber() : message.reviewDueMs;
+                if (message.renewals != null && $Object.hasOwnProperty.call(message, "renewals"))
+                    object.renewals = message.renewals;
+                if (message.content != null && $Object.hasOwnProperty.call(message, "content"))
+                    object.content = $root.liaison.v1.CisRecordContent.toObject(message.content, options, _depth + 1);
+                if (message.attachments && message.attachments.length) {
+                    object.attachments = $Array(message.attachments.length);
+                    for (let j = 0; j < message.attachments.length; ++j)
+                        object.attachments[j] = $root.liaison.v1.AttachmentData.toObject(message.attachments[j], options, _depth + 1);
+                }
+                if (message.hold != null && $Object.hasOwnProperty.call(message, "hold"))
+                    object.hold = $root.liaison.v1.LegalHold.toObject(message.hold, options, _depth + 1);
+                return object;
+            };
+
+            /**
+             * Converts this RecordView to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.RecordView
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            RecordView.prototype.toJSON = function() {
+                return RecordView.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for RecordView
+             * @function getTypeUrl
+             * @memberof liaison.v1.RecordView
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            RecordView.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.RecordView";
+            };
+
+            return RecordView;
+        })();
+
+        v1.RecordQuery = (function() {
+
+            /**
+             * Properties of a RecordQuery.
+             * @typedef {Object} liaison.v1.RecordQuery.$Properties
+             * @property {Array.<liaison.v1.Identifier.$Properties>|null} [identifiers] RecordQuery identifiers
+             * @property {string|null} [purpose] RecordQuery purpose
+             * @property {liaison.v1.RecordCategory|null} [category] RecordQuery category
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a RecordQuery.
+             * @memberof liaison.v1
+             * @interface IRecordQuery
+             * @augments liaison.v1.RecordQuery.$Properties
+             * @deprecated Use liaison.v1.RecordQuery.$Properties instead.
+             */
+
+            /**
+             * Shape of a RecordQuery.
+             * @typedef {liaison.v1.RecordQuery.$Properties} liaison.v1.RecordQuery.$Shape
+             */
+
+            /**
+             * Constructs a new RecordQuery.
+             * @memberof liaison.v1
+             * @classdesc Represents a RecordQuery.
+             * @constructor
+             * @param {liaison.v1.RecordQuery.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const RecordQuery = function (properties) {
+                this.identifiers = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * RecordQuery identifiers.
+             * @member {Array.<liaison.v1.Identifier.$Properties>} identifiers
+             * @memberof liaison.v1.RecordQuery
+             * @instance
+             */
+            RecordQuery.prototype.identifiers = $util.emptyArray;
+
+            /**
+             * RecordQuery purpose.
+             * @member {string} purpose
+             * @memberof liaison.v1.RecordQuery
+             * @instance
+             */
+            RecordQuery.prototype.purpose = "";
+
+            /**
+             * RecordQuery category.
+             * @member {liaison.v1.RecordCategory} category
+             * @memberof liaison.v1.RecordQuery
+             * @instance
+             */
+            RecordQuery.prototype.category = 0;
+
+            /**
+             * Creates a new RecordQuery instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.RecordQuery
+             * @static
+             * @param {liaison.v1.RecordQuery.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.RecordQuery} RecordQuery instance
+             * @type {{
+             *   (properties: liaison.v1.RecordQuery.$Shape): liaison.v1.RecordQuery & liaison.v1.RecordQuery.$Shape;
+             *   (properties?: liaison.v1.RecordQuery.$Properties): liaison.v1.RecordQuery;
+             * }}
+             */
+            RecordQuery.create = function(properties) {
+                return new RecordQuery(properties);
+            };
+
+            /**
+             * Encodes the specified RecordQuery message. Does not implicitly {@link liaison.v1.RecordQuery.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.RecordQuery
+             * @static
+             * @param {liaison.v1.RecordQuery.$Properties} message RecordQuery message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RecordQuery.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.identifiers != null && message.identifiers.length)
+                    for (let i = 0; i < message.identifiers.length; ++i)
+                        $root.liaison.v1.Identifier.encode(message.identifiers[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.purpose != null && $Object.hasOwnProperty.call(message, "purpose") && message.purpose !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.purpose);
+                if (message.category != null && $Object.hasOwnProperty.call(message, "category") && message.category !== 0)
+                    writer.uint32(/* id 3, wireType 0 =*/24).int32(message.category);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified RecordQuery message, length delimited. Does not implicitly {@link liaison.v1.RecordQuery.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.RecordQuery
+             * @static
+             * @param {liaison.v1.RecordQuery.$Properties} message RecordQuery message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RecordQuery.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a RecordQuery message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.RecordQuery
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.RecordQuery & liaison.v1.RecordQuery.$Shape} RecordQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RecordQuery.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.RecordQuery();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.identifiers && message.identifiers.length))
+                                message.identifiers = [];
+                            message.identifiers.push($root.liaison.v1.Identifier.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.purpose = value;
+                            else
+                                delete message.purpose;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.int32())
+                                message.category = value;
+                            else
+                                delete message.category;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a RecordQuery message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.RecordQuery
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.RecordQuery & liaison.v1.RecordQuery.$Shape} RecordQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RecordQuery.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a RecordQuery message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.RecordQuery
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.RecordQuery} RecordQuery
+             */
+            RecordQuery.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.RecordQuery)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.RecordQuery: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.RecordQuery();
+                if (object.identifiers) {
+                    if (!$Array.isArray(object.identifiers))
+                        throw $TypeError(".liaison.v1.RecordQuery.identifiers: array expected");
+                    message.identifiers = $Array(object.identifiers.length);
+                    for (let i = 0; i < object.identifiers.length; ++i) {
+                        if (!$util.isObject(object.identifiers[i]))
+                            throw $TypeError(".liaison.v1.RecordQuery.identifiers: object expected");
+                        message.identifiers[i] = $root.liaison.v1.Identifier.fromObject(object.identifiers[i], _depth + 1);
+                    }
+                }
+                if (object.purpose != null)
+                    if (typeof object.purpose !== "string" || object.purpose.length)
+                        message.purpose = $String(object.purpose);
+                if (object.category !== 0 && (typeof object.category !== "string" || $root.liaison.v1.RecordCategory[object.category] !== 0))
+                    switch (object.category) {
+                    case "RECORD_CATEGORY_UNSPECIFIED":
+                    case 0:
+                        message.category = 0;
+                        break;
+                    case "RECORD_CATEGORY_COMMODITY":
+                    case 1:
+                        message.category = 1;
+                        break;
+                    case "RECORD_CATEGORY_MEANS_OF_TRANSPORT":
+                    case 2:
+                        message.category = 2;
+                        break;
+                    case "RECORD_CATEGORY_BUSINESS":
+                    case 3:
+                        message.category = 3;
+                        break;
+                    case "RECORD_CATEGORY_PERSON":
+                    case 4:
+                        message.category = 4;
+                        break;
+                    case "RECORD_CATEGORY_FRAUD_TREND":
+                    case 5:
+                        message.category = 5;
+                        break;
+                    case "RECORD_CATEGORY_AVAILABILITY_OF_EXPERTISE":
+                    case 6:
+                        message.category = 6;
+                        break;
+                    case "RECORD_CATEGORY_ITEMS_DETAINED_SEIZED_CONFISCATED":
+                    case 7:
+                        message.category = 7;
+                        break;
+                    case "RECORD_CATEGORY_CASH_DETAINED_SEIZED_CONFISCATED":
+                    case 8:
+                        message.category = 8;
+                        break;
+                    default:
+                        if (typeof object.category === "number" && (object.category | 0) === object.category)
+                            message.category = object.category;
+                    }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a RecordQuery message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.RecordQuery
+             * @static
+             * @param {liaison.v1.RecordQuery} message RecordQuery
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            RecordQuery.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.identifiers = [];
+                if (options.defaults) {
+                    object.purpose = "";
+                    object.category = options.enums === $String ? "RECORD_CATEGORY_UNSPECIFIED" : 0;
+                }
+                if (message.identifiers && message.identifiers.length) {
+                    object.identifiers = $Array(message.identifiers.length);
+                    for (let j = 0; j < message.identifiers.length; ++j)
+                        object.identifiers[j] = $root.liaison.v1.Identifier.toObject(message.identifiers[j], options, _depth + 1);
+                }
+                if (message.purpose != null && $Object.hasOwnProperty.call(message, "purpose"))
+                    object.purpose = message.purpose;
+                if (message.category != null && $Object.hasOwnProperty.call(message, "category"))
+                    object.category = options.enums === $String ? $root.liaison.v1.RecordCategory[message.category] === $undefined ? message.category : $root.liaison.v1.RecordCategory[message.category] : message.category;
+                return object;
+            };
+
+            /**
+             * Converts this RecordQuery to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.RecordQuery
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            RecordQuery.prototype.toJSON = function() {
+                return RecordQuery.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for RecordQuery
+             * @function getTypeUrl
+             * @memberof liaison.v1.RecordQuery
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            RecordQuery.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.RecordQuery";
+            };
+
+            return RecordQuery;
+        })();
+
+        v1.RecordMatch = (function() {
+
+            /**
+             * Properties of a RecordMatch.
+             * @typedef {Object} liaison.v1.RecordMatch.$Properties
+             * @property {liaison.v1.RecordView.$Properties|null} [record] RecordMatch record
+             * @property {string|null} [hitId] RecordMatch hitId
+             * @property {Array.<string>|null} [matchedOn] RecordMatch matchedOn
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a RecordMatch.
+             * @memberof liaison.v1
+             * @interface IRecordMatch
+             * @augments liaison.v1.RecordMatch.$Properties
+             * @deprecated Use liaison.v1.RecordMatch.$Properties instead.
+             */
+
+            /**
+             * Shape of a RecordMatch.
+             * @typedef {liaison.v1.RecordMatch.$Properties} liaison.v1.RecordMatch.$Shape
+             */
+
+            /**
+             * Constructs a new RecordMatch.
+             * @memberof liaison.v1
+             * @classdesc Represents a RecordMatch.
+             * @constructor
+             * @param {liaison.v1.RecordMatch.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const RecordMatch = function (properties) {
+                this.matchedOn = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * RecordMatch record.
+             * @member {liaison.v1.RecordView.$Properties|null|undefined} record
+             * @memberof liaison.v1.RecordMatch
+             * @instance
+             */
+            RecordMatch.prototype.record = null;
+
+            /**
+             * RecordMatch hitId.
+             * @member {string} hitId
+             * @memberof liaison.v1.RecordMatch
+             * @instance
+             */
+            RecordMatch.prototype.hitId = "";
+
+            /**
+             * RecordMatch matchedOn.
+             * @member {Array.<string>} matchedOn
+             * @memberof liaison.v1.RecordMatch
+             * @instance
+             */
+            RecordMatch.prototype.matchedOn = $util.emptyArray;
+
+            /**
+             * Creates a new RecordMatch instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.RecordMatch
+             * @static
+             * @param {liaison.v1.RecordMatch.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.RecordMatch} RecordMatch instance
+             * @type {{
+             *   (properties: liaison.v1.RecordMatch.$Shape): liaison.v1.RecordMatch & liaison.v1.RecordMatch.$Shape;
+             *   (properties?: liaison.v1.RecordMatch.$Properties): liaison.v1.RecordMatch;
+             * }}
+             */
+            RecordMatch.create = function(properties) {
+                return new RecordMatch(properties);
+            };
+
+            /**
+             * Encodes the specified RecordMatch message. Does not implicitly {@link liaison.v1.RecordMatch.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.RecordMatch
+             * @static
+             * @param {liaison.v1.RecordMatch.$Properties} message RecordMatch message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RecordMatch.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.record != null && $Object.hasOwnProperty.call(message, "record"))
+                    $root.liaison.v1.RecordView.encode(message.record, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.hitId != null && $Object.hasOwnProperty.call(message, "hitId") && message.hitId !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.hitId);
+                if (message.matchedOn != null && message.matchedOn.length)
+                    for (let i = 0; i < message.matchedOn.length; ++i)
+                        writer.uint32(/* id 3, wireType 2 =*/26).string(message.matchedOn[i]);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified RecordMatch message, length delimited. Does not implicitly {@link liaison.v1.RecordMatch.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.RecordMatch
+             * @static
+             * @param {liaison.v1.RecordMatch.$Properties} message RecordMatch message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RecordMatch.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a RecordMatch message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.RecordMatch
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.RecordMatch & liaison.v1.RecordMatch.$Shape} RecordMatch
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RecordMatch.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.RecordMatch();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            message.record = $root.liaison.v1.RecordView.decode(reader, reader.size(), $undefined, _depth + 1, message.record);
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.hitId = value;
+                            else
+                                delete message.hitId;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.matchedOn && message.matchedOn.length))
+                                message.matchedOn = [];
+                            message.matchedOn.push(reader.stringVerify());
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a RecordMatch message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.RecordMatch
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.RecordMatch & liaison.v1.RecordMatch.$Shape} RecordMatch
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RecordMatch.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a RecordMatch message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.RecordMatch
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.RecordMatch} RecordMatch
+             */
+            RecordMatch.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.RecordMatch)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.RecordMatch: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.RecordMatch();
+                if (object.record != null) {
+                    if (!$util.isObject(object.record))
+                        throw $TypeError(".liaison.v1.RecordMatch.record: object expected");
+                    message.record = $root.liaison.v1.RecordView.fromObject(object.record, _depth + 1);
+                }
+                if (object.hitId != null)
+                    if (typeof object.hitId !== "string" || object.hitId.length)
+                        message.hitId = $String(object.hitId);
+                if (object.matchedOn) {
+                    if (!$Array.isArray(object.matchedOn))
+                        throw $TypeError(".liaison.v1.RecordMatch.matchedOn: array expected");
+                    message.matchedOn = $Array(object.matchedOn.length);
+                    for (let i = 0; i < object.matchedOn.length; ++i)
+                        message.matchedOn[i] = $String(object.matchedOn[i]);
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a RecordMatch message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.RecordMatch
+             * @static
+             * @param {liaison.v1.RecordMatch} message RecordMatch
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            RecordMatch.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.matchedOn = [];
+                if (options.defaults) {
+                    object.record = null;
+                    object.hitId = "";
+                }
+                if (message.record != null && $Object.hasOwnProperty.call(message, "record"))
+                    object.record = $root.liaison.v1.RecordView.toObject(message.record, options, _depth + 1);
+                if (message.hitId != null && $Object.hasOwnProperty.call(message, "hitId"))
+                    object.hitId = message.hitId;
+                if (message.matchedOn && message.matchedOn.length) {
+                    object.matchedOn = $Array(message.matchedOn.length);
+                    for (let j = 0; j < message.matchedOn.length; ++j)
+                        object.matchedOn[j] = message.matchedOn[j];
+                }
+                return object;
+            };
+
+            /**
+             * Converts this RecordMatch to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.RecordMatch
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            RecordMatch.prototype.toJSON = function() {
+                return RecordMatch.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for RecordMatch
+             * @function getTypeUrl
+             * @memberof liaison.v1.RecordMatch
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            RecordMatch.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.RecordMatch";
+            };
+
+            return RecordMatch;
+        })();
+
+        v1.RecordQueryResult = (function() {
+
+            /**
+             * Properties of a RecordQueryResult.
+             * @typedef {Object} liaison.v1.RecordQueryResult.$Properties
+             * @property {Array.<liaison.v1.RecordMatch.$Properties>|null} [matches] RecordQueryResult matches
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a RecordQueryResult.
+             * @memberof liaison.v1
+             * @interface IRecordQueryResult
+             * @augments liaison.v1.RecordQueryResult.$Properties
+             * @deprecated Use liaison.v1.RecordQueryResult.$Properties instead.
+             */
+
+            /**
+             * Shape of a RecordQueryResult.
+             * @typedef {liaison.v1.RecordQueryResult.$Properties} liaison.v1.RecordQueryResult.$Shape
+             */
+
+            /**
+             * Constructs a new RecordQueryResult.
+             * @memberof liaison.v1
+             * @classdesc Represents a RecordQueryResult.
+             * @constructor
+             * @param {liaison.v1.RecordQueryResult.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const RecordQueryResult = function (properties) {
+                this.matches = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * RecordQueryResult matches.
+             * @member {Array.<liaison.v1.RecordMatch.$Properties>} matches
+             * @memberof liaison.v1.RecordQueryResult
+             * @instance
+             */
+            RecordQueryResult.prototype.matches = $util.emptyArray;
+
+            /**
+             * Creates a new RecordQueryResult instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.RecordQueryResult
+             * @static
+             * @param {liaison.v1.RecordQueryResult.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.RecordQueryResult} RecordQueryResult instance
+             * @type {{
+             *   (properties: liaison.v1.RecordQueryResult.$Shape): liaison.v1.RecordQueryResult & liaison.v1.RecordQueryResult.$Shape;
+             *   (properties?: liaison.v1.RecordQueryResult.$Properties): liaison.v1.RecordQueryResult;
+             * }}
+             */
+            RecordQueryResult.create = function(properties) {
+                return new RecordQueryResult(properties);
+            };
+
+            /**
+             * Encodes the specified RecordQueryResult message. Does not implicitly {@link liaison.v1.RecordQueryResult.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.RecordQueryResult
+             * @static
+             * @param {liaison.v1.RecordQueryResult.$Properties} message RecordQueryResult message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RecordQueryResult.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.matches != null && message.matches.length)
+                    for (let i = 0; i < message.matches.length; ++i)
+                        $root.liaison.v1.RecordMatch.encode(message.matches[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified RecordQueryResult message, length delimited. Does not implicitly {@link liaison.v1.RecordQueryResult.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.RecordQueryResult
+             * @static
+             * @param {liaison.v1.RecordQueryResult.$Properties} message RecordQueryResult message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RecordQueryResult.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a RecordQueryResult message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.RecordQueryResult
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.RecordQueryResult & liaison.v1.RecordQueryResult.$Shape} RecordQueryResult
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RecordQueryResult.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.RecordQueryResult();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.matches && message.matches.length))
+                                message.matches = [];
+                            message.matches.push($root.liaison.v1.RecordMatch.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a RecordQueryResult message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.RecordQueryResult
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.RecordQueryResult & liaison.v1.RecordQueryResult.$Shape} RecordQueryResult
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RecordQueryResult.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a RecordQueryResult message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.RecordQueryResult
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.RecordQueryResult} RecordQueryResult
+             */
+            RecordQueryResult.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.RecordQueryResult)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.RecordQueryResult: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.RecordQueryResult();
+                if (object.matches) {
+                    if (!$Array.isArray(object.matches))
+                        throw $TypeError(".liaison.v1.RecordQueryResult.matches: array expected");
+                    message.matches = $Array(object.matches.length);
+                    for (let i = 0; i < object.matches.length; ++i) {
+                        if (!$util.isObject(object.matches[i]))
+                            throw $TypeError(".liaison.v1.RecordQueryResult.matches: object expected");
+                        message.matches[i] = $root.liaison.v1.RecordMatch.fromObject(object.matches[i], _depth + 1);
+                    }
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a RecordQueryResult message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.RecordQueryResult
+             * @static
+             * @param {liaison.v1.RecordQueryResult} message RecordQueryResult
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            RecordQueryResult.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.matches = [];
+                if (message.matches && message.matches.length) {
+                    object.matches = $Array(message.matches.length);
+                    for (let j = 0; j < message.matches.length; ++j)
+                        object.matches[j] = $root.liaison.v1.RecordMatch.toObject(message.matches[j], options, _depth + 1);
+                }
+                return object;
+            };
+
+            /**
+             * Converts this RecordQueryResult to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.RecordQueryResult
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            RecordQueryResult.prototype.toJSON = function() {
+                return RecordQueryResult.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for RecordQueryResult
+             * @function getTypeUrl
+             * @memberof liaison.v1.RecordQueryResult
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            RecordQueryResult.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.RecordQueryResult";
+            };
+
+            return RecordQueryResult;
+        })();
+
+        v1.RecordAmend = (function() {
+
+            /**
+             * Properties of a RecordAmend.
+             * @typedef {Object} liaison.v1.RecordAmend.$Properties
+             * @property {string|null} [recordId] RecordAmend recordId
+             * @property {liaison.v1.CisRecordContent.$Properties|null} [content] RecordAmend content
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a RecordAmend.
+             * @memberof liaison.v1
+             * @interface IRecordAmend
+             * @augments liaison.v1.RecordAmend.$Properties
+             * @deprecated Use liaison.v1.RecordAmend.$Properties instead.
+             */
+
+            /**
+             * Shape of a RecordAmend.
+             * @typedef {liaison.v1.RecordAmend.$Properties} liaison.v1.RecordAmend.$Shape
+             */
+
+            /**
+             * Constructs a new RecordAmend.
+             * @memberof liaison.v1
+             * @classdesc Represents a RecordAmend.
+             * @constructor
+             * @param {liaison.v1.RecordAmend.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const RecordAmend = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * RecordAmend recordId.
+             * @member {string} recordId
+             * @memberof liaison.v1.RecordAmend
+             * @instance
+             */
+            RecordAmend.prototype.recordId = "";
+
+            /**
+             * RecordAmend content.
+             * @member {liaison.v1.CisRecordContent.$Properties|null|undefined} content
+             * @memberof liaison.v1.RecordAmend
+             * @instance
+             */
+            RecordAmend.prototype.content = null;
+
+            /**
+             * Creates a new RecordAmend instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.RecordAmend
+             * @static
+             * @param {liaison.v1.RecordAmend.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.RecordAmend} RecordAmend instance
+             * @type {{
+             *   (properties: liaison.v1.RecordAmend.$Shape): liaison.v1.RecordAmend & liaison.v1.RecordAmend.$Shape;
+             *   (properties?: liaison.v1.RecordAmend.$Properties): liaison.v1.RecordAmend;
+             * }}
+             */
+            RecordAmend.create = function(properties) {
+                return new RecordAmend(properties);
+            };
+
+            /**
+             * Encodes the specified RecordAmend message. Does not implicitly {@link liaison.v1.RecordAmend.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.RecordAmend
+             * @static
+             * @param {liaison.v1.RecordAmend.$Properties} message RecordAmend message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RecordAmend.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.recordId != null && $Object.hasOwnProperty.call(message, "recordId") && message.recordId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.recordId);
+                if (message.content != null && $Object.hasOwnProperty.call(message, "content"))
+                    $root.liaison.v1.CisRecordContent.encode(message.content, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified RecordAmend message, length delimited. Does not implicitly {@link liaison.v1.RecordAmend.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.RecordAmend
+             * @static
+             * @param {liaison.v1.RecordAmend.$Properties} message RecordAmend message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RecordAmend.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a RecordAmend message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.RecordAmend
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.RecordAmend & liaison.v1.RecordAmend.$Shape} RecordAmend
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RecordAmend.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.RecordAmend();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.recordId = value;
+                            else
+                                delete message.recordId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            message.content = $root.liaison.v1.CisRecordContent.decode(reader, reader.size(), $undefined, _depth + 1, message.content);
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a RecordAmend message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.RecordAmend
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.RecordAmend & liaison.v1.RecordAmend.$Shape} RecordAmend
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RecordAmend.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a RecordAmend message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.RecordAmend
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.RecordAmend} RecordAmend
+             */
+            RecordAmend.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.RecordAmend)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.RecordAmend: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.RecordAmend();
+                if (object.recordId != null)
+                    if (typeof object.recordId !== "string" || object.recordId.length)
+                        message.recordId = $String(object.recordId);
+                if (object.content != null) {
+                    if (!$util.isObject(object.content))
+                        throw $TypeError(".liaison.v1.RecordAmend.content: object expected");
+                    message.content = $root.liaison.v1.CisRecordContent.fromObject(object.content, _depth + 1);
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a RecordAmend message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.RecordAmend
+             * @static
+             * @param {liaison.v1.RecordAmend} message RecordAmend
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            RecordAmend.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.recordId = "";
+                    object.content = null;
+                }
+                if (message.recordId != null && $Object.hasOwnProperty.call(message, "recordId"))
+                    object.recordId = message.recordId;
+                if (message.content != null && $Object.hasOwnProperty.call(message, "content"))
+                    object.content = $root.liaison.v1.CisRecordContent.toObject(message.content, options, _depth + 1);
+                return object;
+            };
+
+            /**
+             * Converts this RecordAmend to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.RecordAmend
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            RecordAmend.prototype.toJSON = function() {
+                return RecordAmend.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for RecordAmend
+             * @function getTypeUrl
+             * @memberof liaison.v1.RecordAmend
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            RecordAmend.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.RecordAmend";
+            };
+
+            return RecordAmend;
+        })();
+
+        v1.RecordRenew = (function() {
+
+            /**
+             * Properties of a RecordRenew.
+             * @typedef {Object} liaison.v1.RecordRenew.$Properties
+             * @property {string|null} [recordId] RecordRenew recordId
+             * @property {string|null} [reason] RecordRenew reason
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a RecordRenew.
+             * @memberof liaison.v1
+             * @interface IRecordRenew
+             * @augments liaison.v1.RecordRenew.$Properties
+             * @deprecated Use liaison.v1.RecordRenew.$Properties instead.
+             */
+
+            /**
+             * Shape of a RecordRenew.
+             * @typedef {liaison.v1.RecordRenew.$Properties} liaison.v1.RecordRenew.$Shape
+             */
+
+            /**
+             * Constructs a new RecordRenew.
+             * @memberof liaison.v1
+             * @classdesc Represents a RecordRenew.
+             * @constructor
+             * @param {liaison.v1.RecordRenew.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const RecordRenew = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * RecordRenew recordId.
+             * @member {string} recordId
+             * @memberof liaison.v1.RecordRenew
+             * @instance
+             */
+            RecordRenew.prototype.recordId = "";
+
+            /**
+             * RecordRenew reason.
+             * @member {string} reason
+             * @memberof liaison.v1.RecordRenew
+             * @instance
+             */
+            RecordRenew.prototype.reason = "";
+
+            /**
+             * Creates a new RecordRenew instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.RecordRenew
+             * @static
+             * @param {liaison.v1.RecordRenew.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.RecordRenew} RecordRenew instance
+             * @type {{
+             *   (properties: liaison.v1.RecordRenew.$Shape): liaison.v1.RecordRenew & liaison.v1.RecordRenew.$Shape;
+             *   (properties?: liaison.v1.RecordRenew.$Properties): liaison.v1.RecordRenew;
+             * }}
+             */
+            RecordRenew.create = function(properties) {
+                return new RecordRenew(properties);
+            };
+
+            /**
+             * Encodes the specified RecordRenew message. Does not implicitly {@link liaison.v1.RecordRenew.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.RecordRenew
+             * @static
+             * @param {liaison.v1.RecordRenew.$Properties} message RecordRenew message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RecordRenew.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.recordId != null && $Object.hasOwnProperty.call(message, "recordId") && message.recordId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.recordId);
+                if (message.reason != null && $Object.hasOwnProperty.call(message, "reason") && message.reason !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.reason);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified RecordRenew message, length delimited. Does not implicitly {@link liaison.v1.RecordRenew.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.RecordRenew
+             * @static
+             * @param {liaison.v1.RecordRenew.$Properties} message RecordRenew message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RecordRenew.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a RecordRenew message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.RecordRenew
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.RecordRenew & liaison.v1.RecordRenew.$Shape} RecordRenew
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RecordRenew.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.RecordRenew();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.recordId = value;
+                            else
+                                delete message.recordId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.reason = value;
+                            else
+                                delete message.reason;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a RecordRenew message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.RecordRenew
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.RecordRenew & liaison.v1.RecordRenew.$Shape} RecordRenew
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RecordRenew.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a RecordRenew message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.RecordRenew
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.RecordRenew} RecordRenew
+             */
+            RecordRenew.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.RecordRenew)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.RecordRenew: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.RecordRenew();
+                if (object.recordId != null)
+                    if (typeof object.recordId !== "string" || object.recordId.length)
+                        message.recordId = $String(object.recordId);
+                if (object.reason != null)
+                    if (typeof object.reason !== "string" || object.reason.length)
+                        message.reason = $String(object.reason);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a RecordRenew message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.RecordRenew
+             * @static
+             * @param {liaison.v1.RecordRenew} message RecordRenew
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            RecordRenew.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.recordId = "";
+                    object.reason = "";
+                }
+                if (message.recordId != null && $Object.hasOwnProperty.call(message, "recordId"))
+                    object.recordId = message.recordId;
+                if (message.reason != null && $Object.hasOwnProperty.call(message, "reason"))
+                    object.reason = message.reason;
+                return object;
+            };
+
+            /**
+             * Converts this RecordRenew to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.RecordRenew
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            RecordRenew.prototype.toJSON = function() {
+                return RecordRenew.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for RecordRenew
+             * @function getTypeUrl
+             * @memberof liaison.v1.RecordRenew
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            RecordRenew.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.RecordRenew";
+            };
+
+            return RecordRenew;
+        })();
+
+        v1.RecordErase = (function() {
+
+            /**
+             * Properties of a RecordErase.
+             * @typedef {Object} liaison.v1.RecordErase.$Properties
+             * @property {string|null} [recordId] RecordErase recordId
+             * @property {string|null} [reason] RecordErase reason
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a RecordErase.
+             * @memberof liaison.v1
+             * @interface IRecordErase
+             * @augments liaison.v1.RecordErase.$Properties
+             * @deprecated Use liaison.v1.RecordErase.$Properties instead.
+             */
+
+            /**
+             * Shape of a RecordErase.
+             * @typedef {liaison.v1.RecordErase.$Properties} liaison.v1.RecordErase.$Shape
+             */
+
+            /**
+             * Constructs a new RecordErase.
+             * @memberof liaison.v1
+             * @classdesc Represents a RecordErase.
+             * @constructor
+             * @param {liaison.v1.RecordErase.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const RecordErase = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * RecordErase recordId.
+             * @member {string} recordId
+             * @memberof liaison.v1.RecordErase
+             * @instance
+             */
+            RecordErase.prototype.recordId = "";
+
+            /**
+             * RecordErase reason.
+             * @member {string} reason
+             * @memberof liaison.v1.RecordErase
+             * @instance
+             */
+            RecordErase.prototype.reason = "";
+
+            /**
+             * Creates a new RecordErase instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.RecordErase
+             * @static
+             * @param {liaison.v1.RecordErase.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.RecordErase} RecordErase instance
+             * @type {{
+             *   (properties: liaison.v1.RecordErase.$Shape): liaison.v1.RecordErase & liaison.v1.RecordErase.$Shape;
+             *   (properties?: liaison.v1.RecordErase.$Properties): liaison.v1.RecordErase;
+             * }}
+             */
+            RecordErase.create = function(properties) {
+                return new RecordErase(properties);
+            };
+
+            /**
+             * Encodes the specified RecordErase message. Does not implicitly {@link liaison.v1.RecordErase.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.RecordErase
+             * @static
+             * @param {liaison.v1.RecordErase.$Properties} message RecordErase message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RecordErase.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.recordId != null && $Object.hasOwnProperty.call(message, "recordId") && message.recordId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.recordId);
+                if (message.reason != null && $Object.hasOwnProperty.call(message, "reason") && message.reason !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.reason);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified RecordErase message, length delimited. Does not implicitly {@link liaison.v1.RecordErase.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.RecordErase
+             * @static
+             * @param {liaison.v1.RecordErase.$Properties} message RecordErase message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RecordErase.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a RecordErase message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.RecordErase
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.RecordErase & liaison.v1.RecordErase.$Shape} RecordErase
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RecordErase.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.RecordErase();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.recordId = value;
+                            else
+                                delete message.recordId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.reason = value;
+                            else
+                                delete message.reason;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a RecordErase message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.RecordErase
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.RecordErase & liaison.v1.RecordErase.$Shape} RecordErase
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RecordErase.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a RecordErase message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.RecordErase
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.RecordErase} RecordErase
+             */
+            RecordErase.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.RecordErase)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.RecordErase: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.RecordErase();
+                if (object.recordId != null)
+                    if (typeof object.recordId !== "string" || object.recordId.length)
+                        message.recordId = $String(object.recordId);
+                if (object.reason != null)
+                    if (typeof object.reason !== "string" || object.reason.length)
+                        message.reason = $String(object.reason);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a RecordErase message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.RecordErase
+             * @static
+             * @param {liaison.v1.RecordErase} message RecordErase
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            RecordErase.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.recordId = "";
+                    object.reason = "";
+                }
+                if (message.recordId != null && $Object.hasOwnProperty.call(message, "recordId"))
+                    object.recordId = message.recordId;
+                if (message.reason != null && $Object.hasOwnProperty.call(message, "reason"))
+                    object.reason = message.reason;
+                return object;
+            };
+
+            /**
+             * Converts this RecordErase to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.RecordErase
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            RecordErase.prototype.toJSON = function() {
+                return RecordErase.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for RecordErase
+             * @function getTypeUrl
+             * @memberof liaison.v1.RecordErase
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            RecordErase.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.RecordErase";
+            };
+
+            return RecordErase;
+        })();
+
+        v1.RecordHold = (function() {
+
+            /**
+             * Properties of a RecordHold.
+             * @typedef {Object} liaison.v1.RecordHold.$Properties
+             * @property {string|null} [recordId] RecordHold recordId
+             * @property {string|null} [reason] RecordHold reason
+             * @property {number|null} [untilMs] RecordHold untilMs
+             * @property {boolean|null} [lift] RecordHold lift
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a RecordHold.
+             * @memberof liaison.v1
+             * @interface IRecordHold
+             * @augments liaison.v1.RecordHold.$Properties
+             * @deprecated Use liaison.v1.RecordHold.$Properties instead.
+             */
+
+            /**
+             * Shape of a RecordHold.
+             * @typedef {liaison.v1.RecordHold.$Properties} liaison.v1.RecordHold.$Shape
+             */
+
+            /**
+             * Constructs a new RecordHold.
+             * @memberof liaison.v1
+             * @classdesc Represents a RecordHold.
+             * @constructor
+             * @param {liaison.v1.RecordHold.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const RecordHold = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * RecordHold recordId.
+             * @member {string} recordId
+             * @memberof liaison.v1.RecordHold
+             * @instance
+             */
+            RecordHold.prototype.recordId = "";
+
+            /**
+             * RecordHold reason.
+             * @member {string} reason
+             * @memberof liaison.v1.RecordHold
+             * @instance
+             */
+            RecordHold.prototype.reason = "";
+
+            /**
+             * RecordHold untilMs.
+             * @member {number} untilMs
+             * @memberof liaison.v1.RecordHold
+             * @instance
+             */
+            RecordHold.prototype.untilMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * RecordHold lift.
+             * @member {boolean} lift
+             * @memberof liaison.v1.RecordHold
+             * @instance
+             */
+            RecordHold.prototype.lift = false;
+
+            /**
+             * Creates a new RecordHold instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.RecordHold
+             * @static
+             * @param {liaison.v1.RecordHold.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.RecordHold} RecordHold instance
+             * @type {{
+             *   (properties: liaison.v1.RecordHold.$Shape): liaison.v1.RecordHold & liaison.v1.RecordHold.$Shape;
+             *   (properties?: liaison.v1.RecordHold.$Properties): liaison.v1.RecordHold;
+             * }}
+             */
+            RecordHold.create = function(properties) {
+                return new RecordHold(properties);
+            };
+
+            /**
+             * Encodes the specified RecordHold message. Does not implicitly {@link liaison.v1.RecordHold.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.RecordHold
+             * @static
+             * @param {liaison.v1.RecordHold.$Properties} message RecordHold message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RecordHold.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.recordId != null && $Object.hasOwnProperty.call(message, "recordId") && message.recordId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.recordId);
+                if (message.reason != null && $Object.hasOwnProperty.call(message, "reason") && message.reason !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.reason);
+                if (message.untilMs != null && $Object.hasOwnProperty.call(message, "untilMs") && (typeof message.untilMs === "object" ? message.untilMs.low || message.untilMs.high : message.untilMs !== 0))
+                    writer.uint32(/* id 3, wireType 0 =*/24).int64(message.untilMs);
+                if (message.lift != null && $Object.hasOwnProperty.call(message, "lift") && message.lift !== false)
+                    writer.uint32(/* id 4, wireType 0 =*/32).bool(message.lift);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified RecordHold message, length delimited. Does not implicitly {@link liaison.v1.RecordHold.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.RecordHold
+             * @static
+             * @param {liaison.v1.RecordHold.$Properties} message RecordHold message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RecordHold.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a RecordHold message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.RecordHold
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.RecordHold & liaison.v1.RecordHold.$Shape} RecordHold
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RecordHold.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.RecordHold();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.recordId = value;
+                            else
+                                delete message.recordId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.reason = value;
+                            else
+                                delete message.reason;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.untilMs = value;
+                            else
+                                delete message.untilMs;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.lift = value;
+                            else
+                                delete message.lift;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a RecordHold message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.RecordHold
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.RecordHold & liaison.v1.RecordHold.$Shape} RecordHold
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RecordHold.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a RecordHold message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.RecordHold
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.RecordHold} RecordHold
+             */
+            RecordHold.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.RecordHold)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.RecordHold: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.RecordHold();
+                if (object.recordId != null)
+                    if (typeof object.recordId !== "string" || object.recordId.length)
+                        message.recordId = $String(object.recordId);
+                if (object.reason != null)
+                    if (typeof object.reason !== "string" || object.reason.length)
+                        message.reason = $String(object.reason);
+                if (object.untilMs != null)
+                    if (typeof object.untilMs === "object" ? object.untilMs.low || object.untilMs.high : $Number(object.untilMs) !== 0)
+                        if ($util.Long)
+                            message.untilMs = $util.Long.fromValue(object.untilMs, false);
+                        else if (typeof object.untilMs === "string")
+                            message.untilMs = $parseInt(object.untilMs, 10);
+                        else if (typeof object.untilMs === "number")
+                            message.untilMs = object.untilMs;
+                        else if (typeof object.untilMs === "object")
+                            message.untilMs = new $util.LongBits(object.untilMs.low >>> 0, object.untilMs.high >>> 0).toNumber();
+                if (object.lift != null)
+                    if (object.lift)
+                        message.lift = $Boolean(object.lift);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a RecordHold message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.RecordHold
+             * @static
+             * @param {liaison.v1.RecordHold} message RecordHold
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            RecordHold.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.recordId = "";
+                    object.reason = "";
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.untilMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.untilMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.lift = false;
+                }
+                if (message.recordId != null && $Object.hasOwnProperty.call(message, "recordId"))
+                    object.recordId = message.recordId;
+                if (message.reason != null && $Object.hasOwnProperty.call(message, "reason"))
+                    object.reason = message.reason;
+                if (message.untilMs != null && $Object.hasOwnProperty.call(message, "untilMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.untilMs = typeof message.untilMs === "number" ? $BigInt(message.untilMs) : $util.Long.fromBits(message.untilMs.low >>> 0, message.untilMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.untilMs === "number")
+                        object.untilMs = options.longs === $String ? $String(message.untilMs) : message.untilMs;
+                    else
+                        object.untilMs = options.longs === $String ? $util.Long.prototype.toString.call(message.untilMs) : options.longs === $Number ? new $util.LongBits(message.untilMs.low >>> 0, message.untilMs.high >>> 0).toNumber() : message.untilMs;
+                if (message.lift != null && $Object.hasOwnProperty.call(message, "lift"))
+                    object.lift = message.lift;
+                return object;
+            };
+
+            /**
+             * Converts this RecordHold to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.RecordHold
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            RecordHold.prototype.toJSON = function() {
+                return RecordHold.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for RecordHold
+             * @function getTypeUrl
+             * @memberof liaison.v1.RecordHold
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            RecordHold.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.RecordHold";
+            };
+
+            return RecordHold;
+        })();
+
+        v1.HitOutcome = (function() {
+
+            /**
+             * Properties of a HitOutcome.
+             * @typedef {Object} liaison.v1.HitOutcome.$Properties
+             * @property {string|null} [hitId] HitOutcome hitId
+             * @property {string|null} [outcome] HitOutcome outcome
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a HitOutcome.
+             * @memberof liaison.v1
+             * @interface IHitOutcome
+             * @augments liaison.v1.HitOutcome.$Properties
+             * @deprecated Use liaison.v1.HitOutcome.$Properties instead.
+             */
+
+            /**
+             * Shape of a HitOutcome.
+             * @typedef {liaison.v1.HitOutcome.$Properties} liaison.v1.HitOutcome.$Shape
+             */
+
+            /**
+             * Constructs a new HitOutcome.
+             * @memberof liaison.v1
+             * @classdesc Represents a HitOutcome.
+             * @constructor
+             * @param {liaison.v1.HitOutcome.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const HitOutcome = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * HitOutcome hitId.
+             * @member {string} hitId
+             * @memberof liaison.v1.HitOutcome
+             * @instance
+             */
+            HitOutcome.prototype.hitId = "";
+
+            /**
+             * HitOutcome outcome.
+             * @member {string} outcome
+             * @memberof liaison.v1.HitOutcome
+             * @instance
+             */
+            HitOutcome.prototype.outcome = "";
+
+            /**
+             * Creates a new HitOutcome instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.HitOutcome
+             * @static
+             * @param {liaison.v1.HitOutcome.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.HitOutcome} HitOutcome instance
+             * @type {{
+             *   (properties: liaison.v1.HitOutcome.$Shape): liaison.v1.HitOutcome & liaison.v1.HitOutcome.$Shape;
+             *   (properties?: liaison.v1.HitOutcome.$Properties): liaison.v1.HitOutcome;
+             * }}
+             */
+            HitOutcome.create = function(properties) {
+                return new HitOutcome(properties);
+            };
+
+            /**
+             * Encodes the specified HitOutcome message. Does not implicitly {@link liaison.v1.HitOutcome.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.HitOutcome
+             * @static
+             * @param {liaison.v1.HitOutcome.$Properties} message HitOutcome message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            HitOutcome.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.hitId != null && $Object.hasOwnProperty.call(message, "hitId") && message.hitId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.hitId);
+                if (message.outcome != null && $Object.hasOwnProperty.call(message, "outcome") && message.outcome !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.outcome);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified HitOutcome message, length delimited. Does not implicitly {@link liaison.v1.HitOutcome.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.HitOutcome
+             * @static
+             * @param {liaison.v1.HitOutcome.$Properties} message HitOutcome message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            HitOutcome.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a HitOutcome message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.HitOutcome
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.HitOutcome & liaison.v1.HitOutcome.$Shape} HitOutcome
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            HitOutcome.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.HitOutcome();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.hitId = value;
+                            else
+                                delete message.hitId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.outcome = value;
+                            else
+                                delete message.outcome;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a HitOutcome message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.HitOutcome
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.HitOutcome & liaison.v1.HitOutcome.$Shape} HitOutcome
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            HitOutcome.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a HitOutcome message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.HitOutcome
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.HitOutcome} HitOutcome
+             */
+            HitOutcome.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.HitOutcome)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.HitOutcome: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.HitOutcome();
+                if (object.hitId != null)
+                    if (typeof object.hitId !== "string" || object.hitId.length)
+                        message.hitId = $String(object.hitId);
+                if (object.outcome != null)
+                    if (typeof object.outcome !== "string" || object.outcome.length)
+                        message.outcome = $String(object.outcome);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a HitOutcome message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.HitOutcome
+             * @static
+             * @param {liaison.v1.HitOutcome} message HitOutcome
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            HitOutcome.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.hitId = "";
+                    object.outcome = "";
+                }
+                if (message.hitId != null && $Object.hasOwnProperty.call(message, "hitId"))
+                    object.hitId = message.hitId;
+                if (message.outcome != null && $Object.hasOwnProperty.call(message, "outcome"))
+                    object.outcome = message.outcome;
+                return object;
+            };
+
+            /**
+             * Converts this HitOutcome to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.HitOutcome
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            HitOutcome.prototype.toJSON = function() {
+                return HitOutcome.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for HitOutcome
+             * @function getTypeUrl
+             * @memberof liaison.v1.HitOutcome
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            HitOutcome.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.HitOutcome";
+            };
+
+            return HitOutcome;
+        })();
+
+        v1.StoredHit = (function() {
+
+            /**
+             * Properties of a StoredHit.
+             * @typedef {Object} liaison.v1.StoredHit.$Properties
+             * @property {string|null} [hitId] StoredHit hitId
+             * @property {string|null} [objectType] StoredHit objectType
+             * @property {string|null} [objectId] StoredHit objectId
+             * @property {string|null} [supplier] StoredHit supplier
+             * @property {string|null} [matchedBy] StoredHit matchedBy
+             * @property {string|null} [purpose] StoredHit purpose
+             * @property {number|null} [atMs] StoredHit atMs
+             * @property {string|null} [outcome] StoredHit outcome
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a StoredHit.
+             * @memberof liaison.v1
+             * @interface IStoredHit
+             * @augments liaison.v1.StoredHit.$Properties
+             * @deprecated Use liaison.v1.StoredHit.$Properties instead.
+             */
+
+            /**
+             * Shape of a StoredHit.
+             * @typedef {liaison.v1.StoredHit.$Properties} liaison.v1.StoredHit.$Shape
+             */
+
+            /**
+             * Constructs a new StoredHit.
+             * @memberof liaison.v1
+             * @classdesc Represents a StoredHit.
+             * @constructor
+             * @param {liaison.v1.StoredHit.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const StoredHit = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * StoredHit hitId.
+             * @member {string} hitId
+             * @memberof liaison.v1.StoredHit
+             * @instance
+             */
+            StoredHit.prototype.hitId = "";
+
+            /**
+             * StoredHit objectType.
+             * @member {string} objectType
+             * @memberof liaison.v1.StoredHit
+             * @instance
+             */
+            StoredHit.prototype.objectType = "";
+
+            /**
+             * StoredHit objectId.
+             * @member {string} objectId
+             * @memberof liaison.v1.StoredHit
+             * @instance
+             */
+            StoredHit.prototype.objectId = "";
+
+            /**
+             * StoredHit supplier.
+             * @member {string} supplier
+             * @memberof liaison.v1.StoredHit
+             * @instance
+             */
+            StoredHit.prototype.supplier = "";
+
+            /**
+             * StoredHit matchedBy.
+             * @member {string} matchedBy
+             * @memberof liaison.v1.StoredHit
+             * @instance
+             */
+            StoredHit.prototype.matchedBy = "";
+
+            /**
+             * StoredHit purpose.
+             * @member {string} purpose
+             * @memberof liaison.v1.StoredHit
+             * @instance
+             */
+            StoredHit.prototype.purpose = "";
+
+            /**
+             * StoredHit atMs.
+             * @member {number} atMs
+             * @memberof liaison.v1.StoredHit
+             * @instance
+             */
+            StoredHit.prototype.atMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * StoredHit outcome.
+             * @member {string} outcome
+             * @memberof liaison.v1.StoredHit
+             * @instance
+             */
+            StoredHit.prototype.outcome = "";
+
+            /**
+             * Creates a new StoredHit instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.StoredHit
+             * @static
+             * @param {liaison.v1.StoredHit.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.StoredHit} StoredHit instance
+             * @type {{
+             *   (properties: liaison.v1.StoredHit.$Shape): liaison.v1.StoredHit & liaison.v1.StoredHit.$Shape;
+             *   (properties?: liaison.v1.StoredHit.$Properties): liaison.v1.StoredHit;
+             * }}
+             */
+            StoredHit.create = function(properties) {
+                return new StoredHit(properties);
+            };
+
+            /**
+             * Encodes the specified StoredHit message. Does not implicitly {@link liaison.v1.StoredHit.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.StoredHit
+             * @static
+             * @param {liaison.v1.StoredHit.$Properties} message StoredHit message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            StoredHit.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.hitId != null && $Object.hasOwnProperty.call(message, "hitId") && message.hitId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.hitId);
+                if (message.objectType != null && $Object.hasOwnProperty.call(message, "objectType") && message.objectType !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.objectType);
+                if (message.objectId != null && $Object.hasOwnProperty.call(message, "objectId") && message.objectId !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.objectId);
+                if (message.supplier != null && $Object.hasOwnProperty.call(message, "supplier") && message.supplier !== "")
+                    writer.uint32(/* id 4, wireType 2 =*/34).string(message.supplier);
+                if (message.matchedBy != null && $Object.hasOwnProperty.call(message, "matchedBy") && message.matchedBy !== "")
+                    writer.uint32(/* id 5, wireType 2 =*/42).string(message.matchedBy);
+                if (message.purpose != null && $Object.hasOwnProperty.call(message, "purpose") && message.purpose !== "")
+                    writer.uint32(/* id 6, wireType 2 =*/50).string(message.purpose);
+                if (message.atMs != null && $Object.hasOwnProperty.call(message, "atMs") && (typeof message.atMs === "object" ? message.atMs.low || message.atMs.high : message.atMs !== 0))
+                    writer.uint32(/* id 7, wireType 0 =*/56).int64(message.atMs);
+                if (message.outcome != null && $Object.hasOwnProperty.call(message, "outcome") && message.outcome !== "")
+                    writer.uint32(/* id 8, wireType 2 =*/66).string(message.outcome);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified StoredHit message, length delimited. Does not implicitly {@link liaison.v1.StoredHit.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.StoredHit
+             * @static
+             * @param {liaison.v1.StoredHit.$Properties} message StoredHit message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            StoredHit.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a StoredHit message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.StoredHit
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.StoredHit & liaison.v1.StoredHit.$Shape} StoredHit
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            StoredHit.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.StoredHit();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.hitId = value;
+                            else
+                                delete message.hitId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.objectType = value;
+                            else
+                                delete message.objectType;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.objectId = value;
+                            else
+                                delete message.objectId;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.supplier = value;
+                            else
+                                delete message.supplier;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.matchedBy = value;
+                            else
+                                delete message.matchedBy;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.purpose = value;
+                            else
+                                delete message.purpose;
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.atMs = value;
+                            else
+                                delete message.atMs;
+                            continue;
+                        }
+                    case 8: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.outcome = value;
+                            else
+                                delete message.outcome;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a StoredHit message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.StoredHit
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.StoredHit & liaison.v1.StoredHit.$Shape} StoredHit
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            StoredHit.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a StoredHit message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.StoredHit
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.StoredHit} StoredHit
+             */
+            StoredHit.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.StoredHit)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.StoredHit: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.StoredHit();
+                if (object.hitId != null)
+                    if (typeof object.hitId !== "string" || object.hitId.length)
+                        message.hitId = $String(object.hitId);
+                if (object.objectType != null)
+                    if (typeof object.objectType !== "string" || object.objectType.length)
+                        message.objectType = $String(object.objectType);
+                if (object.objectId != null)
+                    if (typeof object.objectId !== "string" || object.objectId.length)
+                        message.objectId = $String(object.objectId);
+                if (object.supplier != null)
+                    if (typeof object.supplier !== "string" || object.supplier.length)
+                        message.supplier = $String(object.supplier);
+                if (object.matchedBy != null)
+                    if (typeof object.matchedBy !== "string" || object.matchedBy.length)
+                        message.matchedBy = $String(object.matchedBy);
+                if (object.purpose != null)
+                    if (typeof object.purpose !== "string" || object.purpose.length)
+                        message.purpose = $String(object.purpose);
+                if (object.atMs != null)
+                    if (typeof object.atMs === "object" ? object.atMs.low || object.atMs.high : $Number(object.atMs) !== 0)
+                        if ($util.Long)
+                            message.atMs = $util.Long.fromValue(object.atMs, false);
+                        else if (typeof object.atMs === "string")
+                            message.atMs = $parseInt(object.atMs, 10);
+                        else if (typeof object.atMs === "number")
+                            message.atMs = object.atMs;
+                        else if (typeof object.atMs === "object")
+                            message.atMs = new $util.LongBits(object.atMs.low >>> 0, object.atMs.high >>> 0).toNumber();
+                if (object.outcome != null)
+                    if (typeof object.outcome !== "string" || object.outcome.length)
+                        message.outcome = $String(object.outcome);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a StoredHit message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.StoredHit
+             * @static
+             * @param {liaison.v1.StoredHit} message StoredHit
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            StoredHit.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.hitId = "";
+                    object.objectType = "";
+                    object.objectId = "";
+                    object.supplier = "";
+                    object.matchedBy = "";
+                    object.purpose = "";
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.atMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.atMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.outcome = "";
+                }
+                if (message.hitId != null && $Object.hasOwnProperty.call(message, "hitId"))
+                    object.hitId = message.hitId;
+                if (message.objectType != null && $Object.hasOwnProperty.call(message, "objectType"))
+                    object.objectType = message.objectType;
+                if (message.objectId != null && $Object.hasOwnProperty.call(message, "objectId"))
+                    object.objectId = message.objectId;
+                if (message.supplier != null && $Object.hasOwnProperty.call(message, "supplier"))
+                    object.supplier = message.supplier;
+                if (message.matchedBy != null && $Object.hasOwnProperty.call(message, "matchedBy"))
+                    object.matchedBy = message.matchedBy;
+                if (message.purpose != null && $Object.hasOwnProperty.call(message, "purpose"))
+                    object.purpose = message.purpose;
+                if (message.atMs != null && $Object.hasOwnProperty.call(message, "atMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.atMs = typeof message.atMs === "number" ? $BigInt(message.atMs) : $util.Long.fromBits(message.atMs.low >>> 0, message.atMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.atMs === "number")
+                        object.atMs = options.longs === $String ? $String(message.atMs) : message.atMs;
+                    else
+                        object.atMs = options.longs === $String ? $util.Long.prototype.toString.call(message.atMs) : options.longs === $Number ? new $util.LongBits(message.atMs.low >>> 0, message.atMs.high >>> 0).toNumber() : message.atMs;
+                if (message.outcome != null && $Object.hasOwnProperty.call(message, "outcome"))
+                    object.outcome = message.outcome;
+                return object;
+            };
+
+            /**
+             * Converts this StoredHit to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.StoredHit
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            StoredHit.prototype.toJSON = function() {
+                return StoredHit.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for StoredHit
+             * @function getTypeUrl
+             * @memberof liaison.v1.StoredHit
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            StoredHit.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.StoredHit";
+            };
+
+            return StoredHit;
+        })();
+
+        v1.IndexEntry = (function() {
+
+            /**
+             * Properties of an IndexEntry.
+             * @typedef {Object} liaison.v1.IndexEntry.$Properties
+             * @property {string|null} [id] IndexEntry id
+             * @property {string|null} [supplier] IndexEntry supplier
+             * @property {number|null} [category] IndexEntry category
+             * @property {Array.<Uint8Array>|null} [blindIndexes] IndexEntry blindIndexes
+             * @property {Array.<string>|null} [indexTypes] IndexEntry indexTypes
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an IndexEntry.
+             * @memberof liaison.v1
+             * @interface IIndexEntry
+             * @augments liaison.v1.IndexEntry.$Properties
+             * @deprecated Use liaison.v1.IndexEntry.$Properties instead.
+             */
+
+            /**
+             * Shape of an IndexEntry.
+             * @typedef {liaison.v1.IndexEntry.$Properties} liaison.v1.IndexEntry.$Shape
+             */
+
+            /**
+             * Constructs a new IndexEntry.
+             * @memberof liaison.v1
+             * @classdesc Represents an IndexEntry.
+             * @constructor
+             * @param {liaison.v1.IndexEntry.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const IndexEntry = function (properties) {
+                this.blindIndexes = [];
+                this.indexTypes = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * IndexEntry id.
+             * @member {string} id
+             * @memberof liaison.v1.IndexEntry
+             * @instance
+             */
+            IndexEntry.prototype.id = "";
+
+            /**
+             * IndexEntry supplier.
+             * @member {string} supplier
+             * @memberof liaison.v1.IndexEntry
+             * @instance
+             */
+            IndexEntry.prototype.supplier = "";
+
+            /**
+             * IndexEntry category.
+             * @member {number} category
+             * @memberof liaison.v1.IndexEntry
+             * @instance
+             */
+            IndexEntry.prototype.category = 0;
+
+            /**
+             * IndexEntry blindIndexes.
+             * @member {Array.<Uint8Array>} blindIndexes
+             * @memberof liaison.v1.IndexEntry
+             * @instance
+             */
+            IndexEntry.prototype.blindIndexes = $util.emptyArray;
+
+            /**
+             * IndexEntry indexTypes.
+             * @member {Array.<string>} indexTypes
+             * @memberof liaison.v1.IndexEntry
+             * @instance
+             */
+            IndexEntry.prototype.indexTypes = $util.emptyArray;
+
+            /**
+             * Creates a new IndexEntry instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.IndexEntry
+             * @static
+             * @param {liaison.v1.IndexEntry.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.IndexEntry} IndexEntry instance
+             * @type {{
+             *   (properties: liaison.v1.IndexEntry.$Shape): liaison.v1.IndexEntry & liaison.v1.IndexEntry.$Shape;
+             *   (properties?: liaison.v1.IndexEntry.$Properties): liaison.v1.IndexEntry;
+             * }}
+             */
+            IndexEntry.create = function(properties) {
+                return new IndexEntry(properties);
+            };
+
+            /**
+             * Encodes the specified IndexEntry message. Does not implicitly {@link liaison.v1.IndexEntry.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.IndexEntry
+             * @static
+             * @param {liaison.v1.IndexEntry.$Properties} message IndexEntry message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            IndexEntry.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.id != null && $Object.hasOwnProperty.call(message, "id") && message.id !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.id);
+                if (message.supplier != null && $Object.hasOwnProperty.call(message, "supplier") && message.supplier !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.supplier);
+                if (message.category != null && $Object.hasOwnProperty.call(message, "category") && message.category !== 0)
+                    writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.category);
+                if (message.blindIndexes != null && message.blindIndexes.length)
+                    for (let i = 0; i < message.blindIndexes.length; ++i)
+                        writer.uint32(/* id 4, wireType 2 =*/34).bytes(message.blindIndexes[i]);
+                if (message.indexTypes != null && message.indexTypes.length)
+                    for (let i = 0; i < message.indexTypes.length; ++i)
+                        writer.uint32(/* id 5, wireType 2 =*/42).string(message.indexTypes[i]);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified IndexEntry message, length delimited. Does not implicitly {@link liaison.v1.IndexEntry.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.IndexEntry
+             * @static
+             * @param {liaison.v1.IndexEntry.$Properties} message IndexEntry message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            IndexEntry.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes an IndexEntry message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.IndexEntry
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.IndexEntry & liaison.v1.IndexEntry.$Shape} IndexEntry
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            IndexEntry.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.IndexEntry();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.id = value;
+                            else
+                                delete message.id;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.supplier = value;
+                            else
+                                delete message.supplier;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.category = value;
+                            else
+                                delete message.category;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.blindIndexes && message.blindIndexes.length))
+                                message.blindIndexes = [];
+                            message.blindIndexes.push(reader.bytes());
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.indexTypes && message.indexTypes.length))
+                                message.indexTypes = [];
+                            message.indexTypes.push(reader.stringVerify());
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes an IndexEntry message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.IndexEntry
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.IndexEntry & liaison.v1.IndexEntry.$Shape} IndexEntry
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            IndexEntry.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates an IndexEntry message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.IndexEntry
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.IndexEntry} IndexEntry
+             */
+            IndexEntry.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.IndexEntry)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.IndexEntry: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.IndexEntry();
+                if (object.id != null)
+                    if (typeof object.id !== "string" || object.id.length)
+                        message.id = $String(object.id);
+                if (object.supplier != null)
+                    if (typeof object.supplier !== "string" || object.supplier.length)
+                        message.supplier = $String(object.supplier);
+                if (object.category != null)
+                    if ($Number(object.category) !== 0)
+                        message.category = object.category >>> 0;
+                if (object.blindIndexes) {
+                    if (!$Array.isArray(object.blindIndexes))
+                        throw $TypeError(".liaison.v1.IndexEntry.blindIndexes: array expected");
+                    message.blindIndexes = $Array(object.blindIndexes.length);
+                    for (let i = 0; i < object.blindIndexes.length; ++i)
+                        if (typeof object.blindIndexes[i] === "string")
+                            $util.base64.decode(object.blindIndexes[i], message.blindIndexes[i] = $util.newBuffer($util.base64.length(object.blindIndexes[i])), 0);
+                        else if (object.blindIndexes[i].length >= 0)
+                            message.blindIndexes[i] = object.blindIndexes[i];
+                }
+                if (object.indexTypes) {
+                    if (!$Array.isArray(object.indexTypes))
+                        throw $TypeError(".liaison.v1.IndexEntry.indexTypes: array expected");
+                    message.indexTypes = $Array(object.indexTypes.length);
+                    for (let i = 0; i < object.indexTypes.length; ++i)
+                        message.indexTypes[i] = $String(object.indexTypes[i]);
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an IndexEntry message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.IndexEntry
+             * @static
+             * @param {liaison.v1.IndexEntry} message IndexEntry
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            IndexEntry.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults) {
+                    object.blindIndexes = [];
+                    object.indexTypes = [];
+                }
+                if (options.defaults) {
+                    object.id = "";
+                    object.supplier = "";
+                    object.category = 0;
+                }
+                if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
+                    object.id = message.id;
+                if (message.supplier != null && $Object.hasOwnProperty.call(message, "supplier"))
+                    object.supplier = message.supplier;
+                if (message.category != null && $Object.hasOwnProperty.call(message, "category"))
+                    object.category = message.category;
+                if (message.blindIndexes && message.blindIndexes.length) {
+                    object.blindIndexes = $Array(message.blindIndexes.length);
+                    for (let j = 0; j < message.blindIndexes.length; ++j)
+                        object.blindIndexes[j] = options.bytes === $String ? $util.base64.encode(message.blindIndexes[j], 0, message.blindIndexes[j].length) : options.bytes === $Array ? $Array.prototype.slice.call(message.blindIndexes[j]) : message.blindIndexes[j];
+                }
+                if (message.indexTypes && message.indexTypes.length) {
+                    object.indexTypes = $Array(message.indexTypes.length);
+                    for (let j = 0; j < message.indexTypes.length; ++j)
+                        object.indexTypes[j] = message.indexTypes[j];
+                }
+                return object;
+            };
+
+            /**
+             * Converts this IndexEntry to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.IndexEntry
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            IndexEntry.prototype.toJSON = function() {
+                return IndexEntry.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for IndexEntry
+             * @function getTypeUrl
+             * @memberof liaison.v1.IndexEntry
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            IndexEntry.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.IndexEntry";
+            };
+
+            return IndexEntry;
+        })();
+
+        v1.ErasureOrder = (function() {
+
+            /**
+             * Properties of an ErasureOrder.
+             * @typedef {Object} liaison.v1.ErasureOrder.$Properties
+             * @property {string|null} [objectId] ErasureOrder objectId
+             * @property {string|null} [rule] ErasureOrder rule
+             * @property {number|null} [dueAtMs] ErasureOrder dueAtMs
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an ErasureOrder.
+             * @memberof liaison.v1
+             * @interface IErasureOrder
+             * @augments liaison.v1.ErasureOrder.$Properties
+             * @deprecated Use liaison.v1.ErasureOrder.$Properties instead.
+             */
+
+            /**
+             * Shape of an ErasureOrder.
+             * @typedef {liaison.v1.ErasureOrder.$Properties} liaison.v1.ErasureOrder.$Shape
+             */
+
+            /**
+             * Constructs a new ErasureOrder.
+             * @memberof liaison.v1
+             * @classdesc Represents an ErasureOrder.
+             * @constructor
+             * @param {liaison.v1.ErasureOrder.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ErasureOrder = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * ErasureOrder objectId.
+             * @member {string} objectId
+             * @memberof liaison.v1.ErasureOrder
+             * @instance
+             */
+            ErasureOrder.prototype.objectId = "";
+
+            /**
+             * ErasureOrder rule.
+             * @member {string} rule
+             * @memberof liaison.v1.ErasureOrder
+             * @instance
+             */
+            ErasureOrder.prototype.rule = "";
+
+            /**
+             * ErasureOrder dueAtMs.
+             * @member {number} dueAtMs
+             * @memberof liaison.v1.ErasureOrder
+             * @instance
+             */
+            ErasureOrder.prototype.dueAtMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * Creates a new ErasureOrder instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.ErasureOrder
+             * @static
+             * @param {liaison.v1.ErasureOrder.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.ErasureOrder} ErasureOrder instance
+             * @type {{
+             *   (properties: liaison.v1.ErasureOrder.$Shape): liaison.v1.ErasureOrder & liaison.v1.ErasureOrder.$Shape;
+             *   (properties?: liaison.v1.ErasureOrder.$Properties): liaison.v1.ErasureOrder;
+             * }}
+             */
+            ErasureOrder.create = function(properties) {
+                return new ErasureOrder(properties);
+            };
+
+            /**
+             * Encodes the specified ErasureOrder message. Does not implicitly {@link liaison.v1.ErasureOrder.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.ErasureOrder
+             * @static
+             * @param {liaison.v1.ErasureOrder.$Properties} message ErasureOrder message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ErasureOrder.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.objectId != null && $Object.hasOwnProperty.call(message, "objectId") && message.objectId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.objectId);
+                if (message.rule != null && $Object.hasOwnProperty.call(message, "rule") && message.rule !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.rule);
+                if (message.dueAtMs != null && $Object.hasOwnProperty.call(message, "dueAtMs") && (typeof message.dueAtMs === "object" ? message.dueAtMs.low || message.dueAtMs.high : message.dueAtMs !== 0))
+                    writer.uint32(/* id 3, wireType 0 =*/24).int64(message.dueAtMs);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified ErasureOrder message, length delimited. Does not implicitly {@link liaison.v1.ErasureOrder.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.ErasureOrder
+             * @static
+             * @param {liaison.v1.ErasureOrder.$Properties} message ErasureOrder message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ErasureOrder.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes an ErasureOrder message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.ErasureOrder
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.ErasureOrder & liaison.v1.ErasureOrder.$Shape} ErasureOrder
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ErasureOrder.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.ErasureOrder();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.objectId = value;
+                            else
+                                delete message.objectId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.rule = value;
+                            else
+                                delete message.rule;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.dueAtMs = value;
+                            else
+                                delete message.dueAtMs;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes an ErasureOrder message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.ErasureOrder
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.ErasureOrder & liaison.v1.ErasureOrder.$Shape} ErasureOrder
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ErasureOrder.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates an ErasureOrder message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.ErasureOrder
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.ErasureOrder} ErasureOrder
+             */
+            ErasureOrder.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.ErasureOrder)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.ErasureOrder: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.ErasureOrder();
+                if (object.objectId != null)
+                    if (typeof object.objectId !== "string" || object.objectId.length)
+                        message.objectId = $String(object.objectId);
+                if (object.rule != null)
+                    if (typeof object.rule !== "string" || object.rule.length)
+                        message.rule = $String(object.rule);
+                if (object.dueAtMs != null)
+                    if (typeof object.dueAtMs === "object" ? object.dueAtMs.low || object.dueAtMs.high : $Number(object.dueAtMs) !== 0)
+                        if ($util.Long)
+                            message.dueAtMs = $util.Long.fromValue(object.dueAtMs, false);
+                        else if (typeof object.dueAtMs === "string")
+                            message.dueAtMs = $parseInt(object.dueAtMs, 10);
+                        else if (typeof object.dueAtMs === "number")
+                            message.dueAtMs = object.dueAtMs;
+                        else if (typeof object.dueAtMs === "object")
+                            message.dueAtMs = new $util.LongBits(object.dueAtMs.low >>> 0, object.dueAtMs.high >>> 0).toNumber();
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an ErasureOrder message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.ErasureOrder
+             * @static
+             * @param {liaison.v1.ErasureOrder} message ErasureOrder
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            ErasureOrder.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.objectId = "";
+                    object.rule = "";
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.dueAtMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.dueAtMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                }
+                if (message.objectId != null && $Object.hasOwnProperty.call(message, "objectId"))
+                    object.objectId = message.objectId;
+                if (message.rule != null && $Object.hasOwnProperty.call(message, "rule"))
+                    object.rule = message.rule;
+                if (message.dueAtMs != null && $Object.hasOwnProperty.call(message, "dueAtMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.dueAtMs = typeof message.dueAtMs === "number" ? $BigInt(message.dueAtMs) : $util.Long.fromBits(message.dueAtMs.low >>> 0, message.dueAtMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.dueAtMs === "number")
+                        object.dueAtMs = options.longs === $String ? $String(message.dueAtMs) : message.dueAtMs;
+                    else
+                        object.dueAtMs = options.longs === $String ? $util.Long.prototype.toString.call(message.dueAtMs) : options.longs === $Number ? new $util.LongBits(message.dueAtMs.low >>> 0, message.dueAtMs.high >>> 0).toNumber() : message.dueAtMs;
+                return object;
+            };
+
+            /**
+             * Converts this ErasureOrder to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.ErasureOrder
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            ErasureOrder.prototype.toJSON = function() {
+                return ErasureOrder.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for ErasureOrder
+             * @function getTypeUrl
+             * @memberof liaison.v1.ErasureOrder
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            ErasureOrder.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.ErasureOrder";
+            };
+
+            return ErasureOrder;
         })();
 
         /**
@@ -19890,6 +27639,612 @@ export const liaison = $root.liaison = (() => {
             };
 
             return InboxItem;
+        })();
+
+        v1.HubRequest = (function() {
+
+            /**
+             * Properties of a HubRequest.
+             * @typedef {Object} liaison.v1.HubRequest.$Properties
+             * @property {string|null} [op] HubRequest op
+             * @property {string|null} [userId] HubRequest userId
+             * @property {Uint8Array|null} [body] HubRequest body
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a HubRequest.
+             * @memberof liaison.v1
+             * @interface IHubRequest
+             * @augments liaison.v1.HubRequest.$Properties
+             * @deprecated Use liaison.v1.HubRequest.$Properties instead.
+             */
+
+            /**
+             * Shape of a HubRequest.
+             * @typedef {liaison.v1.HubRequest.$Properties} liaison.v1.HubRequest.$Shape
+             */
+
+            /**
+             * Constructs a new HubRequest.
+             * @memberof liaison.v1
+             * @classdesc Represents a HubRequest.
+             * @constructor
+             * @param {liaison.v1.HubRequest.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const HubRequest = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * HubRequest op.
+             * @member {string} op
+             * @memberof liaison.v1.HubRequest
+             * @instance
+             */
+            HubRequest.prototype.op = "";
+
+            /**
+             * HubRequest userId.
+             * @member {string} userId
+             * @memberof liaison.v1.HubRequest
+             * @instance
+             */
+            HubRequest.prototype.userId = "";
+
+            /**
+             * HubRequest body.
+             * @member {Uint8Array} body
+             * @memberof liaison.v1.HubRequest
+             * @instance
+             */
+            HubRequest.prototype.body = $util.newBuffer([]);
+
+            /**
+             * Creates a new HubRequest instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.HubRequest
+             * @static
+             * @param {liaison.v1.HubRequest.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.HubRequest} HubRequest instance
+             * @type {{
+             *   (properties: liaison.v1.HubRequest.$Shape): liaison.v1.HubRequest & liaison.v1.HubRequest.$Shape;
+             *   (properties?: liaison.v1.HubRequest.$Properties): liaison.v1.HubRequest;
+             * }}
+             */
+            HubRequest.create = function(properties) {
+                return new HubRequest(properties);
+            };
+
+            /**
+             * Encodes the specified HubRequest message. Does not implicitly {@link liaison.v1.HubRequest.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.HubRequest
+             * @static
+             * @param {liaison.v1.HubRequest.$Properties} message HubRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            HubRequest.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.op != null && $Object.hasOwnProperty.call(message, "op") && message.op !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.op);
+                if (message.userId != null && $Object.hasOwnProperty.call(message, "userId") && message.userId !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.userId);
+                if (message.body != null && $Object.hasOwnProperty.call(message, "body") && message.body.length)
+                    writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.body);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified HubRequest message, length delimited. Does not implicitly {@link liaison.v1.HubRequest.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.HubRequest
+             * @static
+             * @param {liaison.v1.HubRequest.$Properties} message HubRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            HubRequest.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a HubRequest message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.HubRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.HubRequest & liaison.v1.HubRequest.$Shape} HubRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            HubRequest.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.HubRequest();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.op = value;
+                            else
+                                delete message.op;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.userId = value;
+                            else
+                                delete message.userId;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.body = value;
+                            else
+                                delete message.body;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a HubRequest message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.HubRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.HubRequest & liaison.v1.HubRequest.$Shape} HubRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            HubRequest.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a HubRequest message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.HubRequest
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.HubRequest} HubRequest
+             */
+            HubRequest.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.HubRequest)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.HubRequest: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.HubRequest();
+                if (object.op != null)
+                    if (typeof object.op !== "string" || object.op.length)
+                        message.op = $String(object.op);
+                if (object.userId != null)
+                    if (typeof object.userId !== "string" || object.userId.length)
+                        message.userId = $String(object.userId);
+                if (object.body != null)
+                    if (object.body.length)
+                        if (typeof object.body === "string")
+                            $util.base64.decode(object.body, message.body = $util.newBuffer($util.base64.length(object.body)), 0);
+                        else if (object.body.length >= 0)
+                            message.body = object.body;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a HubRequest message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.HubRequest
+             * @static
+             * @param {liaison.v1.HubRequest} message HubRequest
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            HubRequest.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.op = "";
+                    object.userId = "";
+                    if (options.bytes === $String)
+                        object.body = "";
+                    else {
+                        object.body = [];
+                        if (options.bytes !== $Array)
+                            object.body = $util.newBuffer(object.body);
+                    }
+                }
+                if (message.op != null && $Object.hasOwnProperty.call(message, "op"))
+                    object.op = message.op;
+                if (message.userId != null && $Object.hasOwnProperty.call(message, "userId"))
+                    object.userId = message.userId;
+                if (message.body != null && $Object.hasOwnProperty.call(message, "body"))
+                    object.body = options.bytes === $String ? $util.base64.encode(message.body, 0, message.body.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.body) : message.body;
+                return object;
+            };
+
+            /**
+             * Converts this HubRequest to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.HubRequest
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            HubRequest.prototype.toJSON = function() {
+                return HubRequest.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for HubRequest
+             * @function getTypeUrl
+             * @memberof liaison.v1.HubRequest
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            HubRequest.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.HubRequest";
+            };
+
+            return HubRequest;
+        })();
+
+        v1.HubResponse = (function() {
+
+            /**
+             * Properties of a HubResponse.
+             * @typedef {Object} liaison.v1.HubResponse.$Properties
+             * @property {string|null} [op] HubResponse op
+             * @property {Uint8Array|null} [body] HubResponse body
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a HubResponse.
+             * @memberof liaison.v1
+             * @interface IHubResponse
+             * @augments liaison.v1.HubResponse.$Properties
+             * @deprecated Use liaison.v1.HubResponse.$Properties instead.
+             */
+
+            /**
+             * Shape of a HubResponse.
+             * @typedef {liaison.v1.HubResponse.$Properties} liaison.v1.HubResponse.$Shape
+             */
+
+            /**
+             * Constructs a new HubResponse.
+             * @memberof liaison.v1
+             * @classdesc Represents a HubResponse.
+             * @constructor
+             * @param {liaison.v1.HubResponse.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const HubResponse = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * HubResponse op.
+             * @member {string} op
+             * @memberof liaison.v1.HubResponse
+             * @instance
+             */
+            HubResponse.prototype.op = "";
+
+            /**
+             * HubResponse body.
+             * @member {Uint8Array} body
+             * @memberof liaison.v1.HubResponse
+             * @instance
+             */
+            HubResponse.prototype.body = $util.newBuffer([]);
+
+            /**
+             * Creates a new HubResponse instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.HubResponse
+             * @static
+             * @param {liaison.v1.HubResponse.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.HubResponse} HubResponse instance
+             * @type {{
+             *   (properties: liaison.v1.HubResponse.$Shape): liaison.v1.HubResponse & liaison.v1.HubResponse.$Shape;
+             *   (properties?: liaison.v1.HubResponse.$Properties): liaison.v1.HubResponse;
+             * }}
+             */
+            HubResponse.create = function(properties) {
+                return new HubResponse(properties);
+            };
+
+            /**
+             * Encodes the specified HubResponse message. Does not implicitly {@link liaison.v1.HubResponse.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.HubResponse
+             * @static
+             * @param {liaison.v1.HubResponse.$Properties} message HubResponse message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            HubResponse.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.op != null && $Object.hasOwnProperty.call(message, "op") && message.op !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.op);
+                if (message.body != null && $Object.hasOwnProperty.call(message, "body") && message.body.length)
+                    writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.body);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified HubResponse message, length delimited. Does not implicitly {@link liaison.v1.HubResponse.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.HubResponse
+             * @static
+             * @param {liaison.v1.HubResponse.$Properties} message HubResponse message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            HubResponse.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a HubResponse message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.HubResponse
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.HubResponse & liaison.v1.HubResponse.$Shape} HubResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            HubResponse.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.HubResponse();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.op = value;
+                            else
+                                delete message.op;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.body = value;
+                            else
+                                delete message.body;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a HubResponse message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.HubResponse
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.HubResponse & liaison.v1.HubResponse.$Shape} HubResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            HubResponse.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a HubResponse message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.HubResponse
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.HubResponse} HubResponse
+             */
+            HubResponse.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.HubResponse)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.HubResponse: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.HubResponse();
+                if (object.op != null)
+                    if (typeof object.op !== "string" || object.op.length)
+                        message.op = $String(object.op);
+                if (object.body != null)
+                    if (object.body.length)
+                        if (typeof object.body === "string")
+                            $util.base64.decode(object.body, message.body = $util.newBuffer($util.base64.length(object.body)), 0);
+                        else if (object.body.length >= 0)
+                            message.body = object.body;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a HubResponse message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.HubResponse
+             * @static
+             * @param {liaison.v1.HubResponse} message HubResponse
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            HubResponse.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.op = "";
+                    if (options.bytes === $String)
+                        object.body = "";
+                    else {
+                        object.body = [];
+                        if (options.bytes !== $Array)
+                            object.body = $util.newBuffer(object.body);
+                    }
+                }
+                if (message.op != null && $Object.hasOwnProperty.call(message, "op"))
+                    object.op = message.op;
+                if (message.body != null && $Object.hasOwnProperty.call(message, "body"))
+                    object.body = options.bytes === $String ? $util.base64.encode(message.body, 0, message.body.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.body) : message.body;
+                return object;
+            };
+
+            /**
+             * Converts this HubResponse to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.HubResponse
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            HubResponse.prototype.toJSON = function() {
+                return HubResponse.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for HubResponse
+             * @function getTypeUrl
+             * @memberof liaison.v1.HubResponse
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            HubResponse.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.HubResponse";
+            };
+
+            return HubResponse;
         })();
 
         v1.UsageCounters = (function() {

@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { initKeyFile, writeSecretFile } from "../crypto/mod.js";
+import { ensureHubSecrets, initKeyFile, writeSecretFile } from "../crypto/mod.js";
 import { tokenHash, type UsersFile } from "../http/mod.js";
 import { ensureNkeySeed } from "../nats/mod.js";
 
@@ -98,10 +98,12 @@ export function prepareStackSecrets(home: string, cps: readonly string[]): Stack
   ]);
   writeSecretFile(tokensPath, JSON.stringify(tokens, null, 2) + "\n", { overwrite: true });
 
+  const hubSecretsFile = join(secrets, "hub-secrets.json");
+  ensureHubSecrets(hubSecretsFile);
   return {
     hubKeyFile: ensureKeyFile(join(secrets, "hub-keys.json"), "HUB"),
     auditKeyFile: ensureKeyFile(join(secrets, "audit-key.json"), "AUDIT"),
-    hubSecretsFile: join(secrets, "hub-secrets.json"),
+    hubSecretsFile,
     hub,
     contactPoints,
     console: { usersFile: consoleUsers, supervisorToken: sup.token, operationsToken: ops.token },

@@ -15,6 +15,7 @@ import { HUB_IDENTITIES, prepareStackSecrets, type StackSecrets } from "../../sr
 import { registerStackIdentities } from "../../src/stack/services.js";
 import { startAccessPoint, type RunningAccessPoint } from "../../services/access-point/service.js";
 import { startExchange, type RunningExchange } from "../../services/exchange/service.js";
+import { startRecords, type RunningRecords } from "../../services/records/service.js";
 import { startTestNats, type TestNats } from "./nats.js";
 
 export const quiet = createLogger("test", (process.env.LIAISON_TEST_LOG as "info" | undefined) ?? "silent");
@@ -40,6 +41,7 @@ export interface TestHub {
   connectHub(name: (typeof HUB_IDENTITIES)[number]["name"]): Promise<NatsConnection>;
   startExchange(opts?: { now?: () => number; replayWindowMs?: number }): Promise<RunningExchange>;
   startAp(cp: string, opts?: { now?: () => number }): Promise<TestAccessPoint>;
+  startRecords(opts?: { now?: () => number; reviewPeriod?: string }): Promise<RunningRecords>;
   /** Every audit event stored so far, in stream order. */
   auditEvents(): Promise<pb.IAuditEvent[]>;
   stop(): Promise<void>;
@@ -109,6 +111,29 @@ export async function startTestHub(opts: { cps?: readonly string[]; auth?: boole
       };
       closers.push(stop);
       return { ...ap, cp, token: c.operatorToken, nc, stop };
+    },
+    startRecords: async (o = {}) => {
+      const nc = await hub.connectHub("records");
+      const { parsePeriod } = await import("../../src/config/mod.js");
+      const rec = await startRecords(
+        nc,
+        {
+          hubSecretsFile: secrets.hubSecretsFile,
+          reviewPeriod: parsePeriod(o.reviewPeriod ?? "12mo") ?? { months: 12, ms: 0 },
+          reviewPeriodByCategory: {},
+          maxAttachmentBytes: 4 * 1024 * 1024,
+          maxQueryMatches: 100,
+        },
+        hub.hubKeys(),
+        quiet,
+        o.now,
+      );
+      const close = async () => {
+        await rec.close();
+        await nc.close();
+      };
+      closers.push(close);
+      return { ...rec, close };
     },
     auditEvents: async () => {
       const js = jetstream(admin);

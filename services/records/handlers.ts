@@ -1,0 +1,358 @@
+// The CIS records service's operations (Council Decision 2009/917/JHA): submit, read, query with
+// hit notices to the supplier, amend, renew, erase and legal holds, and the hit outcome report.
+// Content is encrypted under a data key of its own; identifiers exist here only as blind indexes.
+import type { ObjectStore } from "@nats-io/obj";
+import { AuditAction, AuditOutcome, type AuditEmitter } from "../../src/audit/mod.js";
+import type { BlindStore } from "../../src/blindstore/mod.js";
+import { decodeAs, hex, newId, sha256, utf8, xchachaDecrypt, xchachaEncrypt, randomBytes, type BlindIndexer } from "../../src/crypto/mod.js";
+import { holdInForce, IdentifierError, indexForms, recordReviewDue, type RetentionSettings } from "../../src/domain/mod.js";
+import { LiaisonError } from "../../src/errors.js";
+import type { HubCall } from "../../src/hub-rpc/mod.js";
+import type { DataKeyStore } from "../../src/keystore/mod.js";
+import type { Logger } from "../../src/log/mod.js";
+import type { NoticePublisher } from "../../src/notices/mod.js";
+import { pb } from "../../src/proto/mod.js";
+import type { DueIndex } from "../../src/retention/mod.js";
+
+export interface RecordsDeps {
+  readonly store: BlindStore;
+  readonly dataKeys: DataKeyStore;
+  readonly blind: BlindIndexer;
+  readonly attachments: ObjectStore;
+  readonly due: DueIndex;
+  readonly notices: NoticePublisher;
+  readonly audit: AuditEmitter;
+  readonly log: Logger;
+  readonly now: () => number;
+  readonly retention: RetentionSettings;
+  readonly maxAttachmentBytes: number;
+  readonly maxQueryMatches: number;
+}
+
+const NONCE = 24;
+const contentAad = (id: string) => utf8(`liaison.v1.record\0${id}`);
+const attachmentAad = (id: string, n: number) => utf8(`liaison.v1.record-attachment\0${id}\0${n}`);
+export const RECORD_DUE_KIND = "record";
+
+function identifierError(err: unknown): never {
+  if (err instanceof IdentifierError) throw new LiaisonError(err.refusal.code, err.refusal.detail);
+  throw err;
+}
+
+export class RecordsHandlers {
+  constructor(private readonly d: RecordsDeps) {}
+
+  // ------------------------------------------------------------------ helpers
+
+  /** Blind-index references of a record's identifiers (refuses malformed ones). */
+  #index(content: pb.ICisRecordContent): Array<{ ref: Uint8Array; type: string }> {
+    try {
+      return (content.identifiers ?? []).flatMap((id) => indexForms(id).map((f) => ({ ref: this.d.blind.ref(f.type, f.form), type: f.type })));
+    } catch (err) {
+      return identifierError(err);
+    }
+  }
+
+  #validate(content: pb.ICisRecordContent | null | undefined): pb.ICisRecordContent {
+    if (!content) throw new LiaisonError("LIAISON_MISSING_FIELD", "content");
+    const category = content.category ?? 0;
+    if (!pb.RecordCategory[category] || category === pb.RecordCategory.RECORD_CATEGORY_UNSPECIFIED) {
+      throw new LiaisonError("LIAISON_UNKNOWN_CATEGORY", String(category));
+    }
+    const purpose = content.purpose ?? 0;
+    if (!pb.RecordPurpose[purpose] || purpose === pb.RecordPurpose.RECORD_PURPOSE_UNSPECIFIED) throw new LiaisonError("LIAISON_VALIDATION", "the record's purpose (Art. 5 action) is required");
+    return content;
+  }
+
+  async #load(id: string): Promise<{ stored: pb.StoredRecord; revision: number; key: Uint8Array }> {
+    const got = await this.d.store.get(id);
+    if (!got) throw new LiaisonError("LIAISON_NOT_FOUND", `no record ${id}`);
+    const stored = pb.StoredRecord.decode(got.bytes);
+    const key = await this.d.dataKeys.load(stored.dataKeyId, id);
+    return { stored, revision: got.revision, key };
+  }
+
+  #decrypt(stored: pb.StoredRecord, key: Uint8Array): pb.CisRecordContent {
+    return pb.CisRecordContent.decode(xchachaDecrypt(key, stored.nonce, stored.ciphertext, contentAad(stored.id)));
+  }
+
+  async #write(id: string, supplier: string, content: pb.ICisRecordContent, key: { keyId: string; key: Uint8Array }, base: Partial<pb.IStoredRecord>, expectRevision: number): Promise<pb.IStoredRecord> {
+    const refs = this.#index(content);
+    const nonce = randomBytes(NONCE);
+    const stored: pb.IStoredRecord = {
+      ...base,
+      id,
+      supplier,
+      category: content.category ?? 0,
+      dataKeyId: key.keyId,
+      nonce,
+      ciphertext: xchachaEncrypt(key.key, nonce, pb.CisRecordContent.encode(content).finish(), contentAad(id)),
+      blindIndexes: refs.map((r) => hex(r.ref)),
+    };
+    await this.d.store.put(id, pb.StoredRecord.encode(stored).finish(), { id, supplier, category: stored.category ?? 0, blindIndexes: refs.map((r) => r.ref), indexTypes: refs.map((r) => r.type) }, expectRevision);
+    return stored;
+  }
+
+  async #attachments(id: string, key: Uint8Array, list: readonly pb.IAttachmentData[]): Promise<pb.IAttachmentRef[]> {
+    const total = list.reduce((n, a) => n + (a.content?.length ?? 0), 0);
+    if (total > this.d.maxAttachmentBytes) throw new LiaisonError("LIAISON_ATTACHMENT_TOO_LARGE", `${total} bytes, limit ${this.d.maxAttachmentBytes}`);
+    const refs: pb.IAttachmentRef[] = [];
+    for (const [n, a] of list.entries()) {
+      const content = a.content ?? new Uint8Array();
+      const nonce = randomBytes(NONCE);
+      const object = `${id}/${n}`;
+      const sealed = new Uint8Array(NONCE + content.length + 16);
+      sealed.set(nonce);
+      sealed.set(xchachaEncrypt(key, nonce, content, attachmentAad(id, n)), NONCE);
+      await this.d.attachments.putBlob({ name: object }, sealed);
+      refs.push({ name: a.name ?? `attachment-${n}`, mediaType: a.mediaType ?? "application/octet-stream", object, size: content.length, sha256: sha256(content) });
+    }
+    return refs;
+  }
+
+  async #readAttachments(id: string, key: Uint8Array, refs: readonly pb.IAttachmentRef[]): Promise<pb.IAttachmentData[]> {
+    const out: pb.IAttachmentData[] = [];
+    for (const [n, ref] of refs.entries()) {
+      const blob = await this.d.attachments.getBlob(ref.object ?? "");
+      if (!blob) continue;
+      out.push({ name: ref.name ?? "", mediaType: ref.mediaType ?? "", content: xchachaDecrypt(key, blob.subarray(0, NONCE), blob.subarray(NONCE), attachmentAad(id, n)) });
+    }
+    return out;
+  }
+
+  #view(stored: pb.StoredRecord, content: pb.CisRecordContent, attachments: pb.IAttachmentData[] = []): pb.IRecordView {
+    return {
+      recordId: stored.id,
+      supplier: stored.supplier,
+      createdAtMs: stored.createdAtMs,
+      updatedAtMs: stored.updatedAtMs,
+      reviewDueMs: stored.reviewDueMs,
+      renewals: stored.renewals,
+      content,
+      attachments,
+      ...(stored.hold ? { hold: stored.hold } : {}),
+    };
+  }
+
+  #supplierOnly(call: HubCall, stored: pb.StoredRecord, action: string): void {
+    if (stored.supplier !== call.cp) throw new LiaisonError("LIAISON_NOT_SUPPLIER", `only ${stored.supplier} may ${action} record ${stored.id}`);
+  }
+
+  async #audit(call: HubCall, action: pb.AuditAction, objectId: string, extra: Partial<Parameters<AuditEmitter["emit"]>[0]> = {}): Promise<void> {
+    await this.d.audit.emit({ action, authority: call.cp, userId: call.userId, objectType: "record", objectId, outcome: AuditOutcome.AUDIT_OUTCOME_SUCCESS, ...extra });
+  }
+
+  async #schedule(stored: pb.IStoredRecord, previousDueMs?: number): Promise<void> {
+    await this.d.due.schedule(
+      { kind: RECORD_DUE_KIND, id: stored.id ?? "", dueAtMs: Number(stored.reviewDueMs), meta: { supplier: stored.supplier ?? "", category: String(stored.category ?? 0) } },
+      this.d.now(),
+      previousDueMs,
+    );
+  }
+
+  // ------------------------------------------------------------------ operations
+
+  async submit(call: HubCall): Promise<Uint8Array> {
+    const req = decodeAs((b) => pb.RecordSubmit.decode(b), call.body, "RecordSubmit");
+    const content = this.#validate(req.content);
+    this.#index(content); // refuse malformed identifiers before anything is stored
+    const id = newId();
+    const now = this.d.now();
+    const key = await this.d.dataKeys.create(id);
+    try {
+      const attachments = await this.#attachments(id, key.key, req.attachments);
+      const full = pb.CisRecordContent.create({ ...content, attachments });
+      const reviewDueMs = recordReviewDue(now, full.category, this.d.retention);
+      const stored = await this.#write(id, call.cp, full, key, { createdAtMs: now, updatedAtMs: now, reviewDueMs, renewals: 0 }, 0);
+      await this.#schedule(stored);
+      await this.#audit(call, AuditAction.AUDIT_ACTION_SUBMIT, id, { details: { category: pb.RecordCategory[full.category] ?? "", reviewDueMs: String(reviewDueMs) } });
+      return pb.RecordSubmitted.encode({ recordId: id, reviewDueMs }).finish();
+    } catch (err) {
+      // Nothing half-stored: the data key of a record that was not written is erased again.
+      await this.d.dataKeys.erase(key.keyId).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async get(call: HubCall): Promise<Uint8Array> {
+    const { recordId } = decodeAs((b) => pb.RecordRef.decode(b), call.body, "RecordRef");
+    const { stored, key } = await this.#load(recordId);
+    const content = this.#decrypt(stored, key);
+    const attachments = await this.#readAttachments(stored.id, key, content.attachments);
+    await this.#audit(call, AuditAction.AUDIT_ACTION_READ, recordId, { details: { supplier: stored.supplier } });
+    return pb.RecordView.encode(this.#view(stored, content, attachments)).finish();
+  }
+
+  async query(call: HubCall): Promise<Uint8Array> {
+    const q = decodeAs((b) => pb.RecordQuery.decode(b), call.body, "RecordQuery");
+    const purpose = q.purpose.trim();
+    if (purpose.length < 3) throw new LiaisonError("LIAISON_PURPOSE_REQUIRED", "state why you search (at least 3 characters)");
+    if (q.identifiers.length === 0) throw new LiaisonError("LIAISON_MISSING_FIELD", "identifiers");
+    const refs = this.#index({ identifiers: q.identifiers });
+    const found = [...this.d.store.index.lookup(refs, q.category)].slice(0, this.d.maxQueryMatches);
+    const now = this.d.now();
+    const matches: pb.IRecordMatch[] = [];
+    const hits: pb.IStoredHit[] = [];
+    for (const [id, types] of found) {
+      let loaded;
+      try {
+        loaded = await this.#load(id);
+      } catch (err) {
+        if (err instanceof LiaisonError && (err.code === "LIAISON_NOT_FOUND" || err.code === "LIAISON_ERASED")) continue; // erased meanwhile
+        throw err;
+      }
+      const content = this.#decrypt(loaded.stored, loaded.key);
+      const hit: pb.IStoredHit | undefined =
+        loaded.stored.supplier !== call.cp
+          ? { hitId: newId(), objectType: "record", objectId: id, supplier: loaded.stored.supplier, matchedBy: call.cp, purpose, atMs: now }
+          : undefined;
+      if (hit) hits.push(hit);
+      matches.push({ record: this.#view(loaded.stored, content), hitId: hit?.hitId ?? "", matchedOn: [...types] });
+    }
+    await Promise.all(
+      hits.map(async (h) => {
+        await this.d.store.putSide(`hit.${h.hitId}`, pb.StoredHit.encode(h).finish());
+        await this.d.notices.send({
+          kind: pb.NoticeKind.NOTICE_KIND_HIT,
+          addressee: h.supplier ?? "",
+          objectType: "record",
+          objectId: h.objectId ?? "",
+          matchedBy: call.cp,
+          purpose,
+          details: { hitId: h.hitId ?? "" },
+        });
+      }),
+    );
+    await this.#audit(call, AuditAction.AUDIT_ACTION_QUERY, "", {
+      objectType: "record-query",
+      purpose,
+      searchRefs: refs.map((r) => hex(r.ref)),
+      matched: matches.map((m) => m.record?.recordId ?? ""),
+      details: { matches: String(matches.length) },
+    });
+    await Promise.all(
+      hits.map((h) => this.#audit(call, AuditAction.AUDIT_ACTION_HIT, h.objectId ?? "", { purpose, details: { supplier: h.supplier ?? "", hitId: h.hitId ?? "" } })),
+    );
+    return pb.RecordQueryResult.encode({ matches }).finish();
+  }
+
+  async amend(call: HubCall): Promise<Uint8Array> {
+    const req = decodeAs((b) => pb.RecordAmend.decode(b), call.body, "RecordAmend");
+    const { stored, revision, key } = await this.#load(req.recordId);
+    this.#supplierOnly(call, stored, "amend");
+    const old = this.#decrypt(stored, key);
+    const content = this.#validate(pb.CisRecordContent.create({ ...req.content, attachments: old.attachments }));
+    const next = await this.#write(stored.id, stored.supplier, content, { keyId: stored.dataKeyId, key }, { ...stored, updatedAtMs: this.d.now() }, revision);
+    await this.#audit(call, AuditAction.AUDIT_ACTION_AMEND, stored.id);
+    return pb.RecordView.encode(this.#view(pb.StoredRecord.create(next), pb.CisRecordContent.create(content))).finish();
+  }
+
+  async renew(call: HubCall): Promise<Uint8Array> {
+    const req = decodeAs((b) => pb.RecordRenew.decode(b), call.body, "RecordRenew");
+    if (req.reason.trim().length < 3) throw new LiaisonError("LIAISON_VALIDATION", "a renewal records its reason");
+    const { stored, revision, key } = await this.#load(req.recordId);
+    this.#supplierOnly(call, stored, "renew");
+    const now = this.d.now();
+    const reviewDueMs = recordReviewDue(now, stored.category, this.d.retention);
+    const content = this.#decrypt(stored, key);
+    const next = await this.#write(
+      stored.id,
+      stored.supplier,
+      content,
+      { keyId: stored.dataKeyId, key },
+      { ...stored, updatedAtMs: now, reviewDueMs, renewals: stored.renewals + 1, lastRenewalReason: req.reason },
+      revision,
+    );
+    await this.#schedule(next, stored.reviewDueMs);
+    await this.#audit(call, AuditAction.AUDIT_ACTION_RENEW, stored.id, { details: { reason: req.reason, reviewDueMs: String(reviewDueMs), previousDueMs: String(stored.reviewDueMs) } });
+    return pb.RecordView.encode(this.#view(pb.StoredRecord.create(next), content)).finish();
+  }
+
+  async erase(call: HubCall): Promise<Uint8Array> {
+    const req = decodeAs((b) => pb.RecordErase.decode(b), call.body, "RecordErase");
+    const got = await this.d.store.get(req.recordId);
+    if (!got) throw new LiaisonError("LIAISON_NOT_FOUND", `no record ${req.recordId}`);
+    const stored = pb.StoredRecord.decode(got.bytes);
+    this.#supplierOnly(call, stored, "erase");
+    if (holdInForce(stored.hold, this.d.now())) throw new LiaisonError("LIAISON_ON_HOLD", `record ${stored.id} is under a legal hold: ${stored.hold?.reason}`);
+    const cert = await this.eraseStored(stored, "cis-supplier-erasure", this.d.now());
+    await this.d.audit.emit({
+      action: AuditAction.AUDIT_ACTION_ERASE,
+      authority: call.cp,
+      userId: call.userId,
+      objectType: "record",
+      objectId: stored.id,
+      erasure: cert,
+      details: { reason: req.reason },
+    });
+    return pb.RecordRef.encode({ recordId: stored.id }).finish();
+  }
+
+  /**
+   * Crypto-shredding: securely erase the data key's message, delete the record (every revision),
+   * its attachments and its due entry. Returns the erasure certificate (the caller logs it).
+   */
+  async eraseStored(stored: pb.StoredRecord, rule: string, dueAtMs: number): Promise<pb.IErasureCertificate> {
+    const key = await this.d.dataKeys.erase(stored.dataKeyId);
+    const attachments = await this.#attachmentNames(stored.id);
+    for (const name of attachments) await this.d.attachments.delete(name).catch(() => undefined);
+    await this.d.store.remove(stored.id);
+    await this.d.due.cancel(RECORD_DUE_KIND, stored.id, Number(stored.reviewDueMs), this.d.now());
+    const commitment = sha256(new Uint8Array([...stored.ciphertext, ...(key?.wrapped ?? [])]));
+    return {
+      objectType: "record",
+      objectId: stored.id,
+      supplier: stored.supplier,
+      rule,
+      dueAtMs,
+      erasedAtMs: this.d.now(),
+      contentCommitment: commitment,
+    };
+  }
+
+  async #attachmentNames(id: string): Promise<string[]> {
+    const names: string[] = [];
+    for (let n = 0; ; n++) {
+      const info = await this.d.attachments.info(`${id}/${n}`).catch(() => null);
+      if (!info || info.deleted) break;
+      names.push(`${id}/${n}`);
+    }
+    return names;
+  }
+
+  async hold(call: HubCall): Promise<Uint8Array> {
+    const req = decodeAs((b) => pb.RecordHold.decode(b), call.body, "RecordHold");
+    const { stored, revision, key } = await this.#load(req.recordId);
+    this.#supplierOnly(call, stored, req.lift ? "lift a hold on" : "hold");
+    if (!req.lift && req.reason.trim().length < 3) throw new LiaisonError("LIAISON_VALIDATION", "a legal hold states its reason");
+    const now = this.d.now();
+    const hold: pb.ILegalHold | null = req.lift ? null : { setBy: `${call.cp}:${call.userId}`, reason: req.reason, setAtMs: now, untilMs: req.untilMs };
+    const content = this.#decrypt(stored, key);
+    const next = await this.#write(stored.id, stored.supplier, content, { keyId: stored.dataKeyId, key }, { ...stored, hold }, revision);
+    await this.#audit(call, req.lift ? AuditAction.AUDIT_ACTION_LEGAL_HOLD_LIFTED : AuditAction.AUDIT_ACTION_LEGAL_HOLD_SET, stored.id, {
+      details: { reason: req.reason, ...(req.untilMs ? { untilMs: String(req.untilMs) } : {}) },
+    });
+    return pb.RecordView.encode(this.#view(pb.StoredRecord.create(next), content)).finish();
+  }
+
+  async outcome(call: HubCall): Promise<Uint8Array> {
+    const req = decodeAs((b) => pb.HitOutcome.decode(b), call.body, "HitOutcome");
+    if (req.outcome.trim().length < 3) throw new LiaisonError("LIAISON_VALIDATION", "describe the action taken");
+    const bytes = await this.d.store.getSide(`hit.${req.hitId}`);
+    if (!bytes) throw new LiaisonError("LIAISON_NOT_FOUND", `no hit ${req.hitId}`);
+    const hit = pb.StoredHit.decode(bytes);
+    if (hit.matchedBy !== call.cp) throw new LiaisonError("LIAISON_FORBIDDEN", "only the contact point whose query hit may report its outcome");
+    hit.outcome = req.outcome;
+    await this.d.store.putSide(`hit.${hit.hitId}`, pb.StoredHit.encode(hit).finish());
+    await this.d.notices.send({
+      kind: pb.NoticeKind.NOTICE_KIND_HIT_OUTCOME,
+      addressee: hit.supplier,
+      objectType: hit.objectType,
+      objectId: hit.objectId,
+      matchedBy: call.cp,
+      details: { hitId: hit.hitId, outcome: req.outcome },
+    });
+    await this.#audit(call, AuditAction.AUDIT_ACTION_HIT, hit.objectId, { details: { hitId: hit.hitId, outcome: "reported" } });
+    return pb.HitOutcome.encode({ hitId: hit.hitId, outcome: req.outcome }).finish();
+  }
+}

@@ -1,0 +1,102 @@
+// Wires the records service: blind store, data keys, due index, notices, sealed endpoints for
+// contact points, and a hub-internal endpoint for the retention service's erasure orders.
+import { jetstream } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { Objm } from "@nats-io/obj";
+import { AuditAction, AuditEmitter } from "../../src/audit/mod.js";
+import { BlindStore } from "../../src/blindstore/mod.js";
+import type { HubDataConfig } from "../../src/config/mod.js";
+import { BlindIndexer, decodeAs, KekRing, type ContactPointKeys } from "../../src/crypto/mod.js";
+import { HUB } from "../../src/domain/mod.js";
+import { LiaisonError } from "../../src/errors.js";
+import { HubRpcServer } from "../../src/hub-rpc/mod.js";
+import { DataKeyStore } from "../../src/keystore/mod.js";
+import type { Logger } from "../../src/log/mod.js";
+import { startMicroService, subjects } from "../../src/nats/mod.js";
+import { NoticePublisher } from "../../src/notices/mod.js";
+import { pb } from "../../src/proto/mod.js";
+import { watchRegistry } from "../../src/registry/mod.js";
+import { DueIndex } from "../../src/retention/mod.js";
+import { RecordsHandlers } from "./handlers.js";
+
+export type RecordsSettings = Pick<HubDataConfig, "hubSecretsFile" | "reviewPeriod" | "reviewPeriodByCategory" | "maxAttachmentBytes" | "maxQueryMatches">;
+
+export interface RunningRecords {
+  readonly handlers: RecordsHandlers;
+  readonly store: BlindStore;
+  close(): Promise<void>;
+}
+
+/** {"RECORD_CATEGORY_PERSON": period} → {4: period}; an unknown category name is a config error. */
+export function periodsByCategory(byName: RecordsSettings["reviewPeriodByCategory"]): Record<number, RecordsSettings["reviewPeriod"]> {
+  return Object.fromEntries(
+    Object.entries(byName).map(([name, period]) => {
+      const value = pb.RecordCategory[name as keyof typeof pb.RecordCategory];
+      if (typeof value !== "number") throw new LiaisonError("LIAISON_CONFIG_INVALID", `reviewPeriodByCategory: unknown category ${name}`);
+      return [value, period];
+    }),
+  );
+}
+
+export async function startRecords(nc: NatsConnection, cfg: RecordsSettings, hubKeys: ContactPointKeys, log: Logger, now: () => number = Date.now): Promise<RunningRecords> {
+  const kek = new KekRing(cfg.hubSecretsFile);
+  const registry = await watchRegistry(nc, log, now);
+  const store = await BlindStore.open(nc, "records", "rec", log);
+  await store.follow();
+  const audit = new AuditEmitter(nc, "records", { now });
+  const notices = new NoticePublisher(nc, hubKeys, now);
+  const dataKeys = await DataKeyStore.open(nc, kek);
+  const due = await DueIndex.open(nc);
+  const attachments = await new Objm(jetstream(nc)).open("attachments");
+  const handlers = new RecordsHandlers({
+    store,
+    dataKeys,
+    blind: new BlindIndexer(kek.blindIndexKey),
+    attachments,
+    due,
+    notices,
+    audit,
+    log,
+    now,
+    retention: { reviewPeriod: cfg.reviewPeriod, reviewPeriodByCategory: periodsByCategory(cfg.reviewPeriodByCategory) },
+    maxAttachmentBytes: cfg.maxAttachmentBytes,
+    maxQueryMatches: cfg.maxQueryMatches,
+  });
+  const rpc = new HubRpcServer(hubKeys, () => registry.view, now, audit);
+  const ops = { submit: handlers.submit, get: handlers.get, query: handlers.query, amend: handlers.amend, renew: handlers.renew, erase: handlers.erase, hold: handlers.hold, outcome: handlers.outcome };
+  const svc = await startMicroService(nc, {
+    name: "records",
+    description: "CIS records (Decision 2009/917/JHA): encrypted at rest, blind-indexed queries, hit notices",
+    log,
+    endpoints: [
+      ...Object.entries(ops).map(([op, fn]) => rpc.endpoint("records", op, (call) => fn.call(handlers, call))),
+      {
+        name: "erase-due",
+        subject: subjects.api("records", "erase-due"),
+        handler: async (msg) => {
+          const order = decodeAs((b) => pb.ErasureOrder.decode(b), msg.data, "ErasureOrder");
+          const got = await store.get(order.objectId);
+          if (!got) throw new LiaisonError("LIAISON_NOT_FOUND", order.objectId);
+          const cert = await handlers.eraseStored(pb.StoredRecord.decode(got.bytes), order.rule, Number(order.dueAtMs));
+          await audit.emit({ action: AuditAction.AUDIT_ACTION_ERASE, authority: HUB, userId: "retention", objectType: "record", objectId: order.objectId, erasure: cert });
+          return pb.ErasureCertificate.encode(cert).finish();
+        },
+      },
+    ],
+    stats: async () => ({ records: store.index.size }),
+  });
+  return {
+    handlers,
+    store,
+    close: async () => {
+      await svc.stop();
+      await audit.flush();
+      audit.close();
+      notices.close();
+      dataKeys.close();
+      due.close();
+      store.close();
+      registry.stop();
+    },
+  };
+}

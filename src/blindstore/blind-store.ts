@@ -1,0 +1,110 @@
+// Encrypted, blind-indexed objects in a KV bucket (CIS records in "records", FIDE entries in
+// "files"): the value is the encrypted object, and an index header carries only blind-index
+// references, so a service can rebuild its query index from headers alone. Updates are
+// compare-and-swap on the KV revision; removal purges every revision of the key.
+import { DeliverPolicy, jetstream, type ConsumerMessages, type JetStreamClient } from "@nats-io/jetstream";
+import { Kvm, type KV } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { b64u, fromB64u } from "../crypto/mod.js";
+import { LiaisonError } from "../errors.js";
+import type { Logger } from "../log/mod.js";
+import { JsPublisher } from "../nats/mod.js";
+import { pb } from "../proto/mod.js";
+import { MemoryIndex } from "./memory-index.js";
+
+export const INDEX_HEADER = "Liaison-Index";
+
+export class BlindStore {
+  readonly index = new MemoryIndex();
+  #follow: ConsumerMessages | undefined;
+
+  private constructor(
+    readonly bucket: string,
+    readonly prefix: string,
+    private readonly kv: KV,
+    private readonly js: JetStreamClient,
+    private readonly pub: JsPublisher,
+    private readonly log: Logger,
+  ) {}
+
+  static async open(nc: NatsConnection, bucket: string, prefix: string, log: Logger): Promise<BlindStore> {
+    return new BlindStore(bucket, prefix, await new Kvm(nc).open(bucket), jetstream(nc), new JsPublisher(nc), log);
+  }
+
+  key(id: string): string {
+    return `${this.prefix}.${id}`;
+  }
+
+  async get(id: string): Promise<{ bytes: Uint8Array; revision: number } | undefined> {
+    const e = await this.kv.get(this.key(id));
+    if (!e || e.operation !== "PUT") return undefined;
+    return { bytes: e.value, revision: e.revision };
+  }
+
+  /** Writes an object with its index header; `expectRevision` 0 means "must not exist yet". */
+  async put(id: string, bytes: Uint8Array, index: pb.IIndexEntry, expectRevision?: number): Promise<number> {
+    try {
+      const ack = await this.pub.publish(`$KV.${this.bucket}.${this.key(id)}`, bytes, {
+        expectStream: `KV_${this.bucket}`,
+        headers: { [INDEX_HEADER]: b64u(pb.IndexEntry.encode(index).finish()) },
+        ...(expectRevision !== undefined ? { expectLastSubjectSequence: expectRevision } : {}),
+      });
+      this.index.upsert(index);
+      return ack.seq;
+    } catch (err) {
+      if (err instanceof LiaisonError && err.code === "LIAISON_CONFLICT") throw new LiaisonError("LIAISON_CONFLICT", `${this.prefix} ${id} changed meanwhile`, { cause: err });
+      throw err;
+    }
+  }
+
+  /** Removes an object and every earlier revision of it. */
+  async remove(id: string): Promise<void> {
+    await this.kv.purge(this.key(id));
+    this.index.remove(id);
+  }
+
+  /** Small side records (hits) kept in the same bucket under their own prefix. */
+  async putSide(key: string, bytes: Uint8Array): Promise<void> {
+    await this.kv.put(key, bytes);
+  }
+
+  async getSide(key: string): Promise<Uint8Array | undefined> {
+    const e = await this.kv.get(key);
+    return e && e.operation === "PUT" ? e.value : undefined;
+  }
+
+  /** Loads the index from the headers (no content is read) and keeps following changes. */
+  async follow(): Promise<void> {
+    const filter = `$KV.${this.bucket}.${this.prefix}.>`;
+    const consumer = await this.js.consumers.get(`KV_${this.bucket}`, { filter_subjects: filter, headers_only: true, deliver_policy: DeliverPolicy.LastPerSubject });
+    let loaded: () => void = () => undefined;
+    const ready = new Promise<void>((r) => (loaded = r));
+    const info = await consumer.info();
+    if (info.num_pending === 0) loaded();
+    this.#follow = await consumer.consume({
+      max_messages: 5_000,
+      callback: (m) => {
+        const id = m.subject.slice(filter.length - 1);
+        const op = m.headers?.get("KV-Operation");
+        if (op === "DEL" || op === "PURGE") this.index.remove(id);
+        else {
+          const h = m.headers?.get(INDEX_HEADER);
+          if (h) {
+            try {
+              this.index.upsert(pb.IndexEntry.decode(fromB64u(h)));
+            } catch (err) {
+              this.log.error({ err, id }, "unreadable index header");
+            }
+          }
+        }
+        if (m.info.pending === 0) loaded();
+      },
+    });
+    await ready;
+  }
+
+  close(): void {
+    void this.#follow?.close();
+    this.pub.close();
+  }
+}

@@ -1,0 +1,102 @@
+// How long Liaison keeps what it keeps, in one place a supervisor can read. Pure functions of the
+// item's dates and status: the retention service and the records and files services call them.
+//   CIS records ............ Decision 2009/917/JHA Art. 14: reviewed by the supplier at least once a
+//                            year; not renewed by the review date → erased.
+//   FIDE entries ........... Decision 2009/917/JHA Art. 19: 3 / 6 / 10 years by the file's status,
+//                            an ongoing file also ends 12 months after the last investigative act.
+//   Hub copies of messages . until delivered to every recipient + 30 days, undelivered at most 90 days.
+//   Audit events ........... 3 years (as Reg. 2018/1862 Art. 12(4)); leaf hashes stay for verification.
+//   Legal hold ............. suspends all of the above until it ends or is lifted.
+import { addPeriod, type Period } from "../config/duration.js";
+import { pb } from "../proto/mod.js";
+
+export const DAY_MS = 86_400_000;
+
+export interface RetentionRule {
+  readonly id: string;
+  readonly applies: string;
+  readonly keep: string;
+  readonly basis: string;
+}
+
+/** The table shown to supervisors (console, `liaison retention rules`). */
+export const RETENTION_RULES: readonly RetentionRule[] = Object.freeze([
+  { id: "cis-review", applies: "CIS record", keep: "until its review date (creation or last renewal + the review period, default 12 months); erased if not renewed by then", basis: "Decision 2009/917/JHA Art. 14" },
+  { id: "cis-supplier-erasure", applies: "CIS record", keep: "erased at once when its supplier erases it", basis: "Decision 2009/917/JHA Art. 13" },
+  { id: "fide-ongoing", applies: "FIDE entry, no offence established", keep: "3 years from registration, and no longer than 12 months after the last investigative act", basis: "Decision 2009/917/JHA Art. 19(1)(a)" },
+  { id: "fide-offence", applies: "FIDE entry, offence established, no conviction yet", keep: "6 years from registration", basis: "Decision 2009/917/JHA Art. 19(1)(b)" },
+  { id: "fide-conviction", applies: "FIDE entry, conviction or penalty", keep: "10 years from the conviction or penalty", basis: "Decision 2009/917/JHA Art. 19(1)(c)" },
+  { id: "fide-cleared", applies: "FIDE entry, subject cleared", keep: "erased at once", basis: "Decision 2009/917/JHA Art. 19(2)" },
+  { id: "message-delivered", applies: "hub copy of a message", keep: "until delivered to every recipient, plus 30 days", basis: "Liaison configuration (LIAISON_MESSAGE_KEEP)" },
+  { id: "message-undelivered", applies: "hub copy of a message never delivered", keep: "90 days at most", basis: "Liaison configuration (JetStream max_age on INBOX)" },
+  { id: "audit", applies: "audit event contents", keep: "3 years; leaf hashes are kept so older tree heads stay verifiable", basis: "Regulation (EU) 2018/1862 Art. 12(4)" },
+  { id: "legal-hold", applies: "any of the above", keep: "not erased while a legal hold is in force", basis: "set by the supplier or a supervisor, with a reason and an end date" },
+]);
+
+export interface RetentionSettings {
+  /** Default CIS review period (12 months). */
+  readonly reviewPeriod: Period;
+  /** Per-category review periods overriding the default. */
+  readonly reviewPeriodByCategory?: Readonly<Partial<Record<number, Period>>>;
+  /** Reminders before the review date, in days. */
+  readonly reminderDays?: readonly number[];
+}
+
+export const DEFAULT_REMINDER_DAYS = [30, 7, 1] as const;
+
+export function reviewPeriodFor(category: pb.RecordCategory, s: RetentionSettings): Period {
+  return s.reviewPeriodByCategory?.[category] ?? s.reviewPeriod;
+}
+
+/** The review date of a CIS record created or last renewed at `fromMs`. */
+export function recordReviewDue(fromMs: number, category: pb.RecordCategory, s: RetentionSettings): number {
+  return addPeriod(fromMs, reviewPeriodFor(category, s));
+}
+
+/** When the supplier is reminded of a review: 30, 7 and 1 days before (those still ahead of `nowMs`). */
+export function reminderTimes(reviewDueMs: number, nowMs: number, days: readonly number[] = DEFAULT_REMINDER_DAYS): Array<{ days: number; atMs: number }> {
+  return days.map((d) => ({ days: d, atMs: reviewDueMs - d * DAY_MS })).filter((r) => r.atMs > nowMs);
+}
+
+export interface FileDates {
+  readonly status: pb.FileStatus;
+  readonly registeredAtMs: number;
+  readonly lastInvestigativeActMs: number;
+  /** When the current status was set (the conviction date for FILE_STATUS_CONVICTION_OR_PENALTY). */
+  readonly statusSetAtMs: number;
+}
+
+const years = (n: number): Period => ({ months: 12 * n, ms: 0 });
+const months = (n: number): Period => ({ months: n, ms: 0 });
+
+/** When a FIDE entry must be gone, and by which rule. */
+export function fileRetention(f: FileDates): { untilMs: number; rule: string } {
+  switch (f.status) {
+    case pb.FileStatus.FILE_STATUS_SUBJECT_CLEARED:
+      return { untilMs: f.statusSetAtMs, rule: "fide-cleared" };
+    case pb.FileStatus.FILE_STATUS_CONVICTION_OR_PENALTY:
+      return { untilMs: addPeriod(f.statusSetAtMs, years(10)), rule: "fide-conviction" };
+    case pb.FileStatus.FILE_STATUS_OFFENCE_ESTABLISHED_NO_CONVICTION:
+      return { untilMs: addPeriod(f.registeredAtMs, years(6)), rule: "fide-offence" };
+    default: {
+      const byAge = addPeriod(f.registeredAtMs, years(3));
+      const byActivity = addPeriod(f.lastInvestigativeActMs || f.registeredAtMs, months(12));
+      return { untilMs: Math.min(byAge, byActivity), rule: "fide-ongoing" };
+    }
+  }
+}
+
+export interface Hold {
+  readonly untilMs?: number | null;
+}
+
+/** A legal hold is in force until its end date (no end date: until lifted). */
+export function holdInForce(hold: Hold | null | undefined, nowMs: number): boolean {
+  if (!hold) return false;
+  return !hold.untilMs || hold.untilMs > nowMs;
+}
+
+/** Hub copies of messages. */
+export const MESSAGE_KEEP_AFTER_DELIVERY: Period = { months: 0, ms: 30 * DAY_MS };
+export const MESSAGE_KEEP_UNDELIVERED: Period = { months: 0, ms: 90 * DAY_MS };
+export const AUDIT_KEEP: Period = years(3);

@@ -1,0 +1,65 @@
+// An access point's calls to hub services (records, files): the request is sealed to the hub's
+// key and signed by the contact point; the answer is sealed to the contact point and signed by the
+// hub. Identifiers and record content never cross NATS in clear, even inside TLS.
+import type { NatsConnection } from "@nats-io/nats-core";
+import {
+  BatchSigner,
+  BatchVerifier,
+  decodeAs,
+  decodeEnvelopeBytes,
+  Ed25519Signer,
+  newId,
+  Opener,
+  Sealer,
+  type ContactPointKeys,
+} from "../crypto/mod.js";
+import { HUB } from "../domain/mod.js";
+import { LiaisonError } from "../errors.js";
+import { requestService, subjects } from "../nats/mod.js";
+import { pb } from "../proto/mod.js";
+import type { RegistryView } from "../registry/mod.js";
+
+export type HubService = "records" | "files";
+
+export class HubClient {
+  readonly #sealer = new Sealer();
+  readonly #signer: BatchSigner;
+  readonly #opener: Opener;
+  readonly #verifier: BatchVerifier;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly keys: ContactPointKeys,
+    private readonly registry: () => RegistryView,
+    private readonly timeoutMs = 10_000,
+  ) {
+    this.#signer = new BatchSigner(new Ed25519Signer(keys.signing));
+    this.#opener = new Opener(keys.owner, keys.encryption);
+    this.#verifier = new BatchVerifier((keyId) => registry().signingKey(keyId));
+  }
+
+  /** Calls `service.op` with a serialised body; returns the serialised answer or throws its LiaisonError. */
+  async call(service: HubService, op: string, userId: string, body: Uint8Array): Promise<Uint8Array> {
+    const cp = this.keys.owner;
+    const header = pb.EnvelopeHeader.create({
+      id: newId(),
+      sender: cp,
+      recipients: [HUB],
+      kind: pb.MessageKind.MESSAGE_KIND_HUB_REQUEST,
+      createdAtMs: Date.now(),
+      priority: pb.Priority.PRIORITY_NORMAL,
+      senderKeyId: this.keys.signing.keyId,
+    });
+    const payload = pb.HubRequest.encode({ op: `${service}.${op}`, userId, body }).finish();
+    const sealed = this.#sealer.seal(header, payload, [this.registry().encryptionKey(HUB)]);
+    const signature = await this.#signer.sign("envelope", sealed);
+    const reply = await requestService(this.nc, subjects.cpApi(service, cp, op), pb.Envelope.encode({ sealed, signature }).finish(), this.timeoutMs);
+    const dec = decodeEnvelopeBytes(reply);
+    this.#verifier.verify("response", dec.envelope.sealed, dec.envelope.signature, HUB);
+    if (dec.header.kind !== pb.MessageKind.MESSAGE_KIND_HUB_RESPONSE || dec.header.inReplyTo !== header.id) {
+      throw new LiaisonError("LIAISON_BAD_REQUEST", "the hub's answer does not answer this request");
+    }
+    const res = decodeAs((b) => pb.HubResponse.decode(b), this.#opener.open(dec.sealed).payload, "HubResponse");
+    return res.body;
+  }
+}

@@ -1,0 +1,123 @@
+// The hub side of access points' sealed calls: checks that the request comes from the contact
+// point whose subject it arrived on (signature against the registry), is fresh and not replayed,
+// opens it, runs the operation, and seals the answer to that contact point.
+import type { ServiceMsg } from "@nats-io/services";
+import {
+  BatchSigner,
+  BatchVerifier,
+  decodeAs,
+  decodeEnvelopeBytes,
+  Ed25519Signer,
+  newId,
+  Opener,
+  Sealer,
+  type ContactPointKeys,
+} from "../crypto/mod.js";
+import { HUB } from "../domain/mod.js";
+import { AuditAction, AuditOutcome, type AuditEmitter } from "../audit/mod.js";
+import { LiaisonError, toLiaisonError } from "../errors.js";
+import { subjects, type EndpointDef } from "../nats/mod.js";
+import { pb } from "../proto/mod.js";
+import type { RegistryView } from "../registry/mod.js";
+import type { HubService } from "./client.js";
+
+export interface HubCall {
+  /** The calling contact point (from the subject, checked against the signature). */
+  readonly cp: string;
+  readonly userId: string;
+  readonly body: Uint8Array;
+  readonly requestId: string;
+}
+
+export type HubHandler = (call: HubCall) => Promise<Uint8Array>;
+
+const FRESH_MS = 5 * 60_000;
+
+export class HubRpcServer {
+  readonly #sealer = new Sealer();
+  readonly #signer: BatchSigner;
+  readonly #opener: Opener;
+  readonly #verifier: BatchVerifier;
+  /** Request ids seen within the freshness window: a replayed request is refused. */
+  readonly #seen = new Map<string, number>();
+
+  constructor(
+    private readonly hubKeys: ContactPointKeys,
+    private readonly registry: () => RegistryView,
+    private readonly now: () => number = Date.now,
+    /** Refusals (bad input, not the supplier, no purpose...) are logged here. */
+    private readonly audit?: AuditEmitter,
+  ) {
+    this.#signer = new BatchSigner(new Ed25519Signer(hubKeys.signing), { now });
+    this.#opener = new Opener(HUB, hubKeys.encryption);
+    this.#verifier = new BatchVerifier((keyId) => registry().signingKey(keyId));
+  }
+
+  #remember(id: string): void {
+    const now = this.now();
+    if (this.#seen.size > 100_000) for (const [k, at] of this.#seen) if (now - at > FRESH_MS) this.#seen.delete(k);
+    if (this.#seen.has(id)) throw new LiaisonError("LIAISON_REPLAY", `request ${id} was seen before`);
+    this.#seen.set(id, now);
+  }
+
+  async #serve(service: HubService, op: string, msg: ServiceMsg, handler: HubHandler): Promise<Uint8Array> {
+    const cp = msg.subject.split(".")[3] ?? "";
+    const dec = decodeEnvelopeBytes(msg.data);
+    const h = dec.header;
+    if (h.sender !== cp) throw new LiaisonError("LIAISON_FORGED_SENDER", `request names ${h.sender}, arrived from ${cp}`);
+    this.registry().requireActive(cp);
+    this.#verifier.verify("envelope", dec.envelope.sealed, dec.envelope.signature, cp);
+    if (h.kind !== pb.MessageKind.MESSAGE_KIND_HUB_REQUEST || h.recipients.length !== 1 || h.recipients[0] !== HUB) {
+      throw new LiaisonError("LIAISON_KIND_NOT_ALLOWED", "not a hub request");
+    }
+    const age = this.now() - h.createdAtMs;
+    if (age > FRESH_MS || age < -60_000) throw new LiaisonError("LIAISON_REPLAY", "the request is not fresh");
+    this.#remember(h.id);
+    const req = decodeAs((b) => pb.HubRequest.decode(b), this.#opener.open(dec.sealed).payload, "HubRequest");
+    if (req.op !== `${service}.${op}`) throw new LiaisonError("LIAISON_BAD_REQUEST", `request for ${req.op} sent to ${service}.${op}`);
+    const body = await handler({ cp, userId: req.userId || `access-point:${cp}`, body: req.body, requestId: h.id });
+    const header = pb.EnvelopeHeader.create({
+      id: newId(),
+      sender: HUB,
+      recipients: [cp],
+      kind: pb.MessageKind.MESSAGE_KIND_HUB_RESPONSE,
+      createdAtMs: this.now(),
+      priority: pb.Priority.PRIORITY_NORMAL,
+      senderKeyId: this.hubKeys.signing.keyId,
+      inReplyTo: h.id,
+    });
+    const sealed = this.#sealer.seal(header, pb.HubResponse.encode({ op: req.op, body }).finish(), [this.registry().encryptionKey(cp)]);
+    const signature = await this.#signer.sign("response", sealed);
+    return pb.Envelope.encode({ sealed, signature }).finish();
+  }
+
+  /** A micro service endpoint for `service.op`, answering every contact point on its own subject. */
+  endpoint(service: HubService, op: string, handler: HubHandler): EndpointDef {
+    return {
+      name: op,
+      subject: subjects.cpApiAll(service, op),
+      handler: async (msg) => {
+        try {
+          return await this.#serve(service, op, msg, handler);
+        } catch (err) {
+          const e = toLiaisonError(err);
+          if (this.audit && e.status < 500) {
+            await this.audit
+              .emit({
+                action: AuditAction.AUDIT_ACTION_REFUSAL,
+                authority: msg.subject.split(".")[3] ?? "?",
+                userId: "access-point",
+                objectType: service,
+                objectId: `${service}.${op}`,
+                outcome: AuditOutcome.AUDIT_OUTCOME_REFUSED,
+                reasonCode: e.code,
+                details: { reason: e.detail },
+              })
+              .catch(() => undefined);
+          }
+          throw e;
+        }
+      },
+    };
+  }
+}

@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { IdentifierError, indexForms, normaliseCompanyName, normaliseDate, normaliseIdentifier, normalisePersonName } from "../../src/domain/mod.js";
+import { pb } from "../../src/proto/mod.js";
+
+const T = pb.IdentifierType;
+const refusal = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof IdentifierError) return err.refusal.code;
+    throw err;
+  }
+  return "accepted";
+};
+
+describe("identifier normalisation for blind indexes", () => {
+  it("folds case, diacritics, punctuation and word order of names", () => {
+    expect(normalisePersonName("MÜLLER, Hans")).toBe(normalisePersonName("muller hans"));
+    expect(normalisePersonName("Hans-Peter O'Brien")).toBe(normalisePersonName("o brien hans peter"));
+    expect(normalisePersonName("Strauß")).toBe(normalisePersonName("STRAUSS"));
+    expect(normalisePersonName("Søren Kierkegaard")).toBe("kierkegaard soren");
+    expect(normalisePersonName("Łukasz Żółć")).toBe("lukasz zolc");
+    expect(normalisePersonName("Anna")).not.toBe(normalisePersonName("Hanna"));
+  });
+
+  it("drops legal forms from company names but keeps their word order", () => {
+    expect(normaliseCompanyName("Acme Trading B.V.")).toBe(normaliseCompanyName("ACME TRADING"));
+    expect(normaliseCompanyName("Müller GmbH")).toBe("muller");
+    expect(normaliseCompanyName("Trading Acme")).not.toBe(normaliseCompanyName("Acme Trading"));
+  });
+
+  it("reads dates in common writings and refuses impossible ones", () => {
+    expect(normaliseDate("02.04.1971")).toBe("1971-04-02");
+    expect(normaliseDate("2/4/1971")).toBe("1971-04-02");
+    expect(normaliseDate("19710402")).toBe("1971-04-02");
+    expect(refusal(() => normaliseDate("1980-02-31"))).toBe("LIAISON_BAD_DATE");
+    expect(refusal(() => normaliseDate("yesterday"))).toBe("LIAISON_BAD_DATE");
+    expect(normaliseDate("2028-02-29")).toBe("2028-02-29");
+    expect(refusal(() => normaliseDate("2027-02-29"))).toBe("LIAISON_BAD_DATE");
+  });
+
+  it("checks ISO 6346 container and IMO check digits", () => {
+    expect(normaliseIdentifier(T.IDENTIFIER_TYPE_CONTAINER_NUMBER, "csqu 305438-3")).toBe("CSQU3054383");
+    expect(refusal(() => normaliseIdentifier(T.IDENTIFIER_TYPE_CONTAINER_NUMBER, "CSQU3054384"))).toBe("LIAISON_BAD_IDENTIFIER");
+    expect(normaliseIdentifier(T.IDENTIFIER_TYPE_VESSEL_IMO, "IMO 9074729")).toBe("9074729");
+    expect(refusal(() => normaliseIdentifier(T.IDENTIFIER_TYPE_VESSEL_IMO, "IMO 9074728"))).toBe("LIAISON_BAD_IDENTIFIER");
+  });
+
+  it("checks IBANs and tidies document, VAT and registration numbers", () => {
+    expect(normaliseIdentifier(T.IDENTIFIER_TYPE_BANK_ACCOUNT, "GB82 WEST 1234 5698 7654 32")).toBe("GB82WEST12345698765432");
+    expect(refusal(() => normaliseIdentifier(T.IDENTIFIER_TYPE_BANK_ACCOUNT, "GB83 WEST 1234 5698 7654 32"))).toBe("LIAISON_BAD_IDENTIFIER");
+    expect(normaliseIdentifier(T.IDENTIFIER_TYPE_TRAVEL_DOCUMENT_NUMBER, "xk 4471-009")).toBe("XK4471009");
+    expect(normaliseIdentifier(T.IDENTIFIER_TYPE_VAT_NUMBER, "be 0123.456.789")).toBe("BE0123456789");
+    expect(normaliseIdentifier(T.IDENTIFIER_TYPE_VEHICLE_REGISTRATION, "1-ABC-234")).toBe("1ABC234");
+    expect(normaliseIdentifier(T.IDENTIFIER_TYPE_COMMODITY_CODE, "2402.20.90")).toBe("24022090");
+    expect(refusal(() => normaliseIdentifier(T.IDENTIFIER_TYPE_COMMODITY_CODE, "24"))).toBe("LIAISON_BAD_IDENTIFIER");
+    expect(refusal(() => normaliseIdentifier(T.IDENTIFIER_TYPE_UNSPECIFIED, "x"))).toBe("LIAISON_BAD_IDENTIFIER");
+  });
+
+  it("indexes a name with a date of birth both alone and as a pair", () => {
+    const forms = indexForms({ type: T.IDENTIFIER_TYPE_PERSON_NAME, value: "MÜLLER, Hans", dateOfBirth: "02.04.1971" });
+    expect(forms).toEqual([
+      { type: "IDENTIFIER_TYPE_PERSON_NAME", form: "hans muller" },
+      { type: "PERSON_NAME_DATE_OF_BIRTH", form: "hans muller|1971-04-02" },
+    ]);
+  });
+});
