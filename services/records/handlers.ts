@@ -5,7 +5,7 @@ import type { ObjectStore } from "@nats-io/obj";
 import { AuditAction, AuditOutcome, type AuditEmitter } from "../../src/audit/mod.js";
 import type { BlindStore } from "../../src/blindstore/mod.js";
 import { decodeAs, hex, newId, sha256, utf8, xchachaDecrypt, xchachaEncrypt, randomBytes, type BlindIndexer } from "../../src/crypto/mod.js";
-import { holdInForce, IdentifierError, indexForms, recordReviewDue, type RetentionSettings } from "../../src/domain/mod.js";
+import { holdInForce, IdentifierError, indexForms, nextRecordEvent, recordReviewDue, type RetentionSettings } from "../../src/domain/mod.js";
 import { LiaisonError } from "../../src/errors.js";
 import type { HubCall } from "../../src/hub-rpc/mod.js";
 import type { DataKeyStore } from "../../src/keystore/mod.js";
@@ -142,11 +142,14 @@ export class RecordsHandlers {
     await this.d.audit.emit({ action, authority: call.cp, userId: call.userId, objectType: "record", objectId, outcome: AuditOutcome.AUDIT_OUTCOME_SUCCESS, ...extra });
   }
 
-  async #schedule(stored: pb.IStoredRecord, previousDueMs?: number): Promise<void> {
+  /** One due entry per record, at its next event (a reminder, or the review date). */
+  async #schedule(stored: pb.IStoredRecord, previousAtMs?: number): Promise<void> {
+    const now = this.d.now();
+    const next = nextRecordEvent(Number(stored.reviewDueMs), now, this.d.retention.reminderDays);
     await this.d.due.schedule(
-      { kind: RECORD_DUE_KIND, id: stored.id ?? "", dueAtMs: Number(stored.reviewDueMs), meta: { supplier: stored.supplier ?? "", category: String(stored.category ?? 0) } },
-      this.d.now(),
-      previousDueMs,
+      { kind: RECORD_DUE_KIND, id: stored.id ?? "", dueAtMs: next.atMs, meta: { supplier: stored.supplier ?? "", stage: next.stage, reviewDueMs: String(stored.reviewDueMs) } },
+      now,
+      previousAtMs,
     );
   }
 
@@ -163,7 +166,7 @@ export class RecordsHandlers {
       const attachments = await this.#attachments(id, key.key, req.attachments);
       const full = pb.CisRecordContent.create({ ...content, attachments });
       const reviewDueMs = recordReviewDue(now, full.category, this.d.retention);
-      const stored = await this.#write(id, call.cp, full, key, { createdAtMs: now, updatedAtMs: now, reviewDueMs, renewals: 0 }, 0);
+      const stored = await this.#write(id, call.cp, full, key, { createdAtMs: now, updatedAtMs: now, reviewDueMs, renewals: 0, attachmentCount: attachments.length }, 0);
       await this.#schedule(stored);
       await this.#audit(call, AuditAction.AUDIT_ACTION_SUBMIT, id, { details: { category: pb.RecordCategory[full.category] ?? "", reviewDueMs: String(reviewDueMs) } });
       return pb.RecordSubmitted.encode({ recordId: id, reviewDueMs }).finish();
@@ -263,7 +266,7 @@ export class RecordsHandlers {
       { ...stored, updatedAtMs: now, reviewDueMs, renewals: stored.renewals + 1, lastRenewalReason: req.reason },
       revision,
     );
-    await this.#schedule(next, stored.reviewDueMs);
+    await this.#schedule(next, nextRecordEvent(Number(stored.reviewDueMs), stored.updatedAtMs, this.d.retention.reminderDays).atMs);
     await this.#audit(call, AuditAction.AUDIT_ACTION_RENEW, stored.id, { details: { reason: req.reason, reviewDueMs: String(reviewDueMs), previousDueMs: String(stored.reviewDueMs) } });
     return pb.RecordView.encode(this.#view(pb.StoredRecord.create(next), content)).finish();
   }
@@ -294,10 +297,9 @@ export class RecordsHandlers {
    */
   async eraseStored(stored: pb.StoredRecord, rule: string, dueAtMs: number): Promise<pb.IErasureCertificate> {
     const key = await this.d.dataKeys.erase(stored.dataKeyId);
-    const attachments = await this.#attachmentNames(stored.id);
-    for (const name of attachments) await this.d.attachments.delete(name).catch(() => undefined);
-    await this.d.store.remove(stored.id);
-    await this.d.due.cancel(RECORD_DUE_KIND, stored.id, Number(stored.reviewDueMs), this.d.now());
+    for (let n = 0; n < stored.attachmentCount; n++) await this.d.attachments.delete(`${stored.id}/${n}`).catch(() => undefined);
+    await this.d.store.erase(stored.id);
+    await this.d.due.cancelAll(RECORD_DUE_KIND, stored.id);
     const commitment = sha256(new Uint8Array([...stored.ciphertext, ...(key?.wrapped ?? [])]));
     return {
       objectType: "record",
@@ -308,16 +310,6 @@ export class RecordsHandlers {
       erasedAtMs: this.d.now(),
       contentCommitment: commitment,
     };
-  }
-
-  async #attachmentNames(id: string): Promise<string[]> {
-    const names: string[] = [];
-    for (let n = 0; ; n++) {
-      const info = await this.d.attachments.info(`${id}/${n}`).catch(() => null);
-      if (!info || info.deleted) break;
-      names.push(`${id}/${n}`);
-    }
-    return names;
   }
 
   async hold(call: HubCall): Promise<Uint8Array> {

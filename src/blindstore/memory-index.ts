@@ -2,7 +2,7 @@
 // object ids. Rebuilt at start from the index headers of the KV bucket (not from the encrypted
 // content), and kept current by following the bucket's stream.
 import { b64u } from "../crypto/mod.js";
-import { pb } from "../proto/mod.js";
+import type { pb } from "../proto/mod.js";
 
 interface Meta {
   readonly supplier: string;

@@ -22,6 +22,7 @@ export {
   recordReviewDue,
   reviewPeriodFor,
   reminderTimes,
+  nextRecordEvent,
   fileRetention,
   holdInForce,
   MESSAGE_KEEP_AFTER_DELIVERY,
@@ -30,5 +31,6 @@ export {
   type RetentionRule,
   type RetentionSettings,
   type FileDates,
+  type RecordStage,
   type Hold,
 } from "./retention-rules.js";

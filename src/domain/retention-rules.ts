@@ -58,6 +58,18 @@ export function reminderTimes(reviewDueMs: number, nowMs: number, days: readonly
   return days.map((d) => ({ days: d, atMs: reviewDueMs - d * DAY_MS })).filter((r) => r.atMs > nowMs);
 }
 
+export type RecordStage = "reminder" | "review";
+
+/**
+ * The next thing that happens to a CIS record: a reminder (30, 7, 1 days before its review date)
+ * or, at the review date, erasure unless it was renewed. The due index holds one entry per record,
+ * at this time.
+ */
+export function nextRecordEvent(reviewDueMs: number, nowMs: number, days: readonly number[] = DEFAULT_REMINDER_DAYS): { atMs: number; stage: RecordStage; daysBefore: number } {
+  const next = reminderTimes(reviewDueMs, nowMs, days)[0];
+  return next ? { atMs: next.atMs, stage: "reminder", daysBefore: next.days } : { atMs: reviewDueMs, stage: "review", daysBefore: 0 };
+}
+
 export interface FileDates {
   readonly status: pb.FileStatus;
   readonly registeredAtMs: number;

@@ -9,7 +9,6 @@ export {
   DUPLICATE_WINDOW_MS,
   INBOX_MAX_AGE_MS,
   AUDIT_MAX_AGE_MS,
-  AUDIT_TREE_CONSUMER,
   USAGE_CONSUMER,
   apStoreStream,
   exchangeConsumer,

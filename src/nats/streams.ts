@@ -188,13 +188,12 @@ export function inboxConsumer(cp: string, prio: PriorityToken): ConsumerSpec {
   });
 }
 
-/** The audit service appends AUDIT to the tree in order: one message in flight at a time per instance. */
-export const AUDIT_TREE_CONSUMER = consumer("AUDIT", { durable_name: "audit-tree", max_ack_pending: 20_000 });
 /** The usage service counts from the audit log. */
 export const USAGE_CONSUMER = consumer("AUDIT", { durable_name: "usage", max_ack_pending: 20_000 });
 
 export function hubConsumers(): ConsumerSpec[] {
-  return [...PRIORITY_TOKENS.map(exchangeConsumer), AUDIT_TREE_CONSUMER, USAGE_CONSUMER];
+  // The audit service reads AUDIT with ordered consumers from its own checkpoint (no durable needed).
+  return [...PRIORITY_TOKENS.map(exchangeConsumer), USAGE_CONSUMER];
 }
 
 export function contactPointConsumers(cp: string): ConsumerSpec[] {

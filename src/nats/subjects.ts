@@ -48,7 +48,7 @@ export const subjects = Object.freeze({
   dataKeysAll: `${ROOT}.keys.>`,
 
   /** The retention index: one subject per item, named by when it falls due. */
-  due: (bucket: string, kind: string, id: string) => `${ROOT}.due.${token(bucket)}.${token(kind)}.${token(id)}`,
+  due: (bucket: string, kind: string, id: string) => `${ROOT}.due.${bucket === "*" ? "*" : token(bucket)}.${token(kind)}.${token(id)}`,
   dueBucket: (bucket: string) => `${ROOT}.due.${token(bucket)}.>`,
   dueAll: `${ROOT}.due.>`,
 

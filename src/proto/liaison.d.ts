@@ -5399,6 +5399,342 @@ export namespace liaison {
             type $Shape = liaison.v1.FileEntryView.$Properties;
         }
 
+        /**
+         * Properties of a FileRef.
+         * @deprecated Use liaison.v1.FileRef.$Properties instead.
+         */
+        interface IFileRef extends liaison.v1.FileRef.$Properties {
+        }
+
+        /** Represents a FileRef. */
+        class FileRef {
+
+            /**
+             * Constructs a new FileRef.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.FileRef.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** FileRef entryId. */
+            entryId: string;
+
+            /**
+             * Creates a new FileRef instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns FileRef instance
+             */
+            static create(properties: liaison.v1.FileRef.$Shape): liaison.v1.FileRef & liaison.v1.FileRef.$Shape;
+            static create(properties?: liaison.v1.FileRef.$Properties): liaison.v1.FileRef;
+
+            /**
+             * Encodes the specified FileRef message. Does not implicitly {@link liaison.v1.FileRef.verify|verify} messages.
+             * @param message FileRef message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.FileRef.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified FileRef message, length delimited. Does not implicitly {@link liaison.v1.FileRef.verify|verify} messages.
+             * @param message FileRef message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.FileRef.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a FileRef message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.FileRef & liaison.v1.FileRef.$Shape} FileRef
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.FileRef & liaison.v1.FileRef.$Shape;
+
+            /**
+             * Decodes a FileRef message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.FileRef & liaison.v1.FileRef.$Shape} FileRef
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.FileRef & liaison.v1.FileRef.$Shape;
+
+            /**
+             * Creates a FileRef message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns FileRef
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.FileRef;
+
+            /**
+             * Creates a plain object from a FileRef message. Also converts values to other types if specified.
+             * @param message FileRef
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.FileRef, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this FileRef to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for FileRef
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace FileRef {
+
+            /** Properties of a FileRef. */
+            interface $Properties {
+
+                /** FileRef entryId */
+                entryId?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a FileRef. */
+            type $Shape = liaison.v1.FileRef.$Properties;
+        }
+
+        /**
+         * Properties of a FileErase.
+         * @deprecated Use liaison.v1.FileErase.$Properties instead.
+         */
+        interface IFileErase extends liaison.v1.FileErase.$Properties {
+        }
+
+        /** Represents a FileErase. */
+        class FileErase {
+
+            /**
+             * Constructs a new FileErase.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.FileErase.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** FileErase entryId. */
+            entryId: string;
+
+            /** FileErase reason. */
+            reason: string;
+
+            /**
+             * Creates a new FileErase instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns FileErase instance
+             */
+            static create(properties: liaison.v1.FileErase.$Shape): liaison.v1.FileErase & liaison.v1.FileErase.$Shape;
+            static create(properties?: liaison.v1.FileErase.$Properties): liaison.v1.FileErase;
+
+            /**
+             * Encodes the specified FileErase message. Does not implicitly {@link liaison.v1.FileErase.verify|verify} messages.
+             * @param message FileErase message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.FileErase.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified FileErase message, length delimited. Does not implicitly {@link liaison.v1.FileErase.verify|verify} messages.
+             * @param message FileErase message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.FileErase.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a FileErase message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.FileErase & liaison.v1.FileErase.$Shape} FileErase
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.FileErase & liaison.v1.FileErase.$Shape;
+
+            /**
+             * Decodes a FileErase message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.FileErase & liaison.v1.FileErase.$Shape} FileErase
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.FileErase & liaison.v1.FileErase.$Shape;
+
+            /**
+             * Creates a FileErase message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns FileErase
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.FileErase;
+
+            /**
+             * Creates a plain object from a FileErase message. Also converts values to other types if specified.
+             * @param message FileErase
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.FileErase, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this FileErase to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for FileErase
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace FileErase {
+
+            /** Properties of a FileErase. */
+            interface $Properties {
+
+                /** FileErase entryId */
+                entryId?: (string|null);
+
+                /** FileErase reason */
+                reason?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a FileErase. */
+            type $Shape = liaison.v1.FileErase.$Properties;
+        }
+
+        /**
+         * Properties of a FileHitRef.
+         * @deprecated Use liaison.v1.FileHitRef.$Properties instead.
+         */
+        interface IFileHitRef extends liaison.v1.FileHitRef.$Properties {
+        }
+
+        /** Represents a FileHitRef. */
+        class FileHitRef {
+
+            /**
+             * Constructs a new FileHitRef.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.FileHitRef.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** FileHitRef hitId. */
+            hitId: string;
+
+            /**
+             * Creates a new FileHitRef instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns FileHitRef instance
+             */
+            static create(properties: liaison.v1.FileHitRef.$Shape): liaison.v1.FileHitRef & liaison.v1.FileHitRef.$Shape;
+            static create(properties?: liaison.v1.FileHitRef.$Properties): liaison.v1.FileHitRef;
+
+            /**
+             * Encodes the specified FileHitRef message. Does not implicitly {@link liaison.v1.FileHitRef.verify|verify} messages.
+             * @param message FileHitRef message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.FileHitRef.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified FileHitRef message, length delimited. Does not implicitly {@link liaison.v1.FileHitRef.verify|verify} messages.
+             * @param message FileHitRef message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.FileHitRef.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a FileHitRef message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.FileHitRef & liaison.v1.FileHitRef.$Shape} FileHitRef
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.FileHitRef & liaison.v1.FileHitRef.$Shape;
+
+            /**
+             * Decodes a FileHitRef message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.FileHitRef & liaison.v1.FileHitRef.$Shape} FileHitRef
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.FileHitRef & liaison.v1.FileHitRef.$Shape;
+
+            /**
+             * Creates a FileHitRef message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns FileHitRef
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.FileHitRef;
+
+            /**
+             * Creates a plain object from a FileHitRef message. Also converts values to other types if specified.
+             * @param message FileHitRef
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.FileHitRef, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this FileHitRef to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for FileHitRef
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace FileHitRef {
+
+            /** Properties of a FileHitRef. */
+            interface $Properties {
+
+                /** FileHitRef hitId */
+                hitId?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a FileHitRef. */
+            type $Shape = liaison.v1.FileHitRef.$Properties;
+        }
+
         /** RecordCategory enum. */
         enum RecordCategory {
 
@@ -6095,6 +6431,9 @@ export namespace liaison {
             /** StoredRecord hold. */
             hold?: (liaison.v1.LegalHold.$Properties|null);
 
+            /** StoredRecord attachmentCount. */
+            attachmentCount: number;
+
             /**
              * Creates a new StoredRecord instance using the specified properties.
              * @param [properties] Properties to set
@@ -6210,6 +6549,9 @@ export namespace liaison {
 
                 /** StoredRecord hold */
                 hold?: (liaison.v1.LegalHold.$Properties|null);
+
+                /** StoredRecord attachmentCount */
+                attachmentCount?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

@@ -15629,6 +15629,795 @@ export const liaison = $root.liaison = (() => {
             return FileEntryView;
         })();
 
+        v1.FileRef = (function() {
+
+            /**
+             * Properties of a FileRef.
+             * @typedef {Object} liaison.v1.FileRef.$Properties
+             * @property {string|null} [entryId] FileRef entryId
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a FileRef.
+             * @memberof liaison.v1
+             * @interface IFileRef
+             * @augments liaison.v1.FileRef.$Properties
+             * @deprecated Use liaison.v1.FileRef.$Properties instead.
+             */
+
+            /**
+             * Shape of a FileRef.
+             * @typedef {liaison.v1.FileRef.$Properties} liaison.v1.FileRef.$Shape
+             */
+
+            /**
+             * Constructs a new FileRef.
+             * @memberof liaison.v1
+             * @classdesc Represents a FileRef.
+             * @constructor
+             * @param {liaison.v1.FileRef.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const FileRef = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * FileRef entryId.
+             * @member {string} entryId
+             * @memberof liaison.v1.FileRef
+             * @instance
+             */
+            FileRef.prototype.entryId = "";
+
+            /**
+             * Creates a new FileRef instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.FileRef
+             * @static
+             * @param {liaison.v1.FileRef.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.FileRef} FileRef instance
+             * @type {{
+             *   (properties: liaison.v1.FileRef.$Shape): liaison.v1.FileRef & liaison.v1.FileRef.$Shape;
+             *   (properties?: liaison.v1.FileRef.$Properties): liaison.v1.FileRef;
+             * }}
+             */
+            FileRef.create = function(properties) {
+                return new FileRef(properties);
+            };
+
+            /**
+             * Encodes the specified FileRef message. Does not implicitly {@link liaison.v1.FileRef.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.FileRef
+             * @static
+             * @param {liaison.v1.FileRef.$Properties} message FileRef message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            FileRef.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.entryId != null && $Object.hasOwnProperty.call(message, "entryId") && message.entryId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.entryId);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified FileRef message, length delimited. Does not implicitly {@link liaison.v1.FileRef.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.FileRef
+             * @static
+             * @param {liaison.v1.FileRef.$Properties} message FileRef message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            FileRef.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a FileRef message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.FileRef
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.FileRef & liaison.v1.FileRef.$Shape} FileRef
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            FileRef.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.FileRef();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.entryId = value;
+                            else
+                                delete message.entryId;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a FileRef message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.FileRef
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.FileRef & liaison.v1.FileRef.$Shape} FileRef
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            FileRef.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a FileRef message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.FileRef
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.FileRef} FileRef
+             */
+            FileRef.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.FileRef)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.FileRef: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.FileRef();
+                if (object.entryId != null)
+                    if (typeof object.entryId !== "string" || object.entryId.length)
+                        message.entryId = $String(object.entryId);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a FileRef message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.FileRef
+             * @static
+             * @param {liaison.v1.FileRef} message FileRef
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            FileRef.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults)
+                    object.entryId = "";
+                if (message.entryId != null && $Object.hasOwnProperty.call(message, "entryId"))
+                    object.entryId = message.entryId;
+                return object;
+            };
+
+            /**
+             * Converts this FileRef to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.FileRef
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            FileRef.prototype.toJSON = function() {
+                return FileRef.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for FileRef
+             * @function getTypeUrl
+             * @memberof liaison.v1.FileRef
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            FileRef.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.FileRef";
+            };
+
+            return FileRef;
+        })();
+
+        v1.FileErase = (function() {
+
+            /**
+             * Properties of a FileErase.
+             * @typedef {Object} liaison.v1.FileErase.$Properties
+             * @property {string|null} [entryId] FileErase entryId
+             * @property {string|null} [reason] FileErase reason
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a FileErase.
+             * @memberof liaison.v1
+             * @interface IFileErase
+             * @augments liaison.v1.FileErase.$Properties
+             * @deprecated Use liaison.v1.FileErase.$Properties instead.
+             */
+
+            /**
+             * Shape of a FileErase.
+             * @typedef {liaison.v1.FileErase.$Properties} liaison.v1.FileErase.$Shape
+             */
+
+            /**
+             * Constructs a new FileErase.
+             * @memberof liaison.v1
+             * @classdesc Represents a FileErase.
+             * @constructor
+             * @param {liaison.v1.FileErase.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const FileErase = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * FileErase entryId.
+             * @member {string} entryId
+             * @memberof liaison.v1.FileErase
+             * @instance
+             */
+            FileErase.prototype.entryId = "";
+
+            /**
+             * FileErase reason.
+             * @member {string} reason
+             * @memberof liaison.v1.FileErase
+             * @instance
+             */
+            FileErase.prototype.reason = "";
+
+            /**
+             * Creates a new FileErase instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.FileErase
+             * @static
+             * @param {liaison.v1.FileErase.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.FileErase} FileErase instance
+             * @type {{
+             *   (properties: liaison.v1.FileErase.$Shape): liaison.v1.FileErase & liaison.v1.FileErase.$Shape;
+             *   (properties?: liaison.v1.FileErase.$Properties): liaison.v1.FileErase;
+             * }}
+             */
+            FileErase.create = function(properties) {
+                return new FileErase(properties);
+            };
+
+            /**
+             * Encodes the specified FileErase message. Does not implicitly {@link liaison.v1.FileErase.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.FileErase
+             * @static
+             * @param {liaison.v1.FileErase.$Properties} message FileErase message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            FileErase.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.entryId != null && $Object.hasOwnProperty.call(message, "entryId") && message.entryId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.entryId);
+                if (message.reason != null && $Object.hasOwnProperty.call(message, "reason") && message.reason !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.reason);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified FileErase message, length delimited. Does not implicitly {@link liaison.v1.FileErase.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.FileErase
+             * @static
+             * @param {liaison.v1.FileErase.$Properties} message FileErase message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            FileErase.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a FileErase message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.FileErase
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.FileErase & liaison.v1.FileErase.$Shape} FileErase
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            FileErase.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.FileErase();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.entryId = value;
+                            else
+                                delete message.entryId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.reason = value;
+                            else
+                                delete message.reason;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a FileErase message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.FileErase
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.FileErase & liaison.v1.FileErase.$Shape} FileErase
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            FileErase.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a FileErase message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.FileErase
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.FileErase} FileErase
+             */
+            FileErase.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.FileErase)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.FileErase: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.FileErase();
+                if (object.entryId != null)
+                    if (typeof object.entryId !== "string" || object.entryId.length)
+                        message.entryId = $String(object.entryId);
+                if (object.reason != null)
+                    if (typeof object.reason !== "string" || object.reason.length)
+                        message.reason = $String(object.reason);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a FileErase message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.FileErase
+             * @static
+             * @param {liaison.v1.FileErase} message FileErase
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            FileErase.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.entryId = "";
+                    object.reason = "";
+                }
+                if (message.entryId != null && $Object.hasOwnProperty.call(message, "entryId"))
+                    object.entryId = message.entryId;
+                if (message.reason != null && $Object.hasOwnProperty.call(message, "reason"))
+                    object.reason = message.reason;
+                return object;
+            };
+
+            /**
+             * Converts this FileErase to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.FileErase
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            FileErase.prototype.toJSON = function() {
+                return FileErase.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for FileErase
+             * @function getTypeUrl
+             * @memberof liaison.v1.FileErase
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            FileErase.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.FileErase";
+            };
+
+            return FileErase;
+        })();
+
+        v1.FileHitRef = (function() {
+
+            /**
+             * Properties of a FileHitRef.
+             * @typedef {Object} liaison.v1.FileHitRef.$Properties
+             * @property {string|null} [hitId] FileHitRef hitId
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a FileHitRef.
+             * @memberof liaison.v1
+             * @interface IFileHitRef
+             * @augments liaison.v1.FileHitRef.$Properties
+             * @deprecated Use liaison.v1.FileHitRef.$Properties instead.
+             */
+
+            /**
+             * Shape of a FileHitRef.
+             * @typedef {liaison.v1.FileHitRef.$Properties} liaison.v1.FileHitRef.$Shape
+             */
+
+            /**
+             * Constructs a new FileHitRef.
+             * @memberof liaison.v1
+             * @classdesc Represents a FileHitRef.
+             * @constructor
+             * @param {liaison.v1.FileHitRef.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const FileHitRef = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * FileHitRef hitId.
+             * @member {string} hitId
+             * @memberof liaison.v1.FileHitRef
+             * @instance
+             */
+            FileHitRef.prototype.hitId = "";
+
+            /**
+             * Creates a new FileHitRef instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.FileHitRef
+             * @static
+             * @param {liaison.v1.FileHitRef.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.FileHitRef} FileHitRef instance
+             * @type {{
+             *   (properties: liaison.v1.FileHitRef.$Shape): liaison.v1.FileHitRef & liaison.v1.FileHitRef.$Shape;
+             *   (properties?: liaison.v1.FileHitRef.$Properties): liaison.v1.FileHitRef;
+             * }}
+             */
+            FileHitRef.create = function(properties) {
+                return new FileHitRef(properties);
+            };
+
+            /**
+             * Encodes the specified FileHitRef message. Does not implicitly {@link liaison.v1.FileHitRef.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.FileHitRef
+             * @static
+             * @param {liaison.v1.FileHitRef.$Properties} message FileHitRef message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            FileHitRef.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.hitId != null && $Object.hasOwnProperty.call(message, "hitId") && message.hitId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.hitId);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified FileHitRef message, length delimited. Does not implicitly {@link liaison.v1.FileHitRef.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.FileHitRef
+             * @static
+             * @param {liaison.v1.FileHitRef.$Properties} message FileHitRef message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            FileHitRef.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a FileHitRef message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.FileHitRef
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.FileHitRef & liaison.v1.FileHitRef.$Shape} FileHitRef
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            FileHitRef.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.FileHitRef();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.hitId = value;
+                            else
+                                delete message.hitId;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a FileHitRef message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.FileHitRef
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.FileHitRef & liaison.v1.FileHitRef.$Shape} FileHitRef
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            FileHitRef.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a FileHitRef message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.FileHitRef
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.FileHitRef} FileHitRef
+             */
+            FileHitRef.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.FileHitRef)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.FileHitRef: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.FileHitRef();
+                if (object.hitId != null)
+                    if (typeof object.hitId !== "string" || object.hitId.length)
+                        message.hitId = $String(object.hitId);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a FileHitRef message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.FileHitRef
+             * @static
+             * @param {liaison.v1.FileHitRef} message FileHitRef
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            FileHitRef.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults)
+                    object.hitId = "";
+                if (message.hitId != null && $Object.hasOwnProperty.call(message, "hitId"))
+                    object.hitId = message.hitId;
+                return object;
+            };
+
+            /**
+             * Converts this FileHitRef to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.FileHitRef
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            FileHitRef.prototype.toJSON = function() {
+                return FileHitRef.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for FileHitRef
+             * @function getTypeUrl
+             * @memberof liaison.v1.FileHitRef
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            FileHitRef.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.FileHitRef";
+            };
+
+            return FileHitRef;
+        })();
+
         /**
          * RecordCategory enum.
          * @name liaison.v1.RecordCategory
@@ -17420,6 +18209,7 @@ export const liaison = $root.liaison = (() => {
              * @property {Uint8Array|null} [ciphertext] StoredRecord ciphertext
              * @property {Array.<string>|null} [blindIndexes] StoredRecord blindIndexes
              * @property {liaison.v1.LegalHold.$Properties|null} [hold] StoredRecord hold
+             * @property {number|null} [attachmentCount] StoredRecord attachmentCount
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -17557,6 +18347,14 @@ export const liaison = $root.liaison = (() => {
             StoredRecord.prototype.hold = null;
 
             /**
+             * StoredRecord attachmentCount.
+             * @member {number} attachmentCount
+             * @memberof liaison.v1.StoredRecord
+             * @instance
+             */
+            StoredRecord.prototype.attachmentCount = 0;
+
+            /**
              * Creates a new StoredRecord instance using the specified properties.
              * @function create
              * @memberof liaison.v1.StoredRecord
@@ -17615,6 +18413,8 @@ export const liaison = $root.liaison = (() => {
                         writer.uint32(/* id 12, wireType 2 =*/98).string(message.blindIndexes[i]);
                 if (message.hold != null && $Object.hasOwnProperty.call(message, "hold"))
                     $root.liaison.v1.LegalHold.encode(message.hold, writer.uint32(/* id 13, wireType 2 =*/106).fork(), _depth + 1).ldelim();
+                if (message.attachmentCount != null && $Object.hasOwnProperty.call(message, "attachmentCount") && message.attachmentCount !== 0)
+                    writer.uint32(/* id 14, wireType 0 =*/112).uint32(message.attachmentCount);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -17785,6 +18585,15 @@ export const liaison = $root.liaison = (() => {
                             message.hold = $root.liaison.v1.LegalHold.decode(reader, reader.size(), $undefined, _depth + 1, message.hold);
                             continue;
                         }
+                    case 14: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.attachmentCount = value;
+                            else
+                                delete message.attachmentCount;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -17947,6 +18756,9 @@ export const liaison = $root.liaison = (() => {
                         throw $TypeError(".liaison.v1.StoredRecord.hold: object expected");
                     message.hold = $root.liaison.v1.LegalHold.fromObject(object.hold, _depth + 1);
                 }
+                if (object.attachmentCount != null)
+                    if ($Number(object.attachmentCount) !== 0)
+                        message.attachmentCount = object.attachmentCount >>> 0;
                 return message;
             };
 
@@ -18006,6 +18818,7 @@ export const liaison = $root.liaison = (() => {
                             object.ciphertext = $util.newBuffer(object.ciphertext);
                     }
                     object.hold = null;
+                    object.attachmentCount = 0;
                 }
                 if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
                     object.id = message.id;
@@ -18051,6 +18864,8 @@ export const liaison = $root.liaison = (() => {
                 }
                 if (message.hold != null && $Object.hasOwnProperty.call(message, "hold"))
                     object.hold = $root.liaison.v1.LegalHold.toObject(message.hold, options, _depth + 1);
+                if (message.attachmentCount != null && $Object.hasOwnProperty.call(message, "attachmentCount"))
+                    object.attachmentCount = message.attachmentCount;
                 return object;
             };
 

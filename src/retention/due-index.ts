@@ -50,6 +50,11 @@ export class DueIndex {
     await this.#jsm.streams.purge(STREAM, { filter: subjects.due(String(bucket), kind, id) }).catch(() => undefined);
   }
 
+  /** Removes an item's filing whatever hour it is filed under. */
+  async cancelAll(kind: string, id: string): Promise<void> {
+    await this.#jsm.streams.purge(STREAM, { filter: subjects.due("*", kind, id) }).catch(() => undefined);
+  }
+
   /** Every item filed in one hour bucket, with the sequence that removes it. */
   async bucket(bucket: number): Promise<Array<DueItem & { seq: number; subject: string }>> {
     const filter = subjects.dueBucket(String(bucket));

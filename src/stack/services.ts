@@ -72,7 +72,7 @@ export function stackChildren(cfg: StackConfig, s: StackSecrets): StackPlan {
   });
   const hasConsole = exists("console");
   const consoleSpec: ChildSpec | undefined = hasConsole
-    ? hubChild("console", { LIAISON_USERS_FILE: s.console.usersFile, LIAISON_HOST: cfg.host, LIAISON_PORT: String(cfg.consolePort), LIAISON_AUDIT_KEY_FILE: s.auditKeyFile })
+    ? hubChild("console", { LIAISON_USERS_FILE: s.console.usersFile, LIAISON_HOST: cfg.host, LIAISON_PORT: String(cfg.consolePort) })
     : undefined;
 
   return {

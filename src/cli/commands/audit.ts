@@ -4,6 +4,7 @@
 import { createWriteStream, readFileSync, writeFileSync } from "node:fs";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import type { Command } from "commander";
 import { parseAuditPublicKey, verifyExportFile, type VerifyResult } from "../../audit/mod.js";
 import { cliSchema, loadConfig } from "../../config/mod.js";
@@ -116,7 +117,7 @@ export function register(program: Command): void {
         }
         const res = await get(consoleTarget(o), `/v1/audit/export${params.size ? `?${params}` : ""}`);
         if (!res.body) throw new LiaisonError("LIAISON_INTERNAL", "the console sent no export");
-        await pipeline(Readable.fromWeb(res.body as import("node:stream/web").ReadableStream), createWriteStream(o.out, { mode: 0o600 }));
+        await pipeline(Readable.fromWeb(res.body as WebReadableStream), createWriteStream(o.out, { mode: 0o600 }));
         process.stdout.write(`wrote ${o.out}\n`);
       } catch (err) {
         fail(err);

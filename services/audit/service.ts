@@ -1,0 +1,65 @@
+// Builds the audit service from its parts (engine, head issuer, event store, endpoints) on a NATS
+// connection; main.ts adds config, key and process handling, tests call it in-process.
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/nats-core";
+import type { Service } from "@nats-io/services";
+import { randomUUID } from "node:crypto";
+import { AUDIT_SERVICE } from "../../src/audit/mod.js";
+import type { Ed25519Signer } from "../../src/crypto/mod.js";
+import type { Logger } from "../../src/log/mod.js";
+import { startMicroService } from "../../src/nats/mod.js";
+import { CheckpointStore } from "./checkpoint.js";
+import { AuditEngine } from "./engine.js";
+import { EventStore } from "./event-store.js";
+import { auditEndpoints } from "./handlers.js";
+import { HeadIssuer } from "./heads.js";
+import { LeafChunkStore } from "./leaf-chunks.js";
+
+export interface AuditServiceOptions {
+  readonly nc: NatsConnection;
+  readonly signer: Ed25519Signer;
+  readonly log: Logger;
+  readonly headIntervalMs: number;
+  readonly dedupeWindow: number;
+  readonly maxStepEvents: number;
+  readonly takeoverAfterMs: number;
+  readonly instanceId?: string;
+}
+
+export interface RunningAuditService {
+  readonly engine: AuditEngine;
+  readonly heads: HeadIssuer;
+  readonly service: Service;
+  close(): Promise<void>;
+}
+
+export async function startAuditService(o: AuditServiceOptions): Promise<RunningAuditService> {
+  const js = jetstream(o.nc);
+  const jsm = await jetstreamManager(o.nc);
+  const kv = await new Kvm(js).open("state");
+  const engine = await AuditEngine.start(
+    { js, jsm, checkpoints: new CheckpointStore(kv), chunks: new LeafChunkStore(js, jsm), log: o.log },
+    { instanceId: o.instanceId ?? randomUUID(), dedupeWindow: o.dedupeWindow, maxStepEvents: o.maxStepEvents, takeoverAfterMs: o.takeoverAfterMs },
+  );
+  const heads = new HeadIssuer({ nc: o.nc, js, jsm, signer: o.signer, engine, log: o.log });
+  await heads.follow();
+  heads.start(o.headIntervalMs);
+  const service = await startMicroService(o.nc, {
+    name: AUDIT_SERVICE,
+    description: "The tamper-evident access log: appends audit events to an RFC 9162 Merkle tree, signs tree heads, serves proofs, queries and exports",
+    log: o.log,
+    endpoints: auditEndpoints({ engine, heads, events: new EventStore(jsm), signer: o.signer }),
+    stats: async () => ({ role: engine.role, treeSize: engine.stableSize, backlog: engine.backlog, ...engine.state.stats }),
+  });
+  return {
+    engine,
+    heads,
+    service,
+    close: async () => {
+      await service.stop();
+      await heads.stop();
+      await engine.stop();
+    },
+  };
+}

@@ -1,0 +1,390 @@
+// /v1/audit/*: the supervisory authority's view of the access log (Reg. 2018/1862 Art. 12 fields),
+// answered by the audit service over NATS. Searches by object, contact point, user, action and
+// time; "who accessed record X"; "what did user U access"; signed tree heads, RFC 9162 proofs, the
+// audit public key, and exports as JSON Lines for the offline verifier (`liaison audit verify`).
+// Supervisor role only; every read is itself an audit event (authority from the console's hook).
+import { Readable } from "node:stream";
+import type { NatsConnection } from "@nats-io/nats-core";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import {
+  AuditClient,
+  EXPORT_MEDIA_TYPE,
+  HEAD_FILE_TYPE,
+  EXPORT_VERSION,
+  MAX_QUERY_LIMIT,
+  exportChunks,
+  treeHeadToJson,
+  type AuditEmitter,
+  type SignedTreeHead,
+} from "../../../src/audit/mod.js";
+import { b64u } from "../../../src/crypto/mod.js";
+import { problemSchema } from "../../../src/http/mod.js";
+import { pb } from "../../../src/proto/mod.js";
+
+export interface AuditRoutesDeps {
+  readonly nc: NatsConnection;
+  /** The console's emitter (the routes declare their events; the console's audit hook sends them). */
+  readonly audit: AuditEmitter;
+  /** Defaults to a client on `nc`. */
+  readonly client?: AuditClient;
+}
+
+/** "AUDIT_ACTION_LEGAL_HOLD_SET" ↔ "legal-hold-set", for every value of an enum. */
+function enumNames<E extends Record<string, string | number>>(e: E, prefix: string) {
+  const entries = Object.entries(e).filter(([k, v]) => typeof v === "number" && k !== `${prefix}UNSPECIFIED`) as Array<[string, number]>;
+  const toApi = new Map(entries.map(([k, v]) => [v, k.slice(prefix.length).toLowerCase().replace(/_/g, "-")]));
+  const toProto = new Map([...toApi].map(([v, k]) => [k, v]));
+  const keys = [...toApi.values()] as [string, ...string[]];
+  return { keys, toApi: (v: number) => toApi.get(v) ?? "unspecified", toProto: (k: string) => toProto.get(k) ?? 0 };
+}
+const ACTIONS = enumNames(pb.AuditAction as unknown as Record<string, number>, "AUDIT_ACTION_");
+const OUTCOMES = enumNames(pb.AuditOutcome as unknown as Record<string, number>, "AUDIT_OUTCOME_");
+
+const isoTime = z.iso.datetime({ offset: true });
+const b64 = z.string().describe("base64url");
+const token = z.string().min(1).max(256);
+const index = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+const eventOut = z
+  .object({
+    index: z.number().int().describe("The event's leaf index in the Merkle tree"),
+    id: z.string(),
+    at: isoTime,
+    authority: z.string(),
+    userId: z.string(),
+    action: z.string(),
+    objectType: z.string(),
+    objectId: z.string(),
+    searchRefs: z.array(z.string()),
+    purpose: z.string(),
+    outcome: z.string(),
+    reasonCode: z.string().optional(),
+    service: z.string(),
+    matched: z.array(z.string()),
+    details: z.record(z.string(), z.string()),
+    erasure: z
+      .object({ objectType: z.string(), objectId: z.string(), supplier: z.string(), rule: z.string(), dueAt: isoTime.optional(), erasedAt: isoTime.optional(), contentCommitment: b64 })
+      .optional(),
+  })
+  .meta({ id: "AuditEvent" });
+type EventOut = z.infer<typeof eventOut>;
+
+const pageOut = z
+  .object({
+    treeSize: z.number().int().describe("The tree size the answer was computed at"),
+    events: z.array(eventOut),
+    nextCursor: z.string().optional().describe("Pass as cursor for the next page"),
+  })
+  .meta({ id: "AuditEventPage" });
+
+const accessOut = pageOut
+  .extend({
+    accessors: z.array(z.object({ authority: z.string(), userId: z.string(), count: z.number().int(), first: isoTime, last: isoTime })).describe("Who accessed the object, over this page"),
+  })
+  .meta({ id: "AuditAccessPage" });
+
+const userOut = pageOut
+  .extend({
+    objects: z.array(z.object({ objectType: z.string(), objectId: z.string(), count: z.number().int(), last: isoTime })).describe("What the user accessed, over this page"),
+  })
+  .meta({ id: "AuditUserPage" });
+
+const paging = {
+  from: isoTime.optional().describe("Events at or after this time"),
+  to: isoTime.optional().describe("Events before this time"),
+  limit: z.coerce.number().int().min(1).max(MAX_QUERY_LIMIT).default(100),
+  cursor: z.string().regex(/^\d+$/).optional(),
+  order: z.enum(["asc", "desc"]).default("asc"),
+};
+const actionList = z
+  .string()
+  .optional()
+  .describe(`Comma-separated actions: ${ACTIONS.keys.join(", ")}`)
+  .refine((v) => !v || v.split(",").every((a) => ACTIONS.keys.includes(a.trim())), "unknown action");
+
+const eventsQuery = z.object({
+  objectType: token.optional(),
+  objectId: token.optional(),
+  authority: token.optional(),
+  userId: token.optional(),
+  action: actionList,
+  ...paging,
+});
+const accessParams = z.object({ objectType: token, objectId: token });
+const accessQuery = z.object({ authority: token.optional(), action: actionList, ...paging });
+const userParams = z.object({ userId: token });
+const userQuery = z.object({ authority: token.optional(), action: actionList, ...paging });
+
+const headJson = z.object({ treeSize: z.number().int(), rootHash: b64, timestampMs: z.number().int(), keyId: z.string(), signature: b64 }).meta({ id: "TreeHead" });
+const headFileOut = z
+  .object({
+    type: z.literal(HEAD_FILE_TYPE),
+    version: z.literal(EXPORT_VERSION),
+    head: headJson,
+    frontier: z.array(b64).describe("RFC 9162 hashes of the tree's maximal complete subtrees, left to right"),
+    savedAt: isoTime,
+  })
+  .meta({ id: "AuditHeadFile", description: "Keep this file: `liaison audit verify --trusted-head` checks later exports against it" });
+const keyOut = z.object({ keyId: z.string(), algorithm: z.literal("Ed25519"), publicKey: b64 }).meta({ id: "AuditKey" });
+const inclusionQuery = z.object({ index, size: index.optional().describe("Tree size (default: the latest signed head)") });
+const inclusionOut = z.object({ leafIndex: z.number().int(), treeSize: z.number().int(), auditPath: z.array(b64), head: headJson }).meta({ id: "InclusionProof" });
+const consistencyQuery = z.object({ first: index, second: index.optional().describe("Tree size (default: the latest signed head)") });
+const consistencyOut = z.object({ firstSize: z.number().int(), secondSize: z.number().int(), path: z.array(b64), head: headJson }).meta({ id: "ConsistencyProof" });
+const exportQuery = z.object({
+  from: index.optional().describe("First leaf (default 0)"),
+  to: index.optional().describe("One past the last leaf (default: the signed head's size)"),
+  since: z
+    .string()
+    .regex(/^\d+(,\d+)*$/)
+    .optional()
+    .describe("Tree sizes of heads you kept: the export carries consistency proofs from them"),
+});
+
+const headFileOf = (head: SignedTreeHead, frontier: readonly Uint8Array[]) => ({
+  type: HEAD_FILE_TYPE as typeof HEAD_FILE_TYPE,
+  version: EXPORT_VERSION as typeof EXPORT_VERSION,
+  head: treeHeadToJson(head),
+  frontier: frontier.map(b64u),
+  savedAt: new Date().toISOString(),
+});
+
+const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 503: problemSchema, 504: problemSchema };
+const iso = (ms: number) => new Date(ms).toISOString();
+const SUPERVISOR = ["supervisor"] as const;
+
+function eventView(r: pb.IAuditRecord): EventOut {
+  const e = r.event ?? {};
+  const er = e.erasure;
+  return {
+    index: Number(r.leafIndex ?? 0),
+    id: e.id ?? "",
+    at: iso(Number(e.atMs ?? 0)),
+    authority: e.authority ?? "",
+    userId: e.userId ?? "",
+    action: ACTIONS.toApi(Number(e.action ?? 0)),
+    objectType: e.objectType ?? "",
+    objectId: e.objectId ?? "",
+    searchRefs: e.searchRefs ?? [],
+    purpose: e.purpose ?? "",
+    outcome: OUTCOMES.toApi(Number(e.outcome ?? 0)),
+    ...(e.reasonCode ? { reasonCode: e.reasonCode } : {}),
+    service: e.service ?? "",
+    matched: e.matched ?? [],
+    details: { ...(e.details ?? {}) },
+    ...(er
+      ? {
+          erasure: {
+            objectType: er.objectType ?? "",
+            objectId: er.objectId ?? "",
+            supplier: er.supplier ?? "",
+            rule: er.rule ?? "",
+            ...(er.dueAtMs ? { dueAt: iso(Number(er.dueAtMs)) } : {}),
+            ...(er.erasedAtMs ? { erasedAt: iso(Number(er.erasedAtMs)) } : {}),
+            contentCommitment: b64u(er.contentCommitment ?? new Uint8Array(0)),
+          },
+        }
+      : {}),
+  };
+}
+
+type Paging = { from?: string | undefined; to?: string | undefined; limit: number; cursor?: string | undefined; order: "asc" | "desc"; action?: string | undefined };
+
+function queryOf(filters: pb.IAuditQuery, p: Paging): pb.IAuditQuery {
+  return {
+    ...filters,
+    actions: p.action ? p.action.split(",").map((a) => ACTIONS.toProto(a.trim())) : [],
+    fromMs: p.from ? Date.parse(p.from) : 0,
+    toMs: p.to ? Date.parse(p.to) : 0,
+    limit: p.limit,
+    ...(p.cursor !== undefined ? { afterSet: true, afterIndex: Number(p.cursor) } : {}),
+    descending: p.order === "desc",
+  };
+}
+
+/** What a search asked for, as audit-event details (the supervisor's own access is logged too). */
+function searchDetails(q: pb.IAuditQuery, count: number): Record<string, string> {
+  const d: Record<string, string> = { count: String(count) };
+  for (const k of ["objectType", "objectId", "authority", "userId"] as const) if (q[k]) d[k] = String(q[k]);
+  if (q.actions?.length) d.actions = q.actions.map((a) => ACTIONS.toApi(Number(a))).join(",");
+  if (q.fromMs) d.from = iso(Number(q.fromMs));
+  if (q.toMs) d.to = iso(Number(q.toMs));
+  return d;
+}
+
+export async function auditRoutes(app: FastifyInstance, deps: AuditRoutesDeps): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const client = deps.client ?? new AuditClient(deps.nc);
+  const readAudit = (objectType: string) => ({ roles: SUPERVISOR, audit: { action: pb.AuditAction.AUDIT_ACTION_READ, objectType } });
+
+  const search = async (req: FastifyRequest, filters: pb.IAuditQuery, p: Paging) => {
+    const q = queryOf(filters, p);
+    const res = await client.query(q);
+    const events = res.records.map(eventView);
+    req.audit.details = searchDetails(q, events.length);
+    req.audit.matched = events.slice(0, 50).map((e) => `audit:${e.index}`);
+    const last = events.at(-1);
+    return { treeSize: Number(res.treeSize), events, ...(res.more && last ? { nextCursor: String(last.index) } : {}) };
+  };
+
+  r.get(
+    "/v1/audit/events",
+    {
+      schema: { summary: "Search the access log by object, contact point, user, action and time", tags: ["audit"], querystring: eventsQuery, response: { 200: pageOut, ...errors } },
+      config: readAudit("audit-log"),
+    },
+    async (req) => {
+      const q = req.query;
+      return search(req, { objectType: q.objectType ?? "", objectId: q.objectId ?? "", authority: q.authority ?? "", userId: q.userId ?? "" }, q);
+    },
+  );
+
+  r.get(
+    "/v1/audit/access/:objectType/:objectId",
+    {
+      schema: { summary: "Who accessed this object", tags: ["audit"], params: accessParams, querystring: accessQuery, response: { 200: accessOut, ...errors } },
+      config: readAudit("audit-log"),
+    },
+    async (req) => {
+      const { objectType, objectId } = req.params;
+      req.audit.objectId = `${objectType}/${objectId}`;
+      const page = await search(req, { objectType, objectId, authority: req.query.authority ?? "" }, req.query);
+      const who = new Map<string, { authority: string; userId: string; count: number; first: string; last: string }>();
+      for (const e of page.events) {
+        const k = `${e.authority}\u0000${e.userId}`;
+        const w = who.get(k) ?? { authority: e.authority, userId: e.userId, count: 0, first: e.at, last: e.at };
+        w.count++;
+        if (e.at < w.first) w.first = e.at;
+        if (e.at > w.last) w.last = e.at;
+        who.set(k, w);
+      }
+      return { ...page, accessors: [...who.values()] };
+    },
+  );
+
+  r.get(
+    "/v1/audit/users/:userId",
+    {
+      schema: { summary: "What this user accessed", tags: ["audit"], params: userParams, querystring: userQuery, response: { 200: userOut, ...errors } },
+      config: { ...readAudit("audit-log"), audit: { action: pb.AuditAction.AUDIT_ACTION_READ, objectType: "audit-log", objectParam: "userId" } },
+    },
+    async (req) => {
+      const page = await search(req, { userId: req.params.userId, authority: req.query.authority ?? "" }, req.query);
+      const objects = new Map<string, { objectType: string; objectId: string; count: number; last: string }>();
+      for (const e of page.events) {
+        const k = `${e.objectType}\u0000${e.objectId}`;
+        const o = objects.get(k) ?? { objectType: e.objectType, objectId: e.objectId, count: 0, last: e.at };
+        o.count++;
+        if (e.at > o.last) o.last = e.at;
+        objects.set(k, o);
+      }
+      return { ...page, objects: [...objects.values()] };
+    },
+  );
+
+  const headFile = async (head: SignedTreeHead) => {
+    const { frontier } = await client.head(head.treeSize, true);
+    return headFileOf(head, frontier);
+  };
+
+  r.get(
+    "/v1/audit/head",
+    {
+      schema: { summary: "The latest signed tree head, with its frontier (keep it as a trusted head)", tags: ["audit"], response: { 200: headFileOut, ...errors } },
+      config: readAudit("audit-head"),
+    },
+    async (req) => {
+      const { head, frontier } = await client.head(0, true);
+      req.audit.objectId = String(head.treeSize);
+      return headFileOf(head, frontier);
+    },
+  );
+
+  r.post(
+    "/v1/audit/head",
+    {
+      schema: { summary: "Have the audit service sign a tree head now", tags: ["audit"], response: { 200: headFileOut, ...errors } },
+      config: readAudit("audit-head"),
+    },
+    async (req) => {
+      const head = await client.signHead();
+      req.audit.objectId = String(head.treeSize);
+      req.audit.details = { signed: "on-demand" };
+      return headFile(head);
+    },
+  );
+
+  r.get(
+    "/v1/audit/key",
+    {
+      schema: { summary: "The audit log's public key, for the offline verifier", tags: ["audit"], response: { 200: keyOut, ...errors } },
+      config: readAudit("audit-key"),
+    },
+    async (req) => {
+      const k = await client.key();
+      req.audit.objectId = k.keyId;
+      return { keyId: k.keyId, algorithm: "Ed25519" as const, publicKey: b64u(k.publicKey) };
+    },
+  );
+
+  r.get(
+    "/v1/audit/proofs/inclusion",
+    {
+      schema: { summary: "RFC 9162 inclusion proof of a leaf in a signed tree", tags: ["audit"], querystring: inclusionQuery, response: { 200: inclusionOut, ...errors } },
+      config: readAudit("audit-proof"),
+    },
+    async (req) => {
+      const p = await client.inclusion(req.query.index, req.query.size ?? 0);
+      const { head } = await client.head(Number(p.treeSize));
+      req.audit.objectId = `inclusion/${req.query.index}`;
+      return { leafIndex: Number(p.leafIndex), treeSize: Number(p.treeSize), auditPath: p.auditPath.map(b64u), head: treeHeadToJson(head) };
+    },
+  );
+
+  r.get(
+    "/v1/audit/proofs/consistency",
+    {
+      schema: { summary: "RFC 9162 consistency proof between two tree sizes", tags: ["audit"], querystring: consistencyQuery, response: { 200: consistencyOut, ...errors } },
+      config: readAudit("audit-proof"),
+    },
+    async (req) => {
+      const p = await client.consistency(req.query.first, req.query.second ?? 0);
+      const { head } = await client.head(Number(p.secondSize));
+      req.audit.objectId = `consistency/${p.firstSize}/${p.secondSize}`;
+      return { firstSize: Number(p.firstSize), secondSize: Number(p.secondSize), path: p.path.map(b64u), head: treeHeadToJson(head) };
+    },
+  );
+
+  r.get(
+    "/v1/audit/export",
+    {
+      schema: {
+        summary: "Export a range of the log as JSON Lines with the signed head and proofs (verify with `liaison audit verify`)",
+        tags: ["audit"],
+        querystring: exportQuery,
+        produces: [EXPORT_MEDIA_TYPE],
+        response: { 200: z.string().describe("application/x-ndjson: a header line, then per page a leaves line and one line per leaf"), ...errors },
+      },
+      config: { roles: SUPERVISOR, audit: { action: pb.AuditAction.AUDIT_ACTION_EXPORT, objectType: "audit-log" } },
+    },
+    async (req, reply) => {
+      const q = req.query;
+      const since = q.since ? q.since.split(",").map(Number) : [];
+      const chunks = exportChunks((p) => client.exportPage(p), { ...(q.from !== undefined ? { from: q.from } : {}), ...(q.to !== undefined ? { to: q.to } : {}), consistencyFrom: since });
+      // Fetch the first page before answering, so a bad range is a problem+json, not a broken stream.
+      const first = await chunks.next();
+      const header = first.done ? "" : first.value;
+      const range = /"from":(\d+),"to":(\d+)/.exec(header);
+      req.audit.objectId = range ? `${range[1]}-${range[2]}` : "";
+      req.audit.details = { from: range?.[1] ?? "", to: range?.[2] ?? "", ...(since.length ? { since: since.join(",") } : {}) };
+      const body = Readable.from(
+        (async function* () {
+          yield header;
+          yield* chunks;
+        })(),
+      );
+      return reply.type(EXPORT_MEDIA_TYPE).header("content-disposition", 'attachment; filename="liaison-audit-export.jsonl"').send(body as unknown as string); // a stream bypasses the serializer; the schema documents the lines
+    },
+  );
+}
