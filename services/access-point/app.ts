@@ -7,6 +7,7 @@ import type { Logger } from "../../src/log/mod.js";
 import type { HubClient } from "../../src/hub-rpc/mod.js";
 import type { Mailbox } from "./mailbox.js";
 import { messageRoutes } from "./routes/messages.js";
+import { fileRoutes } from "./routes/files.js";
 import { recordRoutes } from "./routes/records.js";
 
 export interface AccessPointAppDeps {
@@ -61,6 +62,7 @@ export async function buildAccessPointApp(d: AccessPointAppDeps): Promise<Liaiso
   );
   await app.register(async (scope) => messageRoutes(scope, { mailbox: d.mailbox, audit: d.audit, maxAttachmentBytes: d.maxAttachmentBytes }));
   await app.register(async (scope) => recordRoutes(scope, { hub: d.hub, mailbox: d.mailbox }));
+  await app.register(async (scope) => fileRoutes(scope, { hub: d.hub, mailbox: d.mailbox }));
   for (const p of d.plugins ?? []) await app.register(async (scope) => p(scope));
   return app;
 }

@@ -111,3 +111,25 @@ export const NOTICE_KINDS = table([
   ["suspension-warning", pb.NoticeKind.NOTICE_KIND_SUSPENSION_WARNING],
   ["hit-outcome", pb.NoticeKind.NOTICE_KIND_HIT_OUTCOME],
 ] as const);
+
+export const OFFENCE_AREAS = table([
+  ["drug-trafficking", pb.OffenceArea.OFFENCE_AREA_DRUG_TRAFFICKING],
+  ["tobacco-and-alcohol-smuggling", pb.OffenceArea.OFFENCE_AREA_TOBACCO_AND_ALCOHOL_SMUGGLING],
+  ["counterfeit-goods", pb.OffenceArea.OFFENCE_AREA_COUNTERFEIT_GOODS],
+  ["customs-duty-evasion", pb.OffenceArea.OFFENCE_AREA_CUSTOMS_DUTY_EVASION],
+  ["excise-fraud", pb.OffenceArea.OFFENCE_AREA_EXCISE_FRAUD],
+  ["vat-fraud", pb.OffenceArea.OFFENCE_AREA_VAT_FRAUD],
+  ["money-laundering-and-cash", pb.OffenceArea.OFFENCE_AREA_MONEY_LAUNDERING_AND_CASH],
+  ["weapons-and-dual-use-goods", pb.OffenceArea.OFFENCE_AREA_WEAPONS_AND_DUAL_USE_GOODS],
+  ["endangered-species", pb.OffenceArea.OFFENCE_AREA_ENDANGERED_SPECIES],
+  ["cultural-goods", pb.OffenceArea.OFFENCE_AREA_CULTURAL_GOODS],
+  ["other", pb.OffenceArea.OFFENCE_AREA_OTHER],
+] as const);
+
+/** FIDE file statuses (Decision 2009/917/JHA Art. 19(1)); "subject-cleared" erases the entry at once. */
+export const FILE_STATUSES = table([
+  ["ongoing", pb.FileStatus.FILE_STATUS_ONGOING_NO_OFFENCE_ESTABLISHED],
+  ["offence-established", pb.FileStatus.FILE_STATUS_OFFENCE_ESTABLISHED_NO_CONVICTION],
+  ["conviction-or-penalty", pb.FileStatus.FILE_STATUS_CONVICTION_OR_PENALTY],
+  ["subject-cleared", pb.FileStatus.FILE_STATUS_SUBJECT_CLEARED],
+] as const);

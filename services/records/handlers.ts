@@ -30,7 +30,8 @@ export interface RecordsDeps {
 }
 
 const NONCE = 24;
-const contentAad = (id: string) => utf8(`liaison.v1.record\0${id}`);
+/** The associated data of a record's encrypted content: its id (a ciphertext moved to another record does not open). */
+export const contentAad = (id: string) => utf8(`liaison.v1.record\0${id}`);
 const attachmentAad = (id: string, n: number) => utf8(`liaison.v1.record-attachment\0${id}\0${n}`);
 export const RECORD_DUE_KIND = "record";
 
@@ -278,7 +279,7 @@ export class RecordsHandlers {
     const stored = pb.StoredRecord.decode(got.bytes);
     this.#supplierOnly(call, stored, "erase");
     if (holdInForce(stored.hold, this.d.now())) throw new LiaisonError("LIAISON_ON_HOLD", `record ${stored.id} is under a legal hold: ${stored.hold?.reason}`);
-    const cert = await this.eraseStored(stored, "cis-supplier-erasure", this.d.now());
+    const cert = await this.eraseStored(stored, "cis-supplier-erasure", this.d.now(), { revision: got.revision });
     await this.d.audit.emit({
       action: AuditAction.AUDIT_ACTION_ERASE,
       authority: call.cp,
@@ -295,11 +296,16 @@ export class RecordsHandlers {
    * Crypto-shredding: securely erase the data key's message, delete the record (every revision),
    * its attachments and its due entry. Returns the erasure certificate (the caller logs it).
    */
-  async eraseStored(stored: pb.StoredRecord, rule: string, dueAtMs: number): Promise<pb.IErasureCertificate> {
+  async eraseStored(stored: pb.StoredRecord, rule: string, dueAtMs: number, o: { revision?: number; keepDueEntry?: boolean } = {}): Promise<pb.IErasureCertificate> {
     const key = await this.d.dataKeys.erase(stored.dataKeyId);
     for (let n = 0; n < stored.attachmentCount; n++) await this.d.attachments.delete(`${stored.id}/${n}`).catch(() => undefined);
-    await this.d.store.erase(stored.id);
-    await this.d.due.cancelAll(RECORD_DUE_KIND, stored.id);
+    await this.d.store.erase(stored.id, o.revision);
+    if (!o.keepDueEntry) {
+      // The sweeper removes the entry it is handling itself; a supplier's erasure removes it here.
+      const now = this.d.now();
+      const reviewDue = Number(stored.reviewDueMs);
+      await this.d.due.cancelAll(RECORD_DUE_KIND, stored.id, [nextRecordEvent(reviewDue, now, this.d.retention.reminderDays).atMs, reviewDue, now]);
+    }
     const commitment = sha256(new Uint8Array([...stored.ciphertext, ...(key?.wrapped ?? [])]));
     return {
       objectType: "record",

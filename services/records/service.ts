@@ -7,7 +7,7 @@ import { AuditAction, AuditEmitter } from "../../src/audit/mod.js";
 import { BlindStore } from "../../src/blindstore/mod.js";
 import type { HubDataConfig } from "../../src/config/mod.js";
 import { BlindIndexer, decodeAs, KekRing, type ContactPointKeys } from "../../src/crypto/mod.js";
-import { HUB } from "../../src/domain/mod.js";
+import { holdInForce, HUB } from "../../src/domain/mod.js";
 import { LiaisonError } from "../../src/errors.js";
 import { HubRpcServer } from "../../src/hub-rpc/mod.js";
 import { DataKeyStore } from "../../src/keystore/mod.js";
@@ -77,7 +77,11 @@ export async function startRecords(nc: NatsConnection, cfg: RecordsSettings, hub
           const order = decodeAs((b) => pb.ErasureOrder.decode(b), msg.data, "ErasureOrder");
           const got = await store.get(order.objectId);
           if (!got) throw new LiaisonError("LIAISON_NOT_FOUND", order.objectId);
-          const cert = await handlers.eraseStored(pb.StoredRecord.decode(got.bytes), order.rule, Number(order.dueAtMs));
+          const stored = pb.StoredRecord.decode(got.bytes);
+          // Checked again here, at the last moment: a renewal or a hold may have come after the sweep looked.
+          if (Number(stored.reviewDueMs) > Number(order.dueAtMs)) throw new LiaisonError("LIAISON_CONFLICT", `record ${stored.id} was renewed`);
+          if (holdInForce(stored.hold, now())) throw new LiaisonError("LIAISON_ON_HOLD", `record ${stored.id} is under a legal hold`);
+          const cert = await handlers.eraseStored(stored, order.rule, Number(order.dueAtMs), { revision: got.revision, keepDueEntry: true });
           await audit.emit({ action: AuditAction.AUDIT_ACTION_ERASE, authority: HUB, userId: "retention", objectType: "record", objectId: order.objectId, erasure: cert });
           return pb.ErasureCertificate.encode(cert).finish();
         },

@@ -2,7 +2,7 @@
 // "files"): the value is the encrypted object, and an index header carries only blind-index
 // references, so a service can rebuild its query index from headers alone. Updates are
 // compare-and-swap on the KV revision; removal purges every revision of the key.
-import { DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import { DeliverPolicy, jetstream, type ConsumerMessages, type JetStreamClient } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { b64u, fromB64u } from "../crypto/mod.js";
@@ -23,13 +23,12 @@ export class BlindStore {
     readonly prefix: string,
     private readonly kv: KV,
     private readonly js: JetStreamClient,
-    private readonly jsm: JetStreamManager,
     private readonly pub: JsPublisher,
     private readonly log: Logger,
   ) {}
 
   static async open(nc: NatsConnection, bucket: string, prefix: string, log: Logger): Promise<BlindStore> {
-    return new BlindStore(bucket, prefix, await new Kvm(nc).open(bucket), jetstream(nc), await jetstreamManager(nc, { checkAPI: false }), new JsPublisher(nc), log);
+    return new BlindStore(bucket, prefix, await new Kvm(nc).open(bucket), jetstream(nc), new JsPublisher(nc, { timeoutMs: 30_000 }), log);
   }
 
   key(id: string): string {
@@ -37,9 +36,8 @@ export class BlindStore {
   }
 
   async get(id: string): Promise<{ bytes: Uint8Array; revision: number } | undefined> {
-    const e = await this.kv.get(this.key(id));
-    if (!e || e.operation !== "PUT") return undefined;
-    return { bytes: e.value, revision: e.revision };
+    const e = await this.pub.kvGet(this.bucket, this.key(id));
+    return e ? { bytes: e.data, revision: e.revision } : undefined;
   }
 
   /** Writes an object with its index header; `expectRevision` 0 means "must not exist yet". */
@@ -68,12 +66,13 @@ export class BlindStore {
    * Erases an object: its stored message is overwritten on disk (JetStream secure erase), then a
    * purge marker tells every follower to drop it from their index.
    */
-  async erase(id: string): Promise<void> {
-    const subject = `$KV.${this.bucket}.${this.key(id)}`;
+  async erase(id: string, knownSeq?: number): Promise<void> {
+    const stream = `KV_${this.bucket}`;
+    if (knownSeq) await this.pub.deleteMessage(stream, knownSeq, true).catch(() => undefined);
     for (;;) {
-      const m = await this.jsm.streams.getMessage(`KV_${this.bucket}`, { last_by_subj: subject }).catch(() => null);
-      if (!m || m.header?.get("KV-Operation")) break;
-      await this.jsm.streams.deleteMessage(`KV_${this.bucket}`, m.seq, true);
+      const m = await this.pub.kvGet(this.bucket, this.key(id));
+      if (!m) break;
+      await this.pub.deleteMessage(stream, m.seq, true);
     }
     await this.remove(id);
   }

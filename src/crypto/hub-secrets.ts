@@ -2,7 +2,7 @@
 // keys (KEKs) that wrap every record's data key, one per epoch. They live outside JetStream on
 // purpose: destroying an old KEK must make the data keys wrapped under it unreadable in every
 // copy of the streams, including backups. (In production: an HSM or KMS; here a 0600 file.)
-import { existsSync, readFileSync, renameSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, statSync } from "node:fs";
 import { z } from "zod";
 import { LiaisonError } from "../errors.js";
 import { b64u, fromB64u } from "./bytes.js";
@@ -69,15 +69,20 @@ export function ensureHubSecrets(path: string, now = Date.now()): HubSecrets {
 /** The KEKs as a service sees them; re-reads the file when it meets an epoch it does not know. */
 export class KekRing {
   #secrets: HubSecrets;
+  #mtimeMs: number;
   constructor(private readonly path: string) {
     this.#secrets = readHubSecrets(path);
+    this.#mtimeMs = statSync(path).mtimeMs;
   }
 
   get blindIndexKey(): Uint8Array {
     return this.#secrets.blindIndexKey;
   }
 
+  /** The KEK new data keys are wrapped with; the file is re-read when a rotation changed it. */
   current(): Kek {
+    const mtime = statSync(this.path).mtimeMs;
+    if (mtime !== this.#mtimeMs) this.reload();
     const k = this.#secrets.keks[0];
     if (!k) throw new LiaisonError("LIAISON_CONFIG_INVALID", `${this.path} has no key-encryption key`);
     return k;
@@ -94,6 +99,7 @@ export class KekRing {
   }
 
   reload(): void {
+    this.#mtimeMs = statSync(this.path).mtimeMs;
     this.#secrets = readHubSecrets(this.path);
   }
 

@@ -27,6 +27,7 @@ export const RETENTION_RULES: readonly RetentionRule[] = Object.freeze([
   { id: "fide-offence", applies: "FIDE entry, offence established, no conviction yet", keep: "6 years from registration", basis: "Decision 2009/917/JHA Art. 19(1)(b)" },
   { id: "fide-conviction", applies: "FIDE entry, conviction or penalty", keep: "10 years from the conviction or penalty", basis: "Decision 2009/917/JHA Art. 19(1)(c)" },
   { id: "fide-cleared", applies: "FIDE entry, subject cleared", keep: "erased at once", basis: "Decision 2009/917/JHA Art. 19(2)" },
+  { id: "fide-supplier-erasure", applies: "FIDE entry", keep: "erased at once when its supplier erases it", basis: "Decision 2009/917/JHA Art. 19" },
   { id: "message-delivered", applies: "hub copy of a message", keep: "until delivered to every recipient, plus 30 days", basis: "Liaison configuration (LIAISON_MESSAGE_KEEP)" },
   { id: "message-undelivered", applies: "hub copy of a message never delivered", keep: "90 days at most", basis: "Liaison configuration (JetStream max_age on INBOX)" },
   { id: "audit", applies: "audit event contents", keep: "3 years; leaf hashes are kept so older tree heads stay verifiable", basis: "Regulation (EU) 2018/1862 Art. 12(4)" },

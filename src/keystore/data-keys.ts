@@ -2,7 +2,6 @@
 // own key; the key, wrapped by the current key-encryption key, is one message on its own subject
 // of the RECORD_KEYS stream. Erasing the object erases that message with JetStream's secure erase
 // (the bytes are overwritten on disk), after which the content cannot be decrypted from any copy.
-import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { LiaisonError } from "../errors.js";
 import { JsPublisher, STREAMS, subjects } from "../nats/mod.js";
@@ -24,17 +23,15 @@ export function wrapDataKey(kek: { epoch: number; key: Uint8Array }, keyId: stri
 
 export class DataKeyStore {
   readonly #kek: KekRing;
-  readonly #jsm: JetStreamManager;
   readonly #pub: JsPublisher;
 
-  private constructor(kek: KekRing, jsm: JetStreamManager, pub: JsPublisher) {
+  private constructor(kek: KekRing, pub: JsPublisher) {
     this.#kek = kek;
-    this.#jsm = jsm;
     this.#pub = pub;
   }
 
   static async open(nc: NatsConnection, kek: KekRing): Promise<DataKeyStore> {
-    return new DataKeyStore(kek, await jetstreamManager(nc, { checkAPI: false }), new JsPublisher(nc));
+    return new DataKeyStore(kek, new JsPublisher(nc, { timeoutMs: 30_000 }));
   }
 
   /** A fresh data key for an object, stored wrapped under the current KEK. */
@@ -47,7 +44,7 @@ export class DataKeyStore {
   }
 
   async #stored(keyId: string): Promise<{ seq: number; wrapped: pb.WrappedDataKey; bytes: Uint8Array }> {
-    const m = await this.#jsm.direct.getMessage(STREAM, { last_by_subj: subjects.dataKey(keyId) }).catch(() => null);
+    const m = await this.#pub.directGet(STREAM, { last_by_subj: subjects.dataKey(keyId) });
     if (!m) throw new LiaisonError("LIAISON_ERASED", `data key ${keyId} no longer exists`);
     return { seq: m.seq, wrapped: pb.WrappedDataKey.decode(m.data), bytes: m.data };
   }
@@ -68,7 +65,7 @@ export class DataKeyStore {
     } catch {
       return undefined; // already gone: erasure is idempotent
     }
-    await this.#jsm.streams.deleteMessage(STREAM, stored.seq, true);
+    await this.#pub.deleteMessage(STREAM, stored.seq, true);
     return { seq: stored.seq, wrapped: stored.bytes };
   }
 

@@ -27,4 +27,5 @@ export { natsAuthConfig, contactPointPermissions, hubPermissions, DESTRUCTIVE_JS
 export { ensureNkeySeed } from "./nkeys.js";
 export { JsPublisher, type PubAck, type PublishOptions } from "./publisher.js";
 export { Linger, type LingerOptions } from "./linger.js";
+export { Lease } from "./lease.js";
 export { startNatsServer, INSTALL_HINT, type NatsServerOptions, type RunningNatsServer } from "./local-server.js";

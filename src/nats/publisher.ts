@@ -1,10 +1,11 @@
-// Publishing to JetStream with acknowledgements, pipelined: every publish names a reply subject
-// under one wildcard subscription, and acks are matched by token, as Go's PublishAsync does.
-// nats.js's js.publish() makes a request per message, building an Error with a stack trace and a
-// timer for each; at thousands of publishes a second that was a fifth of a service's CPU. Here a
-// pending map and one sweeping timer do the same job. Semantics are JetStream's: Nats-Msg-Id
-// dedupe, expected-stream checks, PubAck {stream, seq, duplicate}.
-import { createInbox, headers, type NatsConnection, type Subscription } from "@nats-io/nats-core";
+// JetStream publishes and API calls, pipelined: every call names a reply subject under one
+// wildcard subscription, and answers are matched by token, as Go's PublishAsync does. nats.js's
+// request path makes an Error (a stack trace), a timer and a cancellation error per call; on the
+// hot paths (publishing routed envelopes, erasing thousands of keys) that was a fifth of a
+// service's CPU. Here a pending map and one sweeping timer do the same job. Semantics are
+// JetStream's own (its JSON API): Nats-Msg-Id dedupe, expected-stream and expected-last-subject-
+// sequence checks, PubAck {stream, seq, duplicate}, direct get, message delete with secure erase.
+import { createInbox, headers, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from "@nats-io/nats-core";
 import { LiaisonError } from "../errors.js";
 
 export interface PubAck {
@@ -21,10 +22,25 @@ export interface PublishOptions {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+/** A message read with a direct get. */
+export interface DirectMsg {
+  readonly seq: number;
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly headers: MsgHdrs | undefined;
+}
+
 interface Pending {
-  resolve(ack: PubAck): void;
+  resolve(m: Msg): void;
   reject(err: unknown): void;
   readonly deadline: number;
+}
+
+type ApiError = { code: number; err_code?: number; description?: string };
+
+function apiError(e: ApiError): LiaisonError {
+  const code = e.err_code === 10_071 ? "LIAISON_CONFLICT" : e.code === 404 ? "LIAISON_NOT_FOUND" : e.code === 503 ? "LIAISON_UNAVAILABLE" : "LIAISON_INTERNAL";
+  return new LiaisonError(code, `JetStream refused: ${e.description ?? e.code}`);
 }
 
 export class JsPublisher {
@@ -48,19 +64,7 @@ export class JsPublisher {
         const p = this.#pending.get(token);
         if (!p) return;
         this.#pending.delete(token);
-        if (msg.headers?.hasError || msg.headers?.code === 503) {
-          p.reject(new LiaisonError("LIAISON_UNAVAILABLE", `no stream takes this subject (${msg.headers?.code ?? ""} ${msg.headers?.description ?? ""})`.trim()));
-          return;
-        }
-        try {
-          const a = JSON.parse(new TextDecoder().decode(msg.data)) as { stream?: string; seq?: number; duplicate?: boolean; error?: { code: number; err_code?: number; description?: string } };
-          if (a.error) {
-            const code = a.error.err_code === 10_071 ? "LIAISON_CONFLICT" : a.error.code === 503 ? "LIAISON_UNAVAILABLE" : "LIAISON_INTERNAL";
-            p.reject(new LiaisonError(code, `JetStream refused the publish: ${a.error.description ?? a.error.code}`));
-          } else p.resolve({ stream: a.stream ?? "", seq: a.seq ?? 0, duplicate: a.duplicate === true });
-        } catch (e) {
-          p.reject(new LiaisonError("LIAISON_INTERNAL", "unreadable JetStream acknowledgement", { cause: e }));
-        }
+        p.resolve(msg);
       },
     });
     this.#timer = setInterval(() => this.#sweep(), Math.min(250, this.#timeoutMs));
@@ -72,23 +76,15 @@ export class JsPublisher {
     for (const [token, p] of this.#pending) {
       if (p.deadline > now) continue;
       this.#pending.delete(token);
-      p.reject(new LiaisonError("LIAISON_TIMEOUT", `no JetStream acknowledgement within ${this.#timeoutMs} ms`));
+      p.reject(new LiaisonError("LIAISON_TIMEOUT", `no JetStream answer within ${this.#timeoutMs} ms`));
     }
   }
 
-  /** Publishes and resolves with JetStream's acknowledgement (duplicate: true when deduplicated). */
-  publish(subject: string, data: Uint8Array, opts: PublishOptions = {}): Promise<PubAck> {
+  /** A request whose answer comes back on our wildcard inbox. */
+  #call(subject: string, data: Uint8Array, h?: MsgHdrs): Promise<Msg> {
     return new Promise((resolve, reject) => {
       const token = (this.#next++).toString(36);
       this.#pending.set(token, { resolve, reject, deadline: Date.now() + this.#timeoutMs });
-      let h;
-      if (opts.msgID || opts.expectStream || opts.expectLastSubjectSequence !== undefined || opts.headers) {
-        h = headers();
-        if (opts.msgID) h.set("Nats-Msg-Id", opts.msgID);
-        if (opts.expectStream) h.set("Nats-Expected-Stream", opts.expectStream);
-        if (opts.expectLastSubjectSequence !== undefined) h.set("Nats-Expected-Last-Subject-Sequence", String(opts.expectLastSubjectSequence));
-        for (const [k, v] of Object.entries(opts.headers ?? {})) h.set(k, v);
-      }
       try {
         this.#nc.publish(subject, data, { reply: `${this.#prefix}.${token}`, ...(h ? { headers: h } : {}) });
       } catch (err) {
@@ -98,7 +94,61 @@ export class JsPublisher {
     });
   }
 
-  /** Publishes waiting in flight. */
+  async #json<T>(subject: string, body: unknown): Promise<T> {
+    const m = await this.#call(subject, new TextEncoder().encode(JSON.stringify(body)));
+    if (m.headers?.code === 503) throw new LiaisonError("LIAISON_UNAVAILABLE", "JetStream is not answering");
+    const r = JSON.parse(new TextDecoder().decode(m.data)) as T & { error?: ApiError };
+    if (r.error) throw apiError(r.error);
+    return r;
+  }
+
+  /** Publishes and resolves with JetStream's acknowledgement (duplicate: true when deduplicated). */
+  async publish(subject: string, data: Uint8Array, opts: PublishOptions = {}): Promise<PubAck> {
+    let h: MsgHdrs | undefined;
+    if (opts.msgID || opts.expectStream || opts.expectLastSubjectSequence !== undefined || opts.headers) {
+      h = headers();
+      if (opts.msgID) h.set("Nats-Msg-Id", opts.msgID);
+      if (opts.expectStream) h.set("Nats-Expected-Stream", opts.expectStream);
+      if (opts.expectLastSubjectSequence !== undefined) h.set("Nats-Expected-Last-Subject-Sequence", String(opts.expectLastSubjectSequence));
+      for (const [k, v] of Object.entries(opts.headers ?? {})) h.set(k, v);
+    }
+    const m = await this.#call(subject, data, h);
+    if (m.headers?.hasError || m.headers?.code === 503) {
+      throw new LiaisonError("LIAISON_UNAVAILABLE", `no stream takes this subject (${m.headers?.code ?? ""} ${m.headers?.description ?? ""})`.trim());
+    }
+    let a: { stream?: string; seq?: number; duplicate?: boolean; error?: ApiError };
+    try {
+      a = JSON.parse(new TextDecoder().decode(m.data)) as typeof a;
+    } catch (e) {
+      throw new LiaisonError("LIAISON_INTERNAL", "unreadable JetStream acknowledgement", { cause: e });
+    }
+    if (a.error) throw apiError(a.error);
+    return { stream: a.stream ?? "", seq: a.seq ?? 0, duplicate: a.duplicate === true };
+  }
+
+  /** A stream's message by sequence or the last one on a subject (stream must allow direct get); null when there is none. */
+  async directGet(stream: string, query: { seq: number } | { last_by_subj: string }): Promise<DirectMsg | null> {
+    const m = await this.#call(`$JS.API.DIRECT.GET.${stream}`, new TextEncoder().encode(JSON.stringify(query)));
+    if (m.headers?.code === 404 || m.headers?.code === 408) return null;
+    if (m.headers?.hasError) throw new LiaisonError("LIAISON_UNAVAILABLE", `direct get on ${stream}: ${m.headers.code} ${m.headers.description}`);
+    return { seq: Number(m.headers?.get("Nats-Sequence") ?? 0), subject: m.headers?.get("Nats-Subject") ?? "", data: m.data, headers: m.headers };
+  }
+
+  /** A KV entry's current value (direct get), or null when it does not exist or was deleted. */
+  async kvGet(bucket: string, key: string): Promise<(DirectMsg & { revision: number }) | null> {
+    const m = await this.directGet(`KV_${bucket}`, { last_by_subj: `$KV.${bucket}.${key}` });
+    const op = m?.headers?.get("KV-Operation");
+    if (!m || op === "DEL" || op === "PURGE") return null;
+    return { ...m, revision: m.seq };
+  }
+
+  /** Deletes one message; with `erase`, JetStream overwrites its bytes on disk first. */
+  async deleteMessage(stream: string, seq: number, erase: boolean): Promise<boolean> {
+    const r = await this.#json<{ success?: boolean }>(`$JS.API.STREAM.MSG.DELETE.${stream}`, { seq, ...(erase ? {} : { no_erase: true }) });
+    return r.success === true;
+  }
+
+  /** Calls waiting for an answer. */
   get pending(): number {
     return this.#pending.size;
   }

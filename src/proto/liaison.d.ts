@@ -5293,6 +5293,12 @@ export namespace liaison {
             /** FileEntryView content. */
             content?: (liaison.v1.FileEntryContent.$Properties|null);
 
+            /** FileEntryView retentionRule. */
+            retentionRule: string;
+
+            /** FileEntryView updatedAtMs. */
+            updatedAtMs: number;
+
             /**
              * Creates a new FileEntryView instance using the specified properties.
              * @param [properties] Properties to set
@@ -5390,6 +5396,12 @@ export namespace liaison {
 
                 /** FileEntryView content */
                 content?: (liaison.v1.FileEntryContent.$Properties|null);
+
+                /** FileEntryView retentionRule */
+                retentionRule?: (string|null);
+
+                /** FileEntryView updatedAtMs */
+                updatedAtMs?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -8671,6 +8683,858 @@ export namespace liaison {
             type $Shape = liaison.v1.ErasureOrder.$Properties;
         }
 
+        /**
+         * Properties of a ComplianceReport.
+         * @deprecated Use liaison.v1.ComplianceReport.$Properties instead.
+         */
+        interface IComplianceReport extends liaison.v1.ComplianceReport.$Properties {
+        }
+
+        /** Represents a ComplianceReport. */
+        class ComplianceReport {
+
+            /**
+             * Constructs a new ComplianceReport.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.ComplianceReport.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** ComplianceReport generatedAtMs. */
+            generatedAtMs: number;
+
+            /** ComplianceReport overdueCount. */
+            overdueCount: number;
+
+            /** ComplianceReport overdue. */
+            overdue: liaison.v1.DueView.$Properties[];
+
+            /** ComplianceReport erasures. */
+            erasures: liaison.v1.ErasureCount.$Properties[];
+
+            /** ComplianceReport reviews. */
+            reviews: liaison.v1.ReviewCount.$Properties[];
+
+            /** ComplianceReport holds. */
+            holds: liaison.v1.HoldView.$Properties[];
+
+            /** ComplianceReport lastSweepAtMs. */
+            lastSweepAtMs: number;
+
+            /** ComplianceReport kekEpoch. */
+            kekEpoch: number;
+
+            /** ComplianceReport kekCreatedAtMs. */
+            kekCreatedAtMs: number;
+
+            /** ComplianceReport erasedTotal. */
+            erasedTotal: number;
+
+            /**
+             * Creates a new ComplianceReport instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns ComplianceReport instance
+             */
+            static create(properties: liaison.v1.ComplianceReport.$Shape): liaison.v1.ComplianceReport & liaison.v1.ComplianceReport.$Shape;
+            static create(properties?: liaison.v1.ComplianceReport.$Properties): liaison.v1.ComplianceReport;
+
+            /**
+             * Encodes the specified ComplianceReport message. Does not implicitly {@link liaison.v1.ComplianceReport.verify|verify} messages.
+             * @param message ComplianceReport message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.ComplianceReport.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified ComplianceReport message, length delimited. Does not implicitly {@link liaison.v1.ComplianceReport.verify|verify} messages.
+             * @param message ComplianceReport message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.ComplianceReport.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a ComplianceReport message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.ComplianceReport & liaison.v1.ComplianceReport.$Shape} ComplianceReport
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.ComplianceReport & liaison.v1.ComplianceReport.$Shape;
+
+            /**
+             * Decodes a ComplianceReport message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.ComplianceReport & liaison.v1.ComplianceReport.$Shape} ComplianceReport
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.ComplianceReport & liaison.v1.ComplianceReport.$Shape;
+
+            /**
+             * Creates a ComplianceReport message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns ComplianceReport
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.ComplianceReport;
+
+            /**
+             * Creates a plain object from a ComplianceReport message. Also converts values to other types if specified.
+             * @param message ComplianceReport
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.ComplianceReport, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this ComplianceReport to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for ComplianceReport
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace ComplianceReport {
+
+            /** Properties of a ComplianceReport. */
+            interface $Properties {
+
+                /** ComplianceReport generatedAtMs */
+                generatedAtMs?: (number|null);
+
+                /** ComplianceReport overdueCount */
+                overdueCount?: (number|null);
+
+                /** ComplianceReport overdue */
+                overdue?: (liaison.v1.DueView.$Properties[]|null);
+
+                /** ComplianceReport erasures */
+                erasures?: (liaison.v1.ErasureCount.$Properties[]|null);
+
+                /** ComplianceReport reviews */
+                reviews?: (liaison.v1.ReviewCount.$Properties[]|null);
+
+                /** ComplianceReport holds */
+                holds?: (liaison.v1.HoldView.$Properties[]|null);
+
+                /** ComplianceReport lastSweepAtMs */
+                lastSweepAtMs?: (number|null);
+
+                /** ComplianceReport kekEpoch */
+                kekEpoch?: (number|null);
+
+                /** ComplianceReport kekCreatedAtMs */
+                kekCreatedAtMs?: (number|null);
+
+                /** ComplianceReport erasedTotal */
+                erasedTotal?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a ComplianceReport. */
+            type $Shape = liaison.v1.ComplianceReport.$Properties;
+        }
+
+        /**
+         * Properties of a DueView.
+         * @deprecated Use liaison.v1.DueView.$Properties instead.
+         */
+        interface IDueView extends liaison.v1.DueView.$Properties {
+        }
+
+        /** Represents a DueView. */
+        class DueView {
+
+            /**
+             * Constructs a new DueView.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.DueView.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** DueView kind. */
+            kind: string;
+
+            /** DueView objectId. */
+            objectId: string;
+
+            /** DueView supplier. */
+            supplier: string;
+
+            /** DueView dueAtMs. */
+            dueAtMs: number;
+
+            /** DueView stage. */
+            stage: string;
+
+            /**
+             * Creates a new DueView instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns DueView instance
+             */
+            static create(properties: liaison.v1.DueView.$Shape): liaison.v1.DueView & liaison.v1.DueView.$Shape;
+            static create(properties?: liaison.v1.DueView.$Properties): liaison.v1.DueView;
+
+            /**
+             * Encodes the specified DueView message. Does not implicitly {@link liaison.v1.DueView.verify|verify} messages.
+             * @param message DueView message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.DueView.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified DueView message, length delimited. Does not implicitly {@link liaison.v1.DueView.verify|verify} messages.
+             * @param message DueView message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.DueView.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a DueView message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.DueView & liaison.v1.DueView.$Shape} DueView
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.DueView & liaison.v1.DueView.$Shape;
+
+            /**
+             * Decodes a DueView message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.DueView & liaison.v1.DueView.$Shape} DueView
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.DueView & liaison.v1.DueView.$Shape;
+
+            /**
+             * Creates a DueView message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns DueView
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.DueView;
+
+            /**
+             * Creates a plain object from a DueView message. Also converts values to other types if specified.
+             * @param message DueView
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.DueView, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this DueView to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for DueView
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace DueView {
+
+            /** Properties of a DueView. */
+            interface $Properties {
+
+                /** DueView kind */
+                kind?: (string|null);
+
+                /** DueView objectId */
+                objectId?: (string|null);
+
+                /** DueView supplier */
+                supplier?: (string|null);
+
+                /** DueView dueAtMs */
+                dueAtMs?: (number|null);
+
+                /** DueView stage */
+                stage?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a DueView. */
+            type $Shape = liaison.v1.DueView.$Properties;
+        }
+
+        /**
+         * Properties of an ErasureCount.
+         * @deprecated Use liaison.v1.ErasureCount.$Properties instead.
+         */
+        interface IErasureCount extends liaison.v1.ErasureCount.$Properties {
+        }
+
+        /** Represents an ErasureCount. */
+        class ErasureCount {
+
+            /**
+             * Constructs a new ErasureCount.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.ErasureCount.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** ErasureCount day. */
+            day: string;
+
+            /** ErasureCount rule. */
+            rule: string;
+
+            /** ErasureCount supplier. */
+            supplier: string;
+
+            /** ErasureCount count. */
+            count: number;
+
+            /**
+             * Creates a new ErasureCount instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns ErasureCount instance
+             */
+            static create(properties: liaison.v1.ErasureCount.$Shape): liaison.v1.ErasureCount & liaison.v1.ErasureCount.$Shape;
+            static create(properties?: liaison.v1.ErasureCount.$Properties): liaison.v1.ErasureCount;
+
+            /**
+             * Encodes the specified ErasureCount message. Does not implicitly {@link liaison.v1.ErasureCount.verify|verify} messages.
+             * @param message ErasureCount message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.ErasureCount.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified ErasureCount message, length delimited. Does not implicitly {@link liaison.v1.ErasureCount.verify|verify} messages.
+             * @param message ErasureCount message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.ErasureCount.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an ErasureCount message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.ErasureCount & liaison.v1.ErasureCount.$Shape} ErasureCount
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.ErasureCount & liaison.v1.ErasureCount.$Shape;
+
+            /**
+             * Decodes an ErasureCount message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.ErasureCount & liaison.v1.ErasureCount.$Shape} ErasureCount
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.ErasureCount & liaison.v1.ErasureCount.$Shape;
+
+            /**
+             * Creates an ErasureCount message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns ErasureCount
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.ErasureCount;
+
+            /**
+             * Creates a plain object from an ErasureCount message. Also converts values to other types if specified.
+             * @param message ErasureCount
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.ErasureCount, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this ErasureCount to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for ErasureCount
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace ErasureCount {
+
+            /** Properties of an ErasureCount. */
+            interface $Properties {
+
+                /** ErasureCount day */
+                day?: (string|null);
+
+                /** ErasureCount rule */
+                rule?: (string|null);
+
+                /** ErasureCount supplier */
+                supplier?: (string|null);
+
+                /** ErasureCount count */
+                count?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an ErasureCount. */
+            type $Shape = liaison.v1.ErasureCount.$Properties;
+        }
+
+        /**
+         * Properties of a ReviewCount.
+         * @deprecated Use liaison.v1.ReviewCount.$Properties instead.
+         */
+        interface IReviewCount extends liaison.v1.ReviewCount.$Properties {
+        }
+
+        /** Represents a ReviewCount. */
+        class ReviewCount {
+
+            /**
+             * Constructs a new ReviewCount.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.ReviewCount.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** ReviewCount contactPoint. */
+            contactPoint: string;
+
+            /** ReviewCount month. */
+            month: string;
+
+            /** ReviewCount due. */
+            due: number;
+
+            /** ReviewCount renewed. */
+            renewed: number;
+
+            /** ReviewCount lapsed. */
+            lapsed: number;
+
+            /**
+             * Creates a new ReviewCount instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns ReviewCount instance
+             */
+            static create(properties: liaison.v1.ReviewCount.$Shape): liaison.v1.ReviewCount & liaison.v1.ReviewCount.$Shape;
+            static create(properties?: liaison.v1.ReviewCount.$Properties): liaison.v1.ReviewCount;
+
+            /**
+             * Encodes the specified ReviewCount message. Does not implicitly {@link liaison.v1.ReviewCount.verify|verify} messages.
+             * @param message ReviewCount message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.ReviewCount.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified ReviewCount message, length delimited. Does not implicitly {@link liaison.v1.ReviewCount.verify|verify} messages.
+             * @param message ReviewCount message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.ReviewCount.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a ReviewCount message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.ReviewCount & liaison.v1.ReviewCount.$Shape} ReviewCount
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.ReviewCount & liaison.v1.ReviewCount.$Shape;
+
+            /**
+             * Decodes a ReviewCount message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.ReviewCount & liaison.v1.ReviewCount.$Shape} ReviewCount
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.ReviewCount & liaison.v1.ReviewCount.$Shape;
+
+            /**
+             * Creates a ReviewCount message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns ReviewCount
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.ReviewCount;
+
+            /**
+             * Creates a plain object from a ReviewCount message. Also converts values to other types if specified.
+             * @param message ReviewCount
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.ReviewCount, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this ReviewCount to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for ReviewCount
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace ReviewCount {
+
+            /** Properties of a ReviewCount. */
+            interface $Properties {
+
+                /** ReviewCount contactPoint */
+                contactPoint?: (string|null);
+
+                /** ReviewCount month */
+                month?: (string|null);
+
+                /** ReviewCount due */
+                due?: (number|null);
+
+                /** ReviewCount renewed */
+                renewed?: (number|null);
+
+                /** ReviewCount lapsed */
+                lapsed?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a ReviewCount. */
+            type $Shape = liaison.v1.ReviewCount.$Properties;
+        }
+
+        /**
+         * Properties of a HoldView.
+         * @deprecated Use liaison.v1.HoldView.$Properties instead.
+         */
+        interface IHoldView extends liaison.v1.HoldView.$Properties {
+        }
+
+        /** Represents a HoldView. */
+        class HoldView {
+
+            /**
+             * Constructs a new HoldView.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.HoldView.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** HoldView objectType. */
+            objectType: string;
+
+            /** HoldView objectId. */
+            objectId: string;
+
+            /** HoldView setBy. */
+            setBy: string;
+
+            /** HoldView reason. */
+            reason: string;
+
+            /** HoldView setAtMs. */
+            setAtMs: number;
+
+            /** HoldView untilMs. */
+            untilMs: number;
+
+            /**
+             * Creates a new HoldView instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns HoldView instance
+             */
+            static create(properties: liaison.v1.HoldView.$Shape): liaison.v1.HoldView & liaison.v1.HoldView.$Shape;
+            static create(properties?: liaison.v1.HoldView.$Properties): liaison.v1.HoldView;
+
+            /**
+             * Encodes the specified HoldView message. Does not implicitly {@link liaison.v1.HoldView.verify|verify} messages.
+             * @param message HoldView message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.HoldView.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified HoldView message, length delimited. Does not implicitly {@link liaison.v1.HoldView.verify|verify} messages.
+             * @param message HoldView message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.HoldView.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a HoldView message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.HoldView & liaison.v1.HoldView.$Shape} HoldView
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.HoldView & liaison.v1.HoldView.$Shape;
+
+            /**
+             * Decodes a HoldView message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.HoldView & liaison.v1.HoldView.$Shape} HoldView
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.HoldView & liaison.v1.HoldView.$Shape;
+
+            /**
+             * Creates a HoldView message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns HoldView
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.HoldView;
+
+            /**
+             * Creates a plain object from a HoldView message. Also converts values to other types if specified.
+             * @param message HoldView
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.HoldView, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this HoldView to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for HoldView
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace HoldView {
+
+            /** Properties of a HoldView. */
+            interface $Properties {
+
+                /** HoldView objectType */
+                objectType?: (string|null);
+
+                /** HoldView objectId */
+                objectId?: (string|null);
+
+                /** HoldView setBy */
+                setBy?: (string|null);
+
+                /** HoldView reason */
+                reason?: (string|null);
+
+                /** HoldView setAtMs */
+                setAtMs?: (number|null);
+
+                /** HoldView untilMs */
+                untilMs?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a HoldView. */
+            type $Shape = liaison.v1.HoldView.$Properties;
+        }
+
+        /**
+         * Properties of a SweepResult.
+         * @deprecated Use liaison.v1.SweepResult.$Properties instead.
+         */
+        interface ISweepResult extends liaison.v1.SweepResult.$Properties {
+        }
+
+        /** Represents a SweepResult. */
+        class SweepResult {
+
+            /**
+             * Constructs a new SweepResult.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.SweepResult.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** SweepResult examined. */
+            examined: number;
+
+            /** SweepResult reminders. */
+            reminders: number;
+
+            /** SweepResult erased. */
+            erased: number;
+
+            /** SweepResult held. */
+            held: number;
+
+            /** SweepResult stale. */
+            stale: number;
+
+            /** SweepResult messageCopiesDeleted. */
+            messageCopiesDeleted: number;
+
+            /** SweepResult tookMs. */
+            tookMs: number;
+
+            /** SweepResult ran. */
+            ran: boolean;
+
+            /**
+             * Creates a new SweepResult instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns SweepResult instance
+             */
+            static create(properties: liaison.v1.SweepResult.$Shape): liaison.v1.SweepResult & liaison.v1.SweepResult.$Shape;
+            static create(properties?: liaison.v1.SweepResult.$Properties): liaison.v1.SweepResult;
+
+            /**
+             * Encodes the specified SweepResult message. Does not implicitly {@link liaison.v1.SweepResult.verify|verify} messages.
+             * @param message SweepResult message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.SweepResult.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified SweepResult message, length delimited. Does not implicitly {@link liaison.v1.SweepResult.verify|verify} messages.
+             * @param message SweepResult message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.SweepResult.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a SweepResult message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.SweepResult & liaison.v1.SweepResult.$Shape} SweepResult
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.SweepResult & liaison.v1.SweepResult.$Shape;
+
+            /**
+             * Decodes a SweepResult message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.SweepResult & liaison.v1.SweepResult.$Shape} SweepResult
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.SweepResult & liaison.v1.SweepResult.$Shape;
+
+            /**
+             * Creates a SweepResult message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns SweepResult
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.SweepResult;
+
+            /**
+             * Creates a plain object from a SweepResult message. Also converts values to other types if specified.
+             * @param message SweepResult
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.SweepResult, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this SweepResult to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for SweepResult
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace SweepResult {
+
+            /** Properties of a SweepResult. */
+            interface $Properties {
+
+                /** SweepResult examined */
+                examined?: (number|null);
+
+                /** SweepResult reminders */
+                reminders?: (number|null);
+
+                /** SweepResult erased */
+                erased?: (number|null);
+
+                /** SweepResult held */
+                held?: (number|null);
+
+                /** SweepResult stale */
+                stale?: (number|null);
+
+                /** SweepResult messageCopiesDeleted */
+                messageCopiesDeleted?: (number|null);
+
+                /** SweepResult tookMs */
+                tookMs?: (number|null);
+
+                /** SweepResult ran */
+                ran?: (boolean|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a SweepResult. */
+            type $Shape = liaison.v1.SweepResult.$Properties;
+        }
+
         /** NoticeKind enum. */
         enum NoticeKind {
 
@@ -10521,6 +11385,548 @@ export namespace liaison {
 
             /** Shape of a UsageCounters. */
             type $Shape = liaison.v1.UsageCounters.$Properties;
+        }
+
+        /**
+         * Properties of a ContactPointActivity.
+         * @deprecated Use liaison.v1.ContactPointActivity.$Properties instead.
+         */
+        interface IContactPointActivity extends liaison.v1.ContactPointActivity.$Properties {
+        }
+
+        /** Represents a ContactPointActivity. */
+        class ContactPointActivity {
+
+            /**
+             * Constructs a new ContactPointActivity.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.ContactPointActivity.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** ContactPointActivity contactPoint. */
+            contactPoint: string;
+
+            /** ContactPointActivity name. */
+            name: string;
+
+            /** ContactPointActivity active. */
+            active: boolean;
+
+            /** ContactPointActivity lastConnectionMs. */
+            lastConnectionMs: number;
+
+            /** ContactPointActivity lastActivityMs. */
+            lastActivityMs: number;
+
+            /** ContactPointActivity dormant. */
+            dormant: boolean;
+
+            /** ContactPointActivity dormantSinceMs. */
+            dormantSinceMs: number;
+
+            /** ContactPointActivity suspensionDueMs. */
+            suspensionDueMs: number;
+
+            /**
+             * Creates a new ContactPointActivity instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns ContactPointActivity instance
+             */
+            static create(properties: liaison.v1.ContactPointActivity.$Shape): liaison.v1.ContactPointActivity & liaison.v1.ContactPointActivity.$Shape;
+            static create(properties?: liaison.v1.ContactPointActivity.$Properties): liaison.v1.ContactPointActivity;
+
+            /**
+             * Encodes the specified ContactPointActivity message. Does not implicitly {@link liaison.v1.ContactPointActivity.verify|verify} messages.
+             * @param message ContactPointActivity message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.ContactPointActivity.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified ContactPointActivity message, length delimited. Does not implicitly {@link liaison.v1.ContactPointActivity.verify|verify} messages.
+             * @param message ContactPointActivity message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.ContactPointActivity.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a ContactPointActivity message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.ContactPointActivity & liaison.v1.ContactPointActivity.$Shape} ContactPointActivity
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.ContactPointActivity & liaison.v1.ContactPointActivity.$Shape;
+
+            /**
+             * Decodes a ContactPointActivity message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.ContactPointActivity & liaison.v1.ContactPointActivity.$Shape} ContactPointActivity
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.ContactPointActivity & liaison.v1.ContactPointActivity.$Shape;
+
+            /**
+             * Creates a ContactPointActivity message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns ContactPointActivity
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.ContactPointActivity;
+
+            /**
+             * Creates a plain object from a ContactPointActivity message. Also converts values to other types if specified.
+             * @param message ContactPointActivity
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.ContactPointActivity, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this ContactPointActivity to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for ContactPointActivity
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace ContactPointActivity {
+
+            /** Properties of a ContactPointActivity. */
+            interface $Properties {
+
+                /** ContactPointActivity contactPoint */
+                contactPoint?: (string|null);
+
+                /** ContactPointActivity name */
+                name?: (string|null);
+
+                /** ContactPointActivity active */
+                active?: (boolean|null);
+
+                /** ContactPointActivity lastConnectionMs */
+                lastConnectionMs?: (number|null);
+
+                /** ContactPointActivity lastActivityMs */
+                lastActivityMs?: (number|null);
+
+                /** ContactPointActivity dormant */
+                dormant?: (boolean|null);
+
+                /** ContactPointActivity dormantSinceMs */
+                dormantSinceMs?: (number|null);
+
+                /** ContactPointActivity suspensionDueMs */
+                suspensionDueMs?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a ContactPointActivity. */
+            type $Shape = liaison.v1.ContactPointActivity.$Properties;
+        }
+
+        /**
+         * Properties of a UsageQuery.
+         * @deprecated Use liaison.v1.UsageQuery.$Properties instead.
+         */
+        interface IUsageQuery extends liaison.v1.UsageQuery.$Properties {
+        }
+
+        /** Represents a UsageQuery. */
+        class UsageQuery {
+
+            /**
+             * Constructs a new UsageQuery.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.UsageQuery.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** UsageQuery fromMonth. */
+            fromMonth: string;
+
+            /** UsageQuery toMonth. */
+            toMonth: string;
+
+            /** UsageQuery contactPoint. */
+            contactPoint: string;
+
+            /**
+             * Creates a new UsageQuery instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns UsageQuery instance
+             */
+            static create(properties: liaison.v1.UsageQuery.$Shape): liaison.v1.UsageQuery & liaison.v1.UsageQuery.$Shape;
+            static create(properties?: liaison.v1.UsageQuery.$Properties): liaison.v1.UsageQuery;
+
+            /**
+             * Encodes the specified UsageQuery message. Does not implicitly {@link liaison.v1.UsageQuery.verify|verify} messages.
+             * @param message UsageQuery message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.UsageQuery.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified UsageQuery message, length delimited. Does not implicitly {@link liaison.v1.UsageQuery.verify|verify} messages.
+             * @param message UsageQuery message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.UsageQuery.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a UsageQuery message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.UsageQuery & liaison.v1.UsageQuery.$Shape} UsageQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.UsageQuery & liaison.v1.UsageQuery.$Shape;
+
+            /**
+             * Decodes a UsageQuery message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.UsageQuery & liaison.v1.UsageQuery.$Shape} UsageQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.UsageQuery & liaison.v1.UsageQuery.$Shape;
+
+            /**
+             * Creates a UsageQuery message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns UsageQuery
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.UsageQuery;
+
+            /**
+             * Creates a plain object from a UsageQuery message. Also converts values to other types if specified.
+             * @param message UsageQuery
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.UsageQuery, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this UsageQuery to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for UsageQuery
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace UsageQuery {
+
+            /** Properties of a UsageQuery. */
+            interface $Properties {
+
+                /** UsageQuery fromMonth */
+                fromMonth?: (string|null);
+
+                /** UsageQuery toMonth */
+                toMonth?: (string|null);
+
+                /** UsageQuery contactPoint */
+                contactPoint?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a UsageQuery. */
+            type $Shape = liaison.v1.UsageQuery.$Properties;
+        }
+
+        /**
+         * Properties of a UsageReport.
+         * @deprecated Use liaison.v1.UsageReport.$Properties instead.
+         */
+        interface IUsageReport extends liaison.v1.UsageReport.$Properties {
+        }
+
+        /** Represents a UsageReport. */
+        class UsageReport {
+
+            /**
+             * Constructs a new UsageReport.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.UsageReport.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** UsageReport generatedAtMs. */
+            generatedAtMs: number;
+
+            /** UsageReport counters. */
+            counters: liaison.v1.UsageCounters.$Properties[];
+
+            /** UsageReport activity. */
+            activity: liaison.v1.ContactPointActivity.$Properties[];
+
+            /** UsageReport replyTimeBoundsS. */
+            replyTimeBoundsS: number[];
+
+            /**
+             * Creates a new UsageReport instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns UsageReport instance
+             */
+            static create(properties: liaison.v1.UsageReport.$Shape): liaison.v1.UsageReport & liaison.v1.UsageReport.$Shape;
+            static create(properties?: liaison.v1.UsageReport.$Properties): liaison.v1.UsageReport;
+
+            /**
+             * Encodes the specified UsageReport message. Does not implicitly {@link liaison.v1.UsageReport.verify|verify} messages.
+             * @param message UsageReport message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.UsageReport.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified UsageReport message, length delimited. Does not implicitly {@link liaison.v1.UsageReport.verify|verify} messages.
+             * @param message UsageReport message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.UsageReport.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a UsageReport message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.UsageReport & liaison.v1.UsageReport.$Shape} UsageReport
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.UsageReport & liaison.v1.UsageReport.$Shape;
+
+            /**
+             * Decodes a UsageReport message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.UsageReport & liaison.v1.UsageReport.$Shape} UsageReport
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.UsageReport & liaison.v1.UsageReport.$Shape;
+
+            /**
+             * Creates a UsageReport message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns UsageReport
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.UsageReport;
+
+            /**
+             * Creates a plain object from a UsageReport message. Also converts values to other types if specified.
+             * @param message UsageReport
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.UsageReport, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this UsageReport to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for UsageReport
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace UsageReport {
+
+            /** Properties of a UsageReport. */
+            interface $Properties {
+
+                /** UsageReport generatedAtMs */
+                generatedAtMs?: (number|null);
+
+                /** UsageReport counters */
+                counters?: (liaison.v1.UsageCounters.$Properties[]|null);
+
+                /** UsageReport activity */
+                activity?: (liaison.v1.ContactPointActivity.$Properties[]|null);
+
+                /** UsageReport replyTimeBoundsS */
+                replyTimeBoundsS?: (number[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a UsageReport. */
+            type $Shape = liaison.v1.UsageReport.$Properties;
+        }
+
+        /**
+         * Properties of a ThroughputSample.
+         * @deprecated Use liaison.v1.ThroughputSample.$Properties instead.
+         */
+        interface IThroughputSample extends liaison.v1.ThroughputSample.$Properties {
+        }
+
+        /** Represents a ThroughputSample. */
+        class ThroughputSample {
+
+            /**
+             * Constructs a new ThroughputSample.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.ThroughputSample.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** ThroughputSample atMs. */
+            atMs: number;
+
+            /** ThroughputSample messagesRouted. */
+            messagesRouted: number;
+
+            /** ThroughputSample receipts. */
+            receipts: number;
+
+            /** ThroughputSample queries. */
+            queries: number;
+
+            /** ThroughputSample refusals. */
+            refusals: number;
+
+            /** ThroughputSample auditEvents. */
+            auditEvents: number;
+
+            /**
+             * Creates a new ThroughputSample instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns ThroughputSample instance
+             */
+            static create(properties: liaison.v1.ThroughputSample.$Shape): liaison.v1.ThroughputSample & liaison.v1.ThroughputSample.$Shape;
+            static create(properties?: liaison.v1.ThroughputSample.$Properties): liaison.v1.ThroughputSample;
+
+            /**
+             * Encodes the specified ThroughputSample message. Does not implicitly {@link liaison.v1.ThroughputSample.verify|verify} messages.
+             * @param message ThroughputSample message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.ThroughputSample.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified ThroughputSample message, length delimited. Does not implicitly {@link liaison.v1.ThroughputSample.verify|verify} messages.
+             * @param message ThroughputSample message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.ThroughputSample.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a ThroughputSample message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.ThroughputSample & liaison.v1.ThroughputSample.$Shape} ThroughputSample
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.ThroughputSample & liaison.v1.ThroughputSample.$Shape;
+
+            /**
+             * Decodes a ThroughputSample message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.ThroughputSample & liaison.v1.ThroughputSample.$Shape} ThroughputSample
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.ThroughputSample & liaison.v1.ThroughputSample.$Shape;
+
+            /**
+             * Creates a ThroughputSample message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns ThroughputSample
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.ThroughputSample;
+
+            /**
+             * Creates a plain object from a ThroughputSample message. Also converts values to other types if specified.
+             * @param message ThroughputSample
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.ThroughputSample, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this ThroughputSample to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for ThroughputSample
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace ThroughputSample {
+
+            /** Properties of a ThroughputSample. */
+            interface $Properties {
+
+                /** ThroughputSample atMs */
+                atMs?: (number|null);
+
+                /** ThroughputSample messagesRouted */
+                messagesRouted?: (number|null);
+
+                /** ThroughputSample receipts */
+                receipts?: (number|null);
+
+                /** ThroughputSample queries */
+                queries?: (number|null);
+
+                /** ThroughputSample refusals */
+                refusals?: (number|null);
+
+                /** ThroughputSample auditEvents */
+                auditEvents?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a ThroughputSample. */
+            type $Shape = liaison.v1.ThroughputSample.$Properties;
         }
     }
 }

@@ -4,7 +4,7 @@ import $protobuf from "protobufjs/minimal.js";
 
 // Common aliases
 const $Reader = $protobuf.Reader, $Writer = $protobuf.Writer, $util = $protobuf.util;
-const $Object = $util.global.Object, $undefined = $util.global.undefined, $Error = $util.global.Error, $RangeError = $util.global.RangeError, $TypeError = $util.global.TypeError, $String = $util.global.String, $Array = $util.global.Array, $Boolean = $util.global.Boolean, $Number = $util.global.Number, $parseInt = $util.global.parseInt, $BigInt = $util.global.BigInt;
+const $Object = $util.global.Object, $undefined = $util.global.undefined, $Error = $util.global.Error, $RangeError = $util.global.RangeError, $TypeError = $util.global.TypeError, $String = $util.global.String, $Array = $util.global.Array, $Boolean = $util.global.Boolean, $Number = $util.global.Number, $parseInt = $util.global.parseInt, $BigInt = $util.global.BigInt, $isFinite = $util.global.isFinite;
 
 // Exported root namespace
 const $root = $protobuf.roots["default"] || ($protobuf.roots["default"] = {});
@@ -15160,6 +15160,8 @@ export const liaison = $root.liaison = (() => {
              * @property {number|null} [lastInvestigativeActMs] FileEntryView lastInvestigativeActMs
              * @property {number|null} [retentionUntilMs] FileEntryView retentionUntilMs
              * @property {liaison.v1.FileEntryContent.$Properties|null} [content] FileEntryView content
+             * @property {string|null} [retentionRule] FileEntryView retentionRule
+             * @property {number|null} [updatedAtMs] FileEntryView updatedAtMs
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -15248,6 +15250,22 @@ export const liaison = $root.liaison = (() => {
             FileEntryView.prototype.content = null;
 
             /**
+             * FileEntryView retentionRule.
+             * @member {string} retentionRule
+             * @memberof liaison.v1.FileEntryView
+             * @instance
+             */
+            FileEntryView.prototype.retentionRule = "";
+
+            /**
+             * FileEntryView updatedAtMs.
+             * @member {number} updatedAtMs
+             * @memberof liaison.v1.FileEntryView
+             * @instance
+             */
+            FileEntryView.prototype.updatedAtMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
              * Creates a new FileEntryView instance using the specified properties.
              * @function create
              * @memberof liaison.v1.FileEntryView
@@ -15293,6 +15311,10 @@ export const liaison = $root.liaison = (() => {
                     writer.uint32(/* id 6, wireType 0 =*/48).int64(message.retentionUntilMs);
                 if (message.content != null && $Object.hasOwnProperty.call(message, "content"))
                     $root.liaison.v1.FileEntryContent.encode(message.content, writer.uint32(/* id 7, wireType 2 =*/58).fork(), _depth + 1).ldelim();
+                if (message.retentionRule != null && $Object.hasOwnProperty.call(message, "retentionRule") && message.retentionRule !== "")
+                    writer.uint32(/* id 8, wireType 2 =*/66).string(message.retentionRule);
+                if (message.updatedAtMs != null && $Object.hasOwnProperty.call(message, "updatedAtMs") && (typeof message.updatedAtMs === "object" ? message.updatedAtMs.low || message.updatedAtMs.high : message.updatedAtMs !== 0))
+                    writer.uint32(/* id 9, wireType 0 =*/72).int64(message.updatedAtMs);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -15408,6 +15430,24 @@ export const liaison = $root.liaison = (() => {
                             if (wireType !== 2)
                                 break;
                             message.content = $root.liaison.v1.FileEntryContent.decode(reader, reader.size(), $undefined, _depth + 1, message.content);
+                            continue;
+                        }
+                    case 8: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.retentionRule = value;
+                            else
+                                delete message.retentionRule;
+                            continue;
+                        }
+                    case 9: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.updatedAtMs = value;
+                            else
+                                delete message.updatedAtMs;
                             continue;
                         }
                     }
@@ -15528,6 +15568,19 @@ export const liaison = $root.liaison = (() => {
                         throw $TypeError(".liaison.v1.FileEntryView.content: object expected");
                     message.content = $root.liaison.v1.FileEntryContent.fromObject(object.content, _depth + 1);
                 }
+                if (object.retentionRule != null)
+                    if (typeof object.retentionRule !== "string" || object.retentionRule.length)
+                        message.retentionRule = $String(object.retentionRule);
+                if (object.updatedAtMs != null)
+                    if (typeof object.updatedAtMs === "object" ? object.updatedAtMs.low || object.updatedAtMs.high : $Number(object.updatedAtMs) !== 0)
+                        if ($util.Long)
+                            message.updatedAtMs = $util.Long.fromValue(object.updatedAtMs, false);
+                        else if (typeof object.updatedAtMs === "string")
+                            message.updatedAtMs = $parseInt(object.updatedAtMs, 10);
+                        else if (typeof object.updatedAtMs === "number")
+                            message.updatedAtMs = object.updatedAtMs;
+                        else if (typeof object.updatedAtMs === "object")
+                            message.updatedAtMs = new $util.LongBits(object.updatedAtMs.low >>> 0, object.updatedAtMs.high >>> 0).toNumber();
                 return message;
             };
 
@@ -15568,6 +15621,12 @@ export const liaison = $root.liaison = (() => {
                     } else
                         object.retentionUntilMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
                     object.content = null;
+                    object.retentionRule = "";
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.updatedAtMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.updatedAtMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
                 }
                 if (message.entryId != null && $Object.hasOwnProperty.call(message, "entryId"))
                     object.entryId = message.entryId;
@@ -15598,6 +15657,15 @@ export const liaison = $root.liaison = (() => {
                         object.retentionUntilMs = options.longs === $String ? $util.Long.prototype.toString.call(message.retentionUntilMs) : options.longs === $Number ? new $util.LongBits(message.retentionUntilMs.low >>> 0, message.retentionUntilMs.high >>> 0).toNumber() : message.retentionUntilMs;
                 if (message.content != null && $Object.hasOwnProperty.call(message, "content"))
                     object.content = $root.liaison.v1.FileEntryContent.toObject(message.content, options, _depth + 1);
+                if (message.retentionRule != null && $Object.hasOwnProperty.call(message, "retentionRule"))
+                    object.retentionRule = message.retentionRule;
+                if (message.updatedAtMs != null && $Object.hasOwnProperty.call(message, "updatedAtMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.updatedAtMs = typeof message.updatedAtMs === "number" ? $BigInt(message.updatedAtMs) : $util.Long.fromBits(message.updatedAtMs.low >>> 0, message.updatedAtMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.updatedAtMs === "number")
+                        object.updatedAtMs = options.longs === $String ? $String(message.updatedAtMs) : message.updatedAtMs;
+                    else
+                        object.updatedAtMs = options.longs === $String ? $util.Long.prototype.toString.call(message.updatedAtMs) : options.longs === $Number ? new $util.LongBits(message.updatedAtMs.low >>> 0, message.updatedAtMs.high >>> 0).toNumber() : message.updatedAtMs;
                 return object;
             };
 
@@ -24519,6 +24587,2718 @@ export const liaison = $root.liaison = (() => {
             return ErasureOrder;
         })();
 
+        v1.ComplianceReport = (function() {
+
+            /**
+             * Properties of a ComplianceReport.
+             * @typedef {Object} liaison.v1.ComplianceReport.$Properties
+             * @property {number|null} [generatedAtMs] ComplianceReport generatedAtMs
+             * @property {number|null} [overdueCount] ComplianceReport overdueCount
+             * @property {Array.<liaison.v1.DueView.$Properties>|null} [overdue] ComplianceReport overdue
+             * @property {Array.<liaison.v1.ErasureCount.$Properties>|null} [erasures] ComplianceReport erasures
+             * @property {Array.<liaison.v1.ReviewCount.$Properties>|null} [reviews] ComplianceReport reviews
+             * @property {Array.<liaison.v1.HoldView.$Properties>|null} [holds] ComplianceReport holds
+             * @property {number|null} [lastSweepAtMs] ComplianceReport lastSweepAtMs
+             * @property {number|null} [kekEpoch] ComplianceReport kekEpoch
+             * @property {number|null} [kekCreatedAtMs] ComplianceReport kekCreatedAtMs
+             * @property {number|null} [erasedTotal] ComplianceReport erasedTotal
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a ComplianceReport.
+             * @memberof liaison.v1
+             * @interface IComplianceReport
+             * @augments liaison.v1.ComplianceReport.$Properties
+             * @deprecated Use liaison.v1.ComplianceReport.$Properties instead.
+             */
+
+            /**
+             * Shape of a ComplianceReport.
+             * @typedef {liaison.v1.ComplianceReport.$Properties} liaison.v1.ComplianceReport.$Shape
+             */
+
+            /**
+             * Constructs a new ComplianceReport.
+             * @memberof liaison.v1
+             * @classdesc Represents a ComplianceReport.
+             * @constructor
+             * @param {liaison.v1.ComplianceReport.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ComplianceReport = function (properties) {
+                this.overdue = [];
+                this.erasures = [];
+                this.reviews = [];
+                this.holds = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * ComplianceReport generatedAtMs.
+             * @member {number} generatedAtMs
+             * @memberof liaison.v1.ComplianceReport
+             * @instance
+             */
+            ComplianceReport.prototype.generatedAtMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * ComplianceReport overdueCount.
+             * @member {number} overdueCount
+             * @memberof liaison.v1.ComplianceReport
+             * @instance
+             */
+            ComplianceReport.prototype.overdueCount = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * ComplianceReport overdue.
+             * @member {Array.<liaison.v1.DueView.$Properties>} overdue
+             * @memberof liaison.v1.ComplianceReport
+             * @instance
+             */
+            ComplianceReport.prototype.overdue = $util.emptyArray;
+
+            /**
+             * ComplianceReport erasures.
+             * @member {Array.<liaison.v1.ErasureCount.$Properties>} erasures
+             * @memberof liaison.v1.ComplianceReport
+             * @instance
+             */
+            ComplianceReport.prototype.erasures = $util.emptyArray;
+
+            /**
+             * ComplianceReport reviews.
+             * @member {Array.<liaison.v1.ReviewCount.$Properties>} reviews
+             * @memberof liaison.v1.ComplianceReport
+             * @instance
+             */
+            ComplianceReport.prototype.reviews = $util.emptyArray;
+
+            /**
+             * ComplianceReport holds.
+             * @member {Array.<liaison.v1.HoldView.$Properties>} holds
+             * @memberof liaison.v1.ComplianceReport
+             * @instance
+             */
+            ComplianceReport.prototype.holds = $util.emptyArray;
+
+            /**
+             * ComplianceReport lastSweepAtMs.
+             * @member {number} lastSweepAtMs
+             * @memberof liaison.v1.ComplianceReport
+             * @instance
+             */
+            ComplianceReport.prototype.lastSweepAtMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * ComplianceReport kekEpoch.
+             * @member {number} kekEpoch
+             * @memberof liaison.v1.ComplianceReport
+             * @instance
+             */
+            ComplianceReport.prototype.kekEpoch = 0;
+
+            /**
+             * ComplianceReport kekCreatedAtMs.
+             * @member {number} kekCreatedAtMs
+             * @memberof liaison.v1.ComplianceReport
+             * @instance
+             */
+            ComplianceReport.prototype.kekCreatedAtMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * ComplianceReport erasedTotal.
+             * @member {number} erasedTotal
+             * @memberof liaison.v1.ComplianceReport
+             * @instance
+             */
+            ComplianceReport.prototype.erasedTotal = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * Creates a new ComplianceReport instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.ComplianceReport
+             * @static
+             * @param {liaison.v1.ComplianceReport.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.ComplianceReport} ComplianceReport instance
+             * @type {{
+             *   (properties: liaison.v1.ComplianceReport.$Shape): liaison.v1.ComplianceReport & liaison.v1.ComplianceReport.$Shape;
+             *   (properties?: liaison.v1.ComplianceReport.$Properties): liaison.v1.ComplianceReport;
+             * }}
+             */
+            ComplianceReport.create = function(properties) {
+                return new ComplianceReport(properties);
+            };
+
+            /**
+             * Encodes the specified ComplianceReport message. Does not implicitly {@link liaison.v1.ComplianceReport.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.ComplianceReport
+             * @static
+             * @param {liaison.v1.ComplianceReport.$Properties} message ComplianceReport message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ComplianceReport.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.generatedAtMs != null && $Object.hasOwnProperty.call(message, "generatedAtMs") && (typeof message.generatedAtMs === "object" ? message.generatedAtMs.low || message.generatedAtMs.high : message.generatedAtMs !== 0))
+                    writer.uint32(/* id 1, wireType 0 =*/8).int64(message.generatedAtMs);
+                if (message.overdueCount != null && $Object.hasOwnProperty.call(message, "overdueCount") && (typeof message.overdueCount === "object" ? message.overdueCount.low || message.overdueCount.high : message.overdueCount !== 0))
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.overdueCount);
+                if (message.overdue != null && message.overdue.length)
+                    for (let i = 0; i < message.overdue.length; ++i)
+                        $root.liaison.v1.DueView.encode(message.overdue[i], writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
+                if (message.erasures != null && message.erasures.length)
+                    for (let i = 0; i < message.erasures.length; ++i)
+                        $root.liaison.v1.ErasureCount.encode(message.erasures[i], writer.uint32(/* id 4, wireType 2 =*/34).fork(), _depth + 1).ldelim();
+                if (message.reviews != null && message.reviews.length)
+                    for (let i = 0; i < message.reviews.length; ++i)
+                        $root.liaison.v1.ReviewCount.encode(message.reviews[i], writer.uint32(/* id 5, wireType 2 =*/42).fork(), _depth + 1).ldelim();
+                if (message.holds != null && message.holds.length)
+                    for (let i = 0; i < message.holds.length; ++i)
+                        $root.liaison.v1.HoldView.encode(message.holds[i], writer.uint32(/* id 6, wireType 2 =*/50).fork(), _depth + 1).ldelim();
+                if (message.lastSweepAtMs != null && $Object.hasOwnProperty.call(message, "lastSweepAtMs") && (typeof message.lastSweepAtMs === "object" ? message.lastSweepAtMs.low || message.lastSweepAtMs.high : message.lastSweepAtMs !== 0))
+                    writer.uint32(/* id 7, wireType 0 =*/56).int64(message.lastSweepAtMs);
+                if (message.kekEpoch != null && $Object.hasOwnProperty.call(message, "kekEpoch") && message.kekEpoch !== 0)
+                    writer.uint32(/* id 8, wireType 0 =*/64).uint32(message.kekEpoch);
+                if (message.kekCreatedAtMs != null && $Object.hasOwnProperty.call(message, "kekCreatedAtMs") && (typeof message.kekCreatedAtMs === "object" ? message.kekCreatedAtMs.low || message.kekCreatedAtMs.high : message.kekCreatedAtMs !== 0))
+                    writer.uint32(/* id 9, wireType 0 =*/72).int64(message.kekCreatedAtMs);
+                if (message.erasedTotal != null && $Object.hasOwnProperty.call(message, "erasedTotal") && (typeof message.erasedTotal === "object" ? message.erasedTotal.low || message.erasedTotal.high : message.erasedTotal !== 0))
+                    writer.uint32(/* id 10, wireType 0 =*/80).uint64(message.erasedTotal);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified ComplianceReport message, length delimited. Does not implicitly {@link liaison.v1.ComplianceReport.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.ComplianceReport
+             * @static
+             * @param {liaison.v1.ComplianceReport.$Properties} message ComplianceReport message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ComplianceReport.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a ComplianceReport message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.ComplianceReport
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.ComplianceReport & liaison.v1.ComplianceReport.$Shape} ComplianceReport
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ComplianceReport.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.ComplianceReport();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.generatedAtMs = value;
+                            else
+                                delete message.generatedAtMs;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.overdueCount = value;
+                            else
+                                delete message.overdueCount;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.overdue && message.overdue.length))
+                                message.overdue = [];
+                            message.overdue.push($root.liaison.v1.DueView.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.erasures && message.erasures.length))
+                                message.erasures = [];
+                            message.erasures.push($root.liaison.v1.ErasureCount.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.reviews && message.reviews.length))
+                                message.reviews = [];
+                            message.reviews.push($root.liaison.v1.ReviewCount.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.holds && message.holds.length))
+                                message.holds = [];
+                            message.holds.push($root.liaison.v1.HoldView.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.lastSweepAtMs = value;
+                            else
+                                delete message.lastSweepAtMs;
+                            continue;
+                        }
+                    case 8: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.kekEpoch = value;
+                            else
+                                delete message.kekEpoch;
+                            continue;
+                        }
+                    case 9: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.kekCreatedAtMs = value;
+                            else
+                                delete message.kekCreatedAtMs;
+                            continue;
+                        }
+                    case 10: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.erasedTotal = value;
+                            else
+                                delete message.erasedTotal;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a ComplianceReport message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.ComplianceReport
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.ComplianceReport & liaison.v1.ComplianceReport.$Shape} ComplianceReport
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ComplianceReport.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a ComplianceReport message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.ComplianceReport
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.ComplianceReport} ComplianceReport
+             */
+            ComplianceReport.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.ComplianceReport)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.ComplianceReport: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.ComplianceReport();
+                if (object.generatedAtMs != null)
+                    if (typeof object.generatedAtMs === "object" ? object.generatedAtMs.low || object.generatedAtMs.high : $Number(object.generatedAtMs) !== 0)
+                        if ($util.Long)
+                            message.generatedAtMs = $util.Long.fromValue(object.generatedAtMs, false);
+                        else if (typeof object.generatedAtMs === "string")
+                            message.generatedAtMs = $parseInt(object.generatedAtMs, 10);
+                        else if (typeof object.generatedAtMs === "number")
+                            message.generatedAtMs = object.generatedAtMs;
+                        else if (typeof object.generatedAtMs === "object")
+                            message.generatedAtMs = new $util.LongBits(object.generatedAtMs.low >>> 0, object.generatedAtMs.high >>> 0).toNumber();
+                if (object.overdueCount != null)
+                    if (typeof object.overdueCount === "object" ? object.overdueCount.low || object.overdueCount.high : $Number(object.overdueCount) !== 0)
+                        if ($util.Long)
+                            message.overdueCount = $util.Long.fromValue(object.overdueCount, true);
+                        else if (typeof object.overdueCount === "string")
+                            message.overdueCount = $parseInt(object.overdueCount, 10);
+                        else if (typeof object.overdueCount === "number")
+                            message.overdueCount = object.overdueCount;
+                        else if (typeof object.overdueCount === "object")
+                            message.overdueCount = new $util.LongBits(object.overdueCount.low >>> 0, object.overdueCount.high >>> 0).toNumber(true);
+                if (object.overdue) {
+                    if (!$Array.isArray(object.overdue))
+                        throw $TypeError(".liaison.v1.ComplianceReport.overdue: array expected");
+                    message.overdue = $Array(object.overdue.length);
+                    for (let i = 0; i < object.overdue.length; ++i) {
+                        if (!$util.isObject(object.overdue[i]))
+                            throw $TypeError(".liaison.v1.ComplianceReport.overdue: object expected");
+                        message.overdue[i] = $root.liaison.v1.DueView.fromObject(object.overdue[i], _depth + 1);
+                    }
+                }
+                if (object.erasures) {
+                    if (!$Array.isArray(object.erasures))
+                        throw $TypeError(".liaison.v1.ComplianceReport.erasures: array expected");
+                    message.erasures = $Array(object.erasures.length);
+                    for (let i = 0; i < object.erasures.length; ++i) {
+                        if (!$util.isObject(object.erasures[i]))
+                            throw $TypeError(".liaison.v1.ComplianceReport.erasures: object expected");
+                        message.erasures[i] = $root.liaison.v1.ErasureCount.fromObject(object.erasures[i], _depth + 1);
+                    }
+                }
+                if (object.reviews) {
+                    if (!$Array.isArray(object.reviews))
+                        throw $TypeError(".liaison.v1.ComplianceReport.reviews: array expected");
+                    message.reviews = $Array(object.reviews.length);
+                    for (let i = 0; i < object.reviews.length; ++i) {
+                        if (!$util.isObject(object.reviews[i]))
+                            throw $TypeError(".liaison.v1.ComplianceReport.reviews: object expected");
+                        message.reviews[i] = $root.liaison.v1.ReviewCount.fromObject(object.reviews[i], _depth + 1);
+                    }
+                }
+                if (object.holds) {
+                    if (!$Array.isArray(object.holds))
+                        throw $TypeError(".liaison.v1.ComplianceReport.holds: array expected");
+                    message.holds = $Array(object.holds.length);
+                    for (let i = 0; i < object.holds.length; ++i) {
+                        if (!$util.isObject(object.holds[i]))
+                            throw $TypeError(".liaison.v1.ComplianceReport.holds: object expected");
+                        message.holds[i] = $root.liaison.v1.HoldView.fromObject(object.holds[i], _depth + 1);
+                    }
+                }
+                if (object.lastSweepAtMs != null)
+                    if (typeof object.lastSweepAtMs === "object" ? object.lastSweepAtMs.low || object.lastSweepAtMs.high : $Number(object.lastSweepAtMs) !== 0)
+                        if ($util.Long)
+                            message.lastSweepAtMs = $util.Long.fromValue(object.lastSweepAtMs, false);
+                        else if (typeof object.lastSweepAtMs === "string")
+                            message.lastSweepAtMs = $parseInt(object.lastSweepAtMs, 10);
+                        else if (typeof object.lastSweepAtMs === "number")
+                            message.lastSweepAtMs = object.lastSweepAtMs;
+                        else if (typeof object.lastSweepAtMs === "object")
+                            message.lastSweepAtMs = new $util.LongBits(object.lastSweepAtMs.low >>> 0, object.lastSweepAtMs.high >>> 0).toNumber();
+                if (object.kekEpoch != null)
+                    if ($Number(object.kekEpoch) !== 0)
+                        message.kekEpoch = object.kekEpoch >>> 0;
+                if (object.kekCreatedAtMs != null)
+                    if (typeof object.kekCreatedAtMs === "object" ? object.kekCreatedAtMs.low || object.kekCreatedAtMs.high : $Number(object.kekCreatedAtMs) !== 0)
+                        if ($util.Long)
+                            message.kekCreatedAtMs = $util.Long.fromValue(object.kekCreatedAtMs, false);
+                        else if (typeof object.kekCreatedAtMs === "string")
+                            message.kekCreatedAtMs = $parseInt(object.kekCreatedAtMs, 10);
+                        else if (typeof object.kekCreatedAtMs === "number")
+                            message.kekCreatedAtMs = object.kekCreatedAtMs;
+                        else if (typeof object.kekCreatedAtMs === "object")
+                            message.kekCreatedAtMs = new $util.LongBits(object.kekCreatedAtMs.low >>> 0, object.kekCreatedAtMs.high >>> 0).toNumber();
+                if (object.erasedTotal != null)
+                    if (typeof object.erasedTotal === "object" ? object.erasedTotal.low || object.erasedTotal.high : $Number(object.erasedTotal) !== 0)
+                        if ($util.Long)
+                            message.erasedTotal = $util.Long.fromValue(object.erasedTotal, true);
+                        else if (typeof object.erasedTotal === "string")
+                            message.erasedTotal = $parseInt(object.erasedTotal, 10);
+                        else if (typeof object.erasedTotal === "number")
+                            message.erasedTotal = object.erasedTotal;
+                        else if (typeof object.erasedTotal === "object")
+                            message.erasedTotal = new $util.LongBits(object.erasedTotal.low >>> 0, object.erasedTotal.high >>> 0).toNumber(true);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a ComplianceReport message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.ComplianceReport
+             * @static
+             * @param {liaison.v1.ComplianceReport} message ComplianceReport
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            ComplianceReport.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults) {
+                    object.overdue = [];
+                    object.erasures = [];
+                    object.reviews = [];
+                    object.holds = [];
+                }
+                if (options.defaults) {
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.generatedAtMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.generatedAtMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.overdueCount = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.overdueCount = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.lastSweepAtMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.lastSweepAtMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.kekEpoch = 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.kekCreatedAtMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.kekCreatedAtMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.erasedTotal = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.erasedTotal = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                }
+                if (message.generatedAtMs != null && $Object.hasOwnProperty.call(message, "generatedAtMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.generatedAtMs = typeof message.generatedAtMs === "number" ? $BigInt(message.generatedAtMs) : $util.Long.fromBits(message.generatedAtMs.low >>> 0, message.generatedAtMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.generatedAtMs === "number")
+                        object.generatedAtMs = options.longs === $String ? $String(message.generatedAtMs) : message.generatedAtMs;
+                    else
+                        object.generatedAtMs = options.longs === $String ? $util.Long.prototype.toString.call(message.generatedAtMs) : options.longs === $Number ? new $util.LongBits(message.generatedAtMs.low >>> 0, message.generatedAtMs.high >>> 0).toNumber() : message.generatedAtMs;
+                if (message.overdueCount != null && $Object.hasOwnProperty.call(message, "overdueCount"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.overdueCount = typeof message.overdueCount === "number" ? $BigInt(message.overdueCount) : $util.Long.fromBits(message.overdueCount.low >>> 0, message.overdueCount.high >>> 0, true).toBigInt();
+                    else if (typeof message.overdueCount === "number")
+                        object.overdueCount = options.longs === $String ? $String(message.overdueCount) : message.overdueCount;
+                    else
+                        object.overdueCount = options.longs === $String ? $util.Long.prototype.toString.call(message.overdueCount) : options.longs === $Number ? new $util.LongBits(message.overdueCount.low >>> 0, message.overdueCount.high >>> 0).toNumber(true) : message.overdueCount;
+                if (message.overdue && message.overdue.length) {
+                    object.overdue = $Array(message.overdue.length);
+                    for (let j = 0; j < message.overdue.length; ++j)
+                        object.overdue[j] = $root.liaison.v1.DueView.toObject(message.overdue[j], options, _depth + 1);
+                }
+                if (message.erasures && message.erasures.length) {
+                    object.erasures = $Array(message.erasures.length);
+                    for (let j = 0; j < message.erasures.length; ++j)
+                        object.erasures[j] = $root.liaison.v1.ErasureCount.toObject(message.erasures[j], options, _depth + 1);
+                }
+                if (message.reviews && message.reviews.length) {
+                    object.reviews = $Array(message.reviews.length);
+                    for (let j = 0; j < message.reviews.length; ++j)
+                        object.reviews[j] = $root.liaison.v1.ReviewCount.toObject(message.reviews[j], options, _depth + 1);
+                }
+                if (message.holds && message.holds.length) {
+                    object.holds = $Array(message.holds.length);
+                    for (let j = 0; j < message.holds.length; ++j)
+                        object.holds[j] = $root.liaison.v1.HoldView.toObject(message.holds[j], options, _depth + 1);
+                }
+                if (message.lastSweepAtMs != null && $Object.hasOwnProperty.call(message, "lastSweepAtMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.lastSweepAtMs = typeof message.lastSweepAtMs === "number" ? $BigInt(message.lastSweepAtMs) : $util.Long.fromBits(message.lastSweepAtMs.low >>> 0, message.lastSweepAtMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.lastSweepAtMs === "number")
+                        object.lastSweepAtMs = options.longs === $String ? $String(message.lastSweepAtMs) : message.lastSweepAtMs;
+                    else
+                        object.lastSweepAtMs = options.longs === $String ? $util.Long.prototype.toString.call(message.lastSweepAtMs) : options.longs === $Number ? new $util.LongBits(message.lastSweepAtMs.low >>> 0, message.lastSweepAtMs.high >>> 0).toNumber() : message.lastSweepAtMs;
+                if (message.kekEpoch != null && $Object.hasOwnProperty.call(message, "kekEpoch"))
+                    object.kekEpoch = message.kekEpoch;
+                if (message.kekCreatedAtMs != null && $Object.hasOwnProperty.call(message, "kekCreatedAtMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.kekCreatedAtMs = typeof message.kekCreatedAtMs === "number" ? $BigInt(message.kekCreatedAtMs) : $util.Long.fromBits(message.kekCreatedAtMs.low >>> 0, message.kekCreatedAtMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.kekCreatedAtMs === "number")
+                        object.kekCreatedAtMs = options.longs === $String ? $String(message.kekCreatedAtMs) : message.kekCreatedAtMs;
+                    else
+                        object.kekCreatedAtMs = options.longs === $String ? $util.Long.prototype.toString.call(message.kekCreatedAtMs) : options.longs === $Number ? new $util.LongBits(message.kekCreatedAtMs.low >>> 0, message.kekCreatedAtMs.high >>> 0).toNumber() : message.kekCreatedAtMs;
+                if (message.erasedTotal != null && $Object.hasOwnProperty.call(message, "erasedTotal"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.erasedTotal = typeof message.erasedTotal === "number" ? $BigInt(message.erasedTotal) : $util.Long.fromBits(message.erasedTotal.low >>> 0, message.erasedTotal.high >>> 0, true).toBigInt();
+                    else if (typeof message.erasedTotal === "number")
+                        object.erasedTotal = options.longs === $String ? $String(message.erasedTotal) : message.erasedTotal;
+                    else
+                        object.erasedTotal = options.longs === $String ? $util.Long.prototype.toString.call(message.erasedTotal) : options.longs === $Number ? new $util.LongBits(message.erasedTotal.low >>> 0, message.erasedTotal.high >>> 0).toNumber(true) : message.erasedTotal;
+                return object;
+            };
+
+            /**
+             * Converts this ComplianceReport to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.ComplianceReport
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            ComplianceReport.prototype.toJSON = function() {
+                return ComplianceReport.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for ComplianceReport
+             * @function getTypeUrl
+             * @memberof liaison.v1.ComplianceReport
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            ComplianceReport.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.ComplianceReport";
+            };
+
+            return ComplianceReport;
+        })();
+
+        v1.DueView = (function() {
+
+            /**
+             * Properties of a DueView.
+             * @typedef {Object} liaison.v1.DueView.$Properties
+             * @property {string|null} [kind] DueView kind
+             * @property {string|null} [objectId] DueView objectId
+             * @property {string|null} [supplier] DueView supplier
+             * @property {number|null} [dueAtMs] DueView dueAtMs
+             * @property {string|null} [stage] DueView stage
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a DueView.
+             * @memberof liaison.v1
+             * @interface IDueView
+             * @augments liaison.v1.DueView.$Properties
+             * @deprecated Use liaison.v1.DueView.$Properties instead.
+             */
+
+            /**
+             * Shape of a DueView.
+             * @typedef {liaison.v1.DueView.$Properties} liaison.v1.DueView.$Shape
+             */
+
+            /**
+             * Constructs a new DueView.
+             * @memberof liaison.v1
+             * @classdesc Represents a DueView.
+             * @constructor
+             * @param {liaison.v1.DueView.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const DueView = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * DueView kind.
+             * @member {string} kind
+             * @memberof liaison.v1.DueView
+             * @instance
+             */
+            DueView.prototype.kind = "";
+
+            /**
+             * DueView objectId.
+             * @member {string} objectId
+             * @memberof liaison.v1.DueView
+             * @instance
+             */
+            DueView.prototype.objectId = "";
+
+            /**
+             * DueView supplier.
+             * @member {string} supplier
+             * @memberof liaison.v1.DueView
+             * @instance
+             */
+            DueView.prototype.supplier = "";
+
+            /**
+             * DueView dueAtMs.
+             * @member {number} dueAtMs
+             * @memberof liaison.v1.DueView
+             * @instance
+             */
+            DueView.prototype.dueAtMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * DueView stage.
+             * @member {string} stage
+             * @memberof liaison.v1.DueView
+             * @instance
+             */
+            DueView.prototype.stage = "";
+
+            /**
+             * Creates a new DueView instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.DueView
+             * @static
+             * @param {liaison.v1.DueView.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.DueView} DueView instance
+             * @type {{
+             *   (properties: liaison.v1.DueView.$Shape): liaison.v1.DueView & liaison.v1.DueView.$Shape;
+             *   (properties?: liaison.v1.DueView.$Properties): liaison.v1.DueView;
+             * }}
+             */
+            DueView.create = function(properties) {
+                return new DueView(properties);
+            };
+
+            /**
+             * Encodes the specified DueView message. Does not implicitly {@link liaison.v1.DueView.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.DueView
+             * @static
+             * @param {liaison.v1.DueView.$Properties} message DueView message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            DueView.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.kind != null && $Object.hasOwnProperty.call(message, "kind") && message.kind !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.kind);
+                if (message.objectId != null && $Object.hasOwnProperty.call(message, "objectId") && message.objectId !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.objectId);
+                if (message.supplier != null && $Object.hasOwnProperty.call(message, "supplier") && message.supplier !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.supplier);
+                if (message.dueAtMs != null && $Object.hasOwnProperty.call(message, "dueAtMs") && (typeof message.dueAtMs === "object" ? message.dueAtMs.low || message.dueAtMs.high : message.dueAtMs !== 0))
+                    writer.uint32(/* id 4, wireType 0 =*/32).int64(message.dueAtMs);
+                if (message.stage != null && $Object.hasOwnProperty.call(message, "stage") && message.stage !== "")
+                    writer.uint32(/* id 5, wireType 2 =*/42).string(message.stage);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified DueView message, length delimited. Does not implicitly {@link liaison.v1.DueView.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.DueView
+             * @static
+             * @param {liaison.v1.DueView.$Properties} message DueView message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            DueView.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a DueView message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.DueView
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.DueView & liaison.v1.DueView.$Shape} DueView
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            DueView.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.DueView();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.kind = value;
+                            else
+                                delete message.kind;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.objectId = value;
+                            else
+                                delete message.objectId;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.supplier = value;
+                            else
+                                delete message.supplier;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.dueAtMs = value;
+                            else
+                                delete message.dueAtMs;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.stage = value;
+                            else
+                                delete message.stage;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a DueView message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.DueView
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.DueView & liaison.v1.DueView.$Shape} DueView
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            DueView.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a DueView message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.DueView
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.DueView} DueView
+             */
+            DueView.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.DueView)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.DueView: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.DueView();
+                if (object.kind != null)
+                    if (typeof object.kind !== "string" || object.kind.length)
+                        message.kind = $String(object.kind);
+                if (object.objectId != null)
+                    if (typeof object.objectId !== "string" || object.objectId.length)
+                        message.objectId = $String(object.objectId);
+                if (object.supplier != null)
+                    if (typeof object.supplier !== "string" || object.supplier.length)
+                        message.supplier = $String(object.supplier);
+                if (object.dueAtMs != null)
+                    if (typeof object.dueAtMs === "object" ? object.dueAtMs.low || object.dueAtMs.high : $Number(object.dueAtMs) !== 0)
+                        if ($util.Long)
+                            message.dueAtMs = $util.Long.fromValue(object.dueAtMs, false);
+                        else if (typeof object.dueAtMs === "string")
+                            message.dueAtMs = $parseInt(object.dueAtMs, 10);
+                        else if (typeof object.dueAtMs === "number")
+                            message.dueAtMs = object.dueAtMs;
+                        else if (typeof object.dueAtMs === "object")
+                            message.dueAtMs = new $util.LongBits(object.dueAtMs.low >>> 0, object.dueAtMs.high >>> 0).toNumber();
+                if (object.stage != null)
+                    if (typeof object.stage !== "string" || object.stage.length)
+                        message.stage = $String(object.stage);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a DueView message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.DueView
+             * @static
+             * @param {liaison.v1.DueView} message DueView
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            DueView.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.kind = "";
+                    object.objectId = "";
+                    object.supplier = "";
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.dueAtMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.dueAtMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.stage = "";
+                }
+                if (message.kind != null && $Object.hasOwnProperty.call(message, "kind"))
+                    object.kind = message.kind;
+                if (message.objectId != null && $Object.hasOwnProperty.call(message, "objectId"))
+                    object.objectId = message.objectId;
+                if (message.supplier != null && $Object.hasOwnProperty.call(message, "supplier"))
+                    object.supplier = message.supplier;
+                if (message.dueAtMs != null && $Object.hasOwnProperty.call(message, "dueAtMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.dueAtMs = typeof message.dueAtMs === "number" ? $BigInt(message.dueAtMs) : $util.Long.fromBits(message.dueAtMs.low >>> 0, message.dueAtMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.dueAtMs === "number")
+                        object.dueAtMs = options.longs === $String ? $String(message.dueAtMs) : message.dueAtMs;
+                    else
+                        object.dueAtMs = options.longs === $String ? $util.Long.prototype.toString.call(message.dueAtMs) : options.longs === $Number ? new $util.LongBits(message.dueAtMs.low >>> 0, message.dueAtMs.high >>> 0).toNumber() : message.dueAtMs;
+                if (message.stage != null && $Object.hasOwnProperty.call(message, "stage"))
+                    object.stage = message.stage;
+                return object;
+            };
+
+            /**
+             * Converts this DueView to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.DueView
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            DueView.prototype.toJSON = function() {
+                return DueView.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for DueView
+             * @function getTypeUrl
+             * @memberof liaison.v1.DueView
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            DueView.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.DueView";
+            };
+
+            return DueView;
+        })();
+
+        v1.ErasureCount = (function() {
+
+            /**
+             * Properties of an ErasureCount.
+             * @typedef {Object} liaison.v1.ErasureCount.$Properties
+             * @property {string|null} [day] ErasureCount day
+             * @property {string|null} [rule] ErasureCount rule
+             * @property {string|null} [supplier] ErasureCount supplier
+             * @property {number|null} [count] ErasureCount count
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an ErasureCount.
+             * @memberof liaison.v1
+             * @interface IErasureCount
+             * @augments liaison.v1.ErasureCount.$Properties
+             * @deprecated Use liaison.v1.ErasureCount.$Properties instead.
+             */
+
+            /**
+             * Shape of an ErasureCount.
+             * @typedef {liaison.v1.ErasureCount.$Properties} liaison.v1.ErasureCount.$Shape
+             */
+
+            /**
+             * Constructs a new ErasureCount.
+             * @memberof liaison.v1
+             * @classdesc Represents an ErasureCount.
+             * @constructor
+             * @param {liaison.v1.ErasureCount.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ErasureCount = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * ErasureCount day.
+             * @member {string} day
+             * @memberof liaison.v1.ErasureCount
+             * @instance
+             */
+            ErasureCount.prototype.day = "";
+
+            /**
+             * ErasureCount rule.
+             * @member {string} rule
+             * @memberof liaison.v1.ErasureCount
+             * @instance
+             */
+            ErasureCount.prototype.rule = "";
+
+            /**
+             * ErasureCount supplier.
+             * @member {string} supplier
+             * @memberof liaison.v1.ErasureCount
+             * @instance
+             */
+            ErasureCount.prototype.supplier = "";
+
+            /**
+             * ErasureCount count.
+             * @member {number} count
+             * @memberof liaison.v1.ErasureCount
+             * @instance
+             */
+            ErasureCount.prototype.count = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * Creates a new ErasureCount instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.ErasureCount
+             * @static
+             * @param {liaison.v1.ErasureCount.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.ErasureCount} ErasureCount instance
+             * @type {{
+             *   (properties: liaison.v1.ErasureCount.$Shape): liaison.v1.ErasureCount & liaison.v1.ErasureCount.$Shape;
+             *   (properties?: liaison.v1.ErasureCount.$Properties): liaison.v1.ErasureCount;
+             * }}
+             */
+            ErasureCount.create = function(properties) {
+                return new ErasureCount(properties);
+            };
+
+            /**
+             * Encodes the specified ErasureCount message. Does not implicitly {@link liaison.v1.ErasureCount.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.ErasureCount
+             * @static
+             * @param {liaison.v1.ErasureCount.$Properties} message ErasureCount message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ErasureCount.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.day != null && $Object.hasOwnProperty.call(message, "day") && message.day !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.day);
+                if (message.rule != null && $Object.hasOwnProperty.call(message, "rule") && message.rule !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.rule);
+                if (message.supplier != null && $Object.hasOwnProperty.call(message, "supplier") && message.supplier !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.supplier);
+                if (message.count != null && $Object.hasOwnProperty.call(message, "count") && (typeof message.count === "object" ? message.count.low || message.count.high : message.count !== 0))
+                    writer.uint32(/* id 4, wireType 0 =*/32).uint64(message.count);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified ErasureCount message, length delimited. Does not implicitly {@link liaison.v1.ErasureCount.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.ErasureCount
+             * @static
+             * @param {liaison.v1.ErasureCount.$Properties} message ErasureCount message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ErasureCount.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes an ErasureCount message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.ErasureCount
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.ErasureCount & liaison.v1.ErasureCount.$Shape} ErasureCount
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ErasureCount.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.ErasureCount();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.day = value;
+                            else
+                                delete message.day;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.rule = value;
+                            else
+                                delete message.rule;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.supplier = value;
+                            else
+                                delete message.supplier;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.count = value;
+                            else
+                                delete message.count;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes an ErasureCount message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.ErasureCount
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.ErasureCount & liaison.v1.ErasureCount.$Shape} ErasureCount
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ErasureCount.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates an ErasureCount message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.ErasureCount
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.ErasureCount} ErasureCount
+             */
+            ErasureCount.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.ErasureCount)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.ErasureCount: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.ErasureCount();
+                if (object.day != null)
+                    if (typeof object.day !== "string" || object.day.length)
+                        message.day = $String(object.day);
+                if (object.rule != null)
+                    if (typeof object.rule !== "string" || object.rule.length)
+                        message.rule = $String(object.rule);
+                if (object.supplier != null)
+                    if (typeof object.supplier !== "string" || object.supplier.length)
+                        message.supplier = $String(object.supplier);
+                if (object.count != null)
+                    if (typeof object.count === "object" ? object.count.low || object.count.high : $Number(object.count) !== 0)
+                        if ($util.Long)
+                            message.count = $util.Long.fromValue(object.count, true);
+                        else if (typeof object.count === "string")
+                            message.count = $parseInt(object.count, 10);
+                        else if (typeof object.count === "number")
+                            message.count = object.count;
+                        else if (typeof object.count === "object")
+                            message.count = new $util.LongBits(object.count.low >>> 0, object.count.high >>> 0).toNumber(true);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an ErasureCount message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.ErasureCount
+             * @static
+             * @param {liaison.v1.ErasureCount} message ErasureCount
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            ErasureCount.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.day = "";
+                    object.rule = "";
+                    object.supplier = "";
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.count = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.count = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                }
+                if (message.day != null && $Object.hasOwnProperty.call(message, "day"))
+                    object.day = message.day;
+                if (message.rule != null && $Object.hasOwnProperty.call(message, "rule"))
+                    object.rule = message.rule;
+                if (message.supplier != null && $Object.hasOwnProperty.call(message, "supplier"))
+                    object.supplier = message.supplier;
+                if (message.count != null && $Object.hasOwnProperty.call(message, "count"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.count = typeof message.count === "number" ? $BigInt(message.count) : $util.Long.fromBits(message.count.low >>> 0, message.count.high >>> 0, true).toBigInt();
+                    else if (typeof message.count === "number")
+                        object.count = options.longs === $String ? $String(message.count) : message.count;
+                    else
+                        object.count = options.longs === $String ? $util.Long.prototype.toString.call(message.count) : options.longs === $Number ? new $util.LongBits(message.count.low >>> 0, message.count.high >>> 0).toNumber(true) : message.count;
+                return object;
+            };
+
+            /**
+             * Converts this ErasureCount to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.ErasureCount
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            ErasureCount.prototype.toJSON = function() {
+                return ErasureCount.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for ErasureCount
+             * @function getTypeUrl
+             * @memberof liaison.v1.ErasureCount
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            ErasureCount.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.ErasureCount";
+            };
+
+            return ErasureCount;
+        })();
+
+        v1.ReviewCount = (function() {
+
+            /**
+             * Properties of a ReviewCount.
+             * @typedef {Object} liaison.v1.ReviewCount.$Properties
+             * @property {string|null} [contactPoint] ReviewCount contactPoint
+             * @property {string|null} [month] ReviewCount month
+             * @property {number|null} [due] ReviewCount due
+             * @property {number|null} [renewed] ReviewCount renewed
+             * @property {number|null} [lapsed] ReviewCount lapsed
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a ReviewCount.
+             * @memberof liaison.v1
+             * @interface IReviewCount
+             * @augments liaison.v1.ReviewCount.$Properties
+             * @deprecated Use liaison.v1.ReviewCount.$Properties instead.
+             */
+
+            /**
+             * Shape of a ReviewCount.
+             * @typedef {liaison.v1.ReviewCount.$Properties} liaison.v1.ReviewCount.$Shape
+             */
+
+            /**
+             * Constructs a new ReviewCount.
+             * @memberof liaison.v1
+             * @classdesc Represents a ReviewCount.
+             * @constructor
+             * @param {liaison.v1.ReviewCount.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ReviewCount = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * ReviewCount contactPoint.
+             * @member {string} contactPoint
+             * @memberof liaison.v1.ReviewCount
+             * @instance
+             */
+            ReviewCount.prototype.contactPoint = "";
+
+            /**
+             * ReviewCount month.
+             * @member {string} month
+             * @memberof liaison.v1.ReviewCount
+             * @instance
+             */
+            ReviewCount.prototype.month = "";
+
+            /**
+             * ReviewCount due.
+             * @member {number} due
+             * @memberof liaison.v1.ReviewCount
+             * @instance
+             */
+            ReviewCount.prototype.due = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * ReviewCount renewed.
+             * @member {number} renewed
+             * @memberof liaison.v1.ReviewCount
+             * @instance
+             */
+            ReviewCount.prototype.renewed = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * ReviewCount lapsed.
+             * @member {number} lapsed
+             * @memberof liaison.v1.ReviewCount
+             * @instance
+             */
+            ReviewCount.prototype.lapsed = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * Creates a new ReviewCount instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.ReviewCount
+             * @static
+             * @param {liaison.v1.ReviewCount.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.ReviewCount} ReviewCount instance
+             * @type {{
+             *   (properties: liaison.v1.ReviewCount.$Shape): liaison.v1.ReviewCount & liaison.v1.ReviewCount.$Shape;
+             *   (properties?: liaison.v1.ReviewCount.$Properties): liaison.v1.ReviewCount;
+             * }}
+             */
+            ReviewCount.create = function(properties) {
+                return new ReviewCount(properties);
+            };
+
+            /**
+             * Encodes the specified ReviewCount message. Does not implicitly {@link liaison.v1.ReviewCount.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.ReviewCount
+             * @static
+             * @param {liaison.v1.ReviewCount.$Properties} message ReviewCount message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ReviewCount.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.contactPoint != null && $Object.hasOwnProperty.call(message, "contactPoint") && message.contactPoint !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.contactPoint);
+                if (message.month != null && $Object.hasOwnProperty.call(message, "month") && message.month !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.month);
+                if (message.due != null && $Object.hasOwnProperty.call(message, "due") && (typeof message.due === "object" ? message.due.low || message.due.high : message.due !== 0))
+                    writer.uint32(/* id 3, wireType 0 =*/24).uint64(message.due);
+                if (message.renewed != null && $Object.hasOwnProperty.call(message, "renewed") && (typeof message.renewed === "object" ? message.renewed.low || message.renewed.high : message.renewed !== 0))
+                    writer.uint32(/* id 4, wireType 0 =*/32).uint64(message.renewed);
+                if (message.lapsed != null && $Object.hasOwnProperty.call(message, "lapsed") && (typeof message.lapsed === "object" ? message.lapsed.low || message.lapsed.high : message.lapsed !== 0))
+                    writer.uint32(/* id 5, wireType 0 =*/40).uint64(message.lapsed);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified ReviewCount message, length delimited. Does not implicitly {@link liaison.v1.ReviewCount.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.ReviewCount
+             * @static
+             * @param {liaison.v1.ReviewCount.$Properties} message ReviewCount message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ReviewCount.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a ReviewCount message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.ReviewCount
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.ReviewCount & liaison.v1.ReviewCount.$Shape} ReviewCount
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ReviewCount.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.ReviewCount();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.contactPoint = value;
+                            else
+                                delete message.contactPoint;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.month = value;
+                            else
+                                delete message.month;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.due = value;
+                            else
+                                delete message.due;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.renewed = value;
+                            else
+                                delete message.renewed;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.lapsed = value;
+                            else
+                                delete message.lapsed;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a ReviewCount message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.ReviewCount
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.ReviewCount & liaison.v1.ReviewCount.$Shape} ReviewCount
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ReviewCount.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a ReviewCount message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.ReviewCount
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.ReviewCount} ReviewCount
+             */
+            ReviewCount.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.ReviewCount)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.ReviewCount: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.ReviewCount();
+                if (object.contactPoint != null)
+                    if (typeof object.contactPoint !== "string" || object.contactPoint.length)
+                        message.contactPoint = $String(object.contactPoint);
+                if (object.month != null)
+                    if (typeof object.month !== "string" || object.month.length)
+                        message.month = $String(object.month);
+                if (object.due != null)
+                    if (typeof object.due === "object" ? object.due.low || object.due.high : $Number(object.due) !== 0)
+                        if ($util.Long)
+                            message.due = $util.Long.fromValue(object.due, true);
+                        else if (typeof object.due === "string")
+                            message.due = $parseInt(object.due, 10);
+                        else if (typeof object.due === "number")
+                            message.due = object.due;
+                        else if (typeof object.due === "object")
+                            message.due = new $util.LongBits(object.due.low >>> 0, object.due.high >>> 0).toNumber(true);
+                if (object.renewed != null)
+                    if (typeof object.renewed === "object" ? object.renewed.low || object.renewed.high : $Number(object.renewed) !== 0)
+                        if ($util.Long)
+                            message.renewed = $util.Long.fromValue(object.renewed, true);
+                        else if (typeof object.renewed === "string")
+                            message.renewed = $parseInt(object.renewed, 10);
+                        else if (typeof object.renewed === "number")
+                            message.renewed = object.renewed;
+                        else if (typeof object.renewed === "object")
+                            message.renewed = new $util.LongBits(object.renewed.low >>> 0, object.renewed.high >>> 0).toNumber(true);
+                if (object.lapsed != null)
+                    if (typeof object.lapsed === "object" ? object.lapsed.low || object.lapsed.high : $Number(object.lapsed) !== 0)
+                        if ($util.Long)
+                            message.lapsed = $util.Long.fromValue(object.lapsed, true);
+                        else if (typeof object.lapsed === "string")
+                            message.lapsed = $parseInt(object.lapsed, 10);
+                        else if (typeof object.lapsed === "number")
+                            message.lapsed = object.lapsed;
+                        else if (typeof object.lapsed === "object")
+                            message.lapsed = new $util.LongBits(object.lapsed.low >>> 0, object.lapsed.high >>> 0).toNumber(true);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a ReviewCount message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.ReviewCount
+             * @static
+             * @param {liaison.v1.ReviewCount} message ReviewCount
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            ReviewCount.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.contactPoint = "";
+                    object.month = "";
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.due = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.due = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.renewed = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.renewed = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.lapsed = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.lapsed = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                }
+                if (message.contactPoint != null && $Object.hasOwnProperty.call(message, "contactPoint"))
+                    object.contactPoint = message.contactPoint;
+                if (message.month != null && $Object.hasOwnProperty.call(message, "month"))
+                    object.month = message.month;
+                if (message.due != null && $Object.hasOwnProperty.call(message, "due"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.due = typeof message.due === "number" ? $BigInt(message.due) : $util.Long.fromBits(message.due.low >>> 0, message.due.high >>> 0, true).toBigInt();
+                    else if (typeof message.due === "number")
+                        object.due = options.longs === $String ? $String(message.due) : message.due;
+                    else
+                        object.due = options.longs === $String ? $util.Long.prototype.toString.call(message.due) : options.longs === $Number ? new $util.LongBits(message.due.low >>> 0, message.due.high >>> 0).toNumber(true) : message.due;
+                if (message.renewed != null && $Object.hasOwnProperty.call(message, "renewed"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.renewed = typeof message.renewed === "number" ? $BigInt(message.renewed) : $util.Long.fromBits(message.renewed.low >>> 0, message.renewed.high >>> 0, true).toBigInt();
+                    else if (typeof message.renewed === "number")
+                        object.renewed = options.longs === $String ? $String(message.renewed) : message.renewed;
+                    else
+                        object.renewed = options.longs === $String ? $util.Long.prototype.toString.call(message.renewed) : options.longs === $Number ? new $util.LongBits(message.renewed.low >>> 0, message.renewed.high >>> 0).toNumber(true) : message.renewed;
+                if (message.lapsed != null && $Object.hasOwnProperty.call(message, "lapsed"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.lapsed = typeof message.lapsed === "number" ? $BigInt(message.lapsed) : $util.Long.fromBits(message.lapsed.low >>> 0, message.lapsed.high >>> 0, true).toBigInt();
+                    else if (typeof message.lapsed === "number")
+                        object.lapsed = options.longs === $String ? $String(message.lapsed) : message.lapsed;
+                    else
+                        object.lapsed = options.longs === $String ? $util.Long.prototype.toString.call(message.lapsed) : options.longs === $Number ? new $util.LongBits(message.lapsed.low >>> 0, message.lapsed.high >>> 0).toNumber(true) : message.lapsed;
+                return object;
+            };
+
+            /**
+             * Converts this ReviewCount to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.ReviewCount
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            ReviewCount.prototype.toJSON = function() {
+                return ReviewCount.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for ReviewCount
+             * @function getTypeUrl
+             * @memberof liaison.v1.ReviewCount
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            ReviewCount.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.ReviewCount";
+            };
+
+            return ReviewCount;
+        })();
+
+        v1.HoldView = (function() {
+
+            /**
+             * Properties of a HoldView.
+             * @typedef {Object} liaison.v1.HoldView.$Properties
+             * @property {string|null} [objectType] HoldView objectType
+             * @property {string|null} [objectId] HoldView objectId
+             * @property {string|null} [setBy] HoldView setBy
+             * @property {string|null} [reason] HoldView reason
+             * @property {number|null} [setAtMs] HoldView setAtMs
+             * @property {number|null} [untilMs] HoldView untilMs
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a HoldView.
+             * @memberof liaison.v1
+             * @interface IHoldView
+             * @augments liaison.v1.HoldView.$Properties
+             * @deprecated Use liaison.v1.HoldView.$Properties instead.
+             */
+
+            /**
+             * Shape of a HoldView.
+             * @typedef {liaison.v1.HoldView.$Properties} liaison.v1.HoldView.$Shape
+             */
+
+            /**
+             * Constructs a new HoldView.
+             * @memberof liaison.v1
+             * @classdesc Represents a HoldView.
+             * @constructor
+             * @param {liaison.v1.HoldView.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const HoldView = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * HoldView objectType.
+             * @member {string} objectType
+             * @memberof liaison.v1.HoldView
+             * @instance
+             */
+            HoldView.prototype.objectType = "";
+
+            /**
+             * HoldView objectId.
+             * @member {string} objectId
+             * @memberof liaison.v1.HoldView
+             * @instance
+             */
+            HoldView.prototype.objectId = "";
+
+            /**
+             * HoldView setBy.
+             * @member {string} setBy
+             * @memberof liaison.v1.HoldView
+             * @instance
+             */
+            HoldView.prototype.setBy = "";
+
+            /**
+             * HoldView reason.
+             * @member {string} reason
+             * @memberof liaison.v1.HoldView
+             * @instance
+             */
+            HoldView.prototype.reason = "";
+
+            /**
+             * HoldView setAtMs.
+             * @member {number} setAtMs
+             * @memberof liaison.v1.HoldView
+             * @instance
+             */
+            HoldView.prototype.setAtMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * HoldView untilMs.
+             * @member {number} untilMs
+             * @memberof liaison.v1.HoldView
+             * @instance
+             */
+            HoldView.prototype.untilMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * Creates a new HoldView instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.HoldView
+             * @static
+             * @param {liaison.v1.HoldView.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.HoldView} HoldView instance
+             * @type {{
+             *   (properties: liaison.v1.HoldView.$Shape): liaison.v1.HoldView & liaison.v1.HoldView.$Shape;
+             *   (properties?: liaison.v1.HoldView.$Properties): liaison.v1.HoldView;
+             * }}
+             */
+            HoldView.create = function(properties) {
+                return new HoldView(properties);
+            };
+
+            /**
+             * Encodes the specified HoldView message. Does not implicitly {@link liaison.v1.HoldView.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.HoldView
+             * @static
+             * @param {liaison.v1.HoldView.$Properties} message HoldView message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            HoldView.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.objectType != null && $Object.hasOwnProperty.call(message, "objectType") && message.objectType !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.objectType);
+                if (message.objectId != null && $Object.hasOwnProperty.call(message, "objectId") && message.objectId !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.objectId);
+                if (message.setBy != null && $Object.hasOwnProperty.call(message, "setBy") && message.setBy !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.setBy);
+                if (message.reason != null && $Object.hasOwnProperty.call(message, "reason") && message.reason !== "")
+                    writer.uint32(/* id 4, wireType 2 =*/34).string(message.reason);
+                if (message.setAtMs != null && $Object.hasOwnProperty.call(message, "setAtMs") && (typeof message.setAtMs === "object" ? message.setAtMs.low || message.setAtMs.high : message.setAtMs !== 0))
+                    writer.uint32(/* id 5, wireType 0 =*/40).int64(message.setAtMs);
+                if (message.untilMs != null && $Object.hasOwnProperty.call(message, "untilMs") && (typeof message.untilMs === "object" ? message.untilMs.low || message.untilMs.high : message.untilMs !== 0))
+                    writer.uint32(/* id 6, wireType 0 =*/48).int64(message.untilMs);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified HoldView message, length delimited. Does not implicitly {@link liaison.v1.HoldView.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.HoldView
+             * @static
+             * @param {liaison.v1.HoldView.$Properties} message HoldView message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            HoldView.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a HoldView message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.HoldView
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.HoldView & liaison.v1.HoldView.$Shape} HoldView
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            HoldView.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.HoldView();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.objectType = value;
+                            else
+                                delete message.objectType;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.objectId = value;
+                            else
+                                delete message.objectId;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.setBy = value;
+                            else
+                                delete message.setBy;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.reason = value;
+                            else
+                                delete message.reason;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.setAtMs = value;
+                            else
+                                delete message.setAtMs;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.untilMs = value;
+                            else
+                                delete message.untilMs;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a HoldView message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.HoldView
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.HoldView & liaison.v1.HoldView.$Shape} HoldView
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            HoldView.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a HoldView message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.HoldView
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.HoldView} HoldView
+             */
+            HoldView.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.HoldView)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.HoldView: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.HoldView();
+                if (object.objectType != null)
+                    if (typeof object.objectType !== "string" || object.objectType.length)
+                        message.objectType = $String(object.objectType);
+                if (object.objectId != null)
+                    if (typeof object.objectId !== "string" || object.objectId.length)
+                        message.objectId = $String(object.objectId);
+                if (object.setBy != null)
+                    if (typeof object.setBy !== "string" || object.setBy.length)
+                        message.setBy = $String(object.setBy);
+                if (object.reason != null)
+                    if (typeof object.reason !== "string" || object.reason.length)
+                        message.reason = $String(object.reason);
+                if (object.setAtMs != null)
+                    if (typeof object.setAtMs === "object" ? object.setAtMs.low || object.setAtMs.high : $Number(object.setAtMs) !== 0)
+                        if ($util.Long)
+                            message.setAtMs = $util.Long.fromValue(object.setAtMs, false);
+                        else if (typeof object.setAtMs === "string")
+                            message.setAtMs = $parseInt(object.setAtMs, 10);
+                        else if (typeof object.setAtMs === "number")
+                            message.setAtMs = object.setAtMs;
+                        else if (typeof object.setAtMs === "object")
+                            message.setAtMs = new $util.LongBits(object.setAtMs.low >>> 0, object.setAtMs.high >>> 0).toNumber();
+                if (object.untilMs != null)
+                    if (typeof object.untilMs === "object" ? object.untilMs.low || object.untilMs.high : $Number(object.untilMs) !== 0)
+                        if ($util.Long)
+                            message.untilMs = $util.Long.fromValue(object.untilMs, false);
+                        else if (typeof object.untilMs === "string")
+                            message.untilMs = $parseInt(object.untilMs, 10);
+                        else if (typeof object.untilMs === "number")
+                            message.untilMs = object.untilMs;
+                        else if (typeof object.untilMs === "object")
+                            message.untilMs = new $util.LongBits(object.untilMs.low >>> 0, object.untilMs.high >>> 0).toNumber();
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a HoldView message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.HoldView
+             * @static
+             * @param {liaison.v1.HoldView} message HoldView
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            HoldView.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.objectType = "";
+                    object.objectId = "";
+                    object.setBy = "";
+                    object.reason = "";
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.setAtMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.setAtMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.untilMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.untilMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                }
+                if (message.objectType != null && $Object.hasOwnProperty.call(message, "objectType"))
+                    object.objectType = message.objectType;
+                if (message.objectId != null && $Object.hasOwnProperty.call(message, "objectId"))
+                    object.objectId = message.objectId;
+                if (message.setBy != null && $Object.hasOwnProperty.call(message, "setBy"))
+                    object.setBy = message.setBy;
+                if (message.reason != null && $Object.hasOwnProperty.call(message, "reason"))
+                    object.reason = message.reason;
+                if (message.setAtMs != null && $Object.hasOwnProperty.call(message, "setAtMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.setAtMs = typeof message.setAtMs === "number" ? $BigInt(message.setAtMs) : $util.Long.fromBits(message.setAtMs.low >>> 0, message.setAtMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.setAtMs === "number")
+                        object.setAtMs = options.longs === $String ? $String(message.setAtMs) : message.setAtMs;
+                    else
+                        object.setAtMs = options.longs === $String ? $util.Long.prototype.toString.call(message.setAtMs) : options.longs === $Number ? new $util.LongBits(message.setAtMs.low >>> 0, message.setAtMs.high >>> 0).toNumber() : message.setAtMs;
+                if (message.untilMs != null && $Object.hasOwnProperty.call(message, "untilMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.untilMs = typeof message.untilMs === "number" ? $BigInt(message.untilMs) : $util.Long.fromBits(message.untilMs.low >>> 0, message.untilMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.untilMs === "number")
+                        object.untilMs = options.longs === $String ? $String(message.untilMs) : message.untilMs;
+                    else
+                        object.untilMs = options.longs === $String ? $util.Long.prototype.toString.call(message.untilMs) : options.longs === $Number ? new $util.LongBits(message.untilMs.low >>> 0, message.untilMs.high >>> 0).toNumber() : message.untilMs;
+                return object;
+            };
+
+            /**
+             * Converts this HoldView to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.HoldView
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            HoldView.prototype.toJSON = function() {
+                return HoldView.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for HoldView
+             * @function getTypeUrl
+             * @memberof liaison.v1.HoldView
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            HoldView.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.HoldView";
+            };
+
+            return HoldView;
+        })();
+
+        v1.SweepResult = (function() {
+
+            /**
+             * Properties of a SweepResult.
+             * @typedef {Object} liaison.v1.SweepResult.$Properties
+             * @property {number|null} [examined] SweepResult examined
+             * @property {number|null} [reminders] SweepResult reminders
+             * @property {number|null} [erased] SweepResult erased
+             * @property {number|null} [held] SweepResult held
+             * @property {number|null} [stale] SweepResult stale
+             * @property {number|null} [messageCopiesDeleted] SweepResult messageCopiesDeleted
+             * @property {number|null} [tookMs] SweepResult tookMs
+             * @property {boolean|null} [ran] SweepResult ran
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a SweepResult.
+             * @memberof liaison.v1
+             * @interface ISweepResult
+             * @augments liaison.v1.SweepResult.$Properties
+             * @deprecated Use liaison.v1.SweepResult.$Properties instead.
+             */
+
+            /**
+             * Shape of a SweepResult.
+             * @typedef {liaison.v1.SweepResult.$Properties} liaison.v1.SweepResult.$Shape
+             */
+
+            /**
+             * Constructs a new SweepResult.
+             * @memberof liaison.v1
+             * @classdesc Represents a SweepResult.
+             * @constructor
+             * @param {liaison.v1.SweepResult.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const SweepResult = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * SweepResult examined.
+             * @member {number} examined
+             * @memberof liaison.v1.SweepResult
+             * @instance
+             */
+            SweepResult.prototype.examined = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * SweepResult reminders.
+             * @member {number} reminders
+             * @memberof liaison.v1.SweepResult
+             * @instance
+             */
+            SweepResult.prototype.reminders = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * SweepResult erased.
+             * @member {number} erased
+             * @memberof liaison.v1.SweepResult
+             * @instance
+             */
+            SweepResult.prototype.erased = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * SweepResult held.
+             * @member {number} held
+             * @memberof liaison.v1.SweepResult
+             * @instance
+             */
+            SweepResult.prototype.held = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * SweepResult stale.
+             * @member {number} stale
+             * @memberof liaison.v1.SweepResult
+             * @instance
+             */
+            SweepResult.prototype.stale = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * SweepResult messageCopiesDeleted.
+             * @member {number} messageCopiesDeleted
+             * @memberof liaison.v1.SweepResult
+             * @instance
+             */
+            SweepResult.prototype.messageCopiesDeleted = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * SweepResult tookMs.
+             * @member {number} tookMs
+             * @memberof liaison.v1.SweepResult
+             * @instance
+             */
+            SweepResult.prototype.tookMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * SweepResult ran.
+             * @member {boolean} ran
+             * @memberof liaison.v1.SweepResult
+             * @instance
+             */
+            SweepResult.prototype.ran = false;
+
+            /**
+             * Creates a new SweepResult instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.SweepResult
+             * @static
+             * @param {liaison.v1.SweepResult.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.SweepResult} SweepResult instance
+             * @type {{
+             *   (properties: liaison.v1.SweepResult.$Shape): liaison.v1.SweepResult & liaison.v1.SweepResult.$Shape;
+             *   (properties?: liaison.v1.SweepResult.$Properties): liaison.v1.SweepResult;
+             * }}
+             */
+            SweepResult.create = function(properties) {
+                return new SweepResult(properties);
+            };
+
+            /**
+             * Encodes the specified SweepResult message. Does not implicitly {@link liaison.v1.SweepResult.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.SweepResult
+             * @static
+             * @param {liaison.v1.SweepResult.$Properties} message SweepResult message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            SweepResult.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.examined != null && $Object.hasOwnProperty.call(message, "examined") && (typeof message.examined === "object" ? message.examined.low || message.examined.high : message.examined !== 0))
+                    writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.examined);
+                if (message.reminders != null && $Object.hasOwnProperty.call(message, "reminders") && (typeof message.reminders === "object" ? message.reminders.low || message.reminders.high : message.reminders !== 0))
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.reminders);
+                if (message.erased != null && $Object.hasOwnProperty.call(message, "erased") && (typeof message.erased === "object" ? message.erased.low || message.erased.high : message.erased !== 0))
+                    writer.uint32(/* id 3, wireType 0 =*/24).uint64(message.erased);
+                if (message.held != null && $Object.hasOwnProperty.call(message, "held") && (typeof message.held === "object" ? message.held.low || message.held.high : message.held !== 0))
+                    writer.uint32(/* id 4, wireType 0 =*/32).uint64(message.held);
+                if (message.stale != null && $Object.hasOwnProperty.call(message, "stale") && (typeof message.stale === "object" ? message.stale.low || message.stale.high : message.stale !== 0))
+                    writer.uint32(/* id 5, wireType 0 =*/40).uint64(message.stale);
+                if (message.messageCopiesDeleted != null && $Object.hasOwnProperty.call(message, "messageCopiesDeleted") && (typeof message.messageCopiesDeleted === "object" ? message.messageCopiesDeleted.low || message.messageCopiesDeleted.high : message.messageCopiesDeleted !== 0))
+                    writer.uint32(/* id 6, wireType 0 =*/48).uint64(message.messageCopiesDeleted);
+                if (message.tookMs != null && $Object.hasOwnProperty.call(message, "tookMs") && (typeof message.tookMs === "object" ? message.tookMs.low || message.tookMs.high : message.tookMs !== 0))
+                    writer.uint32(/* id 7, wireType 0 =*/56).int64(message.tookMs);
+                if (message.ran != null && $Object.hasOwnProperty.call(message, "ran") && message.ran !== false)
+                    writer.uint32(/* id 8, wireType 0 =*/64).bool(message.ran);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified SweepResult message, length delimited. Does not implicitly {@link liaison.v1.SweepResult.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.SweepResult
+             * @static
+             * @param {liaison.v1.SweepResult.$Properties} message SweepResult message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            SweepResult.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a SweepResult message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.SweepResult
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.SweepResult & liaison.v1.SweepResult.$Shape} SweepResult
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            SweepResult.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.SweepResult();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.examined = value;
+                            else
+                                delete message.examined;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.reminders = value;
+                            else
+                                delete message.reminders;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.erased = value;
+                            else
+                                delete message.erased;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.held = value;
+                            else
+                                delete message.held;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.stale = value;
+                            else
+                                delete message.stale;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.messageCopiesDeleted = value;
+                            else
+                                delete message.messageCopiesDeleted;
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.tookMs = value;
+                            else
+                                delete message.tookMs;
+                            continue;
+                        }
+                    case 8: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.ran = value;
+                            else
+                                delete message.ran;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a SweepResult message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.SweepResult
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.SweepResult & liaison.v1.SweepResult.$Shape} SweepResult
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            SweepResult.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a SweepResult message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.SweepResult
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.SweepResult} SweepResult
+             */
+            SweepResult.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.SweepResult)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.SweepResult: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.SweepResult();
+                if (object.examined != null)
+                    if (typeof object.examined === "object" ? object.examined.low || object.examined.high : $Number(object.examined) !== 0)
+                        if ($util.Long)
+                            message.examined = $util.Long.fromValue(object.examined, true);
+                        else if (typeof object.examined === "string")
+                            message.examined = $parseInt(object.examined, 10);
+                        else if (typeof object.examined === "number")
+                            message.examined = object.examined;
+                        else if (typeof object.examined === "object")
+                            message.examined = new $util.LongBits(object.examined.low >>> 0, object.examined.high >>> 0).toNumber(true);
+                if (object.reminders != null)
+                    if (typeof object.reminders === "object" ? object.reminders.low || object.reminders.high : $Number(object.reminders) !== 0)
+                        if ($util.Long)
+                            message.reminders = $util.Long.fromValue(object.reminders, true);
+                        else if (typeof object.reminders === "string")
+                            message.reminders = $parseInt(object.reminders, 10);
+                        else if (typeof object.reminders === "number")
+                            message.reminders = object.reminders;
+                        else if (typeof object.reminders === "object")
+                            message.reminders = new $util.LongBits(object.reminders.low >>> 0, object.reminders.high >>> 0).toNumber(true);
+                if (object.erased != null)
+                    if (typeof object.erased === "object" ? object.erased.low || object.erased.high : $Number(object.erased) !== 0)
+                        if ($util.Long)
+                            message.erased = $util.Long.fromValue(object.erased, true);
+                        else if (typeof object.erased === "string")
+                            message.erased = $parseInt(object.erased, 10);
+                        else if (typeof object.erased === "number")
+                            message.erased = object.erased;
+                        else if (typeof object.erased === "object")
+                            message.erased = new $util.LongBits(object.erased.low >>> 0, object.erased.high >>> 0).toNumber(true);
+                if (object.held != null)
+                    if (typeof object.held === "object" ? object.held.low || object.held.high : $Number(object.held) !== 0)
+                        if ($util.Long)
+                            message.held = $util.Long.fromValue(object.held, true);
+                        else if (typeof object.held === "string")
+                            message.held = $parseInt(object.held, 10);
+                        else if (typeof object.held === "number")
+                            message.held = object.held;
+                        else if (typeof object.held === "object")
+                            message.held = new $util.LongBits(object.held.low >>> 0, object.held.high >>> 0).toNumber(true);
+                if (object.stale != null)
+                    if (typeof object.stale === "object" ? object.stale.low || object.stale.high : $Number(object.stale) !== 0)
+                        if ($util.Long)
+                            message.stale = $util.Long.fromValue(object.stale, true);
+                        else if (typeof object.stale === "string")
+                            message.stale = $parseInt(object.stale, 10);
+                        else if (typeof object.stale === "number")
+                            message.stale = object.stale;
+                        else if (typeof object.stale === "object")
+                            message.stale = new $util.LongBits(object.stale.low >>> 0, object.stale.high >>> 0).toNumber(true);
+                if (object.messageCopiesDeleted != null)
+                    if (typeof object.messageCopiesDeleted === "object" ? object.messageCopiesDeleted.low || object.messageCopiesDeleted.high : $Number(object.messageCopiesDeleted) !== 0)
+                        if ($util.Long)
+                            message.messageCopiesDeleted = $util.Long.fromValue(object.messageCopiesDeleted, true);
+                        else if (typeof object.messageCopiesDeleted === "string")
+                            message.messageCopiesDeleted = $parseInt(object.messageCopiesDeleted, 10);
+                        else if (typeof object.messageCopiesDeleted === "number")
+                            message.messageCopiesDeleted = object.messageCopiesDeleted;
+                        else if (typeof object.messageCopiesDeleted === "object")
+                            message.messageCopiesDeleted = new $util.LongBits(object.messageCopiesDeleted.low >>> 0, object.messageCopiesDeleted.high >>> 0).toNumber(true);
+                if (object.tookMs != null)
+                    if (typeof object.tookMs === "object" ? object.tookMs.low || object.tookMs.high : $Number(object.tookMs) !== 0)
+                        if ($util.Long)
+                            message.tookMs = $util.Long.fromValue(object.tookMs, false);
+                        else if (typeof object.tookMs === "string")
+                            message.tookMs = $parseInt(object.tookMs, 10);
+                        else if (typeof object.tookMs === "number")
+                            message.tookMs = object.tookMs;
+                        else if (typeof object.tookMs === "object")
+                            message.tookMs = new $util.LongBits(object.tookMs.low >>> 0, object.tookMs.high >>> 0).toNumber();
+                if (object.ran != null)
+                    if (object.ran)
+                        message.ran = $Boolean(object.ran);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a SweepResult message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.SweepResult
+             * @static
+             * @param {liaison.v1.SweepResult} message SweepResult
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            SweepResult.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.examined = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.examined = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.reminders = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.reminders = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.erased = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.erased = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.held = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.held = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.stale = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.stale = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.messageCopiesDeleted = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.messageCopiesDeleted = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.tookMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.tookMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.ran = false;
+                }
+                if (message.examined != null && $Object.hasOwnProperty.call(message, "examined"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.examined = typeof message.examined === "number" ? $BigInt(message.examined) : $util.Long.fromBits(message.examined.low >>> 0, message.examined.high >>> 0, true).toBigInt();
+                    else if (typeof message.examined === "number")
+                        object.examined = options.longs === $String ? $String(message.examined) : message.examined;
+                    else
+                        object.examined = options.longs === $String ? $util.Long.prototype.toString.call(message.examined) : options.longs === $Number ? new $util.LongBits(message.examined.low >>> 0, message.examined.high >>> 0).toNumber(true) : message.examined;
+                if (message.reminders != null && $Object.hasOwnProperty.call(message, "reminders"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.reminders = typeof message.reminders === "number" ? $BigInt(message.reminders) : $util.Long.fromBits(message.reminders.low >>> 0, message.reminders.high >>> 0, true).toBigInt();
+                    else if (typeof message.reminders === "number")
+                        object.reminders = options.longs === $String ? $String(message.reminders) : message.reminders;
+                    else
+                        object.reminders = options.longs === $String ? $util.Long.prototype.toString.call(message.reminders) : options.longs === $Number ? new $util.LongBits(message.reminders.low >>> 0, message.reminders.high >>> 0).toNumber(true) : message.reminders;
+                if (message.erased != null && $Object.hasOwnProperty.call(message, "erased"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.erased = typeof message.erased === "number" ? $BigInt(message.erased) : $util.Long.fromBits(message.erased.low >>> 0, message.erased.high >>> 0, true).toBigInt();
+                    else if (typeof message.erased === "number")
+                        object.erased = options.longs === $String ? $String(message.erased) : message.erased;
+                    else
+                        object.erased = options.longs === $String ? $util.Long.prototype.toString.call(message.erased) : options.longs === $Number ? new $util.LongBits(message.erased.low >>> 0, message.erased.high >>> 0).toNumber(true) : message.erased;
+                if (message.held != null && $Object.hasOwnProperty.call(message, "held"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.held = typeof message.held === "number" ? $BigInt(message.held) : $util.Long.fromBits(message.held.low >>> 0, message.held.high >>> 0, true).toBigInt();
+                    else if (typeof message.held === "number")
+                        object.held = options.longs === $String ? $String(message.held) : message.held;
+                    else
+                        object.held = options.longs === $String ? $util.Long.prototype.toString.call(message.held) : options.longs === $Number ? new $util.LongBits(message.held.low >>> 0, message.held.high >>> 0).toNumber(true) : message.held;
+                if (message.stale != null && $Object.hasOwnProperty.call(message, "stale"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.stale = typeof message.stale === "number" ? $BigInt(message.stale) : $util.Long.fromBits(message.stale.low >>> 0, message.stale.high >>> 0, true).toBigInt();
+                    else if (typeof message.stale === "number")
+                        object.stale = options.longs === $String ? $String(message.stale) : message.stale;
+                    else
+                        object.stale = options.longs === $String ? $util.Long.prototype.toString.call(message.stale) : options.longs === $Number ? new $util.LongBits(message.stale.low >>> 0, message.stale.high >>> 0).toNumber(true) : message.stale;
+                if (message.messageCopiesDeleted != null && $Object.hasOwnProperty.call(message, "messageCopiesDeleted"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.messageCopiesDeleted = typeof message.messageCopiesDeleted === "number" ? $BigInt(message.messageCopiesDeleted) : $util.Long.fromBits(message.messageCopiesDeleted.low >>> 0, message.messageCopiesDeleted.high >>> 0, true).toBigInt();
+                    else if (typeof message.messageCopiesDeleted === "number")
+                        object.messageCopiesDeleted = options.longs === $String ? $String(message.messageCopiesDeleted) : message.messageCopiesDeleted;
+                    else
+                        object.messageCopiesDeleted = options.longs === $String ? $util.Long.prototype.toString.call(message.messageCopiesDeleted) : options.longs === $Number ? new $util.LongBits(message.messageCopiesDeleted.low >>> 0, message.messageCopiesDeleted.high >>> 0).toNumber(true) : message.messageCopiesDeleted;
+                if (message.tookMs != null && $Object.hasOwnProperty.call(message, "tookMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.tookMs = typeof message.tookMs === "number" ? $BigInt(message.tookMs) : $util.Long.fromBits(message.tookMs.low >>> 0, message.tookMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.tookMs === "number")
+                        object.tookMs = options.longs === $String ? $String(message.tookMs) : message.tookMs;
+                    else
+                        object.tookMs = options.longs === $String ? $util.Long.prototype.toString.call(message.tookMs) : options.longs === $Number ? new $util.LongBits(message.tookMs.low >>> 0, message.tookMs.high >>> 0).toNumber() : message.tookMs;
+                if (message.ran != null && $Object.hasOwnProperty.call(message, "ran"))
+                    object.ran = message.ran;
+                return object;
+            };
+
+            /**
+             * Converts this SweepResult to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.SweepResult
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            SweepResult.prototype.toJSON = function() {
+                return SweepResult.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for SweepResult
+             * @function getTypeUrl
+             * @memberof liaison.v1.SweepResult
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            SweepResult.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.SweepResult";
+            };
+
+            return SweepResult;
+        })();
+
         /**
          * NoticeKind enum.
          * @name liaison.v1.NoticeKind
@@ -29981,6 +32761,1612 @@ export const liaison = $root.liaison = (() => {
             };
 
             return UsageCounters;
+        })();
+
+        v1.ContactPointActivity = (function() {
+
+            /**
+             * Properties of a ContactPointActivity.
+             * @typedef {Object} liaison.v1.ContactPointActivity.$Properties
+             * @property {string|null} [contactPoint] ContactPointActivity contactPoint
+             * @property {string|null} [name] ContactPointActivity name
+             * @property {boolean|null} [active] ContactPointActivity active
+             * @property {number|null} [lastConnectionMs] ContactPointActivity lastConnectionMs
+             * @property {number|null} [lastActivityMs] ContactPointActivity lastActivityMs
+             * @property {boolean|null} [dormant] ContactPointActivity dormant
+             * @property {number|null} [dormantSinceMs] ContactPointActivity dormantSinceMs
+             * @property {number|null} [suspensionDueMs] ContactPointActivity suspensionDueMs
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a ContactPointActivity.
+             * @memberof liaison.v1
+             * @interface IContactPointActivity
+             * @augments liaison.v1.ContactPointActivity.$Properties
+             * @deprecated Use liaison.v1.ContactPointActivity.$Properties instead.
+             */
+
+            /**
+             * Shape of a ContactPointActivity.
+             * @typedef {liaison.v1.ContactPointActivity.$Properties} liaison.v1.ContactPointActivity.$Shape
+             */
+
+            /**
+             * Constructs a new ContactPointActivity.
+             * @memberof liaison.v1
+             * @classdesc Represents a ContactPointActivity.
+             * @constructor
+             * @param {liaison.v1.ContactPointActivity.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ContactPointActivity = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * ContactPointActivity contactPoint.
+             * @member {string} contactPoint
+             * @memberof liaison.v1.ContactPointActivity
+             * @instance
+             */
+            ContactPointActivity.prototype.contactPoint = "";
+
+            /**
+             * ContactPointActivity name.
+             * @member {string} name
+             * @memberof liaison.v1.ContactPointActivity
+             * @instance
+             */
+            ContactPointActivity.prototype.name = "";
+
+            /**
+             * ContactPointActivity active.
+             * @member {boolean} active
+             * @memberof liaison.v1.ContactPointActivity
+             * @instance
+             */
+            ContactPointActivity.prototype.active = false;
+
+            /**
+             * ContactPointActivity lastConnectionMs.
+             * @member {number} lastConnectionMs
+             * @memberof liaison.v1.ContactPointActivity
+             * @instance
+             */
+            ContactPointActivity.prototype.lastConnectionMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * ContactPointActivity lastActivityMs.
+             * @member {number} lastActivityMs
+             * @memberof liaison.v1.ContactPointActivity
+             * @instance
+             */
+            ContactPointActivity.prototype.lastActivityMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * ContactPointActivity dormant.
+             * @member {boolean} dormant
+             * @memberof liaison.v1.ContactPointActivity
+             * @instance
+             */
+            ContactPointActivity.prototype.dormant = false;
+
+            /**
+             * ContactPointActivity dormantSinceMs.
+             * @member {number} dormantSinceMs
+             * @memberof liaison.v1.ContactPointActivity
+             * @instance
+             */
+            ContactPointActivity.prototype.dormantSinceMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * ContactPointActivity suspensionDueMs.
+             * @member {number} suspensionDueMs
+             * @memberof liaison.v1.ContactPointActivity
+             * @instance
+             */
+            ContactPointActivity.prototype.suspensionDueMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * Creates a new ContactPointActivity instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.ContactPointActivity
+             * @static
+             * @param {liaison.v1.ContactPointActivity.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.ContactPointActivity} ContactPointActivity instance
+             * @type {{
+             *   (properties: liaison.v1.ContactPointActivity.$Shape): liaison.v1.ContactPointActivity & liaison.v1.ContactPointActivity.$Shape;
+             *   (properties?: liaison.v1.ContactPointActivity.$Properties): liaison.v1.ContactPointActivity;
+             * }}
+             */
+            ContactPointActivity.create = function(properties) {
+                return new ContactPointActivity(properties);
+            };
+
+            /**
+             * Encodes the specified ContactPointActivity message. Does not implicitly {@link liaison.v1.ContactPointActivity.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.ContactPointActivity
+             * @static
+             * @param {liaison.v1.ContactPointActivity.$Properties} message ContactPointActivity message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ContactPointActivity.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.contactPoint != null && $Object.hasOwnProperty.call(message, "contactPoint") && message.contactPoint !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.contactPoint);
+                if (message.name != null && $Object.hasOwnProperty.call(message, "name") && message.name !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.name);
+                if (message.active != null && $Object.hasOwnProperty.call(message, "active") && message.active !== false)
+                    writer.uint32(/* id 3, wireType 0 =*/24).bool(message.active);
+                if (message.lastConnectionMs != null && $Object.hasOwnProperty.call(message, "lastConnectionMs") && (typeof message.lastConnectionMs === "object" ? message.lastConnectionMs.low || message.lastConnectionMs.high : message.lastConnectionMs !== 0))
+                    writer.uint32(/* id 4, wireType 0 =*/32).int64(message.lastConnectionMs);
+                if (message.lastActivityMs != null && $Object.hasOwnProperty.call(message, "lastActivityMs") && (typeof message.lastActivityMs === "object" ? message.lastActivityMs.low || message.lastActivityMs.high : message.lastActivityMs !== 0))
+                    writer.uint32(/* id 5, wireType 0 =*/40).int64(message.lastActivityMs);
+                if (message.dormant != null && $Object.hasOwnProperty.call(message, "dormant") && message.dormant !== false)
+                    writer.uint32(/* id 6, wireType 0 =*/48).bool(message.dormant);
+                if (message.dormantSinceMs != null && $Object.hasOwnProperty.call(message, "dormantSinceMs") && (typeof message.dormantSinceMs === "object" ? message.dormantSinceMs.low || message.dormantSinceMs.high : message.dormantSinceMs !== 0))
+                    writer.uint32(/* id 7, wireType 0 =*/56).int64(message.dormantSinceMs);
+                if (message.suspensionDueMs != null && $Object.hasOwnProperty.call(message, "suspensionDueMs") && (typeof message.suspensionDueMs === "object" ? message.suspensionDueMs.low || message.suspensionDueMs.high : message.suspensionDueMs !== 0))
+                    writer.uint32(/* id 8, wireType 0 =*/64).int64(message.suspensionDueMs);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified ContactPointActivity message, length delimited. Does not implicitly {@link liaison.v1.ContactPointActivity.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.ContactPointActivity
+             * @static
+             * @param {liaison.v1.ContactPointActivity.$Properties} message ContactPointActivity message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ContactPointActivity.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a ContactPointActivity message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.ContactPointActivity
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.ContactPointActivity & liaison.v1.ContactPointActivity.$Shape} ContactPointActivity
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ContactPointActivity.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.ContactPointActivity();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.contactPoint = value;
+                            else
+                                delete message.contactPoint;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.name = value;
+                            else
+                                delete message.name;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.active = value;
+                            else
+                                delete message.active;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.lastConnectionMs = value;
+                            else
+                                delete message.lastConnectionMs;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.lastActivityMs = value;
+                            else
+                                delete message.lastActivityMs;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.dormant = value;
+                            else
+                                delete message.dormant;
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.dormantSinceMs = value;
+                            else
+                                delete message.dormantSinceMs;
+                            continue;
+                        }
+                    case 8: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.suspensionDueMs = value;
+                            else
+                                delete message.suspensionDueMs;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a ContactPointActivity message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.ContactPointActivity
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.ContactPointActivity & liaison.v1.ContactPointActivity.$Shape} ContactPointActivity
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ContactPointActivity.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a ContactPointActivity message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.ContactPointActivity
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.ContactPointActivity} ContactPointActivity
+             */
+            ContactPointActivity.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.ContactPointActivity)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.ContactPointActivity: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.ContactPointActivity();
+                if (object.contactPoint != null)
+                    if (typeof object.contactPoint !== "string" || object.contactPoint.length)
+                        message.contactPoint = $String(object.contactPoint);
+                if (object.name != null)
+                    if (typeof object.name !== "string" || object.name.length)
+                        message.name = $String(object.name);
+                if (object.active != null)
+                    if (object.active)
+                        message.active = $Boolean(object.active);
+                if (object.lastConnectionMs != null)
+                    if (typeof object.lastConnectionMs === "object" ? object.lastConnectionMs.low || object.lastConnectionMs.high : $Number(object.lastConnectionMs) !== 0)
+                        if ($util.Long)
+                            message.lastConnectionMs = $util.Long.fromValue(object.lastConnectionMs, false);
+                        else if (typeof object.lastConnectionMs === "string")
+                            message.lastConnectionMs = $parseInt(object.lastConnectionMs, 10);
+                        else if (typeof object.lastConnectionMs === "number")
+                            message.lastConnectionMs = object.lastConnectionMs;
+                        else if (typeof object.lastConnectionMs === "object")
+                            message.lastConnectionMs = new $util.LongBits(object.lastConnectionMs.low >>> 0, object.lastConnectionMs.high >>> 0).toNumber();
+                if (object.lastActivityMs != null)
+                    if (typeof object.lastActivityMs === "object" ? object.lastActivityMs.low || object.lastActivityMs.high : $Number(object.lastActivityMs) !== 0)
+                        if ($util.Long)
+                            message.lastActivityMs = $util.Long.fromValue(object.lastActivityMs, false);
+                        else if (typeof object.lastActivityMs === "string")
+                            message.lastActivityMs = $parseInt(object.lastActivityMs, 10);
+                        else if (typeof object.lastActivityMs === "number")
+                            message.lastActivityMs = object.lastActivityMs;
+                        else if (typeof object.lastActivityMs === "object")
+                            message.lastActivityMs = new $util.LongBits(object.lastActivityMs.low >>> 0, object.lastActivityMs.high >>> 0).toNumber();
+                if (object.dormant != null)
+                    if (object.dormant)
+                        message.dormant = $Boolean(object.dormant);
+                if (object.dormantSinceMs != null)
+                    if (typeof object.dormantSinceMs === "object" ? object.dormantSinceMs.low || object.dormantSinceMs.high : $Number(object.dormantSinceMs) !== 0)
+                        if ($util.Long)
+                            message.dormantSinceMs = $util.Long.fromValue(object.dormantSinceMs, false);
+                        else if (typeof object.dormantSinceMs === "string")
+                            message.dormantSinceMs = $parseInt(object.dormantSinceMs, 10);
+                        else if (typeof object.dormantSinceMs === "number")
+                            message.dormantSinceMs = object.dormantSinceMs;
+                        else if (typeof object.dormantSinceMs === "object")
+                            message.dormantSinceMs = new $util.LongBits(object.dormantSinceMs.low >>> 0, object.dormantSinceMs.high >>> 0).toNumber();
+                if (object.suspensionDueMs != null)
+                    if (typeof object.suspensionDueMs === "object" ? object.suspensionDueMs.low || object.suspensionDueMs.high : $Number(object.suspensionDueMs) !== 0)
+                        if ($util.Long)
+                            message.suspensionDueMs = $util.Long.fromValue(object.suspensionDueMs, false);
+                        else if (typeof object.suspensionDueMs === "string")
+                            message.suspensionDueMs = $parseInt(object.suspensionDueMs, 10);
+                        else if (typeof object.suspensionDueMs === "number")
+                            message.suspensionDueMs = object.suspensionDueMs;
+                        else if (typeof object.suspensionDueMs === "object")
+                            message.suspensionDueMs = new $util.LongBits(object.suspensionDueMs.low >>> 0, object.suspensionDueMs.high >>> 0).toNumber();
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a ContactPointActivity message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.ContactPointActivity
+             * @static
+             * @param {liaison.v1.ContactPointActivity} message ContactPointActivity
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            ContactPointActivity.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.contactPoint = "";
+                    object.name = "";
+                    object.active = false;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.lastConnectionMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.lastConnectionMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.lastActivityMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.lastActivityMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.dormant = false;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.dormantSinceMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.dormantSinceMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.suspensionDueMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.suspensionDueMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                }
+                if (message.contactPoint != null && $Object.hasOwnProperty.call(message, "contactPoint"))
+                    object.contactPoint = message.contactPoint;
+                if (message.name != null && $Object.hasOwnProperty.call(message, "name"))
+                    object.name = message.name;
+                if (message.active != null && $Object.hasOwnProperty.call(message, "active"))
+                    object.active = message.active;
+                if (message.lastConnectionMs != null && $Object.hasOwnProperty.call(message, "lastConnectionMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.lastConnectionMs = typeof message.lastConnectionMs === "number" ? $BigInt(message.lastConnectionMs) : $util.Long.fromBits(message.lastConnectionMs.low >>> 0, message.lastConnectionMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.lastConnectionMs === "number")
+                        object.lastConnectionMs = options.longs === $String ? $String(message.lastConnectionMs) : message.lastConnectionMs;
+                    else
+                        object.lastConnectionMs = options.longs === $String ? $util.Long.prototype.toString.call(message.lastConnectionMs) : options.longs === $Number ? new $util.LongBits(message.lastConnectionMs.low >>> 0, message.lastConnectionMs.high >>> 0).toNumber() : message.lastConnectionMs;
+                if (message.lastActivityMs != null && $Object.hasOwnProperty.call(message, "lastActivityMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.lastActivityMs = typeof message.lastActivityMs === "number" ? $BigInt(message.lastActivityMs) : $util.Long.fromBits(message.lastActivityMs.low >>> 0, message.lastActivityMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.lastActivityMs === "number")
+                        object.lastActivityMs = options.longs === $String ? $String(message.lastActivityMs) : message.lastActivityMs;
+                    else
+                        object.lastActivityMs = options.longs === $String ? $util.Long.prototype.toString.call(message.lastActivityMs) : options.longs === $Number ? new $util.LongBits(message.lastActivityMs.low >>> 0, message.lastActivityMs.high >>> 0).toNumber() : message.lastActivityMs;
+                if (message.dormant != null && $Object.hasOwnProperty.call(message, "dormant"))
+                    object.dormant = message.dormant;
+                if (message.dormantSinceMs != null && $Object.hasOwnProperty.call(message, "dormantSinceMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.dormantSinceMs = typeof message.dormantSinceMs === "number" ? $BigInt(message.dormantSinceMs) : $util.Long.fromBits(message.dormantSinceMs.low >>> 0, message.dormantSinceMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.dormantSinceMs === "number")
+                        object.dormantSinceMs = options.longs === $String ? $String(message.dormantSinceMs) : message.dormantSinceMs;
+                    else
+                        object.dormantSinceMs = options.longs === $String ? $util.Long.prototype.toString.call(message.dormantSinceMs) : options.longs === $Number ? new $util.LongBits(message.dormantSinceMs.low >>> 0, message.dormantSinceMs.high >>> 0).toNumber() : message.dormantSinceMs;
+                if (message.suspensionDueMs != null && $Object.hasOwnProperty.call(message, "suspensionDueMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.suspensionDueMs = typeof message.suspensionDueMs === "number" ? $BigInt(message.suspensionDueMs) : $util.Long.fromBits(message.suspensionDueMs.low >>> 0, message.suspensionDueMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.suspensionDueMs === "number")
+                        object.suspensionDueMs = options.longs === $String ? $String(message.suspensionDueMs) : message.suspensionDueMs;
+                    else
+                        object.suspensionDueMs = options.longs === $String ? $util.Long.prototype.toString.call(message.suspensionDueMs) : options.longs === $Number ? new $util.LongBits(message.suspensionDueMs.low >>> 0, message.suspensionDueMs.high >>> 0).toNumber() : message.suspensionDueMs;
+                return object;
+            };
+
+            /**
+             * Converts this ContactPointActivity to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.ContactPointActivity
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            ContactPointActivity.prototype.toJSON = function() {
+                return ContactPointActivity.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for ContactPointActivity
+             * @function getTypeUrl
+             * @memberof liaison.v1.ContactPointActivity
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            ContactPointActivity.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.ContactPointActivity";
+            };
+
+            return ContactPointActivity;
+        })();
+
+        v1.UsageQuery = (function() {
+
+            /**
+             * Properties of a UsageQuery.
+             * @typedef {Object} liaison.v1.UsageQuery.$Properties
+             * @property {string|null} [fromMonth] UsageQuery fromMonth
+             * @property {string|null} [toMonth] UsageQuery toMonth
+             * @property {string|null} [contactPoint] UsageQuery contactPoint
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a UsageQuery.
+             * @memberof liaison.v1
+             * @interface IUsageQuery
+             * @augments liaison.v1.UsageQuery.$Properties
+             * @deprecated Use liaison.v1.UsageQuery.$Properties instead.
+             */
+
+            /**
+             * Shape of a UsageQuery.
+             * @typedef {liaison.v1.UsageQuery.$Properties} liaison.v1.UsageQuery.$Shape
+             */
+
+            /**
+             * Constructs a new UsageQuery.
+             * @memberof liaison.v1
+             * @classdesc Represents a UsageQuery.
+             * @constructor
+             * @param {liaison.v1.UsageQuery.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const UsageQuery = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * UsageQuery fromMonth.
+             * @member {string} fromMonth
+             * @memberof liaison.v1.UsageQuery
+             * @instance
+             */
+            UsageQuery.prototype.fromMonth = "";
+
+            /**
+             * UsageQuery toMonth.
+             * @member {string} toMonth
+             * @memberof liaison.v1.UsageQuery
+             * @instance
+             */
+            UsageQuery.prototype.toMonth = "";
+
+            /**
+             * UsageQuery contactPoint.
+             * @member {string} contactPoint
+             * @memberof liaison.v1.UsageQuery
+             * @instance
+             */
+            UsageQuery.prototype.contactPoint = "";
+
+            /**
+             * Creates a new UsageQuery instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.UsageQuery
+             * @static
+             * @param {liaison.v1.UsageQuery.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.UsageQuery} UsageQuery instance
+             * @type {{
+             *   (properties: liaison.v1.UsageQuery.$Shape): liaison.v1.UsageQuery & liaison.v1.UsageQuery.$Shape;
+             *   (properties?: liaison.v1.UsageQuery.$Properties): liaison.v1.UsageQuery;
+             * }}
+             */
+            UsageQuery.create = function(properties) {
+                return new UsageQuery(properties);
+            };
+
+            /**
+             * Encodes the specified UsageQuery message. Does not implicitly {@link liaison.v1.UsageQuery.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.UsageQuery
+             * @static
+             * @param {liaison.v1.UsageQuery.$Properties} message UsageQuery message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            UsageQuery.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.fromMonth != null && $Object.hasOwnProperty.call(message, "fromMonth") && message.fromMonth !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.fromMonth);
+                if (message.toMonth != null && $Object.hasOwnProperty.call(message, "toMonth") && message.toMonth !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.toMonth);
+                if (message.contactPoint != null && $Object.hasOwnProperty.call(message, "contactPoint") && message.contactPoint !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.contactPoint);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified UsageQuery message, length delimited. Does not implicitly {@link liaison.v1.UsageQuery.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.UsageQuery
+             * @static
+             * @param {liaison.v1.UsageQuery.$Properties} message UsageQuery message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            UsageQuery.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a UsageQuery message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.UsageQuery
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.UsageQuery & liaison.v1.UsageQuery.$Shape} UsageQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            UsageQuery.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.UsageQuery();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.fromMonth = value;
+                            else
+                                delete message.fromMonth;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.toMonth = value;
+                            else
+                                delete message.toMonth;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.contactPoint = value;
+                            else
+                                delete message.contactPoint;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a UsageQuery message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.UsageQuery
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.UsageQuery & liaison.v1.UsageQuery.$Shape} UsageQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            UsageQuery.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a UsageQuery message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.UsageQuery
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.UsageQuery} UsageQuery
+             */
+            UsageQuery.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.UsageQuery)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.UsageQuery: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.UsageQuery();
+                if (object.fromMonth != null)
+                    if (typeof object.fromMonth !== "string" || object.fromMonth.length)
+                        message.fromMonth = $String(object.fromMonth);
+                if (object.toMonth != null)
+                    if (typeof object.toMonth !== "string" || object.toMonth.length)
+                        message.toMonth = $String(object.toMonth);
+                if (object.contactPoint != null)
+                    if (typeof object.contactPoint !== "string" || object.contactPoint.length)
+                        message.contactPoint = $String(object.contactPoint);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a UsageQuery message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.UsageQuery
+             * @static
+             * @param {liaison.v1.UsageQuery} message UsageQuery
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            UsageQuery.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.fromMonth = "";
+                    object.toMonth = "";
+                    object.contactPoint = "";
+                }
+                if (message.fromMonth != null && $Object.hasOwnProperty.call(message, "fromMonth"))
+                    object.fromMonth = message.fromMonth;
+                if (message.toMonth != null && $Object.hasOwnProperty.call(message, "toMonth"))
+                    object.toMonth = message.toMonth;
+                if (message.contactPoint != null && $Object.hasOwnProperty.call(message, "contactPoint"))
+                    object.contactPoint = message.contactPoint;
+                return object;
+            };
+
+            /**
+             * Converts this UsageQuery to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.UsageQuery
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            UsageQuery.prototype.toJSON = function() {
+                return UsageQuery.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for UsageQuery
+             * @function getTypeUrl
+             * @memberof liaison.v1.UsageQuery
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            UsageQuery.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.UsageQuery";
+            };
+
+            return UsageQuery;
+        })();
+
+        v1.UsageReport = (function() {
+
+            /**
+             * Properties of a UsageReport.
+             * @typedef {Object} liaison.v1.UsageReport.$Properties
+             * @property {number|null} [generatedAtMs] UsageReport generatedAtMs
+             * @property {Array.<liaison.v1.UsageCounters.$Properties>|null} [counters] UsageReport counters
+             * @property {Array.<liaison.v1.ContactPointActivity.$Properties>|null} [activity] UsageReport activity
+             * @property {Array.<number>|null} [replyTimeBoundsS] UsageReport replyTimeBoundsS
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a UsageReport.
+             * @memberof liaison.v1
+             * @interface IUsageReport
+             * @augments liaison.v1.UsageReport.$Properties
+             * @deprecated Use liaison.v1.UsageReport.$Properties instead.
+             */
+
+            /**
+             * Shape of a UsageReport.
+             * @typedef {liaison.v1.UsageReport.$Properties} liaison.v1.UsageReport.$Shape
+             */
+
+            /**
+             * Constructs a new UsageReport.
+             * @memberof liaison.v1
+             * @classdesc Represents a UsageReport.
+             * @constructor
+             * @param {liaison.v1.UsageReport.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const UsageReport = function (properties) {
+                this.counters = [];
+                this.activity = [];
+                this.replyTimeBoundsS = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * UsageReport generatedAtMs.
+             * @member {number} generatedAtMs
+             * @memberof liaison.v1.UsageReport
+             * @instance
+             */
+            UsageReport.prototype.generatedAtMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * UsageReport counters.
+             * @member {Array.<liaison.v1.UsageCounters.$Properties>} counters
+             * @memberof liaison.v1.UsageReport
+             * @instance
+             */
+            UsageReport.prototype.counters = $util.emptyArray;
+
+            /**
+             * UsageReport activity.
+             * @member {Array.<liaison.v1.ContactPointActivity.$Properties>} activity
+             * @memberof liaison.v1.UsageReport
+             * @instance
+             */
+            UsageReport.prototype.activity = $util.emptyArray;
+
+            /**
+             * UsageReport replyTimeBoundsS.
+             * @member {Array.<number>} replyTimeBoundsS
+             * @memberof liaison.v1.UsageReport
+             * @instance
+             */
+            UsageReport.prototype.replyTimeBoundsS = $util.emptyArray;
+
+            /**
+             * Creates a new UsageReport instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.UsageReport
+             * @static
+             * @param {liaison.v1.UsageReport.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.UsageReport} UsageReport instance
+             * @type {{
+             *   (properties: liaison.v1.UsageReport.$Shape): liaison.v1.UsageReport & liaison.v1.UsageReport.$Shape;
+             *   (properties?: liaison.v1.UsageReport.$Properties): liaison.v1.UsageReport;
+             * }}
+             */
+            UsageReport.create = function(properties) {
+                return new UsageReport(properties);
+            };
+
+            /**
+             * Encodes the specified UsageReport message. Does not implicitly {@link liaison.v1.UsageReport.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.UsageReport
+             * @static
+             * @param {liaison.v1.UsageReport.$Properties} message UsageReport message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            UsageReport.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.generatedAtMs != null && $Object.hasOwnProperty.call(message, "generatedAtMs") && (typeof message.generatedAtMs === "object" ? message.generatedAtMs.low || message.generatedAtMs.high : message.generatedAtMs !== 0))
+                    writer.uint32(/* id 1, wireType 0 =*/8).int64(message.generatedAtMs);
+                if (message.counters != null && message.counters.length)
+                    for (let i = 0; i < message.counters.length; ++i)
+                        $root.liaison.v1.UsageCounters.encode(message.counters[i], writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                if (message.activity != null && message.activity.length)
+                    for (let i = 0; i < message.activity.length; ++i)
+                        $root.liaison.v1.ContactPointActivity.encode(message.activity[i], writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
+                if (message.replyTimeBoundsS != null && message.replyTimeBoundsS.length)
+                    writer.uint32(/* id 4, wireType 2 =*/34).uint64s(message.replyTimeBoundsS);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified UsageReport message, length delimited. Does not implicitly {@link liaison.v1.UsageReport.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.UsageReport
+             * @static
+             * @param {liaison.v1.UsageReport.$Properties} message UsageReport message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            UsageReport.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a UsageReport message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.UsageReport
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.UsageReport & liaison.v1.UsageReport.$Shape} UsageReport
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            UsageReport.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.UsageReport();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.generatedAtMs = value;
+                            else
+                                delete message.generatedAtMs;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.counters && message.counters.length))
+                                message.counters = [];
+                            message.counters.push($root.liaison.v1.UsageCounters.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.activity && message.activity.length))
+                                message.activity = [];
+                            message.activity.push($root.liaison.v1.ContactPointActivity.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType === 2) {
+                                if (!(message.replyTimeBoundsS && message.replyTimeBoundsS.length))
+                                    message.replyTimeBoundsS = [];
+                                reader.uint64s(message.replyTimeBoundsS);
+                                continue;
+                            }
+                            if (wireType !== 0)
+                                break;
+                            if (!(message.replyTimeBoundsS && message.replyTimeBoundsS.length))
+                                message.replyTimeBoundsS = [];
+                            message.replyTimeBoundsS.push(reader.uint64());
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a UsageReport message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.UsageReport
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.UsageReport & liaison.v1.UsageReport.$Shape} UsageReport
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            UsageReport.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a UsageReport message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.UsageReport
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.UsageReport} UsageReport
+             */
+            UsageReport.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.UsageReport)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.UsageReport: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.UsageReport();
+                if (object.generatedAtMs != null)
+                    if (typeof object.generatedAtMs === "object" ? object.generatedAtMs.low || object.generatedAtMs.high : $Number(object.generatedAtMs) !== 0)
+                        if ($util.Long)
+                            message.generatedAtMs = $util.Long.fromValue(object.generatedAtMs, false);
+                        else if (typeof object.generatedAtMs === "string")
+                            message.generatedAtMs = $parseInt(object.generatedAtMs, 10);
+                        else if (typeof object.generatedAtMs === "number")
+                            message.generatedAtMs = object.generatedAtMs;
+                        else if (typeof object.generatedAtMs === "object")
+                            message.generatedAtMs = new $util.LongBits(object.generatedAtMs.low >>> 0, object.generatedAtMs.high >>> 0).toNumber();
+                if (object.counters) {
+                    if (!$Array.isArray(object.counters))
+                        throw $TypeError(".liaison.v1.UsageReport.counters: array expected");
+                    message.counters = $Array(object.counters.length);
+                    for (let i = 0; i < object.counters.length; ++i) {
+                        if (!$util.isObject(object.counters[i]))
+                            throw $TypeError(".liaison.v1.UsageReport.counters: object expected");
+                        message.counters[i] = $root.liaison.v1.UsageCounters.fromObject(object.counters[i], _depth + 1);
+                    }
+                }
+                if (object.activity) {
+                    if (!$Array.isArray(object.activity))
+                        throw $TypeError(".liaison.v1.UsageReport.activity: array expected");
+                    message.activity = $Array(object.activity.length);
+                    for (let i = 0; i < object.activity.length; ++i) {
+                        if (!$util.isObject(object.activity[i]))
+                            throw $TypeError(".liaison.v1.UsageReport.activity: object expected");
+                        message.activity[i] = $root.liaison.v1.ContactPointActivity.fromObject(object.activity[i], _depth + 1);
+                    }
+                }
+                if (object.replyTimeBoundsS) {
+                    if (!$Array.isArray(object.replyTimeBoundsS))
+                        throw $TypeError(".liaison.v1.UsageReport.replyTimeBoundsS: array expected");
+                    message.replyTimeBoundsS = $Array(object.replyTimeBoundsS.length);
+                    for (let i = 0; i < object.replyTimeBoundsS.length; ++i)
+                        if ($util.Long)
+                            message.replyTimeBoundsS[i] = $util.Long.fromValue(object.replyTimeBoundsS[i], true);
+                        else if (typeof object.replyTimeBoundsS[i] === "string")
+                            message.replyTimeBoundsS[i] = $parseInt(object.replyTimeBoundsS[i], 10);
+                        else if (typeof object.replyTimeBoundsS[i] === "number")
+                            message.replyTimeBoundsS[i] = object.replyTimeBoundsS[i];
+                        else if (typeof object.replyTimeBoundsS[i] === "object")
+                            message.replyTimeBoundsS[i] = new $util.LongBits(object.replyTimeBoundsS[i].low >>> 0, object.replyTimeBoundsS[i].high >>> 0).toNumber(true);
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a UsageReport message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.UsageReport
+             * @static
+             * @param {liaison.v1.UsageReport} message UsageReport
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            UsageReport.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults) {
+                    object.counters = [];
+                    object.activity = [];
+                    object.replyTimeBoundsS = [];
+                }
+                if (options.defaults)
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.generatedAtMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.generatedAtMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                if (message.generatedAtMs != null && $Object.hasOwnProperty.call(message, "generatedAtMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.generatedAtMs = typeof message.generatedAtMs === "number" ? $BigInt(message.generatedAtMs) : $util.Long.fromBits(message.generatedAtMs.low >>> 0, message.generatedAtMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.generatedAtMs === "number")
+                        object.generatedAtMs = options.longs === $String ? $String(message.generatedAtMs) : message.generatedAtMs;
+                    else
+                        object.generatedAtMs = options.longs === $String ? $util.Long.prototype.toString.call(message.generatedAtMs) : options.longs === $Number ? new $util.LongBits(message.generatedAtMs.low >>> 0, message.generatedAtMs.high >>> 0).toNumber() : message.generatedAtMs;
+                if (message.counters && message.counters.length) {
+                    object.counters = $Array(message.counters.length);
+                    for (let j = 0; j < message.counters.length; ++j)
+                        object.counters[j] = $root.liaison.v1.UsageCounters.toObject(message.counters[j], options, _depth + 1);
+                }
+                if (message.activity && message.activity.length) {
+                    object.activity = $Array(message.activity.length);
+                    for (let j = 0; j < message.activity.length; ++j)
+                        object.activity[j] = $root.liaison.v1.ContactPointActivity.toObject(message.activity[j], options, _depth + 1);
+                }
+                if (message.replyTimeBoundsS && message.replyTimeBoundsS.length) {
+                    object.replyTimeBoundsS = $Array(message.replyTimeBoundsS.length);
+                    for (let j = 0; j < message.replyTimeBoundsS.length; ++j)
+                        if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                            object.replyTimeBoundsS[j] = typeof message.replyTimeBoundsS[j] === "number" ? $BigInt(message.replyTimeBoundsS[j]) : $util.Long.fromBits(message.replyTimeBoundsS[j].low >>> 0, message.replyTimeBoundsS[j].high >>> 0, true).toBigInt();
+                        else if (typeof message.replyTimeBoundsS[j] === "number")
+                            object.replyTimeBoundsS[j] = options.longs === $String ? $String(message.replyTimeBoundsS[j]) : message.replyTimeBoundsS[j];
+                        else
+                            object.replyTimeBoundsS[j] = options.longs === $String ? $util.Long.prototype.toString.call(message.replyTimeBoundsS[j]) : options.longs === $Number ? new $util.LongBits(message.replyTimeBoundsS[j].low >>> 0, message.replyTimeBoundsS[j].high >>> 0).toNumber(true) : message.replyTimeBoundsS[j];
+                }
+                return object;
+            };
+
+            /**
+             * Converts this UsageReport to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.UsageReport
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            UsageReport.prototype.toJSON = function() {
+                return UsageReport.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for UsageReport
+             * @function getTypeUrl
+             * @memberof liaison.v1.UsageReport
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            UsageReport.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.UsageReport";
+            };
+
+            return UsageReport;
+        })();
+
+        v1.ThroughputSample = (function() {
+
+            /**
+             * Properties of a ThroughputSample.
+             * @typedef {Object} liaison.v1.ThroughputSample.$Properties
+             * @property {number|null} [atMs] ThroughputSample atMs
+             * @property {number|null} [messagesRouted] ThroughputSample messagesRouted
+             * @property {number|null} [receipts] ThroughputSample receipts
+             * @property {number|null} [queries] ThroughputSample queries
+             * @property {number|null} [refusals] ThroughputSample refusals
+             * @property {number|null} [auditEvents] ThroughputSample auditEvents
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a ThroughputSample.
+             * @memberof liaison.v1
+             * @interface IThroughputSample
+             * @augments liaison.v1.ThroughputSample.$Properties
+             * @deprecated Use liaison.v1.ThroughputSample.$Properties instead.
+             */
+
+            /**
+             * Shape of a ThroughputSample.
+             * @typedef {liaison.v1.ThroughputSample.$Properties} liaison.v1.ThroughputSample.$Shape
+             */
+
+            /**
+             * Constructs a new ThroughputSample.
+             * @memberof liaison.v1
+             * @classdesc Represents a ThroughputSample.
+             * @constructor
+             * @param {liaison.v1.ThroughputSample.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ThroughputSample = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * ThroughputSample atMs.
+             * @member {number} atMs
+             * @memberof liaison.v1.ThroughputSample
+             * @instance
+             */
+            ThroughputSample.prototype.atMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * ThroughputSample messagesRouted.
+             * @member {number} messagesRouted
+             * @memberof liaison.v1.ThroughputSample
+             * @instance
+             */
+            ThroughputSample.prototype.messagesRouted = 0;
+
+            /**
+             * ThroughputSample receipts.
+             * @member {number} receipts
+             * @memberof liaison.v1.ThroughputSample
+             * @instance
+             */
+            ThroughputSample.prototype.receipts = 0;
+
+            /**
+             * ThroughputSample queries.
+             * @member {number} queries
+             * @memberof liaison.v1.ThroughputSample
+             * @instance
+             */
+            ThroughputSample.prototype.queries = 0;
+
+            /**
+             * ThroughputSample refusals.
+             * @member {number} refusals
+             * @memberof liaison.v1.ThroughputSample
+             * @instance
+             */
+            ThroughputSample.prototype.refusals = 0;
+
+            /**
+             * ThroughputSample auditEvents.
+             * @member {number} auditEvents
+             * @memberof liaison.v1.ThroughputSample
+             * @instance
+             */
+            ThroughputSample.prototype.auditEvents = 0;
+
+            /**
+             * Creates a new ThroughputSample instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.ThroughputSample
+             * @static
+             * @param {liaison.v1.ThroughputSample.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.ThroughputSample} ThroughputSample instance
+             * @type {{
+             *   (properties: liaison.v1.ThroughputSample.$Shape): liaison.v1.ThroughputSample & liaison.v1.ThroughputSample.$Shape;
+             *   (properties?: liaison.v1.ThroughputSample.$Properties): liaison.v1.ThroughputSample;
+             * }}
+             */
+            ThroughputSample.create = function(properties) {
+                return new ThroughputSample(properties);
+            };
+
+            /**
+             * Encodes the specified ThroughputSample message. Does not implicitly {@link liaison.v1.ThroughputSample.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.ThroughputSample
+             * @static
+             * @param {liaison.v1.ThroughputSample.$Properties} message ThroughputSample message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ThroughputSample.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.atMs != null && $Object.hasOwnProperty.call(message, "atMs") && (typeof message.atMs === "object" ? message.atMs.low || message.atMs.high : message.atMs !== 0))
+                    writer.uint32(/* id 1, wireType 0 =*/8).int64(message.atMs);
+                if (message.messagesRouted != null && $Object.hasOwnProperty.call(message, "messagesRouted") && !$Object.is(message.messagesRouted, 0))
+                    writer.uint32(/* id 2, wireType 1 =*/17).double(message.messagesRouted);
+                if (message.receipts != null && $Object.hasOwnProperty.call(message, "receipts") && !$Object.is(message.receipts, 0))
+                    writer.uint32(/* id 3, wireType 1 =*/25).double(message.receipts);
+                if (message.queries != null && $Object.hasOwnProperty.call(message, "queries") && !$Object.is(message.queries, 0))
+                    writer.uint32(/* id 4, wireType 1 =*/33).double(message.queries);
+                if (message.refusals != null && $Object.hasOwnProperty.call(message, "refusals") && !$Object.is(message.refusals, 0))
+                    writer.uint32(/* id 5, wireType 1 =*/41).double(message.refusals);
+                if (message.auditEvents != null && $Object.hasOwnProperty.call(message, "auditEvents") && !$Object.is(message.auditEvents, 0))
+                    writer.uint32(/* id 6, wireType 1 =*/49).double(message.auditEvents);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified ThroughputSample message, length delimited. Does not implicitly {@link liaison.v1.ThroughputSample.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.ThroughputSample
+             * @static
+             * @param {liaison.v1.ThroughputSample.$Properties} message ThroughputSample message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ThroughputSample.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a ThroughputSample message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.ThroughputSample
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.ThroughputSample & liaison.v1.ThroughputSample.$Shape} ThroughputSample
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ThroughputSample.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.ThroughputSample();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.atMs = value;
+                            else
+                                delete message.atMs;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.messagesRouted = value;
+                            else
+                                delete message.messagesRouted;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.receipts = value;
+                            else
+                                delete message.receipts;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.queries = value;
+                            else
+                                delete message.queries;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.refusals = value;
+                            else
+                                delete message.refusals;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.auditEvents = value;
+                            else
+                                delete message.auditEvents;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a ThroughputSample message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.ThroughputSample
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.ThroughputSample & liaison.v1.ThroughputSample.$Shape} ThroughputSample
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ThroughputSample.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a ThroughputSample message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.ThroughputSample
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.ThroughputSample} ThroughputSample
+             */
+            ThroughputSample.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.ThroughputSample)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.ThroughputSample: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.ThroughputSample();
+                if (object.atMs != null)
+                    if (typeof object.atMs === "object" ? object.atMs.low || object.atMs.high : $Number(object.atMs) !== 0)
+                        if ($util.Long)
+                            message.atMs = $util.Long.fromValue(object.atMs, false);
+                        else if (typeof object.atMs === "string")
+                            message.atMs = $parseInt(object.atMs, 10);
+                        else if (typeof object.atMs === "number")
+                            message.atMs = object.atMs;
+                        else if (typeof object.atMs === "object")
+                            message.atMs = new $util.LongBits(object.atMs.low >>> 0, object.atMs.high >>> 0).toNumber();
+                if (object.messagesRouted != null)
+                    if (!$Object.is($Number(object.messagesRouted), 0))
+                        message.messagesRouted = $Number(object.messagesRouted);
+                if (object.receipts != null)
+                    if (!$Object.is($Number(object.receipts), 0))
+                        message.receipts = $Number(object.receipts);
+                if (object.queries != null)
+                    if (!$Object.is($Number(object.queries), 0))
+                        message.queries = $Number(object.queries);
+                if (object.refusals != null)
+                    if (!$Object.is($Number(object.refusals), 0))
+                        message.refusals = $Number(object.refusals);
+                if (object.auditEvents != null)
+                    if (!$Object.is($Number(object.auditEvents), 0))
+                        message.auditEvents = $Number(object.auditEvents);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a ThroughputSample message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.ThroughputSample
+             * @static
+             * @param {liaison.v1.ThroughputSample} message ThroughputSample
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            ThroughputSample.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.atMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.atMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.messagesRouted = 0;
+                    object.receipts = 0;
+                    object.queries = 0;
+                    object.refusals = 0;
+                    object.auditEvents = 0;
+                }
+                if (message.atMs != null && $Object.hasOwnProperty.call(message, "atMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.atMs = typeof message.atMs === "number" ? $BigInt(message.atMs) : $util.Long.fromBits(message.atMs.low >>> 0, message.atMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.atMs === "number")
+                        object.atMs = options.longs === $String ? $String(message.atMs) : message.atMs;
+                    else
+                        object.atMs = options.longs === $String ? $util.Long.prototype.toString.call(message.atMs) : options.longs === $Number ? new $util.LongBits(message.atMs.low >>> 0, message.atMs.high >>> 0).toNumber() : message.atMs;
+                if (message.messagesRouted != null && $Object.hasOwnProperty.call(message, "messagesRouted"))
+                    object.messagesRouted = options.json && !$isFinite(message.messagesRouted) ? $String(message.messagesRouted) : message.messagesRouted;
+                if (message.receipts != null && $Object.hasOwnProperty.call(message, "receipts"))
+                    object.receipts = options.json && !$isFinite(message.receipts) ? $String(message.receipts) : message.receipts;
+                if (message.queries != null && $Object.hasOwnProperty.call(message, "queries"))
+                    object.queries = options.json && !$isFinite(message.queries) ? $String(message.queries) : message.queries;
+                if (message.refusals != null && $Object.hasOwnProperty.call(message, "refusals"))
+                    object.refusals = options.json && !$isFinite(message.refusals) ? $String(message.refusals) : message.refusals;
+                if (message.auditEvents != null && $Object.hasOwnProperty.call(message, "auditEvents"))
+                    object.auditEvents = options.json && !$isFinite(message.auditEvents) ? $String(message.auditEvents) : message.auditEvents;
+                return object;
+            };
+
+            /**
+             * Converts this ThroughputSample to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.ThroughputSample
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            ThroughputSample.prototype.toJSON = function() {
+                return ThroughputSample.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for ThroughputSample
+             * @function getTypeUrl
+             * @memberof liaison.v1.ThroughputSample
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            ThroughputSample.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.ThroughputSample";
+            };
+
+            return ThroughputSample;
         })();
 
         return v1;

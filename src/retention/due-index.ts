@@ -47,12 +47,22 @@ export class DueIndex {
 
   /** Removes an item's filing (it was renewed, erased or is no longer due). */
   async cancel(kind: string, id: string, dueAtMs: number, nowMs: number, bucket = Math.max(hourBucket(dueAtMs), hourBucket(nowMs))): Promise<void> {
-    await this.#jsm.streams.purge(STREAM, { filter: subjects.due(String(bucket), kind, id) }).catch(() => undefined);
+    await this.#remove(subjects.due(String(bucket), kind, id));
   }
 
-  /** Removes an item's filing whatever hour it is filed under. */
-  async cancelAll(kind: string, id: string): Promise<void> {
-    await this.#jsm.streams.purge(STREAM, { filter: subjects.due("*", kind, id) }).catch(() => undefined);
+  /**
+   * Removes an item's filing from whichever of the candidate hours holds it. Literal subjects only:
+   * a wildcard purge would scan the whole stream. A filing missed here is harmless: when its hour
+   * comes the sweeper finds the object gone or changed and drops it.
+   */
+  async cancelAll(kind: string, id: string, candidateTimesMs: readonly number[]): Promise<void> {
+    const buckets = new Set(candidateTimesMs.filter((t) => Number.isFinite(t) && t > 0).map(hourBucket));
+    await Promise.all([...buckets].map((b) => this.#remove(subjects.due(String(b), kind, id))));
+  }
+
+  async #remove(subject: string): Promise<void> {
+    const m = await this.#pub.directGet(STREAM, { last_by_subj: subject }).catch(() => null);
+    if (m) await this.#pub.deleteMessage(STREAM, m.seq, false).catch(() => undefined);
   }
 
   /** Every item filed in one hour bucket, with the sequence that removes it. */
@@ -74,7 +84,7 @@ export class DueIndex {
 
   /** Removes a swept item. */
   async done(seq: number): Promise<void> {
-    await this.#jsm.streams.deleteMessage(STREAM, seq, false).catch(() => undefined);
+    await this.#pub.deleteMessage(STREAM, seq, false).catch(() => undefined);
   }
 
   close(): void {

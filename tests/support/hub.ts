@@ -16,6 +16,8 @@ import { registerStackIdentities } from "../../src/stack/services.js";
 import { startAccessPoint, type RunningAccessPoint } from "../../services/access-point/service.js";
 import { startExchange, type RunningExchange } from "../../services/exchange/service.js";
 import { startRecords, type RunningRecords } from "../../services/records/service.js";
+import { startRetention, type RunningRetention } from "../../services/retention/service.js";
+import { startFiles, type RunningFiles } from "../../services/files/service.js";
 import { startTestNats, type TestNats } from "./nats.js";
 
 export const quiet = createLogger("test", (process.env.LIAISON_TEST_LOG as "info" | undefined) ?? "silent");
@@ -42,6 +44,9 @@ export interface TestHub {
   startExchange(opts?: { now?: () => number; replayWindowMs?: number }): Promise<RunningExchange>;
   startAp(cp: string, opts?: { now?: () => number }): Promise<TestAccessPoint>;
   startRecords(opts?: { now?: () => number; reviewPeriod?: string }): Promise<RunningRecords>;
+  /** A retention replica without its own timers (tests call run()), on the given clock. */
+  startRetention(opts?: { now?: () => number; messageKeep?: string }): Promise<RunningRetention>;
+  startFiles(opts?: { now?: () => number }): Promise<RunningFiles>;
   /** Every audit event stored so far, in stream order. */
   auditEvents(): Promise<pb.IAuditEvent[]>;
   stop(): Promise<void>;
@@ -134,6 +139,40 @@ export async function startTestHub(opts: { cps?: readonly string[]; auth?: boole
       };
       closers.push(close);
       return { ...rec, close };
+    },
+    startFiles: async (o = {}) => {
+      const nc = await hub.connectHub("files");
+      const files = await startFiles(nc, { hubSecretsFile: secrets.hubSecretsFile, maxQueryMatches: 100 }, hub.hubKeys(), quiet, o.now);
+      const close = async () => {
+        await files.close();
+        await nc.close();
+      };
+      closers.push(close);
+      return { ...files, close };
+    },
+    startRetention: async (o = {}) => {
+      const nc = await hub.connectHub("retention");
+      const { parsePeriod } = await import("../../src/config/mod.js");
+      const ret = await startRetention(
+        nc,
+        {
+          hubSecretsFile: secrets.hubSecretsFile,
+          sweepInterval: 60_000,
+          kekEpoch: 86_400_000,
+          messageKeep: parsePeriod(o.messageKeep ?? "30d") ?? { months: 0, ms: 30 * 86_400_000 },
+          reminderDays: [30, 7, 1],
+          eraseConcurrency: 16,
+        },
+        hub.hubKeys(),
+        quiet,
+        { ...(o.now ? { now: o.now } : {}), timers: false, graceMs: 100 },
+      );
+      const close = async () => {
+        await ret.close();
+        await nc.close();
+      };
+      closers.push(close);
+      return { ...ret, close };
     },
     auditEvents: async () => {
       const js = jetstream(admin);

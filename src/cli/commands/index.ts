@@ -6,5 +6,8 @@ import { register as natsConfig } from "./nats-config.js";
 import { register as start } from "./start.js";
 import { register as audit } from "./audit.js";
 import { register as status } from "./status.js";
+import { register as records } from "./records.js";
+import { register as files } from "./files.js";
+import { register as retention } from "./retention.js";
 
-export const COMMANDS: ReadonlyArray<(program: Command) => void> = [start, keys, natsConfig, messages, status, audit];
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [start, keys, natsConfig, messages, status, audit, records, files, retention];

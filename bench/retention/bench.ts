@@ -1,0 +1,107 @@
+// bench/retention: with 1,000,000 CIS records stored, the time to erase 10,000 that are due and the
+// time to erase 100 that are due, side by side: the cost follows the number due, not the number
+// stored. Baseline in the same run: raw JetStream secure erase of single messages. Target (issue
+// #6): 10,000 due erased in at most 10 s. Each erasure is the whole thing: the record's data key
+// securely erased, the record overwritten and purged, its due entry removed, an erasure
+// certificate in the audit log, and a notice to the supplier.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { KekRing, readKeyFile } from "../../src/crypto/mod.js";
+import { DAY_MS } from "../../src/domain/mod.js";
+import { createLogger } from "../../src/log/mod.js";
+import { connectNats, JsPublisher, provision, startNatsServer } from "../../src/nats/mod.js";
+import { prepareStackSecrets } from "../../src/stack/secrets.js";
+import { registerStackIdentities } from "../../src/stack/services.js";
+import { startRecords } from "../../services/records/service.js";
+import { startRetention } from "../../services/retention/service.js";
+import { generateRecords } from "../support/records-generator.js";
+import { report } from "../support/report.js";
+
+const STORED = Number(process.env.BENCH_RECORDS ?? 1_000_000);
+const DUE_MANY = 10_000;
+const DUE_FEW = 100;
+const log = createLogger("bench-retention", "warn");
+
+const home = mkdtempSync(join(tmpdir(), "liaison-bench-retention-"));
+const secrets = prepareStackSecrets(home, ["BE"]);
+const server = await startNatsServer({ port: 0, storeDir: join(home, "jetstream"), configDir: join(home, "nats") });
+const nc = await connectNats({ url: server.url, name: "bench-retention" });
+try {
+  await provision(nc, { contactPoints: ["BE"] });
+  await registerStackIdentities(nc, secrets);
+  const kek = new KekRing(secrets.hubSecretsFile);
+  const t0 = Date.now();
+
+  // Baseline: raw JetStream secure erase of single messages, pipelined like the sweep.
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.add({ name: "BENCH_ERASE", subjects: ["bench.erase.>"] });
+  const pub = new JsPublisher(nc);
+  await Promise.all(Array.from({ length: DUE_MANY }, (_, i) => pub.publish(`bench.erase.${i}`, new Uint8Array(600))));
+  pub.close();
+  const b0 = performance.now();
+  for (let i = 1; i <= DUE_MANY; i += 32) await Promise.all(Array.from({ length: Math.min(32, DUE_MANY - i + 1) }, (_, k) => jsm.streams.deleteMessage("BENCH_ERASE", i + k, true)));
+  const rawEraseRate = DUE_MANY / ((performance.now() - b0) / 1000);
+
+  process.stdout.write(`generating ${STORED.toLocaleString("en-US")} records...\n`);
+  const g0 = performance.now();
+  await generateRecords(nc, kek, { first: 0, count: DUE_MANY, supplier: "BE", reviewDueMs: t0 - 60_000, nowMs: t0 - DAY_MS });
+  await generateRecords(nc, kek, { first: DUE_MANY, count: DUE_FEW, supplier: "BE", reviewDueMs: t0 + 2 * 3_600_000, nowMs: t0 });
+  await generateRecords(nc, kek, {
+    first: DUE_MANY + DUE_FEW,
+    count: STORED - DUE_MANY - DUE_FEW,
+    supplier: "BE",
+    reviewDueMs: t0 + 365 * DAY_MS,
+    nowMs: t0,
+    onProgress: (n) => {
+      if (n % 100_000 < 2_048) process.stdout.write(`  ${(n + DUE_MANY + DUE_FEW).toLocaleString("en-US")}\n`);
+    },
+  });
+  const genSeconds = (performance.now() - g0) / 1000;
+
+  const r0 = performance.now();
+  const records = await startRecords(
+    nc,
+    { hubSecretsFile: secrets.hubSecretsFile, reviewPeriod: { months: 12, ms: 0 }, reviewPeriodByCategory: {}, maxAttachmentBytes: 4 << 20, maxQueryMatches: 100 },
+    readKeyFile(secrets.hubKeyFile),
+    log,
+  );
+  const startSeconds = (performance.now() - r0) / 1000;
+  if (records.store.index.size !== STORED) throw new Error(`records service indexed ${records.store.index.size}, expected ${STORED}`);
+
+  let offset = 0;
+  const now = () => Date.now() + offset;
+  const retention = await startRetention(
+    nc,
+    { hubSecretsFile: secrets.hubSecretsFile, sweepInterval: 60_000, kekEpoch: 365 * DAY_MS, messageKeep: { months: 0, ms: 30 * DAY_MS }, reminderDays: [30, 7, 1], eraseConcurrency: Number(process.env.BENCH_CONCURRENCY ?? 32) },
+    readKeyFile(secrets.hubKeyFile),
+    log,
+    { now, timers: false },
+  );
+
+  const s0 = performance.now();
+  const many = await retention.run();
+  const manySeconds = (performance.now() - s0) / 1000;
+  offset = 2 * 3_600_000 + 60_000;
+  const s1 = performance.now();
+  const few = await retention.run();
+  const fewSeconds = (performance.now() - s1) / 1000;
+  if (Number(many.erased) !== DUE_MANY || Number(few.erased) !== DUE_FEW) throw new Error(`erased ${many.erased} and ${few.erased}, expected ${DUE_MANY} and ${DUE_FEW}`);
+  const left = records.store.index.size;
+
+  report(`bench/retention — ${STORED.toLocaleString("en-US")} records stored (generated in ${genSeconds.toFixed(0)} s; records service indexed them in ${startSeconds.toFixed(1)} s)`, [
+    { name: `erase ${DUE_MANY.toLocaleString("en-US")} due`, value: manySeconds, unit: "s", target: { value: 10, better: "lower" } },
+    { name: `erase ${DUE_FEW} due`, value: fewSeconds, unit: "s" },
+    { name: `per item, ${DUE_MANY.toLocaleString("en-US")} due`, value: (manySeconds * 1000) / DUE_MANY, unit: "ms" },
+    { name: `per item, ${DUE_FEW} due`, value: (fewSeconds * 1000) / DUE_FEW, unit: "ms" },
+    { name: "erasure rate (whole erasure, certificate, notice)", value: DUE_MANY / manySeconds, unit: "items/s", baseline: { name: "raw JetStream secure erase of one message", value: rawEraseRate } },
+    { name: "records left after both sweeps", value: left, unit: "records" },
+  ]);
+  await retention.close();
+  await records.close();
+} finally {
+  await nc.close();
+  await server.stop();
+  rmSync(home, { recursive: true, force: true });
+}

@@ -1,0 +1,378 @@
+// The FIDE service's operations (Decision 2009/917/JHA Chapter VI, Art. 15–19): register an
+// investigation file, hit/no-hit queries that return only whom to ask (Art. 16), status changes that
+// move the Art. 19 retention limit, erasure at once when the subject is cleared, and erasure when due.
+// Content is encrypted under a data key of its own; subject identifiers exist here only as blind indexes.
+import { AuditAction, AuditOutcome, type AuditEmitter } from "../../src/audit/mod.js";
+import type { BlindStore } from "../../src/blindstore/mod.js";
+import { decodeAs, hex, newId, randomBytes, sha256, utf8, xchachaDecrypt, xchachaEncrypt, type BlindIndexer } from "../../src/crypto/mod.js";
+import { DAY_MS, fileRetention, holdInForce, IdentifierError, indexForms } from "../../src/domain/mod.js";
+import { LiaisonError } from "../../src/errors.js";
+import type { HubCall } from "../../src/hub-rpc/mod.js";
+import type { DataKeyStore } from "../../src/keystore/mod.js";
+import type { Logger } from "../../src/log/mod.js";
+import type { NoticePublisher } from "../../src/notices/mod.js";
+import { pb } from "../../src/proto/mod.js";
+import type { DueIndex } from "../../src/retention/mod.js";
+
+export interface FilesDeps {
+  readonly store: BlindStore;
+  readonly dataKeys: DataKeyStore;
+  readonly blind: BlindIndexer;
+  readonly due: DueIndex;
+  readonly notices: NoticePublisher;
+  readonly audit: AuditEmitter;
+  readonly log: Logger;
+  readonly now: () => number;
+  readonly maxQueryMatches: number;
+}
+
+const NONCE = 24;
+const MAX_TEXT = 500;
+/** No investigative act before this (a typo such as 0024 for 2024, or an unset date). */
+const EARLIEST_ACT_MS = Date.UTC(1990, 0, 1);
+const contentAad = (id: string) => utf8(`liaison.v1.file\0${id}`);
+export const FILE_DUE_KIND = "file";
+/** The supplier erases its own entry (not an Art. 19 period: the supplier's decision, at once). */
+export const FIDE_SUPPLIER_ERASURE = "fide-supplier-erasure";
+const FS = pb.FileStatus;
+const statusName = (s: number) => pb.FileStatus[s] ?? String(s);
+
+function identifierError(err: unknown): never {
+  if (err instanceof IdentifierError) throw new LiaisonError(err.refusal.code, err.refusal.detail);
+  throw err;
+}
+
+function requireText(value: string | null | undefined, field: string): string {
+  const v = (value ?? "").trim();
+  if (!v) throw new LiaisonError("LIAISON_MISSING_FIELD", field);
+  if (v.length > MAX_TEXT) throw new LiaisonError("LIAISON_VALIDATION", `${field}: at most ${MAX_TEXT} characters`);
+  return v;
+}
+
+export class FilesHandlers {
+  constructor(private readonly d: FilesDeps) {}
+
+  // ------------------------------------------------------------------ helpers
+
+  /** Blind-index references of an entry's subject identifiers (refuses malformed ones). */
+  #index(subjects: readonly pb.IIdentifier[]): Array<{ ref: Uint8Array; type: string }> {
+    try {
+      return subjects.flatMap((id) => indexForms(id).map((f) => ({ ref: this.d.blind.ref(f.type, f.form), type: f.type })));
+    } catch (err) {
+      return identifierError(err);
+    }
+  }
+
+  #validate(content: pb.IFileEntryContent | null | undefined): pb.FileEntryContent {
+    if (!content) throw new LiaisonError("LIAISON_MISSING_FIELD", "content");
+    const area = content.offenceArea ?? 0;
+    if (!pb.OffenceArea[area] || area === pb.OffenceArea.OFFENCE_AREA_UNSPECIFIED) throw new LiaisonError("LIAISON_VALIDATION", `offence area: unknown (${area})`);
+    if (!content.subjects?.length) throw new LiaisonError("LIAISON_MISSING_FIELD", "subjects");
+    return pb.FileEntryContent.create({
+      fileReference: requireText(content.fileReference, "file reference"),
+      investigatingService: requireText(content.investigatingService, "investigating service"),
+      contact: requireText(content.contact, "contact"),
+      subjects: content.subjects,
+      offenceArea: area,
+    });
+  }
+
+  /** A status a file may be registered with or moved to (cleared only by a status change). */
+  #status(status: number, allowCleared: boolean): pb.FileStatus {
+    if (!pb.FileStatus[status] || status === FS.FILE_STATUS_UNSPECIFIED) throw new LiaisonError("LIAISON_VALIDATION", `file status: unknown (${status})`);
+    if (status === FS.FILE_STATUS_SUBJECT_CLEARED && !allowCleared) throw new LiaisonError("LIAISON_VALIDATION", "a file whose subject is cleared is not registered (Art. 19(2))");
+    return status;
+  }
+
+  /** The date of the last investigative act: a real day, not in the future. */
+  #actDate(ms: number, now: number): number {
+    if (!Number.isSafeInteger(ms) || ms < EARLIEST_ACT_MS || ms > now + DAY_MS) {
+      throw new LiaisonError("LIAISON_BAD_DATE", `the last investigative act must be a date between 1990 and today (got ${Number.isFinite(ms) ? new Date(ms).toISOString() : ms})`);
+    }
+    return ms;
+  }
+
+  async #load(id: string): Promise<{ stored: pb.StoredFileEntry; revision: number; key: Uint8Array }> {
+    if (!id) throw new LiaisonError("LIAISON_MISSING_FIELD", "entry id");
+    const got = await this.d.store.get(id);
+    if (!got) throw new LiaisonError("LIAISON_NOT_FOUND", `no file entry ${id}`);
+    const stored = pb.StoredFileEntry.decode(got.bytes);
+    const key = await this.d.dataKeys.load(stored.dataKeyId, id);
+    return { stored, revision: got.revision, key };
+  }
+
+  #decrypt(stored: pb.StoredFileEntry, key: Uint8Array): pb.FileEntryContent {
+    return pb.FileEntryContent.decode(xchachaDecrypt(key, stored.nonce, stored.ciphertext, contentAad(stored.id)));
+  }
+
+  async #write(stored: pb.IStoredFileEntry, content: pb.IFileEntryContent, key: Uint8Array, expectRevision: number): Promise<pb.StoredFileEntry> {
+    const id = stored.id ?? "";
+    const refs = this.#index(content.subjects ?? []);
+    const nonce = randomBytes(NONCE);
+    const next = pb.StoredFileEntry.create({
+      ...stored,
+      offenceArea: content.offenceArea ?? 0,
+      nonce,
+      ciphertext: xchachaEncrypt(key, nonce, pb.FileEntryContent.encode(content).finish(), contentAad(id)),
+      blindIndexes: refs.map((r) => hex(r.ref)),
+    });
+    await this.d.store.put(
+      id,
+      pb.StoredFileEntry.encode(next).finish(),
+      { id, supplier: next.supplier, category: next.offenceArea, blindIndexes: refs.map((r) => r.ref), indexTypes: refs.map((r) => r.type) },
+      expectRevision,
+    );
+    return next;
+  }
+
+  #view(stored: pb.StoredFileEntry, content: pb.IFileEntryContent): pb.IFileEntryView {
+    return {
+      entryId: stored.id,
+      supplier: stored.supplier,
+      status: stored.status,
+      createdAtMs: stored.createdAtMs,
+      updatedAtMs: stored.updatedAtMs,
+      lastInvestigativeActMs: stored.lastInvestigativeActMs,
+      retentionUntilMs: stored.retentionUntilMs,
+      retentionRule: stored.retentionRule,
+      content,
+    };
+  }
+
+  /** What a hit tells the querying contact point (Art. 16): whom to ask, and about which file. */
+  #hit(stored: pb.StoredFileEntry, content: pb.IFileEntryContent, hitId: string, own: boolean): pb.IFileHit {
+    return {
+      ...(own ? { entryId: stored.id } : {}),
+      supplier: stored.supplier,
+      investigatingService: content.investigatingService ?? "",
+      contact: content.contact ?? "",
+      fileReference: content.fileReference ?? "",
+      hitId,
+    };
+  }
+
+  #supplierOnly(call: HubCall, stored: pb.StoredFileEntry, action: string): void {
+    if (stored.supplier !== call.cp) throw new LiaisonError("LIAISON_NOT_SUPPLIER", `only ${stored.supplier} may ${action} file entry ${stored.id}`);
+  }
+
+  async #audit(call: HubCall, action: pb.AuditAction, objectId: string, extra: Partial<Parameters<AuditEmitter["emit"]>[0]> = {}): Promise<void> {
+    await this.d.audit.emit({ action, authority: call.cp, userId: call.userId, objectType: "file", objectId, outcome: AuditOutcome.AUDIT_OUTCOME_SUCCESS, ...extra });
+  }
+
+  /** One due entry per file entry, at its Art. 19 limit; a later filing replaces the earlier one. */
+  async #schedule(stored: pb.IStoredFileEntry, previousAtMs?: number): Promise<void> {
+    await this.d.due.schedule(
+      { kind: FILE_DUE_KIND, id: stored.id ?? "", dueAtMs: Number(stored.retentionUntilMs), meta: { supplier: stored.supplier ?? "", rule: stored.retentionRule ?? "" } },
+      this.d.now(),
+      previousAtMs,
+    );
+  }
+
+  // ------------------------------------------------------------------ operations
+
+  async register(call: HubCall): Promise<Uint8Array> {
+    const req = decodeAs((b) => pb.FileRegister.decode(b), call.body, "FileRegister");
+    const content = this.#validate(req.content);
+    const status = this.#status(req.status, false);
+    const now = this.d.now();
+    if (!req.lastInvestigativeActMs) throw new LiaisonError("LIAISON_MISSING_FIELD", "date of the last investigative act");
+    const lastAct = this.#actDate(Number(req.lastInvestigativeActMs), now);
+    this.#index(content.subjects); // refuse malformed identifiers before anything is stored
+    const retention = fileRetention({ status, registeredAtMs: now, lastInvestigativeActMs: lastAct, statusSetAtMs: now });
+    if (retention.untilMs <= now) {
+      throw new LiaisonError("LIAISON_VALIDATION", `under rule ${retention.rule} this entry would already be past its retention (${new Date(retention.untilMs).toISOString()})`);
+    }
+    const id = newId();
+    const key = await this.d.dataKeys.create(id);
+    try {
+      const stored = await this.#write(
+        {
+          id,
+          supplier: call.cp,
+          status,
+          createdAtMs: now,
+          updatedAtMs: now,
+          lastInvestigativeActMs: lastAct,
+          statusSetAtMs: now,
+          retentionUntilMs: retention.untilMs,
+          retentionRule: retention.rule,
+          dataKeyId: key.keyId,
+        },
+        content,
+        key.key,
+        0,
+      );
+      await this.#schedule(stored);
+      await this.#audit(call, AuditAction.AUDIT_ACTION_SUBMIT, id, {
+        details: { status: statusName(status), offenceArea: pb.OffenceArea[content.offenceArea] ?? "", retentionUntilMs: String(retention.untilMs), rule: retention.rule },
+      });
+      return pb.FileRegistered.encode({ entryId: id, retentionUntilMs: retention.untilMs }).finish();
+    } catch (err) {
+      // Nothing half-stored: the data key of an entry that was not written is erased again.
+      await this.d.dataKeys.erase(key.keyId).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** The supplier reads its own entry; nobody else may (others learn of it only through a hit). */
+  async get(call: HubCall): Promise<Uint8Array> {
+    const { entryId } = decodeAs((b) => pb.FileRef.decode(b), call.body, "FileRef");
+    const { stored, key } = await this.#load(entryId);
+    this.#supplierOnly(call, stored, "read");
+    const content = this.#decrypt(stored, key);
+    await this.#audit(call, AuditAction.AUDIT_ACTION_READ, entryId);
+    return pb.FileEntryView.encode(this.#view(stored, content)).finish();
+  }
+
+  async query(call: HubCall): Promise<Uint8Array> {
+    const q = decodeAs((b) => pb.FileQuery.decode(b), call.body, "FileQuery");
+    const purpose = q.purpose.trim();
+    if (purpose.length < 3) throw new LiaisonError("LIAISON_PURPOSE_REQUIRED", "state why you search (at least 3 characters)");
+    if (q.subjects.length === 0) throw new LiaisonError("LIAISON_MISSING_FIELD", "subjects");
+    const refs = this.#index(q.subjects);
+    const found = [...this.d.store.index.lookup(refs)].slice(0, this.d.maxQueryMatches);
+    const now = this.d.now();
+    const results: pb.IFileHit[] = [];
+    const hits: pb.IStoredHit[] = [];
+    const matched: string[] = [];
+    for (const [id] of found) {
+      let loaded;
+      try {
+        loaded = await this.#load(id);
+      } catch (err) {
+        if (err instanceof LiaisonError && (err.code === "LIAISON_NOT_FOUND" || err.code === "LIAISON_ERASED")) continue; // erased meanwhile
+        throw err;
+      }
+      const own = loaded.stored.supplier === call.cp;
+      const hit: pb.IStoredHit | undefined = own ? undefined : { hitId: newId(), objectType: "file", objectId: id, supplier: loaded.stored.supplier, matchedBy: call.cp, purpose, atMs: now };
+      if (hit) hits.push(hit);
+      matched.push(id);
+      results.push(this.#hit(loaded.stored, this.#decrypt(loaded.stored, loaded.key), hit?.hitId ?? "", own));
+    }
+    await Promise.all(
+      hits.map(async (h) => {
+        await this.d.store.putSide(`hit.${h.hitId}`, pb.StoredHit.encode(h).finish());
+        await this.d.notices.send({
+          kind: pb.NoticeKind.NOTICE_KIND_HIT,
+          addressee: h.supplier ?? "",
+          objectType: "file",
+          objectId: h.objectId ?? "",
+          matchedBy: call.cp,
+          purpose,
+          details: { hitId: h.hitId ?? "" },
+        });
+      }),
+    );
+    await this.#audit(call, AuditAction.AUDIT_ACTION_QUERY, "", {
+      objectType: "file-query",
+      purpose,
+      searchRefs: refs.map((r) => hex(r.ref)),
+      matched,
+      details: { hits: String(results.length) },
+    });
+    await Promise.all(hits.map((h) => this.#audit(call, AuditAction.AUDIT_ACTION_HIT, h.objectId ?? "", { purpose, details: { supplier: h.supplier ?? "", hitId: h.hitId ?? "" } })));
+    return pb.FileQueryResult.encode({ hits: results }).finish();
+  }
+
+  /** A hit again, for the contact point whose query it answered (to address a request about it). */
+  async hit(call: HubCall): Promise<Uint8Array> {
+    const { hitId } = decodeAs((b) => pb.FileHitRef.decode(b), call.body, "FileHitRef");
+    if (!hitId) throw new LiaisonError("LIAISON_MISSING_FIELD", "hit id");
+    const bytes = await this.d.store.getSide(`hit.${hitId}`);
+    if (!bytes) throw new LiaisonError("LIAISON_NOT_FOUND", `no hit ${hitId}`);
+    const h = pb.StoredHit.decode(bytes);
+    if (h.matchedBy !== call.cp) throw new LiaisonError("LIAISON_FORBIDDEN", "only the contact point whose query hit may use it");
+    const got = await this.d.store.get(h.objectId);
+    if (!got) throw new LiaisonError("LIAISON_ERASED", `the file entry behind hit ${hitId} has been erased`);
+    const stored = pb.StoredFileEntry.decode(got.bytes);
+    const content = this.#decrypt(stored, await this.d.dataKeys.load(stored.dataKeyId, stored.id));
+    await this.#audit(call, AuditAction.AUDIT_ACTION_READ, h.objectId, { objectType: "file-hit", details: { hitId, supplier: h.supplier } });
+    return pb.FileHit.encode(this.#hit(stored, content, hitId, false)).finish();
+  }
+
+  /** Art. 19: a new status (or a later investigative act) moves the retention limit; cleared erases at once. */
+  async status(call: HubCall): Promise<Uint8Array> {
+    const req = decodeAs((b) => pb.FileStatusChange.decode(b), call.body, "FileStatusChange");
+    const status = this.#status(req.status, true);
+    const now = this.d.now();
+    const actMs = req.lastInvestigativeActMs ? this.#actDate(Number(req.lastInvestigativeActMs), now) : undefined;
+    const { stored, revision, key } = await this.#load(req.entryId);
+    this.#supplierOnly(call, stored, "change the status of");
+
+    if (status === FS.FILE_STATUS_SUBJECT_CLEARED) {
+      if (holdInForce(stored.hold, now)) throw new LiaisonError("LIAISON_ON_HOLD", `file entry ${stored.id} is under a legal hold: ${stored.hold?.reason}`);
+      const cert = await this.eraseStored(stored, "fide-cleared", now);
+      await this.#audit(call, AuditAction.AUDIT_ACTION_ERASE, stored.id, { erasure: cert, details: { previousStatus: statusName(stored.status), status: statusName(status) } });
+      return pb.FileStatusChanged.encode({ entryId: stored.id, status, retentionUntilMs: now, rule: "fide-cleared" }).finish();
+    }
+
+    const lastAct = actMs ?? Number(stored.lastInvestigativeActMs);
+    const statusSetAtMs = status === stored.status ? Number(stored.statusSetAtMs) : now;
+    const retention = fileRetention({ status, registeredAtMs: Number(stored.createdAtMs), lastInvestigativeActMs: lastAct, statusSetAtMs });
+    const next = await this.#write(
+      { ...stored, status, lastInvestigativeActMs: lastAct, statusSetAtMs, retentionUntilMs: retention.untilMs, retentionRule: retention.rule, updatedAtMs: now },
+      this.#decrypt(stored, key),
+      key,
+      revision,
+    );
+    await this.#schedule(next, Number(stored.retentionUntilMs));
+    await this.#audit(call, AuditAction.AUDIT_ACTION_AMEND, stored.id, {
+      details: {
+        status: statusName(status),
+        previousStatus: statusName(stored.status),
+        retentionUntilMs: String(retention.untilMs),
+        previousRetentionUntilMs: String(stored.retentionUntilMs),
+        rule: retention.rule,
+      },
+    });
+    return pb.FileStatusChanged.encode({ entryId: stored.id, status, retentionUntilMs: retention.untilMs, rule: retention.rule }).finish();
+  }
+
+  async erase(call: HubCall): Promise<Uint8Array> {
+    const req = decodeAs((b) => pb.FileErase.decode(b), call.body, "FileErase");
+    if (!req.entryId) throw new LiaisonError("LIAISON_MISSING_FIELD", "entry id");
+    const got = await this.d.store.get(req.entryId);
+    if (!got) throw new LiaisonError("LIAISON_NOT_FOUND", `no file entry ${req.entryId}`);
+    const stored = pb.StoredFileEntry.decode(got.bytes);
+    this.#supplierOnly(call, stored, "erase");
+    if (holdInForce(stored.hold, this.d.now())) throw new LiaisonError("LIAISON_ON_HOLD", `file entry ${stored.id} is under a legal hold: ${stored.hold?.reason}`);
+    const cert = await this.eraseStored(stored, FIDE_SUPPLIER_ERASURE, this.d.now());
+    await this.#audit(call, AuditAction.AUDIT_ACTION_ERASE, stored.id, { erasure: cert, details: { reason: req.reason } });
+    return pb.FileRef.encode({ entryId: stored.id }).finish();
+  }
+
+  /**
+   * The retention service's order (hub-internal): erase an entry whose Art. 19 limit has come.
+   * An order that no longer matches the entry (its status moved the limit since) is refused.
+   */
+  async eraseDue(order: pb.ErasureOrder): Promise<pb.IErasureCertificate> {
+    const got = await this.d.store.get(order.objectId);
+    if (!got) throw new LiaisonError("LIAISON_NOT_FOUND", `no file entry ${order.objectId}`);
+    const stored = pb.StoredFileEntry.decode(got.bytes);
+    const now = this.d.now();
+    if (Number(stored.retentionUntilMs) > now) {
+      throw new LiaisonError("LIAISON_CONFLICT", `file entry ${stored.id} is kept until ${new Date(Number(stored.retentionUntilMs)).toISOString()} (rule ${stored.retentionRule})`);
+    }
+    if (holdInForce(stored.hold, now)) throw new LiaisonError("LIAISON_ON_HOLD", `file entry ${stored.id} is under a legal hold: ${stored.hold?.reason}`);
+    return this.eraseStored(stored, order.rule || stored.retentionRule, Number(order.dueAtMs) || Number(stored.retentionUntilMs));
+  }
+
+  /**
+   * Crypto-shredding: securely erase the data key's message, then the entry (every revision, the
+   * stored bytes overwritten) and its due entry. Returns the erasure certificate (the caller logs it).
+   */
+  async eraseStored(stored: pb.StoredFileEntry, rule: string, dueAtMs: number): Promise<pb.IErasureCertificate> {
+    const key = await this.d.dataKeys.erase(stored.dataKeyId);
+    await this.d.store.erase(stored.id);
+    await this.d.due.cancelAll(FILE_DUE_KIND, stored.id, [Number(stored.retentionUntilMs), this.d.now()]);
+    return {
+      objectType: "file",
+      objectId: stored.id,
+      supplier: stored.supplier,
+      rule,
+      dueAtMs,
+      erasedAtMs: this.d.now(),
+      contentCommitment: sha256(new Uint8Array([...stored.ciphertext, ...(key?.wrapped ?? [])])),
+    };
+  }
+}

@@ -1,0 +1,122 @@
+// Wires the retention service: the sweep (every interval and on demand), hub copies of delivered
+// messages, key-encryption-key rotation every epoch, and the compliance report. One replica at a
+// time does the work (a lease in KV "state"); any replica answers report requests.
+import { hostname } from "node:os";
+import { Kvm } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { AuditEmitter } from "../../src/audit/mod.js";
+import type { RetentionConfig } from "../../src/config/mod.js";
+import { KekRing, newId, type ContactPointKeys } from "../../src/crypto/mod.js";
+import type { Logger } from "../../src/log/mod.js";
+import { JsPublisher, Lease, startMicroService, subjects } from "../../src/nats/mod.js";
+import { NoticePublisher } from "../../src/notices/mod.js";
+import { pb } from "../../src/proto/mod.js";
+import { DueIndex, hourBucket, HOUR_MS } from "../../src/retention/mod.js";
+import { Compliance } from "./compliance.js";
+import { rotateKek, type RotationResult } from "./kek.js";
+import { sweepDeliveredCopies } from "./messages.js";
+import { Sweeper } from "./sweeper.js";
+
+export type RetentionSettings = Pick<RetentionConfig, "hubSecretsFile" | "sweepInterval" | "kekEpoch" | "messageKeep" | "reminderDays" | "eraseConcurrency">;
+
+export interface RunningRetention {
+  /** One full pass: due items, then delivered message copies. */
+  run(): Promise<pb.ISweepResult>;
+  rotate(): Promise<RotationResult | undefined>;
+  report(): Promise<pb.IComplianceReport>;
+  close(): Promise<void>;
+}
+
+export async function startRetention(
+  nc: NatsConnection,
+  cfg: RetentionSettings,
+  hubKeys: ContactPointKeys,
+  log: Logger,
+  opts: { now?: () => number; timers?: boolean; graceMs?: number } = {},
+): Promise<RunningRetention> {
+  const now = opts.now ?? Date.now;
+  const kvm = new Kvm(nc);
+  const state = await kvm.open("state");
+  const fast = new JsPublisher(nc, { timeoutMs: 30_000 });
+  const audit = new AuditEmitter(nc, "retention", { now });
+  const notices = new NoticePublisher(nc, hubKeys, now);
+  const due = await DueIndex.open(nc);
+  const holder = `${hostname()}:${process.pid}:${newId()}`;
+  const lease = new Lease(state, "retention.lease", holder, Math.max(30_000, 3 * cfg.sweepInterval), now);
+  const sweeper = new Sweeper({ nc, due, fast, state, lease, notices, audit, log, now, reminderDays: cfg.reminderDays, concurrency: cfg.eraseConcurrency });
+  const compliance = new Compliance({ nc, state, due, log, now });
+  await compliance.start();
+  const kek = new KekRing(cfg.hubSecretsFile);
+
+  let running: Promise<pb.ISweepResult> | undefined;
+  const run = (): Promise<pb.ISweepResult> =>
+    (running ??= (async () => {
+      try {
+        const r = await sweeper.sweep();
+        if (!r.ran) return r;
+        const copies = await sweepDeliveredCopies({ nc, state, audit, log, now, keep: cfg.messageKeep });
+        await audit.flush();
+        return { ...r, messageCopiesDeleted: copies };
+      } finally {
+        running = undefined;
+      }
+    })());
+
+  const rotate = async (): Promise<RotationResult | undefined> => {
+    if (!(await lease.acquire())) return undefined;
+    const r = await rotateKek({ nc, secretsPath: cfg.hubSecretsFile, audit, log, now, graceMs: opts.graceMs ?? 2_000 });
+    kek.reload();
+    return r;
+  };
+
+  const firstBucket = async () => hourBucket(now() - 90 * 24 * HOUR_MS);
+  const report = async () =>
+    compliance.report({ graceMs: 2 * cfg.sweepInterval, firstBucket: Math.max(await firstBucket(), hourBucket(now()) - 24 * 400), lastSweepAtMs: sweeper.lastSweepAtMs, kek: kek.current() });
+
+  const svc = await startMicroService(nc, {
+    name: "retention",
+    description: "Review reminders, erasure on time (crypto-shredding), legal holds, key rotation, compliance report",
+    log,
+    endpoints: [
+      { name: "run", subject: subjects.api("retention", "run"), handler: async () => pb.SweepResult.encode(await run()).finish() },
+      { name: "report", subject: subjects.api("retention", "report"), handler: async () => pb.ComplianceReport.encode(await report()).finish() },
+      {
+        name: "rotate-kek",
+        subject: subjects.api("retention", "rotate-kek"),
+        handler: async () => new TextEncoder().encode(JSON.stringify((await rotate()) ?? { skipped: "another replica holds the lease" })),
+      },
+    ],
+    stats: async () => ({ lastSweepAtMs: sweeper.lastSweepAtMs, kekEpoch: kek.current().epoch }),
+  });
+
+  const timers: NodeJS.Timeout[] = [];
+  if (opts.timers !== false) {
+    timers.push(setInterval(() => void run().catch((err: unknown) => log.error({ err }, "sweep failed")), cfg.sweepInterval));
+    // Rotation is due when the current KEK is older than an epoch; checked every interval.
+    timers.push(
+      setInterval(() => {
+        if (now() - kek.current().createdAtMs >= cfg.kekEpoch) void rotate().catch((err: unknown) => log.error({ err }, "key rotation failed"));
+      }, cfg.sweepInterval),
+    );
+    for (const t of timers) t.unref();
+    void run().catch((err: unknown) => log.error({ err }, "first sweep failed"));
+  }
+
+  return {
+    run,
+    rotate,
+    report,
+    close: async () => {
+      for (const t of timers) clearInterval(t);
+      await running?.catch(() => undefined);
+      await svc.stop();
+      await compliance.stop();
+      await lease.release();
+      await audit.flush();
+      audit.close();
+      notices.close();
+      due.close();
+      fast.close();
+    },
+  };
+}

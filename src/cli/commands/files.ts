@@ -1,0 +1,157 @@
+// `liaison files register | query | status | get | erase | request`: the FIDE investigation-file
+// index (Decision 2009/917/JHA Chapter VI) against an access point's /v1/files API.
+import { readFileSync } from "node:fs";
+import type { Command } from "commander";
+import { callApi, resolveTarget } from "../client.js";
+import { fail, printJson, printTable } from "../output.js";
+import { identifierHelp, identifiers, parseIdentifier, target, type Common, type IdentifierArg } from "./records.js";
+
+const STATUS_HELP = "ongoing (no offence established yet), offence-established (no conviction yet), conviction-or-penalty";
+
+interface Hit {
+  hitId?: string;
+  entryId?: string;
+  supplier: string;
+  investigatingService: string;
+  contact: string;
+  fileReference: string;
+}
+
+interface Entry {
+  id: string;
+  supplier: string;
+  fileReference: string;
+  investigatingService: string;
+  contact: string;
+  subjects: IdentifierArg[];
+  offenceArea: string;
+  status: string;
+  lastInvestigativeAct: string;
+  createdAt: string;
+  retentionUntil: string;
+  retentionRule: string;
+}
+
+export function register(program: Command): void {
+  const files = program.command("files").description("FIDE: register investigation files, hit/no-hit queries, status changes, requests about a hit");
+
+  target(files.command("register").description("register an investigation file (subject identifiers are kept only as blind indexes)"))
+    .requiredOption("--ref <reference>", "the national file reference")
+    .requiredOption("--service <name>", "the investigating service")
+    .requiredOption("--contact <text>", "whom to ask at the investigating service")
+    .requiredOption("--id <type=value>", identifierHelp, parseIdentifier)
+    .option("--dob <date>", "the date of birth that goes with the person's name")
+    .requiredOption("--offence-area <area>", "drug-trafficking, tobacco-and-alcohol-smuggling, counterfeit-goods, customs-duty-evasion, excise-fraud, vat-fraud, money-laundering-and-cash, weapons-and-dual-use-goods, endangered-species, cultural-goods, other")
+    .option("--status <status>", STATUS_HELP, "ongoing")
+    .requiredOption("--last-act <date>", "the date of the last investigative act (YYYY-MM-DD)")
+    .action(async (o: Common & { ref: string; service: string; contact: string; id: IdentifierArg[]; dob?: string; offenceArea: string; status: string; lastAct: string }) => {
+      try {
+        const res = await callApi<{ id: string; retentionUntil: string }>(resolveTarget(o), "POST", "/v1/files", {
+          fileReference: o.ref,
+          investigatingService: o.service,
+          contact: o.contact,
+          subjects: identifiers(o.id, o.dob),
+          offenceArea: o.offenceArea,
+          status: o.status,
+          lastInvestigativeAct: o.lastAct,
+        });
+        if (o.json) printJson(res);
+        else process.stdout.write(`${res.id} registered; kept until ${res.retentionUntil}\n`);
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  target(files.command("query").description("hit or no hit: who holds a file on these subjects, and whom to ask (the purpose is logged)"))
+    .requiredOption("--id <type=value>", identifierHelp, parseIdentifier)
+    .option("--dob <date>", "the date of birth that goes with the person's name")
+    .requiredOption("--purpose <text>", "why you search")
+    .action(async (o: Common & { id: IdentifierArg[]; dob?: string; purpose: string }) => {
+      try {
+        const res = await callApi<{ hits: Hit[] }>(resolveTarget(o), "POST", "/v1/files/query", { subjects: identifiers(o.id, o.dob), purpose: o.purpose });
+        if (o.json) return printJson(res);
+        printTable(
+          res.hits.map((h) => ({ ...h, hitId: h.hitId ?? `(own entry ${h.entryId ?? ""})` })),
+          ["hitId", "supplier", "fileReference", "investigatingService", "contact"],
+        );
+        if (res.hits.some((h) => h.hitId)) process.stdout.write("\nask about a hit: liaison files request <hitId> --body ...\n");
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  target(files.command("status <id>").description("change a file's status (supplier only); subject-cleared erases the entry at once"))
+    .requiredOption("--status <status>", `${STATUS_HELP}, subject-cleared`)
+    .option("--last-act <date>", "a later investigative act (YYYY-MM-DD): an ongoing file is kept 12 months after it")
+    .action(async (id: string, o: Common & { status: string; lastAct?: string }) => {
+      try {
+        const res = await callApi<{ id: string; status: string; retentionUntil: string; rule: string; erased: boolean }>(resolveTarget(o), "POST", `/v1/files/${encodeURIComponent(id)}/status`, {
+          status: o.status,
+          ...(o.lastAct ? { lastInvestigativeAct: o.lastAct } : {}),
+        });
+        if (o.json) printJson(res);
+        else process.stdout.write(res.erased ? `${res.id} erased (${res.rule})\n` : `${res.id} ${res.status}; kept until ${res.retentionUntil} (${res.rule})\n`);
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  target(files.command("get <id>").description("read an entry of yours (supplier only; the read is logged)")).action(async (id: string, o: Common) => {
+    try {
+      const e = await callApi<Entry>(resolveTarget(o), "GET", `/v1/files/${encodeURIComponent(id)}`);
+      if (o.json) return printJson(e);
+      const lines = [
+        `File ${e.fileReference} · entry ${e.id} · ${e.supplier}`,
+        `${e.investigatingService} · contact: ${e.contact}`,
+        `${e.offenceArea} · ${e.status} · last investigative act ${e.lastInvestigativeAct.slice(0, 10)}`,
+        `Kept until ${e.retentionUntil} (${e.retentionRule})`,
+        "",
+        ...e.subjects.map((i) => `  ${i.type}: ${i.value}${i.dateOfBirth ? ` (born ${i.dateOfBirth})` : ""}`),
+      ];
+      process.stdout.write(lines.join("\n") + "\n");
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+  target(files.command("erase <id>").description("erase an entry of yours: its data key is destroyed"))
+    .option("--reason <text>", "why", "")
+    .action(async (id: string, o: Common & { reason: string }) => {
+      try {
+        const r = await callApi<{ id: string }>(resolveTarget(o), "DELETE", `/v1/files/${encodeURIComponent(id)}?${new URLSearchParams({ reason: o.reason })}`);
+        if (o.json) printJson(r);
+        else process.stdout.write(`${r.id} erased\n`);
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  target(files.command("request <hitId>").description("send a mutual-assistance request about a hit to the contact point holding the file"))
+    .option("--body <text>", "the request")
+    .option("--body-file <file>", "read the request from a file")
+    .option("--subject <text>", "after the file reference in the subject")
+    .option("--legal-basis <basis>", "assistance-on-request, surveillance, enquiries, notification", "assistance-on-request")
+    .option("--reply-by <date>", "answer expected by (YYYY-MM-DD or ISO time)")
+    .action(async (hitId: string, o: Common & { body?: string; bodyFile?: string; subject?: string; legalBasis: string; replyBy?: string }) => {
+      try {
+        const body = o.bodyFile ? readFileSync(o.bodyFile, "utf8") : (o.body ?? "");
+        if (!body.trim()) throw new Error("give --body or --body-file");
+        let replyBy: string | undefined;
+        if (o.replyBy) {
+          const t = /^\d{4}-\d{2}-\d{2}$/.test(o.replyBy) ? Date.parse(`${o.replyBy}T23:59:59Z`) : Date.parse(o.replyBy);
+          if (Number.isNaN(t)) throw new Error(`not a date or time: ${o.replyBy}`);
+          replyBy = new Date(t).toISOString();
+        }
+        const res = await callApi<{ id: string; caseRef: string; to: string }>(resolveTarget(o), "POST", `/v1/files/hits/${encodeURIComponent(hitId)}/request`, {
+          body,
+          legalBasis: o.legalBasis,
+          ...(o.subject ? { subject: o.subject } : {}),
+          ...(replyBy ? { replyBy } : {}),
+        });
+        if (o.json) printJson(res);
+        else process.stdout.write(`${res.id} sent to ${res.to} (case ${res.caseRef})\n`);
+      } catch (err) {
+        fail(err);
+      }
+    });
+}

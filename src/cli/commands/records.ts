@@ -1,0 +1,210 @@
+// `liaison records submit | get | query | amend | renew | erase`: CIS records (Decision 2009/917/JHA)
+// against an access point's /v1/records API. Identifiers are repeatable `--id type=value` options.
+import { readFileSync } from "node:fs";
+import { basename } from "node:path";
+import { InvalidArgumentError, type Command } from "commander";
+import { callApi, resolveTarget, type TargetOptions } from "../client.js";
+import { fail, printJson, printTable } from "../output.js";
+
+export type Common = TargetOptions & { json?: boolean };
+
+/** The options every access-point command takes: which access point, and how to print. */
+export function target(cmd: Command): Command {
+  return cmd
+    .option("--ap <cp>", "an access point of the local stack ($LIAISON_HOME/stack.json)")
+    .option("--url <url>", "an access point's URL (or LIAISON_URL)")
+    .option("--token <token>", "a bearer token (or LIAISON_TOKEN)")
+    .option("--json", "print JSON instead of a table");
+}
+
+export interface IdentifierArg {
+  type: string;
+  value: string;
+  dateOfBirth?: string;
+}
+
+/** `--id person-name="MÜLLER, Hans"` (repeatable); the API checks the type and the value's form. */
+export function parseIdentifier(v: string, prev: IdentifierArg[] = []): IdentifierArg[] {
+  const eq = v.indexOf("=");
+  const type = v.slice(0, eq).trim();
+  const value = v.slice(eq + 1).trim();
+  if (eq <= 0 || !/^[a-z][a-z-]*$/.test(type) || !value) throw new InvalidArgumentError('use type=value, e.g. person-name="MÜLLER, Hans" or travel-document-number=XK4471009');
+  return [...prev, { type, value }];
+}
+
+/** Adds `--dob` to the person names among the identifiers (the name and date are indexed as a pair). */
+export function identifiers(ids: IdentifierArg[] | undefined, dob: string | undefined): IdentifierArg[] {
+  const list = (ids ?? []).map((i) => ({ ...i }));
+  if (dob) {
+    const names = list.filter((i) => i.type === "person-name");
+    if (names.length === 0) throw new Error("--dob goes with a person's name: add --id person-name=...");
+    for (const n of names) n.dateOfBirth = dob;
+  }
+  return list;
+}
+
+export const identifierHelp =
+  'an identifier as type=value (repeatable): person-name, date-of-birth, travel-document-number, company-name, vat-number, eori-number, vehicle-registration, container-number, vessel-imo, aircraft-registration, commodity-code, address, telephone-number, email-address, bank-account';
+
+const repeat = (v: string, p: string[] = []) => [...p, v];
+const list = (v: string, prev: string[] = []) => [...prev, ...v.split(",").map((s) => s.trim()).filter(Boolean)];
+
+interface RecordOut {
+  id: string;
+  supplier: string;
+  category: string;
+  purpose: string;
+  suggestedAction: string;
+  identifiers: IdentifierArg[];
+  freeText: string;
+  handling: { codes: Array<{ code: string; meaning: string }>; conditions?: string };
+  attachments: Array<{ name: string; mediaType: string; size: number }>;
+  createdAt: string;
+  updatedAt: string;
+  reviewDue: string;
+  renewals: number;
+  hold?: { setBy: string; reason: string; until?: string };
+}
+
+function printRecord(r: RecordOut): void {
+  const lines = [
+    `Record ${r.id} · supplied by ${r.supplier} · ${r.category} · ${r.purpose}`,
+    `Created ${r.createdAt} · updated ${r.updatedAt} · review due ${r.reviewDue} · renewed ${r.renewals}×`,
+    ...(r.hold ? [`LEGAL HOLD by ${r.hold.setBy}: ${r.hold.reason}${r.hold.until ? ` (until ${r.hold.until})` : ""}`] : []),
+    ...r.handling.codes.map((c) => `HANDLING ${c.code}: ${c.meaning}`),
+    ...(r.handling.conditions ? [`CONDITIONS: ${r.handling.conditions}`] : []),
+    ...(r.suggestedAction ? [`Suggested action: ${r.suggestedAction}`] : []),
+    "",
+    ...r.identifiers.map((i) => `  ${i.type}: ${i.value}${i.dateOfBirth ? ` (born ${i.dateOfBirth})` : ""}`),
+    ...(r.freeText ? ["", r.freeText] : []),
+    ...r.attachments.map((a) => `[attachment] ${a.name} (${a.size} bytes)`),
+  ];
+  process.stdout.write(lines.join("\n") + "\n");
+}
+
+const content = (o: Record<string, unknown>) => ({
+  ...(o.text !== undefined ? { freeText: o.text } : {}),
+  ...(o.suggestedAction !== undefined ? { suggestedAction: o.suggestedAction } : {}),
+});
+
+export function register(program: Command): void {
+  const records = program.command("records").description("CIS records: submit, read, query (with a purpose), amend, renew after review, erase");
+
+  target(records.command("submit").description("submit a CIS record"))
+    .requiredOption("--category <category>", "commodity, means-of-transport, business, person, fraud-trend, availability-of-expertise, items-detained-seized-confiscated, cash-detained-seized-confiscated")
+    .requiredOption("--purpose <action>", "the action suggested to whoever finds it: sighting-and-reporting, discreet-surveillance, specific-check, strategic-or-operational-analysis")
+    .requiredOption("--id <type=value>", identifierHelp, parseIdentifier)
+    .option("--dob <date>", "the date of birth that goes with the person's name")
+    .option("--suggested-action <text>")
+    .option("--text <text>", "free text")
+    .option("--handling <codes>", "handling codes H0..H3, comma-separated", list)
+    .option("--conditions <text>", "the supplier's conditions on use")
+    .option("--attach <file>", "attach a file (repeatable)", repeat)
+    .action(async (o: Common & Record<string, unknown>) => {
+      try {
+        const res = await callApi<{ id: string; reviewDue: string }>(resolveTarget(o), "POST", "/v1/records", {
+          category: o.category,
+          purpose: o.purpose,
+          identifiers: identifiers(o.id as IdentifierArg[], o.dob as string | undefined),
+          ...content(o),
+          handling: { codes: o.handling ?? [], ...(o.conditions ? { conditions: o.conditions } : {}) },
+          attachments: ((o.attach as string[] | undefined) ?? []).map((f) => ({ name: basename(f), contentBase64: readFileSync(f).toString("base64") })),
+        });
+        if (o.json) printJson(res);
+        else process.stdout.write(`${res.id} submitted; review due ${res.reviewDue}\n`);
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  target(records.command("get <id>").description("read a record (the read is logged)")).action(async (id: string, o: Common) => {
+    try {
+      const r = await callApi<RecordOut>(resolveTarget(o), "GET", `/v1/records/${encodeURIComponent(id)}`);
+      if (o.json) printJson(r);
+      else printRecord(r);
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+  target(records.command("query").description("query records by identifiers; the purpose is required and logged"))
+    .requiredOption("--id <type=value>", identifierHelp, parseIdentifier)
+    .option("--dob <date>", "the date of birth that goes with the person's name")
+    .requiredOption("--purpose <text>", "why you search")
+    .option("--category <category>", "only records of this category")
+    .action(async (o: Common & { id: IdentifierArg[]; dob?: string; purpose: string; category?: string }) => {
+      try {
+        const res = await callApi<{ matches: Array<{ record: RecordOut; hitId?: string; matchedOn: string[] }> }>(resolveTarget(o), "POST", "/v1/records/query", {
+          identifiers: identifiers(o.id, o.dob),
+          purpose: o.purpose,
+          ...(o.category ? { category: o.category } : {}),
+        });
+        if (o.json) return printJson(res);
+        printTable(
+          res.matches.map((m) => ({ id: m.record.id, supplier: m.record.supplier, category: m.record.category, purpose: m.record.purpose, matchedOn: m.matchedOn.join(","), hitId: m.hitId ?? "" })),
+          ["id", "supplier", "category", "purpose", "matchedOn", "hitId"],
+        );
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  target(records.command("amend <id>").description("amend a record of yours: what you give replaces that part (--id replaces every identifier)"))
+    .option("--category <category>")
+    .option("--purpose <action>")
+    .option("--id <type=value>", identifierHelp, parseIdentifier)
+    .option("--dob <date>")
+    .option("--suggested-action <text>")
+    .option("--text <text>", "free text")
+    .option("--handling <codes>", "handling codes H0..H3, comma-separated", list)
+    .option("--conditions <text>")
+    .action(async (id: string, o: Common & Record<string, unknown>) => {
+      try {
+        const t = resolveTarget(o);
+        const path = `/v1/records/${encodeURIComponent(id)}`;
+        // The API replaces the whole content: start from the record as it is.
+        const cur = await callApi<RecordOut>(t, "GET", path);
+        const ids = o.id ? identifiers(o.id as IdentifierArg[], o.dob as string | undefined) : o.dob ? identifiers(cur.identifiers, o.dob as string) : cur.identifiers;
+        const r = await callApi<RecordOut>(t, "PATCH", path, {
+          category: o.category ?? cur.category,
+          purpose: o.purpose ?? cur.purpose,
+          suggestedAction: cur.suggestedAction,
+          identifiers: ids,
+          freeText: cur.freeText,
+          ...content(o),
+          handling: {
+            codes: (o.handling as string[] | undefined) ?? cur.handling.codes.map((c) => c.code),
+            ...((o.conditions ?? cur.handling.conditions) ? { conditions: o.conditions ?? cur.handling.conditions } : {}),
+          },
+        });
+        if (o.json) printJson(r);
+        else printRecord(r);
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  target(records.command("renew <id>").description("renew a record of yours after its review (the review date moves on)"))
+    .requiredOption("--reason <text>", "why it is still needed")
+    .action(async (id: string, o: Common & { reason: string }) => {
+      try {
+        const r = await callApi<RecordOut>(resolveTarget(o), "POST", `/v1/records/${encodeURIComponent(id)}/renew`, { reason: o.reason });
+        if (o.json) printJson(r);
+        else process.stdout.write(`${r.id} renewed; review due ${r.reviewDue}\n`);
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  target(records.command("erase <id>").description("erase a record of yours: its data key is destroyed"))
+    .option("--reason <text>", "why", "")
+    .action(async (id: string, o: Common & { reason: string }) => {
+      try {
+        const r = await callApi<{ id: string; erased: boolean }>(resolveTarget(o), "DELETE", `/v1/records/${encodeURIComponent(id)}?${new URLSearchParams({ reason: o.reason })}`);
+        if (o.json) printJson(r);
+        else process.stdout.write(`${r.id} erased\n`);
+      } catch (err) {
+        fail(err);
+      }
+    });
+}

@@ -1,0 +1,215 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readHubSecrets, utf8, xchachaDecrypt } from "../../src/crypto/mod.js";
+import { DAY_MS } from "../../src/domain/mod.js";
+import { subjects } from "../../src/nats/mod.js";
+import { pb } from "../../src/proto/mod.js";
+import { startTestHub, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
+
+type Json = Record<string, unknown>;
+
+async function api(ap: TestAccessPoint, method: "GET" | "POST" | "DELETE", url: string, payload?: unknown) {
+  const res = await ap.app.inject({ method, url, headers: { authorization: `Bearer ${ap.token}` }, ...(payload !== undefined ? { payload: payload as object } : {}) });
+  return { status: res.statusCode, body: res.json() as Json };
+}
+
+const record = (name: string, freeText = "routine") => ({
+  category: "business",
+  purpose: "sighting-and-reporting",
+  identifiers: [{ type: "company-name", value: name }],
+  freeText,
+});
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? filesUnder(join(dir, d.name)) : [join(dir, d.name)]));
+}
+
+/** A clock the test moves: real time plus an offset. */
+function clock() {
+  let offset = 0;
+  return { now: () => Date.now() + offset, advance: (ms: number) => (offset += ms), set: (atMs: number) => (offset = atMs - Date.now()) };
+}
+
+async function storedRecord(hub: TestHub, id: string): Promise<{ record: pb.StoredRecord; raw: Uint8Array } | undefined> {
+  const kv = await new Kvm(hub.admin).open("records");
+  const e = await kv.get(`rec.${id}`);
+  return e && e.operation === "PUT" ? { record: pb.StoredRecord.decode(e.value), raw: e.value } : undefined;
+}
+
+async function wrappedKey(hub: TestHub, keyId: string): Promise<Uint8Array | undefined> {
+  const jsm = await jetstreamManager(hub.admin);
+  const m = await jsm.streams.getMessage("RECORD_KEYS", { last_by_subj: subjects.dataKey(keyId) }).catch(() => null);
+  return m?.data;
+}
+
+describe("retention and erasure", () => {
+  describe("with a 10-second review period", () => {
+    let hub: TestHub;
+    let be: TestAccessPoint;
+    beforeAll(async () => {
+      hub = await startTestHub({ cps: ["BE", "NL"] });
+      await hub.startExchange();
+      await hub.startRecords({ reviewPeriod: "10s" });
+      be = await hub.startAp("BE");
+    });
+    afterAll(async () => {
+      await hub?.stop();
+    });
+
+    it("erases an unrenewed record in the first sweep after its review date, everywhere, and keeps renewed and held ones", async () => {
+      const marker = `LAPSED-RECORD-${Math.random().toString(36).slice(2)}`;
+      const t0 = Date.now();
+      const lapsed = (await api(be, "POST", "/v1/records", record("Lapsing Trading", marker))).body.id as string;
+      const renewed = (await api(be, "POST", "/v1/records", record("Renewed Trading"))).body.id as string;
+      const held = (await api(be, "POST", "/v1/records", record("Held Trading"))).body.id as string;
+      const before = await storedRecord(hub, lapsed);
+      const key = await wrappedKey(hub, before?.record.dataKeyId ?? "");
+      expect(key && before).toBeTruthy();
+
+      await new Promise((r) => setTimeout(r, 1_200));
+      expect((await api(be, "POST", `/v1/records/${renewed}/renew`, { reason: "still under investigation" })).status).toBe(200);
+      expect((await api(be, "POST", `/v1/records/${held}/hold`, { reason: "court order 2026/114" })).status).toBe(200);
+
+      const c = clock();
+      const retention = await hub.startRetention({ now: c.now });
+      c.set(t0 + 9_000);
+      const early = await retention.run();
+      expect(early.erased ?? 0).toBe(0);
+      c.set(t0 + 10_900); // past the lapsed one's review date, before the renewed one's
+      const result = await retention.run();
+      expect(result.ran).toBe(true);
+      expect(result.erased).toBe(1);
+      expect(result.held).toBe(1);
+
+      expect((await api(be, "GET", `/v1/records/${lapsed}`)).status).toBe(404);
+      expect((await api(be, "GET", `/v1/records/${renewed}`)).status).toBe(200);
+      expect((await api(be, "GET", `/v1/records/${held}`)).status).toBe(200);
+
+      const cert = (await hub.auditEvents()).find((e) => e.action === pb.AuditAction.AUDIT_ACTION_ERASE && e.objectId === lapsed && e.service === "records")?.erasure;
+      expect(cert).toMatchObject({ rule: "cis-review", supplier: "BE", objectType: "record", dueAtMs: Number(before?.record.reviewDueMs) });
+      expect(cert?.contentCommitment?.length).toBe(32);
+      await until(() => be.mailbox.notices().some((n) => n.notice.kind === pb.NoticeKind.NOTICE_KIND_ERASED && (n.notice.details.ids ?? "").split(",").includes(lapsed)), "the erasure notice at BE");
+
+      // Neither the content (ciphertext), nor the wrapped data key, nor the plaintext is on disk.
+      const files = filesUnder(hub.nats.storeDir as string);
+      const needles = [Buffer.from(marker), Buffer.from(before?.record.ciphertext ?? []), Buffer.from(key ?? [])];
+      for (const needle of needles) expect(files.filter((f) => readFileSync(f).includes(needle))).toEqual([]);
+
+      const report = await retention.report();
+      expect(Number(report.overdueCount)).toBe(0);
+      expect(report.holds?.map((h) => h.objectId)).toContain(held);
+      expect(report.erasures?.find((e) => e.rule === "cis-review" && e.supplier === "BE")?.count).toBeGreaterThanOrEqual(1);
+      expect(report.reviews?.find((r) => r.contactPoint === "BE")?.lapsed).toBeGreaterThanOrEqual(1);
+      await retention.close();
+    });
+
+    it("never lets two replicas erase the same record twice or skip one", async () => {
+      const t0 = Date.now();
+      const ids = await Promise.all(Array.from({ length: 20 }, (_, i) => api(be, "POST", "/v1/records", record(`Replica Test ${i}`)).then((r) => r.body.id as string)));
+      const c = clock();
+      const [a, b] = await Promise.all([hub.startRetention({ now: c.now }), hub.startRetention({ now: c.now })]);
+      c.set(t0 + 11_000);
+      for (let round = 0; round < 10; round++) {
+        await Promise.all([a.run(), b.run()]);
+        const left = await Promise.all(ids.map((id) => storedRecord(hub, id)));
+        if (left.every((r) => r === undefined)) break;
+        c.advance(200_000); // let the lease of the replica that swept lapse
+      }
+      const certs = (await hub.auditEvents()).filter((e) => e.action === pb.AuditAction.AUDIT_ACTION_ERASE && e.service === "records" && ids.includes(e.objectId ?? ""));
+      expect(certs.map((e) => e.objectId).sort()).toEqual([...ids].sort());
+      await Promise.all([a.close(), b.close()]);
+    });
+
+    it("makes a backup of the key stream useless for an erased record after the key-encryption key rotates", async () => {
+      const gone = (await api(be, "POST", "/v1/records", record("Backup Victim"))).body.id as string;
+      const kept = (await api(be, "POST", "/v1/records", record("Survivor Trading"))).body.id as string;
+      const stored = (await storedRecord(hub, gone))?.record as pb.StoredRecord;
+      const backup = pb.WrappedDataKey.decode((await wrappedKey(hub, stored.dataKeyId)) as Uint8Array);
+      const unwrapWithCurrentKeys = () => {
+        const kek = readHubSecrets(hub.secrets.hubSecretsFile).keks.find((k) => k.epoch === backup.kekEpoch);
+        if (!kek) throw new Error(`KEK epoch ${backup.kekEpoch} no longer exists`);
+        return xchachaDecrypt(kek.key, backup.nonce, backup.wrapped, utf8(`liaison.v1.data-key\0${backup.keyId}\0${backup.objectId}\0${backup.kekEpoch}`));
+      };
+      expect(unwrapWithCurrentKeys().length).toBe(32); // the backup still opens today
+
+      expect((await api(be, "DELETE", `/v1/records/${gone}`)).status).toBe(200);
+      const retention = await hub.startRetention();
+      const rotation = await retention.rotate();
+      expect(rotation?.destroyedEpochs).toContain(backup.kekEpoch);
+      expect(rotation?.rewrapped).toBeGreaterThanOrEqual(1);
+
+      expect(unwrapWithCurrentKeys).toThrow(/no longer exists/);
+      // A record that was not erased is still readable under the new KEK.
+      const read = await api(be, "GET", `/v1/records/${kept}`);
+      expect(read.status).toBe(200);
+      expect((read.body.identifiers as Json[])[0]?.value).toBe("Survivor Trading");
+      expect((await hub.auditEvents()).some((e) => e.action === pb.AuditAction.AUDIT_ACTION_KEY_CHANGE && e.objectType === "key-encryption-key")).toBe(true);
+    });
+  });
+
+  describe("with the default 12-month review period", () => {
+    let hub: TestHub;
+    let be: TestAccessPoint;
+    let nl: TestAccessPoint;
+    beforeAll(async () => {
+      hub = await startTestHub({ cps: ["BE", "NL", "DE"] });
+      await hub.startExchange();
+      await hub.startRecords({ reviewPeriod: "40d" });
+      [be, nl] = await Promise.all([hub.startAp("BE"), hub.startAp("NL")]);
+    });
+    afterAll(async () => {
+      await hub?.stop();
+    });
+
+    it("reminds the supplier 30, 7 and 1 days before the review date, then erases", async () => {
+      const t0 = Date.now();
+      const id = (await api(be, "POST", "/v1/records", record("Reminded Trading"))).body.id as string;
+      const c = clock();
+      const retention = await hub.startRetention({ now: c.now });
+      const reminders = () => be.mailbox.notices().filter((n) => n.notice.kind === pb.NoticeKind.NOTICE_KIND_REVIEW_REMINDER && n.notice.objectId === id).map((n) => n.notice.details.daysLeft);
+      for (const [day, expected] of [
+        [10.1, ["30"]],
+        [33.1, ["30", "7"]],
+        [39.1, ["30", "7", "1"]],
+      ] as const) {
+        c.set(t0 + day * DAY_MS);
+        await retention.run();
+        await until(() => reminders().length === expected.length, `${expected.length} reminders`);
+        expect(reminders().sort()).toEqual([...expected].sort());
+      }
+      expect((await api(be, "GET", `/v1/records/${id}`)).status).toBe(200);
+      c.set(t0 + 40.01 * DAY_MS);
+      expect((await retention.run()).erased).toBe(1);
+      expect((await api(be, "GET", `/v1/records/${id}`)).status).toBe(404);
+      await retention.close();
+    });
+
+    it("deletes hub copies of delivered messages after 30 days and keeps undelivered ones", async () => {
+      const send = async (to: string) =>
+        ((await be.app.inject({ method: "POST", url: "/v1/messages", headers: { authorization: `Bearer ${be.token}` }, payload: { kind: "spontaneous", to: [to], subject: "s", body: "b" } })).json() as { id: string }).id;
+      const delivered = await send("NL");
+      const undelivered = await send("DE"); // DE's access point is not running
+      await until(() => nl.mailbox.has(delivered), "delivery to NL");
+      const jsm = await jetstreamManager(hub.admin);
+      await until(async () => (await jsm.consumers.info("INBOX", "inbox-NL-normal")).num_ack_pending === 0, "NL to acknowledge");
+      const inboxCount = async (cp: string) => (await jsm.streams.info("INBOX", { subjects_filter: `liaison.v1.inbox.${cp}.>` })).state.subjects?.[`liaison.v1.inbox.${cp}.normal`] ?? 0;
+      expect(await inboxCount("NL")).toBeGreaterThan(0);
+      const deBefore = await inboxCount("DE");
+
+      const c = clock();
+      const retention = await hub.startRetention({ now: c.now });
+      c.advance(29 * DAY_MS);
+      expect((await retention.run()).messageCopiesDeleted ?? 0).toBe(0);
+      c.advance(2 * DAY_MS);
+      expect(Number((await retention.run()).messageCopiesDeleted)).toBeGreaterThan(0);
+      expect(await inboxCount("NL")).toBe(0);
+      expect(await inboxCount("DE")).toBe(deBefore);
+      const cert = (await hub.auditEvents()).find((e) => e.objectType === "hub-message-copy" && e.objectId === delivered)?.erasure;
+      expect(cert).toMatchObject({ rule: "message-delivered", supplier: "BE" });
+      void undelivered;
+    });
+  });
+});
