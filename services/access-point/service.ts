@@ -2,7 +2,7 @@
 // main.ts calls this after reading config; tests call it in-process.
 import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
-import { AuditEmitter } from "../../src/audit/mod.js";
+import { AuditAction, AuditEmitter } from "../../src/audit/mod.js";
 import type { AccessPointConfig } from "../../src/config/mod.js";
 import type { ContactPointKeys } from "../../src/crypto/mod.js";
 import type { LiaisonApp, UserStore } from "../../src/http/mod.js";
@@ -14,7 +14,7 @@ import { buildAccessPointApp } from "./app.js";
 import { Mailbox } from "./mailbox.js";
 import { ApStore } from "./store.js";
 
-export type AccessPointSettings = Pick<AccessPointConfig, "cp" | "host" | "port" | "bodyLimit" | "maxAttachmentBytes">;
+export type AccessPointSettings = Pick<AccessPointConfig, "cp" | "host" | "port" | "bodyLimit" | "maxAttachmentBytes"> & Partial<Pick<AccessPointConfig, "connectHeartbeat">>;
 
 export interface RunningAccessPoint {
   readonly app: LiaisonApp;
@@ -45,6 +45,19 @@ export async function startAccessPoint(
   const hub = new HubClient(nc, keys, registry.view);
   const app = await buildAccessPointApp({ cp: cfg.cp, mailbox, hub, users, audit, log, bodyLimit: cfg.bodyLimit, maxAttachmentBytes: cfg.maxAttachmentBytes });
   const url = opts.listen === false ? undefined : await app.listen({ host: cfg.host, port: cfg.port });
+
+  // "Connected": at start, after every reconnect and every heartbeat, so the hub's usage figures
+  // show when this member was last connected (and flag it as dormant when it stops).
+  const connected = (why: string) =>
+    audit
+      .emit({ action: AuditAction.AUDIT_ACTION_CONNECT, authority: cfg.cp, userId: `access-point:${cfg.cp}`, objectType: "access-point", objectId: cfg.cp, details: { why } })
+      .catch((err: unknown) => log.warn({ err }, "could not log the connection"));
+  await connected("start");
+  const heartbeat = setInterval(() => void connected("heartbeat"), cfg.connectHeartbeat ?? 3_600_000);
+  heartbeat.unref();
+  void (async () => {
+    for await (const s of nc.status()) if (s.type === "reconnect") void connected("reconnect");
+  })();
   return {
     app,
     mailbox,
@@ -52,6 +65,7 @@ export async function startAccessPoint(
     audit,
     url,
     close: async () => {
+      clearInterval(heartbeat);
       await app.close();
       await mailbox.stop();
       await audit.flush();

@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { AUDIT_SERVICE } from "../../src/audit/mod.js";
 import type { Ed25519Signer } from "../../src/crypto/mod.js";
 import type { Logger } from "../../src/log/mod.js";
+import { ServiceMetrics } from "../../src/metrics/mod.js";
 import { startMicroService } from "../../src/nats/mod.js";
 import { CheckpointStore } from "./checkpoint.js";
 import { AuditEngine } from "./engine.js";
@@ -45,7 +46,18 @@ export async function startAuditService(o: AuditServiceOptions): Promise<Running
   const heads = new HeadIssuer({ nc: o.nc, js, jsm, signer: o.signer, engine, log: o.log });
   await heads.follow();
   heads.start(o.headIntervalMs);
+  const metrics = new ServiceMetrics(AUDIT_SERVICE);
+  metrics.gauge("liaison_audit_tree_size", "Entries in the access log's Merkle tree", [], (g) => void g.set(engine.stableSize));
+  metrics.gauge("liaison_audit_backlog", "Audit events stored but not yet in the tree", [], (g) => void g.set(engine.backlog));
+  metrics.gauge("liaison_audit_head_age_seconds", "Age of the latest signed tree head (a stale head means the log stopped advancing)", [], (g) => {
+    const h = heads.latest();
+    g.set(h ? Math.max(0, (Date.now() - h.timestampMs) / 1000) : -1);
+  });
+  metrics.gauge("liaison_audit_unsigned_entries", "Tree entries not yet covered by a signed tree head (heads are signed only when the tree grows)", [], (g) => {
+    g.set(Math.max(0, engine.stableSize - (heads.latest()?.treeSize ?? 0)));
+  });
   const service = await startMicroService(o.nc, {
+    metrics,
     name: AUDIT_SERVICE,
     description: "The tamper-evident access log: appends audit events to an RFC 9162 Merkle tree, signs tree heads, serves proofs, queries and exports",
     log: o.log,

@@ -6,6 +6,7 @@ import { AuditEmitter } from "../../src/audit/mod.js";
 import type { ExchangeConfig } from "../../src/config/mod.js";
 import { BatchSigner, BatchVerifier, Ed25519Signer, type ContactPointKeys } from "../../src/crypto/mod.js";
 import type { Logger } from "../../src/log/mod.js";
+import { ServiceMetrics } from "../../src/metrics/mod.js";
 import { consumeLanes, exchangeConsumer, JsPublisher, PRIORITY_TOKENS, startMicroService } from "../../src/nats/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import { REGISTRY_CHANGED_SUBJECT, REGISTRY_LIST_SUBJECT, watchRegistry } from "../../src/registry/mod.js";
@@ -24,7 +25,10 @@ export async function startExchange(nc: NatsConnection, cfg: ExchangeSettings, h
   registry.onChange(() => nc.publish(REGISTRY_CHANGED_SUBJECT));
   const audit = new AuditEmitter(nc, "exchange", { now });
   const publisher = new JsPublisher(nc);
+  const metrics = new ServiceMetrics("exchange");
+  const outcomes = metrics.counter("liaison_exchange_outcomes_total", "Envelopes and receipts handled by the exchange, by what became of them (routed or a refusal code)", ["kind", "outcome"]);
   const router = new Router({
+    onOutcome: (outcome, kind) => outcomes.inc({ kind, outcome }),
     publisher,
     registry: () => registry.view,
     verifier: new BatchVerifier(registry.view.signingKey),
@@ -42,7 +46,9 @@ export async function startExchange(nc: NatsConnection, cfg: ExchangeSettings, h
     PRIORITY_TOKENS.map((p) => ({ stream: "SUBMIT", durable: exchangeConsumer(p).config.durable_name, handle: (b) => router.handle(b) })),
     { log, maxBatch: 32, maxInFlight: 4 },
   );
+  metrics.gauge("liaison_exchange_backlog", "Submissions received by the exchange and not yet handled", [], (g) => void g.set(consumer.backlog()));
   const svc = await startMicroService(nc, {
+    metrics,
     name: "exchange",
     description: "Validates and routes envelopes and receipts between contact points; serves the registry to access points",
     log,

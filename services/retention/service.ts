@@ -8,6 +8,7 @@ import { AuditEmitter } from "../../src/audit/mod.js";
 import type { RetentionConfig } from "../../src/config/mod.js";
 import { KekRing, newId, type ContactPointKeys } from "../../src/crypto/mod.js";
 import type { Logger } from "../../src/log/mod.js";
+import { ServiceMetrics } from "../../src/metrics/mod.js";
 import { JsPublisher, Lease, startMicroService, subjects } from "../../src/nats/mod.js";
 import { NoticePublisher } from "../../src/notices/mod.js";
 import { pb } from "../../src/proto/mod.js";
@@ -73,7 +74,23 @@ export async function startRetention(
   const report = async () =>
     compliance.report({ graceMs: 2 * cfg.sweepInterval, firstBucket: Math.max(await firstBucket(), hourBucket(now()) - 24 * 400), lastSweepAtMs: sweeper.lastSweepAtMs, kek: kek.current() });
 
+  // Compliance figures for Prometheus, computed at most every 10 s however often it scrapes.
+  let cached: { at: number; p: Promise<pb.IComplianceReport> } | undefined;
+  const recent = () => {
+    if (!cached || Date.now() - cached.at > 10_000) cached = { at: Date.now(), p: report() };
+    return cached.p;
+  };
+  const metrics = new ServiceMetrics("retention");
+  metrics.gauge("liaison_erasure_overdue", "Items past their erasure date and not erased (must be 0)", [], async (g) => void g.set(Number((await recent()).overdueCount ?? 0)));
+  metrics.gauge("liaison_erasure_lag_seconds", "How long the oldest overdue item has been overdue (0 when none)", [], async (g) => {
+    const r = await recent();
+    const oldest = Math.min(...(r.overdue ?? []).map((d) => Number(d.dueAtMs)));
+    g.set(Number.isFinite(oldest) ? Math.max(0, (now() - oldest) / 1000) : 0);
+  });
+  metrics.gauge("liaison_erasures", "Erasures certified in the audit log (all time)", [], async (g) => void g.set(Number((await recent()).erasedTotal ?? 0)));
+  metrics.gauge("liaison_retention_last_sweep_seconds", "When the last sweep ran (Unix time; 0: not yet)", [], (g) => void g.set(sweeper.lastSweepAtMs / 1000));
   const svc = await startMicroService(nc, {
+    metrics,
     name: "retention",
     description: "Review reminders, erasure on time (crypto-shredding), legal holds, key rotation, compliance report",
     log,

@@ -1,6 +1,7 @@
 // Settings of a contact point's access point: which CP it is, its key and users files, its port.
 import { join } from "node:path";
 import { z } from "zod";
+import { zDurationMs } from "./duration.js";
 import { baseFields, zCpCode, zPort } from "./common.js";
 
 export const DEFAULT_AP_PORT = 8401;
@@ -20,6 +21,8 @@ export const accessPointSchema = z
     /** Largest HTTP body (a message with its attachments, as JSON). */
     bodyLimit: z.coerce.number().int().positive().default(DEFAULT_AP_BODY_LIMIT),
     /** Largest total of a message's attachments, decoded. */
+    /** The access point logs a connection event this often (and at start and on reconnect). */
+    connectHeartbeat: zDurationMs.default(3_600_000),
     maxAttachmentBytes: z.coerce.number().int().positive().default(4 * 1024 * 1024),
   })
   .transform((c) => ({

@@ -9,3 +9,4 @@ export { cliSchema, type CliConfig } from "./cli.js";
 export { auditSchema, DEFAULT_AUDIT_HEAD_INTERVAL_MS, DEFAULT_AUDIT_DEDUPE_WINDOW, DEFAULT_AUDIT_MAX_STEP_EVENTS, DEFAULT_AUDIT_TAKEOVER_AFTER_MS, type AuditConfig } from "./audit.js";
 export { hubDataSchema, DEFAULT_MAX_ATTACHMENT_BYTES, DEFAULT_MAX_QUERY_MATCHES, type HubDataConfig } from "./records.js";
 export { retentionSchema, type RetentionConfig } from "./retention.js";
+export { usageSchema, type UsageConfig } from "./usage.js";

@@ -34,3 +34,14 @@ export {
   type RecordStage,
   type Hold,
 } from "./retention-rules.js";
+export {
+  addHistograms,
+  DEFAULT_DORMANCY,
+  dormancy,
+  histogramQuantile,
+  monthOf,
+  REPLY_TIME_BOUNDS_S,
+  replyTimeBucket,
+  type DormancyPolicy,
+  type DormancyState,
+} from "./usage-rules.js";

@@ -6,6 +6,8 @@ import { errors as natsErrors } from "@nats-io/nats-core";
 import { ServiceError, Svcm, type Service, type ServiceMsg } from "@nats-io/services";
 import { LiaisonError, isErrorCode, toLiaisonError } from "../errors.js";
 import type { Logger } from "../log/mod.js";
+import { serveMetrics } from "../metrics/scrape.js";
+import { ServiceMetrics } from "../metrics/service-metrics.js";
 import { LIAISON_VERSION } from "../version.js";
 
 export interface EndpointDef {
@@ -23,14 +25,18 @@ export interface MicroServiceDef {
   /** Extra data for $SRV.STATS (consumer lag, tree size, ...). */
   readonly stats?: () => Promise<unknown>;
   readonly log: Logger;
-  /** Called with each handled request's outcome (for metrics). */
-  readonly onRequest?: (endpoint: string, ms: number, code: string | undefined) => void;
+  /**
+   * The service's Prometheus metrics (a fresh registry when omitted): every request is counted and
+   * timed by endpoint and outcome, and the registry answers the console's scrape over NATS.
+   */
+  readonly metrics?: ServiceMetrics;
 }
 
 /** The queue group every replica of a service joins. */
 export const queueGroup = (service: string) => `liaison-${service}`;
 
 export async function startMicroService(nc: NatsConnection, def: MicroServiceDef): Promise<Service> {
+  const metrics = def.metrics ?? new ServiceMetrics(def.name);
   const svc = await new Svcm(nc).add({
     name: def.name,
     version: LIAISON_VERSION,
@@ -52,19 +58,21 @@ export async function startMicroService(nc: NatsConnection, def: MicroServiceDef
         ep.handler(msg).then(
           (out) => {
             msg.respond(out ?? new Uint8Array());
-            def.onRequest?.(ep.name, performance.now() - started, undefined);
+            metrics.observe(ep.name, performance.now() - started, undefined);
           },
           (e: unknown) => {
             const le = toLiaisonError(e);
             if (le.code === "LIAISON_INTERNAL") def.log.error({ err: e, endpoint: ep.name }, "request failed");
             else def.log.info({ endpoint: ep.name, code: le.code }, "request refused");
             msg.respondError(le.natsCode, `${le.code}: ${le.detail}`);
-            def.onRequest?.(ep.name, performance.now() - started, le.code);
+            metrics.observe(ep.name, performance.now() - started, le.code);
           },
         );
       },
     });
   }
+  const scrape = serveMetrics(nc, metrics);
+  void svc.stopped.finally(() => scrape.unsubscribe());
   return svc;
 }
 

@@ -11251,6 +11251,9 @@ export namespace liaison {
             /** UsageCounters refusals. */
             refusals: number;
 
+            /** UsageCounters auditSeq. */
+            auditSeq: number;
+
             /**
              * Creates a new UsageCounters instance using the specified properties.
              * @param [properties] Properties to set
@@ -11379,6 +11382,9 @@ export namespace liaison {
                 /** UsageCounters refusals */
                 refusals?: (number|null);
 
+                /** UsageCounters auditSeq */
+                auditSeq?: (number|null);
+
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
             }
@@ -11429,6 +11435,18 @@ export namespace liaison {
 
             /** ContactPointActivity suspensionDueMs. */
             suspensionDueMs: number;
+
+            /** ContactPointActivity dormantNoticeAtMs. */
+            dormantNoticeAtMs: number;
+
+            /** ContactPointActivity suspensionWarningAtMs. */
+            suspensionWarningAtMs: number;
+
+            /** ContactPointActivity suspensionWarning. */
+            suspensionWarning: boolean;
+
+            /** ContactPointActivity registeredAtMs. */
+            registeredAtMs: number;
 
             /**
              * Creates a new ContactPointActivity instance using the specified properties.
@@ -11530,6 +11548,18 @@ export namespace liaison {
 
                 /** ContactPointActivity suspensionDueMs */
                 suspensionDueMs?: (number|null);
+
+                /** ContactPointActivity dormantNoticeAtMs */
+                dormantNoticeAtMs?: (number|null);
+
+                /** ContactPointActivity suspensionWarningAtMs */
+                suspensionWarningAtMs?: (number|null);
+
+                /** ContactPointActivity suspensionWarning */
+                suspensionWarning?: (boolean|null);
+
+                /** ContactPointActivity registeredAtMs */
+                registeredAtMs?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

@@ -31864,6 +31864,7 @@ export const liaison = $root.liaison = (() => {
              * @property {number|null} [lastConnectionMs] UsageCounters lastConnectionMs
              * @property {number|null} [lastActivityMs] UsageCounters lastActivityMs
              * @property {number|null} [refusals] UsageCounters refusals
+             * @property {number|null} [auditSeq] UsageCounters auditSeq
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -32033,6 +32034,14 @@ export const liaison = $root.liaison = (() => {
             UsageCounters.prototype.refusals = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
 
             /**
+             * UsageCounters auditSeq.
+             * @member {number} auditSeq
+             * @memberof liaison.v1.UsageCounters
+             * @instance
+             */
+            UsageCounters.prototype.auditSeq = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
              * Creates a new UsageCounters instance using the specified properties.
              * @function create
              * @memberof liaison.v1.UsageCounters
@@ -32098,6 +32107,8 @@ export const liaison = $root.liaison = (() => {
                     writer.uint32(/* id 16, wireType 0 =*/128).int64(message.lastActivityMs);
                 if (message.refusals != null && $Object.hasOwnProperty.call(message, "refusals") && (typeof message.refusals === "object" ? message.refusals.low || message.refusals.high : message.refusals !== 0))
                     writer.uint32(/* id 17, wireType 0 =*/136).uint64(message.refusals);
+                if (message.auditSeq != null && $Object.hasOwnProperty.call(message, "auditSeq") && (typeof message.auditSeq === "object" ? message.auditSeq.low || message.auditSeq.high : message.auditSeq !== 0))
+                    writer.uint32(/* id 18, wireType 0 =*/144).uint64(message.auditSeq);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -32313,6 +32324,15 @@ export const liaison = $root.liaison = (() => {
                                 delete message.refusals;
                             continue;
                         }
+                    case 18: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.auditSeq = value;
+                            else
+                                delete message.auditSeq;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -32524,6 +32544,16 @@ export const liaison = $root.liaison = (() => {
                             message.refusals = object.refusals;
                         else if (typeof object.refusals === "object")
                             message.refusals = new $util.LongBits(object.refusals.low >>> 0, object.refusals.high >>> 0).toNumber(true);
+                if (object.auditSeq != null)
+                    if (typeof object.auditSeq === "object" ? object.auditSeq.low || object.auditSeq.high : $Number(object.auditSeq) !== 0)
+                        if ($util.Long)
+                            message.auditSeq = $util.Long.fromValue(object.auditSeq, true);
+                        else if (typeof object.auditSeq === "string")
+                            message.auditSeq = $parseInt(object.auditSeq, 10);
+                        else if (typeof object.auditSeq === "number")
+                            message.auditSeq = object.auditSeq;
+                        else if (typeof object.auditSeq === "object")
+                            message.auditSeq = new $util.LongBits(object.auditSeq.low >>> 0, object.auditSeq.high >>> 0).toNumber(true);
                 return message;
             };
 
@@ -32619,6 +32649,11 @@ export const liaison = $root.liaison = (() => {
                         object.refusals = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
                     } else
                         object.refusals = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.auditSeq = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.auditSeq = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
                 }
                 if (message.contactPoint != null && $Object.hasOwnProperty.call(message, "contactPoint"))
                     object.contactPoint = message.contactPoint;
@@ -32732,6 +32767,13 @@ export const liaison = $root.liaison = (() => {
                         object.refusals = options.longs === $String ? $String(message.refusals) : message.refusals;
                     else
                         object.refusals = options.longs === $String ? $util.Long.prototype.toString.call(message.refusals) : options.longs === $Number ? new $util.LongBits(message.refusals.low >>> 0, message.refusals.high >>> 0).toNumber(true) : message.refusals;
+                if (message.auditSeq != null && $Object.hasOwnProperty.call(message, "auditSeq"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.auditSeq = typeof message.auditSeq === "number" ? $BigInt(message.auditSeq) : $util.Long.fromBits(message.auditSeq.low >>> 0, message.auditSeq.high >>> 0, true).toBigInt();
+                    else if (typeof message.auditSeq === "number")
+                        object.auditSeq = options.longs === $String ? $String(message.auditSeq) : message.auditSeq;
+                    else
+                        object.auditSeq = options.longs === $String ? $util.Long.prototype.toString.call(message.auditSeq) : options.longs === $Number ? new $util.LongBits(message.auditSeq.low >>> 0, message.auditSeq.high >>> 0).toNumber(true) : message.auditSeq;
                 return object;
             };
 
@@ -32776,6 +32818,10 @@ export const liaison = $root.liaison = (() => {
              * @property {boolean|null} [dormant] ContactPointActivity dormant
              * @property {number|null} [dormantSinceMs] ContactPointActivity dormantSinceMs
              * @property {number|null} [suspensionDueMs] ContactPointActivity suspensionDueMs
+             * @property {number|null} [dormantNoticeAtMs] ContactPointActivity dormantNoticeAtMs
+             * @property {number|null} [suspensionWarningAtMs] ContactPointActivity suspensionWarningAtMs
+             * @property {boolean|null} [suspensionWarning] ContactPointActivity suspensionWarning
+             * @property {number|null} [registeredAtMs] ContactPointActivity registeredAtMs
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -32872,6 +32918,38 @@ export const liaison = $root.liaison = (() => {
             ContactPointActivity.prototype.suspensionDueMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
 
             /**
+             * ContactPointActivity dormantNoticeAtMs.
+             * @member {number} dormantNoticeAtMs
+             * @memberof liaison.v1.ContactPointActivity
+             * @instance
+             */
+            ContactPointActivity.prototype.dormantNoticeAtMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * ContactPointActivity suspensionWarningAtMs.
+             * @member {number} suspensionWarningAtMs
+             * @memberof liaison.v1.ContactPointActivity
+             * @instance
+             */
+            ContactPointActivity.prototype.suspensionWarningAtMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * ContactPointActivity suspensionWarning.
+             * @member {boolean} suspensionWarning
+             * @memberof liaison.v1.ContactPointActivity
+             * @instance
+             */
+            ContactPointActivity.prototype.suspensionWarning = false;
+
+            /**
+             * ContactPointActivity registeredAtMs.
+             * @member {number} registeredAtMs
+             * @memberof liaison.v1.ContactPointActivity
+             * @instance
+             */
+            ContactPointActivity.prototype.registeredAtMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
              * Creates a new ContactPointActivity instance using the specified properties.
              * @function create
              * @memberof liaison.v1.ContactPointActivity
@@ -32919,6 +32997,14 @@ export const liaison = $root.liaison = (() => {
                     writer.uint32(/* id 7, wireType 0 =*/56).int64(message.dormantSinceMs);
                 if (message.suspensionDueMs != null && $Object.hasOwnProperty.call(message, "suspensionDueMs") && (typeof message.suspensionDueMs === "object" ? message.suspensionDueMs.low || message.suspensionDueMs.high : message.suspensionDueMs !== 0))
                     writer.uint32(/* id 8, wireType 0 =*/64).int64(message.suspensionDueMs);
+                if (message.dormantNoticeAtMs != null && $Object.hasOwnProperty.call(message, "dormantNoticeAtMs") && (typeof message.dormantNoticeAtMs === "object" ? message.dormantNoticeAtMs.low || message.dormantNoticeAtMs.high : message.dormantNoticeAtMs !== 0))
+                    writer.uint32(/* id 9, wireType 0 =*/72).int64(message.dormantNoticeAtMs);
+                if (message.suspensionWarningAtMs != null && $Object.hasOwnProperty.call(message, "suspensionWarningAtMs") && (typeof message.suspensionWarningAtMs === "object" ? message.suspensionWarningAtMs.low || message.suspensionWarningAtMs.high : message.suspensionWarningAtMs !== 0))
+                    writer.uint32(/* id 10, wireType 0 =*/80).int64(message.suspensionWarningAtMs);
+                if (message.suspensionWarning != null && $Object.hasOwnProperty.call(message, "suspensionWarning") && message.suspensionWarning !== false)
+                    writer.uint32(/* id 11, wireType 0 =*/88).bool(message.suspensionWarning);
+                if (message.registeredAtMs != null && $Object.hasOwnProperty.call(message, "registeredAtMs") && (typeof message.registeredAtMs === "object" ? message.registeredAtMs.low || message.registeredAtMs.high : message.registeredAtMs !== 0))
+                    writer.uint32(/* id 12, wireType 0 =*/96).int64(message.registeredAtMs);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -33048,6 +33134,42 @@ export const liaison = $root.liaison = (() => {
                                 delete message.suspensionDueMs;
                             continue;
                         }
+                    case 9: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.dormantNoticeAtMs = value;
+                            else
+                                delete message.dormantNoticeAtMs;
+                            continue;
+                        }
+                    case 10: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.suspensionWarningAtMs = value;
+                            else
+                                delete message.suspensionWarningAtMs;
+                            continue;
+                        }
+                    case 11: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.suspensionWarning = value;
+                            else
+                                delete message.suspensionWarning;
+                            continue;
+                        }
+                    case 12: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.registeredAtMs = value;
+                            else
+                                delete message.registeredAtMs;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -33151,6 +33273,39 @@ export const liaison = $root.liaison = (() => {
                             message.suspensionDueMs = object.suspensionDueMs;
                         else if (typeof object.suspensionDueMs === "object")
                             message.suspensionDueMs = new $util.LongBits(object.suspensionDueMs.low >>> 0, object.suspensionDueMs.high >>> 0).toNumber();
+                if (object.dormantNoticeAtMs != null)
+                    if (typeof object.dormantNoticeAtMs === "object" ? object.dormantNoticeAtMs.low || object.dormantNoticeAtMs.high : $Number(object.dormantNoticeAtMs) !== 0)
+                        if ($util.Long)
+                            message.dormantNoticeAtMs = $util.Long.fromValue(object.dormantNoticeAtMs, false);
+                        else if (typeof object.dormantNoticeAtMs === "string")
+                            message.dormantNoticeAtMs = $parseInt(object.dormantNoticeAtMs, 10);
+                        else if (typeof object.dormantNoticeAtMs === "number")
+                            message.dormantNoticeAtMs = object.dormantNoticeAtMs;
+                        else if (typeof object.dormantNoticeAtMs === "object")
+                            message.dormantNoticeAtMs = new $util.LongBits(object.dormantNoticeAtMs.low >>> 0, object.dormantNoticeAtMs.high >>> 0).toNumber();
+                if (object.suspensionWarningAtMs != null)
+                    if (typeof object.suspensionWarningAtMs === "object" ? object.suspensionWarningAtMs.low || object.suspensionWarningAtMs.high : $Number(object.suspensionWarningAtMs) !== 0)
+                        if ($util.Long)
+                            message.suspensionWarningAtMs = $util.Long.fromValue(object.suspensionWarningAtMs, false);
+                        else if (typeof object.suspensionWarningAtMs === "string")
+                            message.suspensionWarningAtMs = $parseInt(object.suspensionWarningAtMs, 10);
+                        else if (typeof object.suspensionWarningAtMs === "number")
+                            message.suspensionWarningAtMs = object.suspensionWarningAtMs;
+                        else if (typeof object.suspensionWarningAtMs === "object")
+                            message.suspensionWarningAtMs = new $util.LongBits(object.suspensionWarningAtMs.low >>> 0, object.suspensionWarningAtMs.high >>> 0).toNumber();
+                if (object.suspensionWarning != null)
+                    if (object.suspensionWarning)
+                        message.suspensionWarning = $Boolean(object.suspensionWarning);
+                if (object.registeredAtMs != null)
+                    if (typeof object.registeredAtMs === "object" ? object.registeredAtMs.low || object.registeredAtMs.high : $Number(object.registeredAtMs) !== 0)
+                        if ($util.Long)
+                            message.registeredAtMs = $util.Long.fromValue(object.registeredAtMs, false);
+                        else if (typeof object.registeredAtMs === "string")
+                            message.registeredAtMs = $parseInt(object.registeredAtMs, 10);
+                        else if (typeof object.registeredAtMs === "number")
+                            message.registeredAtMs = object.registeredAtMs;
+                        else if (typeof object.registeredAtMs === "object")
+                            message.registeredAtMs = new $util.LongBits(object.registeredAtMs.low >>> 0, object.registeredAtMs.high >>> 0).toNumber();
                 return message;
             };
 
@@ -33196,6 +33351,22 @@ export const liaison = $root.liaison = (() => {
                         object.suspensionDueMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
                     } else
                         object.suspensionDueMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.dormantNoticeAtMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.dormantNoticeAtMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.suspensionWarningAtMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.suspensionWarningAtMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.suspensionWarning = false;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.registeredAtMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.registeredAtMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
                 }
                 if (message.contactPoint != null && $Object.hasOwnProperty.call(message, "contactPoint"))
                     object.contactPoint = message.contactPoint;
@@ -33233,6 +33404,29 @@ export const liaison = $root.liaison = (() => {
                         object.suspensionDueMs = options.longs === $String ? $String(message.suspensionDueMs) : message.suspensionDueMs;
                     else
                         object.suspensionDueMs = options.longs === $String ? $util.Long.prototype.toString.call(message.suspensionDueMs) : options.longs === $Number ? new $util.LongBits(message.suspensionDueMs.low >>> 0, message.suspensionDueMs.high >>> 0).toNumber() : message.suspensionDueMs;
+                if (message.dormantNoticeAtMs != null && $Object.hasOwnProperty.call(message, "dormantNoticeAtMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.dormantNoticeAtMs = typeof message.dormantNoticeAtMs === "number" ? $BigInt(message.dormantNoticeAtMs) : $util.Long.fromBits(message.dormantNoticeAtMs.low >>> 0, message.dormantNoticeAtMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.dormantNoticeAtMs === "number")
+                        object.dormantNoticeAtMs = options.longs === $String ? $String(message.dormantNoticeAtMs) : message.dormantNoticeAtMs;
+                    else
+                        object.dormantNoticeAtMs = options.longs === $String ? $util.Long.prototype.toString.call(message.dormantNoticeAtMs) : options.longs === $Number ? new $util.LongBits(message.dormantNoticeAtMs.low >>> 0, message.dormantNoticeAtMs.high >>> 0).toNumber() : message.dormantNoticeAtMs;
+                if (message.suspensionWarningAtMs != null && $Object.hasOwnProperty.call(message, "suspensionWarningAtMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.suspensionWarningAtMs = typeof message.suspensionWarningAtMs === "number" ? $BigInt(message.suspensionWarningAtMs) : $util.Long.fromBits(message.suspensionWarningAtMs.low >>> 0, message.suspensionWarningAtMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.suspensionWarningAtMs === "number")
+                        object.suspensionWarningAtMs = options.longs === $String ? $String(message.suspensionWarningAtMs) : message.suspensionWarningAtMs;
+                    else
+                        object.suspensionWarningAtMs = options.longs === $String ? $util.Long.prototype.toString.call(message.suspensionWarningAtMs) : options.longs === $Number ? new $util.LongBits(message.suspensionWarningAtMs.low >>> 0, message.suspensionWarningAtMs.high >>> 0).toNumber() : message.suspensionWarningAtMs;
+                if (message.suspensionWarning != null && $Object.hasOwnProperty.call(message, "suspensionWarning"))
+                    object.suspensionWarning = message.suspensionWarning;
+                if (message.registeredAtMs != null && $Object.hasOwnProperty.call(message, "registeredAtMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.registeredAtMs = typeof message.registeredAtMs === "number" ? $BigInt(message.registeredAtMs) : $util.Long.fromBits(message.registeredAtMs.low >>> 0, message.registeredAtMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.registeredAtMs === "number")
+                        object.registeredAtMs = options.longs === $String ? $String(message.registeredAtMs) : message.registeredAtMs;
+                    else
+                        object.registeredAtMs = options.longs === $String ? $util.Long.prototype.toString.call(message.registeredAtMs) : options.longs === $Number ? new $util.LongBits(message.registeredAtMs.low >>> 0, message.registeredAtMs.high >>> 0).toNumber() : message.registeredAtMs;
                 return object;
             };
 

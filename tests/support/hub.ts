@@ -18,6 +18,7 @@ import { startExchange, type RunningExchange } from "../../services/exchange/ser
 import { startRecords, type RunningRecords } from "../../services/records/service.js";
 import { startRetention, type RunningRetention } from "../../services/retention/service.js";
 import { startFiles, type RunningFiles } from "../../services/files/service.js";
+import { startUsage, type RunningUsage, type UsageSettings } from "../../services/usage/service.js";
 import { startTestNats, type TestNats } from "./nats.js";
 
 export const quiet = createLogger("test", (process.env.LIAISON_TEST_LOG as "info" | undefined) ?? "silent");
@@ -47,6 +48,8 @@ export interface TestHub {
   /** A retention replica without its own timers (tests call run()), on the given clock. */
   startRetention(opts?: { now?: () => number; messageKeep?: string }): Promise<RunningRetention>;
   startFiles(opts?: { now?: () => number }): Promise<RunningFiles>;
+  /** The usage service (timers on unless `timers: false`), on the given clock. */
+  startUsage(opts?: { now?: () => number; timers?: boolean } & Partial<UsageSettings>): Promise<RunningUsage>;
   /** Every audit event stored so far, in stream order. */
   auditEvents(): Promise<pb.IAuditEvent[]>;
   stop(): Promise<void>;
@@ -173,6 +176,29 @@ export async function startTestHub(opts: { cps?: readonly string[]; auth?: boole
       };
       closers.push(close);
       return { ...ret, close };
+    },
+    startUsage: async (o = {}) => {
+      const nc = await hub.connectHub("usage");
+      const DAY = 86_400_000;
+      const usage = await startUsage(
+        nc,
+        {
+          dormantAfter: o.dormantAfter ?? 30 * DAY,
+          suspendAfter: o.suspendAfter ?? 90 * DAY,
+          suspensionWarning: o.suspensionWarning ?? 10 * DAY,
+          dormancyCheckInterval: o.dormancyCheckInterval ?? 3_600_000,
+          throughputInterval: o.throughputInterval ?? 500,
+        },
+        hub.hubKeys(),
+        quiet,
+        { ...(o.now ? { now: o.now } : {}), timers: o.timers ?? true },
+      );
+      const close = async () => {
+        await usage.close();
+        await nc.close();
+      };
+      closers.push(close);
+      return { ...usage, close };
     },
     auditEvents: async () => {
       const js = jetstream(admin);

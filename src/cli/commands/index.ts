@@ -9,5 +9,6 @@ import { register as status } from "./status.js";
 import { register as records } from "./records.js";
 import { register as files } from "./files.js";
 import { register as retention } from "./retention.js";
+import { register as usage } from "./usage.js";
 
-export const COMMANDS: ReadonlyArray<(program: Command) => void> = [start, keys, natsConfig, messages, status, audit, records, files, retention];
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [start, keys, natsConfig, messages, status, audit, records, files, retention, usage];

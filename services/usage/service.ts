@@ -1,0 +1,408 @@
+// Wires the usage service. It counts from the audit log (durable consumer "usage" on AUDIT), so
+// every figure has an audited event behind it and nothing is counted that did not happen:
+// - counters per contact point and month in KV "usage" (key m.<CP>.<YYYY-MM>); each value carries
+//   the last AUDIT sequence counted into it, so a redelivered event is never counted twice;
+// - activity per contact point (key a.<CP>): last connection, dormancy, notices sent;
+// - dormancy checks: a member with no connection for `dormantAfter` gets a DORMANT notice, and a
+//   SUSPENSION_WARNING `suspensionWarning` before `suspendAfter`; both are audit events;
+// - a live throughput sample every few seconds; Prometheus gauges of the counters, the dormant
+//   members, and the state of every stream and consumer.
+// One replica counts at a time (a lease in KV "state"); any replica answers reports from KV.
+import { hostname } from "node:os";
+import { jetstream, jetstreamManager, type JsMsg } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { AuditClient, AuditEmitter, splitAuditBatch } from "../../src/audit/mod.js";
+import type { UsageConfig } from "../../src/config/mod.js";
+import { decodeAs, newId, type ContactPointKeys } from "../../src/crypto/mod.js";
+import { dormancy, HUB, isContactPointCode, REPLY_TIME_BOUNDS_S } from "../../src/domain/mod.js";
+import { LiaisonError } from "../../src/errors.js";
+import type { Logger } from "../../src/log/mod.js";
+import { ServiceMetrics } from "../../src/metrics/mod.js";
+import { consumeBatches, Lease, startMicroService, type BatchConsumer } from "../../src/nats/mod.js";
+import { NoticePublisher } from "../../src/notices/mod.js";
+import { pb } from "../../src/proto/mod.js";
+import { watchRegistry } from "../../src/registry/mod.js";
+import { THROUGHPUT_SUBJECT, usageApi } from "../../src/usage/mod.js";
+import { answerDelta, countEvent, type Delta, type RequestFacts, type Tally } from "./counting.js";
+
+export type UsageSettings = Pick<UsageConfig, "dormantAfter" | "suspendAfter" | "suspensionWarning" | "dormancyCheckInterval" | "throughputInterval">;
+
+export interface RunningUsage {
+  report(q?: pb.IUsageQuery): Promise<pb.IUsageReport>;
+  /** Runs a dormancy check now (if this replica holds the lease) and returns the activity. */
+  checkDormancy(): Promise<pb.IContactPointActivity[]>;
+  /** Resolves once every AUDIT message published so far has been counted. */
+  caughtUp(timeoutMs?: number): Promise<void>;
+  readonly metrics: ServiceMetrics;
+  close(): Promise<void>;
+}
+
+const REQUESTS_REMEMBERED = 200_000;
+const monthKey = (cp: string, month: string) => `m.${cp}.${month}`;
+const activityKey = (cp: string) => `a.${cp}`;
+
+export async function startUsage(
+  nc: NatsConnection,
+  cfg: UsageSettings,
+  hubKeys: ContactPointKeys,
+  log: Logger,
+  opts: { now?: () => number; timers?: boolean } = {},
+): Promise<RunningUsage> {
+  const now = opts.now ?? Date.now;
+  const timers = opts.timers ?? true;
+  const kvm = new Kvm(nc);
+  const kv = await kvm.open("usage");
+  const state = await kvm.open("state");
+  const js = jetstream(nc);
+  const jsm = await jetstreamManager(nc);
+  const audit = new AuditEmitter(nc, "usage", { now });
+  const auditClient = new AuditClient(nc);
+  const notices = new NoticePublisher(nc, hubKeys, now);
+  const registry = await watchRegistry(nc, log, now);
+  const lease = new Lease(state, "usage.lease", `${hostname()}:${process.pid}:${newId()}`, 30_000, now);
+  const metrics = new ServiceMetrics("usage");
+
+  // ---------------------------------------------------------------- counting
+  const cache = new Map<string, pb.IUsageCounters>();
+  const requests = new Map<string, RequestFacts>();
+  const remember = (id: string, f: RequestFacts) => {
+    requests.set(id, f);
+    if (requests.size > REQUESTS_REMEMBERED) requests.delete(requests.keys().next().value as string);
+  };
+  const window: Array<{ atMs: number; tally: Tally }> = [];
+  const refusalsByReason = metrics.counter("liaison_refusals_total", "Refusals in the audit log, by reason code (every service and access point)", ["reason"]);
+  let lastCountedSeq = 0;
+
+  const counters = async (cp: string, month: string): Promise<pb.IUsageCounters> => {
+    const key = monthKey(cp, month);
+    let c = cache.get(key);
+    if (!c) {
+      const e = await kv.get(key);
+      c = e && e.operation === "PUT" ? pb.UsageCounters.decode(e.value) : { contactPoint: cp, month };
+      cache.set(key, c);
+    }
+    return c;
+  };
+
+  const requestFacts = async (id: string): Promise<RequestFacts | undefined> => {
+    const known = requests.get(id);
+    if (known) return known;
+    // Counted before a restart: the ROUTE event is still in the log.
+    try {
+      const r = await auditClient.query({ objectType: "message", objectId: id, actions: [pb.AuditAction.AUDIT_ACTION_ROUTE], limit: 1 });
+      const e = r.records[0]?.event;
+      if (!e) return undefined;
+      const details = e.details ?? {};
+      return { from: e.authority ?? "", createdAtMs: Number(details.createdAtMs ?? e.atMs), replyByMs: Number(details.replyByMs ?? 0) };
+    } catch (err) {
+      log.warn({ err, id }, "request not found in the audit log; its answer is counted without a reply time");
+      return undefined;
+    }
+  };
+
+  const handle = async (msgs: JsMsg[]) => {
+    const cps = new Set(registry.view.all().map((c) => c.code ?? ""));
+    const dirty = new Set<string>();
+    for (const m of msgs) {
+      const seq = m.seq;
+      const source = m.subject.slice(m.subject.lastIndexOf(".") + 1);
+      let events: Uint8Array[] = [];
+      try {
+        events = splitAuditBatch(m.data);
+      } catch (err) {
+        log.warn({ err, seq }, "AUDIT message is not an AuditBatch; not counted");
+      }
+      const deltas: Delta[] = [];
+      for (const bytes of events) {
+        let e: pb.AuditEvent;
+        try {
+          e = pb.AuditEvent.decode(bytes);
+        } catch {
+          continue;
+        }
+        const counted = countEvent(e, source);
+        deltas.push(...counted.deltas);
+        if (counted.request) remember(counted.request.id, counted.request.facts);
+        if (counted.answer) deltas.push(answerDelta(counted.answer, await requestFacts(counted.answer.requestId)));
+        if (seq > lastCountedSeq) {
+          if (counted.tally) window.push({ atMs: Number(e.atMs), tally: counted.tally });
+          if (counted.refusalReason) refusalsByReason.inc({ reason: counted.refusalReason });
+        }
+      }
+      for (const d of deltas) {
+        if (!cps.has(d.cp)) continue; // not a member (a console role, a mistyped authority)
+        const c = await counters(d.cp, d.month);
+        if (Number(c.auditSeq ?? 0) >= seq) continue; // counted before a crash
+        d.apply(c);
+        dirty.add(monthKey(d.cp, d.month));
+      }
+      // Stamped after the whole message: a value's auditSeq covers every event of that message.
+      for (const key of dirty) {
+        const c = cache.get(key);
+        if (c && Number(c.auditSeq ?? 0) < seq) c.auditSeq = seq;
+      }
+      lastCountedSeq = Math.max(lastCountedSeq, seq);
+    }
+    await Promise.all([...dirty].map((key) => kv.put(key, pb.UsageCounters.encode(cache.get(key) ?? {}).finish())));
+    for (const m of msgs) m.ack();
+  };
+
+  let consumer: BatchConsumer | undefined;
+  const takeOrKeepLease = async () => {
+    const held = await lease.acquire();
+    if (held && !consumer) {
+      consumer = await consumeBatches(js, "AUDIT", "usage", handle, { log, maxInFlight: 1, maxBatch: 256, buffer: 1_024 });
+      log.info("counting usage from the audit log");
+    } else if (!held && consumer) {
+      const c = consumer;
+      consumer = undefined;
+      cache.clear(); // another replica counts now: what we hold may go stale
+      await c.stop();
+    }
+  };
+  await takeOrKeepLease();
+  const leaseTimer = timers ? setInterval(() => void takeOrKeepLease().catch((err: unknown) => log.warn({ err }, "usage lease")), 10_000) : undefined;
+
+  const caughtUp = async (timeoutMs = 10_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const ci = await jsm.consumers.info("AUDIT", "usage");
+      if (ci.num_pending === 0 && ci.num_ack_pending === 0) return;
+      if (Date.now() > deadline) throw new Error(`usage still has ${ci.num_pending + ci.num_ack_pending} audit messages to count`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+
+  // ---------------------------------------------------------------- activity and dormancy
+  const readActivity = async (cp: string): Promise<pb.IContactPointActivity | undefined> => {
+    const e = await kv.get(activityKey(cp));
+    return e && e.operation === "PUT" ? pb.ContactPointActivity.decode(e.value) : undefined;
+  };
+
+  /** Last connection and activity of each member, from its monthly counters. */
+  const lastSeen = async (): Promise<Map<string, { conn: number; act: number }>> => {
+    const out = new Map<string, { conn: number; act: number }>();
+    for await (const key of await kv.keys("m.>")) {
+      const e = await kv.get(key);
+      if (!e || e.operation !== "PUT") continue;
+      const c = pb.UsageCounters.decode(e.value);
+      const cur = out.get(c.contactPoint) ?? { conn: 0, act: 0 };
+      out.set(c.contactPoint, { conn: Math.max(cur.conn, Number(c.lastConnectionMs)), act: Math.max(cur.act, Number(c.lastActivityMs)) });
+    }
+    return out;
+  };
+
+  const activity = async (): Promise<pb.IContactPointActivity[]> => {
+    const seen = await lastSeen();
+    const t = now();
+    return Promise.all(
+      registry.view
+        .all()
+        .filter((c) => c.code !== HUB)
+        .map(async (c) => {
+          const code = c.code ?? "";
+          const s = seen.get(code) ?? { conn: 0, act: 0 };
+          const d = dormancy(s.conn, Number(c.registeredAtMs), t, { dormantAfterMs: cfg.dormantAfter, suspendAfterMs: cfg.suspendAfter, warnBeforeMs: cfg.suspensionWarning });
+          const prev = await readActivity(code);
+          const sameSpell = prev && Number(prev.dormantSinceMs) === d.dormantSinceMs;
+          return {
+            contactPoint: code,
+            name: c.name ?? "",
+            active: Boolean(c.active),
+            registeredAtMs: Number(c.registeredAtMs),
+            lastConnectionMs: s.conn,
+            lastActivityMs: s.act,
+            dormant: c.active && d.dormant,
+            dormantSinceMs: d.dormantSinceMs,
+            suspensionDueMs: c.active ? d.suspensionDueMs : 0,
+            suspensionWarning: c.active && d.warnSuspension,
+            dormantNoticeAtMs: sameSpell ? Number(prev.dormantNoticeAtMs) : 0,
+            suspensionWarningAtMs: sameSpell ? Number(prev.suspensionWarningAtMs) : 0,
+          } satisfies pb.IContactPointActivity;
+        }),
+    );
+  };
+
+  const notify = async (a: pb.IContactPointActivity, kind: pb.NoticeKind, details: Record<string, string>) => {
+    const n = await notices.send({ kind, addressee: a.contactPoint ?? "", objectType: "contact-point", objectId: a.contactPoint ?? "", dueAtMs: Number(a.suspensionDueMs), details });
+    await audit.emit({
+      action: pb.AuditAction.AUDIT_ACTION_NOTICE,
+      authority: HUB,
+      userId: "usage",
+      objectType: "contact-point",
+      objectId: a.contactPoint ?? "",
+      details: { notice: pb.NoticeKind[kind] ?? "", noticeId: n.id ?? "", ...details },
+    });
+  };
+
+  let lastDormant = new Map<string, boolean>();
+  const checkDormancy = async (): Promise<pb.IContactPointActivity[]> => {
+    const list = await activity();
+    if (await lease.acquire()) {
+      const t = now();
+      for (const a of list) {
+        const days = (ms: number) => String(Math.max(0, Math.ceil(ms / 86_400_000)));
+        if (a.dormant && !Number(a.dormantNoticeAtMs)) {
+          await notify(a, pb.NoticeKind.NOTICE_KIND_DORMANT, { lastConnectionMs: String(a.lastConnectionMs), daysWithoutConnection: days(t - Number(a.lastConnectionMs || a.registeredAtMs)) });
+          a.dormantNoticeAtMs = t;
+          log.warn({ cp: a.contactPoint, lastConnectionMs: a.lastConnectionMs }, "contact point dormant; notice sent");
+        }
+        if (a.suspensionWarning && !Number(a.suspensionWarningAtMs)) {
+          await notify(a, pb.NoticeKind.NOTICE_KIND_SUSPENSION_WARNING, { suspensionDueMs: String(a.suspensionDueMs), daysLeft: days(Number(a.suspensionDueMs) - t) });
+          a.suspensionWarningAtMs = t;
+          log.warn({ cp: a.contactPoint, suspensionDueMs: a.suspensionDueMs }, "contact point heading for suspension; reminder sent");
+        }
+        await kv.put(activityKey(a.contactPoint ?? ""), pb.ContactPointActivity.encode(a).finish());
+      }
+    }
+    lastDormant = new Map(list.map((a) => [a.contactPoint ?? "", Boolean(a.dormant)]));
+    return list;
+  };
+  const dormancyTimer = timers
+    ? setInterval(() => void checkDormancy().catch((err: unknown) => log.warn({ err }, "dormancy check failed")), cfg.dormancyCheckInterval)
+    : undefined;
+
+  // ---------------------------------------------------------------- reports
+  const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+  const checkQuery = (q: pb.UsageQuery): pb.IUsageQuery => {
+    if (q.contactPoint && !isContactPointCode(q.contactPoint)) throw new LiaisonError("LIAISON_BAD_REQUEST", `not a contact point code: ${JSON.stringify(q.contactPoint)}`);
+    for (const m of [q.fromMonth, q.toMonth]) if (m && !MONTH.test(m)) throw new LiaisonError("LIAISON_BAD_REQUEST", `not a month (YYYY-MM): ${JSON.stringify(m)}`);
+    return q;
+  };
+  const report = async (q: pb.IUsageQuery = {}): Promise<pb.IUsageReport> => {
+    const out: pb.IUsageCounters[] = [];
+    for await (const key of await kv.keys(q.contactPoint ? `m.${q.contactPoint}.*` : "m.>")) {
+      const month = key.slice(key.lastIndexOf(".") + 1);
+      if ((q.fromMonth && month < q.fromMonth) || (q.toMonth && month > q.toMonth)) continue;
+      const e = await kv.get(key);
+      if (e && e.operation === "PUT") {
+        const c = pb.UsageCounters.decode(e.value);
+        out.push({ ...c, auditSeq: 0 });
+      }
+    }
+    out.sort((a, b) => `${a.contactPoint}.${a.month}`.localeCompare(`${b.contactPoint}.${b.month}`));
+    const acts = (await activity()).filter((a) => !q.contactPoint || a.contactPoint === q.contactPoint);
+    return { generatedAtMs: now(), counters: out, activity: acts, replyTimeBoundsS: [...REPLY_TIME_BOUNDS_S] };
+  };
+
+  // ---------------------------------------------------------------- live throughput
+  const sample = (): pb.IThroughputSample => {
+    const t = now();
+    while (window.length > 0 && (window[0]?.atMs ?? 0) < t - 60_000) window.shift();
+    const n = (k: Tally) => window.filter((w) => w.atMs >= t - 60_000 && w.tally === k).length;
+    return { atMs: t, messagesRouted: n("routed"), receipts: n("receipts"), queries: n("queries"), refusals: n("refusals"), auditEvents: window.length };
+  };
+  const throughputTimer = timers
+    ? setInterval(() => {
+        if (consumer) nc.publish(THROUGHPUT_SUBJECT, pb.ThroughputSample.encode(sample()).finish());
+      }, cfg.throughputInterval)
+    : undefined;
+
+  // ---------------------------------------------------------------- metrics
+  // Current totals from the store, per member (all months): scraped, never reset by a restart.
+  const totals = async () => {
+    const t = new Map<string, pb.IUsageCounters>();
+    for await (const key of await kv.keys("m.>")) {
+      const e = await kv.get(key);
+      if (!e || e.operation !== "PUT") continue;
+      const c = pb.UsageCounters.decode(e.value);
+      const cur = t.get(c.contactPoint) ?? {};
+      for (const f of ["messagesSent", "messagesReceived", "messagesAnswered", "recordsSubmitted", "recordsQueried", "recordHits", "filesRegistered", "filesQueried", "fileHits", "refusals", "repliesLate"] as const) {
+        (cur as Record<string, number>)[f] = Number(cur[f] ?? 0) + Number(c[f]);
+      }
+      t.set(c.contactPoint, cur);
+    }
+    return t;
+  };
+  const usageGauges: Array<[keyof pb.IUsageCounters, string, string]> = [
+    ["messagesSent", "liaison_usage_messages_sent", "Messages sent, per contact point (all time)"],
+    ["messagesReceived", "liaison_usage_messages_received", "Messages delivered to the contact point (all time)"],
+    ["messagesAnswered", "liaison_usage_messages_answered", "Requests answered by the contact point (all time)"],
+    ["repliesLate", "liaison_usage_replies_late", "Requests answered after their reply-by date (all time)"],
+    ["recordsSubmitted", "liaison_usage_records_submitted", "CIS records submitted (all time)"],
+    ["recordsQueried", "liaison_usage_records_queried", "CIS queries made (all time)"],
+    ["recordHits", "liaison_usage_record_hits", "CIS hits obtained (all time)"],
+    ["filesRegistered", "liaison_usage_files_registered", "FIDE files registered (all time)"],
+    ["filesQueried", "liaison_usage_files_queried", "FIDE queries made (all time)"],
+    ["fileHits", "liaison_usage_file_hits", "FIDE hits obtained (all time)"],
+    ["refusals", "liaison_usage_refusals", "Refused inputs from the contact point (all time)"],
+  ];
+  let totalsCache: { at: number; p: Promise<Map<string, pb.IUsageCounters>> } | undefined;
+  const cachedTotals = () => {
+    if (!totalsCache || Date.now() - totalsCache.at > 1_000) totalsCache = { at: Date.now(), p: totals() };
+    return totalsCache.p;
+  };
+  for (const [field, name, help] of usageGauges) {
+    metrics.gauge(name, help, ["cp"], async (g) => {
+      g.reset();
+      for (const [cp, c] of await cachedTotals()) g.set({ cp }, Number(c[field] ?? 0));
+    });
+  }
+  metrics.gauge("liaison_cp_dormant", "1 when the contact point has not connected for the dormancy period", ["cp"], async (g) => {
+    g.reset();
+    for (const a of await activity()) g.set({ cp: a.contactPoint ?? "" }, a.dormant ? 1 : 0);
+  });
+  metrics.gauge("liaison_cp_last_connection_seconds", "When the contact point's access point last connected (Unix time; 0: never)", ["cp"], async (g) => {
+    g.reset();
+    for (const a of await activity()) g.set({ cp: a.contactPoint ?? "" }, Number(a.lastConnectionMs) / 1000);
+  });
+  metrics.gauge("liaison_stream_messages", "Messages in each JetStream stream", ["stream"], async (g) => {
+    g.reset();
+    for await (const si of jsm.streams.list()) g.set({ stream: si.config.name }, si.state.messages);
+  });
+  metrics.gauge("liaison_stream_bytes", "Bytes in each JetStream stream", ["stream"], async (g) => {
+    g.reset();
+    for await (const si of jsm.streams.list()) g.set({ stream: si.config.name }, si.state.bytes);
+  });
+  const consumerGauge = (name: string, help: string, pick: (ci: { num_pending: number; num_ack_pending: number; num_redelivered: number }) => number) =>
+    metrics.gauge(name, help, ["stream", "consumer"], async (g) => {
+      g.reset();
+      for await (const si of jsm.streams.list()) {
+        if (si.state.consumer_count === 0) continue;
+        for await (const ci of jsm.consumers.list(si.config.name)) if (ci.config.durable_name) g.set({ stream: si.config.name, consumer: ci.name }, pick(ci));
+      }
+    });
+  consumerGauge("liaison_consumer_pending", "Messages not yet delivered to each durable consumer (lag)", (ci) => ci.num_pending);
+  consumerGauge("liaison_consumer_ack_pending", "Messages delivered and not yet acknowledged", (ci) => ci.num_ack_pending);
+  consumerGauge("liaison_consumer_redelivered", "Messages redelivered at least once and not yet acknowledged", (ci) => ci.num_redelivered);
+
+  // ---------------------------------------------------------------- service
+  const svc = await startMicroService(nc, {
+    name: "usage",
+    description: "Usage levels per contact point and month, dormancy, live throughput, operations metrics",
+    log,
+    metrics,
+    endpoints: [
+      {
+        name: "report",
+        subject: usageApi.report,
+        handler: async (msg) => pb.UsageReport.encode(await report(checkQuery(decodeAs((b) => pb.UsageQuery.decode(b), msg.data, "UsageQuery")))).finish(),
+      },
+      {
+        name: "check-dormancy",
+        subject: usageApi.checkDormancy,
+        handler: async () => pb.UsageReport.encode({ generatedAtMs: now(), activity: await checkDormancy(), replyTimeBoundsS: [...REPLY_TIME_BOUNDS_S] }).finish(),
+      },
+    ],
+    stats: async () => ({ counting: consumer !== undefined, lastCountedSeq, backlog: consumer?.backlog() ?? 0, dormant: [...lastDormant].filter(([, d]) => d).map(([cp]) => cp) }),
+  });
+  if (timers) void checkDormancy().catch((err: unknown) => log.warn({ err }, "first dormancy check failed"));
+
+  return {
+    report,
+    checkDormancy,
+    caughtUp,
+    metrics,
+    close: async () => {
+      for (const t of [leaseTimer, dormancyTimer, throughputTimer]) if (t) clearInterval(t);
+      await svc.stop();
+      await consumer?.stop();
+      await lease.release();
+      await audit.flush();
+      audit.close();
+      notices.close();
+      registry.stop();
+    },
+  };
+}

@@ -1,0 +1,80 @@
+// `liaison usage [--from YYYY-MM] [--to YYYY-MM] [--cp XX]` and `liaison usage dormant`: the usage
+// figures per contact point and month, and which members are dormant. Counts only.
+import type { Command } from "commander";
+import { histogramQuantile } from "../../domain/mod.js";
+import { pb } from "../../proto/mod.js";
+import { UsageClient } from "../../usage/mod.js";
+import { hubConnection } from "../hub-connection.js";
+import { fail, printJson, printTable } from "../output.js";
+
+const iso = (ms: number | null | undefined) => (Number(ms) > 0 ? new Date(Number(ms)).toISOString().slice(0, 16).replace("T", " ") : "never");
+const dur = (s: number | undefined) => (s === undefined ? "" : s < 3_600 ? `≤${Math.round(s / 60)}m` : s < 86_400 ? `≤${Math.round(s / 3_600)}h` : `≤${Math.round(s / 86_400)}d`);
+
+async function withClient<T>(f: (c: UsageClient) => Promise<T>): Promise<T> {
+  const nc = await hubConnection("liaison-cli-usage");
+  try {
+    return await f(new UsageClient(nc));
+  } finally {
+    await nc.close();
+  }
+}
+
+export function register(program: Command): void {
+  const u = program
+    .command("usage")
+    .description("usage per contact point and month (messages, answers and reply times, CIS and FIDE queries and hits)")
+    .option("--from <month>", "YYYY-MM")
+    .option("--to <month>", "YYYY-MM")
+    .option("--cp <code>")
+    .option("--json")
+    .action(async (o: { from?: string; to?: string; cp?: string; json?: boolean }) => {
+      try {
+        const r = await withClient((c) => c.report({ ...(o.from ? { fromMonth: o.from } : {}), ...(o.to ? { toMonth: o.to } : {}), ...(o.cp ? { contactPoint: o.cp } : {}) }));
+        if (o.json) return printJson(pb.UsageReport.toObject(r, { defaults: true }));
+        printTable(
+          r.counters.map((c) => {
+            const h = (c.replyTimeHistogram ?? []).map(Number);
+            return {
+              cp: c.contactPoint,
+              month: c.month,
+              sent: Number(c.messagesSent),
+              received: Number(c.messagesReceived),
+              answered: Number(c.messagesAnswered),
+              "reply p50": dur(histogramQuantile(h, 0.5)),
+              "reply p90": dur(histogramQuantile(h, 0.9)),
+              late: Number(c.repliesLate),
+              "CIS sub/qry/hit": `${c.recordsSubmitted}/${c.recordsQueried}/${c.recordHits}`,
+              "FIDE reg/qry/hit": `${c.filesRegistered}/${c.filesQueried}/${c.fileHits}`,
+              refusals: Number(c.refusals),
+            };
+          }),
+          ["cp", "month", "sent", "received", "answered", "reply p50", "reply p90", "late", "CIS sub/qry/hit", "FIDE reg/qry/hit", "refusals"],
+        );
+      } catch (err) {
+        fail(err);
+      }
+    });
+  u.command("dormant")
+    .description("check dormancy now: members with no connection for the dormancy period, and when suspension would follow")
+    .option("--json")
+    .action(async (o: { json?: boolean }) => {
+      try {
+        const r = await withClient((c) => c.checkDormancy());
+        if (o.json) return printJson(pb.UsageReport.toObject(r, { defaults: true }).activity);
+        printTable(
+          r.activity.map((a) => ({
+            cp: a.contactPoint,
+            name: a.name,
+            "last connection": iso(a.lastConnectionMs),
+            "last activity": iso(a.lastActivityMs),
+            dormant: a.dormant ? `yes, since ${iso(a.dormantSinceMs)}` : "no",
+            "suspension due": a.dormant ? iso(a.suspensionDueMs) : "",
+            notified: a.dormantNoticeAtMs ? iso(a.dormantNoticeAtMs) : "",
+          })),
+          ["cp", "name", "last connection", "last activity", "dormant", "suspension due", "notified"],
+        );
+      } catch (err) {
+        fail(err);
+      }
+    });
+}
