@@ -1,10 +1,11 @@
 // Lint rules: typescript-eslint's recommended set on our sources; generated code is checked by
 // drift against proto/, not by style.
 import js from "@eslint/js";
+import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "src/proto/liaison.js", "src/proto/liaison.d.ts", ".liaison/", ".scratch/", "dist/", "coverage/", "test-results/"] },
+  { ignores: ["node_modules/", "src/proto/liaison.js", "src/proto/liaison.d.ts", ".liaison/", ".scratch/", "dist/", "coverage/", "test-results/", "test-artifacts/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -19,6 +20,11 @@ export default tseslint.config(
     // Tests, benchmarks, scripts and the config loader itself may read the environment.
     files: ["src/config/**", "tests/**", "bench/**", "scripts/**"],
     rules: { "no-restricted-properties": "off" },
+  },
+  {
+    // The console's web UI runs in the browser.
+    files: ["services/console/web/**/*.js"],
+    languageOptions: { globals: globals.browser },
   },
   {
     files: ["bin/**/*.js"],

@@ -20,9 +20,9 @@ export const accessPointSchema = z
     port: zPort.default(DEFAULT_AP_PORT),
     /** Largest HTTP body (a message with its attachments, as JSON). */
     bodyLimit: z.coerce.number().int().positive().default(DEFAULT_AP_BODY_LIMIT),
-    /** Largest total of a message's attachments, decoded. */
     /** The access point logs a connection event this often (and at start and on reconnect). */
     connectHeartbeat: zDurationMs.default(3_600_000),
+    /** Largest total of a message's attachments, decoded. */
     maxAttachmentBytes: z.coerce.number().int().positive().default(4 * 1024 * 1024),
   })
   .transform((c) => ({

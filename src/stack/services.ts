@@ -72,7 +72,12 @@ export function stackChildren(cfg: StackConfig, s: StackSecrets): StackPlan {
   });
   const hasConsole = exists("console");
   const consoleSpec: ChildSpec | undefined = hasConsole
-    ? hubChild("console", { LIAISON_USERS_FILE: s.console.usersFile, LIAISON_HOST: cfg.host, LIAISON_PORT: String(cfg.consolePort) })
+    ? hubChild("console", {
+        LIAISON_USERS_FILE: s.console.usersFile,
+        LIAISON_HOST: cfg.host,
+        LIAISON_PORT: String(cfg.consolePort),
+        ...(cfg.natsUrl ? {} : { LIAISON_NATS_MONITOR_URL: `http://${cfg.host}:${cfg.natsMonitorPort}` }),
+      })
     : undefined;
 
   return {

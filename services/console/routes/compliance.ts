@@ -1,0 +1,103 @@
+// The supervisor's erasure compliance report and the tree-head verification status: the latest
+// signed head, whether its signature verifies under the audit key, and whether it is consistent
+// with the previous head this console saw (an RFC 9162 consistency proof, checked here).
+import type { NatsConnection } from "@nats-io/nats-core";
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { AuditClient, auditKeyId, verifyTreeHead, type SignedTreeHead } from "../../../src/audit/mod.js";
+import { b64u, decodeAs } from "../../../src/crypto/mod.js";
+import { problemSchema } from "../../../src/http/mod.js";
+import { verifyConsistency } from "../../../src/merkle/mod.js";
+import { requestService, subjects } from "../../../src/nats/mod.js";
+import { pb } from "../../../src/proto/mod.js";
+
+const SUPERVISOR = ["supervisor"] as const;
+const errors = { 401: problemSchema, 403: problemSchema, 503: problemSchema, 504: problemSchema };
+const iso = (ms: number) => (ms > 0 ? new Date(ms).toISOString() : null);
+
+export async function complianceRoutes(app: FastifyInstance, deps: { nc: NatsConnection; client?: AuditClient }): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const client = deps.client ?? new AuditClient(deps.nc);
+  let previous: SignedTreeHead | undefined;
+  let lastVerifiedAt: string | null = null;
+
+  r.get(
+    "/v1/compliance",
+    {
+      schema: { summary: "The erasure compliance report (overdue must be 0)", tags: ["supervisor"], response: { 200: z.object({}).passthrough(), ...errors } },
+      config: { roles: SUPERVISOR, audit: { action: pb.AuditAction.AUDIT_ACTION_READ, objectType: "compliance-report" } },
+    },
+    async () => {
+      const bytes = await requestService(deps.nc, subjects.api("retention", "report"), new Uint8Array(), 30_000);
+      const rep = decodeAs((b) => pb.ComplianceReport.decode(b), bytes, "ComplianceReport");
+      return {
+        generatedAt: iso(Number(rep.generatedAtMs)),
+        overdueCount: Number(rep.overdueCount),
+        overdue: rep.overdue.map((d) => ({ kind: d.kind, objectId: d.objectId, supplier: d.supplier, dueAt: iso(Number(d.dueAtMs)), stage: d.stage })),
+        erasures: rep.erasures.map((e) => ({ day: e.day, rule: e.rule, supplier: e.supplier, count: Number(e.count) })),
+        reviews: pb.ComplianceReport.toObject(rep, { defaults: true }).reviews as unknown[],
+        holds: pb.ComplianceReport.toObject(rep, { defaults: true }).holds as unknown[],
+        lastSweepAt: iso(Number(rep.lastSweepAtMs)),
+        kekEpoch: rep.kekEpoch,
+        kekCreatedAt: iso(Number(rep.kekCreatedAtMs)),
+        erasedTotal: Number(rep.erasedTotal),
+      };
+    },
+  );
+
+  r.get(
+    "/v1/audit/verification",
+    {
+      schema: {
+        summary: "Tree-head verification: signature, key id, consistency with the previous head seen",
+        tags: ["supervisor"],
+        response: {
+          200: z.object({
+            treeSize: z.number(),
+            rootHash: z.string(),
+            timestamp: z.string().nullable(),
+            keyId: z.string(),
+            signatureValid: z.boolean(),
+            keyIdMatches: z.boolean(),
+            consistentWithPrevious: z.boolean().nullable().describe("null when there is no earlier head to compare"),
+            previousTreeSize: z.number().nullable(),
+            verifiedAt: z.string(),
+            previousVerifiedAt: z.string().nullable(),
+          }),
+          ...errors,
+        },
+      },
+      config: { roles: SUPERVISOR, audit: { action: pb.AuditAction.AUDIT_ACTION_READ, objectType: "audit-head" } },
+    },
+    async () => {
+      const [{ head }, key] = await Promise.all([client.head(), client.key()]);
+      const signatureValid = head.treeSize === 0 ? true : verifyTreeHead(key.publicKey, head);
+      let consistent: boolean | null = null;
+      if (previous && previous.treeSize > 0 && head.treeSize >= previous.treeSize) {
+        if (head.treeSize === previous.treeSize) consistent = b64u(head.rootHash) === b64u(previous.rootHash);
+        else {
+          const proof = await client.consistency(previous.treeSize, head.treeSize);
+          consistent = verifyConsistency(previous.treeSize, head.treeSize, previous.rootHash, head.rootHash, proof.path);
+        }
+      } else if (previous && head.treeSize < previous.treeSize) consistent = false; // the log shrank
+      const out = {
+        treeSize: head.treeSize,
+        rootHash: b64u(head.rootHash),
+        timestamp: iso(head.timestampMs),
+        keyId: head.keyId,
+        signatureValid,
+        keyIdMatches: head.treeSize === 0 || head.keyId === auditKeyId(key.publicKey),
+        consistentWithPrevious: consistent,
+        previousTreeSize: previous?.treeSize ?? null,
+        verifiedAt: new Date().toISOString(),
+        previousVerifiedAt: lastVerifiedAt,
+      };
+      if (signatureValid && consistent !== false) {
+        previous = head;
+        lastVerifiedAt = out.verifiedAt;
+      }
+      return out;
+    },
+  );
+}

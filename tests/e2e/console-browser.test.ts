@@ -1,0 +1,166 @@
+// The console in real headless Chromium (playwright-core driving Debian's chromium) against the
+// whole stack started as `npm start` starts it: log in with each role's token, open every page,
+// check that the figures shown equal the API's, that a role sees none of the other's views, and
+// save a screenshot of each page under test-artifacts/console/.
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cli, ROOT, startStackProcess, type StackProcess } from "../support/stack.js";
+
+const N = 3; // messages BE → NL
+const M = 2; // record queries by DE
+const SHOTS = join(ROOT, "test-artifacts", "console");
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+describe("the console in a browser", () => {
+  let stack: StackProcess;
+  let browser: Browser;
+  let consoleUrl: string;
+  let tokens: { supervisor: string; operations: string };
+
+  const api = async (path: string, token: string) => {
+    const res = await fetch(`${consoleUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status, path).toBe(200);
+    return res.json() as Promise<Record<string, unknown>>;
+  };
+
+  async function logIn(page: Page, token: string) {
+    await page.goto(consoleUrl);
+    await page.getByTestId("token").fill(token);
+    await page.getByRole("button", { name: "Log in" }).click();
+    await page.locator("#nav button").first().waitFor();
+  }
+
+  async function openView(page: Page, view: string) {
+    await page.getByTestId(`nav-${view}`).click();
+    await page.locator(`#view[data-loaded="${view}"]`).waitFor({ timeout: 15_000 });
+    expect(await page.getByTestId("view-error").count(), `${view} shows an error`).toBe(0);
+  }
+
+  const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+  beforeAll(async () => {
+    rmSync(SHOTS, { recursive: true, force: true });
+    mkdirSync(SHOTS, { recursive: true });
+    stack = await startStackProcess();
+    const f = stack.file();
+    if (!f.console) throw new Error("the stack started no console");
+    consoleUrl = f.console.url;
+    tokens = { supervisor: f.console.supervisorToken, operations: f.console.operationsToken };
+    for (let i = 0; i < N; i++) {
+      const r = cli(stack.home, ["send", "--ap", "BE", "--to", "NL", "--legal-basis", "enquiries", "--subject", `browser ${i}`, "--body", `check ${i}`]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const de = f.accessPoints.DE;
+    if (!de) throw new Error("no DE access point");
+    for (let i = 0; i < M; i++) {
+      const res = await fetch(`${de.url}/v1/records/query`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${de.operatorToken}`, "content-type": "application/json" },
+        body: JSON.stringify({ identifiers: [{ type: "person-name", value: `nobody ${i}` }], purpose: "risk analysis" }),
+      });
+      expect(res.status).toBe(200);
+    }
+    // Wait until usage has counted the scenario.
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const u = (await api("/v1/usage", tokens.operations)) as { months: Array<{ cp: string; messagesReceived: number; recordsQueried: number }> };
+      const sum = (cp: string, f: "messagesReceived" | "recordsQueried") => u.months.filter((m) => m.cp === cp).reduce((n, m) => n + m[f], 0);
+      if (sum("NL", "messagesReceived") === N && sum("DE", "recordsQueried") === M) break;
+      if (Date.now() > deadline) throw new Error(`usage did not reach the scenario's figures: ${JSON.stringify(u.months)}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (stack) {
+      stack.signal("SIGINT");
+      await stack.exited;
+      rmSync(stack.home, { recursive: true, force: true });
+    }
+  });
+
+  it("operations: usage charts and totals, dormant members, live throughput and health match the API; no supervisor view", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await logIn(page, tokens.operations);
+    expect(await page.locator("#nav button").evaluateAll((bs) => bs.map((b) => b.getAttribute("data-view")))).toEqual(["usage", "dormant", "throughput", "health"]);
+    expect(await page.getByTestId("nav-audit").count()).toBe(0);
+
+    await openView(page, "usage");
+    expect(await page.getByTestId("usage-total-BE-messagesSent").textContent()).toBe(String(N));
+    expect(await page.getByTestId("usage-total-NL-messagesReceived").textContent()).toBe(String(N));
+    expect(await page.getByTestId("usage-total-DE-recordsQueried").textContent()).toBe(String(M));
+    expect(await page.getByTestId("chart-messagesSent").locator("rect").count()).toBeGreaterThan(0);
+    await shot(page, "operations-usage");
+
+    await openView(page, "dormant");
+    const dormant = (await api("/v1/usage/dormant", tokens.operations)) as { dormant: unknown[] };
+    expect(await page.getByTestId("dormant-count").textContent()).toBe(String(dormant.dormant.length));
+    await shot(page, "operations-dormant");
+
+    await openView(page, "throughput");
+    await expect.poll(async () => page.getByTestId("tp-at").textContent(), { timeout: 15_000 }).toMatch(/last sample/);
+    expect(Number(await page.getByTestId("tp-auditEvents").textContent())).toBeGreaterThan(0);
+    await shot(page, "operations-throughput");
+
+    await openView(page, "health");
+    const health = (await api("/v1/health", tokens.operations)) as { services: unknown[]; missing: string[] };
+    expect(await page.getByTestId("health-instance-count").textContent()).toBe(String(health.services.length));
+    expect(await page.getByTestId("health-missing").textContent()).toBe("none");
+    expect(health.missing).toEqual([]);
+    await shot(page, "operations-health");
+
+    // The supervisor's API refuses this token even when called directly from the page.
+    expect(await page.evaluate(async (t) => (await fetch("/v1/audit/events", { headers: { authorization: `Bearer ${t}` } })).status, tokens.operations)).toBe(403);
+    expect(await page.content()).not.toMatch(/check 0|nobody 0|risk analysis/);
+    await page.close();
+  });
+
+  it("supervisor: access log, access report, compliance, tree-head verification and export; no operations view", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await logIn(page, tokens.supervisor);
+    expect(await page.locator("#nav button").evaluateAll((bs) => bs.map((b) => b.getAttribute("data-view")))).toEqual(["audit", "access", "compliance", "verification", "export"]);
+    expect(await page.getByTestId("nav-usage").count()).toBe(0);
+
+    await openView(page, "audit");
+    expect(Number(await page.getByTestId("audit-count").textContent())).toBeGreaterThan(0);
+    const shownSize = Number(await page.getByTestId("audit-tree-size").textContent());
+    const apiSize = ((await api("/v1/audit/events?limit=1", tokens.supervisor)) as { treeSize: number }).treeSize;
+    expect(shownSize).toBeGreaterThan(0);
+    expect(shownSize).toBeLessThanOrEqual(apiSize); // the page's own read was logged since
+    await shot(page, "supervisor-audit");
+
+    await openView(page, "access");
+    await page.locator("#access-user input[name=user]").fill("operator-BE");
+    await page.locator("#access-user button").click();
+    await page.getByTestId("access-count").waitFor();
+    const byUser = (await api("/v1/audit/users/operator-BE?limit=100", tokens.supervisor)) as { events: unknown[] };
+    expect(Number(await page.getByTestId("access-count").textContent())).toBe(byUser.events.length);
+    await shot(page, "supervisor-access");
+
+    await openView(page, "compliance");
+    const compliance = (await api("/v1/compliance", tokens.supervisor)) as { overdueCount: number; erasedTotal: number };
+    expect(await page.getByTestId("compliance-overdue").textContent()).toBe(String(compliance.overdueCount));
+    expect(await page.getByTestId("compliance-erased").textContent()).toBe(String(compliance.erasedTotal));
+    await shot(page, "supervisor-compliance");
+
+    await openView(page, "verification");
+    expect(await page.getByTestId("verify-signature").textContent()).toBe("yes");
+    expect(await page.getByTestId("verify-key").textContent()).toBe("yes");
+    expect(Number(await page.getByTestId("verify-tree-size").textContent())).toBeGreaterThan(0);
+    await shot(page, "supervisor-verification");
+
+    await openView(page, "export");
+    const download = page.waitForEvent("download");
+    await page.getByTestId("export-button").click();
+    await (await download).path();
+    await expect.poll(async () => page.getByTestId("export-size").textContent()).toMatch(/^[1-9]\d* bytes$/);
+    await shot(page, "supervisor-export");
+
+    expect(await page.evaluate(async (t) => (await fetch("/v1/usage", { headers: { authorization: `Bearer ${t}` } })).status, tokens.supervisor)).toBe(403);
+    await page.close();
+  });
+});
