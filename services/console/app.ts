@@ -71,7 +71,7 @@ export async function buildConsoleApp(d: ConsoleAppDeps): Promise<LiaisonApp> {
 
   await app.register(async (scope) => auditRoutes(scope, { nc: d.nc, audit: d.audit }));
   await app.register(async (scope) => complianceRoutes(scope, { nc: d.nc }));
-  await app.register(async (scope) => operationsRoutes(scope, { nc: d.nc, ...(d.monitorUrl ? { monitorUrl: d.monitorUrl } : {}) }));
+  await app.register(async (scope) => operationsRoutes(scope, { nc: d.nc, audit: d.audit, ...(d.monitorUrl ? { monitorUrl: d.monitorUrl } : {}) }));
   // The web UI: static files, no build step, nothing from a CDN. They hold no data; every figure
   // comes from the APIs above with the user's token.
   await app.register(fastifyStatic, { root: join(import.meta.dirname, "web"), prefix: "/", index: ["index.html"] });

@@ -6,7 +6,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, ROOT, startStackProcess, type StackProcess } from "../support/stack.js";
+import { ROOT, startStackProcess, type StackProcess } from "../support/stack.js";
 
 const N = 3; // messages BE → NL
 const M = 2; // record queries by DE
@@ -48,12 +48,18 @@ describe("the console in a browser", () => {
     if (!f.console) throw new Error("the stack started no console");
     consoleUrl = f.console.url;
     tokens = { supervisor: f.console.supervisorToken, operations: f.console.operationsToken };
-    for (let i = 0; i < N; i++) {
-      const r = cli(stack.home, ["send", "--ap", "BE", "--to", "NL", "--legal-basis", "enquiries", "--subject", `browser ${i}`, "--body", `check ${i}`]);
-      expect(r.code, r.stderr).toBe(0);
-    }
+    // Through the access points' HTTP APIs (a CLI process per call would cost seconds each).
+    const be = f.accessPoints.BE;
     const de = f.accessPoints.DE;
-    if (!de) throw new Error("no DE access point");
+    if (!be || !de) throw new Error("no BE or DE access point");
+    for (let i = 0; i < N; i++) {
+      const res = await fetch(`${be.url}/v1/messages`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${be.operatorToken}`, "content-type": "application/json" },
+        body: JSON.stringify({ kind: "request", to: ["NL"], legalBasis: "enquiries", subject: `browser ${i}`, body: `check ${i}` }),
+      });
+      expect(res.status).toBe(202);
+    }
     for (let i = 0; i < M; i++) {
       const res = await fetch(`${de.url}/v1/records/query`, {
         method: "POST",

@@ -110,6 +110,22 @@ describe("console API", () => {
     expect(JSON.stringify(u) + metrics.body).not.toMatch(/risk analysis|"b0"|x 0/);
   });
 
+  it("streams live throughput as Server-Sent Events, and logs the operator's read", async () => {
+    const url = await app.listen({ host: "127.0.0.1", port: 0 });
+    const ac = new AbortController();
+    const res = await fetch(`${url}/v1/throughput/stream`, { headers: OPS, signal: ac.signal });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/event-stream");
+    const reader = res.body?.getReader();
+    if (!reader) throw new Error("no body");
+    let text = "";
+    while (!/event: sample\ndata: .*\n\n/.test(text)) text += new TextDecoder().decode((await reader.read()).value);
+    ac.abort();
+    const sample = JSON.parse(/event: sample\ndata: (.*)\n\n/.exec(text)?.[1] ?? "{}") as Record<string, unknown>;
+    expect(Object.keys(sample).sort()).toEqual(["at", "auditEvents", "messagesRouted", "queries", "receipts", "refusals"]);
+    await until(async () => (await hub.auditEvents()).some((e) => e.service === "console" && e.action === pb.AuditAction.AUDIT_ACTION_READ && e.objectType === "throughput" && e.userId === "ops-1"), "the stream's read event");
+  });
+
   it("reports the running services and names the missing ones", async () => {
     const h = (await app.inject({ method: "GET", url: "/v1/health", headers: OPS })).json() as { services: Array<{ name: string }>; missing: string[]; consumers: Array<{ name: string }> };
     expect(h.services.map((s) => s.name)).toEqual(expect.arrayContaining(["exchange", "records", "usage"]));

@@ -5,6 +5,7 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { AuditOutcome, type AuditEmitter } from "../../../src/audit/mod.js";
 import { histogramQuantile } from "../../../src/domain/mod.js";
 import { problemSchema } from "../../../src/http/mod.js";
 import { scrapeAll } from "../../../src/metrics/mod.js";
@@ -14,6 +15,8 @@ import { UsageClient } from "../../../src/usage/mod.js";
 
 export interface OperationsRoutesDeps {
   readonly nc: NatsConnection;
+  /** For the throughput stream's own read event (see there). */
+  readonly audit: AuditEmitter;
   readonly monitorUrl?: string;
 }
 
@@ -148,8 +151,19 @@ export async function operationsRoutes(app: FastifyInstance, deps: OperationsRou
 
   r.get(
     "/v1/throughput/stream",
-    { schema: { summary: "Live throughput as Server-Sent Events (one ThroughputSample every few seconds)", tags: ["operations"] }, config: read("throughput") },
+    { schema: { summary: "Live throughput as Server-Sent Events (one ThroughputSample every few seconds)", tags: ["operations"] }, config: { roles: OPERATIONS } },
     async (req, reply) => {
+      // A hijacked stream that the client closes never "finishes", so the audit hook would not see
+      // it: the read is logged here, when the stream opens.
+      await deps.audit.emit({
+        action: pb.AuditAction.AUDIT_ACTION_READ,
+        authority: "OPERATIONS",
+        userId: req.user?.id ?? "anonymous",
+        objectType: "throughput",
+        objectId: "",
+        outcome: AuditOutcome.AUDIT_OUTCOME_SUCCESS,
+        details: { route: `${req.method} ${req.routeOptions.url}`, status: "200" },
+      });
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" });
