@@ -63,6 +63,19 @@ export async function startUsage(
   const lease = new Lease(state, "usage.lease", `${hostname()}:${process.pid}:${newId()}`, 30_000, now);
   const metrics = new ServiceMetrics("usage");
 
+  /**
+   * The keys under a filter, from the stream's per-subject counts: one request, a consistent
+   * answer. (kv.keys() walks an ordered consumer over the bucket, which returns duplicates and
+   * takes seconds while the counter is writing.)
+   */
+  const keysOf = async (filter: string): Promise<string[]> => {
+    const prefix = "$KV.usage.";
+    const info = await jsm.streams.info("KV_usage", { subjects_filter: `${prefix}${filter}` });
+    return Object.keys(info.state.subjects ?? {})
+      .map((s) => s.slice(prefix.length))
+      .sort();
+  };
+
   // ---------------------------------------------------------------- counting
   const cache = new Map<string, pb.IUsageCounters>();
   const requests = new Map<string, RequestFacts>();
@@ -183,7 +196,7 @@ export async function startUsage(
   /** Last connection and activity of each member, from its monthly counters. */
   const lastSeen = async (): Promise<Map<string, { conn: number; act: number }>> => {
     const out = new Map<string, { conn: number; act: number }>();
-    for await (const key of await kv.keys("m.>")) {
+    for (const key of await keysOf("m.>")) {
       const e = await kv.get(key);
       if (!e || e.operation !== "PUT") continue;
       const c = pb.UsageCounters.decode(e.value);
@@ -272,7 +285,7 @@ export async function startUsage(
   };
   const report = async (q: pb.IUsageQuery = {}): Promise<pb.IUsageReport> => {
     const out: pb.IUsageCounters[] = [];
-    for await (const key of await kv.keys(q.contactPoint ? `m.${q.contactPoint}.*` : "m.>")) {
+    for (const key of await keysOf(q.contactPoint ? `m.${q.contactPoint}.*` : "m.>")) {
       const month = key.slice(key.lastIndexOf(".") + 1);
       if ((q.fromMonth && month < q.fromMonth) || (q.toMonth && month > q.toMonth)) continue;
       const e = await kv.get(key);
@@ -303,7 +316,7 @@ export async function startUsage(
   // Current totals from the store, per member (all months): scraped, never reset by a restart.
   const totals = async () => {
     const t = new Map<string, pb.IUsageCounters>();
-    for await (const key of await kv.keys("m.>")) {
+    for (const key of await keysOf("m.>")) {
       const e = await kv.get(key);
       if (!e || e.operation !== "PUT") continue;
       const c = pb.UsageCounters.decode(e.value);

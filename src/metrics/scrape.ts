@@ -1,7 +1,7 @@
 // Metrics over NATS: every hub service answers a scrape on one subject with its metrics as JSON;
 // the console gathers all the answers into one Prometheus exposition at /metrics, so operations
 // scrape one target and still see each replica (labels service, instance).
-import type { NatsConnection, Subscription } from "@nats-io/nats-core";
+import { errors as natsErrors, type NatsConnection, type Subscription } from "@nats-io/nats-core";
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from "prom-client";
 import { subjects } from "../nats/subjects.js";
 import type { ServiceMetrics } from "./service-metrics.js";
@@ -21,13 +21,18 @@ export function serveMetrics(nc: NatsConnection, m: ServiceMetrics): Subscriptio
 /** Gathers every service's metrics (waiting `waitMs` for answers) as one Prometheus text exposition. */
 export async function scrapeAll(nc: NatsConnection, waitMs = 500): Promise<{ text: string; contentType: string; services: number }> {
   const answers: Array<Array<MetricObjectWithValues<MetricValue<string>>>> = [];
-  const iter = await nc.requestMany(METRICS_SCRAPE_SUBJECT, new Uint8Array(), { strategy: "timer", maxWait: waitMs });
-  for await (const m of iter) {
-    try {
-      answers.push(JSON.parse(new TextDecoder().decode(m.data)) as Array<MetricObjectWithValues<MetricValue<string>>>);
-    } catch {
-      // an unreadable answer is left out; the others still count
+  try {
+    const iter = await nc.requestMany(METRICS_SCRAPE_SUBJECT, new Uint8Array(), { strategy: "timer", maxWait: waitMs });
+    for await (const m of iter) {
+      try {
+        answers.push(JSON.parse(new TextDecoder().decode(m.data)) as Array<MetricObjectWithValues<MetricValue<string>>>);
+      } catch {
+        // an unreadable answer is left out; the others still count
+      }
     }
+  } catch (err) {
+    // No service answering is a state to show (an empty exposition), not an error.
+    if (!(err instanceof natsErrors.NoRespondersError)) throw err;
   }
   const registry = AggregatorRegistry.aggregate(answers);
   return { text: await registry.metrics(), contentType: registry.contentType, services: answers.length };

@@ -2,7 +2,7 @@
 // discovery with its stats, every stream and consumer, and the NATS server's health. Shared by
 // `liaison status` and the console's health page. Counts and states only, never content.
 import { jetstreamManager } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/nats-core";
+import { errors as natsErrors, type NatsConnection } from "@nats-io/nats-core";
 import { Svcm } from "@nats-io/services";
 
 export interface EndpointStatus {
@@ -139,22 +139,26 @@ export async function systemStatus(nc: NatsConnection, opts: { monitorUrl?: stri
 export async function discover(nc: NatsConnection, waitMs = 750): Promise<ServiceInstanceStatus[]> {
   const client = new Svcm(nc).client({ strategy: "timer", maxWait: waitMs });
   const out: ServiceInstanceStatus[] = [];
-  for await (const s of await client.stats()) {
-    out.push({
-      name: s.name,
-      id: s.id,
-      version: s.version,
-      started: s.started,
-      endpoints: (s.endpoints ?? []).map((e) => ({
-        name: e.name,
-        subject: e.subject,
-        requests: e.num_requests,
-        errors: e.num_errors,
-        averageMs: e.average_processing_time / 1e6,
-        lastError: e.last_error ?? "",
-      })),
-      data: s.endpoints?.find((e) => e.data !== undefined && e.data !== null)?.data ?? null,
-    });
+  try {
+    for await (const s of await client.stats()) {
+      out.push({
+        name: s.name,
+        id: s.id,
+        version: s.version,
+        started: s.started,
+        endpoints: (s.endpoints ?? []).map((e) => ({
+          name: e.name,
+          subject: e.subject,
+          requests: e.num_requests,
+          errors: e.num_errors,
+          averageMs: e.average_processing_time / 1e6,
+          lastError: e.last_error ?? "",
+        })),
+        data: s.endpoints?.find((e) => e.data !== undefined && e.data !== null)?.data ?? null,
+      });
+    }
+  } catch (err) {
+    if (!(err instanceof natsErrors.NoRespondersError)) throw err; // nothing runs: that is the answer
   }
   return out.sort((a, b) => `${a.name}/${a.id}`.localeCompare(`${b.name}/${b.id}`));
 }
