@@ -140,6 +140,7 @@ export async function startUsage(
         if (counted.answer) deltas.push(answerDelta(counted.answer, await requestFacts(counted.answer.requestId)));
         if (seq > lastCountedSeq) {
           if (counted.tally) window.push({ atMs: Number(e.atMs), tally: counted.tally });
+          if (window.length > 500_000) window.splice(0, window.length - 500_000); // a backlog being caught up
           if (counted.refusalReason) refusalsByReason.inc({ reason: counted.refusalReason });
         }
       }
@@ -193,13 +194,20 @@ export async function startUsage(
     return e && e.operation === "PUT" ? pb.ContactPointActivity.decode(e.value) : undefined;
   };
 
+  /** The stored monthly counters under a key filter (m.> for all). */
+  const storedMonths = async (filter = "m.>"): Promise<pb.UsageCounters[]> => {
+    const out: pb.UsageCounters[] = [];
+    for (const key of await keysOf(filter)) {
+      const e = await kv.get(key);
+      if (e && e.operation === "PUT") out.push(pb.UsageCounters.decode(e.value));
+    }
+    return out;
+  };
+
   /** Last connection and activity of each member, from its monthly counters. */
   const lastSeen = async (): Promise<Map<string, { conn: number; act: number }>> => {
     const out = new Map<string, { conn: number; act: number }>();
-    for (const key of await keysOf("m.>")) {
-      const e = await kv.get(key);
-      if (!e || e.operation !== "PUT") continue;
-      const c = pb.UsageCounters.decode(e.value);
+    for (const c of await storedMonths()) {
       const cur = out.get(c.contactPoint) ?? { conn: 0, act: 0 };
       out.set(c.contactPoint, { conn: Math.max(cur.conn, Number(c.lastConnectionMs)), act: Math.max(cur.act, Number(c.lastActivityMs)) });
     }
@@ -284,16 +292,9 @@ export async function startUsage(
     return q;
   };
   const report = async (q: pb.IUsageQuery = {}): Promise<pb.IUsageReport> => {
-    const out: pb.IUsageCounters[] = [];
-    for (const key of await keysOf(q.contactPoint ? `m.${q.contactPoint}.*` : "m.>")) {
-      const month = key.slice(key.lastIndexOf(".") + 1);
-      if ((q.fromMonth && month < q.fromMonth) || (q.toMonth && month > q.toMonth)) continue;
-      const e = await kv.get(key);
-      if (e && e.operation === "PUT") {
-        const c = pb.UsageCounters.decode(e.value);
-        out.push({ ...c, auditSeq: 0 });
-      }
-    }
+    const out: pb.IUsageCounters[] = (await storedMonths(q.contactPoint ? `m.${q.contactPoint}.*` : "m.>"))
+      .filter((c) => !(q.fromMonth && c.month < q.fromMonth) && !(q.toMonth && c.month > q.toMonth))
+      .map((c) => ({ ...c, auditSeq: 0 }));
     out.sort((a, b) => `${a.contactPoint}.${a.month}`.localeCompare(`${b.contactPoint}.${b.month}`));
     const acts = (await activity()).filter((a) => !q.contactPoint || a.contactPoint === q.contactPoint);
     return { generatedAtMs: now(), counters: out, activity: acts, replyTimeBoundsS: [...REPLY_TIME_BOUNDS_S] };
@@ -313,22 +314,7 @@ export async function startUsage(
     : undefined;
 
   // ---------------------------------------------------------------- metrics
-  // Current totals from the store, per member (all months): scraped, never reset by a restart.
-  const totals = async () => {
-    const t = new Map<string, pb.IUsageCounters>();
-    for (const key of await keysOf("m.>")) {
-      const e = await kv.get(key);
-      if (!e || e.operation !== "PUT") continue;
-      const c = pb.UsageCounters.decode(e.value);
-      const cur = t.get(c.contactPoint) ?? {};
-      for (const f of ["messagesSent", "messagesReceived", "messagesAnswered", "recordsSubmitted", "recordsQueried", "recordHits", "filesRegistered", "filesQueried", "fileHits", "refusals", "repliesLate"] as const) {
-        (cur as Record<string, number>)[f] = Number(cur[f] ?? 0) + Number(c[f]);
-      }
-      t.set(c.contactPoint, cur);
-    }
-    return t;
-  };
-  const usageGauges: Array<[keyof pb.IUsageCounters, string, string]> = [
+  const usageGauges: Array<[keyof pb.IUsageCounters & keyof pb.UsageCounters, string, string]> = [
     ["messagesSent", "liaison_usage_messages_sent", "Messages sent, per contact point (all time)"],
     ["messagesReceived", "liaison_usage_messages_received", "Messages delivered to the contact point (all time)"],
     ["messagesAnswered", "liaison_usage_messages_answered", "Requests answered by the contact point (all time)"],
@@ -341,11 +327,25 @@ export async function startUsage(
     ["fileHits", "liaison_usage_file_hits", "FIDE hits obtained (all time)"],
     ["refusals", "liaison_usage_refusals", "Refused inputs from the contact point (all time)"],
   ];
-  let totalsCache: { at: number; p: Promise<Map<string, pb.IUsageCounters>> } | undefined;
-  const cachedTotals = () => {
-    if (!totalsCache || Date.now() - totalsCache.at > 1_000) totalsCache = { at: Date.now(), p: totals() };
-    return totalsCache.p;
+  // Current totals from the store, per member (all months): scraped, never reset by a restart.
+  // A scrape reads the store once: every gauge's collect shares these for a second.
+  const memo = <T>(f: () => Promise<T>) => {
+    let cached: { at: number; p: Promise<T> } | undefined;
+    return () => {
+      if (!cached || Date.now() - cached.at > 1_000) cached = { at: Date.now(), p: f() };
+      return cached.p;
+    };
   };
+  const cachedTotals = memo(async () => {
+    const t = new Map<string, Record<string, number>>();
+    for (const c of await storedMonths()) {
+      const cur = t.get(c.contactPoint) ?? {};
+      for (const [f] of usageGauges) cur[f] = (cur[f] ?? 0) + Number(c[f]);
+      t.set(c.contactPoint, cur);
+    }
+    return t;
+  });
+  const cachedActivity = memo(activity);
   for (const [field, name, help] of usageGauges) {
     metrics.gauge(name, help, ["cp"], async (g) => {
       g.reset();
@@ -354,11 +354,11 @@ export async function startUsage(
   }
   metrics.gauge("liaison_cp_dormant", "1 when the contact point has not connected for the dormancy period", ["cp"], async (g) => {
     g.reset();
-    for (const a of await activity()) g.set({ cp: a.contactPoint ?? "" }, a.dormant ? 1 : 0);
+    for (const a of await cachedActivity()) g.set({ cp: a.contactPoint ?? "" }, a.dormant ? 1 : 0);
   });
   metrics.gauge("liaison_cp_last_connection_seconds", "When the contact point's access point last connected (Unix time; 0: never)", ["cp"], async (g) => {
     g.reset();
-    for (const a of await activity()) g.set({ cp: a.contactPoint ?? "" }, Number(a.lastConnectionMs) / 1000);
+    for (const a of await cachedActivity()) g.set({ cp: a.contactPoint ?? "" }, Number(a.lastConnectionMs) / 1000);
   });
   metrics.gauge("liaison_stream_messages", "Messages in each JetStream stream", ["stream"], async (g) => {
     g.reset();
