@@ -213,8 +213,10 @@ export class RecordsHandlers {
       if (hit) hits.push(hit);
       matches.push({ record: this.#view(loaded.stored, content), hitId: hit?.hitId ?? "", matchedOn: [...types] });
     }
-    await Promise.all(
-      hits.map(async (h) => {
+    // The hits are stored and their suppliers notified while the query and its hits are logged:
+    // one audit batch for all of them, and no answer goes back before every part is stored.
+    await Promise.all([
+      ...hits.map(async (h) => {
         await this.d.store.putSide(`hit.${h.hitId}`, pb.StoredHit.encode(h).finish());
         await this.d.notices.send({
           kind: pb.NoticeKind.NOTICE_KIND_HIT,
@@ -226,17 +228,15 @@ export class RecordsHandlers {
           details: { hitId: h.hitId ?? "" },
         });
       }),
-    );
-    await this.#audit(call, AuditAction.AUDIT_ACTION_QUERY, "", {
-      objectType: "record-query",
-      purpose,
-      searchRefs: refs.map((r) => hex(r.ref)),
-      matched: matches.map((m) => m.record?.recordId ?? ""),
-      details: { matches: String(matches.length) },
-    });
-    await Promise.all(
-      hits.map((h) => this.#audit(call, AuditAction.AUDIT_ACTION_HIT, h.objectId ?? "", { purpose, details: { supplier: h.supplier ?? "", hitId: h.hitId ?? "" } })),
-    );
+      this.#audit(call, AuditAction.AUDIT_ACTION_QUERY, "", {
+        objectType: "record-query",
+        purpose,
+        searchRefs: refs.map((r) => hex(r.ref)),
+        matched: matches.map((m) => m.record?.recordId ?? ""),
+        details: { matches: String(matches.length) },
+      }),
+      ...hits.map((h) => this.#audit(call, AuditAction.AUDIT_ACTION_HIT, h.objectId ?? "", { purpose, details: { supplier: h.supplier ?? "", hitId: h.hitId ?? "" } })),
+    ]);
     return pb.RecordQueryResult.encode({ matches }).finish();
   }
 
