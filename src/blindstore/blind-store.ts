@@ -28,7 +28,9 @@ export class BlindStore {
   ) {}
 
   static async open(nc: NatsConnection, bucket: string, prefix: string, log: Logger): Promise<BlindStore> {
-    return new BlindStore(bucket, prefix, await new Kvm(nc).open(bucket), jetstream(nc), new JsPublisher(nc, { timeoutMs: 30_000 }), log);
+    // Reading the index back starts a last-per-subject consumer over every key: with a million
+    // records the server needs longer than the default 5 s API timeout to set it up.
+    return new BlindStore(bucket, prefix, await new Kvm(nc).open(bucket), jetstream(nc, { timeout: 120_000 }), new JsPublisher(nc, { timeoutMs: 30_000 }), log);
   }
 
   key(id: string): string {
