@@ -1,0 +1,81 @@
+// One process of the records benchmark, as in production: the records service (so its resident
+// memory is its own) or a contact point's access point listening on HTTP. The orchestrator
+// (bench.ts) starts it with `fork` and drives it over IPC.
+import { readKeyFile } from "../../src/crypto/mod.js";
+import { UserStore } from "../../src/http/mod.js";
+import { createLogger } from "../../src/log/mod.js";
+import { connectNats, cpInboxPrefix } from "../../src/nats/mod.js";
+import { startAccessPoint } from "../../services/access-point/service.js";
+import { startRecords } from "../../services/records/service.js";
+
+/** What the orchestrator passes: the server, and the secret files of the role's identity. */
+export type WorkerArgs =
+  | { readonly role: "records"; readonly url: string; readonly credsFile?: string; readonly hubSecretsFile: string; readonly hubKeyFile: string }
+  | { readonly role: "access-point"; readonly url: string; readonly credsFile?: string; readonly cp: string; readonly keyFile: string; readonly usersFile: string };
+
+export type WorkerCmd = { cmd: "status" } | { cmd: "stop" };
+
+const args = JSON.parse(process.argv[2] ?? "{}") as WorkerArgs;
+const log = createLogger(`bench-${args.role}`, "warn");
+const send = (m: unknown) => process.send?.(m);
+
+function status() {
+  const u = process.cpuUsage();
+  const m = process.memoryUsage();
+  return { status: true, cpuMs: (u.user + u.system) / 1000, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers };
+}
+
+const t0 = performance.now();
+try {
+  let close: () => Promise<void>;
+  if (args.role === "records") {
+    const nc = await connectNats({ url: args.url, name: "bench-records-service", ...(args.credsFile ? { credsFile: args.credsFile } : {}) });
+    const started = performance.now();
+    const records = await startRecords(
+      nc,
+      {
+        hubSecretsFile: args.hubSecretsFile,
+        reviewPeriod: { months: 12, ms: 0 },
+        reviewPeriodByCategory: {},
+        maxAttachmentBytes: 4 << 20,
+        maxQueryMatches: 100,
+      },
+      readKeyFile(args.hubKeyFile),
+      log,
+    );
+    send({ ready: true, size: records.store.index.size, startMs: performance.now() - started });
+    close = async () => {
+      await records.close();
+      await nc.close();
+    };
+  } else {
+    const cp = args.cp;
+    const nc = await connectNats({ url: args.url, name: `bench-ap-${cp}`, ...(args.credsFile ? { credsFile: args.credsFile } : {}), inboxPrefix: cpInboxPrefix(cp) });
+    const ap = await startAccessPoint(
+      nc,
+      { cp, host: "127.0.0.1", port: 0, bodyLimit: 1 << 20, maxAttachmentBytes: 1 << 20 },
+      readKeyFile(args.keyFile),
+      UserStore.load(args.usersFile),
+      log,
+    );
+    send({ ready: true, url: ap.url });
+    close = async () => {
+      await ap.close();
+      await nc.close();
+    };
+  }
+  process.on("message", (c: WorkerCmd) => {
+    if (c.cmd === "status") send(status());
+    else if (c.cmd === "stop") {
+      void close()
+        .catch(() => undefined)
+        .finally(() => process.exit(0));
+    }
+  });
+  process.on("disconnect", () => process.exit(0));
+} catch (err) {
+  // Sent before exiting: the orchestrator may start the role again in a new process.
+  const report = { error: String((err as Error)?.stack ?? err), afterMs: performance.now() - t0 };
+  if (process.send) process.send(report, () => process.exit(1));
+  else process.exit(1);
+}
