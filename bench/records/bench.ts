@@ -12,9 +12,10 @@
 // BENCH_AUTH=production runs under the generated least-privilege permissions. It is not the
 // default: those give hub services `allow_responses`, and nats-server then records the ack reply
 // subject of every JetStream message delivered to them and, past 4,096, scans them all at each
-// delivery until they expire (2 min) — quadratic, so the records service's index build at start
-// runs at a few hundred records/s (nats-io/nats.go#763). Without authorization the figures are
-// the services' own.
+// delivery until they expire (2 min) — quadratic: with 50,000 records the index build at start
+// ran at 1,100 records/s instead of 16,000, submits at 78/s instead of 720, and it worsens with
+// the count (nats-io/nats.go#763; nats-server 2.9.10). Without authorization the figures are the
+// services' own.
 import { fork, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { Agent, request } from "node:http";
@@ -59,36 +60,33 @@ interface Worker {
   send(c: WorkerCmd): void;
 }
 
+/**
+ * Starts a worker process and resolves once it is ready. A start that fails, and a worker that
+ * exits while the bench waits on it, reject (so the bench still cleans up); the error carries
+ * how long the worker had been starting (`afterMs`).
+ */
 function worker(args: WorkerArgs): Promise<Worker> {
   const prof = process.env.BENCH_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
   const proc = fork(join(import.meta.dirname, "worker.ts"), [JSON.stringify(args)], { execArgv: ["--import", "tsx", ...prof], stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const queue: Msg[] = [];
-  const waiters: Array<{ pred: (m: Msg) => boolean; resolve: (m: Msg) => void }> = [];
-  let started = false;
-  let failed: (err: Error) => void = () => undefined;
+  const waiters: Array<{ pred: (m: Msg) => boolean; resolve: (m: Msg) => void; reject: (err: Error) => void }> = [];
+  const failAll = (err: Error) => {
+    for (const w of waiters.splice(0)) w.reject(err);
+  };
   proc.on("message", (m: Msg) => {
-    if (m.error && !started) return failed(Object.assign(new Error(String(m.error)), { afterMs: m.afterMs }));
-    if (m.error) {
-      process.stderr.write(`${args.role}: ${String(m.error)}\n`);
-      process.exit(1);
-    }
+    if (m.error) return failAll(Object.assign(new Error(String(m.error)), { afterMs: m.afterMs }));
     const w = waiters.findIndex((x) => x.pred(m));
     if (w >= 0) waiters.splice(w, 1)[0]?.resolve(m);
     else queue.push(m);
   });
+  proc.on("exit", (code, signal) => failAll(new Error(`the ${args.role} process exited (${signal ?? code})`)));
   const next = (pred: (m: Msg) => boolean) =>
-    new Promise<Msg>((resolve) => {
+    new Promise<Msg>((resolve, reject) => {
       const i = queue.findIndex(pred);
       if (i >= 0) resolve(queue.splice(i, 1)[0] as Msg);
-      else waiters.push({ pred, resolve });
+      else waiters.push({ pred, resolve, reject });
     });
-  return new Promise<Worker>((resolve, reject) => {
-    failed = reject;
-    void next((m) => m.ready === true).then((ready) => {
-      started = true;
-      resolve({ proc, ready, next, send: (c: WorkerCmd) => proc.send(c) });
-    });
-  });
+  return next((m) => m.ready === true).then((ready) => ({ proc, ready, next, send: (c: WorkerCmd) => proc.send(c) }));
 }
 
 /** Resident and peak resident memory of a process (Linux /proc), in MiB. */
@@ -247,8 +245,9 @@ try {
   process.stdout.write(`bulk-loaded in ${bulkSeconds.toFixed(1)} s: ${Math.round(bulkRate)} records/s\n`);
 
   // The records service in its own process: it builds its index from the bucket's headers.
-  // A start that fails (at 1,000,000 records the JetStream consumer it creates can take longer than
-  // the client's 5 s API timeout) is retried in a new process, as a supervisor would restart it.
+  // A start that fails (before 967d5a0, at 1,000,000 records the consumer that reads the index back
+  // took longer than the 5 s API timeout to set up) is retried in a new process, as a supervisor
+  // would restart the service; the report says how many starts failed.
   const failedStarts: string[] = [];
   let records: Worker | undefined;
   while (!records) {
