@@ -60,12 +60,20 @@ try {
   });
   const genSeconds = (performance.now() - g0) / 1000;
 
+  // Each service on its own connection, as in a deployment (one process each): nats-server
+  // answers a connection's JetStream API requests one after another, and a secure erase waits
+  // for its fsync.
+  const recordsNc = await connectNats({ url: server.url, name: "bench-records" });
+  const retentionNc = await connectNats({ url: server.url, name: "bench-retention-service" });
+  const keysNc = await connectNats({ url: server.url, name: "bench-records-keys" });
   const r0 = performance.now();
   const records = await startRecords(
-    nc,
+    recordsNc,
     { hubSecretsFile: secrets.hubSecretsFile, reviewPeriod: { months: 12, ms: 0 }, reviewPeriodByCategory: {}, maxAttachmentBytes: 4 << 20, maxQueryMatches: 100 },
     readKeyFile(secrets.hubKeyFile),
     log,
+    Date.now,
+    keysNc,
   );
   const startSeconds = (performance.now() - r0) / 1000;
   if (records.store.index.size !== STORED) throw new Error(`records service indexed ${records.store.index.size}, expected ${STORED}`);
@@ -73,7 +81,7 @@ try {
   let offset = 0;
   const now = () => Date.now() + offset;
   const retention = await startRetention(
-    nc,
+    retentionNc,
     { hubSecretsFile: secrets.hubSecretsFile, sweepInterval: 60_000, kekEpoch: 365 * DAY_MS, messageKeep: { months: 0, ms: 30 * DAY_MS }, reminderDays: [30, 7, 1], eraseConcurrency: Number(process.env.BENCH_CONCURRENCY ?? 32) },
     readKeyFile(secrets.hubKeyFile),
     log,
@@ -100,6 +108,7 @@ try {
   ]);
   await retention.close();
   await records.close();
+  await Promise.all([recordsNc.close(), retentionNc.close(), keysNc.close()]);
 } finally {
   await nc.close();
   await server.stop();

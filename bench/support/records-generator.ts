@@ -63,7 +63,7 @@ export async function generateRecords(
       pub.publish(subjects.dataKey(keyId), pb.WrappedDataKey.encode(wrapDataKey(kek.current(), keyId, id, key)).finish()),
       pub.publish(`$KV.records.rec.${id}`, pb.StoredRecord.encode(stored).finish(), { headers: { "Liaison-Index": b64u(index) } }),
       pub.publish(
-        subjects.due(String(Math.max(hourBucket(next.atMs), hourBucket(o.nowMs))), "record", id),
+        subjects.dueHour(String(Math.max(hourBucket(next.atMs), hourBucket(o.nowMs)))),
         new TextEncoder().encode(JSON.stringify({ kind: "record", id, dueAtMs: next.atMs, meta: { supplier: o.supplier, stage: next.stage, reviewDueMs: String(o.reviewDueMs) } })),
       ),
     );

@@ -10,13 +10,16 @@ await runMain("records", async () => {
   const cfg = loadConfig("records", hubDataSchema);
   const log = createLogger("records", cfg.logLevel);
   const hubKeys = readKeyFile(cfg.hubKeyFile);
-  const nc = await connectNats({ url: cfg.natsUrl, name: "liaison-records", ...(cfg.natsCreds ? { credsFile: cfg.natsCreds } : {}), log, waitOnFirstConnect: true });
-  const records = await startRecords(nc, cfg, hubKeys, log);
+  const connect = (name: string) => connectNats({ url: cfg.natsUrl, name, ...(cfg.natsCreds ? { credsFile: cfg.natsCreds } : {}), log, waitOnFirstConnect: true });
+  const nc = await connect("liaison-records");
+  // Data keys on a connection of their own: see startRecords.
+  const keysNc = await connect("liaison-records-keys");
+  const records = await startRecords(nc, cfg, hubKeys, log, Date.now, keysNc);
   log.info({ records: records.store.index.size }, "records ready");
   return {
     close: async () => {
       await records.close();
-      await nc.drain();
+      await Promise.all([nc.drain(), keysNc.drain()]);
     },
   };
 });

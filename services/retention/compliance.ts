@@ -9,7 +9,7 @@ import { splitAuditBatch } from "../../src/audit/mod.js";
 import type { Logger } from "../../src/log/mod.js";
 import { STREAMS } from "../../src/nats/mod.js";
 import { pb } from "../../src/proto/mod.js";
-import { hourBucket, type DueIndex } from "../../src/retention/mod.js";
+import { hourBucket, type DueIndex, type DueItem } from "../../src/retention/mod.js";
 
 const STATS = "retention.stats";
 const A = pb.AuditAction;
@@ -33,7 +33,7 @@ export class Compliance {
   /** Who supplied each record, learned from its submission (reviews are counted per supplier). */
   readonly #supplier = new Map<string, string>();
 
-  constructor(private readonly d: { nc: NatsConnection; state: KV; due: DueIndex; log: Logger; now: () => number }) {}
+  constructor(private readonly d: { nc: NatsConnection; state: KV; due: DueIndex; log: Logger; now: () => number; live: (item: DueItem) => Promise<boolean> }) {}
 
   async start(): Promise<void> {
     const e = await this.d.state.get(STATS);
@@ -108,9 +108,11 @@ export class Compliance {
   async overdue(graceMs: number, firstBucket: number): Promise<pb.IDueView[]> {
     const now = this.d.now();
     const out: pb.IDueView[] = [];
-    for (let b = firstBucket; b <= hourBucket(now); b++) {
+    const hours = [...(await this.d.due.hours()).keys()].filter((h) => h >= firstBucket && h <= hourBucket(now)).sort((a, b) => a - b);
+    for (const b of hours) {
       for (const i of await this.d.due.bucket(b)) {
-        if (i.meta.stage === "reminder" || i.dueAtMs > now - graceMs) continue;
+        // A replaced filing left in a large hour is not overdue: its object was renewed or moved.
+        if (i.meta.stage === "reminder" || i.dueAtMs > now - graceMs || !(await this.d.live(i))) continue;
         out.push({ kind: i.kind, objectId: i.id, supplier: i.meta.supplier ?? "", dueAtMs: i.dueAtMs, stage: i.meta.stage ?? "" });
       }
     }

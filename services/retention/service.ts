@@ -44,8 +44,8 @@ export async function startRetention(
   const due = await DueIndex.open(nc);
   const holder = `${hostname()}:${process.pid}:${newId()}`;
   const lease = new Lease(state, "retention.lease", holder, Math.max(30_000, 3 * cfg.sweepInterval), now);
-  const sweeper = new Sweeper({ nc, due, fast, state, lease, notices, audit, log, now, reminderDays: cfg.reminderDays, concurrency: cfg.eraseConcurrency });
-  const compliance = new Compliance({ nc, state, due, log, now });
+  const sweeper = new Sweeper({ nc, due, fast, lease, notices, audit, log, now, reminderDays: cfg.reminderDays, concurrency: cfg.eraseConcurrency });
+  const compliance = new Compliance({ nc, state, due, log, now, live: (item) => sweeper.live(item, now()) });
   await compliance.start();
   const kek = new KekRing(cfg.hubSecretsFile);
 

@@ -1,9 +1,7 @@
 // One retention sweep: every item of the due index whose time has come is handled — a review
 // reminder to the supplier, or erasure (by the records or files service, which writes the erasure
-// certificate) unless a legal hold is in force. Only the hour buckets up to now are read, so the
-// cost follows what is due. A sweep runs only while this replica holds the sweep lease.
-import { jetstreamManager } from "@nats-io/jetstream";
-import type { KV } from "@nats-io/kv";
+// certificate) unless a legal hold is in force. Only the hours up to now that hold items are read,
+// so the cost follows what is due. A sweep runs only while this replica holds the sweep lease.
 import type { NatsConnection } from "@nats-io/nats-core";
 import { AuditAction, type AuditEmitter } from "../../src/audit/mod.js";
 import { DAY_MS, holdInForce, HUB, nextRecordEvent } from "../../src/domain/mod.js";
@@ -19,7 +17,6 @@ export interface SweeperDeps {
   readonly due: DueIndex;
   /** Direct gets of the records and files buckets (metadata only; the content stays encrypted). */
   readonly fast: JsPublisher;
-  readonly state: KV;
   readonly lease: Lease;
   readonly notices: NoticePublisher;
   readonly audit: AuditEmitter;
@@ -29,7 +26,8 @@ export interface SweeperDeps {
   readonly concurrency: number;
 }
 
-const CHECKPOINT = "retention.due-checkpoint";
+/** How often a long sweep renews its lease (the lease lasts at least 30 s). */
+const LEASE_RENEW_MS = 5_000;
 
 type Outcome = "reminder" | "erased" | "held" | "stale";
 
@@ -51,11 +49,6 @@ export class Sweeper {
     return this.#lastSweepAtMs;
   }
 
-  async #checkpoint(): Promise<number> {
-    const e = await this.d.state.get(CHECKPOINT);
-    return e && e.operation === "PUT" ? Number(new TextDecoder().decode(e.value)) : -1;
-  }
-
   /** Sweeps the due index; returns what it did. Does nothing without the lease. */
   async sweep(): Promise<pb.ISweepResult> {
     const started = this.d.now();
@@ -63,32 +56,51 @@ export class Sweeper {
     if (!(await this.d.lease.acquire())) return { ran: false };
     const now = this.d.now();
     const current = hourBucket(now);
-    const done = await this.#checkpoint();
-    // The first bucket ever written bounds where the very first sweep starts.
-    const first = done >= 0 ? done + 1 : await this.#firstBucket(current);
-    for (let b = first; b <= current; b++) {
+    // Only the hours that hold items, up to now: one call lists them, however many are stored.
+    const hours = [...(await this.d.due.hours()).keys()].filter((h) => h <= current).sort((a, b) => a - b);
+    let lost = false;
+    let leaseAt = this.d.now();
+    for (const b of hours) {
+      if (lost) break;
       const items = (await this.d.due.bucket(b)).filter((i) => i.dueAtMs <= now);
       result.examined += items.length;
-      for (let i = 0; i < items.length; i += this.d.concurrency) {
-        await this.d.lease.acquire(); // keep the lease alive through a long sweep
-        const outcomes = await Promise.all(items.slice(i, i + this.d.concurrency).map((item) => this.#handle(item, now)));
-        for (const o of outcomes) if (o) result[o === "reminder" ? "reminders" : o]++;
-      }
-      // A past hour is finished once every item in it was handled (held items moved to their hold's end).
-      if (b < current && (await this.d.due.bucket(b)).length === 0) await this.d.state.put(CHECKPOINT, new TextEncoder().encode(String(b)));
+      // A pool of workers, each taking the next item as soon as it is done with one: a slow item
+      // holds up one worker, not a whole batch.
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (!lost && next < items.length) {
+          const item = items[next++] as DueItem & { seq: number };
+          if (this.d.now() - leaseAt > LEASE_RENEW_MS) {
+            leaseAt = this.d.now();
+            // Keep the lease alive through a long sweep; stop at once if another replica took it.
+            if (!(await this.d.lease.acquire())) lost = true;
+            if (lost) return;
+          }
+          const o = await this.#handle(item, now);
+          if (o) result[o === "reminder" ? "reminders" : o]++;
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(this.d.concurrency, items.length) }, worker));
     }
     await this.#notifyErased();
     this.#lastSweepAtMs = now;
     return { ...result, ran: true, tookMs: this.d.now() - started };
   }
 
-  async #firstBucket(current: number): Promise<number> {
-    const jsm = await jetstreamManager(this.d.nc, { checkAPI: false });
-    const info = await jsm.streams.info("DUE");
-    if (info.state.messages === 0) return current;
-    const m = await jsm.streams.getMessage("DUE", { seq: info.state.first_seq }).catch(() => null);
-    const bucket = m ? Number(m.subject.split(".")[3]) : current;
-    return Number.isFinite(bucket) ? Math.min(bucket, current) : current;
+  /**
+   * Whether a filing still stands: the object exists and is still due as filed. A replaced filing
+   * left in a large hour (see src/retention/due-index.ts) does not.
+   */
+  async live(item: DueItem, now: number): Promise<boolean> {
+    if (item.kind === "record") {
+      const e = await this.d.fast.kvGet("records", `rec.${item.id}`);
+      return !!e && String(pb.StoredRecord.decode(e.data).reviewDueMs) === item.meta.reviewDueMs;
+    }
+    if (item.kind === "file") {
+      const e = await this.d.fast.kvGet("files", `file.${item.id}`);
+      return !!e && Number(pb.StoredFileEntry.decode(e.data).retentionUntilMs) <= now;
+    }
+    return false;
   }
 
   async #handle(item: DueItem & { seq: number }, now: number): Promise<Outcome | undefined> {

@@ -117,13 +117,13 @@ export const STREAMS = Object.freeze({
     allow_direct: true,
     deny_purge: true,
   }),
-  /** The retention index: an item per subject, bucketed by the hour it falls due. */
+  /** The retention index: an item per message, under a subject per hour in which items fall due. */
   DUE: stream({
     name: "DUE",
     description: "Retention index: what falls due for review or erasure, by hour",
     subjects: [subjects.dueAll],
     retention: RetentionPolicy.Limits,
-    max_msgs_per_subject: 1,
+    max_msgs_per_subject: -1,
     allow_direct: true,
   }),
 });

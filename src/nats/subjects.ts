@@ -47,9 +47,12 @@ export const subjects = Object.freeze({
   dataKey: (id: string) => `${ROOT}.keys.${token(id)}`,
   dataKeysAll: `${ROOT}.keys.>`,
 
-  /** The retention index: one subject per item, named by when it falls due. */
-  due: (bucket: string, kind: string, id: string) => `${ROOT}.due.${bucket === "*" ? "*" : token(bucket)}.${token(kind)}.${token(id)}`,
-  dueBucket: (bucket: string) => `${ROOT}.due.${token(bucket)}.>`,
+  /**
+   * The retention index: one literal subject per hour, holding an item per message. Literal, not a
+   * subject per item: nats-server reads a literal subject's messages from its per-subject index,
+   * while a wildcard over a million item subjects is a scan (0.2–1.2 s per read at 1,000,000).
+   */
+  dueHour: (bucket: string) => `${ROOT}.due.${token(bucket)}`,
   dueAll: `${ROOT}.due.>`,
 
   /** An access point's own store: what it sent and received, still sealed. */

@@ -1,13 +1,21 @@
-// The retention index: what falls due, bucketed by the hour it falls due in (stream DUE, one subject
-// per item: liaison.v1.due.<hour>.<kind>.<id>). A sweep reads only the buckets up to now, so its
-// cost follows the number of items due, not the number stored. An item is never filed under an
-// hour already swept: one due in the past goes into the current hour.
+// The retention index: what falls due, bucketed by the hour it falls due in (stream DUE, one
+// subject per hour: liaison.v1.due.<hour>, an item per message). A sweep reads only the hours up
+// to now, each through the server's per-subject index, so its cost follows the number of items
+// due, not the number stored. An item is never filed under an hour already swept: one due in the
+// past goes into the current hour.
+//
+// A filing that is replaced (renewal, status change, erasure) is removed from its hour when that
+// hour holds at most CANCEL_SCAN_LIMIT items; a larger hour (a bulk load files a million records
+// under the same hour) keeps it, and the sweeper drops it as stale when its hour comes: it checks
+// every item against the object as it is then. Both ways nothing is erased early or twice.
 import { DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { JsPublisher, STREAMS, subjects } from "../nats/mod.js";
 
 const STREAM = STREAMS.DUE.name;
 export const HOUR_MS = 3_600_000;
+/** The largest hour a replaced filing is looked for in at once (reading it takes about 20 ms per 1,000). */
+export const CANCEL_SCAN_LIMIT = 5_000;
 
 export interface DueItem {
   readonly kind: string;
@@ -35,47 +43,60 @@ export class DueIndex {
   }
 
   /** Files an item under its due hour (never under an hour before `nowMs`); replaces an earlier filing. */
-  async schedule(item: DueItem, nowMs: number, previousDueAtMs?: number): Promise<void> {
+  async schedule(item: DueItem, nowMs: number, previousDueAtMs?: number): Promise<number> {
     const bucket = Math.max(hourBucket(item.dueAtMs), hourBucket(nowMs));
-    const subject = subjects.due(String(bucket), item.kind, item.id);
-    await this.#pub.publish(subject, new TextEncoder().encode(JSON.stringify(item)), { expectStream: STREAM });
-    if (previousDueAtMs !== undefined) {
-      const old = Math.max(hourBucket(previousDueAtMs), hourBucket(nowMs));
-      if (old !== bucket) await this.cancel(item.kind, item.id, previousDueAtMs, nowMs, old);
-    }
-  }
-
-  /** Removes an item's filing (it was renewed, erased or is no longer due). */
-  async cancel(kind: string, id: string, dueAtMs: number, nowMs: number, bucket = Math.max(hourBucket(dueAtMs), hourBucket(nowMs))): Promise<void> {
-    await this.#remove(subjects.due(String(bucket), kind, id));
+    if (previousDueAtMs !== undefined) await this.#removeFrom(Math.max(hourBucket(previousDueAtMs), hourBucket(nowMs)), item.kind, item.id);
+    const ack = await this.#pub.publish(subjects.dueHour(String(bucket)), new TextEncoder().encode(JSON.stringify(item)), { expectStream: STREAM });
+    return ack.seq;
   }
 
   /**
-   * Removes an item's filing from whichever of the candidate hours holds it. Literal subjects only:
-   * a wildcard purge would scan the whole stream. A filing missed here is harmless: when its hour
-   * comes the sweeper finds the object gone or changed and drops it.
+   * Removes an object's filings from whichever of the candidate hours holds them (it was renewed,
+   * erased or is no longer due). A filing left here is harmless: see the top of this file.
    */
   async cancelAll(kind: string, id: string, candidateTimesMs: readonly number[]): Promise<void> {
     const buckets = new Set(candidateTimesMs.filter((t) => Number.isFinite(t) && t > 0).map(hourBucket));
-    await Promise.all([...buckets].map((b) => this.#remove(subjects.due(String(b), kind, id))));
+    await Promise.all([...buckets].map((b) => this.#removeFrom(b, kind, id)));
   }
 
-  async #remove(subject: string): Promise<void> {
-    const m = await this.#pub.directGet(STREAM, { last_by_subj: subject }).catch(() => null);
-    if (m) await this.#pub.deleteMessage(STREAM, m.seq, false).catch(() => undefined);
+  async #removeFrom(bucket: number, kind: string, id: string): Promise<void> {
+    const n = await this.count(bucket);
+    if (n === 0 || n > CANCEL_SCAN_LIMIT) return;
+    const mine = (await this.bucket(bucket)).filter((i) => i.kind === kind && i.id === id);
+    await Promise.all(mine.map((i) => this.done(i.seq)));
+  }
+
+  /**
+   * The hours that hold items, with how many each: the stream's subjects, which are hours, so one
+   * call however many items are stored.
+   */
+  async hours(): Promise<Map<number, number>> {
+    const info = await this.#jsm.streams.info(STREAM, { subjects_filter: subjects.dueAll });
+    const prefix = subjects.dueAll.slice(0, -1);
+    const out = new Map<number, number>();
+    for (const [subject, n] of Object.entries(info.state.subjects ?? {})) {
+      const hour = Number(subject.slice(prefix.length));
+      if (Number.isSafeInteger(hour) && n > 0) out.set(hour, n);
+    }
+    return out;
+  }
+
+  /** How many items are filed under one hour (from the per-subject index: no message is read). */
+  async count(bucket: number): Promise<number> {
+    const subject = subjects.dueHour(String(bucket));
+    const info = await this.#jsm.streams.info(STREAM, { subjects_filter: subject });
+    return info.state.subjects?.[subject] ?? 0;
   }
 
   /** Every item filed in one hour bucket, with the sequence that removes it. */
-  async bucket(bucket: number): Promise<Array<DueItem & { seq: number; subject: string }>> {
-    const filter = subjects.dueBucket(String(bucket));
-    const info = await this.#jsm.streams.info(STREAM, { subjects_filter: filter });
-    if (!info.state.subjects || Object.keys(info.state.subjects).length === 0) return [];
-    const c = await this.#js.consumers.get(STREAM, { filter_subjects: filter, deliver_policy: DeliverPolicy.All });
-    const out: Array<DueItem & { seq: number; subject: string }> = [];
+  async bucket(bucket: number): Promise<Array<DueItem & { seq: number }>> {
+    const total = await this.count(bucket);
+    if (total === 0) return [];
+    const c = await this.#js.consumers.get(STREAM, { filter_subjects: subjects.dueHour(String(bucket)), deliver_policy: DeliverPolicy.All });
+    const out: Array<DueItem & { seq: number }> = [];
     const iter = await c.consume({ max_messages: 1_000 });
-    const total = Object.values(info.state.subjects).reduce((a, b) => a + b, 0);
     for await (const m of iter) {
-      out.push({ ...(JSON.parse(new TextDecoder().decode(m.data)) as DueItem), seq: m.seq, subject: m.subject });
+      out.push({ ...(JSON.parse(new TextDecoder().decode(m.data)) as DueItem), seq: m.seq });
       if (m.info.pending === 0 || out.length >= total) break;
     }
     await iter.close();
