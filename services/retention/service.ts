@@ -42,6 +42,8 @@ export async function startRetention(
   const audit = new AuditEmitter(nc, "retention", { now });
   const notices = new NoticePublisher(nc, hubKeys, now);
   const due = await DueIndex.open(nc);
+  const migrated = await due.migrateLegacy();
+  if (migrated > 0) log.info({ migrated }, "due index: filings of the earlier layout moved under their hours");
   const holder = `${hostname()}:${process.pid}:${newId()}`;
   const lease = new Lease(state, "retention.lease", holder, Math.max(30_000, 3 * cfg.sweepInterval), now);
   const sweeper = new Sweeper({ nc, due, fast, lease, notices, audit, log, now, reminderDays: cfg.reminderDays, concurrency: cfg.eraseConcurrency });

@@ -103,6 +103,35 @@ export class DueIndex {
     return out;
   }
 
+  /**
+   * Moves filings of the earlier layout (a subject per item: liaison.v1.due.<hour>.<kind>.<id>)
+   * under their hour's subject, so that a store written before the change is still swept. One
+   * wildcard read, once per start; returns how many it moved.
+   */
+  async migrateLegacy(): Promise<number> {
+    const filter = `${subjects.dueAll.slice(0, -1)}*.*.*`;
+    const info = await this.#jsm.streams.info(STREAM, { subjects_filter: filter });
+    const total = Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0);
+    if (total === 0) return 0;
+    const c = await this.#js.consumers.get(STREAM, { filter_subjects: filter, deliver_policy: DeliverPolicy.All });
+    const iter = await c.consume({ max_messages: 1_000 });
+    let moved = 0;
+    const inFlight: Promise<void>[] = [];
+    for await (const m of iter) {
+      const hour = m.subject.split(".")[3] ?? "";
+      // Published before the old one is deleted: a crash in between leaves a duplicate (dropped
+      // as stale when its hour comes), never a gap.
+      const seq = m.seq;
+      inFlight.push(this.#pub.publish(subjects.dueHour(hour), m.data, { expectStream: STREAM }).then(() => this.done(seq)));
+      if (inFlight.length >= 256) await Promise.all(inFlight.splice(0));
+      moved++;
+      if (m.info.pending === 0 || moved >= total) break;
+    }
+    await Promise.all(inFlight);
+    await iter.close();
+    return moved;
+  }
+
   /** Removes a swept item. */
   async done(seq: number): Promise<void> {
     await this.#pub.deleteMessage(STREAM, seq, false).catch(() => undefined);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readHubSecrets, utf8, xchachaDecrypt } from "../../src/crypto/mod.js";
 import { DAY_MS } from "../../src/domain/mod.js";
 import { subjects } from "../../src/nats/mod.js";
+import { DueIndex } from "../../src/retention/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import { startTestHub, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
 
@@ -114,6 +115,34 @@ describe("retention and erasure", () => {
       const again = await retention.run();
       expect(again).toMatchObject({ erased: 0, stale: 1 });
       expect((await api(be, "GET", `/v1/records/${renewed}`)).status).toBe(200);
+      await retention.close();
+    });
+
+    it("still sweeps a filing written in the earlier layout, a subject per item", async () => {
+      const t0 = Date.now();
+      const id = (await api(be, "POST", "/v1/records", record("Legacy Filing Trading"))).body.id as string;
+      // Take the record's filing out of its hour and write it back the way the earlier layout did.
+      const due = await DueIndex.open(hub.admin);
+      let legacySubject = "";
+      for (const hour of (await due.hours()).keys()) {
+        for (const item of await due.bucket(hour)) {
+          if (item.id !== id) continue;
+          await due.done(item.seq);
+          const { seq: _seq, ...filing } = item;
+          legacySubject = `${subjects.dueAll.slice(0, -1)}${hour}.record.${id}`;
+          await hub.admin.request(legacySubject, new TextEncoder().encode(JSON.stringify(filing)));
+        }
+      }
+      due.close();
+      expect(legacySubject).not.toBe("");
+
+      const c = clock();
+      const retention = await hub.startRetention({ now: c.now });
+      c.set(t0 + 11_000);
+      await retention.run();
+      expect((await api(be, "GET", `/v1/records/${id}`)).status).toBe(404);
+      const jsm = await jetstreamManager(hub.admin);
+      expect((await jsm.streams.info("DUE", { subjects_filter: legacySubject })).state.subjects ?? {}).toEqual({});
       await retention.close();
     });
 
