@@ -10,13 +10,16 @@ await runMain("files", async () => {
   const cfg = loadConfig("files", hubDataSchema);
   const log = createLogger("files", cfg.logLevel);
   const hubKeys = readKeyFile(cfg.hubKeyFile);
-  const nc = await connectNats({ url: cfg.natsUrl, name: "liaison-files", ...(cfg.natsCreds ? { credsFile: cfg.natsCreds } : {}), log, waitOnFirstConnect: true });
-  const files = await startFiles(nc, cfg, hubKeys, log);
+  const connect = (name: string) => connectNats({ url: cfg.natsUrl, name, ...(cfg.natsCreds ? { credsFile: cfg.natsCreds } : {}), log, waitOnFirstConnect: true });
+  const nc = await connect("liaison-files");
+  // Data keys on a connection of their own, as the records service does (see startRecords).
+  const keysNc = await connect("liaison-files-keys");
+  const files = await startFiles(nc, cfg, hubKeys, log, Date.now, keysNc);
   log.info({ entries: files.store.index.size }, "files ready");
   return {
     close: async () => {
       await files.close();
-      await nc.drain();
+      await Promise.all([nc.drain(), keysNc.drain()]);
     },
   };
 });

@@ -24,14 +24,15 @@ export interface RunningFiles {
   close(): Promise<void>;
 }
 
-export async function startFiles(nc: NatsConnection, cfg: FilesSettings, hubKeys: ContactPointKeys, log: Logger, now: () => number = Date.now): Promise<RunningFiles> {
+/** Starts the files service; `keysNc`, when given, carries the data keys' traffic (see startRecords). */
+export async function startFiles(nc: NatsConnection, cfg: FilesSettings, hubKeys: ContactPointKeys, log: Logger, now: () => number = Date.now, keysNc: NatsConnection = nc): Promise<RunningFiles> {
   const kek = new KekRing(cfg.hubSecretsFile);
   const registry = await watchRegistry(nc, log, now);
   const store = await BlindStore.open(nc, "files", "file", log);
   await store.follow();
   const audit = new AuditEmitter(nc, "files", { now });
   const notices = new NoticePublisher(nc, hubKeys, now);
-  const dataKeys = await DataKeyStore.open(nc, kek);
+  const dataKeys = await DataKeyStore.open(keysNc, kek);
   const due = await DueIndex.open(nc);
   const handlers = new FilesHandlers({ store, dataKeys, blind: new BlindIndexer(kek.blindIndexKey), due, notices, audit, log, now, maxQueryMatches: cfg.maxQueryMatches });
   const rpc = new HubRpcServer(hubKeys, () => registry.view, now, audit);

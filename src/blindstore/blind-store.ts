@@ -22,6 +22,7 @@ export class BlindStore {
     readonly bucket: string,
     readonly prefix: string,
     private readonly kv: KV,
+    private readonly sides: KV,
     private readonly js: JetStreamClient,
     private readonly pub: JsPublisher,
     private readonly log: Logger,
@@ -30,7 +31,8 @@ export class BlindStore {
   static async open(nc: NatsConnection, bucket: string, prefix: string, log: Logger): Promise<BlindStore> {
     // Reading the index back starts a last-per-subject consumer over every key: with a million
     // records the server needs longer than the default 5 s API timeout to set it up.
-    return new BlindStore(bucket, prefix, await new Kvm(nc).open(bucket), jetstream(nc, { timeout: 120_000 }), new JsPublisher(nc, { timeoutMs: 30_000 }), log);
+    const kvm = new Kvm(nc);
+    return new BlindStore(bucket, prefix, await kvm.open(bucket), await kvm.open("hits"), jetstream(nc, { timeout: 120_000 }), new JsPublisher(nc, { timeoutMs: 30_000 }), log);
   }
 
   key(id: string): string {
@@ -85,14 +87,17 @@ export class BlindStore {
     await this.remove(id);
   }
 
-  /** Small side records (hits) kept in the same bucket under their own prefix. */
+  /** Small side records (hits), in bucket "hits" under this store's prefix: they expire there. */
   async putSide(key: string, bytes: Uint8Array): Promise<void> {
-    await this.kv.put(key, bytes);
+    await this.sides.put(`${this.prefix}.${key}`, bytes);
   }
 
   async getSide(key: string): Promise<Uint8Array | undefined> {
-    const e = await this.kv.get(key);
-    return e && e.operation === "PUT" ? e.value : undefined;
+    const e = await this.sides.get(`${this.prefix}.${key}`);
+    if (e && e.operation === "PUT") return e.value;
+    // Written before hits had a bucket of their own (kept beside the objects, without expiry).
+    const old = await this.kv.get(key);
+    return old && old.operation === "PUT" ? old.value : undefined;
   }
 
   /** Loads the index from the headers (no content is read) and keeps following changes. */

@@ -9,6 +9,7 @@ export {
   DUPLICATE_WINDOW_MS,
   INBOX_MAX_AGE_MS,
   AUDIT_MAX_AGE_MS,
+  HIT_KEEP_MS,
   USAGE_CONSUMER,
   apStoreStream,
   exchangeConsumer,

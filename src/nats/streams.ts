@@ -141,11 +141,18 @@ export function apStoreStream(cp: string): StreamSpec {
   });
 }
 
+/** How long the hub keeps a hit (bucket "hits"). */
+export const HIT_KEEP_MS = 365 * 24 * 3_600_000;
+
 /** The hub's KV buckets. */
 export const BUCKETS: readonly KvSpec[] = Object.freeze([
   { bucket: "registry", description: "Contact points, their public keys, validity and revocations", history: 10 },
   { bucket: "records", description: "CIS records, encrypted under their own data keys", history: 1 },
   { bucket: "files", description: "FIDE investigation-file index entries, encrypted", history: 1 },
+  // Who matched which record or entry, for what purpose, and the outcome reported: kept while a
+  // follow-up (outcome, request to the supplier) is likely, then gone. The audit log keeps the
+  // query and hit events for its own period.
+  { bucket: "hits", description: "Hits of queries on CIS records and FIDE entries, kept one year", history: 1, ttlMs: HIT_KEEP_MS },
   { bucket: "usage", description: "Usage counters per contact point and month", history: 1 },
   { bucket: "state", description: "Checkpoints of hub services (audit tree size, sweeps)", history: 1 },
 ]);

@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HIT_KEEP_MS } from "../../src/nats/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import { startTestHub, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
 
@@ -74,6 +76,13 @@ describe("CIS records", () => {
     const out = await api(nl, "POST", `/v1/hits/${hitId}/outcome`, { outcome: "vehicle stopped and searched; 40 cartons seized" });
     expect(out.status).toBe(200);
     await until(() => be.mailbox.notices().some((n) => n.notice.kind === pb.NoticeKind.NOTICE_KIND_HIT_OUTCOME && n.notice.details.hitId === hitId), "the outcome at BE");
+
+    // The hit, with its outcome, is kept in a bucket that lets it go after a year.
+    const hits = await new Kvm(hub.admin).open("hits");
+    const kept = await hits.get(`rec.hit.${hitId}`);
+    expect(kept && pb.StoredHit.decode(kept.value)).toMatchObject({ objectId: id, matchedBy: "NL", supplier: "BE", outcome: "vehicle stopped and searched; 40 cartons seized" });
+    expect((await hits.status()).ttl).toBe(HIT_KEEP_MS);
+    expect(HIT_KEEP_MS).toBe(365 * 86_400_000);
 
     const events = await hub.auditEvents();
     const query = events.find((e) => e.action === pb.AuditAction.AUDIT_ACTION_QUERY && e.authority === "NL" && e.service === "records");
