@@ -147,8 +147,10 @@ export const HIT_KEEP_MS = 365 * 24 * 3_600_000;
 /** The hub's KV buckets. */
 export const BUCKETS: readonly KvSpec[] = Object.freeze([
   { bucket: "registry", description: "Contact points, their public keys, validity and revocations", history: 10 },
-  { bucket: "records", description: "CIS records, encrypted under their own data keys", history: 1 },
-  { bucket: "files", description: "FIDE investigation-file index entries, encrypted", history: 1 },
+  // History 2: an update (amendment, renewal, hold) writes the new revision, then securely erases
+  // the one before; with history 1 the server would drop it at once, leaving its bytes on disk.
+  { bucket: "records", description: "CIS records, encrypted under their own data keys", history: 2 },
+  { bucket: "files", description: "FIDE investigation-file index entries, encrypted", history: 2 },
   // Who matched which record or entry, for what purpose, and the outcome reported: kept while a
   // follow-up (outcome, request to the supplier) is likely, then gone. The audit log keeps the
   // query and hit events for its own period.

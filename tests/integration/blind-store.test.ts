@@ -1,0 +1,52 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BlindStore } from "../../src/blindstore/mod.js";
+import { createLogger } from "../../src/log/mod.js";
+import { provision } from "../../src/nats/mod.js";
+import { startTestNats, type TestNats } from "../support/nats.js";
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? filesUnder(join(dir, d.name)) : [join(dir, d.name)]));
+}
+
+describe("blind store erasure", () => {
+  let nats: TestNats;
+  beforeAll(async () => {
+    nats = await startTestNats({ own: true });
+    await provision(await nats.connect(), { contactPoints: [] });
+  });
+  afterAll(async () => {
+    await nats?.stop();
+  });
+
+  it("erases the current revision from disk even when told an older one, and followers drop the object", async () => {
+    const log = createLogger("test", "silent");
+    const nc = await nats.connect();
+    const store = await BlindStore.open(nc, "records", "rec", log);
+    const follower = await BlindStore.open(await nats.connect(), "records", "rec", log);
+    await follower.follow();
+    const index = (id: string) => ({ id, supplier: "BE", category: 1, blindIndexes: [randomBytes(32)], indexTypes: ["company-name"] });
+
+    const first = randomBytes(300);
+    const second = randomBytes(300);
+    const s1 = await store.put("r1", first, index("r1"), 0);
+    await store.put("r1", second, index("r1"), s1); // amended after the eraser read revision s1
+    const other = randomBytes(300);
+    await store.put("r2", other, index("r2"), 0);
+    await expect.poll(() => follower.index.size).toBe(2);
+
+    await store.erase("r1", s1);
+    expect(await store.get("r1")).toBeUndefined();
+    expect(Buffer.from((await store.get("r2"))?.bytes ?? []).equals(other)).toBe(true);
+    await expect.poll(() => follower.index.size).toBe(1);
+
+    // Neither revision's bytes are left in any file of the store; the other object's are.
+    const files = filesUnder(nats.storeDir as string);
+    for (const [name, gone] of [["first", first], ["second", second]] as const) expect(files.filter((f) => readFileSync(f).includes(gone)), name).toEqual([]);
+    expect(files.some((f) => readFileSync(f).includes(other))).toBe(true);
+    store.close();
+    follower.close();
+  });
+});
