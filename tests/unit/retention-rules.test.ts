@@ -43,6 +43,6 @@ describe("retention rules", () => {
 
   it("names every rule the services apply in the supervisor's table", () => {
     const ids = RETENTION_RULES.map((r) => r.id);
-    for (const rule of ["cis-review", "cis-supplier-erasure", "fide-ongoing", "fide-offence", "fide-conviction", "fide-cleared", "message-delivered", "audit", "legal-hold"]) expect(ids).toContain(rule);
+    for (const rule of ["cis-review", "cis-supplier-erasure", "fide-ongoing", "fide-offence", "fide-conviction", "fide-cleared", "message-delivered", "hit", "audit", "legal-hold"]) expect(ids).toContain(rule);
   });
 });
