@@ -108,9 +108,9 @@ export class Compliance {
   async overdue(graceMs: number, firstBucket: number): Promise<pb.IDueView[]> {
     const now = this.d.now();
     const out: pb.IDueView[] = [];
-    const hours = [...(await this.d.due.hours()).keys()].filter((h) => h >= firstBucket && h <= hourBucket(now)).sort((a, b) => a - b);
-    for (const b of hours) {
-      for (const i of await this.d.due.bucket(b)) {
+    const hours = [...(await this.d.due.hours())].filter(([h]) => h >= firstBucket && h <= hourBucket(now)).sort(([a], [b]) => a - b);
+    for (const [b, n] of hours) {
+      for (const i of await this.d.due.bucket(b, n)) {
         // A replaced filing left in a large hour is not overdue: its object was renewed or moved.
         if (i.meta.stage === "reminder" || i.dueAtMs > now - graceMs || !(await this.d.live(i))) continue;
         out.push({ kind: i.kind, objectId: i.id, supplier: i.meta.supplier ?? "", dueAtMs: i.dueAtMs, stage: i.meta.stage ?? "" });

@@ -57,12 +57,12 @@ export class Sweeper {
     const now = this.d.now();
     const current = hourBucket(now);
     // Only the hours that hold items, up to now: one call lists them, however many are stored.
-    const hours = [...(await this.d.due.hours()).keys()].filter((h) => h <= current).sort((a, b) => a - b);
+    const hours = [...(await this.d.due.hours())].filter(([h]) => h <= current).sort(([a], [b]) => a - b);
     let lost = false;
     let leaseAt = this.d.now();
-    for (const b of hours) {
+    for (const [b, n] of hours) {
       if (lost) break;
-      const items = (await this.d.due.bucket(b)).filter((i) => i.dueAtMs <= now);
+      const items = (await this.d.due.bucket(b, n)).filter((i) => i.dueAtMs <= now);
       result.examined += items.length;
       // A pool of workers, each taking the next item as soon as it is done with one: a slow item
       // holds up one worker, not a whole batch.
@@ -93,14 +93,24 @@ export class Sweeper {
    */
   async live(item: DueItem, now: number): Promise<boolean> {
     if (item.kind === "record") {
-      const e = await this.d.fast.kvGet("records", `rec.${item.id}`);
-      return !!e && String(pb.StoredRecord.decode(e.data).reviewDueMs) === item.meta.reviewDueMs;
+      const r = await this.#storedRecord(item.id);
+      return !!r && String(r.reviewDueMs) === item.meta.reviewDueMs;
     }
     if (item.kind === "file") {
-      const e = await this.d.fast.kvGet("files", `file.${item.id}`);
-      return !!e && Number(pb.StoredFileEntry.decode(e.data).retentionUntilMs) <= now;
+      const f = await this.#storedFile(item.id);
+      return !!f && Number(f.retentionUntilMs) <= now;
     }
     return false;
+  }
+
+  async #storedRecord(id: string): Promise<pb.StoredRecord | undefined> {
+    const e = await this.d.fast.kvGet("records", `rec.${id}`);
+    return e ? pb.StoredRecord.decode(e.data) : undefined;
+  }
+
+  async #storedFile(id: string): Promise<pb.StoredFileEntry | undefined> {
+    const e = await this.d.fast.kvGet("files", `file.${id}`);
+    return e ? pb.StoredFileEntry.decode(e.data) : undefined;
   }
 
   async #handle(item: DueItem & { seq: number }, now: number): Promise<Outcome | undefined> {
@@ -116,9 +126,8 @@ export class Sweeper {
   }
 
   async #record(item: DueItem, now: number): Promise<Outcome> {
-    const e = await this.d.fast.kvGet("records", `rec.${item.id}`);
-    if (!e) return "stale"; // erased meanwhile
-    const r = pb.StoredRecord.decode(e.data);
+    const r = await this.#storedRecord(item.id);
+    if (!r) return "stale"; // erased meanwhile
     if (String(r.reviewDueMs) !== item.meta.reviewDueMs) return "stale"; // renewed: its new entry stands
     const reviewDue = Number(r.reviewDueMs);
     if (item.meta.stage === "reminder") {
@@ -150,9 +159,8 @@ export class Sweeper {
   }
 
   async #file(item: DueItem, now: number): Promise<Outcome> {
-    const e = await this.d.fast.kvGet("files", `file.${item.id}`);
-    if (!e) return "stale";
-    const f = pb.StoredFileEntry.decode(e.data);
+    const f = await this.#storedFile(item.id);
+    if (!f) return "stale";
     const until = Number(f.retentionUntilMs);
     if (until > now) return "stale"; // moved by a status change: its new entry stands
     if (holdInForce(f.hold, now)) {

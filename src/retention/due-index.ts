@@ -62,7 +62,7 @@ export class DueIndex {
   async #removeFrom(bucket: number, kind: string, id: string): Promise<void> {
     const n = await this.count(bucket);
     if (n === 0 || n > CANCEL_SCAN_LIMIT) return;
-    const mine = (await this.bucket(bucket)).filter((i) => i.kind === kind && i.id === id);
+    const mine = (await this.bucket(bucket, n)).filter((i) => i.kind === kind && i.id === id);
     await Promise.all(mine.map((i) => this.done(i.seq)));
   }
 
@@ -88,9 +88,9 @@ export class DueIndex {
     return info.state.subjects?.[subject] ?? 0;
   }
 
-  /** Every item filed in one hour bucket, with the sequence that removes it. */
-  async bucket(bucket: number): Promise<Array<DueItem & { seq: number }>> {
-    const total = await this.count(bucket);
+  /** Every item filed in one hour bucket, with the sequence that removes it (`known`: its count, when just read). */
+  async bucket(bucket: number, known?: number): Promise<Array<DueItem & { seq: number }>> {
+    const total = known ?? (await this.count(bucket));
     if (total === 0) return [];
     const c = await this.#js.consumers.get(STREAM, { filter_subjects: subjects.dueHour(String(bucket)), deliver_policy: DeliverPolicy.All });
     const out: Array<DueItem & { seq: number }> = [];
