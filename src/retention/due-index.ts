@@ -43,11 +43,10 @@ export class DueIndex {
   }
 
   /** Files an item under its due hour (never under an hour before `nowMs`); replaces an earlier filing. */
-  async schedule(item: DueItem, nowMs: number, previousDueAtMs?: number): Promise<number> {
+  async schedule(item: DueItem, nowMs: number, previousDueAtMs?: number): Promise<void> {
     const bucket = Math.max(hourBucket(item.dueAtMs), hourBucket(nowMs));
     if (previousDueAtMs !== undefined) await this.#removeFrom(Math.max(hourBucket(previousDueAtMs), hourBucket(nowMs)), item.kind, item.id);
-    const ack = await this.#pub.publish(subjects.dueHour(String(bucket)), new TextEncoder().encode(JSON.stringify(item)), { expectStream: STREAM });
-    return ack.seq;
+    await this.#pub.publish(subjects.dueHour(String(bucket)), new TextEncoder().encode(JSON.stringify(item)), { expectStream: STREAM });
   }
 
   /**
