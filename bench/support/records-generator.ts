@@ -4,7 +4,7 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import { b64u, BlindIndexer, newId, randomBytes, xchachaEncrypt, type KekRing } from "../../src/crypto/mod.js";
 import { indexForms, nextRecordEvent } from "../../src/domain/mod.js";
-import { wrapDataKey } from "../../src/keystore/mod.js";
+import { keyLocation, newKeyId, wrapDataKey } from "../../src/keystore/mod.js";
 import { JsPublisher, subjects } from "../../src/nats/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import { hourBucket } from "../../src/retention/mod.js";
@@ -32,7 +32,7 @@ export async function generateRecords(
   for (let i = o.first; i < o.first + o.count; i++) {
     const id = newId();
     const key = randomBytes(32);
-    const keyId = newId();
+    const keyId = newKeyId();
     const content: pb.ICisRecordContent = {
       category: pb.RecordCategory.RECORD_CATEGORY_BUSINESS,
       purpose: pb.RecordPurpose.RECORD_PURPOSE_SPECIFIC_CHECK,
@@ -60,7 +60,7 @@ export async function generateRecords(
     const index = pb.IndexEntry.encode({ id, supplier: o.supplier, category: stored.category ?? 0, blindIndexes: refs.map((r) => r.ref), indexTypes: refs.map((r) => r.type) }).finish();
     const next = nextRecordEvent(o.reviewDueMs, o.nowMs);
     inflight.push(
-      pub.publish(subjects.dataKey(keyId), pb.WrappedDataKey.encode(wrapDataKey(kek.current(), keyId, id, key)).finish()),
+      pub.publish(keyLocation(keyId).subject, pb.WrappedDataKey.encode(wrapDataKey(kek.current(), keyId, id, key)).finish()),
       pub.publish(`$KV.records.rec.${id}`, pb.StoredRecord.encode(stored).finish(), { headers: { "Liaison-Index": b64u(index) } }),
       pub.publish(
         subjects.dueHour(String(Math.max(hourBucket(next.atMs), hourBucket(o.nowMs)))),

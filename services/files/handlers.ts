@@ -346,25 +346,38 @@ export class FilesHandlers {
    * An order that no longer matches the entry (its status moved the limit since) is refused.
    */
   async eraseDue(order: pb.ErasureOrder): Promise<pb.IErasureCertificate> {
+    if (Number(order.overwriteRevision) > 0) {
+      await this.d.store.overwrite(order.objectId, Number(order.overwriteRevision));
+      return { objectType: "file", objectId: order.objectId };
+    }
     const got = await this.d.store.get(order.objectId);
-    if (!got) throw new LiaisonError("LIAISON_NOT_FOUND", `no file entry ${order.objectId}`);
+    if (!got) {
+      // Erased by an earlier sweep that stopped before its second step: that step is done now.
+      const pending = await this.d.store.overwritePending(order.objectId);
+      if (pending) await this.d.store.overwrite(order.objectId, pending);
+      throw new LiaisonError("LIAISON_NOT_FOUND", `no file entry ${order.objectId}`);
+    }
     const stored = pb.StoredFileEntry.decode(got.bytes);
     const now = this.d.now();
     if (Number(stored.retentionUntilMs) > now) {
       throw new LiaisonError("LIAISON_CONFLICT", `file entry ${stored.id} is kept until ${new Date(Number(stored.retentionUntilMs)).toISOString()} (rule ${stored.retentionRule})`);
     }
     if (holdInForce(stored.hold, now)) throw new LiaisonError("LIAISON_ON_HOLD", `file entry ${stored.id} is under a legal hold: ${stored.hold?.reason}`);
-    return this.eraseStored(stored, order.rule || stored.retentionRule, Number(order.dueAtMs) || Number(stored.retentionUntilMs));
+    // The sweeper removes the filing it is handling itself.
+    return this.eraseStored(stored, order.rule || stored.retentionRule || "fide-ongoing", Number(order.dueAtMs) || Number(stored.retentionUntilMs), { revision: got.revision, keepDueEntry: true, deferOverwrite: true });
   }
 
   /**
    * Crypto-shredding: securely erase the data key's message, then the entry (every revision, the
    * stored bytes overwritten) and its due entry. Returns the erasure certificate (the caller logs it).
+   * With `deferOverwrite` (the retention sweep) the overwrite of the entry's stored revision is
+   * the sweep's second step, as for records (services/records/handlers.ts).
    */
-  async eraseStored(stored: pb.StoredFileEntry, rule: string, dueAtMs: number): Promise<pb.IErasureCertificate> {
+  async eraseStored(stored: pb.StoredFileEntry, rule: string, dueAtMs: number, o: { revision?: number; keepDueEntry?: boolean; deferOverwrite?: boolean } = {}): Promise<pb.IErasureCertificate> {
     const key = await this.d.dataKeys.erase(stored.dataKeyId);
-    await this.d.store.erase(stored.id);
-    await this.d.due.cancelAll(FILE_DUE_KIND, stored.id, [Number(stored.retentionUntilMs), this.d.now()]);
+    const pending = o.deferOverwrite && o.revision && (await this.d.store.tombstone(stored.id, o.revision)) ? o.revision : 0;
+    if (!pending) await this.d.store.erase(stored.id, o.revision);
+    if (!o.keepDueEntry) await this.d.due.cancelAll(FILE_DUE_KIND, stored.id, [Number(stored.retentionUntilMs), this.d.now()]);
     return {
       objectType: "file",
       objectId: stored.id,
@@ -373,6 +386,7 @@ export class FilesHandlers {
       dueAtMs,
       erasedAtMs: this.d.now(),
       contentCommitment: sha256(new Uint8Array([...stored.ciphertext, ...(key?.wrapped ?? [])])),
+      overwritePendingRevision: pending,
     };
   }
 }

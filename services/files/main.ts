@@ -2,7 +2,7 @@
 import { hubDataSchema, loadConfig } from "../../src/config/mod.js";
 import { readKeyFile } from "../../src/crypto/mod.js";
 import { createLogger } from "../../src/log/mod.js";
-import { connectNats } from "../../src/nats/mod.js";
+import { connectNats, KEY_SHARDS } from "../../src/nats/mod.js";
 import { runMain } from "../../src/runtime/mod.js";
 import { startFiles } from "./service.js";
 
@@ -12,14 +12,14 @@ await runMain("files", async () => {
   const hubKeys = readKeyFile(cfg.hubKeyFile);
   const connect = (name: string) => connectNats({ url: cfg.natsUrl, name, ...(cfg.natsCreds ? { credsFile: cfg.natsCreds } : {}), log, waitOnFirstConnect: true });
   const nc = await connect("liaison-files");
-  // Data keys on a connection of their own, as the records service does (see startRecords).
-  const keysNc = await connect("liaison-files-keys");
+  // Data keys on connections of their own, one per shard, as the records service does (see startRecords).
+  const keysNc = await Promise.all(Array.from({ length: KEY_SHARDS }, (_, k) => connect(`liaison-files-keys-${k}`)));
   const files = await startFiles(nc, cfg, hubKeys, log, Date.now, keysNc);
   log.info({ entries: files.store.index.size }, "files ready");
   return {
     close: async () => {
       await files.close();
-      await Promise.all([nc.drain(), keysNc.drain()]);
+      await Promise.all([nc.drain(), ...keysNc.map((c) => c.drain())]);
     },
   };
 });

@@ -25,7 +25,14 @@ export interface RunningFiles {
 }
 
 /** Starts the files service; `keysNc`, when given, carries the data keys' traffic (see startRecords). */
-export async function startFiles(nc: NatsConnection, cfg: FilesSettings, hubKeys: ContactPointKeys, log: Logger, now: () => number = Date.now, keysNc: NatsConnection = nc): Promise<RunningFiles> {
+export async function startFiles(
+  nc: NatsConnection,
+  cfg: FilesSettings,
+  hubKeys: ContactPointKeys,
+  log: Logger,
+  now: () => number = Date.now,
+  keysNc: NatsConnection | readonly NatsConnection[] = nc,
+): Promise<RunningFiles> {
   const kek = new KekRing(cfg.hubSecretsFile);
   const registry = await watchRegistry(nc, log, now);
   const store = await BlindStore.open(nc, "files", "file", log);
@@ -49,6 +56,7 @@ export async function startFiles(nc: NatsConnection, cfg: FilesSettings, hubKeys
         handler: async (msg) => {
           const order = decodeAs((b) => pb.ErasureOrder.decode(b), msg.data, "ErasureOrder");
           const cert = await handlers.eraseDue(order);
+          if (Number(order.overwriteRevision) > 0) return pb.ErasureCertificate.encode(cert).finish(); // the second step: certified already
           await audit.emit({ action: AuditAction.AUDIT_ACTION_ERASE, authority: HUB, userId: "retention", objectType: "file", objectId: order.objectId, erasure: cert });
           return pb.ErasureCertificate.encode(cert).finish();
         },

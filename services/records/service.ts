@@ -39,12 +39,19 @@ export function periodsByCategory(byName: RecordsSettings["reviewPeriodByCategor
 }
 
 /**
- * Starts the records service. `keysNc`, when given, carries the data keys' traffic: nats-server
- * answers one connection's JetStream API requests one after another, and a secure erase waits for
- * its fsync, so erasing a record's key and the record itself on two connections lets the two
- * fsyncs overlap (bench/retention: about twice the erasure rate).
+ * Starts the records service. `keysNc`, when given, carries the data keys' traffic, ideally one
+ * connection per key shard (KEY_SHARDS): nats-server answers one connection's JetStream API
+ * requests one after another, and a secure erase waits for its disk flush, so the erasures of
+ * different shards, and the records' own traffic, overlap only on connections of their own.
  */
-export async function startRecords(nc: NatsConnection, cfg: RecordsSettings, hubKeys: ContactPointKeys, log: Logger, now: () => number = Date.now, keysNc: NatsConnection = nc): Promise<RunningRecords> {
+export async function startRecords(
+  nc: NatsConnection,
+  cfg: RecordsSettings,
+  hubKeys: ContactPointKeys,
+  log: Logger,
+  now: () => number = Date.now,
+  keysNc: NatsConnection | readonly NatsConnection[] = nc,
+): Promise<RunningRecords> {
   const kek = new KekRing(cfg.hubSecretsFile);
   const registry = await watchRegistry(nc, log, now);
   const store = await BlindStore.open(nc, "records", "rec", log);
@@ -81,13 +88,23 @@ export async function startRecords(nc: NatsConnection, cfg: RecordsSettings, hub
         subject: subjects.api("records", "erase-due"),
         handler: async (msg) => {
           const order = decodeAs((b) => pb.ErasureOrder.decode(b), msg.data, "ErasureOrder");
+          if (Number(order.overwriteRevision) > 0) {
+            // The erasure's second step: the record is already erased; its stored bytes are overwritten.
+            await store.overwrite(order.objectId, Number(order.overwriteRevision));
+            return pb.ErasureCertificate.encode({ objectType: "record", objectId: order.objectId }).finish();
+          }
           const got = await store.get(order.objectId);
-          if (!got) throw new LiaisonError("LIAISON_NOT_FOUND", order.objectId);
+          if (!got) {
+            // Erased by an earlier sweep that stopped before its second step: that step is done now.
+            const pending = await store.overwritePending(order.objectId);
+            if (pending) await store.overwrite(order.objectId, pending);
+            throw new LiaisonError("LIAISON_NOT_FOUND", order.objectId);
+          }
           const stored = pb.StoredRecord.decode(got.bytes);
           // Checked again here, at the last moment: a renewal or a hold may have come after the sweep looked.
           if (Number(stored.reviewDueMs) > Number(order.dueAtMs)) throw new LiaisonError("LIAISON_CONFLICT", `record ${stored.id} was renewed`);
           if (holdInForce(stored.hold, now())) throw new LiaisonError("LIAISON_ON_HOLD", `record ${stored.id} is under a legal hold`);
-          const cert = await handlers.eraseStored(stored, order.rule, Number(order.dueAtMs), { revision: got.revision, keepDueEntry: true });
+          const cert = await handlers.eraseStored(stored, order.rule, Number(order.dueAtMs), { revision: got.revision, keepDueEntry: true, deferOverwrite: true });
           await audit.emit({ action: AuditAction.AUDIT_ACTION_ERASE, authority: HUB, userId: "retention", objectType: "record", objectId: order.objectId, erasure: cert });
           return pb.ErasureCertificate.encode(cert).finish();
         },

@@ -1,15 +1,15 @@
 // Key-encryption-key rotation (crypto-shredding's second half): a new KEK, every surviving data key
 // re-wrapped under it, then the old KEK destroyed. A data key erased before the rotation, but left
-// in a Raft log, a snapshot or a backup of RECORD_KEYS, is wrapped under a KEK that no longer exists:
+// in a Raft log, a snapshot or a backup of a data-key stream (RECORD_KEYS and its shards), is wrapped under a KEK that no longer exists:
 // unreadable after one epoch.
 import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { AuditAction, type AuditEmitter } from "../../src/audit/mod.js";
 import { randomBytes, readHubSecrets, utf8, writeHubSecrets, xchachaDecrypt } from "../../src/crypto/mod.js";
 import { HUB } from "../../src/domain/mod.js";
-import { wrapDataKey } from "../../src/keystore/mod.js";
+import { keyLocation, wrapDataKey } from "../../src/keystore/mod.js";
 import type { Logger } from "../../src/log/mod.js";
-import { JsPublisher, STREAMS, subjects } from "../../src/nats/mod.js";
+import { JsPublisher, KEY_SHARDS, keyShardStream, subjects } from "../../src/nats/mod.js";
 import { pb } from "../../src/proto/mod.js";
 
 export interface RotationResult {
@@ -20,15 +20,21 @@ export interface RotationResult {
 
 const aad = (keyId: string, objectId: string, epoch: number) => utf8(`liaison.v1.data-key\0${keyId}\0${objectId}\0${epoch}`);
 
-/** Re-wraps every data key older than `epoch`; compare-and-swap, so a key erased meanwhile stays erased. */
+/** Re-wraps every data key older than `epoch`, in every shard; compare-and-swap, so a key erased meanwhile stays erased. */
 async function rewrap(nc: NatsConnection, path: string, epoch: number, pub: JsPublisher): Promise<number> {
+  let n = 0;
+  for (let shard = 0; shard < KEY_SHARDS; shard++) n += await rewrapStream(nc, keyShardStream(shard), path, epoch, pub);
+  return n;
+}
+
+async function rewrapStream(nc: NatsConnection, stream: string, path: string, epoch: number, pub: JsPublisher): Promise<number> {
   const secrets = readHubSecrets(path);
   const target = secrets.keks.find((k) => k.epoch === epoch);
   if (!target) throw new Error(`no KEK of epoch ${epoch}`);
   const jsm = await jetstreamManager(nc, { checkAPI: false });
-  const info = await jsm.streams.info(STREAMS.RECORD_KEYS.name);
+  const info = await jsm.streams.info(stream);
   if (info.state.messages === 0) return 0;
-  const consumer = await jetstream(nc).consumers.get(STREAMS.RECORD_KEYS.name, { deliver_policy: DeliverPolicy.LastPerSubject });
+  const consumer = await jetstream(nc).consumers.get(stream, { deliver_policy: DeliverPolicy.LastPerSubject });
   const iter = await consumer.consume({ max_messages: 2_000 });
   const writes: Array<Promise<unknown>> = [];
   let n = 0;
@@ -42,7 +48,7 @@ async function rewrap(nc: NatsConnection, path: string, epoch: number, pub: JsPu
         key.fill(0);
         writes.push(
           pub
-            .publish(subjects.dataKey(w.keyId), pb.WrappedDataKey.encode(next).finish(), { expectStream: STREAMS.RECORD_KEYS.name, expectLastSubjectSequence: m.seq })
+            .publish(keyLocation(w.keyId).subject, pb.WrappedDataKey.encode(next).finish(), { expectStream: stream, expectLastSubjectSequence: m.seq })
             .then(
               () => n++,
               () => undefined, // erased or re-wrapped meanwhile

@@ -31,6 +31,23 @@ const LEASE_RENEW_MS = 5_000;
 
 type Outcome = "reminder" | "erased" | "held" | "stale";
 
+/** An erased object's stored revision, to be overwritten on disk in the sweep's second step. */
+interface PendingOverwrite {
+  readonly service: "records" | "files";
+  readonly id: string;
+  readonly revision: number;
+  readonly done: () => void;
+}
+
+interface Counts {
+  examined: number;
+  reminders: number;
+  erased: number;
+  held: number;
+  stale: number;
+  overwritten: number;
+}
+
 /** What one sweep erased for one supplier under one rule: told to the supplier in one notice. */
 interface ErasedGroup {
   readonly supplier: string;
@@ -42,6 +59,8 @@ interface ErasedGroup {
 export class Sweeper {
   #lastSweepAtMs = 0;
   #erased = new Map<string, ErasedGroup>();
+  /** Erasures of the running sweep whose stored revision is left to overwrite, by object id. */
+  #overwrite = new Map<string, { service: "records" | "files"; revision: number }>();
 
   constructor(private readonly d: SweeperDeps) {}
 
@@ -52,39 +71,72 @@ export class Sweeper {
   /** Sweeps the due index; returns what it did. Does nothing without the lease. */
   async sweep(): Promise<pb.ISweepResult> {
     const started = this.d.now();
-    const result = { examined: 0, reminders: 0, erased: 0, held: 0, stale: 0 };
+    const result: Counts = { examined: 0, reminders: 0, erased: 0, held: 0, stale: 0, overwritten: 0 };
     if (!(await this.d.lease.acquire())) return { ran: false };
+    const run = { lost: false, leaseAt: this.d.now() };
     const now = this.d.now();
-    const current = hourBucket(now);
     // Only the hours that hold items, up to now: one call lists them, however many are stored.
-    const hours = [...(await this.d.due.hours())].filter(([h]) => h <= current).sort(([a], [b]) => a - b);
-    let lost = false;
-    let leaseAt = this.d.now();
-    for (const [b, n] of hours) {
-      if (lost) break;
-      const items = (await this.d.due.bucket(b, n)).filter((i) => i.dueAtMs <= now);
+    const hours = [...(await this.d.due.hours())].filter(([h]) => h <= hourBucket(now)).sort(([a], [b]) => a - b);
+    const swept: Array<{ bucket: number; filed: Array<DueItem & { seq: number }>; handled: Set<number> }> = [];
+    const overwrites: PendingOverwrite[] = [];
+    for (const [bucket, n] of hours) {
+      if (run.lost) break;
+      const filed = await this.d.due.bucket(bucket, n);
+      const items = filed.filter((i) => i.dueAtMs <= now);
       result.examined += items.length;
-      // A pool of workers, each taking the next item as soon as it is done with one: a slow item
-      // holds up one worker, not a whole batch.
-      let next = 0;
-      const worker = async (): Promise<void> => {
-        while (!lost && next < items.length) {
-          const item = items[next++] as DueItem & { seq: number };
-          if (this.d.now() - leaseAt > LEASE_RENEW_MS) {
-            leaseAt = this.d.now();
-            // Keep the lease alive through a long sweep; stop at once if another replica took it.
-            if (!(await this.d.lease.acquire())) lost = true;
-            if (lost) return;
-          }
-          const o = await this.#handle(item, now);
-          if (o) result[o === "reminder" ? "reminders" : o]++;
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(this.d.concurrency, items.length) }, worker));
+      // Filings done with: removed from the index together once the sweep is over (one call for
+      // the run of them at the hour's start, rather than one call each).
+      const handled = new Set<number>();
+      swept.push({ bucket, filed, handled });
+      await this.#pool(items, run, async (item) => {
+        const o = await this.#handle(item, now);
+        if (!o) return;
+        result[o === "reminder" ? "reminders" : o]++;
+        const pending = o === "erased" ? this.#overwrite.get(item.id) : undefined;
+        this.#overwrite.delete(item.id);
+        // An erasure whose stored revision is still to be overwritten keeps its filing until that is
+        // done: should the sweep stop first, the next one finds the object gone and finishes it.
+        if (pending) overwrites.push({ ...pending, id: item.id, done: () => handled.add(item.seq) });
+        else handled.add(item.seq);
+      });
     }
+    const erasuresTookMs = this.d.now() - started;
+    // The second step, once every erasure of this sweep is certified: each erased object's stored
+    // revision is overwritten on disk (a disk flush each, which the erasures did not wait for).
+    await this.#pool(overwrites, run, async (w) => {
+      try {
+        await requestService(this.d.nc, subjects.api(w.service, "erase-due"), pb.ErasureOrder.encode({ objectId: w.id, overwriteRevision: w.revision }).finish(), 30_000);
+        result.overwritten++;
+        w.done();
+      } catch (err) {
+        this.d.log.error({ err, id: w.id }, "an erased object's stored revision could not be overwritten; the next sweep does it");
+      }
+    });
+    for (const h of swept) await this.#removeHandled(h.bucket, h.filed, h.handled);
     await this.#notifyErased();
     this.#lastSweepAtMs = now;
-    return { ...result, ran: true, tookMs: this.d.now() - started };
+    return { ...result, ran: true, tookMs: this.d.now() - started, erasuresTookMs };
+  }
+
+  /**
+   * Runs `fn` over the items with a pool of workers, each taking the next item as soon as it is
+   * done with one (a slow item holds up one worker, not a whole batch). Renews the lease through a
+   * long sweep and stops at once if another replica took it.
+   */
+  async #pool<T>(items: readonly T[], run: { lost: boolean; leaseAt: number }, fn: (item: T) => Promise<void>): Promise<void> {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (!run.lost && next < items.length) {
+        const item = items[next++] as T;
+        if (this.d.now() - run.leaseAt > LEASE_RENEW_MS) {
+          run.leaseAt = this.d.now();
+          if (!(await this.d.lease.acquire())) run.lost = true;
+          if (run.lost) return;
+        }
+        await fn(item);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.d.concurrency, items.length) }, worker));
   }
 
   /**
@@ -116,7 +168,9 @@ export class Sweeper {
   async #handle(item: DueItem & { seq: number }, now: number): Promise<Outcome | undefined> {
     try {
       const outcome = item.kind === "record" ? await this.#record(item, now) : item.kind === "file" ? await this.#file(item, now) : "stale";
-      await this.d.due.done(item.seq);
+      // A reminder sent or a filing moved under a hold is taken out of the index at once, so that a
+      // sweep cut short does not send it again; erased and stale ones are removed with their hour.
+      if (outcome === "reminder" || outcome === "held") await this.d.due.done(item.seq);
       return outcome;
     } catch (err) {
       // Left in the index: the next sweep tries again, and the compliance report shows it overdue meanwhile.
@@ -125,7 +179,28 @@ export class Sweeper {
     }
   }
 
+  /**
+   * Takes an hour's handled filings out of the index: the run of them from the hour's first filing
+   * in one call, the rest one by one. Should it fail, they stay and the next sweep drops them as stale.
+   */
+  async #removeHandled(bucket: number, filed: ReadonlyArray<DueItem & { seq: number }>, handled: ReadonlySet<number>): Promise<void> {
+    let run = 0;
+    while (run < filed.length && handled.has((filed[run] as { seq: number }).seq)) run++;
+    try {
+      if (run > 0) await this.d.due.removeThrough(bucket, (filed[run - 1] as { seq: number }).seq);
+      await Promise.all(filed.slice(run).filter((i) => handled.has(i.seq)).map((i) => this.d.due.done(i.seq)));
+    } catch (err) {
+      this.d.log.warn({ err, bucket }, "swept filings are left in the due index until the next sweep");
+    }
+  }
+
   async #record(item: DueItem, now: number): Promise<Outcome> {
+    // Erasure, the usual case: ordered straight away. The records service checks the record as it
+    // is at that moment (renewed meanwhile: stale; under a hold: read below and filed again).
+    if (item.meta.stage !== "reminder" && item.meta.reviewDueMs) {
+      const o = await this.#erase("records", item.id, "cis-review", Number(item.meta.reviewDueMs));
+      if (o !== "held") return o;
+    }
     const r = await this.#storedRecord(item.id);
     if (!r) return "stale"; // erased meanwhile
     if (String(r.reviewDueMs) !== item.meta.reviewDueMs) return "stale"; // renewed: its new entry stands
@@ -155,10 +230,14 @@ export class Sweeper {
       await this.#reschedule("record", r.id, { atMs: r.hold?.untilMs ? Number(r.hold.untilMs) : now + DAY_MS, stage: "review" }, { supplier: r.supplier, reviewDueMs: String(reviewDue) }, now);
       return "held";
     }
-    return (await this.#erase("records", r.id, "cis-review", reviewDue, r.supplier)) ? "erased" : "stale";
+    return this.#settled(await this.#erase("records", r.id, "cis-review", reviewDue));
   }
 
   async #file(item: DueItem, now: number): Promise<Outcome> {
+    // As for records: the files service applies the entry's own rule and date, and refuses what is
+    // no longer due or is held.
+    const o = await this.#erase("files", item.id, "", 0);
+    if (o !== "held") return o;
     const f = await this.#storedFile(item.id);
     if (!f) return "stale";
     const until = Number(f.retentionUntilMs);
@@ -167,28 +246,39 @@ export class Sweeper {
       await this.#reschedule("file", f.id, { atMs: f.hold?.untilMs ? Number(f.hold.untilMs) : now + DAY_MS, stage: "review" }, { supplier: f.supplier }, now);
       return "held";
     }
-    return (await this.#erase("files", f.id, f.retentionRule || "fide-ongoing", until, f.supplier)) ? "erased" : "stale";
+    return this.#settled(await this.#erase("files", f.id, f.retentionRule || "fide-ongoing", until));
   }
 
   async #reschedule(kind: string, id: string, next: { atMs: number; stage: string }, meta: Record<string, string>, now: number): Promise<void> {
     await this.d.due.schedule({ kind, id, dueAtMs: next.atMs, meta: { ...meta, stage: next.stage } }, now);
   }
 
-  /** Orders the erasure; false when the object turned out not to be erasable after all. */
-  async #erase(service: "records" | "files", id: string, rule: string, dueAtMs: number, supplier: string): Promise<boolean> {
+  /**
+   * Orders the erasure (an empty rule and no date: the service applies the object's own). "stale"
+   * when the object is gone or no longer due, "held" when a legal hold stopped it.
+   */
+  async #erase(service: "records" | "files", id: string, rule: string, dueAtMs: number): Promise<Outcome> {
+    let cert: pb.ErasureCertificate;
     try {
-      await requestService(this.d.nc, subjects.api(service, "erase-due"), pb.ErasureOrder.encode({ objectId: id, rule, dueAtMs }).finish(), 30_000);
+      cert = pb.ErasureCertificate.decode(await requestService(this.d.nc, subjects.api(service, "erase-due"), pb.ErasureOrder.encode({ objectId: id, rule, dueAtMs }).finish(), 30_000));
     } catch (err) {
-      // Erased by someone else, renewed or put on hold since we looked: the next sweep sees it as it is now.
-      if (isLiaisonError(err) && ["LIAISON_NOT_FOUND", "LIAISON_CONFLICT", "LIAISON_ON_HOLD"].includes(err.code)) return false;
+      // Erased by someone else or renewed since it was filed: its new filing, if any, stands.
+      if (isLiaisonError(err) && (err.code === "LIAISON_NOT_FOUND" || err.code === "LIAISON_CONFLICT")) return "stale";
+      if (isLiaisonError(err) && err.code === "LIAISON_ON_HOLD") return "held";
       throw err;
     }
-    const objectType = service === "records" ? "record" : "file";
-    const key = `${supplier}|${objectType}|${rule}`;
-    const group = this.#erased.get(key) ?? { supplier, objectType, rule, ids: [] };
+    if (Number(cert.overwritePendingRevision) > 0) this.#overwrite.set(id, { service, revision: Number(cert.overwritePendingRevision) });
+    const key = `${cert.supplier}|${cert.objectType}|${cert.rule}`;
+    const group = this.#erased.get(key) ?? { supplier: cert.supplier, objectType: cert.objectType, rule: cert.rule, ids: [] };
     group.ids.push(id);
     this.#erased.set(key, group);
-    return true;
+    return "erased";
+  }
+
+  /** A hold set between the read and the order: the filing stays, and the next sweep files it under the hold. */
+  #settled(o: Outcome): Outcome {
+    if (o === "held") throw new Error("a legal hold was set while the sweep handled the item");
+    return o;
   }
 
   /** One notice per supplier and rule for what this sweep erased (not one per item). */

@@ -14,6 +14,8 @@ import { pb } from "../proto/mod.js";
 import { MemoryIndex } from "./memory-index.js";
 
 export const INDEX_HEADER = "Liaison-Index";
+/** On a delete marker written by tombstone(): the revision still to be overwritten on disk. */
+export const OVERWRITE_HEADER = "Liaison-Overwrite";
 
 export class BlindStore {
   readonly index = new MemoryIndex();
@@ -99,6 +101,56 @@ export class BlindStore {
     }
     await marker(false);
     this.index.remove(id);
+  }
+
+  /**
+   * An erasure's first step when the overwrite comes later: a delete marker in place of the known
+   * revision, written only if that revision is still the latest, so the object is gone from every
+   * view and index at once while its stored bytes wait for overwrite(). Should a newer revision
+   * have been written meanwhile, the object is erased in full here instead (its data key is
+   * already gone); false then, and there is nothing left to overwrite.
+   */
+  async tombstone(id: string, revision: number): Promise<boolean> {
+    try {
+      await this.pub.publish(`$KV.${this.bucket}.${this.key(id)}`, new Uint8Array(0), {
+        expectStream: `KV_${this.bucket}`,
+        headers: { "KV-Operation": "DEL", [OVERWRITE_HEADER]: String(revision) },
+        expectLastSubjectSequence: revision,
+      });
+      this.index.remove(id);
+      return true;
+    } catch (err) {
+      if (!(err instanceof LiaisonError && err.code === "LIAISON_CONFLICT")) throw err;
+    }
+    await this.erase(id);
+    return false;
+  }
+
+  /**
+   * An erasure's second step: overwrites on disk (JetStream secure erase) a revision left behind by
+   * tombstone(). Refuses a revision that is still the object's latest (its erasure did not get as
+   * far as the delete marker) or that belongs to another object; false if it is gone already.
+   */
+  async overwrite(id: string, revision: number): Promise<boolean> {
+    const stream = `KV_${this.bucket}`;
+    const subject = `$KV.${this.bucket}.${this.key(id)}`;
+    const m = await this.pub.directGet(stream, { seq: revision });
+    if (!m) return false;
+    if (m.subject !== subject) throw new LiaisonError("LIAISON_VALIDATION", `revision ${revision} is not ${this.prefix} ${id}`);
+    const last = await this.pub.directGet(stream, { last_by_subj: subject });
+    if (last?.seq === revision) throw new LiaisonError("LIAISON_CONFLICT", `${this.prefix} ${id} is not erased yet`);
+    await this.pub.deleteMessage(stream, revision, true);
+    return true;
+  }
+
+  /**
+   * The revision an erasure left to overwrite, should its second step not have happened (the
+   * sweep stopped in between): read from the delete marker; undefined when there is none.
+   */
+  async overwritePending(id: string): Promise<number | undefined> {
+    const last = await this.pub.directGet(`KV_${this.bucket}`, { last_by_subj: `$KV.${this.bucket}.${this.key(id)}` });
+    const rev = Number(last?.headers?.get(OVERWRITE_HEADER) ?? 0);
+    return last?.headers?.get("KV-Operation") === "DEL" && rev > 0 ? rev : undefined;
   }
 
   /** Small side records (hits), in bucket "hits" under this store's prefix: they expire there. */

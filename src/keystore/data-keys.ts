@@ -1,14 +1,40 @@
 // Per-object data keys (crypto-shredding): every CIS record and FIDE entry is encrypted under its
 // own key; the key, wrapped by the current key-encryption key, is one message on its own subject
-// of the RECORD_KEYS stream. Erasing the object erases that message with JetStream's secure erase
-// (the bytes are overwritten on disk), after which the content cannot be decrypted from any copy.
+// of one of the KEY_SHARDS data-key streams (RECORD_KEYS, RECORD_KEYS_1, ...). Erasing the object
+// erases that message with JetStream's secure erase (the bytes are overwritten on disk), after
+// which the content cannot be decrypted from any copy.
+//
+// Why shards: nats-server erases one stream's messages one after another, each waiting for its
+// disk flush, and answers one connection's JetStream requests in order; the disk flushes several
+// files at once faster than one after another (here 1,660 erases/s on one stream, 3,810/s over four
+// on four connections). A key's shard is part of its id, so it is found without a lookup; ids
+// without one (written before the shards) are in RECORD_KEYS.
+import { randomInt } from "node:crypto";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { LiaisonError } from "../errors.js";
-import { JsPublisher, STREAMS, subjects } from "../nats/mod.js";
+import { JsPublisher, KEY_SHARDS, keyShardStream, subjects } from "../nats/mod.js";
 import { pb } from "../proto/mod.js";
 import { AEAD_NONCE_SIZE, newId, randomBytes, utf8, xchachaDecrypt, xchachaEncrypt, type KekRing } from "../crypto/mod.js";
 
-const STREAM = STREAMS.RECORD_KEYS.name;
+const SHARD_SUFFIX = /_s([1-9][0-9]*)$/;
+
+/** The shard a data key lives in (0 for ids without a shard, written before there were shards). */
+export function keyShard(keyId: string): number {
+  const m = SHARD_SUFFIX.exec(keyId);
+  return m ? Number(m[1]) : 0;
+}
+
+/** Where a data key is stored: its stream and subject. */
+export function keyLocation(keyId: string): { stream: string; subject: string } {
+  const shard = keyShard(keyId);
+  return { stream: keyShardStream(shard), subject: subjects.dataKey(keyId, shard) };
+}
+
+/** A new data key id, in a shard chosen at random. */
+export function newKeyId(): string {
+  const shard = randomInt(KEY_SHARDS);
+  return shard === 0 ? newId() : `${newId()}_s${shard}`;
+}
 const aad = (keyId: string, objectId: string, epoch: number) => utf8(`liaison.v1.data-key\0${keyId}\0${objectId}\0${epoch}`);
 
 export interface DataKey {
@@ -23,28 +49,43 @@ export function wrapDataKey(kek: { epoch: number; key: Uint8Array }, keyId: stri
 
 export class DataKeyStore {
   readonly #kek: KekRing;
-  readonly #pub: JsPublisher;
+  /** One publisher per shard, each on the next of the connections given. */
+  readonly #pubs: JsPublisher[];
 
-  private constructor(kek: KekRing, pub: JsPublisher) {
+  private constructor(kek: KekRing, pubs: JsPublisher[]) {
     this.#kek = kek;
-    this.#pub = pub;
+    this.#pubs = pubs;
   }
 
-  static async open(nc: NatsConnection, kek: KekRing): Promise<DataKeyStore> {
-    return new DataKeyStore(kek, new JsPublisher(nc, { timeoutMs: 30_000 }));
+  /**
+   * Opens the store. Given one connection per shard, each shard's traffic has a connection of its
+   * own, and erasures in different shards do not wait for each other.
+   */
+  static async open(nc: NatsConnection | readonly NatsConnection[], kek: KekRing): Promise<DataKeyStore> {
+    const ncs = Array.isArray(nc) ? (nc as readonly NatsConnection[]) : [nc as NatsConnection];
+    return new DataKeyStore(
+      kek,
+      Array.from({ length: KEY_SHARDS }, (_, k) => new JsPublisher(ncs[k % ncs.length] as NatsConnection, { timeoutMs: 30_000 })),
+    );
+  }
+
+  #pub(keyId: string): JsPublisher {
+    return this.#pubs[keyShard(keyId) % this.#pubs.length] as JsPublisher;
   }
 
   /** A fresh data key for an object, stored wrapped under the current KEK. */
   async create(objectId: string): Promise<DataKey> {
-    const keyId = newId();
+    const keyId = newKeyId();
     const key = randomBytes(32);
     const wrapped = wrapDataKey(this.#kek.current(), keyId, objectId, key);
-    await this.#pub.publish(subjects.dataKey(keyId), pb.WrappedDataKey.encode(wrapped).finish(), { msgID: `dk.${keyId}`, expectStream: STREAM });
+    const at = keyLocation(keyId);
+    await this.#pub(keyId).publish(at.subject, pb.WrappedDataKey.encode(wrapped).finish(), { msgID: `dk.${keyId}`, expectStream: at.stream });
     return { keyId, key };
   }
 
   async #stored(keyId: string): Promise<{ seq: number; wrapped: pb.WrappedDataKey; bytes: Uint8Array }> {
-    const m = await this.#pub.directGet(STREAM, { last_by_subj: subjects.dataKey(keyId) });
+    const at = keyLocation(keyId);
+    const m = await this.#pub(keyId).directGet(at.stream, { last_by_subj: at.subject });
     if (!m) throw new LiaisonError("LIAISON_ERASED", `data key ${keyId} no longer exists`);
     return { seq: m.seq, wrapped: pb.WrappedDataKey.decode(m.data), bytes: m.data };
   }
@@ -65,11 +106,11 @@ export class DataKeyStore {
     } catch {
       return undefined; // already gone: erasure is idempotent
     }
-    await this.#pub.deleteMessage(STREAM, stored.seq, true);
+    await this.#pub(keyId).deleteMessage(keyLocation(keyId).stream, stored.seq, true);
     return { seq: stored.seq, wrapped: stored.bytes };
   }
 
   close(): void {
-    this.#pub.close();
+    for (const p of this.#pubs) p.close();
   }
 }

@@ -10,6 +10,8 @@ export {
   INBOX_MAX_AGE_MS,
   AUDIT_MAX_AGE_MS,
   HIT_KEEP_MS,
+  KEY_SHARDS,
+  keyShardStream,
   USAGE_CONSUMER,
   apStoreStream,
   exchangeConsumer,

@@ -28,6 +28,23 @@ export const AUDIT_MAX_AGE_MS = 3 * 365 * DAY;
 
 export type StreamSpec = Omit<Partial<StreamConfig>, "name"> & { name: string; subjects: string[] };
 
+/** How many streams the data keys are spread over (see STREAMS.RECORD_KEYS). */
+export const KEY_SHARDS = 4;
+/** The stream of one data-key shard: RECORD_KEYS for shard 0 (the only one before sharding). */
+export const keyShardStream = (shard: number) => (shard === 0 ? "RECORD_KEYS" : `RECORD_KEYS_${shard}`);
+
+function keyShard(shard: number): StreamSpec {
+  return stream({
+    name: keyShardStream(shard),
+    description: `Data keys of CIS records and FIDE entries, wrapped by the key-encryption key (shard ${shard} of ${KEY_SHARDS})`,
+    subjects: [subjects.dataKeysAllIn(shard)],
+    retention: RetentionPolicy.Limits,
+    max_msgs_per_subject: 1,
+    allow_direct: true,
+    deny_purge: true,
+  });
+}
+
 export interface KvSpec {
   readonly bucket: string;
   readonly description: string;
@@ -107,16 +124,15 @@ export const STREAMS = Object.freeze({
     deny_delete: true,
     deny_purge: true,
   }),
-  /** Wrapped data keys, one subject each, so erasing one is a JetStream message erase. */
-  RECORD_KEYS: stream({
-    name: "RECORD_KEYS",
-    description: "Data keys of CIS records and FIDE entries, wrapped by the key-encryption key",
-    subjects: [subjects.dataKeysAll],
-    retention: RetentionPolicy.Limits,
-    max_msgs_per_subject: 1,
-    allow_direct: true,
-    deny_purge: true,
-  }),
+  /**
+   * Wrapped data keys, one subject each, so erasing one is a JetStream message erase. In
+   * KEY_SHARDS streams: nats-server erases one stream's messages one at a time, each waiting for
+   * its disk flush, and the disk flushes several files at once faster than one after another.
+   */
+  RECORD_KEYS: keyShard(0),
+  RECORD_KEYS_1: keyShard(1),
+  RECORD_KEYS_2: keyShard(2),
+  RECORD_KEYS_3: keyShard(3),
   /** The retention index: an item per message, under a subject per hour in which items fall due. */
   DUE: stream({
     name: "DUE",

@@ -43,9 +43,13 @@ export const subjects = Object.freeze({
   cpApiAll: (service: string, op: string) => `${ROOT}.${token(service)}.*.${token(op)}`,
   cpApiOf: (service: string, cp: string) => `${ROOT}.${token(service)}.${token(cp)}.>`,
 
-  /** Data keys of records and entries, one subject each so one message can be erased. */
-  dataKey: (id: string) => `${ROOT}.keys.${token(id)}`,
+  /**
+   * Data keys of records and entries, one subject each so one message can be erased; shard 0 is
+   * the stream RECORD_KEYS, shard k > 0 the stream RECORD_KEYS_k (src/keystore/data-keys.ts).
+   */
+  dataKey: (id: string, shard = 0) => `${ROOT}.${shard === 0 ? "keys" : `keys-${shard}`}.${token(id)}`,
   dataKeysAll: `${ROOT}.keys.>`,
+  dataKeysAllIn: (shard: number) => `${ROOT}.${shard === 0 ? "keys" : `keys-${shard}`}.>`,
 
   /**
    * The retention index: one literal subject per hour, holding an item per message. Literal, not a

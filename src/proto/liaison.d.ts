@@ -943,6 +943,9 @@ export namespace liaison {
             /** ErasureCertificate contentCommitment. */
             contentCommitment: Uint8Array;
 
+            /** ErasureCertificate overwritePendingRevision. */
+            overwritePendingRevision: number;
+
             /**
              * Creates a new ErasureCertificate instance using the specified properties.
              * @param [properties] Properties to set
@@ -1040,6 +1043,9 @@ export namespace liaison {
 
                 /** ErasureCertificate contentCommitment */
                 contentCommitment?: (Uint8Array|null);
+
+                /** ErasureCertificate overwritePendingRevision */
+                overwritePendingRevision?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -8589,6 +8595,9 @@ export namespace liaison {
             /** ErasureOrder dueAtMs. */
             dueAtMs: number;
 
+            /** ErasureOrder overwriteRevision. */
+            overwriteRevision: number;
+
             /**
              * Creates a new ErasureOrder instance using the specified properties.
              * @param [properties] Properties to set
@@ -8674,6 +8683,9 @@ export namespace liaison {
 
                 /** ErasureOrder dueAtMs */
                 dueAtMs?: (number|null);
+
+                /** ErasureOrder overwriteRevision */
+                overwriteRevision?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -9426,6 +9438,12 @@ export namespace liaison {
             /** SweepResult ran. */
             ran: boolean;
 
+            /** SweepResult overwritten. */
+            overwritten: number;
+
+            /** SweepResult erasuresTookMs. */
+            erasuresTookMs: number;
+
             /**
              * Creates a new SweepResult instance using the specified properties.
              * @param [properties] Properties to set
@@ -9526,6 +9544,12 @@ export namespace liaison {
 
                 /** SweepResult ran */
                 ran?: (boolean|null);
+
+                /** SweepResult overwritten */
+                overwritten?: (number|null);
+
+                /** SweepResult erasuresTookMs */
+                erasuresTookMs?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

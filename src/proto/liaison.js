@@ -2188,6 +2188,7 @@ export const liaison = $root.liaison = (() => {
              * @property {number|null} [dueAtMs] ErasureCertificate dueAtMs
              * @property {number|null} [erasedAtMs] ErasureCertificate erasedAtMs
              * @property {Uint8Array|null} [contentCommitment] ErasureCertificate contentCommitment
+             * @property {number|null} [overwritePendingRevision] ErasureCertificate overwritePendingRevision
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -2276,6 +2277,14 @@ export const liaison = $root.liaison = (() => {
             ErasureCertificate.prototype.contentCommitment = $util.newBuffer([]);
 
             /**
+             * ErasureCertificate overwritePendingRevision.
+             * @member {number} overwritePendingRevision
+             * @memberof liaison.v1.ErasureCertificate
+             * @instance
+             */
+            ErasureCertificate.prototype.overwritePendingRevision = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
              * Creates a new ErasureCertificate instance using the specified properties.
              * @function create
              * @memberof liaison.v1.ErasureCertificate
@@ -2321,6 +2330,8 @@ export const liaison = $root.liaison = (() => {
                     writer.uint32(/* id 6, wireType 0 =*/48).int64(message.erasedAtMs);
                 if (message.contentCommitment != null && $Object.hasOwnProperty.call(message, "contentCommitment") && message.contentCommitment.length)
                     writer.uint32(/* id 7, wireType 2 =*/58).bytes(message.contentCommitment);
+                if (message.overwritePendingRevision != null && $Object.hasOwnProperty.call(message, "overwritePendingRevision") && (typeof message.overwritePendingRevision === "object" ? message.overwritePendingRevision.low || message.overwritePendingRevision.high : message.overwritePendingRevision !== 0))
+                    writer.uint32(/* id 8, wireType 0 =*/64).uint64(message.overwritePendingRevision);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -2441,6 +2452,15 @@ export const liaison = $root.liaison = (() => {
                                 delete message.contentCommitment;
                             continue;
                         }
+                    case 8: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.overwritePendingRevision = value;
+                            else
+                                delete message.overwritePendingRevision;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -2530,6 +2550,16 @@ export const liaison = $root.liaison = (() => {
                             $util.base64.decode(object.contentCommitment, message.contentCommitment = $util.newBuffer($util.base64.length(object.contentCommitment)), 0);
                         else if (object.contentCommitment.length >= 0)
                             message.contentCommitment = object.contentCommitment;
+                if (object.overwritePendingRevision != null)
+                    if (typeof object.overwritePendingRevision === "object" ? object.overwritePendingRevision.low || object.overwritePendingRevision.high : $Number(object.overwritePendingRevision) !== 0)
+                        if ($util.Long)
+                            message.overwritePendingRevision = $util.Long.fromValue(object.overwritePendingRevision, true);
+                        else if (typeof object.overwritePendingRevision === "string")
+                            message.overwritePendingRevision = $parseInt(object.overwritePendingRevision, 10);
+                        else if (typeof object.overwritePendingRevision === "number")
+                            message.overwritePendingRevision = object.overwritePendingRevision;
+                        else if (typeof object.overwritePendingRevision === "object")
+                            message.overwritePendingRevision = new $util.LongBits(object.overwritePendingRevision.low >>> 0, object.overwritePendingRevision.high >>> 0).toNumber(true);
                 return message;
             };
 
@@ -2572,6 +2602,11 @@ export const liaison = $root.liaison = (() => {
                         if (options.bytes !== $Array)
                             object.contentCommitment = $util.newBuffer(object.contentCommitment);
                     }
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.overwritePendingRevision = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.overwritePendingRevision = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
                 }
                 if (message.objectType != null && $Object.hasOwnProperty.call(message, "objectType"))
                     object.objectType = message.objectType;
@@ -2597,6 +2632,13 @@ export const liaison = $root.liaison = (() => {
                         object.erasedAtMs = options.longs === $String ? $util.Long.prototype.toString.call(message.erasedAtMs) : options.longs === $Number ? new $util.LongBits(message.erasedAtMs.low >>> 0, message.erasedAtMs.high >>> 0).toNumber() : message.erasedAtMs;
                 if (message.contentCommitment != null && $Object.hasOwnProperty.call(message, "contentCommitment"))
                     object.contentCommitment = options.bytes === $String ? $util.base64.encode(message.contentCommitment, 0, message.contentCommitment.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.contentCommitment) : message.contentCommitment;
+                if (message.overwritePendingRevision != null && $Object.hasOwnProperty.call(message, "overwritePendingRevision"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.overwritePendingRevision = typeof message.overwritePendingRevision === "number" ? $BigInt(message.overwritePendingRevision) : $util.Long.fromBits(message.overwritePendingRevision.low >>> 0, message.overwritePendingRevision.high >>> 0, true).toBigInt();
+                    else if (typeof message.overwritePendingRevision === "number")
+                        object.overwritePendingRevision = options.longs === $String ? $String(message.overwritePendingRevision) : message.overwritePendingRevision;
+                    else
+                        object.overwritePendingRevision = options.longs === $String ? $util.Long.prototype.toString.call(message.overwritePendingRevision) : options.longs === $Number ? new $util.LongBits(message.overwritePendingRevision.low >>> 0, message.overwritePendingRevision.high >>> 0).toNumber(true) : message.overwritePendingRevision;
                 return object;
             };
 
@@ -24272,6 +24314,7 @@ export const liaison = $root.liaison = (() => {
              * @property {string|null} [objectId] ErasureOrder objectId
              * @property {string|null} [rule] ErasureOrder rule
              * @property {number|null} [dueAtMs] ErasureOrder dueAtMs
+             * @property {number|null} [overwriteRevision] ErasureOrder overwriteRevision
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -24328,6 +24371,14 @@ export const liaison = $root.liaison = (() => {
             ErasureOrder.prototype.dueAtMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
 
             /**
+             * ErasureOrder overwriteRevision.
+             * @member {number} overwriteRevision
+             * @memberof liaison.v1.ErasureOrder
+             * @instance
+             */
+            ErasureOrder.prototype.overwriteRevision = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
              * Creates a new ErasureOrder instance using the specified properties.
              * @function create
              * @memberof liaison.v1.ErasureOrder
@@ -24365,6 +24416,8 @@ export const liaison = $root.liaison = (() => {
                     writer.uint32(/* id 2, wireType 2 =*/18).string(message.rule);
                 if (message.dueAtMs != null && $Object.hasOwnProperty.call(message, "dueAtMs") && (typeof message.dueAtMs === "object" ? message.dueAtMs.low || message.dueAtMs.high : message.dueAtMs !== 0))
                     writer.uint32(/* id 3, wireType 0 =*/24).int64(message.dueAtMs);
+                if (message.overwriteRevision != null && $Object.hasOwnProperty.call(message, "overwriteRevision") && (typeof message.overwriteRevision === "object" ? message.overwriteRevision.low || message.overwriteRevision.high : message.overwriteRevision !== 0))
+                    writer.uint32(/* id 4, wireType 0 =*/32).uint64(message.overwriteRevision);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -24449,6 +24502,15 @@ export const liaison = $root.liaison = (() => {
                                 delete message.dueAtMs;
                             continue;
                         }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.overwriteRevision = value;
+                            else
+                                delete message.overwriteRevision;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -24516,6 +24578,16 @@ export const liaison = $root.liaison = (() => {
                             message.dueAtMs = object.dueAtMs;
                         else if (typeof object.dueAtMs === "object")
                             message.dueAtMs = new $util.LongBits(object.dueAtMs.low >>> 0, object.dueAtMs.high >>> 0).toNumber();
+                if (object.overwriteRevision != null)
+                    if (typeof object.overwriteRevision === "object" ? object.overwriteRevision.low || object.overwriteRevision.high : $Number(object.overwriteRevision) !== 0)
+                        if ($util.Long)
+                            message.overwriteRevision = $util.Long.fromValue(object.overwriteRevision, true);
+                        else if (typeof object.overwriteRevision === "string")
+                            message.overwriteRevision = $parseInt(object.overwriteRevision, 10);
+                        else if (typeof object.overwriteRevision === "number")
+                            message.overwriteRevision = object.overwriteRevision;
+                        else if (typeof object.overwriteRevision === "object")
+                            message.overwriteRevision = new $util.LongBits(object.overwriteRevision.low >>> 0, object.overwriteRevision.high >>> 0).toNumber(true);
                 return message;
             };
 
@@ -24544,6 +24616,11 @@ export const liaison = $root.liaison = (() => {
                         object.dueAtMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
                     } else
                         object.dueAtMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.overwriteRevision = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.overwriteRevision = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
                 }
                 if (message.objectId != null && $Object.hasOwnProperty.call(message, "objectId"))
                     object.objectId = message.objectId;
@@ -24556,6 +24633,13 @@ export const liaison = $root.liaison = (() => {
                         object.dueAtMs = options.longs === $String ? $String(message.dueAtMs) : message.dueAtMs;
                     else
                         object.dueAtMs = options.longs === $String ? $util.Long.prototype.toString.call(message.dueAtMs) : options.longs === $Number ? new $util.LongBits(message.dueAtMs.low >>> 0, message.dueAtMs.high >>> 0).toNumber() : message.dueAtMs;
+                if (message.overwriteRevision != null && $Object.hasOwnProperty.call(message, "overwriteRevision"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.overwriteRevision = typeof message.overwriteRevision === "number" ? $BigInt(message.overwriteRevision) : $util.Long.fromBits(message.overwriteRevision.low >>> 0, message.overwriteRevision.high >>> 0, true).toBigInt();
+                    else if (typeof message.overwriteRevision === "number")
+                        object.overwriteRevision = options.longs === $String ? $String(message.overwriteRevision) : message.overwriteRevision;
+                    else
+                        object.overwriteRevision = options.longs === $String ? $util.Long.prototype.toString.call(message.overwriteRevision) : options.longs === $Number ? new $util.LongBits(message.overwriteRevision.low >>> 0, message.overwriteRevision.high >>> 0).toNumber(true) : message.overwriteRevision;
                 return object;
             };
 
@@ -26763,6 +26847,8 @@ export const liaison = $root.liaison = (() => {
              * @property {number|null} [messageCopiesDeleted] SweepResult messageCopiesDeleted
              * @property {number|null} [tookMs] SweepResult tookMs
              * @property {boolean|null} [ran] SweepResult ran
+             * @property {number|null} [overwritten] SweepResult overwritten
+             * @property {number|null} [erasuresTookMs] SweepResult erasuresTookMs
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -26859,6 +26945,22 @@ export const liaison = $root.liaison = (() => {
             SweepResult.prototype.ran = false;
 
             /**
+             * SweepResult overwritten.
+             * @member {number} overwritten
+             * @memberof liaison.v1.SweepResult
+             * @instance
+             */
+            SweepResult.prototype.overwritten = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * SweepResult erasuresTookMs.
+             * @member {number} erasuresTookMs
+             * @memberof liaison.v1.SweepResult
+             * @instance
+             */
+            SweepResult.prototype.erasuresTookMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
              * Creates a new SweepResult instance using the specified properties.
              * @function create
              * @memberof liaison.v1.SweepResult
@@ -26906,6 +27008,10 @@ export const liaison = $root.liaison = (() => {
                     writer.uint32(/* id 7, wireType 0 =*/56).int64(message.tookMs);
                 if (message.ran != null && $Object.hasOwnProperty.call(message, "ran") && message.ran !== false)
                     writer.uint32(/* id 8, wireType 0 =*/64).bool(message.ran);
+                if (message.overwritten != null && $Object.hasOwnProperty.call(message, "overwritten") && (typeof message.overwritten === "object" ? message.overwritten.low || message.overwritten.high : message.overwritten !== 0))
+                    writer.uint32(/* id 9, wireType 0 =*/72).uint64(message.overwritten);
+                if (message.erasuresTookMs != null && $Object.hasOwnProperty.call(message, "erasuresTookMs") && (typeof message.erasuresTookMs === "object" ? message.erasuresTookMs.low || message.erasuresTookMs.high : message.erasuresTookMs !== 0))
+                    writer.uint32(/* id 10, wireType 0 =*/80).int64(message.erasuresTookMs);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -27035,6 +27141,24 @@ export const liaison = $root.liaison = (() => {
                                 delete message.ran;
                             continue;
                         }
+                    case 9: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.overwritten = value;
+                            else
+                                delete message.overwritten;
+                            continue;
+                        }
+                    case 10: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.erasuresTookMs = value;
+                            else
+                                delete message.erasuresTookMs;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -27159,6 +27283,26 @@ export const liaison = $root.liaison = (() => {
                 if (object.ran != null)
                     if (object.ran)
                         message.ran = $Boolean(object.ran);
+                if (object.overwritten != null)
+                    if (typeof object.overwritten === "object" ? object.overwritten.low || object.overwritten.high : $Number(object.overwritten) !== 0)
+                        if ($util.Long)
+                            message.overwritten = $util.Long.fromValue(object.overwritten, true);
+                        else if (typeof object.overwritten === "string")
+                            message.overwritten = $parseInt(object.overwritten, 10);
+                        else if (typeof object.overwritten === "number")
+                            message.overwritten = object.overwritten;
+                        else if (typeof object.overwritten === "object")
+                            message.overwritten = new $util.LongBits(object.overwritten.low >>> 0, object.overwritten.high >>> 0).toNumber(true);
+                if (object.erasuresTookMs != null)
+                    if (typeof object.erasuresTookMs === "object" ? object.erasuresTookMs.low || object.erasuresTookMs.high : $Number(object.erasuresTookMs) !== 0)
+                        if ($util.Long)
+                            message.erasuresTookMs = $util.Long.fromValue(object.erasuresTookMs, false);
+                        else if (typeof object.erasuresTookMs === "string")
+                            message.erasuresTookMs = $parseInt(object.erasuresTookMs, 10);
+                        else if (typeof object.erasuresTookMs === "number")
+                            message.erasuresTookMs = object.erasuresTookMs;
+                        else if (typeof object.erasuresTookMs === "object")
+                            message.erasuresTookMs = new $util.LongBits(object.erasuresTookMs.low >>> 0, object.erasuresTookMs.high >>> 0).toNumber();
                 return message;
             };
 
@@ -27216,6 +27360,16 @@ export const liaison = $root.liaison = (() => {
                     } else
                         object.tookMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
                     object.ran = false;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.overwritten = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.overwritten = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.erasuresTookMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.erasuresTookMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
                 }
                 if (message.examined != null && $Object.hasOwnProperty.call(message, "examined"))
                     if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
@@ -27268,6 +27422,20 @@ export const liaison = $root.liaison = (() => {
                         object.tookMs = options.longs === $String ? $util.Long.prototype.toString.call(message.tookMs) : options.longs === $Number ? new $util.LongBits(message.tookMs.low >>> 0, message.tookMs.high >>> 0).toNumber() : message.tookMs;
                 if (message.ran != null && $Object.hasOwnProperty.call(message, "ran"))
                     object.ran = message.ran;
+                if (message.overwritten != null && $Object.hasOwnProperty.call(message, "overwritten"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.overwritten = typeof message.overwritten === "number" ? $BigInt(message.overwritten) : $util.Long.fromBits(message.overwritten.low >>> 0, message.overwritten.high >>> 0, true).toBigInt();
+                    else if (typeof message.overwritten === "number")
+                        object.overwritten = options.longs === $String ? $String(message.overwritten) : message.overwritten;
+                    else
+                        object.overwritten = options.longs === $String ? $util.Long.prototype.toString.call(message.overwritten) : options.longs === $Number ? new $util.LongBits(message.overwritten.low >>> 0, message.overwritten.high >>> 0).toNumber(true) : message.overwritten;
+                if (message.erasuresTookMs != null && $Object.hasOwnProperty.call(message, "erasuresTookMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.erasuresTookMs = typeof message.erasuresTookMs === "number" ? $BigInt(message.erasuresTookMs) : $util.Long.fromBits(message.erasuresTookMs.low >>> 0, message.erasuresTookMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.erasuresTookMs === "number")
+                        object.erasuresTookMs = options.longs === $String ? $String(message.erasuresTookMs) : message.erasuresTookMs;
+                    else
+                        object.erasuresTookMs = options.longs === $String ? $util.Long.prototype.toString.call(message.erasuresTookMs) : options.longs === $Number ? new $util.LongBits(message.erasuresTookMs.low >>> 0, message.erasuresTookMs.high >>> 0).toNumber() : message.erasuresTookMs;
                 return object;
             };
 

@@ -39,7 +39,8 @@ export class DueIndex {
   }
 
   static async open(nc: NatsConnection): Promise<DueIndex> {
-    return new DueIndex(jetstream(nc), await jetstreamManager(nc, { checkAPI: false }), new JsPublisher(nc));
+    // A purge of a large swept hour takes the server a while: more than the default 5 s API timeout.
+    return new DueIndex(jetstream(nc), await jetstreamManager(nc, { checkAPI: false, timeout: 60_000 }), new JsPublisher(nc));
   }
 
   /** Files an item under its due hour (never under an hour before `nowMs`); replaces an earlier filing. */
@@ -129,6 +130,14 @@ export class DueIndex {
     await Promise.all(inFlight);
     await iter.close();
     return moved;
+  }
+
+  /**
+   * Removes an hour's filings up to and including `lastSeq` (one call for a whole swept hour; a
+   * filing added to the hour since it was read comes after and stays).
+   */
+  async removeThrough(bucket: number, lastSeq: number): Promise<void> {
+    await this.#jsm.streams.purge(STREAM, { filter: subjects.dueHour(String(bucket)), seq: lastSeq + 1 });
   }
 
   /** Removes a swept item. */

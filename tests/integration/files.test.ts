@@ -4,7 +4,7 @@ import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isLiaisonError } from "../../src/errors.js";
-import { requestService, subjects } from "../../src/nats/mod.js";
+import { KEY_SHARDS, keyShardStream, requestService, subjects } from "../../src/nats/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import { fideCaseRef } from "../../services/access-point/routes/files.js";
 import { startTestHub, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
@@ -241,14 +241,24 @@ describe("FIDE investigation-file index", () => {
     const cert = pb.ErasureCertificate.decode(certBytes);
     expect(cert).toMatchObject({ objectType: "file", objectId: id, supplier: "BE", rule: "fide-ongoing", dueAtMs });
     expect((await api(be, "GET", `/v1/files/${id}`)).status).toBe(404);
-    expect(await dueFilings(id)).toEqual([]);
+    // The second step: the entry's stored revision, named in the certificate, is overwritten on the
+    // sweep's order; until then its filing stays, so a sweep cut short still finishes it.
+    const revision = Number(cert.overwritePendingRevision);
+    expect(revision).toBeGreaterThan(0);
+    const jsm = await jetstreamManager(hub.admin);
+    expect((await jsm.streams.getMessage("KV_files", { seq: revision }))?.subject).toBe(`$KV.files.file.${id}`);
+    expect(await dueFilings(id)).not.toEqual([]);
+    await requestService(retention, subjects.api("files", "erase-due"), pb.ErasureOrder.encode({ objectId: id, overwriteRevision: revision }).finish());
+    expect(await jsm.streams.getMessage("KV_files", { seq: revision })).toBeNull();
+    const again = await requestService(retention, subjects.api("files", "erase-due"), order).catch((e: unknown) => e);
+    expect(isLiaisonError(again) && again.code).toBe("LIAISON_NOT_FOUND");
     const event = (await hub.auditEvents()).find((e) => e.action === pb.AuditAction.AUDIT_ACTION_ERASE && e.service === "files" && e.objectId === id);
     expect(event).toMatchObject({ authority: "HUB", userId: "retention", erasure: expect.objectContaining({ rule: "fide-ongoing" }) });
   });
 
   it("refuses a query without a purpose, and bad input of every kind, storing nothing", async () => {
     const jsm = await jetstreamManager(hub.admin);
-    const count = async () => Promise.all(["KV_files", "RECORD_KEYS", "DUE"].map(async (s) => (await jsm.streams.info(s)).state.messages));
+    const count = async () => Promise.all(["KV_files", "DUE", ...Array.from({ length: KEY_SHARDS }, (_, k) => keyShardStream(k))].map(async (s) => (await jsm.streams.info(s)).state.messages));
     const before = await count();
 
     const noPurpose = await api(nl, "POST", "/v1/files/query", { subjects: [{ type: "person-name", value: "x y" }], purpose: "  " });

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HIT_KEEP_MS } from "../../src/nats/mod.js";
+import { HIT_KEEP_MS, KEY_SHARDS, keyShardStream } from "../../src/nats/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import { startTestHub, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
 
@@ -138,7 +138,7 @@ describe("CIS records", () => {
 
   it("refuses a query without a purpose, and bad input of every kind, storing nothing", async () => {
     const jsm = await jetstreamManager(hub.admin);
-    const count = async () => [(await jsm.streams.info("KV_records")).state.messages, (await jsm.streams.info("RECORD_KEYS")).state.messages];
+    const count = async () => Promise.all(["KV_records", ...Array.from({ length: KEY_SHARDS }, (_, k) => keyShardStream(k))].map(async (s) => (await jsm.streams.info(s)).state.messages));
     const before = await count();
 
     const noPurpose = await api(nl, "POST", "/v1/records/query", { identifiers: [{ type: "person-name", value: "x y" }], purpose: "  " });

@@ -5,7 +5,8 @@ import { Kvm } from "@nats-io/kv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readHubSecrets, utf8, xchachaDecrypt } from "../../src/crypto/mod.js";
 import { DAY_MS } from "../../src/domain/mod.js";
-import { subjects } from "../../src/nats/mod.js";
+import { keyLocation } from "../../src/keystore/mod.js";
+import { KEY_SHARDS, keyShardStream, requestService, subjects } from "../../src/nats/mod.js";
 import { DueIndex } from "../../src/retention/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import { startTestHub, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
@@ -34,15 +35,16 @@ function clock() {
   return { now: () => Date.now() + offset, advance: (ms: number) => (offset += ms), set: (atMs: number) => (offset = atMs - Date.now()) };
 }
 
-async function storedRecord(hub: TestHub, id: string): Promise<{ record: pb.StoredRecord; raw: Uint8Array } | undefined> {
+async function storedRecord(hub: TestHub, id: string): Promise<{ record: pb.StoredRecord; raw: Uint8Array; revision: number } | undefined> {
   const kv = await new Kvm(hub.admin).open("records");
   const e = await kv.get(`rec.${id}`);
-  return e && e.operation === "PUT" ? { record: pb.StoredRecord.decode(e.value), raw: e.value } : undefined;
+  return e && e.operation === "PUT" ? { record: pb.StoredRecord.decode(e.value), raw: e.value, revision: e.revision } : undefined;
 }
 
 async function wrappedKey(hub: TestHub, keyId: string): Promise<Uint8Array | undefined> {
   const jsm = await jetstreamManager(hub.admin);
-  const m = await jsm.streams.getMessage("RECORD_KEYS", { last_by_subj: subjects.dataKey(keyId) }).catch(() => null);
+  const at = keyLocation(keyId);
+  const m = await jsm.streams.getMessage(at.stream, { last_by_subj: at.subject }).catch(() => null);
   return m?.data;
 }
 
@@ -84,6 +86,7 @@ describe("retention and erasure", () => {
       const result = await retention.run();
       expect(result.ran).toBe(true);
       expect(result.erased).toBe(1);
+      expect(result.overwritten).toBe(1);
       expect(result.held).toBe(1);
 
       expect((await api(be, "GET", `/v1/records/${lapsed}`)).status).toBe(404);
@@ -93,6 +96,8 @@ describe("retention and erasure", () => {
       const cert = (await hub.auditEvents()).find((e) => e.action === pb.AuditAction.AUDIT_ACTION_ERASE && e.objectId === lapsed && e.service === "records")?.erasure;
       expect(cert).toMatchObject({ rule: "cis-review", supplier: "BE", objectType: "record", dueAtMs: Number(before?.record.reviewDueMs) });
       expect(cert?.contentCommitment?.length).toBe(32);
+      // The certificate names the stored revision the sweep then overwrote on disk (checked below).
+      expect(Number(cert?.overwritePendingRevision)).toBe(before?.revision);
       await until(() => be.mailbox.notices().some((n) => n.notice.kind === pb.NoticeKind.NOTICE_KIND_ERASED && (n.notice.details.ids ?? "").split(",").includes(lapsed)), "the erasure notice at BE");
 
       // Neither the content (ciphertext), nor the wrapped data key, nor the plaintext is on disk.
@@ -115,6 +120,35 @@ describe("retention and erasure", () => {
       const again = await retention.run();
       expect(again).toMatchObject({ erased: 0, stale: 1 });
       expect((await api(be, "GET", `/v1/records/${renewed}`)).status).toBe(200);
+      await retention.close();
+    });
+
+    it("finishes an erasure's second step, overwriting the stored record, in the next sweep when a sweep stopped before it", async () => {
+      const marker = `HALF-ERASED-${Math.random().toString(36).slice(2)}`;
+      const id = (await api(be, "POST", "/v1/records", record("Halfway Trading", marker))).body.id as string;
+      const stored = (await storedRecord(hub, id))?.record as pb.StoredRecord;
+      const ciphertext = Buffer.from(stored.ciphertext);
+      const onDisk = () => filesUnder(hub.nats.storeDir as string).filter((f) => readFileSync(f).includes(ciphertext));
+      await until(() => onDisk().length > 0, "the record's ciphertext in the store");
+
+      // The first step alone, as a sweep leaves it when it stops right after: data key erased,
+      // delete marker written, certificate logged; the stored revision not yet overwritten.
+      const order = pb.ErasureOrder.encode({ objectId: id, rule: "cis-review", dueAtMs: Number(stored.reviewDueMs) }).finish();
+      const cert = pb.ErasureCertificate.decode(await requestService(hub.admin, subjects.api("records", "erase-due"), order));
+      expect(Number(cert.overwritePendingRevision)).toBeGreaterThan(0);
+      expect((await api(be, "GET", `/v1/records/${id}`)).status).toBe(404);
+      expect(await wrappedKey(hub, stored.dataKeyId)).toBeUndefined();
+      expect(onDisk().length).toBeGreaterThan(0);
+
+      const c = clock();
+      c.set(Number(stored.reviewDueMs) + 1_000);
+      const retention = await hub.startRetention({ now: c.now });
+      const result = await retention.run();
+      expect(result.stale).toBeGreaterThanOrEqual(1);
+      expect(onDisk()).toEqual([]);
+      expect(filesUnder(hub.nats.storeDir as string).filter((f) => readFileSync(f).includes(Buffer.from(marker)))).toEqual([]);
+      // Certified once, by the first step.
+      expect((await hub.auditEvents()).filter((e) => e.action === pb.AuditAction.AUDIT_ACTION_ERASE && e.objectId === id)).toHaveLength(1);
       await retention.close();
     });
 
@@ -166,6 +200,8 @@ describe("retention and erasure", () => {
     it("makes a backup of the key stream useless for an erased record after the key-encryption key rotates", async () => {
       const gone = (await api(be, "POST", "/v1/records", record("Backup Victim"))).body.id as string;
       const kept = (await api(be, "POST", "/v1/records", record("Survivor Trading"))).body.id as string;
+      // More survivors, whose keys land in more than one shard (all in one: odds of 1 in 4^11).
+      const more = await Promise.all(Array.from({ length: 11 }, (_, i) => api(be, "POST", "/v1/records", record(`Survivor ${i} Trading`)).then((r) => r.body.id as string)));
       const stored = (await storedRecord(hub, gone))?.record as pb.StoredRecord;
       const backup = pb.WrappedDataKey.decode((await wrappedKey(hub, stored.dataKeyId)) as Uint8Array);
       const unwrapWithCurrentKeys = () => {
@@ -182,10 +218,27 @@ describe("retention and erasure", () => {
       expect(rotation?.rewrapped).toBeGreaterThanOrEqual(1);
 
       expect(unwrapWithCurrentKeys).toThrow(/no longer exists/);
+      // Every data key left, in every shard, is wrapped under the new KEK; the keys of this hub's
+      // records are spread over more than one shard.
+      const jsm = await jetstreamManager(hub.admin);
+      const epochsByShard = await Promise.all(
+        Array.from({ length: KEY_SHARDS }, async (_, k) => {
+          const { first_seq, last_seq } = (await jsm.streams.info(keyShardStream(k))).state;
+          const epochs: number[] = [];
+          for (let seq = first_seq; seq <= last_seq && last_seq > 0; seq++) {
+            const m = await jsm.streams.getMessage(keyShardStream(k), { seq });
+            if (m) epochs.push(pb.WrappedDataKey.decode(m.data).kekEpoch);
+          }
+          return epochs;
+        }),
+      );
+      expect(epochsByShard.filter((e) => e.length > 0).length).toBeGreaterThan(1);
+      expect(new Set(epochsByShard.flat())).toEqual(new Set([rotation?.epoch]));
       // A record that was not erased is still readable under the new KEK.
       const read = await api(be, "GET", `/v1/records/${kept}`);
       expect(read.status).toBe(200);
       expect((read.body.identifiers as Json[])[0]?.value).toBe("Survivor Trading");
+      for (const [i, id] of more.entries()) expect(((await api(be, "GET", `/v1/records/${id}`)).body.identifiers as Json[])[0]?.value).toBe(`Survivor ${i} Trading`);
       expect((await hub.auditEvents()).some((e) => e.action === pb.AuditAction.AUDIT_ACTION_KEY_CHANGE && e.objectType === "key-encryption-key")).toBe(true);
     });
   });

@@ -29,8 +29,8 @@ export function register(program: Command): void {
         if (o.json) return printJson(pb.SweepResult.toObject(res, { defaults: true }));
         if (!res.ran) return void process.stdout.write("another replica is sweeping; nothing done here\n");
         process.stdout.write(
-          `examined ${res.examined} due item(s): ${res.erased} erased, ${res.reminders} reminder(s), ${res.held} held, ${res.stale} no longer due; ` +
-            `${res.messageCopiesDeleted} delivered message copies deleted (${res.tookMs} ms)\n`,
+          `examined ${res.examined} due item(s): ${res.erased} erased (in ${res.erasuresTookMs} ms), ${res.overwritten} erased object(s) overwritten on disk, ` +
+            `${res.reminders} reminder(s), ${res.held} held, ${res.stale} no longer due; ${res.messageCopiesDeleted} delivered message copies deleted (${res.tookMs} ms)\n`,
         );
       } catch (err) {
         fail(err);
