@@ -93,7 +93,7 @@ try {
   const now = () => Date.now() + offset;
   const retention = await startRetention(
     retentionNc,
-    { hubSecretsFile: secrets.hubSecretsFile, sweepInterval: 60_000, kekEpoch: 365 * DAY_MS, messageKeep: { months: 0, ms: 30 * DAY_MS }, reminderDays: [30, 7, 1], eraseConcurrency: Number(process.env.BENCH_CONCURRENCY ?? 32) },
+    { hubSecretsFile: secrets.hubSecretsFile, sweepInterval: 60_000, kekEpoch: 365 * DAY_MS, messageKeep: { months: 0, ms: 30 * DAY_MS }, reminderDays: [30, 7, 1], eraseConcurrency: Number(process.env.BENCH_CONCURRENCY ?? 64) },
     readKeyFile(secrets.hubKeyFile),
     log,
     { now, timers: false },

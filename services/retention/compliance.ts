@@ -33,7 +33,7 @@ export class Compliance {
   /** Who supplied each record, learned from its submission (reviews are counted per supplier). */
   readonly #supplier = new Map<string, string>();
 
-  constructor(private readonly d: { nc: NatsConnection; state: KV; due: DueIndex; log: Logger; now: () => number; live: (item: DueItem) => Promise<boolean> }) {}
+  constructor(private readonly d: { nc: NatsConnection; state: KV; due: DueIndex; log: Logger; now: () => number; live: (item: DueItem) => Promise<string | undefined> }) {}
 
   async start(): Promise<void> {
     const e = await this.d.state.get(STATS);
@@ -112,8 +112,10 @@ export class Compliance {
     for (const [b, n] of hours) {
       for (const i of await this.d.due.bucket(b, n)) {
         // A replaced filing left in a large hour is not overdue: its object was renewed or moved.
-        if (i.meta.stage === "reminder" || i.dueAtMs > now - graceMs || !(await this.d.live(i))) continue;
-        out.push({ kind: i.kind, objectId: i.id, supplier: i.meta.supplier ?? "", dueAtMs: i.dueAtMs, stage: i.meta.stage ?? "" });
+        if (i.meta.stage === "reminder" || i.dueAtMs > now - graceMs) continue;
+        // An erased object whose stored revision is not yet overwritten is overdue too ("overwrite").
+        const stage = await this.d.live(i);
+        if (stage) out.push({ kind: i.kind, objectId: i.id, supplier: i.meta.supplier ?? "", dueAtMs: i.dueAtMs, stage });
       }
     }
     return out;

@@ -4,6 +4,7 @@
 // so the cost follows what is due. A sweep runs only while this replica holds the sweep lease.
 import type { NatsConnection } from "@nats-io/nats-core";
 import { AuditAction, type AuditEmitter } from "../../src/audit/mod.js";
+import { OVERWRITE_HEADER } from "../../src/blindstore/mod.js";
 import { DAY_MS, holdInForce, HUB, nextRecordEvent } from "../../src/domain/mod.js";
 import { isLiaisonError } from "../../src/errors.js";
 import type { Logger } from "../../src/log/mod.js";
@@ -140,19 +141,31 @@ export class Sweeper {
   }
 
   /**
-   * Whether a filing still stands: the object exists and is still due as filed. A replaced filing
-   * left in a large hour (see src/retention/due-index.ts) does not.
+   * What a filing still stands for, as a stage to report: the object exists and is still due as
+   * filed (its stage), or it is erased but its stored revision is not yet overwritten ("overwrite").
+   * Undefined when it stands for nothing: a replaced filing left in a large hour (see
+   * src/retention/due-index.ts), or one whose object is gone entirely.
    */
-  async live(item: DueItem, now: number): Promise<boolean> {
+  async live(item: DueItem, now: number): Promise<string | undefined> {
     if (item.kind === "record") {
       const r = await this.#storedRecord(item.id);
-      return !!r && String(r.reviewDueMs) === item.meta.reviewDueMs;
+      if (r) return String(r.reviewDueMs) === item.meta.reviewDueMs ? item.meta.stage || "review" : undefined;
+      return (await this.#overwriteLeft("records", `rec.${item.id}`)) ? "overwrite" : undefined;
     }
     if (item.kind === "file") {
       const f = await this.#storedFile(item.id);
-      return !!f && Number(f.retentionUntilMs) <= now;
+      if (f) return Number(f.retentionUntilMs) <= now ? item.meta.stage || "erasure" : undefined;
+      return (await this.#overwriteLeft("files", `file.${item.id}`)) ? "overwrite" : undefined;
     }
-    return false;
+    return undefined;
+  }
+
+  /** Whether an erased object's delete marker names a stored revision that is still there. */
+  async #overwriteLeft(bucket: string, key: string): Promise<boolean> {
+    const marker = await this.d.fast.directGet(`KV_${bucket}`, { last_by_subj: `$KV.${bucket}.${key}` });
+    const revision = Number(marker?.headers?.get(OVERWRITE_HEADER) ?? 0);
+    if (!marker || marker.headers?.get("KV-Operation") !== "DEL" || revision <= 0) return false;
+    return (await this.d.fast.directGet(`KV_${bucket}`, { seq: revision }))?.subject === `$KV.${bucket}.${key}`;
   }
 
   async #storedRecord(id: string): Promise<pb.StoredRecord | undefined> {

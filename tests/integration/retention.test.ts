@@ -140,12 +140,17 @@ describe("retention and erasure", () => {
       expect(await wrappedKey(hub, stored.dataKeyId)).toBeUndefined();
       expect(onDisk().length).toBeGreaterThan(0);
 
+      // Left like that past the grace period, it shows in the compliance report as an overdue overwrite.
       const c = clock();
-      c.set(Number(stored.reviewDueMs) + 1_000);
+      c.set(Number(stored.reviewDueMs) + 10 * 60_000);
       const retention = await hub.startRetention({ now: c.now });
+      const before = await retention.report();
+      expect(before.overdue?.filter((o) => o.objectId === id)).toEqual([expect.objectContaining({ kind: "record", stage: "overwrite" })]);
+
       const result = await retention.run();
       expect(result.stale).toBeGreaterThanOrEqual(1);
       expect(onDisk()).toEqual([]);
+      expect((await retention.report()).overdue?.filter((o) => o.objectId === id)).toEqual([]);
       expect(filesUnder(hub.nats.storeDir as string).filter((f) => readFileSync(f).includes(Buffer.from(marker)))).toEqual([]);
       // Certified once, by the first step.
       expect((await hub.auditEvents()).filter((e) => e.action === pb.AuditAction.AUDIT_ACTION_ERASE && e.objectId === id)).toHaveLength(1);
