@@ -33,7 +33,7 @@ export async function startRetention(
   cfg: RetentionSettings,
   hubKeys: ContactPointKeys,
   log: Logger,
-  opts: { now?: () => number; timers?: boolean; graceMs?: number } = {},
+  opts: { now?: () => number; timers?: boolean; graceMs?: number; pageSize?: number } = {},
 ): Promise<RunningRetention> {
   const now = opts.now ?? Date.now;
   const kvm = new Kvm(nc);
@@ -46,7 +46,7 @@ export async function startRetention(
   if (migrated > 0) log.info({ migrated }, "due index: filings of the earlier layout moved under their hours");
   const holder = `${hostname()}:${process.pid}:${newId()}`;
   const lease = new Lease(state, "retention.lease", holder, Math.max(30_000, 3 * cfg.sweepInterval), now);
-  const sweeper = new Sweeper({ nc, due, fast, lease, notices, audit, log, now, reminderDays: cfg.reminderDays, concurrency: cfg.eraseConcurrency });
+  const sweeper = new Sweeper({ nc, due, fast, lease, notices, audit, log, now, reminderDays: cfg.reminderDays, concurrency: cfg.eraseConcurrency, ...(opts.pageSize ? { pageSize: opts.pageSize } : {}) });
   const compliance = new Compliance({ nc, state, due, log, now, live: (item) => sweeper.live(item, now()) });
   await compliance.start();
   const kek = new KekRing(cfg.hubSecretsFile);

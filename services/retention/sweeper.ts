@@ -25,7 +25,12 @@ export interface SweeperDeps {
   readonly now: () => number;
   readonly reminderDays: readonly number[];
   readonly concurrency: number;
+  /** Filings of an hour read and handled at a time (default SWEEP_PAGE). */
+  readonly pageSize?: number;
 }
+
+/** How many filings of an hour a sweep reads and handles at a time. */
+const SWEEP_PAGE = 10_000;
 
 /** How often a long sweep renews its lease (the lease lasts at least 30 s). */
 const LEASE_RENEW_MS = 5_000;
@@ -74,36 +79,61 @@ export class Sweeper {
     const started = this.d.now();
     const result: Counts = { examined: 0, reminders: 0, erased: 0, held: 0, stale: 0, overwritten: 0 };
     if (!(await this.d.lease.acquire())) return { ran: false };
-    const run = { lost: false, leaseAt: this.d.now() };
+    const run = { lost: false, leaseAt: this.d.now(), erasingMs: 0 };
     const now = this.d.now();
     // Only the hours that hold items, up to now: one call lists them, however many are stored.
     const hours = [...(await this.d.due.hours())].filter(([h]) => h <= hourBucket(now)).sort(([a], [b]) => a - b);
-    const swept: Array<{ bucket: number; filed: Array<DueItem & { seq: number }>; handled: Set<number> }> = [];
-    const overwrites: PendingOverwrite[] = [];
     for (const [bucket, n] of hours) {
-      if (run.lost) break;
-      const filed = await this.d.due.bucket(bucket, n);
-      const items = filed.filter((i) => i.dueAtMs <= now);
-      result.examined += items.length;
-      // Filings done with: removed from the index together once the sweep is over (one call for
-      // the run of them at the hour's start, rather than one call each).
-      const handled = new Set<number>();
-      swept.push({ bucket, filed, handled });
-      await this.#pool(items, run, async (item) => {
-        const o = await this.#handle(item, now);
-        if (!o) return;
-        result[o === "reminder" ? "reminders" : o]++;
-        const pending = o === "erased" ? this.#overwrite.get(item.id) : undefined;
-        this.#overwrite.delete(item.id);
-        // An erasure whose stored revision is still to be overwritten keeps its filing until that is
-        // done: should the sweep stop first, the next one finds the object gone and finishes it.
-        if (pending) overwrites.push({ ...pending, id: item.id, done: () => handled.add(item.seq) });
-        else handled.add(item.seq);
-      });
+      // An hour page by page (a bulk load files a million items under one hour), each page
+      // erased, then overwritten, then taken out of the index.
+      let after = 0;
+      let read = 0;
+      let fromStart = true;
+      while (!run.lost && read < n) {
+        const page = await this.d.due.page(bucket, after, this.d.pageSize ?? SWEEP_PAGE);
+        if (page.length === 0) break;
+        read += page.length;
+        after = (page[page.length - 1] as { seq: number }).seq;
+        fromStart = await this.#sweepPage(bucket, page, now, result, run, fromStart);
+        if (page.length < (this.d.pageSize ?? SWEEP_PAGE)) break;
+      }
     }
-    const erasuresTookMs = this.d.now() - started;
-    // The second step, once every erasure of this sweep is certified: each erased object's stored
-    // revision is overwritten on disk (a disk flush each, which the erasures did not wait for).
+    await this.#notifyErased();
+    this.#lastSweepAtMs = now;
+    return { ...result, ran: true, tookMs: this.d.now() - started, erasuresTookMs: run.erasingMs };
+  }
+
+  /**
+   * One page of an hour: every item due is handled; then each erased object's stored revision is
+   * overwritten on disk (a disk flush each, which the erasures did not wait for); then the page's
+   * handled filings leave the index. `fromStart`: every filing of the hour before this page has
+   * left; returns whether that still holds after it.
+   */
+  async #sweepPage(
+    bucket: number,
+    filed: ReadonlyArray<DueItem & { seq: number }>,
+    now: number,
+    result: Counts,
+    run: { lost: boolean; leaseAt: number; erasingMs: number },
+    fromStart: boolean,
+  ): Promise<boolean> {
+    const items = filed.filter((i) => i.dueAtMs <= now);
+    result.examined += items.length;
+    const handled = new Set<number>();
+    const overwrites: PendingOverwrite[] = [];
+    const t0 = this.d.now();
+    await this.#pool(items, run, async (item) => {
+      const o = await this.#handle(item, now);
+      if (!o) return;
+      result[o === "reminder" ? "reminders" : o]++;
+      const pending = o === "erased" ? this.#overwrite.get(item.id) : undefined;
+      this.#overwrite.delete(item.id);
+      // An erasure whose stored revision is still to be overwritten keeps its filing until that is
+      // done: should the sweep stop first, the next one finds the object gone and finishes it.
+      if (pending) overwrites.push({ ...pending, id: item.id, done: () => handled.add(item.seq) });
+      else handled.add(item.seq);
+    });
+    run.erasingMs += this.d.now() - t0;
     await this.#pool(overwrites, run, async (w) => {
       try {
         await requestService(this.d.nc, subjects.api(w.service, "erase-due"), pb.ErasureOrder.encode({ objectId: w.id, overwriteRevision: w.revision }).finish(), 30_000);
@@ -113,10 +143,7 @@ export class Sweeper {
         this.d.log.error({ err, id: w.id }, "an erased object's stored revision could not be overwritten; the next sweep does it");
       }
     });
-    for (const h of swept) await this.#removeHandled(h.bucket, h.filed, h.handled);
-    await this.#notifyErased();
-    this.#lastSweepAtMs = now;
-    return { ...result, ran: true, tookMs: this.d.now() - started, erasuresTookMs };
+    return this.#removeHandled(bucket, filed, handled, fromStart);
   }
 
   /**
@@ -193,18 +220,22 @@ export class Sweeper {
   }
 
   /**
-   * Takes an hour's handled filings out of the index: the run of them from the hour's first filing
-   * in one call, the rest one by one. Should it fail, they stay and the next sweep drops them as stale.
+   * Takes a page's handled filings out of the index: while every filing from the hour's start is
+   * handled, the run of them in one call (a purge of the hour's subject up to the last of them),
+   * the rest one by one. Returns whether every filing from the hour's start is gone. Should it
+   * fail, they stay and the next sweep drops them as stale.
    */
-  async #removeHandled(bucket: number, filed: ReadonlyArray<DueItem & { seq: number }>, handled: ReadonlySet<number>): Promise<void> {
+  async #removeHandled(bucket: number, filed: ReadonlyArray<DueItem & { seq: number }>, handled: ReadonlySet<number>, fromStart: boolean): Promise<boolean> {
     let run = 0;
-    while (run < filed.length && handled.has((filed[run] as { seq: number }).seq)) run++;
+    if (fromStart) while (run < filed.length && handled.has((filed[run] as { seq: number }).seq)) run++;
     try {
       if (run > 0) await this.d.due.removeThrough(bucket, (filed[run - 1] as { seq: number }).seq);
       await Promise.all(filed.slice(run).filter((i) => handled.has(i.seq)).map((i) => this.d.due.done(i.seq)));
     } catch (err) {
       this.d.log.warn({ err, bucket }, "swept filings are left in the due index until the next sweep");
+      return false;
     }
+    return fromStart && run === filed.length;
   }
 
   async #record(item: DueItem, now: number): Promise<Outcome> {

@@ -104,6 +104,28 @@ export class DueIndex {
   }
 
   /**
+   * Up to `limit` items of one hour, after sequence `afterSeq`, in order: a sweep reads a large
+   * hour page by page instead of all at once. Fewer than `limit` (none at the end) when the hour
+   * holds no more.
+   */
+  async page(bucket: number, afterSeq: number, limit: number): Promise<Array<DueItem & { seq: number }>> {
+    const c = await this.#js.consumers.get(STREAM, {
+      filter_subjects: subjects.dueHour(String(bucket)),
+      ...(afterSeq > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: afterSeq + 1 } : { deliver_policy: DeliverPolicy.All }),
+    });
+    const out: Array<DueItem & { seq: number }> = [];
+    // Ends when the page is full, when the last item is read (nothing pending), or, should the
+    // hour hold nothing after afterSeq, when the pull request expires.
+    const iter = await c.fetch({ max_messages: limit, expires: 2_000 });
+    for await (const m of iter) {
+      out.push({ ...(JSON.parse(new TextDecoder().decode(m.data)) as DueItem), seq: m.seq });
+      if (m.info.pending === 0 || out.length >= limit) break;
+    }
+    await iter.close();
+    return out;
+  }
+
+  /**
    * Moves filings of the earlier layout (a subject per item: liaison.v1.due.<hour>.<kind>.<id>)
    * under their hour's subject, so that a store written before the change is still swept. One
    * wildcard read, once per start; returns how many it moved.

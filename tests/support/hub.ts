@@ -46,7 +46,7 @@ export interface TestHub {
   startAp(cp: string, opts?: { now?: () => number }): Promise<TestAccessPoint>;
   startRecords(opts?: { now?: () => number; reviewPeriod?: string }): Promise<RunningRecords>;
   /** A retention replica without its own timers (tests call run()), on the given clock. */
-  startRetention(opts?: { now?: () => number; messageKeep?: string }): Promise<RunningRetention>;
+  startRetention(opts?: { now?: () => number; messageKeep?: string; pageSize?: number }): Promise<RunningRetention>;
   startFiles(opts?: { now?: () => number }): Promise<RunningFiles>;
   /** The usage service (timers on unless `timers: false`), on the given clock. */
   startUsage(opts?: { now?: () => number; timers?: boolean } & Partial<UsageSettings>): Promise<RunningUsage>;
@@ -168,7 +168,7 @@ export async function startTestHub(opts: { cps?: readonly string[]; auth?: boole
         },
         hub.hubKeys(),
         quiet,
-        { ...(o.now ? { now: o.now } : {}), timers: false, graceMs: 100 },
+        { ...(o.now ? { now: o.now } : {}), timers: false, graceMs: 100, ...(o.pageSize ? { pageSize: o.pageSize } : {}) },
       );
       const close = async () => {
         await ret.close();
