@@ -12,6 +12,8 @@ import { pb } from "../../src/proto/mod.js";
 import { hourBucket, type DueIndex, type DueItem } from "../../src/retention/mod.js";
 
 const STATS = "retention.stats";
+/** Filings of an hour read at a time when looking for overdue ones. */
+const REPORT_PAGE = 10_000;
 const A = pb.AuditAction;
 
 interface Stats {
@@ -110,10 +112,19 @@ export class Compliance {
     const out: pb.IDueView[] = [];
     const hours = [...(await this.d.due.hours())].filter(([h]) => h >= firstBucket && h <= hourBucket(now)).sort(([a], [b]) => a - b);
     for (const [b, n] of hours) {
-      for (const i of await this.d.due.bucket(b, n)) {
-        // A replaced filing left in a large hour is not overdue: its object was renewed or moved.
-        if (i.meta.stage === "reminder" || i.dueAtMs > now - graceMs) continue;
-        // An erased object whose stored revision is not yet overwritten is overdue too ("overwrite").
+      // Page by page, as the sweep reads them: an hour may hold a whole bulk load.
+      const filed: Array<DueItem & { seq: number }> = [];
+      for (let after = 0, read = 0; read < n; ) {
+        const page = await this.d.due.page(b, after, REPORT_PAGE);
+        if (page.length === 0) break;
+        read += page.length;
+        after = (page[page.length - 1] as { seq: number }).seq;
+        filed.push(...page.filter((i) => i.meta.stage !== "reminder" && i.dueAtMs <= now - graceMs));
+        if (page.length < REPORT_PAGE) break;
+      }
+      for (const i of filed) {
+        // A replaced filing left in a large hour is not overdue (its object was renewed or moved);
+        // an erased object whose stored revision is not yet overwritten is ("overwrite").
         const stage = await this.d.live(i);
         if (stage) out.push({ kind: i.kind, objectId: i.id, supplier: i.meta.supplier ?? "", dueAtMs: i.dueAtMs, stage });
       }
