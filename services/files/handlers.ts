@@ -352,10 +352,18 @@ export class FilesHandlers {
     }
     const got = await this.d.store.get(order.objectId);
     if (!got) {
-      // Erased by an earlier sweep that stopped before its second step: that step is done now.
+      // Gone from view: erased, or an erasure that stopped after its delete marker (a crash, a lost
+      // lease). Then its stored revision is still there and the erasure is finished now (data key,
+      // certificate under the same event id), the overwrite following as usual.
       const pending = await this.d.store.overwritePending(order.objectId);
-      if (pending) await this.d.store.overwrite(order.objectId, pending);
-      throw new LiaisonError("LIAISON_NOT_FOUND", `no file entry ${order.objectId}`);
+      const left = pending ? await this.d.store.revision(order.objectId, pending) : undefined;
+      if (!pending || !left) throw new LiaisonError("LIAISON_NOT_FOUND", `no file entry ${order.objectId}`);
+      const stored = pb.StoredFileEntry.decode(left);
+      return this.eraseStored(stored, order.rule || stored.retentionRule || "fide-ongoing", Number(order.dueAtMs) || Number(stored.retentionUntilMs), {
+        revision: pending,
+        keepDueEntry: true,
+        overwriteLater: "resume",
+      });
     }
     const stored = pb.StoredFileEntry.decode(got.bytes);
     const now = this.d.now();
@@ -364,18 +372,25 @@ export class FilesHandlers {
     }
     if (holdInForce(stored.hold, now)) throw new LiaisonError("LIAISON_ON_HOLD", `file entry ${stored.id} is under a legal hold: ${stored.hold?.reason}`);
     // The sweeper removes the filing it is handling itself.
-    return this.eraseStored(stored, order.rule || stored.retentionRule || "fide-ongoing", Number(order.dueAtMs) || Number(stored.retentionUntilMs), { revision: got.revision, keepDueEntry: true, deferOverwrite: true });
+    return this.eraseStored(stored, order.rule || stored.retentionRule || "fide-ongoing", Number(order.dueAtMs) || Number(stored.retentionUntilMs), { revision: got.revision, keepDueEntry: true, overwriteLater: "mark" });
   }
 
   /**
    * Crypto-shredding: securely erase the data key's message, then the entry (every revision, the
    * stored bytes overwritten) and its due entry. Returns the erasure certificate (the caller logs it).
-   * With `deferOverwrite` (the retention sweep) the overwrite of the entry's stored revision is
-   * the sweep's second step, as for records (services/records/handlers.ts).
+   * With `overwriteLater` (the retention sweep) the delete marker goes first and the overwrite of
+   * the entry's stored revision is the sweep's second step, as for records (see eraseStored in
+   * services/records/handlers.ts).
    */
-  async eraseStored(stored: pb.StoredFileEntry, rule: string, dueAtMs: number, o: { revision?: number; keepDueEntry?: boolean; deferOverwrite?: boolean } = {}): Promise<pb.IErasureCertificate> {
+  async eraseStored(
+    stored: pb.StoredFileEntry,
+    rule: string,
+    dueAtMs: number,
+    o: { revision?: number; keepDueEntry?: boolean; overwriteLater?: "mark" | "resume" } = {},
+  ): Promise<pb.IErasureCertificate> {
+    const pending = o.overwriteLater && o.revision ? o.revision : 0;
+    if (pending && o.overwriteLater === "mark") await this.d.store.tombstone(stored.id, pending);
     const key = await this.d.dataKeys.erase(stored.dataKeyId);
-    const pending = o.deferOverwrite && o.revision && (await this.d.store.tombstone(stored.id, o.revision)) ? o.revision : 0;
     if (!pending) await this.d.store.erase(stored.id, o.revision);
     if (!o.keepDueEntry) await this.d.due.cancelAll(FILE_DUE_KIND, stored.id, [Number(stored.retentionUntilMs), this.d.now()]);
     return {

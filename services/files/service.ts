@@ -57,7 +57,8 @@ export async function startFiles(
           const order = decodeAs((b) => pb.ErasureOrder.decode(b), msg.data, "ErasureOrder");
           const cert = await handlers.eraseDue(order);
           if (Number(order.overwriteRevision) > 0) return pb.ErasureCertificate.encode(cert).finish(); // the second step: certified already
-          await audit.emit({ action: AuditAction.AUDIT_ACTION_ERASE, authority: HUB, userId: "retention", objectType: "file", objectId: order.objectId, erasure: cert });
+          // One event id per erased entry: an erasure finished after a stop logs it once.
+          await audit.emit({ id: `erasure.file.${order.objectId}`, action: AuditAction.AUDIT_ACTION_ERASE, authority: HUB, userId: "retention", objectType: "file", objectId: order.objectId, erasure: cert });
           return pb.ErasureCertificate.encode(cert).finish();
         },
       },

@@ -295,15 +295,23 @@ export class RecordsHandlers {
   /**
    * Crypto-shredding: securely erase the data key's message, delete the record (every revision),
    * its attachments and its due entry. Returns the erasure certificate (the caller logs it).
-   * With `deferOverwrite` (the retention sweep) the record's stored revision is left under a delete
-   * marker that names it, and the sweep overwrites it on disk once all its erasures are certified
-   * (the certificate says which revision is pending): an erasure then waits for one disk flush (the
-   * data key's) instead of two.
+   * With `overwriteLater` (the retention sweep) the record's stored revision is left under a delete
+   * marker that names it, and the sweep overwrites it on disk once the erasures of its page are
+   * certified (the certificate names the revision): an erasure then waits for one disk flush (the
+   * data key's) instead of two. The marker goes first, written only if `revision` is still the
+   * latest, so a renewal or hold that came meanwhile stops the erasure before anything is erased
+   * (LIAISON_CONFLICT); "resume" finishes an erasure whose marker is already there.
    */
-  async eraseStored(stored: pb.StoredRecord, rule: string, dueAtMs: number, o: { revision?: number; keepDueEntry?: boolean; deferOverwrite?: boolean } = {}): Promise<pb.IErasureCertificate> {
+  async eraseStored(
+    stored: pb.StoredRecord,
+    rule: string,
+    dueAtMs: number,
+    o: { revision?: number; keepDueEntry?: boolean; overwriteLater?: "mark" | "resume" } = {},
+  ): Promise<pb.IErasureCertificate> {
+    const pending = o.overwriteLater && o.revision ? o.revision : 0;
+    if (pending && o.overwriteLater === "mark") await this.d.store.tombstone(stored.id, pending);
     const key = await this.d.dataKeys.erase(stored.dataKeyId);
     for (let n = 0; n < stored.attachmentCount; n++) await this.d.attachments.delete(`${stored.id}/${n}`).catch(() => undefined);
-    const pending = o.deferOverwrite && o.revision && (await this.d.store.tombstone(stored.id, o.revision)) ? o.revision : 0;
     if (!pending) await this.d.store.erase(stored.id, o.revision);
     if (!o.keepDueEntry) {
       // The sweeper removes the entry it is handling itself; a supplier's erasure removes it here.

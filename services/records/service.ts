@@ -94,18 +94,31 @@ export async function startRecords(
             return pb.ErasureCertificate.encode({ objectType: "record", objectId: order.objectId }).finish();
           }
           const got = await store.get(order.objectId);
-          if (!got) {
-            // Erased by an earlier sweep that stopped before its second step: that step is done now.
+          let cert: pb.IErasureCertificate;
+          if (got) {
+            const stored = pb.StoredRecord.decode(got.bytes);
+            // Checked again here, at the last moment: a renewal or a hold may have come after the sweep looked.
+            if (Number(stored.reviewDueMs) > Number(order.dueAtMs)) throw new LiaisonError("LIAISON_CONFLICT", `record ${stored.id} was renewed`);
+            if (holdInForce(stored.hold, now())) throw new LiaisonError("LIAISON_ON_HOLD", `record ${stored.id} is under a legal hold`);
+            cert = await handlers.eraseStored(stored, order.rule, Number(order.dueAtMs), { revision: got.revision, keepDueEntry: true, overwriteLater: "mark" });
+          } else {
+            // Gone from view: erased, or an erasure that stopped after its delete marker (a crash, a
+            // lost lease). Then its stored revision is still there and the erasure is finished now:
+            // data key, certificate (the same event id: the audit log keeps it once), then the overwrite.
             const pending = await store.overwritePending(order.objectId);
-            if (pending) await store.overwrite(order.objectId, pending);
-            throw new LiaisonError("LIAISON_NOT_FOUND", order.objectId);
+            const left = pending ? await store.revision(order.objectId, pending) : undefined;
+            if (!pending || !left) throw new LiaisonError("LIAISON_NOT_FOUND", order.objectId);
+            cert = await handlers.eraseStored(pb.StoredRecord.decode(left), order.rule, Number(order.dueAtMs), { revision: pending, keepDueEntry: true, overwriteLater: "resume" });
           }
-          const stored = pb.StoredRecord.decode(got.bytes);
-          // Checked again here, at the last moment: a renewal or a hold may have come after the sweep looked.
-          if (Number(stored.reviewDueMs) > Number(order.dueAtMs)) throw new LiaisonError("LIAISON_CONFLICT", `record ${stored.id} was renewed`);
-          if (holdInForce(stored.hold, now())) throw new LiaisonError("LIAISON_ON_HOLD", `record ${stored.id} is under a legal hold`);
-          const cert = await handlers.eraseStored(stored, order.rule, Number(order.dueAtMs), { revision: got.revision, keepDueEntry: true, deferOverwrite: true });
-          await audit.emit({ action: AuditAction.AUDIT_ACTION_ERASE, authority: HUB, userId: "retention", objectType: "record", objectId: order.objectId, erasure: cert });
+          await audit.emit({
+            id: `erasure.record.${order.objectId}`,
+            action: AuditAction.AUDIT_ACTION_ERASE,
+            authority: HUB,
+            userId: "retention",
+            objectType: "record",
+            objectId: order.objectId,
+            erasure: cert,
+          });
           return pb.ErasureCertificate.encode(cert).finish();
         },
       },

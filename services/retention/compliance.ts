@@ -12,6 +12,8 @@ import { pb } from "../../src/proto/mod.js";
 import { hourBucket, type DueIndex, type DueItem } from "../../src/retention/mod.js";
 
 const STATS = "retention.stats";
+/** Erasure certificate ids remembered, to count a certificate logged twice once. */
+const RECENT_ERASURES = 100_000;
 /** Filings of an hour read at a time when looking for overdue ones. */
 const REPORT_PAGE = 10_000;
 const A = pb.AuditAction;
@@ -34,6 +36,7 @@ export class Compliance {
   #timer: NodeJS.Timeout | undefined;
   /** Who supplied each record, learned from its submission (reviews are counted per supplier). */
   readonly #supplier = new Map<string, string>();
+  readonly #recentErasures = new Set<string>();
 
   constructor(private readonly d: { nc: NatsConnection; state: KV; due: DueIndex; log: Logger; now: () => number; live: (item: DueItem) => Promise<string | undefined> }) {}
 
@@ -69,6 +72,13 @@ export class Compliance {
     const at = Number(e.atMs);
     if (e.action === A.AUDIT_ACTION_SUBMIT && e.objectType === "record" && e.service === "records") this.#supplier.set(e.objectId, e.authority);
     if (e.action === A.AUDIT_ACTION_ERASE && e.erasure) {
+      // An erasure finished after a stop logs its certificate again under the same event id (the
+      // audit log keeps one); counted once.
+      if (e.id && this.#recentErasures.has(e.id)) return;
+      if (e.id) {
+        this.#recentErasures.add(e.id);
+        if (this.#recentErasures.size > RECENT_ERASURES) this.#recentErasures.delete(this.#recentErasures.values().next().value as string);
+      }
       const c = e.erasure;
       const k = `${day(Number(c.erasedAtMs) || at)}|${c.rule ?? ""}|${c.supplier ?? ""}`;
       this.#stats.erasures[k] = (this.#stats.erasures[k] ?? 0) + 1;
@@ -120,7 +130,6 @@ export class Compliance {
         read += page.length;
         after = (page[page.length - 1] as { seq: number }).seq;
         filed.push(...page.filter((i) => i.meta.stage !== "reminder" && i.dueAtMs <= now - graceMs));
-        if (page.length < REPORT_PAGE) break;
       }
       for (const i of filed) {
         // A replaced filing left in a large hour is not overdue (its object was renewed or moved);

@@ -31,6 +31,8 @@ export interface SweeperDeps {
 
 /** How many filings of an hour a sweep reads and handles at a time. */
 const SWEEP_PAGE = 10_000;
+/** Swept filings removed from the index at once. */
+const REMOVE_IN_FLIGHT = 256;
 
 /** How often a long sweep renews its lease (the lease lasts at least 30 s). */
 const LEASE_RENEW_MS = 5_000;
@@ -85,17 +87,16 @@ export class Sweeper {
     const hours = [...(await this.d.due.hours())].filter(([h]) => h <= hourBucket(now)).sort(([a], [b]) => a - b);
     for (const [bucket, n] of hours) {
       // An hour page by page (a bulk load files a million items under one hour), each page
-      // erased, then overwritten, then taken out of the index.
+      // erased, then overwritten, then taken out of the index. The count from the listing says
+      // when the hour is done (a page may come back short when the server is slow to fill it).
       let after = 0;
       let read = 0;
-      let fromStart = true;
       while (!run.lost && read < n) {
         const page = await this.d.due.page(bucket, after, this.d.pageSize ?? SWEEP_PAGE);
         if (page.length === 0) break;
         read += page.length;
         after = (page[page.length - 1] as { seq: number }).seq;
-        fromStart = await this.#sweepPage(bucket, page, now, result, run, fromStart);
-        if (page.length < (this.d.pageSize ?? SWEEP_PAGE)) break;
+        await this.#sweepPage(page, now, result, run);
       }
     }
     await this.#notifyErased();
@@ -106,17 +107,9 @@ export class Sweeper {
   /**
    * One page of an hour: every item due is handled; then each erased object's stored revision is
    * overwritten on disk (a disk flush each, which the erasures did not wait for); then the page's
-   * handled filings leave the index. `fromStart`: every filing of the hour before this page has
-   * left; returns whether that still holds after it.
+   * handled filings leave the index.
    */
-  async #sweepPage(
-    bucket: number,
-    filed: ReadonlyArray<DueItem & { seq: number }>,
-    now: number,
-    result: Counts,
-    run: { lost: boolean; leaseAt: number; erasingMs: number },
-    fromStart: boolean,
-  ): Promise<boolean> {
+  async #sweepPage(filed: ReadonlyArray<DueItem & { seq: number }>, now: number, result: Counts, run: { lost: boolean; leaseAt: number; erasingMs: number }): Promise<void> {
     const items = filed.filter((i) => i.dueAtMs <= now);
     result.examined += items.length;
     const handled = new Set<number>();
@@ -131,7 +124,7 @@ export class Sweeper {
       // An erasure whose stored revision is still to be overwritten keeps its filing until that is
       // done: should the sweep stop first, the next one finds the object gone and finishes it.
       if (pending) overwrites.push({ ...pending, id: item.id, done: () => handled.add(item.seq) });
-      else handled.add(item.seq);
+      else if (o === "erased" || o === "stale") handled.add(item.seq); // reminders and holds: taken out already
     });
     run.erasingMs += this.d.now() - t0;
     await this.#pool(overwrites, run, async (w) => {
@@ -143,7 +136,7 @@ export class Sweeper {
         this.d.log.error({ err, id: w.id }, "an erased object's stored revision could not be overwritten; the next sweep does it");
       }
     });
-    return this.#removeHandled(bucket, filed, handled, fromStart);
+    await this.#removeHandled(filed, handled);
   }
 
   /**
@@ -220,22 +213,15 @@ export class Sweeper {
   }
 
   /**
-   * Takes a page's handled filings out of the index: while every filing from the hour's start is
-   * handled, the run of them in one call (a purge of the hour's subject up to the last of them),
-   * the rest one by one. Returns whether every filing from the hour's start is gone. Should it
-   * fail, they stay and the next sweep drops them as stale.
+   * Takes a page's handled filings out of the index, one delete each (a few hundred in flight).
+   * Not a purge of the hour's subject up to the last of them: on nats-server 2.9 a filtered purge
+   * moves every consumer of the stream past the purged sequences, whatever their filter, and so
+   * would make a reader of another hour (a renewal, the compliance report) skip filings.
+   * Should a delete fail, the filing stays and the next sweep drops it as stale.
    */
-  async #removeHandled(bucket: number, filed: ReadonlyArray<DueItem & { seq: number }>, handled: ReadonlySet<number>, fromStart: boolean): Promise<boolean> {
-    let run = 0;
-    if (fromStart) while (run < filed.length && handled.has((filed[run] as { seq: number }).seq)) run++;
-    try {
-      if (run > 0) await this.d.due.removeThrough(bucket, (filed[run - 1] as { seq: number }).seq);
-      await Promise.all(filed.slice(run).filter((i) => handled.has(i.seq)).map((i) => this.d.due.done(i.seq)));
-    } catch (err) {
-      this.d.log.warn({ err, bucket }, "swept filings are left in the due index until the next sweep");
-      return false;
-    }
-    return fromStart && run === filed.length;
+  async #removeHandled(filed: ReadonlyArray<DueItem & { seq: number }>, handled: ReadonlySet<number>): Promise<void> {
+    const seqs = filed.filter((i) => handled.has(i.seq)).map((i) => i.seq);
+    for (let i = 0; i < seqs.length; i += REMOVE_IN_FLIGHT) await Promise.all(seqs.slice(i, i + REMOVE_IN_FLIGHT).map((seq) => this.d.due.done(seq)));
   }
 
   async #record(item: DueItem, now: number): Promise<Outcome> {

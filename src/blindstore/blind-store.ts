@@ -106,24 +106,34 @@ export class BlindStore {
   /**
    * An erasure's first step when the overwrite comes later: a delete marker in place of the known
    * revision, written only if that revision is still the latest, so the object is gone from every
-   * view and index at once while its stored bytes wait for overwrite(). Should a newer revision
-   * have been written meanwhile, the object is erased in full here instead (its data key is
-   * already gone); false then, and there is nothing left to overwrite.
+   * view and index at once while its stored bytes wait for overwrite(). The marker names the
+   * revision (OVERWRITE_HEADER). Throws LIAISON_CONFLICT, changing nothing, when a newer revision
+   * was written meanwhile (a renewal, a hold): the caller then erases nothing.
    */
-  async tombstone(id: string, revision: number): Promise<boolean> {
+  async tombstone(id: string, revision: number): Promise<void> {
+    const stream = `KV_${this.bucket}`;
+    const subject = `$KV.${this.bucket}.${this.key(id)}`;
+    // An older revision still stored (an update whose overwrite of it failed; the bucket keeps two)
+    // is overwritten first: the marker would push it out of the bucket without overwriting it.
+    const first = await this.pub.directGet(stream, { seq: 1, next_by_subj: subject });
+    if (first && first.seq < revision) await this.pub.deleteMessage(stream, first.seq, true);
     try {
-      await this.pub.publish(`$KV.${this.bucket}.${this.key(id)}`, new Uint8Array(0), {
-        expectStream: `KV_${this.bucket}`,
+      await this.pub.publish(subject, new Uint8Array(0), {
+        expectStream: stream,
         headers: { "KV-Operation": "DEL", [OVERWRITE_HEADER]: String(revision) },
         expectLastSubjectSequence: revision,
       });
-      this.index.remove(id);
-      return true;
     } catch (err) {
-      if (!(err instanceof LiaisonError && err.code === "LIAISON_CONFLICT")) throw err;
+      if (err instanceof LiaisonError && err.code === "LIAISON_CONFLICT") throw new LiaisonError("LIAISON_CONFLICT", `${this.prefix} ${id} changed meanwhile`, { cause: err });
+      throw err;
     }
-    await this.erase(id);
-    return false;
+    this.index.remove(id);
+  }
+
+  /** A stored revision of an object, by its sequence; undefined when it is not (or no longer) there. */
+  async revision(id: string, revision: number): Promise<Uint8Array | undefined> {
+    const m = await this.pub.directGet(`KV_${this.bucket}`, { seq: revision });
+    return m && m.subject === `$KV.${this.bucket}.${this.key(id)}` && m.data.length > 0 ? m.data : undefined;
   }
 
   /**

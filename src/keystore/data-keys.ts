@@ -103,8 +103,11 @@ export class DataKeyStore {
     let stored;
     try {
       stored = await this.#stored(keyId);
-    } catch {
-      return undefined; // already gone: erasure is idempotent
+    } catch (err) {
+      // Already gone: erasure is idempotent. Anything else (no answer, a lost connection) is not
+      // taken for gone: the erasure fails and is tried again.
+      if (err instanceof LiaisonError && err.code === "LIAISON_ERASED") return undefined;
+      throw err;
     }
     await this.#pub(keyId).deleteMessage(keyLocation(keyId).stream, stored.seq, true);
     return { seq: stored.seq, wrapped: stored.bytes };

@@ -126,8 +126,11 @@ export class JsPublisher {
     return { stream: a.stream ?? "", seq: a.seq ?? 0, duplicate: a.duplicate === true };
   }
 
-  /** A stream's message by sequence or the last one on a subject (stream must allow direct get); null when there is none. */
-  async directGet(stream: string, query: { seq: number } | { last_by_subj: string }): Promise<DirectMsg | null> {
+  /**
+   * A stream's message by sequence, the first on a subject from a sequence on (`next_by_subj`), or
+   * the last one on a subject (stream must allow direct get); null when there is none.
+   */
+  async directGet(stream: string, query: { seq: number; next_by_subj?: string } | { last_by_subj: string }): Promise<DirectMsg | null> {
     const m = await this.#call(`$JS.API.DIRECT.GET.${stream}`, new TextEncoder().encode(JSON.stringify(query)));
     if (m.headers?.code === 404 || m.headers?.code === 408) return null;
     if (m.headers?.hasError) throw new LiaisonError("LIAISON_UNAVAILABLE", `direct get on ${stream}: ${m.headers.code} ${m.headers.description}`);

@@ -39,8 +39,7 @@ export class DueIndex {
   }
 
   static async open(nc: NatsConnection): Promise<DueIndex> {
-    // A purge of a large swept hour takes the server a while: more than the default 5 s API timeout.
-    return new DueIndex(jetstream(nc), await jetstreamManager(nc, { checkAPI: false, timeout: 60_000 }), new JsPublisher(nc));
+    return new DueIndex(jetstream(nc), await jetstreamManager(nc, { checkAPI: false }), new JsPublisher(nc));
   }
 
   /** Files an item under its due hour (never under an hour before `nowMs`); replaces an earlier filing. */
@@ -105,8 +104,8 @@ export class DueIndex {
 
   /**
    * Up to `limit` items of one hour, after sequence `afterSeq`, in order: a sweep reads a large
-   * hour page by page instead of all at once. Fewer than `limit` (none at the end) when the hour
-   * holds no more.
+   * hour page by page instead of all at once. Fewer than `limit` when the hour holds no more, or
+   * when the server did not fill the page within the pull's expiry (the caller counts instead).
    */
   async page(bucket: number, afterSeq: number, limit: number): Promise<Array<DueItem & { seq: number }>> {
     const c = await this.#js.consumers.get(STREAM, {
@@ -152,14 +151,6 @@ export class DueIndex {
     await Promise.all(inFlight);
     await iter.close();
     return moved;
-  }
-
-  /**
-   * Removes an hour's filings up to and including `lastSeq` (one call for a whole swept hour; a
-   * filing added to the hour since it was read comes after and stays).
-   */
-  async removeThrough(bucket: number, lastSeq: number): Promise<void> {
-    await this.#jsm.streams.purge(STREAM, { filter: subjects.dueHour(String(bucket)), seq: lastSeq + 1 });
   }
 
   /** Removes a swept item. */

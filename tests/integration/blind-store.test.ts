@@ -2,7 +2,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { jetstream } from "@nats-io/jetstream";
 import { BlindStore } from "../../src/blindstore/mod.js";
+import { isLiaisonError } from "../../src/errors.js";
 import { createLogger } from "../../src/log/mod.js";
 import { provision } from "../../src/nats/mod.js";
 import { startTestNats, type TestNats } from "../support/nats.js";
@@ -48,5 +50,38 @@ describe("blind store erasure", () => {
     expect(files.some((f) => readFileSync(f).includes(other))).toBe(true);
     store.close();
     follower.close();
+  });
+
+  it("marks an object erased only if it is unchanged, overwrites an older revision left behind first, and overwrites the marked one later", async () => {
+    const log = createLogger("test", "silent");
+    const nc = await nats.connect();
+    const store = await BlindStore.open(nc, "records", "rec", log);
+    const js = jetstream(nc);
+    // Two revisions stored, as when an update could not overwrite the one it replaced.
+    const older = randomBytes(300);
+    const latest = randomBytes(300);
+    await js.publish("$KV.records.rec.r3", older);
+    const rev = (await js.publish("$KV.records.rec.r3", latest)).seq;
+    const onDisk = (b: Uint8Array) => filesUnder(nats.storeDir as string).some((f) => readFileSync(f).includes(Buffer.from(b)));
+    await expect.poll(() => onDisk(older) && onDisk(latest)).toBe(true);
+
+    // Told an earlier revision than the latest: nothing happens.
+    const stale = await store.tombstone("r3", rev - 1).catch((e: unknown) => e);
+    expect(isLiaisonError(stale) && stale.code).toBe("LIAISON_CONFLICT");
+    expect(Buffer.from((await store.get("r3"))?.bytes ?? []).equals(latest)).toBe(true);
+
+    await store.tombstone("r3", rev);
+    expect(await store.get("r3")).toBeUndefined();
+    expect(onDisk(older)).toBe(false); // overwritten before the marker could push it out unerased
+    expect(onDisk(latest)).toBe(true); // waits for the second step
+    expect(await store.overwritePending("r3")).toBe(rev);
+    // The second step refuses another object's revision, and an object not marked erased.
+    const other = (await js.publish("$KV.records.rec.r4", randomBytes(300))).seq;
+    expect(await store.overwrite("r3", other).catch((e: unknown) => isLiaisonError(e) && e.code)).toBe("LIAISON_VALIDATION");
+    expect(await store.overwrite("r4", other).catch((e: unknown) => isLiaisonError(e) && e.code)).toBe("LIAISON_CONFLICT");
+    expect(await store.overwrite("r3", rev)).toBe(true);
+    expect(onDisk(latest)).toBe(false);
+    expect(await store.overwrite("r3", rev)).toBe(false); // done already
+    store.close();
   });
 });
