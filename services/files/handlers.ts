@@ -372,7 +372,7 @@ export class FilesHandlers {
     }
     if (holdInForce(stored.hold, now)) throw new LiaisonError("LIAISON_ON_HOLD", `file entry ${stored.id} is under a legal hold: ${stored.hold?.reason}`);
     // The sweeper removes the filing it is handling itself.
-    return this.eraseStored(stored, order.rule || stored.retentionRule || "fide-ongoing", Number(order.dueAtMs) || Number(stored.retentionUntilMs), { revision: got.revision, keepDueEntry: true, overwriteLater: "mark" });
+    return this.eraseStored(stored, order.rule || stored.retentionRule || "fide-ongoing", Number(order.dueAtMs) || Number(stored.retentionUntilMs), { revision: got.revision, replaces: got.replaces, keepDueEntry: true, overwriteLater: "mark" });
   }
 
   /**
@@ -386,10 +386,10 @@ export class FilesHandlers {
     stored: pb.StoredFileEntry,
     rule: string,
     dueAtMs: number,
-    o: { revision?: number; keepDueEntry?: boolean; overwriteLater?: "mark" | "resume" } = {},
+    o: { revision?: number; replaces?: number; keepDueEntry?: boolean; overwriteLater?: "mark" | "resume" } = {},
   ): Promise<pb.IErasureCertificate> {
     const pending = o.overwriteLater && o.revision ? o.revision : 0;
-    if (pending && o.overwriteLater === "mark") await this.d.store.tombstone(stored.id, pending);
+    if (pending && o.overwriteLater === "mark") await this.d.store.tombstone(stored.id, pending, o.replaces);
     const key = await this.d.dataKeys.erase(stored.dataKeyId);
     if (!pending) await this.d.store.erase(stored.id, o.revision);
     if (!o.keepDueEntry) await this.d.due.cancelAll(FILE_DUE_KIND, stored.id, [Number(stored.retentionUntilMs), this.d.now()]);

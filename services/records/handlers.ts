@@ -306,10 +306,10 @@ export class RecordsHandlers {
     stored: pb.StoredRecord,
     rule: string,
     dueAtMs: number,
-    o: { revision?: number; keepDueEntry?: boolean; overwriteLater?: "mark" | "resume" } = {},
+    o: { revision?: number; replaces?: number; keepDueEntry?: boolean; overwriteLater?: "mark" | "resume" } = {},
   ): Promise<pb.IErasureCertificate> {
     const pending = o.overwriteLater && o.revision ? o.revision : 0;
-    if (pending && o.overwriteLater === "mark") await this.d.store.tombstone(stored.id, pending);
+    if (pending && o.overwriteLater === "mark") await this.d.store.tombstone(stored.id, pending, o.replaces);
     const key = await this.d.dataKeys.erase(stored.dataKeyId);
     for (let n = 0; n < stored.attachmentCount; n++) await this.d.attachments.delete(`${stored.id}/${n}`).catch(() => undefined);
     if (!pending) await this.d.store.erase(stored.id, o.revision);

@@ -100,7 +100,7 @@ export async function startRecords(
             // Checked again here, at the last moment: a renewal or a hold may have come after the sweep looked.
             if (Number(stored.reviewDueMs) > Number(order.dueAtMs)) throw new LiaisonError("LIAISON_CONFLICT", `record ${stored.id} was renewed`);
             if (holdInForce(stored.hold, now())) throw new LiaisonError("LIAISON_ON_HOLD", `record ${stored.id} is under a legal hold`);
-            cert = await handlers.eraseStored(stored, order.rule, Number(order.dueAtMs), { revision: got.revision, keepDueEntry: true, overwriteLater: "mark" });
+            cert = await handlers.eraseStored(stored, order.rule, Number(order.dueAtMs), { revision: got.revision, replaces: got.replaces, keepDueEntry: true, overwriteLater: "mark" });
           } else {
             // Gone from view: erased, or an erasure that stopped after its delete marker (a crash, a
             // lost lease). Then its stored revision is still there and the erasure is finished now:

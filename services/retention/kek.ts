@@ -22,8 +22,13 @@ const aad = (keyId: string, objectId: string, epoch: number) => utf8(`liaison.v1
 
 /** Re-wraps every data key older than `epoch`, in every shard; compare-and-swap, so a key erased meanwhile stays erased. */
 async function rewrap(nc: NatsConnection, path: string, epoch: number, pub: JsPublisher): Promise<number> {
+  // Every data-key stream there is, not only the KEY_SHARDS provisioned now: were the count ever
+  // lowered, keys in a shard beyond it would otherwise be left under a KEK about to be destroyed.
+  const jsm = await jetstreamManager(nc, { checkAPI: false });
+  const streams = new Set(Array.from({ length: KEY_SHARDS }, (_, k) => keyShardStream(k)));
+  for await (const name of jsm.streams.names()) if (/^RECORD_KEYS(_[1-9][0-9]*)?$/.test(name)) streams.add(name);
   let n = 0;
-  for (let shard = 0; shard < KEY_SHARDS; shard++) n += await rewrapStream(nc, keyShardStream(shard), path, epoch, pub);
+  for (const stream of streams) n += await rewrapStream(nc, stream, path, epoch, pub);
   return n;
 }
 

@@ -16,6 +16,8 @@ import { MemoryIndex } from "./memory-index.js";
 export const INDEX_HEADER = "Liaison-Index";
 /** On a delete marker written by tombstone(): the revision still to be overwritten on disk. */
 export const OVERWRITE_HEADER = "Liaison-Overwrite";
+/** On a revision written by an update: the revision it replaced (overwritten right after, normally). */
+export const REPLACES_HEADER = "Liaison-Replaces";
 
 export class BlindStore {
   readonly index = new MemoryIndex();
@@ -42,9 +44,12 @@ export class BlindStore {
     return `${this.prefix}.${id}`;
   }
 
-  async get(id: string): Promise<{ bytes: Uint8Array; revision: number } | undefined> {
+  /** The current revision; `replaces`: the revision an update replaced, when it was one. */
+  async get(id: string): Promise<{ bytes: Uint8Array; revision: number; replaces?: number } | undefined> {
     const e = await this.pub.kvGet(this.bucket, this.key(id));
-    return e ? { bytes: e.data, revision: e.revision } : undefined;
+    if (!e) return undefined;
+    const replaces = Number(e.headers?.get(REPLACES_HEADER) ?? 0);
+    return { bytes: e.data, revision: e.revision, ...(replaces > 0 ? { replaces } : {}) };
   }
 
   /** Writes an object with its index header; `expectRevision` 0 means "must not exist yet". */
@@ -52,7 +57,7 @@ export class BlindStore {
     try {
       const ack = await this.pub.publish(`$KV.${this.bucket}.${this.key(id)}`, bytes, {
         expectStream: `KV_${this.bucket}`,
-        headers: { [INDEX_HEADER]: b64u(pb.IndexEntry.encode(index).finish()) },
+        headers: { [INDEX_HEADER]: b64u(pb.IndexEntry.encode(index).finish()), ...(expectRevision ? { [REPLACES_HEADER]: String(expectRevision) } : {}) },
         ...(expectRevision !== undefined ? { expectLastSubjectSequence: expectRevision } : {}),
       });
       this.index.upsert(index);
@@ -108,15 +113,19 @@ export class BlindStore {
    * revision, written only if that revision is still the latest, so the object is gone from every
    * view and index at once while its stored bytes wait for overwrite(). The marker names the
    * revision (OVERWRITE_HEADER). Throws LIAISON_CONFLICT, changing nothing, when a newer revision
-   * was written meanwhile (a renewal, a hold): the caller then erases nothing.
+   * was written meanwhile (a renewal, a hold): the caller then erases nothing. `replaces`: the
+   * revision that `revision` replaced (from get()), if any.
    */
-  async tombstone(id: string, revision: number): Promise<void> {
+  async tombstone(id: string, revision: number, replaces?: number): Promise<void> {
     const stream = `KV_${this.bucket}`;
     const subject = `$KV.${this.bucket}.${this.key(id)}`;
-    // An older revision still stored (an update whose overwrite of it failed; the bucket keeps two)
-    // is overwritten first: the marker would push it out of the bucket without overwriting it.
-    const first = await this.pub.directGet(stream, { seq: 1, next_by_subj: subject });
-    if (first && first.seq < revision) await this.pub.deleteMessage(stream, first.seq, true);
+    // The revision an update replaced is overwritten right after the update; should that have
+    // failed, it is still stored (the bucket keeps two) and is overwritten here, first: the marker
+    // would push it out of the bucket without overwriting it.
+    if (replaces) {
+      const older = await this.pub.directGet(stream, { seq: replaces });
+      if (older && older.subject === subject) await this.pub.deleteMessage(stream, replaces, true);
+    }
     try {
       await this.pub.publish(subject, new Uint8Array(0), {
         expectStream: stream,

@@ -90,15 +90,14 @@ export class DueIndex {
   /** Every item filed in one hour bucket, with the sequence that removes it (`known`: its count, when just read). */
   async bucket(bucket: number, known?: number): Promise<Array<DueItem & { seq: number }>> {
     const total = known ?? (await this.count(bucket));
-    if (total === 0) return [];
-    const c = await this.#js.consumers.get(STREAM, { filter_subjects: subjects.dueHour(String(bucket)), deliver_policy: DeliverPolicy.All });
     const out: Array<DueItem & { seq: number }> = [];
-    const iter = await c.consume({ max_messages: 1_000 });
-    for await (const m of iter) {
-      out.push({ ...(JSON.parse(new TextDecoder().decode(m.data)) as DueItem), seq: m.seq });
-      if (m.info.pending === 0 || out.length >= total) break;
+    // Page by page: a page ends when the server has no more to give, so filings removed while
+    // the hour is read (a sweep, a cancel) make it end early instead of waiting for them.
+    while (out.length < total) {
+      const page = await this.page(bucket, out.length > 0 ? (out[out.length - 1] as { seq: number }).seq : 0, Math.min(1_000, total - out.length));
+      if (page.length === 0) break;
+      out.push(...page);
     }
-    await iter.close();
     return out;
   }
 

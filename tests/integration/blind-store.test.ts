@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jetstream } from "@nats-io/jetstream";
-import { BlindStore } from "../../src/blindstore/mod.js";
+import { headers } from "@nats-io/nats-core";
+import { BlindStore, REPLACES_HEADER } from "../../src/blindstore/mod.js";
 import { isLiaisonError } from "../../src/errors.js";
 import { createLogger } from "../../src/log/mod.js";
 import { provision } from "../../src/nats/mod.js";
@@ -57,11 +58,15 @@ describe("blind store erasure", () => {
     const nc = await nats.connect();
     const store = await BlindStore.open(nc, "records", "rec", log);
     const js = jetstream(nc);
-    // Two revisions stored, as when an update could not overwrite the one it replaced.
+    // Two revisions stored, as when an update could not overwrite the one it replaced (the update
+    // names it in a header).
     const older = randomBytes(300);
     const latest = randomBytes(300);
-    await js.publish("$KV.records.rec.r3", older);
-    const rev = (await js.publish("$KV.records.rec.r3", latest)).seq;
+    const olderRev = (await js.publish("$KV.records.rec.r3", older)).seq;
+    const h = headers();
+    h.set(REPLACES_HEADER, String(olderRev));
+    const rev = (await js.publish("$KV.records.rec.r3", latest, { headers: h })).seq;
+    expect((await store.get("r3"))?.replaces).toBe(olderRev);
     const onDisk = (b: Uint8Array) => filesUnder(nats.storeDir as string).some((f) => readFileSync(f).includes(Buffer.from(b)));
     await expect.poll(() => onDisk(older) && onDisk(latest)).toBe(true);
 
@@ -70,7 +75,7 @@ describe("blind store erasure", () => {
     expect(isLiaisonError(stale) && stale.code).toBe("LIAISON_CONFLICT");
     expect(Buffer.from((await store.get("r3"))?.bytes ?? []).equals(latest)).toBe(true);
 
-    await store.tombstone("r3", rev);
+    await store.tombstone("r3", rev, (await store.get("r3"))?.replaces);
     expect(await store.get("r3")).toBeUndefined();
     expect(onDisk(older)).toBe(false); // overwritten before the marker could push it out unerased
     expect(onDisk(latest)).toBe(true); // waits for the second step
