@@ -3,10 +3,10 @@
 // move the Art. 19 retention limit, erasure at once when the subject is cleared, and erasure when due.
 // Content is encrypted under a data key of its own; subject identifiers exist here only as blind indexes.
 import { AuditAction, AuditOutcome, type AuditEmitter } from "../../src/audit/mod.js";
-import type { BlindStore } from "../../src/blindstore/mod.js";
+import { ERASE_ATTEMPTS, type BlindStore } from "../../src/blindstore/mod.js";
 import { decodeAs, hex, newId, randomBytes, sha256, utf8, xchachaDecrypt, xchachaEncrypt, type BlindIndexer } from "../../src/crypto/mod.js";
 import { DAY_MS, fileRetention, holdInForce, IdentifierError, indexForms } from "../../src/domain/mod.js";
-import { LiaisonError } from "../../src/errors.js";
+import { isLiaisonError, LiaisonError } from "../../src/errors.js";
 import type { HubCall } from "../../src/hub-rpc/mod.js";
 import type { DataKeyStore } from "../../src/keystore/mod.js";
 import type { Logger } from "../../src/log/mod.js";
@@ -345,7 +345,7 @@ export class FilesHandlers {
    * The retention service's order (hub-internal): erase an entry whose Art. 19 limit has come.
    * An order that no longer matches the entry (its status moved the limit since) is refused.
    */
-  async eraseDue(order: pb.ErasureOrder): Promise<pb.IErasureCertificate> {
+  async eraseDue(order: pb.ErasureOrder, attempt = 1): Promise<pb.IErasureCertificate> {
     if (Number(order.overwriteRevision) > 0) {
       await this.d.store.overwrite(order.objectId, Number(order.overwriteRevision));
       return { objectType: "file", objectId: order.objectId };
@@ -371,8 +371,21 @@ export class FilesHandlers {
       throw new LiaisonError("LIAISON_CONFLICT", `file entry ${stored.id} is kept until ${new Date(Number(stored.retentionUntilMs)).toISOString()} (rule ${stored.retentionRule})`);
     }
     if (holdInForce(stored.hold, now)) throw new LiaisonError("LIAISON_ON_HOLD", `file entry ${stored.id} is under a legal hold: ${stored.hold?.reason}`);
-    // The sweeper removes the filing it is handling itself.
-    return this.eraseStored(stored, order.rule || stored.retentionRule || "fide-ongoing", Number(order.dueAtMs) || Number(stored.retentionUntilMs), { revision: got.revision, replaces: got.replaces, keepDueEntry: true, overwriteLater: "mark" });
+    try {
+      // The sweeper removes the filing it is handling itself.
+      return await this.eraseStored(stored, order.rule || stored.retentionRule || "fide-ongoing", Number(order.dueAtMs) || Number(stored.retentionUntilMs), {
+        revision: got.revision,
+        replaces: got.replaces,
+        keepDueEntry: true,
+        overwriteLater: "mark",
+      });
+    } catch (err) {
+      // Changed between the read and the delete marker (nothing erased): read and checked again. Not
+      // "kept until" (that would drop the filing): after a few tries the sweep leaves it for the next.
+      if (!(isLiaisonError(err) && err.code === "LIAISON_CONFLICT")) throw err;
+      if (attempt >= ERASE_ATTEMPTS) throw new LiaisonError("LIAISON_UNAVAILABLE", `file entry ${stored.id} kept changing during its erasure`);
+      return this.eraseDue(order, attempt + 1);
+    }
   }
 
   /**

@@ -4,11 +4,11 @@ import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { Objm } from "@nats-io/obj";
 import { AuditAction, AuditEmitter } from "../../src/audit/mod.js";
-import { BlindStore } from "../../src/blindstore/mod.js";
+import { BlindStore, ERASE_ATTEMPTS } from "../../src/blindstore/mod.js";
 import type { HubDataConfig } from "../../src/config/mod.js";
 import { BlindIndexer, decodeAs, KekRing, type ContactPointKeys } from "../../src/crypto/mod.js";
 import { holdInForce, HUB } from "../../src/domain/mod.js";
-import { LiaisonError } from "../../src/errors.js";
+import { isLiaisonError, LiaisonError } from "../../src/errors.js";
 import { HubRpcServer } from "../../src/hub-rpc/mod.js";
 import { DataKeyStore } from "../../src/keystore/mod.js";
 import type { Logger } from "../../src/log/mod.js";
@@ -93,15 +93,25 @@ export async function startRecords(
             await store.overwrite(order.objectId, Number(order.overwriteRevision));
             return pb.ErasureCertificate.encode({ objectType: "record", objectId: order.objectId }).finish();
           }
-          const got = await store.get(order.objectId);
-          let cert: pb.IErasureCertificate;
-          if (got) {
+          let cert: pb.IErasureCertificate | undefined;
+          let got = await store.get(order.objectId);
+          // Checked again here, at the last moment: a renewal or a hold may have come after the sweep
+          // looked, or may come while this runs (the delete marker then finds a newer revision and
+          // nothing is erased): the record is read again and checked again.
+          for (let attempt = 1; got && !cert; attempt++) {
             const stored = pb.StoredRecord.decode(got.bytes);
-            // Checked again here, at the last moment: a renewal or a hold may have come after the sweep looked.
             if (Number(stored.reviewDueMs) > Number(order.dueAtMs)) throw new LiaisonError("LIAISON_CONFLICT", `record ${stored.id} was renewed`);
             if (holdInForce(stored.hold, now())) throw new LiaisonError("LIAISON_ON_HOLD", `record ${stored.id} is under a legal hold`);
-            cert = await handlers.eraseStored(stored, order.rule, Number(order.dueAtMs), { revision: got.revision, replaces: got.replaces, keepDueEntry: true, overwriteLater: "mark" });
-          } else {
+            try {
+              cert = await handlers.eraseStored(stored, order.rule, Number(order.dueAtMs), { revision: got.revision, replaces: got.replaces, keepDueEntry: true, overwriteLater: "mark" });
+            } catch (err) {
+              if (!(isLiaisonError(err) && err.code === "LIAISON_CONFLICT")) throw err;
+              // Not "renewed" (that would drop the filing): the sweep leaves it and tries again.
+              if (attempt >= ERASE_ATTEMPTS) throw new LiaisonError("LIAISON_UNAVAILABLE", `record ${stored.id} kept changing during its erasure`);
+              got = await store.get(order.objectId);
+            }
+          }
+          if (!cert) {
             // Gone from view: erased, or an erasure that stopped after its delete marker (a crash, a
             // lost lease). Then its stored revision is still there and the erasure is finished now:
             // data key, certificate (the same event id: the audit log keeps it once), then the overwrite.

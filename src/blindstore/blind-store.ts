@@ -16,6 +16,11 @@ import { MemoryIndex } from "./memory-index.js";
 export const INDEX_HEADER = "Liaison-Index";
 /** On a delete marker written by tombstone(): the revision still to be overwritten on disk. */
 export const OVERWRITE_HEADER = "Liaison-Overwrite";
+/**
+ * How many times an erasure reads an object again when it changed between the read and the delete
+ * marker (an amendment, a hold, a renewal), before it gives up until the next sweep.
+ */
+export const ERASE_ATTEMPTS = 3;
 /** On a revision written by an update: the revision it replaced (overwritten right after, normally). */
 export const REPLACES_HEADER = "Liaison-Replaces";
 
