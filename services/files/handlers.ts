@@ -3,7 +3,7 @@
 // move the Art. 19 retention limit, erasure at once when the subject is cleared, and erasure when due.
 // Content is encrypted under a data key of its own; subject identifiers exist here only as blind indexes.
 import { AuditAction, AuditOutcome, type AuditEmitter } from "../../src/audit/mod.js";
-import { ERASE_ATTEMPTS, type BlindStore } from "../../src/blindstore/mod.js";
+import { ERASE_ATTEMPTS, type BlindStore, type ShredOptions } from "../../src/blindstore/mod.js";
 import { decodeAs, hex, newId, randomBytes, sha256, utf8, xchachaDecrypt, xchachaEncrypt, type BlindIndexer } from "../../src/crypto/mod.js";
 import { DAY_MS, fileRetention, holdInForce, IdentifierError, indexForms } from "../../src/domain/mod.js";
 import { isLiaisonError, LiaisonError } from "../../src/errors.js";
@@ -389,22 +389,12 @@ export class FilesHandlers {
   }
 
   /**
-   * Crypto-shredding: securely erase the data key's message, then the entry (every revision, the
-   * stored bytes overwritten) and its due entry. Returns the erasure certificate (the caller logs it).
-   * With `overwriteLater` (the retention sweep) the delete marker goes first and the overwrite of
-   * the entry's stored revision is the sweep's second step, as for records (see eraseStored in
-   * services/records/handlers.ts).
+   * Crypto-shredding (BlindStore.shred): the data key, the entry (every revision) and its due
+   * entry. Returns the erasure certificate (the caller logs it). With `overwriteLater` (the
+   * retention sweep) the stored revision's overwrite is the sweep's second step, as for records.
    */
-  async eraseStored(
-    stored: pb.StoredFileEntry,
-    rule: string,
-    dueAtMs: number,
-    o: { revision?: number; replaces?: number; keepDueEntry?: boolean; overwriteLater?: "mark" | "resume" } = {},
-  ): Promise<pb.IErasureCertificate> {
-    const pending = o.overwriteLater && o.revision ? o.revision : 0;
-    if (pending && o.overwriteLater === "mark") await this.d.store.tombstone(stored.id, pending, o.replaces);
-    const key = await this.d.dataKeys.erase(stored.dataKeyId);
-    if (!pending) await this.d.store.erase(stored.id, o.revision);
+  async eraseStored(stored: pb.StoredFileEntry, rule: string, dueAtMs: number, o: ShredOptions & { keepDueEntry?: boolean } = {}): Promise<pb.IErasureCertificate> {
+    const { key, pending } = await this.d.store.shred(stored.id, () => this.d.dataKeys.erase(stored.dataKeyId), o);
     if (!o.keepDueEntry) await this.d.due.cancelAll(FILE_DUE_KIND, stored.id, [Number(stored.retentionUntilMs), this.d.now()]);
     return {
       objectType: "file",

@@ -3,7 +3,7 @@
 // Content is encrypted under a data key of its own; identifiers exist here only as blind indexes.
 import type { ObjectStore } from "@nats-io/obj";
 import { AuditAction, AuditOutcome, type AuditEmitter } from "../../src/audit/mod.js";
-import type { BlindStore } from "../../src/blindstore/mod.js";
+import type { BlindStore, ShredOptions } from "../../src/blindstore/mod.js";
 import { decodeAs, hex, newId, sha256, utf8, xchachaDecrypt, xchachaEncrypt, randomBytes, type BlindIndexer } from "../../src/crypto/mod.js";
 import { holdInForce, IdentifierError, indexForms, nextRecordEvent, recordReviewDue, type RetentionSettings } from "../../src/domain/mod.js";
 import { LiaisonError } from "../../src/errors.js";
@@ -293,26 +293,23 @@ export class RecordsHandlers {
   }
 
   /**
-   * Crypto-shredding: securely erase the data key's message, delete the record (every revision),
-   * its attachments and its due entry. Returns the erasure certificate (the caller logs it).
-   * With `overwriteLater` (the retention sweep) the record's stored revision is left under a delete
+   * Crypto-shredding (BlindStore.shred): the data key and the attachments, the record (every
+   * revision), and its due entry. Returns the erasure certificate (the caller logs it). With
+   * `overwriteLater` (the retention sweep) the record's stored revision is left under a delete
    * marker that names it, and the sweep overwrites it on disk once the erasures of its page are
    * certified (the certificate names the revision): an erasure then waits for one disk flush (the
-   * data key's) instead of two. The marker goes first, written only if `revision` is still the
-   * latest, so a renewal or hold that came meanwhile stops the erasure before anything is erased
-   * (LIAISON_CONFLICT); "resume" finishes an erasure whose marker is already there.
+   * data key's) instead of two.
    */
-  async eraseStored(
-    stored: pb.StoredRecord,
-    rule: string,
-    dueAtMs: number,
-    o: { revision?: number; replaces?: number; keepDueEntry?: boolean; overwriteLater?: "mark" | "resume" } = {},
-  ): Promise<pb.IErasureCertificate> {
-    const pending = o.overwriteLater && o.revision ? o.revision : 0;
-    if (pending && o.overwriteLater === "mark") await this.d.store.tombstone(stored.id, pending, o.replaces);
-    const key = await this.d.dataKeys.erase(stored.dataKeyId);
-    for (let n = 0; n < stored.attachmentCount; n++) await this.d.attachments.delete(`${stored.id}/${n}`).catch(() => undefined);
-    if (!pending) await this.d.store.erase(stored.id, o.revision);
+  async eraseStored(stored: pb.StoredRecord, rule: string, dueAtMs: number, o: ShredOptions & { keepDueEntry?: boolean } = {}): Promise<pb.IErasureCertificate> {
+    const { key, pending } = await this.d.store.shred(
+      stored.id,
+      async () => {
+        const k = await this.d.dataKeys.erase(stored.dataKeyId);
+        for (let n = 0; n < stored.attachmentCount; n++) await this.d.attachments.delete(`${stored.id}/${n}`).catch(() => undefined);
+        return k;
+      },
+      o,
+    );
     if (!o.keepDueEntry) {
       // The sweeper removes the entry it is handling itself; a supplier's erasure removes it here.
       const now = this.d.now();

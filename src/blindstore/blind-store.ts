@@ -24,6 +24,13 @@ export const ERASE_ATTEMPTS = 3;
 /** On a revision written by an update: the revision it replaced (overwritten right after, normally). */
 export const REPLACES_HEADER = "Liaison-Replaces";
 
+/** How shred() goes about an object: the revision read, the one it replaced, and when to overwrite. */
+export interface ShredOptions {
+  readonly revision?: number;
+  readonly replaces?: number;
+  readonly overwriteLater?: "mark" | "resume";
+}
+
 export class BlindStore {
   readonly index = new MemoryIndex();
   #follow: ConsumerMessages | undefined;
@@ -111,6 +118,22 @@ export class BlindStore {
     }
     await marker(false);
     this.index.remove(id);
+  }
+
+  /**
+   * Crypto-shredding of one object, records and files alike. `eraseKey` erases its data key (and
+   * whatever goes with it); the object is then erased, every revision overwritten on disk, behind a
+   * delete marker. With `overwriteLater` (the retention sweep) the delete marker goes first
+   * ("mark": tombstone(), refused with LIAISON_CONFLICT before anything is erased if `revision` is
+   * no longer the latest; "resume": the marker is there already) and the stored revision is left
+   * for overwrite(). Returns what `eraseKey` returned and the revision left to overwrite (0: none).
+   */
+  async shred<T>(id: string, eraseKey: () => Promise<T>, o: ShredOptions = {}): Promise<{ key: T; pending: number }> {
+    const pending = o.overwriteLater && o.revision ? o.revision : 0;
+    if (pending && o.overwriteLater === "mark") await this.tombstone(id, pending, o.replaces);
+    const key = await eraseKey();
+    if (!pending) await this.erase(id, o.revision);
+    return { key, pending };
   }
 
   /**
