@@ -32,6 +32,8 @@ const MAX_TEXT = 500;
 const EARLIEST_ACT_MS = Date.UTC(1990, 0, 1);
 const contentAad = (id: string) => utf8(`liaison.v1.file\0${id}`);
 export const FILE_DUE_KIND = "file";
+/** How far ahead of this service's clock the retention service's may be when it orders an erasure. */
+const CLOCK_TOLERANCE_MS = 60_000;
 /** The supplier erases its own entry (not an Art. 19 period: the supplier's decision, at once). */
 export const FIDE_SUPPLIER_ERASURE = "fide-supplier-erasure";
 const FS = pb.FileStatus;
@@ -367,7 +369,11 @@ export class FilesHandlers {
     }
     const stored = pb.StoredFileEntry.decode(got.bytes);
     const now = this.d.now();
-    if (Number(stored.retentionUntilMs) > now) {
+    // Kept longer since it was filed (a status change moved its limit; its new filing stands), or
+    // not due by this service's clock either. A minute's tolerance for the sweeper's clock being
+    // ahead of this one: refused here, the filing would be dropped as no longer due.
+    const until = Number(stored.retentionUntilMs);
+    if (until > now + CLOCK_TOLERANCE_MS || (Number(order.dueAtMs) > 0 && until > Number(order.dueAtMs))) {
       throw new LiaisonError("LIAISON_CONFLICT", `file entry ${stored.id} is kept until ${new Date(Number(stored.retentionUntilMs)).toISOString()} (rule ${stored.retentionRule})`);
     }
     if (holdInForce(stored.hold, now)) throw new LiaisonError("LIAISON_ON_HOLD", `file entry ${stored.id} is under a legal hold: ${stored.hold?.reason}`);

@@ -264,9 +264,9 @@ export class Sweeper {
   }
 
   async #file(item: DueItem, now: number): Promise<Outcome> {
-    // As for records: the files service applies the entry's own rule and date, and refuses what is
-    // no longer due or is held.
-    const o = await this.#erase("files", item.id, "", 0);
+    // As for records: the files service applies the entry's own rule, and refuses what is held or
+    // was kept longer since it was filed (its limit now after the filing's time).
+    const o = await this.#erase("files", item.id, "", item.dueAtMs);
     if (o !== "held") return o;
     const f = await this.#storedFile(item.id);
     if (!f) return "stale";

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isLiaisonError } from "../../src/errors.js";
@@ -323,4 +324,34 @@ describe("FIDE investigation-file index", () => {
       expect(files.filter((f) => readFileSync(f).includes(marker)), marker).toEqual([]);
     }
   });
+
+  // Last in this file: it moves the clocks past every entry's limit.
+  it("is erased by the retention sweep once its limit has passed: stored entry overwritten, filing gone, certified once", async () => {
+    const id = (await api(be, "POST", "/v1/files", file("BE/AAD/2025/SWEEP"))).body.id as string;
+    const until = Date.parse((await api(be, "GET", `/v1/files/${id}`)).body.retentionUntil as string);
+    const stored = await new Kvm(hub.admin).open("files").then((kv) => kv.get(`file.${id}`));
+    const ciphertext = Buffer.from(pb.StoredFileEntry.decode(stored?.value ?? new Uint8Array()).ciphertext);
+    const onDisk = () => filesUnder(hub.nats.storeDir as string).filter((f) => readFileSync(f).includes(ciphertext));
+    expect(ciphertext.length).toBeGreaterThan(0);
+    expect(onDisk().length).toBeGreaterThan(0);
+    expect(await dueFilings(id)).not.toEqual([]);
+
+    shift = until - Date.now() + 1_000; // both services' clocks: just past the limit
+    const sweeper = await hub.startRetention({ now: () => Date.now() + shift });
+    try {
+      const result = await sweeper.run();
+      expect(result.erased).toBeGreaterThanOrEqual(1);
+      expect(result.overwritten).toBe(result.erased);
+    } finally {
+      shift = 0;
+      await sweeper.close();
+    }
+    expect((await api(be, "GET", `/v1/files/${id}`)).status).toBe(404);
+    expect(onDisk()).toEqual([]);
+    expect(await dueFilings(id)).toEqual([]);
+    const certs = (await hub.auditEvents()).filter((e) => e.action === pb.AuditAction.AUDIT_ACTION_ERASE && e.objectId === id);
+    expect(certs.map((e) => e.id)).toEqual([`erasure.file.${id}`]);
+    expect(certs[0]?.erasure).toMatchObject({ objectType: "file", supplier: "BE", rule: "fide-ongoing", dueAtMs: until });
+  });
 });
+
