@@ -123,14 +123,8 @@ export class Compliance {
     const hours = [...(await this.d.due.hours())].filter(([h]) => h >= firstBucket && h <= hourBucket(now)).sort(([a], [b]) => a - b);
     for (const [b, n] of hours) {
       // Page by page, as the sweep reads them: an hour may hold a whole bulk load.
-      const filed: Array<DueItem & { seq: number }> = [];
-      for (let after = 0, read = 0; read < n; ) {
-        const page = await this.d.due.page(b, after, REPORT_PAGE);
-        if (page.length === 0) break;
-        read += page.length;
-        after = (page[page.length - 1] as { seq: number }).seq;
-        filed.push(...page.filter((i) => i.meta.stage !== "reminder" && i.dueAtMs <= now - graceMs));
-      }
+      const filed: DueItem[] = [];
+      for await (const page of this.d.due.pages(b, n, REPORT_PAGE)) filed.push(...page.filter((i) => i.meta.stage !== "reminder" && i.dueAtMs <= now - graceMs));
       for (const i of filed) {
         // A replaced filing left in a large hour is not overdue (its object was renewed or moved);
         // an erased object whose stored revision is not yet overwritten is ("overwrite").

@@ -87,15 +87,9 @@ export class Sweeper {
     const hours = [...(await this.d.due.hours())].filter(([h]) => h <= hourBucket(now)).sort(([a], [b]) => a - b);
     for (const [bucket, n] of hours) {
       // An hour page by page (a bulk load files a million items under one hour), each page
-      // erased, then overwritten, then taken out of the index. The count from the listing says
-      // when the hour is done (a page may come back short when the server is slow to fill it).
-      let after = 0;
-      let read = 0;
-      while (!run.lost && read < n) {
-        const page = await this.d.due.page(bucket, after, this.d.pageSize ?? SWEEP_PAGE);
-        if (page.length === 0) break;
-        read += page.length;
-        after = (page[page.length - 1] as { seq: number }).seq;
+      // erased, then overwritten, then taken out of the index.
+      for await (const page of this.d.due.pages(bucket, n, this.d.pageSize ?? SWEEP_PAGE)) {
+        if (run.lost) break;
         await this.#sweepPage(page, now, result, run);
       }
     }

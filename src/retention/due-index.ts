@@ -91,22 +91,29 @@ export class DueIndex {
   async bucket(bucket: number, known?: number): Promise<Array<DueItem & { seq: number }>> {
     const total = known ?? (await this.count(bucket));
     const out: Array<DueItem & { seq: number }> = [];
-    // Page by page: a page ends when the server has no more to give, so filings removed while
-    // the hour is read (a sweep, a cancel) make it end early instead of waiting for them.
-    while (out.length < total) {
-      const page = await this.page(bucket, out.length > 0 ? (out[out.length - 1] as { seq: number }).seq : 0, Math.min(1_000, total - out.length));
-      if (page.length === 0) break;
-      out.push(...page);
-    }
+    for await (const page of this.pages(bucket, total, 1_000)) out.push(...page);
     return out;
   }
 
   /**
-   * Up to `limit` items of one hour, after sequence `afterSeq`, in order: a sweep reads a large
-   * hour page by page instead of all at once. Fewer than `limit` when the hour holds no more, or
-   * when the server did not fill the page within the pull's expiry (the caller counts instead).
+   * The items of one hour in order, `size` at a time, until `total` (its count, as listed) are
+   * read: a sweep reads a large hour page by page instead of all at once. A page ends when the
+   * server has no more to give, so filings removed while the hour is read (a sweep, a cancel)
+   * end it early instead of being waited for; the count, not a short page, says when it is done.
    */
-  async page(bucket: number, afterSeq: number, limit: number): Promise<Array<DueItem & { seq: number }>> {
+  async *pages(bucket: number, total: number, size: number): AsyncGenerator<Array<DueItem & { seq: number }>> {
+    let after = 0;
+    for (let read = 0; read < total; ) {
+      const page = await this.#page(bucket, after, Math.min(size, total - read));
+      if (page.length === 0) return;
+      read += page.length;
+      after = (page[page.length - 1] as { seq: number }).seq;
+      yield page;
+    }
+  }
+
+  /** Up to `limit` items of one hour after sequence `afterSeq`; fewer when the pull expires first. */
+  async #page(bucket: number, afterSeq: number, limit: number): Promise<Array<DueItem & { seq: number }>> {
     const c = await this.#js.consumers.get(STREAM, {
       filter_subjects: subjects.dueHour(String(bucket)),
       ...(afterSeq > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: afterSeq + 1 } : { deliver_policy: DeliverPolicy.All }),
