@@ -4,7 +4,7 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import { b64u, BlindIndexer, newId, randomBytes, xchachaEncrypt, type KekRing } from "../../src/crypto/mod.js";
 import { indexForms, nextRecordEvent } from "../../src/domain/mod.js";
-import { keyLocation, newKeyId, wrapDataKey } from "../../src/keystore/mod.js";
+import { keyIdFor, keyLocation, wrapDataKey } from "../../src/keystore/mod.js";
 import { JsPublisher, subjects } from "../../src/nats/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import { hourBucket } from "../../src/retention/mod.js";
@@ -32,7 +32,7 @@ export async function generateRecords(
   for (let i = o.first; i < o.first + o.count; i++) {
     const id = newId();
     const key = randomBytes(32);
-    const keyId = newKeyId();
+    const keyId = keyIdFor(id);
     const content: pb.ICisRecordContent = {
       category: pb.RecordCategory.RECORD_CATEGORY_BUSINESS,
       purpose: pb.RecordPurpose.RECORD_PURPOSE_SPECIFIC_CHECK,

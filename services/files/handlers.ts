@@ -10,7 +10,7 @@ import { isLiaisonError, LiaisonError } from "../../src/errors.js";
 import type { HubCall } from "../../src/hub-rpc/mod.js";
 import type { DataKeyStore } from "../../src/keystore/mod.js";
 import type { Logger } from "../../src/log/mod.js";
-import type { NoticePublisher } from "../../src/notices/mod.js";
+import { readMatches, settleHits, type NoticePublisher } from "../../src/notices/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import type { DueIndex } from "../../src/retention/mod.js";
 
@@ -96,10 +96,12 @@ export class FilesHandlers {
 
   async #load(id: string): Promise<{ stored: pb.StoredFileEntry; revision: number; key: Uint8Array }> {
     if (!id) throw new LiaisonError("LIAISON_MISSING_FIELD", "entry id");
+    // The data key is read in the same moment as the entry (its id follows from the entry's).
+    const early = this.d.dataKeys.prefetch(id);
     const got = await this.d.store.get(id);
     if (!got) throw new LiaisonError("LIAISON_NOT_FOUND", `no file entry ${id}`);
     const stored = pb.StoredFileEntry.decode(got.bytes);
-    const key = await this.d.dataKeys.load(stored.dataKeyId, id);
+    const key = await this.d.dataKeys.load(stored.dataKeyId, id, early);
     return { stored, revision: got.revision, key };
   }
 
@@ -232,47 +234,31 @@ export class FilesHandlers {
     if (purpose.length < 3) throw new LiaisonError("LIAISON_PURPOSE_REQUIRED", "state why you search (at least 3 characters)");
     if (q.subjects.length === 0) throw new LiaisonError("LIAISON_MISSING_FIELD", "subjects");
     const refs = this.#index(q.subjects);
-    const found = [...this.d.store.index.lookup(refs)].slice(0, this.d.maxQueryMatches);
+    const found = [...this.d.store.index.lookup(refs, 0, this.d.maxQueryMatches)];
     const now = this.d.now();
     const results: pb.IFileHit[] = [];
     const hits: pb.IStoredHit[] = [];
     const matched: string[] = [];
-    for (const [id] of found) {
-      let loaded;
-      try {
-        loaded = await this.#load(id);
-      } catch (err) {
-        if (err instanceof LiaisonError && (err.code === "LIAISON_NOT_FOUND" || err.code === "LIAISON_ERASED")) continue; // erased meanwhile
-        throw err;
-      }
-      const own = loaded.stored.supplier === call.cp;
-      const hit: pb.IStoredHit | undefined = own ? undefined : { hitId: newId(), objectType: "file", objectId: id, supplier: loaded.stored.supplier, matchedBy: call.cp, purpose, atMs: now };
+    // Every match is read at once, each entry with its data key.
+    for (const m of await readMatches(found, (id) => this.#load(id))) {
+      const { stored, key } = m.value;
+      const own = stored.supplier === call.cp;
+      const hit: pb.IStoredHit | undefined = own ? undefined : { hitId: newId(), objectType: "file", objectId: m.id, supplier: stored.supplier, matchedBy: call.cp, purpose, atMs: now };
       if (hit) hits.push(hit);
-      matched.push(id);
-      results.push(this.#hit(loaded.stored, this.#decrypt(loaded.stored, loaded.key), hit?.hitId ?? "", own));
+      matched.push(m.id);
+      results.push(this.#hit(stored, this.#decrypt(stored, key), hit?.hitId ?? "", own));
     }
-    await Promise.all(
-      hits.map(async (h) => {
-        await this.d.store.putSide(`hit.${h.hitId}`, pb.StoredHit.encode(h).finish());
-        await this.d.notices.send({
-          kind: pb.NoticeKind.NOTICE_KIND_HIT,
-          addressee: h.supplier ?? "",
-          objectType: "file",
-          objectId: h.objectId ?? "",
-          matchedBy: call.cp,
-          purpose,
-          details: { hitId: h.hitId ?? "" },
-        });
+    // The hits are stored and their suppliers notified while the query and its hits are logged.
+    await settleHits(this.d.store, this.d.notices, hits, [
+      this.#audit(call, AuditAction.AUDIT_ACTION_QUERY, "", {
+        objectType: "file-query",
+        purpose,
+        searchRefs: refs.map((r) => hex(r.ref)),
+        matched,
+        details: { hits: String(results.length) },
       }),
-    );
-    await this.#audit(call, AuditAction.AUDIT_ACTION_QUERY, "", {
-      objectType: "file-query",
-      purpose,
-      searchRefs: refs.map((r) => hex(r.ref)),
-      matched,
-      details: { hits: String(results.length) },
-    });
-    await Promise.all(hits.map((h) => this.#audit(call, AuditAction.AUDIT_ACTION_HIT, h.objectId ?? "", { purpose, details: { supplier: h.supplier ?? "", hitId: h.hitId ?? "" } })));
+      ...hits.map((h) => this.#audit(call, AuditAction.AUDIT_ACTION_HIT, h.objectId ?? "", { purpose, details: { supplier: h.supplier ?? "", hitId: h.hitId ?? "" } })),
+    ]);
     return pb.FileQueryResult.encode({ hits: results }).finish();
   }
 
@@ -284,10 +270,11 @@ export class FilesHandlers {
     if (!bytes) throw new LiaisonError("LIAISON_NOT_FOUND", `no hit ${hitId}`);
     const h = pb.StoredHit.decode(bytes);
     if (h.matchedBy !== call.cp) throw new LiaisonError("LIAISON_FORBIDDEN", "only the contact point whose query hit may use it");
+    const early = this.d.dataKeys.prefetch(h.objectId);
     const got = await this.d.store.get(h.objectId);
     if (!got) throw new LiaisonError("LIAISON_ERASED", `the file entry behind hit ${hitId} has been erased`);
     const stored = pb.StoredFileEntry.decode(got.bytes);
-    const content = this.#decrypt(stored, await this.d.dataKeys.load(stored.dataKeyId, stored.id));
+    const content = this.#decrypt(stored, await this.d.dataKeys.load(stored.dataKeyId, stored.id, early));
     await this.#audit(call, AuditAction.AUDIT_ACTION_READ, h.objectId, { objectType: "file-hit", details: { hitId, supplier: h.supplier } });
     return pb.FileHit.encode(this.#hit(stored, content, hitId, false)).finish();
   }

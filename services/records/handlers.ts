@@ -10,7 +10,7 @@ import { LiaisonError } from "../../src/errors.js";
 import type { HubCall } from "../../src/hub-rpc/mod.js";
 import type { DataKeyStore } from "../../src/keystore/mod.js";
 import type { Logger } from "../../src/log/mod.js";
-import type { NoticePublisher } from "../../src/notices/mod.js";
+import { readMatches, settleHits, type NoticePublisher } from "../../src/notices/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import type { DueIndex } from "../../src/retention/mod.js";
 
@@ -66,10 +66,12 @@ export class RecordsHandlers {
   }
 
   async #load(id: string): Promise<{ stored: pb.StoredRecord; revision: number; key: Uint8Array }> {
+    // The data key is read in the same moment as the record (its id follows from the record's).
+    const early = this.d.dataKeys.prefetch(id);
     const got = await this.d.store.get(id);
     if (!got) throw new LiaisonError("LIAISON_NOT_FOUND", `no record ${id}`);
     const stored = pb.StoredRecord.decode(got.bytes);
-    const key = await this.d.dataKeys.load(stored.dataKeyId, id);
+    const key = await this.d.dataKeys.load(stored.dataKeyId, id, early);
     return { stored, revision: got.revision, key };
   }
 
@@ -193,41 +195,22 @@ export class RecordsHandlers {
     if (purpose.length < 3) throw new LiaisonError("LIAISON_PURPOSE_REQUIRED", "state why you search (at least 3 characters)");
     if (q.identifiers.length === 0) throw new LiaisonError("LIAISON_MISSING_FIELD", "identifiers");
     const refs = this.#index({ identifiers: q.identifiers });
-    const found = [...this.d.store.index.lookup(refs, q.category)].slice(0, this.d.maxQueryMatches);
+    const found = [...this.d.store.index.lookup(refs, q.category, this.d.maxQueryMatches)];
     const now = this.d.now();
     const matches: pb.IRecordMatch[] = [];
     const hits: pb.IStoredHit[] = [];
-    for (const [id, types] of found) {
-      let loaded;
-      try {
-        loaded = await this.#load(id);
-      } catch (err) {
-        if (err instanceof LiaisonError && (err.code === "LIAISON_NOT_FOUND" || err.code === "LIAISON_ERASED")) continue; // erased meanwhile
-        throw err;
-      }
-      const content = this.#decrypt(loaded.stored, loaded.key);
+    // Every match is read at once, each record with its data key.
+    for (const m of await readMatches(found, (id) => this.#load(id))) {
+      const { stored, key } = m.value;
+      const content = this.#decrypt(stored, key);
       const hit: pb.IStoredHit | undefined =
-        loaded.stored.supplier !== call.cp
-          ? { hitId: newId(), objectType: "record", objectId: id, supplier: loaded.stored.supplier, matchedBy: call.cp, purpose, atMs: now }
-          : undefined;
+        stored.supplier !== call.cp ? { hitId: newId(), objectType: "record", objectId: m.id, supplier: stored.supplier, matchedBy: call.cp, purpose, atMs: now } : undefined;
       if (hit) hits.push(hit);
-      matches.push({ record: this.#view(loaded.stored, content), hitId: hit?.hitId ?? "", matchedOn: [...types] });
+      matches.push({ record: this.#view(stored, content), hitId: hit?.hitId ?? "", matchedOn: [...m.types] });
     }
     // The hits are stored and their suppliers notified while the query and its hits are logged:
     // one audit batch for all of them, and no answer goes back before every part is stored.
-    await Promise.all([
-      ...hits.map(async (h) => {
-        await this.d.store.putSide(`hit.${h.hitId}`, pb.StoredHit.encode(h).finish());
-        await this.d.notices.send({
-          kind: pb.NoticeKind.NOTICE_KIND_HIT,
-          addressee: h.supplier ?? "",
-          objectType: "record",
-          objectId: h.objectId ?? "",
-          matchedBy: call.cp,
-          purpose,
-          details: { hitId: h.hitId ?? "" },
-        });
-      }),
+    await settleHits(this.d.store, this.d.notices, hits, [
       this.#audit(call, AuditAction.AUDIT_ACTION_QUERY, "", {
         objectType: "record-query",
         purpose,

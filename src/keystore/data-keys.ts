@@ -7,14 +7,14 @@
 // Why shards: nats-server erases one stream's messages one after another, each waiting for its
 // disk flush, and answers one connection's JetStream requests in order; the disk flushes several
 // files at once faster than one after another (here 1,660 erases/s on one stream, 3,810/s over four
-// on four connections). A key's shard is part of its id, so it is found without a lookup; ids
-// without one (written before the shards) are in RECORD_KEYS.
-import { randomInt } from "node:crypto";
+// on four connections). A key's shard is part of its id (`_s<k>`, none for shard 0), so it is found
+// without a lookup; ids without one (written before the shards) are in RECORD_KEYS. A new key's
+// id follows from its object's id (keyIdFor), so a read fetches the object and its key at once.
 import type { NatsConnection } from "@nats-io/nats-core";
 import { LiaisonError } from "../errors.js";
 import { JsPublisher, KEY_SHARDS, keyShardStream, subjects } from "../nats/mod.js";
 import { pb } from "../proto/mod.js";
-import { AEAD_NONCE_SIZE, newId, randomBytes, utf8, xchachaDecrypt, xchachaEncrypt, type KekRing } from "../crypto/mod.js";
+import { AEAD_NONCE_SIZE, randomBytes, utf8, xchachaDecrypt, xchachaEncrypt, type KekRing } from "../crypto/mod.js";
 
 const SHARD_SUFFIX = /_s([1-9][0-9]*)$/;
 
@@ -30,12 +30,28 @@ export function keyLocation(keyId: string): { stream: string; subject: string } 
   return { stream: keyShardStream(shard), subject: subjects.dataKey(keyId, shard) };
 }
 
-/** A new data key id, in a shard chosen at random. */
-export function newKeyId(): string {
-  const shard = randomInt(KEY_SHARDS);
-  return shard === 0 ? newId() : `${newId()}_s${shard}`;
+/**
+ * The id of an object's data key: the object's id and a shard that follows from it (FNV-1a of the
+ * id, so new keys spread evenly over the shards). Because the id follows from the object's, the
+ * key can be read in the same moment as the object (`prefetch`), instead of after it. Keys created
+ * before this have random ids; the stored object names its key either way.
+ */
+const OBJECT_ID = /^[A-Za-z0-9_-]{1,128}$/;
+export function keyIdFor(objectId: string): string {
+  if (!OBJECT_ID.test(objectId)) throw new LiaisonError("LIAISON_INTERNAL", `not an object id: ${JSON.stringify(objectId)}`);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < objectId.length; i++) h = Math.imul(h ^ objectId.charCodeAt(i), 0x01000193);
+  const shard = (h >>> 0) % KEY_SHARDS;
+  return shard === 0 ? objectId : `${objectId}_s${shard}`;
 }
 const aad = (keyId: string, objectId: string, epoch: number) => utf8(`liaison.v1.data-key\0${keyId}\0${objectId}\0${epoch}`);
+
+/** A data key read ahead (DataKeyStore.prefetch): the key, or why it could not be read. */
+export interface PrefetchedKey {
+  readonly keyId: string;
+  readonly objectId: string;
+  readonly result: Promise<{ key: Uint8Array } | { error: unknown }>;
+}
 
 export interface DataKey {
   readonly keyId: string;
@@ -75,7 +91,7 @@ export class DataKeyStore {
 
   /** A fresh data key for an object, stored wrapped under the current KEK. */
   async create(objectId: string): Promise<DataKey> {
-    const keyId = newKeyId();
+    const keyId = keyIdFor(objectId);
     const key = randomBytes(32);
     const wrapped = wrapDataKey(this.#kek.current(), keyId, objectId, key);
     const at = keyLocation(keyId);
@@ -90,8 +106,37 @@ export class DataKeyStore {
     return { seq: m.seq, wrapped: pb.WrappedDataKey.decode(m.data), bytes: m.data };
   }
 
-  /** Unwraps an object's data key; throws LIAISON_ERASED once it is gone. */
-  async load(keyId: string, objectId: string): Promise<Uint8Array> {
+  /**
+   * Starts reading an object's data key before the object is read: the key it has if it was created
+   * since key ids follow from object ids (keyIdFor). `load` uses it when the object names that key;
+   * a failure is kept for `load` to throw, never left unhandled. Nothing is read for a string that
+   * cannot be an object id (the object's own read refuses it).
+   */
+  prefetch(objectId: string): PrefetchedKey | undefined {
+    if (!OBJECT_ID.test(objectId)) return undefined;
+    const keyId = keyIdFor(objectId);
+    return {
+      keyId,
+      objectId,
+      result: this.#unwrap(keyId, objectId).then(
+        (key) => ({ key }),
+        (error: unknown) => ({ error }),
+      ),
+    };
+  }
+
+  /**
+   * Unwraps an object's data key; throws LIAISON_ERASED once it is gone. With a `prefetch` of the
+   * same key for the same object, waits for that read instead of reading again.
+   */
+  async load(keyId: string, objectId: string, prefetched?: PrefetchedKey): Promise<Uint8Array> {
+    if (!prefetched || prefetched.keyId !== keyId || prefetched.objectId !== objectId) return this.#unwrap(keyId, objectId);
+    const r = await prefetched.result;
+    if ("error" in r) throw r.error;
+    return r.key;
+  }
+
+  async #unwrap(keyId: string, objectId: string): Promise<Uint8Array> {
     const { wrapped } = await this.#stored(keyId);
     if (wrapped.objectId !== objectId) throw new LiaisonError("LIAISON_INTERNAL", `data key ${keyId} belongs to another object`);
     const kek = this.#kek.get(wrapped.kekEpoch);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { keyLocation, keyShard, newKeyId } from "../../src/keystore/mod.js";
+import { newId } from "../../src/crypto/mod.js";
+import { keyIdFor, keyLocation, keyShard } from "../../src/keystore/mod.js";
 import { KEY_SHARDS, keyShardStream, STREAMS } from "../../src/nats/mod.js";
 
 describe("data-key shards", () => {
@@ -15,19 +16,27 @@ describe("data-key shards", () => {
     expect(keyLocation(id)).toEqual({ stream: "RECORD_KEYS_3", subject: `liaison.v1.keys-3.${id}` });
   });
 
-  it("spreads new keys over every shard, each in a stream that exists", () => {
+  it("derives a new key's id from its object's id, spreading new keys over every shard", () => {
     const seen = new Map<number, number>();
     for (let i = 0; i < 2_000; i++) {
-      const id = newKeyId();
+      const objectId = newId();
+      const id = keyIdFor(objectId);
+      expect(keyIdFor(objectId)).toBe(id);
+      expect(id.startsWith(objectId)).toBe(true);
       const shard = keyShard(id);
       expect(shard).toBeGreaterThanOrEqual(0);
       expect(shard).toBeLessThan(KEY_SHARDS);
+      expect(keyLocation(id).subject.split(".").at(-1)).toBe(id);
       seen.set(shard, (seen.get(shard) ?? 0) + 1);
     }
     expect([...seen.keys()].sort()).toEqual(Array.from({ length: KEY_SHARDS }, (_, k) => k));
-    // Roughly even: each shard takes between 15 % and 35 % of 2,000 draws.
+    // Roughly even: each shard takes between 15 % and 35 % of 2,000 objects.
     for (const n of seen.values()) expect(n).toBeGreaterThan(300);
     for (const n of seen.values()) expect(n).toBeLessThan(700);
+  });
+
+  it("refuses to derive a key id from a string that is not an object id (it would be another subject)", () => {
+    for (const bad of ["", "a.b", "a*", ">", "a b", "x".repeat(129)]) expect(() => keyIdFor(bad)).toThrow(/not an object id/);
   });
 
   it("provisions one stream per shard, with subjects that do not overlap", () => {
