@@ -123,10 +123,19 @@ function postJson(agent: Agent, url: URL, headers: Record<string, string>, body:
   });
 }
 
-async function status(w: Worker): Promise<{ cpuMs: number; heapUsed: number }> {
+interface GcPauses {
+  readonly count: number;
+  /** Full (mark-compact) collections among them. */
+  readonly major: number;
+  readonly totalMs: number;
+  readonly maxMs: number;
+  readonly over5Ms: number;
+}
+/** A worker's CPU time, heap, and the garbage-collection pauses since the previous call. */
+async function status(w: Worker): Promise<{ cpuMs: number; heapUsed: number; gc: GcPauses }> {
   w.send({ cmd: "status" });
   const s = await w.next((m) => m.status === true);
-  return { cpuMs: s.cpuMs as number, heapUsed: s.heapUsed as number };
+  return { cpuMs: s.cpuMs as number, heapUsed: s.heapUsed as number, gc: s.gc as GcPauses };
 }
 
 /** Runs `total` calls, `concurrency` in flight (closed loop); each call's latency (ms) by index, and calls/s. */
@@ -190,6 +199,8 @@ interface Phase {
   readonly cpuPerQuery: number;
   /** nats-server CPU per query (ms). */
   readonly serverCpuPerQuery: number;
+  /** The records service's garbage-collection pauses during the phase. */
+  readonly gc: GcPauses;
 }
 
 const fmtMs = (x: number) => x.toFixed(2);
@@ -296,7 +307,17 @@ try {
   await closedLoop(WARM_UP, 8, kvGet);
   const rawGets = new Map<number, { lat: Float64Array; rate: number }>();
   for (const c of CONCURRENCY) rawGets.set(c, await closedLoop(QUERIES, c, kvGet));
-  process.stdout.write(`raw KV put ${Math.round(rawPutRate)}/s pipelined; raw KV get ${CONCURRENCY.map((c) => `${c} in flight: p50 ${fmtMs(percentile([...(rawGets.get(c)?.lat ?? [])], 50))} ms, p99 ${fmtMs(percentile([...(rawGets.get(c)?.lat ?? [])], 99))} ms`).join("; ")}\n`);
+  // A hit reads one record out of all those stored, and its data key: wherever it lies on disk,
+  // which the server may have to load first. The same raw get of a random stored record (by
+  // sequence, anywhere in the bucket) is the floor for that part of a hit.
+  const storedGet = async (i: number) => {
+    const seq = 1 + ((i * 104_729 + 7_919) % STORED);
+    if (!(await raw.directGet("KV_records", { seq }))) throw new Error(`no stored record at sequence ${seq}`);
+  };
+  const storedGets = new Map<number, { lat: Float64Array; rate: number }>();
+  for (const c of CONCURRENCY) storedGets.set(c, await closedLoop(QUERIES, c, storedGet));
+  const rawLine = (m: Map<number, { lat: Float64Array }>) => CONCURRENCY.map((c) => `${c} in flight: p50 ${fmtMs(percentile([...(m.get(c)?.lat ?? [])], 50))} ms, p99 ${fmtMs(percentile([...(m.get(c)?.lat ?? [])], 99))} ms`).join("; ");
+  process.stdout.write(`raw KV put ${Math.round(rawPutRate)}/s pipelined; raw KV get (30,000 keys) ${rawLine(rawGets)}\nraw get of a random stored record (of ${STORED.toLocaleString("en-US")}) ${rawLine(storedGets)}\n`);
 
   // The contact points' side of the hub calls, connected as the access points are.
   const hubClient = async (code: string) => {
@@ -373,7 +394,7 @@ try {
     const hitLat: number[] = [];
     const missLat: number[] = [];
     r.lat.forEach((x, i) => (querySpec(phase, i).hit ? hitLat : missLat).push(x));
-    const p: Phase = { transport, concurrency, lat: r.lat, rate: r.rate, hitLat, missLat, cpuPerQuery: (after.cpuMs - before.cpuMs) / QUERIES, serverCpuPerQuery };
+    const p: Phase = { transport, concurrency, lat: r.lat, rate: r.rate, hitLat, missLat, cpuPerQuery: (after.cpuMs - before.cpuMs) / QUERIES, serverCpuPerQuery, gc: after.gc };
     phases.push(p);
     const all = [...r.lat];
     process.stdout.write(
@@ -407,10 +428,20 @@ try {
         baseline: { name: `raw KV get p99, ${n} in flight`, value: percentile([...get.lat], 99) },
         ...(one ? { target: { value: p.transport === "NATS" ? 2 : 5, better: "lower" as const } } : {}),
       },
-      { name: `query p99 ${at}, hits only`, value: percentile(p.hitLat, 99), unit: "ms" },
+      {
+        name: `query p99 ${at}, hits only`,
+        value: percentile(p.hitLat, 99),
+        unit: "ms",
+        baseline: { name: `raw get of a random stored record p99, ${n} in flight`, value: percentile([...(storedGets.get(n)?.lat ?? [])], 99) },
+      },
       { name: `query p99 ${at}, misses only`, value: percentile(p.missLat, 99), unit: "ms" },
       { name: `queries/s ${at}`, value: p.rate, unit: "queries/s", baseline: { name: `raw KV gets/s, ${n} in flight`, value: get.rate } },
       { name: `CPU per query ${at}: records service / nats-server`, value: p.cpuPerQuery, unit: `ms / ${fmtMs(p.serverCpuPerQuery)} ms` },
+      {
+        name: `records service GC pauses ${at}: longest (of ${p.gc.count}, ${p.gc.major} full, ${p.gc.over5Ms} over 5 ms, ${Math.round(p.gc.totalMs)} ms in all)`,
+        value: p.gc.maxMs,
+        unit: "ms",
+      },
     );
   }
   figures.push(

@@ -1,6 +1,7 @@
 // One process of the records benchmark, as in production: the records service (so its resident
 // memory is its own) or a contact point's access point listening on HTTP. The orchestrator
 // (bench.ts) starts it with `fork` and drives it over IPC.
+import { constants, PerformanceObserver } from "node:perf_hooks";
 import { readKeyFile } from "../../src/crypto/mod.js";
 import { UserStore } from "../../src/http/mod.js";
 import { createLogger } from "../../src/log/mod.js";
@@ -19,10 +20,32 @@ const args = JSON.parse(process.argv[2] ?? "{}") as WorkerArgs;
 const log = createLogger(`bench-${args.role}`, "warn");
 const send = (m: unknown) => process.send?.(m);
 
+/** Garbage-collection pauses (ms) since the last status: a query waits behind each one. */
+let gcPauses: Array<{ ms: number; major: boolean }> = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcPauses.push({ ms: e.duration, major: (e as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR });
+}).observe({ entryTypes: ["gc"] });
+
 function status() {
   const u = process.cpuUsage();
   const m = process.memoryUsage();
-  return { status: true, cpuMs: (u.user + u.system) / 1000, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers };
+  const gc = gcPauses;
+  gcPauses = [];
+  return {
+    status: true,
+    cpuMs: (u.user + u.system) / 1000,
+    heapUsed: m.heapUsed,
+    heapTotal: m.heapTotal,
+    external: m.external,
+    arrayBuffers: m.arrayBuffers,
+    gc: {
+      count: gc.length,
+      major: gc.filter((g) => g.major).length,
+      totalMs: gc.reduce((a, g) => a + g.ms, 0),
+      maxMs: Math.max(0, ...gc.map((g) => g.ms)),
+      over5Ms: gc.filter((g) => g.ms > 5).length,
+    },
+  };
 }
 
 const t0 = performance.now();
