@@ -5,13 +5,22 @@ import { constants, PerformanceObserver } from "node:perf_hooks";
 import { readKeyFile } from "../../src/crypto/mod.js";
 import { UserStore } from "../../src/http/mod.js";
 import { createLogger } from "../../src/log/mod.js";
-import { connectNats, cpInboxPrefix } from "../../src/nats/mod.js";
+import { connectNats, cpInboxPrefix, JsPublisher } from "../../src/nats/mod.js";
 import { startAccessPoint } from "../../services/access-point/service.js";
 import { startRecords } from "../../services/records/service.js";
+import { RAW_LOG_STREAM, RAW_LOG_SUBJECT, RAW_QUERY_SUBJECT } from "./raw-floor.js";
 
 /** What the orchestrator passes: the server, and the secret files of the role's identity. */
 export type WorkerArgs =
-  | { readonly role: "records"; readonly url: string; readonly credsFile?: string; readonly hubSecretsFile: string; readonly hubKeyFile: string }
+  | {
+      readonly role: "records";
+      readonly url: string;
+      readonly credsFile?: string;
+      readonly hubSecretsFile: string;
+      readonly hubKeyFile: string;
+      /** Credentials for the raw floor's responder (RAW_QUERY_SUBJECT), which is not a hub identity's. */
+      readonly rawCredsFile?: string;
+    }
   | { readonly role: "access-point"; readonly url: string; readonly credsFile?: string; readonly cp: string; readonly keyFile: string; readonly usersFile: string };
 
 export type WorkerCmd = { cmd: "status" } | { cmd: "stop" };
@@ -66,8 +75,23 @@ try {
       readKeyFile(args.hubKeyFile),
       log,
     );
-    send({ ready: true, size: records.store.index.size, startMs: performance.now() - started });
+    const startMs = performance.now() - started;
+    const rawNc = await connectNats({ url: args.url, name: "bench-raw-floor", ...(args.rawCredsFile ? { credsFile: args.rawCredsFile } : {}) });
+    const rawPub = new JsPublisher(rawNc);
+    rawNc.subscribe(RAW_QUERY_SUBJECT, {
+      callback: (err, m) => {
+        if (err) return;
+        rawPub.publish(RAW_LOG_SUBJECT, m.data, { expectStream: RAW_LOG_STREAM }).then(
+          () => m.respond(m.data.subarray(0, 64)),
+          () => m.respond(new Uint8Array()),
+        );
+      },
+    });
+    await rawNc.flush();
+    send({ ready: true, size: records.store.index.size, startMs });
     close = async () => {
+      rawPub.close();
+      await rawNc.close();
       await records.close();
       await nc.close();
     };
