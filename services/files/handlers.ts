@@ -3,10 +3,10 @@
 // move the Art. 19 retention limit, erasure at once when the subject is cleared, and erasure when due.
 // Content is encrypted under a data key of its own; subject identifiers exist here only as blind indexes.
 import { AuditAction, AuditOutcome, type AuditEmitter } from "../../src/audit/mod.js";
-import { ERASE_ATTEMPTS, type BlindStore, type ShredOptions } from "../../src/blindstore/mod.js";
+import { type BlindStore, type ErasureSteps, type ShredOptions } from "../../src/blindstore/mod.js";
 import { decodeAs, hex, newId, randomBytes, sha256, utf8, xchachaDecrypt, xchachaEncrypt, type BlindIndexer } from "../../src/crypto/mod.js";
 import { DAY_MS, fileRetention, holdInForce, IdentifierError, indexForms } from "../../src/domain/mod.js";
-import { isLiaisonError, LiaisonError } from "../../src/errors.js";
+import { LiaisonError } from "../../src/errors.js";
 import type { HubCall } from "../../src/hub-rpc/mod.js";
 import type { DataKeyStore } from "../../src/keystore/mod.js";
 import type { Logger } from "../../src/log/mod.js";
@@ -334,52 +334,25 @@ export class FilesHandlers {
    * The retention service's order (hub-internal): erase an entry whose Art. 19 limit has come.
    * An order that no longer matches the entry (its status moved the limit since) is refused.
    */
-  async eraseDue(order: pb.ErasureOrder, attempt = 1): Promise<pb.IErasureCertificate> {
-    if (Number(order.overwriteRevision) > 0) {
-      await this.d.store.overwrite(order.objectId, Number(order.overwriteRevision));
-      return { objectType: "file", objectId: order.objectId };
-    }
-    const got = await this.d.store.get(order.objectId);
-    if (!got) {
-      // Gone from view: erased, or an erasure that stopped after its delete marker (a crash, a lost
-      // lease). Then its stored revision is still there and the erasure is finished now (data key,
-      // certificate under the same event id), the overwrite following as usual.
-      const pending = await this.d.store.overwritePending(order.objectId);
-      const left = pending ? await this.d.store.revision(order.objectId, pending) : undefined;
-      if (!pending || !left) throw new LiaisonError("LIAISON_NOT_FOUND", `no file entry ${order.objectId}`);
-      const stored = pb.StoredFileEntry.decode(left);
-      return this.eraseStored(stored, order.rule || stored.retentionRule || "fide-ongoing", Number(order.dueAtMs) || Number(stored.retentionUntilMs), {
-        revision: pending,
-        keepDueEntry: true,
-        overwriteLater: "resume",
-      });
-    }
-    const stored = pb.StoredFileEntry.decode(got.bytes);
-    const now = this.d.now();
-    // Kept longer since it was filed (a status change moved its limit; its new filing stands), or
-    // not due by this service's clock either. A minute's tolerance for the sweeper's clock being
-    // ahead of this one: refused here, the filing would be dropped as no longer due.
-    const until = Number(stored.retentionUntilMs);
-    if (until > now + CLOCK_TOLERANCE_MS || (Number(order.dueAtMs) > 0 && until > Number(order.dueAtMs))) {
-      throw new LiaisonError("LIAISON_CONFLICT", `file entry ${stored.id} is kept until ${new Date(Number(stored.retentionUntilMs)).toISOString()} (rule ${stored.retentionRule})`);
-    }
-    if (holdInForce(stored.hold, now)) throw new LiaisonError("LIAISON_ON_HOLD", `file entry ${stored.id} is under a legal hold: ${stored.hold?.reason}`);
-    try {
-      // The sweeper removes the filing it is handling itself.
-      return await this.eraseStored(stored, order.rule || stored.retentionRule || "fide-ongoing", Number(order.dueAtMs) || Number(stored.retentionUntilMs), {
-        revision: got.revision,
-        replaces: got.replaces,
-        keepDueEntry: true,
-        overwriteLater: "mark",
-      });
-    } catch (err) {
-      // Changed between the read and the delete marker (nothing erased): read and checked again. Not
-      // "kept until" (that would drop the filing): after a few tries the sweep leaves it for the next.
-      if (!(isLiaisonError(err) && err.code === "LIAISON_CONFLICT")) throw err;
-      if (attempt >= ERASE_ATTEMPTS) throw new LiaisonError("LIAISON_UNAVAILABLE", `file entry ${stored.id} kept changing during its erasure`);
-      return this.eraseDue(order, attempt + 1);
-    }
-  }
+  /** How a retention order erases an entry (carryOutErasureOrder: the endpoint `erase-due`). */
+  readonly erasure: ErasureSteps<pb.StoredFileEntry> = {
+    objectType: "file",
+    noun: "file entry",
+    decode: (bytes) => pb.StoredFileEntry.decode(bytes),
+    check: (stored, order) => {
+      const now = this.d.now();
+      // Kept longer since it was filed (a status change moved its limit; its new filing stands), or
+      // not due by this service's clock either. A minute's tolerance for the sweeper's clock being
+      // ahead of this one: refused here, the filing would be dropped as no longer due.
+      const until = Number(stored.retentionUntilMs);
+      if (until > now + CLOCK_TOLERANCE_MS || (Number(order.dueAtMs) > 0 && until > Number(order.dueAtMs))) {
+        throw new LiaisonError("LIAISON_CONFLICT", `file entry ${stored.id} is kept until ${new Date(until).toISOString()} (rule ${stored.retentionRule})`);
+      }
+      if (holdInForce(stored.hold, now)) throw new LiaisonError("LIAISON_ON_HOLD", `file entry ${stored.id} is under a legal hold: ${stored.hold?.reason}`);
+    },
+    // The sweeper removes the filing it is handling itself (keepDueEntry).
+    erase: (stored, order, o) => this.eraseStored(stored, order.rule || stored.retentionRule || "fide-ongoing", Number(order.dueAtMs) || Number(stored.retentionUntilMs), o),
+  };
 
   /**
    * Crypto-shredding (BlindStore.shred): the data key, the entry (every revision) and its due

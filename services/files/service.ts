@@ -1,17 +1,15 @@
 // Wires the files (FIDE) service: blind store, data keys, due index, notices, sealed endpoints for
 // contact points, and a hub-internal endpoint for the retention service's erasure orders.
 import type { NatsConnection } from "@nats-io/nats-core";
-import { AuditAction, AuditEmitter } from "../../src/audit/mod.js";
-import { BlindStore } from "../../src/blindstore/mod.js";
+import { AuditEmitter } from "../../src/audit/mod.js";
+import { BlindStore, erasureEndpoint } from "../../src/blindstore/mod.js";
 import type { HubDataConfig } from "../../src/config/mod.js";
-import { BlindIndexer, decodeAs, KekRing, type ContactPointKeys } from "../../src/crypto/mod.js";
-import { HUB } from "../../src/domain/mod.js";
+import { BlindIndexer, KekRing, type ContactPointKeys } from "../../src/crypto/mod.js";
 import { HubRpcServer } from "../../src/hub-rpc/mod.js";
 import { DataKeyStore } from "../../src/keystore/mod.js";
 import type { Logger } from "../../src/log/mod.js";
-import { startMicroService, subjects } from "../../src/nats/mod.js";
+import { startMicroService } from "../../src/nats/mod.js";
 import { NoticePublisher } from "../../src/notices/mod.js";
-import { pb } from "../../src/proto/mod.js";
 import { watchRegistry } from "../../src/registry/mod.js";
 import { DueIndex } from "../../src/retention/mod.js";
 import { FilesHandlers } from "./handlers.js";
@@ -50,18 +48,7 @@ export async function startFiles(
     log,
     endpoints: [
       ...Object.entries(ops).map(([op, fn]) => rpc.endpoint("files", op, (call) => fn.call(handlers, call))),
-      {
-        name: "erase-due",
-        subject: subjects.api("files", "erase-due"),
-        handler: async (msg) => {
-          const order = decodeAs((b) => pb.ErasureOrder.decode(b), msg.data, "ErasureOrder");
-          const cert = await handlers.eraseDue(order);
-          if (Number(order.overwriteRevision) > 0) return pb.ErasureCertificate.encode(cert).finish(); // the second step: certified already
-          // One event id per erased entry: an erasure finished after a stop logs it once.
-          await audit.emit({ id: `erasure.file.${order.objectId}`, action: AuditAction.AUDIT_ACTION_ERASE, authority: HUB, userId: "retention", objectType: "file", objectId: order.objectId, erasure: cert });
-          return pb.ErasureCertificate.encode(cert).finish();
-        },
-      },
+      erasureEndpoint("files", store, audit, handlers.erasure),
     ],
     stats: async () => ({ entries: store.index.size }),
   });

@@ -3,7 +3,7 @@
 // Content is encrypted under a data key of its own; identifiers exist here only as blind indexes.
 import type { ObjectStore } from "@nats-io/obj";
 import { AuditAction, AuditOutcome, type AuditEmitter } from "../../src/audit/mod.js";
-import type { BlindStore, ShredOptions } from "../../src/blindstore/mod.js";
+import type { BlindStore, ErasureSteps, ShredOptions } from "../../src/blindstore/mod.js";
 import { decodeAs, hex, newId, sha256, utf8, xchachaDecrypt, xchachaEncrypt, randomBytes, type BlindIndexer } from "../../src/crypto/mod.js";
 import { holdInForce, IdentifierError, indexForms, nextRecordEvent, recordReviewDue, type RetentionSettings } from "../../src/domain/mod.js";
 import { LiaisonError } from "../../src/errors.js";
@@ -274,6 +274,18 @@ export class RecordsHandlers {
     });
     return pb.RecordRef.encode({ recordId: stored.id }).finish();
   }
+
+  /** How a retention order erases a record (carryOutErasureOrder: the endpoint `erase-due`). */
+  readonly erasure: ErasureSteps<pb.StoredRecord> = {
+    objectType: "record",
+    noun: "record",
+    decode: (bytes) => pb.StoredRecord.decode(bytes),
+    check: (stored, order) => {
+      if (Number(stored.reviewDueMs) > Number(order.dueAtMs)) throw new LiaisonError("LIAISON_CONFLICT", `record ${stored.id} was renewed`);
+      if (holdInForce(stored.hold, this.d.now())) throw new LiaisonError("LIAISON_ON_HOLD", `record ${stored.id} is under a legal hold`);
+    },
+    erase: (stored, order, o) => this.eraseStored(stored, order.rule, Number(order.dueAtMs), o),
+  };
 
   /**
    * Crypto-shredding (BlindStore.shred): the data key and the attachments, the record (every

@@ -4,7 +4,7 @@
 // so the cost follows what is due. A sweep runs only while this replica holds the sweep lease.
 import type { NatsConnection } from "@nats-io/nats-core";
 import { AuditAction, type AuditEmitter } from "../../src/audit/mod.js";
-import { OVERWRITE_HEADER } from "../../src/blindstore/mod.js";
+import { markedRevision, storedRevision } from "../../src/blindstore/mod.js";
 import { DAY_MS, holdInForce, HUB, nextRecordEvent } from "../../src/domain/mod.js";
 import { isLiaisonError } from "../../src/errors.js";
 import type { Logger } from "../../src/log/mod.js";
@@ -176,10 +176,8 @@ export class Sweeper {
 
   /** Whether an erased object's delete marker names a stored revision that is still there. */
   async #overwriteLeft(bucket: string, key: string): Promise<boolean> {
-    const marker = await this.d.fast.directGet(`KV_${bucket}`, { last_by_subj: `$KV.${bucket}.${key}` });
-    const revision = Number(marker?.headers?.get(OVERWRITE_HEADER) ?? 0);
-    if (!marker || marker.headers?.get("KV-Operation") !== "DEL" || revision <= 0) return false;
-    return (await this.d.fast.directGet(`KV_${bucket}`, { seq: revision }))?.subject === `$KV.${bucket}.${key}`;
+    const revision = await markedRevision(this.d.fast, bucket, key);
+    return revision !== undefined && (await storedRevision(this.d.fast, bucket, key, revision)) !== undefined;
   }
 
   async #storedRecord(id: string): Promise<pb.StoredRecord | undefined> {

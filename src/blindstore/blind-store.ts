@@ -25,6 +25,22 @@ export const ERASE_ATTEMPTS = 3;
 export const REPLACES_HEADER = "Liaison-Replaces";
 
 /** How shred() goes about an object: the revision read, the one it replaced, and when to overwrite. */
+/**
+ * The revision an erased object's delete marker names for overwrite (OVERWRITE_HEADER), if its
+ * latest entry is such a marker. Shared with the retention sweeper, which reads over a JsPublisher.
+ */
+export async function markedRevision(pub: JsPublisher, bucket: string, key: string): Promise<number | undefined> {
+  const last = await pub.directGet(`KV_${bucket}`, { last_by_subj: `$KV.${bucket}.${key}` });
+  const rev = Number(last?.headers?.get(OVERWRITE_HEADER) ?? 0);
+  return last?.headers?.get("KV-Operation") === "DEL" && rev > 0 ? rev : undefined;
+}
+
+/** The stored bytes of one revision of a key, if that revision is still stored and is that key's. */
+export async function storedRevision(pub: JsPublisher, bucket: string, key: string, revision: number): Promise<Uint8Array | undefined> {
+  const m = await pub.directGet(`KV_${bucket}`, { seq: revision });
+  return m && m.subject === `$KV.${bucket}.${key}` && m.data.length > 0 ? m.data : undefined;
+}
+
 export interface ShredOptions {
   readonly revision?: number;
   readonly replaces?: number;
@@ -168,9 +184,8 @@ export class BlindStore {
   }
 
   /** A stored revision of an object, by its sequence; undefined when it is not (or no longer) there. */
-  async revision(id: string, revision: number): Promise<Uint8Array | undefined> {
-    const m = await this.pub.directGet(`KV_${this.bucket}`, { seq: revision });
-    return m && m.subject === `$KV.${this.bucket}.${this.key(id)}` && m.data.length > 0 ? m.data : undefined;
+  revision(id: string, revision: number): Promise<Uint8Array | undefined> {
+    return storedRevision(this.pub, this.bucket, this.key(id), revision);
   }
 
   /**
@@ -194,10 +209,8 @@ export class BlindStore {
    * The revision an erasure left to overwrite, should its second step not have happened (the
    * sweep stopped in between): read from the delete marker; undefined when there is none.
    */
-  async overwritePending(id: string): Promise<number | undefined> {
-    const last = await this.pub.directGet(`KV_${this.bucket}`, { last_by_subj: `$KV.${this.bucket}.${this.key(id)}` });
-    const rev = Number(last?.headers?.get(OVERWRITE_HEADER) ?? 0);
-    return last?.headers?.get("KV-Operation") === "DEL" && rev > 0 ? rev : undefined;
+  overwritePending(id: string): Promise<number | undefined> {
+    return markedRevision(this.pub, this.bucket, this.key(id));
   }
 
   /** Small side records (hits), in bucket "hits" under this store's prefix: they expire there. */

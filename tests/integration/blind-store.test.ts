@@ -4,10 +4,11 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jetstream } from "@nats-io/jetstream";
 import { headers } from "@nats-io/nats-core";
-import { BlindStore, REPLACES_HEADER } from "../../src/blindstore/mod.js";
-import { isLiaisonError } from "../../src/errors.js";
+import { BlindStore, carryOutErasureOrder, ERASE_ATTEMPTS, REPLACES_HEADER, type ErasureSteps } from "../../src/blindstore/mod.js";
+import { isLiaisonError, LiaisonError } from "../../src/errors.js";
 import { createLogger } from "../../src/log/mod.js";
 import { provision } from "../../src/nats/mod.js";
+import { pb } from "../../src/proto/mod.js";
 import { startTestNats, type TestNats } from "../support/nats.js";
 
 function filesUnder(dir: string): string[] {
@@ -87,6 +88,86 @@ describe("blind store erasure", () => {
     expect(await store.overwrite("r3", rev)).toBe(true);
     expect(onDisk(latest)).toBe(false);
     expect(await store.overwrite("r3", rev)).toBe(false); // done already
+    store.close();
+  });
+
+  it("carries out an erasure order through a concurrent amendment: the marker finds the newer revision, and the order reads, checks and erases again", async () => {
+    const log = createLogger("test", "silent");
+    const store = await BlindStore.open(await nats.connect(), "records", "rec", log);
+    const index = (id: string) => ({ id, supplier: "BE", category: 1, blindIndexes: [randomBytes(32)], indexTypes: ["company-name"] });
+    const steps = (o: { amendFirst?: boolean; amendAlways?: boolean; heldAfterAmend?: boolean }) => {
+      const seen: Array<{ bytes: string; overwriteLater?: string }> = [];
+      let amended = 0;
+      let lastAmendment = new Uint8Array();
+      const s: ErasureSteps<Uint8Array> = {
+        objectType: "record",
+        noun: "record",
+        decode: (b) => b,
+        check: (b) => {
+          if (o.heldAfterAmend && amended > 0) throw new LiaisonError("LIAISON_ON_HOLD", "held meanwhile");
+          seen.push({ bytes: Buffer.from(b).toString("hex").slice(0, 8) });
+        },
+        erase: async (b, order, opts) => {
+          // An amendment lands between the order's read and its delete marker.
+          if ((o.amendFirst && amended === 0) || o.amendAlways) {
+            amended++;
+            lastAmendment = randomBytes(300);
+            await store.put(order.objectId, lastAmendment, index(order.objectId), opts.revision ?? 0);
+          }
+          const last = seen.at(-1);
+          if (last) last.overwriteLater = opts.overwriteLater;
+          await store.shred(order.objectId, async () => undefined, opts);
+          return { objectType: "record", objectId: order.objectId, overwritePendingRevision: opts.revision ?? 0 };
+        },
+      };
+      return { s, seen, amended: () => amended, lastAmendment: () => lastAmendment };
+    };
+    const order = (id: string) => pb.ErasureOrder.create({ objectId: id, rule: "cis-review", dueAtMs: Date.now() });
+
+    // Amended once during the erasure: the second attempt erases the amended revision.
+    const first = randomBytes(300);
+    await store.put("e1", first, index("e1"), 0);
+    const once = steps({ amendFirst: true });
+    const cert = await carryOutErasureOrder(store, order("e1"), once.s);
+    expect(once.amended()).toBe(1);
+    expect(once.seen).toHaveLength(2); // read and checked twice
+    expect(await store.get("e1")).toBeUndefined();
+    expect(await store.overwritePending("e1")).toBe(Number(cert.overwritePendingRevision));
+
+    // Amended at every attempt: given up after ERASE_ATTEMPTS as unavailable (the sweep keeps the
+    // filing and tries again), with the latest revision still readable.
+    await store.put("e2", randomBytes(300), index("e2"), 0);
+    const always = steps({ amendAlways: true });
+    const err = await carryOutErasureOrder(store, order("e2"), always.s).catch((e: unknown) => e);
+    expect(isLiaisonError(err) && err.code).toBe("LIAISON_UNAVAILABLE");
+    expect(always.amended()).toBe(ERASE_ATTEMPTS);
+    expect(await store.get("e2")).toBeDefined();
+
+    // Put under a hold while its erasure ran: the second check refuses, nothing erased.
+    await store.put("e3", randomBytes(300), index("e3"), 0);
+    const held = steps({ amendFirst: true, heldAfterAmend: true });
+    const refused = await carryOutErasureOrder(store, order("e3"), held.s).catch((e: unknown) => e);
+    expect(isLiaisonError(refused) && refused.code).toBe("LIAISON_ON_HOLD");
+    expect(await store.get("e3")).toBeDefined();
+
+    // An order for an erasure that stopped after its marker finishes it ("resume"); one for an
+    // object never stored is refused as not found.
+    const resumed = steps({});
+    await carryOutErasureOrder(store, order("e1"), resumed.s);
+    expect(resumed.seen).toHaveLength(0); // not checked again: an erasure begun is finished
+    const missing = await carryOutErasureOrder(store, order("never"), resumed.s).catch((e: unknown) => e);
+    expect(isLiaisonError(missing) && missing.code).toBe("LIAISON_NOT_FOUND");
+
+    // The second step overwrites the stored revision (the amended one the marker names) on disk.
+    const onDisk = (b: Uint8Array) => filesUnder(nats.storeDir as string).some((f) => readFileSync(f).includes(Buffer.from(b)));
+    const rev = Number(cert.overwritePendingRevision);
+    expect(Buffer.from((await store.revision("e1", rev)) ?? []).equals(Buffer.from(once.lastAmendment()))).toBe(true);
+    await expect.poll(() => onDisk(once.lastAmendment())).toBe(true);
+    await carryOutErasureOrder(store, pb.ErasureOrder.create({ objectId: "e1", overwriteRevision: rev }), once.s);
+    expect(await store.revision("e1", rev)).toBeUndefined();
+    expect(await store.overwrite("e1", rev)).toBe(false); // done already
+    expect(onDisk(once.lastAmendment())).toBe(false);
+    expect(onDisk(first)).toBe(false); // the revision the amendment replaced was overwritten by it
     store.close();
   });
 });
