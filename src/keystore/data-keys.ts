@@ -30,13 +30,15 @@ export function keyLocation(keyId: string): { stream: string; subject: string } 
   return { stream: keyShardStream(shard), subject: subjects.dataKey(keyId, shard) };
 }
 
+/** What an object id looks like: one subject token (it becomes part of its key's subject). */
+const OBJECT_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
 /**
  * The id of an object's data key: the object's id and a shard that follows from it (FNV-1a of the
  * id, so new keys spread evenly over the shards). Because the id follows from the object's, the
  * key can be read in the same moment as the object (`prefetch`), instead of after it. Keys created
  * before this have random ids; the stored object names its key either way.
  */
-const OBJECT_ID = /^[A-Za-z0-9_-]{1,128}$/;
 export function keyIdFor(objectId: string): string {
   if (!OBJECT_ID.test(objectId)) throw new LiaisonError("LIAISON_INTERNAL", `not an object id: ${JSON.stringify(objectId)}`);
   let h = 0x811c9dc5;

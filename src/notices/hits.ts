@@ -5,16 +5,18 @@ import { LiaisonError } from "../errors.js";
 import { pb } from "../proto/mod.js";
 import type { NoticePublisher } from "./publisher.js";
 
-/**
- * Reads every match of a query in parallel, in the index's order. A match erased since the index
- * found it (not found, or its data key gone) is left out; any other failure fails the query.
- */
+/** A match the index found, as read. */
 export interface Match<T> {
   readonly id: string;
   /** The identifier types it matched on. */
   readonly types: Set<string>;
   readonly value: T;
 }
+
+/**
+ * Reads every match of a query in parallel, in the index's order. A match erased since the index
+ * found it (not found, or its data key gone) is left out; any other failure fails the query.
+ */
 export async function readMatches<T>(found: ReadonlyArray<readonly [string, Set<string>]>, read: (id: string) => Promise<T>): Promise<Array<Match<T>>> {
   const all = await Promise.all(
     found.map(async ([id, types]): Promise<Match<T> | undefined> => {
