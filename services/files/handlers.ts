@@ -3,28 +3,16 @@
 // move the Art. 19 retention limit, erasure at once when the subject is cleared, and erasure when due.
 // Content is encrypted under a data key of its own; subject identifiers exist here only as blind indexes.
 import { AuditAction, AuditOutcome, type AuditEmitter } from "../../src/audit/mod.js";
-import { type BlindStore, type ErasureSteps, type ShredOptions } from "../../src/blindstore/mod.js";
-import { decodeAs, hex, newId, randomBytes, sha256, utf8, xchachaDecrypt, xchachaEncrypt, type BlindIndexer } from "../../src/crypto/mod.js";
+import type { ErasureSteps, ShredOptions } from "../../src/blindstore/mod.js";
+import { decodeAs, hex, newId, randomBytes, sha256, utf8, xchachaDecrypt, xchachaEncrypt } from "../../src/crypto/mod.js";
 import { DAY_MS, fileRetention, holdInForce, IdentifierError, indexForms } from "../../src/domain/mod.js";
 import { LiaisonError } from "../../src/errors.js";
+import type { HubDataDeps } from "../../src/hub-data/mod.js";
 import type { HubCall } from "../../src/hub-rpc/mod.js";
-import type { DataKeyStore } from "../../src/keystore/mod.js";
-import type { Logger } from "../../src/log/mod.js";
-import { readMatches, settleHits, type NoticePublisher } from "../../src/notices/mod.js";
+import { readMatches, settleHits } from "../../src/notices/mod.js";
 import { pb } from "../../src/proto/mod.js";
-import type { DueIndex } from "../../src/retention/mod.js";
 
-export interface FilesDeps {
-  readonly store: BlindStore;
-  readonly dataKeys: DataKeyStore;
-  readonly blind: BlindIndexer;
-  readonly due: DueIndex;
-  readonly notices: NoticePublisher;
-  readonly audit: AuditEmitter;
-  readonly log: Logger;
-  readonly now: () => number;
-  readonly maxQueryMatches: number;
-}
+export type FilesDeps = HubDataDeps;
 
 const NONCE = 24;
 const MAX_TEXT = 500;

@@ -3,30 +3,19 @@
 // Content is encrypted under a data key of its own; identifiers exist here only as blind indexes.
 import type { ObjectStore } from "@nats-io/obj";
 import { AuditAction, AuditOutcome, type AuditEmitter } from "../../src/audit/mod.js";
-import type { BlindStore, ErasureSteps, ShredOptions } from "../../src/blindstore/mod.js";
-import { decodeAs, hex, newId, sha256, utf8, xchachaDecrypt, xchachaEncrypt, randomBytes, type BlindIndexer } from "../../src/crypto/mod.js";
+import type { ErasureSteps, ShredOptions } from "../../src/blindstore/mod.js";
+import { decodeAs, hex, newId, sha256, utf8, xchachaDecrypt, xchachaEncrypt, randomBytes } from "../../src/crypto/mod.js";
 import { holdInForce, IdentifierError, indexForms, nextRecordEvent, recordReviewDue, type RetentionSettings } from "../../src/domain/mod.js";
 import { LiaisonError } from "../../src/errors.js";
+import type { HubDataDeps } from "../../src/hub-data/mod.js";
 import type { HubCall } from "../../src/hub-rpc/mod.js";
-import type { DataKeyStore } from "../../src/keystore/mod.js";
-import type { Logger } from "../../src/log/mod.js";
-import { readMatches, settleHits, type NoticePublisher } from "../../src/notices/mod.js";
+import { readMatches, settleHits } from "../../src/notices/mod.js";
 import { pb } from "../../src/proto/mod.js";
-import type { DueIndex } from "../../src/retention/mod.js";
 
-export interface RecordsDeps {
-  readonly store: BlindStore;
-  readonly dataKeys: DataKeyStore;
-  readonly blind: BlindIndexer;
+export interface RecordsDeps extends HubDataDeps {
   readonly attachments: ObjectStore;
-  readonly due: DueIndex;
-  readonly notices: NoticePublisher;
-  readonly audit: AuditEmitter;
-  readonly log: Logger;
-  readonly now: () => number;
   readonly retention: RetentionSettings;
   readonly maxAttachmentBytes: number;
-  readonly maxQueryMatches: number;
 }
 
 const NONCE = 24;

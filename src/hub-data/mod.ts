@@ -1,0 +1,5 @@
+// What the hub's two data services share (records: the CIS; files: the FIDE index): the parts
+// they are built from (blind store, data keys, blind indexer, due index, notices, audit), their
+// sealed endpoints for contact points, the retention service's erasure endpoint, and the process
+// around them (one NATS connection, and one more per data-key shard).
+export { hubDataService, runHubDataMain, startHubData, type HubDataDef, type HubDataDeps, type HubDataParts, type HubOps, type RunningHubData } from "./service.js";

@@ -1,0 +1,141 @@
+// Wires a hub data service (records or files) from its definition: the parts every such service
+// is built from, its handlers, its sealed endpoints for contact points (HubRpcServer), the
+// hub-internal endpoint for the retention service's erasure orders, and the micro service.
+import type { NatsConnection } from "@nats-io/nats-core";
+import { AuditEmitter } from "../audit/mod.js";
+import { BlindStore, erasureEndpoint, type ErasureSteps } from "../blindstore/mod.js";
+import { hubDataSchema, loadConfig, type HubDataConfig } from "../config/mod.js";
+import { BlindIndexer, KekRing, readKeyFile, type ContactPointKeys } from "../crypto/mod.js";
+import { HubRpcServer, type HubHandler } from "../hub-rpc/mod.js";
+import { DataKeyStore } from "../keystore/mod.js";
+import { createLogger, type Logger } from "../log/mod.js";
+import { connectNats, KEY_SHARDS, startMicroService } from "../nats/mod.js";
+import { NoticePublisher } from "../notices/mod.js";
+import { watchRegistry } from "../registry/mod.js";
+import { DueIndex } from "../retention/mod.js";
+import { runMain } from "../runtime/mod.js";
+
+/** What a data service's handlers are built from. */
+export interface HubDataParts {
+  readonly nc: NatsConnection;
+  readonly kek: KekRing;
+  readonly store: BlindStore;
+  readonly dataKeys: DataKeyStore;
+  readonly blind: BlindIndexer;
+  readonly due: DueIndex;
+  readonly notices: NoticePublisher;
+  readonly audit: AuditEmitter;
+  readonly log: Logger;
+  readonly now: () => number;
+}
+
+/** What every data service's handlers depend on (a service adds its own). */
+export interface HubDataDeps extends Omit<HubDataParts, "nc" | "kek"> {
+  readonly maxQueryMatches: number;
+}
+
+/** The names of a handler object's methods that are hub operations. */
+export type HubOps<H> = { [K in keyof H]: H[K] extends HubHandler ? K : never }[keyof H] & string;
+
+export interface HubDataDef<H, T> {
+  readonly service: "records" | "files";
+  /** Its KV bucket, and the key prefix of its objects there. */
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly description: string;
+  /** What its `$SRV` stats and start-up log call the objects it holds ("records", "entries"). */
+  readonly countAs: string;
+  handlers(parts: HubDataParts): H | Promise<H>;
+  /** The handlers' methods contact points call, each on its own subject (`liaison.v1.<service>.<CP>.<op>`). */
+  readonly ops: ReadonlyArray<HubOps<H>>;
+  /** How a retention order erases one of its objects. */
+  erasure(handlers: H): ErasureSteps<T>;
+}
+
+export interface RunningHubData<H> {
+  readonly handlers: H;
+  readonly store: BlindStore;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a data service. `keysNc`, when given, carries the data keys' traffic, ideally one
+ * connection per key shard (KEY_SHARDS): nats-server answers one connection's JetStream API
+ * requests one after another, and a secure erase waits for its disk flush, so the erasures of
+ * different shards, and the service's own traffic, overlap only on connections of their own.
+ */
+export async function startHubData<H, T>(
+  nc: NatsConnection,
+  def: HubDataDef<H, T>,
+  cfg: Pick<HubDataConfig, "hubSecretsFile">,
+  hubKeys: ContactPointKeys,
+  log: Logger,
+  now: () => number = Date.now,
+  keysNc: NatsConnection | readonly NatsConnection[] = nc,
+): Promise<RunningHubData<H>> {
+  const kek = new KekRing(cfg.hubSecretsFile);
+  const registry = await watchRegistry(nc, log, now);
+  const store = await BlindStore.open(nc, def.bucket, def.prefix, log);
+  await store.follow();
+  const audit = new AuditEmitter(nc, def.service, { now });
+  const notices = new NoticePublisher(nc, hubKeys, now);
+  const dataKeys = await DataKeyStore.open(keysNc, kek);
+  const due = await DueIndex.open(nc);
+  const handlers = await def.handlers({ nc, kek, store, dataKeys, blind: new BlindIndexer(kek.blindIndexKey), due, notices, audit, log, now });
+  const rpc = new HubRpcServer(hubKeys, () => registry.view, now, audit);
+  const svc = await startMicroService(nc, {
+    name: def.service,
+    description: def.description,
+    log,
+    endpoints: [
+      ...def.ops.map((op) => rpc.endpoint(def.service, op, (call) => (handlers[op] as HubHandler).call(handlers, call))),
+      erasureEndpoint(def.service, store, audit, def.erasure(handlers)),
+    ],
+    stats: async () => ({ [def.countAs]: store.index.size }),
+  });
+  return {
+    handlers,
+    store,
+    close: async () => {
+      await svc.stop();
+      await audit.flush();
+      audit.close();
+      notices.close();
+      dataKeys.close();
+      due.close();
+      store.close();
+      registry.stop();
+    },
+  };
+}
+
+/** A data service's start function, from its definition given its settings (see startHubData). */
+export function hubDataService<C extends Pick<HubDataConfig, "hubSecretsFile">, H, T>(def: (cfg: C) => HubDataDef<H, T>) {
+  return (nc: NatsConnection, cfg: C, hubKeys: ContactPointKeys, log: Logger, now: () => number = Date.now, keysNc: NatsConnection | readonly NatsConnection[] = nc): Promise<RunningHubData<H>> =>
+    startHubData(nc, def(cfg), cfg, hubKeys, log, now, keysNc);
+}
+
+/** A data service's process: its settings, its connections (one more per data-key shard), and start. */
+export async function runHubDataMain<H>(
+  service: "records" | "files",
+  countAs: string,
+  start: (nc: NatsConnection, cfg: HubDataConfig, hubKeys: ContactPointKeys, log: Logger, now: () => number, keysNc: readonly NatsConnection[]) => Promise<RunningHubData<H>>,
+): Promise<void> {
+  await runMain(service, async () => {
+    const cfg = loadConfig(service, hubDataSchema);
+    const log = createLogger(service, cfg.logLevel);
+    const hubKeys = readKeyFile(cfg.hubKeyFile);
+    const connect = (name: string) => connectNats({ url: cfg.natsUrl, name, ...(cfg.natsCreds ? { credsFile: cfg.natsCreds } : {}), log, waitOnFirstConnect: true });
+    const nc = await connect(`liaison-${service}`);
+    // Data keys on connections of their own, one per shard: see startHubData.
+    const keysNc = await Promise.all(Array.from({ length: KEY_SHARDS }, (_, k) => connect(`liaison-${service}-keys-${k}`)));
+    const running = await start(nc, cfg, hubKeys, log, Date.now, keysNc);
+    log.info({ [countAs]: running.store.index.size }, `${service} ready`);
+    return {
+      close: async () => {
+        await running.close();
+        await Promise.all([nc.drain(), ...keysNc.map((c) => c.drain())]);
+      },
+    };
+  });
+}
