@@ -2,9 +2,10 @@
 // object ids. Rebuilt at start from the index headers of the KV bucket (not from the encrypted
 // content), and kept current by following the bucket's stream.
 //
-// Kept in typed arrays, not in JavaScript objects: with 1,000,000 records the index held about
-// 7 million small objects (reference strings, arrays, a record per object), 566 MiB of heap that
-// every full garbage collection had to trace while queries waited. Here an object is a slot
+// Kept in typed arrays, not in JavaScript objects: with 1,000,000 records the old index kept some
+// 7 million small objects (by count of what it held: reference strings, arrays, a record per
+// object) in a 566 MiB heap that every full garbage collection had to trace while queries waited
+// (222 MiB with this one, bench/records). Here an object is a slot
 // number, each (object, reference) pair an entry in flat arrays, and a reference's entries a
 // doubly linked chain found through an open-addressing hash table keyed by the reference itself
 // (an HMAC, so its first bytes are already a uniform hash). What is left on the heap per object is
