@@ -2,4 +2,4 @@
 import { runHubDataMain } from "../../src/hub-data/mod.js";
 import { startFiles } from "./service.js";
 
-await runHubDataMain("files", "entries", startFiles);
+await runHubDataMain("files", startFiles);

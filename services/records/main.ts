@@ -2,4 +2,4 @@
 import { runHubDataMain } from "../../src/hub-data/mod.js";
 import { startRecords } from "./service.js";
 
-await runHubDataMain("records", "records", startRecords);
+await runHubDataMain("records", startRecords);

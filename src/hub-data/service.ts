@@ -55,6 +55,8 @@ export interface HubDataDef<H, T> {
 export interface RunningHubData<H> {
   readonly handlers: H;
   readonly store: BlindStore;
+  /** How many objects it holds, by its name for them (its `$SRV` stats and start-up log). */
+  counts(): Record<string, number>;
   close(): Promise<void>;
 }
 
@@ -82,6 +84,7 @@ export async function startHubData<H, T>(
   const dataKeys = await DataKeyStore.open(keysNc, kek);
   const due = await DueIndex.open(nc);
   const handlers = await def.handlers({ nc, kek, store, dataKeys, blind: new BlindIndexer(kek.blindIndexKey), due, notices, audit, log, now });
+  const counts = () => ({ [def.countAs]: store.index.size });
   const rpc = new HubRpcServer(hubKeys, () => registry.view, now, audit);
   const svc = await startMicroService(nc, {
     name: def.service,
@@ -91,11 +94,12 @@ export async function startHubData<H, T>(
       ...def.ops.map((op) => rpc.endpoint(def.service, op, (call) => (handlers[op] as HubHandler).call(handlers, call))),
       erasureEndpoint(def.service, store, audit, def.erasure(handlers)),
     ],
-    stats: async () => ({ [def.countAs]: store.index.size }),
+    stats: async () => counts(),
   });
   return {
     handlers,
     store,
+    counts,
     close: async () => {
       await svc.stop();
       await audit.flush();
@@ -118,7 +122,6 @@ export function hubDataService<C extends Pick<HubDataConfig, "hubSecretsFile">, 
 /** A data service's process: its settings, its connections (one more per data-key shard), and start. */
 export async function runHubDataMain<H>(
   service: "records" | "files",
-  countAs: string,
   start: (nc: NatsConnection, cfg: HubDataConfig, hubKeys: ContactPointKeys, log: Logger, now: () => number, keysNc: readonly NatsConnection[]) => Promise<RunningHubData<H>>,
 ): Promise<void> {
   await runMain(service, async () => {
@@ -130,7 +133,7 @@ export async function runHubDataMain<H>(
     // Data keys on connections of their own, one per shard: see startHubData.
     const keysNc = await Promise.all(Array.from({ length: KEY_SHARDS }, (_, k) => connect(`liaison-${service}-keys-${k}`)));
     const running = await start(nc, cfg, hubKeys, log, Date.now, keysNc);
-    log.info({ [countAs]: running.store.index.size }, `${service} ready`);
+    log.info(running.counts(), `${service} ready`);
     return {
       close: async () => {
         await running.close();
