@@ -4,6 +4,8 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
+    // The pinned nats-server, installed on first run (tests/support/global-setup.ts).
+    globalSetup: ["tests/support/global-setup.ts"],
     projects: [
       { test: { name: "unit", include: ["tests/unit/**/*.test.ts"], testTimeout: 10_000 } },
       {

@@ -10,6 +10,8 @@ export type Env = Readonly<Record<string, string | undefined>>;
 const ENV_OVERRIDES: Readonly<Record<string, string>> = {
   natsUrl: "NATS_URL",
   natsCreds: "NATS_CREDS",
+  natsServerBin: "NATS_SERVER_BIN",
+  path: "PATH",
 };
 
 /** The environment variable that sets a field: natsUrl → NATS_URL, reviewPeriod → LIAISON_REVIEW_PERIOD. */

@@ -16,7 +16,12 @@ export const stackSchema = z.object({
   natsUrl: z.string().min(1).optional(),
   natsPort: zPort.default(DEFAULT_NATS_PORT),
   natsMonitorPort: zPort.default(DEFAULT_NATS_MONITOR_PORT),
-  natsServerBin: z.string().min(1).default("nats-server"),
+  /** A nats-server binary of the pinned version or newer; default: the pinned build, installed on first start. */
+  natsServerBin: z.string().min(1).optional(),
+  /** Where scripts/install-nats.sh keeps the pinned nats-server and `nats` CLI (default ~/.cache/liaison/tools). */
+  tools: z.string().min(1).optional(),
+  /** The PATH searched for a recent enough `nats-server` when no pinned build is installed. */
+  path: z.string().optional(),
   host: z.string().min(1).default("127.0.0.1"),
   accessPoints: zCpList.default(DEFAULT_STACK_ACCESS_POINTS),
   consolePort: zPort.default(DEFAULT_CONSOLE_PORT),

@@ -31,4 +31,18 @@ export { ensureNkeySeed } from "./nkeys.js";
 export { JsPublisher, type PubAck, type PublishOptions } from "./publisher.js";
 export { Linger, type LingerOptions } from "./linger.js";
 export { Lease } from "./lease.js";
-export { startNatsServer, INSTALL_HINT, type NatsServerOptions, type RunningNatsServer } from "./local-server.js";
+export { startNatsServer, type NatsServerOptions, type RunningNatsServer } from "./local-server.js";
+export {
+  resolveNatsServer,
+  resolveNatsCli,
+  checkServerVersion,
+  assertServerVersion,
+  pinnedVersions,
+  installHint,
+  parseVersion,
+  versionAtLeast,
+  DEFAULT_TOOLS_DIR,
+  INSTALL_SCRIPT,
+  type PinnedVersions,
+  type ResolveOptions,
+} from "./server-bin.js";

@@ -13,6 +13,8 @@ export const stackFileSchema = z.object({
   nats: z.object({
     url: z.string(),
     embedded: z.boolean(),
+    /** What the server reports (INFO), e.g. "2.15.3". */
+    version: z.string().optional(),
     monitorUrl: z.string().optional(),
     pid: z.number().int().optional(),
   }),

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { StackConfig } from "../config/mod.js";
 import { LiaisonError } from "../errors.js";
 import type { Logger } from "../log/mod.js";
-import { connectNats, provision, startNatsServer, type RunningNatsServer } from "../nats/mod.js";
+import { assertServerVersion, connectNats, provision, resolveNatsServer, startNatsServer, type RunningNatsServer } from "../nats/mod.js";
 import { assertPortsFree } from "./ports.js";
 import { prepareStackSecrets, type StackSecrets } from "./secrets.js";
 import { stackChildren, type StackPlan } from "./services.js";
@@ -64,8 +64,10 @@ export async function startStack(cfg: StackConfig, log: Logger): Promise<Running
 
     let natsUrl = cfg.natsUrl;
     if (!natsUrl) {
+      // The pinned nats-server, built with `go install` on a machine that has none.
+      const bin = resolveNatsServer({ bin: cfg.natsServerBin, tools: cfg.tools, path: cfg.path, install: true, onInstall: (line) => log.info(line) });
       nats = await startNatsServer({
-        bin: cfg.natsServerBin,
+        bin,
         host: cfg.host,
         port: cfg.natsPort,
         monitorPort: cfg.natsMonitorPort,
@@ -78,8 +80,11 @@ export async function startStack(cfg: StackConfig, log: Logger): Promise<Running
       natsUrl = nats.url;
     }
 
+    let serverVersion: string | undefined;
     const admin = await connectNats({ url: natsUrl, name: "liaison-stack", ...(plan.adminCreds ? { credsFile: plan.adminCreds } : {}), log });
     try {
+      assertServerVersion(admin.info?.version, natsUrl);
+      serverVersion = admin.info?.version;
       await provision(admin, { contactPoints: cfg.accessPoints });
       await plan.bootstrap(admin);
     } finally {
@@ -99,6 +104,7 @@ export async function startStack(cfg: StackConfig, log: Logger): Promise<Running
       nats: {
         url: natsUrl,
         embedded: nats !== undefined,
+        ...(serverVersion ? { version: serverVersion } : {}),
         ...(nats ? { monitorUrl: `http://${cfg.host}:${cfg.natsMonitorPort}` } : {}),
         ...(nats?.pid() ? { pid: nats.pid() } : {}),
       },
@@ -138,7 +144,11 @@ export async function startStack(cfg: StackConfig, log: Logger): Promise<Running
 /** The short table `npm start` prints once everything is up. */
 export function formatStackTable(f: StackFile): string {
   const rows: Array<[string, string, string]> = [
-    ["NATS", f.nats.url, f.nats.embedded ? `embedded${f.nats.monitorUrl ? `, monitor ${f.nats.monitorUrl}` : ""}` : "external (NATS_URL)"],
+    [
+      "NATS",
+      f.nats.url,
+      `${f.nats.version ? `nats-server ${f.nats.version}, ` : ""}${f.nats.embedded ? `embedded${f.nats.monitorUrl ? `, monitor ${f.nats.monitorUrl}` : ""}` : "external (NATS_URL)"}`,
+    ],
   ];
   if (f.console) {
     rows.push(["console", f.console.url, `supervisor token ${f.console.supervisorToken}`]);

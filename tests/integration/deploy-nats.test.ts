@@ -1,12 +1,12 @@
 // deploy/nats: the single-server and cluster configurations, with an authorization generated the
-// way `liaison nats-config` generates it, are accepted by nats-server's configuration check.
-// Debian's 2.9 server predates `sync_interval`, so that one line is dropped for the check.
+// way `liaison nats-config` generates it, are accepted by the pinned nats-server's configuration
+// check, `sync_interval: always` included.
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureNkeySeed, natsAuthConfig } from "../../src/nats/mod.js";
+import { ensureNkeySeed, natsAuthConfig, resolveNatsServer } from "../../src/nats/mod.js";
 import { HUB_IDENTITIES } from "../../src/stack/secrets.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -32,11 +32,10 @@ describe("deploy/nats configurations", () => {
     const text = readFileSync(join(ROOT, "deploy", "nats", file), "utf8");
     expect(text).toMatch(/^\s*sync_interval: always$/m);
     const local = text
-      .replace(/^\s*sync_interval: always$/m, "")
       .replaceAll("/etc/liaison/tls/", `${dir}/`)
       .replaceAll("/var/lib/liaison/jetstream", join(dir, "js"));
     writeFileSync(join(dir, file), local);
-    return spawnSync("nats-server", ["-c", join(dir, file), "-t"], { encoding: "utf8", env: { ...process.env, ...env } });
+    return spawnSync(resolveNatsServer({ bin: process.env.NATS_SERVER_BIN }), ["-c", join(dir, file), "-t"], { encoding: "utf8", env: { ...process.env, ...env } });
   };
 
   it("accepts the single-server hub configuration", () => {

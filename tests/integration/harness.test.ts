@@ -1,5 +1,6 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseVersion, pinnedVersions, versionAtLeast } from "../../src/nats/mod.js";
 import { startTestNats, type TestNats } from "../support/nats.js";
 
 describe("test harness", () => {
@@ -9,6 +10,17 @@ describe("test harness", () => {
   });
   afterAll(async () => {
     await nats?.stop();
+  });
+
+  it("runs the pinned nats-server (or newer) with every JetStream write synced to disk before it is acknowledged", async () => {
+    const nc = await nats.connect();
+    const pinned = parseVersion(pinnedVersions().server);
+    expect(pinned).toBeDefined();
+    expect(versionAtLeast(parseVersion(nc.info?.version ?? "") ?? [0, 0, 0], pinned ?? [9, 9, 9])).toBe(true);
+    expect(nats.monitorUrl).toBeDefined();
+    const varz = (await (await fetch(`${nats.monitorUrl}/varz`)).json()) as { version: string; jetstream: { config: { sync_always?: boolean } } };
+    expect(varz.version).toBe(nc.info?.version);
+    expect(varz.jetstream.config.sync_always).toBe(true);
   });
 
   it("gives a real JetStream server whose acknowledged publish survives a crash and restart", async () => {

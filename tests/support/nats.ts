@@ -1,17 +1,18 @@
-// The test harness's NATS: a real nats-server on a random port with a temporary JetStream store,
-// killed at the end. NATS_URL wins when set (for shared tests); testcontainers' NATS module is used
-// when no binary is installed but a Docker engine answers. With neither, the error says how to
-// install a server.
-import { execFileSync } from "node:child_process";
+// The test harness's NATS: the pinned nats-server (tests/support/global-setup.ts installs it when
+// missing) on a random port with a temporary JetStream store and `sync_interval: always`, killed at
+// the end. NATS_URL wins when set (for shared tests), if that server is recent enough;
+// testcontainers' NATS module is used when no binary can be had but a Docker engine answers.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { NatsConnection } from "@nats-io/nats-core";
-import { connectNats, INSTALL_HINT, startNatsServer, type RunningNatsServer } from "../../src/nats/mod.js";
+import { assertServerVersion, connectNats, installHint, pinnedVersions, resolveNatsServer, startNatsServer, type RunningNatsServer } from "../../src/nats/mod.js";
 
 export interface TestNats {
   readonly kind: "external" | "binary" | "container";
   readonly url: string;
+  /** The server's HTTP monitoring endpoint (/varz, /jsz), for a server this harness started. */
+  readonly monitorUrl: string | undefined;
   /** The JetStream store directory on this machine (undefined for an external server). */
   readonly storeDir: string | undefined;
   /** A connection closed automatically by stop(). */
@@ -30,14 +31,14 @@ export interface TestNatsOptions {
   readonly extraConfig?: string;
 }
 
-const NATS_BIN = process.env.NATS_SERVER_BIN ?? "nats-server";
-
-function hasBinary(): boolean {
+/** The pinned server (or NATS_SERVER_BIN, if recent enough); undefined when there is none. */
+function serverBinary(): string | undefined {
   try {
-    execFileSync(NATS_BIN, ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
+    return resolveNatsServer({ bin: process.env.NATS_SERVER_BIN, tools: process.env.LIAISON_TOOLS, path: process.env.PATH });
+  } catch (err) {
+    // An explicit binary that is too old is an error, not a reason to look elsewhere.
+    if (process.env.NATS_SERVER_BIN) throw err;
+    return undefined;
   }
 }
 
@@ -73,20 +74,28 @@ function tracked(urlOf: () => string) {
 export async function startTestNats(opts: TestNatsOptions = {}): Promise<TestNats> {
   const external = process.env.NATS_URL;
   if (external && !opts.own && !opts.extraConfig) {
+    const probe = await connectNats({ url: external, name: "version-check" });
+    try {
+      assertServerVersion(probe.info?.version, external);
+    } finally {
+      await probe.close();
+    }
     const t = tracked(() => external);
     const unsupported = async () => {
       throw new Error("this test controls the server's process; it cannot do that with NATS_URL");
     };
-    return { kind: "external", url: external, storeDir: undefined, connect: t.connect, kill: unsupported, start: unsupported, stop: t.closeAll };
+    return { kind: "external", url: external, monitorUrl: undefined, storeDir: undefined, connect: t.connect, kill: unsupported, start: unsupported, stop: t.closeAll };
   }
 
   const dir = mkdtempSync(join(tmpdir(), "liaison-nats-"));
-  if (hasBinary()) {
+  const bin = serverBinary();
+  if (bin) {
     let server: RunningNatsServer;
     try {
       server = await startNatsServer({
-        bin: NATS_BIN,
+        bin,
         port: 0,
+        monitorPort: -1,
         storeDir: join(dir, "jetstream"),
         configDir: dir,
         ...(opts.extraConfig ? { extraConfig: opts.extraConfig } : {}),
@@ -100,6 +109,9 @@ export async function startTestNats(opts: TestNatsOptions = {}): Promise<TestNat
       kind: "binary",
       get url() {
         return server.url;
+      },
+      get monitorUrl() {
+        return server.monitorUrl;
       },
       storeDir: server.storeDir,
       connect: t.connect,
@@ -115,7 +127,7 @@ export async function startTestNats(opts: TestNatsOptions = {}): Promise<TestNat
 
   if (!opts.extraConfig && (await dockerAnswers())) {
     const { NatsContainer } = await import("@testcontainers/nats");
-    const container = await new NatsContainer(process.env.LIAISON_TEST_NATS_IMAGE ?? "nats:2.10-alpine")
+    const container = await new NatsContainer(process.env.LIAISON_TEST_NATS_IMAGE ?? `nats:${pinnedVersions().server.slice(1)}-alpine`)
       .withJetStream()
       .withArg("--store_dir", "/data")
       .withBindMounts([{ source: dir, target: "/data" }])
@@ -127,6 +139,7 @@ export async function startTestNats(opts: TestNatsOptions = {}): Promise<TestNat
       get url() {
         return urlOf();
       },
+      monitorUrl: undefined,
       storeDir: dir,
       connect: t.connect,
       kill: async () => {
@@ -144,5 +157,5 @@ export async function startTestNats(opts: TestNatsOptions = {}): Promise<TestNat
   }
 
   rmSync(dir, { recursive: true, force: true });
-  throw new Error(`No NATS server for the tests: ${NATS_BIN} is not installed and no Docker engine answers. ${INSTALL_HINT}`);
+  throw new Error(`No NATS server for the tests: none installed and no Docker engine answers. ${installHint()}`);
 }
