@@ -9,8 +9,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AckPolicy, jetstreamManager } from "@nats-io/jetstream";
-import { connectNats, natsAuthConfig, provision, startNatsServer } from "../../src/nats/mod.js";
-import { HUB_IDENTITIES, prepareStackSecrets } from "../../src/stack/secrets.js";
+import { connectNats, provision, startNatsServer } from "../../src/nats/mod.js";
+import { prepareStackSecrets, stackAccountsConfig } from "../../src/stack/secrets.js";
 import { registerStackIdentities } from "../../src/stack/services.js";
 import { percentile, report } from "../support/report.js";
 
@@ -50,10 +50,7 @@ const server = await startNatsServer({
   port: 0,
   storeDir: join(home, "jetstream"),
   configDir: join(home, "nats"),
-  extraConfig: natsAuthConfig({
-    hub: HUB_IDENTITIES.map((h) => ({ name: h.name, role: h.role, nkey: secrets.hub[h.name].publicKey })),
-    contactPoints: secrets.contactPoints.map((c) => ({ cp: c.cp, name: c.cp, nkey: c.nkeyPublic })),
-  }),
+  extraConfig: stackAccountsConfig(secrets),
 });
 const admin = await connectNats({ url: server.url, name: "bench-admin", credsFile: secrets.hub["stack-admin"].seedFile });
 await provision(admin, { contactPoints: ["BE", "NL"] });
@@ -116,7 +113,7 @@ try {
   const deliveredAt = pacedGot.times as Record<string, number>;
   const lat = Object.entries(sentAt).map(([id, t]) => (deliveredAt[id] ?? Number.NaN) - t).filter((x) => Number.isFinite(x));
 
-  report(`bench/exchange — 1 KiB bodies, ${N.toLocaleString("en-US")} messages, ${WINDOW} in flight; 2 cores, nats-server ${"2.9"} file storage`, [
+  report(`bench/exchange — 1 KiB bodies, ${N.toLocaleString("en-US")} messages, ${WINDOW} in flight; 2 cores, nats-server ${server.version}, accounts, file storage, sync_interval always`, [
     { name: "end-to-end throughput (submit at BE → verified, decrypted, stored at NL)", value: e2eRate, unit: "msgs/s", baseline: { name: "raw JetStream publish+consume", value: rawRate }, target: { value: 0.4 * rawRate, better: "higher" } },
     { name: `p50 latency at a steady ${RATE} msgs/s`, value: percentile(lat, 50), unit: "ms", baseline: { name: "raw JetStream p50", value: percentile(rawLat, 50) } },
     { name: `p99 latency at a steady ${RATE} msgs/s`, value: percentile(lat, 99), unit: "ms", baseline: { name: "raw JetStream p99", value: percentile(rawLat, 99) }, target: { value: 5, better: "lower" } },

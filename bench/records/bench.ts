@@ -9,13 +9,8 @@
 // Each party runs in its own process, as in production: nats-server, the records service and the
 // access point (worker.ts); this process is the client (HubClient, HTTP) and hosts the exchange,
 // which the access point needs only to read the registry at start.
-// BENCH_AUTH=production runs under the generated least-privilege permissions. It is not the
-// default: those give hub services `allow_responses`, and nats-server then records the ack reply
-// subject of every JetStream message delivered to them and, past 4,096, scans them all at each
-// delivery until they expire (2 min) — quadratic: with 50,000 records the index build at start
-// ran at 1,100 records/s instead of 16,000, submits at 78/s instead of 720, and it worsens with
-// the count (nats-io/nats.go#763; nats-server 2.9.10). Without authorization the figures are the
-// services' own.
+// The server runs the production topology (src/nats/accounts.ts): the hub's services in the HUB
+// account, each with its own least-privilege user, and an account per contact point.
 import { fork, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { Agent, request } from "node:http";
@@ -29,10 +24,10 @@ import { KekRing, readKeyFile } from "../../src/crypto/mod.js";
 import { DAY_MS, normaliseCompanyName } from "../../src/domain/mod.js";
 import { HubClient } from "../../src/hub-rpc/mod.js";
 import { createLogger } from "../../src/log/mod.js";
-import { connectNats, cpInboxPrefix, JsPublisher, natsAuthConfig, provision, startNatsServer } from "../../src/nats/mod.js";
+import { connectNats, cpInboxPrefix, JsPublisher, provision, startNatsServer } from "../../src/nats/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import { followRegistry } from "../../src/registry/mod.js";
-import { HUB_IDENTITIES, prepareStackSecrets } from "../../src/stack/secrets.js";
+import { prepareStackSecrets, stackAccountsConfig } from "../../src/stack/secrets.js";
 import { registerStackIdentities } from "../../src/stack/services.js";
 import { startExchange } from "../../services/exchange/service.js";
 import { generateRecords, syntheticName, syntheticVat } from "../support/records-generator.js";
@@ -50,7 +45,6 @@ const RAW_PUTS = 30_000;
 const LOAD_WINDOW = 3 * 2_048;
 const WARM_UP = 1_000;
 const START_ATTEMPTS = 3;
-const AUTH = process.env.BENCH_AUTH === "production";
 const MiB = 1_048_576;
 const log = createLogger("bench-records", "warn");
 
@@ -219,17 +213,10 @@ const server = await startNatsServer({
   port: 0,
   storeDir: join(home, "jetstream"),
   configDir: join(home, "nats"),
-  ...(AUTH
-    ? {
-        extraConfig: natsAuthConfig({
-          hub: HUB_IDENTITIES.map((h) => ({ name: h.name, role: h.role, nkey: secrets.hub[h.name].publicKey })),
-          contactPoints: secrets.contactPoints.map((c) => ({ cp: c.cp, name: c.cp, nkey: c.nkeyPublic })),
-        }),
-      }
-    : {}),
+  extraConfig: stackAccountsConfig(secrets),
 });
-/** An identity's NATS credentials, when the server checks them. */
-const creds = (file: string) => (AUTH ? { credsFile: file } : {});
+/** An identity's NATS credentials. */
+const creds = (file: string) => ({ credsFile: file });
 const admin = await connectNats({ url: server.url, name: "bench-admin", ...creds(secrets.hub["stack-admin"].seedFile) });
 const serverPid = server.pid() ?? 0;
 const load0 = loadavg()[0] ?? 0;
@@ -272,7 +259,7 @@ try {
         ...creds(secrets.hub.records.seedFile),
         hubSecretsFile: secrets.hubSecretsFile,
         hubKeyFile: secrets.hubKeyFile,
-        ...(AUTH ? { rawCredsFile: secrets.hub["stack-admin"].seedFile } : {}),
+        rawCredsFile: secrets.hub["stack-admin"].seedFile,
       });
     } catch (err) {
       const why = `${(err as Error).message.split("\n")[0] ?? ""} after ${(((err as { afterMs?: number }).afterMs ?? Number.NaN) / 1000).toFixed(1)} s`;
@@ -494,7 +481,7 @@ try {
     { name: `records service starts that failed before one succeeded${failedStarts.length ? ` (${failedStarts.join("; ")})` : ""}`, value: failedStarts.length, unit: "" },
   );
   report(
-    `bench/records — ${STORED.toLocaleString("en-US")} records stored (bulk-loaded in ${bulkSeconds.toFixed(0)} s; the records service indexed them in ${indexSeconds.toFixed(1)} s); ${QUERIES.toLocaleString("en-US")} queries per phase, half hits; stored record ${sample.data.length} bytes + ${sampleHeader.length}-byte index header; nats-server ${AUTH ? "with the generated permissions" : "without authorization"}, file storage; 2 cores shared (1-min load average ${load0.toFixed(1)} at start, ${(loadavg()[0] ?? 0).toFixed(1)} at the end)`,
+    `bench/records — ${STORED.toLocaleString("en-US")} records stored (bulk-loaded in ${bulkSeconds.toFixed(0)} s; the records service indexed them in ${indexSeconds.toFixed(1)} s); ${QUERIES.toLocaleString("en-US")} queries per phase, half hits; stored record ${sample.data.length} bytes + ${sampleHeader.length}-byte index header; nats-server ${server.version} with the production accounts and permissions, file storage, sync_interval always; 2 cores shared (1-min load average ${load0.toFixed(1)} at start, ${(loadavg()[0] ?? 0).toFixed(1)} at the end)`,
     figures,
   );
   records.send({ cmd: "stop" });

@@ -69,6 +69,7 @@ export interface OpenedMessage {
 }
 
 export interface MailboxDeps {
+  /** The hub's JetStream, for this contact point's inbox consumers (imported under subjects.hubJsApi). */
   readonly js: JetStreamClient;
   readonly publisher: JsPublisher;
   readonly store: ApStore;

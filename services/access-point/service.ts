@@ -8,7 +8,7 @@ import type { ContactPointKeys } from "../../src/crypto/mod.js";
 import type { LiaisonApp, UserStore } from "../../src/http/mod.js";
 import type { Logger } from "../../src/log/mod.js";
 import { HubClient } from "../../src/hub-rpc/mod.js";
-import { JsPublisher } from "../../src/nats/mod.js";
+import { JsPublisher, subjects } from "../../src/nats/mod.js";
 import { followRegistry } from "../../src/registry/mod.js";
 import { buildAccessPointApp } from "./app.js";
 import { Mailbox } from "./mailbox.js";
@@ -35,12 +35,15 @@ export async function startAccessPoint(
   opts: { listen?: boolean; now?: () => number } = {},
 ): Promise<RunningAccessPoint> {
   if (keys.owner !== cfg.cp) throw new Error(`the key file belongs to ${keys.owner}, not ${cfg.cp}`);
+  // Its own JetStream (the store, in its own account) and the hub's, reached through the imports
+  // of its two inbox consumers (src/nats/accounts.ts).
   const js = jetstream(nc);
+  const hubJs = jetstream(nc, { apiPrefix: subjects.hubJsApi });
   const registry = await followRegistry(nc, log, opts.now ? { now: opts.now } : {});
   const audit = new AuditEmitter(nc, cfg.cp, opts.now ? { now: opts.now } : {});
   const store = await ApStore.open(nc, js, cfg.cp);
   const publisher = new JsPublisher(nc);
-  const mailbox = new Mailbox({ js, publisher, store, cp: cfg.cp, keys, registry: registry.view, audit, log, ...(opts.now ? { now: opts.now } : {}) });
+  const mailbox = new Mailbox({ js: hubJs, publisher, store, cp: cfg.cp, keys, registry: registry.view, audit, log, ...(opts.now ? { now: opts.now } : {}) });
   await mailbox.start();
   const hub = new HubClient(nc, keys, registry.view);
   const app = await buildAccessPointApp({ cp: cfg.cp, mailbox, hub, users, audit, log, bodyLimit: cfg.bodyLimit, maxAttachmentBytes: cfg.maxAttachmentBytes });

@@ -4,7 +4,7 @@
 import { DeliverPolicy, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { LiaisonError } from "../../src/errors.js";
-import { JsPublisher, subjects } from "../../src/nats/mod.js";
+import { JsPublisher, provisionMemberStore, subjects } from "../../src/nats/mod.js";
 
 export const STORE_KINDS = ["sent", "recv", "rcpt", "note"] as const;
 export type StoreKind = (typeof STORE_KINDS)[number];
@@ -32,7 +32,9 @@ export class ApStore {
     this.#pub = pub;
   }
 
+  /** Opens the store in the member's own account, creating it on first start. */
   static async open(nc: NatsConnection, js: JetStreamClient, cp: string): Promise<ApStore> {
+    await provisionMemberStore(nc, cp);
     return new ApStore(cp, js, await jetstreamManager(nc, { checkAPI: false }), new JsPublisher(nc));
   }
 

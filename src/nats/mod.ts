@@ -23,10 +23,21 @@ export {
   type ConsumerSpec,
   type ObjectStoreSpec,
 } from "./streams.js";
-export { provision, provisionContactPoint, type ProvisionEntry, type ProvisionOptions } from "./provision.js";
+export { provision, provisionContactPoint, provisionMemberStore, type ProvisionEntry, type ProvisionOptions } from "./provision.js";
 export { startMicroService, requestService, serviceErrorOf, queueGroup, type EndpointDef, type MicroServiceDef } from "./service.js";
 export { consumeBatches, consumeLanes, type BatchConsumer, type BatchConsumerOptions, type BatchHandler, type Lane } from "./batch-consumer.js";
-export { natsAuthConfig, contactPointPermissions, hubPermissions, DESTRUCTIVE_JS_API, PROTECTED_STREAMS, type AuthConfigInput, type HubRole, type NkeyUser, type Permissions } from "./auth-config.js";
+export {
+  natsAccountsConfig,
+  memberImports,
+  HUB_ACCOUNT,
+  SYS_ACCOUNT,
+  DEFAULT_MEMBER_LIMITS,
+  type AccountsInput,
+  type AccountLimits,
+  type MemberImport,
+  type NkeyUser,
+} from "./accounts.js";
+export { hubPermissions, streamReadSubjects, SERVICE_GRANTS, HUB_ROLES, type HubRole, type Permissions, type ServiceGrants } from "./permissions.js";
 export { ensureNkeySeed } from "./nkeys.js";
 export { JsPublisher, type PubAck, type PublishOptions } from "./publisher.js";
 export { Linger, type LingerOptions } from "./linger.js";

@@ -34,7 +34,7 @@ export interface ProvisionEntry {
 export interface ProvisionOptions {
   /** Stream replicas (1 on a single server, 3 on a production cluster). */
   readonly replicas?: number;
-  /** Contact points whose inbox consumers and access-point stores to provision. */
+  /** Contact points whose inbox consumers to provision (their stores are their access points' own). */
   readonly contactPoints?: readonly string[];
 }
 
@@ -144,14 +144,22 @@ export async function provision(nc: NatsConnection, opts: ProvisionOptions = {})
   return out;
 }
 
-/** What one contact point needs on the hub: its inbox consumers and its access point's store. */
+/** What one contact point needs at the hub (HUB account): its inbox consumers. */
 export async function provisionContactPoint(
   nc: NatsConnection,
   cp: string,
-  opts: { replicas?: number } = {},
+  _opts: { replicas?: number } = {},
 ): Promise<ProvisionEntry[]> {
   const jsm = await jetstreamManager(nc);
-  const out: ProvisionEntry[] = [await ensureStream(jsm, apStoreStream(cp), opts.replicas ?? 1)];
+  const out: ProvisionEntry[] = [];
   for (const c of contactPointConsumers(cp)) out.push(await ensureConsumer(jsm, c));
   return out;
+}
+
+/**
+ * A contact point's own store (AP_<CP>), made by its access point in its own account (or its own
+ * leaf node's JetStream), within that account's limits; the hub cannot reach it.
+ */
+export async function provisionMemberStore(nc: NatsConnection, cp: string, opts: { replicas?: number } = {}): Promise<ProvisionEntry> {
+  return ensureStream(await jetstreamManager(nc), apStoreStream(cp), opts.replicas ?? 1);
 }

@@ -74,7 +74,7 @@ export const STREAMS = Object.freeze({
   SUBMIT: stream({
     name: "SUBMIT",
     description: "Envelopes and receipts submitted by access points, awaiting the exchange",
-    subjects: [subjects.submitAll],
+    subjects: [...subjects.submitSubjects],
     retention: RetentionPolicy.Workqueue,
     discard: DiscardPolicy.New,
     max_msg_size: MAX_SUBMIT_BYTES,

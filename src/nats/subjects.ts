@@ -22,6 +22,8 @@ export const subjects = Object.freeze({
   /** An access point submits envelopes and receipts here; only that CP may publish. */
   submit: (cp: string, prio: PriorityToken) => `${ROOT}.submit.${token(cp)}.${prio}`,
   submitAll: `${ROOT}.submit.>`,
+  /** The only submit subjects there are: a subject no consumer reads is not a subject SUBMIT keeps. */
+  submitSubjects: PRIORITY_TOKENS.map((p) => `${ROOT}.submit.*.${p}`),
   submitOf: (cp: string) => `${ROOT}.submit.${token(cp)}.*`,
   submitByPriority: (prio: PriorityToken) => `${ROOT}.submit.*.${prio}`,
 
@@ -63,6 +65,12 @@ export const subjects = Object.freeze({
   apStore: (cp: string, kind: string, id: string) => `${ROOT}.ap.${token(cp)}.${token(kind)}.${token(id)}`,
   apStoreKind: (cp: string, kind: string) => `${ROOT}.ap.${token(cp)}.${token(kind)}.*`,
   apStoreOf: (cp: string) => `${ROOT}.ap.${token(cp)}.>`,
+
+  /**
+   * In a member's account, the hub's JetStream API for that member's two inbox consumers: imported
+   * under this prefix, because `$JS.API` there is the member's own JetStream (its store).
+   */
+  hubJsApi: `${ROOT}.hub-js`,
 
   /** Events the hub publishes for live views (not stored). */
   live: (topic: string) => `${ROOT}.live.${token(topic)}`,

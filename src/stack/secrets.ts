@@ -6,18 +6,18 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ensureHubSecrets, initKeyFile, writeSecretFile } from "../crypto/mod.js";
 import { tokenHash, type UsersFile } from "../http/mod.js";
-import { ensureNkeySeed } from "../nats/mod.js";
+import { ensureNkeySeed, natsAccountsConfig } from "../nats/mod.js";
 
-/** Hub identities that connect to NATS, and the permission role each gets. */
+/** Hub identities that connect to NATS (users of the HUB account), and the permission role each gets. */
 export const HUB_IDENTITIES = [
   { name: "stack-admin", role: "admin" },
-  { name: "exchange", role: "service" },
-  { name: "audit", role: "service" },
-  { name: "records", role: "service" },
-  { name: "files", role: "service" },
+  { name: "exchange", role: "exchange" },
+  { name: "audit", role: "audit" },
+  { name: "records", role: "records" },
+  { name: "files", role: "files" },
   { name: "retention", role: "retention" },
-  { name: "usage", role: "service" },
-  { name: "console", role: "service" },
+  { name: "usage", role: "usage" },
+  { name: "console", role: "console" },
 ] as const;
 export type HubIdentity = (typeof HUB_IDENTITIES)[number]["name"];
 
@@ -36,6 +36,8 @@ export interface StackSecrets {
   readonly auditKeyFile: string;
   readonly hubSecretsFile: string;
   readonly hub: Readonly<Record<HubIdentity, { seedFile: string; publicKey: string }>>;
+  /** The SYS account's user: `nats server ...` commands, the server's own events. */
+  readonly system: { readonly seedFile: string; readonly publicKey: string };
   readonly contactPoints: readonly ContactPointSecrets[];
   readonly console: { readonly usersFile: string; readonly supervisorToken: string; readonly operationsToken: string };
 }
@@ -75,6 +77,9 @@ export function prepareStackSecrets(home: string, cps: readonly string[]): Stack
     }),
   ) as Record<HubIdentity, { seedFile: string; publicKey: string }>;
 
+  const systemSeed = join(nkeys, "system.nk");
+  const system = { seedFile: systemSeed, publicKey: ensureNkeySeed(systemSeed) };
+
   const contactPoints = cps.map((cp): ContactPointSecrets => {
     const apDir = dir(join(home, "ap", cp));
     const op = token(`ap.${cp}.operator`, `${cp.toLowerCase()}-operator`);
@@ -105,7 +110,17 @@ export function prepareStackSecrets(home: string, cps: readonly string[]): Stack
     auditKeyFile: ensureKeyFile(join(secrets, "audit-key.json"), "AUDIT"),
     hubSecretsFile,
     hub,
+    system,
     contactPoints,
     console: { usersFile: consoleUsers, supervisorToken: sup.token, operationsToken: ops.token },
   };
+}
+
+/** The nats-server accounts for these identities: HUB with a user per hub service, an account per contact point, SYS. */
+export function stackAccountsConfig(s: StackSecrets): string {
+  return natsAccountsConfig({
+    hub: HUB_IDENTITIES.map((h) => ({ name: h.name, role: h.role, nkey: s.hub[h.name].publicKey })),
+    contactPoints: s.contactPoints.map((c) => ({ cp: c.cp, name: `access point ${c.cp}`, nkey: c.nkeyPublic })),
+    system: { name: "system", nkey: s.system.publicKey },
+  });
 }

@@ -7,9 +7,8 @@ import { AuditAction, AuditEmitter } from "../audit/mod.js";
 import type { StackConfig } from "../config/mod.js";
 import { readKeyFile } from "../crypto/mod.js";
 import { HUB } from "../domain/mod.js";
-import { natsAuthConfig } from "../nats/mod.js";
 import { openRegistry, publicKeyEntry, readContactPoint, upsertContactPoint } from "../registry/mod.js";
-import { HUB_IDENTITIES, type HubIdentity, type StackSecrets } from "./secrets.js";
+import { stackAccountsConfig, type HubIdentity, type StackSecrets } from "./secrets.js";
 import type { ChildSpec } from "./supervisor.js";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
@@ -28,7 +27,7 @@ const CP_NAMES: Readonly<Record<string, string>> = {
 
 export interface StackPlan {
   readonly ports: ReadonlyArray<{ port: number; purpose: string }>;
-  readonly natsAuthConfig: string;
+  readonly natsAccounts: string;
   readonly adminCreds: string;
   /** Started group after group; the children of a group start together. */
   readonly groups: ReadonlyArray<readonly ChildSpec[]>;
@@ -85,10 +84,7 @@ export function stackChildren(cfg: StackConfig, s: StackSecrets): StackPlan {
       ...accessPoints.map((a) => ({ port: a.port, purpose: `access point ${a.cp}` })),
       ...(hasConsole ? [{ port: cfg.consolePort, purpose: "console" }] : []),
     ],
-    natsAuthConfig: natsAuthConfig({
-      hub: HUB_IDENTITIES.map((h) => ({ name: h.name, role: h.role, nkey: s.hub[h.name].publicKey })),
-      contactPoints: s.contactPoints.map((c) => ({ cp: c.cp, name: `access point ${c.cp}`, nkey: c.nkeyPublic })),
-    }),
+    natsAccounts: stackAccountsConfig(s),
     adminCreds: s.hub["stack-admin"].seedFile,
     groups: [hubServices, accessPoints.map((a) => a.spec), ...(consoleSpec ? [[consoleSpec]] : [])].filter((g) => g.length > 0),
     accessPoints: accessPoints.map(({ cp, url, operatorToken, operatorUser, child }) => ({ cp, url, operatorToken, operatorUser, child })),

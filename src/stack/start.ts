@@ -75,7 +75,7 @@ export async function startStack(cfg: StackConfig, log: Logger): Promise<Running
         configDir: join(home, "nats"),
         logFile: join(logDir, "nats-server.log"),
         serverName: "liaison-dev",
-        ...(plan.natsAuthConfig ? { extraConfig: plan.natsAuthConfig } : {}),
+        ...(plan.natsAccounts ? { extraConfig: plan.natsAccounts } : {}),
       });
       natsUrl = nats.url;
     }

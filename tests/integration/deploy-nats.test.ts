@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureNkeySeed, natsAuthConfig, resolveNatsServer } from "../../src/nats/mod.js";
+import { ensureNkeySeed, natsAccountsConfig, resolveNatsServer } from "../../src/nats/mod.js";
 import { HUB_IDENTITIES } from "../../src/stack/secrets.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -20,9 +20,10 @@ describe("deploy/nats configurations", () => {
     }
     writeFileSync(
       join(dir, "auth.conf"),
-      natsAuthConfig({
+      natsAccountsConfig({
         hub: HUB_IDENTITIES.map((h) => ({ name: h.name, role: h.role, nkey: ensureNkeySeed(join(dir, `${h.name}.nk`)) })),
         contactPoints: ["BE", "NL"].map((cp) => ({ cp, name: `access point ${cp}`, nkey: ensureNkeySeed(join(dir, `ap-${cp}.nk`)) })),
+        system: { name: "system", nkey: ensureNkeySeed(join(dir, "system.nk")) },
       }),
     );
   });

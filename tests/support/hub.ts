@@ -9,9 +9,9 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import { readKeyFile, type ContactPointKeys } from "../../src/crypto/mod.js";
 import { UserStore } from "../../src/http/mod.js";
 import { createLogger } from "../../src/log/mod.js";
-import { cpInboxPrefix, natsAuthConfig, provision } from "../../src/nats/mod.js";
+import { cpInboxPrefix, provision } from "../../src/nats/mod.js";
 import { pb } from "../../src/proto/mod.js";
-import { HUB_IDENTITIES, prepareStackSecrets, type StackSecrets } from "../../src/stack/secrets.js";
+import { type HUB_IDENTITIES, prepareStackSecrets, stackAccountsConfig, type StackSecrets } from "../../src/stack/secrets.js";
 import { registerStackIdentities } from "../../src/stack/services.js";
 import { startAccessPoint, type RunningAccessPoint } from "../../services/access-point/service.js";
 import { startExchange, type RunningExchange } from "../../services/exchange/service.js";
@@ -55,16 +55,13 @@ export interface TestHub {
   stop(): Promise<void>;
 }
 
-export async function startTestHub(opts: { cps?: readonly string[]; auth?: boolean } = {}): Promise<TestHub> {
+export async function startTestHub(opts: { cps?: readonly string[] } = {}): Promise<TestHub> {
   const cps = opts.cps ?? ["BE", "NL", "DE"];
   const home = mkdtempSync(join(tmpdir(), "liaison-hub-"));
   const secrets = prepareStackSecrets(home, cps);
-  const auth = natsAuthConfig({
-    hub: HUB_IDENTITIES.map((h) => ({ name: h.name, role: h.role, nkey: secrets.hub[h.name].publicKey })),
-    contactPoints: secrets.contactPoints.map((c) => ({ cp: c.cp, name: c.cp, nkey: c.nkeyPublic })),
-  });
-  const nats = await startTestNats(opts.auth === false ? { own: true } : { extraConfig: auth });
-  const admin = await nats.connect("admin", opts.auth === false ? undefined : secrets.hub["stack-admin"].seedFile);
+  // The production topology: HUB, an account per contact point, SYS (src/nats/accounts.ts).
+  const nats = await startTestNats({ extraConfig: stackAccountsConfig(secrets) });
+  const admin = await nats.connect("admin", secrets.hub["stack-admin"].seedFile);
   await provision(admin, { contactPoints: cps });
   await registerStackIdentities(admin, secrets);
 

@@ -2,7 +2,7 @@
 // missing) on a random port with a temporary JetStream store and `sync_interval: always`, killed at
 // the end. NATS_URL wins when set (for shared tests), if that server is recent enough;
 // testcontainers' NATS module is used when no binary can be had but a Docker engine answers.
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { NatsConnection } from "@nats-io/nats-core";
@@ -96,6 +96,7 @@ export async function startTestNats(opts: TestNatsOptions = {}): Promise<TestNat
         bin,
         port: 0,
         monitorPort: -1,
+        logFile: join(dir, "nats-server.log"),
         storeDir: join(dir, "jetstream"),
         configDir: dir,
         ...(opts.extraConfig ? { extraConfig: opts.extraConfig } : {}),
@@ -120,6 +121,12 @@ export async function startTestNats(opts: TestNatsOptions = {}): Promise<TestNat
       stop: async () => {
         await t.closeAll();
         await server.stop();
+        // LIAISON_TEST_SHOW_VIOLATIONS=1 prints what the server refused (a missing grant shows here).
+        const log = join(dir, "nats-server.log");
+        if (process.env.LIAISON_TEST_SHOW_VIOLATIONS && existsSync(log)) {
+          const seen = readFileSync(log, "utf8").split("\n").filter((l) => /Violation/.test(l));
+          if (seen.length > 0) process.stderr.write(`nats-server refused:\n${[...new Set(seen.map((l) => l.replace(/^.*?\[(ERR|WRN|INF)\] /, "")))].join("\n")}\n`);
+        }
         rmSync(dir, { recursive: true, force: true });
       },
     };

@@ -1,27 +1,29 @@
-// `liaison nats-config`: generates the nats-server authorization for a set of contact points and
-// the hub services (one nkey user each; seeds under $LIAISON_HOME/secrets/nkeys, mode 0600).
+// `liaison nats-config`: generates the nats-server accounts for a set of contact points and the hub
+// services: HUB with one nkey user per service, an account per contact point, SYS (seeds under
+// $LIAISON_HOME/secrets/nkeys, mode 0600).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Command } from "commander";
 import { cliSchema, loadConfig, zCpList } from "../../config/mod.js";
-import { ensureNkeySeed, natsAuthConfig } from "../../nats/mod.js";
+import { ensureNkeySeed, natsAccountsConfig } from "../../nats/mod.js";
 import { HUB_IDENTITIES } from "../../stack/secrets.js";
 import { fail } from "../output.js";
 
 export function register(program: Command): void {
   program
     .command("nats-config")
-    .description("generate nats-server authorization: least privilege per contact point")
+    .description("generate nats-server accounts: HUB, one account per contact point reaching only its imports, SYS")
     .option("--cp <codes>", "contact points", "BE,NL,DE,FR")
-    .option("--out <file>", "where to write the authorization block", "deploy/nats/auth.conf")
+    .option("--out <file>", "where to write the accounts block", "deploy/nats/auth.conf")
     .action((o: { cp: string; out: string }) => {
       try {
         const cps = zCpList.parse(o.cp);
         const nkeys = join(loadConfig("cli", cliSchema).home, "secrets", "nkeys");
         mkdirSync(nkeys, { recursive: true, mode: 0o700 });
-        const text = natsAuthConfig({
+        const text = natsAccountsConfig({
           hub: HUB_IDENTITIES.map((h) => ({ name: h.name, role: h.role, nkey: ensureNkeySeed(join(nkeys, `${h.name}.nk`)) })),
           contactPoints: cps.map((cp) => ({ cp, name: `access point ${cp}`, nkey: ensureNkeySeed(join(nkeys, `ap-${cp}.nk`)) })),
+          system: { name: "system", nkey: ensureNkeySeed(join(nkeys, "system.nk")) },
         });
         mkdirSync(dirname(o.out), { recursive: true });
         writeFileSync(o.out, text);

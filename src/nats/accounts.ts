@@ -1,0 +1,161 @@
+// The nats-server accounts of a Liaison hub (configuration accounts, not the operator/JWT model:
+// see docs/nats.md). The HUB account holds every stream, bucket and service; each contact point
+// has an account of its own with its own JetStream limits, holding its access point's store; SYS
+// is the server's. Only exports and imports cross, so a member reaches exactly this:
+//   - publish its own submissions (liaison.v1.submit.<CP>.urgent|normal) and audit events,
+//   - call the registry and its own records and files endpoints (liaison.v1.<svc>.<CP>.>),
+//   - pull and acknowledge its own inbox consumers (the hub's JetStream API for those two
+//     consumers, imported under subjects.hubJsApi so its own JetStream keeps $JS.API),
+//   - hear registry changes.
+// Every answer to a member (JetStream acks, service replies) goes back through the import into the
+// member's account: a reply subject it names can only land there.
+import { PRIORITY_TOKENS, subjects } from "./subjects.js";
+import { HUB_ROLES, hubPermissions, type HubRole, type Permissions } from "./permissions.js";
+import { inboxConsumer, STREAMS } from "./streams.js";
+
+export const HUB_ACCOUNT = "HUB";
+export const SYS_ACCOUNT = "SYS";
+
+/** Account names nats-server or Liaison reserve; no contact point may be called so. */
+const RESERVED = new Set([HUB_ACCOUNT, SYS_ACCOUNT, "$G", "$SYS"]);
+
+export interface NkeyUser {
+  readonly name: string;
+  /** The nkey public key (starts with U). */
+  readonly nkey: string;
+}
+
+/** JetStream limits of one account (nats-server sizes: "10G", "64M"). */
+export interface AccountLimits {
+  readonly maxFile: string;
+  readonly maxMem: string;
+  readonly maxStreams: number;
+  readonly maxConsumers: number;
+}
+
+/** A member's own store is small: sealed copies of its traffic. It cannot grow into the hub's disk. */
+export const DEFAULT_MEMBER_LIMITS: AccountLimits = Object.freeze({ maxFile: "1G", maxMem: "8M", maxStreams: 4, maxConsumers: 32 });
+
+export interface AccountsInput {
+  readonly hub: ReadonlyArray<NkeyUser & { readonly role: HubRole }>;
+  readonly contactPoints: ReadonlyArray<NkeyUser & { readonly cp: string; readonly limits?: AccountLimits }>;
+  /** The server's system account user (`nats server ...`); omitted: no SYS user. */
+  readonly system?: NkeyUser;
+}
+
+/** How a member's account reaches one of the hub's exports. */
+export interface MemberImport {
+  readonly kind: "service" | "stream";
+  /** The subject in the HUB account. */
+  readonly subject: string;
+  /** The subject in the member's account, when it differs (the hub's JetStream API). */
+  readonly to?: string;
+  /** A pull request's answer is many messages; the mapping must outlive a 30 s pull with heartbeats. */
+  readonly stream?: boolean;
+}
+
+/** The hub's JetStream API subject a member imports for one of its inbox consumers, and its local name. */
+function hubJs(op: "CONSUMER.INFO" | "CONSUMER.MSG.NEXT", durable: string): { subject: string; to: string } {
+  return { subject: `$JS.API.${op}.${STREAMS.INBOX.name}.${durable}`, to: `${subjects.hubJsApi}.${op}.${STREAMS.INBOX.name}.${durable}` };
+}
+
+/** Everything one member's account imports from HUB: the whole of what it may do at the hub. */
+export function memberImports(cp: string): MemberImport[] {
+  const out: MemberImport[] = [
+    ...PRIORITY_TOKENS.map((p) => ({ kind: "service" as const, subject: subjects.submit(cp, p) })),
+    { kind: "service", subject: subjects.auditEvents(cp) },
+    { kind: "service", subject: subjects.api("registry", "list") },
+    { kind: "service", subject: subjects.cpApiOf("records", cp) },
+    { kind: "service", subject: subjects.cpApiOf("files", cp) },
+    { kind: "stream", subject: subjects.live("registry") },
+  ];
+  for (const p of PRIORITY_TOKENS) {
+    const durable = inboxConsumer(cp, p).config.durable_name;
+    out.push({ kind: "service", ...hubJs("CONSUMER.INFO", durable) });
+    out.push({ kind: "service", ...hubJs("CONSUMER.MSG.NEXT", durable), stream: true });
+    // Deliveries carry the ack subject as their reply; it keeps its name in the member's account.
+    out.push({ kind: "service", subject: `$JS.ACK.${STREAMS.INBOX.name}.${durable}.>` });
+  }
+  return out;
+}
+
+function accountName(cp: string): string {
+  if (RESERVED.has(cp)) throw new TypeError(`${cp} is reserved and cannot name a contact point's account`);
+  return cp;
+}
+
+const q = (s: string) => JSON.stringify(s);
+const list = (items: readonly string[]) => `[${items.map(q).join(", ")}]`;
+
+function permBlock(p: Permissions, indent: string): string {
+  const side = (name: string, s: Permissions["publish"]) =>
+    `${indent}  ${name}: {\n${indent}    allow: ${list(s.allow)}\n${s.deny?.length ? `${indent}    deny: ${list(s.deny)}\n` : ""}${indent}  }`;
+  return `${indent}permissions: {\n${side("publish", p.publish)}\n${side("subscribe", p.subscribe)}\n${indent}}`;
+}
+
+function limitsBlock(l: AccountLimits | "enabled", indent: string): string {
+  if (l === "enabled") return `${indent}jetstream: enabled`;
+  return `${indent}jetstream: { max_file: ${l.maxFile}, max_mem: ${l.maxMem}, max_streams: ${l.maxStreams}, max_consumers: ${l.maxConsumers} }`;
+}
+
+/** The `accounts { ... }` and `system_account` blocks of nats-server.conf for this hub and these members. */
+export function natsAccountsConfig(input: AccountsInput): string {
+  const cps = input.contactPoints.map((c) => ({ ...c, account: accountName(c.cp) }));
+  const hubUsers = [...input.hub]
+    .sort((a, b) => HUB_ROLES.indexOf(a.role) - HUB_ROLES.indexOf(b.role))
+    .map((h) => {
+      const p = hubPermissions(h.role);
+      return `      # ${h.name} (${h.role})\n      {\n        nkey: ${h.nkey}\n${p ? permBlock(p, "        ") + "\n" : ""}      }`;
+    });
+  // One export per subject, listing the members that may import it.
+  const exports = new Map<string, { kind: "service" | "stream"; stream: boolean; accounts: string[] }>();
+  for (const c of cps) {
+    for (const i of memberImports(c.cp)) {
+      const e = exports.get(i.subject) ?? { kind: i.kind, stream: i.stream === true, accounts: [] };
+      e.accounts.push(c.account);
+      exports.set(i.subject, e);
+    }
+  }
+  const exportLines = [...exports].map(([subject, e]) => {
+    const extra = e.stream ? `, response_type: stream, response_threshold: "2m"` : "";
+    return `      { ${e.kind}: ${q(subject)}, accounts: ${list(e.accounts)}${extra} }`;
+  });
+  const members = cps.map((c) => {
+    const imports = memberImports(c.cp).map((i) => `      { ${i.kind}: { account: ${HUB_ACCOUNT}, subject: ${q(i.subject)} }${i.to ? `, to: ${q(i.to)}` : ""} }`);
+    return [
+      `  # contact point ${c.cp}: its access point's store and nothing of anyone else's`,
+      `  ${c.account}: {`,
+      limitsBlock(c.limits ?? DEFAULT_MEMBER_LIMITS, "    "),
+      `    users: [`,
+      `      # ${c.name}`,
+      `      { nkey: ${c.nkey} }`,
+      `    ]`,
+      `    imports: [`,
+      imports.join("\n"),
+      `    ]`,
+      `  }`,
+    ].join("\n");
+  });
+  return [
+    "# Generated by `liaison nats-config` (src/nats/accounts.ts). Accounts are the trust boundary: the",
+    "# hub's streams and services live in HUB; each contact point has its own account and reaches the",
+    "# hub only through the imports listed under it.",
+    `system_account: ${SYS_ACCOUNT}`,
+    "accounts {",
+    `  ${SYS_ACCOUNT}: {`,
+    `    users: [${input.system ? `\n      # ${input.system.name}\n      { nkey: ${input.system.nkey} }\n    ` : ""}]`,
+    "  }",
+    `  ${HUB_ACCOUNT}: {`,
+    limitsBlock("enabled", "    "),
+    "    users: [",
+    hubUsers.join("\n"),
+    "    ]",
+    "    exports: [",
+    exportLines.join("\n"),
+    "    ]",
+    "  }",
+    ...members,
+    "}",
+    "",
+  ].join("\n");
+}
