@@ -36,6 +36,8 @@ export const ERRORS = Object.freeze({
   LIAISON_KEY_REVOKED: spec(422, "The key has been revoked"),
   LIAISON_KEY_EXPIRED: spec(422, "The key is outside its validity period"),
   LIAISON_FORGED_SENDER: spec(403, "The sender named in the envelope is not the contact point it arrived from"),
+  LIAISON_FORGED_EMITTER: spec(403, "The audit event names an emitter or authority other than the one that published it"),
+  LIAISON_REGISTRY_TAMPERED: spec(422, "The registry entry is not signed by the registry key, or is older than one already seen"),
   LIAISON_UNKNOWN_CONTACT_POINT: spec(422, "No such contact point"),
   LIAISON_INACTIVE_CONTACT_POINT: spec(422, "The contact point is suspended or inactive"),
   LIAISON_KIND_NOT_ALLOWED: spec(422, "This kind of message is not allowed here"),

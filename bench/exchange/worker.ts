@@ -1,6 +1,7 @@
 // One process of the exchange benchmark: a raw JetStream publisher or consumer (the baseline), or
 // a part of Liaison's own pipeline (the sending access point, the exchange, the receiving access
 // point). The orchestrator (bench.ts) drives it over IPC.
+import { readRegistryTrust } from "../../src/registry/mod.js";
 import { jetstream } from "@nats-io/jetstream";
 import { readKeyFile } from "../../src/crypto/mod.js";
 import { UserStore } from "../../src/http/mod.js";
@@ -110,14 +111,14 @@ if (role === "raw-pub") {
   });
 } else if (role === "exchange") {
   const nc = await connectNats({ url, name: "bench-exchange", credsFile: `${home}/secrets/nkeys/exchange.nk` });
-  await startExchange(nc, { replayWindow: 5 * 60_000, clockSkew: 60_000, maxEnvelopeBytes: 4 * 1024 * 1024 }, readKeyFile(`${home}/secrets/hub-keys.json`), log);
+  await startExchange(nc, { replayWindow: 5 * 60_000, clockSkew: 60_000, maxEnvelopeBytes: 4 * 1024 * 1024, registryTrust: readRegistryTrust(`${home}/secrets/registry-key.pub`) }, readKeyFile(`${home}/secrets/hub-keys.json`), log);
   await onCommands(async () => undefined);
 } else if (role === "sender" || role === "receiver") {
   const cp = role === "sender" ? "BE" : "NL";
   const nc = await connectNats({ url, name: `bench-${cp}`, credsFile: `${home}/secrets/nkeys/ap-${cp}.nk`, inboxPrefix: cpInboxPrefix(cp) });
   const ap = await startAccessPoint(
     nc,
-    { cp, host: "127.0.0.1", port: 0, bodyLimit: 6 * 1024 * 1024, maxAttachmentBytes: 4 * 1024 * 1024 },
+    { cp, host: "127.0.0.1", port: 0, bodyLimit: 6 * 1024 * 1024, maxAttachmentBytes: 4 * 1024 * 1024, registryTrust: readRegistryTrust(`${home}/secrets/registry-key.pub`) },
     readKeyFile(`${home}/ap/${cp}/keys.json`),
     UserStore.load(`${home}/ap/${cp}/users.json`),
     log,

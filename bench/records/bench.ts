@@ -26,7 +26,7 @@ import { HubClient } from "../../src/hub-rpc/mod.js";
 import { createLogger } from "../../src/log/mod.js";
 import { connectNats, cpInboxPrefix, JsPublisher, provision, startNatsServer } from "../../src/nats/mod.js";
 import { pb } from "../../src/proto/mod.js";
-import { followRegistry } from "../../src/registry/mod.js";
+import { followRegistry, readRegistryTrust } from "../../src/registry/mod.js";
 import { prepareStackSecrets, stackAccountsConfig } from "../../src/stack/secrets.js";
 import { registerStackIdentities } from "../../src/stack/services.js";
 import { startExchange } from "../../services/exchange/service.js";
@@ -259,6 +259,7 @@ try {
         ...creds(secrets.hub.records.seedFile),
         hubSecretsFile: secrets.hubSecretsFile,
         hubKeyFile: secrets.hubKeyFile,
+        registryKeyFile: secrets.registryPublicFile,
         rawCredsFile: secrets.hub["stack-admin"].seedFile,
       });
     } catch (err) {
@@ -275,12 +276,12 @@ try {
   process.stdout.write(`records service indexed ${STORED.toLocaleString("en-US")} records in ${indexSeconds.toFixed(1)} s; resident ${afterIndex.rss.toFixed(0)} MiB\n`);
 
   const exNc = await connectNats({ url: server.url, name: "bench-exchange", ...creds(secrets.hub.exchange.seedFile) });
-  const exchange = await startExchange(exNc, { replayWindow: 5 * 60_000, clockSkew: 60_000, maxEnvelopeBytes: 4 << 20 }, readKeyFile(secrets.hubKeyFile), log);
+  const exchange = await startExchange(exNc, { replayWindow: 5 * 60_000, clockSkew: 60_000, maxEnvelopeBytes: 4 << 20, registryTrust: readRegistryTrust(secrets.registryPublicFile) }, readKeyFile(secrets.hubKeyFile), log);
   closers.push(async () => {
     await exchange.close();
     await exNc.close();
   });
-  const ap = await worker({ role: "access-point", url: server.url, ...creds(cp("NL").nkeySeedFile), cp: "NL", keyFile: cp("NL").keyFile, usersFile: cp("NL").usersFile });
+  const ap = await worker({ role: "access-point", url: server.url, ...creds(cp("NL").nkeySeedFile), cp: "NL", keyFile: cp("NL").keyFile, usersFile: cp("NL").usersFile, registryKeyFile: secrets.registryPublicFile });
   children.push(ap.proc);
   const apUrl = ap.ready.url as string;
 
@@ -334,7 +335,7 @@ try {
   // The contact points' side of the hub calls, connected as the access points are.
   const hubClient = async (code: string) => {
     const nc = await connectNats({ url: server.url, name: `bench-client-${code}`, ...creds(cp(code).nkeySeedFile), inboxPrefix: cpInboxPrefix(code) });
-    const registry = await followRegistry(nc, log);
+    const registry = await followRegistry(nc, log, { trust: readRegistryTrust(secrets.registryPublicFile) });
     closers.push(async () => {
       registry.stop();
       await nc.close();

@@ -1,6 +1,7 @@
 // One process of the records benchmark, as in production: the records service (so its resident
 // memory is its own) or a contact point's access point listening on HTTP. The orchestrator
 // (bench.ts) starts it with `fork` and drives it over IPC.
+import { readRegistryTrust } from "../../src/registry/mod.js";
 import { constants, PerformanceObserver } from "node:perf_hooks";
 import { readKeyFile } from "../../src/crypto/mod.js";
 import { UserStore } from "../../src/http/mod.js";
@@ -18,10 +19,11 @@ export type WorkerArgs =
       readonly credsFile?: string;
       readonly hubSecretsFile: string;
       readonly hubKeyFile: string;
+      readonly registryKeyFile: string;
       /** Credentials for the raw floor's responder (RAW_QUERY_SUBJECT), which is not a hub identity's. */
       readonly rawCredsFile?: string;
     }
-  | { readonly role: "access-point"; readonly url: string; readonly credsFile?: string; readonly cp: string; readonly keyFile: string; readonly usersFile: string };
+  | { readonly role: "access-point"; readonly url: string; readonly credsFile?: string; readonly cp: string; readonly keyFile: string; readonly usersFile: string; readonly registryKeyFile: string };
 
 export type WorkerCmd = { cmd: "status" } | { cmd: "stop" };
 
@@ -71,6 +73,7 @@ try {
         reviewPeriodByCategory: {},
         maxAttachmentBytes: 4 << 20,
         maxQueryMatches: 100,
+        registryTrust: readRegistryTrust(args.registryKeyFile),
       },
       readKeyFile(args.hubKeyFile),
       log,
@@ -100,7 +103,7 @@ try {
     const nc = await connectNats({ url: args.url, name: `bench-ap-${cp}`, ...(args.credsFile ? { credsFile: args.credsFile } : {}), inboxPrefix: cpInboxPrefix(cp) });
     const ap = await startAccessPoint(
       nc,
-      { cp, host: "127.0.0.1", port: 0, bodyLimit: 1 << 20, maxAttachmentBytes: 1 << 20 },
+      { cp, host: "127.0.0.1", port: 0, bodyLimit: 1 << 20, maxAttachmentBytes: 1 << 20, registryTrust: readRegistryTrust(args.registryKeyFile) },
       readKeyFile(args.keyFile),
       UserStore.load(args.usersFile),
       log,

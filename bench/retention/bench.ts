@@ -5,6 +5,7 @@
 // (overwritten on disk), the record deleted from every view and index, its due entry removed, an
 // erasure certificate in the audit log and a notice to the supplier; the same sweep then
 // overwrites each erased record's stored ciphertext on disk, and that is timed too (the whole sweep).
+import { readRegistryTrust } from "../../src/registry/mod.js";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { tmpdir } from "node:os";
@@ -101,7 +102,7 @@ try {
   const r0 = performance.now();
   const records = await startRecords(
     recordsNc,
-    { hubSecretsFile: secrets.hubSecretsFile, reviewPeriod: { months: 12, ms: 0 }, reviewPeriodByCategory: {}, maxAttachmentBytes: 4 << 20, maxQueryMatches: 100 },
+    { hubSecretsFile: secrets.hubSecretsFile, reviewPeriod: { months: 12, ms: 0 }, reviewPeriodByCategory: {}, maxAttachmentBytes: 4 << 20, maxQueryMatches: 100, registryTrust: readRegistryTrust(secrets.registryPublicFile) },
     readKeyFile(secrets.hubKeyFile),
     log,
     Date.now,

@@ -5,6 +5,7 @@ import { readKeyFile } from "../../src/crypto/mod.js";
 import { UserStore } from "../../src/http/mod.js";
 import { createLogger } from "../../src/log/mod.js";
 import { connectNats, cpInboxPrefix } from "../../src/nats/mod.js";
+import { readRegistryTrust } from "../../src/registry/mod.js";
 import { runMain } from "../../src/runtime/mod.js";
 import { startAccessPoint } from "./service.js";
 
@@ -21,7 +22,7 @@ await runMain("access-point", async () => {
     log,
     waitOnFirstConnect: true,
   });
-  const ap = await startAccessPoint(nc, cfg, keys, users, log);
+  const ap = await startAccessPoint(nc, { ...cfg, registryTrust: readRegistryTrust(cfg.registryKeyFile) }, keys, users, log);
   log.info({ url: ap.url, messages: ap.mailbox.size }, `access point ${cfg.cp} ready`);
   return {
     ready: { url: ap.url, cp: cfg.cp },

@@ -2,19 +2,23 @@
 // main.ts calls this after reading config; tests call it in-process.
 import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
-import { AuditAction, AuditEmitter } from "../../src/audit/mod.js";
+import { AuditAction, AuditEmitter, logRegistryRefusal } from "../../src/audit/mod.js";
 import type { AccessPointConfig } from "../../src/config/mod.js";
 import type { ContactPointKeys } from "../../src/crypto/mod.js";
 import type { LiaisonApp, UserStore } from "../../src/http/mod.js";
 import type { Logger } from "../../src/log/mod.js";
 import { HubClient } from "../../src/hub-rpc/mod.js";
 import { JsPublisher, subjects } from "../../src/nats/mod.js";
-import { followRegistry } from "../../src/registry/mod.js";
+import { followRegistry, type RegistryTrust } from "../../src/registry/mod.js";
 import { buildAccessPointApp } from "./app.js";
 import { Mailbox } from "./mailbox.js";
 import { ApStore } from "./store.js";
 
-export type AccessPointSettings = Pick<AccessPointConfig, "cp" | "host" | "port" | "bodyLimit" | "maxAttachmentBytes"> & Partial<Pick<AccessPointConfig, "connectHeartbeat">>;
+export type AccessPointSettings = Pick<AccessPointConfig, "cp" | "host" | "port" | "bodyLimit" | "maxAttachmentBytes"> &
+  Partial<Pick<AccessPointConfig, "connectHeartbeat">> & {
+    /** The registry public key (the trust anchor the hub handed this member's operators). */
+    readonly registryTrust: RegistryTrust;
+  };
 
 export interface RunningAccessPoint {
   readonly app: LiaisonApp;
@@ -39,8 +43,8 @@ export async function startAccessPoint(
   // of its two inbox consumers (src/nats/accounts.ts).
   const js = jetstream(nc);
   const hubJs = jetstream(nc, { apiPrefix: subjects.hubJsApi });
-  const registry = await followRegistry(nc, log, opts.now ? { now: opts.now } : {});
   const audit = new AuditEmitter(nc, cfg.cp, opts.now ? { now: opts.now } : {});
+  const registry = await followRegistry(nc, log, { trust: cfg.registryTrust, ...(opts.now ? { now: opts.now } : {}), onRefused: logRegistryRefusal(audit, cfg.cp) });
   const store = await ApStore.open(nc, js, cfg.cp);
   const publisher = new JsPublisher(nc);
   const mailbox = new Mailbox({ js: hubJs, publisher, store, cp: cfg.cp, keys, registry: registry.view, audit, log, ...(opts.now ? { now: opts.now } : {}) });

@@ -21,7 +21,7 @@ import { STREAMS } from "../../src/nats/mod.js";
 import { type CheckpointStore, type Checkpoint, type StoredCheckpoint } from "./checkpoint.js";
 import { FencedError } from "./fencing.js";
 import { LEAF_CHUNK, type LeafChunkStore, encodeChunk } from "./leaf-chunks.js";
-import { type LogState, restoreLogState } from "./log-state.js";
+import { type ForgedEvent, type LogState, restoreLogState } from "./log-state.js";
 
 export interface EngineOptions {
   readonly instanceId: string;
@@ -38,6 +38,11 @@ export interface EngineDeps {
   readonly checkpoints: CheckpointStore;
   readonly chunks: LeafChunkStore;
   readonly log: Logger;
+  /**
+   * The appending instance logs each forged event it refused (an event naming an emitter or
+   * authority other than its publisher) as a refusal of its own, before it commits the step.
+   */
+  readonly onForged?: (events: readonly ForgedEvent[]) => Promise<void>;
 }
 
 export type Role = "leader" | "follower";
@@ -236,12 +241,17 @@ export class AuditEngine {
       if (this.#role === "leader") {
         if (this.#buffer.length === 0) return;
         const state = this.#state;
-        const before = state.stats.appended + state.stats.duplicates + state.stats.malformed;
-        while (this.#buffer.length > 0 && state.stats.appended + state.stats.duplicates + state.stats.malformed - before < this.#o.maxStepEvents) {
+        const handled = () => state.stats.appended + state.stats.duplicates + state.stats.malformed + state.stats.forged;
+        const before = handled();
+        while (this.#buffer.length > 0 && handled() - before < this.#o.maxStepEvents) {
           const m = this.#buffer.shift() as Buffered;
           state.apply(m.seq, m.data, this.#d.log, m.subject);
         }
         this.#drained?.();
+        if (state.forged.length > 0) {
+          const forged = state.forged.splice(0);
+          await this.#d.onForged?.(forged).catch((err: unknown) => this.#d.log.error({ err, count: forged.length }, "could not log the refusal of forged audit events"));
+        }
         if (!(await this.#commitStep())) return;
       } else {
         this.#follow();
@@ -259,6 +269,8 @@ export class AuditEngine {
       const m = this.#buffer.shift() as Buffered;
       state.apply(m.seq, m.data, this.#d.log, m.subject);
     }
+    // The appending instance logs the refusals; a follower only counts them.
+    state.forged.length = 0;
     this.#drained?.();
     if (state.streamSeq !== target.streamSeq) return;
     if (state.size === target.treeSize && state.rootB64() === target.root) this.#setStable(state.size);

@@ -56,7 +56,25 @@ export interface ApplyStats {
   appended: number;
   duplicates: number;
   malformed: number;
+  /** Events refused because they name another emitter, or another authority than the member that published them. */
+  forged: number;
 }
+
+/** An event that was not appended because it was not its publisher's to log. */
+export interface ForgedEvent {
+  readonly seq: number;
+  readonly position: number;
+  /** Who published it (the subject's last token). */
+  readonly source: string;
+  readonly id: string;
+  readonly reason: string;
+}
+
+/** The dedupe key of an event: its emitter and its id, so no emitter can pre-claim another's ids. */
+export const dedupeKey = (source: string, id: string) => (id === "" ? "" : `${source}\u0000${id}`);
+
+/** The emitter of an AUDIT message: the last token of its subject (liaison.v1.audit.events.<emitter>). */
+export const emitterOf = (subject: string | undefined) => subject?.split(".").pop() ?? "";
 
 export class LogState {
   readonly tree = new MerkleLog();
@@ -67,7 +85,9 @@ export class LogState {
   readonly positions = new Growable((n) => new Uint32Array(n));
   /** The last AUDIT sequence applied. */
   streamSeq = 0;
-  readonly stats: ApplyStats = { appended: 0, duplicates: 0, malformed: 0 };
+  readonly stats: ApplyStats = { appended: 0, duplicates: 0, malformed: 0, forged: 0 };
+  /** Forged events seen since the engine last took them (the appending instance logs each as a refusal). */
+  forged: ForgedEvent[] = [];
   readonly #hasher = new LeafHasher();
 
   constructor(dedupeWindow: number) {
@@ -84,13 +104,14 @@ export class LogState {
    * AuditEvent, is not an access-log entry and is skipped (and counted).
    */
   /**
-   * Appends the events of one AUDIT message. `subject` names who published it: a contact point
-   * (liaison.v1.audit.events.BE) may only log for itself, so an event it publishes claiming
-   * another authority is not appended (counted as malformed and warned about).
+   * Appends the events of one AUDIT message. `subject` names who published it (only that emitter's
+   * NATS user may publish there): an event is appended only if it names that emitter, and a
+   * contact point (liaison.v1.audit.events.BE) may only log for itself. Anything else is forged:
+   * not appended, counted, and kept in `forged` for the appending instance to log as a refusal.
    */
   apply(seq: number, data: Uint8Array, log?: Logger, subject?: string): void {
-    const source = subject?.split(".").pop();
-    const fromContactPoint = source !== undefined && isContactPointCode(source);
+    const source = emitterOf(subject);
+    const fromContactPoint = isContactPointCode(source);
     if (seq <= this.streamSeq) return;
     let events: Uint8Array[];
     try {
@@ -111,27 +132,30 @@ export class LogState {
         log?.warn({ err, seq, position: p }, "AUDIT event does not decode; skipped");
         continue;
       }
-      if (fromContactPoint && e.authority !== source) {
-        this.stats.malformed++;
-        log?.warn({ seq, position: p, source, authority: e.authority }, "a contact point logged an event for another authority; not appended");
+      const forged =
+        e.service !== source ? `names emitter ${JSON.stringify(e.service)}, published by ${source}` : fromContactPoint && e.authority !== source ? `names authority ${JSON.stringify(e.authority)}, published by ${source}` : undefined;
+      if (forged) {
+        this.stats.forged++;
+        this.forged.push({ seq, position: p, source, id: e.id, reason: forged });
+        log?.warn({ seq, position: p, source, service: e.service, authority: e.authority }, `audit event refused: it ${forged}`);
         continue;
       }
-      if (this.dedupe.has(e.id)) {
+      if (this.dedupe.has(dedupeKey(source, e.id))) {
         this.stats.duplicates++;
         continue;
       }
-      this.#append(this.#hasher.hash(bytes), seq, p, e);
+      this.#append(this.#hasher.hash(bytes), seq, p, e, source);
       this.stats.appended++;
     }
     this.streamSeq = seq;
   }
 
-  #append(hash: Uint8Array, seq: number, position: number, e: pb.AuditEvent): number {
+  #append(hash: Uint8Array, seq: number, position: number, e: pb.AuditEvent, source: string): number {
     const leaf = this.tree.append(hash);
     this.seqs.set(leaf, seq);
     this.positions.set(leaf, position);
     this.index.add(leaf, e);
-    this.dedupe.add(e.id);
+    this.dedupe.add(dedupeKey(source, e.id));
     return leaf;
   }
 
@@ -218,7 +242,7 @@ async function replayIndex(d: RestoreDeps, state: LogState, size: number, lastSe
           }
           const e = pb.AuditEvent.decode(bytes);
           state.index.add(leaf, e);
-          state.dedupe.add(e.id);
+          state.dedupe.add(dedupeKey(emitterOf(m.subject), e.id));
         }
       }
       if (seq >= lastSeq) break;

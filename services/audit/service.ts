@@ -5,13 +5,15 @@ import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { Service } from "@nats-io/services";
 import { randomUUID } from "node:crypto";
-import { AUDIT_SERVICE } from "../../src/audit/mod.js";
+import { AUDIT_SERVICE, AuditAction, AuditEmitter, AuditOutcome } from "../../src/audit/mod.js";
+import { HUB } from "../../src/domain/mod.js";
 import type { Ed25519Signer } from "../../src/crypto/mod.js";
 import type { Logger } from "../../src/log/mod.js";
 import { ServiceMetrics } from "../../src/metrics/mod.js";
 import { startMicroService } from "../../src/nats/mod.js";
 import { CheckpointStore } from "./checkpoint.js";
 import { AuditEngine } from "./engine.js";
+import type { ForgedEvent } from "./log-state.js";
 import { EventStore } from "./event-store.js";
 import { auditEndpoints } from "./handlers.js";
 import { HeadIssuer } from "./heads.js";
@@ -39,8 +41,28 @@ export async function startAuditService(o: AuditServiceOptions): Promise<Running
   const js = jetstream(o.nc);
   const jsm = await jetstreamManager(o.nc);
   const kv = await new Kvm(js).open("state");
+  // Its own events: the refusal of each forged event, under an id fixed by where the forged one was,
+  // so an instance that applies the same messages again logs nothing twice.
+  const audit = new AuditEmitter(o.nc, AUDIT_SERVICE);
+  const onForged = async (events: readonly ForgedEvent[]) => {
+    await Promise.all(
+      events.map((f) =>
+        audit.emit({
+          id: `refusal.forged.${f.seq}.${f.position}`,
+          action: AuditAction.AUDIT_ACTION_REFUSAL,
+          authority: HUB,
+          userId: `emitter:${f.source}`,
+          objectType: "audit-event",
+          objectId: `${f.seq}.${f.position}`,
+          outcome: AuditOutcome.AUDIT_OUTCOME_REFUSED,
+          reasonCode: "LIAISON_FORGED_EMITTER",
+          details: { reason: f.reason, publishedBy: f.source },
+        }),
+      ),
+    );
+  };
   const engine = await AuditEngine.start(
-    { js, jsm, checkpoints: new CheckpointStore(kv), chunks: new LeafChunkStore(js, jsm), log: o.log },
+    { js, jsm, checkpoints: new CheckpointStore(kv), chunks: new LeafChunkStore(js, jsm), log: o.log, onForged },
     { instanceId: o.instanceId ?? randomUUID(), dedupeWindow: o.dedupeWindow, maxStepEvents: o.maxStepEvents, takeoverAfterMs: o.takeoverAfterMs },
   );
   const heads = new HeadIssuer({ nc: o.nc, js, jsm, signer: o.signer, engine, log: o.log });
@@ -72,6 +94,8 @@ export async function startAuditService(o: AuditServiceOptions): Promise<Running
       await service.stop();
       await heads.stop();
       await engine.stop();
+      await audit.flush();
+      audit.close();
     },
   };
 }

@@ -4,6 +4,7 @@ import { exchangeSchema, loadConfig } from "../../src/config/mod.js";
 import { readKeyFile } from "../../src/crypto/mod.js";
 import { createLogger } from "../../src/log/mod.js";
 import { connectNats } from "../../src/nats/mod.js";
+import { readRegistryTrust } from "../../src/registry/mod.js";
 import { runMain } from "../../src/runtime/mod.js";
 import { startExchange } from "./service.js";
 
@@ -12,7 +13,7 @@ await runMain("exchange", async () => {
   const log = createLogger("exchange", cfg.logLevel);
   const hubKeys = readKeyFile(cfg.hubKeyFile);
   const nc = await connectNats({ url: cfg.natsUrl, name: "liaison-exchange", ...(cfg.natsCreds ? { credsFile: cfg.natsCreds } : {}), log, waitOnFirstConnect: true });
-  const exchange = await startExchange(nc, cfg, hubKeys, log);
+  const exchange = await startExchange(nc, { ...cfg, registryTrust: readRegistryTrust(cfg.registryKeyFile) }, hubKeys, log);
   log.info("exchange ready");
   return {
     close: async () => {

@@ -2,17 +2,21 @@
 // service. main.ts calls this after reading config; tests call it in-process.
 import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
-import { AuditEmitter } from "../../src/audit/mod.js";
+import { AuditEmitter, logRegistryRefusal } from "../../src/audit/mod.js";
 import type { ExchangeConfig } from "../../src/config/mod.js";
 import { BatchSigner, BatchVerifier, Ed25519Signer, type ContactPointKeys } from "../../src/crypto/mod.js";
 import type { Logger } from "../../src/log/mod.js";
 import { ServiceMetrics } from "../../src/metrics/mod.js";
 import { consumeLanes, exchangeConsumer, JsPublisher, PRIORITY_TOKENS, startMicroService } from "../../src/nats/mod.js";
 import { pb } from "../../src/proto/mod.js";
-import { REGISTRY_CHANGED_SUBJECT, REGISTRY_LIST_SUBJECT, watchRegistry } from "../../src/registry/mod.js";
+import { REGISTRY_CHANGED_SUBJECT, REGISTRY_LIST_SUBJECT, watchRegistry, type RegistryTrust } from "../../src/registry/mod.js";
+import { HUB } from "../../src/domain/mod.js";
 import { Router } from "./router.js";
 
-export type ExchangeSettings = Pick<ExchangeConfig, "replayWindow" | "clockSkew" | "maxEnvelopeBytes">;
+export type ExchangeSettings = Pick<ExchangeConfig, "replayWindow" | "clockSkew" | "maxEnvelopeBytes"> & {
+  /** The registry public key entries must be signed with. */
+  readonly registryTrust: RegistryTrust;
+};
 
 export interface RunningExchange {
   readonly router: Router;
@@ -21,9 +25,9 @@ export interface RunningExchange {
 
 export async function startExchange(nc: NatsConnection, cfg: ExchangeSettings, hubKeys: ContactPointKeys, log: Logger, now: () => number = Date.now): Promise<RunningExchange> {
   const js = jetstream(nc);
-  const registry = await watchRegistry(nc, log, now);
-  registry.onChange(() => nc.publish(REGISTRY_CHANGED_SUBJECT));
   const audit = new AuditEmitter(nc, "exchange", { now });
+  const registry = await watchRegistry(nc, log, { trust: cfg.registryTrust, now, onRefused: logRegistryRefusal(audit, HUB) });
+  registry.onChange(() => nc.publish(REGISTRY_CHANGED_SUBJECT));
   const publisher = new JsPublisher(nc);
   const metrics = new ServiceMetrics("exchange");
   const outcomes = metrics.counter("liaison_exchange_outcomes_total", "Envelopes and receipts handled by the exchange, by what became of them (routed or a refusal code)", ["kind", "outcome"]);
@@ -56,7 +60,7 @@ export async function startExchange(nc: NatsConnection, cfg: ExchangeSettings, h
       {
         name: "registry-list",
         subject: REGISTRY_LIST_SUBJECT,
-        handler: async () => pb.RegistrySnapshot.encode({ contactPoints: registry.view.all() }).finish(),
+        handler: async () => pb.RegistrySnapshot.encode({ entries: registry.signed() }).finish(),
       },
     ],
     stats: async () => ({ backlog: consumer.backlog() }),

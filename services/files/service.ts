@@ -1,10 +1,10 @@
 // The files (FIDE) service's definition for startHubData: its handlers, its operations, and how a
 // retention order erases an entry.
 import type { HubDataConfig } from "../../src/config/mod.js";
-import { hubDataService, type HubDataParts, type RunningHubData } from "../../src/hub-data/mod.js";
+import { hubDataService, type HubDataParts, type HubDataSettings, type RunningHubData } from "../../src/hub-data/mod.js";
 import { FilesHandlers } from "./handlers.js";
 
-export type FilesSettings = Pick<HubDataConfig, "hubSecretsFile" | "maxQueryMatches">;
+export type FilesSettings = Pick<HubDataConfig, "maxQueryMatches"> & HubDataSettings;
 
 export type RunningFiles = RunningHubData<FilesHandlers>;
 

@@ -4,11 +4,11 @@ import { jetstream } from "@nats-io/jetstream";
 import { Objm } from "@nats-io/obj";
 import type { HubDataConfig } from "../../src/config/mod.js";
 import { LiaisonError } from "../../src/errors.js";
-import { hubDataService, type HubDataParts, type RunningHubData } from "../../src/hub-data/mod.js";
+import { hubDataService, type HubDataParts, type HubDataSettings, type RunningHubData } from "../../src/hub-data/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import { RecordsHandlers } from "./handlers.js";
 
-export type RecordsSettings = Pick<HubDataConfig, "hubSecretsFile" | "reviewPeriod" | "reviewPeriodByCategory" | "maxAttachmentBytes" | "maxQueryMatches">;
+export type RecordsSettings = Pick<HubDataConfig, "reviewPeriod" | "reviewPeriodByCategory" | "maxAttachmentBytes" | "maxQueryMatches"> & HubDataSettings;
 
 export type RunningRecords = RunningHubData<RecordsHandlers>;
 

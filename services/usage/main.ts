@@ -4,6 +4,7 @@ import { loadConfig, usageSchema } from "../../src/config/mod.js";
 import { readKeyFile } from "../../src/crypto/mod.js";
 import { createLogger } from "../../src/log/mod.js";
 import { connectNats } from "../../src/nats/mod.js";
+import { readRegistryTrust } from "../../src/registry/mod.js";
 import { runMain } from "../../src/runtime/mod.js";
 import { startUsage } from "./service.js";
 
@@ -12,7 +13,7 @@ await runMain("usage", async () => {
   const log = createLogger("usage", cfg.logLevel);
   const hubKeys = readKeyFile(cfg.hubKeyFile);
   const nc = await connectNats({ url: cfg.natsUrl, name: "liaison-usage", ...(cfg.natsCreds ? { credsFile: cfg.natsCreds } : {}), log, waitOnFirstConnect: true });
-  const usage = await startUsage(nc, cfg, hubKeys, log);
+  const usage = await startUsage(nc, { ...cfg, registryTrust: readRegistryTrust(cfg.registryKeyFile) }, hubKeys, log);
   log.info({ dormantAfterMs: cfg.dormantAfter }, "usage ready");
   return {
     close: async () => {

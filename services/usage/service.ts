@@ -12,7 +12,7 @@ import { hostname } from "node:os";
 import { jetstream, jetstreamManager, type JsMsg } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/nats-core";
-import { AuditClient, AuditEmitter, splitAuditBatch } from "../../src/audit/mod.js";
+import { AuditClient, AuditEmitter, logRegistryRefusal, splitAuditBatch } from "../../src/audit/mod.js";
 import type { UsageConfig } from "../../src/config/mod.js";
 import { decodeAs, newId, type ContactPointKeys } from "../../src/crypto/mod.js";
 import { dormancy, HUB, isContactPointCode, REPLY_TIME_BOUNDS_S } from "../../src/domain/mod.js";
@@ -22,11 +22,14 @@ import { ServiceMetrics } from "../../src/metrics/mod.js";
 import { consumeBatches, Lease, startMicroService, type BatchConsumer } from "../../src/nats/mod.js";
 import { NoticePublisher } from "../../src/notices/mod.js";
 import { pb } from "../../src/proto/mod.js";
-import { watchRegistry } from "../../src/registry/mod.js";
+import { watchRegistry, type RegistryTrust } from "../../src/registry/mod.js";
 import { THROUGHPUT_SUBJECT, usageApi } from "../../src/usage/mod.js";
 import { answerDelta, countEvent, type Delta, type RequestFacts, type Tally } from "./counting.js";
 
-export type UsageSettings = Pick<UsageConfig, "dormantAfter" | "suspendAfter" | "suspensionWarning" | "dormancyCheckInterval" | "throughputInterval">;
+export type UsageSettings = Pick<UsageConfig, "dormantAfter" | "suspendAfter" | "suspensionWarning" | "dormancyCheckInterval" | "throughputInterval"> & {
+  /** The registry public key entries must be signed with. */
+  readonly registryTrust: RegistryTrust;
+};
 
 export interface RunningUsage {
   report(q?: pb.IUsageQuery): Promise<pb.IUsageReport>;
@@ -59,7 +62,7 @@ export async function startUsage(
   const audit = new AuditEmitter(nc, "usage", { now });
   const auditClient = new AuditClient(nc);
   const notices = new NoticePublisher(nc, hubKeys, now);
-  const registry = await watchRegistry(nc, log, now);
+  const registry = await watchRegistry(nc, log, { trust: cfg.registryTrust, now, onRefused: logRegistryRefusal(audit, HUB) });
   const lease = new Lease(state, "usage.lease", `${hostname()}:${process.pid}:${newId()}`, 30_000, now);
   const metrics = new ServiceMetrics("usage");
 

@@ -43,13 +43,16 @@ export class AuditEmitter {
     this.#attempts = opts.attempts ?? 5;
   }
 
-  /** Completes an event with an id, the time and the emitting service. */
+  /**
+   * Completes an event with an id, the time and the emitter. The emitter is always this one: the
+   * audit service accepts an event only on the subject of the emitter it names.
+   */
   complete(e: AuditInput): pb.IAuditEvent {
     return {
       ...e,
       id: e.id || newId(),
       atMs: e.atMs || this.#now(),
-      service: e.service || this.source,
+      service: this.source,
       outcome: e.outcome || pb.AuditOutcome.AUDIT_OUTCOME_SUCCESS,
     };
   }
@@ -76,8 +79,11 @@ export class AuditEmitter {
     }
     if (batch.length === 0) return;
     const bytes = pb.AuditBatch.encode({ events: batch.map((p) => p.event) }).finish();
-    // The batch id is fixed before the first attempt, so a retry after a lost ack is a duplicate.
-    const msgID = `${this.source}.${batch[0]?.event.id}.${batch.length}`;
+    // The batch id is fixed before the first attempt, so a retry after a lost ack is a duplicate;
+    // it is random, so nobody can claim it first and have this batch dropped as a duplicate (the
+    // stream's duplicate window is shared by every emitter). A retry in another batch after a crash
+    // is caught by the audit service's own window, by emitter and event id.
+    const msgID = `${this.source}.${newId()}`;
     this.#inFlight++;
     try {
       let lastErr: unknown;
@@ -114,3 +120,23 @@ export class AuditEmitter {
 
 export const AuditAction = pb.AuditAction;
 export const AuditOutcome = pb.AuditOutcome;
+
+/**
+ * Logs a refused registry entry as a REFUSAL event (authority HUB: the registry is the hub's), so a
+ * supervisor sees that someone wrote an entry the registry key did not sign.
+ */
+export function logRegistryRefusal(audit: AuditEmitter, hub: string): (code: string, err: LiaisonError) => void {
+  return (code, err) =>
+    void audit
+      .emit({
+        action: pb.AuditAction.AUDIT_ACTION_REFUSAL,
+        authority: hub,
+        userId: `service:${audit.source}`,
+        objectType: "registry-entry",
+        objectId: code,
+        outcome: pb.AuditOutcome.AUDIT_OUTCOME_REFUSED,
+        reasonCode: err.code,
+        details: { reason: err.detail },
+      })
+      .catch(() => undefined);
+}

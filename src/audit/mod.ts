@@ -1,6 +1,6 @@
 // The access log: emitting audit events (every service), signed tree heads, the export format,
 // the offline verifier (the supervisor's CLI) and the client of the audit service (the console).
-export { AuditEmitter, AuditAction, AuditOutcome, type AuditInput, type AuditEmitterOptions } from "./emit.js";
+export { AuditEmitter, AuditAction, AuditOutcome, logRegistryRefusal, type AuditInput, type AuditEmitterOptions } from "./emit.js";
 export {
   TREE_HEAD_DOMAIN,
   AUDIT_KEY_OWNER,

@@ -2,7 +2,7 @@
 import { join } from "node:path";
 import { z } from "zod";
 import { zDurationMs } from "./duration.js";
-import { baseFields, zCpCode, zPort } from "./common.js";
+import { baseFields, defaultRegistryKeyFile, registryFields, zCpCode, zPort } from "./common.js";
 
 export const DEFAULT_AP_PORT = 8401;
 export const DEFAULT_AP_BODY_LIMIT = 6 * 1024 * 1024;
@@ -10,6 +10,7 @@ export const DEFAULT_AP_BODY_LIMIT = 6 * 1024 * 1024;
 export const accessPointSchema = z
   .object({
     ...baseFields,
+    ...registryFields,
     /** The contact point this access point acts for (LIAISON_CP). */
     cp: zCpCode,
     /** Its key file from `liaison keys init` (default $LIAISON_HOME/ap/<CP>/keys.json). */
@@ -29,5 +30,6 @@ export const accessPointSchema = z
     ...c,
     keyFile: c.keyFile ?? join(c.home, "ap", c.cp, "keys.json"),
     usersFile: c.usersFile ?? join(c.home, "ap", c.cp, "users.json"),
+    registryKeyFile: c.registryKeyFile ?? defaultRegistryKeyFile(c.home),
   }));
 export type AccessPointConfig = z.output<typeof accessPointSchema>;

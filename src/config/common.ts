@@ -32,3 +32,13 @@ export const baseFields = {
   /** Stream replicas: 1 for the embedded default, 3 for a production cluster. */
   replicas: z.coerce.number().int().min(1).max(5).default(1),
 };
+
+/**
+ * The registry's public key (Ed25519, base64url, one line), the trust anchor every registry reader
+ * checks entries against: hub services read it from the hub's secrets, an access point from the
+ * file the hub handed its operators (default $LIAISON_HOME/secrets/registry-key.pub).
+ */
+export const registryFields = {
+  registryKeyFile: z.string().min(1).optional(),
+};
+export const defaultRegistryKeyFile = (home: string) => resolve(home, "secrets", "registry-key.pub");

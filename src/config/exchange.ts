@@ -2,7 +2,7 @@
 import { join } from "node:path";
 import { z } from "zod";
 import { DUPLICATE_WINDOW_MS } from "../nats/mod.js";
-import { baseFields } from "./common.js";
+import { baseFields, defaultRegistryKeyFile, registryFields } from "./common.js";
 import { zDurationMs } from "./duration.js";
 
 export const DEFAULT_MAX_ENVELOPE_BYTES = 4 * 1024 * 1024;
@@ -10,6 +10,7 @@ export const DEFAULT_MAX_ENVELOPE_BYTES = 4 * 1024 * 1024;
 export const exchangeSchema = z
   .object({
     ...baseFields,
+    ...registryFields,
     /** The hub's key file (owner HUB): signs acceptance and rejection receipts. */
     hubKeyFile: z.string().min(1).optional(),
     /** An envelope's creation time may precede its arrival at the hub by at most this. */
@@ -22,5 +23,5 @@ export const exchangeSchema = z
     /** Prometheus metrics on this port (0 = none). */
     metricsPort: z.coerce.number().int().min(0).max(65_535).default(0),
   })
-  .transform((c) => ({ ...c, hubKeyFile: c.hubKeyFile ?? join(c.home, "secrets", "hub-keys.json") }));
+  .transform((c) => ({ ...c, hubKeyFile: c.hubKeyFile ?? join(c.home, "secrets", "hub-keys.json"), registryKeyFile: c.registryKeyFile ?? defaultRegistryKeyFile(c.home) }));
 export type ExchangeConfig = z.output<typeof exchangeSchema>;

@@ -2,7 +2,7 @@
 // review period (default 12 months; LIAISON_REVIEW_PERIOD=30s works for demonstrations), limits.
 import { join } from "node:path";
 import { z } from "zod";
-import { baseFields } from "./common.js";
+import { baseFields, defaultRegistryKeyFile, registryFields } from "./common.js";
 import { zPeriod } from "./duration.js";
 
 export const DEFAULT_MAX_ATTACHMENT_BYTES = 4 * 1024 * 1024;
@@ -11,6 +11,7 @@ export const DEFAULT_MAX_QUERY_MATCHES = 100;
 export const hubDataSchema = z
   .object({
     ...baseFields,
+    ...registryFields,
     hubKeyFile: z.string().min(1).optional(),
     /** Blind-index key and key-encryption keys (0600; an HSM or KMS in production). */
     hubSecretsFile: z.string().min(1).optional(),
@@ -35,5 +36,6 @@ export const hubDataSchema = z
     ...c,
     hubKeyFile: c.hubKeyFile ?? join(c.home, "secrets", "hub-keys.json"),
     hubSecretsFile: c.hubSecretsFile ?? join(c.home, "secrets", "hub-secrets.json"),
+    registryKeyFile: c.registryKeyFile ?? defaultRegistryKeyFile(c.home),
   }));
 export type HubDataConfig = z.output<typeof hubDataSchema>;

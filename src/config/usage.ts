@@ -3,7 +3,7 @@
 // how often a live throughput sample is published.
 import { join } from "node:path";
 import { z } from "zod";
-import { baseFields } from "./common.js";
+import { baseFields, defaultRegistryKeyFile, registryFields } from "./common.js";
 import { zDurationMs } from "./duration.js";
 
 const DAY = 86_400_000;
@@ -11,6 +11,7 @@ const DAY = 86_400_000;
 export const usageSchema = z
   .object({
     ...baseFields,
+    ...registryFields,
     hubKeyFile: z.string().min(1).optional(),
     /** No connection for this long makes a contact point dormant; it gets a notice. */
     dormantAfter: zDurationMs.default(30 * DAY),
@@ -25,5 +26,5 @@ export const usageSchema = z
   })
   .refine((c) => c.suspendAfter > c.dormantAfter, { message: "suspendAfter must be longer than dormantAfter", path: ["suspendAfter"] })
   .refine((c) => c.suspensionWarning < c.suspendAfter, { message: "suspensionWarning must be shorter than suspendAfter", path: ["suspensionWarning"] })
-  .transform((c) => ({ ...c, hubKeyFile: c.hubKeyFile ?? join(c.home, "secrets", "hub-keys.json") }));
+  .transform((c) => ({ ...c, hubKeyFile: c.hubKeyFile ?? join(c.home, "secrets", "hub-keys.json"), registryKeyFile: c.registryKeyFile ?? defaultRegistryKeyFile(c.home) }));
 export type UsageConfig = z.output<typeof usageSchema>;

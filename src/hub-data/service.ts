@@ -2,7 +2,7 @@
 // is built from, its handlers, its sealed endpoints for contact points (HubRpcServer), the
 // hub-internal endpoint for the retention service's erasure orders, and the micro service.
 import type { NatsConnection } from "@nats-io/nats-core";
-import { AuditEmitter } from "../audit/mod.js";
+import { AuditEmitter, logRegistryRefusal } from "../audit/mod.js";
 import { BlindStore, erasureEndpoint, type ErasureSteps } from "../blindstore/mod.js";
 import { hubDataSchema, loadConfig, type HubDataConfig } from "../config/mod.js";
 import { BlindIndexer, KekRing, readKeyFile, type ContactPointKeys } from "../crypto/mod.js";
@@ -11,7 +11,8 @@ import { DataKeyStore } from "../keystore/mod.js";
 import { createLogger, type Logger } from "../log/mod.js";
 import { connectNats, KEY_SHARDS, startMicroService } from "../nats/mod.js";
 import { NoticePublisher } from "../notices/mod.js";
-import { watchRegistry } from "../registry/mod.js";
+import { readRegistryTrust, watchRegistry, type RegistryTrust } from "../registry/mod.js";
+import { HUB } from "../domain/mod.js";
 import { DueIndex } from "../retention/mod.js";
 import { runMain } from "../runtime/mod.js";
 
@@ -52,6 +53,12 @@ export interface HubDataDef<H, T> {
   erasure(handlers: H): ErasureSteps<T>;
 }
 
+/** What every data service is started with besides its own settings. */
+export type HubDataSettings = Pick<HubDataConfig, "hubSecretsFile"> & {
+  /** The registry public key entries must be signed with. */
+  readonly registryTrust: RegistryTrust;
+};
+
 export interface RunningHubData<H> {
   readonly handlers: H;
   readonly store: BlindStore;
@@ -69,17 +76,17 @@ export interface RunningHubData<H> {
 export async function startHubData<H, T>(
   nc: NatsConnection,
   def: HubDataDef<H, T>,
-  cfg: Pick<HubDataConfig, "hubSecretsFile">,
+  cfg: HubDataSettings,
   hubKeys: ContactPointKeys,
   log: Logger,
   now: () => number = Date.now,
   keysNc: NatsConnection | readonly NatsConnection[] = nc,
 ): Promise<RunningHubData<H>> {
   const kek = new KekRing(cfg.hubSecretsFile);
-  const registry = await watchRegistry(nc, log, now);
+  const audit = new AuditEmitter(nc, def.service, { now });
+  const registry = await watchRegistry(nc, log, { trust: cfg.registryTrust, now, onRefused: logRegistryRefusal(audit, HUB) });
   const store = await BlindStore.open(nc, def.bucket, def.prefix, log);
   await store.follow();
-  const audit = new AuditEmitter(nc, def.service, { now });
   const notices = new NoticePublisher(nc, hubKeys, now);
   const dataKeys = await DataKeyStore.open(keysNc, kek);
   const due = await DueIndex.open(nc);
@@ -114,7 +121,7 @@ export async function startHubData<H, T>(
 }
 
 /** A data service's start function, from its definition given its settings (see startHubData). */
-export function hubDataService<C extends Pick<HubDataConfig, "hubSecretsFile">, H, T>(def: (cfg: C) => HubDataDef<H, T>) {
+export function hubDataService<C extends HubDataSettings, H, T>(def: (cfg: C) => HubDataDef<H, T>) {
   return (nc: NatsConnection, cfg: C, hubKeys: ContactPointKeys, log: Logger, now: () => number = Date.now, keysNc: NatsConnection | readonly NatsConnection[] = nc): Promise<RunningHubData<H>> =>
     startHubData(nc, def(cfg), cfg, hubKeys, log, now, keysNc);
 }
@@ -122,7 +129,7 @@ export function hubDataService<C extends Pick<HubDataConfig, "hubSecretsFile">, 
 /** A data service's process: its settings, its connections (one more per data-key shard), and start. */
 export async function runHubDataMain<H>(
   service: "records" | "files",
-  start: (nc: NatsConnection, cfg: HubDataConfig, hubKeys: ContactPointKeys, log: Logger, now: () => number, keysNc: readonly NatsConnection[]) => Promise<RunningHubData<H>>,
+  start: (nc: NatsConnection, cfg: HubDataConfig & HubDataSettings, hubKeys: ContactPointKeys, log: Logger, now: () => number, keysNc: readonly NatsConnection[]) => Promise<RunningHubData<H>>,
 ): Promise<void> {
   await runMain(service, async () => {
     const cfg = loadConfig(service, hubDataSchema);
@@ -132,7 +139,7 @@ export async function runHubDataMain<H>(
     const nc = await connect(`liaison-${service}`);
     // Data keys on connections of their own, one per shard: see startHubData.
     const keysNc = await Promise.all(Array.from({ length: KEY_SHARDS }, (_, k) => connect(`liaison-${service}-keys-${k}`)));
-    const running = await start(nc, cfg, hubKeys, log, Date.now, keysNc);
+    const running = await start(nc, { ...cfg, registryTrust: readRegistryTrust(cfg.registryKeyFile) }, hubKeys, log, Date.now, keysNc);
     log.info(running.counts(), `${service} ready`);
     return {
       close: async () => {

@@ -10478,6 +10478,12 @@ export namespace liaison {
             /** ContactPoint suspensionReason. */
             suspensionReason: string;
 
+            /** ContactPoint version. */
+            version: number;
+
+            /** ContactPoint updatedAtMs. */
+            updatedAtMs: number;
+
             /**
              * Creates a new ContactPoint instance using the specified properties.
              * @param [properties] Properties to set
@@ -10579,12 +10585,140 @@ export namespace liaison {
                 /** ContactPoint suspensionReason */
                 suspensionReason?: (string|null);
 
+                /** ContactPoint version */
+                version?: (number|null);
+
+                /** ContactPoint updatedAtMs */
+                updatedAtMs?: (number|null);
+
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
             }
 
             /** Shape of a ContactPoint. */
             type $Shape = liaison.v1.ContactPoint.$Properties;
+        }
+
+        /**
+         * Properties of a SignedContactPoint.
+         * @deprecated Use liaison.v1.SignedContactPoint.$Properties instead.
+         */
+        interface ISignedContactPoint extends liaison.v1.SignedContactPoint.$Properties {
+        }
+
+        /** Represents a SignedContactPoint. */
+        class SignedContactPoint {
+
+            /**
+             * Constructs a new SignedContactPoint.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.SignedContactPoint.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** SignedContactPoint entry. */
+            entry: Uint8Array;
+
+            /** SignedContactPoint keyId. */
+            keyId: string;
+
+            /** SignedContactPoint signature. */
+            signature: Uint8Array;
+
+            /**
+             * Creates a new SignedContactPoint instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns SignedContactPoint instance
+             */
+            static create(properties: liaison.v1.SignedContactPoint.$Shape): liaison.v1.SignedContactPoint & liaison.v1.SignedContactPoint.$Shape;
+            static create(properties?: liaison.v1.SignedContactPoint.$Properties): liaison.v1.SignedContactPoint;
+
+            /**
+             * Encodes the specified SignedContactPoint message. Does not implicitly {@link liaison.v1.SignedContactPoint.verify|verify} messages.
+             * @param message SignedContactPoint message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.SignedContactPoint.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified SignedContactPoint message, length delimited. Does not implicitly {@link liaison.v1.SignedContactPoint.verify|verify} messages.
+             * @param message SignedContactPoint message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.SignedContactPoint.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a SignedContactPoint message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.SignedContactPoint & liaison.v1.SignedContactPoint.$Shape} SignedContactPoint
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.SignedContactPoint & liaison.v1.SignedContactPoint.$Shape;
+
+            /**
+             * Decodes a SignedContactPoint message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.SignedContactPoint & liaison.v1.SignedContactPoint.$Shape} SignedContactPoint
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.SignedContactPoint & liaison.v1.SignedContactPoint.$Shape;
+
+            /**
+             * Creates a SignedContactPoint message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns SignedContactPoint
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.SignedContactPoint;
+
+            /**
+             * Creates a plain object from a SignedContactPoint message. Also converts values to other types if specified.
+             * @param message SignedContactPoint
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.SignedContactPoint, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this SignedContactPoint to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for SignedContactPoint
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace SignedContactPoint {
+
+            /** Properties of a SignedContactPoint. */
+            interface $Properties {
+
+                /** SignedContactPoint entry */
+                entry?: (Uint8Array|null);
+
+                /** SignedContactPoint keyId */
+                keyId?: (string|null);
+
+                /** SignedContactPoint signature */
+                signature?: (Uint8Array|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a SignedContactPoint. */
+            type $Shape = liaison.v1.SignedContactPoint.$Properties;
         }
 
         /**
@@ -10606,8 +10740,8 @@ export namespace liaison {
             /** Unknown fields preserved while decoding when enabled */
             $unknowns?: Uint8Array[];
 
-            /** RegistrySnapshot contactPoints. */
-            contactPoints: liaison.v1.ContactPoint.$Properties[];
+            /** RegistrySnapshot entries. */
+            entries: liaison.v1.SignedContactPoint.$Properties[];
 
             /**
              * Creates a new RegistrySnapshot instance using the specified properties.
@@ -10686,8 +10820,8 @@ export namespace liaison {
             /** Properties of a RegistrySnapshot. */
             interface $Properties {
 
-                /** RegistrySnapshot contactPoints */
-                contactPoints?: (liaison.v1.ContactPoint.$Properties[]|null);
+                /** RegistrySnapshot entries */
+                entries?: (liaison.v1.SignedContactPoint.$Properties[]|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

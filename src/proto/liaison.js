@@ -30005,6 +30005,8 @@ export const liaison = $root.liaison = (() => {
              * @property {number|null} [registeredAtMs] ContactPoint registeredAtMs
              * @property {number|null} [suspendedAtMs] ContactPoint suspendedAtMs
              * @property {string|null} [suspensionReason] ContactPoint suspensionReason
+             * @property {number|null} [version] ContactPoint version
+             * @property {number|null} [updatedAtMs] ContactPoint updatedAtMs
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -30102,6 +30104,22 @@ export const liaison = $root.liaison = (() => {
             ContactPoint.prototype.suspensionReason = "";
 
             /**
+             * ContactPoint version.
+             * @member {number} version
+             * @memberof liaison.v1.ContactPoint
+             * @instance
+             */
+            ContactPoint.prototype.version = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * ContactPoint updatedAtMs.
+             * @member {number} updatedAtMs
+             * @memberof liaison.v1.ContactPoint
+             * @instance
+             */
+            ContactPoint.prototype.updatedAtMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
              * Creates a new ContactPoint instance using the specified properties.
              * @function create
              * @memberof liaison.v1.ContactPoint
@@ -30150,6 +30168,10 @@ export const liaison = $root.liaison = (() => {
                     writer.uint32(/* id 7, wireType 0 =*/56).int64(message.suspendedAtMs);
                 if (message.suspensionReason != null && $Object.hasOwnProperty.call(message, "suspensionReason") && message.suspensionReason !== "")
                     writer.uint32(/* id 8, wireType 2 =*/66).string(message.suspensionReason);
+                if (message.version != null && $Object.hasOwnProperty.call(message, "version") && (typeof message.version === "object" ? message.version.low || message.version.high : message.version !== 0))
+                    writer.uint32(/* id 9, wireType 0 =*/72).uint64(message.version);
+                if (message.updatedAtMs != null && $Object.hasOwnProperty.call(message, "updatedAtMs") && (typeof message.updatedAtMs === "object" ? message.updatedAtMs.low || message.updatedAtMs.high : message.updatedAtMs !== 0))
+                    writer.uint32(/* id 10, wireType 0 =*/80).int64(message.updatedAtMs);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -30278,6 +30300,24 @@ export const liaison = $root.liaison = (() => {
                                 delete message.suspensionReason;
                             continue;
                         }
+                    case 9: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.version = value;
+                            else
+                                delete message.version;
+                            continue;
+                        }
+                    case 10: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.updatedAtMs = value;
+                            else
+                                delete message.updatedAtMs;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -30374,6 +30414,26 @@ export const liaison = $root.liaison = (() => {
                 if (object.suspensionReason != null)
                     if (typeof object.suspensionReason !== "string" || object.suspensionReason.length)
                         message.suspensionReason = $String(object.suspensionReason);
+                if (object.version != null)
+                    if (typeof object.version === "object" ? object.version.low || object.version.high : $Number(object.version) !== 0)
+                        if ($util.Long)
+                            message.version = $util.Long.fromValue(object.version, true);
+                        else if (typeof object.version === "string")
+                            message.version = $parseInt(object.version, 10);
+                        else if (typeof object.version === "number")
+                            message.version = object.version;
+                        else if (typeof object.version === "object")
+                            message.version = new $util.LongBits(object.version.low >>> 0, object.version.high >>> 0).toNumber(true);
+                if (object.updatedAtMs != null)
+                    if (typeof object.updatedAtMs === "object" ? object.updatedAtMs.low || object.updatedAtMs.high : $Number(object.updatedAtMs) !== 0)
+                        if ($util.Long)
+                            message.updatedAtMs = $util.Long.fromValue(object.updatedAtMs, false);
+                        else if (typeof object.updatedAtMs === "string")
+                            message.updatedAtMs = $parseInt(object.updatedAtMs, 10);
+                        else if (typeof object.updatedAtMs === "number")
+                            message.updatedAtMs = object.updatedAtMs;
+                        else if (typeof object.updatedAtMs === "object")
+                            message.updatedAtMs = new $util.LongBits(object.updatedAtMs.low >>> 0, object.updatedAtMs.high >>> 0).toNumber();
                 return message;
             };
 
@@ -30412,6 +30472,16 @@ export const liaison = $root.liaison = (() => {
                     } else
                         object.suspendedAtMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
                     object.suspensionReason = "";
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.version = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.version = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.updatedAtMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.updatedAtMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
                 }
                 if (message.code != null && $Object.hasOwnProperty.call(message, "code"))
                     object.code = message.code;
@@ -30442,6 +30512,20 @@ export const liaison = $root.liaison = (() => {
                         object.suspendedAtMs = options.longs === $String ? $util.Long.prototype.toString.call(message.suspendedAtMs) : options.longs === $Number ? new $util.LongBits(message.suspendedAtMs.low >>> 0, message.suspendedAtMs.high >>> 0).toNumber() : message.suspendedAtMs;
                 if (message.suspensionReason != null && $Object.hasOwnProperty.call(message, "suspensionReason"))
                     object.suspensionReason = message.suspensionReason;
+                if (message.version != null && $Object.hasOwnProperty.call(message, "version"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.version = typeof message.version === "number" ? $BigInt(message.version) : $util.Long.fromBits(message.version.low >>> 0, message.version.high >>> 0, true).toBigInt();
+                    else if (typeof message.version === "number")
+                        object.version = options.longs === $String ? $String(message.version) : message.version;
+                    else
+                        object.version = options.longs === $String ? $util.Long.prototype.toString.call(message.version) : options.longs === $Number ? new $util.LongBits(message.version.low >>> 0, message.version.high >>> 0).toNumber(true) : message.version;
+                if (message.updatedAtMs != null && $Object.hasOwnProperty.call(message, "updatedAtMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.updatedAtMs = typeof message.updatedAtMs === "number" ? $BigInt(message.updatedAtMs) : $util.Long.fromBits(message.updatedAtMs.low >>> 0, message.updatedAtMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.updatedAtMs === "number")
+                        object.updatedAtMs = options.longs === $String ? $String(message.updatedAtMs) : message.updatedAtMs;
+                    else
+                        object.updatedAtMs = options.longs === $String ? $util.Long.prototype.toString.call(message.updatedAtMs) : options.longs === $Number ? new $util.LongBits(message.updatedAtMs.low >>> 0, message.updatedAtMs.high >>> 0).toNumber() : message.updatedAtMs;
                 return object;
             };
 
@@ -30473,12 +30557,337 @@ export const liaison = $root.liaison = (() => {
             return ContactPoint;
         })();
 
+        v1.SignedContactPoint = (function() {
+
+            /**
+             * Properties of a SignedContactPoint.
+             * @typedef {Object} liaison.v1.SignedContactPoint.$Properties
+             * @property {Uint8Array|null} [entry] SignedContactPoint entry
+             * @property {string|null} [keyId] SignedContactPoint keyId
+             * @property {Uint8Array|null} [signature] SignedContactPoint signature
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a SignedContactPoint.
+             * @memberof liaison.v1
+             * @interface ISignedContactPoint
+             * @augments liaison.v1.SignedContactPoint.$Properties
+             * @deprecated Use liaison.v1.SignedContactPoint.$Properties instead.
+             */
+
+            /**
+             * Shape of a SignedContactPoint.
+             * @typedef {liaison.v1.SignedContactPoint.$Properties} liaison.v1.SignedContactPoint.$Shape
+             */
+
+            /**
+             * Constructs a new SignedContactPoint.
+             * @memberof liaison.v1
+             * @classdesc Represents a SignedContactPoint.
+             * @constructor
+             * @param {liaison.v1.SignedContactPoint.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const SignedContactPoint = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * SignedContactPoint entry.
+             * @member {Uint8Array} entry
+             * @memberof liaison.v1.SignedContactPoint
+             * @instance
+             */
+            SignedContactPoint.prototype.entry = $util.newBuffer([]);
+
+            /**
+             * SignedContactPoint keyId.
+             * @member {string} keyId
+             * @memberof liaison.v1.SignedContactPoint
+             * @instance
+             */
+            SignedContactPoint.prototype.keyId = "";
+
+            /**
+             * SignedContactPoint signature.
+             * @member {Uint8Array} signature
+             * @memberof liaison.v1.SignedContactPoint
+             * @instance
+             */
+            SignedContactPoint.prototype.signature = $util.newBuffer([]);
+
+            /**
+             * Creates a new SignedContactPoint instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.SignedContactPoint
+             * @static
+             * @param {liaison.v1.SignedContactPoint.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.SignedContactPoint} SignedContactPoint instance
+             * @type {{
+             *   (properties: liaison.v1.SignedContactPoint.$Shape): liaison.v1.SignedContactPoint & liaison.v1.SignedContactPoint.$Shape;
+             *   (properties?: liaison.v1.SignedContactPoint.$Properties): liaison.v1.SignedContactPoint;
+             * }}
+             */
+            SignedContactPoint.create = function(properties) {
+                return new SignedContactPoint(properties);
+            };
+
+            /**
+             * Encodes the specified SignedContactPoint message. Does not implicitly {@link liaison.v1.SignedContactPoint.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.SignedContactPoint
+             * @static
+             * @param {liaison.v1.SignedContactPoint.$Properties} message SignedContactPoint message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            SignedContactPoint.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.entry != null && $Object.hasOwnProperty.call(message, "entry") && message.entry.length)
+                    writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.entry);
+                if (message.keyId != null && $Object.hasOwnProperty.call(message, "keyId") && message.keyId !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.keyId);
+                if (message.signature != null && $Object.hasOwnProperty.call(message, "signature") && message.signature.length)
+                    writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.signature);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified SignedContactPoint message, length delimited. Does not implicitly {@link liaison.v1.SignedContactPoint.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.SignedContactPoint
+             * @static
+             * @param {liaison.v1.SignedContactPoint.$Properties} message SignedContactPoint message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            SignedContactPoint.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a SignedContactPoint message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.SignedContactPoint
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.SignedContactPoint & liaison.v1.SignedContactPoint.$Shape} SignedContactPoint
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            SignedContactPoint.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.SignedContactPoint();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.entry = value;
+                            else
+                                delete message.entry;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.keyId = value;
+                            else
+                                delete message.keyId;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.signature = value;
+                            else
+                                delete message.signature;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a SignedContactPoint message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.SignedContactPoint
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.SignedContactPoint & liaison.v1.SignedContactPoint.$Shape} SignedContactPoint
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            SignedContactPoint.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a SignedContactPoint message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.SignedContactPoint
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.SignedContactPoint} SignedContactPoint
+             */
+            SignedContactPoint.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.SignedContactPoint)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.SignedContactPoint: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.SignedContactPoint();
+                if (object.entry != null)
+                    if (object.entry.length)
+                        if (typeof object.entry === "string")
+                            $util.base64.decode(object.entry, message.entry = $util.newBuffer($util.base64.length(object.entry)), 0);
+                        else if (object.entry.length >= 0)
+                            message.entry = object.entry;
+                if (object.keyId != null)
+                    if (typeof object.keyId !== "string" || object.keyId.length)
+                        message.keyId = $String(object.keyId);
+                if (object.signature != null)
+                    if (object.signature.length)
+                        if (typeof object.signature === "string")
+                            $util.base64.decode(object.signature, message.signature = $util.newBuffer($util.base64.length(object.signature)), 0);
+                        else if (object.signature.length >= 0)
+                            message.signature = object.signature;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a SignedContactPoint message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.SignedContactPoint
+             * @static
+             * @param {liaison.v1.SignedContactPoint} message SignedContactPoint
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            SignedContactPoint.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    if (options.bytes === $String)
+                        object.entry = "";
+                    else {
+                        object.entry = [];
+                        if (options.bytes !== $Array)
+                            object.entry = $util.newBuffer(object.entry);
+                    }
+                    object.keyId = "";
+                    if (options.bytes === $String)
+                        object.signature = "";
+                    else {
+                        object.signature = [];
+                        if (options.bytes !== $Array)
+                            object.signature = $util.newBuffer(object.signature);
+                    }
+                }
+                if (message.entry != null && $Object.hasOwnProperty.call(message, "entry"))
+                    object.entry = options.bytes === $String ? $util.base64.encode(message.entry, 0, message.entry.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.entry) : message.entry;
+                if (message.keyId != null && $Object.hasOwnProperty.call(message, "keyId"))
+                    object.keyId = message.keyId;
+                if (message.signature != null && $Object.hasOwnProperty.call(message, "signature"))
+                    object.signature = options.bytes === $String ? $util.base64.encode(message.signature, 0, message.signature.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.signature) : message.signature;
+                return object;
+            };
+
+            /**
+             * Converts this SignedContactPoint to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.SignedContactPoint
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            SignedContactPoint.prototype.toJSON = function() {
+                return SignedContactPoint.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for SignedContactPoint
+             * @function getTypeUrl
+             * @memberof liaison.v1.SignedContactPoint
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            SignedContactPoint.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.SignedContactPoint";
+            };
+
+            return SignedContactPoint;
+        })();
+
         v1.RegistrySnapshot = (function() {
 
             /**
              * Properties of a RegistrySnapshot.
              * @typedef {Object} liaison.v1.RegistrySnapshot.$Properties
-             * @property {Array.<liaison.v1.ContactPoint.$Properties>|null} [contactPoints] RegistrySnapshot contactPoints
+             * @property {Array.<liaison.v1.SignedContactPoint.$Properties>|null} [entries] RegistrySnapshot entries
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -30504,7 +30913,7 @@ export const liaison = $root.liaison = (() => {
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
             const RegistrySnapshot = function (properties) {
-                this.contactPoints = [];
+                this.entries = [];
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -30512,12 +30921,12 @@ export const liaison = $root.liaison = (() => {
             };
 
             /**
-             * RegistrySnapshot contactPoints.
-             * @member {Array.<liaison.v1.ContactPoint.$Properties>} contactPoints
+             * RegistrySnapshot entries.
+             * @member {Array.<liaison.v1.SignedContactPoint.$Properties>} entries
              * @memberof liaison.v1.RegistrySnapshot
              * @instance
              */
-            RegistrySnapshot.prototype.contactPoints = $util.emptyArray;
+            RegistrySnapshot.prototype.entries = $util.emptyArray;
 
             /**
              * Creates a new RegistrySnapshot instance using the specified properties.
@@ -30551,9 +30960,9 @@ export const liaison = $root.liaison = (() => {
                     _depth = 0;
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
-                if (message.contactPoints != null && message.contactPoints.length)
-                    for (let i = 0; i < message.contactPoints.length; ++i)
-                        $root.liaison.v1.ContactPoint.encode(message.contactPoints[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.entries != null && message.entries.length)
+                    for (let i = 0; i < message.entries.length; ++i)
+                        $root.liaison.v1.SignedContactPoint.encode(message.entries[i], writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -30611,12 +31020,12 @@ export const liaison = $root.liaison = (() => {
                     }
                     let wireType = tag & 7;
                     switch (tag >>>= 3) {
-                    case 1: {
+                    case 2: {
                             if (wireType !== 2)
                                 break;
-                            if (!(message.contactPoints && message.contactPoints.length))
-                                message.contactPoints = [];
-                            message.contactPoints.push($root.liaison.v1.ContactPoint.decode(reader, reader.size(), $undefined, _depth + 1));
+                            if (!(message.entries && message.entries.length))
+                                message.entries = [];
+                            message.entries.push($root.liaison.v1.SignedContactPoint.decode(reader, reader.size(), $undefined, _depth + 1));
                             continue;
                         }
                     }
@@ -30670,14 +31079,14 @@ export const liaison = $root.liaison = (() => {
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
                 let message = new $root.liaison.v1.RegistrySnapshot();
-                if (object.contactPoints) {
-                    if (!$Array.isArray(object.contactPoints))
-                        throw $TypeError(".liaison.v1.RegistrySnapshot.contactPoints: array expected");
-                    message.contactPoints = $Array(object.contactPoints.length);
-                    for (let i = 0; i < object.contactPoints.length; ++i) {
-                        if (!$util.isObject(object.contactPoints[i]))
-                            throw $TypeError(".liaison.v1.RegistrySnapshot.contactPoints: object expected");
-                        message.contactPoints[i] = $root.liaison.v1.ContactPoint.fromObject(object.contactPoints[i], _depth + 1);
+                if (object.entries) {
+                    if (!$Array.isArray(object.entries))
+                        throw $TypeError(".liaison.v1.RegistrySnapshot.entries: array expected");
+                    message.entries = $Array(object.entries.length);
+                    for (let i = 0; i < object.entries.length; ++i) {
+                        if (!$util.isObject(object.entries[i]))
+                            throw $TypeError(".liaison.v1.RegistrySnapshot.entries: object expected");
+                        message.entries[i] = $root.liaison.v1.SignedContactPoint.fromObject(object.entries[i], _depth + 1);
                     }
                 }
                 return message;
@@ -30701,11 +31110,11 @@ export const liaison = $root.liaison = (() => {
                     throw $Error("max depth exceeded");
                 let object = {};
                 if (options.arrays || options.defaults)
-                    object.contactPoints = [];
-                if (message.contactPoints && message.contactPoints.length) {
-                    object.contactPoints = $Array(message.contactPoints.length);
-                    for (let j = 0; j < message.contactPoints.length; ++j)
-                        object.contactPoints[j] = $root.liaison.v1.ContactPoint.toObject(message.contactPoints[j], options, _depth + 1);
+                    object.entries = [];
+                if (message.entries && message.entries.length) {
+                    object.entries = $Array(message.entries.length);
+                    for (let j = 0; j < message.entries.length; ++j)
+                        object.entries[j] = $root.liaison.v1.SignedContactPoint.toObject(message.entries[j], options, _depth + 1);
                 }
                 return object;
             };

@@ -4,7 +4,8 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ensureHubSecrets, initKeyFile, writeSecretFile } from "../crypto/mod.js";
+import { ensureHubSecrets, initKeyFile, readKeyFile, writeSecretFile } from "../crypto/mod.js";
+import { writeRegistryTrust } from "../registry/mod.js";
 import { tokenHash, type UsersFile } from "../http/mod.js";
 import { ensureNkeySeed, natsAccountsConfig } from "../nats/mod.js";
 
@@ -33,6 +34,9 @@ export interface ContactPointSecrets {
 
 export interface StackSecrets {
   readonly hubKeyFile: string;
+  /** The registry key (private; the registry administrator's alone) and its public half for readers. */
+  readonly registryKeyFile: string;
+  readonly registryPublicFile: string;
   readonly auditKeyFile: string;
   readonly hubSecretsFile: string;
   readonly hub: Readonly<Record<HubIdentity, { seedFile: string; publicKey: string }>>;
@@ -105,7 +109,12 @@ export function prepareStackSecrets(home: string, cps: readonly string[]): Stack
 
   const hubSecretsFile = join(secrets, "hub-secrets.json");
   ensureHubSecrets(hubSecretsFile);
+  const registryKeyFile = ensureKeyFile(join(secrets, "registry-key.json"), "REGISTRY");
+  const registryPublicFile = join(secrets, "registry-key.pub");
+  writeRegistryTrust(registryPublicFile, readKeyFile(registryKeyFile).signing.publicKey);
   return {
+    registryKeyFile,
+    registryPublicFile,
     hubKeyFile: ensureKeyFile(join(secrets, "hub-keys.json"), "HUB"),
     auditKeyFile: ensureKeyFile(join(secrets, "audit-key.json"), "AUDIT"),
     hubSecretsFile,

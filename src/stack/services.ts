@@ -7,7 +7,7 @@ import { AuditAction, AuditEmitter } from "../audit/mod.js";
 import type { StackConfig } from "../config/mod.js";
 import { readKeyFile } from "../crypto/mod.js";
 import { HUB } from "../domain/mod.js";
-import { openRegistry, publicKeyEntry, readContactPoint, upsertContactPoint } from "../registry/mod.js";
+import { publicKeyEntry, RegistryWriter } from "../registry/mod.js";
 import { stackAccountsConfig, type HubIdentity, type StackSecrets } from "./secrets.js";
 import type { ChildSpec } from "./supervisor.js";
 
@@ -95,9 +95,13 @@ export function stackChildren(cfg: StackConfig, s: StackSecrets): StackPlan {
   };
 }
 
-/** Registers the hub's and the demo contact points' public keys; a change is an audit event. */
+/**
+ * Registers the hub's and the demo contact points' public keys, each entry signed with the registry
+ * key; a change is an audit event. An entry that is not signed by this registry key (one from before
+ * entries were signed, or a tampered one) is signed again from what the stack knows.
+ */
 export async function registerStackIdentities(nc: NatsConnection, s: StackSecrets, now = Date.now()): Promise<void> {
-  const kv = await openRegistry(nc);
+  const registry = await RegistryWriter.open(nc, readKeyFile(s.registryKeyFile).signing);
   const audit = new AuditEmitter(nc, "stack");
   const entries = [
     { code: HUB, name: "Liaison hub", active: false, keys: readKeyFile(s.hubKeyFile), natsUser: "" },
@@ -105,17 +109,17 @@ export async function registerStackIdentities(nc: NatsConnection, s: StackSecret
   ];
   for (const e of entries) {
     const keys = [e.keys.signing, ...e.keys.encryption].map((k) => publicKeyEntry(k, now));
-    const before = await readContactPoint(kv, e.code);
+    const before = await registry.read(e.code);
     const known = new Set(before?.cp.keys.map((k) => k.keyId) ?? []);
-    if (before && keys.every((k) => known.has(k.keyId ?? ""))) continue;
-    await upsertContactPoint(kv, { code: e.code, name: e.name, active: e.active, natsUser: e.natsUser, keys }, now);
+    if (before && !before.unsigned && keys.every((k) => known.has(k.keyId ?? ""))) continue;
+    await registry.upsert({ code: e.code, name: e.name, active: e.active, natsUser: e.natsUser, keys }, now);
     await audit.emit({
       action: AuditAction.AUDIT_ACTION_KEY_CHANGE,
       authority: HUB,
       userId: "stack-admin",
       objectType: "contact-point",
       objectId: e.code,
-      details: { keys: keys.map((k) => k.keyId ?? "").join(","), registered: before ? "updated" : "new" },
+      details: { keys: keys.map((k) => k.keyId ?? "").join(","), registered: !before ? "new" : before.unsigned ? "signed again" : "updated" },
     });
   }
   await audit.flush();

@@ -40,9 +40,11 @@ async function eventsInStream(nc: NatsConnection): Promise<Uint8Array[]> {
   const it = await c.consume();
   for await (const m of it) {
     for (const e of splitAuditBatch(m.data)) {
+      // The service's window is by emitter (the subject) and id.
       const id = pb.AuditEvent.decode(e).id;
-      if (id && seen.has(id)) continue;
-      seen.add(id);
+      const key = `${m.subject}\u0000${id}`;
+      if (id && seen.has(key)) continue;
+      seen.add(key);
       out.push(e);
     }
     if (m.seq >= last) break;

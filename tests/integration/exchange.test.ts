@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BatchSigner, Ed25519Signer, Sealer, type KeyPair } from "../../src/crypto/mod.js";
 import { subjects } from "../../src/nats/mod.js";
 import { pb } from "../../src/proto/mod.js";
-import { openRegistry, revokeKey } from "../../src/registry/mod.js";
 import { startTestHub, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
 
 const request = (to: string[], body: string, extra: Record<string, unknown> = {}) => ({
@@ -211,17 +210,16 @@ describe("mutual-assistance exchange through the hub", () => {
     });
 
     it("refuses an envelope signed with a revoked key", async () => {
-      const kv = await openRegistry(hub.admin);
+      const registry = await hub.registry();
       const e = envelope();
-      await revokeKey(kv, "BE", keys.signing.keyId, "test: key compromised");
+      await registry.revokeKey("BE", keys.signing.keyId, "test: key compromised");
       try {
         // The exchange learns of the revocation through its registry watch.
         await new Promise((r) => setTimeout(r, 300));
         await submit(pb.SubmitItem.encode(e.item).finish(), e.id);
         expect((await refusal(e.id)).reasonCode).toBe("LIAISON_KEY_REVOKED");
       } finally {
-        const { modifyContactPoint } = await import("../../src/registry/mod.js");
-        await modifyContactPoint(kv, "BE", (cp) => {
+        await registry.modify("BE", (cp) => {
           for (const k of cp.keys) {
             k.revokedAtMs = 0;
             k.revocationReason = "";

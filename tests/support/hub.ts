@@ -6,10 +6,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
-import { readKeyFile, type ContactPointKeys } from "../../src/crypto/mod.js";
+import { Ed25519Signer, generateSigningKey, readKeyFile, type ContactPointKeys } from "../../src/crypto/mod.js";
 import { UserStore } from "../../src/http/mod.js";
 import { createLogger } from "../../src/log/mod.js";
 import { cpInboxPrefix, provision } from "../../src/nats/mod.js";
+import { readRegistryTrust, RegistryWriter, type RegistryTrust } from "../../src/registry/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import { type HUB_IDENTITIES, prepareStackSecrets, stackAccountsConfig, type StackSecrets } from "../../src/stack/secrets.js";
 import { registerStackIdentities } from "../../src/stack/services.js";
@@ -19,6 +20,7 @@ import { startRecords, type RunningRecords } from "../../services/records/servic
 import { startRetention, type RunningRetention } from "../../services/retention/service.js";
 import { startFiles, type RunningFiles } from "../../services/files/service.js";
 import { startUsage, type RunningUsage, type UsageSettings } from "../../services/usage/service.js";
+import { startAuditService, type RunningAuditService } from "../../services/audit/service.js";
 import { startTestNats, type TestNats } from "./nats.js";
 
 export const quiet = createLogger("test", (process.env.LIAISON_TEST_LOG as "info" | undefined) ?? "silent");
@@ -38,6 +40,10 @@ export interface TestHub {
   readonly admin: NatsConnection;
   keys(cp: string): ContactPointKeys;
   hubKeys(): ContactPointKeys;
+  /** The registry public key every reader checks entries against. */
+  readonly registryTrust: RegistryTrust;
+  /** The registry as its administrator writes it (signed with the registry key). */
+  registry(): Promise<RegistryWriter>;
   /** A connection with that contact point's own NATS credentials. */
   connectAs(cp: string): Promise<NatsConnection>;
   /** A connection with a hub service's credentials. */
@@ -50,6 +56,8 @@ export interface TestHub {
   startFiles(opts?: { now?: () => number }): Promise<RunningFiles>;
   /** The usage service (timers on unless `timers: false`), on the given clock. */
   startUsage(opts?: { now?: () => number; timers?: boolean } & Partial<UsageSettings>): Promise<RunningUsage>;
+  /** The audit service (appends AUDIT to the tree), as its own NATS user. */
+  startAudit(): Promise<RunningAuditService>;
   /** Every audit event stored so far, in stream order. */
   auditEvents(): Promise<pb.IAuditEvent[]>;
   stop(): Promise<void>;
@@ -71,6 +79,7 @@ export async function startTestHub(opts: { cps?: readonly string[] } = {}): Prom
     return c;
   };
   const closers: Array<() => Promise<void>> = [];
+  const registryTrust = readRegistryTrust(secrets.registryPublicFile);
 
   const hub: TestHub = {
     nats,
@@ -79,6 +88,8 @@ export async function startTestHub(opts: { cps?: readonly string[] } = {}): Prom
     admin,
     keys: (cp) => readKeyFile(cpSecrets(cp).keyFile),
     hubKeys: () => readKeyFile(secrets.hubKeyFile),
+    registryTrust,
+    registry: () => RegistryWriter.open(admin, readKeyFile(secrets.registryKeyFile).signing),
     connectAs: async (cp) => {
       const { connectNats } = await import("../../src/nats/mod.js");
       const nc = await connectNats({ url: nats.url, name: `test-${cp}`, credsFile: cpSecrets(cp).nkeySeedFile, inboxPrefix: cpInboxPrefix(cp) });
@@ -88,7 +99,7 @@ export async function startTestHub(opts: { cps?: readonly string[] } = {}): Prom
     connectHub: (name) => nats.connect(name, secrets.hub[name].seedFile),
     startExchange: async (o = {}) => {
       const nc = await hub.connectHub("exchange");
-      const ex = await startExchange(nc, { replayWindow: o.replayWindowMs ?? 5 * 60_000, clockSkew: 60_000, maxEnvelopeBytes: 4 * 1024 * 1024 }, hub.hubKeys(), quiet, o.now);
+      const ex = await startExchange(nc, { replayWindow: o.replayWindowMs ?? 5 * 60_000, clockSkew: 60_000, maxEnvelopeBytes: 4 * 1024 * 1024, registryTrust }, hub.hubKeys(), quiet, o.now);
       const close = async () => {
         await ex.close();
         await nc.close();
@@ -101,7 +112,7 @@ export async function startTestHub(opts: { cps?: readonly string[] } = {}): Prom
       const c = cpSecrets(cp);
       const ap = await startAccessPoint(
         nc,
-        { cp, host: "127.0.0.1", port: 0, bodyLimit: 6 * 1024 * 1024, maxAttachmentBytes: 4 * 1024 * 1024 },
+        { cp, host: "127.0.0.1", port: 0, bodyLimit: 6 * 1024 * 1024, maxAttachmentBytes: 4 * 1024 * 1024, registryTrust },
         readKeyFile(c.keyFile),
         UserStore.load(c.usersFile),
         quiet,
@@ -128,6 +139,7 @@ export async function startTestHub(opts: { cps?: readonly string[] } = {}): Prom
           reviewPeriodByCategory: {},
           maxAttachmentBytes: 4 * 1024 * 1024,
           maxQueryMatches: 100,
+          registryTrust,
         },
         hub.hubKeys(),
         quiet,
@@ -142,7 +154,7 @@ export async function startTestHub(opts: { cps?: readonly string[] } = {}): Prom
     },
     startFiles: async (o = {}) => {
       const nc = await hub.connectHub("files");
-      const files = await startFiles(nc, { hubSecretsFile: secrets.hubSecretsFile, maxQueryMatches: 100 }, hub.hubKeys(), quiet, o.now);
+      const files = await startFiles(nc, { hubSecretsFile: secrets.hubSecretsFile, maxQueryMatches: 100, registryTrust }, hub.hubKeys(), quiet, o.now);
       const close = async () => {
         await files.close();
         await nc.close();
@@ -185,6 +197,7 @@ export async function startTestHub(opts: { cps?: readonly string[] } = {}): Prom
           suspensionWarning: o.suspensionWarning ?? 10 * DAY,
           dormancyCheckInterval: o.dormancyCheckInterval ?? 3_600_000,
           throughputInterval: o.throughputInterval ?? 500,
+          registryTrust,
         },
         hub.hubKeys(),
         quiet,
@@ -196,6 +209,16 @@ export async function startTestHub(opts: { cps?: readonly string[] } = {}): Prom
       };
       closers.push(close);
       return { ...usage, close };
+    },
+    startAudit: async () => {
+      const nc = await hub.connectHub("audit");
+      const svc = await startAuditService({ nc, signer: new Ed25519Signer(generateSigningKey("AUDIT")), log: quiet, headIntervalMs: 200, dedupeWindow: 10_000, maxStepEvents: 512, takeoverAfterMs: 1_000 });
+      const close = async () => {
+        await svc.close();
+        await nc.close();
+      };
+      closers.push(close);
+      return { ...svc, close };
     },
     auditEvents: async () => {
       const js = jetstream(admin);

@@ -80,7 +80,7 @@ describe("log state", () => {
     s.apply(3, batch([ev(2), ev(3)]));
     s.apply(3, batch([ev(9)]));
     expect(s.size).toBe(3);
-    expect(s.stats).toEqual({ appended: 3, duplicates: 2, malformed: 1 });
+    expect(s.stats).toEqual({ appended: 3, duplicates: 2, malformed: 1, forged: 0 });
     expect(s.streamSeq).toBe(3);
     expect([...s.seqs.data.subarray(0, 3)]).toEqual([1, 1, 3]);
     expect([...s.positions.data.subarray(0, 3)]).toEqual([0, 1, 1]);
@@ -88,10 +88,27 @@ describe("log state", () => {
 
   it("does not let a contact point log events for another authority, while hub services may", () => {
     const s = new LogState(100);
-    s.apply(1, batch([ev(1, { authority: "BE" }), ev(2, { authority: "NL" })]), undefined, "liaison.v1.audit.events.BE");
-    s.apply(2, batch([ev(3, { authority: "NL" })]), undefined, "liaison.v1.audit.events.exchange");
+    s.apply(1, batch([ev(1, { authority: "BE", service: "BE" }), ev(2, { authority: "NL", service: "BE" })]), undefined, "liaison.v1.audit.events.BE");
+    s.apply(2, batch([ev(3, { authority: "NL", service: "exchange" })]), undefined, "liaison.v1.audit.events.exchange");
     expect(s.size).toBe(2);
-    expect(s.stats).toEqual({ appended: 2, duplicates: 0, malformed: 1 });
+    expect(s.stats).toEqual({ appended: 2, duplicates: 0, malformed: 0, forged: 1 });
+    expect(s.forged).toEqual([{ seq: 1, position: 1, source: "BE", id: "e2", reason: 'names authority "NL", published by BE' }]);
+  });
+
+  it("appends an event only from the emitter it names", () => {
+    const s = new LogState(100);
+    s.apply(1, batch([ev(1, { authority: "BE", service: "exchange" }), ev(2, { authority: "HUB", service: "records" })]), undefined, "liaison.v1.audit.events.records");
+    expect(s.size).toBe(1);
+    expect(s.forged.map((f) => f.reason)).toEqual(['names emitter "exchange", published by records']);
+  });
+
+  it("keeps the ids of each emitter apart: one emitter's id cannot make another's event a duplicate", () => {
+    const s = new LogState(100);
+    s.apply(1, batch([ev(1, { id: "route.X", authority: "BE", service: "BE" })]), undefined, "liaison.v1.audit.events.BE");
+    s.apply(2, batch([ev(2, { id: "route.X", authority: "BE", service: "exchange" })]), undefined, "liaison.v1.audit.events.exchange");
+    s.apply(3, batch([ev(3, { id: "route.X", authority: "BE", service: "exchange" })]), undefined, "liaison.v1.audit.events.exchange");
+    expect(s.size).toBe(2);
+    expect(s.stats.duplicates).toBe(1);
   });
 
   it("hashes the event bytes exactly as the emitter serialised them", () => {
