@@ -34,6 +34,9 @@ export type Box = "inbox" | "sent";
 export type RecipientState = "submitted" | "accepted" | "rejected" | "delivered" | "read" | "answered";
 const RANK: Record<RecipientState, number> = { submitted: 0, accepted: 1, delivered: 2, read: 3, answered: 4, rejected: -1 };
 const MAX_BATCH = 256;
+const RESUBMIT_EVERY_MS = 15_000;
+/** A send younger than this is still in flight, not unconfirmed. */
+const RESUBMIT_AFTER_MS = 5_000;
 
 export interface ReceiptView {
   readonly id: string;
@@ -79,8 +82,10 @@ export interface MailboxDeps {
   readonly audit: AuditEmitter;
   readonly log: Logger;
   readonly now?: () => number;
-  /** Resubmit unconfirmed sends created within this window after a restart (below the hub's replay window). */
+  /** Resubmit unconfirmed sends created within this window (below the hub's replay window). */
   readonly resubmitWindowMs?: number;
+  /** How often unconfirmed sends are tried again while running (the hub was unreachable). */
+  readonly resubmitEveryMs?: number;
 }
 
 export interface SendRequest {
@@ -118,6 +123,10 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
   readonly #entries = new Map<string, Entry>();
   readonly #receiptIds = new Set<string>();
   readonly #pendingReceipts = new Map<string, ReceiptView[]>();
+  /** Store sequence of a sent batch → its id, which is its submission's message id (JetStream dedupe). */
+  readonly #batchIds = new Map<number, string>();
+  #resubmitTimer: NodeJS.Timeout | undefined;
+  #resubmitting: Promise<void> | undefined;
   /** Received message id → our reply's id. */
   readonly #replies = new Map<string, string>();
   readonly #notices: Array<{ notice: pb.Notice; seq: number }> = [];
@@ -146,6 +155,13 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
   async start(): Promise<void> {
     await this.#d.store.replay((item) => this.#index(item));
     await this.#resubmitUnconfirmed();
+    // Sends the hub did not take (it was unreachable: a leaf node cut off, a restart) are tried
+    // again while they are still inside the hub's replay window.
+    this.#resubmitTimer = setInterval(() => {
+      if (this.#resubmitting) return;
+      this.#resubmitting = this.#resubmitUnconfirmed().finally(() => (this.#resubmitting = undefined));
+    }, this.#d.resubmitEveryMs ?? RESUBMIT_EVERY_MS);
+    this.#resubmitTimer.unref();
     // Urgent first: a waiting urgent batch is always taken next. Small batches, two at a time,
     // bound how long an urgent message can wait behind normal ones already being handled.
     this.#consumer = await consumeLanes(
@@ -156,6 +172,8 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.#resubmitTimer);
+    await this.#resubmitting;
     await this.#consumer?.stop();
     await this.#followUp.drain();
   }
@@ -224,6 +242,7 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
       // by the resubmission at start, never by losing track of a message.
       const batchId = newId();
       const seq = await this.#d.store.append("sent", batchId, pb.EnvelopeBatch.encode({ envelopes }).finish());
+      this.#batchIds.set(seq, batchId);
       const now = this.#now();
       const entries = batch.map((o, i) => this.#addEntry("sent", seq, i, o.header, now));
       await this.#submit(batchId, batch.map((o) => o.header), envelopes);
@@ -250,23 +269,26 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
         ),
       );
     } catch (err) {
-      throw new LiaisonError("LIAISON_UNAVAILABLE", "the hub did not take the message; it is kept and will be resubmitted at the next start", { cause: err });
+      throw new LiaisonError("LIAISON_UNAVAILABLE", "the hub did not take the message; it is kept here, sealed, and resubmitted automatically as soon as the hub answers (within 4 minutes of sending)", { cause: err });
     }
   }
 
   async #resubmitUnconfirmed(): Promise<void> {
-    const horizon = this.#now() - (this.#d.resubmitWindowMs ?? 4 * 60_000);
+    const now = this.#now();
+    const horizon = now - (this.#d.resubmitWindowMs ?? 4 * 60_000);
     const bySeq = new Map<number, Entry[]>();
     for (const e of this.#entries.values()) {
-      if (e.box !== "sent" || e.header.createdAtMs < horizon) continue;
+      if (e.box !== "sent" || e.header.createdAtMs < horizon || e.header.createdAtMs > now - RESUBMIT_AFTER_MS) continue;
       if ([...e.recipients.values()].some((r) => r.state !== "submitted")) continue;
       bySeq.set(e.seq, [...(bySeq.get(e.seq) ?? []), e]);
     }
     for (const [seq, list] of bySeq) {
-      const stored = pb.EnvelopeBatch.decode(await this.#d.store.get(seq)).envelopes;
-      await this.#submit(`resubmit-${seq}-${this.#now()}`, list.map((e) => e.header), list.map((e) => stored[e.pos] as Uint8Array)).catch((err: unknown) =>
-        this.#d.log.warn({ err, seq }, "resubmission failed"),
-      );
+      // One unreadable or unsubmittable item does not hold back the others.
+      await (async () => {
+        const stored = decodeAs((b) => pb.EnvelopeBatch.decode(b), await this.#d.store.get(seq), "EnvelopeBatch").envelopes;
+        // The batch's own id again: if the first submission did reach the hub, JetStream drops this one.
+        await this.#submit(this.#batchIds.get(seq) ?? newId(), list.map((e) => e.header), list.map((e) => stored[e.pos] as Uint8Array));
+      })().catch((err: unknown) => this.#d.log.warn({ err, seq }, "resubmission failed"));
     }
   }
 
@@ -280,7 +302,9 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
     const reads = signed.filter((_, i) => receipts[i]?.kind === pb.ReceiptKind.RECEIPT_KIND_READ);
     if (reads.length > 0) await this.#d.store.append("rcpt", `own-${newId()}`, pb.ReceiptBatch.encode({ receipts: reads }).finish());
     const item = pb.SubmitItem.encode({ receipts: { receipts: signed } }).finish();
-    await this.#d.publisher.publish(subjects.submit(this.cp, "normal"), item, { msgID: `rcpt.${receipts[0]?.id}.${receipts.length}`, expectStream: "SUBMIT" });
+    // A random message id: SUBMIT's duplicate window is shared by every member, and a receipt's own
+    // id (<envelope>.<kind>.<CP>) is known to the envelope's sender, who could otherwise claim it first.
+    await this.#d.publisher.publish(subjects.submit(this.cp, "normal"), item, { msgID: `rcpt.${newId()}`, expectStream: "SUBMIT" });
   }
 
   #receipt(kind: pb.ReceiptKind, addressee: string, envelopeIds: string[], extra: Partial<pb.IReceipt> = {}): pb.IReceipt {
@@ -411,6 +435,7 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
 
   #index(item: StoredItem): void {
     try {
+      if (item.kind === "sent") this.#batchIds.set(item.seq, item.id);
       if (item.kind === "sent" || item.kind === "recv") {
         pb.EnvelopeBatch.decode(item.data).envelopes.forEach((bytes, i) => {
           const header = pb.EnvelopeHeader.decode(pb.SealedContent.decode(pb.Envelope.decode(bytes).sealed).header);

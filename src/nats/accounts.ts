@@ -36,9 +36,23 @@ export interface AccountLimits {
 /** A member's own store is small: sealed copies of its traffic. It cannot grow into the hub's disk. */
 export const DEFAULT_MEMBER_LIMITS: AccountLimits = Object.freeze({ maxFile: "1G", maxMem: "8M", maxStreams: 4, maxConsumers: 32 });
 
+/**
+ * A contact point's identities at the hub: its access point's nkey user (when the access point
+ * connects to the hub directly; its store then lives in its hub account, within `limits`), and/or
+ * the nkey its own leaf-node server logs in with (its store then lives on its leaf, and its hub
+ * account has no JetStream at all).
+ */
+export interface MemberInput {
+  readonly cp: string;
+  readonly name: string;
+  readonly nkey?: string;
+  readonly leafNkey?: string;
+  readonly limits?: AccountLimits;
+}
+
 export interface AccountsInput {
   readonly hub: ReadonlyArray<NkeyUser & { readonly role: HubRole }>;
-  readonly contactPoints: ReadonlyArray<NkeyUser & { readonly cp: string; readonly limits?: AccountLimits }>;
+  readonly contactPoints: readonly MemberInput[];
   /** The server's system account user (`nats server ...`); omitted: no SYS user. */
   readonly system?: NkeyUser;
 }
@@ -85,6 +99,8 @@ function accountName(cp: string): string {
 }
 
 const q = (s: string) => JSON.stringify(s);
+/** Users of the hub log in as clients only; a member's leaf user only as a leaf connection. */
+const STANDARD = `["STANDARD"]`;
 const list = (items: readonly string[]) => `[${items.map(q).join(", ")}]`;
 
 function permBlock(p: Permissions, indent: string): string {
@@ -105,7 +121,7 @@ export function natsAccountsConfig(input: AccountsInput): string {
     .sort((a, b) => HUB_ROLES.indexOf(a.role) - HUB_ROLES.indexOf(b.role))
     .map((h) => {
       const p = hubPermissions(h.role);
-      return `      # ${h.name} (${h.role})\n      {\n        nkey: ${h.nkey}\n${p ? permBlock(p, "        ") + "\n" : ""}      }`;
+      return `      # ${h.name} (${h.role})\n      {\n        nkey: ${h.nkey}\n        allowed_connection_types: ${STANDARD}\n${p ? permBlock(p, "        ") + "\n" : ""}      }`;
     });
   // One export per subject, listing the members that may import it.
   const exports = new Map<string, { kind: "service" | "stream"; stream: boolean; accounts: string[] }>();
@@ -121,14 +137,17 @@ export function natsAccountsConfig(input: AccountsInput): string {
     return `      { ${e.kind}: ${q(subject)}, accounts: ${list(e.accounts)}${extra} }`;
   });
   const members = cps.map((c) => {
+    if (!c.nkey && !c.leafNkey) throw new TypeError(`contact point ${c.cp} needs an access point or a leaf-node nkey`);
     const imports = memberImports(c.cp).map((i) => `      { ${i.kind}: { account: ${HUB_ACCOUNT}, subject: ${q(i.subject)} }${i.to ? `, to: ${q(i.to)}` : ""} }`);
     return [
-      `  # contact point ${c.cp}: its access point's store and nothing of anyone else's`,
+      c.nkey
+        ? `  # contact point ${c.cp}: its access point's store and nothing of anyone else's`
+        : `  # contact point ${c.cp}: reached through its own leaf node (deploy/nats/leafnode-cp.conf), which holds its store`,
       `  ${c.account}: {`,
-      limitsBlock(c.limits ?? DEFAULT_MEMBER_LIMITS, "    "),
+      ...(c.nkey ? [limitsBlock(c.limits ?? DEFAULT_MEMBER_LIMITS, "    ")] : []),
       `    users: [`,
-      `      # ${c.name}`,
-      `      { nkey: ${c.nkey} }`,
+      ...(c.nkey ? [`      # ${c.name}`, `      { nkey: ${c.nkey}, allowed_connection_types: ${STANDARD} }`] : []),
+      ...(c.leafNkey ? [`      # ${c.cp}'s leaf-node server: only as a leaf connection, bound to this account`, `      { nkey: ${c.leafNkey}, allowed_connection_types: ["LEAFNODE"] }`] : []),
       `    ]`,
       `    imports: [`,
       imports.join("\n"),
@@ -143,7 +162,7 @@ export function natsAccountsConfig(input: AccountsInput): string {
     `system_account: ${SYS_ACCOUNT}`,
     "accounts {",
     `  ${SYS_ACCOUNT}: {`,
-    `    users: [${input.system ? `\n      # ${input.system.name}\n      { nkey: ${input.system.nkey} }\n    ` : ""}]`,
+    `    users: [${input.system ? `\n      # ${input.system.name}\n      { nkey: ${input.system.nkey}, allowed_connection_types: ${STANDARD} }\n    ` : ""}]`,
     "  }",
     `  ${HUB_ACCOUNT}: {`,
     limitsBlock("enabled", "    "),

@@ -8,6 +8,9 @@ import { setImmediate } from "node:timers";
 import type { ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "../log/mod.js";
 
+/** How long one pull request waits for messages before it is renewed. */
+export const PULL_EXPIRES_MS = 10_000;
+
 export interface BatchConsumerOptions {
   /** Most messages per batch. Smaller batches bound the wait of an urgent message behind a big one. */
   readonly maxBatch?: number;
@@ -75,6 +78,10 @@ export async function consumeLanes(js: JetStreamClient, lanes: readonly Lane[], 
     const consumer = await js.consumers.get(lane.stream, lane.durable);
     const messages = await consumer.consume({
       max_messages: opts.buffer ?? 512,
+      // Pulls expire after 10 s (heartbeats every 5 s): when the path to the stream breaks without
+      // this connection noticing (a member's leaf node losing the hub, a server restart behind it),
+      // the missed heartbeats renew the pull within seconds, not the default half minute.
+      expires: PULL_EXPIRES_MS,
       callback: (m) => {
         bufs[i]?.push(m);
         schedule();

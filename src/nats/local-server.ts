@@ -28,6 +28,12 @@ export interface NatsServerOptions {
   readonly configDir: string;
   /** Extra configuration appended verbatim (for example an authorization block). */
   readonly extraConfig?: string;
+  /**
+   * Run this configuration file instead of a generated one (deploy/nats/leafnode-cp.conf), with
+   * these environment variables for its `$VARIABLES`; `port` is the client port to listen on
+   * (0 at first start: a free one, then the same one again after a restart).
+   */
+  readonly template?: { readonly file: string; readonly env: (port: number) => Record<string, string> };
   readonly serverName?: string;
   /** Append the server's log here. */
   readonly logFile?: string;
@@ -40,6 +46,8 @@ export interface RunningNatsServer {
   readonly version: string;
   /** The HTTP monitoring endpoint, when one was asked for. */
   readonly monitorUrl: string | undefined;
+  /** The leaf-node listener's URL, when the configuration has one. */
+  readonly leafUrl: string | undefined;
   readonly host: string;
   readonly port: number;
   readonly storeDir: string;
@@ -85,12 +93,15 @@ export async function startNatsServer(o: NatsServerOptions): Promise<RunningNats
   const logStream = o.logFile ? createWriteStream(o.logFile, { flags: "a" }) : undefined;
   let port = o.port ?? 0;
   let monitorPort = o.monitorPort;
+  let leafPort: number | undefined;
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
 
   const launch = async (): Promise<void> => {
-    writeFileSync(configFile, configText(o, port, name, monitorPort), { mode: 0o600 });
-    const proc = spawn(bin, ["-c", configFile], { stdio: ["ignore", "pipe", "pipe"] });
+    if (!o.template) writeFileSync(configFile, configText(o, port, name, monitorPort), { mode: 0o600 });
+    const proc = o.template
+      ? spawn(bin, ["-c", o.template.file], { stdio: ["ignore", "pipe", "pipe"], env: o.template.env(port) })
+      : spawn(bin, ["-c", configFile], { stdio: ["ignore", "pipe", "pipe"] });
     child = proc;
     exited = new Promise((resolve) => proc.once("exit", () => resolve()));
     await new Promise<void>((resolve, reject) => {
@@ -134,6 +145,8 @@ export async function startNatsServer(o: NatsServerOptions): Promise<RunningNats
         if (m?.[1]) port = Number(m[1]);
         const h = /Starting http monitor on [^\s]*:(\d+)/.exec(line);
         if (h?.[1]) monitorPort = Number(h[1]);
+        const l = /Listening for leafnode connections on [^\s]*:(\d+)/.exec(line);
+        if (l?.[1]) leafPort = Number(l[1]);
         if (/Server is ready/.test(line)) finish();
       };
       if (proc.stdout) createInterface({ input: proc.stdout }).on("line", onLine);
@@ -157,11 +170,14 @@ export async function startNatsServer(o: NatsServerOptions): Promise<RunningNats
     get monitorUrl() {
       return monitorPort === undefined ? undefined : `http://${host}:${monitorPort}`;
     },
+    get leafUrl() {
+      return leafPort === undefined ? undefined : `nats-leaf://${host}:${leafPort}`;
+    },
     get port() {
       return port;
     },
     storeDir: o.storeDir,
-    configFile,
+    configFile: o.template?.file ?? configFile,
     pid: () => child?.pid,
     stop: async () => {
       await signal("SIGTERM");

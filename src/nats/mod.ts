@@ -35,6 +35,7 @@ export {
   type AccountsInput,
   type AccountLimits,
   type MemberImport,
+  type MemberInput,
   type NkeyUser,
 } from "./accounts.js";
 export { hubPermissions, streamReadSubjects, SERVICE_GRANTS, HUB_ROLES, type HubRole, type Permissions, type ServiceGrants } from "./permissions.js";

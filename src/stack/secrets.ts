@@ -30,6 +30,9 @@ export interface ContactPointSecrets {
   readonly operatorToken: string;
   readonly nkeySeedFile: string;
   readonly nkeyPublic: string;
+  /** The nkey its own leaf-node server logs in to the hub with (deploy/nats/leafnode-cp.conf). */
+  readonly leafSeedFile: string;
+  readonly leafPublic: string;
 }
 
 export interface StackSecrets {
@@ -88,6 +91,7 @@ export function prepareStackSecrets(home: string, cps: readonly string[]): Stack
     const apDir = dir(join(home, "ap", cp));
     const op = token(`ap.${cp}.operator`, `${cp.toLowerCase()}-operator`);
     const seedFile = join(nkeys, `ap-${cp}.nk`);
+    const leafSeedFile = join(nkeys, `leaf-${cp}.nk`);
     return {
       cp,
       keyFile: ensureKeyFile(join(apDir, "keys.json"), cp),
@@ -96,6 +100,8 @@ export function prepareStackSecrets(home: string, cps: readonly string[]): Stack
       operatorToken: op.token,
       nkeySeedFile: seedFile,
       nkeyPublic: ensureNkeySeed(seedFile),
+      leafSeedFile,
+      leafPublic: ensureNkeySeed(leafSeedFile),
     };
   });
 
@@ -125,11 +131,18 @@ export function prepareStackSecrets(home: string, cps: readonly string[]): Stack
   };
 }
 
-/** The nats-server accounts for these identities: HUB with a user per hub service, an account per contact point, SYS. */
-export function stackAccountsConfig(s: StackSecrets): string {
+/**
+ * The nats-server accounts for these identities: HUB with a user per hub service, an account per
+ * contact point, SYS. Members in `leaves` reach the hub through a leaf-node server of their own:
+ * their hub account takes that leaf's nkey instead of the access point's, and has no JetStream.
+ */
+export function stackAccountsConfig(s: StackSecrets, opts: { leaves?: readonly string[] } = {}): string {
+  const leaves = new Set(opts.leaves ?? []);
   return natsAccountsConfig({
     hub: HUB_IDENTITIES.map((h) => ({ name: h.name, role: h.role, nkey: s.hub[h.name].publicKey })),
-    contactPoints: s.contactPoints.map((c) => ({ cp: c.cp, name: `access point ${c.cp}`, nkey: c.nkeyPublic })),
+    contactPoints: s.contactPoints.map((c) =>
+      leaves.has(c.cp) ? { cp: c.cp, name: `leaf node of ${c.cp}`, leafNkey: c.leafPublic } : { cp: c.cp, name: `access point ${c.cp}`, nkey: c.nkeyPublic },
+    ),
     system: { name: "system", nkey: s.system.publicKey },
   });
 }

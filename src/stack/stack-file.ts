@@ -15,12 +15,26 @@ export const stackFileSchema = z.object({
     embedded: z.boolean(),
     /** What the server reports (INFO), e.g. "2.15.3". */
     version: z.string().optional(),
+    /** The hub administrator's nkey seed (the whole HUB account): `nats --nkey <file> micro ls`. */
+    adminCreds: z.string().optional(),
+    /** The SYS account's nkey seed: `nats --nkey <file> server list`. */
+    systemCreds: z.string().optional(),
+    /** The pinned `nats` CLI, when installed (scripts/install-nats.sh). */
+    cli: z.string().optional(),
     monitorUrl: z.string().optional(),
     pid: z.number().int().optional(),
   }),
   accessPoints: z.record(
     z.string(),
-    z.object({ url: z.string(), operatorToken: z.string(), operatorUser: z.string(), pid: z.number().int().optional() }),
+    z.object({
+      url: z.string(),
+      operatorToken: z.string(),
+      operatorUser: z.string(),
+      /** Where the access point connects, and its nkey seed: use the `nats` CLI as that member. */
+      natsUrl: z.string().optional(),
+      natsCreds: z.string().optional(),
+      pid: z.number().int().optional(),
+    }),
   ),
   console: z.object({ url: z.string(), supervisorToken: z.string(), operationsToken: z.string(), pid: z.number().int().optional() }).optional(),
   services: z.array(z.object({ name: z.string(), pid: z.number().int().optional() })),

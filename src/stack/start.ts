@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { StackConfig } from "../config/mod.js";
 import { LiaisonError } from "../errors.js";
 import type { Logger } from "../log/mod.js";
-import { assertServerVersion, connectNats, provision, resolveNatsServer, startNatsServer, type RunningNatsServer } from "../nats/mod.js";
+import { assertServerVersion, connectNats, provision, resolveNatsCli, resolveNatsServer, startNatsServer, type RunningNatsServer } from "../nats/mod.js";
 import { assertPortsFree } from "./ports.js";
 import { prepareStackSecrets, type StackSecrets } from "./secrets.js";
 import { stackChildren, type StackPlan } from "./services.js";
@@ -94,6 +94,7 @@ export async function startStack(cfg: StackConfig, log: Logger): Promise<Running
     for (const group of plan.groups) {
       await Promise.all(group.map((spec) => supervisor.start({ ...spec, env: { ...spec.env, NATS_URL: natsUrl } })));
     }
+    const cli = resolveNatsCli(cfg.tools);
     const pidOf = (name: string) => supervisor.pids().find((p) => p.name === name)?.pid;
     const startedAt = new Date().toISOString();
     const snapshot = (ready: boolean): StackFile => ({
@@ -105,11 +106,17 @@ export async function startStack(cfg: StackConfig, log: Logger): Promise<Running
         url: natsUrl,
         embedded: nats !== undefined,
         ...(serverVersion ? { version: serverVersion } : {}),
+        adminCreds: plan.adminCreds,
+        systemCreds: plan.systemCreds,
+        ...(cli ? { cli } : {}),
         ...(nats ? { monitorUrl: `http://${cfg.host}:${cfg.natsMonitorPort}` } : {}),
         ...(nats?.pid() ? { pid: nats.pid() } : {}),
       },
       accessPoints: Object.fromEntries(
-        plan.accessPoints.map((ap) => [ap.cp, { url: ap.url, operatorToken: ap.operatorToken, operatorUser: ap.operatorUser, pid: pidOf(ap.child) }]),
+        plan.accessPoints.map((ap) => [
+          ap.cp,
+          { url: ap.url, operatorToken: ap.operatorToken, operatorUser: ap.operatorUser, natsUrl, natsCreds: ap.natsCreds, pid: pidOf(ap.child) },
+        ]),
       ),
       ...(plan.console
         ? {
@@ -162,6 +169,9 @@ export function formatStackTable(f: StackFile): string {
   return [
     `Liaison is up (LIAISON_HOME=${f.home})`,
     ...rows.map(([a, b, c]) => `  ${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`.trimEnd()),
+    ...(f.nats.cli && f.nats.adminCreds
+      ? [`  nats CLI         ${f.nats.cli} --server ${f.nats.url} --nkey ${f.nats.adminCreds} micro ls   (as a member: --nkey accessPoints.<CP>.natsCreds)`]
+      : []),
     `Stop with Ctrl-C. The same details are in ${join(f.home, "stack.json")}.`,
   ].join("\n");
 }

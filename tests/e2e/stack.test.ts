@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -71,6 +72,18 @@ describe("npm start: the whole system on one machine", () => {
     await nc.close();
     for (const s of f.services.filter((s) => !s.name.startsWith("access-point") && s.name !== "console")) expect(seen).toContain(s.name);
     expect(seen).toContain("exchange");
+
+    // stack.json names each access point's NATS URL and credentials: the pinned `nats` CLI works as
+    // that member, and sees its own store and nothing of the hub's.
+    const be = f.accessPoints.BE;
+    expect(be?.natsUrl).toBe(f.nats.url);
+    expect(be?.natsCreds && statSync(be.natsCreds).mode & 0o777).toBe(0o600);
+    expect(f.nats.cli).toBeDefined();
+    const asBe = spawnSync(f.nats.cli ?? "nats", ["--server", be?.natsUrl ?? "", "--nkey", be?.natsCreds ?? "", "stream", "ls", "--names"], { encoding: "utf8" });
+    expect(asBe.stdout.trim().split("\n")).toEqual(["AP_BE"]);
+    const hubServices = spawnSync(f.nats.cli ?? "nats", ["--server", f.nats.url, "--nkey", f.nats.adminCreds ?? "", "micro", "ls", "--json"], { encoding: "utf8" });
+    const listed = new Set((JSON.parse(hubServices.stdout) as Array<{ name: string }>).map((x) => x.name));
+    for (const name of ["audit", "exchange", "records", "files", "retention", "usage", "console"]) expect(listed).toContain(name);
   });
 
   it("sends with the CLI, reads at the recipient, and keeps no plaintext at rest anywhere", async () => {

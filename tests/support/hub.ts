@@ -9,7 +9,8 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import { Ed25519Signer, generateSigningKey, readKeyFile, type ContactPointKeys } from "../../src/crypto/mod.js";
 import { UserStore } from "../../src/http/mod.js";
 import { createLogger } from "../../src/log/mod.js";
-import { cpInboxPrefix, provision } from "../../src/nats/mod.js";
+import { cpInboxPrefix, provision, startNatsServer, type RunningNatsServer } from "../../src/nats/mod.js";
+import { makeTestPki } from "./pki.js";
 import { readRegistryTrust, RegistryWriter, type RegistryTrust } from "../../src/registry/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import { type HUB_IDENTITIES, prepareStackSecrets, stackAccountsConfig, type StackSecrets } from "../../src/stack/secrets.js";
@@ -22,6 +23,21 @@ import { startFiles, type RunningFiles } from "../../services/files/service.js";
 import { startUsage, type RunningUsage, type UsageSettings } from "../../services/usage/service.js";
 import { startAuditService, type RunningAuditService } from "../../services/audit/service.js";
 import { startTestNats, type TestNats } from "./nats.js";
+
+const LEAF_TEMPLATE = join(import.meta.dirname, "..", "..", "deploy", "nats", "leafnode-cp.conf");
+
+/** A free TCP port on loopback (a fixed one survives the server's restart). */
+async function freePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const a = srv.address();
+      srv.close(() => resolve(typeof a === "object" && a ? a.port : 0));
+    });
+  });
+}
 
 export const quiet = createLogger("test", (process.env.LIAISON_TEST_LOG as "info" | undefined) ?? "silent");
 
@@ -49,7 +65,15 @@ export interface TestHub {
   /** A connection with a hub service's credentials. */
   connectHub(name: (typeof HUB_IDENTITIES)[number]["name"]): Promise<NatsConnection>;
   startExchange(opts?: { now?: () => number; replayWindowMs?: number }): Promise<RunningExchange>;
-  startAp(cp: string, opts?: { now?: () => number }): Promise<TestAccessPoint>;
+  /** An access point; with `via`, connected to that server (its member's leaf node) instead of the hub. */
+  startAp(cp: string, opts?: { now?: () => number; via?: string }): Promise<TestAccessPoint>;
+  /**
+   * The member's own leaf-node server, running deploy/nats/leafnode-cp.conf as a member would,
+   * joined to the hub over mutual TLS and bound to the member's account (hub started with `leaves`).
+   */
+  startLeaf(cp: string): Promise<RunningNatsServer>;
+  /** A connection to that leaf with the member's access point credentials. */
+  connectLeaf(cp: string, leaf: RunningNatsServer): Promise<NatsConnection>;
   startRecords(opts?: { now?: () => number; reviewPeriod?: string }): Promise<RunningRecords>;
   /** A retention replica without its own timers (tests call run()), on the given clock. */
   startRetention(opts?: { now?: () => number; messageKeep?: string; pageSize?: number }): Promise<RunningRetention>;
@@ -63,12 +87,27 @@ export interface TestHub {
   stop(): Promise<void>;
 }
 
-export async function startTestHub(opts: { cps?: readonly string[] } = {}): Promise<TestHub> {
+/**
+ * `leaves`: members that reach the hub through a leaf-node server of their own; the hub then also
+ * listens for leaf connections (mutual TLS, as deploy/nats/hub.conf) on a fixed free port.
+ */
+export async function startTestHub(opts: { cps?: readonly string[]; leaves?: readonly string[] } = {}): Promise<TestHub> {
   const cps = opts.cps ?? ["BE", "NL", "DE"];
   const home = mkdtempSync(join(tmpdir(), "liaison-hub-"));
   const secrets = prepareStackSecrets(home, cps);
+  const leaves = opts.leaves ?? [];
+  const pki = leaves.length > 0 ? makeTestPki(join(home, "pki")) : undefined;
+  const leafPort = leaves.length > 0 ? await freePort() : 0;
+  const leafListener = pki
+    ? [
+        "leafnodes {",
+        `  listen: "127.0.0.1:${leafPort}"`,
+        `  tls { cert_file: ${JSON.stringify(pki.pair("hub").cert)}, key_file: ${JSON.stringify(pki.pair("hub").key)}, ca_file: ${JSON.stringify(pki.ca)}, verify: true, timeout: 2 }`,
+        "}",
+      ].join("\n")
+    : "";
   // The production topology: HUB, an account per contact point, SYS (src/nats/accounts.ts).
-  const nats = await startTestNats({ extraConfig: stackAccountsConfig(secrets) });
+  const nats = await startTestNats({ extraConfig: `${stackAccountsConfig(secrets, { leaves })}\n${leafListener}` });
   const admin = await nats.connect("admin", secrets.hub["stack-admin"].seedFile);
   await provision(admin, { contactPoints: cps });
   await registerStackIdentities(admin, secrets);
@@ -107,8 +146,50 @@ export async function startTestHub(opts: { cps?: readonly string[] } = {}): Prom
       closers.push(close);
       return { ...ex, close };
     },
+    startLeaf: async (cp) => {
+      if (!pki || !leaves.includes(cp)) throw new Error(`start the hub with leaves: ["${cp}"]`);
+      const c = cpSecrets(cp);
+      const { readFileSync } = await import("node:fs");
+      const tls = pki.pair(`leaf-${cp}`);
+      const dir = join(home, "leaf", cp);
+      const leaf = await startNatsServer({
+        storeDir: join(dir, "jetstream"),
+        configDir: dir,
+        logFile: join(dir, "nats-server.log"),
+        template: {
+          file: LEAF_TEMPLATE,
+          env: (port) => ({
+            LIAISON_LEAF_NAME: `liaison-cp-${cp.toLowerCase()}`,
+            LIAISON_LEAF_LISTEN: `127.0.0.1:${port === 0 ? -1 : port}`,
+            LIAISON_LEAF_STORE: join(dir, "jetstream"),
+            LIAISON_LEAF_DOMAIN: `cp-${cp.toLowerCase()}`,
+            LIAISON_AP_NKEY: c.nkeyPublic,
+            LIAISON_HUB_LEAF_URL: `nats-leaf://127.0.0.1:${leafPort}`,
+            LIAISON_LEAF_SEED: readFileSync(c.leafSeedFile, "utf8").trim(),
+            LIAISON_LEAF_TLS_CERT: tls.cert,
+            LIAISON_LEAF_TLS_KEY: tls.key,
+            LIAISON_HUB_CA: pki.ca,
+          }),
+        },
+      });
+      closers.push(() => leaf.stop());
+      return leaf;
+    },
+    connectLeaf: async (cp, leaf) => {
+      const { connectNats } = await import("../../src/nats/mod.js");
+      const nc = await connectNats({ url: leaf.url, name: `test-${cp}-leaf`, credsFile: cpSecrets(cp).nkeySeedFile, inboxPrefix: cpInboxPrefix(cp) });
+      closers.push(() => nc.close());
+      return nc;
+    },
     startAp: async (cp, o = {}) => {
-      const nc = await hub.connectAs(cp);
+      const nc = o.via
+        ? await (async () => {
+            const { connectNats } = await import("../../src/nats/mod.js");
+            const conn = await connectNats({ url: o.via ?? "", name: `test-${cp}-via-leaf`, credsFile: cpSecrets(cp).nkeySeedFile, inboxPrefix: cpInboxPrefix(cp) });
+            closers.push(() => conn.close());
+            return conn;
+          })()
+        : await hub.connectAs(cp);
       const c = cpSecrets(cp);
       const ap = await startAccessPoint(
         nc,
