@@ -15,7 +15,7 @@ import { KekRing, readKeyFile } from "../../src/crypto/mod.js";
 import { DAY_MS } from "../../src/domain/mod.js";
 import { createLogger } from "../../src/log/mod.js";
 import { connectNats, JsPublisher, KEY_SHARDS, provision, startNatsServer } from "../../src/nats/mod.js";
-import { prepareStackSecrets } from "../../src/stack/secrets.js";
+import { prepareStackSecrets, stackAccountsConfig } from "../../src/stack/secrets.js";
 import { registerStackIdentities } from "../../src/stack/services.js";
 import { startRecords } from "../../services/records/service.js";
 import { startRetention } from "../../services/retention/service.js";
@@ -31,8 +31,15 @@ const home = mkdtempSync(join(tmpdir(), "liaison-bench-retention-"));
 const secrets = prepareStackSecrets(home, ["BE"]);
 // BENCH_PROF: CPU profiles of the sweep, of this process and of nats-server (Go pprof, prof_port).
 const PROF_PORT = 18_000 + Math.floor(Math.random() * 1_000);
-const server = await startNatsServer({ port: 0, storeDir: join(home, "jetstream"), configDir: join(home, "nats"), ...(process.env.BENCH_PROF ? { extraConfig: `prof_port: ${PROF_PORT}` } : {}) });
-const nc = await connectNats({ url: server.url, name: "bench-retention" });
+// The production topology: each service as its own least-privilege user of the HUB account.
+const server = await startNatsServer({
+  port: 0,
+  storeDir: join(home, "jetstream"),
+  configDir: join(home, "nats"),
+  extraConfig: `${stackAccountsConfig(secrets)}\n${process.env.BENCH_PROF ? `prof_port: ${PROF_PORT}` : ""}`,
+});
+const as = (identity: keyof typeof secrets.hub) => ({ credsFile: secrets.hub[identity].seedFile });
+const nc = await connectNats({ url: server.url, name: "bench-retention", ...as("stack-admin") });
 try {
   await provision(nc, { contactPoints: ["BE"] });
   await registerStackIdentities(nc, secrets);
@@ -58,7 +65,7 @@ try {
   // The same number of erasures over KEY_SHARDS streams, each on a connection of its own, as the
   // data keys are kept: nats-server erases one stream's messages, and answers one connection's
   // requests, one after another; the disk flushes several files at once faster.
-  const shardNcs = await Promise.all(Array.from({ length: KEY_SHARDS }, (_, k) => connectNats({ url: server.url, name: `bench-erase-shard-${k}` })));
+  const shardNcs = await Promise.all(Array.from({ length: KEY_SHARDS }, (_, k) => connectNats({ url: server.url, name: `bench-erase-shard-${k}`, ...as("stack-admin") })));
   const perShard = Math.floor(DUE_MANY / KEY_SHARDS);
   for (let k = 0; k < KEY_SHARDS; k++) {
     await jsm.streams.add({ name: `BENCH_ERASE_${k}`, subjects: [`bench.erase${k}.>`] });
@@ -96,9 +103,9 @@ try {
   // Each service on its own connection, as in a deployment (one process each): nats-server
   // answers a connection's JetStream API requests one after another, and a secure erase waits
   // for its fsync.
-  const recordsNc = await connectNats({ url: server.url, name: "bench-records" });
-  const retentionNc = await connectNats({ url: server.url, name: "bench-retention-service" });
-  const keysNc = await Promise.all(Array.from({ length: KEY_SHARDS }, (_, k) => connectNats({ url: server.url, name: `bench-records-keys-${k}` })));
+  const recordsNc = await connectNats({ url: server.url, name: "bench-records", ...as("records") });
+  const retentionNc = await connectNats({ url: server.url, name: "bench-retention-service", ...as("retention") });
+  const keysNc = await Promise.all(Array.from({ length: KEY_SHARDS }, (_, k) => connectNats({ url: server.url, name: `bench-records-keys-${k}`, ...as("records") })));
   const r0 = performance.now();
   const records = await startRecords(
     recordsNc,

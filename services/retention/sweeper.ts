@@ -87,10 +87,12 @@ export class Sweeper {
     const hours = [...(await this.d.due.hours())].filter(([h]) => h <= hourBucket(now)).sort(([a], [b]) => a - b);
     for (const [bucket, n] of hours) {
       // An hour page by page (a bulk load files a million items under one hour), each page
-      // erased, then overwritten, then taken out of the index.
+      // erased, then overwritten, then taken out of the index. `hour.clean` stays true while
+      // everything filed in the hour so far is handled: then a page leaves with one purge.
+      const hour = { bucket, clean: true };
       for await (const page of this.d.due.pages(bucket, n, this.d.pageSize ?? SWEEP_PAGE)) {
         if (run.lost) break;
-        await this.#sweepPage(page, now, result, run);
+        await this.#sweepPage(page, now, result, run, hour);
       }
     }
     await this.#notifyErased();
@@ -103,15 +105,24 @@ export class Sweeper {
    * overwritten on disk (a disk flush each, which the erasures did not wait for); then the page's
    * handled filings leave the index.
    */
-  async #sweepPage(filed: ReadonlyArray<DueItem & { seq: number }>, now: number, result: Counts, run: { lost: boolean; leaseAt: number; erasingMs: number }): Promise<void> {
+  async #sweepPage(
+    filed: ReadonlyArray<DueItem & { seq: number }>,
+    now: number,
+    result: Counts,
+    run: { lost: boolean; leaseAt: number; erasingMs: number },
+    hour: { bucket: number; clean: boolean },
+  ): Promise<void> {
     const items = filed.filter((i) => i.dueAtMs <= now);
     result.examined += items.length;
     const handled = new Set<number>();
+    /** Filings already taken out one by one (reminders sent, moved under a hold). */
+    const gone = new Set<number>();
     const overwrites: PendingOverwrite[] = [];
     const t0 = this.d.now();
     await this.#pool(items, run, async (item) => {
       const o = await this.#handle(item, now);
       if (!o) return;
+      if (o === "reminder" || o === "held") gone.add(item.seq);
       result[o === "reminder" ? "reminders" : o]++;
       const pending = o === "erased" ? this.#overwrite.get(item.id) : undefined;
       this.#overwrite.delete(item.id);
@@ -130,7 +141,7 @@ export class Sweeper {
         this.d.log.error({ err, id: w.id }, "an erased object's stored revision could not be overwritten; the next sweep does it");
       }
     });
-    await this.#removeHandled(filed, handled);
+    await this.#removeHandled(filed, handled, gone, hour);
   }
 
   /**
@@ -205,13 +216,24 @@ export class Sweeper {
   }
 
   /**
-   * Takes a page's handled filings out of the index, one delete each (a few hundred in flight).
-   * Not a purge of the hour's subject up to the last of them: on nats-server 2.9 a filtered purge
-   * moves every consumer of the stream past the purged sequences, whatever their filter, and so
-   * would make a reader of another hour (a renewal, the compliance report) skip filings.
-   * Should a delete fail, the filing stays and the next sweep drops it as stale.
+   * Takes a page's handled filings out of the index. While everything filed in the hour up to the
+   * page's last filing is handled (or already gone), that is one filtered purge of the hour's
+   * subject through that filing; a filing added meanwhile comes later and stays. Otherwise, from
+   * the first filing left in place (not due yet, failed, stopped by a lost lease) to the hour's
+   * end, one delete each (a few hundred in flight). Should a removal fail, the filings stay and the
+   * next sweep drops them as stale.
    */
-  async #removeHandled(filed: ReadonlyArray<DueItem & { seq: number }>, handled: ReadonlySet<number>): Promise<void> {
+  async #removeHandled(filed: ReadonlyArray<DueItem & { seq: number }>, handled: ReadonlySet<number>, gone: ReadonlySet<number>, hour: { bucket: number; clean: boolean }): Promise<void> {
+    if (hour.clean && filed.length > 0 && filed.every((i) => handled.has(i.seq) || gone.has(i.seq))) {
+      const last = (filed[filed.length - 1] as { seq: number }).seq;
+      try {
+        await this.d.due.purgeThrough(hour.bucket, last);
+        return;
+      } catch (err) {
+        this.d.log.warn({ err, hour: hour.bucket }, "could not purge a swept page from the due index; removing its filings one by one");
+      }
+    }
+    hour.clean = false;
     const seqs = filed.filter((i) => handled.has(i.seq)).map((i) => i.seq);
     for (let i = 0; i < seqs.length; i += REMOVE_IN_FLIGHT) await Promise.all(seqs.slice(i, i + REMOVE_IN_FLIGHT).map((seq) => this.d.due.done(seq)));
   }

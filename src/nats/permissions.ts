@@ -79,6 +79,8 @@ export const SERVICE_GRANTS: Readonly<Record<Exclude<HubRole, "admin">, ServiceG
     reads: ["DUE", "INBOX", "AUDIT", kv("state"), kv("records"), kv("files"), kv("registry"), ...keyStreams],
     writes: [subjects.dueAll, kvWrite("state"), ...keySubjects, subjects.inboxAll, kekChanged, audit("retention")],
     erases: ["DUE", "INBOX"],
+    // A swept hour's filings leave the due index with one filtered purge.
+    purges: ["DUE"],
     serves: [api("retention")],
     calls: [subjects.api("records", "erase-due"), subjects.api("files", "erase-due")],
     // Key-encryption-key rotation finds every data-key stream by name.
