@@ -70,9 +70,6 @@ export interface ForgedEvent {
   readonly reason: string;
 }
 
-/** The dedupe key of an event: its emitter and its id, so no emitter can pre-claim another's ids. */
-export const dedupeKey = (source: string, id: string) => (id === "" ? "" : `${source}\u0000${id}`);
-
 /** The emitter of an AUDIT message: the last token of its subject (liaison.v1.audit.events.<emitter>). */
 export const emitterOf = (subject: string | undefined) => subject?.split(".").pop() ?? "";
 
@@ -140,7 +137,7 @@ export class LogState {
         log?.warn({ seq, position: p, source, service: e.service, authority: e.authority }, `audit event refused: it ${forged}`);
         continue;
       }
-      if (this.dedupe.has(dedupeKey(source, e.id))) {
+      if (this.dedupe.has(source, e.id)) {
         this.stats.duplicates++;
         continue;
       }
@@ -155,7 +152,7 @@ export class LogState {
     this.seqs.set(leaf, seq);
     this.positions.set(leaf, position);
     this.index.add(leaf, e);
-    this.dedupe.add(dedupeKey(source, e.id));
+    this.dedupe.add(source, e.id);
     return leaf;
   }
 
@@ -242,7 +239,7 @@ async function replayIndex(d: RestoreDeps, state: LogState, size: number, lastSe
           }
           const e = pb.AuditEvent.decode(bytes);
           state.index.add(leaf, e);
-          state.dedupe.add(dedupeKey(emitterOf(m.subject), e.id));
+          state.dedupe.add(emitterOf(m.subject), e.id);
         }
       }
       if (seq >= lastSeq) break;

@@ -60,13 +60,26 @@ describe("query index", () => {
 describe("dedupe window", () => {
   it("remembers the ids of the last N leaves and forgets older ones", () => {
     const w = new DedupeWindow(3);
-    for (const id of ["a", "b", "c"]) w.add(id);
-    expect(w.has("a")).toBe(true);
-    w.add("d");
-    expect(w.has("a")).toBe(false);
-    expect(w.has("d")).toBe(true);
-    w.add("");
-    expect(w.has("")).toBe(false);
+    for (const id of ["a", "b", "c"]) w.add("exchange", id);
+    expect(w.has("exchange", "a")).toBe(true);
+    w.add("exchange", "d");
+    expect(w.has("exchange", "a")).toBe(false);
+    expect(w.has("exchange", "d")).toBe(true);
+    w.add("exchange", "");
+    expect(w.has("exchange", "")).toBe(false);
+  });
+
+  it("keeps each emitter's ids apart, and counts leaves of every emitter in one window", () => {
+    const w = new DedupeWindow(3);
+    w.add("BE", "route.X");
+    expect(w.has("BE", "route.X")).toBe(true);
+    expect(w.has("exchange", "route.X")).toBe(false);
+    w.add("exchange", "route.X");
+    w.add("records", "r1");
+    expect(w.size).toBe(3);
+    w.add("records", "r2");
+    expect(w.has("BE", "route.X")).toBe(false);
+    expect(w.has("exchange", "route.X")).toBe(true);
   });
 });
 
