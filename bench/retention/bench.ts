@@ -169,7 +169,7 @@ try {
   const fewErasedSeconds = Number(few.erasuresTookMs) / 1000;
   const left = records.store.index.size;
 
-  report(`bench/retention — ${STORED.toLocaleString("en-US")} records stored (generated in ${genSeconds.toFixed(0)} s; records service indexed them in ${startSeconds.toFixed(1)} s)`, [
+  report(`bench/retention — nats-server ${server.version}, accounts, sync_interval always; ${STORED.toLocaleString("en-US")} records stored (generated in ${genSeconds.toFixed(0)} s; records service indexed them in ${startSeconds.toFixed(1)} s)`, [
     { name: `erase ${DUE_MANY.toLocaleString("en-US")} due (data key overwritten, record deleted, certificate logged)`, value: manyErasedSeconds, unit: "s", target: { value: 10, better: "lower" } },
     { name: `erase ${DUE_FEW} due (the same)`, value: fewErasedSeconds, unit: "s" },
     { name: `whole sweep, ${DUE_MANY.toLocaleString("en-US")} due, then their ciphertext overwritten on disk`, value: manySeconds, unit: "s" },
