@@ -18,6 +18,8 @@ export type AccessPointSettings = Pick<AccessPointConfig, "cp" | "host" | "port"
   Partial<Pick<AccessPointConfig, "connectHeartbeat">> & {
     /** The registry public key (the trust anchor the hub handed this member's operators). */
     readonly registryTrust: RegistryTrust;
+    /** Replicas of its store (LIAISON_REPLICAS: 3 on a cluster). */
+    readonly replicas?: number;
   };
 
 export interface RunningAccessPoint {
@@ -45,7 +47,7 @@ export async function startAccessPoint(
   const hubJs = jetstream(nc, { apiPrefix: subjects.hubJsApi });
   const audit = new AuditEmitter(nc, cfg.cp, opts.now ? { now: opts.now } : {});
   const registry = await followRegistry(nc, log, { trust: cfg.registryTrust, ...(opts.now ? { now: opts.now } : {}), onRefused: logRegistryRefusal(audit, cfg.cp) });
-  const store = await ApStore.open(nc, js, cfg.cp);
+  const store = await ApStore.open(nc, js, cfg.cp, cfg.replicas ?? 1);
   const publisher = new JsPublisher(nc);
   const mailbox = new Mailbox({ js: hubJs, publisher, store, cp: cfg.cp, keys, registry: registry.view, audit, log, ...(opts.now ? { now: opts.now } : {}) });
   await mailbox.start();

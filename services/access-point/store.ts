@@ -33,8 +33,8 @@ export class ApStore {
   }
 
   /** Opens the store in the member's own account, creating it on first start. */
-  static async open(nc: NatsConnection, js: JetStreamClient, cp: string): Promise<ApStore> {
-    await provisionMemberStore(nc, cp);
+  static async open(nc: NatsConnection, js: JetStreamClient, cp: string, replicas = 1): Promise<ApStore> {
+    await provisionMemberStore(nc, cp, { replicas });
     return new ApStore(cp, js, await jetstreamManager(nc, { checkAPI: false }), new JsPublisher(nc));
   }
 

@@ -40,7 +40,9 @@ export class AuditEmitter {
     this.#subject = subjects.auditEvents(source);
     this.#maxBatch = opts.maxBatch ?? 500;
     this.#now = opts.now ?? Date.now;
-    this.#attempts = opts.attempts ?? 5;
+    // The publisher itself waits out a stream without a leader and retries a timeout (the batch
+    // has a message id); one more attempt covers a reconnect in between.
+    this.#attempts = opts.attempts ?? 2;
   }
 
   /**

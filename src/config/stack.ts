@@ -9,7 +9,8 @@ export const DEFAULT_NATS_MONITOR_PORT = 8222;
 export const DEFAULT_CONSOLE_PORT = 8400;
 export const DEFAULT_FIRST_AP_PORT = 8401;
 
-export const stackSchema = z.object({
+export const stackSchema = z
+  .object({
   home: zHome.default(DEFAULT_HOME),
   logLevel: zLogLevel.default("info"),
   /** When set, the stack uses this server instead of starting its own. */
@@ -30,5 +31,19 @@ export const stackSchema = z.object({
   startTimeout: zDurationMs.default(60_000),
   /** How long children get to stop after SIGTERM before SIGKILL. */
   stopTimeout: zDurationMs.default(10_000),
-});
+  /**
+   * LIAISON_CLUSTER=3: run the embedded NATS as a JetStream cluster of that many local nodes
+   * (client ports from LIAISON_NATS_PORT on, monitoring from LIAISON_NATS_MONITOR_PORT on); 0: one node.
+   */
+  cluster: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(7)
+    .refine((n) => n === 0 || n === 1 || n >= 3, "a cluster needs at least 3 nodes to survive the loss of one")
+    .default(0),
+  /** Stream replicas (LIAISON_REPLICAS); default 3 on a cluster, 1 on one node. */
+  replicas: z.coerce.number().int().min(1).max(5).optional(),
+})
+  .transform((c) => ({ ...c, replicas: c.replicas ?? (c.cluster >= 3 ? 3 : 1) }));
 export type StackConfig = z.output<typeof stackSchema>;

@@ -23,7 +23,7 @@ export {
   type ConsumerSpec,
   type ObjectStoreSpec,
 } from "./streams.js";
-export { provision, provisionContactPoint, provisionMemberStore, type ProvisionEntry, type ProvisionOptions } from "./provision.js";
+export { provision, provisionContactPoint, provisionMemberStore, clusterSize, checkReplicas, type ProvisionEntry, type ProvisionOptions } from "./provision.js";
 export { startMicroService, requestService, serviceErrorOf, queueGroup, type EndpointDef, type MicroServiceDef } from "./service.js";
 export { consumeBatches, consumeLanes, type BatchConsumer, type BatchConsumerOptions, type BatchHandler, type Lane } from "./batch-consumer.js";
 export {
@@ -58,3 +58,4 @@ export {
   type PinnedVersions,
   type ResolveOptions,
 } from "./server-bin.js";
+export { startLocalCluster, freePorts, type LocalCluster, type LocalClusterOptions, type ClusterNode } from "./local-cluster.js";

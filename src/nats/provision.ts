@@ -11,6 +11,7 @@ import {
 } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { nanos, type NatsConnection } from "@nats-io/nats-core";
+import { LiaisonError } from "../errors.js";
 import { Objm } from "@nats-io/obj";
 import {
   BUCKETS,
@@ -106,9 +107,50 @@ async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec): Promis
   }
 }
 
+/** How many servers the connection's JetStream cluster has (1 for a single server): from the server's INFO. */
+export function clusterSize(nc: NatsConnection): number {
+  const info = nc.info;
+  if (!info?.cluster) return 1;
+  return Math.max(1, new Set(info.connect_urls ?? []).size);
+}
+
+/** Refuses a replica count the cluster cannot hold, naming both. */
+export function checkReplicas(nc: NatsConnection, replicas: number): void {
+  const size = clusterSize(nc);
+  if (replicas > size) {
+    throw new LiaisonError(
+      "LIAISON_CONFIG_INVALID",
+      `LIAISON_REPLICAS is ${replicas}, but the JetStream ${size === 1 ? "server is a single node" : `cluster has ${size} servers`}: ` +
+        `a stream cannot have more replicas than there are servers. Use 1 on a single server, 3 on a three-node cluster (LIAISON_CLUSTER=3 npm start).`,
+    );
+  }
+}
+
+/** The server's "no room for that many replicas" refusal, as the same clear error. */
+function replicaRefusal(err: unknown, nc: NatsConnection, replicas: number): unknown {
+  if (err instanceof Error && /no suitable peers|replicas > 1 not supported|insufficient resources/i.test(err.message)) {
+    try {
+      checkReplicas(nc, replicas);
+    } catch (clear) {
+      return clear;
+    }
+    return new LiaisonError("LIAISON_CONFIG_INVALID", `JetStream cannot place ${replicas} replicas: ${err.message}`, { cause: err });
+  }
+  return err;
+}
+
 /** Provisions the hub's streams, buckets and consumers, plus those of the given contact points. */
 export async function provision(nc: NatsConnection, opts: ProvisionOptions = {}): Promise<ProvisionEntry[]> {
   const replicas = opts.replicas ?? 1;
+  checkReplicas(nc, replicas);
+  try {
+    return await provisionAll(nc, opts, replicas);
+  } catch (err) {
+    throw replicaRefusal(err, nc, replicas);
+  }
+}
+
+async function provisionAll(nc: NatsConnection, opts: ProvisionOptions, replicas: number): Promise<ProvisionEntry[]> {
   const jsm = await jetstreamManager(nc);
   const js = jetstream(nc);
   const kvm = new Kvm(js);
@@ -161,5 +203,11 @@ export async function provisionContactPoint(
  * leaf node's JetStream), within that account's limits; the hub cannot reach it.
  */
 export async function provisionMemberStore(nc: NatsConnection, cp: string, opts: { replicas?: number } = {}): Promise<ProvisionEntry> {
-  return ensureStream(await jetstreamManager(nc), apStoreStream(cp), opts.replicas ?? 1);
+  const replicas = opts.replicas ?? 1;
+  checkReplicas(nc, replicas);
+  try {
+    return await ensureStream(await jetstreamManager(nc), apStoreStream(cp), replicas);
+  } catch (err) {
+    throw replicaRefusal(err, nc, replicas);
+  }
 }

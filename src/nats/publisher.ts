@@ -15,12 +15,24 @@ export interface PubAck {
 }
 
 export interface PublishOptions {
+  /** Also makes a retry after a timeout safe: JetStream drops the second copy. */
   readonly msgID?: string;
   readonly expectStream?: string;
   /** Compare-and-swap: the subject's last sequence must be this (0: the subject must be empty). */
   readonly expectLastSubjectSequence?: number;
   readonly headers?: Readonly<Record<string, string>>;
+  /** How long to keep trying while the stream has no leader (a cluster node lost); 0: once. */
+  readonly retryForMs?: number;
 }
+
+/**
+ * How long a publish waits out a stream without a leader: a JetStream cluster that loses the node
+ * leading a stream elects another within a few seconds (nats-server's Raft: a missed heartbeat,
+ * then a randomised election timeout of up to about 9 s); meanwhile the stream does not answer.
+ */
+export const UNAVAILABLE_RETRY_MS = 15_000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A message read with a direct get. */
 export interface DirectMsg {
@@ -52,9 +64,12 @@ export class JsPublisher {
   readonly #timer: NodeJS.Timeout;
   #next = 0;
 
-  constructor(nc: NatsConnection, opts: { timeoutMs?: number } = {}) {
+  readonly #retryForMs: number;
+
+  constructor(nc: NatsConnection, opts: { timeoutMs?: number; retryForMs?: number } = {}) {
     this.#nc = nc;
     this.#timeoutMs = opts.timeoutMs ?? 5_000;
+    this.#retryForMs = opts.retryForMs ?? UNAVAILABLE_RETRY_MS;
     // Under the connection's own inbox prefix: a contact point may only receive on _INBOX_<CP>.
     this.#prefix = createInbox((nc as unknown as { options: { inboxPrefix?: string } }).options.inboxPrefix);
     this.#sub = nc.subscribe(`${this.#prefix}.*`, {
@@ -102,8 +117,27 @@ export class JsPublisher {
     return r;
   }
 
-  /** Publishes and resolves with JetStream's acknowledgement (duplicate: true when deduplicated). */
+  /**
+   * Publishes and resolves with JetStream's acknowledgement (duplicate: true when deduplicated).
+   * While no stream answers (no leader during an election, the server restarting) it tries again,
+   * with growing pauses, for up to `retryForMs`: nothing was stored, so that is safe. After a
+   * timeout it tries again only with a message id, which makes a second copy a duplicate.
+   */
   async publish(subject: string, data: Uint8Array, opts: PublishOptions = {}): Promise<PubAck> {
+    const deadline = Date.now() + (opts.retryForMs ?? this.#retryForMs);
+    for (let pause = 50; ; pause = Math.min(1_000, pause * 2)) {
+      try {
+        return await this.#publishOnce(subject, data, opts);
+      } catch (err) {
+        const code = err instanceof LiaisonError ? err.code : "";
+        const again = code === "LIAISON_UNAVAILABLE" || (code === "LIAISON_TIMEOUT" && opts.msgID !== undefined);
+        if (!again || this.#closed || this.#nc.isClosed() || Date.now() + pause > deadline) throw err;
+        await sleep(pause);
+      }
+    }
+  }
+
+  async #publishOnce(subject: string, data: Uint8Array, opts: PublishOptions): Promise<PubAck> {
     let h: MsgHdrs | undefined;
     if (opts.msgID || opts.expectStream || opts.expectLastSubjectSequence !== undefined || opts.headers) {
       h = headers();
@@ -156,7 +190,10 @@ export class JsPublisher {
     return this.#pending.size;
   }
 
+  #closed = false;
+
   close(): void {
+    this.#closed = true;
     clearInterval(this.#timer);
     this.#sub.unsubscribe();
     for (const p of this.#pending.values()) p.reject(new LiaisonError("LIAISON_UNAVAILABLE", "publisher closed"));

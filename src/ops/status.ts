@@ -33,6 +33,30 @@ export interface StreamStatus {
   consumers: number;
   /** Subjects in use (distinct); KV buckets count keys this way. */
   subjects: number;
+  /** Configured replicas (1 on a single server). */
+  replicas: number;
+  /** On a cluster: the node that leads the stream (empty: no leader, no quorum). */
+  leader?: string;
+  /** On a cluster: every other replica, and whether it is current, lagging behind, or offline. */
+  peers?: PeerStatus[];
+}
+
+export interface PeerStatus {
+  name: string;
+  state: "current" | "lagging" | "offline";
+  /** Operations it is behind the leader, when lagging. */
+  lag?: number;
+}
+
+/** One node of the JetStream cluster, as the streams see it. */
+export interface NodeStatus {
+  name: string;
+  /** Leads this many streams. */
+  leads: number;
+  /** Its replicas across the streams: current, lagging, offline. */
+  current: number;
+  lagging: number;
+  offline: number;
 }
 
 export interface ConsumerStatus {
@@ -66,10 +90,15 @@ export interface ServerStatus {
 export interface SystemStatus {
   at: string;
   server: ServerStatus;
+  /** On a cluster: its name, the meta leader (when the monitoring endpoint says), and every node. */
+  cluster?: { name: string; metaLeader?: string; nodes: NodeStatus[] };
   services: ServiceInstanceStatus[];
   streams: StreamStatus[];
   consumers: ConsumerStatus[];
 }
+
+/** A replica not heard from for this long counts as offline (its node is down or cut off). */
+export const OFFLINE_AFTER_MS = 10_000;
 
 /** The expected hub services: a missing one is worth a warning even when nothing else fails. */
 export const HUB_SERVICES = ["exchange", "records", "files", "retention", "audit", "usage"] as const;
@@ -97,6 +126,19 @@ export async function systemStatus(nc: NatsConnection, opts: { monitorUrl?: stri
       lastSeq: si.state.last_seq,
       consumers: si.state.consumer_count,
       subjects: si.state.num_subjects ?? 0,
+      replicas: si.config.num_replicas || 1,
+      ...(si.cluster && (si.config.num_replicas ?? 1) > 1
+        ? {
+            leader: si.cluster.leader ?? "",
+            peers: (si.cluster.replicas ?? []).map((r): PeerStatus => ({
+              name: r.name,
+              // nats-server keeps a dead node's replica as "not current" for a while before it calls
+              // it offline; not heard from for OFFLINE_AFTER_MS is offline as far as operations care.
+              state: r.offline || (!r.current && r.active / 1e6 > OFFLINE_AFTER_MS) ? "offline" : r.current ? "current" : "lagging",
+              ...(r.lag ? { lag: r.lag } : {}),
+            })),
+          }
+        : {}),
     }))
     .sort((a, b) => a.name.localeCompare(b.name));
   const consumers: ConsumerStatus[] = [];
@@ -118,15 +160,17 @@ export async function systemStatus(nc: NatsConnection, opts: { monitorUrl?: stri
     }
   }
   const info = nc.info;
+  const cluster = info?.cluster ? clusterOf(info.cluster, streams, monitor?.metaLeader) : undefined;
   return {
     at: new Date().toISOString(),
+    ...(cluster ? { cluster } : {}),
     server: {
       url: nc.getServer(),
       serverName: info?.server_name ?? "",
       version: info?.version ?? "",
       jetstream: info?.jetstream ?? false,
       rttMs: rtt,
-      ...(monitor ?? {}),
+      ...(monitor ? (({ metaLeader: _m, ...rest }) => rest)(monitor) : {}),
       storage: { usedBytes: account.storage, streams: account.streams, consumers: account.consumers, apiErrors: account.api.errors, apiTotal: account.api.total },
     },
     services,
@@ -163,14 +207,32 @@ export async function discover(nc: NatsConnection, waitMs = 750): Promise<Servic
   return out.sort((a, b) => `${a.name}/${a.id}`.localeCompare(`${b.name}/${b.id}`));
 }
 
-async function monitorHealth(base: string): Promise<Pick<ServerStatus, "healthz" | "connections" | "uptime" | "memoryBytes">> {
+/** The nodes as the streams see them: who leads what, and which replicas are current. */
+function clusterOf(name: string, streams: readonly StreamStatus[], metaLeader: string | undefined): NonNullable<SystemStatus["cluster"]> {
+  const nodes = new Map<string, NodeStatus>();
+  const node = (n: string) => {
+    let x = nodes.get(n);
+    if (!x) nodes.set(n, (x = { name: n, leads: 0, current: 0, lagging: 0, offline: 0 }));
+    return x;
+  };
+  for (const s of streams) {
+    if (s.leader) node(s.leader).leads++;
+    for (const p of s.peers ?? []) node(p.name)[p.state]++;
+  }
+  if (metaLeader) node(metaLeader);
+  return { name, ...(metaLeader ? { metaLeader } : {}), nodes: [...nodes.values()].sort((a, b) => a.name.localeCompare(b.name)) };
+}
+
+async function monitorHealth(base: string): Promise<Pick<ServerStatus, "healthz" | "connections" | "uptime" | "memoryBytes"> & { metaLeader?: string }> {
   const get = async (path: string) => {
     const res = await fetch(new URL(path, base), { signal: AbortSignal.timeout(2_000) });
     return { ok: res.ok, body: (await res.json()) as Record<string, unknown> };
   };
   try {
-    const [h, v] = await Promise.all([get("/healthz?js-enabled-only=true"), get("/varz")]);
+    const [h, v, j] = await Promise.all([get("/healthz?js-enabled-only=true"), get("/varz"), get("/jsz").catch(() => ({ ok: false, body: {} as Record<string, unknown> }))]);
+    const meta = (j.body.meta_cluster as { leader?: string } | undefined)?.leader;
     return {
+      ...(meta ? { metaLeader: meta } : {}),
       healthz: { ok: h.ok && h.body.status === "ok", status: String(h.body.status ?? ""), ...(h.body.error ? { error: String(h.body.error) } : {}) },
       connections: Number(v.body.connections ?? 0),
       uptime: String(v.body.uptime ?? ""),

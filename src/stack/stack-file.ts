@@ -21,6 +21,9 @@ export const stackFileSchema = z.object({
     systemCreds: z.string().optional(),
     /** The pinned `nats` CLI, when installed (scripts/install-nats.sh). */
     cli: z.string().optional(),
+    /** With LIAISON_CLUSTER: the cluster's name and every node (url lists them all, comma-separated). */
+    cluster: z.string().optional(),
+    nodes: z.array(z.object({ name: z.string(), url: z.string(), monitorUrl: z.string().optional(), pid: z.number().int().optional() })).optional(),
     monitorUrl: z.string().optional(),
     pid: z.number().int().optional(),
   }),

@@ -6,7 +6,17 @@ import { join } from "node:path";
 import type { StackConfig } from "../config/mod.js";
 import { LiaisonError } from "../errors.js";
 import type { Logger } from "../log/mod.js";
-import { assertServerVersion, connectNats, provision, resolveNatsCli, resolveNatsServer, startNatsServer, type RunningNatsServer } from "../nats/mod.js";
+import {
+  assertServerVersion,
+  connectNats,
+  provision,
+  resolveNatsCli,
+  resolveNatsServer,
+  startLocalCluster,
+  startNatsServer,
+  type LocalCluster,
+  type RunningNatsServer,
+} from "../nats/mod.js";
 import { assertPortsFree } from "./ports.js";
 import { prepareStackSecrets, type StackSecrets } from "./secrets.js";
 import { stackChildren, type StackPlan } from "./services.js";
@@ -46,6 +56,7 @@ export async function startStack(cfg: StackConfig, log: Logger): Promise<Running
   mkdirSync(logDir, { recursive: true, mode: 0o700 });
   const releaseLock = takeLock(home);
   let nats: RunningNatsServer | undefined;
+  let cluster: LocalCluster | undefined;
   const supervisor = new Supervisor(logDir, log, cfg.startTimeout, cfg.stopTimeout);
   const secrets: StackSecrets = prepareStackSecrets(home, cfg.accessPoints);
   const plan: StackPlan = stackChildren(cfg, secrets);
@@ -53,21 +64,40 @@ export async function startStack(cfg: StackConfig, log: Logger): Promise<Running
   const stop = async () => {
     await supervisor.stopAll();
     await nats?.stop();
+    await cluster?.stop();
     releaseLock();
   };
 
   try {
+    const nodes = cfg.cluster >= 3 ? cfg.cluster : 1;
     await assertPortsFree(cfg.host, [
-      ...(cfg.natsUrl ? [] : [{ port: cfg.natsPort, purpose: "NATS clients" }, { port: cfg.natsMonitorPort, purpose: "NATS monitoring" }]),
+      ...(cfg.natsUrl
+        ? []
+        : Array.from({ length: nodes }, (_, i) => [
+            { port: cfg.natsPort === 0 ? 0 : cfg.natsPort + i, purpose: `NATS clients${nodes > 1 ? ` (node ${i + 1})` : ""}` },
+            { port: cfg.natsMonitorPort === 0 ? 0 : cfg.natsMonitorPort + i, purpose: `NATS monitoring${nodes > 1 ? ` (node ${i + 1})` : ""}` },
+          ]).flat()),
       ...plan.ports,
     ]);
 
     let natsUrl = cfg.natsUrl;
-    if (!natsUrl) {
-      // The pinned nats-server, built with `go install` on a machine that has none.
-      const bin = resolveNatsServer({ bin: cfg.natsServerBin, tools: cfg.tools, path: cfg.path, install: true, onInstall: (line) => log.info(line) });
+    // The pinned nats-server, built with `go install` on a machine that has none.
+    const bin = () => resolveNatsServer({ bin: cfg.natsServerBin, tools: cfg.tools, path: cfg.path, install: true, onInstall: (line) => log.info(line) });
+    if (!natsUrl && nodes > 1) {
+      cluster = await startLocalCluster({
+        size: nodes,
+        dir: join(home, "cluster"),
+        name: "liaison-dev",
+        host: cfg.host,
+        firstPort: cfg.natsPort,
+        firstMonitorPort: cfg.natsMonitorPort === 0 ? -1 : cfg.natsMonitorPort,
+        bin: bin(),
+        extraConfig: plan.natsAccounts,
+      });
+      natsUrl = cluster.urls;
+    } else if (!natsUrl) {
       nats = await startNatsServer({
-        bin,
+        bin: bin(),
         host: cfg.host,
         port: cfg.natsPort,
         monitorPort: cfg.natsMonitorPort,
@@ -85,14 +115,14 @@ export async function startStack(cfg: StackConfig, log: Logger): Promise<Running
     try {
       assertServerVersion(admin.info?.version, natsUrl);
       serverVersion = admin.info?.version;
-      await provision(admin, { contactPoints: cfg.accessPoints });
+      await provision(admin, { contactPoints: cfg.accessPoints, replicas: cfg.replicas });
       await plan.bootstrap(admin);
     } finally {
       await admin.close();
     }
 
     for (const group of plan.groups) {
-      await Promise.all(group.map((spec) => supervisor.start({ ...spec, env: { ...spec.env, NATS_URL: natsUrl } })));
+      await Promise.all(group.map((spec) => supervisor.start({ ...spec, env: { ...spec.env, NATS_URL: natsUrl, LIAISON_REPLICAS: String(cfg.replicas) } })));
     }
     const cli = resolveNatsCli(cfg.tools);
     const pidOf = (name: string) => supervisor.pids().find((p) => p.name === name)?.pid;
@@ -104,12 +134,18 @@ export async function startStack(cfg: StackConfig, log: Logger): Promise<Running
       startedAt,
       nats: {
         url: natsUrl,
-        embedded: nats !== undefined,
+        embedded: nats !== undefined || cluster !== undefined,
+        ...(cluster
+          ? {
+              cluster: cluster.name,
+              nodes: cluster.nodes.map((n) => ({ name: n.name, url: n.server.url, ...(n.server.monitorUrl ? { monitorUrl: n.server.monitorUrl } : {}), ...(n.server.pid() ? { pid: n.server.pid() } : {}) })),
+            }
+          : {}),
         ...(serverVersion ? { version: serverVersion } : {}),
         adminCreds: plan.adminCreds,
         systemCreds: plan.systemCreds,
         ...(cli ? { cli } : {}),
-        ...(nats ? { monitorUrl: `http://${cfg.host}:${cfg.natsMonitorPort}` } : {}),
+        ...(nats ? { monitorUrl: `http://${cfg.host}:${cfg.natsMonitorPort}` } : cluster?.nodes[0]?.server.monitorUrl ? { monitorUrl: cluster.nodes[0].server.monitorUrl } : {}),
         ...(nats?.pid() ? { pid: nats.pid() } : {}),
       },
       accessPoints: Object.fromEntries(
@@ -153,7 +189,7 @@ export function formatStackTable(f: StackFile): string {
   const rows: Array<[string, string, string]> = [
     [
       "NATS",
-      f.nats.url,
+      f.nats.nodes ? `${f.nats.nodes.length}-node cluster ${f.nats.cluster ?? ""}` : f.nats.url,
       `${f.nats.version ? `nats-server ${f.nats.version}, ` : ""}${f.nats.embedded ? `embedded${f.nats.monitorUrl ? `, monitor ${f.nats.monitorUrl}` : ""}` : "external (NATS_URL)"}`,
     ],
   ];

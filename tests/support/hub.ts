@@ -22,7 +22,7 @@ import { startRetention, type RunningRetention } from "../../services/retention/
 import { startFiles, type RunningFiles } from "../../services/files/service.js";
 import { startUsage, type RunningUsage, type UsageSettings } from "../../services/usage/service.js";
 import { startAuditService, type RunningAuditService } from "../../services/audit/service.js";
-import { startTestNats, type TestNats } from "./nats.js";
+import { startTestCluster, startTestNats, type TestNats } from "./nats.js";
 
 const LEAF_TEMPLATE = join(import.meta.dirname, "..", "..", "deploy", "nats", "leafnode-cp.conf");
 
@@ -91,11 +91,12 @@ export interface TestHub {
  * `leaves`: members that reach the hub through a leaf-node server of their own; the hub then also
  * listens for leaf connections (mutual TLS, as deploy/nats/hub.conf) on a fixed free port.
  */
-export async function startTestHub(opts: { cps?: readonly string[]; leaves?: readonly string[] } = {}): Promise<TestHub> {
+export async function startTestHub(opts: { cps?: readonly string[]; leaves?: readonly string[]; cluster?: number } = {}): Promise<TestHub> {
   const cps = opts.cps ?? ["BE", "NL", "DE"];
   const home = mkdtempSync(join(tmpdir(), "liaison-hub-"));
   const secrets = prepareStackSecrets(home, cps);
   const leaves = opts.leaves ?? [];
+  if (opts.cluster && leaves.length > 0) throw new Error("a test hub is a cluster or has leaf nodes, not both");
   const pki = leaves.length > 0 ? makeTestPki(join(home, "pki")) : undefined;
   const leafPort = leaves.length > 0 ? await freePort() : 0;
   const leafListener = pki
@@ -107,9 +108,11 @@ export async function startTestHub(opts: { cps?: readonly string[]; leaves?: rea
       ].join("\n")
     : "";
   // The production topology: HUB, an account per contact point, SYS (src/nats/accounts.ts).
-  const nats = await startTestNats({ extraConfig: `${stackAccountsConfig(secrets, { leaves })}\n${leafListener}` });
+  const extraConfig = `${stackAccountsConfig(secrets, { leaves })}\n${leafListener}`;
+  // `cluster: 3`: three nodes, every stream, bucket and object store with three replicas.
+  const nats = opts.cluster ? await startTestCluster({ size: opts.cluster, extraConfig }) : await startTestNats({ extraConfig });
   const admin = await nats.connect("admin", secrets.hub["stack-admin"].seedFile);
-  await provision(admin, { contactPoints: cps });
+  await provision(admin, { contactPoints: cps, replicas: opts.cluster ? 3 : 1 });
   await registerStackIdentities(admin, secrets);
 
   const cpSecrets = (cp: string) => {
@@ -193,7 +196,7 @@ export async function startTestHub(opts: { cps?: readonly string[]; leaves?: rea
       const c = cpSecrets(cp);
       const ap = await startAccessPoint(
         nc,
-        { cp, host: "127.0.0.1", port: 0, bodyLimit: 6 * 1024 * 1024, maxAttachmentBytes: 4 * 1024 * 1024, registryTrust },
+        { cp, host: "127.0.0.1", port: 0, bodyLimit: 6 * 1024 * 1024, maxAttachmentBytes: 4 * 1024 * 1024, registryTrust, replicas: opts.cluster ? 3 : 1 },
         readKeyFile(c.keyFile),
         UserStore.load(c.usersFile),
         quiet,

@@ -6,15 +6,27 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { NatsConnection } from "@nats-io/nats-core";
-import { assertServerVersion, connectNats, installHint, pinnedVersions, resolveNatsServer, startNatsServer, type RunningNatsServer } from "../../src/nats/mod.js";
+import {
+  assertServerVersion,
+  connectNats,
+  installHint,
+  pinnedVersions,
+  resolveNatsServer,
+  startLocalCluster,
+  startNatsServer,
+  type LocalCluster,
+  type RunningNatsServer,
+} from "../../src/nats/mod.js";
 
 export interface TestNats {
-  readonly kind: "external" | "binary" | "container";
+  readonly kind: "external" | "binary" | "container" | "cluster";
   readonly url: string;
   /** The server's HTTP monitoring endpoint (/varz, /jsz), for a server this harness started. */
   readonly monitorUrl: string | undefined;
   /** The JetStream store directory on this machine (undefined for an external server). */
   readonly storeDir: string | undefined;
+  /** The cluster's nodes (kind "cluster"): kill any of them by name, or by role through LocalCluster. */
+  readonly cluster?: LocalCluster;
   /** A connection closed automatically by stop(). */
   connect(name?: string, credsFile?: string): Promise<NatsConnection>;
   /** SIGKILL the server (a crash). */
@@ -165,4 +177,43 @@ export async function startTestNats(opts: TestNatsOptions = {}): Promise<TestNat
 
   rmSync(dir, { recursive: true, force: true });
   throw new Error(`No NATS server for the tests: none installed and no Docker engine answers. ${installHint()}`);
+}
+
+/**
+ * A three-node (or larger) JetStream cluster of the pinned server on loopback: random client, route
+ * and monitoring ports, a temporary store per node, the given configuration (the accounts) on every
+ * node. Ready once the nodes agree on a meta leader; stop() kills nothing that is already down.
+ */
+export async function startTestCluster(opts: { size?: number; extraConfig?: string } = {}): Promise<TestNats> {
+  const bin = serverBinary();
+  if (!bin) throw new Error(`No NATS server for the cluster tests. ${installHint()}`);
+  const dir = mkdtempSync(join(tmpdir(), "liaison-cluster-"));
+  let cluster: LocalCluster;
+  try {
+    cluster = await startLocalCluster({ size: opts.size ?? 3, dir, bin, ...(opts.extraConfig ? { extraConfig: opts.extraConfig } : {}) });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  const t = tracked(() => cluster.urls);
+  const unsupported = async () => {
+    throw new Error("kill or start a cluster's node by name: nats.cluster.kill(name)");
+  };
+  return {
+    kind: "cluster",
+    get url() {
+      return cluster.urls;
+    },
+    monitorUrl: cluster.nodes[0]?.server.monitorUrl,
+    storeDir: dir,
+    cluster,
+    connect: t.connect,
+    kill: unsupported,
+    start: unsupported,
+    stop: async () => {
+      await t.closeAll();
+      await cluster.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -21,6 +21,10 @@ export function problems(s: SystemStatus, maxLag: number): string[] {
   if (s.server.healthz && !s.server.healthz.ok) out.push(`NATS /healthz: ${s.server.healthz.status}${s.server.healthz.error ? ` (${s.server.healthz.error})` : ""}`);
   if (!s.server.jetstream) out.push("the NATS server has no JetStream");
   for (const c of s.consumers) if (c.pending > maxLag) out.push(`consumer ${c.stream}/${c.name} lags: ${c.pending} message(s) not yet delivered`);
+  for (const st of s.streams) {
+    if (st.leader === "") out.push(`stream ${st.name} has no leader (no quorum of its ${st.replicas} replicas)`);
+    for (const p of st.peers ?? []) if (p.state !== "current") out.push(`stream ${st.name}: replica on ${p.name} is ${p.state}${p.lag ? ` (${p.lag} behind)` : ""}`);
+  }
   return out;
 }
 
@@ -43,10 +47,30 @@ function print(s: SystemStatus, issues: string[]): void {
     })),
     ["service", "instance", "version", "started", "requests", "errors", "avg ms"],
   );
+  if (s.cluster) {
+    process.stdout.write(`\nCluster ${s.cluster.name}${s.cluster.metaLeader ? `  meta leader ${s.cluster.metaLeader}` : ""}\n`);
+    printTable(
+      s.cluster.nodes.map((n) => ({ node: n.name, "leads streams": n.leads, "replicas current": n.current, lagging: n.lagging, offline: n.offline })),
+      ["node", "leads streams", "replicas current", "lagging", "offline"],
+    );
+  }
   process.stdout.write("\nStreams\n");
+  const clustered = s.streams.some((x) => x.peers !== undefined);
   printTable(
-    s.streams.map((x) => ({ stream: x.name, messages: x.messages, size: mib(x.bytes), subjects: x.subjects, consumers: x.consumers })),
-    ["stream", "messages", "size", "subjects", "consumers"],
+    s.streams.map((x) => ({
+      stream: x.name,
+      messages: x.messages,
+      size: mib(x.bytes),
+      subjects: x.subjects,
+      consumers: x.consumers,
+      ...(clustered
+        ? {
+            leader: x.leader === "" ? "NONE" : (x.leader ?? "-"),
+            replicas: x.peers ? `${x.replicas}: ${x.peers.map((p) => `${p.name} ${p.state}`).join(", ")}` : String(x.replicas),
+          }
+        : {}),
+    })),
+    ["stream", "messages", "size", "subjects", "consumers", ...(clustered ? ["leader", "replicas"] : [])],
   );
   process.stdout.write("\nConsumers\n");
   printTable(

@@ -1,0 +1,135 @@
+// The hub on a three-node JetStream cluster (issue #14): the harness starts three pinned servers
+// routed on loopback with the production accounts, provisioning gives every stream, bucket and
+// object store three replicas, a node can be killed by role and comes back current, a store made
+// with one replica moves to three without losing anything, and more replicas than servers is
+// refused with a message that says what to do.
+import { jetstream, jetstreamManager, type StreamInfo } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isLiaisonError } from "../../src/errors.js";
+import { provision, subjects, type LocalCluster } from "../../src/nats/mod.js";
+import { startTestHub, until, type TestHub } from "../support/hub.js";
+import { startTestCluster, startTestNats } from "../support/nats.js";
+
+async function allStreams(hub: TestHub): Promise<StreamInfo[]> {
+  const jsm = await jetstreamManager(hub.admin);
+  const out: StreamInfo[] = [];
+  for await (const si of jsm.streams.list()) out.push(si);
+  return out;
+}
+
+/** Every replica of every stream current (leader plus two), polled; how long it took. */
+async function allCurrent(hub: TestHub, timeoutMs = 60_000): Promise<number> {
+  const t0 = Date.now();
+  await until(
+    async () => {
+      const streams = await allStreams(hub).catch(() => []);
+      return streams.length > 0 && streams.every((s) => !!s.cluster?.leader && (s.cluster.replicas ?? []).length === 2 && (s.cluster.replicas ?? []).every((r) => r.current && !r.offline));
+    },
+    "every stream to have three current replicas",
+    timeoutMs,
+  );
+  return Date.now() - t0;
+}
+
+describe("the hub on a three-node cluster", () => {
+  let hub: TestHub;
+  let cluster: LocalCluster;
+
+  beforeAll(async () => {
+    hub = await startTestHub({ cps: ["BE", "NL"], cluster: 3 });
+    cluster = hub.nats.cluster as LocalCluster;
+  });
+  afterAll(async () => {
+    await hub?.stop();
+  });
+
+  it("runs three nodes with one meta leader, and gives every stream, bucket and object store three replicas", async () => {
+    expect(cluster.nodes).toHaveLength(3);
+    expect(cluster.nodes.map((n) => n.name)).toContain((await cluster.metaLeader()).name);
+    const streams = await allStreams(hub);
+    for (const name of ["SUBMIT", "INBOX", "AUDIT", "AUDIT_LEAVES", "AUDIT_HEADS", "DUE", "RECORD_KEYS", "KV_registry", "KV_records", "OBJ_attachments"]) {
+      const s = streams.find((x) => x.config.name === name);
+      expect(s?.config.num_replicas, name).toBe(3);
+    }
+    expect(streams.every((s) => s.config.num_replicas === 3)).toBe(true);
+    await allCurrent(hub);
+  });
+
+  it("comes back current after the meta leader and a stream's leader are killed with SIGKILL and restarted", async () => {
+    const jsm = await jetstreamManager(hub.admin);
+    const meta = await cluster.metaLeader();
+    await cluster.kill(meta.name);
+    await cluster.waitReady();
+    expect((await cluster.metaLeader()).name).not.toBe(meta.name);
+    await cluster.start(meta.name);
+
+    const inboxLeader = (await jsm.streams.info("INBOX")).cluster?.leader ?? "";
+    const before = (await jsm.streams.info("INBOX")).state.last_seq;
+    await cluster.kill(inboxLeader);
+    // The stream elects another leader and takes writes again.
+    await until(async () => {
+      try {
+        await jetstream(hub.admin).publish(subjects.inbox("NL", "normal"), new TextEncoder().encode("after the leader died"), { timeout: 2_000 });
+        return true;
+      } catch {
+        return false;
+      }
+    }, "INBOX to take a write without its old leader", 30_000);
+    expect((await jsm.streams.info("INBOX")).cluster?.leader).not.toBe(inboxLeader);
+    await cluster.start(inboxLeader);
+    const ms = await allCurrent(hub);
+    process.stdout.write(`every stream had three current replicas ${ms} ms after the killed node restarted\n`);
+    expect((await jsm.streams.info("INBOX")).state.last_seq).toBe(before + 1);
+  });
+});
+
+describe("replicas", () => {
+  it("refuses more replicas than servers, saying what to use", async () => {
+    const nats = await startTestNats({ own: true });
+    try {
+      const nc = await nats.connect();
+      let caught: unknown;
+      try {
+        await provision(nc, { replicas: 3 });
+      } catch (err) {
+        caught = err;
+      }
+      expect(isLiaisonError(caught) && caught.code).toBe("LIAISON_CONFIG_INVALID");
+      expect((caught as Error).message).toMatch(/LIAISON_REPLICAS is 3, but the JetStream server is a single node/);
+      await expect((await jetstreamManager(nc)).streams.info("SUBMIT")).rejects.toThrow(/not found/);
+    } finally {
+      await nats.stop();
+    }
+  });
+
+  it("moves a store made with one replica to three without losing anything", async () => {
+    const nats = await startTestCluster();
+    try {
+      const nc = await nats.connect();
+      await provision(nc, { contactPoints: ["BE"], replicas: 1 });
+      const js = jetstream(nc);
+      for (let i = 0; i < 50; i++) await js.publish(subjects.inbox("BE", "normal"), new TextEncoder().encode(`kept ${i}`));
+      const kv = await new Kvm(nc).open("registry");
+      await kv.put("cp.BE", new TextEncoder().encode("entry"));
+      const jsm = await jetstreamManager(nc);
+      expect((await jsm.streams.info("INBOX")).config.num_replicas).toBe(1);
+
+      const moved = await provision(nc, { contactPoints: ["BE"], replicas: 3 });
+      expect(moved.find((e) => e.name === "INBOX")?.action).toBe("updated");
+      expect(moved.find((e) => e.name === "registry")?.action).toBe("updated");
+      await until(async () => {
+        const si = await jsm.streams.info("INBOX");
+        return si.config.num_replicas === 3 && (si.cluster?.replicas ?? []).filter((r) => r.current).length === 2;
+      }, "INBOX on three current replicas", 30_000);
+      expect((await jsm.streams.info("INBOX")).state.messages).toBe(50);
+      expect(new TextDecoder().decode((await jsm.streams.getMessage("INBOX", { seq: 50 }))?.data)).toBe("kept 49");
+      expect(new TextDecoder().decode((await kv.get("cp.BE"))?.value)).toBe("entry");
+      expect((await jsm.streams.info("KV_registry")).config.num_replicas).toBe(3);
+      // A second run changes nothing.
+      expect((await provision(nc, { contactPoints: ["BE"], replicas: 3 })).filter((e) => e.action !== "unchanged")).toEqual([]);
+    } finally {
+      await nats.stop();
+    }
+  });
+});
