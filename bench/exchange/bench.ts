@@ -4,7 +4,7 @@
 // Each party runs in its own process, as in production: the sending access point (BE), the
 // exchange, the receiving access point (NL); the baseline's publisher and consumer likewise.
 // Target (issue #3): at least 40% of the raw figure; p99 ≤ 5 ms at 1,000 msgs/s.
-import { fork, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,36 +13,14 @@ import { connectNats, provision, startNatsServer } from "../../src/nats/mod.js";
 import { prepareStackSecrets, stackAccountsConfig } from "../../src/stack/secrets.js";
 import { registerStackIdentities } from "../../src/stack/services.js";
 import { percentile, report } from "../support/report.js";
+import { startWorker } from "../support/workers.js";
 
 const N = Number(process.env.BENCH_N ?? 10_000);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 256);
 const RATE = 1_000;
 const PACED_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 
-type Msg = Record<string, unknown>;
-
-function worker(role: string, url: string, home: string): Promise<{ proc: ChildProcess; next: (pred: (m: Msg) => boolean) => Promise<Msg> }> {
-  const prof = process.env.BENCH_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
-  const proc = fork(join(import.meta.dirname, "worker.ts"), [role, url, home], { execArgv: ["--import", "tsx", ...prof], stdio: ["ignore", "inherit", "inherit", "ipc"] });
-  const queue: Msg[] = [];
-  const waiters: Array<{ pred: (m: Msg) => boolean; resolve: (m: Msg) => void }> = [];
-  proc.on("message", (m: Msg) => {
-    if (m.error) {
-      process.stderr.write(`${role}: ${String(m.error)}\n`);
-      process.exit(1);
-    }
-    const w = waiters.findIndex((x) => x.pred(m));
-    if (w >= 0) waiters.splice(w, 1)[0]?.resolve(m);
-    else queue.push(m);
-  });
-  const next = (pred: (m: Msg) => boolean) =>
-    new Promise<Msg>((resolve) => {
-      const i = queue.findIndex(pred);
-      if (i >= 0) resolve(queue.splice(i, 1)[0] as Msg);
-      else waiters.push({ pred, resolve });
-    });
-  return next((m) => m.ready === true).then(() => ({ proc, next }));
-}
+const worker = (role: string, url: string, home: string) => startWorker(role, url, home);
 
 const home = mkdtempSync(join(tmpdir(), "liaison-bench-"));
 const secrets = prepareStackSecrets(home, ["BE", "NL"]);

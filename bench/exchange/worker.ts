@@ -23,7 +23,9 @@ type Cmd =
   | { cmd: "paced"; n: number; rate: number }
   | { cmd: "burst"; n: number; window: number }
   | { cmd: "expect"; n: number }
+  | { cmd: "steady"; rate: number; seconds: number }
   | { cmd: "cpu" }
+  | { cmd: "report" }
   | { cmd: "stop" };
 
 async function onCommands(handler: (c: Cmd) => Promise<void>): Promise<void> {
@@ -118,7 +120,7 @@ if (role === "raw-pub") {
   const nc = await connectNats({ url, name: `bench-${cp}`, credsFile: `${home}/secrets/nkeys/ap-${cp}.nk`, inboxPrefix: cpInboxPrefix(cp) });
   const ap = await startAccessPoint(
     nc,
-    { cp, host: "127.0.0.1", port: 0, bodyLimit: 6 * 1024 * 1024, maxAttachmentBytes: 4 * 1024 * 1024, registryTrust: readRegistryTrust(`${home}/secrets/registry-key.pub`) },
+    { cp, host: "127.0.0.1", port: 0, bodyLimit: 6 * 1024 * 1024, maxAttachmentBytes: 4 * 1024 * 1024, registryTrust: readRegistryTrust(`${home}/secrets/registry-key.pub`), replicas: Number(process.env.BENCH_REPLICAS ?? 1) },
     readKeyFile(`${home}/ap/${cp}/keys.json`),
     UserStore.load(`${home}/ap/${cp}/users.json`),
     log,
@@ -128,15 +130,20 @@ if (role === "raw-pub") {
     let got = 0;
     let target = Number.POSITIVE_INFINITY;
     let delivered = new Map<string, number>();
+    let duplicates = 0;
     ap.mailbox.on("delivered", (e) => {
+      if (delivered.has(e.id)) duplicates++;
       delivered.set(e.id, now());
       if (++got === target) send({ delivered: got, at: now(), times: Object.fromEntries(delivered) });
     });
     await onCommands(async (c) => {
       if (c.cmd === "expect") {
         got = 0;
+        duplicates = 0;
         delivered = new Map();
         target = c.n;
+      } else if (c.cmd === "report") {
+        send({ report: true, times: Object.fromEntries(delivered), duplicates, stored: ap.mailbox.entries().filter((e) => e.box === "inbox").length });
       }
     });
   } else {
@@ -168,6 +175,20 @@ if (role === "raw-pub") {
         });
         sendMs.sort((a, b) => a - b);
         send({ sent: c.n, sentAt, sendP50: sendMs[Math.floor(sendMs.length / 2)], sendP99: sendMs[Math.floor(sendMs.length * 0.99)] });
+      } else if (c.cmd === "steady") {
+        // Open loop at `rate` for `seconds` (bench/cluster kills a node meanwhile): when each send
+        // started and was answered, and whether it was accepted or refused (and why).
+        const outcomes: Array<{ started: number; done: number; id?: string; code?: string }> = [];
+        await paced(c.rate * c.seconds, c.rate, async (i) => {
+          const started = now();
+          try {
+            const e = await ap.mailbox.send(message(i));
+            outcomes.push({ started, done: now(), id: e.id });
+          } catch (err) {
+            outcomes.push({ started, done: now(), code: String((err as { code?: string }).code ?? (err as Error).message) });
+          }
+        });
+        send({ steady: outcomes.length, outcomes });
       }
     });
   }

@@ -167,7 +167,9 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
     this.#consumer = await consumeLanes(
       this.#d.js,
       PRIORITY_TOKENS.map((p) => ({ stream: "INBOX", durable: inboxConsumer(this.cp, p).config.durable_name, handle: (b: JsMsg[]) => this.#onInbox(b) })),
-      { log: this.#d.log, maxBatch: 32, maxInFlight: 2 },
+      // Ordered: a batch that cannot be stored (its store has no leader during a node's loss) is
+      // stored again before anything after it, so the inbox keeps the order the hub delivered in.
+      { log: this.#d.log, maxBatch: 32, maxInFlight: 2, ordered: true },
     );
   }
 

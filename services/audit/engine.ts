@@ -218,6 +218,12 @@ export class AuditEngine {
       } catch (err) {
         if (!this.#stopped) this.#d.log.error({ err }, "AUDIT consumer failed");
       }
+      // The consumer ended by itself (its server died and it could not be recreated in time):
+      // read the log again from the last checkpoint rather than stop taking events in.
+      if (!this.#stopped && this.#consumer === messages) {
+        this.#d.log.warn("AUDIT consumer ended; reloading");
+        this.#reload();
+      }
     })();
   }
 

@@ -21,6 +21,7 @@ import type { Logger } from "../../src/log/mod.js";
 import { ServiceMetrics } from "../../src/metrics/mod.js";
 import { consumeBatches, Lease, startMicroService, type BatchConsumer } from "../../src/nats/mod.js";
 import { NoticePublisher } from "../../src/notices/mod.js";
+import { clusterOf, streamStatusOf, type StreamStatus } from "../../src/ops/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import { watchRegistry, type RegistryTrust } from "../../src/registry/mod.js";
 import { THROUGHPUT_SUBJECT, usageApi } from "../../src/usage/mod.js";
@@ -363,13 +364,66 @@ export async function startUsage(
     g.reset();
     for (const a of await cachedActivity()) g.set({ cp: a.contactPoint ?? "" }, Number(a.lastConnectionMs) / 1000);
   });
-  metrics.gauge("liaison_stream_messages", "Messages in each JetStream stream", ["stream"], async (g) => {
+  // Streams as operations see them, for every stream gauge. Listing streams waits for each stream's
+  // leader, so with a node down it can take seconds: a scrape answers from the last listing and
+  // starts the next one. A stream the meta leader knows but whose leader did not answer is listed
+  // without a leader (no quorum), with the replica count last seen.
+  const streamsJsm = await jetstreamManager(nc, { timeout: 10_000 });
+  const lastReplicas = new Map<string, number>();
+  const listStreams = async (): Promise<StreamStatus[]> => {
+    const names: string[] = [];
+    for await (const n of streamsJsm.streams.names()) names.push(n);
+    const out = new Map<string, StreamStatus>();
+    for await (const si of streamsJsm.streams.list()) out.set(si.config.name, streamStatusOf(si));
+    for (const n of names) {
+      const seen = out.get(n);
+      if (seen) lastReplicas.set(n, seen.replicas);
+      else out.set(n, { name: n, messages: 0, bytes: 0, firstSeq: 0, lastSeq: 0, consumers: 0, subjects: 0, replicas: lastReplicas.get(n) ?? 1, leader: "", peers: [] });
+    }
+    return [...out.values()];
+  };
+  let streamsLast: StreamStatus[] | undefined;
+  let streamsAt = 0;
+  let streamsListing: Promise<StreamStatus[]> | undefined;
+  const cachedStreams = async (): Promise<StreamStatus[]> => {
+    if (!streamsListing && Date.now() - streamsAt > 1_000) {
+      streamsAt = Date.now();
+      const listing = listStreams()
+        .then((l) => (streamsLast = l))
+        .catch((err: unknown) => {
+          // No listing at all: on a cluster, no meta leader (a majority of nodes down), so no
+          // replicated stream has a quorum either. Say so rather than keep the last good view.
+          if (streamsLast) streamsLast = streamsLast.map((x) => (x.leader === undefined ? x : { ...x, leader: "", peers: [] }));
+          throw err;
+        })
+        .finally(() => (streamsListing = undefined));
+      listing.catch((err: unknown) => log.debug({ err }, "listing streams for the metrics failed"));
+      streamsListing = listing;
+    }
+    return streamsLast ?? streamsListing ?? Promise.reject(new Error("no stream listing yet"));
+  };
+  const streamGauge = (name: string, help: string, pick: (s: StreamStatus) => number) =>
+    metrics.gauge(name, help, ["stream"], async (g) => {
+      g.reset();
+      for (const s of await cachedStreams()) g.set({ stream: s.name }, pick(s));
+    });
+  streamGauge("liaison_stream_messages", "Messages in each JetStream stream", (s) => s.messages);
+  streamGauge("liaison_stream_bytes", "Bytes in each JetStream stream", (s) => s.bytes);
+  // On a cluster (one server: every stream has its one replica, led by that server).
+  streamGauge("liaison_stream_replicas", "Replicas each stream is configured with", (s) => s.replicas);
+  streamGauge("liaison_stream_has_leader", "1 when the stream has a leader (0: no quorum, it takes no writes)", (s) => (s.leader === undefined || s.leader !== "" ? 1 : 0));
+  streamGauge("liaison_stream_replicas_current", "Replicas of the stream that are current (the leader counts)", (s) =>
+    s.leader === undefined ? 1 : (s.leader ? 1 : 0) + (s.peers ?? []).filter((p) => p.state === "current").length,
+  );
+  metrics.gauge("liaison_stream_replica_lag", "Operations a stream's replica is behind its leader (0: current)", ["stream", "node"], async (g) => {
     g.reset();
-    for await (const si of jsm.streams.list()) g.set({ stream: si.config.name }, si.state.messages);
+    for (const s of await cachedStreams()) for (const p of s.peers ?? []) if (p.state !== "offline") g.set({ stream: s.name, node: p.name }, p.state === "current" ? 0 : (p.lag ?? 0));
   });
-  metrics.gauge("liaison_stream_bytes", "Bytes in each JetStream stream", ["stream"], async (g) => {
+  metrics.gauge("liaison_nats_node_up", "1 when the cluster node leads a stream or holds a replica that is not offline; 0 when every replica on it is offline", ["node"], async (g) => {
     g.reset();
-    for await (const si of jsm.streams.list()) g.set({ stream: si.config.name }, si.state.bytes);
+    const streams = await cachedStreams();
+    if (!streams.some((s) => s.leader !== undefined)) return; // one server: no cluster to watch
+    for (const n of clusterOf("", streams, undefined).nodes) g.set({ node: n.name }, n.leads + n.current + n.lagging > 0 ? 1 : 0);
   });
   const consumerGauge = (name: string, help: string, pick: (ci: { num_pending: number; num_ack_pending: number; num_redelivered: number }) => number) =>
     metrics.gauge(name, help, ["stream", "consumer"], async (g) => {

@@ -6,7 +6,7 @@
 import { DeliverPolicy, jetstream, type ConsumerMessages, type JetStreamClient } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/nats-core";
-import { b64u, fromB64u } from "../crypto/mod.js";
+import { b64u, fromB64u, hex, sha256 } from "../crypto/mod.js";
 import { LiaisonError } from "../errors.js";
 import type { Logger } from "../log/mod.js";
 import { JsPublisher } from "../nats/mod.js";
@@ -213,9 +213,15 @@ export class BlindStore {
     return markedRevision(this.pub, this.bucket, this.key(id));
   }
 
-  /** Small side records (hits), in bucket "hits" under this store's prefix: they expire there. */
+  /**
+   * Small side records (hits), in bucket "hits" under this store's prefix: they expire there.
+   * Written through the publisher, which waits out a stream without a leader (a cluster node lost)
+   * and, with the key and the value's hash as message id, retries a lost answer without writing
+   * twice (a later change of the same record, an outcome, has another hash).
+   */
   async putSide(key: string, bytes: Uint8Array): Promise<void> {
-    await this.sides.put(`${this.prefix}.${key}`, bytes);
+    const subject = `$KV.hits.${this.prefix}.${key}`;
+    await this.pub.publish(subject, bytes, { expectStream: "KV_hits", msgID: `${subject}.${hex(sha256(bytes)).slice(0, 32)}` });
   }
 
   async getSide(key: string): Promise<Uint8Array | undefined> {

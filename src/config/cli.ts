@@ -11,5 +11,7 @@ export const cliSchema = z.object({
   token: z.string().min(1).optional(),
   natsUrl: z.string().min(1).optional(),
   natsCreds: z.string().min(1).optional(),
+  /** Stream replicas for `liaison provision` (LIAISON_REPLICAS). */
+  replicas: z.coerce.number().int().min(1).max(5).default(1),
 });
 export type CliConfig = z.output<typeof cliSchema>;

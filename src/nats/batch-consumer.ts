@@ -18,8 +18,21 @@ export interface BatchConsumerOptions {
   readonly maxInFlight?: number;
   /** Messages the client buffers ahead of handling, per lane. */
   readonly buffer?: number;
+  /**
+   * Keep each lane in order through failures: a lane handles one batch at a time, and a batch whose
+   * handler fails is handled again in place (its messages kept from redelivery meanwhile) before
+   * anything after it, up to `retryAttempts` times, instead of being sent back to the server, which
+   * would redeliver it behind what came since. For a handler whose failures pass (a store without a
+   * leader during a node's loss); a batch still failing after the attempts goes back as before.
+   */
+  readonly ordered?: boolean;
+  /** With `ordered`: attempts before a failing batch is sent back (default 12, about a minute). */
+  readonly retryAttempts?: number;
   readonly log: Logger;
 }
+
+/** Pause before handling a failed batch again (ordered lanes): 1 s, doubling, at most 5 s. */
+const retryPauseMs = (attempt: number) => Math.min(5_000, 1_000 * 2 ** (attempt - 1));
 
 export interface BatchConsumer {
   /** Messages received and not yet handled. */
@@ -39,7 +52,11 @@ export interface Lane {
 export async function consumeLanes(js: JetStreamClient, lanes: readonly Lane[], opts: BatchConsumerOptions): Promise<BatchConsumer> {
   const maxBatch = opts.maxBatch ?? 128;
   const maxInFlight = opts.maxInFlight ?? 4;
+  const ordered = opts.ordered ?? false;
+  const retryAttempts = opts.retryAttempts ?? 12;
   const bufs: JsMsg[][] = lanes.map(() => []);
+  // Ordered lanes: whether a batch of the lane is being handled (or waits to be handled again).
+  const busy: boolean[] = lanes.map(() => false);
   let inFlight = 0;
   let scheduled = false;
   let stopped = false;
@@ -51,25 +68,56 @@ export async function consumeLanes(js: JetStreamClient, lanes: readonly Lane[], 
       setImmediate(drain);
     }
   };
+  const settled = () => {
+    inFlight--;
+    if (bufs.some((b) => b.length > 0)) schedule();
+    else if (inFlight === 0) idle?.();
+  };
+  // Ordered: handles `batch` until it succeeds, pausing between attempts, then frees the lane.
+  async function handleInOrder(i: number, lane: Lane, batch: JsMsg[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await lane.handle(batch);
+        return;
+      } catch (err) {
+        if (stopped) return; // not acked: redelivered to whoever consumes next
+        if (attempt >= retryAttempts) {
+          opts.log.error({ err, stream: lane.stream, durable: lane.durable, size: batch.length, attempt }, "batch keeps failing; sent back for redelivery");
+          for (const m of batch) m.nak(1_000);
+          return;
+        }
+        opts.log.warn({ err, stream: lane.stream, durable: lane.durable, size: batch.length, attempt }, "batch failed; handling it again before anything after it");
+        const pause = retryPauseMs(attempt);
+        // Keep the server from redelivering it meanwhile (and the buffered ones behind it).
+        for (const m of [...batch, ...(bufs[i] ?? [])]) m.working();
+        await new Promise((r) => setTimeout(r, pause));
+        if (stopped) return;
+      }
+    }
+  }
   function drain(): void {
     scheduled = false;
     while (!stopped && inFlight < maxInFlight) {
-      const i = bufs.findIndex((b) => b.length > 0);
+      const i = bufs.findIndex((b, k) => b.length > 0 && !(ordered && busy[k]));
       if (i < 0) break;
       const lane = lanes[i] as Lane;
       const batch = (bufs[i] as JsMsg[]).splice(0, maxBatch);
       inFlight++;
+      if (ordered) {
+        busy[i] = true;
+        void handleInOrder(i, lane, batch).finally(() => {
+          busy[i] = false;
+          settled();
+        });
+        continue;
+      }
       lane
         .handle(batch)
         .catch((err: unknown) => {
           opts.log.error({ err, stream: lane.stream, durable: lane.durable, size: batch.length }, "batch failed; messages will be redelivered");
           for (const m of batch) m.nak(1_000);
         })
-        .finally(() => {
-          inFlight--;
-          if (bufs.some((b) => b.length > 0)) schedule();
-          else if (inFlight === 0) idle?.();
-        });
+        .finally(settled);
     }
   }
 

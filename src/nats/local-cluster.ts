@@ -43,28 +43,31 @@ export interface LocalCluster {
   /** SIGKILL a node (a crash); start() brings it back on the same ports and store. */
   kill(name: string): Promise<void>;
   start(name: string): Promise<void>;
+
   stop(): Promise<void>;
 }
 
-/** `n` distinct free ports on `host`. */
+/**
+ * `n` distinct free ports on `host`, below the kernel's ephemeral range (32768 and up on Linux),
+ * so an outgoing connection made meanwhile cannot take one before the server binds it.
+ */
 export async function freePorts(n: number, host = "127.0.0.1"): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-          const srv = createServer();
-          srv.once("error", reject);
-          srv.listen({ host, port: 0 }, () => resolve(srv));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => {
-    const a = s.address();
-    return typeof a === "object" && a ? a.port : 0;
+  const out: number[] = [];
+  for (let attempt = 0; out.length < n && attempt < 500; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (out.includes(port)) continue;
+    if (await isFree(port, host)) out.push(port);
+  }
+  if (out.length < n) throw new LiaisonError("LIAISON_PORT_IN_USE", `could not find ${n} free ports on ${host}`);
+  return out;
+}
+
+function isFree(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen({ host, port, exclusive: true }, () => srv.close(() => resolve(true)));
   });
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
 }
 
 interface Jsz {
@@ -77,8 +80,9 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
   const host = o.host ?? "127.0.0.1";
   const clusterName = o.name ?? "liaison-hub";
   const routePorts = await freePorts(o.size, host);
-  const clientPorts = o.firstPort ? Array.from({ length: o.size }, (_, i) => (o.firstPort as number) + i) : await freePorts(o.size, host);
-  const monitorPorts = o.firstMonitorPort !== undefined && o.firstMonitorPort >= 0 ? Array.from({ length: o.size }, (_, i) => (o.firstMonitorPort as number) + i) : await freePorts(o.size, host);
+  // Client and monitoring ports: given, or picked by each server itself as it binds (-1).
+  const clientPorts = o.firstPort ? Array.from({ length: o.size }, (_, i) => (o.firstPort as number) + i) : Array.from({ length: o.size }, () => 0);
+  const monitorPorts = o.firstMonitorPort !== undefined && o.firstMonitorPort >= 0 ? Array.from({ length: o.size }, (_, i) => (o.firstMonitorPort as number) + i) : Array.from({ length: o.size }, () => -1);
   const names = Array.from({ length: o.size }, (_, i) => `${clusterName}-${i + 1}`);
   const routes = routePorts.map((p) => `nats-route://${host}:${p}`);
   const state = names.map(() => ({ running: false }));
@@ -169,6 +173,7 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
       await byName(name).server.start();
       (state[i] as { running: boolean }).running = true;
     },
+
     stop: async () => {
       await Promise.all(nodes.map((n) => n.server.stop()));
       for (const s of state) s.running = false;

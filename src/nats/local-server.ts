@@ -59,6 +59,7 @@ export interface RunningNatsServer {
   kill(): Promise<void>;
   /** Starts the server again on the same port and store. */
   start(): Promise<void>;
+
   /** The last lines the server logged, for error messages. */
   logTail(): string;
 }
@@ -185,6 +186,7 @@ export async function startNatsServer(o: NatsServerOptions): Promise<RunningNats
     },
     kill: () => signal("SIGKILL"),
     start: launch,
+
     logTail: () => tail.join("\n"),
   };
 }

@@ -46,6 +46,20 @@ interface Pending {
   resolve(m: Msg): void;
   reject(err: unknown): void;
   readonly deadline: number;
+  /** A publish with a message id: when the connection drops it is tried again at once, in order. */
+  readonly retrySafe: boolean;
+}
+
+/** A publish, kept until JetStream acknowledges it or it is given up. */
+interface Job {
+  /** Issue order: retried publishes go out again in this order, ahead of any issued after them. */
+  readonly order: number;
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly opts: PublishOptions;
+  readonly deadline: number;
+  resolve(a: PubAck): void;
+  reject(err: unknown): void;
 }
 
 type ApiError = { code: number; err_code?: number; description?: string };
@@ -65,6 +79,10 @@ export class JsPublisher {
   #next = 0;
 
   readonly #retryForMs: number;
+  /** Publishes waiting to be tried again, in issue order; while any wait, new ones queue behind them. */
+  readonly #stalled: Job[] = [];
+  #draining = false;
+  #order = 0;
 
   constructor(nc: NatsConnection, opts: { timeoutMs?: number; retryForMs?: number } = {}) {
     this.#nc = nc;
@@ -84,6 +102,19 @@ export class JsPublisher {
     });
     this.#timer = setInterval(() => this.#sweep(), Math.min(250, this.#timeoutMs));
     this.#timer.unref();
+    // A publish in flight when the connection drops is most likely lost with it: one with a
+    // message id is tried again at once, in order, instead of after its timeout (when later ones,
+    // sent after the reconnect, would have overtaken it).
+    void (async () => {
+      for await (const st of nc.status()) {
+        if (st.type !== "disconnect") continue;
+        for (const [token, p] of this.#pending) {
+          if (!p.retrySafe) continue;
+          this.#pending.delete(token);
+          p.reject(new LiaisonError("LIAISON_UNAVAILABLE", "the connection to NATS dropped"));
+        }
+      }
+    })().catch(() => undefined);
   }
 
   #sweep(): void {
@@ -96,10 +127,10 @@ export class JsPublisher {
   }
 
   /** A request whose answer comes back on our wildcard inbox. */
-  #call(subject: string, data: Uint8Array, h?: MsgHdrs): Promise<Msg> {
+  #call(subject: string, data: Uint8Array, h?: MsgHdrs, retrySafe = false): Promise<Msg> {
     return new Promise((resolve, reject) => {
       const token = (this.#next++).toString(36);
-      this.#pending.set(token, { resolve, reject, deadline: Date.now() + this.#timeoutMs });
+      this.#pending.set(token, { resolve, reject, deadline: Date.now() + this.#timeoutMs, retrySafe });
       try {
         this.#nc.publish(subject, data, { reply: `${this.#prefix}.${token}`, ...(h ? { headers: h } : {}) });
       } catch (err) {
@@ -121,19 +152,65 @@ export class JsPublisher {
    * Publishes and resolves with JetStream's acknowledgement (duplicate: true when deduplicated).
    * While no stream answers (no leader during an election, the server restarting) it tries again,
    * with growing pauses, for up to `retryForMs`: nothing was stored, so that is safe. After a
-   * timeout it tries again only with a message id, which makes a second copy a duplicate.
+   * timeout, or a dropped connection, it tries again only with a message id, which makes a second
+   * copy a duplicate. Retries keep the order of issue: while one waits to be tried again, every
+   * publish issued after it waits behind it, so a stream fed through one publisher stays in order
+   * through a failover.
    */
-  async publish(subject: string, data: Uint8Array, opts: PublishOptions = {}): Promise<PubAck> {
-    const deadline = Date.now() + (opts.retryForMs ?? this.#retryForMs);
-    for (let pause = 50; ; pause = Math.min(1_000, pause * 2)) {
-      try {
-        return await this.#publishOnce(subject, data, opts);
-      } catch (err) {
-        const code = err instanceof LiaisonError ? err.code : "";
-        const again = code === "LIAISON_UNAVAILABLE" || (code === "LIAISON_TIMEOUT" && opts.msgID !== undefined);
-        if (!again || this.#closed || this.#nc.isClosed() || Date.now() + pause > deadline) throw err;
-        await sleep(pause);
+  publish(subject: string, data: Uint8Array, opts: PublishOptions = {}): Promise<PubAck> {
+    return new Promise((resolve, reject) => {
+      const job: Job = { order: this.#order++, subject, data, opts, deadline: Date.now() + (opts.retryForMs ?? this.#retryForMs), resolve, reject };
+      if (this.#stalled.length > 0) this.#stall(job);
+      else this.#attempt(job);
+    });
+  }
+
+  #retriable(err: unknown, job: Job, pause = 0): boolean {
+    const code = err instanceof LiaisonError ? err.code : "";
+    const again = code === "LIAISON_UNAVAILABLE" || (code === "LIAISON_TIMEOUT" && job.opts.msgID !== undefined);
+    return again && !this.#closed && !this.#nc.isClosed() && Date.now() + pause <= job.deadline;
+  }
+
+  #attempt(job: Job): void {
+    this.#publishOnce(job.subject, job.data, job.opts).then(job.resolve, (err: unknown) => {
+      if (this.#retriable(err, job)) this.#stall(job);
+      else job.reject(err);
+    });
+  }
+
+  #stall(job: Job): void {
+    let i = this.#stalled.length;
+    while (i > 0 && (this.#stalled[i - 1] as Job).order > job.order) i--;
+    this.#stalled.splice(i, 0, job);
+    if (!this.#draining) void this.#drain();
+  }
+
+  /** Tries the oldest stalled publish until it goes through, then sends the rest, in order. */
+  async #drain(): Promise<void> {
+    this.#draining = true;
+    let pause = 50;
+    try {
+      while (this.#stalled.length > 0) {
+        const head = this.#stalled[0] as Job;
+        try {
+          const ack = await this.#publishOnce(head.subject, head.data, head.opts);
+          this.#stalled.shift();
+          head.resolve(ack);
+          pause = 50;
+          // The way is clear: the others go out now, pipelined, in order; any that fail come back.
+          for (const j of this.#stalled.splice(0)) this.#attempt(j);
+        } catch (err) {
+          if (!this.#retriable(err, head, pause)) {
+            this.#stalled.shift();
+            head.reject(err);
+            continue;
+          }
+          await sleep(pause);
+          pause = Math.min(1_000, pause * 2);
+        }
       }
+    } finally {
+      this.#draining = false;
     }
   }
 
@@ -146,7 +223,7 @@ export class JsPublisher {
       if (opts.expectLastSubjectSequence !== undefined) h.set("Nats-Expected-Last-Subject-Sequence", String(opts.expectLastSubjectSequence));
       for (const [k, v] of Object.entries(opts.headers ?? {})) h.set(k, v);
     }
-    const m = await this.#call(subject, data, h);
+    const m = await this.#call(subject, data, h, opts.msgID !== undefined);
     if (m.headers?.hasError || m.headers?.code === 503) {
       throw new LiaisonError("LIAISON_UNAVAILABLE", `no stream takes this subject (${m.headers?.code ?? ""} ${m.headers?.description ?? ""})`.trim());
     }
@@ -194,6 +271,7 @@ export class JsPublisher {
 
   close(): void {
     this.#closed = true;
+    for (const j of this.#stalled.splice(0)) j.reject(new LiaisonError("LIAISON_UNAVAILABLE", "publisher closed"));
     clearInterval(this.#timer);
     this.#sub.unsubscribe();
     for (const p of this.#pending.values()) p.reject(new LiaisonError("LIAISON_UNAVAILABLE", "publisher closed"));

@@ -1,7 +1,7 @@
 // The system's state as operations see it: every hub service instance found through `$SRV`
 // discovery with its stats, every stream and consumer, and the NATS server's health. Shared by
 // `liaison status` and the console's health page. Counts and states only, never content.
-import { jetstreamManager } from "@nats-io/jetstream";
+import { jetstreamManager, type StreamInfo } from "@nats-io/jetstream";
 import { errors as natsErrors, type NatsConnection } from "@nats-io/nats-core";
 import { Svcm } from "@nats-io/services";
 
@@ -118,28 +118,7 @@ export async function systemStatus(nc: NatsConnection, opts: { monitorUrl?: stri
     opts.monitorUrl ? monitorHealth(opts.monitorUrl) : Promise.resolve(undefined),
   ]);
   const streams: StreamStatus[] = streamInfos
-    .map((si) => ({
-      name: si.config.name,
-      messages: si.state.messages,
-      bytes: si.state.bytes,
-      firstSeq: si.state.first_seq,
-      lastSeq: si.state.last_seq,
-      consumers: si.state.consumer_count,
-      subjects: si.state.num_subjects ?? 0,
-      replicas: si.config.num_replicas || 1,
-      ...(si.cluster && (si.config.num_replicas ?? 1) > 1
-        ? {
-            leader: si.cluster.leader ?? "",
-            peers: (si.cluster.replicas ?? []).map((r): PeerStatus => ({
-              name: r.name,
-              // nats-server keeps a dead node's replica as "not current" for a while before it calls
-              // it offline; not heard from for OFFLINE_AFTER_MS is offline as far as operations care.
-              state: r.offline || (!r.current && r.active / 1e6 > OFFLINE_AFTER_MS) ? "offline" : r.current ? "current" : "lagging",
-              ...(r.lag ? { lag: r.lag } : {}),
-            })),
-          }
-        : {}),
-    }))
+    .map(streamStatusOf)
     .sort((a, b) => a.name.localeCompare(b.name));
   const consumers: ConsumerStatus[] = [];
   for (const s of streams.filter((x) => x.consumers > 0)) {
@@ -179,6 +158,33 @@ export async function systemStatus(nc: NatsConnection, opts: { monitorUrl?: stri
   };
 }
 
+/** One stream as operations see it; on a cluster with its leader and replicas. */
+export function streamStatusOf(si: StreamInfo): StreamStatus {
+  return {
+    name: si.config.name,
+    messages: si.state.messages,
+    bytes: si.state.bytes,
+    firstSeq: si.state.first_seq,
+    lastSeq: si.state.last_seq,
+    consumers: si.state.consumer_count,
+    subjects: si.state.num_subjects ?? 0,
+    replicas: si.config.num_replicas || 1,
+    ...(si.cluster && (si.config.num_replicas ?? 1) > 1
+      ? {
+          leader: si.cluster.leader ?? "",
+          peers: (si.cluster.replicas ?? []).map((r): PeerStatus => ({
+            name: r.name,
+            // nats-server keeps a dead node's replica as "not current" for a while before it calls
+            // it offline; not heard from for OFFLINE_AFTER_MS is offline as far as operations care,
+            // and so is one a newly elected leader has never heard from (active 0, not current).
+            state: r.offline || (!r.current && (r.active === 0 || r.active / 1e6 > OFFLINE_AFTER_MS)) ? "offline" : r.current ? "current" : "lagging",
+            ...(r.lag ? { lag: r.lag } : {}),
+          })),
+        }
+      : {}),
+  };
+}
+
 /** Every service instance that answers `$SRV.STATS` within `waitMs`. */
 export async function discover(nc: NatsConnection, waitMs = 750): Promise<ServiceInstanceStatus[]> {
   const client = new Svcm(nc).client({ strategy: "timer", maxWait: waitMs });
@@ -208,7 +214,7 @@ export async function discover(nc: NatsConnection, waitMs = 750): Promise<Servic
 }
 
 /** The nodes as the streams see them: who leads what, and which replicas are current. */
-function clusterOf(name: string, streams: readonly StreamStatus[], metaLeader: string | undefined): NonNullable<SystemStatus["cluster"]> {
+export function clusterOf(name: string, streams: readonly StreamStatus[], metaLeader: string | undefined): NonNullable<SystemStatus["cluster"]> {
   const nodes = new Map<string, NodeStatus>();
   const node = (n: string) => {
     let x = nodes.get(n);

@@ -59,6 +59,16 @@ describe("npm start on a three-node cluster", () => {
     expect(s.cluster.nodes.map((n) => n.name).sort()).toEqual((f.nats.nodes ?? []).map((n) => n.name).sort());
     expect(s.streams.every((x) => x.replicas === 3 && x.leader !== "" && x.peers.every((p) => p.state === "current"))).toBe(true);
 
+    // Provisioning again with the operator's command changes nothing; more replicas than nodes is refused.
+    const again = cli(stack.home, ["provision", "--replicas", "3", "--cp", "BE,NL", "--json"]);
+    expect(again.code, again.stderr).toBe(0);
+    const entries = JSON.parse(again.stdout) as Array<{ name: string; action: string }>;
+    expect(entries.length).toBeGreaterThan(10);
+    expect(entries.filter((e) => e.action !== "unchanged")).toEqual([]);
+    const five = cli(stack.home, ["provision", "--replicas", "5"]);
+    expect(five.code).toBe(1);
+    expect(five.stderr).toMatch(/cluster has 3 servers.*cannot have more replicas than there are servers/);
+
     const send = async (body: string) => {
       const r = await api<{ id: string }>(be, "POST", "/v1/messages", { kind: "request", to: ["NL"], legalBasis: "enquiries", subject: "cluster", body });
       expect(r.status).toBe(202);

@@ -7,6 +7,7 @@ import { jetstream, jetstreamManager, type StreamInfo } from "@nats-io/jetstream
 import { Kvm } from "@nats-io/kv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isLiaisonError } from "../../src/errors.js";
+import { scrapeAll } from "../../src/metrics/mod.js";
 import { provision, subjects, type LocalCluster } from "../../src/nats/mod.js";
 import { startTestHub, until, type TestHub } from "../support/hub.js";
 import { startTestCluster, startTestNats } from "../support/nats.js";
@@ -64,8 +65,17 @@ describe("the hub on a three-node cluster", () => {
     expect((await cluster.metaLeader()).name).not.toBe(meta.name);
     await cluster.start(meta.name);
 
-    const inboxLeader = (await jsm.streams.info("INBOX")).cluster?.leader ?? "";
-    const before = (await jsm.streams.info("INBOX")).state.last_seq;
+    // Right after the meta leader's loss the API may time out a request or two: ask until answered.
+    const info = async (name: string) => {
+      let si: StreamInfo | undefined;
+      await until(async () => {
+        si = await jsm.streams.info(name).catch(() => undefined);
+        return !!si?.cluster?.leader;
+      }, `stream ${name} to answer with a leader`, 30_000);
+      return si as StreamInfo;
+    };
+    const inboxLeader = (await info("INBOX")).cluster?.leader ?? "";
+    const before = (await info("INBOX")).state.last_seq;
     await cluster.kill(inboxLeader);
     // The stream elects another leader and takes writes again.
     await until(async () => {
@@ -76,12 +86,47 @@ describe("the hub on a three-node cluster", () => {
         return false;
       }
     }, "INBOX to take a write without its old leader", 30_000);
-    expect((await jsm.streams.info("INBOX")).cluster?.leader).not.toBe(inboxLeader);
+    expect((await info("INBOX")).cluster?.leader).not.toBe(inboxLeader);
     await cluster.start(inboxLeader);
     const ms = await allCurrent(hub);
     process.stdout.write(`every stream had three current replicas ${ms} ms after the killed node restarted\n`);
-    expect((await jsm.streams.info("INBOX")).state.last_seq).toBe(before + 1);
+    expect((await info("INBOX")).state.last_seq).toBe(before + 1);
   });
+  it("shows a dead node, the streams it held and their current replicas in the metrics the cluster alerts read", async () => {
+    const usage = await hub.startUsage({ timers: false });
+    const metricsNc = await hub.connectHub("console");
+    const sample = async (name: string, labels: Record<string, string>) => {
+      const { text } = await scrapeAll(metricsNc);
+      const line = text.split("\n").find((l) => l.startsWith(`${name}{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)));
+      return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(" ") + 1));
+    };
+    try {
+      expect(await sample("liaison_stream_replicas", { stream: "AUDIT" })).toBe(3);
+      expect(await sample("liaison_stream_replicas_current", { stream: "AUDIT" })).toBe(3);
+      expect(await sample("liaison_stream_has_leader", { stream: "AUDIT" })).toBe(1);
+      for (const n of cluster.nodes) expect(await sample("liaison_nats_node_up", { node: n.name }), n.name).toBe(1);
+      // Kill a node the usage service is not connected to, so the scrape still answers at once.
+      const jsm = await jetstreamManager(hub.admin);
+      const leader = (await jsm.streams.info("AUDIT")).cluster?.leader ?? "";
+      const victim = cluster.nodes.map((n) => n.name).find((n) => n !== leader) as string;
+      await cluster.kill(victim);
+      await until(async () => (await sample("liaison_nats_node_up", { node: victim })) === 0, `the metrics to show ${victim} down`, 45_000);
+      expect(await sample("liaison_stream_replicas_current", { stream: "AUDIT" })).toBe(2);
+      expect(await sample("liaison_stream_has_leader", { stream: "AUDIT" })).toBe(1);
+      await cluster.start(victim);
+      await until(async () => (await sample("liaison_nats_node_up", { node: victim })) === 1 && (await sample("liaison_stream_replicas_current", { stream: "AUDIT" })) === 3, `the metrics to show ${victim} back`, 60_000);
+      // Two of three down: no stream has a quorum, and the metrics say so from the one node left.
+      const [a, b] = cluster.nodes.map((n) => n.name).filter((n) => n !== leader) as [string, string];
+      await cluster.kill(a);
+      await cluster.kill(b);
+      await until(async () => (await sample("liaison_stream_has_leader", { stream: "AUDIT" })) === 0 && (await sample("liaison_stream_has_leader", { stream: "INBOX" })) === 0, "the metrics to show the streams without quorum", 60_000);
+      await cluster.start(a);
+      await cluster.start(b);
+      await until(async () => (await sample("liaison_stream_has_leader", { stream: "AUDIT" })) === 1 && (await sample("liaison_stream_replicas_current", { stream: "AUDIT" })) === 3, "the metrics to show the quorum back", 60_000);
+    } finally {
+      await usage.close();
+    }
+  }, 180_000);
 });
 
 describe("replicas", () => {

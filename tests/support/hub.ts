@@ -80,8 +80,8 @@ export interface TestHub {
   startFiles(opts?: { now?: () => number }): Promise<RunningFiles>;
   /** The usage service (timers on unless `timers: false`), on the given clock. */
   startUsage(opts?: { now?: () => number; timers?: boolean } & Partial<UsageSettings>): Promise<RunningUsage>;
-  /** The audit service (appends AUDIT to the tree), as its own NATS user. */
-  startAudit(): Promise<RunningAuditService>;
+  /** The audit service (appends AUDIT to the tree), as its own NATS user, signing with `signer` (a new key by default). */
+  startAudit(opts?: { signer?: Ed25519Signer }): Promise<RunningAuditService>;
   /** Every audit event stored so far, in stream order. */
   auditEvents(): Promise<pb.IAuditEvent[]>;
   stop(): Promise<void>;
@@ -294,9 +294,9 @@ export async function startTestHub(opts: { cps?: readonly string[]; leaves?: rea
       closers.push(close);
       return { ...usage, close };
     },
-    startAudit: async () => {
+    startAudit: async (o = {}) => {
       const nc = await hub.connectHub("audit");
-      const svc = await startAuditService({ nc, signer: new Ed25519Signer(generateSigningKey("AUDIT")), log: quiet, headIntervalMs: 200, dedupeWindow: 10_000, maxStepEvents: 512, takeoverAfterMs: 1_000 });
+      const svc = await startAuditService({ nc, signer: o.signer ?? new Ed25519Signer(generateSigningKey("AUDIT")), log: quiet, headIntervalMs: 200, dedupeWindow: 10_000, maxStepEvents: 512, takeoverAfterMs: 1_000 });
       const close = async () => {
         await svc.close();
         await nc.close();

@@ -10,5 +10,6 @@ import { register as records } from "./records.js";
 import { register as files } from "./files.js";
 import { register as retention } from "./retention.js";
 import { register as usage } from "./usage.js";
+import { register as provision } from "./provision.js";
 
-export const COMMANDS: ReadonlyArray<(program: Command) => void> = [start, keys, natsConfig, messages, status, audit, records, files, retention, usage];
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [start, keys, natsConfig, messages, status, audit, records, files, retention, usage, provision];
