@@ -3,7 +3,7 @@
 // Must hold: no 5xx, every error answered as problem+json with a code src/errors.ts registers
 // (tests/fuzz/liaison_checks.py), nothing stored by a request that breaks the schema (negative
 // mode: refused, and the stores that hold data unchanged), and the servers still answer afterwards.
-// Bounded in time (LIAISON_FUZZ_SECONDS per run, default 30); LIAISON_FUZZ_SEED to replay a run.
+// Bounded in time (LIAISON_FUZZ_SECONDS per run, default 20); LIAISON_FUZZ_SEED to replay a run.
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,7 +19,7 @@ import { quiet, startTestHub, type TestAccessPoint, type TestHub } from "../supp
 const ROOT = join(import.meta.dirname, "..", "..");
 const TOOLS = process.env.LIAISON_TOOLS ?? join(process.env.HOME ?? "", ".cache", "liaison", "tools");
 const SCHEMATHESIS = join(TOOLS, "bin", "schemathesis");
-const SECONDS = Number(process.env.LIAISON_FUZZ_SECONDS ?? 30);
+const SECONDS = Number(process.env.LIAISON_FUZZ_SECONDS ?? 20);
 const SEED = process.env.LIAISON_FUZZ_SEED ?? "20261206";
 
 interface Run {
