@@ -545,6 +545,20 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
     return this.#notices;
   }
 
+  /**
+   * What a notice carries sealed to this contact point (a hit's reported outcome), opened here;
+   * undefined when it carries nothing sealed. The hub sealed it under the notice's own id, and
+   * signed the notice, so it cannot be moved to another notice.
+   */
+  noticeContent(n: pb.Notice): string | undefined {
+    if (!n.sealed?.length) return undefined;
+    const opened = this.#opener.open(decodeAs((b) => pb.SealedContent.decode(b), n.sealed, "SealedContent"));
+    if (opened.header.sender !== HUB || opened.header.id !== n.id) throw new LiaisonError("LIAISON_DECRYPT_FAILED", `notice ${n.id}: sealed content belongs to ${opened.header.id}`);
+    const text = new TextDecoder().decode(opened.payload);
+    opened.payload.fill(0);
+    return text;
+  }
+
   /** Opens a message for a user; the first read of a received message sends a read receipt. */
   async open(id: string): Promise<OpenedMessage> {
     const entry = this.get(id);

@@ -4,8 +4,8 @@
 import type { ObjectStore } from "@nats-io/obj";
 import { AuditAction, AuditOutcome, type AuditEmitter } from "../../src/audit/mod.js";
 import type { ErasureSteps, ShredOptions } from "../../src/blindstore/mod.js";
-import { decodeAs, hex, newId, sha256, utf8, xchachaDecrypt, xchachaEncrypt, randomBytes } from "../../src/crypto/mod.js";
-import { holdInForce, IdentifierError, indexForms, nextRecordEvent, recordReviewDue, type RetentionSettings } from "../../src/domain/mod.js";
+import { decodeAs, hex, newId, randomBytes, Sealer, sha256, utf8, xchachaDecrypt, xchachaEncrypt } from "../../src/crypto/mod.js";
+import { HUB, holdInForce, IdentifierError, indexForms, nextRecordEvent, recordReviewDue, type RetentionSettings } from "../../src/domain/mod.js";
 import { LiaisonError } from "../../src/errors.js";
 import type { HubDataDeps } from "../../src/hub-data/mod.js";
 import type { HubCall } from "../../src/hub-rpc/mod.js";
@@ -30,6 +30,9 @@ function identifierError(err: unknown): never {
 }
 
 export class RecordsHandlers {
+  /** Seals hit outcomes to their supplier (one ephemeral key per burst, as access points do). */
+  readonly #sealer = new Sealer();
+
   constructor(private readonly d: RecordsDeps) {}
 
   // ------------------------------------------------------------------ helpers
@@ -335,15 +338,26 @@ export class RecordsHandlers {
     if (!bytes) throw new LiaisonError("LIAISON_NOT_FOUND", `no hit ${req.hitId}`);
     const hit = pb.StoredHit.decode(bytes);
     if (hit.matchedBy !== call.cp) throw new LiaisonError("LIAISON_FORBIDDEN", "only the contact point whose query hit may report its outcome");
-    hit.outcome = req.outcome;
+    // The outcome is content ("subject sighted at Rotterdam..."): it travels sealed to the
+    // supplier, like a message, and the hub keeps only that it was reported.
+    const now = this.d.now();
+    const noticeId = newId();
+    const sealed = this.#sealer.seal(
+      { id: noticeId, sender: HUB, recipients: [hit.supplier], createdAtMs: now },
+      utf8(req.outcome),
+      [this.d.registry().encryptionKey(hit.supplier)],
+    );
+    hit.outcomeAtMs = now;
     await this.d.store.putSide(`hit.${hit.hitId}`, pb.StoredHit.encode(hit).finish());
     await this.d.notices.send({
+      id: noticeId,
       kind: pb.NoticeKind.NOTICE_KIND_HIT_OUTCOME,
       addressee: hit.supplier,
       objectType: hit.objectType,
       objectId: hit.objectId,
       matchedBy: call.cp,
-      details: { hitId: hit.hitId, outcome: req.outcome },
+      details: { hitId: hit.hitId },
+      sealed,
     });
     await this.#audit(call, AuditAction.AUDIT_ACTION_HIT, hit.objectId, { details: { hitId: hit.hitId, outcome: "reported" } });
     return pb.HitOutcome.encode({ hitId: hit.hitId, outcome: req.outcome }).finish();

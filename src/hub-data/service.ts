@@ -11,7 +11,7 @@ import { DataKeyStore } from "../keystore/mod.js";
 import { createLogger, type Logger } from "../log/mod.js";
 import { connectNats, KEY_SHARDS, startMicroService } from "../nats/mod.js";
 import { NoticePublisher } from "../notices/mod.js";
-import { readRegistryTrust, watchRegistry, type RegistryTrust } from "../registry/mod.js";
+import { readRegistryTrust, watchRegistry, type RegistryTrust, type RegistryView } from "../registry/mod.js";
 import { HUB } from "../domain/mod.js";
 import { DueIndex } from "../retention/mod.js";
 import { runMain } from "../runtime/mod.js";
@@ -26,6 +26,8 @@ export interface HubDataParts {
   readonly due: DueIndex;
   readonly notices: NoticePublisher;
   readonly audit: AuditEmitter;
+  /** The registry as last verified: members' encryption keys, for content sealed to them. */
+  readonly registry: () => RegistryView;
   readonly log: Logger;
   readonly now: () => number;
 }
@@ -90,7 +92,7 @@ export async function startHubData<H, T>(
   const notices = new NoticePublisher(nc, hubKeys, now);
   const dataKeys = await DataKeyStore.open(keysNc, kek);
   const due = await DueIndex.open(nc);
-  const handlers = await def.handlers({ nc, kek, store, dataKeys, blind: new BlindIndexer(kek.blindIndexKey), due, notices, audit, log, now });
+  const handlers = await def.handlers({ nc, kek, store, dataKeys, blind: new BlindIndexer(kek.blindIndexKey), due, notices, audit, registry: () => registry.view, log, now });
   const counts = () => ({ [def.countAs]: store.index.size });
   const rpc = new HubRpcServer(hubKeys, () => registry.view, now, audit);
   const svc = await startMicroService(nc, {

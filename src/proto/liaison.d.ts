@@ -8321,8 +8321,8 @@ export namespace liaison {
             /** StoredHit atMs. */
             atMs: number;
 
-            /** StoredHit outcome. */
-            outcome: string;
+            /** StoredHit outcomeAtMs. */
+            outcomeAtMs: number;
 
             /**
              * Creates a new StoredHit instance using the specified properties.
@@ -8422,8 +8422,8 @@ export namespace liaison {
                 /** StoredHit atMs */
                 atMs?: (number|null);
 
-                /** StoredHit outcome */
-                outcome?: (string|null);
+                /** StoredHit outcomeAtMs */
+                outcomeAtMs?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -9633,6 +9633,9 @@ export namespace liaison {
             /** Notice details. */
             details: { [k: string]: string };
 
+            /** Notice sealed. */
+            sealed: Uint8Array;
+
             /**
              * Creates a new Notice instance using the specified properties.
              * @param [properties] Properties to set
@@ -9739,6 +9742,9 @@ export namespace liaison {
 
                 /** Notice details */
                 details?: ({ [k: string]: string }|null);
+
+                /** Notice sealed */
+                sealed?: (Uint8Array|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

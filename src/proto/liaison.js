@@ -23485,7 +23485,7 @@ export const liaison = $root.liaison = (() => {
              * @property {string|null} [matchedBy] StoredHit matchedBy
              * @property {string|null} [purpose] StoredHit purpose
              * @property {number|null} [atMs] StoredHit atMs
-             * @property {string|null} [outcome] StoredHit outcome
+             * @property {number|null} [outcomeAtMs] StoredHit outcomeAtMs
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -23574,12 +23574,12 @@ export const liaison = $root.liaison = (() => {
             StoredHit.prototype.atMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
 
             /**
-             * StoredHit outcome.
-             * @member {string} outcome
+             * StoredHit outcomeAtMs.
+             * @member {number} outcomeAtMs
              * @memberof liaison.v1.StoredHit
              * @instance
              */
-            StoredHit.prototype.outcome = "";
+            StoredHit.prototype.outcomeAtMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
 
             /**
              * Creates a new StoredHit instance using the specified properties.
@@ -23627,8 +23627,8 @@ export const liaison = $root.liaison = (() => {
                     writer.uint32(/* id 6, wireType 2 =*/50).string(message.purpose);
                 if (message.atMs != null && $Object.hasOwnProperty.call(message, "atMs") && (typeof message.atMs === "object" ? message.atMs.low || message.atMs.high : message.atMs !== 0))
                     writer.uint32(/* id 7, wireType 0 =*/56).int64(message.atMs);
-                if (message.outcome != null && $Object.hasOwnProperty.call(message, "outcome") && message.outcome !== "")
-                    writer.uint32(/* id 8, wireType 2 =*/66).string(message.outcome);
+                if (message.outcomeAtMs != null && $Object.hasOwnProperty.call(message, "outcomeAtMs") && (typeof message.outcomeAtMs === "object" ? message.outcomeAtMs.low || message.outcomeAtMs.high : message.outcomeAtMs !== 0))
+                    writer.uint32(/* id 9, wireType 0 =*/72).int64(message.outcomeAtMs);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -23749,13 +23749,13 @@ export const liaison = $root.liaison = (() => {
                                 delete message.atMs;
                             continue;
                         }
-                    case 8: {
-                            if (wireType !== 2)
+                    case 9: {
+                            if (wireType !== 0)
                                 break;
-                            if ((value = reader.stringVerify()).length)
-                                message.outcome = value;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.outcomeAtMs = value;
                             else
-                                delete message.outcome;
+                                delete message.outcomeAtMs;
                             continue;
                         }
                     }
@@ -23837,9 +23837,16 @@ export const liaison = $root.liaison = (() => {
                             message.atMs = object.atMs;
                         else if (typeof object.atMs === "object")
                             message.atMs = new $util.LongBits(object.atMs.low >>> 0, object.atMs.high >>> 0).toNumber();
-                if (object.outcome != null)
-                    if (typeof object.outcome !== "string" || object.outcome.length)
-                        message.outcome = $String(object.outcome);
+                if (object.outcomeAtMs != null)
+                    if (typeof object.outcomeAtMs === "object" ? object.outcomeAtMs.low || object.outcomeAtMs.high : $Number(object.outcomeAtMs) !== 0)
+                        if ($util.Long)
+                            message.outcomeAtMs = $util.Long.fromValue(object.outcomeAtMs, false);
+                        else if (typeof object.outcomeAtMs === "string")
+                            message.outcomeAtMs = $parseInt(object.outcomeAtMs, 10);
+                        else if (typeof object.outcomeAtMs === "number")
+                            message.outcomeAtMs = object.outcomeAtMs;
+                        else if (typeof object.outcomeAtMs === "object")
+                            message.outcomeAtMs = new $util.LongBits(object.outcomeAtMs.low >>> 0, object.outcomeAtMs.high >>> 0).toNumber();
                 return message;
             };
 
@@ -23872,7 +23879,11 @@ export const liaison = $root.liaison = (() => {
                         object.atMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
                     } else
                         object.atMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
-                    object.outcome = "";
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.outcomeAtMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.outcomeAtMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
                 }
                 if (message.hitId != null && $Object.hasOwnProperty.call(message, "hitId"))
                     object.hitId = message.hitId;
@@ -23893,8 +23904,13 @@ export const liaison = $root.liaison = (() => {
                         object.atMs = options.longs === $String ? $String(message.atMs) : message.atMs;
                     else
                         object.atMs = options.longs === $String ? $util.Long.prototype.toString.call(message.atMs) : options.longs === $Number ? new $util.LongBits(message.atMs.low >>> 0, message.atMs.high >>> 0).toNumber() : message.atMs;
-                if (message.outcome != null && $Object.hasOwnProperty.call(message, "outcome"))
-                    object.outcome = message.outcome;
+                if (message.outcomeAtMs != null && $Object.hasOwnProperty.call(message, "outcomeAtMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.outcomeAtMs = typeof message.outcomeAtMs === "number" ? $BigInt(message.outcomeAtMs) : $util.Long.fromBits(message.outcomeAtMs.low >>> 0, message.outcomeAtMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.outcomeAtMs === "number")
+                        object.outcomeAtMs = options.longs === $String ? $String(message.outcomeAtMs) : message.outcomeAtMs;
+                    else
+                        object.outcomeAtMs = options.longs === $String ? $util.Long.prototype.toString.call(message.outcomeAtMs) : options.longs === $Number ? new $util.LongBits(message.outcomeAtMs.low >>> 0, message.outcomeAtMs.high >>> 0).toNumber() : message.outcomeAtMs;
                 return object;
             };
 
@@ -27506,6 +27522,7 @@ export const liaison = $root.liaison = (() => {
              * @property {string|null} [purpose] Notice purpose
              * @property {number|null} [dueAtMs] Notice dueAtMs
              * @property {Object.<string,string>|null} [details] Notice details
+             * @property {Uint8Array|null} [sealed] Notice sealed
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -27619,6 +27636,14 @@ export const liaison = $root.liaison = (() => {
             Notice.prototype.details = $util.emptyObject;
 
             /**
+             * Notice sealed.
+             * @member {Uint8Array} sealed
+             * @memberof liaison.v1.Notice
+             * @instance
+             */
+            Notice.prototype.sealed = $util.newBuffer([]);
+
+            /**
              * Creates a new Notice instance using the specified properties.
              * @function create
              * @memberof liaison.v1.Notice
@@ -27671,6 +27696,8 @@ export const liaison = $root.liaison = (() => {
                 if (message.details != null && $Object.hasOwnProperty.call(message, "details"))
                     for (let keys = $Object.keys(message.details), i = 0; i < keys.length; ++i)
                         writer.uint32(/* id 10, wireType 2 =*/82).fork().uint32(/* id 1, wireType 2 =*/10).string(keys[i]).uint32(/* id 2, wireType 2 =*/18).string(message.details[keys[i]]).ldelim();
+                if (message.sealed != null && $Object.hasOwnProperty.call(message, "sealed") && message.sealed.length)
+                    writer.uint32(/* id 11, wireType 2 =*/90).bytes(message.sealed);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -27845,6 +27872,15 @@ export const liaison = $root.liaison = (() => {
                             message.details[key] = value;
                             continue;
                         }
+                    case 11: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.sealed = value;
+                            else
+                                delete message.sealed;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -27978,6 +28014,12 @@ export const liaison = $root.liaison = (() => {
                         message.details[keys[i]] = $String(object.details[keys[i]]);
                     }
                 }
+                if (object.sealed != null)
+                    if (object.sealed.length)
+                        if (typeof object.sealed === "string")
+                            $util.base64.decode(object.sealed, message.sealed = $util.newBuffer($util.base64.length(object.sealed)), 0);
+                        else if (object.sealed.length >= 0)
+                            message.sealed = object.sealed;
                 return message;
             };
 
@@ -28018,6 +28060,13 @@ export const liaison = $root.liaison = (() => {
                         object.dueAtMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
                     } else
                         object.dueAtMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if (options.bytes === $String)
+                        object.sealed = "";
+                    else {
+                        object.sealed = [];
+                        if (options.bytes !== $Array)
+                            object.sealed = $util.newBuffer(object.sealed);
+                    }
                 }
                 if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
                     object.id = message.id;
@@ -28056,6 +28105,8 @@ export const liaison = $root.liaison = (() => {
                         object.details[keys2[j]] = message.details[keys2[j]];
                     }
                 }
+                if (message.sealed != null && $Object.hasOwnProperty.call(message, "sealed"))
+                    object.sealed = options.bytes === $String ? $util.base64.encode(message.sealed, 0, message.sealed.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.sealed) : message.sealed;
                 return object;
             };
 

@@ -73,14 +73,22 @@ describe("CIS records", () => {
     const notice = (notices.body.items as Json[]).find((n) => (n.details as Json).hitId === hitId) as Json;
     expect(notice).toMatchObject({ matchedBy: "NL", purpose: "border check at Rotterdam, case NL-77" });
 
-    const out = await api(nl, "POST", `/v1/hits/${hitId}/outcome`, { outcome: "vehicle stopped and searched; 40 cartons seized" });
+    const outcome = `vehicle stopped and searched; 40 cartons seized (${Math.random().toString(36).slice(2)})`;
+    const out = await api(nl, "POST", `/v1/hits/${hitId}/outcome`, { outcome });
     expect(out.status).toBe(200);
     await until(() => be.mailbox.notices().some((n) => n.notice.kind === pb.NoticeKind.NOTICE_KIND_HIT_OUTCOME && n.notice.details.hitId === hitId), "the outcome at BE");
+    // The supplier reads the outcome: it came sealed to BE and opens at BE's access point.
+    const outcomes = await api(be, "GET", "/v1/notices?kind=hit-outcome");
+    expect((outcomes.body.items as Json[]).find((n) => (n.details as Json).hitId === hitId)).toMatchObject({ matchedBy: "NL", details: { hitId, outcome } });
 
-    // The hit, with its outcome, is kept in a bucket that lets it go after a year.
+    // The hit is kept, without its outcome, in a bucket that lets it go after a year; the outcome
+    // is content and is in no file of the hub's store (not in the hit, not in the notice's copy).
     const hits = await new Kvm(hub.admin).open("hits");
     const kept = await hits.get(`rec.hit.${hitId}`);
-    expect(kept && pb.StoredHit.decode(kept.value)).toMatchObject({ objectId: id, matchedBy: "NL", supplier: "BE", outcome: "vehicle stopped and searched; 40 cartons seized" });
+    expect(kept && pb.StoredHit.decode(kept.value)).toMatchObject({ objectId: id, matchedBy: "NL", supplier: "BE" });
+    expect(Number(kept && pb.StoredHit.decode(kept.value).outcomeAtMs)).toBeGreaterThan(0);
+    const holding = filesUnder(hub.nats.storeDir as string).filter((f) => readFileSync(f).includes(Buffer.from(outcome)));
+    expect(holding.map((f) => f.slice((hub.nats.storeDir as string).length))).toEqual([]);
     expect((await hits.status()).ttl).toBe(HIT_KEEP_MS);
     expect(HIT_KEEP_MS).toBe(365 * 86_400_000);
 

@@ -234,7 +234,8 @@ export async function recordRoutes(app: FastifyInstance, d: RecordRoutesDeps): P
           ...(n.matchedBy ? { matchedBy: n.matchedBy } : {}),
           ...(n.purpose ? { purpose: n.purpose } : {}),
           ...(n.dueAtMs ? { dueAt: iso(n.dueAtMs) } : {}),
-          details: n.details,
+          // A hit's outcome came sealed to this contact point: opened here, for this view only.
+          details: ((outcome) => (outcome === undefined ? n.details : { ...n.details, outcome }))(d.mailbox.noticeContent(n)),
         })),
     }),
   );
