@@ -1,14 +1,19 @@
 // The access point's HTTP API: built from its dependencies without listening, so tests can
 // app.inject() and main.ts can listen.
 import { z } from "zod";
-import { AuditAction, AuditOutcome, type AuditEmitter } from "../../src/audit/mod.js";
-import { createHttpApp, installAuditHook, installAuth, type LiaisonApp, type UserStore } from "../../src/http/mod.js";
+import { AuditAction, type AuditEmitter } from "../../src/audit/mod.js";
+import { HTTP_LIMIT_DEFAULTS, type HttpLimits } from "../../src/config/mod.js";
+import { auditedRefusalLog, auditRevocation, createHttpApp, installAuditHook, installAuth, refusalOf, type LiaisonApp, type UserStore } from "../../src/http/mod.js";
 import type { Logger } from "../../src/log/mod.js";
 import type { HubClient } from "../../src/hub-rpc/mod.js";
 import type { Mailbox } from "./mailbox.js";
 import { messageRoutes } from "./routes/messages.js";
 import { fileRoutes } from "./routes/files.js";
 import { recordRoutes } from "./routes/records.js";
+
+const healthSchema = z.object({ status: z.enum(["up", "down"]) });
+/** The bearer token a request presents, or "". */
+const bearer = (req: { headers: { authorization?: string | undefined } }) => /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "")?.[1] ?? "";
 
 export interface AccessPointAppDeps {
   readonly cp: string;
@@ -19,29 +24,28 @@ export interface AccessPointAppDeps {
   readonly log: Logger;
   readonly bodyLimit: number;
   readonly maxAttachmentBytes: number;
+  /** Whether it can serve (its NATS connection is open); /healthz says up or down from this. */
+  readonly isUp: () => boolean;
+  /** The HTTP edge's limits (src/config/http.ts); the named defaults otherwise. */
+  readonly http?: Partial<HttpLimits>;
   /** Extra route plugins (records, files) registered by later features. */
   readonly plugins?: ReadonlyArray<(app: LiaisonApp) => Promise<void>>;
 }
 
 export async function buildAccessPointApp(d: AccessPointAppDeps): Promise<LiaisonApp> {
+  const limits: HttpLimits = { ...HTTP_LIMIT_DEFAULTS, ...d.http };
+  const refusals = auditedRefusalLog({ audit: d.audit, authority: () => d.cp, windowMs: limits.refusalLogWindow, log: d.log });
   const app = await createHttpApp({
     title: `Liaison access point ${d.cp}`,
     description: `The national access point of contact point ${d.cp}: send, receive and read end-to-end encrypted mutual-assistance messages.`,
     log: d.log,
     bodyLimit: d.bodyLimit,
+    limits,
+    onRateLimited: (req) => refusals.record(refusalOf(req, "LIAISON_RATE_LIMITED", d.users.find(bearer(req)))),
   });
+  app.addHook("onClose", async () => refusals.close());
   installAuth(app, d.users, {
-    onRefused: async (req, code, user) => {
-      await d.audit.emit({
-        action: AuditAction.AUDIT_ACTION_REFUSAL,
-        authority: d.cp,
-        userId: user?.id ?? "anonymous",
-        objectType: "route",
-        objectId: `${req.method} ${req.routeOptions.url ?? req.url}`,
-        outcome: AuditOutcome.AUDIT_OUTCOME_REFUSED,
-        reasonCode: code,
-      });
-    },
+    onRefused: (req, code, user) => refusals.record(refusalOf(req, code, user)),
     onLogin: async (req, user) => {
       await d.audit.emit({
         action: AuditAction.AUDIT_ACTION_LOGIN,
@@ -52,13 +56,15 @@ export async function buildAccessPointApp(d: AccessPointAppDeps): Promise<Liaiso
         details: { role: user.role },
       });
     },
+    onRevoked: auditRevocation(d.audit, () => d.cp, d.log),
   });
   installAuditHook(app, { emitter: d.audit, authority: () => d.cp });
 
+  // Unauthenticated: up or down, nothing about the inbox or the contact point.
   app.get(
     "/healthz",
-    { schema: { summary: "Liveness and inbox size", tags: ["operations"], response: { 200: z.object({ status: z.literal("ok"), cp: z.string(), messages: z.number() }) } } },
-    async () => ({ status: "ok" as const, cp: d.cp, messages: d.mailbox.size }),
+    { schema: { summary: "Up or down", tags: ["operations"], response: { 200: healthSchema, 503: healthSchema } } },
+    async (_req, reply) => (d.isUp() ? { status: "up" as const } : reply.code(503).send({ status: "down" as const })),
   );
   await app.register(async (scope) => messageRoutes(scope, { mailbox: d.mailbox, audit: d.audit, maxAttachmentBytes: d.maxAttachmentBytes }));
   await app.register(async (scope) => recordRoutes(scope, { hub: d.hub, mailbox: d.mailbox }));

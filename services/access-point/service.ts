@@ -3,7 +3,7 @@
 import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { AuditAction, AuditEmitter, logRegistryRefusal } from "../../src/audit/mod.js";
-import type { AccessPointConfig } from "../../src/config/mod.js";
+import type { AccessPointConfig, HttpLimits } from "../../src/config/mod.js";
 import type { ContactPointKeys } from "../../src/crypto/mod.js";
 import type { LiaisonApp, UserStore } from "../../src/http/mod.js";
 import type { Logger } from "../../src/log/mod.js";
@@ -20,6 +20,8 @@ export type AccessPointSettings = Pick<AccessPointConfig, "cp" | "host" | "port"
     readonly registryTrust: RegistryTrust;
     /** Replicas of its store (LIAISON_REPLICAS: 3 on a cluster). */
     readonly replicas?: number;
+    /** The HTTP edge's limits (rate limits, timeouts, connection cap); the named defaults otherwise. */
+    readonly http?: Partial<HttpLimits>;
   };
 
 export interface RunningAccessPoint {
@@ -52,7 +54,18 @@ export async function startAccessPoint(
   const mailbox = new Mailbox({ js: hubJs, publisher, store, cp: cfg.cp, keys, registry: registry.view, audit, log, ...(opts.now ? { now: opts.now } : {}) });
   await mailbox.start();
   const hub = new HubClient(nc, keys, registry.view);
-  const app = await buildAccessPointApp({ cp: cfg.cp, mailbox, hub, users, audit, log, bodyLimit: cfg.bodyLimit, maxAttachmentBytes: cfg.maxAttachmentBytes });
+  const app = await buildAccessPointApp({
+    cp: cfg.cp,
+    mailbox,
+    hub,
+    users,
+    audit,
+    log,
+    bodyLimit: cfg.bodyLimit,
+    maxAttachmentBytes: cfg.maxAttachmentBytes,
+    isUp: () => !nc.isClosed(),
+    ...(cfg.http ? { http: cfg.http } : {}),
+  });
   const url = opts.listen === false ? undefined : await app.listen({ host: cfg.host, port: cfg.port });
 
   // "Connected": at start, after every reconnect and every heartbeat, so the hub's usage figures

@@ -8,8 +8,9 @@ import fastifyStatic from "@fastify/static";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { AuditAction, AuditOutcome, type AuditEmitter } from "../../src/audit/mod.js";
-import { createHttpApp, installAuditHook, installAuth, type LiaisonApp, type User, type UserStore } from "../../src/http/mod.js";
+import { AuditAction, type AuditEmitter } from "../../src/audit/mod.js";
+import { HTTP_LIMIT_DEFAULTS, type HttpLimits } from "../../src/config/mod.js";
+import { auditedRefusalLog, auditRevocation, createHttpApp, installAuditHook, installAuth, refusalOf, type LiaisonApp, type User, type UserStore } from "../../src/http/mod.js";
 import type { Logger } from "../../src/log/mod.js";
 import { auditRoutes } from "./routes/audit.js";
 import { complianceRoutes } from "./routes/compliance.js";
@@ -21,7 +22,13 @@ export interface ConsoleAppDeps {
   readonly audit: AuditEmitter;
   readonly log: Logger;
   readonly monitorUrl?: string;
+  /** The HTTP edge's limits (src/config/http.ts); the named defaults otherwise. */
+  readonly http?: Partial<HttpLimits>;
 }
+
+const healthSchema = z.object({ status: z.enum(["up", "down"]) });
+/** The bearer token a request presents, or "". */
+const bearer = (req: { headers: { authorization?: string | undefined } }) => /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "")?.[1] ?? "";
 
 /** The authority a console user acts for in the access log. */
 export const authorityOf = (user: User | undefined): string => (user?.role === "supervisor" ? "SUPERVISOR" : user?.role === "operations" ? "OPERATIONS" : "CONSOLE");
@@ -32,27 +39,22 @@ export const VIEWS = {
 } as const;
 
 export async function buildConsoleApp(d: ConsoleAppDeps): Promise<LiaisonApp> {
+  const limits: HttpLimits = { ...HTTP_LIMIT_DEFAULTS, ...d.http };
+  const refusals = auditedRefusalLog({ audit: d.audit, authority: authorityOf, windowMs: limits.refusalLogWindow, log: d.log });
   const app = await createHttpApp({
     title: "Liaison console",
     description: "Supervisors audit access and erasure; operations watch usage, dormancy, throughput and health. Counts and metadata only, never content.",
     log: d.log,
+    limits,
+    onRateLimited: (req) => refusals.record(refusalOf(req, "LIAISON_RATE_LIMITED", d.users.find(bearer(req)))),
   });
+  app.addHook("onClose", async () => refusals.close());
   installAuth(app, d.users, {
-    onRefused: async (req, code, user) => {
-      await d.audit.emit({
-        action: AuditAction.AUDIT_ACTION_REFUSAL,
-        authority: authorityOf(user),
-        userId: user?.id ?? "anonymous",
-        objectType: "route",
-        objectId: `${req.method} ${req.routeOptions.url ?? req.url}`,
-        outcome: AuditOutcome.AUDIT_OUTCOME_REFUSED,
-        reasonCode: code,
-        details: { role: user?.role ?? "" },
-      });
-    },
+    onRefused: (req, code, user) => refusals.record(refusalOf(req, code, user)),
     onLogin: async (_req, user) => {
       await d.audit.emit({ action: AuditAction.AUDIT_ACTION_LOGIN, authority: authorityOf(user), userId: user.id, objectType: "token", objectId: user.id, details: { role: user.role } });
     },
+    onRevoked: auditRevocation(d.audit, authorityOf, d.log),
   });
   installAuditHook(app, { emitter: d.audit, authority: (req) => authorityOf(req.user) });
 
@@ -67,7 +69,10 @@ export async function buildConsoleApp(d: ConsoleAppDeps): Promise<LiaisonApp> {
       return { user: req.user?.id ?? "", role, views: [...(role === "supervisor" ? VIEWS.supervisor : role === "operations" ? VIEWS.operations : [])] };
     },
   );
-  app.get("/healthz", { schema: { summary: "Liveness", tags: ["session"] } }, async () => ({ status: "ok", nats: d.nc.isClosed() ? "closed" : "connected" }));
+  // Unauthenticated: up or down, nothing more.
+  app.get("/healthz", { schema: { summary: "Up or down", tags: ["session"], response: { 200: healthSchema, 503: healthSchema } } }, async (_req, reply) =>
+    d.nc.isClosed() ? reply.code(503).send({ status: "down" as const }) : { status: "up" as const },
+  );
 
   await app.register(async (scope) => auditRoutes(scope, { nc: d.nc, audit: d.audit }));
   await app.register(async (scope) => complianceRoutes(scope, { nc: d.nc }));

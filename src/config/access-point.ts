@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { zDurationMs } from "./duration.js";
 import { baseFields, defaultRegistryKeyFile, registryFields, zCpCode, zPort } from "./common.js";
+import { checkHttpLimits, httpLimitFields } from "./http.js";
 
 export const DEFAULT_AP_PORT = 8401;
 export const DEFAULT_AP_BODY_LIMIT = 6 * 1024 * 1024;
@@ -25,7 +26,10 @@ export const accessPointSchema = z
     connectHeartbeat: zDurationMs.default(3_600_000),
     /** Largest total of a message's attachments, decoded. */
     maxAttachmentBytes: z.coerce.number().int().positive().default(4 * 1024 * 1024),
+    /** Rate limits, timeouts, connection cap, refusal log window, users file reload (config/http.ts). */
+    ...httpLimitFields,
   })
+  .superRefine(checkHttpLimits)
   .transform((c) => ({
     ...c,
     keyFile: c.keyFile ?? join(c.home, "ap", c.cp, "keys.json"),

@@ -11,3 +11,22 @@ export { hubDataSchema, DEFAULT_MAX_ATTACHMENT_BYTES, DEFAULT_MAX_QUERY_MATCHES,
 export { retentionSchema, type RetentionConfig } from "./retention.js";
 export { usageSchema, type UsageConfig } from "./usage.js";
 export { consoleSchema, type ConsoleConfig } from "./console.js";
+export {
+  httpLimitFields,
+  httpLimitsOf,
+  checkHttpLimits,
+  HTTP_LIMIT_DEFAULTS,
+  DEFAULT_RATE_LIMIT_PER_CLIENT,
+  DEFAULT_RATE_LIMIT_PER_TOKEN,
+  DEFAULT_REFUSAL_LIMIT_PER_CLIENT,
+  DEFAULT_RATE_LIMIT_WINDOW_MS,
+  DEFAULT_REFUSAL_LOG_WINDOW_MS,
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_USERS_RELOAD_INTERVAL_MS,
+  DEFAULT_TOKEN_TTL_MS,
+  type HttpLimits,
+} from "./http.js";

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { zCpList, zHome, zLogLevel, zPort, DEFAULT_HOME } from "./common.js";
 import { zDurationMs } from "./duration.js";
+import { DEFAULT_TOKEN_TTL_MS } from "./http.js";
 
 export const DEFAULT_STACK_ACCESS_POINTS = ["BE", "NL", "DE", "FR"];
 export const DEFAULT_NATS_PORT = 4222;
@@ -42,6 +43,8 @@ export const stackSchema = z
     .max(7)
     .refine((n) => n === 0 || n === 1 || n >= 3, "a cluster needs at least 3 nodes to survive the loss of one")
     .default(0),
+  /** How long the tokens a start issues stay valid (LIAISON_TOKEN_TTL, e.g. 12h); each start issues new ones. */
+  tokenTtl: zDurationMs.default(DEFAULT_TOKEN_TTL_MS),
   /** Stream replicas (LIAISON_REPLICAS); default 3 on a cluster, 1 on one node. */
   replicas: z.coerce.number().int().min(1).max(5).optional(),
 })

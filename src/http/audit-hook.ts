@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { AuditOutcome, type AuditEmitter, type AuditInput } from "../audit/mod.js";
 import type { pb } from "../proto/mod.js";
 import { requestError } from "./problem.js";
+import { isEdgeRefusal } from "./refusal-log.js";
 
 export interface RouteAudit {
   readonly action: pb.AuditAction;
@@ -45,8 +46,8 @@ export function installAuditHook(app: FastifyInstance, opts: AuditHookOptions): 
     const spec = req.routeOptions.config.audit;
     if (!spec) return;
     const err = requestError(req);
-    // Refusals before the handler ran (no token, wrong role) are logged by the auth hook already.
-    if (err && (err.code === "LIAISON_UNAUTHENTICATED" || err.code === "LIAISON_FORBIDDEN")) return;
+    // Refusals before the handler ran (token, role, rate limit) are counted by the refusal log already.
+    if (err && isEdgeRefusal(err.code)) return;
     const params = (req.params ?? {}) as Record<string, string>;
     const a = req.audit;
     const event: AuditInput = {

@@ -1,12 +1,15 @@
 // The dev stack's secrets, made on first start and reused after: the hub's and the audit log's
-// keys, each demo contact point's keys and users, NATS nkeys for every identity, demo tokens.
-// Everything is under $LIAISON_HOME/secrets or $LIAISON_HOME/ap/<CP>, mode 0600 in 0700 folders.
+// keys, each demo contact point's keys and users, NATS nkeys for every identity. Tokens are new at
+// every start, valid for LIAISON_TOKEN_TTL, handed back to be printed once; the users files keep
+// only their SHA-256 hashes and expiry. Everything is under $LIAISON_HOME/secrets or
+// $LIAISON_HOME/ap/<CP>, mode 0600 in 0700 folders.
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { ensureHubSecrets, initKeyFile, readKeyFile, writeSecretFile } from "../crypto/mod.js";
+import { ensureHubSecrets, initKeyFile, readKeyFile } from "../crypto/mod.js";
 import { writeRegistryTrust } from "../registry/mod.js";
-import { tokenHash, type UsersFile } from "../http/mod.js";
+import { DEFAULT_TOKEN_TTL_MS } from "../config/mod.js";
+import { tokenHash, writeUsersFile, type UsersFile } from "../http/mod.js";
 import { ensureNkeySeed, natsAccountsConfig } from "../nats/mod.js";
 
 /** Hub identities that connect to NATS (users of the HUB account), and the permission role each gets. */
@@ -49,10 +52,6 @@ export interface StackSecrets {
   readonly console: { readonly usersFile: string; readonly supervisorToken: string; readonly operationsToken: string };
 }
 
-interface TokenFile {
-  [name: string]: { user: string; token: string };
-}
-
 const newToken = () => `lsn_${randomBytes(24).toString("base64url")}`;
 
 function dir(path: string): string {
@@ -66,16 +65,23 @@ function ensureKeyFile(path: string, owner: string): string {
 }
 
 function usersFile(path: string, users: UsersFile["users"]): string {
-  writeSecretFile(path, JSON.stringify({ users }, null, 2) + "\n", { overwrite: true });
+  writeUsersFile(path, { users });
   return path;
 }
 
-export function prepareStackSecrets(home: string, cps: readonly string[]): StackSecrets {
+export interface StackSecretsOptions {
+  /** How long the tokens issued now stay valid (default 12 h). */
+  readonly tokenTtlMs?: number;
+  readonly now?: number;
+}
+
+export function prepareStackSecrets(home: string, cps: readonly string[], opts: StackSecretsOptions = {}): StackSecrets {
   const secrets = dir(join(home, "secrets"));
   const nkeys = dir(join(secrets, "nkeys"));
-  const tokensPath = join(secrets, "tokens.json");
-  const tokens: TokenFile = existsSync(tokensPath) ? (JSON.parse(readFileSync(tokensPath, "utf8")) as TokenFile) : {};
-  const token = (name: string, user: string) => (tokens[name] ??= { user, token: newToken() });
+  // Earlier versions kept the demo tokens here in clear; tokens are never written anywhere now.
+  rmSync(join(secrets, "tokens.json"), { force: true });
+  const expiresAt = new Date((opts.now ?? Date.now()) + (opts.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS)).toISOString();
+  const token = (user: string) => ({ user, token: newToken() });
 
   const hub = Object.fromEntries(
     HUB_IDENTITIES.map((h) => {
@@ -89,13 +95,13 @@ export function prepareStackSecrets(home: string, cps: readonly string[]): Stack
 
   const contactPoints = cps.map((cp): ContactPointSecrets => {
     const apDir = dir(join(home, "ap", cp));
-    const op = token(`ap.${cp}.operator`, `${cp.toLowerCase()}-operator`);
+    const op = token(`${cp.toLowerCase()}-operator`);
     const seedFile = join(nkeys, `ap-${cp}.nk`);
     const leafSeedFile = join(nkeys, `leaf-${cp}.nk`);
     return {
       cp,
       keyFile: ensureKeyFile(join(apDir, "keys.json"), cp),
-      usersFile: usersFile(join(apDir, "users.json"), [{ id: op.user, role: "operator", cp, tokenSha256: tokenHash(op.token) }]),
+      usersFile: usersFile(join(apDir, "users.json"), [{ id: op.user, role: "operator", cp, tokenSha256: tokenHash(op.token), expiresAt }]),
       operatorUser: op.user,
       operatorToken: op.token,
       nkeySeedFile: seedFile,
@@ -105,13 +111,12 @@ export function prepareStackSecrets(home: string, cps: readonly string[]): Stack
     };
   });
 
-  const sup = token("console.supervisor", "supervisor");
-  const ops = token("console.operations", "operations");
+  const sup = token("supervisor");
+  const ops = token("operations");
   const consoleUsers = usersFile(join(dir(join(home, "console")), "users.json"), [
-    { id: sup.user, role: "supervisor", tokenSha256: tokenHash(sup.token) },
-    { id: ops.user, role: "operations", tokenSha256: tokenHash(ops.token) },
+    { id: sup.user, role: "supervisor", tokenSha256: tokenHash(sup.token), expiresAt },
+    { id: ops.user, role: "operations", tokenSha256: tokenHash(ops.token), expiresAt },
   ]);
-  writeSecretFile(tokensPath, JSON.stringify(tokens, null, 2) + "\n", { overwrite: true });
 
   const hubSecretsFile = join(secrets, "hub-secrets.json");
   ensureHubSecrets(hubSecretsFile);

@@ -1,5 +1,6 @@
-// $LIAISON_HOME/stack.json: what a running stack offers (URLs and demo tokens), read by the CLI's
-// `--ap BE` and by tests. Written atomically; readable only by its owner, as it holds tokens.
+// $LIAISON_HOME/stack.json: what a running stack offers (URLs and this start's tokens), read by the
+// CLI's `--ap BE` and by tests. Written atomically; readable only by its owner, as it holds tokens
+// while the stack runs (they are blanked when it stops).
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";

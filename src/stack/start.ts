@@ -58,7 +58,7 @@ export async function startStack(cfg: StackConfig, log: Logger): Promise<Running
   let nats: RunningNatsServer | undefined;
   let cluster: LocalCluster | undefined;
   const supervisor = new Supervisor(logDir, log, cfg.startTimeout, cfg.stopTimeout);
-  const secrets: StackSecrets = prepareStackSecrets(home, cfg.accessPoints);
+  const secrets: StackSecrets = prepareStackSecrets(home, cfg.accessPoints, { tokenTtlMs: cfg.tokenTtl });
   const plan: StackPlan = stackChildren(cfg, secrets);
 
   const stop = async () => {
@@ -127,6 +127,8 @@ export async function startStack(cfg: StackConfig, log: Logger): Promise<Running
     const cli = resolveNatsCli(cfg.tools);
     const pidOf = (name: string) => supervisor.pids().find((p) => p.name === name)?.pid;
     const startedAt = new Date().toISOString();
+    // Tokens are in stack.json only while the stack runs (for `--ap BE` and the console login);
+    // the users files keep their hashes, and the next start issues new ones.
     const snapshot = (ready: boolean): StackFile => ({
       ready,
       home,
@@ -151,15 +153,15 @@ export async function startStack(cfg: StackConfig, log: Logger): Promise<Running
       accessPoints: Object.fromEntries(
         plan.accessPoints.map((ap) => [
           ap.cp,
-          { url: ap.url, operatorToken: ap.operatorToken, operatorUser: ap.operatorUser, natsUrl, natsCreds: ap.natsCreds, pid: pidOf(ap.child) },
+          { url: ap.url, operatorToken: ready ? ap.operatorToken : "", operatorUser: ap.operatorUser, natsUrl, natsCreds: ap.natsCreds, pid: pidOf(ap.child) },
         ]),
       ),
       ...(plan.console
         ? {
             console: {
               url: plan.console.url,
-              supervisorToken: plan.console.supervisorToken,
-              operationsToken: plan.console.operationsToken,
+              supervisorToken: ready ? plan.console.supervisorToken : "",
+              operationsToken: ready ? plan.console.operationsToken : "",
               pid: pidOf(plan.console.child),
             },
           }

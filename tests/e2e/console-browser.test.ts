@@ -1,7 +1,9 @@
 // The console in real headless Chromium (playwright-core driving Debian's chromium) against the
 // whole stack started as `npm start` starts it: log in with each role's token, open every page,
-// check that the figures shown equal the API's, that a role sees none of the other's views, and
-// save a screenshot of each page under test-artifacts/console/.
+// check that the figures shown equal the API's, that a role sees none of the other's views, that
+// the page runs under its Content Security Policy without a single violation, that markup a member
+// put in its data shows as text and never runs, and save a screenshot of each page under
+// test-artifacts/console/.
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -12,6 +14,8 @@ const N = 3; // messages BE → NL
 const M = 2; // record queries by DE
 const SHOTS = join(ROOT, "test-artifacts", "console");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+/** A query purpose a member chose: markup that would run if the console inserted it as HTML. */
+const HOSTILE = `<img src=x onerror="window.__pwned=1"><b>risk</b>`;
 
 describe("the console in a browser", () => {
   let stack: StackProcess;
@@ -25,8 +29,24 @@ describe("the console in a browser", () => {
     return res.json() as Promise<Record<string, unknown>>;
   };
 
+  /** A page that records every CSP violation (the DOM event and Chromium's console report). */
+  async function newPage(): Promise<{ page: Page; violations: string[] }> {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const violations: string[] = [];
+    page.on("console", (m) => {
+      if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+    });
+    await page.exposeFunction("__cspViolation", (v: string) => violations.push(v));
+    await page.addInitScript({ content: 'document.addEventListener("securitypolicyviolation", (e) => window.__cspViolation(e.violatedDirective + " " + e.blockedURI));' });
+    return { page, violations };
+  }
+
   async function logIn(page: Page, token: string) {
-    await page.goto(consoleUrl);
+    const res = await page.goto(consoleUrl);
+    const csp = (await res?.allHeaders())?.["content-security-policy"] ?? "";
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain("unsafe-inline");
     await page.getByTestId("token").fill(token);
     await page.getByRole("button", { name: "Log in" }).click();
     await page.locator("#nav button").first().waitFor();
@@ -64,7 +84,7 @@ describe("the console in a browser", () => {
       const res = await fetch(`${de.url}/v1/records/query`, {
         method: "POST",
         headers: { authorization: `Bearer ${de.operatorToken}`, "content-type": "application/json" },
-        body: JSON.stringify({ identifiers: [{ type: "person-name", value: `nobody ${i}` }], purpose: "risk analysis" }),
+        body: JSON.stringify({ identifiers: [{ type: "person-name", value: `nobody ${i}` }], purpose: i === 0 ? HOSTILE : "risk analysis" }),
       });
       expect(res.status).toBe(200);
     }
@@ -90,7 +110,7 @@ describe("the console in a browser", () => {
   });
 
   it("operations: usage charts and totals, dormant members, live throughput and health match the API; no supervisor view", async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const { page, violations } = await newPage();
     await logIn(page, tokens.operations);
     expect(await page.locator("#nav button").evaluateAll((bs) => bs.map((b) => b.getAttribute("data-view")))).toEqual(["usage", "dormant", "throughput", "health"]);
     expect(await page.getByTestId("nav-audit").count()).toBe(0);
@@ -122,11 +142,12 @@ describe("the console in a browser", () => {
     // The supervisor's API refuses this token even when called directly from the page.
     expect(await page.evaluate(async (t) => (await fetch("/v1/audit/events", { headers: { authorization: `Bearer ${t}` } })).status, tokens.operations)).toBe(403);
     expect(await page.content()).not.toMatch(/check 0|nobody 0|risk analysis/);
+    expect(violations, "Content Security Policy violations").toEqual([]);
     await page.close();
   });
 
   it("supervisor: access log, access report, compliance, tree-head verification and export; no operations view", async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const { page, violations } = await newPage();
     await logIn(page, tokens.supervisor);
     expect(await page.locator("#nav button").evaluateAll((bs) => bs.map((b) => b.getAttribute("data-view")))).toEqual(["audit", "access", "compliance", "verification", "export"]);
     expect(await page.getByTestId("nav-usage").count()).toBe(0);
@@ -138,6 +159,17 @@ describe("the console in a browser", () => {
     expect(shownSize).toBeGreaterThan(0);
     expect(shownSize).toBeLessThanOrEqual(apiSize); // the page's own read was logged since
     await shot(page, "supervisor-audit");
+
+    // DE's queries, one with a purpose full of markup: shown as the text it is, never run.
+    await page.locator("#audit-form input[name=authority]").fill("DE");
+    await page.locator("#audit-form input[name=action]").fill("query");
+    await page.locator("#audit-form button").click();
+    const hostileCell = page.locator("#audit-results td", { hasText: "onerror" });
+    await hostileCell.first().waitFor();
+    expect(await hostileCell.first().textContent()).toBe(HOSTILE);
+    expect(await page.locator("#audit-results img, #audit-results b").count()).toBe(0);
+    expect(await page.evaluate("typeof window.__pwned")).toBe("undefined");
+    await shot(page, "supervisor-audit-hostile-purpose");
 
     await openView(page, "access");
     await page.locator("#access-user input[name=user]").fill("operator-BE");
@@ -167,6 +199,7 @@ describe("the console in a browser", () => {
     await shot(page, "supervisor-export");
 
     expect(await page.evaluate(async (t) => (await fetch("/v1/usage", { headers: { authorization: `Bearer ${t}` } })).status, tokens.supervisor)).toBe(403);
+    expect(violations, "Content Security Policy violations").toEqual([]);
     await page.close();
   });
 });

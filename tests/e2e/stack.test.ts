@@ -148,13 +148,18 @@ describe("npm start: the whole system on one machine", () => {
     expect(await stack.exited).toBe(0);
     await until(() => pids.every((p) => !isAlive(p)), "every child to exit", 20_000);
     expect(stack.file().ready).toBe(false);
+    expect(stack.file().accessPoints.NL?.operatorToken).toBe("");
 
     const again = await startStackProcess({ home: stack.home, ports: stack.ports });
     try {
       const nl = again.file().accessPoints.NL as ApInfo;
       const all = await api<{ items: unknown[] }>(nl, "GET", "/v1/messages?box=inbox&limit=5");
       expect(all.json.items.length).toBe(5);
-      expect(again.file().accessPoints.NL?.operatorToken).toBe(f.accessPoints.NL?.operatorToken);
+      // Each start issues new tokens (printed once; the users files keep only their hashes): the
+      // last start's token is refused now, and the stopped stack's file no longer held it.
+      expect(again.file().accessPoints.NL?.operatorToken).toMatch(/^lsn_/);
+      expect(again.file().accessPoints.NL?.operatorToken).not.toBe(f.accessPoints.NL?.operatorToken);
+      expect((await api({ url: nl.url, operatorToken: f.accessPoints.NL?.operatorToken ?? "" }, "GET", "/v1/messages?box=inbox&limit=1")).status).toBe(401);
     } finally {
       again.signal("SIGINT");
       expect(await again.exited).toBe(0);

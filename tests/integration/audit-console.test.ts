@@ -65,8 +65,8 @@ describe("console audit routes", () => {
       app,
       new UserStore({
         users: [
-          { id: "sup-1", role: "supervisor", tokenSha256: tokenHash("sup-token") },
-          { id: "ops-1", role: "operations", tokenSha256: tokenHash("ops-token") },
+          { id: "sup-1", role: "supervisor", tokenSha256: tokenHash("sup-token"), expiresAt: new Date(Date.now() + 3_600_000).toISOString() },
+          { id: "ops-1", role: "operations", tokenSha256: tokenHash("ops-token"), expiresAt: new Date(Date.now() + 3_600_000).toISOString() },
         ],
       }),
       { onRefused: async () => undefined, onLogin: async () => undefined },

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { Ed25519Signer, generateSigningKey, readKeyFile, type ContactPointKeys } from "../../src/crypto/mod.js";
+import type { HttpLimits } from "../../src/config/mod.js";
 import { UserStore } from "../../src/http/mod.js";
 import { createLogger } from "../../src/log/mod.js";
 import { cpInboxPrefix, provision, startNatsServer, type RunningNatsServer } from "../../src/nats/mod.js";
@@ -66,7 +67,8 @@ export interface TestHub {
   connectHub(name: (typeof HUB_IDENTITIES)[number]["name"]): Promise<NatsConnection>;
   startExchange(opts?: { now?: () => number; replayWindowMs?: number }): Promise<RunningExchange>;
   /** An access point; with `via`, connected to that server (its member's leaf node) instead of the hub. */
-  startAp(cp: string, opts?: { now?: () => number; via?: string }): Promise<TestAccessPoint>;
+  /** `http`: the HTTP edge's limits (rate limits, timeouts, refusal log window); `users`: another users store. */
+  startAp(cp: string, opts?: { now?: () => number; via?: string; http?: Partial<HttpLimits>; users?: UserStore }): Promise<TestAccessPoint>;
   /**
    * The member's own leaf-node server, running deploy/nats/leafnode-cp.conf as a member would,
    * joined to the hub over mutual TLS and bound to the member's account (hub started with `leaves`).
@@ -196,9 +198,9 @@ export async function startTestHub(opts: { cps?: readonly string[]; leaves?: rea
       const c = cpSecrets(cp);
       const ap = await startAccessPoint(
         nc,
-        { cp, host: "127.0.0.1", port: 0, bodyLimit: 6 * 1024 * 1024, maxAttachmentBytes: 4 * 1024 * 1024, registryTrust, replicas: opts.cluster ? 3 : 1 },
+        { cp, host: "127.0.0.1", port: 0, bodyLimit: 6 * 1024 * 1024, maxAttachmentBytes: 4 * 1024 * 1024, registryTrust, replicas: opts.cluster ? 3 : 1, ...(o.http ? { http: o.http } : {}) },
         readKeyFile(c.keyFile),
-        UserStore.load(c.usersFile),
+        o.users ?? UserStore.load(c.usersFile),
         quiet,
         { listen: false, ...(o.now ? { now: o.now } : {}) },
       );

@@ -1,8 +1,36 @@
 // The console's web UI: a token login, then the views of the token's role, each drawn from the
 // console's JSON APIs. No framework, no build step. Every figure carries a data-testid so the
 // browser tests can compare what is shown with what the API returns.
+// Markup is built only with the html`...` tag, which escapes every interpolated value unless it is
+// itself an html`...` result; render() and append() are the only places that touch innerHTML. No
+// inline script or style anywhere: the page runs under `script-src 'self'; style-src 'self'`.
 const $ = (sel) => document.querySelector(sel);
-const esc = (v) => String(v ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+
+/** A piece of markup that html`...` built; nothing else is ever inserted as HTML. */
+class Html {
+  constructor(text) {
+    this.text = text;
+    Object.freeze(this);
+  }
+}
+const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;" };
+const escape = (v) => String(v ?? "").replace(/[&<>"'`]/g, (c) => ESCAPES[c]);
+const part = (v) => (v instanceof Html ? v.text : Array.isArray(v) ? v.map(part).join("") : escape(v));
+/** Tagged template: `html\`<td>${value}</td>\`` escapes value; html results and arrays of them go in as they are. */
+function html(strings, ...values) {
+  let out = strings[0];
+  values.forEach((v, i) => (out += part(v) + strings[i + 1]));
+  return new Html(out);
+}
+function render(el, h) {
+  if (!(h instanceof Html)) throw new TypeError("render() takes html`...` only");
+  el.innerHTML = h.text;
+}
+function append(el, h) {
+  if (!(h instanceof Html)) throw new TypeError("append() takes html`...` only");
+  el.insertAdjacentHTML("beforeend", h.text);
+}
+
 const token = () => sessionStorage.getItem("liaison-token") ?? "";
 
 async function api(path, opts = {}) {
@@ -24,12 +52,16 @@ const json = async (path) => (await api(path)).json();
 const dur = (s) => (s == null ? "–" : s < 3600 ? `≤ ${Math.round(s / 60)} min` : s < 86400 ? `≤ ${Math.round(s / 3600)} h` : `≤ ${Math.round(s / 86400)} d`);
 const when = (iso) => (iso ? iso.replace("T", " ").slice(0, 16) : "never");
 
+/** A table; a column gives `value(row)` (text) or `html(row)` (an html`...` result). */
 function table(columns, rows, idOf) {
-  const head = columns.map((c) => `<th class="${c.num ? "num" : ""}">${esc(c.label)}</th>`).join("");
-  const body = rows
-    .map((r) => `<tr>${columns.map((c) => `<td class="${c.num ? "num" : ""}"${idOf ? ` data-testid="${esc(idOf(r, c))}"` : ""}>${c.html ? c.html(r) : esc(c.value(r))}</td>`).join("")}</tr>`)
-    .join("");
-  return `<table><thead><tr>${head}</tr></thead><tbody>${body || `<tr><td colspan="${columns.length}">nothing yet</td></tr>`}</tbody></table>`;
+  const cell = (r, c) => {
+    const content = c.html ? c.html(r) : c.value(r);
+    const cls = c.num ? "num" : "";
+    return idOf ? html`<td class="${cls}" data-testid="${idOf(r, c)}">${content}</td>` : html`<td class="${cls}">${content}</td>`;
+  };
+  const head = columns.map((c) => html`<th class="${c.num ? "num" : ""}">${c.label}</th>`);
+  const body = rows.length ? rows.map((r) => html`<tr>${columns.map((c) => cell(r, c))}</tr>`) : html`<tr><td colspan="${columns.length}">nothing yet</td></tr>`;
+  return html`<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
 /** A bar chart (inline SVG): one group per month, one bar per contact point. */
@@ -38,18 +70,18 @@ function barChart(title, testid, months, cps, valueOf) {
   const max = Math.max(1, ...months.flatMap((m) => cps.map((cp) => valueOf(m, cp))));
   const gw = (W - pad) / Math.max(1, months.length);
   const bw = Math.max(3, (gw - 8) / Math.max(1, cps.length));
-  const palette = ["#0b4f8a", "#e07a10", "#1b7f3b", "#8a0b6d", "#5b6b7b", "#b00020", "#2a9d8f", "#6c5ce7"];
-  let bars = "";
-  months.forEach((m, i) =>
-    cps.forEach((cp, j) => {
+  // Colours by class (console.css .series-0 to .series-7): no inline style under the CSP.
+  const series = (j) => `series-${j % 8}`;
+  const bars = months.flatMap((m, i) =>
+    cps.map((cp, j) => {
       const v = valueOf(m, cp);
       const h = ((H - pad) * v) / max;
-      bars += `<rect x="${pad + i * gw + j * bw}" y="${H - pad - h}" width="${bw - 1}" height="${h}" fill="${palette[j % palette.length]}"><title>${esc(cp)} ${esc(m)}: ${v}</title></rect>`;
+      return html`<rect x="${pad + i * gw + j * bw}" y="${H - pad - h}" width="${bw - 1}" height="${h}" class="${series(j)}"><title>${cp} ${m}: ${v}</title></rect>`;
     }),
   );
-  const labels = months.map((m, i) => `<text x="${pad + i * gw}" y="${H - 8}">${esc(m)}</text>`).join("");
-  const legend = cps.map((cp, j) => `<span style="color:${palette[j % palette.length]}">■</span> ${esc(cp)}`).join(" ");
-  return `<div class="chart" data-testid="${esc(testid)}"><h3>${esc(title)}</h3><svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}"><text x="0" y="10">${max}</text>${bars}${labels}</svg><div>${legend}</div></div>`;
+  const labels = months.map((m, i) => html`<text x="${pad + i * gw}" y="${H - 8}">${m}</text>`);
+  const legend = cps.map((cp, j) => html`<span class="${series(j)}">■</span> ${cp} `);
+  return html`<div class="chart" data-testid="${testid}"><h3>${title}</h3><svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${title}"><text x="0" y="10">${max}</text>${bars}${labels}</svg><div>${legend}</div></div>`;
 }
 
 // ------------------------------------------------------------------ operations views
@@ -68,8 +100,7 @@ const views = {
       ["CIS hits", "recordHits"],
       ["FIDE queries", "filesQueried"],
     ]
-      .map(([t, f]) => barChart(t, `chart-${f}`, months, cps, (m, cp) => at(m, cp, f)))
-      .join("");
+      .map(([t, f]) => barChart(t, `chart-${f}`, months, cps, (m, cp) => at(m, cp, f)));
     const fields = [
       ["sent", "messagesSent"],
       ["received", "messagesReceived"],
@@ -83,16 +114,17 @@ const views = {
       ["FIDE hits", "fileHits"],
       ["refusals", "refusals"],
     ];
-    el.innerHTML =
-      `<h2>Usage per contact point and month</h2><p>Generated ${esc(when(u.generatedAt))} UTC. Counted from the access log.</p><div class="charts">${charts}</div>` +
-      `<h3>Totals</h3>` +
-      table(
+    render(
+      el,
+      html`<h2>Usage per contact point and month</h2><p>Generated ${when(u.generatedAt)} UTC. Counted from the access log.</p><div class="charts">${charts}</div>
+      <h3>Totals</h3>
+      ${table(
         [{ label: "contact point", value: (r) => r }, ...fields.map(([label, f]) => ({ label, num: true, field: f, value: (r) => total(r, f) }))],
         cps,
         (r, c) => (c.field ? `usage-total-${r}-${c.field}` : `usage-total-${r}`),
-      ) +
-      `<h3>By month</h3>` +
-      table(
+      )}
+      <h3>By month</h3>
+      ${table(
         [
           { label: "contact point", value: (r) => r.cp },
           { label: "month", value: (r) => r.month },
@@ -102,30 +134,33 @@ const views = {
         ],
         u.months,
         (r, c) => `usage-${r.cp}-${r.month}-${c.field ?? c.label.replace(/\W+/g, "-")}`,
-      );
+      )}`,
+    );
   },
 
   async dormant(el) {
     const d = await json("/v1/usage/dormant");
-    el.innerHTML =
-      `<h2>Dormant contact points</h2><p><span class="figure" data-testid="dormant-count">${d.dormant.length}</span> of ${d.all.length} members have not connected for the dormancy period.</p>` +
-      table(
+    render(
+      el,
+      html`<h2>Dormant contact points</h2><p><span class="figure" data-testid="dormant-count">${d.dormant.length}</span> of ${d.all.length} members have not connected for the dormancy period.</p>
+      ${table(
         [
           { label: "contact point", value: (r) => r.cp },
           { label: "name", value: (r) => r.name },
           { label: "last connection", value: (r) => when(r.lastConnection) },
           { label: "last activity", value: (r) => when(r.lastActivity) },
-          { label: "dormant", html: (r) => (r.dormant ? `<span class="bad">since ${esc(when(r.dormantSince))}</span>` : `<span class="ok">no</span>`) },
+          { label: "dormant", html: (r) => (r.dormant ? html`<span class="bad">since ${when(r.dormantSince)}</span>` : html`<span class="ok">no</span>`) },
           { label: "suspension due", value: (r) => (r.dormant ? when(r.suspensionDue) : "") },
           { label: "notified", value: (r) => (r.notifiedAt ? when(r.notifiedAt) : "") },
         ],
         d.all,
         (r, c) => `dormant-${r.cp}-${c.label.replace(/\W+/g, "-")}`,
-      );
+      )}`,
+    );
   },
 
   async throughput(el) {
-    el.innerHTML = `<h2>Live throughput</h2><p>Per minute, over the last minute; a sample every few seconds.</p>
+    render(el, html`<h2>Live throughput</h2><p>Per minute, over the last minute; a sample every few seconds.</p>
       <table><tbody>
         <tr><th>messages routed</th><td class="num" data-testid="tp-messagesRouted">–</td></tr>
         <tr><th>receipts</th><td class="num" data-testid="tp-receipts">–</td></tr>
@@ -134,7 +169,7 @@ const views = {
         <tr><th>audit events</th><td class="num" data-testid="tp-auditEvents">–</td></tr>
       </tbody></table>
       <svg id="spark" width="340" height="60" role="img" aria-label="audit events per minute"></svg>
-      <p data-testid="tp-at"></p>`;
+      <p data-testid="tp-at"></p>`);
     const history = [];
     const ctrl = new AbortController();
     current.stop = () => ctrl.abort();
@@ -164,11 +199,11 @@ const views = {
           history.push(s.auditEvents);
           if (history.length > 60) history.shift();
           const max = Math.max(1, ...history);
-          el.querySelector("#spark").innerHTML = `<polyline fill="none" stroke="#0b4f8a" stroke-width="2" points="${history.map((v, x) => `${x * 5.6},${58 - (56 * v) / max}`).join(" ")}"/>`;
+          render(el.querySelector("#spark"), html`<polyline fill="none" stroke="#0b4f8a" stroke-width="2" points="${history.map((v, x) => `${x * 5.6},${58 - (56 * v) / max}`).join(" ")}"/>`);
         }
       }
     } catch (e) {
-      if (e.name !== "AbortError") el.insertAdjacentHTML("beforeend", `<p class="error">${esc(e.message)}</p>`);
+      if (e.name !== "AbortError") append(el, html`<p class="error">${e.message}</p>`);
     }
     })();
   },
@@ -176,13 +211,14 @@ const views = {
   async health(el) {
     const h = await json("/v1/health");
     const s = h.server;
-    el.innerHTML =
-      `<h2>Service health</h2>` +
-      `<p>NATS ${esc(s.url)} · ${esc(s.serverName)} v${esc(s.version)} · JetStream <span class="${s.jetstream ? "ok" : "bad"}">${s.jetstream ? "on" : "off"}</span> · round trip ${esc(s.rttMs)} ms` +
-      (s.healthz ? ` · /healthz <span class="${s.healthz.ok ? "ok" : "bad"}" data-testid="health-nats">${esc(s.healthz.status)}</span>` : "") +
-      `</p><p>Missing hub services: <span data-testid="health-missing" class="${h.missing.length ? "bad" : "ok"}">${h.missing.length ? esc(h.missing.join(", ")) : "none"}</span></p>` +
-      `<h3>Instances ($SRV)</h3>` +
-      table(
+    render(
+      el,
+      html`<h2>Service health</h2>
+      <p>NATS ${s.url} · ${s.serverName} v${s.version} · JetStream <span class="${s.jetstream ? "ok" : "bad"}">${s.jetstream ? "on" : "off"}</span> · round trip ${s.rttMs} ms${
+        s.healthz ? html` · /healthz <span class="${s.healthz.ok ? "ok" : "bad"}" data-testid="health-nats">${s.healthz.status}</span>` : ""
+      }</p><p>Missing hub services: <span data-testid="health-missing" class="${h.missing.length ? "bad" : "ok"}">${h.missing.length ? h.missing.join(", ") : "none"}</span></p>
+      <h3>Instances ($SRV)</h3>
+      ${table(
         [
           { label: "service", value: (r) => r.name },
           { label: "instance", value: (r) => r.id },
@@ -192,10 +228,10 @@ const views = {
         ],
         h.services,
         (r, c) => `health-${r.name}-${r.id}-${c.label}`,
-      ) +
-      `<p data-testid="health-instance-count">${h.services.length}</p>` +
-      `<h3>Durable consumers</h3>` +
-      table(
+      )}
+      <p data-testid="health-instance-count">${h.services.length}</p>
+      <h3>Durable consumers</h3>
+      ${table(
         [
           { label: "consumer", value: (r) => `${r.stream}/${r.name}` },
           { label: "pending", num: true, value: (r) => r.pending },
@@ -204,9 +240,9 @@ const views = {
         ],
         h.consumers,
         (r, c) => `consumer-${r.stream}-${r.name}-${c.label.replace(/\W+/g, "-")}`,
-      ) +
-      `<h3>Streams</h3>` +
-      table(
+      )}
+      <h3>Streams</h3>
+      ${table(
         [
           { label: "stream", value: (r) => r.name },
           { label: "messages", num: true, value: (r) => r.messages },
@@ -214,12 +250,13 @@ const views = {
         ],
         h.streams,
         (r, c) => `stream-${r.name}-${c.label}`,
-      );
+      )}`,
+    );
   },
 
   // ---------------------------------------------------------------- supervisor views
   async audit(el) {
-    el.innerHTML = `<h2>Access log</h2>
+    render(el, html`<h2>Access log</h2>
       <form class="inline" id="audit-form">
         <label>contact point <input name="authority" size="6"></label>
         <label>user <input name="userId" size="14"></label>
@@ -227,7 +264,7 @@ const views = {
         <label>object id <input name="objectId" size="24"></label>
         <label>action <input name="action" size="12" placeholder="read, query, erase…"></label>
         <button type="submit">Search</button>
-      </form><div id="audit-results"></div>`;
+      </form><div id="audit-results"></div>`);
     const run = async () => {
       const f = new FormData(el.querySelector("#audit-form"));
       const q = new URLSearchParams();
@@ -235,7 +272,10 @@ const views = {
       q.set("limit", "100");
       q.set("order", "desc");
       const r = await json(`/v1/audit/events?${q}`);
-      el.querySelector("#audit-results").innerHTML = `<p>Tree size <span data-testid="audit-tree-size">${r.treeSize}</span>; <span data-testid="audit-count">${r.events.length}</span> event(s) shown, newest first.</p>` + eventsTable(r.events);
+      render(
+        el.querySelector("#audit-results"),
+        html`<p>Tree size <span data-testid="audit-tree-size">${r.treeSize}</span>; <span data-testid="audit-count">${r.events.length}</span> event(s) shown, newest first.</p>${eventsTable(r.events)}`,
+      );
     };
     el.querySelector("#audit-form").addEventListener("submit", (e) => {
       e.preventDefault();
@@ -245,13 +285,13 @@ const views = {
   },
 
   async access(el) {
-    el.innerHTML = `<h2>Access report</h2><p>Who accessed an object, or what a user accessed.</p>
+    render(el, html`<h2>Access report</h2><p>Who accessed an object, or what a user accessed.</p>
       <form class="inline" id="access-object"><label>object type <input name="type" value="record" size="10"></label><label>object id <input name="id" size="30" required></label><button>Who accessed it</button></form>
       <form class="inline" id="access-user"><label>user id <input name="user" size="24" required></label><button>What did they access</button></form>
-      <div id="access-results"></div>`;
+      <div id="access-results"></div>`);
     const show = async (path) => {
       const r = await json(path);
-      el.querySelector("#access-results").innerHTML = `<p><span data-testid="access-count">${r.events.length}</span> access(es).</p>` + eventsTable(r.events);
+      render(el.querySelector("#access-results"), html`<p><span data-testid="access-count">${r.events.length}</span> access(es).</p>${eventsTable(r.events)}`);
     };
     el.querySelector("#access-object").addEventListener("submit", (e) => {
       e.preventDefault();
@@ -266,31 +306,33 @@ const views = {
 
   async compliance(el) {
     const c = await json("/v1/compliance");
-    el.innerHTML =
-      `<h2>Erasure compliance</h2>
+    render(
+      el,
+      html`<h2>Erasure compliance</h2>
       <p>Overdue for erasure: <span class="figure ${c.overdueCount ? "bad" : "ok"}" data-testid="compliance-overdue">${c.overdueCount}</span> (must be 0) ·
-      erased in total: <span data-testid="compliance-erased">${c.erasedTotal}</span> · last sweep ${esc(when(c.lastSweepAt))} · key epoch ${esc(c.kekEpoch)}</p>` +
-      (c.overdue.length ? `<h3>Overdue</h3>` + table([{ label: "kind", value: (r) => r.kind }, { label: "id", value: (r) => r.objectId }, { label: "supplier", value: (r) => r.supplier }, { label: "due", value: (r) => when(r.dueAt) }], c.overdue) : "") +
-      `<h3>Erasures by day, rule and supplier</h3>` +
-      table([{ label: "day", value: (r) => r.day }, { label: "rule", value: (r) => r.rule }, { label: "supplier", value: (r) => r.supplier }, { label: "count", num: true, value: (r) => r.count }], c.erasures);
+      erased in total: <span data-testid="compliance-erased">${c.erasedTotal}</span> · last sweep ${when(c.lastSweepAt)} · key epoch ${c.kekEpoch}</p>
+      ${c.overdue.length ? html`<h3>Overdue</h3>${table([{ label: "kind", value: (r) => r.kind }, { label: "id", value: (r) => r.objectId }, { label: "supplier", value: (r) => r.supplier }, { label: "due", value: (r) => when(r.dueAt) }], c.overdue)}` : ""}
+      <h3>Erasures by day, rule and supplier</h3>
+      ${table([{ label: "day", value: (r) => r.day }, { label: "rule", value: (r) => r.rule }, { label: "supplier", value: (r) => r.supplier }, { label: "count", num: true, value: (r) => r.count }], c.erasures)}`,
+    );
   },
 
   async verification(el) {
     const v = await json("/v1/audit/verification");
-    const mark = (ok) => (ok === null ? "–" : ok ? `<span class="ok">yes</span>` : `<span class="bad">NO</span>`);
-    el.innerHTML = `<h2>Tree-head verification</h2><table><tbody>
+    const mark = (ok) => (ok === null ? "–" : ok ? html`<span class="ok">yes</span>` : html`<span class="bad">NO</span>`);
+    render(el, html`<h2>Tree-head verification</h2><table><tbody>
       <tr><th>tree size</th><td class="num" data-testid="verify-tree-size">${v.treeSize}</td></tr>
-      <tr><th>root hash</th><td><code>${esc(v.rootHash)}</code></td></tr>
-      <tr><th>signed at</th><td>${esc(when(v.timestamp))}</td></tr>
+      <tr><th>root hash</th><td><code>${v.rootHash}</code></td></tr>
+      <tr><th>signed at</th><td>${when(v.timestamp)}</td></tr>
       <tr><th>signature verifies under the audit key</th><td data-testid="verify-signature">${mark(v.signatureValid)}</td></tr>
       <tr><th>key id matches the audit key</th><td data-testid="verify-key">${mark(v.keyIdMatches)}</td></tr>
-      <tr><th>consistent with the previous head (size ${esc(v.previousTreeSize ?? "–")})</th><td data-testid="verify-consistent">${mark(v.consistentWithPrevious)}</td></tr>
-      </tbody></table><p>Checked ${esc(when(v.verifiedAt))}. For a check that does not trust the hub, export the log and run <code>liaison audit verify</code>.</p>`;
+      <tr><th>consistent with the previous head (size ${v.previousTreeSize ?? "–"})</th><td data-testid="verify-consistent">${mark(v.consistentWithPrevious)}</td></tr>
+      </tbody></table><p>Checked ${when(v.verifiedAt)}. For a check that does not trust the hub, export the log and run <code>liaison audit verify</code>.</p>`);
   },
 
   async export(el) {
-    el.innerHTML = `<h2>Export</h2><p>The access log as JSON Lines with its signed tree head, for the offline verifier (<code>liaison audit verify</code>). The export is itself logged.</p>
-      <button id="export-btn" data-testid="export-button">Download export</button> <a id="export-link" data-testid="export-link" hidden>export.jsonl</a> <span id="export-size" data-testid="export-size"></span>`;
+    render(el, html`<h2>Export</h2><p>The access log as JSON Lines with its signed tree head, for the offline verifier (<code>liaison audit verify</code>). The export is itself logged.</p>
+      <button id="export-btn" data-testid="export-button">Download export</button> <a id="export-link" data-testid="export-link" hidden>export.jsonl</a> <span id="export-size" data-testid="export-size"></span>`);
     el.querySelector("#export-btn").addEventListener("click", async () => {
       try {
         const blob = await (await api("/v1/audit/export")).blob();
@@ -327,7 +369,7 @@ const TITLES = { usage: "Usage", dormant: "Dormant members", throughput: "Throug
 const current = { stop: undefined };
 
 function showError(e) {
-  $("#view").insertAdjacentHTML("beforeend", `<p class="error" role="alert">${esc(e.message)}</p>`);
+  append($("#view"), html`<p class="error" role="alert">${e.message}</p>`);
 }
 
 async function open(view) {
@@ -336,14 +378,14 @@ async function open(view) {
   for (const b of document.querySelectorAll("nav button")) b.toggleAttribute("aria-current", b.dataset.view === view);
   if (document.querySelector(`nav button[data-view="${view}"]`)) document.querySelector(`nav button[data-view="${view}"]`).setAttribute("aria-current", "page");
   const el = $("#view");
-  el.innerHTML = "<p>Loading…</p>";
+  render(el, html`<p>Loading…</p>`);
   el.dataset.view = view;
   history.replaceState(null, "", `#${view}`);
   try {
     await views[view](el);
     el.dataset.loaded = view;
   } catch (e) {
-    el.innerHTML = `<p class="error" role="alert" data-testid="view-error">${esc(e.message)}</p>`;
+    render(el, html`<p class="error" role="alert" data-testid="view-error">${e.message}</p>`);
   }
 }
 
@@ -361,7 +403,7 @@ async function start() {
   $("#logout").hidden = false;
   $("#who").textContent = `${session.user} (${session.role})`;
   const nav = $("#nav");
-  nav.innerHTML = session.views.map((v) => `<button data-view="${v}" data-testid="nav-${v}">${esc(TITLES[v] ?? v)}</button>`).join("");
+  render(nav, html`${session.views.map((v) => html`<button data-view="${v}" data-testid="nav-${v}">${TITLES[v] ?? v}</button>`)}`);
   nav.hidden = false;
   for (const b of nav.querySelectorAll("button")) b.addEventListener("click", () => open(b.dataset.view));
   const wanted = location.hash.slice(1);
