@@ -46,7 +46,7 @@ describe("mutual-assistance exchange through the hub", () => {
   });
 
   it("delivers a request, opens it only at the recipient, and reports accepted, delivered, read and answered", async () => {
-    const res = await send(be, request(["NL"], "check container MSCU1234565", { replyBy: new Date(Date.now() + 86_400_000).toISOString(), handling: { codes: ["H1"] } }));
+    const res = await send(be, request(["NL"], "check container MSCU1234566", { replyBy: new Date(Date.now() + 86_400_000).toISOString(), handling: { codes: ["H1"] } }));
     expect(res.statusCode).toBe(202);
     const { id } = res.json() as { id: string };
     await until(() => nl.mailbox.entries().some((e) => e.id === id), "delivery to NL");
@@ -54,7 +54,7 @@ describe("mutual-assistance exchange through the hub", () => {
 
     const read = await get(nl, `/v1/messages/${id}`);
     expect(read.status).toBe(200);
-    expect(read.body.body).toBe("check container MSCU1234565");
+    expect(read.body.body).toBe("check container MSCU1234566");
     expect(read.body.legalBasis).toBe("enquiries");
     expect(read.body.handling).toEqual({ codes: [{ code: "H1", meaning: expect.stringContaining("judicial proceedings") }] });
     expect((await get(de, `/v1/messages/${id}`)).status).toBe(404);
@@ -71,7 +71,7 @@ describe("mutual-assistance exchange through the hub", () => {
     const caseRef = sent.body.caseRef as string;
     const thread = await get(be, `/v1/cases/${caseRef}`);
     expect((thread.body.messages as Array<{ kind: string; body: string }>).map((m) => [m.kind, m.body])).toEqual([
-      ["request", "check container MSCU1234565"],
+      ["request", "check container MSCU1234566"],
       ["reply", "nothing found"],
     ]);
     const events = await hub.auditEvents();
