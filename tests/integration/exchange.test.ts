@@ -209,6 +209,22 @@ describe("mutual-assistance exchange through the hub", () => {
       expect(submitState.config.retention).toBe("workqueue");
     });
 
+    it("refuses an envelope whose id or in-reply-to id is not an id, logging it without the bad id and routing nothing", async () => {
+      const before = await inboxCount(hub, "NL");
+      const badIds = (await hub.auditEvents()).filter((e) => e.reasonCode === "LIAISON_BAD_ID").length;
+      const dotted = envelope({ id: "liaison.v1.>" });
+      await submit(pb.SubmitItem.encode(dotted.item).finish(), "bad-id-1");
+      const spaced = envelope({ inReplyTo: "not an id" });
+      await submit(pb.SubmitItem.encode(spaced.item).finish(), "bad-id-2");
+      let refusals: pb.IAuditEvent[] = [];
+      await until(async () => {
+        refusals = (await hub.auditEvents()).filter((e) => e.action === pb.AuditAction.AUDIT_ACTION_REFUSAL && e.reasonCode === "LIAISON_BAD_ID");
+        return refusals.length >= badIds + 2;
+      }, "two LIAISON_BAD_ID refusals in the audit log");
+      expect(refusals.some((e) => e.objectId === "liaison.v1.>" || e.objectId === "not an id")).toBe(false);
+      expect(await inboxCount(hub, "NL")).toBe(before);
+    });
+
     it("refuses an envelope signed with a revoked key", async () => {
       const registry = await hub.registry();
       const e = envelope();
