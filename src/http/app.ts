@@ -54,7 +54,7 @@ export async function createHttpApp(o: HttpAppOptions): Promise<FastifyInstance>
   const app = Fastify({
     loggerInstance: o.log as FastifyBaseLogger,
     bodyLimit: o.bodyLimit ?? DEFAULT_BODY_LIMIT,
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // Requests are logged where it matters: in the audit log. Per-request info lines would be noise.
     logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: false,
