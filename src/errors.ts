@@ -26,8 +26,15 @@ export const ERRORS = Object.freeze({
   LIAISON_CONFLICT: spec(409, "The object changed meanwhile; read it again and retry"),
   LIAISON_PAYLOAD_TOO_LARGE: spec(413, "The body exceeds the size limit"),
   LIAISON_UNSUPPORTED_MEDIA_TYPE: spec(415, "Unsupported content type"),
+  LIAISON_BAD_ID: spec(400, "An id is malformed: ids are 1 to 64 letters, digits, - and _"),
+  LIAISON_TOO_DEEP: spec(400, "The JSON body is nested deeper than allowed"),
+  LIAISON_URI_TOO_LONG: spec(414, "A path parameter is longer than allowed"),
+  LIAISON_REQUEST_TIMEOUT: spec(408, "The request was not received in time"),
+  LIAISON_HEADERS_TOO_LARGE: spec(431, "The request headers are too large"),
   LIAISON_INTERNAL: spec(500, "Internal error"),
   LIAISON_UNAVAILABLE: spec(503, "A hub service is unavailable; retry later"),
+  LIAISON_AUDIT_UNAVAILABLE: spec(503, "The access log cannot be written, so nothing is answered; retry later"),
+  LIAISON_SHUTTING_DOWN: spec(503, "This server is shutting down; retry shortly"),
   LIAISON_TIMEOUT: spec(504, "A hub service did not answer in time"),
 
   // Wire contract and envelopes.
@@ -107,6 +114,7 @@ export const isNotFound = hasCode("LIAISON_NOT_FOUND");
 export const isMalformedProtobuf = hasCode("LIAISON_MALFORMED_PROTOBUF");
 export const isConfigInvalid = hasCode("LIAISON_CONFIG_INVALID");
 export const isNotSupplier = hasCode("LIAISON_NOT_SUPPLIER");
+export const isBadId = hasCode("LIAISON_BAD_ID");
 
 /** Any error as a registered one: unknown errors become LIAISON_INTERNAL, keeping the cause. */
 export function toLiaisonError(err: unknown): LiaisonError {

@@ -573,12 +573,17 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
     return { entry, payload };
   }
 
-  /** Replies to a received message: a reply envelope to its sender, then an answered receipt. */
+  /**
+   * Replies to a received message: a reply envelope to its sender, then an answered receipt. A reply
+   * without a subject gets one from the original's clear header (its case), not from its content:
+   * reading the original would be a read nobody asked for, with a read receipt and no READ event.
+   */
   async reply(id: string, req: Omit<SendRequest, "kind" | "to" | "inReplyTo" | "caseRef">): Promise<Entry> {
     const original = this.get(id);
     if (original.box !== "inbox") throw new LiaisonError("LIAISON_BAD_REQUEST", "only a received message can be replied to");
     const sent = await this.send({
       ...req,
+      payload: { ...req.payload, subject: req.payload.subject || `Re: case ${original.header.caseRef}` },
       kind: pb.MessageKind.MESSAGE_KIND_REPLY,
       to: [original.header.sender],
       inReplyTo: original.id,

@@ -1,10 +1,12 @@
 // The access point API's zod schemas: they validate requests, shape responses, and are the source
 // of the OpenAPI document at /docs.
 import { z } from "zod";
-import { CP_CODE_PATTERN } from "../../src/domain/mod.js";
+import { CP_CODE_PATTERN, OBJECT_ID_PATTERN } from "../../src/domain/mod.js";
 import { HANDLING_CODES, KINDS, LEGAL_BASES, PRIORITIES, RECEIPT_KINDS, SPECIAL_FORMS, SPONTANEOUS_BASES } from "./codec.js";
 
 export const cpCode = z.string().regex(CP_CODE_PATTERN, "a contact point code such as BE or OLAF");
+/** A message, record, file entry or hit id: it becomes a NATS subject or key token, so it is checked first. */
+export const objectId = z.string().regex(OBJECT_ID_PATTERN, "an id: 1 to 64 letters, digits, - and _");
 export const caseRef = z.string().min(1).max(64).regex(/^[A-Za-z0-9][A-Za-z0-9/_.:-]*$/, "letters, digits and / _ . : -");
 const isoTime = z.iso.datetime({ offset: true });
 
@@ -36,7 +38,7 @@ export const messageIn = z
     replyBy: isoTime.optional(),
     caseRef: caseRef.optional(),
     handling: handlingIn,
-    inReplyTo: z.string().min(1).max(64).optional(),
+    inReplyTo: objectId.optional(),
     attachments: z.array(attachmentIn).max(20).default([]),
   })
   .superRefine((m, ctx) => {
@@ -131,5 +133,6 @@ export type ListQuery = z.infer<typeof listQuery>;
 
 export const listOut = z.object({ items: z.array(headerOut), nextCursor: z.string().optional() }).meta({ id: "MessagePage" });
 export const threadOut = z.object({ caseRef: z.string(), messages: z.array(messageOut) }).meta({ id: "Thread" });
-export const idParams = z.object({ id: z.string().min(1).max(64) });
+export const idParams = z.object({ id: objectId });
+export const hitParams = z.object({ hitId: objectId });
 export const caseParams = z.object({ caseRef });

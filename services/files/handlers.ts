@@ -5,7 +5,7 @@
 import { AuditAction, AuditOutcome, type AuditEmitter } from "../../src/audit/mod.js";
 import type { ErasureSteps, ShredOptions } from "../../src/blindstore/mod.js";
 import { decodeAs, hex, newId, randomBytes, sha256, utf8, xchachaDecrypt, xchachaEncrypt } from "../../src/crypto/mod.js";
-import { DAY_MS, fileRetention, holdInForce, IdentifierError, indexForms } from "../../src/domain/mod.js";
+import { DAY_MS, fileRetention, holdInForce, IdentifierError, indexForms, requireObjectId } from "../../src/domain/mod.js";
 import { LiaisonError } from "../../src/errors.js";
 import type { HubDataDeps } from "../../src/hub-data/mod.js";
 import type { HubCall } from "../../src/hub-rpc/mod.js";
@@ -84,6 +84,7 @@ export class FilesHandlers {
 
   async #load(id: string): Promise<{ stored: pb.StoredFileEntry; revision: number; key: Uint8Array }> {
     if (!id) throw new LiaisonError("LIAISON_MISSING_FIELD", "entry id");
+    requireObjectId(id, "entry id");
     // The data key is read in the same moment as the entry (its id follows from the entry's).
     const early = this.d.dataKeys.prefetch(id);
     const got = await this.d.store.get(id);
@@ -254,6 +255,7 @@ export class FilesHandlers {
   async hit(call: HubCall): Promise<Uint8Array> {
     const { hitId } = decodeAs((b) => pb.FileHitRef.decode(b), call.body, "FileHitRef");
     if (!hitId) throw new LiaisonError("LIAISON_MISSING_FIELD", "hit id");
+    requireObjectId(hitId, "hit id");
     const bytes = await this.d.store.getSide(`hit.${hitId}`);
     if (!bytes) throw new LiaisonError("LIAISON_NOT_FOUND", `no hit ${hitId}`);
     const h = pb.StoredHit.decode(bytes);
@@ -308,7 +310,7 @@ export class FilesHandlers {
   async erase(call: HubCall): Promise<Uint8Array> {
     const req = decodeAs((b) => pb.FileErase.decode(b), call.body, "FileErase");
     if (!req.entryId) throw new LiaisonError("LIAISON_MISSING_FIELD", "entry id");
-    const got = await this.d.store.get(req.entryId);
+    const got = await this.d.store.get(requireObjectId(req.entryId, "entry id"));
     if (!got) throw new LiaisonError("LIAISON_NOT_FOUND", `no file entry ${req.entryId}`);
     const stored = pb.StoredFileEntry.decode(got.bytes);
     this.#supplierOnly(call, stored, "erase");

@@ -5,7 +5,7 @@ import type { ObjectStore } from "@nats-io/obj";
 import { AuditAction, AuditOutcome, type AuditEmitter } from "../../src/audit/mod.js";
 import type { ErasureSteps, ShredOptions } from "../../src/blindstore/mod.js";
 import { decodeAs, hex, newId, randomBytes, Sealer, sha256, utf8, xchachaDecrypt, xchachaEncrypt } from "../../src/crypto/mod.js";
-import { HUB, holdInForce, IdentifierError, indexForms, nextRecordEvent, recordReviewDue, type RetentionSettings } from "../../src/domain/mod.js";
+import { HUB, holdInForce, IdentifierError, indexForms, nextRecordEvent, recordReviewDue, requireObjectId, type RetentionSettings } from "../../src/domain/mod.js";
 import { LiaisonError } from "../../src/errors.js";
 import type { HubDataDeps } from "../../src/hub-data/mod.js";
 import type { HubCall } from "../../src/hub-rpc/mod.js";
@@ -58,6 +58,7 @@ export class RecordsHandlers {
   }
 
   async #load(id: string): Promise<{ stored: pb.StoredRecord; revision: number; key: Uint8Array }> {
+    requireObjectId(id, "record id");
     // The data key is read in the same moment as the record (its id follows from the record's).
     const early = this.d.dataKeys.prefetch(id);
     const got = await this.d.store.get(id);
@@ -249,7 +250,7 @@ export class RecordsHandlers {
 
   async erase(call: HubCall): Promise<Uint8Array> {
     const req = decodeAs((b) => pb.RecordErase.decode(b), call.body, "RecordErase");
-    const got = await this.d.store.get(req.recordId);
+    const got = await this.d.store.get(requireObjectId(req.recordId, "record id"));
     if (!got) throw new LiaisonError("LIAISON_NOT_FOUND", `no record ${req.recordId}`);
     const stored = pb.StoredRecord.decode(got.bytes);
     this.#supplierOnly(call, stored, "erase");
@@ -334,7 +335,7 @@ export class RecordsHandlers {
   async outcome(call: HubCall): Promise<Uint8Array> {
     const req = decodeAs((b) => pb.HitOutcome.decode(b), call.body, "HitOutcome");
     if (req.outcome.trim().length < 3) throw new LiaisonError("LIAISON_VALIDATION", "describe the action taken");
-    const bytes = await this.d.store.getSide(`hit.${req.hitId}`);
+    const bytes = await this.d.store.getSide(`hit.${requireObjectId(req.hitId, "hit id")}`);
     if (!bytes) throw new LiaisonError("LIAISON_NOT_FOUND", `no hit ${req.hitId}`);
     const hit = pb.StoredHit.decode(bytes);
     if (hit.matchedBy !== call.cp) throw new LiaisonError("LIAISON_FORBIDDEN", "only the contact point whose query hit may report its outcome");

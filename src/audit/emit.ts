@@ -99,7 +99,7 @@ export class AuditEmitter {
           await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
         }
       }
-      const err = new LiaisonError("LIAISON_UNAVAILABLE", "audit events could not be stored", { cause: lastErr });
+      const err = new LiaisonError("LIAISON_AUDIT_UNAVAILABLE", "audit events could not be stored", { cause: lastErr });
       for (const p of batch) p.reject(err);
     } finally {
       this.#inFlight--;

@@ -9,7 +9,7 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import { b64u, fromB64u, hex, sha256 } from "../crypto/mod.js";
 import { LiaisonError } from "../errors.js";
 import type { Logger } from "../log/mod.js";
-import { JsPublisher } from "../nats/mod.js";
+import { JsPublisher, token } from "../nats/mod.js";
 import { pb } from "../proto/mod.js";
 import { MemoryIndex } from "./memory-index.js";
 
@@ -41,6 +41,9 @@ export async function storedRevision(pub: JsPublisher, bucket: string, key: stri
   return m && m.subject === `$KV.${bucket}.${key}` && m.data.length > 0 ? m.data : undefined;
 }
 
+/** A side record's key ("hit.<id>"): dot-separated tokens, each checked like a subject token. */
+const sideKey = (key: string): string => key.split(".").map(token).join(".");
+
 export interface ShredOptions {
   readonly revision?: number;
   readonly replaces?: number;
@@ -68,8 +71,9 @@ export class BlindStore {
     return new BlindStore(bucket, prefix, await kvm.open(bucket), await kvm.open("hits"), jetstream(nc, { timeout: 120_000 }), new JsPublisher(nc, { timeoutMs: 30_000 }), log);
   }
 
+  /** An object's key: one token after the prefix, so an id from outside can never be a wildcard. */
   key(id: string): string {
-    return `${this.prefix}.${id}`;
+    return `${this.prefix}.${token(id)}`;
   }
 
   /** The current revision; `replaces`: the revision an update replaced, when it was one. */
@@ -220,12 +224,12 @@ export class BlindStore {
    * twice (a later change of the same record, an outcome, has another hash).
    */
   async putSide(key: string, bytes: Uint8Array): Promise<void> {
-    const subject = `$KV.hits.${this.prefix}.${key}`;
+    const subject = `$KV.hits.${this.prefix}.${sideKey(key)}`;
     await this.pub.publish(subject, bytes, { expectStream: "KV_hits", msgID: `${subject}.${hex(sha256(bytes)).slice(0, 32)}` });
   }
 
   async getSide(key: string): Promise<Uint8Array | undefined> {
-    const e = await this.sides.get(`${this.prefix}.${key}`);
+    const e = await this.sides.get(`${this.prefix}.${sideKey(key)}`);
     if (e && e.operation === "PUT") return e.value;
     // Written before hits had a bucket of their own (kept beside the objects, without expiry).
     const old = await this.kv.get(key);

@@ -1,6 +1,7 @@
 // Decoding what arrives on the wire into checked structures, with LIAISON_MALFORMED_PROTOBUF or
 // LIAISON_MISSING_FIELD instead of whatever protobufjs throws.
 import protobuf from "protobufjs/minimal.js";
+import { isObjectId } from "../domain/mod.js";
 import { LiaisonError } from "../errors.js";
 import { pb } from "../proto/mod.js";
 
@@ -40,6 +41,10 @@ export function decodeEnvelope(envelope: pb.IEnvelope): DecodedEnvelope {
   ] as const) {
     if (!ok) throw new LiaisonError("LIAISON_MISSING_FIELD", field);
   }
+  // Envelope ids become path parameters, store keys and message-id headers at every access point
+  // that keeps the message: a sender cannot choose one that is not an id.
+  if (!isObjectId(header.id)) throw new LiaisonError("LIAISON_BAD_ID", "header.id is not an id");
+  if (header.inReplyTo && !isObjectId(header.inReplyTo)) throw new LiaisonError("LIAISON_BAD_ID", "header.in_reply_to is not an id");
   return { envelope: { sealed: sealedBytes, signature }, sealed, header };
 }
 

@@ -71,7 +71,7 @@ const alnum = (s: string) => s.toUpperCase().replace(/[^A-Z0-9]/g, "");
 /** ISO 6346: owner code (3 letters), category (U, J or Z), 6 digits, check digit. */
 export function normaliseContainerNumber(s: string): string {
   const c = alnum(s);
-  if (!/^[A-Z]{3}[UJZ]\d{7}$/.test(c)) bad(`"${s}" is not an ISO 6346 container number (e.g. MSCU1234565)`);
+  if (!/^[A-Z]{3}[UJZ]\d{7}$/.test(c)) bad(`"${s}" is not an ISO 6346 container number (e.g. MSCU1234566)`);
   const value = (ch: string) => {
     if (/\d/.test(ch)) return Number(ch);
     // Letters count from 10, skipping multiples of 11.

@@ -1,8 +1,8 @@
 // Fastify plumbing shared by the HTTP APIs: app factory (zod + OpenAPI), problem+json errors,
 // bearer-token roles, the refusal log, the hardened edge (limits, security headers), and the audit
 // hook every data route goes through.
-export { createHttpApp, type HttpAppOptions, type LiaisonApp } from "./app.js";
-export { installProblemHandlers, httpErrorOf, sendProblem, problemSchema, requestError } from "./problem.js";
+export { createHttpApp, jsonDeeperThan, MAX_JSON_DEPTH, MAX_PARAM_LENGTH, type HttpAppOptions, type LiaisonApp } from "./app.js";
+export { installProblemHandlers, httpErrorOf, sendProblem, problemSchema, requestError, CODE_BY_STATUS } from "./problem.js";
 export { installAuth, UserStore, tokenHash, writeUsersFile, revokeUser, ROLES, type Role, type User, type UsersFile, type UserEntry, type AuthEvents, type TokenCheck } from "./auth.js";
 export { RefusalLog, auditedRefusalLog, auditRevocation, refusalOf, isEdgeRefusal, REFUSAL_CODES, type Refusal, type RefusalCode } from "./refusal-log.js";
-export { installAuditHook, type RouteAudit, type AuditAdditions, type AuditHookOptions } from "./audit-hook.js";
+export { installAuditHook, AUDIT_EXEMPT_ROUTES, type RouteAudit, type AuditAdditions, type AuditHookOptions } from "./audit-hook.js";

@@ -2,16 +2,22 @@
 // Tokens that come from outside (contact point codes, ids) are checked so that a dot or a
 // wildcard can never widen a subject.
 
+import { LiaisonError } from "../errors.js";
+
 const ROOT = "liaison.v1";
 
 export const PRIORITY_TOKENS = ["urgent", "normal"] as const;
 export type PriorityToken = (typeof PRIORITY_TOKENS)[number];
 
-const SAFE_TOKEN = /^[A-Za-z0-9_-]+$/;
+const SAFE_TOKEN = /^[A-Za-z0-9_-]{1,256}$/;
 
-/** A single subject token; throws on anything that could change the subject's meaning. */
+/**
+ * A single subject token; anything that could change the subject's meaning (".", "*", ">", space,
+ * any other character, empty, overlong) is refused with LIAISON_BAD_ID. The value is not echoed:
+ * it may be whatever someone typed.
+ */
 export function token(value: string): string {
-  if (!SAFE_TOKEN.test(value)) throw new TypeError(`not a safe subject token: ${JSON.stringify(value)}`);
+  if (typeof value !== "string" || !SAFE_TOKEN.test(value)) throw new LiaisonError("LIAISON_BAD_ID", "not a safe subject token");
   return value;
 }
 

@@ -46,7 +46,7 @@ describe("mutual-assistance exchange through the hub", () => {
   });
 
   it("delivers a request, opens it only at the recipient, and reports accepted, delivered, read and answered", async () => {
-    const res = await send(be, request(["NL"], "check container MSCU1234565", { replyBy: new Date(Date.now() + 86_400_000).toISOString(), handling: { codes: ["H1"] } }));
+    const res = await send(be, request(["NL"], "check container MSCU1234566", { replyBy: new Date(Date.now() + 86_400_000).toISOString(), handling: { codes: ["H1"] } }));
     expect(res.statusCode).toBe(202);
     const { id } = res.json() as { id: string };
     await until(() => nl.mailbox.entries().some((e) => e.id === id), "delivery to NL");
@@ -54,7 +54,7 @@ describe("mutual-assistance exchange through the hub", () => {
 
     const read = await get(nl, `/v1/messages/${id}`);
     expect(read.status).toBe(200);
-    expect(read.body.body).toBe("check container MSCU1234565");
+    expect(read.body.body).toBe("check container MSCU1234566");
     expect(read.body.legalBasis).toBe("enquiries");
     expect(read.body.handling).toEqual({ codes: [{ code: "H1", meaning: expect.stringContaining("judicial proceedings") }] });
     expect((await get(de, `/v1/messages/${id}`)).status).toBe(404);
@@ -71,7 +71,7 @@ describe("mutual-assistance exchange through the hub", () => {
     const caseRef = sent.body.caseRef as string;
     const thread = await get(be, `/v1/cases/${caseRef}`);
     expect((thread.body.messages as Array<{ kind: string; body: string }>).map((m) => [m.kind, m.body])).toEqual([
-      ["request", "check container MSCU1234565"],
+      ["request", "check container MSCU1234566"],
       ["reply", "nothing found"],
     ]);
     const events = await hub.auditEvents();
@@ -207,6 +207,22 @@ describe("mutual-assistance exchange through the hub", () => {
       const submitState = await jsm.streams.info("SUBMIT");
       await until(async () => (await jsm.streams.info("SUBMIT")).state.messages === 0, "SUBMIT to drain");
       expect(submitState.config.retention).toBe("workqueue");
+    });
+
+    it("refuses an envelope whose id or in-reply-to id is not an id, logging it without the bad id and routing nothing", async () => {
+      const before = await inboxCount(hub, "NL");
+      const badIds = (await hub.auditEvents()).filter((e) => e.reasonCode === "LIAISON_BAD_ID").length;
+      const dotted = envelope({ id: "liaison.v1.>" });
+      await submit(pb.SubmitItem.encode(dotted.item).finish(), "bad-id-1");
+      const spaced = envelope({ inReplyTo: "not an id" });
+      await submit(pb.SubmitItem.encode(spaced.item).finish(), "bad-id-2");
+      let refusals: pb.IAuditEvent[] = [];
+      await until(async () => {
+        refusals = (await hub.auditEvents()).filter((e) => e.action === pb.AuditAction.AUDIT_ACTION_REFUSAL && e.reasonCode === "LIAISON_BAD_ID");
+        return refusals.length >= badIds + 2;
+      }, "two LIAISON_BAD_ID refusals in the audit log");
+      expect(refusals.some((e) => e.objectId === "liaison.v1.>" || e.objectId === "not an id")).toBe(false);
+      expect(await inboxCount(hub, "NL")).toBe(before);
     });
 
     it("refuses an envelope signed with a revoked key", async () => {

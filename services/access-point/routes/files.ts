@@ -11,6 +11,7 @@ import { problemSchema } from "../../../src/http/mod.js";
 import { pb } from "../../../src/proto/mod.js";
 import { FILE_STATUSES, IDENTIFIER_TYPES, LEGAL_BASES, OFFENCE_AREAS } from "../codec.js";
 import type { Mailbox } from "../mailbox.js";
+import { hitParams, idParams } from "../schemas.js";
 import { identifierIn } from "./records.js";
 
 export interface FileRoutesDeps {
@@ -105,8 +106,6 @@ const requestIn = z.object({
   replyBy: z.iso.datetime({ offset: true }).optional(),
 });
 const requestOut = z.object({ id: z.string(), status: z.literal("submitted"), caseRef: z.string(), to: z.string() });
-const idParams = z.object({ id: z.string().min(1).max(64) });
-const hitParams = z.object({ hitId: z.string().min(1).max(64) });
 
 const identifiers = (list: z.infer<typeof identifierIn>[]): pb.IIdentifier[] =>
   list.map((i) => ({ type: IDENTIFIER_TYPES.toProto(i.type), value: i.value, dateOfBirth: i.dateOfBirth ?? "" }));

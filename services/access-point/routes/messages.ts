@@ -214,10 +214,9 @@ export async function messageRoutes(app: FastifyInstance, d: MessageRoutesDeps):
     async (req, reply) => {
       const b: ReplyIn = req.body;
       const original = mailbox.get(req.params.id);
-      const subject = b.subject ?? `Re: ${(await mailbox.open(original.id)).payload.subject}`;
       const e = await mailbox.reply(original.id, {
         payload: {
-          subject,
+          subject: b.subject ?? "",
           body: b.body,
           handlingConditions: b.handling.conditions ?? "",
           attachments: attachments(b.attachments, d.maxAttachmentBytes),

@@ -8,6 +8,7 @@ import { problemSchema } from "../../../src/http/mod.js";
 import { pb } from "../../../src/proto/mod.js";
 import { HANDLING_CODES, HANDLING_TEXT, IDENTIFIER_TYPES, NOTICE_KINDS, RECORD_CATEGORIES, RECORD_PURPOSES } from "../codec.js";
 import type { Mailbox } from "../mailbox.js";
+import { idParams } from "../schemas.js";
 
 export interface RecordRoutesDeps {
   readonly hub: HubClient;
@@ -65,7 +66,6 @@ const queryIn = z.object({
 const queryOut = z
   .object({ matches: z.array(z.object({ record: recordOut, hitId: z.string().optional(), matchedOn: z.array(z.string()) })) })
   .meta({ id: "RecordQueryResult" });
-const idParams = z.object({ id: z.string().min(1).max(64) });
 
 function content(r: Omit<RecordIn, "attachments">): pb.ICisRecordContent {
   return {
