@@ -16,6 +16,7 @@ export {
   apStoreStream,
   exchangeConsumer,
   inboxConsumer,
+  inboxConsumerOwner,
   hubConsumers,
   contactPointConsumers,
   type StreamSpec,
