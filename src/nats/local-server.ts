@@ -1,6 +1,8 @@
 // Starts and stops a local nats-server with JetStream: the embedded default of `npm start`, and
 // the real server the test harness gives every integration test. Always the pinned version or
 // newer (server-bin.ts), always with `sync_interval: always`: an acknowledged write is on disk.
+// `npm start` runs it `guarded` (server-guard.ts): out of the terminal's process group, and stopped
+// once its clients are gone should the stack die.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createWriteStream, mkdirSync, writeFileSync } from "node:fs";
@@ -8,6 +10,7 @@ import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { LiaisonError } from "../errors.js";
 import { checkServerVersion, installHint, resolveNatsServer } from "./server-bin.js";
+import type { ServerGuardArgs } from "./server-guard.js";
 
 export interface NatsServerOptions {
   /** The nats-server binary; default: the pinned build (scripts/install-nats.sh). Refused if older than pinned. */
@@ -123,7 +126,7 @@ export async function startNatsServer(o: NatsServerOptions): Promise<RunningNats
 
   const spawnServer = (args: string[], env: Record<string, string> | undefined): ChildProcess => {
     if (!o.guarded) return spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"], ...(env ? { env } : {}) });
-    const guardArgs = { bin, args, cwd: process.cwd(), graceMs: GUARD_GRACE_MS, ...(env ? { env } : {}), ...(o.logFile ? { logFile: o.logFile } : {}) };
+    const guardArgs: ServerGuardArgs = { bin, args, cwd: process.cwd(), graceMs: GUARD_GRACE_MS, ...(env ? { env } : {}), ...(o.logFile ? { logFile: o.logFile } : {}) };
     const proc = spawn(process.execPath, ["--import", "tsx", GUARD, JSON.stringify(guardArgs)], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe", "ipc"], detached: true });
     proc.on("message", (m) => {
       const pid = serverPidOf(m);
