@@ -103,10 +103,16 @@ export class Compliance {
     }
   }
 
-  async #save(): Promise<void> {
-    if (!this.#dirty) return;
+  async #save(): Promise<boolean> {
+    if (!this.#dirty) return true;
     this.#dirty = false;
-    await this.d.state.put(STATS, new TextEncoder().encode(JSON.stringify(this.#stats))).catch((err: unknown) => this.d.log.warn({ err }, "compliance counts not saved"));
+    return this.d.state.put(STATS, new TextEncoder().encode(JSON.stringify(this.#stats))).then(
+      () => true,
+      (err: unknown) => {
+        this.d.log.warn({ err }, "compliance counts not saved");
+        return false;
+      },
+    );
   }
 
   /** Waits until the counts include everything in AUDIT now (for reports and tests). */
@@ -167,6 +173,6 @@ export class Compliance {
     if (this.#timer) clearInterval(this.#timer);
     await this.#follow?.close();
     this.#dirty = true;
-    await this.#save();
+    if (await this.#save()) this.d.log.info({ seq: this.#stats.seq }, "compliance counts saved");
   }
 }

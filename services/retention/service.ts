@@ -9,7 +9,7 @@ import type { RetentionConfig } from "../../src/config/mod.js";
 import { KekRing, newId, type ContactPointKeys } from "../../src/crypto/mod.js";
 import type { Logger } from "../../src/log/mod.js";
 import { ServiceMetrics } from "../../src/metrics/mod.js";
-import { JsPublisher, Lease, startMicroService, subjects } from "../../src/nats/mod.js";
+import { JsPublisher, Lease, LEASE_RENEW_MS, LEASE_TTL_MS, startMicroService, subjects } from "../../src/nats/mod.js";
 import { NoticePublisher } from "../../src/notices/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import { DueIndex, hourBucket, HOUR_MS } from "../../src/retention/mod.js";
@@ -45,7 +45,9 @@ export async function startRetention(
   const migrated = await due.migrateLegacy();
   if (migrated > 0) log.info({ migrated }, "due index: filings of the earlier layout moved under their hours");
   const holder = `${hostname()}:${process.pid}:${newId()}`;
-  const lease = new Lease(state, "retention.lease", holder, Math.max(30_000, 3 * cfg.sweepInterval), now);
+  // Short, and renewed all along by the replica that holds it (below): one that crashed is
+  // replaced within seconds, whatever the sweep interval.
+  const lease = new Lease(state, "retention.lease", holder, LEASE_TTL_MS, now);
   const sweeper = new Sweeper({ nc, due, fast, lease, notices, audit, log, now, reminderDays: cfg.reminderDays, concurrency: cfg.eraseConcurrency, ...(opts.pageSize ? { pageSize: opts.pageSize } : {}) });
   const compliance = new Compliance({ nc, state, due, log, now, live: (item) => sweeper.live(item, now()) });
   await compliance.start();
@@ -110,7 +112,17 @@ export async function startRetention(
 
   const timers: NodeJS.Timeout[] = [];
   if (opts.timers !== false) {
-    timers.push(setInterval(() => void run().catch((err: unknown) => log.error({ err }, "sweep failed")), cfg.sweepInterval));
+    // One beat keeps the lease while held and takes it as soon as it is free or lapsed (the holder
+    // stopped or crashed); the holder sweeps when the last attempt is an interval old, so a new
+    // holder sweeps at once.
+    let lastAttemptAt = 0;
+    const beat = async () => {
+      const held = await lease.acquire().catch((err: unknown) => void log.warn({ err }, "sweep lease not renewed"));
+      if (!held || now() - lastAttemptAt < cfg.sweepInterval) return;
+      lastAttemptAt = now();
+      await run().catch((err: unknown) => log.error({ err }, "sweep failed"));
+    };
+    timers.push(setInterval(() => void beat(), Math.min(LEASE_RENEW_MS, cfg.sweepInterval)));
     // Rotation is due when the current KEK is older than an epoch; checked every interval.
     timers.push(
       setInterval(() => {
@@ -118,7 +130,7 @@ export async function startRetention(
       }, cfg.sweepInterval),
     );
     for (const t of timers) t.unref();
-    void run().catch((err: unknown) => log.error({ err }, "first sweep failed"));
+    void beat();
   }
 
   return {
@@ -130,7 +142,7 @@ export async function startRetention(
       await running?.catch(() => undefined);
       await svc.stop();
       await compliance.stop();
-      await lease.release();
+      if (await lease.release()) log.info("sweep lease released");
       await audit.flush();
       audit.close();
       notices.close();

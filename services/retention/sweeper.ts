@@ -8,7 +8,7 @@ import { markedRevision, storedRevision } from "../../src/blindstore/mod.js";
 import { DAY_MS, holdInForce, HUB, nextRecordEvent } from "../../src/domain/mod.js";
 import { isLiaisonError } from "../../src/errors.js";
 import type { Logger } from "../../src/log/mod.js";
-import { requestService, subjects, type JsPublisher, type Lease } from "../../src/nats/mod.js";
+import { LEASE_RENEW_MS, requestService, subjects, type JsPublisher, type Lease } from "../../src/nats/mod.js";
 import type { NoticePublisher } from "../../src/notices/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import { hourBucket, type DueIndex, type DueItem } from "../../src/retention/mod.js";
@@ -34,8 +34,6 @@ const SWEEP_PAGE = 10_000;
 /** Swept filings removed from the index at once. */
 const REMOVE_IN_FLIGHT = 256;
 
-/** How often a long sweep renews its lease (the lease lasts at least 30 s). */
-const LEASE_RENEW_MS = 5_000;
 
 type Outcome = "reminder" | "erased" | "held" | "stale";
 

@@ -19,7 +19,7 @@ import { dormancy, HUB, isContactPointCode, REPLY_TIME_BOUNDS_S } from "../../sr
 import { LiaisonError } from "../../src/errors.js";
 import type { Logger } from "../../src/log/mod.js";
 import { ServiceMetrics } from "../../src/metrics/mod.js";
-import { consumeBatches, Lease, startMicroService, type BatchConsumer } from "../../src/nats/mod.js";
+import { consumeBatches, Lease, LEASE_RENEW_MS, LEASE_TTL_MS, startMicroService, type BatchConsumer } from "../../src/nats/mod.js";
 import { NoticePublisher } from "../../src/notices/mod.js";
 import { clusterOf, streamStatusOf, type StreamStatus } from "../../src/ops/mod.js";
 import { pb } from "../../src/proto/mod.js";
@@ -64,7 +64,7 @@ export async function startUsage(
   const auditClient = new AuditClient(nc);
   const notices = new NoticePublisher(nc, hubKeys, now);
   const registry = await watchRegistry(nc, log, { trust: cfg.registryTrust, now, onRefused: logRegistryRefusal(audit, HUB) });
-  const lease = new Lease(state, "usage.lease", `${hostname()}:${process.pid}:${newId()}`, 30_000, now);
+  const lease = new Lease(state, "usage.lease", `${hostname()}:${process.pid}:${newId()}`, LEASE_TTL_MS, now);
   const metrics = new ServiceMetrics("usage");
 
   /**
@@ -180,7 +180,7 @@ export async function startUsage(
     }
   };
   await takeOrKeepLease();
-  const leaseTimer = timers ? setInterval(() => void takeOrKeepLease().catch((err: unknown) => log.warn({ err }, "usage lease")), 10_000) : undefined;
+  const leaseTimer = timers ? setInterval(() => void takeOrKeepLease().catch((err: unknown) => log.warn({ err }, "usage lease")), LEASE_RENEW_MS) : undefined;
 
   const caughtUp = async (timeoutMs = 10_000) => {
     const deadline = Date.now() + timeoutMs;
@@ -468,7 +468,7 @@ export async function startUsage(
       for (const t of [leaseTimer, dormancyTimer, throughputTimer]) if (t) clearInterval(t);
       await svc.stop();
       await consumer?.stop();
-      await lease.release();
+      if (await lease.release()) log.info("counting lease released");
       await audit.flush();
       audit.close();
       notices.close();

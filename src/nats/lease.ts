@@ -3,19 +3,51 @@
 // of them does work that must not be done twice (a retention sweep, a key rotation).
 import type { KV } from "@nats-io/kv";
 
+/**
+ * How long a lease lasts unless renewed. A holder renews it every LEASE_RENEW_MS, so a replica
+ * that crashed (and could not release it) is replaced within this long, not minutes later.
+ */
+export const LEASE_TTL_MS = 15_000;
+export const LEASE_RENEW_MS = 5_000;
+
 export class Lease {
   #revision = 0;
+  /** Calls run one after another: two overlapping renewals by one holder must not race each other's CAS. */
+  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly kv: KV,
     private readonly key: string,
     private readonly holder: string,
-    private readonly ttlMs: number,
+    private readonly ttlMs: number = LEASE_TTL_MS,
     private readonly now: () => number = Date.now,
   ) {}
 
   /** Takes or renews the lease; false when someone else holds it. */
-  async acquire(): Promise<boolean> {
+  acquire(): Promise<boolean> {
+    return this.#serial(() => this.#acquire());
+  }
+
+  /** Gives the lease up (on shutdown) so another replica need not wait for it to lapse; true when it was held and is now free. */
+  release(): Promise<boolean> {
+    return this.#serial(async () => {
+      if (!this.#revision) return false;
+      const rev = this.#revision;
+      this.#revision = 0;
+      return this.kv.delete(this.key, { previousSeq: rev }).then(
+        () => true,
+        () => false,
+      );
+    });
+  }
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.#queue.then(fn, fn);
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async #acquire(): Promise<boolean> {
     const value = new TextEncoder().encode(JSON.stringify({ holder: this.holder, untilMs: this.now() + this.ttlMs }));
     const cur = await this.kv.get(this.key);
     try {
@@ -30,11 +62,5 @@ export class Lease {
     } catch {
       return false; // someone else won the race
     }
-  }
-
-  /** Gives the lease up (on shutdown) so another replica need not wait for it to lapse. */
-  async release(): Promise<void> {
-    if (this.#revision) await this.kv.delete(this.key, { previousSeq: this.#revision }).catch(() => undefined);
-    this.#revision = 0;
   }
 }

@@ -21,6 +21,8 @@ export interface LocalClusterOptions {
   readonly extraConfig?: string;
   readonly bin?: string;
   readonly readyTimeoutMs?: number;
+  /** Every node under a guard in a process group of its own (see NatsServerOptions.guarded). */
+  readonly guarded?: boolean;
 }
 
 export interface ClusterNode {
@@ -107,6 +109,7 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
         serverName: name,
         extraConfig: `${cluster}\n${o.extraConfig ?? ""}`,
         ...(o.readyTimeoutMs ? { readyTimeoutMs: o.readyTimeoutMs } : {}),
+        ...(o.guarded ? { guarded: true } : {}),
       });
       (state[i] as { running: boolean }).running = true;
       return server;

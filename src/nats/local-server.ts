@@ -1,13 +1,16 @@
 // Starts and stops a local nats-server with JetStream: the embedded default of `npm start`, and
 // the real server the test harness gives every integration test. Always the pinned version or
 // newer (server-bin.ts), always with `sync_interval: always`: an acknowledged write is on disk.
+// `npm start` runs it `guarded` (server-guard.ts): out of the terminal's process group, and stopped
+// once its clients are gone should the stack die.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createWriteStream, mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { LiaisonError } from "../errors.js";
 import { checkServerVersion, installHint, resolveNatsServer } from "./server-bin.js";
+import type { ServerGuardArgs } from "./server-guard.js";
 
 export interface NatsServerOptions {
   /** The nats-server binary; default: the pinned build (scripts/install-nats.sh). Refused if older than pinned. */
@@ -38,6 +41,24 @@ export interface NatsServerOptions {
   /** Append the server's log here. */
   readonly logFile?: string;
   readonly readyTimeoutMs?: number;
+  /**
+   * Run the server under a guard (server-guard.ts) in a process group of its own: a terminal's
+   * Ctrl-C to this process's group does not reach it (stop it after its clients), and should this
+   * process die without stopping it, the guard stops it once its clients are gone. For `npm start`.
+   */
+  readonly guarded?: boolean;
+}
+
+const ROOT = resolve(import.meta.dirname, "..", "..");
+const GUARD = join(ROOT, "src", "nats", "server-guard.ts");
+/** How long a guarded server waits for its clients to leave after its parent died. */
+const GUARD_GRACE_MS = 15_000;
+
+/** What the guard sends once the server runs. */
+function serverPidOf(m: unknown): number | undefined {
+  if (typeof m !== "object" || m === null || (m as { type?: unknown }).type !== "nats-server") return undefined;
+  const pid = (m as { pid?: unknown }).pid;
+  return typeof pid === "number" ? pid : undefined;
 }
 
 export interface RunningNatsServer {
@@ -53,6 +74,8 @@ export interface RunningNatsServer {
   readonly storeDir: string;
   readonly configFile: string;
   pid(): number | undefined;
+  /** With `guarded`: the guard's pid (it exits with the server). */
+  guardPid(): number | undefined;
   /** SIGTERM (lame duck off), waits for exit. */
   stop(): Promise<void>;
   /** SIGKILL: a crash, as far as JetStream is concerned. */
@@ -91,19 +114,35 @@ export async function startNatsServer(o: NatsServerOptions): Promise<RunningNats
   const name = o.serverName ?? `liaison-${randomBytes(3).toString("hex")}`;
   const configFile = join(o.configDir, "nats-server.conf");
   const tail: string[] = [];
-  const logStream = o.logFile ? createWriteStream(o.logFile, { flags: "a" }) : undefined;
+  // A guarded server's guard writes its log (it outlives this process).
+  const logStream = o.logFile && !o.guarded ? createWriteStream(o.logFile, { flags: "a" }) : undefined;
   let port = o.port ?? 0;
   let monitorPort = o.monitorPort;
   let leafPort: number | undefined;
   let child: ChildProcess | undefined;
+  /** The server's own pid: the child's, or the one the guard reports. */
+  let serverPid: number | undefined;
   let exited: Promise<void> = Promise.resolve();
+
+  const spawnServer = (args: string[], env: Record<string, string> | undefined): ChildProcess => {
+    if (!o.guarded) return spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"], ...(env ? { env } : {}) });
+    const guardArgs: ServerGuardArgs = { bin, args, cwd: process.cwd(), graceMs: GUARD_GRACE_MS, ...(env ? { env } : {}), ...(o.logFile ? { logFile: o.logFile } : {}) };
+    const proc = spawn(process.execPath, ["--import", "tsx", GUARD, JSON.stringify(guardArgs)], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe", "ipc"], detached: true });
+    proc.on("message", (m) => {
+      const pid = serverPidOf(m);
+      if (pid) serverPid = pid;
+    });
+    // The channel is how the guard learns this process is gone; it need not keep this one alive.
+    proc.channel?.unref();
+    return proc;
+  };
 
   const launch = async (): Promise<void> => {
     if (!o.template) writeFileSync(configFile, configText(o, port, name, monitorPort), { mode: 0o600 });
-    const proc = o.template
-      ? spawn(bin, ["-c", o.template.file], { stdio: ["ignore", "pipe", "pipe"], env: o.template.env(port) })
-      : spawn(bin, ["-c", configFile], { stdio: ["ignore", "pipe", "pipe"] });
+    serverPid = undefined;
+    const proc = o.template ? spawnServer(["-c", o.template.file], o.template.env(port)) : spawnServer(["-c", configFile], undefined);
     child = proc;
+    if (!o.guarded) serverPid = proc.pid;
     exited = new Promise((resolve) => proc.once("exit", () => resolve()));
     await new Promise<void>((resolve, reject) => {
       let done = false;
@@ -115,6 +154,7 @@ export async function startNatsServer(o: NatsServerOptions): Promise<RunningNats
         else resolve();
       };
       const timer = setTimeout(() => {
+        if (serverPid && serverPid !== proc.pid) kill(serverPid, "SIGKILL");
         proc.kill("SIGKILL");
         finish(new LiaisonError("LIAISON_NATS_UNAVAILABLE", `nats-server did not become ready:\n${tail.join("\n")}`));
       }, o.readyTimeoutMs ?? 15_000);
@@ -148,16 +188,29 @@ export async function startNatsServer(o: NatsServerOptions): Promise<RunningNats
         if (h?.[1]) monitorPort = Number(h[1]);
         const l = /Listening for leafnode connections on [^\s]*:(\d+)/.exec(line);
         if (l?.[1]) leafPort = Number(l[1]);
-        if (/Server is ready/.test(line)) finish();
+        if (/Server is ready/.test(line)) void whenPidKnown().then(() => finish());
       };
       if (proc.stdout) createInterface({ input: proc.stdout }).on("line", onLine);
       if (proc.stderr) createInterface({ input: proc.stderr }).on("line", onLine);
     });
   };
 
+  // The guard reports the server's pid as it spawns it, before the server can be ready.
+  async function whenPidKnown(): Promise<void> {
+    for (let i = 0; i < 100 && serverPid === undefined && child?.exitCode === null; i++) await new Promise((r) => setTimeout(r, 20));
+  }
+  function kill(pid: number, sig: NodeJS.Signals): void {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // gone already
+    }
+  }
+  // A guarded server is signalled itself (a SIGKILL must reach the server, not its guard); the guard exits with it.
   const signal = async (sig: NodeJS.Signals) => {
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    child.kill(sig);
+    if (serverPid) kill(serverPid, sig);
+    else child.kill(sig);
     await exited;
   };
 
@@ -179,7 +232,8 @@ export async function startNatsServer(o: NatsServerOptions): Promise<RunningNats
     },
     storeDir: o.storeDir,
     configFile: o.template?.file ?? configFile,
-    pid: () => child?.pid,
+    pid: () => serverPid,
+    guardPid: () => (o.guarded ? child?.pid : undefined),
     stop: async () => {
       await signal("SIGTERM");
       logStream?.end();

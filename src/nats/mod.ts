@@ -16,6 +16,7 @@ export {
   apStoreStream,
   exchangeConsumer,
   inboxConsumer,
+  inboxConsumerOwner,
   hubConsumers,
   contactPointConsumers,
   type StreamSpec,
@@ -42,7 +43,7 @@ export { hubPermissions, streamReadSubjects, SERVICE_GRANTS, HUB_ROLES, type Hub
 export { ensureNkeySeed } from "./nkeys.js";
 export { JsPublisher, type PubAck, type PublishOptions } from "./publisher.js";
 export { Linger, type LingerOptions } from "./linger.js";
-export { Lease } from "./lease.js";
+export { Lease, LEASE_RENEW_MS, LEASE_TTL_MS } from "./lease.js";
 export { startNatsServer, type NatsServerOptions, type RunningNatsServer } from "./local-server.js";
 export {
   resolveNatsServer,

@@ -221,6 +221,17 @@ export function hubConsumers(): ConsumerSpec[] {
   return [...PRIORITY_TOKENS.map(exchangeConsumer), USAGE_CONSUMER];
 }
 
+/** Whose inbox consumer a durable on INBOX is (the reverse of inboxConsumer); undefined if none's. */
+export function inboxConsumerOwner(durable: string): { cp: string; prio: PriorityToken } | undefined {
+  for (const prio of PRIORITY_TOKENS) {
+    const suffix = `-${prio}`;
+    if (durable.startsWith("inbox-") && durable.endsWith(suffix) && durable.length > "inbox-".length + suffix.length) {
+      return { cp: durable.slice("inbox-".length, -suffix.length), prio };
+    }
+  }
+  return undefined;
+}
+
 export function contactPointConsumers(cp: string): ConsumerSpec[] {
   return PRIORITY_TOKENS.map((p) => inboxConsumer(cp, p));
 }

@@ -4,6 +4,7 @@
 import { jetstreamManager, type StreamInfo } from "@nats-io/jetstream";
 import { errors as natsErrors, type NatsConnection } from "@nats-io/nats-core";
 import { Svcm } from "@nats-io/services";
+import { inboxConsumerOwner, STREAMS } from "../nats/mod.js";
 
 export interface EndpointStatus {
   name: string;
@@ -72,6 +73,27 @@ export interface ConsumerStatus {
   lastActiveAgoMs: number | undefined;
 }
 
+/**
+ * A member's access point as its inbox consumers show it, which works whatever runs it and in
+ * whichever account: an access point that runs keeps a pull request waiting on each of them.
+ */
+export interface AccessPointStatus {
+  cp: string;
+  /** Messages in its inbox not yet delivered to it. */
+  pending: number;
+  /** Delivered to it, not yet acknowledged. */
+  ackPending: number;
+  /** Pull requests it has waiting at the server (0: it is not pulling). */
+  pulls: number;
+  /** Milliseconds since its inbox last delivered to it (undefined: never). */
+  lastDeliveryAgoMs: number | undefined;
+  /**
+   * Messages wait for it, it has no pull request waiting and nothing was delivered to it for the
+   * idle limit, seen twice a moment apart: its access point is down (or stuck).
+   */
+  down: boolean;
+}
+
 export interface ServerStatus {
   url: string;
   serverName: string;
@@ -95,15 +117,31 @@ export interface SystemStatus {
   services: ServiceInstanceStatus[];
   streams: StreamStatus[];
   consumers: ConsumerStatus[];
+  /** Every contact point with inbox consumers. */
+  accessPoints: AccessPointStatus[];
 }
 
 /** A replica not heard from for this long counts as offline (its node is down or cut off). */
 export const OFFLINE_AFTER_MS = 10_000;
 
+/** An access point with messages waiting that has not pulled for this long counts as down. */
+export const DEFAULT_AP_MAX_IDLE_MS = 30_000;
+
 /** The expected hub services: a missing one is worth a warning even when nothing else fails. */
 export const HUB_SERVICES = ["exchange", "records", "files", "retention", "audit", "usage"] as const;
 
-export async function systemStatus(nc: NatsConnection, opts: { monitorUrl?: string; waitMs?: number } = {}): Promise<SystemStatus> {
+export interface SystemStatusOptions {
+  /** The NATS monitoring endpoint, for /healthz and /varz. */
+  readonly monitorUrl?: string;
+  /** How long to wait for $SRV answers. */
+  readonly waitMs?: number;
+  /** An access point with messages waiting and no pull for this long is down (default DEFAULT_AP_MAX_IDLE_MS). */
+  readonly maxIdleMs?: number;
+  /** The pause before a second look at an access point that seems down (default 1 s). */
+  readonly confirmMs?: number;
+}
+
+export async function systemStatus(nc: NatsConnection, opts: SystemStatusOptions = {}): Promise<SystemStatus> {
   const waitMs = opts.waitMs ?? 750;
   const jsm = await jetstreamManager(nc);
   const [services, streamInfos, account, rtt, monitor] = await Promise.all([
@@ -138,6 +176,10 @@ export async function systemStatus(nc: NatsConnection, opts: { monitorUrl?: stri
       });
     }
   }
+  const accessPoints = await accessPointsOf(consumers, opts.maxIdleMs ?? DEFAULT_AP_MAX_IDLE_MS, opts.confirmMs ?? 1_000, async (name) => {
+    const ci = await jsm.consumers.info(STREAMS.INBOX.name, name);
+    return { pending: ci.num_pending, waiting: ci.num_waiting, deliveredSeq: ci.delivered.stream_seq };
+  });
   const info = nc.info;
   const cluster = info?.cluster ? clusterOf(info.cluster, streams, monitor?.metaLeader) : undefined;
   return {
@@ -155,7 +197,62 @@ export async function systemStatus(nc: NatsConnection, opts: { monitorUrl?: stri
     services,
     streams,
     consumers: consumers.sort((a, b) => `${a.stream}/${a.name}`.localeCompare(`${b.stream}/${b.name}`)),
+    accessPoints,
   };
+}
+
+/**
+ * Each contact point's access point, from its inbox consumers. One that looks down (messages wait,
+ * no pull request, no delivery for `maxIdleMs`) is looked at again after `confirmMs`: between one
+ * pull request's expiry and the next, a running access point has none waiting for a moment, but
+ * then it is delivered to at once.
+ */
+export async function accessPointsOf(
+  consumers: readonly ConsumerStatus[],
+  maxIdleMs: number,
+  confirmMs: number,
+  look: (durable: string) => Promise<{ pending: number; waiting: number; deliveredSeq: number }>,
+): Promise<AccessPointStatus[]> {
+  const byCp = new Map<string, ConsumerStatus[]>();
+  for (const c of consumers) {
+    const owner = c.stream === STREAMS.INBOX.name ? inboxConsumerOwner(c.name) : undefined;
+    if (owner) byCp.set(owner.cp, [...(byCp.get(owner.cp) ?? []), c]);
+  }
+  const aps = [...byCp].map(([cp, cs]): AccessPointStatus & { consumers: ConsumerStatus[] } => {
+    const ago = cs.map((c) => c.lastActiveAgoMs).filter((x): x is number => x !== undefined);
+    const lastDeliveryAgoMs = ago.length ? Math.min(...ago) : undefined;
+    const pending = cs.reduce((n, c) => n + c.pending, 0);
+    const pulls = cs.reduce((n, c) => n + c.waiting, 0);
+    return {
+      cp,
+      pending,
+      ackPending: cs.reduce((n, c) => n + c.ackPending, 0),
+      pulls,
+      lastDeliveryAgoMs,
+      down: pending > 0 && pulls === 0 && (lastDeliveryAgoMs === undefined || lastDeliveryAgoMs >= maxIdleMs),
+      consumers: cs,
+    };
+  });
+  const suspects = aps.filter((a) => a.down);
+  if (suspects.length > 0) {
+    const first = new Map<string, { pending: number; waiting: number; deliveredSeq: number }>();
+    // A consumer that cannot be looked at (deleted meanwhile) shows nothing waiting.
+    const lookOrNone = (name: string) => look(name).catch(() => ({ pending: 0, waiting: 0, deliveredSeq: -1 }));
+    for (const a of suspects) for (const c of a.consumers) first.set(c.name, await lookOrNone(c.name));
+    await new Promise((r) => setTimeout(r, confirmMs));
+    for (const a of suspects) {
+      let still = false;
+      let pulls = 0;
+      for (const c of a.consumers) {
+        const before = first.get(c.name);
+        const now = await lookOrNone(c.name);
+        pulls += now.waiting;
+        if (now.pending > 0 && before && now.deliveredSeq === before.deliveredSeq) still = true;
+      }
+      a.down = still && pulls === 0;
+    }
+  }
+  return aps.map(({ consumers: _c, ...a }) => a).sort((a, b) => a.cp.localeCompare(b.cp));
 }
 
 /** One stream as operations see it; on a cluster with its leader and replicas. */

@@ -24,9 +24,11 @@ export const stackFileSchema = z.object({
     cli: z.string().optional(),
     /** With LIAISON_CLUSTER: the cluster's name and every node (url lists them all, comma-separated). */
     cluster: z.string().optional(),
-    nodes: z.array(z.object({ name: z.string(), url: z.string(), monitorUrl: z.string().optional(), pid: z.number().int().optional() })).optional(),
+    nodes: z.array(z.object({ name: z.string(), url: z.string(), monitorUrl: z.string().optional(), pid: z.number().int().optional(), guardPid: z.number().int().optional() })).optional(),
     monitorUrl: z.string().optional(),
     pid: z.number().int().optional(),
+    /** The process that stops the embedded server should the stack die (src/nats/server-guard.ts). */
+    guardPid: z.number().int().optional(),
   }),
   accessPoints: z.record(
     z.string(),
@@ -37,11 +39,23 @@ export const stackFileSchema = z.object({
       /** Where the access point connects, and its nkey seed: use the `nats` CLI as that member. */
       natsUrl: z.string().optional(),
       natsCreds: z.string().optional(),
+      /** Only while it runs (see `services` for its state). */
       pid: z.number().int().optional(),
     }),
   ),
   console: z.object({ url: z.string(), supervisorToken: z.string(), operationsToken: z.string(), pid: z.number().int().optional() }).optional(),
-  services: z.array(z.object({ name: z.string(), pid: z.number().int().optional() })),
+  /**
+   * Every child process of the stack (hub services, access points as access-point-<CP>, the
+   * console), kept current as they die and restart: a pid only while the child runs.
+   */
+  services: z.array(
+    z.object({
+      name: z.string(),
+      pid: z.number().int().optional(),
+      state: z.enum(["starting", "running", "restarting", "failed", "stopped"]).optional(),
+      exited: z.object({ at: z.string(), code: z.number().int().optional(), signal: z.string().optional() }).optional(),
+    }),
+  ),
 });
 export type StackFile = z.infer<typeof stackFileSchema>;
 

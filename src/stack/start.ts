@@ -61,8 +61,11 @@ export async function startStack(cfg: StackConfig, log: Logger): Promise<Running
   const secrets: StackSecrets = prepareStackSecrets(home, cfg.accessPoints, { tokenTtlMs: cfg.tokenTtl });
   const plan: StackPlan = stackChildren(cfg, secrets);
 
+  // Services first (the console, then the access points together, then the hub services, last
+  // started first), the NATS server last: every service stops cleanly while it can still reach it.
   const stop = async () => {
-    await supervisor.stopAll();
+    await supervisor.stopAll([...(plan.console ? [[plan.console.child]] : []), plan.accessPoints.map((a) => a.child)]);
+    if (nats || cluster) log.info("stopping nats-server");
     await nats?.stop();
     await cluster?.stop();
     releaseLock();
@@ -93,6 +96,7 @@ export async function startStack(cfg: StackConfig, log: Logger): Promise<Running
         firstMonitorPort: cfg.natsMonitorPort === 0 ? -1 : cfg.natsMonitorPort,
         bin: bin(),
         extraConfig: plan.natsAccounts,
+        guarded: true,
       });
       natsUrl = cluster.urls;
     } else if (!natsUrl) {
@@ -106,6 +110,7 @@ export async function startStack(cfg: StackConfig, log: Logger): Promise<Running
         logFile: join(logDir, "nats-server.log"),
         serverName: "liaison-dev",
         ...(plan.natsAccounts ? { extraConfig: plan.natsAccounts } : {}),
+        guarded: true,
       });
       natsUrl = nats.url;
     }
@@ -125,7 +130,7 @@ export async function startStack(cfg: StackConfig, log: Logger): Promise<Running
       await Promise.all(group.map((spec) => supervisor.start({ ...spec, env: { ...spec.env, NATS_URL: natsUrl, LIAISON_REPLICAS: String(cfg.replicas) } })));
     }
     const cli = resolveNatsCli(cfg.tools);
-    const pidOf = (name: string) => supervisor.pids().find((p) => p.name === name)?.pid;
+    const pidOf = (name: string) => supervisor.children().find((p) => p.name === name)?.pid;
     const startedAt = new Date().toISOString();
     // Tokens are in stack.json only while the stack runs (for `--ap BE` and the console login);
     // the users files keep their hashes, and the next start issues new ones.
@@ -140,7 +145,13 @@ export async function startStack(cfg: StackConfig, log: Logger): Promise<Running
         ...(cluster
           ? {
               cluster: cluster.name,
-              nodes: cluster.nodes.map((n) => ({ name: n.name, url: n.server.url, ...(n.server.monitorUrl ? { monitorUrl: n.server.monitorUrl } : {}), ...(n.server.pid() ? { pid: n.server.pid() } : {}) })),
+              nodes: cluster.nodes.map((n) => ({
+                name: n.name,
+                url: n.server.url,
+                ...(n.server.monitorUrl ? { monitorUrl: n.server.monitorUrl } : {}),
+                ...(n.server.pid() ? { pid: n.server.pid() } : {}),
+                ...(n.server.guardPid() ? { guardPid: n.server.guardPid() } : {}),
+              })),
             }
           : {}),
         ...(serverVersion ? { version: serverVersion } : {}),
@@ -149,6 +160,7 @@ export async function startStack(cfg: StackConfig, log: Logger): Promise<Running
         ...(cli ? { cli } : {}),
         ...(nats ? { monitorUrl: `http://${cfg.host}:${cfg.natsMonitorPort}` } : cluster?.nodes[0]?.server.monitorUrl ? { monitorUrl: cluster.nodes[0].server.monitorUrl } : {}),
         ...(nats?.pid() ? { pid: nats.pid() } : {}),
+        ...(nats?.guardPid() ? { guardPid: nats.guardPid() } : {}),
       },
       accessPoints: Object.fromEntries(
         plan.accessPoints.map((ap) => [
@@ -166,16 +178,16 @@ export async function startStack(cfg: StackConfig, log: Logger): Promise<Running
             },
           }
         : {}),
-      services: supervisor.pids().map(({ name, pid }) => ({ name, ...(pid ? { pid } : {}) })),
+      services: supervisor.children(),
     });
     const file = snapshot(true);
-    // A restarted child has a new pid; keep stack.json true to what runs.
-    supervisor.onRestart = () => writeStackFile(home, snapshot(true));
+    // A child that dies loses its pid, a restarted one has a new one: keep stack.json true to what runs.
+    supervisor.onChange = () => writeStackFile(home, snapshot(true));
     writeStackFile(home, file);
     return {
       file,
       stop: async () => {
-        supervisor.onRestart = () => undefined;
+        supervisor.onChange = () => undefined;
         writeStackFile(home, snapshot(false));
         await stop();
       },

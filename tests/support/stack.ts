@@ -117,3 +117,15 @@ export function cli(home: string, args: string[]): { code: number | null; stdout
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** Whether a process runs: a zombie (exited, not yet reaped by whoever inherited it) does not. */
+export function isRunning(pid: number | undefined): boolean {
+  if (!isAlive(pid)) return false;
+  try {
+    // /proc/<pid>/stat: "pid (comm) state ..."; the state comes after the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return isAlive(pid);
+  }
+}
