@@ -95,6 +95,7 @@ describe("the OpenAPI documents, fuzzed", () => {
     await hub.startRecords();
     await hub.startFiles();
     await hub.startUsage({ timers: false });
+    await hub.startRetention();
     // The fuzzer is one client sending thousands of requests, many refused (a supervisor calling
     // operations' routes): the edge's rate limits would answer most of them 429 and test nothing.
     be = await hub.startAp("BE", { http: FUZZ_LIMITS });
