@@ -192,6 +192,12 @@ const consumer = (stream: string, config: ConsumerSpec["config"]): ConsumerSpec 
     },
   });
 
+/**
+ * Deliveries of one submission before the exchange gives it up as poison (refuses it once and
+ * terminates it), below the consumer's max_deliver so that the exchange, not the server, ends it.
+ */
+export const EXCHANGE_MAX_DELIVERIES = 5;
+
 /** The exchange's durable consumers: urgent traffic has its own, so it never queues behind normal. */
 export function exchangeConsumer(prio: PriorityToken): ConsumerSpec {
   return consumer("SUBMIT", {

@@ -209,6 +209,48 @@ describe("mutual-assistance exchange through the hub", () => {
       expect(submitState.config.retention).toBe("workqueue");
     });
 
+    it("refuses a submission carrying too many envelopes at once, logs it once, and lets a legitimate message behind it through in seconds", async () => {
+      const jsm = await jetstreamManager(hub.admin);
+      const before = (await hub.auditEvents()).length;
+      // 80,000 tiny envelopes in one 3.4 MB submission, published on BE's own submit subject.
+      const junk = pb.Envelope.encode({ sealed: new Uint8Array(40) }).finish();
+      const bulk = pb.SubmitItem.encode({ envelopes: { envelopes: Array.from({ length: 80_000 }, () => junk) } }).finish();
+      expect(bulk.length).toBeGreaterThan(3_000_000);
+      const bulkId = `bulk-${Date.now()}`;
+      await submit(bulk, bulkId);
+      const sentAt = Date.now();
+      const legit = envelope();
+      await submit(pb.SubmitItem.encode(legit.item).finish(), legit.id);
+      await until(() => nl.mailbox.has(legit.id), "the legitimate message at NL", 30_000);
+      expect(Date.now() - sentAt).toBeLessThan(5_000);
+
+      expect((await refusal(bulkId)).reasonCode).toBe("LIAISON_TOO_MANY_ITEMS");
+      await until(async () => (await jsm.streams.info("SUBMIT")).state.messages === 0, "SUBMIT to drain (nothing redelivered)", 10_000);
+      // Time for any redelivery to show up in the log.
+      await new Promise((r) => setTimeout(r, 2_000));
+      const added = (await hub.auditEvents()).slice(before).filter((e) => e.service === "exchange" && e.objectId !== legit.id);
+      expect(added.filter((e) => e.objectId === bulkId)).toHaveLength(1);
+      expect(added.length).toBeLessThanOrEqual(2);
+    });
+
+    it("refuses a receipt submission carrying too many receipts or naming too many envelopes, logging each once", async () => {
+      const before = (await hub.auditEvents()).length;
+      const receipt = pb.Receipt.encode({ id: "r", kind: pb.ReceiptKind.RECEIPT_KIND_DELIVERED, envelopeIds: ["x"], issuer: "BE", recipient: "BE", addressee: "NL" }).finish();
+      const many = pb.SubmitItem.encode({ receipts: { receipts: Array.from({ length: 50_000 }, () => ({ receipt })) } }).finish();
+      const bulkId = `rcpt-bulk-${Date.now()}`;
+      await submit(many, bulkId);
+      expect((await refusal(bulkId)).reasonCode).toBe("LIAISON_TOO_MANY_ITEMS");
+      await new Promise((r) => setTimeout(r, 1_000));
+      // One receipt naming more envelopes than one submission may (each would be an audit event).
+      const wide = pb.Receipt.encode({ id: "w", kind: pb.ReceiptKind.RECEIPT_KIND_DELIVERED, envelopeIds: Array.from({ length: 20_000 }, (_, i) => `e${i}`), issuer: "BE", recipient: "BE", addressee: "NL" }).finish();
+      const wideId = `rcpt-wide-${Date.now()}`;
+      await submit(pb.SubmitItem.encode({ receipts: { receipts: [{ receipt: wide }] } }).finish(), wideId);
+      expect((await refusal(wideId)).reasonCode).toBe("LIAISON_TOO_MANY_ITEMS");
+      await new Promise((r) => setTimeout(r, 1_000));
+      const added = (await hub.auditEvents()).slice(before).filter((e) => e.service === "exchange");
+      expect(added.map((e) => e.objectId).sort()).toEqual([bulkId, wideId].sort());
+    });
+
     it("refuses an envelope signed with a revoked key", async () => {
       const registry = await hub.registry();
       const e = envelope();
