@@ -519,8 +519,12 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
       if (state === "rejected") {
         // A rejection after acceptance is the echo of our own resubmission; acceptance stands.
         if (cur.state === "submitted") e.recipients.set(cp, { state, atMs: r.atMs, ...extra });
-      } else if (cur.state !== "rejected" && RANK[state] > RANK[cur.state]) e.recipients.set(cp, { state, atMs: r.atMs });
-      else if (cur.state === "rejected" && state === "accepted") e.recipients.set(cp, { state, atMs: r.atMs });
+      } else if (cur.state === "rejected" || RANK[state] > RANK[cur.state]) {
+        // What was routed outweighs a rejection: the hub's acceptance, or the recipient's own
+        // signed word that it holds the message (a resubmission refused as a replay before the
+        // exchange recognised resubmissions left such rejections in stores).
+        e.recipients.set(cp, { state, atMs: r.atMs });
+      }
     };
     switch (r.kind) {
       case pb.ReceiptKind.RECEIPT_KIND_ACCEPTED:

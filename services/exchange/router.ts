@@ -22,9 +22,12 @@ import type { Logger } from "../../src/log/mod.js";
 import { Linger, parseRoutedSubject, redeliveryDelayMs, subjects, type JsPublisher, type PriorityToken, type PubAck } from "../../src/nats/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import type { RegistryView } from "../../src/registry/mod.js";
+import { routeRecord, type Routes, type RouteWrite } from "./routes.js";
 
 export interface RouterDeps {
   readonly publisher: JsPublisher;
+  /** What was routed from whom to whom (receipts are checked against it). */
+  readonly routes: Routes;
   readonly registry: () => RegistryView;
   readonly verifier: BatchVerifier;
   readonly hubSigner: BatchSigner;
@@ -40,9 +43,11 @@ export interface RouterDeps {
 
 /** One envelope's (or one unreadable message's) fate, decided synchronously in arrival order. */
 type Outcome =
-  | { kind: "routed"; msg: JsMsg; from: string; prio: PriorityToken; header: pb.EnvelopeHeader; size: number; index: number; publishes: Promise<PubAck>[] }
-  | { kind: "receipts"; msg: JsMsg; from: string; routed: pb.Receipt[]; refused: Array<{ receipt?: pb.Receipt; code: ErrorCode; detail: string }>; publishes: Promise<PubAck>[] }
+  | { kind: "routed"; msg: JsMsg; from: string; prio: PriorityToken; header: pb.EnvelopeHeader; size: number; index: number; record: Promise<RouteWrite>; publishes: Promise<PubAck>[] }
+  | { kind: "receipts"; msg: JsMsg; from: string; routed: pb.Receipt[]; refused: ReceiptRefusal[]; publishes: Promise<unknown>[] }
   | { kind: "refused"; msg: JsMsg; from: string; prio: PriorityToken; envelopeId: string; error: LiaisonError; index: number | "poison" };
+
+type ReceiptRefusal = { receipt?: pb.Receipt; code: ErrorCode; detail: string };
 
 /** A submission's follow-up: its receipts and audit events, then its acknowledgement (or, for poison, its termination). */
 type FollowUp = { msg: JsMsg; outcomes: Outcome[]; term?: boolean };
@@ -77,7 +82,11 @@ export class Router {
   async handle(msgs: JsMsg[]): Promise<void> {
     const decided = msgs.map((msg) => ({ msg, outcomes: this.#decide(msg) }));
     const settled = await Promise.all(
-      decided.map((d) => Promise.allSettled(d.outcomes.map((o) => (o.kind === "refused" ? Promise.resolve([]) : Promise.all(o.publishes))))),
+      decided.map((d) =>
+        Promise.allSettled(
+          d.outcomes.map((o) => (o.kind === "refused" ? Promise.resolve(undefined) : o.kind === "routed" ? o.record.then(async (w) => (await Promise.all(o.publishes), w)) : Promise.all(o.publishes))),
+        ),
+      ),
     );
     const items: FollowUp[] = [];
     decided.forEach(({ msg, outcomes }, k) => {
@@ -92,12 +101,13 @@ export class Router {
       }
       const final = outcomes.map((o, i): Outcome => {
         if (o.kind !== "routed") return o;
-        // A first delivery whose every inbox copy is a duplicate is a replay of an id routed before;
-        // a redelivery after our own crash legitimately finds its copies already there.
+        // The same envelope again (a redelivery after our own crash, or the sender's resubmission
+        // after it lost our receipt) finds its copies already there: nothing is delivered twice,
+        // and it is answered as accepted, as the first time. Another envelope under a routed id is
+        // a replay.
         const r = results[i];
-        const acks = r?.status === "fulfilled" ? (r.value as PubAck[]) : [];
-        if (!msg.info.redelivered && acks.length > 0 && acks.every((a) => a.duplicate)) {
-          return { kind: "refused", msg, from: o.from, prio: o.prio, envelopeId: o.header.id, index: o.index, error: new LiaisonError("LIAISON_REPLAY", `envelope ${o.header.id} was routed before`) };
+        if (r?.status === "fulfilled" && r.value === "different") {
+          return { kind: "refused", msg, from: o.from, prio: o.prio, envelopeId: o.header.id, index: o.index, error: new LiaisonError("LIAISON_REPLAY", `envelope id ${o.header.id} was routed before, for another envelope`) };
         }
         return o;
       });
@@ -187,12 +197,15 @@ export class Router {
         header = dec.header;
         this.#check(dec.header, dec.sealed, from, prio, msg);
         this.d.verifier.verify("envelope", dec.envelope.sealed, dec.envelope.signature, from);
+        // The route is recorded first: on one server it is stored before any copy can be received
+        // (and so before any receipt about it can come back).
+        const record = this.d.routes.record(dec.header.id, routeRecord(from, dec.header.recipients, env));
         // The envelope's own bytes go on, framed as an InboxItem: nothing is re-encoded.
         const bytes = inboxItemOfEnvelope(env);
         const publishes = dec.header.recipients.map((r) =>
           this.d.publisher.publish(subjects.inbox(r, prio), bytes, { msgID: `${dec.header.id}.${r}`, expectStream: "INBOX" }),
         );
-        return { kind: "routed", msg, from, prio, header: dec.header, size: bytes.length, index, publishes };
+        return { kind: "routed", msg, from, prio, header: dec.header, size: bytes.length, index, record, publishes };
       } catch (err) {
         return refuse(err, header?.id || `submit-${msg.info.streamSequence}-${index}`, index);
       }
@@ -227,13 +240,16 @@ export class Router {
     }
   }
 
-  /** Delivery, read and answer receipts from a recipient's access point, routed to the sender. */
+  /**
+   * Delivery, read and answer receipts from a recipient's access point, routed to the sender. What
+   * a receipt says alone (kind, issuer, signature) is checked at once; whether its envelopes were
+   * routed to the issuer from the addressee is looked up in the routes, then it is routed.
+   */
   #receipts(msg: JsMsg, from: string, batch: pb.IReceiptBatch, refuseWhole: (err: LiaisonError) => Outcome): Outcome {
     const reg = this.d.registry();
     let refs = 0;
-    const routed: pb.Receipt[] = [];
-    const refused: Array<{ receipt?: pb.Receipt; code: ErrorCode; detail: string }> = [];
-    const byAddressee = new Map<string, pb.ISignedReceipt[]>();
+    const candidates: Array<{ receipt: pb.Receipt; signed: pb.ISignedReceipt }> = [];
+    const refused: ReceiptRefusal[] = [];
     for (const sr of batch.receipts ?? []) {
       let receipt: pb.Receipt | undefined;
       try {
@@ -242,26 +258,49 @@ export class Router {
         refs += receipt.envelopeIds.length;
         if (refs > MAX_SUBMIT_RECEIPT_REFS) return refuseWhole(new LiaisonError("LIAISON_TOO_MANY_ITEMS", `the receipts name more than ${MAX_SUBMIT_RECEIPT_REFS} envelopes`));
         if (!isWellFormedReceiptId(receipt.id)) throw new LiaisonError("LIAISON_BAD_REQUEST", "the receipt id is not a plain name");
+        if (receipt.envelopeIds.length === 0) throw new LiaisonError("LIAISON_MISSING_FIELD", "envelope_ids");
         if (!receipt.envelopeIds.every(isWellFormedId)) throw new LiaisonError("LIAISON_BAD_REQUEST", "a receipt names an envelope id that is not a plain name");
         const allowed = [pb.ReceiptKind.RECEIPT_KIND_DELIVERED, pb.ReceiptKind.RECEIPT_KIND_READ, pb.ReceiptKind.RECEIPT_KIND_ANSWERED];
         if (!allowed.includes(receipt.kind)) throw new LiaisonError("LIAISON_KIND_NOT_ALLOWED", "a contact point may only issue delivered, read and answered receipts");
         if (receipt.issuer !== from || receipt.recipient !== from) throw new LiaisonError("LIAISON_FORGED_SENDER", `receipt issued as ${receipt.issuer} arrived from ${from}`);
         reg.requireActive(receipt.addressee);
         this.d.verifier.verify("receipt", sr.receipt, sr.signature, from);
-        routed.push(receipt);
-        byAddressee.set(receipt.addressee, [...(byAddressee.get(receipt.addressee) ?? []), sr]);
+        candidates.push({ receipt, signed: sr });
       } catch (err) {
         const e = toLiaisonError(err);
         refused.push({ ...(receipt && isWellFormedReceiptId(receipt.id) ? { receipt } : {}), code: e.code, detail: briefDetail(e.detail) });
       }
     }
-    const publishes = [...byAddressee].map(([to, list]) =>
-      this.d.publisher.publish(subjects.inbox(to, "normal"), pb.InboxItem.encode({ receipts: { receipts: list } }).finish(), {
-        msgID: `rcpt.${from}.${msg.info.streamSequence}.${to}`,
-        expectStream: "INBOX",
-      }),
+    const outcome: Outcome = { kind: "receipts", msg, from, routed: [], refused, publishes: [] };
+    if (candidates.length > 0) outcome.publishes.push(this.#routeReceipts(msg, from, candidates, outcome));
+    return outcome;
+  }
+
+  /** Routes the receipts whose every envelope went from their addressee to their issuer; refuses the others. */
+  async #routeReceipts(msg: JsMsg, from: string, candidates: Array<{ receipt: pb.Receipt; signed: pb.ISignedReceipt }>, o: { routed: pb.Receipt[]; refused: ReceiptRefusal[] }): Promise<PubAck[]> {
+    const ids = [...new Set(candidates.flatMap((c) => c.receipt.envelopeIds))];
+    const routes = new Map(await Promise.all(ids.map(async (id) => [id, await this.d.routes.get(id)] as const)));
+    const byAddressee = new Map<string, pb.ISignedReceipt[]>();
+    for (const { receipt, signed } of candidates) {
+      const stranger = receipt.envelopeIds.find((eid) => {
+        const r = routes.get(eid);
+        return !r || r.sender !== receipt.addressee || !r.recipients.includes(from);
+      });
+      if (stranger !== undefined) {
+        o.refused.push({ receipt, code: "LIAISON_NOT_ADDRESSED", detail: `envelope ${stranger} was not routed from ${receipt.addressee} to ${from}` });
+        continue;
+      }
+      o.routed.push(receipt);
+      byAddressee.set(receipt.addressee, [...(byAddressee.get(receipt.addressee) ?? []), signed]);
+    }
+    return Promise.all(
+      [...byAddressee].map(([to, list]) =>
+        this.d.publisher.publish(subjects.inbox(to, "normal"), pb.InboxItem.encode({ receipts: { receipts: list } }).finish(), {
+          msgID: `rcpt.${from}.${msg.info.streamSequence}.${to}`,
+          expectStream: "INBOX",
+        }),
+      ),
     );
-    return { kind: "receipts", msg, from, routed, refused, publishes };
   }
 
   /** The hub's own receipts: one accepted receipt per sender and priority for what it routed, a rejection per refusal. */

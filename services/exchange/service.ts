@@ -12,6 +12,7 @@ import { pb } from "../../src/proto/mod.js";
 import { REGISTRY_CHANGED_SUBJECT, REGISTRY_LIST_SUBJECT, watchRegistry, type RegistryTrust } from "../../src/registry/mod.js";
 import { HUB } from "../../src/domain/mod.js";
 import { Router } from "./router.js";
+import { Routes } from "./routes.js";
 
 export type ExchangeSettings = Pick<ExchangeConfig, "replayWindow" | "clockSkew" | "maxEnvelopeBytes"> & {
   /** The registry public key entries must be signed with. */
@@ -34,6 +35,7 @@ export async function startExchange(nc: NatsConnection, cfg: ExchangeSettings, h
   const router = new Router({
     onOutcome: (outcome, kind) => outcomes.inc({ kind, outcome }),
     publisher,
+    routes: new Routes(publisher),
     registry: () => registry.view,
     verifier: new BatchVerifier(registry.view.signingKey),
     hubSigner: new BatchSigner(new Ed25519Signer(hubKeys.signing), { now }),
