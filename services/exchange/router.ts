@@ -52,9 +52,10 @@ type ReceiptRefusal = { receipt?: pb.Receipt; code: ErrorCode; detail: string };
 /** A submission's follow-up: its receipts and audit events, then its acknowledgement (or, for poison, its termination). */
 type FollowUp = { msg: JsMsg; outcomes: Outcome[]; term?: boolean };
 
-/** How a submission is named in the log when its envelopes cannot be: its message id if that is a plain name. */
+/** Receipt ids: <envelope>.<kind>.<CP> or <id>.<kind>.<CP>, so dots are allowed; no other separator. */
 const isWellFormedReceiptId = (id: string) => /^[A-Za-z0-9_.-]{1,128}$/.test(id);
 
+/** How a submission is named in the log when its envelopes cannot be: its message id if that is a plain name. */
 function submissionRef(msg: JsMsg): string {
   const id = msg.headers?.get("Nats-Msg-Id") ?? "";
   return /^[A-Za-z0-9_.-]{1,128}$/.test(id) ? id : `submit-${msg.info.streamSequence}`;
