@@ -56,6 +56,9 @@ export const ERRORS = Object.freeze({
   LIAISON_DECRYPT_FAILED: spec(422, "The envelope does not open with this contact point's key"),
   LIAISON_FORBIDDEN_SUBJECT: spec(403, "This identity may not use that NATS subject"),
   LIAISON_DUPLICATE: spec(409, "Already received; nothing was changed"),
+  LIAISON_TOO_MANY_ITEMS: spec(413, "The submission carries more envelopes, receipts or receipt references than one submission may"),
+  LIAISON_UNPROCESSABLE: spec(422, "The item could not be handled after several attempts and was given up"),
+  LIAISON_NOT_ADDRESSED: spec(403, "The receipt is about an envelope that was not routed to its issuer, or not sent by its addressee"),
 
   // CIS records and FIDE entries.
   LIAISON_NOT_SUPPLIER: spec(403, "Only the supplying contact point may do this"),

@@ -22,7 +22,7 @@ import {
   type ContactPointKeys,
   type RecipientKey,
 } from "../../src/crypto/mod.js";
-import { effectivePriority, HUB } from "../../src/domain/mod.js";
+import { chunk, effectivePriority, HUB, MAX_SUBMIT_ENVELOPES, MAX_SUBMIT_RECEIPT_REFS, MAX_SUBMIT_RECEIPTS } from "../../src/domain/mod.js";
 import { LiaisonError, toLiaisonError } from "../../src/errors.js";
 import type { Logger } from "../../src/log/mod.js";
 import { consumeLanes, inboxConsumer, Linger, PRIORITY_TOKENS, subjects, type BatchConsumer, type JsPublisher, type PriorityToken } from "../../src/nats/mod.js";
@@ -33,7 +33,8 @@ import type { ApStore, StoredItem } from "./store.js";
 export type Box = "inbox" | "sent";
 export type RecipientState = "submitted" | "accepted" | "rejected" | "delivered" | "read" | "answered";
 const RANK: Record<RecipientState, number> = { submitted: 0, accepted: 1, delivered: 2, read: 3, answered: 4, rejected: -1 };
-const MAX_BATCH = 256;
+/** Envelopes per submission: what the exchange takes in one. */
+const MAX_BATCH = MAX_SUBMIT_ENVELOPES;
 const RESUBMIT_EVERY_MS = 15_000;
 /** A send younger than this is still in flight, not unconfirmed. */
 const RESUBMIT_AFTER_MS = 5_000;
@@ -303,10 +304,27 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
     // Our own read receipts are kept too: whether a message was read here survives a restart.
     const reads = signed.filter((_, i) => receipts[i]?.kind === pb.ReceiptKind.RECEIPT_KIND_READ);
     if (reads.length > 0) await this.#d.store.append("rcpt", `own-${newId()}`, pb.ReceiptBatch.encode({ receipts: reads }).finish());
-    const item = pb.SubmitItem.encode({ receipts: { receipts: signed } }).finish();
+    // Within what the exchange takes in one submission: receipts, and envelopes they name.
+    const parts: Array<typeof signed> = [];
+    let refs = MAX_SUBMIT_RECEIPT_REFS;
+    signed.forEach((sr, i) => {
+      const n = receipts[i]?.envelopeIds?.length ?? 0;
+      const last = parts.at(-1);
+      if (!last || last.length >= MAX_SUBMIT_RECEIPTS || refs + n > MAX_SUBMIT_RECEIPT_REFS) {
+        parts.push([sr]);
+        refs = n;
+      } else {
+        last.push(sr);
+        refs += n;
+      }
+    });
     // A random message id: SUBMIT's duplicate window is shared by every member, and a receipt's own
     // id (<envelope>.<kind>.<CP>) is known to the envelope's sender, who could otherwise claim it first.
-    await this.#d.publisher.publish(subjects.submit(this.cp, "normal"), item, { msgID: `rcpt.${newId()}`, expectStream: "SUBMIT" });
+    await Promise.all(
+      parts.map((part) =>
+        this.#d.publisher.publish(subjects.submit(this.cp, "normal"), pb.SubmitItem.encode({ receipts: { receipts: part } }).finish(), { msgID: `rcpt.${newId()}`, expectStream: "SUBMIT" }),
+      ),
+    );
   }
 
   #receipt(kind: pb.ReceiptKind, addressee: string, envelopeIds: string[], extra: Partial<pb.IReceipt> = {}): pb.IReceipt {
@@ -319,7 +337,7 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
   #deliveredReceipts(entries: readonly Entry[]): pb.IReceipt[] {
     const bySender = new Map<string, string[]>();
     for (const e of entries) bySender.set(e.header.sender, [...(bySender.get(e.header.sender) ?? []), e.id]);
-    return [...bySender].map(([sender, ids]) => this.#receipt(pb.ReceiptKind.RECEIPT_KIND_DELIVERED, sender, ids));
+    return [...bySender].flatMap(([sender, ids]) => chunk(ids, MAX_SUBMIT_RECEIPT_REFS).map((part) => this.#receipt(pb.ReceiptKind.RECEIPT_KIND_DELIVERED, sender, part)));
   }
 
   // ---------------------------------------------------------------- receiving
@@ -501,8 +519,12 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
       if (state === "rejected") {
         // A rejection after acceptance is the echo of our own resubmission; acceptance stands.
         if (cur.state === "submitted") e.recipients.set(cp, { state, atMs: r.atMs, ...extra });
-      } else if (cur.state !== "rejected" && RANK[state] > RANK[cur.state]) e.recipients.set(cp, { state, atMs: r.atMs });
-      else if (cur.state === "rejected" && state === "accepted") e.recipients.set(cp, { state, atMs: r.atMs });
+      } else if (cur.state === "rejected" || RANK[state] > RANK[cur.state]) {
+        // What was routed outweighs a rejection: the hub's acceptance, or the recipient's own
+        // signed word that it holds the message (a resubmission refused as a replay before the
+        // exchange recognised resubmissions left such rejections in stores).
+        e.recipients.set(cp, { state, atMs: r.atMs });
+      }
     };
     switch (r.kind) {
       case pb.ReceiptKind.RECEIPT_KIND_ACCEPTED:

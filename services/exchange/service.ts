@@ -7,11 +7,12 @@ import type { ExchangeConfig } from "../../src/config/mod.js";
 import { BatchSigner, BatchVerifier, Ed25519Signer, type ContactPointKeys } from "../../src/crypto/mod.js";
 import type { Logger } from "../../src/log/mod.js";
 import { ServiceMetrics } from "../../src/metrics/mod.js";
-import { consumeLanes, exchangeConsumer, JsPublisher, PRIORITY_TOKENS, startMicroService } from "../../src/nats/mod.js";
+import { consumeLanes, EXCHANGE_MAX_DELIVERIES, exchangeConsumer, JsPublisher, PRIORITY_TOKENS, startMicroService } from "../../src/nats/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import { REGISTRY_CHANGED_SUBJECT, REGISTRY_LIST_SUBJECT, watchRegistry, type RegistryTrust } from "../../src/registry/mod.js";
 import { HUB } from "../../src/domain/mod.js";
 import { Router } from "./router.js";
+import { Routes } from "./routes.js";
 
 export type ExchangeSettings = Pick<ExchangeConfig, "replayWindow" | "clockSkew" | "maxEnvelopeBytes"> & {
   /** The registry public key entries must be signed with. */
@@ -34,6 +35,7 @@ export async function startExchange(nc: NatsConnection, cfg: ExchangeSettings, h
   const router = new Router({
     onOutcome: (outcome, kind) => outcomes.inc({ kind, outcome }),
     publisher,
+    routes: new Routes(publisher),
     registry: () => registry.view,
     verifier: new BatchVerifier(registry.view.signingKey),
     hubSigner: new BatchSigner(new Ed25519Signer(hubKeys.signing), { now }),
@@ -48,7 +50,7 @@ export async function startExchange(nc: NatsConnection, cfg: ExchangeSettings, h
   const consumer = await consumeLanes(
     js,
     PRIORITY_TOKENS.map((p) => ({ stream: "SUBMIT", durable: exchangeConsumer(p).config.durable_name, handle: (b) => router.handle(b) })),
-    { log, maxBatch: 32, maxInFlight: 4 },
+    { log, maxBatch: 32, maxInFlight: 4, maxDeliveries: EXCHANGE_MAX_DELIVERIES, onPoison: (msgs) => router.poison(msgs) },
   );
   metrics.gauge("liaison_exchange_backlog", "Submissions received by the exchange and not yet handled", [], (g) => void g.set(consumer.backlog()));
   const svc = await startMicroService(nc, {

@@ -47,7 +47,7 @@ export class FilesHandlers {
   /** Blind-index references of an entry's subject identifiers (refuses malformed ones). */
   #index(subjects: readonly pb.IIdentifier[]): Array<{ ref: Uint8Array; type: string }> {
     try {
-      return subjects.flatMap((id) => indexForms(id).map((f) => ({ ref: this.d.blind.ref(f.type, f.form), type: f.type })));
+      return subjects.flatMap((id, i) => indexForms(id, `subjects[${i}]`).map((f) => ({ ref: this.d.blind.ref(f.type, f.form), type: f.type })));
     } catch (err) {
       return identifierError(err);
     }

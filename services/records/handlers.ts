@@ -40,7 +40,7 @@ export class RecordsHandlers {
   /** Blind-index references of a record's identifiers (refuses malformed ones). */
   #index(content: pb.ICisRecordContent): Array<{ ref: Uint8Array; type: string }> {
     try {
-      return (content.identifiers ?? []).flatMap((id) => indexForms(id).map((f) => ({ ref: this.d.blind.ref(f.type, f.form), type: f.type })));
+      return (content.identifiers ?? []).flatMap((id, i) => indexForms(id, `identifiers[${i}]`).map((f) => ({ ref: this.d.blind.ref(f.type, f.form), type: f.type })));
     } catch (err) {
       return identifierError(err);
     }

@@ -2,8 +2,10 @@
 // search data as blind-index references, purpose, outcome). Events are batched into one AUDIT
 // message per burst; each batch is published with a Nats-Msg-Id so a retry never duplicates, and
 // emit() resolves only once JetStream has stored the batch: callers ack their work after that.
+// A batch holds at most maxBatch events and maxBatchBytes bytes, so it never nears max_payload.
 import { setImmediate } from "node:timers";
 import type { NatsConnection } from "@nats-io/nats-core";
+import protobuf from "protobufjs/minimal.js";
 import { newId } from "../crypto/mod.js";
 import { LiaisonError } from "../errors.js";
 import { JsPublisher, subjects } from "../nats/mod.js";
@@ -11,26 +13,36 @@ import { pb } from "../proto/mod.js";
 
 export type AuditInput = Omit<pb.IAuditEvent, "action"> & { action: pb.AuditAction };
 
+/** Bytes of one AUDIT message: far below the server's max_payload (8 MiB). */
+export const AUDIT_BATCH_BYTES = 1024 * 1024;
+
 export interface AuditEmitterOptions {
   readonly maxBatch?: number;
+  readonly maxBatchBytes?: number;
   readonly now?: () => number;
   readonly attempts?: number;
 }
 
 interface Pending {
-  readonly event: pb.IAuditEvent;
+  /** The event, serialised once (field 1 of the AuditBatch it goes out in). */
+  readonly bytes: Uint8Array;
   resolve(): void;
   reject(err: unknown): void;
 }
+
+/** Field 1 (events), length-delimited. */
+const EVENTS_TAG = (1 << 3) | 2;
 
 export class AuditEmitter {
   readonly source: string;
   readonly #pub: JsPublisher;
   readonly #subject: string;
   readonly #maxBatch: number;
+  readonly #maxBatchBytes: number;
   readonly #now: () => number;
   readonly #attempts: number;
   #queue: Pending[] = [];
+  #queuedBytes = 0;
   #scheduled = false;
   #inFlight = 0;
 
@@ -39,6 +51,7 @@ export class AuditEmitter {
     this.#pub = new JsPublisher(nc);
     this.#subject = subjects.auditEvents(source);
     this.#maxBatch = opts.maxBatch ?? 500;
+    this.#maxBatchBytes = opts.maxBatchBytes ?? AUDIT_BATCH_BYTES;
     this.#now = opts.now ?? Date.now;
     // The publisher itself waits out a stream without a leader and retries a timeout (the batch
     // has a message id); one more attempt covers a reconnect in between.
@@ -61,10 +74,13 @@ export class AuditEmitter {
 
   /** Resolves once the event is stored in the AUDIT stream. */
   emit(e: AuditInput): Promise<void> {
-    const event = this.complete(e);
+    const bytes = pb.AuditEvent.encode(this.complete(e)).finish();
+    // An event that could never be stored is refused at once rather than failing its batch for ever.
+    if (bytes.length > this.#maxBatchBytes - 16) return Promise.reject(new LiaisonError("LIAISON_OVERSIZED", `an audit event of ${bytes.length} bytes`));
     return new Promise((resolve, reject) => {
-      this.#queue.push({ event, resolve, reject });
-      if (this.#queue.length >= this.#maxBatch) void this.#flush();
+      this.#queue.push({ bytes, resolve, reject });
+      this.#queuedBytes += bytes.length + 6;
+      if (this.#queue.length >= this.#maxBatch || this.#queuedBytes >= this.#maxBatchBytes) void this.#flush();
       else if (!this.#scheduled) {
         this.#scheduled = true;
         setImmediate(() => void this.#flush());
@@ -74,13 +90,26 @@ export class AuditEmitter {
 
   async #flush(): Promise<void> {
     this.#scheduled = false;
-    const batch = this.#queue.splice(0, this.#maxBatch);
+    // As many events as fit in maxBatch and maxBatchBytes (field tag and length take at most 6 bytes).
+    let n = 0;
+    let size = 0;
+    while (n < this.#queue.length && n < this.#maxBatch) {
+      const next = (this.#queue[n] as Pending).bytes.length + 6;
+      if (n > 0 && size + next > this.#maxBatchBytes) break;
+      size += next;
+      n++;
+    }
+    const batch = this.#queue.splice(0, n);
+    this.#queuedBytes -= size;
     if (this.#queue.length > 0 && !this.#scheduled) {
       this.#scheduled = true;
       setImmediate(() => void this.#flush());
     }
     if (batch.length === 0) return;
-    const bytes = pb.AuditBatch.encode({ events: batch.map((p) => p.event) }).finish();
+    // The AuditBatch's bytes: each event as field 1, exactly as AuditBatch.encode would write it.
+    const w = protobuf.Writer.create();
+    for (const p of batch) w.uint32(EVENTS_TAG).bytes(p.bytes);
+    const bytes = w.finish();
     // The batch id is fixed before the first attempt, so a retry after a lost ack is a duplicate;
     // it is random, so nobody can claim it first and have this batch dropped as a duplicate (the
     // stream's duplicate window is shared by every emitter). A retry in another batch after a crash

@@ -2,6 +2,16 @@
 export { CP_CODE_PATTERN, HUB, isContactPointCode } from "./contact-point.js";
 export { OBJECT_ID_MAX, OBJECT_ID_PATTERN, isObjectId, requireObjectId } from "./ids.js";
 export { keyState, type KeyState, type KeyValidity } from "./keys.js";
+export {
+  MAX_SUBMIT_ENVELOPES,
+  MAX_SUBMIT_RECEIPTS,
+  MAX_SUBMIT_RECEIPT_REFS,
+  MAX_HUB_BATCH_BYTES,
+  MAX_DETAIL_CHARS,
+  isWellFormedId,
+  briefDetail,
+  chunk,
+} from "./submission-limits.js";
 export { checkKind, effectivePriority, isMemberState, MAX_RECIPIENTS, type KindRefusal } from "./message-kinds.js";
 export {
   foldText,

@@ -30,6 +30,7 @@ export const RETENTION_RULES: readonly RetentionRule[] = Object.freeze([
   { id: "fide-supplier-erasure", applies: "FIDE entry", keep: "erased at once when its supplier erases it", basis: "Decision 2009/917/JHA Art. 19" },
   { id: "message-delivered", applies: "hub copy of a message", keep: "until delivered to every recipient, plus 30 days", basis: "Liaison configuration (LIAISON_MESSAGE_KEEP)" },
   { id: "message-undelivered", applies: "hub copy of a message never delivered", keep: "90 days at most", basis: "Liaison configuration (JetStream max_age on INBOX)" },
+  { id: "route", applies: "routing record of a message: its id, sender, recipients and a digest (no content)", keep: "1 year", basis: "Liaison configuration (JetStream max_age on KV bucket routes)" },
   { id: "hit", applies: "hit on a CIS record or FIDE entry: who matched, the purpose, the outcome reported", keep: "1 year (the audit log keeps the query and hit events for its own period)", basis: "Liaison configuration (JetStream max_age on KV bucket hits)" },
   { id: "audit", applies: "audit event contents", keep: "3 years; leaf hashes are kept so older tree heads stay verifiable", basis: "Regulation (EU) 2018/1862 Art. 12(4)" },
   { id: "legal-hold", applies: "any of the above", keep: "not erased while a legal hold is in force", basis: "set by the supplier or a supervisor, with a reason and an end date" },

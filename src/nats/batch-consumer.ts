@@ -28,7 +28,19 @@ export interface BatchConsumerOptions {
   readonly ordered?: boolean;
   /** With `ordered`: attempts before a failing batch is sent back (default 12, about a minute). */
   readonly retryAttempts?: number;
+  /**
+   * Poison messages: one delivered more often than this is not handed to the handler again but to
+   * `onPoison`, which logs its refusal and terminates it (`term()`), so it stops coming back.
+   */
+  readonly maxDeliveries?: number;
+  /** Takes messages past `maxDeliveries`; must settle each (term, or nak to try again later). Default: log and term. */
+  readonly onPoison?: (msgs: JsMsg[]) => Promise<void>;
   readonly log: Logger;
+}
+
+/** Delay of a message's next delivery after its handling failed: growing with its deliveries, 1 s to 30 s. */
+export function redeliveryDelayMs(deliveryCount: number): number {
+  return Math.min(30_000, 1_000 * 2 ** Math.max(0, deliveryCount - 1));
 }
 
 /** Pause before handling a failed batch again (ordered lanes): 1 s, doubling, at most 5 s. */
@@ -54,6 +66,17 @@ export async function consumeLanes(js: JetStreamClient, lanes: readonly Lane[], 
   const maxInFlight = opts.maxInFlight ?? 4;
   const ordered = opts.ordered ?? false;
   const retryAttempts = opts.retryAttempts ?? 12;
+  const maxDeliveries = opts.maxDeliveries;
+  const givePoison = async (lane: Lane, msgs: JsMsg[]): Promise<void> => {
+    opts.log.error({ stream: lane.stream, durable: lane.durable, seqs: msgs.map((m) => m.info.streamSequence), maxDeliveries }, "giving up messages delivered too often (poison)");
+    try {
+      if (opts.onPoison) await opts.onPoison(msgs);
+      else for (const m of msgs) m.term("delivered too often");
+    } catch (err) {
+      opts.log.error({ err, stream: lane.stream, durable: lane.durable }, "could not give up poison messages; they come back later");
+      for (const m of msgs) m.nak(redeliveryDelayMs(m.info.deliveryCount));
+    }
+  };
   const bufs: JsMsg[][] = lanes.map(() => []);
   // Ordered lanes: whether a batch of the lane is being handled (or waits to be handled again).
   const busy: boolean[] = lanes.map(() => false);
@@ -101,7 +124,11 @@ export async function consumeLanes(js: JetStreamClient, lanes: readonly Lane[], 
       const i = bufs.findIndex((b, k) => b.length > 0 && !(ordered && busy[k]));
       if (i < 0) break;
       const lane = lanes[i] as Lane;
-      const batch = (bufs[i] as JsMsg[]).splice(0, maxBatch);
+      const taken = (bufs[i] as JsMsg[]).splice(0, maxBatch);
+      const poison = maxDeliveries === undefined ? [] : taken.filter((m) => m.info.deliveryCount > maxDeliveries);
+      if (poison.length > 0) void givePoison(lane, poison);
+      const batch = poison.length > 0 ? taken.filter((m) => !poison.includes(m)) : taken;
+      if (batch.length === 0) continue;
       inFlight++;
       if (ordered) {
         busy[i] = true;
@@ -113,9 +140,21 @@ export async function consumeLanes(js: JetStreamClient, lanes: readonly Lane[], 
       }
       lane
         .handle(batch)
-        .catch((err: unknown) => {
-          opts.log.error({ err, stream: lane.stream, durable: lane.durable, size: batch.length }, "batch failed; messages will be redelivered");
-          for (const m of batch) m.nak(1_000);
+        .catch(async (err: unknown) => {
+          // One bad message must not hold the others: each is handled alone, and only the ones
+          // that fail alone go back (to be given up as poison after maxDeliveries).
+          opts.log.error({ err, stream: lane.stream, durable: lane.durable, size: batch.length }, "batch failed; handling its messages one by one");
+          for (const m of batch) {
+            if (batch.length > 1) {
+              try {
+                await lane.handle([m]);
+                continue;
+              } catch (e) {
+                opts.log.error({ err: e, stream: lane.stream, durable: lane.durable, seq: m.info.streamSequence }, "message failed; it will be redelivered");
+              }
+            }
+            m.nak(redeliveryDelayMs(m.info.deliveryCount));
+          }
         })
         .finally(settled);
     }

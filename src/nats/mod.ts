@@ -15,6 +15,7 @@ export {
   USAGE_CONSUMER,
   apStoreStream,
   exchangeConsumer,
+  EXCHANGE_MAX_DELIVERIES,
   inboxConsumer,
   inboxConsumerOwner,
   hubConsumers,
@@ -26,7 +27,7 @@ export {
 } from "./streams.js";
 export { provision, provisionContactPoint, provisionMemberStore, clusterSize, checkReplicas, type ProvisionEntry, type ProvisionOptions } from "./provision.js";
 export { startMicroService, requestService, serviceErrorOf, queueGroup, type EndpointDef, type MicroServiceDef } from "./service.js";
-export { consumeBatches, consumeLanes, type BatchConsumer, type BatchConsumerOptions, type BatchHandler, type Lane } from "./batch-consumer.js";
+export { consumeBatches, consumeLanes, redeliveryDelayMs, type BatchConsumer, type BatchConsumerOptions, type BatchHandler, type Lane } from "./batch-consumer.js";
 export {
   natsAccountsConfig,
   memberImports,

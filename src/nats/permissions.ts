@@ -62,8 +62,8 @@ function dataService(service: "records" | "files", extra: Partial<ServiceGrants>
 
 export const SERVICE_GRANTS: Readonly<Record<Exclude<HubRole, "admin">, ServiceGrants>> = Object.freeze({
   exchange: {
-    reads: ["SUBMIT", kv("registry")],
-    writes: [subjects.inboxAll, registryChanged, audit("exchange")],
+    reads: ["SUBMIT", kv("registry"), kv("routes")],
+    writes: [subjects.inboxAll, kvWrite("routes"), registryChanged, audit("exchange")],
     serves: [subjects.api("registry", "list")],
     servesMembers: true,
   },

@@ -160,6 +160,9 @@ export function apStoreStream(cp: string): StreamSpec {
 /** How long the hub keeps a hit (bucket "hits"). */
 export const HIT_KEEP_MS = 365 * 24 * 3_600_000;
 
+/** How long the exchange remembers who sent a routed envelope to whom (receipts about it are checked against it). */
+export const ROUTE_KEEP_MS = 365 * 24 * 3_600_000;
+
 /** The hub's KV buckets. */
 export const BUCKETS: readonly KvSpec[] = Object.freeze([
   { bucket: "registry", description: "Contact points, their public keys, validity and revocations", history: 10 },
@@ -171,6 +174,9 @@ export const BUCKETS: readonly KvSpec[] = Object.freeze([
   // follow-up (outcome, request to the supplier) is likely, then gone. The audit log keeps the
   // query and hit events for its own period.
   { bucket: "hits", description: "Hits of queries on CIS records and FIDE entries, kept one year", history: 1, ttlMs: HIT_KEEP_MS },
+  // Metadata only (sender, recipients, a digest), as in the ROUTE audit events; a year covers the
+  // read and answered receipts of a request, long after its hub copy is gone.
+  { bucket: "routes", description: "Who sent each routed envelope to whom, kept one year: receipts about it are checked against it", history: 1, ttlMs: ROUTE_KEEP_MS },
   { bucket: "usage", description: "Usage counters per contact point and month", history: 1 },
   { bucket: "state", description: "Checkpoints of hub services (audit tree size, sweeps)", history: 1 },
 ]);
@@ -191,6 +197,12 @@ const consumer = (stream: string, config: ConsumerSpec["config"]): ConsumerSpec 
       ...config,
     },
   });
+
+/**
+ * Deliveries of one submission before the exchange gives it up as poison (refuses it once and
+ * terminates it), below the consumer's max_deliver so that the exchange, not the server, ends it.
+ */
+export const EXCHANGE_MAX_DELIVERIES = 5;
 
 /** The exchange's durable consumers: urgent traffic has its own, so it never queues behind normal. */
 export function exchangeConsumer(prio: PriorityToken): ConsumerSpec {

@@ -79,4 +79,17 @@ describe("audit events are accepted only from the emitter they name", () => {
     await until(() => audit.engine.backlog === 0 && audit.engine.stableSize >= size, "the retry handled");
     expect(inTree(envelopeId)).toBe(1);
   });
+
+  it("stores a burst of large events in AUDIT messages that stay under the server's max_payload", async () => {
+    const exchange = new AuditEmitter(await hub.connectHub("exchange"), "exchange");
+    const tag = `big-${Date.now()}`;
+    // 300 events of ~60 kB: 18 MB, more than twice max_payload, in one burst.
+    const emits = Array.from({ length: 300 }, (_, i) =>
+      exchange.emit({ id: `${tag}-${i}`, action: AuditAction.AUDIT_ACTION_REFUSAL, authority: "HUB", objectType: "message", objectId: `${tag}-${i}`, details: { reason: "r".repeat(60_000) } }),
+    );
+    await Promise.all(emits);
+    exchange.close();
+    const stored = (await hub.auditEvents()).filter((e) => e.objectId?.startsWith(tag));
+    expect(stored).toHaveLength(300);
+  });
 });

@@ -57,6 +57,67 @@ describe("batch consumer lanes", () => {
     return handled;
   }
 
+  it("gives up a poison message after a bounded number of deliveries, once, and nothing waits behind it", async () => {
+    const nc = await nats.connect();
+    const jsm = await jetstreamManager(nc);
+    const name = `POISON_${Math.random().toString(36).slice(2, 8)}`;
+    await jsm.streams.add({ name, subjects: [`${name}.>`] });
+    // As the exchange's consumer: redeliveries with growing pauses, given up by the server after 10.
+    await jsm.consumers.add(name, { durable_name: "c", ack_policy: AckPolicy.Explicit, ack_wait: 10_000_000_000, max_deliver: 10 });
+    const js = jetstream(nc);
+    const text = (m: JsMsg) => new TextDecoder().decode(m.data);
+    await js.publish(`${name}.x`, new TextEncoder().encode("poison"));
+    for (let i = 0; i < 40; i++) await js.publish(`${name}.x`, new TextEncoder().encode(String(i)));
+    const handled = new Map<string, number>();
+    const poisonDeliveries: number[] = [];
+    const givenUp: string[] = [];
+    const started = Date.now();
+    const c = await consumeBatches(
+      js,
+      name,
+      "c",
+      async (msgs: JsMsg[]) => {
+        // A handler that cannot get past one message: the whole batch fails while it is in it.
+        const p = msgs.find((m) => text(m) === "poison");
+        if (p) {
+          poisonDeliveries.push(p.info.deliveryCount);
+          throw new Error("cannot handle this one");
+        }
+        for (const m of msgs) {
+          handled.set(text(m), Date.now() - started);
+          m.ack();
+        }
+      },
+      {
+        log,
+        maxBatch: 16,
+        maxInFlight: 2,
+        maxDeliveries: 3,
+        onPoison: async (msgs) => {
+          for (const m of msgs) {
+            givenUp.push(text(m));
+            m.term("poison");
+          }
+        },
+      },
+    );
+    try {
+      await until(() => handled.size === 40, "the 40 good messages", 20_000);
+      // Those delivered in the poison's batch are handled at once, not after its redeliveries.
+      expect(Math.max(...handled.values())).toBeLessThan(3_000);
+      await until(() => givenUp.length > 0, "the poison to be given up", 20_000);
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(givenUp).toEqual(["poison"]);
+      expect(Math.max(...poisonDeliveries)).toBeLessThanOrEqual(3);
+      const info = await jsm.consumers.info(name, "c");
+      expect(info.num_ack_pending).toBe(0);
+      expect(info.num_pending).toBe(0);
+    } finally {
+      await c.stop();
+      await nc.close();
+    }
+  });
+
   it("handles a failed batch again before anything after it when ordered", async () => {
     const handled = await run(true);
     expect(handled).toEqual(Array.from({ length: 100 }, (_, i) => i));

@@ -191,9 +191,13 @@ describe("mutual-assistance exchange through the hub", () => {
       await until(async () => (await inboxCount(hub, "NL")) === before + 1, "the original to be routed");
       // The same id again inside the dedupe window: JetStream itself drops it and says so.
       expect((await submit(bytes, original.id)).duplicate).toBe(true);
-      // Replayed under another message id: the exchange refuses it.
+      // The same envelope under another message id (a resubmission after a lost confirmation):
+      // nothing is routed twice, and it is not refused. Another envelope under the same id is.
       await submit(bytes, `${original.id}-again`);
+      const reused = envelope({ id: original.id, caseRef: "OTHER" });
+      await submit(pb.SubmitItem.encode(reused.item).finish(), `${original.id}-reused`);
       expect((await refusal(original.id)).reasonCode).toBe("LIAISON_REPLAY");
+      expect((await hub.auditEvents()).filter((e) => e.action === pb.AuditAction.AUDIT_ACTION_REFUSAL && e.objectId === original.id)).toHaveLength(1);
 
       const old = envelope({ createdAtMs: Date.now() - 60 * 60_000 });
       await submit(pb.SubmitItem.encode(old.item).finish(), old.id);
@@ -225,6 +229,48 @@ describe("mutual-assistance exchange through the hub", () => {
       expect(await inboxCount(hub, "NL")).toBe(before);
     });
 
+    it("refuses a submission carrying too many envelopes at once, logs it once, and lets a legitimate message behind it through in seconds", async () => {
+      const jsm = await jetstreamManager(hub.admin);
+      const before = (await hub.auditEvents()).length;
+      // 80,000 tiny envelopes in one 3.4 MB submission, published on BE's own submit subject.
+      const junk = pb.Envelope.encode({ sealed: new Uint8Array(40) }).finish();
+      const bulk = pb.SubmitItem.encode({ envelopes: { envelopes: Array.from({ length: 80_000 }, () => junk) } }).finish();
+      expect(bulk.length).toBeGreaterThan(3_000_000);
+      const bulkId = `bulk-${Date.now()}`;
+      await submit(bulk, bulkId);
+      const sentAt = Date.now();
+      const legit = envelope();
+      await submit(pb.SubmitItem.encode(legit.item).finish(), legit.id);
+      await until(() => nl.mailbox.has(legit.id), "the legitimate message at NL", 30_000);
+      expect(Date.now() - sentAt).toBeLessThan(5_000);
+
+      expect((await refusal(bulkId)).reasonCode).toBe("LIAISON_TOO_MANY_ITEMS");
+      await until(async () => (await jsm.streams.info("SUBMIT")).state.messages === 0, "SUBMIT to drain (nothing redelivered)", 10_000);
+      // Time for any redelivery to show up in the log.
+      await new Promise((r) => setTimeout(r, 2_000));
+      const added = (await hub.auditEvents()).slice(before).filter((e) => e.service === "exchange" && e.objectId !== legit.id);
+      expect(added.filter((e) => e.objectId === bulkId)).toHaveLength(1);
+      expect(added.length).toBeLessThanOrEqual(2);
+    });
+
+    it("refuses a receipt submission carrying too many receipts or naming too many envelopes, logging each once", async () => {
+      const before = (await hub.auditEvents()).length;
+      const receipt = pb.Receipt.encode({ id: "r", kind: pb.ReceiptKind.RECEIPT_KIND_DELIVERED, envelopeIds: ["x"], issuer: "BE", recipient: "BE", addressee: "NL" }).finish();
+      const many = pb.SubmitItem.encode({ receipts: { receipts: Array.from({ length: 50_000 }, () => ({ receipt })) } }).finish();
+      const bulkId = `rcpt-bulk-${Date.now()}`;
+      await submit(many, bulkId);
+      expect((await refusal(bulkId)).reasonCode).toBe("LIAISON_TOO_MANY_ITEMS");
+      await new Promise((r) => setTimeout(r, 1_000));
+      // One receipt naming more envelopes than one submission may (each would be an audit event).
+      const wide = pb.Receipt.encode({ id: "w", kind: pb.ReceiptKind.RECEIPT_KIND_DELIVERED, envelopeIds: Array.from({ length: 20_000 }, (_, i) => `e${i}`), issuer: "BE", recipient: "BE", addressee: "NL" }).finish();
+      const wideId = `rcpt-wide-${Date.now()}`;
+      await submit(pb.SubmitItem.encode({ receipts: { receipts: [{ receipt: wide }] } }).finish(), wideId);
+      expect((await refusal(wideId)).reasonCode).toBe("LIAISON_TOO_MANY_ITEMS");
+      await new Promise((r) => setTimeout(r, 1_000));
+      const added = (await hub.auditEvents()).slice(before).filter((e) => e.service === "exchange");
+      expect(added.map((e) => e.objectId).sort()).toEqual([bulkId, wideId].sort());
+    });
+
     it("refuses an envelope signed with a revoked key", async () => {
       const registry = await hub.registry();
       const e = envelope();
@@ -244,6 +290,40 @@ describe("mutual-assistance exchange through the hub", () => {
         await new Promise((r) => setTimeout(r, 300));
       }
     });
+  });
+
+  it("refuses receipts about an envelope not routed to their issuer, or addressed to someone other than its sender, routing none", async () => {
+    const id = ((await send(be, request(["NL"], "for NL only"))).json() as { id: string }).id;
+    await until(() => be.mailbox.status(be.mailbox.get(id)).status === "delivered", "delivery to NL");
+    const receiptAs = async (cp: string, r: pb.IReceipt) => {
+      const bytes = pb.Receipt.encode(r).finish();
+      const [signature] = new BatchSigner(new Ed25519Signer(hub.keys(cp).signing)).signMany([{ type: "receipt", bytes }]);
+      const nc = await hub.connectAs(cp);
+      await jetstream(nc).publish(subjects.submit(cp, "normal"), pb.SubmitItem.encode({ receipts: { receipts: [{ receipt: bytes, signature: signature ?? null }] } }).finish(), { msgID: `forged-${r.id}` });
+    };
+    const beInbox = await inboxCount(hub, "BE");
+    const deInbox = await inboxCount(hub, "DE");
+    const base = { kind: pb.ReceiptKind.RECEIPT_KIND_ANSWERED, atMs: Date.now() };
+    // DE never received it, yet says it answered it.
+    await receiptAs("DE", { ...base, id: `${id}.answered.DE`, envelopeIds: [id], issuer: "DE", recipient: "DE", addressee: "BE" });
+    // NL received it from BE, but tells DE about it.
+    await receiptAs("NL", { ...base, id: `${id}.answered.NL.x`, envelopeIds: [id], issuer: "NL", recipient: "NL", addressee: "DE" });
+    // An envelope nobody routed.
+    await receiptAs("NL", { ...base, kind: pb.ReceiptKind.RECEIPT_KIND_DELIVERED, id: "never-routed.delivered.NL", envelopeIds: ["never-routed"], issuer: "NL", recipient: "NL", addressee: "BE" });
+
+    let refusals: pb.IAuditEvent[] = [];
+    await until(async () => {
+      refusals = (await hub.auditEvents()).filter((e) => e.action === pb.AuditAction.AUDIT_ACTION_REFUSAL && e.objectType === "receipt" && [`${id}.answered.DE`, `${id}.answered.NL.x`, "never-routed.delivered.NL"].includes(e.objectId ?? ""));
+      return refusals.length === 3;
+    }, "three receipt refusals logged");
+    expect(refusals.map((e) => e.reasonCode)).toEqual(["LIAISON_NOT_ADDRESSED", "LIAISON_NOT_ADDRESSED", "LIAISON_NOT_ADDRESSED"]);
+    const events = await hub.auditEvents();
+    expect(events.filter((e) => e.action === pb.AuditAction.AUDIT_ACTION_RECEIPT && e.objectId === id && e.authority !== "NL")).toEqual([]);
+    expect(events.filter((e) => e.objectId === "never-routed" && e.action !== pb.AuditAction.AUDIT_ACTION_REFUSAL)).toEqual([]);
+    // Nothing routed: BE and DE received no receipt from it.
+    expect(await inboxCount(hub, "BE")).toBe(beInbox);
+    expect(await inboxCount(hub, "DE")).toBe(deInbox);
+    expect(be.mailbox.status(be.mailbox.get(id)).status).toBe("delivered");
   });
 
   it("keeps BE's credentials away from NL's inbox, NL's submit subject and every hub stream", async () => {

@@ -192,3 +192,47 @@ describe("CIS records", () => {
     }
   });
 });
+
+describe("refused identifiers", () => {
+  let hub: TestHub;
+  let be: TestAccessPoint;
+  let nl: TestAccessPoint;
+
+  beforeAll(async () => {
+    hub = await startTestHub({ cps: ["BE", "NL"] });
+    await hub.startExchange();
+    await hub.startRecords();
+    [be, nl] = await Promise.all([hub.startAp("BE"), hub.startAp("NL")]);
+  });
+  afterAll(async () => {
+    await hub?.stop();
+  });
+
+  it("names a refused identifier by its type and position, and writes its value nowhere in the audit log", async () => {
+    // Too long for a travel document, and a date that does not exist: both refused, both distinctive.
+    const doc = `QZ${Date.now()}${Math.floor(Math.random() * 1e9)}`;
+    const dob = "31.02.1957";
+    const submitted = await api(be, "POST", "/v1/records", personRecord("Anna Bad", { identifiers: [{ type: "person-name", value: "Anna Bad" }, { type: "travel-document-number", value: doc }] }));
+    expect(submitted.status).toBe(400);
+    expect(submitted.body.code).toBe("LIAISON_BAD_IDENTIFIER");
+    expect(submitted.body.detail).toMatch(/identifiers\[1\].*TRAVEL_DOCUMENT_NUMBER/);
+    const queried = await api(nl, "POST", "/v1/records/query", { identifiers: [{ type: "travel-document-number", value: doc }], purpose: "marker check" });
+    expect(queried.status).toBe(400);
+    expect(queried.body.detail).toMatch(/identifiers\[0\].*TRAVEL_DOCUMENT_NUMBER/);
+    const badDob = await api(nl, "POST", "/v1/records/query", { identifiers: [{ type: "person-name", value: "Anna Bad" }, { type: "person-name", value: "Bert Bad", dateOfBirth: dob }], purpose: "marker check" });
+    expect(badDob.status).toBe(400);
+    expect(badDob.body.code).toBe("LIAISON_BAD_DATE");
+    expect(badDob.body.detail).toMatch(/identifiers\[1\].*date of birth/);
+
+    const events = await hub.auditEvents();
+    const refusals = events.filter((e) => e.action === pb.AuditAction.AUDIT_ACTION_REFUSAL && e.service === "records");
+    expect(refusals.map((e) => e.reasonCode)).toEqual(expect.arrayContaining(["LIAISON_BAD_IDENTIFIER", "LIAISON_BAD_DATE"]));
+    const everything = JSON.stringify(events);
+    const markers = [doc, dob, "1957-02-31", "31021957"];
+    for (const m of markers) expect(everything.includes(m), m).toBe(false);
+    // Nor in any file of the AUDIT stream, nor anywhere else in the store.
+    const files = filesUnder(hub.nats.storeDir as string);
+    expect(files.some((f) => f.includes(`${join("streams", "AUDIT")}`))).toBe(true);
+    for (const m of markers) expect(files.filter((f) => readFileSync(f).includes(m)), m).toEqual([]);
+  });
+});
