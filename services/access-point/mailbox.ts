@@ -51,6 +51,9 @@ export interface ReceiptView {
   readonly answerId: string;
 }
 
+/** Inbox messages pulled ahead of handling, per priority lane. */
+export const INBOX_PULL_WINDOW = 64;
+
 export interface Entry {
   readonly id: string;
   readonly box: Box;
@@ -170,7 +173,9 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
       PRIORITY_TOKENS.map((p) => ({ stream: "INBOX", durable: inboxConsumer(this.cp, p).config.durable_name, handle: (b: JsMsg[]) => this.#onInbox(b) })),
       // Ordered: a batch that cannot be stored (its store has no leader during a node's loss) is
       // stored again before anything after it, so the inbox keeps the order the hub delivered in.
-      { log: this.#d.log, maxBatch: 32, maxInFlight: 2, ordered: true },
+      // The pull window bounds what a dead node can have in transit (lost, then redelivered after
+      // the ack wait behind newer messages): at most INBOX_PULL_WINDOW per lane arrive late.
+      { log: this.#d.log, maxBatch: 32, maxInFlight: 2, ordered: true, buffer: INBOX_PULL_WINDOW },
     );
   }
 

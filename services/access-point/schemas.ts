@@ -2,6 +2,7 @@
 // of the OpenAPI document at /docs.
 import { z } from "zod";
 import { CP_CODE_PATTERN, OBJECT_ID_PATTERN } from "../../src/domain/mod.js";
+import { queryInt } from "../../src/http/mod.js";
 import { HANDLING_CODES, KINDS, LEGAL_BASES, PRIORITIES, RECEIPT_KINDS, SPECIAL_FORMS, SPONTANEOUS_BASES } from "./codec.js";
 
 export const cpCode = z.string().regex(CP_CODE_PATTERN, "a contact point code such as BE or OLAF");
@@ -127,7 +128,7 @@ export const listQuery = z.object({
   status: z.enum(["new", "read", "answered", "overdue", "submitted", "accepted", "rejected", "delivered"]).optional(),
   caseRef: caseRef.optional(),
   cursor: z.string().regex(/^\d+$/).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  limit: queryInt(1, 200).default(50),
 });
 export type ListQuery = z.infer<typeof listQuery>;
 

@@ -43,7 +43,7 @@ export interface RouterDeps {
 
 /** One envelope's (or one unreadable message's) fate, decided synchronously in arrival order. */
 type Outcome =
-  | { kind: "routed"; msg: JsMsg; from: string; prio: PriorityToken; header: pb.EnvelopeHeader; size: number; index: number; record: Promise<RouteWrite>; publishes: Promise<PubAck>[] }
+  | { kind: "routed"; msg: JsMsg; from: string; prio: PriorityToken; header: pb.EnvelopeHeader; size: number; index: number; record: Promise<RouteWrite>; publishes: Promise<PubAck[]> }
   | { kind: "receipts"; msg: JsMsg; from: string; routed: pb.Receipt[]; refused: ReceiptRefusal[]; publishes: Promise<unknown>[] }
   | { kind: "refused"; msg: JsMsg; from: string; prio: PriorityToken; envelopeId: string; error: LiaisonError; index: number | "poison" };
 
@@ -85,7 +85,7 @@ export class Router {
     const settled = await Promise.all(
       decided.map((d) =>
         Promise.allSettled(
-          d.outcomes.map((o) => (o.kind === "refused" ? Promise.resolve(undefined) : o.kind === "routed" ? o.record.then(async (w) => (await Promise.all(o.publishes), w)) : Promise.all(o.publishes))),
+          d.outcomes.map((o) => (o.kind === "refused" ? Promise.resolve(undefined) : o.kind === "routed" ? o.record.then(async (w) => (await o.publishes, w)) : Promise.all(o.publishes))),
         ),
       ),
     );
@@ -198,13 +198,17 @@ export class Router {
         header = dec.header;
         this.#check(dec.header, dec.sealed, from, prio, msg);
         this.d.verifier.verify("envelope", dec.envelope.sealed, dec.envelope.signature, from);
-        // The route is recorded first: on one server it is stored before any copy can be received
-        // (and so before any receipt about it can come back).
+        // The route is recorded first, and the copies go out only once it is stored (on a cluster
+        // too, so no receipt can come back before it), and only for a new envelope or the same one
+        // again: another envelope under a routed id is a replay and reaches no one.
         const record = this.d.routes.record(dec.header.id, routeRecord(from, dec.header.recipients, env));
-        // The envelope's own bytes go on, framed as an InboxItem: nothing is re-encoded.
+        // The envelope's own bytes go on, framed as an InboxItem: nothing is re-encoded. The
+        // publishes are issued as the records resolve, which is in submission order.
         const bytes = inboxItemOfEnvelope(env);
-        const publishes = dec.header.recipients.map((r) =>
-          this.d.publisher.publish(subjects.inbox(r, prio), bytes, { msgID: `${dec.header.id}.${r}`, expectStream: "INBOX" }),
+        const publishes = record.then((w) =>
+          w === "different"
+            ? []
+            : Promise.all(dec.header.recipients.map((r) => this.d.publisher.publish(subjects.inbox(r, prio), bytes, { msgID: `${dec.header.id}.${r}`, expectStream: "INBOX" }))),
         );
         return { kind: "routed", msg, from, prio, header: dec.header, size: bytes.length, index, record, publishes };
       } catch (err) {

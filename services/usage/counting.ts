@@ -42,6 +42,8 @@ export interface Counted {
   readonly tally?: Tally;
   /** For refusals by reason. */
   readonly refusalReason?: string;
+  /** How many refusals the event stands for (one event may count many from one source). */
+  readonly refusalCount?: number;
 }
 
 const add = (field: keyof pb.IUsageCounters, n = 1) => (c: pb.IUsageCounters) => {
@@ -113,11 +115,15 @@ export function countEvent(e: pb.IAuditEvent, source: string): Counted {
     case A.AUDIT_ACTION_CONNECT:
       if (cpActs && ok) deltas.push({ cp: authority, month, apply: latest("lastConnectionMs", at) });
       break;
-    case A.AUDIT_ACTION_REFUSAL:
-      if (cpActs) deltas.push({ cp: authority, month, apply: add("refusals") });
+    case A.AUDIT_ACTION_REFUSAL: {
+      // Repeated refusals from one source arrive as one event carrying their count (src/http/refusal-log.ts).
+      const n = Math.min(1_000_000, Math.max(1, Math.floor(Number(details.count ?? 1)) || 1));
+      if (cpActs) deltas.push({ cp: authority, month, apply: add("refusals", n) });
       out.tally = "refusals";
       out.refusalReason = e.reasonCode || "UNSPECIFIED";
+      out.refusalCount = n;
       break;
+    }
     default:
       break;
   }

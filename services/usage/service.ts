@@ -145,7 +145,7 @@ export async function startUsage(
         if (seq > lastCountedSeq) {
           if (counted.tally) window.push({ atMs: Number(e.atMs), tally: counted.tally });
           if (window.length > 500_000) window.splice(0, window.length - 500_000); // a backlog being caught up
-          if (counted.refusalReason) refusalsByReason.inc({ reason: counted.refusalReason });
+          if (counted.refusalReason) refusalsByReason.inc({ reason: counted.refusalReason }, counted.refusalCount ?? 1);
         }
       }
       for (const d of deltas) {

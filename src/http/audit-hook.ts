@@ -89,6 +89,9 @@ export interface AuditHookOptions {
 
 const isStream = (payload: unknown): payload is Readable => typeof (payload as Readable | null)?.pipe === "function";
 
+/** Longest an answer waits for its audit event before it is withheld (503): under the idle timeout. */
+export const AUDIT_WAIT_MS = 10_000;
+
 export function installAuditHook(app: FastifyInstance, opts: AuditHookOptions): void {
   hooked.add(app);
   app.decorateRequest("audit", null as unknown as AuditAdditions);
@@ -127,7 +130,16 @@ export function installAuditHook(app: FastifyInstance, opts: AuditHookOptions): 
       return payload;
     }
     try {
-      await opts.emitter.emit(event);
+      // Bounded: the client gets the 503 in time, not a connection its idle timeout closed first.
+      // The event may still be stored after the bound; then the log holds an access whose answer
+      // was withheld, never the reverse.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        opts.emitter.emit(event),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new LiaisonError("LIAISON_AUDIT_UNAVAILABLE", `not stored within ${AUDIT_WAIT_MS} ms`)), AUDIT_WAIT_MS);
+        }),
+      ]).finally(() => clearTimeout(timer));
       return payload;
     } catch (e) {
       req.log.error({ err: e, route }, "audit event could not be stored; the answer is withheld");

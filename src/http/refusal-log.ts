@@ -1,7 +1,9 @@
 // Refusals at the HTTP edge (no or bad token, expired or revoked token, wrong role, rate limit) go
 // to the audit log without letting a flood of them flood the log: a source's first refusal of a
 // kind is logged at once, further ones are counted and logged as one event per source and window
-// carrying `count`. A source is client address + user + reason + route, never the token presented.
+// carrying `count`. A source is client address + user + reason + route, never the token presented;
+// the log names the address only by a keyed hash (sourceRef).
+import { createHmac, randomBytes } from "node:crypto";
 import type { FastifyRequest } from "fastify";
 import { AuditAction, AuditOutcome, type AuditEmitter } from "../audit/mod.js";
 import type { Logger } from "../log/mod.js";
@@ -103,6 +105,14 @@ export class RefusalLog {
  * A refusal log writing REFUSAL audit events: the route as the object, the reason code, the client
  * address as `source`, and `count` refusals of that source in up to `window`.
  */
+// A client's address is personal data and must not reach the hub's multi-year log: events name the
+// source by a keyed hash (the key lives and dies with this process), enough to tell one source's
+// events apart from another's, not to recover the address.
+const SOURCE_KEY = randomBytes(32);
+export function sourceRef(source: string): string {
+  return source === "*" ? "*" : createHmac("sha256", SOURCE_KEY).update(source).digest("hex").slice(0, 16);
+}
+
 export function auditedRefusalLog(o: { audit: AuditEmitter; authority: (user?: User) => string; windowMs: number; log: Logger }): RefusalLog {
   return new RefusalLog({
     windowMs: o.windowMs,
@@ -116,7 +126,7 @@ export function auditedRefusalLog(o: { audit: AuditEmitter; authority: (user?: U
         objectId: r.route,
         outcome: AuditOutcome.AUDIT_OUTCOME_REFUSED,
         reasonCode: r.code,
-        details: { count: String(count), window: `${windowMs}ms`, source: r.source, role: r.user?.role ?? "" },
+        details: { count: String(count), window: `${windowMs}ms`, source: sourceRef(r.source), role: r.user?.role ?? "" },
       }),
   });
 }

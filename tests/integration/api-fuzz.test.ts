@@ -31,6 +31,8 @@ interface Run {
 /** Runs schemathesis without blocking this process: the servers it talks to run in here. */
 function fuzz(base: string, token: string, mode: "positive" | "negative", codesFile: string, reportDir: string): Promise<Run> {
   const args = [
+    "--config-file",
+    join(ROOT, "tests", "fuzz", "schemathesis.toml"),
     "run",
     `${base}/docs/json`,
     "--url",
@@ -63,7 +65,8 @@ function fuzz(base: string, token: string, mode: "positive" | "negative", codesF
     execFile(
       SCHEMATHESIS,
       args,
-      { encoding: "utf8", timeout: (SECONDS + 90) * 1000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, SCHEMATHESIS_HOOKS: "liaison_checks", PYTHONPATH: join(ROOT, "tests", "fuzz"), LIAISON_ERROR_CODES: codesFile } },
+      // Run outside the repository: schemathesis keeps a cache (.schemathesis/) where it runs.
+      { cwd: reportDir.replace(/[/\\][^/\\]+$/, ""), encoding: "utf8", timeout: (SECONDS + 90) * 1000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, SCHEMATHESIS_HOOKS: "liaison_checks", PYTHONPATH: join(ROOT, "tests", "fuzz"), LIAISON_ERROR_CODES: codesFile } },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}\n${stderr}` }),
     );
   });
@@ -114,7 +117,9 @@ describe("the OpenAPI documents, fuzzed", () => {
   const expectClean = (what: string, r: Run) => {
     // The summary names each failed check; the whole output goes with a failure.
     expect(r.out, `${what}: schemathesis did not run`).toMatch(/test cases|Test cases|operations/i);
-    expect(r.code, `${what}:\n${r.out.slice(-12_000)}`).toBe(0);
+    // The failures section (each failing case with its curl line), then the summary.
+    const failures = r.out.indexOf("FAILURES");
+    expect(r.code, `${what}:\n${failures >= 0 ? r.out.slice(failures, failures + 30_000) : r.out.slice(-12_000)}`).toBe(0);
   };
 
   it("refuses whatever breaks an access point's schema with a registered code, stores nothing for it, and never answers 5xx", async () => {

@@ -19,6 +19,11 @@ export default function setup(): void {
   process.env.NATS_SERVER_BIN = bin;
   const tools = process.env.LIAISON_TOOLS ?? join(homedir(), ".cache", "liaison", "tools");
   if (!existsSync(join(tools, "bin", "schemathesis"))) {
-    execFileSync("bash", [join(import.meta.dirname, "..", "..", "scripts", "install-fuzz.sh"), tools], { stdio: ["ignore", "ignore", "inherit"] });
+    try {
+      execFileSync("bash", [join(import.meta.dirname, "..", "..", "scripts", "install-fuzz.sh"), tools], { stdio: ["ignore", "ignore", "inherit"] });
+    } catch {
+      // Only the API fuzzing test needs it, and it fails saying how to install it; the rest runs.
+      process.stderr.write("global setup: could not install schemathesis (bash scripts/install-fuzz.sh); the API fuzzing test will fail\n");
+    }
   }
 }

@@ -235,7 +235,17 @@ export async function recordRoutes(app: FastifyInstance, d: RecordRoutesDeps): P
           ...(n.purpose ? { purpose: n.purpose } : {}),
           ...(n.dueAtMs ? { dueAt: iso(n.dueAtMs) } : {}),
           // A hit's outcome came sealed to this contact point: opened here, for this view only.
-          details: ((outcome) => (outcome === undefined ? n.details : { ...n.details, outcome }))(d.mailbox.noticeContent(n)),
+          // One that cannot be opened (sealed to a retired key) says so rather than fail the list.
+          details: ((outcome) => (outcome === undefined ? n.details : { ...n.details, outcome }))(
+            (() => {
+              try {
+                return d.mailbox.noticeContent(n);
+              } catch (err) {
+                req.log.warn({ err, notice: n.id }, "a notice's sealed content does not open here");
+                return "(sealed content that does not open here)";
+              }
+            })(),
+          ),
         })),
     }),
   );

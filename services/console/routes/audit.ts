@@ -20,7 +20,7 @@ import {
   type SignedTreeHead,
 } from "../../../src/audit/mod.js";
 import { b64u } from "../../../src/crypto/mod.js";
-import { problemSchema } from "../../../src/http/mod.js";
+import { problemSchema, queryInt } from "../../../src/http/mod.js";
 import { pb } from "../../../src/proto/mod.js";
 
 export interface AuditRoutesDeps {
@@ -45,7 +45,7 @@ const OUTCOMES = enumNames(pb.AuditOutcome as unknown as Record<string, number>,
 const isoTime = z.iso.datetime({ offset: true });
 const b64 = z.string().describe("base64url");
 const token = z.string().min(1).max(256);
-const index = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const index = queryInt(0, Number.MAX_SAFE_INTEGER);
 
 const eventOut = z
   .object({
@@ -94,7 +94,7 @@ const userOut = pageOut
 const paging = {
   from: isoTime.optional().describe("Events at or after this time"),
   to: isoTime.optional().describe("Events before this time"),
-  limit: z.coerce.number().int().min(1).max(MAX_QUERY_LIMIT).default(100),
+  limit: queryInt(1, MAX_QUERY_LIMIT).default(100),
   cursor: z.string().regex(/^\d+$/).optional(),
   order: z.enum(["asc", "desc"]).default("asc"),
 };
