@@ -85,7 +85,7 @@ export class Router {
     const settled = await Promise.all(
       decided.map((d) =>
         Promise.allSettled(
-          d.outcomes.map((o) => (o.kind === "refused" ? Promise.resolve(undefined) : o.kind === "routed" ? o.record.then(async (w) => (await o.publishes, w)) : Promise.all(o.publishes))),
+          d.outcomes.map((o) => (o.kind === "refused" ? Promise.resolve(undefined) : o.kind === "routed" ? Promise.all([o.record, o.publishes]).then(([w]) => w) : Promise.all(o.publishes))),
         ),
       ),
     );
