@@ -128,8 +128,9 @@ describe("failover on a three-node cluster", () => {
         highest = Math.max(highest, w);
       }
       process.stdout.write(`${stream}: ${displaced} of ${order.length} arrived after a message sent later (redelivered after the consumer's ack wait)\n`);
-      // Only what the dead node had in transit can be late: at most the inbox's pull window.
-      expect(displaced).toBeLessThanOrEqual(INBOX_PULL_WINDOW);
+      // Only what the dead node had in transit can be late: at most the inbox's pull window, plus
+      // the ten BE has in flight upstream (a loss on the SUBMIT side when the same node led both).
+      expect(displaced).toBeLessThanOrEqual(INBOX_PULL_WINDOW + 10);
       } finally {
         const healed = await heal();
         process.stdout.write(`the killed node was back with every stream on three current replicas ${healed} ms after its restart\n`);
