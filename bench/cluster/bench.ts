@@ -15,7 +15,7 @@ import { connectNats, provision, startLocalCluster, startNatsServer, type LocalC
 import { prepareStackSecrets, stackAccountsConfig } from "../../src/stack/secrets.js";
 import { registerStackIdentities } from "../../src/stack/services.js";
 import { percentile, report, type Figure } from "../support/report.js";
-import { startWorker, stopWorkers, type Worker } from "../support/workers.js";
+import { endToEndBurst, startWorker, stopWorkers, type Worker } from "../support/workers.js";
 
 const N = Number(process.env.BENCH_N ?? 5_000);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 256);
@@ -103,17 +103,7 @@ async function throughput(t: Topology, parts: { exchange: Worker; receiver: Work
   await stopWorkers([pub, sub]);
 
   const { receiver, sender } = parts;
-  const warm = 500;
-  receiver.proc.send({ cmd: "expect", n: warm });
-  sender.proc.send({ cmd: "burst", n: warm, window: 32 });
-  await sender.next((m) => m.sent !== undefined);
-  await receiver.next((m) => m.delivered !== undefined);
-
-  receiver.proc.send({ cmd: "expect", n: N });
-  sender.proc.send({ cmd: "burst", n: N, window: WINDOW });
-  const burst = await sender.next((m) => m.sent !== undefined);
-  const got = await receiver.next((m) => m.delivered !== undefined);
-  const e2eRate = N / (((got.at as number) - (burst.t0 as number)) / 1000);
+  const e2eRate = await endToEndBurst(receiver, sender, N, WINDOW);
 
   const total = RATE * PACED_SECONDS;
   receiver.proc.send({ cmd: "expect", n: total });

@@ -13,7 +13,7 @@ import { connectNats, provision, startNatsServer } from "../../src/nats/mod.js";
 import { prepareStackSecrets, stackAccountsConfig } from "../../src/stack/secrets.js";
 import { registerStackIdentities } from "../../src/stack/services.js";
 import { percentile, report } from "../support/report.js";
-import { startWorker } from "../support/workers.js";
+import { endToEndBurst, startWorker } from "../support/workers.js";
 
 const N = Number(process.env.BENCH_N ?? 10_000);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 256);
@@ -62,17 +62,7 @@ try {
   const sender = await worker("sender", server.url, home);
   children.push(exchange.proc, receiver.proc, sender.proc);
 
-  const warm = 500;
-  receiver.proc.send({ cmd: "expect", n: warm });
-  sender.proc.send({ cmd: "burst", n: warm, window: 32 });
-  await sender.next((m) => m.sent !== undefined);
-  await receiver.next((m) => m.delivered !== undefined);
-
-  receiver.proc.send({ cmd: "expect", n: N });
-  sender.proc.send({ cmd: "burst", n: N, window: WINDOW });
-  const burst = await sender.next((m) => m.sent !== undefined);
-  const got = await receiver.next((m) => m.delivered !== undefined);
-  const e2eRate = N / (((got.at as number) - (burst.t0 as number)) / 1000);
+  const e2eRate = await endToEndBurst(receiver, sender, N, WINDOW);
 
   const cpu = async () => Promise.all([exchange, receiver, sender].map(async (w) => {
     w.proc.send({ cmd: "cpu" });

@@ -44,3 +44,20 @@ export async function stopWorkers(workers: readonly Worker[]): Promise<void> {
   await Promise.all(workers.map((w) => (w.proc.exitCode === null ? new Promise((r) => { w.proc.once("exit", r); setTimeout(r, 5_000); }) : undefined)));
   for (const w of workers) if (w.proc.exitCode === null) w.proc.kill("SIGKILL");
 }
+
+/**
+ * The exchange end to end: 500 messages to warm up, then a burst of `n` with `window` in flight from
+ * the sending access point to the receiving one; messages per second from first send to last delivery.
+ */
+export async function endToEndBurst(receiver: Worker, sender: Worker, n: number, window: number): Promise<number> {
+  const warm = 500;
+  receiver.proc.send({ cmd: "expect", n: warm });
+  sender.proc.send({ cmd: "burst", n: warm, window: 32 });
+  await sender.next((m) => m.sent !== undefined);
+  await receiver.next((m) => m.delivered !== undefined);
+  receiver.proc.send({ cmd: "expect", n });
+  sender.proc.send({ cmd: "burst", n, window });
+  const burst = await sender.next((m) => m.sent !== undefined);
+  const got = await receiver.next((m) => m.delivered !== undefined);
+  return n / (((got.at as number) - (burst.t0 as number)) / 1000);
+}
