@@ -1,4 +1,5 @@
 // Rules with no I/O: contact points, retention periods, categories, permissions.
+export { addPeriod, formatPeriod, parsePeriod, type Period } from "./period.js";
 export { CP_CODE_PATTERN, HUB, isContactPointCode } from "./contact-point.js";
 export { OBJECT_ID_MAX, OBJECT_ID_PATTERN, isObjectId, requireObjectId } from "./ids.js";
 export { keyState, type KeyState, type KeyValidity } from "./keys.js";

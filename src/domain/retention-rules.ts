@@ -7,7 +7,7 @@
 //   Hub copies of messages . until delivered to every recipient + 30 days, undelivered at most 90 days.
 //   Audit events ........... 3 years (as Reg. 2018/1862 Art. 12(4)); leaf hashes stay for verification.
 //   Legal hold ............. suspends all of the above until it ends or is lifted.
-import { addPeriod, type Period } from "../config/duration.js";
+import { addPeriod, type Period } from "./period.js";
 import { pb } from "../proto/mod.js";
 
 export const DAY_MS = 86_400_000;

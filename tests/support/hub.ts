@@ -216,7 +216,7 @@ export async function startTestHub(opts: { cps?: readonly string[]; leaves?: rea
     },
     startRecords: async (o = {}) => {
       const nc = await hub.connectHub("records");
-      const { parsePeriod } = await import("../../src/config/mod.js");
+      const { parsePeriod } = await import("../../src/domain/mod.js");
       const rec = await startRecords(
         nc,
         {
@@ -250,7 +250,7 @@ export async function startTestHub(opts: { cps?: readonly string[]; leaves?: rea
     },
     startRetention: async (o = {}) => {
       const nc = await hub.connectHub("retention");
-      const { parsePeriod } = await import("../../src/config/mod.js");
+      const { parsePeriod } = await import("../../src/domain/mod.js");
       const ret = await startRetention(
         nc,
         {
