@@ -1,5 +1,3 @@
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,6 +9,7 @@ import { KEY_SHARDS, keyShardStream, requestService, subjects } from "../../src/
 import { DueIndex } from "../../src/retention/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import { quiet, startTestHub, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
+import { filesUnder, readStoreFile } from "../support/store-files.js";
 
 type Json = Record<string, unknown>;
 
@@ -25,10 +24,6 @@ const record = (name: string, freeText = "routine") => ({
   identifiers: [{ type: "company-name", value: name }],
   freeText,
 });
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? filesUnder(join(dir, d.name)) : [join(dir, d.name)]));
-}
 
 /** A clock the test moves: real time plus an offset. */
 function clock() {
@@ -104,7 +99,7 @@ describe("retention and erasure", () => {
       // Neither the content (ciphertext), nor the wrapped data key, nor the plaintext is on disk.
       const files = filesUnder(hub.nats.storeDir as string);
       const needles = [Buffer.from(marker), Buffer.from(before?.record.ciphertext ?? []), Buffer.from(key ?? [])];
-      for (const needle of needles) expect(files.filter((f) => readFileSync(f).includes(needle))).toEqual([]);
+      for (const needle of needles) expect(files.filter((f) => readStoreFile(f).includes(needle))).toEqual([]);
 
       const report = await retention.report();
       expect(Number(report.overdueCount)).toBe(0);
@@ -135,7 +130,7 @@ describe("retention and erasure", () => {
       const got = await storedRecord(hub, id);
       const stored = got?.record as pb.StoredRecord;
       const ciphertext = Buffer.from(stored.ciphertext);
-      const onDisk = () => filesUnder(hub.nats.storeDir as string).filter((f) => readFileSync(f).includes(ciphertext));
+      const onDisk = () => filesUnder(hub.nats.storeDir as string).filter((f) => readStoreFile(f).includes(ciphertext));
       await until(() => onDisk().length > 0, "the record's ciphertext in the store");
 
       if (stop === "marker") {
@@ -164,7 +159,7 @@ describe("retention and erasure", () => {
       expect(result.overwritten).toBeGreaterThanOrEqual(1);
       expect(await wrappedKey(hub, stored.dataKeyId)).toBeUndefined();
       expect(onDisk()).toEqual([]);
-      expect(filesUnder(hub.nats.storeDir as string).filter((f) => readFileSync(f).includes(Buffer.from(marker)))).toEqual([]);
+      expect(filesUnder(hub.nats.storeDir as string).filter((f) => readStoreFile(f).includes(Buffer.from(marker)))).toEqual([]);
       expect((await retention.report()).overdue?.filter((o) => o.objectId === id)).toEqual([]);
       const due = await DueIndex.open(hub.admin);
       const filings = (await Promise.all([...(await due.hours()).entries()].map(([h, n]) => due.bucket(h, n)))).flat();
