@@ -109,7 +109,7 @@ try {
   const r0 = performance.now();
   const records = await startRecords(
     recordsNc,
-    { hubSecretsFile: secrets.hubSecretsFile, reviewPeriod: { months: 12, ms: 0 }, reviewPeriodByCategory: {}, maxAttachmentBytes: 4 << 20, maxQueryMatches: 100, registryTrust: readRegistryTrust(secrets.registryPublicFile) },
+    { hubSecretsFile: secrets.hubSecretsFile, reviewPeriod: { months: 12, ms: 0 }, reviewPeriodByCategory: {}, reminderDays: [30, 7, 1], maxAttachmentBytes: 4 << 20, maxQueryMatches: 100, registryTrust: readRegistryTrust(secrets.registryPublicFile) },
     readKeyFile(secrets.hubKeyFile),
     log,
     Date.now,

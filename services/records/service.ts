@@ -8,7 +8,7 @@ import { hubDataService, type HubDataParts, type HubDataSettings, type RunningHu
 import { pb } from "../../src/proto/mod.js";
 import { RecordsHandlers } from "./handlers.js";
 
-export type RecordsSettings = Pick<HubDataConfig, "reviewPeriod" | "reviewPeriodByCategory" | "maxAttachmentBytes" | "maxQueryMatches"> & HubDataSettings;
+export type RecordsSettings = Pick<HubDataConfig, "reviewPeriod" | "reviewPeriodByCategory" | "reminderDays" | "maxAttachmentBytes" | "maxQueryMatches"> & HubDataSettings;
 
 export type RunningRecords = RunningHubData<RecordsHandlers>;
 
@@ -34,7 +34,7 @@ export const startRecords = hubDataService((cfg: RecordsSettings) => ({
     new RecordsHandlers({
       ...p,
       attachments: await new Objm(jetstream(p.nc)).open("attachments"),
-      retention: { reviewPeriod: cfg.reviewPeriod, reviewPeriodByCategory: periodsByCategory(cfg.reviewPeriodByCategory) },
+      retention: { reviewPeriod: cfg.reviewPeriod, reviewPeriodByCategory: periodsByCategory(cfg.reviewPeriodByCategory), reminderDays: cfg.reminderDays },
       maxAttachmentBytes: cfg.maxAttachmentBytes,
       maxQueryMatches: cfg.maxQueryMatches,
     }),
