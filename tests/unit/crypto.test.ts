@@ -9,7 +9,9 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { describe, expect, it } from "vitest";
 import {
   aeadOpen,
+  aeadOpenPacked,
   aeadSeal,
+  aeadSealPacked,
   BatchSigner,
   BlindIndexer,
   BatchVerifier,
@@ -99,6 +101,27 @@ describe("primitives against published known answers", () => {
       bad[bad.length - 1] = (bad[bad.length - 1] ?? 0) ^ 1;
       expect(() => xchachaDecrypt(key, nonce, bad, aad)).toThrow(LiaisonError);
     }
+  });
+
+  it("seals under a fresh nonce in the layouts stored so far: nonce beside the ciphertext, or nonce ‖ ciphertext ‖ tag in one blob", () => {
+    const key = randomBytes(32);
+    const aad = new TextEncoder().encode("an attachment's associated data");
+    const pt = randomBytes(1000);
+    // Fields: the ciphertext is XChaCha20-Poly1305 under the returned nonce, as records, FIDE entries and data keys store it.
+    const fields = aeadSeal(key, pt, aad);
+    expect(fields.nonce.length).toBe(24);
+    expect(toHex(fields.ciphertext)).toBe(toHex(xchachaEncrypt(key, fields.nonce, pt, aad)));
+    // One blob (record attachments): byte for byte nonce ‖ xchachaEncrypt(…), and different each time.
+    const packed = aeadSealPacked(key, pt, aad);
+    expect(packed.length).toBe(24 + pt.length + 16);
+    expect(toHex(packed.subarray(24))).toBe(toHex(xchachaEncrypt(key, packed.subarray(0, 24), pt, aad)));
+    expect(toHex(aeadSealPacked(key, pt, aad).subarray(0, 24))).not.toBe(toHex(packed.subarray(0, 24)));
+    // A blob written by hand in that layout before (the draft's vector behind its nonce) opens.
+    const v = vectors.xchacha20poly1305;
+    const old = new Uint8Array([...hex(v.nonce), ...hex(v.ciphertext + v.tag)]);
+    expect(new TextDecoder().decode(aeadOpenPacked(hex(v.key), old, hex(v.aad)))).toBe(v.plaintext);
+    expect(toHex(aeadOpenPacked(key, packed, aad))).toBe(toHex(pt));
+    expect(refusal(() => aeadOpenPacked(key, packed.subarray(0, 30), aad))).toEqual({ code: "LIAISON_DECRYPT_FAILED", status: 422 });
   });
 
   it("hashes a signed item exactly as an RFC 9162 leaf of type ‖ 0x00 ‖ bytes", () => {
