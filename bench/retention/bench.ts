@@ -112,8 +112,7 @@ try {
     { hubSecretsFile: secrets.hubSecretsFile, reviewPeriod: { months: 12, ms: 0 }, reviewPeriodByCategory: {}, reminderDays: [30, 7, 1], maxAttachmentBytes: 4 << 20, maxQueryMatches: 100, registryTrust: readRegistryTrust(secrets.registryPublicFile) },
     readKeyFile(secrets.hubKeyFile),
     log,
-    Date.now,
-    keysNc,
+    { keysNc },
   );
   const startSeconds = (performance.now() - r0) / 1000;
   if (records.store.index.size !== STORED) throw new Error(`records service indexed ${records.store.index.size}, expected ${STORED}`);

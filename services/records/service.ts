@@ -23,7 +23,7 @@ export function periodsByCategory(byName: RecordsSettings["reviewPeriodByCategor
   );
 }
 
-/** Starts the records service (see startHubData: `keysNc` carries the data keys' traffic). */
+/** Starts the records service (see startHubData: `opts.now` is its clock, `opts.keysNc` carries the data keys' traffic). */
 export const startRecords = hubDataService((cfg: RecordsSettings) => ({
   service: "records",
   bucket: "records",

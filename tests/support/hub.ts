@@ -145,7 +145,7 @@ export async function startTestHub(opts: { cps?: readonly string[]; leaves?: rea
     connectHub: (name) => nats.connect(name, secrets.hub[name].seedFile),
     startExchange: async (o = {}) => {
       const nc = await hub.connectHub("exchange");
-      const ex = await startExchange(nc, { replayWindow: o.replayWindowMs ?? 5 * 60_000, clockSkew: 60_000, maxEnvelopeBytes: 4 * 1024 * 1024, registryTrust }, hub.hubKeys(), quiet, o.now);
+      const ex = await startExchange(nc, { replayWindow: o.replayWindowMs ?? 5 * 60_000, clockSkew: 60_000, maxEnvelopeBytes: 4 * 1024 * 1024, registryTrust }, hub.hubKeys(), quiet, { ...(o.now ? { now: o.now } : {}) });
       const close = async () => {
         await ex.close();
         await nc.close();
@@ -232,7 +232,7 @@ export async function startTestHub(opts: { cps?: readonly string[]; leaves?: rea
         },
         hub.hubKeys(),
         quiet,
-        o.now,
+        { ...(o.now ? { now: o.now } : {}) },
       );
       const close = async () => {
         await rec.close();
@@ -243,7 +243,7 @@ export async function startTestHub(opts: { cps?: readonly string[]; leaves?: rea
     },
     startFiles: async (o = {}) => {
       const nc = await hub.connectHub("files");
-      const files = await startFiles(nc, { hubSecretsFile: secrets.hubSecretsFile, maxQueryMatches: 100, registryTrust }, hub.hubKeys(), quiet, o.now);
+      const files = await startFiles(nc, { hubSecretsFile: secrets.hubSecretsFile, maxQueryMatches: 100, registryTrust }, hub.hubKeys(), quiet, { ...(o.now ? { now: o.now } : {}) });
       const close = async () => {
         await files.close();
         await nc.close();
