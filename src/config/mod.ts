@@ -1,4 +1,5 @@
-// Configuration: one zod schema per service, loaded from env plus an optional JSON file.
+// Configuration: a zod schema for each service's settings (records and files share hubDataSchema),
+// loaded from env plus an optional JSON file.
 export { loadConfig, envName, processEnv, type Env, type LoadOptions, type ServiceSchema } from "./load.js";
 export { parsePeriod, addPeriod, formatPeriod, zPeriod, zDurationMs, type Period } from "./duration.js";
 export { baseFields, natsFields, registryFields, defaultRegistryKeyFile, zCpCode, zCpList, zHome, zLogLevel, zPort, zReminderDays, DEFAULT_NATS_URL, DEFAULT_HOME } from "./common.js";
