@@ -360,4 +360,39 @@ describe("retention and erasure", () => {
       void undelivered;
     });
   });
+
+  describe("with reminders set to 14 and 2 days (LIAISON_REMINDER_DAYS=14,2)", () => {
+    let hub: TestHub;
+    let be: TestAccessPoint;
+    beforeAll(async () => {
+      hub = await startTestHub({ cps: ["BE", "NL"] });
+      await hub.startExchange();
+      await hub.startRecords({ reviewPeriod: "40d", reminderDays: [14, 2] });
+      be = await hub.startAp("BE");
+    });
+    afterAll(async () => {
+      await hub?.stop();
+    });
+
+    it("files a new record's first reminder 14 days before its review date, not at the default 30", async () => {
+      const t0 = Date.now();
+      const id = (await api(be, "POST", "/v1/records", record("Fortnight Trading"))).body.id as string;
+      const c = clock();
+      const retention = await hub.startRetention({ now: c.now, reminderDays: [14, 2] });
+      const reminders = () => be.mailbox.notices().filter((n) => n.notice.kind === pb.NoticeKind.NOTICE_KIND_REVIEW_REMINDER && n.notice.objectId === id).map((n) => n.notice.details.daysLeft);
+      c.set(t0 + 10.1 * DAY_MS); // 30 days before the review date: nothing is due yet
+      const early = await retention.run();
+      expect(early.reminders).toBe(0);
+      for (const [day, expected] of [
+        [26.1, ["14"]],
+        [38.1, ["14", "2"]],
+      ] as const) {
+        c.set(t0 + day * DAY_MS);
+        await retention.run();
+        await until(() => reminders().length === expected.length, `${expected.length} reminders`);
+        expect(reminders().sort()).toEqual([...expected].sort());
+      }
+      await retention.close();
+    });
+  });
 });
