@@ -148,7 +148,7 @@ export function recordIndexForms(id: pb.IIdentifier, where = "identifier"): Inde
 
 /** The order a query's references are looked up in: a bounded lookup keeps the strongest kinds. */
 const LOOKUP_ORDER = [NAME_REF.exactWithDob, NAME_REF.exact, NAME_REF.variantWithDob, NAME_REF.variant, NAME_REF.hasDob, NAME_REF.surname] as string[];
-export const lookupRank = (kind: string): number => {
+const lookupRank = (kind: string): number => {
   const i = LOOKUP_ORDER.indexOf(kind);
   return i < 0 ? 0 : i;
 };
@@ -177,6 +177,17 @@ export function queryIndexForms(id: pb.IIdentifier, where = "identifier"): Query
     }
   });
   return out;
+}
+
+/**
+ * A query's blind references, in lookup order (strongest kinds first), each labelled with its
+ * identifier and kind (queryLabel) so assessMatch can read what a found object matched on.
+ * `where` names the list in a refusal ("identifiers", "subjects"); `ref` is the blind indexer.
+ */
+export function queryReferences(identifiers: readonly pb.IIdentifier[], where: string, ref: (type: string, form: string) => Uint8Array): Array<{ ref: Uint8Array; type: string }> {
+  const forms = identifiers.flatMap((id, i) => queryIndexForms(id, `${where}[${i}]`).map((f) => ({ ...f, i })));
+  forms.sort((a, b) => lookupRank(a.kind) - lookupRank(b.kind));
+  return forms.map((f) => ({ ref: ref(f.type, f.form), type: queryLabel(f.i, f.kind) }));
 }
 
 const S = pb.MatchStrength;

@@ -37,7 +37,7 @@ export {
   recordIndexForms,
   queryIndexForms,
   queryLabel,
-  lookupRank,
+  queryReferences,
   assessMatch,
   identifierMatchStrength,
   recordHasDateOfBirth,
