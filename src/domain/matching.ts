@@ -234,7 +234,7 @@ export const queryLabel = (identifier: number, kind: string): string => `${ident
 /**
  * A found record's strength and `matched_on`, from the labels (queryLabel) its references matched,
  * the queried identifiers, and the types of the record's own index entry: the strongest over the
- * queried identifiers.
+ * queried identifiers, except that a conflicting date of birth on any of them is always told.
  */
 export function assessMatch(labels: Iterable<string>, query: readonly pb.IIdentifier[], recordTypes: readonly string[]): { strength: pb.MatchStrength; matchedOn: string[] } {
   const byIdentifier = new Map<number, Set<string>>();
@@ -252,7 +252,10 @@ export function assessMatch(labels: Iterable<string>, query: readonly pb.IIdenti
       recordHasDob: recordHasDateOfBirth(kinds, recordTypes),
     }),
   );
-  return { strength: strongest(strengths), matchedOn: shownKinds([...byIdentifier.values()].flatMap((k) => [...k])) };
+  // A conflicting date of birth is a warning the operator must see, even next to a stronger match
+  // (a document number that agrees while the date does not is what to look at).
+  const strength = strengths.includes(S.MATCH_STRENGTH_CONFLICTING_DATE_OF_BIRTH) ? S.MATCH_STRENGTH_CONFLICTING_DATE_OF_BIRTH : strongest(strengths);
+  return { strength, matchedOn: shownKinds([...byIdentifier.values()].flatMap((k) => [...k])) };
 }
 
 /** The kinds shown as `matched_on`: every kind that matched except the has-date marker (not a match of its own). */

@@ -48,10 +48,15 @@ describe("how strong a match is", () => {
     expect(match([name("MÜLLER, Hans")], [name("Hans")]).strength).toBe("unspecified");
   });
 
-  it("takes the strongest over the queried identifiers", () => {
+  it("takes the strongest over the queried identifiers, but always tells a conflicting date of birth", () => {
     const record = [name("MÜLLER, Hans", "1971-04-02"), { type: T.IDENTIFIER_TYPE_TRAVEL_DOCUMENT_NUMBER, value: "XK4471009" }];
-    expect(strength(record, [name("Hans Müller", "1980-01-01"), { type: T.IDENTIFIER_TYPE_TRAVEL_DOCUMENT_NUMBER, value: "xk 4471 009" }])).toBe("exact");
+    const document = { type: T.IDENTIFIER_TYPE_TRAVEL_DOCUMENT_NUMBER, value: "xk 4471 009" };
+    expect(strength(record, [name("Hans Müller"), document])).toBe("exact");
     expect(strength(record, [name("Müller"), name("MUELLER HANS")])).toBe("name-without-date-of-birth");
+    expect(match(record, [name("Hans Müller", "1980-01-01"), document])).toEqual({
+      strength: "conflicting-date-of-birth",
+      matchedOn: ["IDENTIFIER_TYPE_PERSON_NAME", "IDENTIFIER_TYPE_TRAVEL_DOCUMENT_NUMBER", "PERSON_NAME_VARIANT"],
+    });
     const S = pb.MatchStrength;
     expect(strongest([S.MATCH_STRENGTH_SURNAME_ONLY, S.MATCH_STRENGTH_UNSPECIFIED, S.MATCH_STRENGTH_FOLDED])).toBe(S.MATCH_STRENGTH_FOLDED);
     expect(strongest([])).toBe(S.MATCH_STRENGTH_UNSPECIFIED);
