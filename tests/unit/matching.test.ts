@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { assessMatch, matchStrengthName, NAME_REF, queryIndexForms, queryLabel, recordIndexForms, strongest } from "../../src/domain/mod.js";
+import { assessMatch, IdentifierError, matchStrengthName, NAME_REF, queryIndexForms, queryLabel, queryReferences, recordIndexForms, strongest } from "../../src/domain/mod.js";
 import { pb } from "../../src/proto/mod.js";
 
 const T = pb.IdentifierType;
@@ -71,6 +71,25 @@ describe("how strong a match is", () => {
     expect(match([without], [name("Hans Müller", "1980-01-01")], old(without)).strength).toBe("name-without-date-of-birth");
     // Variants are not there: MUELLER finds it only once it is indexed again.
     expect(match([withDob], [name("MUELLER HANS")], old(withDob)).strength).toBe("unspecified");
+  });
+
+  it("looks up the strongest kinds first, so a bounded lookup keeps them", () => {
+    const refs = queryReferences([name("Müller", "1971-04-02"), { type: T.IDENTIFIER_TYPE_VAT_NUMBER, value: "BE0123456789" }], "identifiers", (type, form) => new TextEncoder().encode(`${type}|${form}`));
+    const kinds = refs.map((r) => r.type.slice(r.type.indexOf(":") + 1));
+    const rank = (k: string) => kinds.indexOf(k);
+    expect(rank(NAME_REF.exactWithDob)).toBe(0);
+    expect(rank(NAME_REF.exactWithDob)).toBeLessThan(rank(NAME_REF.variant));
+    expect(rank("IDENTIFIER_TYPE_VAT_NUMBER")).toBeLessThan(rank(NAME_REF.variant));
+    expect(kinds.at(-1)).toBe(NAME_REF.surname);
+    expect(refs.map((r) => r.type)).toContain(queryLabel(1, "IDENTIFIER_TYPE_VAT_NUMBER"));
+    // A malformed identifier is refused by its place in the list, never by its value.
+    expect(() => queryReferences([name("Müller", "1971-02-30")], "subjects", () => new Uint8Array())).toThrow(IdentifierError);
+    try {
+      queryReferences([name("Müller", "1971-02-30")], "subjects", () => new Uint8Array());
+    } catch (err) {
+      expect((err as IdentifierError).refusal.detail).toMatch(/^subjects\[0\] \(IDENTIFIER_TYPE_PERSON_NAME\), date of birth: /);
+      expect((err as IdentifierError).refusal.detail).not.toMatch(/M[üu]ller/i);
+    }
   });
 
   it("is written for people in kebab case", () => {
