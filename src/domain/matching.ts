@@ -1,7 +1,7 @@
 // How a person's name is matched blind (docs/records.md, "How names match"): the variant writings a
 // name is also indexed under (the ICAO Doc 9303 Part 3 §6 transliterations, surname particles
 // written together or apart, apostrophes dropped), its surname alone, and how strong a match is
-// from the kinds of reference that matched. Every form becomes a blind reference; none is stored.
+// from the kinds of reference that matched. Every form becomes a blind reference; none is kept in clear.
 import { pb } from "../proto/mod.js";
 import { foldText, indexForms, normaliseDate, normalisePersonName } from "./identifiers.js";
 
