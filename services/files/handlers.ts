@@ -5,7 +5,17 @@
 import { AuditAction, AuditOutcome, type AuditEmitter } from "../../src/audit/mod.js";
 import type { ErasureSteps, ShredOptions } from "../../src/blindstore/mod.js";
 import { aeadOpen, aeadSeal, decodeAs, hex, newId, sha256, utf8 } from "../../src/crypto/mod.js";
-import { DAY_MS, fileRetention, holdInForce, IdentifierError, indexForms, requireObjectId } from "../../src/domain/mod.js";
+import {
+  assessMatch,
+  DAY_MS,
+  fileRetention,
+  holdInForce,
+  IdentifierError,
+  matchStrengthName,
+  queryReferences,
+  recordIndexForms,
+  requireObjectId,
+} from "../../src/domain/mod.js";
 import { LiaisonError } from "../../src/errors.js";
 import type { HubDataDeps } from "../../src/hub-data/mod.js";
 import type { HubCall } from "../../src/hub-rpc/mod.js";
@@ -43,10 +53,19 @@ export class FilesHandlers {
 
   // ------------------------------------------------------------------ helpers
 
-  /** Blind-index references of an entry's subject identifiers (refuses malformed ones). */
+  /** Blind-index references of an entry's subject identifiers, with their name variants (refuses malformed ones). */
   #index(subjects: readonly pb.IIdentifier[]): Array<{ ref: Uint8Array; type: string }> {
     try {
-      return subjects.flatMap((id, i) => indexForms(id, `subjects[${i}]`).map((f) => ({ ref: this.d.blind.ref(f.type, f.form), type: f.type })));
+      return subjects.flatMap((id, i) => recordIndexForms(id, `subjects[${i}]`).map((f) => ({ ref: this.d.blind.ref(f.type, f.form), type: f.type })));
+    } catch (err) {
+      return identifierError(err);
+    }
+  }
+
+  /** What a query looks up, strongest kinds first (src/domain/matching.ts; refuses malformed identifiers). */
+  #queryRefs(subjects: readonly pb.IIdentifier[]): Array<{ ref: Uint8Array; type: string }> {
+    try {
+      return queryReferences(subjects, "subjects", (type, form) => this.d.blind.ref(type, form));
     } catch (err) {
       return identifierError(err);
     }
@@ -221,7 +240,7 @@ export class FilesHandlers {
     const purpose = q.purpose.trim();
     if (purpose.length < 3) throw new LiaisonError("LIAISON_PURPOSE_REQUIRED", "state why you search (at least 3 characters)");
     if (q.subjects.length === 0) throw new LiaisonError("LIAISON_MISSING_FIELD", "subjects");
-    const refs = this.#index(q.subjects);
+    const refs = this.#queryRefs(q.subjects);
     const found = [...this.d.store.index.lookup(refs, 0, this.d.maxQueryMatches)];
     const now = this.d.now();
     const results: pb.IFileHit[] = [];
@@ -234,7 +253,8 @@ export class FilesHandlers {
       const hit: pb.IStoredHit | undefined = own ? undefined : { hitId: newId(), objectType: "file", objectId: m.id, supplier: stored.supplier, matchedBy: call.cp, purpose, atMs: now };
       if (hit) hits.push(hit);
       matched.push(m.id);
-      results.push(this.#hit(stored, this.#decrypt(stored, key), hit?.hitId ?? "", own));
+      const { strength } = assessMatch(m.types, q.subjects, this.d.store.index.get(m.id)?.types ?? []);
+      results.push({ ...this.#hit(stored, this.#decrypt(stored, key), hit?.hitId ?? "", own), strength });
     }
     // The hits are stored and their suppliers notified while the query and its hits are logged.
     await settleHits(this.d.store, this.d.notices, hits, [
@@ -243,7 +263,8 @@ export class FilesHandlers {
         purpose,
         searchRefs: refs.map((r) => hex(r.ref)),
         matched,
-        details: { hits: String(results.length) },
+        // One strength per hit, in the order of `matched`: how strong, never what name.
+        details: { hits: String(results.length), strengths: results.map((r) => matchStrengthName(r.strength)).join(",") },
       }),
       ...hits.map((h) => this.#audit(call, AuditAction.AUDIT_ACTION_HIT, h.objectId ?? "", { purpose, details: { supplier: h.supplier ?? "", hitId: h.hitId ?? "" } })),
     ]);

@@ -5,7 +5,19 @@ import type { ObjectStore } from "@nats-io/obj";
 import { AuditAction, AuditOutcome, type AuditEmitter } from "../../src/audit/mod.js";
 import type { ErasureSteps, ShredOptions } from "../../src/blindstore/mod.js";
 import { aeadOpen, aeadOpenPacked, aeadSeal, aeadSealPacked, decodeAs, hex, newId, Sealer, sha256, utf8 } from "../../src/crypto/mod.js";
-import { HUB, holdInForce, IdentifierError, indexForms, nextRecordEvent, recordReviewDue, requireObjectId, type RetentionSettings } from "../../src/domain/mod.js";
+import {
+  assessMatch,
+  HUB,
+  holdInForce,
+  IdentifierError,
+  matchStrengthName,
+  nextRecordEvent,
+  queryReferences,
+  recordIndexForms,
+  recordReviewDue,
+  requireObjectId,
+  type RetentionSettings,
+} from "../../src/domain/mod.js";
 import { LiaisonError } from "../../src/errors.js";
 import type { HubDataDeps } from "../../src/hub-data/mod.js";
 import type { HubCall } from "../../src/hub-rpc/mod.js";
@@ -36,10 +48,19 @@ export class RecordsHandlers {
 
   // ------------------------------------------------------------------ helpers
 
-  /** Blind-index references of a record's identifiers (refuses malformed ones). */
+  /** Blind-index references of a record's identifiers, with their name variants (refuses malformed ones). */
   #index(content: pb.ICisRecordContent): Array<{ ref: Uint8Array; type: string }> {
     try {
-      return (content.identifiers ?? []).flatMap((id, i) => indexForms(id, `identifiers[${i}]`).map((f) => ({ ref: this.d.blind.ref(f.type, f.form), type: f.type })));
+      return (content.identifiers ?? []).flatMap((id, i) => recordIndexForms(id, `identifiers[${i}]`).map((f) => ({ ref: this.d.blind.ref(f.type, f.form), type: f.type })));
+    } catch (err) {
+      return identifierError(err);
+    }
+  }
+
+  /** What a query looks up, strongest kinds first (src/domain/matching.ts; refuses malformed identifiers). */
+  #queryRefs(identifiers: readonly pb.IIdentifier[]): Array<{ ref: Uint8Array; type: string }> {
+    try {
+      return queryReferences(identifiers, "identifiers", (type, form) => this.d.blind.ref(type, form));
     } catch (err) {
       return identifierError(err);
     }
@@ -182,7 +203,7 @@ export class RecordsHandlers {
     const purpose = q.purpose.trim();
     if (purpose.length < 3) throw new LiaisonError("LIAISON_PURPOSE_REQUIRED", "state why you search (at least 3 characters)");
     if (q.identifiers.length === 0) throw new LiaisonError("LIAISON_MISSING_FIELD", "identifiers");
-    const refs = this.#index({ identifiers: q.identifiers });
+    const refs = this.#queryRefs(q.identifiers);
     const found = [...this.d.store.index.lookup(refs, q.category, this.d.maxQueryMatches)];
     const now = this.d.now();
     const matches: pb.IRecordMatch[] = [];
@@ -194,8 +215,11 @@ export class RecordsHandlers {
       const hit: pb.IStoredHit | undefined =
         stored.supplier !== call.cp ? { hitId: newId(), objectType: "record", objectId: m.id, supplier: stored.supplier, matchedBy: call.cp, purpose, atMs: now } : undefined;
       if (hit) hits.push(hit);
-      matches.push({ record: this.#view(stored, content), hitId: hit?.hitId ?? "", matchedOn: [...m.types] });
+      const { strength, matchedOn } = assessMatch(m.types, q.identifiers, this.d.store.index.get(m.id)?.types ?? []);
+      matches.push({ record: this.#view(stored, content), hitId: hit?.hitId ?? "", matchedOn, strength });
     }
+    // Strongest first (a stable sort keeps the lookup's order within a strength).
+    matches.sort((a, b) => (a.strength || 99) - (b.strength || 99));
     // The hits are stored and their suppliers notified while the query and its hits are logged:
     // one audit batch for all of them, and no answer goes back before every part is stored.
     await settleHits(this.d.store, this.d.notices, hits, [
@@ -204,7 +228,8 @@ export class RecordsHandlers {
         purpose,
         searchRefs: refs.map((r) => hex(r.ref)),
         matched: matches.map((m) => m.record?.recordId ?? ""),
-        details: { matches: String(matches.length) },
+        // One strength per matched record, in the order of `matched`: how strong, never what name.
+        details: { matches: String(matches.length), strengths: matches.map((m) => matchStrengthName(m.strength)).join(",") },
       }),
       ...hits.map((h) => this.#audit(call, AuditAction.AUDIT_ACTION_HIT, h.objectId ?? "", { purpose, details: { supplier: h.supplier ?? "", hitId: h.hitId ?? "" } })),
     ]);

@@ -173,8 +173,9 @@ export function normaliseIdentifier(type: pb.IdentifierType, value: string): str
 }
 
 /**
- * The index keys of an identifier: its own, and for a person's name with a date of birth, the
- * pair too (a name alone matches names; a name with a date of birth matches more precisely).
+ * The exact index keys of an identifier: its own, and for a person's name with a date of birth,
+ * the pair too (a name alone matches names; a name with a date of birth matches more precisely).
+ * A name's variant writings and surname are added by recordIndexForms (src/domain/matching.ts).
  */
 export function indexForms(id: pb.IIdentifier, where = "identifier"): Array<{ type: string; form: string }> {
   const type = id.type ?? T.IDENTIFIER_TYPE_UNSPECIFIED;

@@ -28,6 +28,27 @@ export {
   type IdentifierRefusal,
 } from "./identifiers.js";
 export {
+  NAME_REF,
+  NAME_PARTICLES,
+  MAX_NAME_VARIANTS,
+  MATCH_STRENGTH_NAMES,
+  personNameForms,
+  surnameForms,
+  recordIndexForms,
+  queryIndexForms,
+  queryLabel,
+  queryReferences,
+  assessMatch,
+  identifierMatchStrength,
+  recordHasDateOfBirth,
+  strongest,
+  shownKinds,
+  matchStrengthName,
+  type IndexForm,
+  type QueryForm,
+  type MatchStrengthName,
+} from "./matching.js";
+export {
   RETENTION_RULES,
   DEFAULT_REMINDER_DAYS,
   DAY_MS,

@@ -4442,6 +4442,9 @@ export namespace liaison {
             /** FileHit hitId. */
             hitId: string;
 
+            /** FileHit strength. */
+            strength: liaison.v1.MatchStrength;
+
             /**
              * Creates a new FileHit instance using the specified properties.
              * @param [properties] Properties to set
@@ -4536,6 +4539,9 @@ export namespace liaison {
 
                 /** FileHit hitId */
                 hitId?: (string|null);
+
+                /** FileHit strength */
+                strength?: (liaison.v1.MatchStrength|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -7457,6 +7463,28 @@ export namespace liaison {
             type $Shape = liaison.v1.RecordQuery.$Properties;
         }
 
+        /** MatchStrength enum. */
+        enum MatchStrength {
+
+            /** MATCH_STRENGTH_UNSPECIFIED value */
+            MATCH_STRENGTH_UNSPECIFIED = 0,
+
+            /** MATCH_STRENGTH_EXACT value */
+            MATCH_STRENGTH_EXACT = 1,
+
+            /** MATCH_STRENGTH_FOLDED value */
+            MATCH_STRENGTH_FOLDED = 2,
+
+            /** MATCH_STRENGTH_NAME_WITHOUT_DATE_OF_BIRTH value */
+            MATCH_STRENGTH_NAME_WITHOUT_DATE_OF_BIRTH = 3,
+
+            /** MATCH_STRENGTH_CONFLICTING_DATE_OF_BIRTH value */
+            MATCH_STRENGTH_CONFLICTING_DATE_OF_BIRTH = 4,
+
+            /** MATCH_STRENGTH_SURNAME_ONLY value */
+            MATCH_STRENGTH_SURNAME_ONLY = 5
+        }
+
         /**
          * Properties of a RecordMatch.
          * @deprecated Use liaison.v1.RecordMatch.$Properties instead.
@@ -7484,6 +7512,9 @@ export namespace liaison {
 
             /** RecordMatch matchedOn. */
             matchedOn: string[];
+
+            /** RecordMatch strength. */
+            strength: liaison.v1.MatchStrength;
 
             /**
              * Creates a new RecordMatch instance using the specified properties.
@@ -7570,6 +7601,9 @@ export namespace liaison {
 
                 /** RecordMatch matchedOn */
                 matchedOn?: (string[]|null);
+
+                /** RecordMatch strength */
+                strength?: (liaison.v1.MatchStrength|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

@@ -12899,6 +12899,7 @@ export const liaison = $root.liaison = (() => {
              * @property {string|null} [contact] FileHit contact
              * @property {string|null} [fileReference] FileHit fileReference
              * @property {string|null} [hitId] FileHit hitId
+             * @property {liaison.v1.MatchStrength|null} [strength] FileHit strength
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -12979,6 +12980,14 @@ export const liaison = $root.liaison = (() => {
             FileHit.prototype.hitId = "";
 
             /**
+             * FileHit strength.
+             * @member {liaison.v1.MatchStrength} strength
+             * @memberof liaison.v1.FileHit
+             * @instance
+             */
+            FileHit.prototype.strength = 0;
+
+            /**
              * Creates a new FileHit instance using the specified properties.
              * @function create
              * @memberof liaison.v1.FileHit
@@ -13022,6 +13031,8 @@ export const liaison = $root.liaison = (() => {
                     writer.uint32(/* id 5, wireType 2 =*/42).string(message.fileReference);
                 if (message.hitId != null && $Object.hasOwnProperty.call(message, "hitId") && message.hitId !== "")
                     writer.uint32(/* id 6, wireType 2 =*/50).string(message.hitId);
+                if (message.strength != null && $Object.hasOwnProperty.call(message, "strength") && message.strength !== 0)
+                    writer.uint32(/* id 7, wireType 0 =*/56).int32(message.strength);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -13133,6 +13144,15 @@ export const liaison = $root.liaison = (() => {
                                 delete message.hitId;
                             continue;
                         }
+                    case 7: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.int32())
+                                message.strength = value;
+                            else
+                                delete message.strength;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -13202,6 +13222,36 @@ export const liaison = $root.liaison = (() => {
                 if (object.hitId != null)
                     if (typeof object.hitId !== "string" || object.hitId.length)
                         message.hitId = $String(object.hitId);
+                if (object.strength !== 0 && (typeof object.strength !== "string" || $root.liaison.v1.MatchStrength[object.strength] !== 0))
+                    switch (object.strength) {
+                    case "MATCH_STRENGTH_UNSPECIFIED":
+                    case 0:
+                        message.strength = 0;
+                        break;
+                    case "MATCH_STRENGTH_EXACT":
+                    case 1:
+                        message.strength = 1;
+                        break;
+                    case "MATCH_STRENGTH_FOLDED":
+                    case 2:
+                        message.strength = 2;
+                        break;
+                    case "MATCH_STRENGTH_NAME_WITHOUT_DATE_OF_BIRTH":
+                    case 3:
+                        message.strength = 3;
+                        break;
+                    case "MATCH_STRENGTH_CONFLICTING_DATE_OF_BIRTH":
+                    case 4:
+                        message.strength = 4;
+                        break;
+                    case "MATCH_STRENGTH_SURNAME_ONLY":
+                    case 5:
+                        message.strength = 5;
+                        break;
+                    default:
+                        if (typeof object.strength === "number" && (object.strength | 0) === object.strength)
+                            message.strength = object.strength;
+                    }
                 return message;
             };
 
@@ -13229,6 +13279,7 @@ export const liaison = $root.liaison = (() => {
                     object.contact = "";
                     object.fileReference = "";
                     object.hitId = "";
+                    object.strength = options.enums === $String ? "MATCH_STRENGTH_UNSPECIFIED" : 0;
                 }
                 if (message.entryId != null && $Object.hasOwnProperty.call(message, "entryId"))
                     object.entryId = message.entryId;
@@ -13242,6 +13293,8 @@ export const liaison = $root.liaison = (() => {
                     object.fileReference = message.fileReference;
                 if (message.hitId != null && $Object.hasOwnProperty.call(message, "hitId"))
                     object.hitId = message.hitId;
+                if (message.strength != null && $Object.hasOwnProperty.call(message, "strength"))
+                    object.strength = options.enums === $String ? $root.liaison.v1.MatchStrength[message.strength] === $undefined ? message.strength : $root.liaison.v1.MatchStrength[message.strength] : message.strength;
                 return object;
             };
 
@@ -21421,6 +21474,28 @@ export const liaison = $root.liaison = (() => {
             return RecordQuery;
         })();
 
+        /**
+         * MatchStrength enum.
+         * @name liaison.v1.MatchStrength
+         * @enum {number}
+         * @property {number} MATCH_STRENGTH_UNSPECIFIED=0 MATCH_STRENGTH_UNSPECIFIED value
+         * @property {number} MATCH_STRENGTH_EXACT=1 MATCH_STRENGTH_EXACT value
+         * @property {number} MATCH_STRENGTH_FOLDED=2 MATCH_STRENGTH_FOLDED value
+         * @property {number} MATCH_STRENGTH_NAME_WITHOUT_DATE_OF_BIRTH=3 MATCH_STRENGTH_NAME_WITHOUT_DATE_OF_BIRTH value
+         * @property {number} MATCH_STRENGTH_CONFLICTING_DATE_OF_BIRTH=4 MATCH_STRENGTH_CONFLICTING_DATE_OF_BIRTH value
+         * @property {number} MATCH_STRENGTH_SURNAME_ONLY=5 MATCH_STRENGTH_SURNAME_ONLY value
+         */
+        v1.MatchStrength = (function() {
+            const valuesById = $Object.create(null), values = $Object.create(valuesById);
+            values[valuesById[0] = "MATCH_STRENGTH_UNSPECIFIED"] = 0;
+            values[valuesById[1] = "MATCH_STRENGTH_EXACT"] = 1;
+            values[valuesById[2] = "MATCH_STRENGTH_FOLDED"] = 2;
+            values[valuesById[3] = "MATCH_STRENGTH_NAME_WITHOUT_DATE_OF_BIRTH"] = 3;
+            values[valuesById[4] = "MATCH_STRENGTH_CONFLICTING_DATE_OF_BIRTH"] = 4;
+            values[valuesById[5] = "MATCH_STRENGTH_SURNAME_ONLY"] = 5;
+            return values;
+        })();
+
         v1.RecordMatch = (function() {
 
             /**
@@ -21429,6 +21504,7 @@ export const liaison = $root.liaison = (() => {
              * @property {liaison.v1.RecordView.$Properties|null} [record] RecordMatch record
              * @property {string|null} [hitId] RecordMatch hitId
              * @property {Array.<string>|null} [matchedOn] RecordMatch matchedOn
+             * @property {liaison.v1.MatchStrength|null} [strength] RecordMatch strength
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -21486,6 +21562,14 @@ export const liaison = $root.liaison = (() => {
             RecordMatch.prototype.matchedOn = $util.emptyArray;
 
             /**
+             * RecordMatch strength.
+             * @member {liaison.v1.MatchStrength} strength
+             * @memberof liaison.v1.RecordMatch
+             * @instance
+             */
+            RecordMatch.prototype.strength = 0;
+
+            /**
              * Creates a new RecordMatch instance using the specified properties.
              * @function create
              * @memberof liaison.v1.RecordMatch
@@ -21524,6 +21608,8 @@ export const liaison = $root.liaison = (() => {
                 if (message.matchedOn != null && message.matchedOn.length)
                     for (let i = 0; i < message.matchedOn.length; ++i)
                         writer.uint32(/* id 3, wireType 2 =*/26).string(message.matchedOn[i]);
+                if (message.strength != null && $Object.hasOwnProperty.call(message, "strength") && message.strength !== 0)
+                    writer.uint32(/* id 4, wireType 0 =*/32).int32(message.strength);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -21604,6 +21690,15 @@ export const liaison = $root.liaison = (() => {
                             message.matchedOn.push(reader.stringVerify());
                             continue;
                         }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.int32())
+                                message.strength = value;
+                            else
+                                delete message.strength;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -21670,6 +21765,36 @@ export const liaison = $root.liaison = (() => {
                     for (let i = 0; i < object.matchedOn.length; ++i)
                         message.matchedOn[i] = $String(object.matchedOn[i]);
                 }
+                if (object.strength !== 0 && (typeof object.strength !== "string" || $root.liaison.v1.MatchStrength[object.strength] !== 0))
+                    switch (object.strength) {
+                    case "MATCH_STRENGTH_UNSPECIFIED":
+                    case 0:
+                        message.strength = 0;
+                        break;
+                    case "MATCH_STRENGTH_EXACT":
+                    case 1:
+                        message.strength = 1;
+                        break;
+                    case "MATCH_STRENGTH_FOLDED":
+                    case 2:
+                        message.strength = 2;
+                        break;
+                    case "MATCH_STRENGTH_NAME_WITHOUT_DATE_OF_BIRTH":
+                    case 3:
+                        message.strength = 3;
+                        break;
+                    case "MATCH_STRENGTH_CONFLICTING_DATE_OF_BIRTH":
+                    case 4:
+                        message.strength = 4;
+                        break;
+                    case "MATCH_STRENGTH_SURNAME_ONLY":
+                    case 5:
+                        message.strength = 5;
+                        break;
+                    default:
+                        if (typeof object.strength === "number" && (object.strength | 0) === object.strength)
+                            message.strength = object.strength;
+                    }
                 return message;
             };
 
@@ -21695,6 +21820,7 @@ export const liaison = $root.liaison = (() => {
                 if (options.defaults) {
                     object.record = null;
                     object.hitId = "";
+                    object.strength = options.enums === $String ? "MATCH_STRENGTH_UNSPECIFIED" : 0;
                 }
                 if (message.record != null && $Object.hasOwnProperty.call(message, "record"))
                     object.record = $root.liaison.v1.RecordView.toObject(message.record, options, _depth + 1);
@@ -21705,6 +21831,8 @@ export const liaison = $root.liaison = (() => {
                     for (let j = 0; j < message.matchedOn.length; ++j)
                         object.matchedOn[j] = message.matchedOn[j];
                 }
+                if (message.strength != null && $Object.hasOwnProperty.call(message, "strength"))
+                    object.strength = options.enums === $String ? $root.liaison.v1.MatchStrength[message.strength] === $undefined ? message.strength : $root.liaison.v1.MatchStrength[message.strength] : message.strength;
                 return object;
             };
 

@@ -92,7 +92,7 @@ describe("FIDE investigation-file index", () => {
     const hits = q.body.hits as Json[];
     expect(hits).toHaveLength(1);
     const hit = hits[0] as Json;
-    expect(Object.keys(hit).sort()).toEqual(["contact", "fileReference", "hitId", "investigatingService", "supplier"]);
+    expect(Object.keys(hit).sort()).toEqual(["contact", "fileReference", "hitId", "investigatingService", "strength", "supplier"]);
     expect(hit).toMatchObject({ supplier: "BE", investigatingService: "AAD&A Antwerpen, recherche", contact: "insp. J. Peeters, +32 3 555 01 02", fileReference: "BE/AAD/2025/0042" });
     // Nothing about the subject, the offence or the status comes back.
     for (const leak of ["MÜLLER", "Hans", "1971", "XK", "4471", "tobacco", "ongoing", id]) expect(q.text, leak).not.toContain(leak);

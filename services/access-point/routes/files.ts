@@ -4,7 +4,7 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { hex, sha256, utf8 } from "../../../src/crypto/mod.js";
-import { IdentifierError, normaliseDate } from "../../../src/domain/mod.js";
+import { IdentifierError, MATCH_STRENGTH_NAMES, matchStrengthName, normaliseDate } from "../../../src/domain/mod.js";
 import { LiaisonError } from "../../../src/errors.js";
 import type { HubClient } from "../../../src/hub-rpc/mod.js";
 import { problemSchema } from "../../../src/http/mod.js";
@@ -87,6 +87,7 @@ const hitOut = z
     investigatingService: z.string(),
     contact: z.string(),
     fileReference: z.string(),
+    strength: z.enum(MATCH_STRENGTH_NAMES).optional().describe("how strongly the subjects matched (query answers only; docs/records.md)"),
   })
   .meta({ id: "FideHit" });
 
@@ -136,6 +137,7 @@ const hitView = (h: pb.IFileHit): z.infer<typeof hitOut> => ({
   investigatingService: h.investigatingService ?? "",
   contact: h.contact ?? "",
   fileReference: h.fileReference ?? "",
+  ...(h.strength ? { strength: matchStrengthName(h.strength) } : {}),
 });
 
 export async function fileRoutes(app: FastifyInstance, d: FileRoutesDeps): Promise<void> {

@@ -3,6 +3,7 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { MATCH_STRENGTH_NAMES, matchStrengthName } from "../../../src/domain/mod.js";
 import type { HubClient } from "../../../src/hub-rpc/mod.js";
 import { problemSchema } from "../../../src/http/mod.js";
 import { pb } from "../../../src/proto/mod.js";
@@ -64,7 +65,7 @@ const queryIn = z.object({
   category: z.enum(RECORD_CATEGORIES.keys).optional(),
 });
 const queryOut = z
-  .object({ matches: z.array(z.object({ record: recordOut, hitId: z.string().optional(), matchedOn: z.array(z.string()) })) })
+  .object({ matches: z.array(z.object({ record: recordOut, hitId: z.string().optional(), matchedOn: z.array(z.string()), strength: z.enum(MATCH_STRENGTH_NAMES) })) })
   .meta({ id: "RecordQueryResult" });
 
 function content(r: Omit<RecordIn, "attachments">): pb.ICisRecordContent {
@@ -144,7 +145,7 @@ export async function recordRoutes(app: FastifyInstance, d: RecordRoutesDeps): P
       const res = await call("query", req.user?.id ?? "", q, (b) => pb.RecordQueryResult.decode(b));
       req.audit.purpose = req.body.purpose;
       req.audit.matched = res.matches.map((m) => m.record?.recordId ?? "");
-      return { matches: res.matches.map((m) => ({ record: recordView(m.record ?? {}), ...(m.hitId ? { hitId: m.hitId } : {}), matchedOn: m.matchedOn ?? [] })) };
+      return { matches: res.matches.map((m) => ({ record: recordView(m.record ?? {}), ...(m.hitId ? { hitId: m.hitId } : {}), matchedOn: m.matchedOn ?? [], strength: matchStrengthName(m.strength) })) };
     },
   );
 

@@ -134,15 +134,15 @@ export function register(program: Command): void {
     .option("--category <category>", "only records of this category")
     .action(async (o: Common & { id: IdentifierArg[]; dob?: string; purpose: string; category?: string }) => {
       try {
-        const res = await callApi<{ matches: Array<{ record: RecordOut; hitId?: string; matchedOn: string[] }> }>(resolveTarget(o), "POST", "/v1/records/query", {
+        const res = await callApi<{ matches: Array<{ record: RecordOut; hitId?: string; matchedOn: string[]; strength: string }> }>(resolveTarget(o), "POST", "/v1/records/query", {
           identifiers: identifiers(o.id, o.dob),
           purpose: o.purpose,
           ...(o.category ? { category: o.category } : {}),
         });
         if (o.json) return printJson(res);
         printTable(
-          res.matches.map((m) => ({ id: m.record.id, supplier: m.record.supplier, category: m.record.category, purpose: m.record.purpose, matchedOn: m.matchedOn.join(","), hitId: m.hitId ?? "" })),
-          ["id", "supplier", "category", "purpose", "matchedOn", "hitId"],
+          res.matches.map((m) => ({ id: m.record.id, supplier: m.record.supplier, category: m.record.category, purpose: m.record.purpose, strength: m.strength, matchedOn: m.matchedOn.join(","), hitId: m.hitId ?? "" })),
+          ["id", "supplier", "category", "purpose", "strength", "matchedOn", "hitId"],
         );
       } catch (err) {
         fail(err);
