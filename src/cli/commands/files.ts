@@ -2,35 +2,13 @@
 // index (Decision 2009/917/JHA Chapter VI) against an access point's /v1/files API.
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
+import type { ErasedOut, FileOut, FileQueryOut, FileRegistered, FileStatusOut, HitRequestOut } from "../../api/mod.js";
 import { callApi, resolveTarget } from "../client.js";
 import { fail, printJson, printTable } from "../output.js";
+import { replyByTime } from "./messages.js";
 import { identifierHelp, identifiers, parseIdentifier, target, type Common, type IdentifierArg } from "./records.js";
 
 const STATUS_HELP = "ongoing (no offence established yet), offence-established (no conviction yet), conviction-or-penalty";
-
-interface Hit {
-  hitId?: string;
-  entryId?: string;
-  supplier: string;
-  investigatingService: string;
-  contact: string;
-  fileReference: string;
-}
-
-interface Entry {
-  id: string;
-  supplier: string;
-  fileReference: string;
-  investigatingService: string;
-  contact: string;
-  subjects: IdentifierArg[];
-  offenceArea: string;
-  status: string;
-  lastInvestigativeAct: string;
-  createdAt: string;
-  retentionUntil: string;
-  retentionRule: string;
-}
 
 export function register(program: Command): void {
   const files = program.command("files").description("FIDE: register investigation files, hit/no-hit queries, status changes, requests about a hit");
@@ -46,7 +24,7 @@ export function register(program: Command): void {
     .requiredOption("--last-act <date>", "the date of the last investigative act (YYYY-MM-DD)")
     .action(async (o: Common & { ref: string; service: string; contact: string; id: IdentifierArg[]; dob?: string; offenceArea: string; status: string; lastAct: string }) => {
       try {
-        const res = await callApi<{ id: string; retentionUntil: string }>(resolveTarget(o), "POST", "/v1/files", {
+        const res = await callApi<FileRegistered>(resolveTarget(o), "POST", "/v1/files", {
           fileReference: o.ref,
           investigatingService: o.service,
           contact: o.contact,
@@ -68,7 +46,7 @@ export function register(program: Command): void {
     .requiredOption("--purpose <text>", "why you search")
     .action(async (o: Common & { id: IdentifierArg[]; dob?: string; purpose: string }) => {
       try {
-        const res = await callApi<{ hits: Hit[] }>(resolveTarget(o), "POST", "/v1/files/query", { subjects: identifiers(o.id, o.dob), purpose: o.purpose });
+        const res = await callApi<FileQueryOut>(resolveTarget(o), "POST", "/v1/files/query", { subjects: identifiers(o.id, o.dob), purpose: o.purpose });
         if (o.json) return printJson(res);
         printTable(
           res.hits.map((h) => ({ ...h, hitId: h.hitId ?? `(own entry ${h.entryId ?? ""})` })),
@@ -85,7 +63,7 @@ export function register(program: Command): void {
     .option("--last-act <date>", "a later investigative act (YYYY-MM-DD): an ongoing file is kept 12 months after it")
     .action(async (id: string, o: Common & { status: string; lastAct?: string }) => {
       try {
-        const res = await callApi<{ id: string; status: string; retentionUntil: string; rule: string; erased: boolean }>(resolveTarget(o), "POST", `/v1/files/${encodeURIComponent(id)}/status`, {
+        const res = await callApi<FileStatusOut>(resolveTarget(o), "POST", `/v1/files/${encodeURIComponent(id)}/status`, {
           status: o.status,
           ...(o.lastAct ? { lastInvestigativeAct: o.lastAct } : {}),
         });
@@ -98,7 +76,7 @@ export function register(program: Command): void {
 
   target(files.command("get <id>").description("read an entry of yours (supplier only; the read is logged)")).action(async (id: string, o: Common) => {
     try {
-      const e = await callApi<Entry>(resolveTarget(o), "GET", `/v1/files/${encodeURIComponent(id)}`);
+      const e = await callApi<FileOut>(resolveTarget(o), "GET", `/v1/files/${encodeURIComponent(id)}`);
       if (o.json) return printJson(e);
       const lines = [
         `File ${e.fileReference} · entry ${e.id} · ${e.supplier}`,
@@ -118,7 +96,7 @@ export function register(program: Command): void {
     .option("--reason <text>", "why", "")
     .action(async (id: string, o: Common & { reason: string }) => {
       try {
-        const r = await callApi<{ id: string }>(resolveTarget(o), "DELETE", `/v1/files/${encodeURIComponent(id)}?${new URLSearchParams({ reason: o.reason })}`);
+        const r = await callApi<ErasedOut>(resolveTarget(o), "DELETE", `/v1/files/${encodeURIComponent(id)}?${new URLSearchParams({ reason: o.reason })}`);
         if (o.json) printJson(r);
         else process.stdout.write(`${r.id} erased\n`);
       } catch (err) {
@@ -136,13 +114,8 @@ export function register(program: Command): void {
       try {
         const body = o.bodyFile ? readFileSync(o.bodyFile, "utf8") : (o.body ?? "");
         if (!body.trim()) throw new Error("give --body or --body-file");
-        let replyBy: string | undefined;
-        if (o.replyBy) {
-          const t = /^\d{4}-\d{2}-\d{2}$/.test(o.replyBy) ? Date.parse(`${o.replyBy}T23:59:59Z`) : Date.parse(o.replyBy);
-          if (Number.isNaN(t)) throw new Error(`not a date or time: ${o.replyBy}`);
-          replyBy = new Date(t).toISOString();
-        }
-        const res = await callApi<{ id: string; caseRef: string; to: string }>(resolveTarget(o), "POST", `/v1/files/hits/${encodeURIComponent(hitId)}/request`, {
+        const replyBy = o.replyBy ? replyByTime(o.replyBy) : undefined;
+        const res = await callApi<HitRequestOut>(resolveTarget(o), "POST", `/v1/files/hits/${encodeURIComponent(hitId)}/request`, {
           body,
           legalBasis: o.legalBasis,
           ...(o.subject ? { subject: o.subject } : {}),

@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
+import type { ErasedOut, IdentifierOut, RecordOut, RecordQueryOut, RecordSubmitted } from "../../api/mod.js";
 import { callApi, resolveTarget, type TargetOptions } from "../client.js";
 import { fail, printJson, printTable } from "../output.js";
 
@@ -17,11 +18,8 @@ export function target(cmd: Command): Command {
     .option("--json", "print JSON instead of a table");
 }
 
-export interface IdentifierArg {
-  type: string;
-  value: string;
-  dateOfBirth?: string;
-}
+/** An identifier as given on the command line: the API checks its type and form. */
+export type IdentifierArg = IdentifierOut;
 
 /** `--id person-name="MÜLLER, Hans"` (repeatable); the API checks the type and the value's form. */
 export function parseIdentifier(v: string, prev: IdentifierArg[] = []): IdentifierArg[] {
@@ -48,23 +46,6 @@ export const identifierHelp =
 
 const repeat = (v: string, p: string[] = []) => [...p, v];
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(",").map((s) => s.trim()).filter(Boolean)];
-
-interface RecordOut {
-  id: string;
-  supplier: string;
-  category: string;
-  purpose: string;
-  suggestedAction: string;
-  identifiers: IdentifierArg[];
-  freeText: string;
-  handling: { codes: Array<{ code: string; meaning: string }>; conditions?: string };
-  attachments: Array<{ name: string; mediaType: string; size: number }>;
-  createdAt: string;
-  updatedAt: string;
-  reviewDue: string;
-  renewals: number;
-  hold?: { setBy: string; reason: string; until?: string };
-}
 
 function printRecord(r: RecordOut): void {
   const lines = [
@@ -102,7 +83,7 @@ export function register(program: Command): void {
     .option("--attach <file>", "attach a file (repeatable)", repeat)
     .action(async (o: Common & Record<string, unknown>) => {
       try {
-        const res = await callApi<{ id: string; reviewDue: string }>(resolveTarget(o), "POST", "/v1/records", {
+        const res = await callApi<RecordSubmitted>(resolveTarget(o), "POST", "/v1/records", {
           category: o.category,
           purpose: o.purpose,
           identifiers: identifiers(o.id as IdentifierArg[], o.dob as string | undefined),
@@ -134,7 +115,7 @@ export function register(program: Command): void {
     .option("--category <category>", "only records of this category")
     .action(async (o: Common & { id: IdentifierArg[]; dob?: string; purpose: string; category?: string }) => {
       try {
-        const res = await callApi<{ matches: Array<{ record: RecordOut; hitId?: string; matchedOn: string[] }> }>(resolveTarget(o), "POST", "/v1/records/query", {
+        const res = await callApi<RecordQueryOut>(resolveTarget(o), "POST", "/v1/records/query", {
           identifiers: identifiers(o.id, o.dob),
           purpose: o.purpose,
           ...(o.category ? { category: o.category } : {}),
@@ -200,7 +181,7 @@ export function register(program: Command): void {
     .option("--reason <text>", "why", "")
     .action(async (id: string, o: Common & { reason: string }) => {
       try {
-        const r = await callApi<{ id: string; erased: boolean }>(resolveTarget(o), "DELETE", `/v1/records/${encodeURIComponent(id)}?${new URLSearchParams({ reason: o.reason })}`);
+        const r = await callApi<ErasedOut>(resolveTarget(o), "DELETE", `/v1/records/${encodeURIComponent(id)}?${new URLSearchParams({ reason: o.reason })}`);
         if (o.json) printJson(r);
         else process.stdout.write(`${r.id} erased\n`);
       } catch (err) {

@@ -1,13 +1,14 @@
 // `liaison retention run | report | rules | rotate-kek`: erasure on demand, the compliance report,
 // the rules table, and a key-encryption-key rotation now.
 import type { Command } from "commander";
+import { iso as isoOrNone } from "../../api/mod.js";
 import { RETENTION_RULES } from "../../domain/mod.js";
 import { requestService, subjects } from "../../nats/mod.js";
 import { pb } from "../../proto/mod.js";
 import { hubConnection } from "../hub-connection.js";
 import { fail, printJson, printTable } from "../output.js";
 
-const iso = (ms: number | null | undefined) => (ms ? new Date(Number(ms)).toISOString() : "");
+const iso = (ms: number | null | undefined) => isoOrNone(ms) ?? "";
 
 async function ask(op: string, timeoutMs = 120_000): Promise<Uint8Array> {
   const nc = await hubConnection(`liaison-cli-retention-${op}`);

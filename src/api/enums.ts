@@ -1,8 +1,16 @@
-// The access point's API speaks kebab-case words; the wire contract speaks protobuf enums. This is
-// the one table between them.
-import { pb } from "../../src/proto/mod.js";
+// The HTTP APIs speak kebab-case words; the wire contract speaks protobuf enums. This is the one
+// kind of table between them, for the access point's words and the audit log's alike.
+import { pb } from "../proto/mod.js";
 
-function table<K extends string, V extends number>(entries: ReadonlyArray<readonly [K, V]>) {
+export interface EnumTable<K extends string, V extends number> {
+  /** The API's words, in order (for z.enum). */
+  readonly keys: [K, ...K[]];
+  readonly toProto: (k: K) => V;
+  /** undefined for a value the API has no word for (UNSPECIFIED, or one newer than this code). */
+  readonly toApi: (v: number) => K | undefined;
+}
+
+export function table<K extends string, V extends number>(entries: ReadonlyArray<readonly [K, V]>): EnumTable<K, V> {
   const toProto = new Map<string, V>(entries);
   const toApi = new Map<number, K>(entries.map(([k, v]) => [v, k]));
   return {
@@ -11,6 +19,20 @@ function table<K extends string, V extends number>(entries: ReadonlyArray<readon
     toApi: (v: number): K | undefined => toApi.get(v),
   };
 }
+
+/**
+ * The table of a whole protobuf enum, its words made from the value names:
+ * AUDIT_ACTION_LEGAL_HOLD_SET is "legal-hold-set". UNSPECIFIED has no word.
+ */
+export function protoEnumTable(e: Readonly<Record<string, string | number>>, prefix: string): EnumTable<string, number> {
+  const entries = Object.entries(e)
+    .filter((kv): kv is [string, number] => typeof kv[1] === "number" && kv[0] !== `${prefix}UNSPECIFIED`)
+    .map(([k, v]) => [k.slice(prefix.length).toLowerCase().replace(/_/g, "-"), v] as const);
+  return table(entries);
+}
+
+export const AUDIT_ACTIONS = protoEnumTable(pb.AuditAction, "AUDIT_ACTION_");
+export const AUDIT_OUTCOMES = protoEnumTable(pb.AuditOutcome, "AUDIT_OUTCOME_");
 
 export const KINDS = table([
   ["request", pb.MessageKind.MESSAGE_KIND_REQUEST],
