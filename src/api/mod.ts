@@ -13,4 +13,4 @@ export { fileIn, fileRegistered, fileOut, hitOut, fileQueryIn, fileQueryOut, fil
 // /v1/audit/* (console)
 export { eventOut, pageOut, accessOut, userOut, eventsQuery, accessParams, accessQuery, userParams, userQuery, headJson, headFileOut, keyOut, inclusionQuery, inclusionOut, consistencyQuery, consistencyOut, exportQuery, verificationOut, type EventOut, type PageOut, type AccessOut, type UserOut, type HeadFileOut, type KeyOut, type VerificationOut } from "./audit.js";
 // /v1/usage, /v1/compliance (console)
-export { isoOrNull, usageQuery, monthOut, activityOut, usageOut, dormantOut, throughputOut, complianceOut, type MonthOut, type ActivityOut, type UsageOut, type DormantOut, type ThroughputOut, type ComplianceOut } from "./usage.js";
+export { isoOrNull, usageQuery, monthOut, activityOut, usageOut, dormantOut, throughputOut, healthOut, complianceOut, type MonthOut, type ActivityOut, type UsageOut, type DormantOut, type ThroughputOut, type ComplianceOut } from "./usage.js";

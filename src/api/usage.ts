@@ -60,6 +60,9 @@ export const throughputOut = z.object({
 });
 export type ThroughputOut = z.infer<typeof throughputOut>;
 
+/** /v1/health: the status src/ops gathers, passed through, with the hub services expected and missing. */
+export const healthOut = z.object({ expectedServices: z.array(z.string()), missing: z.array(z.string()) }).passthrough();
+
 /**
  * /v1/compliance: the erasure compliance report (overdue must be 0). Reviews and holds pass through
  * as the retention service reports them.

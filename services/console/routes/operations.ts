@@ -4,8 +4,7 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { z } from "zod";
-import { dormantOut, isoOrNull, isoRequired, usageOut, usageQuery, type ActivityOut, type ThroughputOut, type UsageOut } from "../../../src/api/mod.js";
+import { dormantOut, healthOut, isoOrNull, isoRequired, usageOut, usageQuery, type ActivityOut, type ThroughputOut, type UsageOut } from "../../../src/api/mod.js";
 import { AuditOutcome, type AuditEmitter } from "../../../src/audit/mod.js";
 import { histogramQuantile } from "../../../src/domain/mod.js";
 import { problemResponses } from "../../../src/http/mod.js";
@@ -105,7 +104,7 @@ export async function operationsRoutes(app: FastifyInstance, deps: OperationsRou
       schema: {
         summary: "Service health: every instance ($SRV), streams, durable consumers, NATS",
         tags: ["operations"],
-        response: { 200: z.object({ expectedServices: z.array(z.string()), missing: z.array(z.string()) }).passthrough(), ...errors },
+        response: { 200: healthOut, ...errors },
       },
       config: read("health"),
     },
