@@ -20,53 +20,41 @@ export function table<K extends string, V extends number>(entries: ReadonlyArray
   };
 }
 
+const upperSnake = (word: string) => word.toUpperCase().replace(/-/g, "_");
+
 /**
- * The table of a whole protobuf enum, its words made from the value names:
- * AUDIT_ACTION_LEGAL_HOLD_SET is "legal-hold-set". UNSPECIFIED has no word.
+ * The table of the API's words for a protobuf enum whose value names spell them:
+ * words(pb.Priority, "PRIORITY_", ["normal", "urgent"]) pairs "normal" with PRIORITY_NORMAL.
+ * A word with no such value fails at load, so a renamed proto value cannot go unnoticed.
  */
+export function words<const K extends string>(e: Readonly<Record<string, string | number>>, prefix: string, keys: readonly K[]): EnumTable<K, number> {
+  return table(
+    keys.map((k) => {
+      const v = e[`${prefix}${upperSnake(k)}`];
+      if (typeof v !== "number") throw new Error(`${prefix}${upperSnake(k)} is not a value of the protobuf enum`);
+      return [k, v] as const;
+    }),
+  );
+}
+
+/** The table of a whole protobuf enum, every value but UNSPECIFIED: AUDIT_ACTION_LEGAL_HOLD_SET is "legal-hold-set". */
 export function protoEnumTable(e: Readonly<Record<string, string | number>>, prefix: string): EnumTable<string, number> {
-  const entries = Object.entries(e)
-    .filter((kv): kv is [string, number] => typeof kv[1] === "number" && kv[0] !== `${prefix}UNSPECIFIED`)
-    .map(([k, v]) => [k.slice(prefix.length).toLowerCase().replace(/_/g, "-"), v] as const);
-  return table(entries);
+  const names = Object.entries(e).filter(([k, v]) => typeof v === "number" && k !== `${prefix}UNSPECIFIED`);
+  return words(e, prefix, names.map(([k]) => k.slice(prefix.length).toLowerCase().replace(/_/g, "-")));
 }
 
 export const AUDIT_ACTIONS = protoEnumTable(pb.AuditAction, "AUDIT_ACTION_");
 export const AUDIT_OUTCOMES = protoEnumTable(pb.AuditOutcome, "AUDIT_OUTCOME_");
 
-export const KINDS = table([
-  ["request", pb.MessageKind.MESSAGE_KIND_REQUEST],
-  ["reply", pb.MessageKind.MESSAGE_KIND_REPLY],
-  ["spontaneous", pb.MessageKind.MESSAGE_KIND_SPONTANEOUS],
-  ["special-form", pb.MessageKind.MESSAGE_KIND_SPECIAL_FORM],
-] as const);
+export const KINDS = words(pb.MessageKind, "MESSAGE_KIND_", ["request", "reply", "spontaneous", "special-form"]);
 
-export const LEGAL_BASES = table([
-  ["assistance-on-request", pb.LegalBasis.LEGAL_BASIS_ASSISTANCE_ON_REQUEST],
-  ["surveillance", pb.LegalBasis.LEGAL_BASIS_SURVEILLANCE],
-  ["enquiries", pb.LegalBasis.LEGAL_BASIS_ENQUIRIES],
-  ["notification", pb.LegalBasis.LEGAL_BASIS_NOTIFICATION],
-] as const);
+export const LEGAL_BASES = words(pb.LegalBasis, "LEGAL_BASIS_", ["assistance-on-request", "surveillance", "enquiries", "notification"]);
 
-export const SPONTANEOUS_BASES = table([
-  ["surveillance", pb.SpontaneousBasis.SPONTANEOUS_BASIS_SURVEILLANCE],
-  ["information", pb.SpontaneousBasis.SPONTANEOUS_BASIS_INFORMATION],
-] as const);
+export const SPONTANEOUS_BASES = words(pb.SpontaneousBasis, "SPONTANEOUS_BASIS_", ["surveillance", "information"]);
 
-export const SPECIAL_FORMS = table([
-  ["hot-pursuit", pb.SpecialForm.SPECIAL_FORM_HOT_PURSUIT],
-  ["cross-border-surveillance", pb.SpecialForm.SPECIAL_FORM_CROSS_BORDER_SURVEILLANCE],
-  ["controlled-delivery", pb.SpecialForm.SPECIAL_FORM_CONTROLLED_DELIVERY],
-  ["covert-investigation", pb.SpecialForm.SPECIAL_FORM_COVERT_INVESTIGATION],
-  ["joint-special-investigation-team", pb.SpecialForm.SPECIAL_FORM_JOINT_SPECIAL_INVESTIGATION_TEAM],
-] as const);
+export const SPECIAL_FORMS = words(pb.SpecialForm, "SPECIAL_FORM_", ["hot-pursuit", "cross-border-surveillance", "controlled-delivery", "covert-investigation", "joint-special-investigation-team"]);
 
-export const HANDLING_CODES = table([
-  ["H0", pb.HandlingCode.HANDLING_CODE_H0],
-  ["H1", pb.HandlingCode.HANDLING_CODE_H1],
-  ["H2", pb.HandlingCode.HANDLING_CODE_H2],
-  ["H3", pb.HandlingCode.HANDLING_CODE_H3],
-] as const);
+export const HANDLING_CODES = words(pb.HandlingCode, "HANDLING_CODE_", ["H0", "H1", "H2", "H3"]);
 
 /** What each handling code means, shown with every read so the restriction is never missed. */
 export const HANDLING_TEXT: Readonly<Record<string, string>> = {
@@ -76,77 +64,19 @@ export const HANDLING_TEXT: Readonly<Record<string, string>> = {
   H3: "Other restrictions: see the supplier's conditions.",
 };
 
-export const PRIORITIES = table([
-  ["normal", pb.Priority.PRIORITY_NORMAL],
-  ["urgent", pb.Priority.PRIORITY_URGENT],
-] as const);
+export const PRIORITIES = words(pb.Priority, "PRIORITY_", ["normal", "urgent"]);
 
-export const RECEIPT_KINDS = table([
-  ["accepted", pb.ReceiptKind.RECEIPT_KIND_ACCEPTED],
-  ["rejected", pb.ReceiptKind.RECEIPT_KIND_REJECTED],
-  ["delivered", pb.ReceiptKind.RECEIPT_KIND_DELIVERED],
-  ["read", pb.ReceiptKind.RECEIPT_KIND_READ],
-  ["answered", pb.ReceiptKind.RECEIPT_KIND_ANSWERED],
-] as const);
+export const RECEIPT_KINDS = words(pb.ReceiptKind, "RECEIPT_KIND_", ["accepted", "rejected", "delivered", "read", "answered"]);
 
-export const RECORD_CATEGORIES = table([
-  ["commodity", pb.RecordCategory.RECORD_CATEGORY_COMMODITY],
-  ["means-of-transport", pb.RecordCategory.RECORD_CATEGORY_MEANS_OF_TRANSPORT],
-  ["business", pb.RecordCategory.RECORD_CATEGORY_BUSINESS],
-  ["person", pb.RecordCategory.RECORD_CATEGORY_PERSON],
-  ["fraud-trend", pb.RecordCategory.RECORD_CATEGORY_FRAUD_TREND],
-  ["availability-of-expertise", pb.RecordCategory.RECORD_CATEGORY_AVAILABILITY_OF_EXPERTISE],
-  ["items-detained-seized-confiscated", pb.RecordCategory.RECORD_CATEGORY_ITEMS_DETAINED_SEIZED_CONFISCATED],
-  ["cash-detained-seized-confiscated", pb.RecordCategory.RECORD_CATEGORY_CASH_DETAINED_SEIZED_CONFISCATED],
-] as const);
+export const RECORD_CATEGORIES = words(pb.RecordCategory, "RECORD_CATEGORY_", ["commodity", "means-of-transport", "business", "person", "fraud-trend", "availability-of-expertise", "items-detained-seized-confiscated", "cash-detained-seized-confiscated"]);
 
-export const RECORD_PURPOSES = table([
-  ["sighting-and-reporting", pb.RecordPurpose.RECORD_PURPOSE_SIGHTING_AND_REPORTING],
-  ["discreet-surveillance", pb.RecordPurpose.RECORD_PURPOSE_DISCREET_SURVEILLANCE],
-  ["specific-check", pb.RecordPurpose.RECORD_PURPOSE_SPECIFIC_CHECK],
-  ["strategic-or-operational-analysis", pb.RecordPurpose.RECORD_PURPOSE_STRATEGIC_OR_OPERATIONAL_ANALYSIS],
-] as const);
+export const RECORD_PURPOSES = words(pb.RecordPurpose, "RECORD_PURPOSE_", ["sighting-and-reporting", "discreet-surveillance", "specific-check", "strategic-or-operational-analysis"]);
 
-export const IDENTIFIER_TYPES = table([
-  ["person-name", pb.IdentifierType.IDENTIFIER_TYPE_PERSON_NAME],
-  ["date-of-birth", pb.IdentifierType.IDENTIFIER_TYPE_DATE_OF_BIRTH],
-  ["travel-document-number", pb.IdentifierType.IDENTIFIER_TYPE_TRAVEL_DOCUMENT_NUMBER],
-  ["company-name", pb.IdentifierType.IDENTIFIER_TYPE_COMPANY_NAME],
-  ["vat-number", pb.IdentifierType.IDENTIFIER_TYPE_VAT_NUMBER],
-  ["eori-number", pb.IdentifierType.IDENTIFIER_TYPE_EORI_NUMBER],
-  ["vehicle-registration", pb.IdentifierType.IDENTIFIER_TYPE_VEHICLE_REGISTRATION],
-  ["container-number", pb.IdentifierType.IDENTIFIER_TYPE_CONTAINER_NUMBER],
-  ["vessel-imo", pb.IdentifierType.IDENTIFIER_TYPE_VESSEL_IMO],
-  ["aircraft-registration", pb.IdentifierType.IDENTIFIER_TYPE_AIRCRAFT_REGISTRATION],
-  ["commodity-code", pb.IdentifierType.IDENTIFIER_TYPE_COMMODITY_CODE],
-  ["address", pb.IdentifierType.IDENTIFIER_TYPE_ADDRESS],
-  ["telephone-number", pb.IdentifierType.IDENTIFIER_TYPE_TELEPHONE_NUMBER],
-  ["email-address", pb.IdentifierType.IDENTIFIER_TYPE_EMAIL_ADDRESS],
-  ["bank-account", pb.IdentifierType.IDENTIFIER_TYPE_BANK_ACCOUNT],
-] as const);
+export const IDENTIFIER_TYPES = words(pb.IdentifierType, "IDENTIFIER_TYPE_", ["person-name", "date-of-birth", "travel-document-number", "company-name", "vat-number", "eori-number", "vehicle-registration", "container-number", "vessel-imo", "aircraft-registration", "commodity-code", "address", "telephone-number", "email-address", "bank-account"]);
 
-export const NOTICE_KINDS = table([
-  ["hit", pb.NoticeKind.NOTICE_KIND_HIT],
-  ["review-reminder", pb.NoticeKind.NOTICE_KIND_REVIEW_REMINDER],
-  ["erased", pb.NoticeKind.NOTICE_KIND_ERASED],
-  ["dormant", pb.NoticeKind.NOTICE_KIND_DORMANT],
-  ["suspension-warning", pb.NoticeKind.NOTICE_KIND_SUSPENSION_WARNING],
-  ["hit-outcome", pb.NoticeKind.NOTICE_KIND_HIT_OUTCOME],
-] as const);
+export const NOTICE_KINDS = words(pb.NoticeKind, "NOTICE_KIND_", ["hit", "review-reminder", "erased", "dormant", "suspension-warning", "hit-outcome"]);
 
-export const OFFENCE_AREAS = table([
-  ["drug-trafficking", pb.OffenceArea.OFFENCE_AREA_DRUG_TRAFFICKING],
-  ["tobacco-and-alcohol-smuggling", pb.OffenceArea.OFFENCE_AREA_TOBACCO_AND_ALCOHOL_SMUGGLING],
-  ["counterfeit-goods", pb.OffenceArea.OFFENCE_AREA_COUNTERFEIT_GOODS],
-  ["customs-duty-evasion", pb.OffenceArea.OFFENCE_AREA_CUSTOMS_DUTY_EVASION],
-  ["excise-fraud", pb.OffenceArea.OFFENCE_AREA_EXCISE_FRAUD],
-  ["vat-fraud", pb.OffenceArea.OFFENCE_AREA_VAT_FRAUD],
-  ["money-laundering-and-cash", pb.OffenceArea.OFFENCE_AREA_MONEY_LAUNDERING_AND_CASH],
-  ["weapons-and-dual-use-goods", pb.OffenceArea.OFFENCE_AREA_WEAPONS_AND_DUAL_USE_GOODS],
-  ["endangered-species", pb.OffenceArea.OFFENCE_AREA_ENDANGERED_SPECIES],
-  ["cultural-goods", pb.OffenceArea.OFFENCE_AREA_CULTURAL_GOODS],
-  ["other", pb.OffenceArea.OFFENCE_AREA_OTHER],
-] as const);
+export const OFFENCE_AREAS = words(pb.OffenceArea, "OFFENCE_AREA_", ["drug-trafficking", "tobacco-and-alcohol-smuggling", "counterfeit-goods", "customs-duty-evasion", "excise-fraud", "vat-fraud", "money-laundering-and-cash", "weapons-and-dual-use-goods", "endangered-species", "cultural-goods", "other"]);
 
 /** FIDE file statuses (Decision 2009/917/JHA Art. 19(1)); "subject-cleared" erases the entry at once. */
 export const FILE_STATUSES = table([

@@ -39,14 +39,12 @@ export const fileOut = z
   .meta({ id: "FideEntry" });
 export type FileOut = z.infer<typeof fileOut>;
 
-export const hitOut = z
-  .object({
+/** A hit tells only whom to ask about the file: the supplier, its investigating service and contact, and the reference. */
+export const hitOut = fileOut
+  .pick({ supplier: true, investigatingService: true, contact: true, fileReference: true })
+  .extend({
     hitId: z.string().optional().describe("quote it to send a request about the hit: POST /v1/files/hits/{hitId}/request"),
     entryId: z.string().optional().describe("only for an entry of your own"),
-    supplier: z.string(),
-    investigatingService: z.string(),
-    contact: z.string(),
-    fileReference: z.string(),
   })
   .meta({ id: "FideHit" });
 export type HitOut = z.infer<typeof hitOut>;

@@ -3,7 +3,7 @@
 // Shared: times, ids, attachments, handling codes, identifiers
 export { iso, isoRequired, isoTime, cpCode, objectId, caseRef, idParams, hitParams, caseParams, attachmentIn, handlingIn, handlingOut, handlingView, identifierIn, identifierOut, erasedOut, eraseQuery, identifiersToProto, identifierView, type EpochMs, type AttachmentIn, type HandlingOut, type IdentifierIn, type IdentifierOut, type ErasedOut } from "./common.js";
 // The tables between the APIs' words and the protobuf enums
-export { table, protoEnumTable, AUDIT_ACTIONS, AUDIT_OUTCOMES, KINDS, LEGAL_BASES, SPONTANEOUS_BASES, SPECIAL_FORMS, HANDLING_CODES, HANDLING_TEXT, PRIORITIES, RECEIPT_KINDS, RECORD_CATEGORIES, RECORD_PURPOSES, IDENTIFIER_TYPES, NOTICE_KINDS, OFFENCE_AREAS, FILE_STATUSES, type EnumTable } from "./enums.js";
+export { table, words, protoEnumTable, AUDIT_ACTIONS, AUDIT_OUTCOMES, KINDS, LEGAL_BASES, SPONTANEOUS_BASES, SPECIAL_FORMS, HANDLING_CODES, HANDLING_TEXT, PRIORITIES, RECEIPT_KINDS, RECORD_CATEGORIES, RECORD_PURPOSES, IDENTIFIER_TYPES, NOTICE_KINDS, OFFENCE_AREAS, FILE_STATUSES, type EnumTable } from "./enums.js";
 // /v1/messages, /v1/cases (access point)
 export { messageIn, replyIn, submitted, recipientStatus, receiptOut, headerOut, messageOut, messageListQuery, messageListOut, threadOut, type MessageIn, type ReplyIn, type Submitted, type RecipientStatus, type ReceiptOut, type HeaderOut, type MessageOut, type MessageListQuery, type MessageListOut, type ThreadOut } from "./messages.js";
 // /v1/records, /v1/hits, /v1/notices (access point)
@@ -13,4 +13,4 @@ export { fileIn, fileRegistered, fileOut, hitOut, fileQueryIn, fileQueryOut, fil
 // /v1/audit/* (console)
 export { eventOut, pageOut, accessOut, userOut, eventsQuery, accessParams, accessQuery, userParams, userQuery, headJson, headFileOut, keyOut, inclusionQuery, inclusionOut, consistencyQuery, consistencyOut, exportQuery, verificationOut, type EventOut, type PageOut, type AccessOut, type UserOut, type HeadFileOut, type KeyOut, type VerificationOut } from "./audit.js";
 // /v1/usage, /v1/compliance (console)
-export { isoOrNull, usageQuery, monthOut, activityOut, usageOut, dormantOut, throughputOut, healthOut, complianceOut, type MonthOut, type ActivityOut, type UsageOut, type DormantOut, type ThroughputOut, type ComplianceOut } from "./usage.js";
+export { isoOrNull, usageQuery, USAGE_COUNTS, monthOut, activityOut, usageOut, dormantOut, throughputOut, healthOut, complianceOut, type UsageCount, type MonthOut, type ActivityOut, type UsageOut, type DormantOut, type ThroughputOut, type ComplianceOut } from "./usage.js";

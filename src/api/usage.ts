@@ -10,23 +10,29 @@ export const isoOrNull = (ms: EpochMs): string | null => iso(ms) ?? null;
 const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, "YYYY-MM");
 export const usageQuery = z.object({ from: month.optional(), to: month.optional(), cp: z.string().regex(/^[A-Z][A-Z0-9]{1,9}$/).optional() });
 
+/** A month's counts, named as the usage service's UsageCounters fields are. */
+export const USAGE_COUNTS = [
+  "messagesSent",
+  "messagesReceived",
+  "messagesAnswered",
+  "repliesOnTime",
+  "repliesLate",
+  "recordsSubmitted",
+  "recordsQueried",
+  "recordHits",
+  "filesRegistered",
+  "filesQueried",
+  "fileHits",
+  "refusals",
+] as const;
+export type UsageCount = (typeof USAGE_COUNTS)[number];
+
 export const monthOut = z.object({
   cp: z.string(),
   month: z.string(),
-  messagesSent: z.number(),
-  messagesReceived: z.number(),
-  messagesAnswered: z.number(),
+  ...(Object.fromEntries(USAGE_COUNTS.map((k) => [k, z.number()])) as Record<UsageCount, z.ZodNumber>),
   replyP50Seconds: z.number().nullable().describe("Median reply time (upper bound of its histogram bucket)"),
   replyP90Seconds: z.number().nullable(),
-  repliesOnTime: z.number(),
-  repliesLate: z.number(),
-  recordsSubmitted: z.number(),
-  recordsQueried: z.number(),
-  recordHits: z.number(),
-  filesRegistered: z.number(),
-  filesQueried: z.number(),
-  fileHits: z.number(),
-  refusals: z.number(),
 });
 export type MonthOut = z.infer<typeof monthOut>;
 

@@ -4,7 +4,7 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { dormantOut, healthOut, isoOrNull, isoRequired, usageOut, usageQuery, type ActivityOut, type ThroughputOut, type UsageOut } from "../../../src/api/mod.js";
+import { dormantOut, healthOut, isoOrNull, isoRequired, USAGE_COUNTS, usageOut, usageQuery, type ActivityOut, type UsageCount, type ThroughputOut, type UsageOut } from "../../../src/api/mod.js";
 import { AuditOutcome, type AuditEmitter } from "../../../src/audit/mod.js";
 import { histogramQuantile } from "../../../src/domain/mod.js";
 import { problemResponses } from "../../../src/http/mod.js";
@@ -64,20 +64,9 @@ export async function operationsRoutes(app: FastifyInstance, deps: OperationsRou
           return {
             cp: c.contactPoint ?? "",
             month: c.month ?? "",
-            messagesSent: Number(c.messagesSent),
-            messagesReceived: Number(c.messagesReceived),
-            messagesAnswered: Number(c.messagesAnswered),
+            ...(Object.fromEntries(USAGE_COUNTS.map((k) => [k, Number(c[k])])) as Record<UsageCount, number>),
             replyP50Seconds: histogramQuantile(h, 0.5) ?? null,
             replyP90Seconds: histogramQuantile(h, 0.9) ?? null,
-            repliesOnTime: Number(c.repliesOnTime),
-            repliesLate: Number(c.repliesLate),
-            recordsSubmitted: Number(c.recordsSubmitted),
-            recordsQueried: Number(c.recordsQueried),
-            recordHits: Number(c.recordHits),
-            filesRegistered: Number(c.filesRegistered),
-            filesQueried: Number(c.filesQueried),
-            fileHits: Number(c.fileHits),
-            refusals: Number(c.refusals),
           };
         }),
         activity: rep.activity.map(activityView),
