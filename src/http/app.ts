@@ -8,7 +8,7 @@
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from "fastify";
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import { HTTP_LIMIT_DEFAULTS, type HttpLimits } from "../config/mod.js";
 import type { Logger } from "../log/mod.js";
 import { LIAISON_VERSION } from "../version.js";
@@ -137,6 +137,8 @@ export async function createHttpApp(o: HttpAppOptions): Promise<FastifyInstance>
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
+    // Schemas with a meta id (src/api) are referenced by $ref: this puts them in components.schemas.
+    transformObject: jsonSchemaTransformObject,
   });
   // Swagger UI brings its own CSP (hashes of its inline code); it must not be framed either, and
   // it is served over plain HTTP in development, so nothing is upgraded to https.

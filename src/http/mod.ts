@@ -2,7 +2,7 @@
 // bearer-token roles, the refusal log, the hardened edge (limits, security headers), and the audit
 // hook every data route goes through.
 export { createHttpApp, jsonDeeperThan, MAX_JSON_DEPTH, MAX_PARAM_LENGTH, type HttpAppOptions, type LiaisonApp } from "./app.js";
-export { installProblemHandlers, httpErrorOf, sendProblem, problemSchema, requestError, CODE_BY_STATUS } from "./problem.js";
+export { installProblemHandlers, httpErrorOf, sendProblem, problemSchema, problemResponses, requestError, CODE_BY_STATUS } from "./problem.js";
 export { installAuth, UserStore, tokenHash, writeUsersFile, revokeUser, ROLES, type Role, type User, type UsersFile, type UserEntry, type AuthEvents, type TokenCheck } from "./auth.js";
 export { RefusalLog, auditedRefusalLog, auditRevocation, refusalOf, type Refusal } from "./refusal-log.js";
 export { isEdgeRefusal, REFUSAL_CODES, type RefusalCode } from "./refusal-codes.js";

@@ -20,6 +20,14 @@ export const problemSchema = z
   .meta({ id: "Problem", description: "RFC 9457 problem details with Liaison's reason code" });
 
 /**
+ * The error responses of a route, for its schema and the OpenAPI document: one problem+json entry
+ * for the HTTP status of each error code the route can answer with (src/errors.ts has the status).
+ */
+export function problemResponses(...codes: readonly ErrorCode[]): Record<number, typeof problemSchema> {
+  return Object.fromEntries(codes.map((c) => [ERRORS[c].status, problemSchema]));
+}
+
+/**
  * The registered code for an HTTP status that fastify or a plugin gives an error of its own
  * (FST_ERR_*, or any error with a statusCode). A status not listed maps to LIAISON_BAD_REQUEST
  * (4xx) or LIAISON_INTERNAL (5xx): every problem carries a registered code.

@@ -162,6 +162,13 @@ describe("CIS records", () => {
     expect(badDate.status).toBe(400);
     expect(badDate.body.code).toBe("LIAISON_BAD_DATE");
 
+    // The records API once had its own copy of the attachment shape that took an empty media type;
+    // it now takes the messages API's: a media type, when given, is not empty.
+    const emptyMediaType = await api(be, "POST", "/v1/records", personRecord("A B", { attachments: [{ name: "a.txt", mediaType: "", contentBase64: "YQ==" }] }));
+    expect(emptyMediaType.status).toBe(400);
+    expect(emptyMediaType.body.code).toBe("LIAISON_VALIDATION");
+    expect(emptyMediaType.body.detail).toMatch(/mediaType/);
+
     const big = await api(be, "POST", "/v1/records", personRecord("A B", { attachments: [{ name: "big.bin", contentBase64: Buffer.alloc(4 * 1024 * 1024 + 1).toString("base64") }] }));
     expect(big.status).toBe(413);
     expect(big.body.code).toBe("LIAISON_ATTACHMENT_TOO_LARGE");

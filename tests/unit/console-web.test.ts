@@ -3,6 +3,9 @@
 // escape every value), and no inline script, handler or style appears anywhere.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { accessOut, complianceOut, dormantOut, healthOut, pageOut, throughputOut, usageOut, userOut, verificationOut } from "../../src/api/mod.js";
+import { problemSchema } from "../../src/http/mod.js";
 
 const WEB = new URL("../../services/console/web/", import.meta.url);
 const read = (name: string) => readFileSync(new URL(name, WEB), "utf8");
@@ -25,5 +28,42 @@ describe("console web code", () => {
     }
     expect(page).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/);
     expect(page).not.toMatch(/<style/);
+  });
+
+  it("reads only fields that the console's response schemas in src/api declare", () => {
+    const schemaFields = new Set<string>();
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) return node.forEach(walk);
+      if (!node || typeof node !== "object") return;
+      const props = (node as { properties?: Record<string, unknown> }).properties;
+      if (props) for (const k of Object.keys(props)) schemaFields.add(k);
+      Object.values(node).forEach(walk);
+    };
+    for (const s of [usageOut, dormantOut, throughputOut, healthOut, pageOut, accessOut, userOut, complianceOut, verificationOut, problemSchema]) {
+      walk(z.toJSONSchema(s, { io: "output", unrepresentable: "any" }));
+    }
+    // Names that are not fields of an API answer: the browser's and JavaScript's own, and the view
+    // code's column descriptions.
+    const notApi = new Set(
+      "abort addEventListener all blob body catch click createObjectURL dataset decode download field find flatMap forEach freeze get getItem hash headers hidden href html indexOf innerHTML insertAdjacentHTML isArray join json jsonl label length map max message num parse preventDefault push querySelector querySelectorAll read reduce reload removeItem replace replaceState round set setAttribute setItem shift signal size slice sort split startsWith stop target text textContent toggleAttribute value".split(" "),
+    );
+    // Answers with no zod schema of their own: /v1/session, and the src/ops status that /v1/health
+    // passes through (server, services, consumers, streams).
+    const unschemed = new Set(
+      "user role views server url serverName version jetstream rttMs healthz ok status services id name started endpoints requests errors consumers stream pending ackPending redelivered streams messages bytes".split(" "),
+    );
+    const code = js.replace(/\/\/.*$/gm, "");
+    const read = new Set([
+      ...[...code.matchAll(/(?:[\w$)\]])\??\.([A-Za-z_$][\w$]*)/g)].map((m) => m[1] ?? ""),
+      ...[...code.matchAll(/"([a-z]+[A-Z][A-Za-z]*)"/g)].map((m) => m[1] ?? ""),
+    ]);
+    expect(read.size).toBeGreaterThan(50);
+    const unknown = [...read].filter((f) => !schemaFields.has(f) && !notApi.has(f) && !unschemed.has(f));
+    expect(unknown).toEqual([]);
+    // The usage charts and tables name their fields as strings: each is a month's counter.
+    for (const f of ["messagesSent", "messagesReceived", "messagesAnswered", "repliesLate", "recordsSubmitted", "recordsQueried", "recordHits", "filesRegistered", "filesQueried", "fileHits", "refusals"]) {
+      expect(code).toContain(`"${f}"`);
+      expect(schemaFields.has(f), f).toBe(true);
+    }
   });
 });

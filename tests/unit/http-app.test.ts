@@ -3,8 +3,9 @@
 // parser rejects) carry registered codes; JSON nesting is measured without parsing.
 import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { recordOut } from "../../src/api/mod.js";
 import { ERRORS } from "../../src/errors.js";
-import { AUDIT_EXEMPT_ROUTES, createHttpApp, jsonDeeperThan, type LiaisonApp } from "../../src/http/mod.js";
+import { AUDIT_EXEMPT_ROUTES, createHttpApp, jsonDeeperThan, problemResponses, type LiaisonApp } from "../../src/http/mod.js";
 import { createLogger } from "../../src/log/mod.js";
 import { pb } from "../../src/proto/mod.js";
 
@@ -104,5 +105,18 @@ describe("HTTP app plumbing", () => {
     expect(jsonDeeperThan("[".repeat(1_000_000), 32)).toBe(true);
     expect(jsonDeeperThan(`"${"[".repeat(1_000_000)}"`, 32)).toBe(false);
     expect(performance.now() - started).toBeLessThan(500);
+  });
+
+  it("puts every schema its OpenAPI document references into components, so no $ref dangles", async () => {
+    app = await build();
+    // An audit-exempt path, so the route needs no audit hook: only its schemas matter here.
+    app.get("/healthz", { schema: { response: { 200: recordOut, ...problemResponses("LIAISON_NOT_FOUND", "LIAISON_ERASED") } } }, async () => ({}) as never);
+    await app.ready();
+    const doc = (await app.inject({ url: "/docs/json" })).json() as { paths: Record<string, unknown>; components: { schemas?: Record<string, unknown> } };
+    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]);
+    expect(refs).toEqual(expect.arrayContaining(["CisRecord", "Problem"]));
+    for (const r of refs) expect(doc.components.schemas, r).toHaveProperty([r ?? ""]);
+    const responses = (doc.paths["/healthz"] as { get: { responses: Record<string, unknown> } }).get.responses;
+    expect(Object.keys(responses).sort()).toEqual(["200", "404", "410"]);
   });
 });

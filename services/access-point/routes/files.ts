@@ -2,25 +2,55 @@
 // point's operators, and the one-call mutual-assistance request about a hit (Art. 16).
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { z } from "zod";
 import { hex, sha256, utf8 } from "../../../src/crypto/mod.js";
-import { IdentifierError, MATCH_STRENGTH_NAMES, matchStrengthName, normaliseDate } from "../../../src/domain/mod.js";
+import { IdentifierError, matchStrengthName, normaliseDate } from "../../../src/domain/mod.js";
 import { LiaisonError } from "../../../src/errors.js";
+import {
+  eraseQuery,
+  erasedOut,
+  FILE_STATUSES,
+  fileIn,
+  fileOut,
+  fileQueryIn,
+  fileQueryOut,
+  fileRegistered,
+  fileStatusIn,
+  fileStatusOut,
+  hitParams,
+  hitRequestIn,
+  hitRequestOut,
+  idParams,
+  identifiersToProto,
+  identifierView,
+  isoRequired,
+  LEGAL_BASES,
+  OFFENCE_AREAS,
+  type FileOut,
+  type HitOut,
+} from "../../../src/api/mod.js";
 import type { HubClient } from "../../../src/hub-rpc/mod.js";
-import { problemSchema } from "../../../src/http/mod.js";
+import { problemResponses } from "../../../src/http/mod.js";
 import { pb } from "../../../src/proto/mod.js";
-import { FILE_STATUSES, IDENTIFIER_TYPES, LEGAL_BASES, OFFENCE_AREAS } from "../codec.js";
 import type { Mailbox } from "../mailbox.js";
-import { hitParams, idParams } from "../schemas.js";
-import { identifierIn } from "./records.js";
 
 export interface FileRoutesDeps {
   readonly hub: HubClient;
   readonly mailbox: Mailbox;
 }
 
-const iso = (ms: number | null | undefined) => new Date(Number(ms ?? 0)).toISOString();
-const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 410: problemSchema, 422: problemSchema, 503: problemSchema };
+const errors = problemResponses(
+  "LIAISON_VALIDATION",
+  "LIAISON_BAD_DATE",
+  "LIAISON_UNAUTHENTICATED",
+  "LIAISON_FORBIDDEN",
+  "LIAISON_NOT_SUPPLIER",
+  "LIAISON_NOT_FOUND",
+  "LIAISON_CONFLICT",
+  "LIAISON_ON_HOLD",
+  "LIAISON_ERASED",
+  "LIAISON_DECRYPT_FAILED",
+  "LIAISON_UNAVAILABLE",
+);
 
 /**
  * A day ("2026-03-14", also "14.03.2026") or an ISO time, as epoch ms. An impossible date
@@ -50,68 +80,7 @@ export function fideCaseRef(supplier: string, fileReference: string): string {
   return `FIDE-${supplier}-${hex(sha256(utf8(`liaison.v1.fide-case\0${supplier}\0${fileReference}`))).slice(0, 12)}`;
 }
 
-const dateIn = z.string().min(8).max(40).describe('a day (YYYY-MM-DD) or an ISO 8601 time');
-const fileIn = z.object({
-  fileReference: z.string().trim().min(1).max(100).describe("the national reference of the investigation file"),
-  investigatingService: z.string().trim().min(1).max(200),
-  contact: z.string().trim().min(1).max(500).describe("whom to ask: name, telephone, e-mail of the investigating service's contact"),
-  subjects: z.array(identifierIn).min(1).max(50).describe("who or what the file is about; stored at the hub only as blind indexes"),
-  offenceArea: z.enum(OFFENCE_AREAS.keys),
-  status: z.enum(FILE_STATUSES.keys).describe("Art. 19(1): ongoing (3 years, and 12 months after the last act), offence-established (6), conviction-or-penalty (10)"),
-  lastInvestigativeAct: dateIn,
-});
-
-const fileOut = z
-  .object({
-    id: z.string(),
-    supplier: z.string(),
-    fileReference: z.string(),
-    investigatingService: z.string(),
-    contact: z.string(),
-    subjects: z.array(z.object({ type: z.string(), value: z.string(), dateOfBirth: z.string().optional() })),
-    offenceArea: z.string(),
-    status: z.string(),
-    lastInvestigativeAct: z.string(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-    retentionUntil: z.string(),
-    retentionRule: z.string(),
-  })
-  .meta({ id: "FideEntry" });
-
-const hitOut = z
-  .object({
-    hitId: z.string().optional().describe("quote it to send a request about the hit: POST /v1/files/hits/{hitId}/request"),
-    entryId: z.string().optional().describe("only for an entry of your own"),
-    supplier: z.string(),
-    investigatingService: z.string(),
-    contact: z.string(),
-    fileReference: z.string(),
-    strength: z.enum(MATCH_STRENGTH_NAMES).optional().describe("how strongly the subjects matched (query answers only; docs/records.md)"),
-  })
-  .meta({ id: "FideHit" });
-
-const queryIn = z.object({
-  subjects: z.array(identifierIn).min(1).max(20),
-  purpose: z.string().describe("why you search: required, and logged with the query"),
-});
-const statusIn = z.object({
-  status: z.enum(FILE_STATUSES.keys).describe('"subject-cleared" erases the entry at once (Art. 19(2))'),
-  lastInvestigativeAct: dateIn.optional(),
-});
-const statusOut = z.object({ id: z.string(), status: z.enum(FILE_STATUSES.keys), retentionUntil: z.string(), rule: z.string(), erased: z.boolean() });
-const requestIn = z.object({
-  body: z.string().min(1).max(1_000_000),
-  subject: z.string().min(1).max(300).optional(),
-  legalBasis: z.enum(LEGAL_BASES.keys).default("assistance-on-request"),
-  replyBy: z.iso.datetime({ offset: true }).optional(),
-});
-const requestOut = z.object({ id: z.string(), status: z.literal("submitted"), caseRef: z.string(), to: z.string() });
-
-const identifiers = (list: z.infer<typeof identifierIn>[]): pb.IIdentifier[] =>
-  list.map((i) => ({ type: IDENTIFIER_TYPES.toProto(i.type), value: i.value, dateOfBirth: i.dateOfBirth ?? "" }));
-
-function entryView(v: pb.IFileEntryView): z.infer<typeof fileOut> {
+function entryView(v: pb.IFileEntryView): FileOut {
   const c = v.content ?? {};
   return {
     id: v.entryId ?? "",
@@ -119,18 +88,18 @@ function entryView(v: pb.IFileEntryView): z.infer<typeof fileOut> {
     fileReference: c.fileReference ?? "",
     investigatingService: c.investigatingService ?? "",
     contact: c.contact ?? "",
-    subjects: (c.subjects ?? []).map((i) => ({ type: IDENTIFIER_TYPES.toApi(i.type ?? 0) ?? "unknown", value: i.value ?? "", ...(i.dateOfBirth ? { dateOfBirth: i.dateOfBirth } : {}) })),
+    subjects: (c.subjects ?? []).map(identifierView),
     offenceArea: OFFENCE_AREAS.toApi(c.offenceArea ?? 0) ?? "other",
     status: FILE_STATUSES.toApi(v.status ?? 0) ?? "ongoing",
-    lastInvestigativeAct: iso(v.lastInvestigativeActMs),
-    createdAt: iso(v.createdAtMs),
-    updatedAt: iso(v.updatedAtMs || v.createdAtMs),
-    retentionUntil: iso(v.retentionUntilMs),
+    lastInvestigativeAct: isoRequired(v.lastInvestigativeActMs),
+    createdAt: isoRequired(v.createdAtMs),
+    updatedAt: isoRequired(v.updatedAtMs || v.createdAtMs),
+    retentionUntil: isoRequired(v.retentionUntilMs),
     retentionRule: v.retentionRule ?? "",
   };
 }
 
-const hitView = (h: pb.IFileHit): z.infer<typeof hitOut> => ({
+const hitView = (h: pb.IFileHit): HitOut => ({
   ...(h.hitId ? { hitId: h.hitId } : {}),
   ...(h.entryId ? { entryId: h.entryId } : {}),
   supplier: h.supplier ?? "",
@@ -150,28 +119,28 @@ export async function fileRoutes(app: FastifyInstance, d: FileRoutesDeps): Promi
 
   r.post(
     "/v1/files",
-    { schema: { summary: "Register an investigation file in FIDE", tags: ["files"], body: fileIn, response: { 201: z.object({ id: z.string(), retentionUntil: z.string() }), ...errors } }, config: audit(pb.AuditAction.AUDIT_ACTION_SUBMIT, "file", undefined) },
+    { schema: { summary: "Register an investigation file in FIDE", tags: ["files"], body: fileIn, response: { 201: fileRegistered, ...errors } }, config: audit(pb.AuditAction.AUDIT_ACTION_SUBMIT, "file", undefined) },
     async (req, reply) => {
       const f = req.body;
       const body = pb.FileRegister.encode({
-        content: { fileReference: f.fileReference, investigatingService: f.investigatingService, contact: f.contact, subjects: identifiers(f.subjects), offenceArea: OFFENCE_AREAS.toProto(f.offenceArea) },
+        content: { fileReference: f.fileReference, investigatingService: f.investigatingService, contact: f.contact, subjects: identifiersToProto(f.subjects), offenceArea: OFFENCE_AREAS.toProto(f.offenceArea) },
         status: FILE_STATUSES.toProto(f.status),
         lastInvestigativeActMs: actDate(f.lastInvestigativeAct),
       }).finish();
       const res = await call("register", req.user?.id ?? "", body, (b) => pb.FileRegistered.decode(b));
       req.audit.objectId = res.entryId;
-      return reply.code(201).send({ id: res.entryId, retentionUntil: iso(res.retentionUntilMs) });
+      return reply.code(201).send({ id: res.entryId, retentionUntil: isoRequired(res.retentionUntilMs) });
     },
   );
 
   r.post(
     "/v1/files/query",
     {
-      schema: { summary: "Hit or no hit: who holds a file on these subjects, and whom to ask", tags: ["files"], body: queryIn, response: { 200: z.object({ hits: z.array(hitOut) }).meta({ id: "FideQueryResult" }), ...errors } },
+      schema: { summary: "Hit or no hit: who holds a file on these subjects, and whom to ask", tags: ["files"], body: fileQueryIn, response: { 200: fileQueryOut, ...errors } },
       config: audit(pb.AuditAction.AUDIT_ACTION_QUERY, "file-query", undefined),
     },
     async (req) => {
-      const q = pb.FileQuery.encode({ subjects: identifiers(req.body.subjects), purpose: req.body.purpose }).finish();
+      const q = pb.FileQuery.encode({ subjects: identifiersToProto(req.body.subjects), purpose: req.body.purpose }).finish();
       const res = await call("query", req.user?.id ?? "", q, (b) => pb.FileQueryResult.decode(b));
       req.audit.purpose = req.body.purpose;
       req.audit.matched = res.hits.map((h) => h.hitId || h.entryId || "");
@@ -188,7 +157,7 @@ export async function fileRoutes(app: FastifyInstance, d: FileRoutesDeps): Promi
   r.post(
     "/v1/files/:id/status",
     {
-      schema: { summary: "Change a file's status (supplier only): moves its retention limit; subject-cleared erases it", tags: ["files"], params: idParams, body: statusIn, response: { 200: statusOut, ...errors } },
+      schema: { summary: "Change a file's status (supplier only): moves its retention limit; subject-cleared erases it", tags: ["files"], params: idParams, body: fileStatusIn, response: { 200: fileStatusOut, ...errors } },
       config: audit(pb.AuditAction.AUDIT_ACTION_AMEND),
     },
     async (req) => {
@@ -200,14 +169,14 @@ export async function fileRoutes(app: FastifyInstance, d: FileRoutesDeps): Promi
       const res = await call("status", req.user?.id ?? "", change, (b) => pb.FileStatusChanged.decode(b));
       const erased = res.status === pb.FileStatus.FILE_STATUS_SUBJECT_CLEARED;
       req.audit.details = { status: req.body.status, rule: res.rule, ...(erased ? { erased: "true" } : {}) };
-      return { id: res.entryId, status: FILE_STATUSES.toApi(res.status) ?? req.body.status, retentionUntil: iso(res.retentionUntilMs), rule: res.rule, erased };
+      return { id: res.entryId, status: FILE_STATUSES.toApi(res.status) ?? req.body.status, retentionUntil: isoRequired(res.retentionUntilMs), rule: res.rule, erased };
     },
   );
 
   r.delete(
     "/v1/files/:id",
     {
-      schema: { summary: "Erase an entry (supplier only): its data key is destroyed", tags: ["files"], params: idParams, querystring: z.object({ reason: z.string().max(2_000).default("") }), response: { 200: z.object({ id: z.string(), erased: z.literal(true) }), ...errors } },
+      schema: { summary: "Erase an entry (supplier only): its data key is destroyed", tags: ["files"], params: idParams, querystring: eraseQuery, response: { 200: erasedOut, ...errors } },
       config: audit(pb.AuditAction.AUDIT_ACTION_ERASE),
     },
     async (req) => {
@@ -223,8 +192,8 @@ export async function fileRoutes(app: FastifyInstance, d: FileRoutesDeps): Promi
         summary: "Send a mutual-assistance request about a FIDE hit to the contact point that holds the file",
         tags: ["files"],
         params: hitParams,
-        body: requestIn,
-        response: { 202: requestOut, ...errors },
+        body: hitRequestIn,
+        response: { 202: hitRequestOut, ...errors },
       },
       config: { roles: ["operator"], audit: { action: pb.AuditAction.AUDIT_ACTION_SUBMIT, objectType: "message" } },
     },

@@ -4,25 +4,35 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { AuditAction, AuditOutcome, type AuditEmitter } from "../../../src/audit/mod.js";
 import { LiaisonError } from "../../../src/errors.js";
-import { problemSchema } from "../../../src/http/mod.js";
-import { pb } from "../../../src/proto/mod.js";
-import { HANDLING_CODES, HANDLING_TEXT, KINDS, LEGAL_BASES, PRIORITIES, RECEIPT_KINDS, SPECIAL_FORMS, SPONTANEOUS_BASES } from "../codec.js";
-import type { Entry, Mailbox, OpenedMessage } from "../mailbox.js";
 import {
   caseParams,
+  handlingView,
+  HANDLING_CODES,
   idParams,
-  listOut,
-  listQuery,
+  iso,
+  isoRequired,
+  KINDS,
+  LEGAL_BASES,
   messageIn,
+  messageListOut,
+  messageListQuery,
   messageOut,
+  PRIORITIES,
+  RECEIPT_KINDS,
   replyIn,
+  SPECIAL_FORMS,
+  SPONTANEOUS_BASES,
   submitted,
   threadOut,
+  type AttachmentIn,
   type HeaderOut,
   type MessageIn,
   type MessageOut,
   type ReplyIn,
-} from "../schemas.js";
+} from "../../../src/api/mod.js";
+import { problemResponses } from "../../../src/http/mod.js";
+import { pb } from "../../../src/proto/mod.js";
+import type { Entry, Mailbox, OpenedMessage } from "../mailbox.js";
 
 export interface MessageRoutesDeps {
   readonly mailbox: Mailbox;
@@ -30,10 +40,17 @@ export interface MessageRoutesDeps {
   readonly maxAttachmentBytes: number;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
-const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 413: problemSchema, 422: problemSchema, 503: problemSchema };
+const errors = problemResponses(
+  "LIAISON_VALIDATION",
+  "LIAISON_UNAUTHENTICATED",
+  "LIAISON_FORBIDDEN",
+  "LIAISON_NOT_FOUND",
+  "LIAISON_PAYLOAD_TOO_LARGE",
+  "LIAISON_UNKNOWN_CONTACT_POINT",
+  "LIAISON_UNAVAILABLE",
+);
 
-function attachments(list: Array<{ name: string; mediaType: string; contentBase64: string }>, max: number): pb.IAttachment[] {
+function attachments(list: readonly AttachmentIn[], max: number): pb.IAttachment[] {
   const out = list.map((a) => ({ name: a.name, mediaType: a.mediaType, content: new Uint8Array(Buffer.from(a.contentBase64, "base64")) }));
   const total = out.reduce((n, a) => n + a.content.length, 0);
   if (total > max) throw new LiaisonError("LIAISON_PAYLOAD_TOO_LARGE", `attachments total ${total} bytes, limit ${max}`);
@@ -69,7 +86,7 @@ export function headerView(mailbox: Mailbox, e: Entry): HeaderOut {
     kind: KINDS.toApi(h.kind) ?? "request",
     from: h.sender,
     to: h.recipients,
-    createdAt: iso(h.createdAtMs),
+    createdAt: isoRequired(h.createdAtMs),
     priority: PRIORITIES.toApi(h.priority) ?? "normal",
     ...(h.replyByMs ? { replyBy: iso(h.replyByMs) } : {}),
     caseRef: h.caseRef,
@@ -89,7 +106,6 @@ export function headerView(mailbox: Mailbox, e: Entry): HeaderOut {
 
 export function messageView(mailbox: Mailbox, o: OpenedMessage): MessageOut {
   const p = o.payload;
-  const codes = o.entry.header.handlingCodes.map((c) => HANDLING_CODES.toApi(c)).filter((c) => c !== undefined);
   return {
     ...headerView(mailbox, o.entry),
     subject: p.subject,
@@ -101,13 +117,13 @@ export function messageView(mailbox: Mailbox, o: OpenedMessage): MessageOut {
           specialForm: {
             form: SPECIAL_FORMS.toApi(p.specialForm.form ?? 0) ?? "hot-pursuit",
             ...(p.specialForm.location ? { location: p.specialForm.location } : {}),
-            ...(p.specialForm.startsAtMs ? { startsAt: iso(Number(p.specialForm.startsAtMs)) } : {}),
-            ...(p.specialForm.endsAtMs ? { endsAt: iso(Number(p.specialForm.endsAtMs)) } : {}),
+            ...(p.specialForm.startsAtMs ? { startsAt: iso(p.specialForm.startsAtMs) } : {}),
+            ...(p.specialForm.endsAtMs ? { endsAt: iso(p.specialForm.endsAtMs) } : {}),
           },
         }
       : {}),
     ...(p.reply ? { declined: !!p.reply.declined, ...(p.reply.declineReason ? { declineReason: p.reply.declineReason } : {}) } : {}),
-    handling: { codes: codes.map((code) => ({ code, meaning: HANDLING_TEXT[code] ?? "" })), ...(p.handlingConditions ? { conditions: p.handlingConditions } : {}) },
+    handling: handlingView(o.entry.header.handlingCodes, p.handlingConditions),
     attachments: p.attachments.map((a) => ({
       name: a.name ?? "",
       mediaType: a.mediaType ?? "application/octet-stream",
@@ -118,7 +134,7 @@ export function messageView(mailbox: Mailbox, o: OpenedMessage): MessageOut {
       kind: RECEIPT_KINDS.toApi(r.kind) ?? "accepted",
       issuer: r.issuer,
       ...(r.recipient ? { recipient: r.recipient } : {}),
-      at: iso(r.atMs),
+      at: isoRequired(r.atMs),
       ...(r.reasonCode ? { reasonCode: r.reasonCode, reason: r.reason } : {}),
       ...(r.answerId ? { answerId: r.answerId } : {}),
     })),
@@ -166,7 +182,7 @@ export async function messageRoutes(app: FastifyInstance, d: MessageRoutesDeps):
   r.get(
     "/v1/messages",
     {
-      schema: { summary: "A page of message headers (no content)", tags: ["messages"], querystring: listQuery, response: { 200: listOut, ...errors } },
+      schema: { summary: "A page of message headers (no content)", tags: ["messages"], querystring: messageListQuery, response: { 200: messageListOut, ...errors } },
       config: { roles: ["operator"], audit: { action: pb.AuditAction.AUDIT_ACTION_READ, objectType: "message-list" } },
     },
     async (req) => {

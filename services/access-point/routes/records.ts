@@ -2,106 +2,92 @@
 // the hub's records service sealed and signed (src/hub-rpc); answers are opened here.
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { z } from "zod";
-import { MATCH_STRENGTH_NAMES, matchStrengthName } from "../../../src/domain/mod.js";
+import {
+  amendIn,
+  eraseQuery,
+  erasedOut,
+  handlingView,
+  HANDLING_CODES,
+  holdIn,
+  idParams,
+  identifiersToProto,
+  identifierView,
+  iso,
+  isoRequired,
+  NOTICE_KINDS,
+  noticesOut,
+  noticesQuery,
+  outcomeIn,
+  outcomeOut,
+  RECORD_CATEGORIES,
+  RECORD_PURPOSES,
+  recordIn,
+  recordOut,
+  recordQueryIn,
+  recordQueryOut,
+  recordSubmitted,
+  renewIn,
+  type AmendIn,
+  type RecordOut,
+} from "../../../src/api/mod.js";
+import { matchStrengthName } from "../../../src/domain/mod.js";
 import type { HubClient } from "../../../src/hub-rpc/mod.js";
-import { problemSchema } from "../../../src/http/mod.js";
+import { problemResponses } from "../../../src/http/mod.js";
 import { pb } from "../../../src/proto/mod.js";
-import { HANDLING_CODES, HANDLING_TEXT, IDENTIFIER_TYPES, NOTICE_KINDS, RECORD_CATEGORIES, RECORD_PURPOSES } from "../codec.js";
 import type { Mailbox } from "../mailbox.js";
-import { idParams } from "../schemas.js";
 
 export interface RecordRoutesDeps {
   readonly hub: HubClient;
   readonly mailbox: Mailbox;
 }
 
-const iso = (ms: number | Long | null | undefined) => new Date(Number(ms ?? 0)).toISOString();
-type Long = { toNumber(): number };
-const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 410: problemSchema, 413: problemSchema, 422: problemSchema, 503: problemSchema };
+const errors = problemResponses(
+  "LIAISON_VALIDATION",
+  "LIAISON_UNAUTHENTICATED",
+  "LIAISON_FORBIDDEN",
+  "LIAISON_NOT_SUPPLIER",
+  "LIAISON_NOT_FOUND",
+  "LIAISON_CONFLICT",
+  "LIAISON_ON_HOLD",
+  "LIAISON_ERASED",
+  "LIAISON_ATTACHMENT_TOO_LARGE",
+  "LIAISON_DECRYPT_FAILED",
+  "LIAISON_UNAVAILABLE",
+);
 
-export const identifierIn = z.object({
-  type: z.enum(IDENTIFIER_TYPES.keys),
-  value: z.string().min(1).max(500),
-  dateOfBirth: z.string().max(20).optional(),
-});
-const attachmentIn = z.object({ name: z.string().min(1).max(255), mediaType: z.string().max(127).default("application/octet-stream"), contentBase64: z.base64() });
-const handlingIn = z.object({ codes: z.array(z.enum(HANDLING_CODES.keys)).max(4).default([]), conditions: z.string().max(4_000).optional() }).default({ codes: [] });
-
-const recordIn = z.object({
-  category: z.enum(RECORD_CATEGORIES.keys),
-  purpose: z.enum(RECORD_PURPOSES.keys).describe("the action suggested to an authority that finds a match (Decision 2009/917/JHA Art. 5)"),
-  suggestedAction: z.string().max(2_000).default(""),
-  identifiers: z.array(identifierIn).min(1).max(50),
-  freeText: z.string().max(20_000).default(""),
-  handling: handlingIn,
-  attachments: z.array(attachmentIn).max(10).default([]),
-});
-type RecordIn = z.infer<typeof recordIn>;
-const amendIn = recordIn.omit({ attachments: true });
-
-const recordOut = z
-  .object({
-    id: z.string(),
-    supplier: z.string(),
-    category: z.enum(RECORD_CATEGORIES.keys),
-    purpose: z.enum(RECORD_PURPOSES.keys),
-    suggestedAction: z.string(),
-    identifiers: z.array(z.object({ type: z.string(), value: z.string(), dateOfBirth: z.string().optional() })),
-    freeText: z.string(),
-    handling: z.object({ codes: z.array(z.object({ code: z.string(), meaning: z.string() })), conditions: z.string().optional() }),
-    attachments: z.array(z.object({ name: z.string(), mediaType: z.string(), size: z.number().int(), contentBase64: z.string().optional() })),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-    reviewDue: z.string(),
-    renewals: z.number().int(),
-    hold: z.object({ setBy: z.string(), reason: z.string(), setAt: z.string(), until: z.string().optional() }).optional(),
-  })
-  .meta({ id: "CisRecord" });
-
-const queryIn = z.object({
-  identifiers: z.array(identifierIn).min(1).max(20),
-  purpose: z.string().describe("why you search: required, and logged with the query"),
-  category: z.enum(RECORD_CATEGORIES.keys).optional(),
-});
-const queryOut = z
-  .object({ matches: z.array(z.object({ record: recordOut, hitId: z.string().optional(), matchedOn: z.array(z.string()), strength: z.enum(MATCH_STRENGTH_NAMES) })) })
-  .meta({ id: "RecordQueryResult" });
-
-function content(r: Omit<RecordIn, "attachments">): pb.ICisRecordContent {
+function content(r: AmendIn): pb.ICisRecordContent {
   return {
     category: RECORD_CATEGORIES.toProto(r.category),
     purpose: RECORD_PURPOSES.toProto(r.purpose),
     suggestedAction: r.suggestedAction,
-    identifiers: r.identifiers.map((i) => ({ type: IDENTIFIER_TYPES.toProto(i.type), value: i.value, dateOfBirth: i.dateOfBirth ?? "" })),
+    identifiers: identifiersToProto(r.identifiers),
     freeText: r.freeText,
     handlingCodes: r.handling.codes.map((c) => HANDLING_CODES.toProto(c)),
     handlingConditions: r.handling.conditions ?? "",
   };
 }
 
-export function recordView(v: pb.IRecordView): z.infer<typeof recordOut> {
+export function recordView(v: pb.IRecordView): RecordOut {
   const c = v.content ?? {};
   const data = new Map((v.attachments ?? []).map((a) => [a.name ?? "", a.content]));
-  const codes = (c.handlingCodes ?? []).map((x) => HANDLING_CODES.toApi(x)).filter((x) => x !== undefined);
   return {
     id: v.recordId ?? "",
     supplier: v.supplier ?? "",
     category: RECORD_CATEGORIES.toApi(c.category ?? 0) ?? "commodity",
     purpose: RECORD_PURPOSES.toApi(c.purpose ?? 0) ?? "sighting-and-reporting",
     suggestedAction: c.suggestedAction ?? "",
-    identifiers: (c.identifiers ?? []).map((i) => ({ type: IDENTIFIER_TYPES.toApi(i.type ?? 0) ?? "unknown", value: i.value ?? "", ...(i.dateOfBirth ? { dateOfBirth: i.dateOfBirth } : {}) })),
+    identifiers: (c.identifiers ?? []).map(identifierView),
     freeText: c.freeText ?? "",
-    handling: { codes: codes.map((code) => ({ code, meaning: HANDLING_TEXT[code] ?? "" })), ...(c.handlingConditions ? { conditions: c.handlingConditions } : {}) },
+    handling: handlingView(c.handlingCodes, c.handlingConditions),
     attachments: (c.attachments ?? []).map((a) => {
       const bytes = data.get(a.name ?? "");
       return { name: a.name ?? "", mediaType: a.mediaType ?? "", size: Number(a.size ?? 0), ...(bytes ? { contentBase64: Buffer.from(bytes).toString("base64") } : {}) };
     }),
-    createdAt: iso(v.createdAtMs),
-    updatedAt: iso(v.updatedAtMs),
-    reviewDue: iso(v.reviewDueMs),
+    createdAt: isoRequired(v.createdAtMs),
+    updatedAt: isoRequired(v.updatedAtMs),
+    reviewDue: isoRequired(v.reviewDueMs),
     renewals: v.renewals ?? 0,
-    ...(v.hold ? { hold: { setBy: v.hold.setBy ?? "", reason: v.hold.reason ?? "", setAt: iso(v.hold.setAtMs), ...(v.hold.untilMs ? { until: iso(v.hold.untilMs) } : {}) } } : {}),
+    ...(v.hold ? { hold: { setBy: v.hold.setBy ?? "", reason: v.hold.reason ?? "", setAt: isoRequired(v.hold.setAtMs), ...(v.hold.untilMs ? { until: iso(v.hold.untilMs) } : {}) } } : {}),
   };
 }
 
@@ -115,7 +101,7 @@ export async function recordRoutes(app: FastifyInstance, d: RecordRoutesDeps): P
 
   r.post(
     "/v1/records",
-    { schema: { summary: "Submit a CIS record", tags: ["records"], body: recordIn, response: { 201: z.object({ id: z.string(), reviewDue: z.string() }), ...errors } }, config: audit(pb.AuditAction.AUDIT_ACTION_SUBMIT, "record", undefined) },
+    { schema: { summary: "Submit a CIS record", tags: ["records"], body: recordIn, response: { 201: recordSubmitted, ...errors } }, config: audit(pb.AuditAction.AUDIT_ACTION_SUBMIT, "record", undefined) },
     async (req, reply) => {
       const body = pb.RecordSubmit.encode({
         content: content(req.body),
@@ -123,7 +109,7 @@ export async function recordRoutes(app: FastifyInstance, d: RecordRoutesDeps): P
       }).finish();
       const res = await call("submit", req.user?.id ?? "", body, (b) => pb.RecordSubmitted.decode(b));
       req.audit.objectId = res.recordId;
-      return reply.code(201).send({ id: res.recordId, reviewDue: iso(res.reviewDueMs) });
+      return reply.code(201).send({ id: res.recordId, reviewDue: isoRequired(res.reviewDueMs) });
     },
   );
 
@@ -135,10 +121,10 @@ export async function recordRoutes(app: FastifyInstance, d: RecordRoutesDeps): P
 
   r.post(
     "/v1/records/query",
-    { schema: { summary: "Query records by identifiers, stating the purpose", tags: ["records"], body: queryIn, response: { 200: queryOut, ...errors } }, config: audit(pb.AuditAction.AUDIT_ACTION_QUERY, "record-query", undefined) },
+    { schema: { summary: "Query records by identifiers, stating the purpose", tags: ["records"], body: recordQueryIn, response: { 200: recordQueryOut, ...errors } }, config: audit(pb.AuditAction.AUDIT_ACTION_QUERY, "record-query", undefined) },
     async (req) => {
       const q = pb.RecordQuery.encode({
-        identifiers: req.body.identifiers.map((i) => ({ type: IDENTIFIER_TYPES.toProto(i.type), value: i.value, dateOfBirth: i.dateOfBirth ?? "" })),
+        identifiers: identifiersToProto(req.body.identifiers),
         purpose: req.body.purpose,
         category: req.body.category ? RECORD_CATEGORIES.toProto(req.body.category) : 0,
       }).finish();
@@ -158,7 +144,7 @@ export async function recordRoutes(app: FastifyInstance, d: RecordRoutesDeps): P
   r.post(
     "/v1/records/:id/renew",
     {
-      schema: { summary: "Renew a record after review (supplier only)", tags: ["records"], params: idParams, body: z.object({ reason: z.string().min(3).max(2_000) }), response: { 200: recordOut, ...errors } },
+      schema: { summary: "Renew a record after review (supplier only)", tags: ["records"], params: idParams, body: renewIn, response: { 200: recordOut, ...errors } },
       config: audit(pb.AuditAction.AUDIT_ACTION_RENEW),
     },
     async (req) => recordView(await call("renew", req.user?.id ?? "", pb.RecordRenew.encode({ recordId: req.params.id, reason: req.body.reason }).finish(), (b) => pb.RecordView.decode(b))),
@@ -167,7 +153,7 @@ export async function recordRoutes(app: FastifyInstance, d: RecordRoutesDeps): P
   r.delete(
     "/v1/records/:id",
     {
-      schema: { summary: "Erase a record (supplier only): its data key is destroyed", tags: ["records"], params: idParams, querystring: z.object({ reason: z.string().max(2_000).default("") }), response: { 200: z.object({ id: z.string(), erased: z.literal(true) }), ...errors } },
+      schema: { summary: "Erase a record (supplier only): its data key is destroyed", tags: ["records"], params: idParams, querystring: eraseQuery, response: { 200: erasedOut, ...errors } },
       config: audit(pb.AuditAction.AUDIT_ACTION_ERASE),
     },
     async (req) => {
@@ -179,7 +165,7 @@ export async function recordRoutes(app: FastifyInstance, d: RecordRoutesDeps): P
   r.post(
     "/v1/records/:id/hold",
     {
-      schema: { summary: "Set a legal hold (stops erasure) or lift it", tags: ["records"], params: idParams, body: z.object({ reason: z.string().max(2_000).default(""), until: z.iso.datetime({ offset: true }).optional(), lift: z.boolean().default(false) }), response: { 200: recordOut, ...errors } },
+      schema: { summary: "Set a legal hold (stops erasure) or lift it", tags: ["records"], params: idParams, body: holdIn, response: { 200: recordOut, ...errors } },
       config: audit(pb.AuditAction.AUDIT_ACTION_LEGAL_HOLD_SET),
     },
     async (req) =>
@@ -195,7 +181,7 @@ export async function recordRoutes(app: FastifyInstance, d: RecordRoutesDeps): P
 
   r.post(
     "/v1/hits/:id/outcome",
-    { schema: { summary: "Report the action taken on a hit", tags: ["records"], params: idParams, body: z.object({ outcome: z.string().min(3).max(4_000) }), response: { 200: z.object({ hitId: z.string(), outcome: z.string() }), ...errors } }, config: audit(pb.AuditAction.AUDIT_ACTION_HIT, "hit") },
+    { schema: { summary: "Report the action taken on a hit", tags: ["records"], params: idParams, body: outcomeIn, response: { 200: outcomeOut, ...errors } }, config: audit(pb.AuditAction.AUDIT_ACTION_HIT, "hit") },
     async (req) => {
       const res = await call("outcome", req.user?.id ?? "", pb.HitOutcome.encode({ hitId: req.params.id, outcome: req.body.outcome }).finish(), (b) => pb.HitOutcome.decode(b));
       return { hitId: res.hitId, outcome: res.outcome };
@@ -208,15 +194,8 @@ export async function recordRoutes(app: FastifyInstance, d: RecordRoutesDeps): P
       schema: {
         summary: "Notices from the hub: hits on your records, review reminders, erasures",
         tags: ["records"],
-        querystring: z.object({ kind: z.enum(NOTICE_KINDS.keys).optional() }),
-        response: {
-          200: z.object({
-            items: z.array(
-              z.object({ id: z.string(), kind: z.string(), at: z.string(), objectType: z.string(), objectId: z.string(), matchedBy: z.string().optional(), purpose: z.string().optional(), dueAt: z.string().optional(), details: z.record(z.string(), z.string()) }),
-            ),
-          }),
-          ...errors,
-        },
+        querystring: noticesQuery,
+        response: { 200: noticesOut, ...errors },
       },
       config: audit(pb.AuditAction.AUDIT_ACTION_READ, "notice-list", undefined),
     },
@@ -229,7 +208,7 @@ export async function recordRoutes(app: FastifyInstance, d: RecordRoutesDeps): P
         .map((n) => ({
           id: n.id,
           kind: NOTICE_KINDS.toApi(n.kind) ?? "unknown",
-          at: iso(n.atMs),
+          at: isoRequired(n.atMs),
           objectType: n.objectType,
           objectId: n.objectId,
           ...(n.matchedBy ? { matchedBy: n.matchedBy } : {}),

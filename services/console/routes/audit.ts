@@ -9,18 +9,40 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import {
+  accessOut,
+  accessParams,
+  accessQuery,
+  AUDIT_ACTIONS,
+  AUDIT_OUTCOMES,
+  consistencyOut,
+  consistencyQuery,
+  eventsQuery,
+  exportQuery,
+  headFileOut,
+  inclusionOut,
+  inclusionQuery,
+  iso,
+  isoRequired,
+  keyOut,
+  pageOut,
+  userOut,
+  userParams,
+  userQuery,
+  type EventOut,
+  type HeadFileOut,
+} from "../../../src/api/mod.js";
+import {
   AuditClient,
   EXPORT_MEDIA_TYPE,
   HEAD_FILE_TYPE,
   EXPORT_VERSION,
-  MAX_QUERY_LIMIT,
   exportChunks,
   treeHeadToJson,
   type AuditEmitter,
   type SignedTreeHead,
 } from "../../../src/audit/mod.js";
 import { b64u } from "../../../src/crypto/mod.js";
-import { problemSchema, queryInt } from "../../../src/http/mod.js";
+import { problemResponses } from "../../../src/http/mod.js";
 import { pb } from "../../../src/proto/mod.js";
 
 export interface AuditRoutesDeps {
@@ -31,118 +53,10 @@ export interface AuditRoutesDeps {
   readonly client?: AuditClient;
 }
 
-/** "AUDIT_ACTION_LEGAL_HOLD_SET" ↔ "legal-hold-set", for every value of an enum. */
-function enumNames<E extends Record<string, string | number>>(e: E, prefix: string) {
-  const entries = Object.entries(e).filter(([k, v]) => typeof v === "number" && k !== `${prefix}UNSPECIFIED`) as Array<[string, number]>;
-  const toApi = new Map(entries.map(([k, v]) => [v, k.slice(prefix.length).toLowerCase().replace(/_/g, "-")]));
-  const toProto = new Map([...toApi].map(([v, k]) => [k, v]));
-  const keys = [...toApi.values()] as [string, ...string[]];
-  return { keys, toApi: (v: number) => toApi.get(v) ?? "unspecified", toProto: (k: string) => toProto.get(k) ?? 0 };
-}
-const ACTIONS = enumNames(pb.AuditAction as unknown as Record<string, number>, "AUDIT_ACTION_");
-const OUTCOMES = enumNames(pb.AuditOutcome as unknown as Record<string, number>, "AUDIT_OUTCOME_");
+const ACTION_WORD = (v: number) => AUDIT_ACTIONS.toApi(v) ?? "unspecified";
+const OUTCOME_WORD = (v: number) => AUDIT_OUTCOMES.toApi(v) ?? "unspecified";
 
-const isoTime = z.iso.datetime({ offset: true });
-const b64 = z.string().describe("base64url");
-const token = z.string().min(1).max(256);
-const index = queryInt(0, Number.MAX_SAFE_INTEGER);
-
-const eventOut = z
-  .object({
-    index: z.number().int().describe("The event's leaf index in the Merkle tree"),
-    id: z.string(),
-    at: isoTime,
-    authority: z.string(),
-    userId: z.string(),
-    action: z.string(),
-    objectType: z.string(),
-    objectId: z.string(),
-    searchRefs: z.array(z.string()),
-    purpose: z.string(),
-    outcome: z.string(),
-    reasonCode: z.string().optional(),
-    service: z.string(),
-    matched: z.array(z.string()),
-    details: z.record(z.string(), z.string()),
-    erasure: z
-      .object({ objectType: z.string(), objectId: z.string(), supplier: z.string(), rule: z.string(), dueAt: isoTime.optional(), erasedAt: isoTime.optional(), contentCommitment: b64 })
-      .optional(),
-  })
-  .meta({ id: "AuditEvent" });
-type EventOut = z.infer<typeof eventOut>;
-
-const pageOut = z
-  .object({
-    treeSize: z.number().int().describe("The tree size the answer was computed at"),
-    events: z.array(eventOut),
-    nextCursor: z.string().optional().describe("Pass as cursor for the next page"),
-  })
-  .meta({ id: "AuditEventPage" });
-
-const accessOut = pageOut
-  .extend({
-    accessors: z.array(z.object({ authority: z.string(), userId: z.string(), count: z.number().int(), first: isoTime, last: isoTime })).describe("Who accessed the object, over this page"),
-  })
-  .meta({ id: "AuditAccessPage" });
-
-const userOut = pageOut
-  .extend({
-    objects: z.array(z.object({ objectType: z.string(), objectId: z.string(), count: z.number().int(), last: isoTime })).describe("What the user accessed, over this page"),
-  })
-  .meta({ id: "AuditUserPage" });
-
-const paging = {
-  from: isoTime.optional().describe("Events at or after this time"),
-  to: isoTime.optional().describe("Events before this time"),
-  limit: queryInt(1, MAX_QUERY_LIMIT).default(100),
-  cursor: z.string().regex(/^\d+$/).optional(),
-  order: z.enum(["asc", "desc"]).default("asc"),
-};
-const actionList = z
-  .string()
-  .optional()
-  .describe(`Comma-separated actions: ${ACTIONS.keys.join(", ")}`)
-  .refine((v) => !v || v.split(",").every((a) => ACTIONS.keys.includes(a.trim())), "unknown action");
-
-const eventsQuery = z.object({
-  objectType: token.optional(),
-  objectId: token.optional(),
-  authority: token.optional(),
-  userId: token.optional(),
-  action: actionList,
-  ...paging,
-});
-const accessParams = z.object({ objectType: token, objectId: token });
-const accessQuery = z.object({ authority: token.optional(), action: actionList, ...paging });
-const userParams = z.object({ userId: token });
-const userQuery = z.object({ authority: token.optional(), action: actionList, ...paging });
-
-const headJson = z.object({ treeSize: z.number().int(), rootHash: b64, timestampMs: z.number().int(), keyId: z.string(), signature: b64 }).meta({ id: "TreeHead" });
-const headFileOut = z
-  .object({
-    type: z.literal(HEAD_FILE_TYPE),
-    version: z.literal(EXPORT_VERSION),
-    head: headJson,
-    frontier: z.array(b64).describe("RFC 9162 hashes of the tree's maximal complete subtrees, left to right"),
-    savedAt: isoTime,
-  })
-  .meta({ id: "AuditHeadFile", description: "Keep this file: `liaison audit verify --trusted-head` checks later exports against it" });
-const keyOut = z.object({ keyId: z.string(), algorithm: z.literal("Ed25519"), publicKey: b64 }).meta({ id: "AuditKey" });
-const inclusionQuery = z.object({ index, size: index.optional().describe("Tree size (default: the latest signed head)") });
-const inclusionOut = z.object({ leafIndex: z.number().int(), treeSize: z.number().int(), auditPath: z.array(b64), head: headJson }).meta({ id: "InclusionProof" });
-const consistencyQuery = z.object({ first: index, second: index.optional().describe("Tree size (default: the latest signed head)") });
-const consistencyOut = z.object({ firstSize: z.number().int(), secondSize: z.number().int(), path: z.array(b64), head: headJson }).meta({ id: "ConsistencyProof" });
-const exportQuery = z.object({
-  from: index.optional().describe("First leaf (default 0)"),
-  to: index.optional().describe("One past the last leaf (default: the signed head's size)"),
-  since: z
-    .string()
-    .regex(/^\d+(,\d+)*$/)
-    .optional()
-    .describe("Tree sizes of heads you kept: the export carries consistency proofs from them"),
-});
-
-const headFileOf = (head: SignedTreeHead, frontier: readonly Uint8Array[]) => ({
+const headFileOf = (head: SignedTreeHead, frontier: readonly Uint8Array[]): HeadFileOut => ({
   type: HEAD_FILE_TYPE as typeof HEAD_FILE_TYPE,
   version: EXPORT_VERSION as typeof EXPORT_VERSION,
   head: treeHeadToJson(head),
@@ -150,8 +64,7 @@ const headFileOf = (head: SignedTreeHead, frontier: readonly Uint8Array[]) => ({
   savedAt: new Date().toISOString(),
 });
 
-const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 503: problemSchema, 504: problemSchema };
-const iso = (ms: number) => new Date(ms).toISOString();
+const errors = problemResponses("LIAISON_VALIDATION", "LIAISON_UNAUTHENTICATED", "LIAISON_FORBIDDEN", "LIAISON_NOT_FOUND", "LIAISON_UNAVAILABLE", "LIAISON_TIMEOUT");
 const SUPERVISOR = ["supervisor"] as const;
 
 function eventView(r: pb.IAuditRecord): EventOut {
@@ -160,15 +73,15 @@ function eventView(r: pb.IAuditRecord): EventOut {
   return {
     index: Number(r.leafIndex ?? 0),
     id: e.id ?? "",
-    at: iso(Number(e.atMs ?? 0)),
+    at: isoRequired(e.atMs),
     authority: e.authority ?? "",
     userId: e.userId ?? "",
-    action: ACTIONS.toApi(Number(e.action ?? 0)),
+    action: ACTION_WORD(Number(e.action ?? 0)),
     objectType: e.objectType ?? "",
     objectId: e.objectId ?? "",
     searchRefs: e.searchRefs ?? [],
     purpose: e.purpose ?? "",
-    outcome: OUTCOMES.toApi(Number(e.outcome ?? 0)),
+    outcome: OUTCOME_WORD(Number(e.outcome ?? 0)),
     ...(e.reasonCode ? { reasonCode: e.reasonCode } : {}),
     service: e.service ?? "",
     matched: e.matched ?? [],
@@ -180,8 +93,8 @@ function eventView(r: pb.IAuditRecord): EventOut {
             objectId: er.objectId ?? "",
             supplier: er.supplier ?? "",
             rule: er.rule ?? "",
-            ...(er.dueAtMs ? { dueAt: iso(Number(er.dueAtMs)) } : {}),
-            ...(er.erasedAtMs ? { erasedAt: iso(Number(er.erasedAtMs)) } : {}),
+            ...(er.dueAtMs ? { dueAt: iso(er.dueAtMs) } : {}),
+            ...(er.erasedAtMs ? { erasedAt: iso(er.erasedAtMs) } : {}),
             contentCommitment: b64u(er.contentCommitment ?? new Uint8Array(0)),
           },
         }
@@ -194,7 +107,7 @@ type Paging = { from?: string | undefined; to?: string | undefined; limit: numbe
 function queryOf(filters: pb.IAuditQuery, p: Paging): pb.IAuditQuery {
   return {
     ...filters,
-    actions: p.action ? p.action.split(",").map((a) => ACTIONS.toProto(a.trim())) : [],
+    actions: p.action ? p.action.split(",").map((a) => AUDIT_ACTIONS.toProto(a.trim())) : [],
     fromMs: p.from ? Date.parse(p.from) : 0,
     toMs: p.to ? Date.parse(p.to) : 0,
     limit: p.limit,
@@ -207,9 +120,9 @@ function queryOf(filters: pb.IAuditQuery, p: Paging): pb.IAuditQuery {
 function searchDetails(q: pb.IAuditQuery, count: number): Record<string, string> {
   const d: Record<string, string> = { count: String(count) };
   for (const k of ["objectType", "objectId", "authority", "userId"] as const) if (q[k]) d[k] = String(q[k]);
-  if (q.actions?.length) d.actions = q.actions.map((a) => ACTIONS.toApi(Number(a))).join(",");
-  if (q.fromMs) d.from = iso(Number(q.fromMs));
-  if (q.toMs) d.to = iso(Number(q.toMs));
+  if (q.actions?.length) d.actions = q.actions.map((a) => ACTION_WORD(Number(a))).join(",");
+  if (q.fromMs) d.from = isoRequired(q.fromMs);
+  if (q.toMs) d.to = isoRequired(q.toMs);
   return d;
 }
 

@@ -4,17 +4,16 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { z } from "zod";
+import { complianceOut, isoOrNull, verificationOut, type ComplianceOut, type VerificationOut } from "../../../src/api/mod.js";
 import { AuditClient, auditKeyId, verifyTreeHead, type SignedTreeHead } from "../../../src/audit/mod.js";
 import { b64u, decodeAs } from "../../../src/crypto/mod.js";
-import { problemSchema } from "../../../src/http/mod.js";
+import { problemResponses } from "../../../src/http/mod.js";
 import { verifyConsistency } from "../../../src/merkle/mod.js";
 import { requestService, subjects } from "../../../src/nats/mod.js";
 import { pb } from "../../../src/proto/mod.js";
 
 const SUPERVISOR = ["supervisor"] as const;
-const errors = { 401: problemSchema, 403: problemSchema, 503: problemSchema, 504: problemSchema };
-const iso = (ms: number) => (ms > 0 ? new Date(ms).toISOString() : null);
+const errors = problemResponses("LIAISON_UNAUTHENTICATED", "LIAISON_FORBIDDEN", "LIAISON_UNAVAILABLE", "LIAISON_TIMEOUT");
 
 export async function complianceRoutes(app: FastifyInstance, deps: { nc: NatsConnection; client?: AuditClient }): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -25,22 +24,22 @@ export async function complianceRoutes(app: FastifyInstance, deps: { nc: NatsCon
   r.get(
     "/v1/compliance",
     {
-      schema: { summary: "The erasure compliance report (overdue must be 0)", tags: ["supervisor"], response: { 200: z.object({}).passthrough(), ...errors } },
+      schema: { summary: "The erasure compliance report (overdue must be 0)", tags: ["supervisor"], response: { 200: complianceOut, ...errors } },
       config: { roles: SUPERVISOR, audit: { action: pb.AuditAction.AUDIT_ACTION_READ, objectType: "compliance-report" } },
     },
-    async () => {
+    async (): Promise<ComplianceOut> => {
       const bytes = await requestService(deps.nc, subjects.api("retention", "report"), new Uint8Array(), 30_000);
       const rep = decodeAs((b) => pb.ComplianceReport.decode(b), bytes, "ComplianceReport");
       return {
-        generatedAt: iso(Number(rep.generatedAtMs)),
+        generatedAt: isoOrNull(rep.generatedAtMs),
         overdueCount: Number(rep.overdueCount),
-        overdue: rep.overdue.map((d) => ({ kind: d.kind, objectId: d.objectId, supplier: d.supplier, dueAt: iso(Number(d.dueAtMs)), stage: d.stage })),
-        erasures: rep.erasures.map((e) => ({ day: e.day, rule: e.rule, supplier: e.supplier, count: Number(e.count) })),
+        overdue: rep.overdue.map((d) => ({ kind: d.kind ?? "", objectId: d.objectId ?? "", supplier: d.supplier ?? "", dueAt: isoOrNull(d.dueAtMs), stage: d.stage ?? "" })),
+        erasures: rep.erasures.map((e) => ({ day: e.day ?? "", rule: e.rule ?? "", supplier: e.supplier ?? "", count: Number(e.count) })),
         reviews: pb.ComplianceReport.toObject(rep, { defaults: true }).reviews as unknown[],
         holds: pb.ComplianceReport.toObject(rep, { defaults: true }).holds as unknown[],
-        lastSweepAt: iso(Number(rep.lastSweepAtMs)),
+        lastSweepAt: isoOrNull(rep.lastSweepAtMs),
         kekEpoch: rep.kekEpoch,
-        kekCreatedAt: iso(Number(rep.kekCreatedAtMs)),
+        kekCreatedAt: isoOrNull(rep.kekCreatedAtMs),
         erasedTotal: Number(rep.erasedTotal),
       };
     },
@@ -53,18 +52,7 @@ export async function complianceRoutes(app: FastifyInstance, deps: { nc: NatsCon
         summary: "Tree-head verification: signature, key id, consistency with the previous head seen",
         tags: ["supervisor"],
         response: {
-          200: z.object({
-            treeSize: z.number(),
-            rootHash: z.string(),
-            timestamp: z.string().nullable(),
-            keyId: z.string(),
-            signatureValid: z.boolean(),
-            keyIdMatches: z.boolean(),
-            consistentWithPrevious: z.boolean().nullable().describe("null when there is no earlier head to compare"),
-            previousTreeSize: z.number().nullable(),
-            verifiedAt: z.string(),
-            previousVerifiedAt: z.string().nullable(),
-          }),
+          200: verificationOut,
           ...errors,
         },
       },
@@ -81,10 +69,10 @@ export async function complianceRoutes(app: FastifyInstance, deps: { nc: NatsCon
           consistent = verifyConsistency(previous.treeSize, head.treeSize, previous.rootHash, head.rootHash, proof.path);
         }
       } else if (previous && head.treeSize < previous.treeSize) consistent = false; // the log shrank
-      const out = {
+      const out: VerificationOut = {
         treeSize: head.treeSize,
         rootHash: b64u(head.rootHash),
-        timestamp: iso(head.timestampMs),
+        timestamp: isoOrNull(head.timestampMs),
         keyId: head.keyId,
         signatureValid,
         keyIdMatches: head.treeSize === 0 || head.keyId === auditKeyId(key.publicKey),

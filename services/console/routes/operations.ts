@@ -4,10 +4,10 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { z } from "zod";
+import { dormantOut, healthOut, isoOrNull, isoRequired, USAGE_COUNTS, usageOut, usageQuery, type ActivityOut, type UsageCount, type ThroughputOut, type UsageOut } from "../../../src/api/mod.js";
 import { AuditOutcome, type AuditEmitter } from "../../../src/audit/mod.js";
 import { histogramQuantile } from "../../../src/domain/mod.js";
-import { problemSchema } from "../../../src/http/mod.js";
+import { problemResponses } from "../../../src/http/mod.js";
 import { scrapeAll } from "../../../src/nats/mod.js";
 import { HUB_SERVICES, systemStatus } from "../../../src/ops/mod.js";
 import { pb } from "../../../src/proto/mod.js";
@@ -21,54 +21,20 @@ export interface OperationsRoutesDeps {
 }
 
 const OPERATIONS = ["operations"] as const;
-const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 503: problemSchema, 504: problemSchema };
-const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, "YYYY-MM");
-const iso = (ms: number) => (ms > 0 ? new Date(ms).toISOString() : null);
+const errors = problemResponses("LIAISON_VALIDATION", "LIAISON_UNAUTHENTICATED", "LIAISON_FORBIDDEN", "LIAISON_UNAVAILABLE", "LIAISON_TIMEOUT");
 
-const monthOut = z.object({
-  cp: z.string(),
-  month: z.string(),
-  messagesSent: z.number(),
-  messagesReceived: z.number(),
-  messagesAnswered: z.number(),
-  replyP50Seconds: z.number().nullable().describe("Median reply time (upper bound of its histogram bucket)"),
-  replyP90Seconds: z.number().nullable(),
-  repliesOnTime: z.number(),
-  repliesLate: z.number(),
-  recordsSubmitted: z.number(),
-  recordsQueried: z.number(),
-  recordHits: z.number(),
-  filesRegistered: z.number(),
-  filesQueried: z.number(),
-  fileHits: z.number(),
-  refusals: z.number(),
-});
-const activityOut = z.object({
-  cp: z.string(),
-  name: z.string(),
-  active: z.boolean(),
-  lastConnection: z.string().nullable(),
-  lastActivity: z.string().nullable(),
-  dormant: z.boolean(),
-  dormantSince: z.string().nullable(),
-  suspensionDue: z.string().nullable(),
-  suspensionWarning: z.boolean(),
-  notifiedAt: z.string().nullable(),
-});
-type Activity = z.infer<typeof activityOut>;
-
-function activityView(a: pb.IContactPointActivity): Activity {
+function activityView(a: pb.IContactPointActivity): ActivityOut {
   return {
     cp: a.contactPoint ?? "",
     name: a.name ?? "",
     active: Boolean(a.active),
-    lastConnection: iso(Number(a.lastConnectionMs)),
-    lastActivity: iso(Number(a.lastActivityMs)),
+    lastConnection: isoOrNull(a.lastConnectionMs),
+    lastActivity: isoOrNull(a.lastActivityMs),
     dormant: Boolean(a.dormant),
-    dormantSince: a.dormant ? iso(Number(a.dormantSinceMs)) : null,
-    suspensionDue: a.active ? iso(Number(a.suspensionDueMs)) : null,
+    dormantSince: a.dormant ? isoOrNull(a.dormantSinceMs) : null,
+    suspensionDue: a.active ? isoOrNull(a.suspensionDueMs) : null,
     suspensionWarning: Boolean(a.suspensionWarning),
-    notifiedAt: iso(Number(a.dormantNoticeAtMs)),
+    notifiedAt: isoOrNull(a.dormantNoticeAtMs),
   };
 }
 
@@ -83,35 +49,24 @@ export async function operationsRoutes(app: FastifyInstance, deps: OperationsRou
       schema: {
         summary: "Usage per contact point and month",
         tags: ["operations"],
-        querystring: z.object({ from: month.optional(), to: month.optional(), cp: z.string().regex(/^[A-Z][A-Z0-9]{1,9}$/).optional() }),
-        response: { 200: z.object({ generatedAt: z.string(), months: z.array(monthOut), activity: z.array(activityOut), replyTimeBoundsSeconds: z.array(z.number()) }), ...errors },
+        querystring: usageQuery,
+        response: { 200: usageOut, ...errors },
       },
       config: read("usage"),
     },
-    async (req) => {
+    async (req): Promise<UsageOut> => {
       const q = req.query;
       const rep = await usage.report({ ...(q.from ? { fromMonth: q.from } : {}), ...(q.to ? { toMonth: q.to } : {}), ...(q.cp ? { contactPoint: q.cp } : {}) });
       return {
-        generatedAt: new Date(Number(rep.generatedAtMs)).toISOString(),
+        generatedAt: isoRequired(rep.generatedAtMs),
         months: rep.counters.map((c) => {
           const h = (c.replyTimeHistogram ?? []).map(Number);
           return {
             cp: c.contactPoint ?? "",
             month: c.month ?? "",
-            messagesSent: Number(c.messagesSent),
-            messagesReceived: Number(c.messagesReceived),
-            messagesAnswered: Number(c.messagesAnswered),
+            ...(Object.fromEntries(USAGE_COUNTS.map((k) => [k, Number(c[k])])) as Record<UsageCount, number>),
             replyP50Seconds: histogramQuantile(h, 0.5) ?? null,
             replyP90Seconds: histogramQuantile(h, 0.9) ?? null,
-            repliesOnTime: Number(c.repliesOnTime),
-            repliesLate: Number(c.repliesLate),
-            recordsSubmitted: Number(c.recordsSubmitted),
-            recordsQueried: Number(c.recordsQueried),
-            recordHits: Number(c.recordHits),
-            filesRegistered: Number(c.filesRegistered),
-            filesQueried: Number(c.filesQueried),
-            fileHits: Number(c.fileHits),
-            refusals: Number(c.refusals),
           };
         }),
         activity: rep.activity.map(activityView),
@@ -123,7 +78,7 @@ export async function operationsRoutes(app: FastifyInstance, deps: OperationsRou
   r.get(
     "/v1/usage/dormant",
     {
-      schema: { summary: "Dormant contact points (dormancy checked now)", tags: ["operations"], response: { 200: z.object({ dormant: z.array(activityOut), all: z.array(activityOut) }), ...errors } },
+      schema: { summary: "Dormant contact points (dormancy checked now)", tags: ["operations"], response: { 200: dormantOut, ...errors } },
       config: read("dormancy"),
     },
     async () => {
@@ -138,7 +93,7 @@ export async function operationsRoutes(app: FastifyInstance, deps: OperationsRou
       schema: {
         summary: "Service health: every instance ($SRV), streams, durable consumers, NATS",
         tags: ["operations"],
-        response: { 200: z.object({ expectedServices: z.array(z.string()), missing: z.array(z.string()) }).passthrough(), ...errors },
+        response: { 200: healthOut, ...errors },
       },
       config: read("health"),
     },
@@ -169,7 +124,7 @@ export async function operationsRoutes(app: FastifyInstance, deps: OperationsRou
       res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" });
       res.write(": liaison throughput\n\n");
       const sub = usage.throughput((s) => {
-        const data = { at: new Date(Number(s.atMs)).toISOString(), messagesRouted: s.messagesRouted, receipts: s.receipts, queries: s.queries, refusals: s.refusals, auditEvents: s.auditEvents };
+        const data: ThroughputOut = { at: isoRequired(s.atMs), messagesRouted: s.messagesRouted, receipts: s.receipts, queries: s.queries, refusals: s.refusals, auditEvents: s.auditEvents };
         res.write(`event: sample\ndata: ${JSON.stringify(data)}\n\n`);
       });
       const ping = setInterval(() => res.write(": ping\n\n"), 15_000);

@@ -1,6 +1,7 @@
 // The console's web UI: a token login, then the views of the token's role, each drawn from the
 // console's JSON APIs. No framework, no build step. Every figure carries a data-testid so the
-// browser tests can compare what is shown with what the API returns.
+// browser tests can compare what is shown with what the API returns. The field names it reads are
+// those of the response schemas in src/api (tests/unit/console-web.test.ts checks each one).
 // Markup is built only with the html`...` tag, which escapes every interpolated value unless it is
 // itself an html`...` result; render() and append() are the only places that touch innerHTML. No
 // inline script or style anywhere: the page runs under `script-src 'self'; style-src 'self'`.

@@ -2,51 +2,27 @@
 // index (Decision 2009/917/JHA Chapter VI) against an access point's /v1/files API.
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
+import { LEGAL_BASES, OFFENCE_AREAS, type FileOut, type FileQueryOut, type FileRegistered, type FileStatusOut, type HitRequestOut } from "../../api/mod.js";
 import { callApi, resolveTarget } from "../client.js";
 import { fail, printJson, printTable } from "../output.js";
-import { identifierHelp, identifiers, parseIdentifier, target, type Common, type IdentifierArg } from "./records.js";
+import { replyByTime } from "./messages.js";
+import { eraseCommand, identifierOptions, identifiers, queryOptions, target, type Common, type IdentifierArg } from "./records.js";
 
 const STATUS_HELP = "ongoing (no offence established yet), offence-established (no conviction yet), conviction-or-penalty";
-
-interface Hit {
-  hitId?: string;
-  entryId?: string;
-  supplier: string;
-  investigatingService: string;
-  contact: string;
-  fileReference: string;
-}
-
-interface Entry {
-  id: string;
-  supplier: string;
-  fileReference: string;
-  investigatingService: string;
-  contact: string;
-  subjects: IdentifierArg[];
-  offenceArea: string;
-  status: string;
-  lastInvestigativeAct: string;
-  createdAt: string;
-  retentionUntil: string;
-  retentionRule: string;
-}
 
 export function register(program: Command): void {
   const files = program.command("files").description("FIDE: register investigation files, hit/no-hit queries, status changes, requests about a hit");
 
-  target(files.command("register").description("register an investigation file (subject identifiers are kept only as blind indexes)"))
+  identifierOptions(target(files.command("register").description("register an investigation file (subject identifiers are kept only as blind indexes)")))
     .requiredOption("--ref <reference>", "the national file reference")
     .requiredOption("--service <name>", "the investigating service")
     .requiredOption("--contact <text>", "whom to ask at the investigating service")
-    .requiredOption("--id <type=value>", identifierHelp, parseIdentifier)
-    .option("--dob <date>", "the date of birth that goes with the person's name")
-    .requiredOption("--offence-area <area>", "drug-trafficking, tobacco-and-alcohol-smuggling, counterfeit-goods, customs-duty-evasion, excise-fraud, vat-fraud, money-laundering-and-cash, weapons-and-dual-use-goods, endangered-species, cultural-goods, other")
+    .requiredOption("--offence-area <area>", OFFENCE_AREAS.keys.join(", "))
     .option("--status <status>", STATUS_HELP, "ongoing")
     .requiredOption("--last-act <date>", "the date of the last investigative act (YYYY-MM-DD)")
     .action(async (o: Common & { ref: string; service: string; contact: string; id: IdentifierArg[]; dob?: string; offenceArea: string; status: string; lastAct: string }) => {
       try {
-        const res = await callApi<{ id: string; retentionUntil: string }>(resolveTarget(o), "POST", "/v1/files", {
+        const res = await callApi<FileRegistered>(resolveTarget(o), "POST", "/v1/files", {
           fileReference: o.ref,
           investigatingService: o.service,
           contact: o.contact,
@@ -62,13 +38,10 @@ export function register(program: Command): void {
       }
     });
 
-  target(files.command("query").description("hit or no hit: who holds a file on these subjects, and whom to ask (the purpose is logged)"))
-    .requiredOption("--id <type=value>", identifierHelp, parseIdentifier)
-    .option("--dob <date>", "the date of birth that goes with the person's name")
-    .requiredOption("--purpose <text>", "why you search")
+  queryOptions(target(files.command("query").description("hit or no hit: who holds a file on these subjects, and whom to ask (the purpose is logged)")))
     .action(async (o: Common & { id: IdentifierArg[]; dob?: string; purpose: string }) => {
       try {
-        const res = await callApi<{ hits: Hit[] }>(resolveTarget(o), "POST", "/v1/files/query", { subjects: identifiers(o.id, o.dob), purpose: o.purpose });
+        const res = await callApi<FileQueryOut>(resolveTarget(o), "POST", "/v1/files/query", { subjects: identifiers(o.id, o.dob), purpose: o.purpose });
         if (o.json) return printJson(res);
         printTable(
           res.hits.map((h) => ({ ...h, hitId: h.hitId ?? `(own entry ${h.entryId ?? ""})` })),
@@ -85,7 +58,7 @@ export function register(program: Command): void {
     .option("--last-act <date>", "a later investigative act (YYYY-MM-DD): an ongoing file is kept 12 months after it")
     .action(async (id: string, o: Common & { status: string; lastAct?: string }) => {
       try {
-        const res = await callApi<{ id: string; status: string; retentionUntil: string; rule: string; erased: boolean }>(resolveTarget(o), "POST", `/v1/files/${encodeURIComponent(id)}/status`, {
+        const res = await callApi<FileStatusOut>(resolveTarget(o), "POST", `/v1/files/${encodeURIComponent(id)}/status`, {
           status: o.status,
           ...(o.lastAct ? { lastInvestigativeAct: o.lastAct } : {}),
         });
@@ -98,7 +71,7 @@ export function register(program: Command): void {
 
   target(files.command("get <id>").description("read an entry of yours (supplier only; the read is logged)")).action(async (id: string, o: Common) => {
     try {
-      const e = await callApi<Entry>(resolveTarget(o), "GET", `/v1/files/${encodeURIComponent(id)}`);
+      const e = await callApi<FileOut>(resolveTarget(o), "GET", `/v1/files/${encodeURIComponent(id)}`);
       if (o.json) return printJson(e);
       const lines = [
         `File ${e.fileReference} · entry ${e.id} · ${e.supplier}`,
@@ -114,35 +87,20 @@ export function register(program: Command): void {
     }
   });
 
-  target(files.command("erase <id>").description("erase an entry of yours: its data key is destroyed"))
-    .option("--reason <text>", "why", "")
-    .action(async (id: string, o: Common & { reason: string }) => {
-      try {
-        const r = await callApi<{ id: string }>(resolveTarget(o), "DELETE", `/v1/files/${encodeURIComponent(id)}?${new URLSearchParams({ reason: o.reason })}`);
-        if (o.json) printJson(r);
-        else process.stdout.write(`${r.id} erased\n`);
-      } catch (err) {
-        fail(err);
-      }
-    });
+  eraseCommand(files, "an entry", "/v1/files");
 
   target(files.command("request <hitId>").description("send a mutual-assistance request about a hit to the contact point holding the file"))
     .option("--body <text>", "the request")
     .option("--body-file <file>", "read the request from a file")
     .option("--subject <text>", "after the file reference in the subject")
-    .option("--legal-basis <basis>", "assistance-on-request, surveillance, enquiries, notification", "assistance-on-request")
+    .option("--legal-basis <basis>", LEGAL_BASES.keys.join(", "), "assistance-on-request")
     .option("--reply-by <date>", "answer expected by (YYYY-MM-DD or ISO time)")
     .action(async (hitId: string, o: Common & { body?: string; bodyFile?: string; subject?: string; legalBasis: string; replyBy?: string }) => {
       try {
         const body = o.bodyFile ? readFileSync(o.bodyFile, "utf8") : (o.body ?? "");
         if (!body.trim()) throw new Error("give --body or --body-file");
-        let replyBy: string | undefined;
-        if (o.replyBy) {
-          const t = /^\d{4}-\d{2}-\d{2}$/.test(o.replyBy) ? Date.parse(`${o.replyBy}T23:59:59Z`) : Date.parse(o.replyBy);
-          if (Number.isNaN(t)) throw new Error(`not a date or time: ${o.replyBy}`);
-          replyBy = new Date(t).toISOString();
-        }
-        const res = await callApi<{ id: string; caseRef: string; to: string }>(resolveTarget(o), "POST", `/v1/files/hits/${encodeURIComponent(hitId)}/request`, {
+        const replyBy = o.replyBy ? replyByTime(o.replyBy) : undefined;
+        const res = await callApi<HitRequestOut>(resolveTarget(o), "POST", `/v1/files/hits/${encodeURIComponent(hitId)}/request`, {
           body,
           legalBasis: o.legalBasis,
           ...(o.subject ? { subject: o.subject } : {}),

@@ -3,6 +3,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { Option, type Command } from "commander";
+import { KINDS, LEGAL_BASES, PRIORITIES, SPECIAL_FORMS, SPONTANEOUS_BASES, type MessageListOut, type MessageOut, type Submitted } from "../../api/mod.js";
 import { callApi, resolveTarget, type TargetOptions } from "../client.js";
 import { fail, printJson, printTable } from "../output.js";
 
@@ -19,7 +20,7 @@ function target(cmd: Command): Command {
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(",").map((s) => s.trim()).filter(Boolean)];
 
 /** "2026-12-01" means the end of that day (UTC); a full ISO time is taken as is. */
-function isoTime(v: string): string {
+export function replyByTime(v: string): string {
   const t = /^\d{4}-\d{2}-\d{2}$/.test(v) ? Date.parse(`${v}T23:59:59Z`) : Date.parse(v);
   if (Number.isNaN(t)) throw new Error(`not a date or time: ${v}`);
   return new Date(t).toISOString();
@@ -29,33 +30,18 @@ function attachments(files: string[] = []) {
   return files.map((f) => ({ name: basename(f), contentBase64: readFileSync(f).toString("base64") }));
 }
 
-interface Header {
-  id: string;
-  box: string;
-  kind: string;
-  from: string;
-  to: string[];
-  createdAt: string;
-  priority: string;
-  caseRef: string;
-  status: string;
-  overdue: boolean;
-  replyBy?: string;
-  recipients?: Record<string, { status: string; at?: string; reasonCode?: string }>;
-}
-
 export function register(program: Command): void {
   target(program.command("send").description("send a mutual-assistance message"))
     .requiredOption("--to <cps>", 'recipients, comma-separated (BE,NL) or "*" for all active', list)
-    .addOption(new Option("--kind <kind>", "message kind").choices(["request", "spontaneous", "special-form"]).default("request"))
-    .addOption(new Option("--legal-basis <basis>", "Naples II basis of a request").choices(["assistance-on-request", "surveillance", "enquiries", "notification"]))
-    .addOption(new Option("--spontaneous-basis <basis>").choices(["surveillance", "information"]))
-    .addOption(new Option("--special-form <form>").choices(["hot-pursuit", "cross-border-surveillance", "controlled-delivery", "covert-investigation", "joint-special-investigation-team"]))
+    .addOption(new Option("--kind <kind>", "message kind").choices(KINDS.keys.filter((k) => k !== "reply")).default("request"))
+    .addOption(new Option("--legal-basis <basis>", "Naples II basis of a request").choices(LEGAL_BASES.keys))
+    .addOption(new Option("--spontaneous-basis <basis>").choices(SPONTANEOUS_BASES.keys))
+    .addOption(new Option("--special-form <form>").choices(SPECIAL_FORMS.keys))
     .option("--location <text>", "for a special form: where")
     .requiredOption("--subject <text>")
     .option("--body <text>", "the message text")
     .option("--body-file <file>", "read the message text from a file")
-    .addOption(new Option("--priority <p>").choices(["normal", "urgent"]).default("normal"))
+    .addOption(new Option("--priority <p>").choices(PRIORITIES.keys).default("normal"))
     .option("--reply-by <date>", "answer expected by (YYYY-MM-DD or ISO time)")
     .option("--case-ref <ref>", "thread it under this case reference")
     .option("--handling <codes>", "handling codes H0..H3, comma-separated", list)
@@ -74,12 +60,12 @@ export function register(program: Command): void {
           ...(kind === "request" ? { legalBasis: o.legalBasis ?? "assistance-on-request" } : {}),
           ...(o.spontaneousBasis ? { spontaneousBasis: o.spontaneousBasis } : {}),
           ...(o.specialForm ? { specialForm: { form: o.specialForm, ...(o.location ? { location: o.location } : {}) } } : {}),
-          ...(o.replyBy ? { replyBy: isoTime(String(o.replyBy)) } : {}),
+          ...(o.replyBy ? { replyBy: replyByTime(String(o.replyBy)) } : {}),
           ...(o.caseRef ? { caseRef: o.caseRef } : {}),
           handling: { codes: o.handling ?? [], ...(o.conditions ? { conditions: o.conditions } : {}) },
           attachments: attachments(o.attach as string[] | undefined),
         };
-        const res = await callApi<{ id: string; status: string; caseRef: string }>(resolveTarget(o), "POST", "/v1/messages", msg);
+        const res = await callApi<Submitted>(resolveTarget(o), "POST", "/v1/messages", msg);
         if (o.json) printJson(res);
         else process.stdout.write(`${res.id} ${res.status} (case ${res.caseRef})\n`);
       } catch (err) {
@@ -95,7 +81,7 @@ export function register(program: Command): void {
     .action(async (o: Common & { box: string; status?: string; caseRef?: string; limit: string }) => {
       try {
         const q = new URLSearchParams({ box: o.box, limit: o.limit, ...(o.status ? { status: o.status } : {}), ...(o.caseRef ? { caseRef: o.caseRef } : {}) });
-        const page = await callApi<{ items: Header[] }>(resolveTarget(o), "GET", `/v1/messages?${q}`);
+        const page = await callApi<MessageListOut>(resolveTarget(o), "GET", `/v1/messages?${q}`);
         if (o.json) printJson(page);
         else
           printTable(
@@ -111,13 +97,7 @@ export function register(program: Command): void {
     .option("--save-attachments <dir>", "write its attachments into this folder")
     .action(async (id: string, o: Common & { saveAttachments?: string }) => {
       try {
-        const m = await callApi<Header & {
-          subject: string;
-          body: string;
-          legalBasis?: string;
-          handling: { codes: Array<{ code: string; meaning: string }>; conditions?: string };
-          attachments: Array<{ name: string; size: number; contentBase64: string }>;
-        }>(resolveTarget(o), "GET", `/v1/messages/${encodeURIComponent(id)}`);
+        const m = await callApi<MessageOut>(resolveTarget(o), "GET", `/v1/messages/${encodeURIComponent(id)}`);
         if (o.saveAttachments) {
           mkdirSync(o.saveAttachments, { recursive: true });
           for (const a of m.attachments) writeFileSync(join(o.saveAttachments, basename(a.name)), Buffer.from(a.contentBase64, "base64"));
@@ -151,7 +131,7 @@ export function register(program: Command): void {
     .action(async (id: string, o: Common & Record<string, unknown>) => {
       try {
         const body = o.bodyFile ? readFileSync(String(o.bodyFile), "utf8") : String(o.body ?? "");
-        const res = await callApi<{ id: string; status: string }>(resolveTarget(o), "POST", `/v1/messages/${encodeURIComponent(id)}/reply`, {
+        const res = await callApi<Submitted>(resolveTarget(o), "POST", `/v1/messages/${encodeURIComponent(id)}/reply`, {
           body,
           ...(o.subject ? { subject: o.subject } : {}),
           ...(o.declined ? { declined: true, declineReason: o.declined } : {}),
@@ -168,11 +148,7 @@ export function register(program: Command): void {
 
 /** `liaison status <id>`: where a message is, recipient by recipient. */
 export async function messageStatus(id: string, o: Common): Promise<void> {
-  const m = await callApi<Header & { receipts: Array<{ kind: string; issuer: string; at: string; reasonCode?: string; reason?: string }> }>(
-    resolveTarget(o),
-    "GET",
-    `/v1/messages/${encodeURIComponent(id)}`,
-  );
+  const m = await callApi<MessageOut>(resolveTarget(o), "GET", `/v1/messages/${encodeURIComponent(id)}`);
   if (o.json) return printJson({ id: m.id, status: m.status, overdue: m.overdue, recipients: m.recipients, receipts: m.receipts });
   process.stdout.write(`${m.id}: ${m.status}${m.overdue ? " (OVERDUE)" : ""}\n`);
   printTable(

@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
+import { IDENTIFIER_TYPES, RECORD_CATEGORIES, RECORD_PURPOSES, type ErasedOut, type IdentifierOut, type RecordOut, type RecordQueryOut, type RecordSubmitted } from "../../api/mod.js";
 import { callApi, resolveTarget, type TargetOptions } from "../client.js";
 import { fail, printJson, printTable } from "../output.js";
 
@@ -17,11 +18,8 @@ export function target(cmd: Command): Command {
     .option("--json", "print JSON instead of a table");
 }
 
-export interface IdentifierArg {
-  type: string;
-  value: string;
-  dateOfBirth?: string;
-}
+/** An identifier as given on the command line: the API checks its type and form. */
+export type IdentifierArg = IdentifierOut;
 
 /** `--id person-name="MÜLLER, Hans"` (repeatable); the API checks the type and the value's form. */
 export function parseIdentifier(v: string, prev: IdentifierArg[] = []): IdentifierArg[] {
@@ -43,28 +41,18 @@ export function identifiers(ids: IdentifierArg[] | undefined, dob: string | unde
   return list;
 }
 
+/** `--id type=value` (repeatable) and `--dob`: the identifiers of a record, a file or a query. */
+export const identifierOptions = (cmd: Command): Command =>
+  cmd.requiredOption("--id <type=value>", identifierHelp, parseIdentifier).option("--dob <date>", "the date of birth that goes with the person's name");
+
+/** A query's identifiers and its purpose, which is required and logged. */
+export const queryOptions = (cmd: Command): Command => identifierOptions(cmd).requiredOption("--purpose <text>", "why you search");
+
 export const identifierHelp =
-  'an identifier as type=value (repeatable): person-name, date-of-birth, travel-document-number, company-name, vat-number, eori-number, vehicle-registration, container-number, vessel-imo, aircraft-registration, commodity-code, address, telephone-number, email-address, bank-account';
+  `an identifier as type=value (repeatable): ${IDENTIFIER_TYPES.keys.join(", ")}`;
 
 const repeat = (v: string, p: string[] = []) => [...p, v];
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(",").map((s) => s.trim()).filter(Boolean)];
-
-interface RecordOut {
-  id: string;
-  supplier: string;
-  category: string;
-  purpose: string;
-  suggestedAction: string;
-  identifiers: IdentifierArg[];
-  freeText: string;
-  handling: { codes: Array<{ code: string; meaning: string }>; conditions?: string };
-  attachments: Array<{ name: string; mediaType: string; size: number }>;
-  createdAt: string;
-  updatedAt: string;
-  reviewDue: string;
-  renewals: number;
-  hold?: { setBy: string; reason: string; until?: string };
-}
 
 function printRecord(r: RecordOut): void {
   const lines = [
@@ -90,11 +78,9 @@ const content = (o: Record<string, unknown>) => ({
 export function register(program: Command): void {
   const records = program.command("records").description("CIS records: submit, read, query (with a purpose), amend, renew after review, erase");
 
-  target(records.command("submit").description("submit a CIS record"))
-    .requiredOption("--category <category>", "commodity, means-of-transport, business, person, fraud-trend, availability-of-expertise, items-detained-seized-confiscated, cash-detained-seized-confiscated")
-    .requiredOption("--purpose <action>", "the action suggested to whoever finds it: sighting-and-reporting, discreet-surveillance, specific-check, strategic-or-operational-analysis")
-    .requiredOption("--id <type=value>", identifierHelp, parseIdentifier)
-    .option("--dob <date>", "the date of birth that goes with the person's name")
+  identifierOptions(target(records.command("submit").description("submit a CIS record")))
+    .requiredOption("--category <category>", RECORD_CATEGORIES.keys.join(", "))
+    .requiredOption("--purpose <action>", `the action suggested to whoever finds it: ${RECORD_PURPOSES.keys.join(", ")}`)
     .option("--suggested-action <text>")
     .option("--text <text>", "free text")
     .option("--handling <codes>", "handling codes H0..H3, comma-separated", list)
@@ -102,7 +88,7 @@ export function register(program: Command): void {
     .option("--attach <file>", "attach a file (repeatable)", repeat)
     .action(async (o: Common & Record<string, unknown>) => {
       try {
-        const res = await callApi<{ id: string; reviewDue: string }>(resolveTarget(o), "POST", "/v1/records", {
+        const res = await callApi<RecordSubmitted>(resolveTarget(o), "POST", "/v1/records", {
           category: o.category,
           purpose: o.purpose,
           identifiers: identifiers(o.id as IdentifierArg[], o.dob as string | undefined),
@@ -127,14 +113,11 @@ export function register(program: Command): void {
     }
   });
 
-  target(records.command("query").description("query records by identifiers; the purpose is required and logged"))
-    .requiredOption("--id <type=value>", identifierHelp, parseIdentifier)
-    .option("--dob <date>", "the date of birth that goes with the person's name")
-    .requiredOption("--purpose <text>", "why you search")
+  queryOptions(target(records.command("query").description("query records by identifiers; the purpose is required and logged")))
     .option("--category <category>", "only records of this category")
     .action(async (o: Common & { id: IdentifierArg[]; dob?: string; purpose: string; category?: string }) => {
       try {
-        const res = await callApi<{ matches: Array<{ record: RecordOut; hitId?: string; matchedOn: string[]; strength: string }> }>(resolveTarget(o), "POST", "/v1/records/query", {
+        const res = await callApi<RecordQueryOut>(resolveTarget(o), "POST", "/v1/records/query", {
           identifiers: identifiers(o.id, o.dob),
           purpose: o.purpose,
           ...(o.category ? { category: o.category } : {}),
@@ -196,11 +179,16 @@ export function register(program: Command): void {
       }
     });
 
-  target(records.command("erase <id>").description("erase a record of yours: its data key is destroyed"))
+  eraseCommand(records, "a record", "/v1/records");
+}
+
+/** `liaison records|files erase <id> [--reason]`: the supplier erases an object; its data key is destroyed. */
+export function eraseCommand(parent: Command, what: string, base: string): void {
+  target(parent.command("erase <id>").description(`erase ${what} of yours: its data key is destroyed`))
     .option("--reason <text>", "why", "")
     .action(async (id: string, o: Common & { reason: string }) => {
       try {
-        const r = await callApi<{ id: string; erased: boolean }>(resolveTarget(o), "DELETE", `/v1/records/${encodeURIComponent(id)}?${new URLSearchParams({ reason: o.reason })}`);
+        const r = await callApi<ErasedOut>(resolveTarget(o), "DELETE", `${base}/${encodeURIComponent(id)}?${new URLSearchParams({ reason: o.reason })}`);
         if (o.json) printJson(r);
         else process.stdout.write(`${r.id} erased\n`);
       } catch (err) {

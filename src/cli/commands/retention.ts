@@ -1,13 +1,15 @@
 // `liaison retention run | report | rules | rotate-kek`: erasure on demand, the compliance report,
 // the rules table, and a key-encryption-key rotation now.
 import type { Command } from "commander";
+import { iso } from "../../api/mod.js";
 import { RETENTION_RULES } from "../../domain/mod.js";
 import { requestService, subjects } from "../../nats/mod.js";
 import { pb } from "../../proto/mod.js";
 import { hubConnection } from "../hub-connection.js";
 import { fail, printJson, printTable } from "../output.js";
 
-const iso = (ms: number | null | undefined) => (ms ? new Date(Number(ms)).toISOString() : "");
+/** A time the hub has not set shows as nothing. */
+const when = (ms: number | null | undefined) => iso(ms) ?? "";
 
 async function ask(op: string, timeoutMs = 120_000): Promise<Uint8Array> {
   const nc = await hubConnection(`liaison-cli-retention-${op}`);
@@ -44,15 +46,15 @@ export function register(program: Command): void {
         const rep = pb.ComplianceReport.decode(await ask("report"));
         if (o.json) return printJson(pb.ComplianceReport.toObject(rep, { defaults: true }));
         const out = process.stdout;
-        out.write(`Compliance report, ${iso(rep.generatedAtMs)}\n`);
+        out.write(`Compliance report, ${when(rep.generatedAtMs)}\n`);
         out.write(`Overdue for erasure: ${rep.overdueCount}${Number(rep.overdueCount) === 0 ? " (as it must be)" : "  <-- ACTION NEEDED"}\n`);
-        if (rep.overdue.length) printTable(rep.overdue.map((d) => ({ kind: d.kind, id: d.objectId, supplier: d.supplier, due: iso(d.dueAtMs) })), ["kind", "id", "supplier", "due"]);
-        out.write(`Last sweep: ${iso(rep.lastSweepAtMs) || "not yet"} · key-encryption key epoch ${rep.kekEpoch} since ${iso(rep.kekCreatedAtMs)} · ${rep.erasedTotal} erased in all\n\nErasures by day, rule and contact point\n`);
+        if (rep.overdue.length) printTable(rep.overdue.map((d) => ({ kind: d.kind, id: d.objectId, supplier: d.supplier, due: when(d.dueAtMs) })), ["kind", "id", "supplier", "due"]);
+        out.write(`Last sweep: ${when(rep.lastSweepAtMs) || "not yet"} · key-encryption key epoch ${rep.kekEpoch} since ${when(rep.kekCreatedAtMs)} · ${rep.erasedTotal} erased in all\n\nErasures by day, rule and contact point\n`);
         printTable(rep.erasures.map((e) => ({ day: e.day, rule: e.rule, supplier: e.supplier, count: e.count })), ["day", "rule", "supplier", "count"]);
         out.write("\nReviews per contact point and month\n");
         printTable(rep.reviews.map((v) => ({ cp: v.contactPoint, month: v.month, due: v.due, renewed: v.renewed, lapsed: v.lapsed })), ["cp", "month", "due", "renewed", "lapsed"]);
         out.write("\nLegal holds in force\n");
-        printTable(rep.holds.map((h) => ({ object: `${h.objectType} ${h.objectId}`, by: h.setBy, reason: h.reason, since: iso(h.setAtMs), until: iso(h.untilMs) || "lifted by hand" })), ["object", "by", "reason", "since", "until"]);
+        printTable(rep.holds.map((h) => ({ object: `${h.objectType} ${h.objectId}`, by: h.setBy, reason: h.reason, since: when(h.setAtMs), until: when(h.untilMs) || "lifted by hand" })), ["object", "by", "reason", "since", "until"]);
       } catch (err) {
         fail(err);
       }

@@ -1,13 +1,15 @@
 // `liaison usage [--from YYYY-MM] [--to YYYY-MM] [--cp XX]` and `liaison usage dormant`: the usage
 // figures per contact point and month, and which members are dormant. Counts only.
 import type { Command } from "commander";
+import { iso } from "../../api/mod.js";
 import { histogramQuantile } from "../../domain/mod.js";
 import { pb } from "../../proto/mod.js";
 import { UsageClient } from "../../usage/mod.js";
 import { hubConnection } from "../hub-connection.js";
 import { fail, printJson, printTable } from "../output.js";
 
-const iso = (ms: number | null | undefined) => (Number(ms) > 0 ? new Date(Number(ms)).toISOString().slice(0, 16).replace("T", " ") : "never");
+/** To the minute, as the console shows it; a time the hub has not set is "never". */
+const when = (ms: number | null | undefined) => iso(ms)?.slice(0, 16).replace("T", " ") ?? "never";
 const dur = (s: number | undefined) => (s === undefined ? "" : s < 3_600 ? `≤${Math.round(s / 60)}m` : s < 86_400 ? `≤${Math.round(s / 3_600)}h` : `≤${Math.round(s / 86_400)}d`);
 
 async function withClient<T>(f: (c: UsageClient) => Promise<T>): Promise<T> {
@@ -65,11 +67,11 @@ export function register(program: Command): void {
           r.activity.map((a) => ({
             cp: a.contactPoint,
             name: a.name,
-            "last connection": iso(a.lastConnectionMs),
-            "last activity": iso(a.lastActivityMs),
-            dormant: a.dormant ? `yes, since ${iso(a.dormantSinceMs)}` : "no",
-            "suspension due": a.dormant ? iso(a.suspensionDueMs) : "",
-            notified: a.dormantNoticeAtMs ? iso(a.dormantNoticeAtMs) : "",
+            "last connection": when(a.lastConnectionMs),
+            "last activity": when(a.lastActivityMs),
+            dormant: a.dormant ? `yes, since ${when(a.dormantSinceMs)}` : "no",
+            "suspension due": a.dormant ? when(a.suspensionDueMs) : "",
+            notified: a.dormantNoticeAtMs ? when(a.dormantNoticeAtMs) : "",
           })),
           ["cp", "name", "last connection", "last activity", "dormant", "suspension due", "notified"],
         );

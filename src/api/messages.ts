@@ -1,28 +1,9 @@
-// The access point API's zod schemas: they validate requests, shape responses, and are the source
-// of the OpenAPI document at /docs.
+// The messages API (/v1/messages, /v1/cases) of the access point: mutual-assistance messages under
+// Naples II. Routes, the CLI and tests take their shapes from here; OpenAPI is generated from them.
 import { z } from "zod";
-import { CP_CODE_PATTERN, OBJECT_ID_PATTERN } from "../../src/domain/mod.js";
-import { queryInt } from "../../src/http/mod.js";
-import { HANDLING_CODES, KINDS, LEGAL_BASES, PRIORITIES, RECEIPT_KINDS, SPECIAL_FORMS, SPONTANEOUS_BASES } from "./codec.js";
-
-export const cpCode = z.string().regex(CP_CODE_PATTERN, "a contact point code such as BE or OLAF");
-/** A message, record, file entry or hit id: it becomes a NATS subject or key token, so it is checked first. */
-export const objectId = z.string().regex(OBJECT_ID_PATTERN, "an id: 1 to 64 letters, digits, - and _");
-export const caseRef = z.string().min(1).max(64).regex(/^[A-Za-z0-9][A-Za-z0-9/_.:-]*$/, "letters, digits and / _ . : -");
-const isoTime = z.iso.datetime({ offset: true });
-
-export const attachmentIn = z.object({
-  name: z.string().min(1).max(255),
-  mediaType: z.string().min(1).max(127).default("application/octet-stream"),
-  contentBase64: z.base64(),
-});
-
-export const handlingIn = z
-  .object({
-    codes: z.array(z.enum(HANDLING_CODES.keys)).max(4).default([]),
-    conditions: z.string().max(4_000).optional(),
-  })
-  .default({ codes: [] });
+import { queryInt } from "../http/mod.js";
+import { attachmentIn, caseRef, cpCode, handlingIn, handlingOut, isoTime, objectId } from "./common.js";
+import { HANDLING_CODES, KINDS, LEGAL_BASES, PRIORITIES, RECEIPT_KINDS, SPECIAL_FORMS, SPONTANEOUS_BASES } from "./enums.js";
 
 export const messageIn = z
   .object({
@@ -66,13 +47,16 @@ export const replyIn = z.object({
 export type ReplyIn = z.infer<typeof replyIn>;
 
 export const submitted = z.object({ id: z.string(), status: z.literal("submitted"), caseRef: z.string() }).meta({ id: "Submitted" });
+export type Submitted = z.infer<typeof submitted>;
 
-const recipientStatus = z.object({
+export const recipientStatus = z.object({
   status: z.enum(["submitted", "accepted", "rejected", "delivered", "read", "answered"]),
   at: isoTime.optional(),
   reasonCode: z.string().optional(),
   reason: z.string().optional(),
 });
+
+export type RecipientStatus = z.infer<typeof recipientStatus>;
 
 export const receiptOut = z.object({
   kind: z.enum(RECEIPT_KINDS.keys),
@@ -83,6 +67,8 @@ export const receiptOut = z.object({
   reason: z.string().optional(),
   answerId: z.string().optional(),
 });
+
+export type ReceiptOut = z.infer<typeof receiptOut>;
 
 export const headerOut = z
   .object({
@@ -113,27 +99,23 @@ export const messageOut = headerOut
     specialForm: z.object({ form: z.enum(SPECIAL_FORMS.keys), location: z.string().optional(), startsAt: isoTime.optional(), endsAt: isoTime.optional() }).optional(),
     declined: z.boolean().optional(),
     declineReason: z.string().optional(),
-    handling: z.object({
-      codes: z.array(z.object({ code: z.enum(HANDLING_CODES.keys), meaning: z.string() })),
-      conditions: z.string().optional(),
-    }),
+    handling: handlingOut,
     attachments: z.array(z.object({ name: z.string(), mediaType: z.string(), size: z.number().int(), contentBase64: z.string() })),
     receipts: z.array(receiptOut),
   })
   .meta({ id: "Message" });
 export type MessageOut = z.infer<typeof messageOut>;
 
-export const listQuery = z.object({
+export const messageListQuery = z.object({
   box: z.enum(["inbox", "sent"]).default("inbox"),
   status: z.enum(["new", "read", "answered", "overdue", "submitted", "accepted", "rejected", "delivered"]).optional(),
   caseRef: caseRef.optional(),
   cursor: z.string().regex(/^\d+$/).optional(),
   limit: queryInt(1, 200).default(50),
 });
-export type ListQuery = z.infer<typeof listQuery>;
+export type MessageListQuery = z.infer<typeof messageListQuery>;
 
-export const listOut = z.object({ items: z.array(headerOut), nextCursor: z.string().optional() }).meta({ id: "MessagePage" });
+export const messageListOut = z.object({ items: z.array(headerOut), nextCursor: z.string().optional() }).meta({ id: "MessagePage" });
+export type MessageListOut = z.infer<typeof messageListOut>;
 export const threadOut = z.object({ caseRef: z.string(), messages: z.array(messageOut) }).meta({ id: "Thread" });
-export const idParams = z.object({ id: objectId });
-export const hitParams = z.object({ hitId: objectId });
-export const caseParams = z.object({ caseRef });
+export type ThreadOut = z.infer<typeof threadOut>;

@@ -1,0 +1,16 @@
+// The HTTP APIs' contracts, one module per API: zod schemas (requests, responses, the OpenAPI
+// documents) and their z.infer types, which the routes, the CLI and the tests all use.
+// Shared: times, ids, attachments, handling codes, identifiers
+export { iso, isoRequired, isoTime, cpCode, objectId, caseRef, idParams, hitParams, caseParams, attachmentIn, handlingIn, handlingOut, handlingView, identifierIn, identifierOut, erasedOut, eraseQuery, identifiersToProto, identifierView, type EpochMs, type AttachmentIn, type HandlingOut, type IdentifierIn, type IdentifierOut, type ErasedOut } from "./common.js";
+// The tables between the APIs' words and the protobuf enums
+export { table, words, protoEnumTable, AUDIT_ACTIONS, AUDIT_OUTCOMES, KINDS, LEGAL_BASES, SPONTANEOUS_BASES, SPECIAL_FORMS, HANDLING_CODES, HANDLING_TEXT, PRIORITIES, RECEIPT_KINDS, RECORD_CATEGORIES, RECORD_PURPOSES, IDENTIFIER_TYPES, NOTICE_KINDS, OFFENCE_AREAS, FILE_STATUSES, type EnumTable } from "./enums.js";
+// /v1/messages, /v1/cases (access point)
+export { messageIn, replyIn, submitted, recipientStatus, receiptOut, headerOut, messageOut, messageListQuery, messageListOut, threadOut, type MessageIn, type ReplyIn, type Submitted, type RecipientStatus, type ReceiptOut, type HeaderOut, type MessageOut, type MessageListQuery, type MessageListOut, type ThreadOut } from "./messages.js";
+// /v1/records, /v1/hits, /v1/notices (access point)
+export { recordIn, amendIn, renewIn, holdIn, outcomeIn, recordOut, recordSubmitted, recordQueryIn, recordQueryOut, outcomeOut, noticesQuery, noticeOut, noticesOut, type RecordIn, type AmendIn, type RecordOut, type RecordSubmitted, type RecordQueryOut, type NoticesOut } from "./records.js";
+// /v1/files (access point)
+export { fileIn, fileRegistered, fileOut, hitOut, fileQueryIn, fileQueryOut, fileStatusIn, fileStatusOut, hitRequestIn, hitRequestOut, type FileIn, type FileRegistered, type FileOut, type HitOut, type FileQueryOut, type FileStatusOut, type HitRequestOut } from "./files.js";
+// /v1/audit/* (console)
+export { eventOut, pageOut, accessOut, userOut, eventsQuery, accessParams, accessQuery, userParams, userQuery, headJson, headFileOut, keyOut, inclusionQuery, inclusionOut, consistencyQuery, consistencyOut, exportQuery, verificationOut, type EventOut, type PageOut, type AccessOut, type UserOut, type HeadFileOut, type KeyOut, type VerificationOut } from "./audit.js";
+// /v1/usage, /v1/compliance (console)
+export { isoOrNull, usageQuery, USAGE_COUNTS, monthOut, activityOut, usageOut, dormantOut, throughputOut, healthOut, complianceOut, type UsageCount, type MonthOut, type ActivityOut, type UsageOut, type DormantOut, type ThroughputOut, type ComplianceOut } from "./usage.js";

@@ -1,0 +1,90 @@
+// The console's operations and compliance APIs (/v1/usage, /v1/usage/dormant, /v1/compliance):
+// usage counts per contact point and month, dormant members, and the erasure compliance report.
+// Counts and states only. Times the hub has not set are null here (see iso in ./common.ts).
+import { z } from "zod";
+import { iso, type EpochMs } from "./common.js";
+
+/** These APIs show a time the hub has not set (0) as null. */
+export const isoOrNull = (ms: EpochMs): string | null => iso(ms) ?? null;
+
+const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, "YYYY-MM");
+export const usageQuery = z.object({ from: month.optional(), to: month.optional(), cp: z.string().regex(/^[A-Z][A-Z0-9]{1,9}$/).optional() });
+
+/** A month's counts, named as the usage service's UsageCounters fields are. */
+export const USAGE_COUNTS = [
+  "messagesSent",
+  "messagesReceived",
+  "messagesAnswered",
+  "repliesOnTime",
+  "repliesLate",
+  "recordsSubmitted",
+  "recordsQueried",
+  "recordHits",
+  "filesRegistered",
+  "filesQueried",
+  "fileHits",
+  "refusals",
+] as const;
+export type UsageCount = (typeof USAGE_COUNTS)[number];
+
+export const monthOut = z.object({
+  cp: z.string(),
+  month: z.string(),
+  ...(Object.fromEntries(USAGE_COUNTS.map((k) => [k, z.number()])) as Record<UsageCount, z.ZodNumber>),
+  replyP50Seconds: z.number().nullable().describe("Median reply time (upper bound of its histogram bucket)"),
+  replyP90Seconds: z.number().nullable(),
+});
+export type MonthOut = z.infer<typeof monthOut>;
+
+export const activityOut = z.object({
+  cp: z.string(),
+  name: z.string(),
+  active: z.boolean(),
+  lastConnection: z.string().nullable(),
+  lastActivity: z.string().nullable(),
+  dormant: z.boolean(),
+  dormantSince: z.string().nullable(),
+  suspensionDue: z.string().nullable(),
+  suspensionWarning: z.boolean(),
+  notifiedAt: z.string().nullable(),
+});
+export type ActivityOut = z.infer<typeof activityOut>;
+
+export const usageOut = z.object({ generatedAt: z.string(), months: z.array(monthOut), activity: z.array(activityOut), replyTimeBoundsSeconds: z.array(z.number()) });
+export type UsageOut = z.infer<typeof usageOut>;
+export const dormantOut = z.object({ dormant: z.array(activityOut), all: z.array(activityOut) });
+export type DormantOut = z.infer<typeof dormantOut>;
+
+/** One Server-Sent Event of /v1/throughput/stream: per-minute rates over the last minute. */
+export const throughputOut = z.object({
+  at: z.string(),
+  messagesRouted: z.number(),
+  receipts: z.number(),
+  queries: z.number(),
+  refusals: z.number(),
+  auditEvents: z.number(),
+});
+export type ThroughputOut = z.infer<typeof throughputOut>;
+
+/** /v1/health: the status src/ops gathers, passed through, with the hub services expected and missing. */
+export const healthOut = z.object({ expectedServices: z.array(z.string()), missing: z.array(z.string()) }).passthrough();
+
+/**
+ * /v1/compliance: the erasure compliance report (overdue must be 0). Reviews and holds pass through
+ * as the retention service reports them.
+ */
+export const complianceOut = z
+  .object({
+    generatedAt: z.string().nullable(),
+    overdueCount: z.number(),
+    overdue: z.array(z.object({ kind: z.string(), objectId: z.string(), supplier: z.string(), dueAt: z.string().nullable(), stage: z.string() })),
+    erasures: z.array(z.object({ day: z.string(), rule: z.string(), supplier: z.string(), count: z.number() })),
+    reviews: z.array(z.unknown()),
+    holds: z.array(z.unknown()),
+    lastSweepAt: z.string().nullable(),
+    kekEpoch: z.number(),
+    kekCreatedAt: z.string().nullable(),
+    erasedTotal: z.number(),
+  })
+  .passthrough();
+export type ComplianceOut = z.infer<typeof complianceOut>;
