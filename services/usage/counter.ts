@@ -5,7 +5,7 @@
 import type { JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream";
 import { splitAuditBatch, type AuditClient } from "../../src/audit/mod.js";
 import type { ServiceMetrics } from "../../src/metrics/mod.js";
-import { consumeBatches, type BatchConsumer } from "../../src/nats/mod.js";
+import { consumeBatches, USAGE_CONSUMER, type BatchConsumer } from "../../src/nats/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import { answerDelta, countEvent, type Delta, type RequestFacts } from "./counting.js";
 import type { UsageParts } from "./parts.js";
@@ -13,6 +13,7 @@ import { monthKey } from "./store.js";
 import type { Throughput } from "./throughput.js";
 
 const REQUESTS_REMEMBERED = 200_000;
+const { stream: STREAM, config: { durable_name: DURABLE } } = USAGE_CONSUMER;
 
 export interface CounterDeps extends UsageParts {
   readonly js: JetStreamClient;
@@ -47,7 +48,7 @@ export class UsageCounter {
   async takeOrKeepLease(): Promise<void> {
     const held = await this.d.lease.acquire();
     if (held && !this.#consumer) {
-      this.#consumer = await consumeBatches(this.d.js, "AUDIT", "usage", (msgs) => this.#handle(msgs), { log: this.d.log, maxInFlight: 1, maxBatch: 256, buffer: 1_024 });
+      this.#consumer = await consumeBatches(this.d.js, STREAM, DURABLE, (msgs) => this.#handle(msgs), { log: this.d.log, maxInFlight: 1, maxBatch: 256, buffer: 1_024 });
       this.d.log.info("counting usage from the audit log");
     } else if (!held && this.#consumer) {
       const c = this.#consumer;
@@ -66,7 +67,7 @@ export class UsageCounter {
   async caughtUp(timeoutMs = 10_000): Promise<void> {
     const deadline = this.d.now() + timeoutMs;
     for (;;) {
-      const ci = await this.d.jsm.consumers.info("AUDIT", "usage");
+      const ci = await this.d.jsm.consumers.info(STREAM, DURABLE);
       if (ci.num_pending === 0 && ci.num_ack_pending === 0) return;
       if (this.d.now() > deadline) throw new Error(`usage still has ${ci.num_pending + ci.num_ack_pending} audit messages to count`);
       await new Promise((r) => setTimeout(r, 25));

@@ -60,7 +60,7 @@ export async function startUsage(nc: NatsConnection, cfg: UsageSettings, hubKeys
   const timers = opts.timers ?? true;
   const kvm = new Kvm(nc);
   const jsm = await jetstreamManager(nc);
-  const store = new UsageStore(await kvm.open("usage"), jsm);
+  const store = await UsageStore.open(kvm, jsm);
   const audit = new AuditEmitter(nc, USAGE_SERVICE, { now });
   const notices = new NoticePublisher(nc, hubKeys, now);
   const watched = await watchRegistry(nc, log, { trust: cfg.registryTrust, now, onRefused: logRegistryRefusal(audit, HUB) });

@@ -2,7 +2,7 @@
 // m.<CP>.<YYYY-MM>) and activity per contact point (key a.<CP>: last connection, dormancy,
 // notices sent). Only the usage service reads or writes it.
 import type { JetStreamManager } from "@nats-io/jetstream";
-import type { KV } from "@nats-io/kv";
+import type { KV, Kvm } from "@nats-io/kv";
 import { pb } from "../../src/proto/mod.js";
 
 const BUCKET = "usage";
@@ -14,6 +14,10 @@ export class UsageStore {
     private readonly kv: KV,
     private readonly jsm: JetStreamManager,
   ) {}
+
+  static async open(kvm: Kvm, jsm: JetStreamManager): Promise<UsageStore> {
+    return new UsageStore(await kvm.open(BUCKET), jsm);
+  }
 
   /**
    * The keys under a filter, from the stream's per-subject counts: one request, a consistent
