@@ -1,7 +1,7 @@
 // Keys, envelope seal/open, batch signatures, secret files. Blind indexes and data keys join with
 // the records service.
 export { utf8, b64u, fromB64u, hex, concat, equalBytes, assertLength, sha256 } from "./bytes.js";
-export { aeadSeal, aeadOpen, randomKey, xchachaEncrypt, xchachaDecrypt, AEAD_KEY_SIZE, AEAD_NONCE_SIZE, AEAD_TAG_SIZE } from "./aead.js";
+export { aeadSeal, aeadOpen, aeadSealPacked, aeadOpenPacked, randomKey, xchachaEncrypt, xchachaDecrypt, AEAD_KEY_SIZE, AEAD_NONCE_SIZE, AEAD_TAG_SIZE } from "./aead.js";
 export { randomBytes } from "./random.js";
 export { newId } from "./ids.js";
 export {
