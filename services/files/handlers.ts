@@ -17,7 +17,7 @@ import {
   requireObjectId,
 } from "../../src/domain/mod.js";
 import { LiaisonError } from "../../src/errors.js";
-import type { HubDataDeps } from "../../src/hub-data/mod.js";
+import { FILES_STORE, type HubDataDeps } from "../../src/hub-data/mod.js";
 import type { HubCall } from "../../src/hub-rpc/mod.js";
 import { readMatches, settleHits } from "../../src/notices/mod.js";
 import { pb } from "../../src/proto/mod.js";
@@ -107,7 +107,7 @@ export class FilesHandlers {
     const early = this.d.dataKeys.prefetch(id);
     const got = await this.d.store.get(id);
     if (!got) throw new LiaisonError("LIAISON_NOT_FOUND", `no file entry ${id}`);
-    const stored = pb.StoredFileEntry.decode(got.bytes);
+    const stored = FILES_STORE.decode(got.bytes);
     const key = await this.d.dataKeys.load(stored.dataKeyId, id, early);
     return { stored, revision: got.revision, key };
   }
@@ -283,7 +283,7 @@ export class FilesHandlers {
     const early = this.d.dataKeys.prefetch(h.objectId);
     const got = await this.d.store.get(h.objectId);
     if (!got) throw new LiaisonError("LIAISON_ERASED", `the file entry behind hit ${hitId} has been erased`);
-    const stored = pb.StoredFileEntry.decode(got.bytes);
+    const stored = FILES_STORE.decode(got.bytes);
     const content = this.#decrypt(stored, await this.d.dataKeys.load(stored.dataKeyId, stored.id, early));
     await this.#audit(call, AuditAction.AUDIT_ACTION_READ, h.objectId, { objectType: "file-hit", details: { hitId, supplier: h.supplier } });
     return pb.FileHit.encode(this.#hit(stored, content, hitId, false)).finish();
@@ -332,7 +332,7 @@ export class FilesHandlers {
     if (!req.entryId) throw new LiaisonError("LIAISON_MISSING_FIELD", "entry id");
     const got = await this.d.store.get(requireObjectId(req.entryId, "entry id"));
     if (!got) throw new LiaisonError("LIAISON_NOT_FOUND", `no file entry ${req.entryId}`);
-    const stored = pb.StoredFileEntry.decode(got.bytes);
+    const stored = FILES_STORE.decode(got.bytes);
     this.#supplierOnly(call, stored, "erase");
     if (holdInForce(stored.hold, this.d.now())) throw new LiaisonError("LIAISON_ON_HOLD", `file entry ${stored.id} is under a legal hold: ${stored.hold?.reason}`);
     const cert = await this.eraseStored(stored, FIDE_SUPPLIER_ERASURE, this.d.now());
@@ -348,7 +348,7 @@ export class FilesHandlers {
   readonly erasure: ErasureSteps<pb.StoredFileEntry> = {
     objectType: "file",
     noun: "file entry",
-    decode: (bytes) => pb.StoredFileEntry.decode(bytes),
+    decode: FILES_STORE.decode,
     check: (stored, order) => {
       const now = this.d.now();
       // Kept longer since it was filed (a status change moved its limit; its new filing stands), or

@@ -19,7 +19,7 @@ import {
   type RetentionSettings,
 } from "../../src/domain/mod.js";
 import { LiaisonError } from "../../src/errors.js";
-import type { HubDataDeps } from "../../src/hub-data/mod.js";
+import { RECORDS_STORE, type HubDataDeps } from "../../src/hub-data/mod.js";
 import type { HubCall } from "../../src/hub-rpc/mod.js";
 import { readMatches, settleHits } from "../../src/notices/mod.js";
 import { pb } from "../../src/proto/mod.js";
@@ -83,7 +83,7 @@ export class RecordsHandlers {
     const early = this.d.dataKeys.prefetch(id);
     const got = await this.d.store.get(id);
     if (!got) throw new LiaisonError("LIAISON_NOT_FOUND", `no record ${id}`);
-    const stored = pb.StoredRecord.decode(got.bytes);
+    const stored = RECORDS_STORE.decode(got.bytes);
     const key = await this.d.dataKeys.load(stored.dataKeyId, id, early);
     return { stored, revision: got.revision, key };
   }
@@ -272,7 +272,7 @@ export class RecordsHandlers {
     const req = decodeAs((b) => pb.RecordErase.decode(b), call.body, "RecordErase");
     const got = await this.d.store.get(requireObjectId(req.recordId, "record id"));
     if (!got) throw new LiaisonError("LIAISON_NOT_FOUND", `no record ${req.recordId}`);
-    const stored = pb.StoredRecord.decode(got.bytes);
+    const stored = RECORDS_STORE.decode(got.bytes);
     this.#supplierOnly(call, stored, "erase");
     if (holdInForce(stored.hold, this.d.now())) throw new LiaisonError("LIAISON_ON_HOLD", `record ${stored.id} is under a legal hold: ${stored.hold?.reason}`);
     const cert = await this.eraseStored(stored, "cis-supplier-erasure", this.d.now(), { revision: got.revision });
@@ -292,7 +292,7 @@ export class RecordsHandlers {
   readonly erasure: ErasureSteps<pb.StoredRecord> = {
     objectType: "record",
     noun: "record",
-    decode: (bytes) => pb.StoredRecord.decode(bytes),
+    decode: RECORDS_STORE.decode,
     check: (stored, order) => {
       if (Number(stored.reviewDueMs) > Number(order.dueAtMs)) throw new LiaisonError("LIAISON_CONFLICT", `record ${stored.id} was renewed`);
       if (holdInForce(stored.hold, this.d.now())) throw new LiaisonError("LIAISON_ON_HOLD", `record ${stored.id} is under a legal hold`);

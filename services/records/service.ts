@@ -4,7 +4,7 @@ import { jetstream } from "@nats-io/jetstream";
 import { Objm } from "@nats-io/obj";
 import type { HubDataConfig } from "../../src/config/mod.js";
 import { LiaisonError } from "../../src/errors.js";
-import { hubDataService, type HubDataParts, type HubDataSettings, type RunningHubData } from "../../src/hub-data/mod.js";
+import { hubDataService, RECORDS_STORE, type HubDataParts, type HubDataSettings, type RunningHubData } from "../../src/hub-data/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import { RecordsHandlers } from "./handlers.js";
 
@@ -26,8 +26,8 @@ export function periodsByCategory(byName: RecordsSettings["reviewPeriodByCategor
 /** Starts the records service (see startHubData: `opts.now` is its clock, `opts.keysNc` carries the data keys' traffic). */
 export const startRecords = hubDataService((cfg: RecordsSettings) => ({
   service: "records",
-  bucket: "records",
-  prefix: "rec",
+  bucket: RECORDS_STORE.bucket,
+  prefix: RECORDS_STORE.prefix,
   description: "CIS records (Decision 2009/917/JHA): encrypted at rest, blind-indexed queries, hit notices",
   countAs: "records",
   handlers: async (p: HubDataParts) =>

@@ -7,6 +7,7 @@ import { AuditAction, type AuditEmitter } from "../../src/audit/mod.js";
 import { markedRevision, storedRevision } from "../../src/blindstore/mod.js";
 import { DAY_MS, holdInForce, HUB, nextRecordEvent } from "../../src/domain/mod.js";
 import { isLiaisonError } from "../../src/errors.js";
+import { FILES_STORE, RECORDS_STORE, type DataStore } from "../../src/hub-data/mod.js";
 import type { Logger } from "../../src/log/mod.js";
 import { LEASE_RENEW_MS, requestService, subjects, type JsPublisher, type Lease } from "../../src/nats/mod.js";
 import type { NoticePublisher } from "../../src/notices/mod.js";
@@ -16,7 +17,7 @@ import { hourBucket, type DueIndex, type DueItem } from "../../src/retention/mod
 export interface SweeperDeps {
   readonly nc: NatsConnection;
   readonly due: DueIndex;
-  /** Direct gets of the records and files buckets (metadata only; the content stays encrypted). */
+  /** Direct gets of the records and files stores (metadata only; the content stays encrypted). */
   readonly fast: JsPublisher;
   readonly lease: Lease;
   readonly notices: NoticePublisher;
@@ -171,32 +172,28 @@ export class Sweeper {
    */
   async live(item: DueItem, now: number): Promise<string | undefined> {
     if (item.kind === "record") {
-      const r = await this.#storedRecord(item.id);
+      const r = await this.#stored(RECORDS_STORE, item.id);
       if (r) return String(r.reviewDueMs) === item.meta.reviewDueMs ? item.meta.stage || "review" : undefined;
-      return (await this.#overwriteLeft("records", `rec.${item.id}`)) ? "overwrite" : undefined;
+      return (await this.#overwriteLeft(RECORDS_STORE, item.id)) ? "overwrite" : undefined;
     }
     if (item.kind === "file") {
-      const f = await this.#storedFile(item.id);
+      const f = await this.#stored(FILES_STORE, item.id);
       if (f) return Number(f.retentionUntilMs) <= now ? item.meta.stage || "erasure" : undefined;
-      return (await this.#overwriteLeft("files", `file.${item.id}`)) ? "overwrite" : undefined;
+      return (await this.#overwriteLeft(FILES_STORE, item.id)) ? "overwrite" : undefined;
     }
     return undefined;
   }
 
   /** Whether an erased object's delete marker names a stored revision that is still there. */
-  async #overwriteLeft(bucket: string, key: string): Promise<boolean> {
-    const revision = await markedRevision(this.d.fast, bucket, key);
-    return revision !== undefined && (await storedRevision(this.d.fast, bucket, key, revision)) !== undefined;
+  async #overwriteLeft<T>(store: DataStore<T>, id: string): Promise<boolean> {
+    const revision = await markedRevision(this.d.fast, store.bucket, store.key(id));
+    return revision !== undefined && (await storedRevision(this.d.fast, store.bucket, store.key(id), revision)) !== undefined;
   }
 
-  async #storedRecord(id: string): Promise<pb.StoredRecord | undefined> {
-    const e = await this.d.fast.kvGet("records", `rec.${id}`);
-    return e ? pb.StoredRecord.decode(e.data) : undefined;
-  }
-
-  async #storedFile(id: string): Promise<pb.StoredFileEntry | undefined> {
-    const e = await this.d.fast.kvGet("files", `file.${id}`);
-    return e ? pb.StoredFileEntry.decode(e.data) : undefined;
+  /** The object as its service stored it, read through the store's descriptor. */
+  async #stored<T>(store: DataStore<T>, id: string): Promise<T | undefined> {
+    const e = await this.d.fast.kvGet(store.bucket, store.key(id));
+    return e ? store.decode(e.data) : undefined;
   }
 
   async #handle(item: DueItem & { seq: number }, now: number): Promise<Outcome | undefined> {
@@ -240,10 +237,10 @@ export class Sweeper {
     // Erasure, the usual case: ordered straight away. The records service checks the record as it
     // is at that moment (renewed meanwhile: stale; under a hold: read below and filed again).
     if (item.meta.stage !== "reminder" && item.meta.reviewDueMs) {
-      const o = await this.#erase("records", item.id, "cis-review", Number(item.meta.reviewDueMs));
+      const o = await this.#erase(RECORDS_STORE.service, item.id, "cis-review", Number(item.meta.reviewDueMs));
       if (o !== "held") return o;
     }
-    const r = await this.#storedRecord(item.id);
+    const r = await this.#stored(RECORDS_STORE, item.id);
     if (!r) return "stale"; // erased meanwhile
     if (String(r.reviewDueMs) !== item.meta.reviewDueMs) return "stale"; // renewed: its new entry stands
     const reviewDue = Number(r.reviewDueMs);
@@ -272,15 +269,15 @@ export class Sweeper {
       await this.#reschedule("record", r.id, { atMs: r.hold?.untilMs ? Number(r.hold.untilMs) : now + DAY_MS, stage: "review" }, { supplier: r.supplier, reviewDueMs: String(reviewDue) }, now);
       return "held";
     }
-    return this.#settled(await this.#erase("records", r.id, "cis-review", reviewDue));
+    return this.#settled(await this.#erase(RECORDS_STORE.service, r.id, "cis-review", reviewDue));
   }
 
   async #file(item: DueItem, now: number): Promise<Outcome> {
     // As for records: the files service applies the entry's own rule, and refuses what is held or
     // was kept longer since it was filed (its limit now after the filing's time).
-    const o = await this.#erase("files", item.id, "", item.dueAtMs);
+    const o = await this.#erase(FILES_STORE.service, item.id, "", item.dueAtMs);
     if (o !== "held") return o;
-    const f = await this.#storedFile(item.id);
+    const f = await this.#stored(FILES_STORE, item.id);
     if (!f) return "stale";
     const until = Number(f.retentionUntilMs);
     if (until > now) return "stale"; // moved by a status change: its new entry stands
@@ -288,7 +285,7 @@ export class Sweeper {
       await this.#reschedule("file", f.id, { atMs: f.hold?.untilMs ? Number(f.hold.untilMs) : now + DAY_MS, stage: "review" }, { supplier: f.supplier }, now);
       return "held";
     }
-    return this.#settled(await this.#erase("files", f.id, f.retentionRule || "fide-ongoing", until));
+    return this.#settled(await this.#erase(FILES_STORE.service, f.id, f.retentionRule || "fide-ongoing", until));
   }
 
   async #reschedule(kind: string, id: string, next: { atMs: number; stage: string }, meta: Record<string, string>, now: number): Promise<void> {

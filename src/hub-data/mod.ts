@@ -1,5 +1,6 @@
 // What the hub's two data services share (records: the CIS; files: the FIDE index): the parts
 // they are built from (blind store, data keys, blind indexer, due index, notices, audit), their
-// sealed endpoints for contact points, the retention service's erasure endpoint, and the process
-// around them (one NATS connection, and one more per data-key shard).
+// sealed endpoints for contact points, the retention service's erasure endpoint, the process
+// around them (one NATS connection, and one more per data-key shard), and where each keeps its objects.
 export { hubDataService, runHubDataMain, startHubData, type HubDataDef, type HubDataDeps, type HubDataOptions, type HubDataParts, type HubDataSettings, type HubOps, type RunningHubData } from "./service.js";
+export { FILES_STORE, RECORDS_STORE, type DataStore } from "./stores.js";

@@ -1,2 +1,2 @@
 // Operations' view of the system: service discovery, streams, consumers, server health.
-export { accessPointsOf, clusterOf, discover, DEFAULT_AP_MAX_IDLE_MS, streamStatusOf, HUB_SERVICES, systemStatus, type AccessPointStatus, type ConsumerStatus, type SystemStatusOptions, type EndpointStatus, type ServerStatus, type ServiceInstanceStatus, type StreamStatus, type SystemStatus } from "./status.js";
+export { accessPointsOf, clusterOf, discover, DEFAULT_AP_MAX_IDLE_MS, listConsumers, listStreams, listStreamsWithoutQuorum, streamStatusOf, HUB_SERVICES, systemStatus, type AccessPointStatus, type ConsumerStatus, type SystemStatusOptions, type EndpointStatus, type ServerStatus, type ServiceInstanceStatus, type StreamStatus, type SystemStatus } from "./status.js";

@@ -1,7 +1,7 @@
 // The system's state as operations see it: every hub service instance found through `$SRV`
 // discovery with its stats, every stream and consumer, and the NATS server's health. Shared by
 // `liaison status` and the console's health page. Counts and states only, never content.
-import { jetstreamManager, type StreamInfo } from "@nats-io/jetstream";
+import { jetstreamManager, type JetStreamManager, type StreamInfo } from "@nats-io/jetstream";
 import { errors as natsErrors, type NatsConnection } from "@nats-io/nats-core";
 import { Svcm } from "@nats-io/services";
 import { inboxConsumerOwner, STREAMS } from "../nats/mod.js";
@@ -144,38 +144,14 @@ export interface SystemStatusOptions {
 export async function systemStatus(nc: NatsConnection, opts: SystemStatusOptions = {}): Promise<SystemStatus> {
   const waitMs = opts.waitMs ?? 750;
   const jsm = await jetstreamManager(nc);
-  const [services, streamInfos, account, rtt, monitor] = await Promise.all([
+  const [services, streams, account, rtt, monitor] = await Promise.all([
     discover(nc, waitMs),
-    (async () => {
-      const out = [];
-      for await (const si of jsm.streams.list()) out.push(si);
-      return out;
-    })(),
+    listStreams(jsm),
     jsm.getAccountInfo(),
     nc.rtt(),
     opts.monitorUrl ? monitorHealth(opts.monitorUrl) : Promise.resolve(undefined),
   ]);
-  const streams: StreamStatus[] = streamInfos
-    .map(streamStatusOf)
-    .sort((a, b) => a.name.localeCompare(b.name));
-  const consumers: ConsumerStatus[] = [];
-  for (const s of streams.filter((x) => x.consumers > 0)) {
-    for await (const ci of jsm.consumers.list(s.name)) {
-      if (!ci.config.durable_name) continue; // ephemeral (KV watchers, ordered reads): not the system's state
-      // The server sends an RFC 3339 time here, whatever the client's types say.
-      const la = ci.delivered.last_active as unknown;
-      const last = typeof la === "string" ? Date.parse(la) : NaN;
-      consumers.push({
-        stream: s.name,
-        name: ci.name,
-        pending: ci.num_pending,
-        ackPending: ci.num_ack_pending,
-        redelivered: ci.num_redelivered,
-        waiting: ci.num_waiting,
-        lastActiveAgoMs: Number.isFinite(last) ? Math.max(0, Date.now() - last) : undefined,
-      });
-    }
-  }
+  const consumers = await listConsumers(jsm, streams);
   const accessPoints = await accessPointsOf(consumers, opts.maxIdleMs ?? DEFAULT_AP_MAX_IDLE_MS, opts.confirmMs ?? 1_000, async (name) => {
     const ci = await jsm.consumers.info(STREAMS.INBOX.name, name);
     return { pending: ci.num_pending, waiting: ci.num_waiting, deliveredSeq: ci.delivered.stream_seq };
@@ -196,7 +172,7 @@ export async function systemStatus(nc: NatsConnection, opts: SystemStatusOptions
     },
     services,
     streams,
-    consumers: consumers.sort((a, b) => `${a.stream}/${a.name}`.localeCompare(`${b.stream}/${b.name}`)),
+    consumers,
     accessPoints,
   };
 }
@@ -253,6 +229,53 @@ export async function accessPointsOf(
     }
   }
   return aps.map(({ consumers: _c, ...a }) => a).sort((a, b) => a.cp.localeCompare(b.cp));
+}
+
+/** Every stream as operations see it, by name. */
+export async function listStreams(jsm: JetStreamManager): Promise<StreamStatus[]> {
+  const out: StreamStatus[] = [];
+  for await (const si of jsm.streams.list()) out.push(streamStatusOf(si));
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * Every stream, also one the meta leader knows but whose leader did not answer (no quorum): that
+ * one is listed without a leader, with the replica count `replicasSeen` last recorded for it
+ * (updated here from the streams that answered).
+ */
+export async function listStreamsWithoutQuorum(jsm: JetStreamManager, replicasSeen: Map<string, number>): Promise<StreamStatus[]> {
+  const names: string[] = [];
+  for await (const n of jsm.streams.names()) names.push(n);
+  const out = new Map((await listStreams(jsm)).map((s) => [s.name, s]));
+  for (const n of names) {
+    const seen = out.get(n);
+    if (seen) replicasSeen.set(n, seen.replicas);
+    else out.set(n, { name: n, messages: 0, bytes: 0, firstSeq: 0, lastSeq: 0, consumers: 0, subjects: 0, replicas: replicasSeen.get(n) ?? 1, leader: "", peers: [] });
+  }
+  return [...out.values()];
+}
+
+/** Every durable consumer of these streams, by stream and name; `now` dates their last delivery. */
+export async function listConsumers(jsm: JetStreamManager, streams: readonly StreamStatus[], now: () => number = Date.now): Promise<ConsumerStatus[]> {
+  const consumers: ConsumerStatus[] = [];
+  for (const s of streams.filter((x) => x.consumers > 0)) {
+    for await (const ci of jsm.consumers.list(s.name)) {
+      if (!ci.config.durable_name) continue; // ephemeral (KV watchers, ordered reads): not the system's state
+      // The server sends an RFC 3339 time here, whatever the client's types say.
+      const la = ci.delivered.last_active as unknown;
+      const last = typeof la === "string" ? Date.parse(la) : NaN;
+      consumers.push({
+        stream: s.name,
+        name: ci.name,
+        pending: ci.num_pending,
+        ackPending: ci.num_ack_pending,
+        redelivered: ci.num_redelivered,
+        waiting: ci.num_waiting,
+        lastActiveAgoMs: Number.isFinite(last) ? Math.max(0, now() - last) : undefined,
+      });
+    }
+  }
+  return consumers.sort((a, b) => `${a.stream}/${a.name}`.localeCompare(`${b.stream}/${b.name}`));
 }
 
 /** One stream as operations see it; on a cluster with its leader and replicas. */

@@ -11,6 +11,7 @@ import { Kvm } from "@nats-io/kv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuditClient, exportChunks, scanExport, verifyExport } from "../../src/audit/mod.js";
 import { Ed25519Signer, generateSigningKey, readHubSecrets } from "../../src/crypto/mod.js";
+import { RECORDS_STORE } from "../../src/hub-data/mod.js";
 import { keyLocation } from "../../src/keystore/mod.js";
 import { resolveNatsCli, type LocalCluster } from "../../src/nats/mod.js";
 import { pb } from "../../src/proto/mod.js";
@@ -177,11 +178,11 @@ describe("failover on a three-node cluster", () => {
     const marker = `CLUSTER-ERASE-${Math.random().toString(36).slice(2)}`;
     const ids: string[] = [];
     for (let i = 0; i < 30; i++) ids.push((await api(be, "POST", "/v1/records", { category: "business", purpose: "sighting-and-reporting", identifiers: [{ type: "company-name", value: `Lapsing ${i}` }], freeText: `${marker} ${i}` })).body.id as string);
-    const kv = await new Kvm(hub.admin).open("records");
+    const kv = await new Kvm(hub.admin).open(RECORDS_STORE.bucket);
     const jsm = await jetstreamManager(hub.admin);
     const before = await Promise.all(
       ids.map(async (id) => {
-        const stored = pb.StoredRecord.decode((await kv.get(`rec.${id}`))?.value ?? new Uint8Array());
+        const stored = RECORDS_STORE.decode((await kv.get(RECORDS_STORE.key(id)))?.value ?? new Uint8Array());
         const at = keyLocation(stored.dataKeyId);
         const key = (await jsm.streams.getMessage(at.stream, { last_by_subj: at.subject }))?.data ?? new Uint8Array();
         return { id, ciphertext: stored.ciphertext, key };

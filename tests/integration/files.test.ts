@@ -3,6 +3,7 @@ import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isLiaisonError } from "../../src/errors.js";
+import { FILES_STORE } from "../../src/hub-data/mod.js";
 import { KEY_SHARDS, keyShardStream, requestService, subjects } from "../../src/nats/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import { fideCaseRef } from "../../services/access-point/routes/files.js";
@@ -324,8 +325,8 @@ describe("FIDE investigation-file index", () => {
   it("is erased by the retention sweep once its limit has passed: stored entry overwritten, filing gone, certified once", async () => {
     const id = (await api(be, "POST", "/v1/files", file("BE/AAD/2025/SWEEP"))).body.id as string;
     const until = Date.parse((await api(be, "GET", `/v1/files/${id}`)).body.retentionUntil as string);
-    const stored = await new Kvm(hub.admin).open("files").then((kv) => kv.get(`file.${id}`));
-    const ciphertext = Buffer.from(pb.StoredFileEntry.decode(stored?.value ?? new Uint8Array()).ciphertext);
+    const stored = await new Kvm(hub.admin).open(FILES_STORE.bucket).then((kv) => kv.get(FILES_STORE.key(id)));
+    const ciphertext = Buffer.from(FILES_STORE.decode(stored?.value ?? new Uint8Array()).ciphertext);
     const onDisk = () => filesUnder(hub.nats.storeDir as string).filter((f) => readStoreFile(f).includes(ciphertext));
     expect(ciphertext.length).toBeGreaterThan(0);
     expect(onDisk().length).toBeGreaterThan(0);

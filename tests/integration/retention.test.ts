@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readHubSecrets, utf8, xchachaDecrypt } from "../../src/crypto/mod.js";
 import { DAY_MS } from "../../src/domain/mod.js";
 import { BlindStore } from "../../src/blindstore/mod.js";
+import { RECORDS_STORE } from "../../src/hub-data/mod.js";
 import { keyLocation } from "../../src/keystore/mod.js";
 import { KEY_SHARDS, keyShardStream, requestService, subjects } from "../../src/nats/mod.js";
 import { DueIndex } from "../../src/retention/mod.js";
@@ -32,9 +33,9 @@ function clock() {
 }
 
 async function storedRecord(hub: TestHub, id: string): Promise<{ record: pb.StoredRecord; raw: Uint8Array; revision: number } | undefined> {
-  const kv = await new Kvm(hub.admin).open("records");
-  const e = await kv.get(`rec.${id}`);
-  return e && e.operation === "PUT" ? { record: pb.StoredRecord.decode(e.value), raw: e.value, revision: e.revision } : undefined;
+  const kv = await new Kvm(hub.admin).open(RECORDS_STORE.bucket);
+  const e = await kv.get(RECORDS_STORE.key(id));
+  return e && e.operation === "PUT" ? { record: RECORDS_STORE.decode(e.value), raw: e.value, revision: e.revision } : undefined;
 }
 
 async function wrappedKey(hub: TestHub, keyId: string): Promise<Uint8Array | undefined> {
@@ -134,7 +135,7 @@ describe("retention and erasure", () => {
       await until(() => onDisk().length > 0, "the record's ciphertext in the store");
 
       if (stop === "marker") {
-        const store = await BlindStore.open(hub.admin, "records", "rec", quiet);
+        const store = await BlindStore.open(hub.admin, RECORDS_STORE.bucket, RECORDS_STORE.prefix, quiet);
         await store.tombstone(id, got?.revision ?? 0);
         store.close();
         expect(await wrappedKey(hub, stored.dataKeyId)).toBeDefined();

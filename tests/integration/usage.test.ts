@@ -167,4 +167,18 @@ describe("usage levels", () => {
     await until(async () => (await noticesFor(hub, "FR")).some((n) => n.kind === pb.NoticeKind.NOTICE_KIND_SUSPENSION_WARNING), "a suspension reminder to FR");
     expect((await scrapeAll(hub.admin)).text).toMatch(/liaison_cp_dormant\{[^}]*cp="FR"[^}]*\} 1/);
   });
+
+  it("dates its reports by the service's clock, not the machine's", async () => {
+    offset = 200 * DAY;
+    const client = new UsageClient(hub.admin);
+    const before = clock();
+    const report = await client.report();
+    const checked = await client.checkDormancy();
+    const direct = await usage.report();
+    const after = clock();
+    for (const r of [report, checked, direct]) {
+      expect(Number(r.generatedAtMs)).toBeGreaterThanOrEqual(before);
+      expect(Number(r.generatedAtMs)).toBeLessThanOrEqual(after);
+    }
+  });
 });
