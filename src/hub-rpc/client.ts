@@ -18,8 +18,7 @@ import { LiaisonError } from "../errors.js";
 import { requestService, subjects } from "../nats/mod.js";
 import { pb } from "../proto/mod.js";
 import type { RegistryView } from "../registry/mod.js";
-
-export type HubService = "records" | "files";
+import { operationOf, type HubOp, type HubReply, type HubRequestInput, type HubService } from "./operations.js";
 
 export class HubClient {
   readonly #sealer = new Sealer();
@@ -38,8 +37,16 @@ export class HubClient {
     this.#verifier = new BatchVerifier((keyId) => registry().signingKey(keyId));
   }
 
-  /** Calls `service.op` with a serialised body; returns the serialised answer or throws its LiaisonError. */
-  async call(service: HubService, op: string, userId: string, body: Uint8Array): Promise<Uint8Array> {
+  /** Calls `service.op` (HUB_OPERATIONS) for `userId` with its request; returns its reply or throws its LiaisonError. */
+  async call<S extends HubService, O extends HubOp<S>>(service: S, op: O, userId: string, request: HubRequestInput<S, O>): Promise<HubReply<S, O>> {
+    const types = operationOf(service, op);
+    const reply = await this.#call(service, op, userId, types.request.encode(request).finish());
+    // Signed by the hub: a reply that does not decode is the hub's fault (500), not the caller's.
+    return types.reply.decode(reply);
+  }
+
+  /** The sealed, signed exchange for `service.op`: the request's bytes out, the reply's bytes back. */
+  async #call(service: HubService, op: string, userId: string, body: Uint8Array): Promise<Uint8Array> {
     const cp = this.keys.owner;
     const header = pb.EnvelopeHeader.create({
       id: newId(),

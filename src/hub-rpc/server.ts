@@ -19,17 +19,22 @@ import { LiaisonError, toLiaisonError } from "../errors.js";
 import { subjects, type EndpointDef } from "../nats/mod.js";
 import { pb } from "../proto/mod.js";
 import type { RegistryView } from "../registry/mod.js";
-import type { HubService } from "./client.js";
+import { messageName, operationOf, type HubOp, type HubReplyInput, type HubRequest, type HubService } from "./operations.js";
 
-export interface HubCall {
+export interface HubCall<Q = unknown> {
   /** The calling contact point (from the subject, checked against the signature). */
   readonly cp: string;
   readonly userId: string;
-  readonly body: Uint8Array;
+  /** The operation's request, decoded (its type is the operation's, HUB_OPERATIONS). */
+  readonly request: Q;
   readonly requestId: string;
 }
 
-export type HubHandler = (call: HubCall) => Promise<Uint8Array>;
+/** What answers `service.op`: its request in, its reply out. */
+export type HubHandler<S extends HubService, O extends HubOp<S>> = (call: HubCall<HubRequest<S, O>>) => Promise<HubReplyInput<S, O>>;
+
+/** One handler for each of `service`'s operations, each with the types HUB_OPERATIONS gives it. */
+export type HubHandlers<S extends HubService> = { readonly [O in HubOp<S>]: HubHandler<S, O> };
 
 const FRESH_MS = 5 * 60_000;
 
@@ -60,7 +65,7 @@ export class HubRpcServer {
     this.#seen.set(id, now);
   }
 
-  async #serve(service: HubService, op: string, msg: ServiceMsg, handler: HubHandler): Promise<Uint8Array> {
+  async #serve<S extends HubService, O extends HubOp<S>>(service: S, op: O, msg: ServiceMsg, handler: HubHandler<S, O>): Promise<Uint8Array> {
     const cp = msg.subject.split(".")[3] ?? "";
     const dec = decodeEnvelopeBytes(msg.data);
     const h = dec.header;
@@ -75,7 +80,9 @@ export class HubRpcServer {
     this.#remember(h.id);
     const req = decodeAs((b) => pb.HubRequest.decode(b), this.#opener.open(dec.sealed).payload, "HubRequest");
     if (req.op !== `${service}.${op}`) throw new LiaisonError("LIAISON_BAD_REQUEST", `request for ${req.op} sent to ${service}.${op}`);
-    const body = await handler({ cp, userId: req.userId || `access-point:${cp}`, body: req.body, requestId: h.id });
+    const types = operationOf(service, op);
+    const request = decodeAs((b) => types.request.decode(b), req.body, messageName(types.request));
+    const body = types.reply.encode(await handler({ cp, userId: req.userId || `access-point:${cp}`, request, requestId: h.id })).finish();
     const header = pb.EnvelopeHeader.create({
       id: newId(),
       sender: HUB,
@@ -92,7 +99,7 @@ export class HubRpcServer {
   }
 
   /** A micro service endpoint for `service.op`, answering every contact point on its own subject. */
-  endpoint(service: HubService, op: string, handler: HubHandler): EndpointDef {
+  endpoint<S extends HubService, O extends HubOp<S>>(service: S, op: O, handler: HubHandler<S, O>): EndpointDef {
     return {
       name: op,
       subject: subjects.cpApiAll(service, op),
