@@ -22,15 +22,23 @@ export function decodeAs<T>(decode: (b: Uint8Array) => T, bytes: Uint8Array, wha
   }
 }
 
+/** A generated message type's name, as its errors give it: "RecordSubmit" for liaison.v1.RecordSubmit. */
+export const messageName = (type: { getTypeUrl(prefix?: string): string }): string => type.getTypeUrl("").replace(/^\/liaison\.v1\./, "");
+
+/** `decodeAs` for a generated message type, named by its type. */
+export function decodeMessage<M>(type: { decode(bytes: Uint8Array): M; getTypeUrl(prefix?: string): string }, bytes: Uint8Array): M {
+  return decodeAs((b) => type.decode(b), bytes, messageName(type));
+}
+
 export function decodeEnvelope(envelope: pb.IEnvelope): DecodedEnvelope {
   const sealedBytes = envelope.sealed;
   const signature = envelope.signature;
   if (!sealedBytes?.length) throw new LiaisonError("LIAISON_MISSING_FIELD", "envelope.sealed");
   if (!signature) throw new LiaisonError("LIAISON_MISSING_FIELD", "envelope.signature");
-  const sealed = decodeAs((b) => pb.SealedContent.decode(b), sealedBytes, "SealedContent");
+  const sealed = decodeMessage(pb.SealedContent, sealedBytes);
   if (!sealed.header?.length) throw new LiaisonError("LIAISON_MISSING_FIELD", "sealed.header");
   if (!sealed.ciphertext?.length) throw new LiaisonError("LIAISON_MISSING_FIELD", "sealed.ciphertext");
-  const header = decodeAs((b) => pb.EnvelopeHeader.decode(b), sealed.header, "EnvelopeHeader");
+  const header = decodeMessage(pb.EnvelopeHeader, sealed.header);
   for (const [field, ok] of [
     ["header.id", !!header.id],
     ["header.sender", !!header.sender],
@@ -66,5 +74,5 @@ export function envelopeBytesOf(item: Uint8Array): Uint8Array | undefined {
 }
 
 export function decodeEnvelopeBytes(bytes: Uint8Array): DecodedEnvelope {
-  return decodeEnvelope(decodeAs((b) => pb.Envelope.decode(b), bytes, "Envelope"));
+  return decodeEnvelope(decodeMessage(pb.Envelope, bytes));
 }

@@ -5,8 +5,8 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import {
   BatchSigner,
   BatchVerifier,
-  decodeAs,
   decodeEnvelopeBytes,
+  decodeMessage,
   Ed25519Signer,
   newId,
   Opener,
@@ -66,7 +66,7 @@ export class HubClient {
     if (dec.header.kind !== pb.MessageKind.MESSAGE_KIND_HUB_RESPONSE || dec.header.inReplyTo !== header.id) {
       throw new LiaisonError("LIAISON_BAD_REQUEST", "the hub's answer does not answer this request");
     }
-    const res = decodeAs((b) => pb.HubResponse.decode(b), this.#opener.open(dec.sealed).payload, "HubResponse");
+    const res = decodeMessage(pb.HubResponse, this.#opener.open(dec.sealed).payload);
     return res.body;
   }
 }

@@ -64,6 +64,3 @@ export function hubOps<S extends HubService>(service: S): Array<HubOp<S>> {
 export function operationOf<S extends HubService, O extends HubOp<S>>(service: S, op: O): Operation<HubRequestInput<S, O>, HubRequest<S, O>, HubReplyInput<S, O>, HubReply<S, O>> {
   return HUB_OPERATIONS[service][op] as unknown as Operation<HubRequestInput<S, O>, HubRequest<S, O>, HubReplyInput<S, O>, HubReply<S, O>>;
 }
-
-/** The message's name for error texts: "RecordSubmit". */
-export const messageName = (t: { getTypeUrl(prefix?: string): string }): string => t.getTypeUrl("").replace(/^\/liaison\.v1\./, "");

@@ -5,8 +5,8 @@ import type { ServiceMsg } from "@nats-io/services";
 import {
   BatchSigner,
   BatchVerifier,
-  decodeAs,
   decodeEnvelopeBytes,
+  decodeMessage,
   Ed25519Signer,
   newId,
   Opener,
@@ -19,7 +19,7 @@ import { LiaisonError, toLiaisonError } from "../errors.js";
 import { subjects, type EndpointDef } from "../nats/mod.js";
 import { pb } from "../proto/mod.js";
 import type { RegistryView } from "../registry/mod.js";
-import { messageName, operationOf, type HubOp, type HubReplyInput, type HubRequest, type HubService } from "./operations.js";
+import { operationOf, type HubOp, type HubReplyInput, type HubRequest, type HubService } from "./operations.js";
 
 export interface HubCall<Q = unknown> {
   /** The calling contact point (from the subject, checked against the signature). */
@@ -78,10 +78,10 @@ export class HubRpcServer {
     const age = this.now() - h.createdAtMs;
     if (age > FRESH_MS || age < -60_000) throw new LiaisonError("LIAISON_REPLAY", "the request is not fresh");
     this.#remember(h.id);
-    const req = decodeAs((b) => pb.HubRequest.decode(b), this.#opener.open(dec.sealed).payload, "HubRequest");
+    const req = decodeMessage(pb.HubRequest, this.#opener.open(dec.sealed).payload);
     if (req.op !== `${service}.${op}`) throw new LiaisonError("LIAISON_BAD_REQUEST", `request for ${req.op} sent to ${service}.${op}`);
     const types = operationOf(service, op);
-    const request = decodeAs((b) => types.request.decode(b), req.body, messageName(types.request));
+    const request = decodeMessage(types.request, req.body);
     const body = types.reply.encode(await handler({ cp, userId: req.userId || `access-point:${cp}`, request, requestId: h.id })).finish();
     const header = pb.EnvelopeHeader.create({
       id: newId(),

@@ -4,7 +4,9 @@ import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import protobuf from "protobufjs";
 import { describe, expect, it } from "vitest";
-import { HUB_OPERATIONS, hubOps, messageName, type HubClient, type HubHandlers } from "../../src/hub-rpc/mod.js";
+import { AUDIT_API } from "../../src/audit/mod.js";
+import { messageName } from "../../src/crypto/mod.js";
+import { HUB_OPERATIONS, hubOps, type HubClient, type HubHandlers } from "../../src/hub-rpc/mod.js";
 import { pb } from "../../src/proto/mod.js";
 
 const protoDir = resolve(import.meta.dirname, "../../proto");
@@ -15,7 +17,8 @@ function loadProto(): protobuf.Root {
   const files = readdirSync(join(protoDir, "liaison", "v1"))
     .filter((f) => f.endsWith(".proto"))
     .map((f) => join(protoDir, "liaison", "v1", f));
-  return root.loadSync(files, { keepCase: false }).resolveAll();
+  root.loadSync(files, { keepCase: false }).resolveAll();
+  return root;
 }
 
 const PROTO_SERVICE = { records: "liaison.v1.RecordsService", files: "liaison.v1.FilesService" } as const;
@@ -33,13 +36,22 @@ describe("hub operations", () => {
     }
   });
 
+  it("declares the audit service's rpcs as its endpoints, kebab-cased, an Empty request as none", () => {
+    const declared = root.lookupService("liaison.v1.AuditService");
+    const kebab = (name: string) => name.replace(/(?<=[a-z])(?=[A-Z])/g, "-").toLowerCase();
+    const fromProto = declared.methodsArray.map((m) => ({ name: kebab(m.name), request: m.requestType === "google.protobuf.Empty" ? null : m.requestType, reply: m.responseType }));
+    const fromTable = Object.values(AUDIT_API).map((o) => ({ name: o.name, request: o.request ? messageName(o.request) : null, reply: messageName(o.reply) }));
+    expect(fromTable).toEqual(fromProto);
+    expect(AUDIT_API.signHead.subject).toBe("liaison.v1.audit.api.sign-head");
+  });
+
   it("has a table entry for every hub service in proto/", () => {
     const services: string[] = [];
     root.nestedArray.forEach(function walk(n: protobuf.ReflectionObject): void {
       if (n instanceof protobuf.Service) services.push(n.fullName.replace(/^\./, ""));
       if (n instanceof protobuf.Namespace) n.nestedArray.forEach(walk);
     });
-    expect(services.sort()).toEqual(Object.values(PROTO_SERVICE).sort());
+    expect(services.sort()).toEqual([...Object.values(PROTO_SERVICE), "liaison.v1.AuditService"].sort());
   });
 
   it("names each message as the wire's error texts do", () => {
