@@ -27,6 +27,10 @@ export default tseslint.config(
     languageOptions: { globals: globals.browser },
   },
   {
+    files: ["**/*.cjs"],
+    languageOptions: { sourceType: "commonjs", globals: globals.node },
+  },
+  {
     files: ["bin/**/*.js"],
     languageOptions: { globals: { process: "readonly" } },
   },

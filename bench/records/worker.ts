@@ -71,6 +71,7 @@ try {
         hubSecretsFile: args.hubSecretsFile,
         reviewPeriod: { months: 12, ms: 0 },
         reviewPeriodByCategory: {},
+        reminderDays: [30, 7, 1],
         maxAttachmentBytes: 4 << 20,
         maxQueryMatches: 100,
         registryTrust: readRegistryTrust(args.registryKeyFile),

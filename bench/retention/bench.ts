@@ -109,11 +109,10 @@ try {
   const r0 = performance.now();
   const records = await startRecords(
     recordsNc,
-    { hubSecretsFile: secrets.hubSecretsFile, reviewPeriod: { months: 12, ms: 0 }, reviewPeriodByCategory: {}, maxAttachmentBytes: 4 << 20, maxQueryMatches: 100, registryTrust: readRegistryTrust(secrets.registryPublicFile) },
+    { hubSecretsFile: secrets.hubSecretsFile, reviewPeriod: { months: 12, ms: 0 }, reviewPeriodByCategory: {}, reminderDays: [30, 7, 1], maxAttachmentBytes: 4 << 20, maxQueryMatches: 100, registryTrust: readRegistryTrust(secrets.registryPublicFile) },
     readKeyFile(secrets.hubKeyFile),
     log,
-    Date.now,
-    keysNc,
+    { keysNc },
   );
   const startSeconds = (performance.now() - r0) / 1000;
   if (records.store.index.size !== STORED) throw new Error(`records service indexed ${records.store.index.size}, expected ${STORED}`);

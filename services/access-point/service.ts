@@ -24,6 +24,13 @@ export type AccessPointSettings = Pick<AccessPointConfig, "cp" | "host" | "port"
     readonly http?: Partial<HttpLimits>;
   };
 
+export interface AccessPointOptions {
+  /** Listens on cfg.host and cfg.port unless false (tests use app.inject()). */
+  readonly listen?: boolean;
+  /** The clock of its mailbox, registry checks and events (Date.now by default). */
+  readonly now?: () => number;
+}
+
 export interface RunningAccessPoint {
   readonly app: LiaisonApp;
   readonly mailbox: Mailbox;
@@ -40,18 +47,19 @@ export async function startAccessPoint(
   keys: ContactPointKeys,
   users: UserStore,
   log: Logger,
-  opts: { listen?: boolean; now?: () => number } = {},
+  opts: AccessPointOptions = {},
 ): Promise<RunningAccessPoint> {
+  const now = opts.now ?? Date.now;
   if (keys.owner !== cfg.cp) throw new Error(`the key file belongs to ${keys.owner}, not ${cfg.cp}`);
   // Its own JetStream (the store, in its own account) and the hub's, reached through the imports
   // of its two inbox consumers (src/nats/accounts.ts).
   const js = jetstream(nc);
   const hubJs = jetstream(nc, { apiPrefix: subjects.hubJsApi });
-  const audit = new AuditEmitter(nc, cfg.cp, opts.now ? { now: opts.now } : {});
-  const registry = await followRegistry(nc, log, { trust: cfg.registryTrust, ...(opts.now ? { now: opts.now } : {}), onRefused: logRegistryRefusal(audit, cfg.cp) });
+  const audit = new AuditEmitter(nc, cfg.cp, { now });
+  const registry = await followRegistry(nc, log, { trust: cfg.registryTrust, now, onRefused: logRegistryRefusal(audit, cfg.cp) });
   const store = await ApStore.open(nc, js, cfg.cp, cfg.replicas ?? 1);
   const publisher = new JsPublisher(nc);
-  const mailbox = new Mailbox({ js: hubJs, publisher, store, cp: cfg.cp, keys, registry: registry.view, audit, log, ...(opts.now ? { now: opts.now } : {}) });
+  const mailbox = new Mailbox({ js: hubJs, publisher, store, cp: cfg.cp, keys, registry: registry.view, audit, log, now });
   await mailbox.start();
   const hub = new HubClient(nc, keys, registry.view);
   const app = await buildAccessPointApp({

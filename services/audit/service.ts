@@ -28,6 +28,8 @@ export interface AuditServiceOptions {
   readonly maxStepEvents: number;
   readonly takeoverAfterMs: number;
   readonly instanceId?: string;
+  /** The clock of its tree heads, checkpoints, takeover and own events (Date.now by default). */
+  readonly now?: () => number;
 }
 
 export interface RunningAuditService {
@@ -38,12 +40,13 @@ export interface RunningAuditService {
 }
 
 export async function startAuditService(o: AuditServiceOptions): Promise<RunningAuditService> {
+  const now = o.now ?? Date.now;
   const js = jetstream(o.nc);
   const jsm = await jetstreamManager(o.nc);
   const kv = await new Kvm(js).open("state");
   // Its own events: the refusal of each forged event, under an id fixed by where the forged one was,
   // so an instance that applies the same messages again logs nothing twice.
-  const audit = new AuditEmitter(o.nc, AUDIT_SERVICE);
+  const audit = new AuditEmitter(o.nc, AUDIT_SERVICE, { now });
   const onForged = async (events: readonly ForgedEvent[]) => {
     await Promise.all(
       events.map((f) =>
@@ -63,9 +66,9 @@ export async function startAuditService(o: AuditServiceOptions): Promise<Running
   };
   const engine = await AuditEngine.start(
     { js, jsm, checkpoints: new CheckpointStore(kv), chunks: new LeafChunkStore(js, jsm), log: o.log, onForged },
-    { instanceId: o.instanceId ?? randomUUID(), dedupeWindow: o.dedupeWindow, maxStepEvents: o.maxStepEvents, takeoverAfterMs: o.takeoverAfterMs },
+    { instanceId: o.instanceId ?? randomUUID(), dedupeWindow: o.dedupeWindow, maxStepEvents: o.maxStepEvents, takeoverAfterMs: o.takeoverAfterMs, now },
   );
-  const heads = new HeadIssuer({ nc: o.nc, js, jsm, signer: o.signer, engine, log: o.log });
+  const heads = new HeadIssuer({ nc: o.nc, js, jsm, signer: o.signer, engine, log: o.log, now });
   await heads.follow();
   heads.start(o.headIntervalMs);
   const metrics = new ServiceMetrics(AUDIT_SERVICE);
@@ -73,7 +76,7 @@ export async function startAuditService(o: AuditServiceOptions): Promise<Running
   metrics.gauge("liaison_audit_backlog", "Audit events stored but not yet in the tree", [], (g) => void g.set(engine.backlog));
   metrics.gauge("liaison_audit_head_age_seconds", "Age of the latest signed tree head (a stale head means the log stopped advancing)", [], (g) => {
     const h = heads.latest();
-    g.set(h ? Math.max(0, (Date.now() - h.timestampMs) / 1000) : -1);
+    g.set(h ? Math.max(0, (now() - h.timestampMs) / 1000) : -1);
   });
   metrics.gauge("liaison_audit_unsigned_entries", "Tree entries not yet covered by a signed tree head (heads are signed only when the tree grows)", [], (g) => {
     g.set(Math.max(0, engine.stableSize - (heads.latest()?.treeSize ?? 0)));

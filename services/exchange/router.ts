@@ -1,4 +1,4 @@
-// The exchange's routing of submitted items (ARCHITECTURE.md step 3): verify each envelope against
+// The exchange's routing of submitted items (docs/architecture.md, "Sending a message", step 3): verify each envelope against
 // the registry, check sender, recipients, kind, size and time, route it to every recipient's inbox
 // (Nats-Msg-Id per envelope and recipient, so nothing is delivered twice), answer with a signed
 // receipt, and log it. Refused input is answered with a reason code, logged, and routed nowhere.

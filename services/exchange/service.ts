@@ -24,7 +24,13 @@ export interface RunningExchange {
   close(): Promise<void>;
 }
 
-export async function startExchange(nc: NatsConnection, cfg: ExchangeSettings, hubKeys: ContactPointKeys, log: Logger, now: () => number = Date.now): Promise<RunningExchange> {
+export interface ExchangeOptions {
+  /** The clock of its checks (replay window, clock skew), receipts and events (Date.now by default). */
+  readonly now?: () => number;
+}
+
+export async function startExchange(nc: NatsConnection, cfg: ExchangeSettings, hubKeys: ContactPointKeys, log: Logger, opts: ExchangeOptions = {}): Promise<RunningExchange> {
+  const now = opts.now ?? Date.now;
   const js = jetstream(nc);
   const audit = new AuditEmitter(nc, "exchange", { now });
   const registry = await watchRegistry(nc, log, { trust: cfg.registryTrust, now, onRefused: logRegistryRefusal(audit, HUB) });

@@ -4,7 +4,7 @@
 // Content is encrypted under a data key of its own; subject identifiers exist here only as blind indexes.
 import { AuditAction, AuditOutcome, type AuditEmitter } from "../../src/audit/mod.js";
 import type { ErasureSteps, ShredOptions } from "../../src/blindstore/mod.js";
-import { hex, newId, randomBytes, sha256, utf8, xchachaDecrypt, xchachaEncrypt } from "../../src/crypto/mod.js";
+import { aeadOpen, aeadSeal, hex, newId, sha256, utf8 } from "../../src/crypto/mod.js";
 import { DAY_MS, fileRetention, holdInForce, IdentifierError, indexForms, requireObjectId } from "../../src/domain/mod.js";
 import { LiaisonError } from "../../src/errors.js";
 import type { HubDataDeps } from "../../src/hub-data/mod.js";
@@ -14,7 +14,6 @@ import { pb } from "../../src/proto/mod.js";
 
 export type FilesDeps = HubDataDeps;
 
-const NONCE = 24;
 const MAX_TEXT = 500;
 /** No investigative act before this (a typo such as 0024 for 2024, or an unset date). */
 const EARLIEST_ACT_MS = Date.UTC(1990, 0, 1);
@@ -95,18 +94,18 @@ export class FilesHandlers implements HubHandlers<"files"> {
   }
 
   #decrypt(stored: pb.StoredFileEntry, key: Uint8Array): pb.FileEntryContent {
-    return pb.FileEntryContent.decode(xchachaDecrypt(key, stored.nonce, stored.ciphertext, contentAad(stored.id)));
+    return pb.FileEntryContent.decode(aeadOpen(key, stored.nonce, stored.ciphertext, contentAad(stored.id)));
   }
 
   async #write(stored: pb.IStoredFileEntry, content: pb.IFileEntryContent, key: Uint8Array, expectRevision: number): Promise<pb.StoredFileEntry> {
     const id = stored.id ?? "";
     const refs = this.#index(content.subjects ?? []);
-    const nonce = randomBytes(NONCE);
+    const sealed = aeadSeal(key, pb.FileEntryContent.encode(content).finish(), contentAad(id));
     const next = pb.StoredFileEntry.create({
       ...stored,
       offenceArea: content.offenceArea ?? 0,
-      nonce,
-      ciphertext: xchachaEncrypt(key, nonce, pb.FileEntryContent.encode(content).finish(), contentAad(id)),
+      nonce: sealed.nonce,
+      ciphertext: sealed.ciphertext,
       blindIndexes: refs.map((r) => hex(r.ref)),
     });
     await this.d.store.put(

@@ -8,7 +8,7 @@ export type FilesSettings = Pick<HubDataConfig, "maxQueryMatches"> & HubDataSett
 
 export type RunningFiles = RunningHubData<FilesHandlers>;
 
-/** Starts the files service (see startHubData: `keysNc` carries the data keys' traffic). */
+/** Starts the files service (see startHubData: `opts.now` is its clock, `opts.keysNc` carries the data keys' traffic). */
 export const startFiles = hubDataService((cfg: FilesSettings) => ({
   service: "files",
   bucket: "files",

@@ -4,7 +4,7 @@
 import type { ObjectStore } from "@nats-io/obj";
 import { AuditAction, AuditOutcome, type AuditEmitter } from "../../src/audit/mod.js";
 import type { ErasureSteps, ShredOptions } from "../../src/blindstore/mod.js";
-import { hex, newId, randomBytes, Sealer, sha256, utf8, xchachaDecrypt, xchachaEncrypt } from "../../src/crypto/mod.js";
+import { aeadOpen, aeadOpenPacked, aeadSeal, aeadSealPacked, hex, newId, Sealer, sha256, utf8 } from "../../src/crypto/mod.js";
 import { HUB, holdInForce, IdentifierError, indexForms, nextRecordEvent, recordReviewDue, requireObjectId, type RetentionSettings } from "../../src/domain/mod.js";
 import { LiaisonError } from "../../src/errors.js";
 import type { HubDataDeps } from "../../src/hub-data/mod.js";
@@ -18,7 +18,6 @@ export interface RecordsDeps extends HubDataDeps {
   readonly maxAttachmentBytes: number;
 }
 
-const NONCE = 24;
 /** The associated data of a record's encrypted content: its id (a ciphertext moved to another record does not open). */
 export const contentAad = (id: string) => utf8(`liaison.v1.record\0${id}`);
 const attachmentAad = (id: string, n: number) => utf8(`liaison.v1.record-attachment\0${id}\0${n}`);
@@ -69,20 +68,20 @@ export class RecordsHandlers implements HubHandlers<"records"> {
   }
 
   #decrypt(stored: pb.StoredRecord, key: Uint8Array): pb.CisRecordContent {
-    return pb.CisRecordContent.decode(xchachaDecrypt(key, stored.nonce, stored.ciphertext, contentAad(stored.id)));
+    return pb.CisRecordContent.decode(aeadOpen(key, stored.nonce, stored.ciphertext, contentAad(stored.id)));
   }
 
   async #write(id: string, supplier: string, content: pb.ICisRecordContent, key: { keyId: string; key: Uint8Array }, base: Partial<pb.IStoredRecord>, expectRevision: number): Promise<pb.IStoredRecord> {
     const refs = this.#index(content);
-    const nonce = randomBytes(NONCE);
+    const sealed = aeadSeal(key.key, pb.CisRecordContent.encode(content).finish(), contentAad(id));
     const stored: pb.IStoredRecord = {
       ...base,
       id,
       supplier,
       category: content.category ?? 0,
       dataKeyId: key.keyId,
-      nonce,
-      ciphertext: xchachaEncrypt(key.key, nonce, pb.CisRecordContent.encode(content).finish(), contentAad(id)),
+      nonce: sealed.nonce,
+      ciphertext: sealed.ciphertext,
       blindIndexes: refs.map((r) => hex(r.ref)),
     };
     await this.d.store.put(id, pb.StoredRecord.encode(stored).finish(), { id, supplier, category: stored.category ?? 0, blindIndexes: refs.map((r) => r.ref), indexTypes: refs.map((r) => r.type) }, expectRevision);
@@ -95,12 +94,8 @@ export class RecordsHandlers implements HubHandlers<"records"> {
     const refs: pb.IAttachmentRef[] = [];
     for (const [n, a] of list.entries()) {
       const content = a.content ?? new Uint8Array();
-      const nonce = randomBytes(NONCE);
       const object = `${id}/${n}`;
-      const sealed = new Uint8Array(NONCE + content.length + 16);
-      sealed.set(nonce);
-      sealed.set(xchachaEncrypt(key, nonce, content, attachmentAad(id, n)), NONCE);
-      await this.d.attachments.putBlob({ name: object }, sealed);
+      await this.d.attachments.putBlob({ name: object }, aeadSealPacked(key, content, attachmentAad(id, n)));
       refs.push({ name: a.name ?? `attachment-${n}`, mediaType: a.mediaType ?? "application/octet-stream", object, size: content.length, sha256: sha256(content) });
     }
     return refs;
@@ -111,7 +106,7 @@ export class RecordsHandlers implements HubHandlers<"records"> {
     for (const [n, ref] of refs.entries()) {
       const blob = await this.d.attachments.getBlob(ref.object ?? "");
       if (!blob) continue;
-      out.push({ name: ref.name ?? "", mediaType: ref.mediaType ?? "", content: xchachaDecrypt(key, blob.subarray(0, NONCE), blob.subarray(NONCE), attachmentAad(id, n)) });
+      out.push({ name: ref.name ?? "", mediaType: ref.mediaType ?? "", content: aeadOpenPacked(key, blob, attachmentAad(id, n)) });
     }
     return out;
   }

@@ -8,7 +8,7 @@ import { hubDataService, type HubDataParts, type HubDataSettings, type RunningHu
 import { pb } from "../../src/proto/mod.js";
 import { RecordsHandlers } from "./handlers.js";
 
-export type RecordsSettings = Pick<HubDataConfig, "reviewPeriod" | "reviewPeriodByCategory" | "maxAttachmentBytes" | "maxQueryMatches"> & HubDataSettings;
+export type RecordsSettings = Pick<HubDataConfig, "reviewPeriod" | "reviewPeriodByCategory" | "reminderDays" | "maxAttachmentBytes" | "maxQueryMatches"> & HubDataSettings;
 
 export type RunningRecords = RunningHubData<RecordsHandlers>;
 
@@ -23,7 +23,7 @@ export function periodsByCategory(byName: RecordsSettings["reviewPeriodByCategor
   );
 }
 
-/** Starts the records service (see startHubData: `keysNc` carries the data keys' traffic). */
+/** Starts the records service (see startHubData: `opts.now` is its clock, `opts.keysNc` carries the data keys' traffic). */
 export const startRecords = hubDataService((cfg: RecordsSettings) => ({
   service: "records",
   bucket: "records",
@@ -34,7 +34,7 @@ export const startRecords = hubDataService((cfg: RecordsSettings) => ({
     new RecordsHandlers({
       ...p,
       attachments: await new Objm(jetstream(p.nc)).open("attachments"),
-      retention: { reviewPeriod: cfg.reviewPeriod, reviewPeriodByCategory: periodsByCategory(cfg.reviewPeriodByCategory) },
+      retention: { reviewPeriod: cfg.reviewPeriod, reviewPeriodByCategory: periodsByCategory(cfg.reviewPeriodByCategory), reminderDays: cfg.reminderDays },
       maxAttachmentBytes: cfg.maxAttachmentBytes,
       maxQueryMatches: cfg.maxQueryMatches,
     }),

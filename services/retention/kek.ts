@@ -5,7 +5,7 @@
 import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { AuditAction, type AuditEmitter } from "../../src/audit/mod.js";
-import { randomBytes, readHubSecrets, utf8, writeHubSecrets, xchachaDecrypt } from "../../src/crypto/mod.js";
+import { aeadOpen, randomBytes, readHubSecrets, utf8, writeHubSecrets } from "../../src/crypto/mod.js";
 import { HUB } from "../../src/domain/mod.js";
 import { keyLocation, wrapDataKey } from "../../src/keystore/mod.js";
 import type { Logger } from "../../src/log/mod.js";
@@ -48,7 +48,7 @@ async function rewrapStream(nc: NatsConnection, stream: string, path: string, ep
     if (w.kekEpoch < epoch) {
       const old = secrets.keks.find((k) => k.epoch === w.kekEpoch);
       if (old) {
-        const key = xchachaDecrypt(old.key, w.nonce, w.wrapped, aad(w.keyId, w.objectId, w.kekEpoch));
+        const key = aeadOpen(old.key, w.nonce, w.wrapped, aad(w.keyId, w.objectId, w.kekEpoch));
         const next = wrapDataKey(target, w.keyId, w.objectId, key);
         key.fill(0);
         writes.push(

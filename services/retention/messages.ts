@@ -6,9 +6,8 @@ import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { AuditAction, type AuditEmitter } from "../../src/audit/mod.js";
-import { addPeriod, type Period } from "../../src/config/mod.js";
 import { decodeEnvelopeBytes, envelopeBytesOf, sha256 } from "../../src/crypto/mod.js";
-import { HUB } from "../../src/domain/mod.js";
+import { addPeriod, HUB, type Period } from "../../src/domain/mod.js";
 import type { Logger } from "../../src/log/mod.js";
 import { inboxConsumer, parseRoutedSubject, STREAMS } from "../../src/nats/mod.js";
 

@@ -20,6 +20,15 @@ import { Sweeper } from "./sweeper.js";
 
 export type RetentionSettings = Pick<RetentionConfig, "hubSecretsFile" | "sweepInterval" | "kekEpoch" | "messageKeep" | "reminderDays" | "eraseConcurrency">;
 
+export interface RetentionOptions {
+  /** The clock of its sweeps, lease, key rotation, notices and events (Date.now by default). */
+  readonly now?: () => number;
+  /** Sweeps and rotates on its own timers unless false (tests call run() and rotate()). */
+  readonly timers?: boolean;
+  readonly graceMs?: number;
+  readonly pageSize?: number;
+}
+
 export interface RunningRetention {
   /** One full pass: due items, then delivered message copies. */
   run(): Promise<pb.ISweepResult>;
@@ -33,7 +42,7 @@ export async function startRetention(
   cfg: RetentionSettings,
   hubKeys: ContactPointKeys,
   log: Logger,
-  opts: { now?: () => number; timers?: boolean; graceMs?: number; pageSize?: number } = {},
+  opts: RetentionOptions = {},
 ): Promise<RunningRetention> {
   const now = opts.now ?? Date.now;
   const kvm = new Kvm(nc);

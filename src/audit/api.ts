@@ -1,7 +1,7 @@
 // The audit service's request/reply API on NATS (protobuf on the wire), one subject per operation:
 // the rpcs of `service AuditService` (proto/liaison/v1/audit.proto), as data the client and the
 // service's handlers are both typed from. A request declared `null` (google.protobuf.Empty) is not read.
-import type { MessageType } from "../hub-rpc/mod.js";
+import type { MessageType } from "../crypto/mod.js";
 import { subjects } from "../nats/mod.js";
 import { pb } from "../proto/mod.js";
 

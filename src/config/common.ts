@@ -1,7 +1,7 @@
 // Fields every service shares: where NATS is, which credentials, where local state lives, logging.
 import { resolve } from "node:path";
 import { z } from "zod";
-import { isContactPointCode } from "../domain/mod.js";
+import { DEFAULT_REMINDER_DAYS, isContactPointCode } from "../domain/mod.js";
 
 export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
 export const DEFAULT_HOME = ".liaison";
@@ -18,6 +18,17 @@ export const zCpList = z
   .union([z.string(), z.array(z.string())])
   .transform((v) => (Array.isArray(v) ? v : v.split(",")).map((s) => s.trim()).filter((s) => s !== ""))
   .pipe(z.array(zCpCode));
+
+/**
+ * Review reminders, in days before a CIS record's review date: "30,7,1" or a JSON array in a config
+ * file. Read by the records service (which files each record's first reminder) and the retention
+ * service (which files the next after sending one), so one LIAISON_REMINDER_DAYS sets both.
+ */
+export const zReminderDays = z
+  .union([z.string(), z.array(z.number())])
+  .transform((v) => (Array.isArray(v) ? v : v.split(",").map((s) => Number(s.trim()))))
+  .pipe(z.array(z.number().int().positive()).min(1))
+  .default([...DEFAULT_REMINDER_DAYS]);
 
 export const natsFields = {
   natsUrl: z.string().min(1).default(DEFAULT_NATS_URL),

@@ -1,8 +1,9 @@
 // Settings of the records (CIS) and files (FIDE) services: the hub's keys and secrets, the CIS
-// review period (default 12 months; LIAISON_REVIEW_PERIOD=30s works for demonstrations), limits.
+// review period (default 12 months; LIAISON_REVIEW_PERIOD=30s works for demonstrations), review
+// reminders (LIAISON_REMINDER_DAYS), limits.
 import { join } from "node:path";
 import { z } from "zod";
-import { baseFields, defaultRegistryKeyFile, registryFields } from "./common.js";
+import { baseFields, defaultRegistryKeyFile, registryFields, zReminderDays } from "./common.js";
 import { zPeriod } from "./duration.js";
 
 export const DEFAULT_MAX_ATTACHMENT_BYTES = 4 * 1024 * 1024;
@@ -29,6 +30,8 @@ export const hubDataSchema = z
       })
       .pipe(z.record(z.string(), zPeriod))
       .default({}),
+    /** Review reminders, in days before the review date (shared with the retention service). */
+    reminderDays: zReminderDays,
     maxAttachmentBytes: z.coerce.number().int().positive().default(DEFAULT_MAX_ATTACHMENT_BYTES),
     maxQueryMatches: z.coerce.number().int().positive().max(1_000).default(DEFAULT_MAX_QUERY_MATCHES),
   })

@@ -2,7 +2,7 @@
 // rotated, how long delivered messages are kept at the hub, when reviews are reminded.
 import { join } from "node:path";
 import { z } from "zod";
-import { baseFields } from "./common.js";
+import { baseFields, zReminderDays } from "./common.js";
 import { zDurationMs, zPeriod } from "./duration.js";
 
 export const retentionSchema = z
@@ -17,11 +17,7 @@ export const retentionSchema = z
     /** Hub copies of delivered messages are deleted this long after delivery. */
     messageKeep: zPeriod.prefault("30d"),
     /** Review reminders, in days before the review date. */
-    reminderDays: z
-      .union([z.string(), z.array(z.number())])
-      .transform((v) => (Array.isArray(v) ? v : v.split(",").map((s) => Number(s.trim()))))
-      .pipe(z.array(z.number().int().positive()).min(1))
-      .default([30, 7, 1]),
+    reminderDays: zReminderDays,
     /**
      * Erasures in flight at once during a sweep. Each waits for a disk flush of its data key's
      * shard, so more in flight keep the four shards busy (bench/retention: 32 → 64 took 10,000

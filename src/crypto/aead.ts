@@ -37,7 +37,7 @@ export function randomKey(): Uint8Array {
   return randomBytes(AEAD_KEY_SIZE);
 }
 
-/** Encrypts with the given nonce (exposed for known-answer tests; callers use aeadSeal). */
+/** Encrypts with the given nonce (exposed for known-answer tests; callers use aeadSeal or aeadSealPacked). */
 export function xchachaEncrypt(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
   assertLength(key, AEAD_KEY_SIZE, "AEAD key");
   assertLength(nonce, AEAD_NONCE_SIZE, "AEAD nonce");
@@ -69,6 +69,7 @@ export function xchachaDecrypt(key: Uint8Array, nonce: Uint8Array, sealed: Uint8
   }
 }
 
+/** Encrypts under a fresh random nonce, returned beside the ciphertext (for messages with a field for each). */
 export function aeadSeal(key: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): { nonce: Uint8Array; ciphertext: Uint8Array } {
   const nonce = randomBytes(AEAD_NONCE_SIZE);
   return { nonce, ciphertext: xchachaEncrypt(key, nonce, plaintext, aad) };
@@ -77,4 +78,18 @@ export function aeadSeal(key: Uint8Array, plaintext: Uint8Array, aad: Uint8Array
 /** Opens or throws LIAISON_DECRYPT_FAILED: wrong key, altered ciphertext, or other associated data. */
 export function aeadOpen(key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array): Uint8Array {
   return xchachaDecrypt(key, nonce, ciphertext, aad);
+}
+
+/** Encrypts under a fresh random nonce into one blob, nonce ‖ ciphertext ‖ tag (for an object with no fields). */
+export function aeadSealPacked(key: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
+  const nonce = randomBytes(AEAD_NONCE_SIZE);
+  const packed = new Uint8Array(AEAD_NONCE_SIZE + plaintext.length + AEAD_TAG_SIZE);
+  packed.set(nonce);
+  packed.set(xchachaEncrypt(key, nonce, plaintext, aad), AEAD_NONCE_SIZE);
+  return packed;
+}
+
+/** Opens what aeadSealPacked made, or throws LIAISON_DECRYPT_FAILED (also for a blob too short to hold a nonce). */
+export function aeadOpenPacked(key: Uint8Array, packed: Uint8Array, aad: Uint8Array): Uint8Array {
+  return xchachaDecrypt(key, packed.subarray(0, AEAD_NONCE_SIZE), packed.subarray(AEAD_NONCE_SIZE), aad);
 }

@@ -30,10 +30,15 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** Fails loudly on a wrong-length key, nonce or hash instead of letting it reach a primitive. */
+/**
+ * Fails loudly on a wrong-length key, nonce or hash instead of letting it reach a primitive. What
+ * reaches it is Liaison's own key material (key files, hub secrets, derived keys), so a wrong length
+ * is a fault of this system (LIAISON_INTERNAL, 500), not of a client: bytes from outside are checked
+ * where they come in, with the refusal that fits them (an envelope's keys: LIAISON_DECRYPT_FAILED).
+ */
 export function assertLength(bytes: Uint8Array | null | undefined, length: number, what: string): Uint8Array {
   if (!(bytes instanceof Uint8Array) || bytes.length !== length) {
-    throw new LiaisonError("LIAISON_BAD_REQUEST", `${what} must be ${length} bytes`);
+    throw new LiaisonError("LIAISON_INTERNAL", `${what} must be ${length} bytes`);
   }
   return bytes;
 }

@@ -22,11 +22,19 @@ export function decodeAs<T>(decode: (b: Uint8Array) => T, bytes: Uint8Array, wha
   }
 }
 
+/** A generated protobuf message class: `I` is what it encodes, `M` what it decodes to. */
+export interface MessageType<I, M> {
+  encode(message: I): { finish(): Uint8Array };
+  decode(bytes: Uint8Array): M;
+  /** "/liaison.v1.RecordSubmit" with prefix "". */
+  getTypeUrl(prefix?: string): string;
+}
+
 /** A generated message type's name, as its errors give it: "RecordSubmit" for liaison.v1.RecordSubmit. */
-export const messageName = (type: { getTypeUrl(prefix?: string): string }): string => type.getTypeUrl("").replace(/^\/liaison\.v1\./, "");
+export const messageName = (type: Pick<MessageType<never, unknown>, "getTypeUrl">): string => type.getTypeUrl("").replace(/^\/liaison\.v1\./, "");
 
 /** `decodeAs` for a generated message type, named by its type. */
-export function decodeMessage<M>(type: { decode(bytes: Uint8Array): M; getTypeUrl(prefix?: string): string }, bytes: Uint8Array): M {
+export function decodeMessage<M>(type: Pick<MessageType<never, M>, "decode" | "getTypeUrl">, bytes: Uint8Array): M {
   return decodeAs((b) => type.decode(b), bytes, messageName(type));
 }
 

@@ -1,7 +1,7 @@
 // Keys, envelope seal/open, batch signatures, secret files. Blind indexes and data keys join with
 // the records service.
 export { utf8, b64u, fromB64u, hex, concat, equalBytes, assertLength, sha256 } from "./bytes.js";
-export { aeadSeal, aeadOpen, randomKey, xchachaEncrypt, xchachaDecrypt, AEAD_KEY_SIZE, AEAD_NONCE_SIZE, AEAD_TAG_SIZE } from "./aead.js";
+export { aeadSeal, aeadOpen, aeadSealPacked, aeadOpenPacked, randomKey, xchachaEncrypt, xchachaDecrypt, AEAD_KEY_SIZE, AEAD_NONCE_SIZE, AEAD_TAG_SIZE } from "./aead.js";
 export { randomBytes } from "./random.js";
 export { newId } from "./ids.js";
 export {
@@ -25,6 +25,6 @@ export { Sealer, wrapKeyFrom, WRAP_INFO, type RecipientKey, type SealerOptions }
 export { Opener, type Opened } from "./open.js";
 export { BatchSigner, signedLeaf, batchHeadBytes, SIGNED_TYPES, type SignedType, type SignItem } from "./batch-sign.js";
 export { BatchVerifier, type SignerKey, type SignerKeyLookup } from "./batch-verify.js";
-export { decodeAs, decodeEnvelope, decodeMessage, messageName, decodeEnvelopeBytes, envelopeBytesOf, inboxItemOfEnvelope, type DecodedEnvelope } from "./envelope.js";
+export { decodeAs, decodeEnvelope, decodeMessage, messageName, decodeEnvelopeBytes, envelopeBytesOf, inboxItemOfEnvelope, type DecodedEnvelope, type MessageType } from "./envelope.js";
 export { BlindIndexer } from "./blind-index.js";
 export { readHubSecrets, writeHubSecrets, ensureHubSecrets, KekRing, type HubSecrets, type Kek } from "./hub-secrets.js";

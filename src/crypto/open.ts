@@ -4,7 +4,7 @@
 import type { KeyObject } from "node:crypto";
 import { LiaisonError } from "../errors.js";
 import { pb } from "../proto/mod.js";
-import { aeadOpen } from "./aead.js";
+import { AEAD_KEY_SIZE, aeadOpen } from "./aead.js";
 import { b64u } from "./bytes.js";
 import { privateKeyObject, x25519, type KeyPair } from "./keys.js";
 import { wrapKeyFrom } from "./seal.js";
@@ -55,6 +55,8 @@ export class Opener {
     }
     const contentKey = aeadOpen(this.#wrapKey(wrapped.keyId, wrapped.ephemeralPublicKey), wrapped.nonce, wrapped.wrapped, sealed.header);
     try {
+      // The sender chose what it wrapped: a key of the wrong length is its fault, not ours.
+      if (contentKey.length !== AEAD_KEY_SIZE) throw new LiaisonError("LIAISON_DECRYPT_FAILED", `envelope ${header.id}: the wrapped content key is not ${AEAD_KEY_SIZE} bytes`);
       return { header, payload: aeadOpen(contentKey, sealed.nonce, sealed.ciphertext, sealed.header) };
     } finally {
       contentKey.fill(0);

@@ -1,4 +1,4 @@
-// Sealing a payload for its recipients (ARCHITECTURE.md step 2): encrypt once with a fresh content
+// Sealing a payload for its recipients (docs/architecture.md, "Sending a message", step 2): encrypt once with a fresh content
 // key (XChaCha20-Poly1305), wrap that key for each recipient (ephemeral X25519, HKDF-SHA256, AEAD),
 // with the serialised header as associated data of every AEAD operation.
 //

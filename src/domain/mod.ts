@@ -1,4 +1,5 @@
-// Rules with no I/O: contact points, retention periods, categories, permissions.
+// Rules with no I/O: contact points, retention periods, categories, permissions, receipt status.
+export { addPeriod, formatPeriod, parsePeriod, type Period } from "./period.js";
 export { CP_CODE_PATTERN, HUB, isContactPointCode } from "./contact-point.js";
 export { OBJECT_ID_MAX, OBJECT_ID_PATTERN, isObjectId, requireObjectId } from "./ids.js";
 export { keyState, type KeyState, type KeyValidity } from "./keys.js";
@@ -56,3 +57,4 @@ export {
   type DormancyPolicy,
   type DormancyState,
 } from "./usage-rules.js";
+export { advances, isHubReceipt, isOwnRead, messageStatus, receiptIssuer, receiptState, RECIPIENT_STATE_RANK, sentStatus, type MessageStatusInput, type RecipientState } from "./receipt-status.js";

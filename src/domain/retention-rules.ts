@@ -7,7 +7,7 @@
 //   Hub copies of messages . until delivered to every recipient + 30 days, undelivered at most 90 days.
 //   Audit events ........... 3 years (as Reg. 2018/1862 Art. 12(4)); leaf hashes stay for verification.
 //   Legal hold ............. suspends all of the above until it ends or is lifted.
-import { addPeriod, type Period } from "../config/duration.js";
+import { addPeriod, type Period } from "./period.js";
 import { pb } from "../proto/mod.js";
 
 export const DAY_MS = 86_400_000;
@@ -56,9 +56,15 @@ export function recordReviewDue(fromMs: number, category: pb.RecordCategory, s: 
   return addPeriod(fromMs, reviewPeriodFor(category, s));
 }
 
-/** When the supplier is reminded of a review: 30, 7 and 1 days before (those still ahead of `nowMs`). */
+/**
+ * When the supplier is reminded of a review: 30, 7 and 1 days before, or the days configured
+ * (LIAISON_REMINDER_DAYS, in any order), earliest first, those still ahead of `nowMs`.
+ */
 export function reminderTimes(reviewDueMs: number, nowMs: number, days: readonly number[] = DEFAULT_REMINDER_DAYS): Array<{ days: number; atMs: number }> {
-  return days.map((d) => ({ days: d, atMs: reviewDueMs - d * DAY_MS })).filter((r) => r.atMs > nowMs);
+  return [...new Set(days)]
+    .sort((a, b) => b - a)
+    .map((d) => ({ days: d, atMs: reviewDueMs - d * DAY_MS }))
+    .filter((r) => r.atMs > nowMs);
 }
 
 export type RecordStage = "reminder" | "review";

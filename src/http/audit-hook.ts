@@ -11,7 +11,7 @@ import { AuditOutcome, type AuditEmitter, type AuditInput } from "../audit/mod.j
 import { LiaisonError, toProblem } from "../errors.js";
 import type { pb } from "../proto/mod.js";
 import { requestError, setRequestError } from "./problem.js";
-import { isEdgeRefusal } from "./refusal-log.js";
+import { isEdgeRefusal } from "./refusal-codes.js";
 
 export interface RouteAudit {
   readonly action: pb.AuditAction;

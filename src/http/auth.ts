@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { LiaisonError } from "../errors.js";
 import type { Logger } from "../log/mod.js";
-import type { RefusalCode } from "./refusal-log.js";
+import type { RefusalCode } from "./refusal-codes.js";
 
 export const ROLES = ["operator", "supervisor", "operations"] as const;
 export type Role = (typeof ROLES)[number];

@@ -4,6 +4,7 @@
 export { createHttpApp, jsonDeeperThan, MAX_JSON_DEPTH, MAX_PARAM_LENGTH, type HttpAppOptions, type LiaisonApp } from "./app.js";
 export { installProblemHandlers, httpErrorOf, sendProblem, problemSchema, requestError, CODE_BY_STATUS } from "./problem.js";
 export { installAuth, UserStore, tokenHash, writeUsersFile, revokeUser, ROLES, type Role, type User, type UsersFile, type UserEntry, type AuthEvents, type TokenCheck } from "./auth.js";
-export { RefusalLog, auditedRefusalLog, auditRevocation, refusalOf, isEdgeRefusal, REFUSAL_CODES, type Refusal, type RefusalCode } from "./refusal-log.js";
+export { RefusalLog, auditedRefusalLog, auditRevocation, refusalOf, type Refusal } from "./refusal-log.js";
+export { isEdgeRefusal, REFUSAL_CODES, type RefusalCode } from "./refusal-codes.js";
 export { queryInt } from "./query.js";
 export { installAuditHook, AUDIT_EXEMPT_ROUTES, type RouteAudit, type AuditAdditions, type AuditHookOptions } from "./audit-hook.js";

@@ -9,7 +9,7 @@ import type { HttpLimits } from "../config/mod.js";
 import { LiaisonError } from "../errors.js";
 import { tokenHash } from "./auth.js";
 import { requestError } from "./problem.js";
-import { isEdgeRefusal } from "./refusal-log.js";
+import { isEdgeRefusal } from "./refusal-codes.js";
 
 /** The limiter key of a request's bearer token: its hash (the token itself is kept nowhere), or "". */
 const tokenKey = (req: FastifyRequest): string => {

@@ -8,12 +8,7 @@ import type { FastifyRequest } from "fastify";
 import { AuditAction, AuditOutcome, type AuditEmitter } from "../audit/mod.js";
 import type { Logger } from "../log/mod.js";
 import type { User } from "./auth.js";
-
-export const REFUSAL_CODES = ["LIAISON_UNAUTHENTICATED", "LIAISON_TOKEN_EXPIRED", "LIAISON_TOKEN_REVOKED", "LIAISON_FORBIDDEN", "LIAISON_RATE_LIMITED"] as const;
-export type RefusalCode = (typeof REFUSAL_CODES)[number];
-
-/** Refusals the refusal log accounts for; the per-route audit hook leaves them alone. */
-export const isEdgeRefusal = (code: string): code is RefusalCode => (REFUSAL_CODES as readonly string[]).includes(code);
+import type { RefusalCode } from "./refusal-codes.js";
 
 export interface Refusal {
   readonly code: RefusalCode;

@@ -2,4 +2,4 @@
 // they are built from (blind store, data keys, blind indexer, due index, notices, audit), their
 // sealed endpoints for contact points, the retention service's erasure endpoint, and the process
 // around them (one NATS connection, and one more per data-key shard).
-export { hubDataService, runHubDataMain, startHubData, type HubDataDef, type HubDataDeps, type HubDataParts, type HubDataSettings, type RunningHubData } from "./service.js";
+export { hubDataService, runHubDataMain, startHubData, type HubDataDef, type HubDataDeps, type HubDataOptions, type HubDataParts, type HubDataSettings, type RunningHubData } from "./service.js";

@@ -58,6 +58,14 @@ export type HubDataSettings = Pick<HubDataConfig, "hubSecretsFile"> & {
   readonly registryTrust: RegistryTrust;
 };
 
+/** How a data service is started besides its settings. */
+export interface HubDataOptions {
+  /** The clock of its review dates, due filings, notices and events (Date.now by default). */
+  readonly now?: () => number;
+  /** Connections for the data keys' traffic (see startHubData); the service's own by default. */
+  readonly keysNc?: NatsConnection | readonly NatsConnection[];
+}
+
 export interface RunningHubData<H> {
   readonly handlers: H;
   readonly store: BlindStore;
@@ -67,7 +75,7 @@ export interface RunningHubData<H> {
 }
 
 /**
- * Starts a data service. `keysNc`, when given, carries the data keys' traffic, ideally one
+ * Starts a data service. `opts.keysNc`, when given, carries the data keys' traffic, ideally one
  * connection per key shard (KEY_SHARDS): nats-server answers one connection's JetStream API
  * requests one after another, and a secure erase waits for its disk flush, so the erasures of
  * different shards, and the service's own traffic, overlap only on connections of their own.
@@ -78,9 +86,10 @@ export async function startHubData<S extends HubService, H extends HubHandlers<S
   cfg: HubDataSettings,
   hubKeys: ContactPointKeys,
   log: Logger,
-  now: () => number = Date.now,
-  keysNc: NatsConnection | readonly NatsConnection[] = nc,
+  opts: HubDataOptions = {},
 ): Promise<RunningHubData<H>> {
+  const now = opts.now ?? Date.now;
+  const keysNc = opts.keysNc ?? nc;
   const kek = new KekRing(cfg.hubSecretsFile);
   const audit = new AuditEmitter(nc, def.service, { now });
   const registry = await watchRegistry(nc, log, { trust: cfg.registryTrust, now, onRefused: logRegistryRefusal(audit, HUB) });
@@ -121,14 +130,13 @@ export async function startHubData<S extends HubService, H extends HubHandlers<S
 
 /** A data service's start function, from its definition given its settings (see startHubData). */
 export function hubDataService<C extends HubDataSettings, S extends HubService, H extends HubHandlers<S>, T>(def: (cfg: C) => HubDataDef<S, H, T>) {
-  return (nc: NatsConnection, cfg: C, hubKeys: ContactPointKeys, log: Logger, now: () => number = Date.now, keysNc: NatsConnection | readonly NatsConnection[] = nc): Promise<RunningHubData<H>> =>
-    startHubData(nc, def(cfg), cfg, hubKeys, log, now, keysNc);
+  return (nc: NatsConnection, cfg: C, hubKeys: ContactPointKeys, log: Logger, opts: HubDataOptions = {}): Promise<RunningHubData<H>> => startHubData(nc, def(cfg), cfg, hubKeys, log, opts);
 }
 
 /** A data service's process: its settings, its connections (one more per data-key shard), and start. */
 export async function runHubDataMain<H>(
   service: HubService,
-  start: (nc: NatsConnection, cfg: HubDataConfig & HubDataSettings, hubKeys: ContactPointKeys, log: Logger, now: () => number, keysNc: readonly NatsConnection[]) => Promise<RunningHubData<H>>,
+  start: (nc: NatsConnection, cfg: HubDataConfig & HubDataSettings, hubKeys: ContactPointKeys, log: Logger, opts: HubDataOptions) => Promise<RunningHubData<H>>,
 ): Promise<void> {
   await runMain(service, async () => {
     const cfg = loadConfig(service, hubDataSchema);
@@ -138,7 +146,7 @@ export async function runHubDataMain<H>(
     const nc = await connect(`liaison-${service}`);
     // Data keys on connections of their own, one per shard: see startHubData.
     const keysNc = await Promise.all(Array.from({ length: KEY_SHARDS }, (_, k) => connect(`liaison-${service}-keys-${k}`)));
-    const running = await start(nc, { ...cfg, registryTrust: readRegistryTrust(cfg.registryKeyFile) }, hubKeys, log, Date.now, keysNc);
+    const running = await start(nc, { ...cfg, registryTrust: readRegistryTrust(cfg.registryKeyFile) }, hubKeys, log, { keysNc });
     log.info(running.counts(), `${service} ready`);
     return {
       close: async () => {

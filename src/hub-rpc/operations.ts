@@ -1,15 +1,8 @@
 // The hub services' operations for contact points (the `service` blocks of proto/liaison/v1), as
 // data both sides use: each operation's request and reply message. HubClient.call and the
 // services' handlers are typed from it; tests/unit/hub-operations.test.ts checks it against proto/.
+import type { MessageType } from "../crypto/mod.js";
 import { pb } from "../proto/mod.js";
-
-/** A generated protobuf message class: `I` is what it encodes, `M` what it decodes to. */
-export interface MessageType<I, M> {
-  encode(message: I): { finish(): Uint8Array };
-  decode(bytes: Uint8Array): M;
-  /** "/liaison.v1.RecordSubmit" with prefix "". */
-  getTypeUrl(prefix?: string): string;
-}
 
 export interface Operation<QI, Q, RI, R> {
   readonly request: MessageType<QI, Q>;

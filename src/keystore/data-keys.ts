@@ -14,7 +14,7 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import { LiaisonError } from "../errors.js";
 import { JsPublisher, KEY_SHARDS, keyShardStream, subjects } from "../nats/mod.js";
 import { pb } from "../proto/mod.js";
-import { AEAD_NONCE_SIZE, randomBytes, utf8, xchachaDecrypt, xchachaEncrypt, type KekRing } from "../crypto/mod.js";
+import { aeadOpen, aeadSeal, randomBytes, utf8, type KekRing } from "../crypto/mod.js";
 
 const SHARD_SUFFIX = /_s([1-9][0-9]*)$/;
 
@@ -61,8 +61,8 @@ export interface DataKey {
 }
 
 export function wrapDataKey(kek: { epoch: number; key: Uint8Array }, keyId: string, objectId: string, key: Uint8Array): pb.IWrappedDataKey {
-  const nonce = randomBytes(AEAD_NONCE_SIZE);
-  return { keyId, objectId, kekEpoch: kek.epoch, nonce, wrapped: xchachaEncrypt(kek.key, nonce, key, aad(keyId, objectId, kek.epoch)) };
+  const sealed = aeadSeal(kek.key, key, aad(keyId, objectId, kek.epoch));
+  return { keyId, objectId, kekEpoch: kek.epoch, nonce: sealed.nonce, wrapped: sealed.ciphertext };
 }
 
 export class DataKeyStore {
@@ -142,7 +142,7 @@ export class DataKeyStore {
     const { wrapped } = await this.#stored(keyId);
     if (wrapped.objectId !== objectId) throw new LiaisonError("LIAISON_INTERNAL", `data key ${keyId} belongs to another object`);
     const kek = this.#kek.get(wrapped.kekEpoch);
-    return xchachaDecrypt(kek.key, wrapped.nonce, wrapped.wrapped, aad(keyId, objectId, wrapped.kekEpoch));
+    return aeadOpen(kek.key, wrapped.nonce, wrapped.wrapped, aad(keyId, objectId, wrapped.kekEpoch));
   }
 
   /** Securely erases the data key; returns the wrapped bytes' sequence (for the certificate). */

@@ -1,3 +1,3 @@
-// Prometheus metrics: each service's registry, and the scrape that gathers them over NATS.
+// Prometheus metrics: each service's registry. The scrape that gathers them over NATS is in
+// src/nats/metrics-scrape.ts.
 export { ServiceMetrics } from "./service-metrics.js";
-export { serveMetrics, scrapeAll, METRICS_SCRAPE_SUBJECT } from "./scrape.js";

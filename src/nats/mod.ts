@@ -1,4 +1,4 @@
-// NATS plumbing: connections, subjects, stream settings, provisioning, micro services, a local server.
+// NATS plumbing: connections, subjects, stream settings, provisioning, micro services (and their metrics scrape), a local server.
 export { connectNats, RECONNECT_SETTINGS, type ConnectOptions } from "./connect.js";
 export { subjects, token, parseRoutedSubject, cpInboxPrefix, PRIORITY_TOKENS, type PriorityToken } from "./subjects.js";
 export {
@@ -27,6 +27,7 @@ export {
 } from "./streams.js";
 export { provision, provisionContactPoint, provisionMemberStore, clusterSize, checkReplicas, type ProvisionEntry, type ProvisionOptions } from "./provision.js";
 export { startMicroService, requestService, serviceErrorOf, queueGroup, type EndpointDef, type MicroServiceDef } from "./service.js";
+export { serveMetrics, scrapeAll, METRICS_SCRAPE_SUBJECT } from "./metrics-scrape.js";
 export { consumeBatches, consumeLanes, redeliveryDelayMs, type BatchConsumer, type BatchConsumerOptions, type BatchHandler, type Lane } from "./batch-consumer.js";
 export {
   natsAccountsConfig,

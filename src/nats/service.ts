@@ -6,8 +6,8 @@ import { errors as natsErrors } from "@nats-io/nats-core";
 import { ServiceError, Svcm, type Service, type ServiceMsg } from "@nats-io/services";
 import { LiaisonError, isErrorCode, toLiaisonError } from "../errors.js";
 import type { Logger } from "../log/mod.js";
-import { serveMetrics } from "../metrics/scrape.js";
-import { ServiceMetrics } from "../metrics/service-metrics.js";
+import { ServiceMetrics } from "../metrics/mod.js";
+import { serveMetrics } from "./metrics-scrape.js";
 import { LIAISON_VERSION } from "../version.js";
 
 export interface EndpointDef {

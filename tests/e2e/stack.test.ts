@@ -1,11 +1,12 @@
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { connectNats } from "../../src/nats/mod.js";
 import { Svcm } from "@nats-io/services";
 import { cli, isAlive, startStackProcess, type StackProcess } from "../support/stack.js";
+import { filesUnder, readStoreFile } from "../support/store-files.js";
 
 type ApInfo = { url: string; operatorToken: string };
 
@@ -29,13 +30,6 @@ async function inboxIds(ap: ApInfo, caseRef: string): Promise<string[]> {
     if (!page.json.nextCursor) return ids;
     cursor = page.json.nextCursor;
   }
-}
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
-    const p = join(dir, d.name);
-    return d.isDirectory() ? filesUnder(p) : d.isFile() ? [p] : [];
-  });
 }
 
 async function until(check: () => Promise<boolean> | boolean, what: string, ms = 60_000): Promise<void> {
@@ -101,7 +95,7 @@ describe("npm start: the whole system on one machine", () => {
 
     const files = filesUnder(stack.home);
     expect(files.some((f) => f.includes("jetstream"))).toBe(true);
-    const holding = files.filter((f) => readFileSync(f).includes(marker));
+    const holding = files.filter((f) => readStoreFile(f).includes(marker));
     expect(holding).toEqual([]);
   });
 

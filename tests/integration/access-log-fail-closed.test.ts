@@ -1,5 +1,5 @@
 // "Every access is logged before it is answered; when the log cannot be written, the answer is an
-// error" (ARCHITECTURE.md): against a real hub whose AUDIT stream stops taking writes (sealed by the
+// error" (docs/architecture.md, "The access log"): against a real hub whose AUDIT stream stops taking writes (sealed by the
 // operator: JetStream refuses every publish to it), the access point and the console answer 503
 // with LIAISON_AUDIT_UNAVAILABLE and none of the data they would have given.
 import { jetstreamManager } from "@nats-io/jetstream";

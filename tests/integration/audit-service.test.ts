@@ -194,4 +194,17 @@ describe("audit service", () => {
       if (svc !== other) await other.close().catch(() => undefined);
     }
   });
+
+  it("signs its tree heads on the clock it is started with (its `now` option)", async () => {
+    await svc?.close();
+    const year = 365 * 86_400_000;
+    const startedAt = Date.now();
+    svc = await startAuditService({ nc, signer, log, headIntervalMs: 200, dedupeWindow: 10_000, maxStepEvents: 512, takeoverAfterMs: 1_000, instanceId: "instance-clock", now: () => Date.now() + year });
+    const size = svc.engine.stableSize;
+    await emitMany(new AuditEmitter(nc, "records"), 5, "clock");
+    await svc.engine.waitForSize(size + 5);
+    const head = await new AuditClient(nc).signHead();
+    expect(head.treeSize).toBe(size + 5);
+    expect(head.timestampMs).toBeGreaterThanOrEqual(startedAt + year);
+  });
 });

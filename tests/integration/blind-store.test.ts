@@ -1,5 +1,3 @@
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jetstream } from "@nats-io/jetstream";
@@ -10,10 +8,7 @@ import { createLogger } from "../../src/log/mod.js";
 import { provision } from "../../src/nats/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import { startTestNats, type TestNats } from "../support/nats.js";
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? filesUnder(join(dir, d.name)) : [join(dir, d.name)]));
-}
+import { filesUnder, readStoreFile } from "../support/store-files.js";
 
 describe("blind store erasure", () => {
   let nats: TestNats;
@@ -48,8 +43,8 @@ describe("blind store erasure", () => {
 
     // Neither revision's bytes are left in any file of the store; the other object's are.
     const files = filesUnder(nats.storeDir as string);
-    for (const [name, gone] of [["first", first], ["second", second]] as const) expect(files.filter((f) => readFileSync(f).includes(gone)), name).toEqual([]);
-    expect(files.some((f) => readFileSync(f).includes(other))).toBe(true);
+    for (const [name, gone] of [["first", first], ["second", second]] as const) expect(files.filter((f) => readStoreFile(f).includes(gone)), name).toEqual([]);
+    expect(files.some((f) => readStoreFile(f).includes(other))).toBe(true);
     store.close();
     follower.close();
   });
@@ -68,7 +63,7 @@ describe("blind store erasure", () => {
     h.set(REPLACES_HEADER, String(olderRev));
     const rev = (await js.publish("$KV.records.rec.r3", latest, { headers: h })).seq;
     expect((await store.get("r3"))?.replaces).toBe(olderRev);
-    const onDisk = (b: Uint8Array) => filesUnder(nats.storeDir as string).some((f) => readFileSync(f).includes(Buffer.from(b)));
+    const onDisk = (b: Uint8Array) => filesUnder(nats.storeDir as string).some((f) => readStoreFile(f).includes(Buffer.from(b)));
     await expect.poll(() => onDisk(older) && onDisk(latest)).toBe(true);
 
     // Told an earlier revision than the latest: nothing happens.
@@ -159,7 +154,7 @@ describe("blind store erasure", () => {
     expect(isLiaisonError(missing) && missing.code).toBe("LIAISON_NOT_FOUND");
 
     // The second step overwrites the stored revision (the amended one the marker names) on disk.
-    const onDisk = (b: Uint8Array) => filesUnder(nats.storeDir as string).some((f) => readFileSync(f).includes(Buffer.from(b)));
+    const onDisk = (b: Uint8Array) => filesUnder(nats.storeDir as string).some((f) => readStoreFile(f).includes(Buffer.from(b)));
     const rev = Number(cert.overwritePendingRevision);
     expect(Buffer.from((await store.revision("e1", rev)) ?? []).equals(Buffer.from(once.lastAmendment()))).toBe(true);
     await expect.poll(() => onDisk(once.lastAmendment())).toBe(true);

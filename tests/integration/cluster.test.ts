@@ -7,7 +7,7 @@ import { jetstream, jetstreamManager, type StreamInfo } from "@nats-io/jetstream
 import { Kvm } from "@nats-io/kv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isLiaisonError } from "../../src/errors.js";
-import { scrapeAll } from "../../src/metrics/mod.js";
+import { scrapeAll } from "../../src/nats/mod.js";
 import { provision, subjects, type LocalCluster } from "../../src/nats/mod.js";
 import { startTestHub, until, type TestHub } from "../support/hub.js";
 import { startTestCluster, startTestNats } from "../support/nats.js";

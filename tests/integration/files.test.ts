@@ -1,5 +1,3 @@
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/nats-core";
@@ -9,6 +7,7 @@ import { KEY_SHARDS, keyShardStream, requestService, subjects } from "../../src/
 import { pb } from "../../src/proto/mod.js";
 import { fideCaseRef } from "../../services/access-point/routes/files.js";
 import { startTestHub, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
+import { filesUnder, readStoreFile } from "../support/store-files.js";
 
 type Json = Record<string, unknown>;
 const DAY = 86_400_000;
@@ -40,10 +39,6 @@ const file = (ref: string, extra: Json = {}) => ({
   lastInvestigativeAct: day(Date.now() - 30 * DAY),
   ...extra,
 });
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? filesUnder(join(dir, d.name)) : [join(dir, d.name)]));
-}
 
 describe("FIDE investigation-file index", () => {
   let hub: TestHub;
@@ -321,7 +316,7 @@ describe("FIDE investigation-file index", () => {
     const files = filesUnder(storeDir);
     expect(files.length).toBeGreaterThan(10);
     for (const marker of [name, name.toLowerCase(), `filemarker zyxwv${stamp}`.toLowerCase(), doc, ref, contact, service]) {
-      expect(files.filter((f) => readFileSync(f).includes(marker)), marker).toEqual([]);
+      expect(files.filter((f) => readStoreFile(f).includes(marker)), marker).toEqual([]);
     }
   });
 
@@ -331,7 +326,7 @@ describe("FIDE investigation-file index", () => {
     const until = Date.parse((await api(be, "GET", `/v1/files/${id}`)).body.retentionUntil as string);
     const stored = await new Kvm(hub.admin).open("files").then((kv) => kv.get(`file.${id}`));
     const ciphertext = Buffer.from(pb.StoredFileEntry.decode(stored?.value ?? new Uint8Array()).ciphertext);
-    const onDisk = () => filesUnder(hub.nats.storeDir as string).filter((f) => readFileSync(f).includes(ciphertext));
+    const onDisk = () => filesUnder(hub.nats.storeDir as string).filter((f) => readStoreFile(f).includes(ciphertext));
     expect(ciphertext.length).toBeGreaterThan(0);
     expect(onDisk().length).toBeGreaterThan(0);
     expect(await dueFilings(id)).not.toEqual([]);

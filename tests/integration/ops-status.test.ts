@@ -3,7 +3,7 @@
 import { jetstream } from "@nats-io/jetstream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { problems } from "../../src/cli/commands/status.js";
-import { scrapeAll } from "../../src/metrics/mod.js";
+import { scrapeAll } from "../../src/nats/mod.js";
 import { subjects } from "../../src/nats/mod.js";
 import { systemStatus } from "../../src/ops/mod.js";
 import { startTestHub, type TestHub } from "../support/hub.js";

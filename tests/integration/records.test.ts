@@ -1,4 +1,3 @@
-import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
@@ -6,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HIT_KEEP_MS, KEY_SHARDS, keyShardStream } from "../../src/nats/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import { startTestHub, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
+import { filesUnder, readStoreFile } from "../support/store-files.js";
 
 type Json = Record<string, unknown>;
 
@@ -26,10 +26,6 @@ const personRecord = (name: string, extra: Json = {}) => ({
   handling: { codes: ["H2"] },
   ...extra,
 });
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? filesUnder(join(dir, d.name)) : [join(dir, d.name)]));
-}
 
 describe("CIS records", () => {
   let hub: TestHub;
@@ -87,7 +83,7 @@ describe("CIS records", () => {
     const kept = await hits.get(`rec.hit.${hitId}`);
     expect(kept && pb.StoredHit.decode(kept.value)).toMatchObject({ objectId: id, matchedBy: "NL", supplier: "BE" });
     expect(Number(kept && pb.StoredHit.decode(kept.value).outcomeAtMs)).toBeGreaterThan(0);
-    const holding = filesUnder(hub.nats.storeDir as string).filter((f) => readFileSync(f).includes(Buffer.from(outcome)));
+    const holding = filesUnder(hub.nats.storeDir as string).filter((f) => readStoreFile(f).includes(Buffer.from(outcome)));
     expect(holding.map((f) => f.slice((hub.nats.storeDir as string).length))).toEqual([]);
     expect((await hits.status()).ttl).toBe(HIT_KEEP_MS);
     expect(HIT_KEEP_MS).toBe(365 * 86_400_000);
@@ -188,7 +184,7 @@ describe("CIS records", () => {
     const files = filesUnder(storeDir);
     expect(files.length).toBeGreaterThan(10);
     for (const marker of [name, name.toLowerCase(), "markerman zyxwv", doc, text]) {
-      expect(files.filter((f) => readFileSync(f).includes(marker)), marker).toEqual([]);
+      expect(files.filter((f) => readStoreFile(f).includes(marker)), marker).toEqual([]);
     }
   });
 });
@@ -233,6 +229,6 @@ describe("refused identifiers", () => {
     // Nor in any file of the AUDIT stream, nor anywhere else in the store.
     const files = filesUnder(hub.nats.storeDir as string);
     expect(files.some((f) => f.includes(`${join("streams", "AUDIT")}`))).toBe(true);
-    for (const m of markers) expect(files.filter((f) => readFileSync(f).includes(m)), m).toEqual([]);
+    for (const m of markers) expect(files.filter((f) => readStoreFile(f).includes(m)), m).toEqual([]);
   });
 });

@@ -1,5 +1,3 @@
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,6 +9,7 @@ import { KEY_SHARDS, keyShardStream, requestService, subjects } from "../../src/
 import { DueIndex } from "../../src/retention/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import { quiet, startTestHub, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
+import { filesUnder, readStoreFile } from "../support/store-files.js";
 
 type Json = Record<string, unknown>;
 
@@ -25,10 +24,6 @@ const record = (name: string, freeText = "routine") => ({
   identifiers: [{ type: "company-name", value: name }],
   freeText,
 });
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? filesUnder(join(dir, d.name)) : [join(dir, d.name)]));
-}
 
 /** A clock the test moves: real time plus an offset. */
 function clock() {
@@ -104,7 +99,7 @@ describe("retention and erasure", () => {
       // Neither the content (ciphertext), nor the wrapped data key, nor the plaintext is on disk.
       const files = filesUnder(hub.nats.storeDir as string);
       const needles = [Buffer.from(marker), Buffer.from(before?.record.ciphertext ?? []), Buffer.from(key ?? [])];
-      for (const needle of needles) expect(files.filter((f) => readFileSync(f).includes(needle))).toEqual([]);
+      for (const needle of needles) expect(files.filter((f) => readStoreFile(f).includes(needle))).toEqual([]);
 
       const report = await retention.report();
       expect(Number(report.overdueCount)).toBe(0);
@@ -135,7 +130,7 @@ describe("retention and erasure", () => {
       const got = await storedRecord(hub, id);
       const stored = got?.record as pb.StoredRecord;
       const ciphertext = Buffer.from(stored.ciphertext);
-      const onDisk = () => filesUnder(hub.nats.storeDir as string).filter((f) => readFileSync(f).includes(ciphertext));
+      const onDisk = () => filesUnder(hub.nats.storeDir as string).filter((f) => readStoreFile(f).includes(ciphertext));
       await until(() => onDisk().length > 0, "the record's ciphertext in the store");
 
       if (stop === "marker") {
@@ -164,7 +159,7 @@ describe("retention and erasure", () => {
       expect(result.overwritten).toBeGreaterThanOrEqual(1);
       expect(await wrappedKey(hub, stored.dataKeyId)).toBeUndefined();
       expect(onDisk()).toEqual([]);
-      expect(filesUnder(hub.nats.storeDir as string).filter((f) => readFileSync(f).includes(Buffer.from(marker)))).toEqual([]);
+      expect(filesUnder(hub.nats.storeDir as string).filter((f) => readStoreFile(f).includes(Buffer.from(marker)))).toEqual([]);
       expect((await retention.report()).overdue?.filter((o) => o.objectId === id)).toEqual([]);
       const due = await DueIndex.open(hub.admin);
       const filings = (await Promise.all([...(await due.hours()).entries()].map(([h, n]) => due.bucket(h, n)))).flat();
@@ -363,6 +358,41 @@ describe("retention and erasure", () => {
       const cert = (await hub.auditEvents()).find((e) => e.objectType === "hub-message-copy" && e.objectId === delivered)?.erasure;
       expect(cert).toMatchObject({ rule: "message-delivered", supplier: "BE" });
       void undelivered;
+    });
+  });
+
+  describe("with reminders set to 14 and 2 days (LIAISON_REMINDER_DAYS=14,2)", () => {
+    let hub: TestHub;
+    let be: TestAccessPoint;
+    beforeAll(async () => {
+      hub = await startTestHub({ cps: ["BE", "NL"] });
+      await hub.startExchange();
+      await hub.startRecords({ reviewPeriod: "40d", reminderDays: [14, 2] });
+      be = await hub.startAp("BE");
+    });
+    afterAll(async () => {
+      await hub?.stop();
+    });
+
+    it("files a new record's first reminder 14 days before its review date, not at the default 30", async () => {
+      const t0 = Date.now();
+      const id = (await api(be, "POST", "/v1/records", record("Fortnight Trading"))).body.id as string;
+      const c = clock();
+      const retention = await hub.startRetention({ now: c.now, reminderDays: [14, 2] });
+      const reminders = () => be.mailbox.notices().filter((n) => n.notice.kind === pb.NoticeKind.NOTICE_KIND_REVIEW_REMINDER && n.notice.objectId === id).map((n) => n.notice.details.daysLeft);
+      c.set(t0 + 10.1 * DAY_MS); // 30 days before the review date: nothing is due yet
+      const early = await retention.run();
+      expect(early.reminders).toBe(0);
+      for (const [day, expected] of [
+        [26.1, ["14"]],
+        [38.1, ["14", "2"]],
+      ] as const) {
+        c.set(t0 + day * DAY_MS);
+        await retention.run();
+        await until(() => reminders().length === expected.length, `${expected.length} reminders`);
+        expect(reminders().sort()).toEqual([...expected].sort());
+      }
+      await retention.close();
     });
   });
 });

@@ -3,7 +3,7 @@
 // connect turn dormant and get a notice, and a connection ends it.
 import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { scrapeAll } from "../../src/metrics/mod.js";
+import { scrapeAll } from "../../src/nats/mod.js";
 import { provision, requestService, subjects } from "../../src/nats/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import { UsageClient, usageApi } from "../../src/usage/mod.js";

@@ -8,6 +8,7 @@ import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { Ed25519Signer, generateSigningKey, readKeyFile, type ContactPointKeys } from "../../src/crypto/mod.js";
 import type { HttpLimits } from "../../src/config/mod.js";
+import { DEFAULT_REMINDER_DAYS } from "../../src/domain/mod.js";
 import { UserStore } from "../../src/http/mod.js";
 import { createLogger } from "../../src/log/mod.js";
 import { cpInboxPrefix, provision, startNatsServer, type RunningNatsServer } from "../../src/nats/mod.js";
@@ -76,9 +77,10 @@ export interface TestHub {
   startLeaf(cp: string): Promise<RunningNatsServer>;
   /** A connection to that leaf with the member's access point credentials. */
   connectLeaf(cp: string, leaf: RunningNatsServer): Promise<NatsConnection>;
-  startRecords(opts?: { now?: () => number; reviewPeriod?: string }): Promise<RunningRecords>;
+  /** `reminderDays`: review reminders, in days before the review date (30, 7 and 1 by default). */
+  startRecords(opts?: { now?: () => number; reviewPeriod?: string; reminderDays?: number[] }): Promise<RunningRecords>;
   /** A retention replica without its own timers (tests call run()), on the given clock. */
-  startRetention(opts?: { now?: () => number; messageKeep?: string; pageSize?: number }): Promise<RunningRetention>;
+  startRetention(opts?: { now?: () => number; messageKeep?: string; pageSize?: number; reminderDays?: number[] }): Promise<RunningRetention>;
   startFiles(opts?: { now?: () => number }): Promise<RunningFiles>;
   /** The usage service (timers on unless `timers: false`), on the given clock. */
   startUsage(opts?: { now?: () => number; timers?: boolean } & Partial<UsageSettings>): Promise<RunningUsage>;
@@ -143,7 +145,7 @@ export async function startTestHub(opts: { cps?: readonly string[]; leaves?: rea
     connectHub: (name) => nats.connect(name, secrets.hub[name].seedFile),
     startExchange: async (o = {}) => {
       const nc = await hub.connectHub("exchange");
-      const ex = await startExchange(nc, { replayWindow: o.replayWindowMs ?? 5 * 60_000, clockSkew: 60_000, maxEnvelopeBytes: 4 * 1024 * 1024, registryTrust }, hub.hubKeys(), quiet, o.now);
+      const ex = await startExchange(nc, { replayWindow: o.replayWindowMs ?? 5 * 60_000, clockSkew: 60_000, maxEnvelopeBytes: 4 * 1024 * 1024, registryTrust }, hub.hubKeys(), quiet, { ...(o.now ? { now: o.now } : {}) });
       const close = async () => {
         await ex.close();
         await nc.close();
@@ -216,20 +218,21 @@ export async function startTestHub(opts: { cps?: readonly string[]; leaves?: rea
     },
     startRecords: async (o = {}) => {
       const nc = await hub.connectHub("records");
-      const { parsePeriod } = await import("../../src/config/mod.js");
+      const { parsePeriod } = await import("../../src/domain/mod.js");
       const rec = await startRecords(
         nc,
         {
           hubSecretsFile: secrets.hubSecretsFile,
           reviewPeriod: parsePeriod(o.reviewPeriod ?? "12mo") ?? { months: 12, ms: 0 },
           reviewPeriodByCategory: {},
+          reminderDays: o.reminderDays ?? [...DEFAULT_REMINDER_DAYS],
           maxAttachmentBytes: 4 * 1024 * 1024,
           maxQueryMatches: 100,
           registryTrust,
         },
         hub.hubKeys(),
         quiet,
-        o.now,
+        { ...(o.now ? { now: o.now } : {}) },
       );
       const close = async () => {
         await rec.close();
@@ -240,7 +243,7 @@ export async function startTestHub(opts: { cps?: readonly string[]; leaves?: rea
     },
     startFiles: async (o = {}) => {
       const nc = await hub.connectHub("files");
-      const files = await startFiles(nc, { hubSecretsFile: secrets.hubSecretsFile, maxQueryMatches: 100, registryTrust }, hub.hubKeys(), quiet, o.now);
+      const files = await startFiles(nc, { hubSecretsFile: secrets.hubSecretsFile, maxQueryMatches: 100, registryTrust }, hub.hubKeys(), quiet, { ...(o.now ? { now: o.now } : {}) });
       const close = async () => {
         await files.close();
         await nc.close();
@@ -250,7 +253,7 @@ export async function startTestHub(opts: { cps?: readonly string[]; leaves?: rea
     },
     startRetention: async (o = {}) => {
       const nc = await hub.connectHub("retention");
-      const { parsePeriod } = await import("../../src/config/mod.js");
+      const { parsePeriod } = await import("../../src/domain/mod.js");
       const ret = await startRetention(
         nc,
         {
@@ -258,7 +261,7 @@ export async function startTestHub(opts: { cps?: readonly string[]; leaves?: rea
           sweepInterval: 60_000,
           kekEpoch: 86_400_000,
           messageKeep: parsePeriod(o.messageKeep ?? "30d") ?? { months: 0, ms: 30 * 86_400_000 },
-          reminderDays: [30, 7, 1],
+          reminderDays: o.reminderDays ?? [...DEFAULT_REMINDER_DAYS],
           eraseConcurrency: 16,
         },
         hub.hubKeys(),

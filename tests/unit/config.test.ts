@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { envName, loadConfig, stackSchema, zPeriod, baseFields } from "../../src/config/mod.js";
+import { envName, hubDataSchema, loadConfig, retentionSchema, stackSchema, zPeriod, baseFields } from "../../src/config/mod.js";
 import { isConfigInvalid, type LiaisonError } from "../../src/errors.js";
 
 function failure(fn: () => unknown): LiaisonError {
@@ -29,6 +29,14 @@ describe("configuration", () => {
     expect(cfg.accessPoints).toEqual(["BE", "NL", "DE", "FR"]);
     expect(cfg.natsUrl).toBeUndefined();
     expect(Object.isFrozen(cfg)).toBe(true);
+  });
+
+  it("gives LIAISON_REMINDER_DAYS to the records service as well as the retention service", () => {
+    const env = { LIAISON_REMINDER_DAYS: "14, 2" };
+    expect(loadConfig("records", hubDataSchema, { env }).reminderDays).toEqual([14, 2]);
+    expect(loadConfig("retention", retentionSchema, { env }).reminderDays).toEqual([14, 2]);
+    expect(loadConfig("records", hubDataSchema, { env: {} }).reminderDays).toEqual([30, 7, 1]);
+    expect(failure(() => loadConfig("records", hubDataSchema, { env: { LIAISON_REMINDER_DAYS: "14,soon" } })).message).toContain("LIAISON_REMINDER_DAYS");
   });
 
   it("names every bad field, with the variable that sets it", () => {

@@ -1,4 +1,4 @@
-import { createPrivateKey, hkdfSync } from "node:crypto";
+import { createPrivateKey, generateKeyPairSync, hkdfSync } from "node:crypto";
 import { mkdtempSync, statSync, writeFileSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,7 +9,11 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { describe, expect, it } from "vitest";
 import {
   aeadOpen,
+  aeadOpenPacked,
+  aeadSeal,
+  aeadSealPacked,
   BatchSigner,
+  BlindIndexer,
   BatchVerifier,
   decodeEnvelope,
   Ed25519Signer,
@@ -23,8 +27,10 @@ import {
   xchachaEncrypt,
   Opener,
   parseKeyFile,
+  privateKeyObject,
   readKeyFile,
   Sealer,
+  wrapKeyFrom,
   x25519,
   type ContactPointKeys,
   type KeyPair,
@@ -97,6 +103,27 @@ describe("primitives against published known answers", () => {
     }
   });
 
+  it("seals under a fresh nonce in the layouts stored so far: nonce beside the ciphertext, or nonce ‖ ciphertext ‖ tag in one blob", () => {
+    const key = randomBytes(32);
+    const aad = new TextEncoder().encode("an attachment's associated data");
+    const pt = randomBytes(1000);
+    // Fields: the ciphertext is XChaCha20-Poly1305 under the returned nonce, as records, FIDE entries and data keys store it.
+    const fields = aeadSeal(key, pt, aad);
+    expect(fields.nonce.length).toBe(24);
+    expect(toHex(fields.ciphertext)).toBe(toHex(xchachaEncrypt(key, fields.nonce, pt, aad)));
+    // One blob (record attachments): byte for byte nonce ‖ xchachaEncrypt(…), and different each time.
+    const packed = aeadSealPacked(key, pt, aad);
+    expect(packed.length).toBe(24 + pt.length + 16);
+    expect(toHex(packed.subarray(24))).toBe(toHex(xchachaEncrypt(key, packed.subarray(0, 24), pt, aad)));
+    expect(toHex(aeadSealPacked(key, pt, aad).subarray(0, 24))).not.toBe(toHex(packed.subarray(0, 24)));
+    // A blob written by hand in that layout before (the draft's vector behind its nonce) opens.
+    const v = vectors.xchacha20poly1305;
+    const old = new Uint8Array([...hex(v.nonce), ...hex(v.ciphertext + v.tag)]);
+    expect(new TextDecoder().decode(aeadOpenPacked(hex(v.key), old, hex(v.aad)))).toBe(v.plaintext);
+    expect(toHex(aeadOpenPacked(key, packed, aad))).toBe(toHex(pt));
+    expect(refusal(() => aeadOpenPacked(key, packed.subarray(0, 30), aad))).toEqual({ code: "LIAISON_DECRYPT_FAILED", status: 422 });
+  });
+
   it("hashes a signed item exactly as an RFC 9162 leaf of type ‖ 0x00 ‖ bytes", () => {
     const bytes = randomBytes(300);
     expect(toHex(signedLeaf("envelope", bytes))).toBe(toHex(leafHash(new Uint8Array([...new TextEncoder().encode("liaison.v1.envelope"), 0, ...bytes]))));
@@ -142,6 +169,49 @@ describe("primitives against published known answers", () => {
     // hkdf32 is the same construction with a text info.
     const ours = hkdf32(hex(v.ikm), hex(v.salt), "liaison");
     expect(toHex(ours)).toBe(toHex(hkdf(sha256, hex(v.ikm), hex(v.salt), new TextEncoder().encode("liaison"), 32)));
+  });
+});
+
+/** The code and HTTP status an operation fails with. */
+function refusal(fn: () => unknown): { code: string; status: number } {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof LiaisonError) return { code: err.code, status: err.status };
+    throw err;
+  }
+  throw new Error("expected a LiaisonError");
+}
+
+describe("length guards: our own key material is an internal fault, a sender's bytes are refused", () => {
+  it("answers a wrong-length key of Liaison's own with LIAISON_INTERNAL (500), not a client error", () => {
+    const internal = { code: "LIAISON_INTERNAL", status: 500 };
+    expect(refusal(() => xchachaEncrypt(randomBytes(31), randomBytes(24), randomBytes(8), randomBytes(0)))).toEqual(internal);
+    expect(refusal(() => xchachaDecrypt(randomBytes(33), randomBytes(24), randomBytes(32), randomBytes(0)))).toEqual(internal);
+    expect(refusal(() => new BlindIndexer(randomBytes(16)))).toEqual(internal);
+    const k = generateContactPointKeys("BE").signing;
+    expect(refusal(() => privateKeyObject({ ...k, secretKey: k.secretKey.subarray(0, 31) }))).toEqual(internal);
+  });
+
+  it("refuses a sender's malformed key bytes in an envelope with LIAISON_DECRYPT_FAILED (422)", () => {
+    const nl = generateContactPointKeys("NL");
+    const mine = nl.encryption[0] as KeyPair;
+    const header = pb.EnvelopeHeader.encode({ id: "bad-key", sender: "BE", recipients: ["NL"], kind: pb.MessageKind.MESSAGE_KIND_REQUEST, createdAtMs: 1 }).finish();
+    const body = aeadSeal(randomBytes(32), randomBytes(10), header);
+    const eph = generateKeyPairSync("x25519");
+    const ephPublic = new Uint8Array(Buffer.from(eph.publicKey.export({ format: "jwk" }).x ?? "", "base64url"));
+    const wrapWith = (contentKey: Uint8Array, ephemeralPublicKey = ephPublic) => {
+      const w = aeadSeal(wrapKeyFrom(x25519(eph.privateKey, mine.publicKey), ephPublic, mine.publicKey), contentKey, header);
+      return pb.SealedContent.create({ header, keys: [{ recipient: "NL", keyId: mine.keyId, ephemeralPublicKey, nonce: w.nonce, wrapped: w.ciphertext }], nonce: body.nonce, ciphertext: body.ciphertext });
+    };
+    const opener = new Opener("NL", nl.encryption);
+    const refused = { code: "LIAISON_DECRYPT_FAILED", status: 422 };
+    // A content key of 16 bytes, wrapped correctly: the sender's fault.
+    expect(refusal(() => opener.open(wrapWith(randomBytes(16))))).toEqual(refused);
+    // An ephemeral public key of 31 bytes.
+    expect(refusal(() => opener.open(wrapWith(randomBytes(32), ephPublic.subarray(0, 31))))).toEqual(refused);
+    // A nonce of 23 bytes.
+    expect(refusal(() => xchachaDecrypt(randomBytes(32), randomBytes(23), randomBytes(32), randomBytes(0)))).toEqual(refused);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addPeriod, parsePeriod } from "../../src/config/mod.js";
+import { addPeriod, parsePeriod } from "../../src/domain/mod.js";
 
 describe("durations", () => {
   it("parses compound durations", () => {

@@ -18,6 +18,8 @@ describe("retention rules", () => {
     expect(reminderTimes(due, at("2026-01-01T00:00:00Z")).map((r) => r.days)).toEqual([30, 7, 1]);
     expect(reminderTimes(due, due - 10 * DAY_MS).map((r) => r.days)).toEqual([7, 1]);
     expect(reminderTimes(due, due)).toEqual([]);
+    // Configured days in any order (LIAISON_REMINDER_DAYS=1,14,7) still come earliest first, so none is skipped.
+    expect(reminderTimes(due, due - 20 * DAY_MS, [1, 14, 7, 14]).map((r) => r.days)).toEqual([14, 7, 1]);
   });
 
   it("keeps FIDE entries 3, 6 or 10 years by status, an ongoing file no longer than 12 months after its last act", () => {

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { AuditOutcome, type AuditEmitter } from "../../../src/audit/mod.js";
 import { histogramQuantile } from "../../../src/domain/mod.js";
 import { problemSchema } from "../../../src/http/mod.js";
-import { scrapeAll } from "../../../src/metrics/mod.js";
+import { scrapeAll } from "../../../src/nats/mod.js";
 import { HUB_SERVICES, systemStatus } from "../../../src/ops/mod.js";
 import { pb } from "../../../src/proto/mod.js";
 import { UsageClient } from "../../../src/usage/mod.js";

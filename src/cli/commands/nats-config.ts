@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import type { Command } from "commander";
 import { cliSchema, loadConfig, zCpList } from "../../config/mod.js";
 import { ensureNkeySeed, natsAccountsConfig } from "../../nats/mod.js";
-import { HUB_IDENTITIES } from "../../stack/secrets.js";
+import { HUB_IDENTITIES } from "../../stack/mod.js";
 import { fail } from "../output.js";
 
 export function register(program: Command): void {

@@ -3,8 +3,8 @@
 // scrape one target and still see each replica (labels service, instance).
 import { errors as natsErrors, type NatsConnection, type Subscription } from "@nats-io/nats-core";
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from "prom-client";
-import { subjects } from "../nats/subjects.js";
-import type { ServiceMetrics } from "./service-metrics.js";
+import type { ServiceMetrics } from "../metrics/mod.js";
+import { subjects } from "./subjects.js";
 
 export const METRICS_SCRAPE_SUBJECT = subjects.live("metrics-scrape");
 
