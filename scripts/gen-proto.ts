@@ -25,6 +25,9 @@ function generate(outDir: string): void {
       "-w", "esm",
       "--force-number",
       "--no-verify",
+      // The hub services' rpcs are typed by src/hub-rpc/operations.ts (checked against proto/ by
+      // tests/unit/hub-operations.test.ts); protobufjs's RPC client classes would go unused.
+      "--no-service",
       "--dependency", "protobufjs/minimal.js",
       "-p", protoDir,
       "-o", js,

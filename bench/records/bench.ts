@@ -354,7 +354,7 @@ try {
       "records",
       "submit",
       "be-operator",
-      pb.RecordSubmit.encode({
+      {
         content: {
           category: pb.RecordCategory.RECORD_CATEGORY_BUSINESS,
           purpose: pb.RecordPurpose.RECORD_PURPOSE_SPECIFIC_CHECK,
@@ -365,7 +365,7 @@ try {
           ],
           freeText: `synthetic record ${n} for the benchmark`,
         },
-      }).finish(),
+      },
     );
   });
 
@@ -379,8 +379,7 @@ try {
   };
   const natsQuery = (phase: number) => async (i: number) => {
     const q = querySpec(phase, i);
-    const body = pb.RecordQuery.encode({ identifiers: [{ type: PROTO_TYPE[q.type], value: q.value }], purpose: PURPOSE }).finish();
-    check(q, pb.RecordQueryResult.decode(await hubNL.call("records", "query", "nl-operator", body)).matches.length);
+    check(q, (await hubNL.call("records", "query", "nl-operator", { identifiers: [{ type: PROTO_TYPE[q.type], value: q.value }], purpose: PURPOSE })).matches.length);
   };
   // node:http with keep-alive: fetch (undici's web streams) cost this client about 0.5 ms of CPU a request.
   const agent = new Agent({ keepAlive: true, maxSockets: Math.max(...CONCURRENCY) });

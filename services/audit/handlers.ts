@@ -1,9 +1,8 @@
 // The audit service's request handlers (src/audit/api.ts): heads, RFC 9162 inclusion and
 // consistency proofs, supervisor queries and export pages. Protobuf in and out; bad requests get
 // registered error codes. Everything is answered from committed leaves only.
-import type { ServiceMsg } from "@nats-io/services";
-import { AUDIT_API, EXPORT_PAGE_LEAVES, MAX_QUERY_LIMIT, auditKeyId, frontierOf, rangeNeighbours, treeHeadToProto, type SignedTreeHead } from "../../src/audit/mod.js";
-import type { Ed25519Signer } from "../../src/crypto/mod.js";
+import { AUDIT_API, auditOperation, EXPORT_PAGE_LEAVES, MAX_QUERY_LIMIT, auditKeyId, frontierOf, rangeNeighbours, treeHeadToProto, type AuditOp, type AuditReplyInput, type AuditRequest, type SignedTreeHead } from "../../src/audit/mod.js";
+import { decodeMessage, type Ed25519Signer } from "../../src/crypto/mod.js";
 import { LiaisonError } from "../../src/errors.js";
 import { HASH_SIZE } from "../../src/merkle/mod.js";
 import type { EndpointDef } from "../../src/nats/mod.js";
@@ -21,14 +20,6 @@ export interface HandlerDeps {
   readonly heads: HeadIssuer;
   readonly events: EventStore;
   readonly signer: Ed25519Signer;
-}
-
-function decodeAs<T>(what: string, f: () => T): T {
-  try {
-    return f();
-  } catch (err) {
-    throw new LiaisonError("LIAISON_MALFORMED_PROTOBUF", `not a ${what}`, { cause: err });
-  }
 }
 
 const count = (v: number | null | undefined) => Number(v ?? 0);
@@ -49,30 +40,26 @@ export function auditEndpoints(d: HandlerDeps): EndpointDef[] {
     return heads.forSize(size);
   };
 
-  const handlers: Record<keyof typeof AUDIT_API, (m: ServiceMsg) => Promise<Uint8Array>> = {
-    head: async (m) => {
-      const req = decodeAs("AuditHeadRequest", () => pb.AuditHeadRequest.decode(m.data));
+  const handlers: { readonly [K in AuditOp]: (req: AuditRequest<K>) => Promise<AuditReplyInput<K>> } = {
+    head: async (req) => {
       const head = await headFor(count(req.treeSize));
       const frontier = req.withFrontier ? frontierOf(engine.state.tree, head.treeSize) : [];
-      return pb.AuditHeadResponse.encode({ head: treeHeadToProto(head), frontier }).finish();
+      return { head: treeHeadToProto(head), frontier };
     },
-    signHead: async () => pb.AuditHeadResponse.encode({ head: treeHeadToProto(await heads.sign()) }).finish(),
-    inclusion: async (m) => {
-      const req = decodeAs("InclusionRequest", () => pb.InclusionRequest.decode(m.data));
+    signHead: async () => ({ head: treeHeadToProto(await heads.sign()) }),
+    inclusion: async (req) => {
       const size = (await headFor(count(req.treeSize))).treeSize;
       const index = count(req.leafIndex);
       if (index >= size) throw new LiaisonError("LIAISON_NOT_FOUND", `leaf ${index} is not in the tree of ${size} leaves`);
-      return pb.InclusionProof.encode({ leafIndex: index, treeSize: size, auditPath: engine.state.tree.inclusion(index, size) }).finish();
+      return { leafIndex: index, treeSize: size, auditPath: engine.state.tree.inclusion(index, size) };
     },
-    consistency: async (m) => {
-      const req = decodeAs("ConsistencyRequest", () => pb.ConsistencyRequest.decode(m.data));
+    consistency: async (req) => {
       const second = (await headFor(count(req.secondSize))).treeSize;
       const first = count(req.firstSize);
       if (first > second) throw new LiaisonError("LIAISON_BAD_REQUEST", `first size ${first} exceeds second size ${second}`);
-      return pb.ConsistencyProof.encode({ firstSize: first, secondSize: second, path: engine.state.tree.consistency(first, second) }).finish();
+      return { firstSize: first, secondSize: second, path: engine.state.tree.consistency(first, second) };
     },
-    query: async (m) => {
-      const q = decodeAs("AuditQuery", () => pb.AuditQuery.decode(m.data));
+    query: async (q) => {
       const limit = Math.min(q.limit || DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT);
       const state = engine.state;
       const size = engine.stableSize;
@@ -82,10 +69,9 @@ export function auditEndpoints(d: HandlerDeps): EndpointDef[] {
         const bytes = await events.event(state.seqs.data[leaf] as number, state.positions.data[leaf] as number);
         if (bytes) records.push({ leafIndex: leaf, event: pb.AuditEvent.decode(bytes) });
       }
-      return pb.AuditQueryResult.encode({ records, more: answer.more, treeSize: size }).finish();
+      return { records, more: answer.more, treeSize: size };
     },
-    export: async (m) => {
-      const req = decodeAs("AuditExportRequest", () => pb.AuditExportRequest.decode(m.data));
+    export: async (req) => {
       const from = count(req.fromIndex);
       const start = count(req.start);
       // Only the first page carries the head; later pages name its size (any replica may answer them).
@@ -122,19 +108,23 @@ export function auditEndpoints(d: HandlerDeps): EndpointDef[] {
           .filter((f) => f <= size)
           .map((f) => ({ firstSize: f, secondSize: size, path: state.tree.consistency(f, size) }));
       }
-      return pb.AuditExportPage.encode(page).finish();
+      return page;
     },
-    key: async () => pb.AuditKeyInfo.encode({ keyId: auditKeyId(d.signer.publicKey), publicKey: d.signer.publicKey, algorithm: "Ed25519" }).finish(),
+    key: async () => ({ keyId: auditKeyId(d.signer.publicKey), publicKey: d.signer.publicKey, algorithm: "Ed25519" }),
   };
 
-  const names: Record<keyof typeof AUDIT_API, string> = {
-    head: "head",
-    signHead: "sign-head",
-    inclusion: "inclusion",
-    consistency: "consistency",
-    query: "query",
-    export: "export",
-    key: "key",
+  // Each endpoint decodes its operation's request (an Empty one is not read) and encodes its reply.
+  const endpoint = <K extends AuditOp>(op: K): EndpointDef => {
+    const types = auditOperation(op);
+    const handler = handlers[op] as (req: AuditRequest<K>) => Promise<AuditReplyInput<K>>;
+    return {
+      name: types.name,
+      subject: types.subject,
+      handler: async (m) => {
+        const req = types.request ? decodeMessage(types.request, m.data) : (null as AuditRequest<K>);
+        return types.reply.encode(await handler(req)).finish();
+      },
+    };
   };
-  return (Object.keys(handlers) as Array<keyof typeof AUDIT_API>).map((k) => ({ name: names[k], subject: AUDIT_API[k], handler: handlers[k] }));
+  return (Object.keys(AUDIT_API) as AuditOp[]).map(endpoint);
 }

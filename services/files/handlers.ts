@@ -4,7 +4,7 @@
 // Content is encrypted under a data key of its own; subject identifiers exist here only as blind indexes.
 import { AuditAction, AuditOutcome, type AuditEmitter } from "../../src/audit/mod.js";
 import type { ErasureSteps, ShredOptions } from "../../src/blindstore/mod.js";
-import { aeadOpen, aeadSeal, decodeAs, hex, newId, sha256, utf8 } from "../../src/crypto/mod.js";
+import { aeadOpen, aeadSeal, hex, newId, sha256, utf8 } from "../../src/crypto/mod.js";
 import {
   assessMatch,
   DAY_MS,
@@ -18,7 +18,7 @@ import {
 } from "../../src/domain/mod.js";
 import { LiaisonError } from "../../src/errors.js";
 import { FILES_STORE, type HubDataDeps } from "../../src/hub-data/mod.js";
-import type { HubCall } from "../../src/hub-rpc/mod.js";
+import type { HubCall, HubHandlers } from "../../src/hub-rpc/mod.js";
 import { readMatches, settleHits } from "../../src/notices/mod.js";
 import { pb } from "../../src/proto/mod.js";
 
@@ -48,7 +48,7 @@ function requireText(value: string | null | undefined, field: string): string {
   return v;
 }
 
-export class FilesHandlers {
+export class FilesHandlers implements HubHandlers<"files"> {
   constructor(private readonly d: FilesDeps) {}
 
   // ------------------------------------------------------------------ helpers
@@ -181,8 +181,8 @@ export class FilesHandlers {
 
   // ------------------------------------------------------------------ operations
 
-  async register(call: HubCall): Promise<Uint8Array> {
-    const req = decodeAs((b) => pb.FileRegister.decode(b), call.body, "FileRegister");
+  async register(call: HubCall<pb.FileRegister>): Promise<pb.IFileRegistered> {
+    const req = call.request;
     const content = this.#validate(req.content);
     const status = this.#status(req.status, false);
     const now = this.d.now();
@@ -217,7 +217,7 @@ export class FilesHandlers {
       await this.#audit(call, AuditAction.AUDIT_ACTION_SUBMIT, id, {
         details: { status: statusName(status), offenceArea: pb.OffenceArea[content.offenceArea] ?? "", retentionUntilMs: String(retention.untilMs), rule: retention.rule },
       });
-      return pb.FileRegistered.encode({ entryId: id, retentionUntilMs: retention.untilMs }).finish();
+      return { entryId: id, retentionUntilMs: retention.untilMs };
     } catch (err) {
       // Nothing half-stored: the data key of an entry that was not written is erased again.
       await this.d.dataKeys.erase(key.keyId).catch(() => undefined);
@@ -226,17 +226,17 @@ export class FilesHandlers {
   }
 
   /** The supplier reads its own entry; nobody else may (others learn of it only through a hit). */
-  async get(call: HubCall): Promise<Uint8Array> {
-    const { entryId } = decodeAs((b) => pb.FileRef.decode(b), call.body, "FileRef");
+  async get(call: HubCall<pb.FileRef>): Promise<pb.IFileEntryView> {
+    const { entryId } = call.request;
     const { stored, key } = await this.#load(entryId);
     this.#supplierOnly(call, stored, "read");
     const content = this.#decrypt(stored, key);
     await this.#audit(call, AuditAction.AUDIT_ACTION_READ, entryId);
-    return pb.FileEntryView.encode(this.#view(stored, content)).finish();
+    return this.#view(stored, content);
   }
 
-  async query(call: HubCall): Promise<Uint8Array> {
-    const q = decodeAs((b) => pb.FileQuery.decode(b), call.body, "FileQuery");
+  async query(call: HubCall<pb.FileQuery>): Promise<pb.IFileQueryResult> {
+    const q = call.request;
     const purpose = q.purpose.trim();
     if (purpose.length < 3) throw new LiaisonError("LIAISON_PURPOSE_REQUIRED", "state why you search (at least 3 characters)");
     if (q.subjects.length === 0) throw new LiaisonError("LIAISON_MISSING_FIELD", "subjects");
@@ -268,12 +268,12 @@ export class FilesHandlers {
       }),
       ...hits.map((h) => this.#audit(call, AuditAction.AUDIT_ACTION_HIT, h.objectId ?? "", { purpose, details: { supplier: h.supplier ?? "", hitId: h.hitId ?? "" } })),
     ]);
-    return pb.FileQueryResult.encode({ hits: results }).finish();
+    return { hits: results };
   }
 
   /** A hit again, for the contact point whose query it answered (to address a request about it). */
-  async hit(call: HubCall): Promise<Uint8Array> {
-    const { hitId } = decodeAs((b) => pb.FileHitRef.decode(b), call.body, "FileHitRef");
+  async hit(call: HubCall<pb.FileHitRef>): Promise<pb.IFileHit> {
+    const { hitId } = call.request;
     if (!hitId) throw new LiaisonError("LIAISON_MISSING_FIELD", "hit id");
     requireObjectId(hitId, "hit id");
     const bytes = await this.d.store.getSide(`hit.${hitId}`);
@@ -286,12 +286,12 @@ export class FilesHandlers {
     const stored = FILES_STORE.decode(got.bytes);
     const content = this.#decrypt(stored, await this.d.dataKeys.load(stored.dataKeyId, stored.id, early));
     await this.#audit(call, AuditAction.AUDIT_ACTION_READ, h.objectId, { objectType: "file-hit", details: { hitId, supplier: h.supplier } });
-    return pb.FileHit.encode(this.#hit(stored, content, hitId, false)).finish();
+    return this.#hit(stored, content, hitId, false);
   }
 
   /** Art. 19: a new status (or a later investigative act) moves the retention limit; cleared erases at once. */
-  async status(call: HubCall): Promise<Uint8Array> {
-    const req = decodeAs((b) => pb.FileStatusChange.decode(b), call.body, "FileStatusChange");
+  async status(call: HubCall<pb.FileStatusChange>): Promise<pb.IFileStatusChanged> {
+    const req = call.request;
     const status = this.#status(req.status, true);
     const now = this.d.now();
     const actMs = req.lastInvestigativeActMs ? this.#actDate(Number(req.lastInvestigativeActMs), now) : undefined;
@@ -302,7 +302,7 @@ export class FilesHandlers {
       if (holdInForce(stored.hold, now)) throw new LiaisonError("LIAISON_ON_HOLD", `file entry ${stored.id} is under a legal hold: ${stored.hold?.reason}`);
       const cert = await this.eraseStored(stored, "fide-cleared", now);
       await this.#audit(call, AuditAction.AUDIT_ACTION_ERASE, stored.id, { erasure: cert, details: { previousStatus: statusName(stored.status), status: statusName(status) } });
-      return pb.FileStatusChanged.encode({ entryId: stored.id, status, retentionUntilMs: now, rule: "fide-cleared" }).finish();
+      return { entryId: stored.id, status, retentionUntilMs: now, rule: "fide-cleared" };
     }
 
     const lastAct = actMs ?? Number(stored.lastInvestigativeActMs);
@@ -324,11 +324,11 @@ export class FilesHandlers {
         rule: retention.rule,
       },
     });
-    return pb.FileStatusChanged.encode({ entryId: stored.id, status, retentionUntilMs: retention.untilMs, rule: retention.rule }).finish();
+    return { entryId: stored.id, status, retentionUntilMs: retention.untilMs, rule: retention.rule };
   }
 
-  async erase(call: HubCall): Promise<Uint8Array> {
-    const req = decodeAs((b) => pb.FileErase.decode(b), call.body, "FileErase");
+  async erase(call: HubCall<pb.FileErase>): Promise<pb.IFileRef> {
+    const req = call.request;
     if (!req.entryId) throw new LiaisonError("LIAISON_MISSING_FIELD", "entry id");
     const got = await this.d.store.get(requireObjectId(req.entryId, "entry id"));
     if (!got) throw new LiaisonError("LIAISON_NOT_FOUND", `no file entry ${req.entryId}`);
@@ -337,7 +337,7 @@ export class FilesHandlers {
     if (holdInForce(stored.hold, this.d.now())) throw new LiaisonError("LIAISON_ON_HOLD", `file entry ${stored.id} is under a legal hold: ${stored.hold?.reason}`);
     const cert = await this.eraseStored(stored, FIDE_SUPPLIER_ERASURE, this.d.now());
     await this.#audit(call, AuditAction.AUDIT_ACTION_ERASE, stored.id, { erasure: cert, details: { reason: req.reason } });
-    return pb.FileRef.encode({ entryId: stored.id }).finish();
+    return { entryId: stored.id };
   }
 
   /**

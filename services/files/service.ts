@@ -16,6 +16,5 @@ export const startFiles = hubDataService((cfg: FilesSettings) => ({
   description: "FIDE investigation-file index (Decision 2009/917/JHA Chapter VI): hit/no-hit, Art. 19 retention",
   countAs: "entries",
   handlers: (p: HubDataParts) => new FilesHandlers({ ...p, maxQueryMatches: cfg.maxQueryMatches }),
-  ops: ["register", "get", "query", "hit", "status", "erase"],
   erasure: (h: FilesHandlers) => h.erasure,
 }));

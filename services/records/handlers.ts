@@ -4,7 +4,7 @@
 import type { ObjectStore } from "@nats-io/obj";
 import { AuditAction, AuditOutcome, type AuditEmitter } from "../../src/audit/mod.js";
 import type { ErasureSteps, ShredOptions } from "../../src/blindstore/mod.js";
-import { aeadOpen, aeadOpenPacked, aeadSeal, aeadSealPacked, decodeAs, hex, newId, Sealer, sha256, utf8 } from "../../src/crypto/mod.js";
+import { aeadOpen, aeadOpenPacked, aeadSeal, aeadSealPacked, hex, newId, Sealer, sha256, utf8 } from "../../src/crypto/mod.js";
 import {
   assessMatch,
   HUB,
@@ -20,7 +20,7 @@ import {
 } from "../../src/domain/mod.js";
 import { LiaisonError } from "../../src/errors.js";
 import { RECORDS_STORE, type HubDataDeps } from "../../src/hub-data/mod.js";
-import type { HubCall } from "../../src/hub-rpc/mod.js";
+import type { HubCall, HubHandlers } from "../../src/hub-rpc/mod.js";
 import { readMatches, settleHits } from "../../src/notices/mod.js";
 import { pb } from "../../src/proto/mod.js";
 
@@ -40,7 +40,7 @@ function identifierError(err: unknown): never {
   throw err;
 }
 
-export class RecordsHandlers {
+export class RecordsHandlers implements HubHandlers<"records"> {
   /** Seals hit outcomes to their supplier (one ephemeral key per burst, as access points do). */
   readonly #sealer = new Sealer();
 
@@ -167,8 +167,8 @@ export class RecordsHandlers {
 
   // ------------------------------------------------------------------ operations
 
-  async submit(call: HubCall): Promise<Uint8Array> {
-    const req = decodeAs((b) => pb.RecordSubmit.decode(b), call.body, "RecordSubmit");
+  async submit(call: HubCall<pb.RecordSubmit>): Promise<pb.IRecordSubmitted> {
+    const req = call.request;
     const content = this.#validate(req.content);
     this.#index(content); // refuse malformed identifiers before anything is stored
     const id = newId();
@@ -181,7 +181,7 @@ export class RecordsHandlers {
       const stored = await this.#write(id, call.cp, full, key, { createdAtMs: now, updatedAtMs: now, reviewDueMs, renewals: 0, attachmentCount: attachments.length }, 0);
       await this.#schedule(stored);
       await this.#audit(call, AuditAction.AUDIT_ACTION_SUBMIT, id, { details: { category: pb.RecordCategory[full.category] ?? "", reviewDueMs: String(reviewDueMs) } });
-      return pb.RecordSubmitted.encode({ recordId: id, reviewDueMs }).finish();
+      return { recordId: id, reviewDueMs };
     } catch (err) {
       // Nothing half-stored: the data key of a record that was not written is erased again.
       await this.d.dataKeys.erase(key.keyId).catch(() => undefined);
@@ -189,17 +189,17 @@ export class RecordsHandlers {
     }
   }
 
-  async get(call: HubCall): Promise<Uint8Array> {
-    const { recordId } = decodeAs((b) => pb.RecordRef.decode(b), call.body, "RecordRef");
+  async get(call: HubCall<pb.RecordRef>): Promise<pb.IRecordView> {
+    const { recordId } = call.request;
     const { stored, key } = await this.#load(recordId);
     const content = this.#decrypt(stored, key);
     const attachments = await this.#readAttachments(stored.id, key, content.attachments);
     await this.#audit(call, AuditAction.AUDIT_ACTION_READ, recordId, { details: { supplier: stored.supplier } });
-    return pb.RecordView.encode(this.#view(stored, content, attachments)).finish();
+    return this.#view(stored, content, attachments);
   }
 
-  async query(call: HubCall): Promise<Uint8Array> {
-    const q = decodeAs((b) => pb.RecordQuery.decode(b), call.body, "RecordQuery");
+  async query(call: HubCall<pb.RecordQuery>): Promise<pb.IRecordQueryResult> {
+    const q = call.request;
     const purpose = q.purpose.trim();
     if (purpose.length < 3) throw new LiaisonError("LIAISON_PURPOSE_REQUIRED", "state why you search (at least 3 characters)");
     if (q.identifiers.length === 0) throw new LiaisonError("LIAISON_MISSING_FIELD", "identifiers");
@@ -233,22 +233,22 @@ export class RecordsHandlers {
       }),
       ...hits.map((h) => this.#audit(call, AuditAction.AUDIT_ACTION_HIT, h.objectId ?? "", { purpose, details: { supplier: h.supplier ?? "", hitId: h.hitId ?? "" } })),
     ]);
-    return pb.RecordQueryResult.encode({ matches }).finish();
+    return { matches };
   }
 
-  async amend(call: HubCall): Promise<Uint8Array> {
-    const req = decodeAs((b) => pb.RecordAmend.decode(b), call.body, "RecordAmend");
+  async amend(call: HubCall<pb.RecordAmend>): Promise<pb.IRecordView> {
+    const req = call.request;
     const { stored, revision, key } = await this.#load(req.recordId);
     this.#supplierOnly(call, stored, "amend");
     const old = this.#decrypt(stored, key);
     const content = this.#validate(pb.CisRecordContent.create({ ...req.content, attachments: old.attachments }));
     const next = await this.#write(stored.id, stored.supplier, content, { keyId: stored.dataKeyId, key }, { ...stored, updatedAtMs: this.d.now() }, revision);
     await this.#audit(call, AuditAction.AUDIT_ACTION_AMEND, stored.id);
-    return pb.RecordView.encode(this.#view(pb.StoredRecord.create(next), pb.CisRecordContent.create(content))).finish();
+    return this.#view(pb.StoredRecord.create(next), pb.CisRecordContent.create(content));
   }
 
-  async renew(call: HubCall): Promise<Uint8Array> {
-    const req = decodeAs((b) => pb.RecordRenew.decode(b), call.body, "RecordRenew");
+  async renew(call: HubCall<pb.RecordRenew>): Promise<pb.IRecordView> {
+    const req = call.request;
     if (req.reason.trim().length < 3) throw new LiaisonError("LIAISON_VALIDATION", "a renewal records its reason");
     const { stored, revision, key } = await this.#load(req.recordId);
     this.#supplierOnly(call, stored, "renew");
@@ -265,11 +265,11 @@ export class RecordsHandlers {
     );
     await this.#schedule(next, nextRecordEvent(Number(stored.reviewDueMs), stored.updatedAtMs, this.d.retention.reminderDays).atMs);
     await this.#audit(call, AuditAction.AUDIT_ACTION_RENEW, stored.id, { details: { reason: req.reason, reviewDueMs: String(reviewDueMs), previousDueMs: String(stored.reviewDueMs) } });
-    return pb.RecordView.encode(this.#view(pb.StoredRecord.create(next), content)).finish();
+    return this.#view(pb.StoredRecord.create(next), content);
   }
 
-  async erase(call: HubCall): Promise<Uint8Array> {
-    const req = decodeAs((b) => pb.RecordErase.decode(b), call.body, "RecordErase");
+  async erase(call: HubCall<pb.RecordErase>): Promise<pb.IRecordRef> {
+    const req = call.request;
     const got = await this.d.store.get(requireObjectId(req.recordId, "record id"));
     if (!got) throw new LiaisonError("LIAISON_NOT_FOUND", `no record ${req.recordId}`);
     const stored = RECORDS_STORE.decode(got.bytes);
@@ -285,7 +285,7 @@ export class RecordsHandlers {
       erasure: cert,
       details: { reason: req.reason },
     });
-    return pb.RecordRef.encode({ recordId: stored.id }).finish();
+    return { recordId: stored.id };
   }
 
   /** How a retention order erases a record (carryOutErasureOrder: the endpoint `erase-due`). */
@@ -337,8 +337,8 @@ export class RecordsHandlers {
     };
   }
 
-  async hold(call: HubCall): Promise<Uint8Array> {
-    const req = decodeAs((b) => pb.RecordHold.decode(b), call.body, "RecordHold");
+  async hold(call: HubCall<pb.RecordHold>): Promise<pb.IRecordView> {
+    const req = call.request;
     const { stored, revision, key } = await this.#load(req.recordId);
     this.#supplierOnly(call, stored, req.lift ? "lift a hold on" : "hold");
     if (!req.lift && req.reason.trim().length < 3) throw new LiaisonError("LIAISON_VALIDATION", "a legal hold states its reason");
@@ -349,11 +349,11 @@ export class RecordsHandlers {
     await this.#audit(call, req.lift ? AuditAction.AUDIT_ACTION_LEGAL_HOLD_LIFTED : AuditAction.AUDIT_ACTION_LEGAL_HOLD_SET, stored.id, {
       details: { reason: req.reason, ...(req.untilMs ? { untilMs: String(req.untilMs) } : {}) },
     });
-    return pb.RecordView.encode(this.#view(pb.StoredRecord.create(next), content)).finish();
+    return this.#view(pb.StoredRecord.create(next), content);
   }
 
-  async outcome(call: HubCall): Promise<Uint8Array> {
-    const req = decodeAs((b) => pb.HitOutcome.decode(b), call.body, "HitOutcome");
+  async outcome(call: HubCall<pb.HitOutcome>): Promise<pb.IHitOutcome> {
+    const req = call.request;
     if (req.outcome.trim().length < 3) throw new LiaisonError("LIAISON_VALIDATION", "describe the action taken");
     const bytes = await this.d.store.getSide(`hit.${requireObjectId(req.hitId, "hit id")}`);
     if (!bytes) throw new LiaisonError("LIAISON_NOT_FOUND", `no hit ${req.hitId}`);
@@ -381,6 +381,6 @@ export class RecordsHandlers {
       sealed,
     });
     await this.#audit(call, AuditAction.AUDIT_ACTION_HIT, hit.objectId, { details: { hitId: hit.hitId, outcome: "reported" } });
-    return pb.HitOutcome.encode({ hitId: hit.hitId, outcome: req.outcome }).finish();
+    return { hitId: hit.hitId, outcome: req.outcome };
   }
 }

@@ -38,6 +38,5 @@ export const startRecords = hubDataService((cfg: RecordsSettings) => ({
       maxAttachmentBytes: cfg.maxAttachmentBytes,
       maxQueryMatches: cfg.maxQueryMatches,
     }),
-  ops: ["submit", "get", "query", "amend", "renew", "erase", "hold", "outcome"],
   erasure: (h: RecordsHandlers) => h.erasure,
 }));

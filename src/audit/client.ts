@@ -3,21 +3,13 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import { LiaisonError } from "../errors.js";
 import { requestService } from "../nats/mod.js";
-import { pb } from "../proto/mod.js";
-import { AUDIT_API } from "./api.js";
+import type { pb } from "../proto/mod.js";
+import { auditOperation, type AuditOp, type AuditReply, type AuditRequestInput } from "./api.js";
 import { treeHeadFromProto, type SignedTreeHead } from "./tree-head.js";
 
 export interface HeadWithFrontier {
   readonly head: SignedTreeHead;
   readonly frontier: readonly Uint8Array[];
-}
-
-function decode<T>(what: string, f: () => T): T {
-  try {
-    return f();
-  } catch (err) {
-    throw new LiaisonError("LIAISON_MALFORMED_PROTOBUF", `the audit service's ${what} reply does not decode`, { cause: err });
-  }
 }
 
 export class AuditClient {
@@ -29,46 +21,47 @@ export class AuditClient {
     this.#timeoutMs = opts.timeoutMs ?? 10_000;
   }
 
-  async #call(subject: string, body: Uint8Array): Promise<Uint8Array> {
-    return requestService(this.#nc, subject, body, this.#timeoutMs);
+  /** Calls `op` (AUDIT_API) with its request; returns its reply, decoded. */
+  async #call<K extends AuditOp>(op: K, request: AuditRequestInput<K>): Promise<AuditReply<K>> {
+    const types = auditOperation(op);
+    const body = types.request ? types.request.encode(request).finish() : new Uint8Array(0);
+    const bytes = await requestService(this.#nc, types.subject, body, this.#timeoutMs);
+    try {
+      return types.reply.decode(bytes);
+    } catch (err) {
+      throw new LiaisonError("LIAISON_MALFORMED_PROTOBUF", `the audit service's ${types.name} reply does not decode`, { cause: err });
+    }
   }
 
   /** The latest signed head (size 0), or a head of the given size; with its frontier when asked. */
   async head(treeSize = 0, withFrontier = false): Promise<HeadWithFrontier> {
-    const bytes = await this.#call(AUDIT_API.head, pb.AuditHeadRequest.encode({ treeSize, withFrontier }).finish());
-    const r = decode("head", () => pb.AuditHeadResponse.decode(bytes));
+    const r = await this.#call("head", { treeSize, withFrontier });
     return { head: treeHeadFromProto(r.head ?? {}), frontier: r.frontier };
   }
 
   /** Signs a head of the tree as it is now. */
   async signHead(): Promise<SignedTreeHead> {
-    const bytes = await this.#call(AUDIT_API.signHead, new Uint8Array(0));
-    return treeHeadFromProto(decode("sign-head", () => pb.AuditHeadResponse.decode(bytes)).head ?? {});
+    return treeHeadFromProto((await this.#call("signHead", null)).head ?? {});
   }
 
   async inclusion(leafIndex: number, treeSize = 0): Promise<pb.InclusionProof> {
-    const bytes = await this.#call(AUDIT_API.inclusion, pb.InclusionRequest.encode({ leafIndex, treeSize }).finish());
-    return decode("inclusion", () => pb.InclusionProof.decode(bytes));
+    return this.#call("inclusion", { leafIndex, treeSize });
   }
 
   async consistency(firstSize: number, secondSize = 0): Promise<pb.ConsistencyProof> {
-    const bytes = await this.#call(AUDIT_API.consistency, pb.ConsistencyRequest.encode({ firstSize, secondSize }).finish());
-    return decode("consistency", () => pb.ConsistencyProof.decode(bytes));
+    return this.#call("consistency", { firstSize, secondSize });
   }
 
   async query(q: pb.IAuditQuery): Promise<pb.AuditQueryResult> {
-    const bytes = await this.#call(AUDIT_API.query, pb.AuditQuery.encode(q).finish());
-    return decode("query", () => pb.AuditQueryResult.decode(bytes));
+    return this.#call("query", q);
   }
 
   async exportPage(req: pb.IAuditExportRequest): Promise<pb.AuditExportPage> {
-    const bytes = await this.#call(AUDIT_API.export, pb.AuditExportRequest.encode(req).finish());
-    return decode("export", () => pb.AuditExportPage.decode(bytes));
+    return this.#call("export", req);
   }
 
   async key(): Promise<{ keyId: string; publicKey: Uint8Array; algorithm: string }> {
-    const bytes = await this.#call(AUDIT_API.key, new Uint8Array(0));
-    const k = decode("key", () => pb.AuditKeyInfo.decode(bytes));
+    const k = await this.#call("key", null);
     return { keyId: k.keyId, publicKey: k.publicKey, algorithm: k.algorithm };
   }
 }

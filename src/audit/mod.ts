@@ -53,6 +53,6 @@ export { BLOCK_LEAVES, computeLeafHashes, decodeB64uInto, B64U_TABLE, type Compu
 export { scanAndHash, PARALLEL_THRESHOLD, type ScanAndHashOptions } from "./leaf-hash-pool.js";
 export { verifyExport, type Fault, type FaultKind, type TrustedReference, type VerifyOptions, type VerifyResult } from "./verify.js";
 export { verifyExportFile, loadTrustedReference, parseAuditPublicKey, readShared, openShared, type SharedFile, type VerifyFileOptions } from "./verify-file.js";
-export { AUDIT_API, AUDIT_SERVICE, EXPORT_PAGE_LEAVES, MAX_QUERY_LIMIT } from "./api.js";
+export { AUDIT_API, AUDIT_SERVICE, auditOperation, EXPORT_PAGE_LEAVES, MAX_QUERY_LIMIT, type AuditOp, type AuditOperation, type AuditReply, type AuditReplyInput, type AuditRequest, type AuditRequestInput } from "./api.js";
 export { AuditClient, type HeadWithFrontier } from "./client.js";
 export { exportChunks, pageText, type ExportRange, type FetchExportPage } from "./export-writer.js";

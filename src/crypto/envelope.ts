@@ -22,15 +22,31 @@ export function decodeAs<T>(decode: (b: Uint8Array) => T, bytes: Uint8Array, wha
   }
 }
 
+/** A generated protobuf message class: `I` is what it encodes, `M` what it decodes to. */
+export interface MessageType<I, M> {
+  encode(message: I): { finish(): Uint8Array };
+  decode(bytes: Uint8Array): M;
+  /** "/liaison.v1.RecordSubmit" with prefix "". */
+  getTypeUrl(prefix?: string): string;
+}
+
+/** A generated message type's name, as its errors give it: "RecordSubmit" for liaison.v1.RecordSubmit. */
+export const messageName = (type: Pick<MessageType<never, unknown>, "getTypeUrl">): string => type.getTypeUrl("").replace(/^\/liaison\.v1\./, "");
+
+/** `decodeAs` for a generated message type, named by its type. */
+export function decodeMessage<M>(type: Pick<MessageType<never, M>, "decode" | "getTypeUrl">, bytes: Uint8Array): M {
+  return decodeAs((b) => type.decode(b), bytes, messageName(type));
+}
+
 export function decodeEnvelope(envelope: pb.IEnvelope): DecodedEnvelope {
   const sealedBytes = envelope.sealed;
   const signature = envelope.signature;
   if (!sealedBytes?.length) throw new LiaisonError("LIAISON_MISSING_FIELD", "envelope.sealed");
   if (!signature) throw new LiaisonError("LIAISON_MISSING_FIELD", "envelope.signature");
-  const sealed = decodeAs((b) => pb.SealedContent.decode(b), sealedBytes, "SealedContent");
+  const sealed = decodeMessage(pb.SealedContent, sealedBytes);
   if (!sealed.header?.length) throw new LiaisonError("LIAISON_MISSING_FIELD", "sealed.header");
   if (!sealed.ciphertext?.length) throw new LiaisonError("LIAISON_MISSING_FIELD", "sealed.ciphertext");
-  const header = decodeAs((b) => pb.EnvelopeHeader.decode(b), sealed.header, "EnvelopeHeader");
+  const header = decodeMessage(pb.EnvelopeHeader, sealed.header);
   for (const [field, ok] of [
     ["header.id", !!header.id],
     ["header.sender", !!header.sender],
@@ -66,5 +82,5 @@ export function envelopeBytesOf(item: Uint8Array): Uint8Array | undefined {
 }
 
 export function decodeEnvelopeBytes(bytes: Uint8Array): DecodedEnvelope {
-  return decodeEnvelope(decodeAs((b) => pb.Envelope.decode(b), bytes, "Envelope"));
+  return decodeEnvelope(decodeMessage(pb.Envelope, bytes));
 }

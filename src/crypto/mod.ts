@@ -25,6 +25,6 @@ export { Sealer, wrapKeyFrom, WRAP_INFO, type RecipientKey, type SealerOptions }
 export { Opener, type Opened } from "./open.js";
 export { BatchSigner, signedLeaf, batchHeadBytes, SIGNED_TYPES, type SignedType, type SignItem } from "./batch-sign.js";
 export { BatchVerifier, type SignerKey, type SignerKeyLookup } from "./batch-verify.js";
-export { decodeAs, decodeEnvelope, decodeEnvelopeBytes, envelopeBytesOf, inboxItemOfEnvelope, type DecodedEnvelope } from "./envelope.js";
+export { decodeAs, decodeEnvelope, decodeMessage, messageName, decodeEnvelopeBytes, envelopeBytesOf, inboxItemOfEnvelope, type DecodedEnvelope, type MessageType } from "./envelope.js";
 export { BlindIndexer } from "./blind-index.js";
 export { readHubSecrets, writeHubSecrets, ensureHubSecrets, KekRing, type HubSecrets, type Kek } from "./hub-secrets.js";

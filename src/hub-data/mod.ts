@@ -2,5 +2,5 @@
 // they are built from (blind store, data keys, blind indexer, due index, notices, audit), their
 // sealed endpoints for contact points, the retention service's erasure endpoint, the process
 // around them (one NATS connection, and one more per data-key shard), and where each keeps its objects.
-export { hubDataService, runHubDataMain, startHubData, type HubDataDef, type HubDataDeps, type HubDataOptions, type HubDataParts, type HubDataSettings, type HubOps, type RunningHubData } from "./service.js";
+export { hubDataService, runHubDataMain, startHubData, type HubDataDef, type HubDataDeps, type HubDataOptions, type HubDataParts, type HubDataSettings, type RunningHubData } from "./service.js";
 export { FILES_STORE, RECORDS_STORE, type DataStore } from "./stores.js";

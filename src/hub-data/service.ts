@@ -6,7 +6,7 @@ import { AuditEmitter, logRegistryRefusal } from "../audit/mod.js";
 import { BlindStore, erasureEndpoint, type ErasureSteps } from "../blindstore/mod.js";
 import { hubDataSchema, loadConfig, type HubDataConfig } from "../config/mod.js";
 import { BlindIndexer, KekRing, readKeyFile, type ContactPointKeys } from "../crypto/mod.js";
-import { HubRpcServer, type HubHandler } from "../hub-rpc/mod.js";
+import { hubOps, HubRpcServer, type HubHandlers, type HubService } from "../hub-rpc/mod.js";
 import { DataKeyStore } from "../keystore/mod.js";
 import { createLogger, type Logger } from "../log/mod.js";
 import { connectNats, KEY_SHARDS, startMicroService } from "../nats/mod.js";
@@ -37,20 +37,17 @@ export interface HubDataDeps extends Omit<HubDataParts, "nc" | "kek"> {
   readonly maxQueryMatches: number;
 }
 
-/** The names of a handler object's methods that are hub operations. */
-export type HubOps<H> = { [K in keyof H]: H[K] extends HubHandler ? K : never }[keyof H] & string;
-
-export interface HubDataDef<H, T> {
-  readonly service: "records" | "files";
+export interface HubDataDef<S extends HubService, H extends HubHandlers<S>, T> {
+  /** Its operations for contact points are HUB_OPERATIONS[service], each on its own subject (`liaison.v1.<service>.<CP>.<op>`). */
+  readonly service: S;
   /** Its KV bucket, and the key prefix of its objects there. */
   readonly bucket: string;
   readonly prefix: string;
   readonly description: string;
   /** What its `$SRV` stats and start-up log call the objects it holds ("records", "entries"). */
   readonly countAs: string;
+  /** Its handlers: one method for each operation, typed by it. */
   handlers(parts: HubDataParts): H | Promise<H>;
-  /** The handlers' methods contact points call, each on its own subject (`liaison.v1.<service>.<CP>.<op>`). */
-  readonly ops: ReadonlyArray<HubOps<H>>;
   /** How a retention order erases one of its objects. */
   erasure(handlers: H): ErasureSteps<T>;
 }
@@ -83,9 +80,9 @@ export interface RunningHubData<H> {
  * requests one after another, and a secure erase waits for its disk flush, so the erasures of
  * different shards, and the service's own traffic, overlap only on connections of their own.
  */
-export async function startHubData<H, T>(
+export async function startHubData<S extends HubService, H extends HubHandlers<S>, T>(
   nc: NatsConnection,
-  def: HubDataDef<H, T>,
+  def: HubDataDef<S, H, T>,
   cfg: HubDataSettings,
   hubKeys: ContactPointKeys,
   log: Logger,
@@ -109,7 +106,7 @@ export async function startHubData<H, T>(
     description: def.description,
     log,
     endpoints: [
-      ...def.ops.map((op) => rpc.endpoint(def.service, op, (call) => (handlers[op] as HubHandler).call(handlers, call))),
+      ...hubOps(def.service).map((op) => rpc.endpoint(def.service, op, (call) => handlers[op].call(handlers, call))),
       erasureEndpoint(def.service, store, audit, def.erasure(handlers)),
     ],
     stats: async () => counts(),
@@ -132,13 +129,13 @@ export async function startHubData<H, T>(
 }
 
 /** A data service's start function, from its definition given its settings (see startHubData). */
-export function hubDataService<C extends HubDataSettings, H, T>(def: (cfg: C) => HubDataDef<H, T>) {
+export function hubDataService<C extends HubDataSettings, S extends HubService, H extends HubHandlers<S>, T>(def: (cfg: C) => HubDataDef<S, H, T>) {
   return (nc: NatsConnection, cfg: C, hubKeys: ContactPointKeys, log: Logger, opts: HubDataOptions = {}): Promise<RunningHubData<H>> => startHubData(nc, def(cfg), cfg, hubKeys, log, opts);
 }
 
 /** A data service's process: its settings, its connections (one more per data-key shard), and start. */
 export async function runHubDataMain<H>(
-  service: "records" | "files",
+  service: HubService,
   start: (nc: NatsConnection, cfg: HubDataConfig & HubDataSettings, hubKeys: ContactPointKeys, log: Logger, opts: HubDataOptions) => Promise<RunningHubData<H>>,
 ): Promise<void> {
   await runMain(service, async () => {

@@ -1,3 +1,4 @@
 // Sealed request/reply between access points and hub services (records, files).
-export { HubClient, type HubService } from "./client.js";
-export { HubRpcServer, type HubCall, type HubHandler } from "./server.js";
+export { HubClient } from "./client.js";
+export { HUB_OPERATIONS, hubOps, type HubOp, type HubReply, type HubReplyInput, type HubRequest, type HubRequestInput, type HubService } from "./operations.js";
+export { HubRpcServer, type HubCall, type HubHandler, type HubHandlers } from "./server.js";

@@ -2,42 +2,35 @@
 // point whose subject it arrived on (signature against the registry), is fresh and not replayed,
 // opens it, runs the operation, and seals the answer to that contact point.
 import type { ServiceMsg } from "@nats-io/services";
-import {
-  BatchSigner,
-  BatchVerifier,
-  decodeAs,
-  decodeEnvelopeBytes,
-  Ed25519Signer,
-  newId,
-  Opener,
-  Sealer,
-  type ContactPointKeys,
-} from "../crypto/mod.js";
+import { decodeEnvelopeBytes, decodeMessage, newId, type ContactPointKeys } from "../crypto/mod.js";
 import { HUB } from "../domain/mod.js";
 import { AuditAction, AuditOutcome, type AuditEmitter } from "../audit/mod.js";
 import { LiaisonError, toLiaisonError } from "../errors.js";
 import { subjects, type EndpointDef } from "../nats/mod.js";
 import { pb } from "../proto/mod.js";
 import type { RegistryView } from "../registry/mod.js";
-import type { HubService } from "./client.js";
+import { SealedParty } from "./sealed-party.js";
+import { operationOf, type HubOp, type HubReplyInput, type HubRequest, type HubService } from "./operations.js";
 
-export interface HubCall {
+export interface HubCall<Q = unknown> {
   /** The calling contact point (from the subject, checked against the signature). */
   readonly cp: string;
   readonly userId: string;
-  readonly body: Uint8Array;
+  /** The operation's request, decoded (its type is the operation's, HUB_OPERATIONS). */
+  readonly request: Q;
   readonly requestId: string;
 }
 
-export type HubHandler = (call: HubCall) => Promise<Uint8Array>;
+/** What answers `service.op`: its request in, its reply out. */
+export type HubHandler<S extends HubService, O extends HubOp<S>> = (call: HubCall<HubRequest<S, O>>) => Promise<HubReplyInput<S, O>>;
+
+/** One handler for each of `service`'s operations, each with the types HUB_OPERATIONS gives it. */
+export type HubHandlers<S extends HubService> = { readonly [O in HubOp<S>]: HubHandler<S, O> };
 
 const FRESH_MS = 5 * 60_000;
 
 export class HubRpcServer {
-  readonly #sealer = new Sealer();
-  readonly #signer: BatchSigner;
-  readonly #opener: Opener;
-  readonly #verifier: BatchVerifier;
+  readonly #party: SealedParty;
   /** Request ids seen within the freshness window: a replayed request is refused. */
   readonly #seen = new Map<string, number>();
 
@@ -48,9 +41,7 @@ export class HubRpcServer {
     /** Refusals (bad input, not the supplier, no purpose...) are logged here. */
     private readonly audit?: AuditEmitter,
   ) {
-    this.#signer = new BatchSigner(new Ed25519Signer(hubKeys.signing), { now });
-    this.#opener = new Opener(HUB, hubKeys.encryption);
-    this.#verifier = new BatchVerifier((keyId) => registry().signingKey(keyId));
+    this.#party = new SealedParty(HUB, hubKeys, registry, now);
   }
 
   #remember(id: string): void {
@@ -60,22 +51,24 @@ export class HubRpcServer {
     this.#seen.set(id, now);
   }
 
-  async #serve(service: HubService, op: string, msg: ServiceMsg, handler: HubHandler): Promise<Uint8Array> {
+  async #serve<S extends HubService, O extends HubOp<S>>(service: S, op: O, msg: ServiceMsg, handler: HubHandler<S, O>): Promise<Uint8Array> {
     const cp = msg.subject.split(".")[3] ?? "";
     const dec = decodeEnvelopeBytes(msg.data);
     const h = dec.header;
     if (h.sender !== cp) throw new LiaisonError("LIAISON_FORGED_SENDER", `request names ${h.sender}, arrived from ${cp}`);
     this.registry().requireActive(cp);
-    this.#verifier.verify("envelope", dec.envelope.sealed, dec.envelope.signature, cp);
+    this.#party.verify("envelope", dec, cp);
     if (h.kind !== pb.MessageKind.MESSAGE_KIND_HUB_REQUEST || h.recipients.length !== 1 || h.recipients[0] !== HUB) {
       throw new LiaisonError("LIAISON_KIND_NOT_ALLOWED", "not a hub request");
     }
     const age = this.now() - h.createdAtMs;
     if (age > FRESH_MS || age < -60_000) throw new LiaisonError("LIAISON_REPLAY", "the request is not fresh");
     this.#remember(h.id);
-    const req = decodeAs((b) => pb.HubRequest.decode(b), this.#opener.open(dec.sealed).payload, "HubRequest");
+    const req = decodeMessage(pb.HubRequest, this.#party.open(dec));
     if (req.op !== `${service}.${op}`) throw new LiaisonError("LIAISON_BAD_REQUEST", `request for ${req.op} sent to ${service}.${op}`);
-    const body = await handler({ cp, userId: req.userId || `access-point:${cp}`, body: req.body, requestId: h.id });
+    const types = operationOf(service, op);
+    const request = decodeMessage(types.request, req.body);
+    const body = types.reply.encode(await handler({ cp, userId: req.userId || `access-point:${cp}`, request, requestId: h.id })).finish();
     const header = pb.EnvelopeHeader.create({
       id: newId(),
       sender: HUB,
@@ -86,13 +79,11 @@ export class HubRpcServer {
       senderKeyId: this.hubKeys.signing.keyId,
       inReplyTo: h.id,
     });
-    const sealed = this.#sealer.seal(header, pb.HubResponse.encode({ op: req.op, body }).finish(), [this.registry().encryptionKey(cp)]);
-    const signature = await this.#signer.sign("response", sealed);
-    return pb.Envelope.encode({ sealed, signature }).finish();
+    return this.#party.seal("response", header, pb.HubResponse.encode({ op: req.op, body }).finish(), cp);
   }
 
   /** A micro service endpoint for `service.op`, answering every contact point on its own subject. */
-  endpoint(service: HubService, op: string, handler: HubHandler): EndpointDef {
+  endpoint<S extends HubService, O extends HubOp<S>>(service: S, op: O, handler: HubHandler<S, O>): EndpointDef {
     return {
       name: op,
       subject: subjects.cpApiAll(service, op),

@@ -28,7 +28,7 @@ import {
   type FileOut,
   type HitOut,
 } from "../../../src/api/mod.js";
-import type { HubClient } from "../../../src/hub-rpc/mod.js";
+import type { HubClient, HubOp, HubRequestInput } from "../../../src/hub-rpc/mod.js";
 import { problemResponses } from "../../../src/http/mod.js";
 import { pb } from "../../../src/proto/mod.js";
 import type { Mailbox } from "../mailbox.js";
@@ -111,7 +111,7 @@ const hitView = (h: pb.IFileHit): HitOut => ({
 
 export async function fileRoutes(app: FastifyInstance, d: FileRoutesDeps): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const call = async <T>(op: string, user: string, body: Uint8Array, decode: (b: Uint8Array) => T) => decode(await d.hub.call("files", op, user, body));
+  const call = <O extends HubOp<"files">>(op: O, user: string, request: HubRequestInput<"files", O>) => d.hub.call("files", op, user, request);
   const audit = (action: pb.AuditAction, objectType = "file", objectParam: string | undefined = "id") => ({
     roles: ["operator"] as const,
     audit: { action, objectType, ...(objectParam ? { objectParam } : {}) },
@@ -122,12 +122,12 @@ export async function fileRoutes(app: FastifyInstance, d: FileRoutesDeps): Promi
     { schema: { summary: "Register an investigation file in FIDE", tags: ["files"], body: fileIn, response: { 201: fileRegistered, ...errors } }, config: audit(pb.AuditAction.AUDIT_ACTION_SUBMIT, "file", undefined) },
     async (req, reply) => {
       const f = req.body;
-      const body = pb.FileRegister.encode({
+      const body: pb.IFileRegister = {
         content: { fileReference: f.fileReference, investigatingService: f.investigatingService, contact: f.contact, subjects: identifiersToProto(f.subjects), offenceArea: OFFENCE_AREAS.toProto(f.offenceArea) },
         status: FILE_STATUSES.toProto(f.status),
         lastInvestigativeActMs: actDate(f.lastInvestigativeAct),
-      }).finish();
-      const res = await call("register", req.user?.id ?? "", body, (b) => pb.FileRegistered.decode(b));
+      };
+      const res = await call("register", req.user?.id ?? "", body);
       req.audit.objectId = res.entryId;
       return reply.code(201).send({ id: res.entryId, retentionUntil: isoRequired(res.retentionUntilMs) });
     },
@@ -140,8 +140,8 @@ export async function fileRoutes(app: FastifyInstance, d: FileRoutesDeps): Promi
       config: audit(pb.AuditAction.AUDIT_ACTION_QUERY, "file-query", undefined),
     },
     async (req) => {
-      const q = pb.FileQuery.encode({ subjects: identifiersToProto(req.body.subjects), purpose: req.body.purpose }).finish();
-      const res = await call("query", req.user?.id ?? "", q, (b) => pb.FileQueryResult.decode(b));
+      const q: pb.IFileQuery = { subjects: identifiersToProto(req.body.subjects), purpose: req.body.purpose };
+      const res = await call("query", req.user?.id ?? "", q);
       req.audit.purpose = req.body.purpose;
       req.audit.matched = res.hits.map((h) => h.hitId || h.entryId || "");
       return { hits: res.hits.map(hitView) };
@@ -151,7 +151,7 @@ export async function fileRoutes(app: FastifyInstance, d: FileRoutesDeps): Promi
   r.get(
     "/v1/files/:id",
     { schema: { summary: "Read an entry of your own (supplier only)", tags: ["files"], params: idParams, response: { 200: fileOut, ...errors } }, config: audit(pb.AuditAction.AUDIT_ACTION_READ) },
-    async (req) => entryView(await call("get", req.user?.id ?? "", pb.FileRef.encode({ entryId: req.params.id }).finish(), (b) => pb.FileEntryView.decode(b))),
+    async (req) => entryView(await call("get", req.user?.id ?? "", { entryId: req.params.id })),
   );
 
   r.post(
@@ -161,12 +161,12 @@ export async function fileRoutes(app: FastifyInstance, d: FileRoutesDeps): Promi
       config: audit(pb.AuditAction.AUDIT_ACTION_AMEND),
     },
     async (req) => {
-      const change = pb.FileStatusChange.encode({
+      const change: pb.IFileStatusChange = {
         entryId: req.params.id,
         status: FILE_STATUSES.toProto(req.body.status),
         lastInvestigativeActMs: req.body.lastInvestigativeAct ? actDate(req.body.lastInvestigativeAct) : 0,
-      }).finish();
-      const res = await call("status", req.user?.id ?? "", change, (b) => pb.FileStatusChanged.decode(b));
+      };
+      const res = await call("status", req.user?.id ?? "", change);
       const erased = res.status === pb.FileStatus.FILE_STATUS_SUBJECT_CLEARED;
       req.audit.details = { status: req.body.status, rule: res.rule, ...(erased ? { erased: "true" } : {}) };
       return { id: res.entryId, status: FILE_STATUSES.toApi(res.status) ?? req.body.status, retentionUntil: isoRequired(res.retentionUntilMs), rule: res.rule, erased };
@@ -180,7 +180,7 @@ export async function fileRoutes(app: FastifyInstance, d: FileRoutesDeps): Promi
       config: audit(pb.AuditAction.AUDIT_ACTION_ERASE),
     },
     async (req) => {
-      await call("erase", req.user?.id ?? "", pb.FileErase.encode({ entryId: req.params.id, reason: req.query.reason }).finish(), (b) => pb.FileRef.decode(b));
+      await call("erase", req.user?.id ?? "", { entryId: req.params.id, reason: req.query.reason });
       return { id: req.params.id, erased: true as const };
     },
   );
@@ -198,7 +198,7 @@ export async function fileRoutes(app: FastifyInstance, d: FileRoutesDeps): Promi
       config: { roles: ["operator"], audit: { action: pb.AuditAction.AUDIT_ACTION_SUBMIT, objectType: "message" } },
     },
     async (req, reply) => {
-      const hit = await call("hit", req.user?.id ?? "", pb.FileHitRef.encode({ hitId: req.params.hitId }).finish(), (b) => pb.FileHit.decode(b));
+      const hit = await call("hit", req.user?.id ?? "", { hitId: req.params.hitId });
       const b = req.body;
       const subject = `FIDE file ${hit.fileReference}: ${b.subject ?? "request for assistance about a FIDE hit"}`;
       const footer = `--\nFIDE hit ${hit.hitId}: file ${hit.fileReference} of ${hit.investigatingService} (${hit.supplier}); contact: ${hit.contact}`;

@@ -31,7 +31,7 @@ import {
   type RecordOut,
 } from "../../../src/api/mod.js";
 import { matchStrengthName } from "../../../src/domain/mod.js";
-import type { HubClient } from "../../../src/hub-rpc/mod.js";
+import type { HubClient, HubOp, HubRequestInput } from "../../../src/hub-rpc/mod.js";
 import { problemResponses } from "../../../src/http/mod.js";
 import { pb } from "../../../src/proto/mod.js";
 import type { Mailbox } from "../mailbox.js";
@@ -93,7 +93,7 @@ export function recordView(v: pb.IRecordView): RecordOut {
 
 export async function recordRoutes(app: FastifyInstance, d: RecordRoutesDeps): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const call = async <T>(op: string, user: string, body: Uint8Array, decode: (b: Uint8Array) => T) => decode(await d.hub.call("records", op, user, body));
+  const call = <O extends HubOp<"records">>(op: O, user: string, request: HubRequestInput<"records", O>) => d.hub.call("records", op, user, request);
   const audit = (action: pb.AuditAction, objectType = "record", objectParam: string | undefined = "id") => ({
     roles: ["operator"] as const,
     audit: { action, objectType, ...(objectParam ? { objectParam } : {}) },
@@ -103,11 +103,11 @@ export async function recordRoutes(app: FastifyInstance, d: RecordRoutesDeps): P
     "/v1/records",
     { schema: { summary: "Submit a CIS record", tags: ["records"], body: recordIn, response: { 201: recordSubmitted, ...errors } }, config: audit(pb.AuditAction.AUDIT_ACTION_SUBMIT, "record", undefined) },
     async (req, reply) => {
-      const body = pb.RecordSubmit.encode({
+      const body: pb.IRecordSubmit = {
         content: content(req.body),
         attachments: req.body.attachments.map((a) => ({ name: a.name, mediaType: a.mediaType, content: new Uint8Array(Buffer.from(a.contentBase64, "base64")) })),
-      }).finish();
-      const res = await call("submit", req.user?.id ?? "", body, (b) => pb.RecordSubmitted.decode(b));
+      };
+      const res = await call("submit", req.user?.id ?? "", body);
       req.audit.objectId = res.recordId;
       return reply.code(201).send({ id: res.recordId, reviewDue: isoRequired(res.reviewDueMs) });
     },
@@ -116,19 +116,19 @@ export async function recordRoutes(app: FastifyInstance, d: RecordRoutesDeps): P
   r.get(
     "/v1/records/:id",
     { schema: { summary: "Read a record (opened here; the read is logged)", tags: ["records"], params: idParams, response: { 200: recordOut, ...errors } }, config: audit(pb.AuditAction.AUDIT_ACTION_READ) },
-    async (req) => recordView(await call("get", req.user?.id ?? "", pb.RecordRef.encode({ recordId: req.params.id }).finish(), (b) => pb.RecordView.decode(b))),
+    async (req) => recordView(await call("get", req.user?.id ?? "", { recordId: req.params.id })),
   );
 
   r.post(
     "/v1/records/query",
     { schema: { summary: "Query records by identifiers, stating the purpose", tags: ["records"], body: recordQueryIn, response: { 200: recordQueryOut, ...errors } }, config: audit(pb.AuditAction.AUDIT_ACTION_QUERY, "record-query", undefined) },
     async (req) => {
-      const q = pb.RecordQuery.encode({
+      const q: pb.IRecordQuery = {
         identifiers: identifiersToProto(req.body.identifiers),
         purpose: req.body.purpose,
         category: req.body.category ? RECORD_CATEGORIES.toProto(req.body.category) : 0,
-      }).finish();
-      const res = await call("query", req.user?.id ?? "", q, (b) => pb.RecordQueryResult.decode(b));
+      };
+      const res = await call("query", req.user?.id ?? "", q);
       req.audit.purpose = req.body.purpose;
       req.audit.matched = res.matches.map((m) => m.record?.recordId ?? "");
       return { matches: res.matches.map((m) => ({ record: recordView(m.record ?? {}), ...(m.hitId ? { hitId: m.hitId } : {}), matchedOn: m.matchedOn ?? [], strength: matchStrengthName(m.strength) })) };
@@ -138,7 +138,7 @@ export async function recordRoutes(app: FastifyInstance, d: RecordRoutesDeps): P
   r.patch(
     "/v1/records/:id",
     { schema: { summary: "Amend a record (supplier only)", tags: ["records"], params: idParams, body: amendIn, response: { 200: recordOut, ...errors } }, config: audit(pb.AuditAction.AUDIT_ACTION_AMEND) },
-    async (req) => recordView(await call("amend", req.user?.id ?? "", pb.RecordAmend.encode({ recordId: req.params.id, content: content(req.body) }).finish(), (b) => pb.RecordView.decode(b))),
+    async (req) => recordView(await call("amend", req.user?.id ?? "", { recordId: req.params.id, content: content(req.body) })),
   );
 
   r.post(
@@ -147,7 +147,7 @@ export async function recordRoutes(app: FastifyInstance, d: RecordRoutesDeps): P
       schema: { summary: "Renew a record after review (supplier only)", tags: ["records"], params: idParams, body: renewIn, response: { 200: recordOut, ...errors } },
       config: audit(pb.AuditAction.AUDIT_ACTION_RENEW),
     },
-    async (req) => recordView(await call("renew", req.user?.id ?? "", pb.RecordRenew.encode({ recordId: req.params.id, reason: req.body.reason }).finish(), (b) => pb.RecordView.decode(b))),
+    async (req) => recordView(await call("renew", req.user?.id ?? "", { recordId: req.params.id, reason: req.body.reason })),
   );
 
   r.delete(
@@ -157,7 +157,7 @@ export async function recordRoutes(app: FastifyInstance, d: RecordRoutesDeps): P
       config: audit(pb.AuditAction.AUDIT_ACTION_ERASE),
     },
     async (req) => {
-      await call("erase", req.user?.id ?? "", pb.RecordErase.encode({ recordId: req.params.id, reason: req.query.reason }).finish(), (b) => pb.RecordRef.decode(b));
+      await call("erase", req.user?.id ?? "", { recordId: req.params.id, reason: req.query.reason });
       return { id: req.params.id, erased: true as const };
     },
   );
@@ -168,22 +168,14 @@ export async function recordRoutes(app: FastifyInstance, d: RecordRoutesDeps): P
       schema: { summary: "Set a legal hold (stops erasure) or lift it", tags: ["records"], params: idParams, body: holdIn, response: { 200: recordOut, ...errors } },
       config: audit(pb.AuditAction.AUDIT_ACTION_LEGAL_HOLD_SET),
     },
-    async (req) =>
-      recordView(
-        await call(
-          "hold",
-          req.user?.id ?? "",
-          pb.RecordHold.encode({ recordId: req.params.id, reason: req.body.reason, untilMs: req.body.until ? Date.parse(req.body.until) : 0, lift: req.body.lift }).finish(),
-          (b) => pb.RecordView.decode(b),
-        ),
-      ),
+    async (req) => recordView(await call("hold", req.user?.id ?? "", { recordId: req.params.id, reason: req.body.reason, untilMs: req.body.until ? Date.parse(req.body.until) : 0, lift: req.body.lift })),
   );
 
   r.post(
     "/v1/hits/:id/outcome",
     { schema: { summary: "Report the action taken on a hit", tags: ["records"], params: idParams, body: outcomeIn, response: { 200: outcomeOut, ...errors } }, config: audit(pb.AuditAction.AUDIT_ACTION_HIT, "hit") },
     async (req) => {
-      const res = await call("outcome", req.user?.id ?? "", pb.HitOutcome.encode({ hitId: req.params.id, outcome: req.body.outcome }).finish(), (b) => pb.HitOutcome.decode(b));
+      const res = await call("outcome", req.user?.id ?? "", { hitId: req.params.id, outcome: req.body.outcome });
       return { hitId: res.hitId, outcome: res.outcome };
     },
   );

@@ -1,0 +1,59 @@
+// The hub services' operations for contact points (the `service` blocks of proto/liaison/v1), as
+// data both sides use: each operation's request and reply message. HubClient.call and the
+// services' handlers are typed from it; tests/unit/hub-operations.test.ts checks it against proto/.
+import type { MessageType } from "../crypto/mod.js";
+import { pb } from "../proto/mod.js";
+
+export interface Operation<QI, Q, RI, R> {
+  readonly request: MessageType<QI, Q>;
+  readonly reply: MessageType<RI, R>;
+}
+
+const op = <QI, Q, RI, R>(request: MessageType<QI, Q>, reply: MessageType<RI, R>): Operation<QI, Q, RI, R> => ({ request, reply });
+
+/** Service → operation (as on the wire: `records.submit`) → its request and reply. */
+export const HUB_OPERATIONS = Object.freeze({
+  records: Object.freeze({
+    submit: op(pb.RecordSubmit, pb.RecordSubmitted),
+    get: op(pb.RecordRef, pb.RecordView),
+    query: op(pb.RecordQuery, pb.RecordQueryResult),
+    amend: op(pb.RecordAmend, pb.RecordView),
+    renew: op(pb.RecordRenew, pb.RecordView),
+    erase: op(pb.RecordErase, pb.RecordRef),
+    hold: op(pb.RecordHold, pb.RecordView),
+    outcome: op(pb.HitOutcome, pb.HitOutcome),
+  }),
+  files: Object.freeze({
+    register: op(pb.FileRegister, pb.FileRegistered),
+    get: op(pb.FileRef, pb.FileEntryView),
+    query: op(pb.FileQuery, pb.FileQueryResult),
+    hit: op(pb.FileHitRef, pb.FileHit),
+    status: op(pb.FileStatusChange, pb.FileStatusChanged),
+    erase: op(pb.FileErase, pb.FileRef),
+  }),
+});
+
+type Operations = typeof HUB_OPERATIONS;
+export type HubService = keyof Operations;
+export type HubOp<S extends HubService> = keyof Operations[S] & string;
+type Parts<T> = T extends Operation<infer QI, infer Q, infer RI, infer R> ? { readonly requestIn: QI; readonly request: Q; readonly replyIn: RI; readonly reply: R } : never;
+type PartsOf<S extends HubService, O extends HubOp<S>> = Parts<Operations[S][O]>;
+
+/** What a caller passes for `service.op` (the request message's fields). */
+export type HubRequestInput<S extends HubService, O extends HubOp<S>> = PartsOf<S, O>["requestIn"];
+/** The request as the service's handler gets it, decoded. */
+export type HubRequest<S extends HubService, O extends HubOp<S>> = PartsOf<S, O>["request"];
+/** What a handler answers (the reply message's fields). */
+export type HubReplyInput<S extends HubService, O extends HubOp<S>> = PartsOf<S, O>["replyIn"];
+/** The answer as the caller gets it, decoded. */
+export type HubReply<S extends HubService, O extends HubOp<S>> = PartsOf<S, O>["reply"];
+
+/** The operations of `service`, in their declared order. */
+export function hubOps<S extends HubService>(service: S): Array<HubOp<S>> {
+  return Object.keys(HUB_OPERATIONS[service]) as Array<HubOp<S>>;
+}
+
+/** `service.op`'s request and reply types. */
+export function operationOf<S extends HubService, O extends HubOp<S>>(service: S, op: O): Operation<HubRequestInput<S, O>, HubRequest<S, O>, HubReplyInput<S, O>, HubReply<S, O>> {
+  return HUB_OPERATIONS[service][op] as unknown as Operation<HubRequestInput<S, O>, HubRequest<S, O>, HubReplyInput<S, O>, HubReply<S, O>>;
+}
