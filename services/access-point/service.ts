@@ -12,6 +12,7 @@ import { HubClient } from "../../src/hub-rpc/mod.js";
 import { JsPublisher, subjects } from "../../src/nats/mod.js";
 import { expiringKeys, followRegistry, type RegistryTrust } from "../../src/registry/mod.js";
 import { buildAccessPointApp } from "./app.js";
+import { registryRoutes } from "./routes/registry.js";
 import { Mailbox } from "./mailbox.js";
 import { ApStore } from "./store.js";
 
@@ -91,6 +92,7 @@ export async function startAccessPoint(
     bodyLimit: cfg.bodyLimit,
     maxAttachmentBytes: cfg.maxAttachmentBytes,
     isUp: () => !nc.isClosed(),
+    plugins: [(scope) => registryRoutes(scope, { registry: registry.view, now, warnDays: cfg.keyExpiryWarningDays ?? DEFAULT_KEY_EXPIRY_WARNING_DAYS })],
     ...(cfg.http ? { http: cfg.http } : {}),
   });
   const url = opts.listen === false ? undefined : await app.listen({ host: cfg.host, port: cfg.port });
