@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { initKeyFile, readKeyFile, rotateKeyFile } from "../../src/crypto/mod.js";
 import { daysUntilExpiry, keyStatus } from "../../src/domain/mod.js";
+import { pb } from "../../src/proto/mod.js";
+import { describeEntry, expiringKeys } from "../../src/registry/mod.js";
 
 describe("key file rotation", () => {
   let dir: string;
@@ -72,5 +74,48 @@ describe("key states", () => {
     expect(daysUntilExpiry({ notAfterMs: 10 * DAY }, 3 * DAY)).toBe(7);
     expect(daysUntilExpiry({ notAfterMs: 10 * DAY }, 10 * DAY)).toBeUndefined();
     expect(daysUntilExpiry({ notAfterMs: 0 }, 0)).toBeUndefined();
+  });
+});
+
+describe("registry entries as listed", () => {
+  const DAY = 86_400_000;
+  const now = 100 * DAY;
+  const key = (keyId: string, use: pb.KeyUse, v: { notBeforeMs: number; notAfterMs?: number; revokedAtMs?: number; revocationReason?: string }): pb.IPublicKey => ({ keyId, use, publicKey: new Uint8Array(32), ...v });
+  const cp: pb.IContactPoint = {
+    code: "BE",
+    name: "Belgium",
+    active: true,
+    version: 7,
+    keys: [
+      key("BE.sig.old", pb.KeyUse.KEY_USE_SIGNING, { notBeforeMs: 1 * DAY }),
+      key("BE.sig.new", pb.KeyUse.KEY_USE_SIGNING, { notBeforeMs: 50 * DAY, notAfterMs: now + 12 * DAY }),
+      key("BE.enc.gone", pb.KeyUse.KEY_USE_ENCRYPTION, { notBeforeMs: 1 * DAY, revokedAtMs: 60 * DAY, revocationReason: "lost" }),
+      key("BE.enc.new", pb.KeyUse.KEY_USE_ENCRYPTION, { notBeforeMs: 50 * DAY, notAfterMs: now + 40 * DAY }),
+    ],
+  };
+
+  it("gives each key its state among the keys of its use, with dates and the revocation", () => {
+    const rows = describeEntry(cp, now, 30);
+    expect(rows.version).toBe(7);
+    expect(rows.keys.map((k) => [k.keyId, k.use, k.status])).toEqual([
+      ["BE.sig.old", "sig", "retired"],
+      ["BE.sig.new", "sig", "active"],
+      ["BE.enc.gone", "enc", "revoked"],
+      ["BE.enc.new", "enc", "active"],
+    ]);
+    const gone = rows.keys[2];
+    expect(gone?.revokedAt).toBe(new Date(60 * DAY).toISOString());
+    expect(gone?.revocationReason).toBe("lost");
+    expect(rows.keys[1]?.notAfter).toBe(new Date(now + 12 * DAY).toISOString());
+  });
+
+  it("warns about an active key only within the warning window", () => {
+    expect(expiringKeys(cp, now, 30)).toEqual([{ use: "sig", days: 12 }]);
+    expect(expiringKeys(cp, now, 45)).toEqual([
+      { use: "sig", days: 12 },
+      { use: "enc", days: 40 },
+    ]);
+    expect(expiringKeys(cp, now, 10)).toEqual([]);
+    expect(expiringKeys(undefined, now, 30)).toEqual([]);
   });
 });
