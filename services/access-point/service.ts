@@ -4,18 +4,20 @@ import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { AuditAction, AuditEmitter, logRegistryRefusal } from "../../src/audit/mod.js";
 import type { AccessPointConfig, HttpLimits } from "../../src/config/mod.js";
-import type { ContactPointKeys } from "../../src/crypto/mod.js";
+import { followKeyFile, type ContactPointKeys } from "../../src/crypto/mod.js";
+import { DEFAULT_KEY_EXPIRY_WARNING_DAYS, DEFAULT_KEY_FILE_RELOAD_INTERVAL_MS } from "../../src/domain/mod.js";
 import type { LiaisonApp, UserStore } from "../../src/http/mod.js";
 import type { Logger } from "../../src/log/mod.js";
 import { HubClient } from "../../src/hub-rpc/mod.js";
 import { JsPublisher, subjects } from "../../src/nats/mod.js";
-import { followRegistry, type RegistryTrust } from "../../src/registry/mod.js";
+import { expiringKeys, followRegistry, type RegistryTrust } from "../../src/registry/mod.js";
 import { buildAccessPointApp } from "./app.js";
+import { registryRoutes } from "./routes/registry.js";
 import { Mailbox } from "./mailbox.js";
 import { ApStore } from "./store.js";
 
 export type AccessPointSettings = Pick<AccessPointConfig, "cp" | "host" | "port" | "bodyLimit" | "maxAttachmentBytes"> &
-  Partial<Pick<AccessPointConfig, "connectHeartbeat">> & {
+  Partial<Pick<AccessPointConfig, "connectHeartbeat" | "keyFile" | "keyFileReloadInterval" | "keyExpiryWarningDays">> & {
     /** The registry public key (the trust anchor the hub handed this member's operators). */
     readonly registryTrust: RegistryTrust;
     /** Replicas of its store (LIAISON_REPLICAS: 3 on a cluster). */
@@ -57,11 +59,29 @@ export async function startAccessPoint(
   const hubJs = jetstream(nc, { apiPrefix: subjects.hubJsApi });
   const audit = new AuditEmitter(nc, cfg.cp, { now });
   const registry = await followRegistry(nc, log, { trust: cfg.registryTrust, now, onRefused: logRegistryRefusal(audit, cfg.cp) });
+  // A rotation's new encryption key is read from the key file before anyone may seal to it.
+  const followed = cfg.keyFile
+    ? followKeyFile(cfg.keyFile, keys, {
+        intervalMs: cfg.keyFileReloadInterval ?? DEFAULT_KEY_FILE_RELOAD_INTERVAL_MS,
+        onAdded: (added) => log.info({ added }, "read a new encryption key from the key file (a rotation)"),
+        onError: (err) => log.warn({ err }, "could not read the key file again; keeping the keys held"),
+      })
+    : undefined;
+  const live = followed?.keys ?? keys;
   const store = await ApStore.open(nc, js, cfg.cp, cfg.replicas ?? 1);
   const publisher = new JsPublisher(nc);
-  const mailbox = new Mailbox({ js: hubJs, publisher, store, cp: cfg.cp, keys, registry: registry.view, audit, log, now });
+  const mailbox = new Mailbox({ js: hubJs, publisher, store, cp: cfg.cp, keys: live, registry: registry.view, audit, log, now });
   await mailbox.start();
-  const hub = new HubClient(nc, keys, registry.view);
+  const hub = new HubClient(nc, live, registry.view);
+  // Keys of ours whose validity ends soon: warned at start and twice a day, so they are rotated in time.
+  const warnExpiry = () => {
+    for (const k of expiringKeys(registry.view().get(cfg.cp), now(), cfg.keyExpiryWarningDays ?? DEFAULT_KEY_EXPIRY_WARNING_DAYS)) {
+      log.warn({ use: k.use, days: k.days }, `a ${k.use === "sig" ? "signing" : "encryption"} key of ${cfg.cp} expires in ${k.days} day(s); run liaison keys rotate`);
+    }
+  };
+  warnExpiry();
+  const expiryTimer = setInterval(warnExpiry, 12 * 3_600_000);
+  expiryTimer.unref();
   const app = await buildAccessPointApp({
     cp: cfg.cp,
     mailbox,
@@ -72,6 +92,7 @@ export async function startAccessPoint(
     bodyLimit: cfg.bodyLimit,
     maxAttachmentBytes: cfg.maxAttachmentBytes,
     isUp: () => !nc.isClosed(),
+    plugins: [(scope) => registryRoutes(scope, { registry: registry.view, now, warnDays: cfg.keyExpiryWarningDays ?? DEFAULT_KEY_EXPIRY_WARNING_DAYS })],
     ...(cfg.http ? { http: cfg.http } : {}),
   });
   const url = opts.listen === false ? undefined : await app.listen({ host: cfg.host, port: cfg.port });
@@ -96,6 +117,8 @@ export async function startAccessPoint(
     url,
     close: async () => {
       clearInterval(heartbeat);
+      clearInterval(expiryTimer);
+      followed?.close();
       await app.close();
       await mailbox.stop();
       await audit.flush();

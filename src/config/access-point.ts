@@ -1,6 +1,7 @@
 // Settings of a contact point's access point: which CP it is, its key and users files, its port.
 import { join } from "node:path";
 import { z } from "zod";
+import { DEFAULT_KEY_EXPIRY_WARNING_DAYS, DEFAULT_KEY_FILE_RELOAD_INTERVAL_MS } from "../domain/mod.js";
 import { zDurationMs } from "./duration.js";
 import { baseFields, defaultRegistryKeyFile, registryFields, zCpCode, zPort } from "./common.js";
 import { checkHttpLimits, httpLimitFields } from "./http.js";
@@ -16,6 +17,10 @@ export const accessPointSchema = z
     cp: zCpCode,
     /** Its key file from `liaison keys init` (default $LIAISON_HOME/ap/<CP>/keys.json). */
     keyFile: z.string().min(1).optional(),
+    /** How often it looks at its key file for keys added by `liaison keys rotate`. */
+    keyFileReloadInterval: zDurationMs.default(DEFAULT_KEY_FILE_RELOAD_INTERVAL_MS),
+    /** It logs a warning this many days before one of its registered keys reaches its end of validity. */
+    keyExpiryWarningDays: z.coerce.number().int().min(0).default(DEFAULT_KEY_EXPIRY_WARNING_DAYS),
     /** Its users and token hashes (default $LIAISON_HOME/ap/<CP>/users.json). */
     usersFile: z.string().min(1).optional(),
     host: z.string().min(1).default("127.0.0.1"),

@@ -20,7 +20,7 @@ export {
   type KeyUse,
 } from "./keys.js";
 export { readSecretFile, writeSecretFile } from "./secret-file.js";
-export { initKeyFile, readKeyFile, parseKeyFile, serialiseKeyFile, generateContactPointKeys, type ContactPointKeys } from "./key-file.js";
+export { initKeyFile, readKeyFile, parseKeyFile, serialiseKeyFile, generateContactPointKeys, rotateKeyFile, followKeyFile, type ContactPointKeys, type KeyRotation, type FollowedKeyFile } from "./key-file.js";
 export { Sealer, wrapKeyFrom, WRAP_INFO, type RecipientKey, type SealerOptions } from "./seal.js";
 export { Opener, type Opened } from "./open.js";
 export { BatchSigner, signedLeaf, batchHeadBytes, SIGNED_TYPES, type SignedType, type SignItem } from "./batch-sign.js";

@@ -19,16 +19,36 @@ export interface Opened {
 export class Opener {
   readonly owner: string;
   readonly #keys: Map<string, { pair: KeyPair; object: KeyObject }>;
+  readonly #source: readonly KeyPair[];
   /** Wrap keys by (key id, ephemeral public key): one agreement per sealing burst, not per envelope. */
   readonly #wrapKeys = new Map<string, Uint8Array>();
 
+  /**
+   * `encryptionKeys`: every private key of this contact point, newest first. The list may grow while
+   * the opener is in use (a rotation the access point picked up from its key file): a key id it
+   * does not know yet is looked for there again.
+   */
   constructor(owner: string, encryptionKeys: readonly KeyPair[]) {
     this.owner = owner;
+    this.#source = encryptionKeys;
     this.#keys = new Map(encryptionKeys.map((k) => [k.keyId, { pair: k, object: privateKeyObject(k) }]));
   }
 
+  /** The private key a wrapped key names, if this contact point holds it. */
+  #key(keyId: string): { pair: KeyPair; object: KeyObject } | undefined {
+    let mine = this.#keys.get(keyId);
+    if (!mine) {
+      const pair = this.#source.find((k) => k.keyId === keyId);
+      if (pair) {
+        mine = { pair, object: privateKeyObject(pair) };
+        this.#keys.set(keyId, mine);
+      }
+    }
+    return mine;
+  }
+
   #wrapKey(keyId: string, ephemeralPublic: Uint8Array): Uint8Array {
-    const mine = this.#keys.get(keyId);
+    const mine = this.#key(keyId);
     if (!mine) throw new LiaisonError("LIAISON_DECRYPT_FAILED", `no private key ${keyId} at ${this.owner}`);
     const id = `${keyId}:${b64u(ephemeralPublic)}`;
     let wk = this.#wrapKeys.get(id);
@@ -49,7 +69,7 @@ export class Opener {
   /** Decrypts the payload of a SealedContent addressed to this contact point. */
   open(sealed: pb.SealedContent): Opened {
     const header = pb.EnvelopeHeader.decode(sealed.header);
-    const wrapped = sealed.keys.find((k) => k.recipient === this.owner && this.#keys.has(k.keyId ?? ""));
+    const wrapped = sealed.keys.find((k) => k.recipient === this.owner && this.#key(k.keyId ?? "") !== undefined);
     if (!wrapped?.keyId || !wrapped.ephemeralPublicKey || !wrapped.nonce || !wrapped.wrapped) {
       throw new LiaisonError("LIAISON_DECRYPT_FAILED", `envelope ${header.id} has no key for ${this.owner}`);
     }

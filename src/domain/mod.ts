@@ -2,7 +2,14 @@
 export { addPeriod, formatPeriod, parsePeriod, type Period } from "./period.js";
 export { CP_CODE_PATTERN, HUB, isContactPointCode } from "./contact-point.js";
 export { OBJECT_ID_MAX, OBJECT_ID_PATTERN, isObjectId, requireObjectId } from "./ids.js";
-export { keyState, type KeyState, type KeyValidity } from "./keys.js";
+export {
+  keyState,
+  keyStatus,
+  daysUntilExpiry,
+  DEFAULT_KEY_EXPIRY_WARNING_DAYS,
+  DEFAULT_KEY_ACTIVATION_DELAY_MS,
+  DEFAULT_KEY_FILE_RELOAD_INTERVAL_MS,
+  type KeyState, type KeyStatus, type KeyValidity } from "./keys.js";
 export {
   MAX_SUBMIT_ENVELOPES,
   MAX_SUBMIT_RECEIPTS,

@@ -117,12 +117,31 @@ export class RegistryWriter {
     throw new LiaisonError("LIAISON_CONFLICT", code);
   }
 
-  async revokeKey(code: string, keyId: string, reason: string, now = Date.now()): Promise<void> {
-    await this.modify(
+  /**
+   * Adds keys to a registered entry (a rotation): the older keys stay, so what they signed still
+   * verifies; readers seal to the newest valid encryption key from now on.
+   */
+  async addKeys(code: string, keys: readonly pb.IPublicKey[], now = Date.now()): Promise<pb.ContactPoint> {
+    return this.modify(
+      code,
+      (cp) => {
+        for (const k of keys) {
+          if (cp.keys.some((o) => o.keyId === k.keyId)) throw new LiaisonError("LIAISON_CONFLICT", `key ${k.keyId} is already registered`);
+          cp.keys.push(pb.PublicKey.create(k));
+        }
+      },
+      now,
+    );
+  }
+
+  /** Marks a key revoked from `now`: every reader refuses it from the moment it sees the entry. */
+  async revokeKey(code: string, keyId: string, reason: string, now = Date.now()): Promise<pb.ContactPoint> {
+    return this.modify(
       code,
       (cp) => {
         const k = cp.keys.find((x) => x.keyId === keyId);
         if (!k) throw new LiaisonError("LIAISON_UNKNOWN_KEY", keyId);
+        if (k.revokedAtMs) throw new LiaisonError("LIAISON_CONFLICT", `key ${keyId} was revoked already`);
         k.revokedAtMs = now;
         k.revocationReason = reason;
       },

@@ -200,7 +200,18 @@ export async function startTestHub(opts: { cps?: readonly string[]; leaves?: rea
       const c = cpSecrets(cp);
       const ap = await startAccessPoint(
         nc,
-        { cp, host: "127.0.0.1", port: 0, bodyLimit: 6 * 1024 * 1024, maxAttachmentBytes: 4 * 1024 * 1024, registryTrust, replicas: opts.cluster ? 3 : 1, ...(o.http ? { http: o.http } : {}) },
+        {
+          cp,
+          host: "127.0.0.1",
+          port: 0,
+          bodyLimit: 6 * 1024 * 1024,
+          maxAttachmentBytes: 4 * 1024 * 1024,
+          registryTrust,
+          replicas: opts.cluster ? 3 : 1,
+          keyFile: c.keyFile,
+          keyFileReloadInterval: 100,
+          ...(o.http ? { http: o.http } : {}),
+        },
         readKeyFile(c.keyFile),
         o.users ?? UserStore.load(c.usersFile),
         quiet,

@@ -12,5 +12,6 @@ import { register as retention } from "./retention.js";
 import { register as usage } from "./usage.js";
 import { register as provision } from "./provision.js";
 import { register as tokens } from "./tokens.js";
+import { register as registry } from "./registry.js";
 
-export const COMMANDS: ReadonlyArray<(program: Command) => void> = [start, keys, natsConfig, messages, status, audit, records, files, retention, usage, provision, tokens];
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [start, keys, natsConfig, messages, status, audit, records, files, retention, usage, provision, tokens, registry];
