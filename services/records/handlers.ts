@@ -9,7 +9,7 @@ import { HUB, holdInForce, IdentifierError, indexForms, nextRecordEvent, recordR
 import { LiaisonError } from "../../src/errors.js";
 import type { HubDataDeps } from "../../src/hub-data/mod.js";
 import type { HubCall } from "../../src/hub-rpc/mod.js";
-import { readMatches, settleHits } from "../../src/notices/mod.js";
+import { erasureNotices, logErasure, readMatches, settleHits } from "../../src/notices/mod.js";
 import { pb } from "../../src/proto/mod.js";
 
 export interface RecordsDeps extends HubDataDeps {
@@ -251,7 +251,7 @@ export class RecordsHandlers {
     this.#supplierOnly(call, stored, "erase");
     if (holdInForce(stored.hold, this.d.now())) throw new LiaisonError("LIAISON_ON_HOLD", `record ${stored.id} is under a legal hold: ${stored.hold?.reason}`);
     const cert = await this.eraseStored(stored, "cis-supplier-erasure", this.d.now(), { revision: got.revision });
-    await this.d.audit.emit({
+    const certified = await logErasure(this.d.audit, {
       action: AuditAction.AUDIT_ACTION_ERASE,
       authority: call.cp,
       userId: call.userId,
@@ -260,7 +260,12 @@ export class RecordsHandlers {
       erasure: cert,
       details: { reason: req.reason },
     });
-    return pb.RecordRef.encode({ recordId: stored.id }).finish();
+    // The supplier keeps its certificate as a notice too. The record is gone whatever happens to
+    // the notice, so a failure to send it does not fail the erasure: the answer carries the certificate.
+    for (const n of erasureNotices(stored.supplier, "record", cert.rule ?? "", [certified])) {
+      await this.d.notices.send(n).catch((err: unknown) => this.d.log.error({ err, record: stored.id }, "the erasure notice could not be sent"));
+    }
+    return pb.RecordErased.encode({ recordId: stored.id, certificate: certified }).finish();
   }
 
   /** How a retention order erases a record (carryOutErasureOrder: the endpoint `erase-due`). */

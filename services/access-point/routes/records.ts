@@ -7,6 +7,7 @@ import type { HubClient } from "../../../src/hub-rpc/mod.js";
 import { problemSchema } from "../../../src/http/mod.js";
 import { pb } from "../../../src/proto/mod.js";
 import { HANDLING_CODES, HANDLING_TEXT, IDENTIFIER_TYPES, NOTICE_KINDS, RECORD_CATEGORIES, RECORD_PURPOSES } from "../codec.js";
+import { erasureCertificateOut, erasureCertificateView } from "../erasure-certificates.js";
 import type { Mailbox } from "../mailbox.js";
 import { idParams } from "../schemas.js";
 
@@ -166,12 +167,12 @@ export async function recordRoutes(app: FastifyInstance, d: RecordRoutesDeps): P
   r.delete(
     "/v1/records/:id",
     {
-      schema: { summary: "Erase a record (supplier only): its data key is destroyed", tags: ["records"], params: idParams, querystring: z.object({ reason: z.string().max(2_000).default("") }), response: { 200: z.object({ id: z.string(), erased: z.literal(true) }), ...errors } },
+      schema: { summary: "Erase a record (supplier only): its data key is destroyed", tags: ["records"], params: idParams, querystring: z.object({ reason: z.string().max(2_000).default("") }), response: { 200: z.object({ id: z.string(), erased: z.literal(true), certificate: erasureCertificateOut }), ...errors } },
       config: audit(pb.AuditAction.AUDIT_ACTION_ERASE),
     },
     async (req) => {
-      await call("erase", req.user?.id ?? "", pb.RecordErase.encode({ recordId: req.params.id, reason: req.query.reason }).finish(), (b) => pb.RecordRef.decode(b));
-      return { id: req.params.id, erased: true as const };
+      const res = await call("erase", req.user?.id ?? "", pb.RecordErase.encode({ recordId: req.params.id, reason: req.query.reason }).finish(), (b) => pb.RecordErased.decode(b));
+      return { id: req.params.id, erased: true as const, certificate: erasureCertificateView(res.certificate ?? {}) };
     },
   );
 
@@ -211,7 +212,7 @@ export async function recordRoutes(app: FastifyInstance, d: RecordRoutesDeps): P
         response: {
           200: z.object({
             items: z.array(
-              z.object({ id: z.string(), kind: z.string(), at: z.string(), objectType: z.string(), objectId: z.string(), matchedBy: z.string().optional(), purpose: z.string().optional(), dueAt: z.string().optional(), details: z.record(z.string(), z.string()) }),
+              z.object({ id: z.string(), kind: z.string(), at: z.string(), objectType: z.string(), objectId: z.string(), matchedBy: z.string().optional(), purpose: z.string().optional(), dueAt: z.string().optional(), details: z.record(z.string(), z.string()), certificates: z.array(erasureCertificateOut).optional() }),
             ),
           }),
           ...errors,
@@ -234,6 +235,7 @@ export async function recordRoutes(app: FastifyInstance, d: RecordRoutesDeps): P
           ...(n.matchedBy ? { matchedBy: n.matchedBy } : {}),
           ...(n.purpose ? { purpose: n.purpose } : {}),
           ...(n.dueAtMs ? { dueAt: iso(n.dueAtMs) } : {}),
+          ...(n.erasures.length > 0 ? { certificates: n.erasures.map(erasureCertificateView) } : {}),
           // A hit's outcome came sealed to this contact point: opened here, for this view only.
           // One that cannot be opened (sealed to a retired key) says so rather than fail the list.
           details: ((outcome) => (outcome === undefined ? n.details : { ...n.details, outcome }))(

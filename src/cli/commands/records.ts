@@ -200,9 +200,19 @@ export function register(program: Command): void {
     .option("--reason <text>", "why", "")
     .action(async (id: string, o: Common & { reason: string }) => {
       try {
-        const r = await callApi<{ id: string; erased: boolean }>(resolveTarget(o), "DELETE", `/v1/records/${encodeURIComponent(id)}?${new URLSearchParams({ reason: o.reason })}`);
+        const r = await callApi<{ id: string; erased: boolean; certificate: Record<string, string> }>(resolveTarget(o), "DELETE", `/v1/records/${encodeURIComponent(id)}?${new URLSearchParams({ reason: o.reason })}`);
         if (o.json) printJson(r);
-        else process.stdout.write(`${r.id} erased\n`);
+        else {
+          // The erasure certificate, to keep: it is checked against the audit log by event id and leaf hash.
+          const c = r.certificate;
+          process.stdout.write(
+            [
+              `${r.id} erased`,
+              "Erasure certificate (keep it; also sent as a notice):",
+              ...(["objectType", "objectId", "supplier", "rule", "dueAt", "erasedAt", "contentCommitment", "auditEventId", "auditLeafHash"] as const).map((k) => `  ${k}: ${c[k] ?? ""}`),
+            ].join("\n") + "\n",
+          );
+        }
       } catch (err) {
         fail(err);
       }
