@@ -51,6 +51,7 @@ export const ERRORS = Object.freeze({
   LIAISON_UNKNOWN_CONTACT_POINT: spec(422, "No such contact point"),
   LIAISON_INACTIVE_CONTACT_POINT: spec(422, "The contact point is suspended or inactive"),
   LIAISON_KIND_NOT_ALLOWED: spec(422, "This kind of message is not allowed here"),
+  LIAISON_REPLY_BY_PASSED: spec(422, "The reply-by time has already passed"),
   LIAISON_REPLAY: spec(409, "The envelope id was seen before, or its time is outside the accepted window"),
   LIAISON_CLOCK_SKEW: spec(422, "The envelope's creation time is too far in the future"),
   LIAISON_DECRYPT_FAILED: spec(422, "The envelope does not open with this contact point's key"),

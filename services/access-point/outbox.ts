@@ -6,7 +6,7 @@
 // one item and submitted as one JetStream message per priority.
 import { setImmediate } from "node:timers";
 import { BatchSigner, decodeAs, Ed25519Signer, newId, Sealer, type ContactPointKeys, type RecipientKey } from "../../src/crypto/mod.js";
-import { chunk, effectivePriority, MAX_SUBMIT_ENVELOPES, MAX_SUBMIT_RECEIPT_REFS, MAX_SUBMIT_RECEIPTS } from "../../src/domain/mod.js";
+import { checkSend, chunk, effectivePriority, MAX_SUBMIT_ENVELOPES, MAX_SUBMIT_RECEIPT_REFS, MAX_SUBMIT_RECEIPTS } from "../../src/domain/mod.js";
 import { LiaisonError } from "../../src/errors.js";
 import type { Logger } from "../../src/log/mod.js";
 import { subjects, type JsPublisher, type PriorityToken } from "../../src/nats/mod.js";
@@ -92,6 +92,8 @@ export class Outbox {
 
   /** Seals a message for its recipients; resolves once it is stored here (sealed) and on the hub's stream. */
   send(req: SendRequest): Promise<Entry> {
+    const refusal = checkSend(req, this.#now());
+    if (refusal) throw new LiaisonError(refusal.code, refusal.detail);
     const reg = this.#d.registry();
     const to = req.to.length === 1 && req.to[0] === "*" ? reg.active().filter((c) => c !== this.#cp) : [...req.to];
     if (to.length === 0) throw new LiaisonError("LIAISON_UNKNOWN_CONTACT_POINT", "no other active contact point");

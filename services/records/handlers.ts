@@ -21,7 +21,7 @@ import {
 import { LiaisonError } from "../../src/errors.js";
 import { RECORDS_STORE, type HubDataDeps } from "../../src/hub-data/mod.js";
 import type { HubCall, HubHandlers } from "../../src/hub-rpc/mod.js";
-import { readMatches, settleHits } from "../../src/notices/mod.js";
+import { erasureNotices, logErasure, readMatches, settleHits } from "../../src/notices/mod.js";
 import { pb } from "../../src/proto/mod.js";
 
 export interface RecordsDeps extends HubDataDeps {
@@ -268,7 +268,7 @@ export class RecordsHandlers implements HubHandlers<"records"> {
     return this.#view(pb.StoredRecord.create(next), content);
   }
 
-  async erase(call: HubCall<pb.RecordErase>): Promise<pb.IRecordRef> {
+  async erase(call: HubCall<pb.RecordErase>): Promise<pb.IRecordErased> {
     const req = call.request;
     const got = await this.d.store.get(requireObjectId(req.recordId, "record id"));
     if (!got) throw new LiaisonError("LIAISON_NOT_FOUND", `no record ${req.recordId}`);
@@ -276,7 +276,7 @@ export class RecordsHandlers implements HubHandlers<"records"> {
     this.#supplierOnly(call, stored, "erase");
     if (holdInForce(stored.hold, this.d.now())) throw new LiaisonError("LIAISON_ON_HOLD", `record ${stored.id} is under a legal hold: ${stored.hold?.reason}`);
     const cert = await this.eraseStored(stored, "cis-supplier-erasure", this.d.now(), { revision: got.revision });
-    await this.d.audit.emit({
+    const certified = await logErasure(this.d.audit, {
       action: AuditAction.AUDIT_ACTION_ERASE,
       authority: call.cp,
       userId: call.userId,
@@ -285,7 +285,12 @@ export class RecordsHandlers implements HubHandlers<"records"> {
       erasure: cert,
       details: { reason: req.reason },
     });
-    return { recordId: stored.id };
+    // The supplier keeps its certificate as a notice too. The record is gone whatever happens to
+    // the notice, so a failure to send it does not fail the erasure: the answer carries the certificate.
+    for (const n of erasureNotices(stored.supplier, "record", cert.rule ?? "", [certified])) {
+      await this.d.notices.send(n).catch((err: unknown) => this.d.log.error({ err, record: stored.id }, "the erasure notice could not be sent"));
+    }
+    return { recordId: stored.id, certificate: certified };
   }
 
   /** How a retention order erases a record (carryOutErasureOrder: the endpoint `erase-due`). */

@@ -10,7 +10,7 @@ import { isLiaisonError } from "../../src/errors.js";
 import { FILES_STORE, RECORDS_STORE, type DataStore } from "../../src/hub-data/mod.js";
 import type { Logger } from "../../src/log/mod.js";
 import { LEASE_RENEW_MS, requestService, subjects, type JsPublisher, type Lease } from "../../src/nats/mod.js";
-import type { NoticePublisher } from "../../src/notices/mod.js";
+import { erasureNotices, type NoticePublisher } from "../../src/notices/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import { hourBucket, type DueIndex, type DueItem } from "../../src/retention/mod.js";
 
@@ -60,7 +60,7 @@ interface ErasedGroup {
   readonly supplier: string;
   readonly objectType: string;
   readonly rule: string;
-  readonly ids: string[];
+  readonly certified: pb.ICertifiedErasure[];
 }
 
 export class Sweeper {
@@ -297,19 +297,20 @@ export class Sweeper {
    * when the object is gone or no longer due, "held" when a legal hold stopped it.
    */
   async #erase(service: "records" | "files", id: string, rule: string, dueAtMs: number): Promise<Outcome> {
-    let cert: pb.ErasureCertificate;
+    let certified: pb.CertifiedErasure;
     try {
-      cert = pb.ErasureCertificate.decode(await requestService(this.d.nc, subjects.api(service, "erase-due"), pb.ErasureOrder.encode({ objectId: id, rule, dueAtMs }).finish(), 30_000));
+      certified = pb.CertifiedErasure.decode(await requestService(this.d.nc, subjects.api(service, "erase-due"), pb.ErasureOrder.encode({ objectId: id, rule, dueAtMs }).finish(), 30_000));
     } catch (err) {
       // Erased by someone else or renewed since it was filed: its new filing, if any, stands.
       if (isLiaisonError(err) && (err.code === "LIAISON_NOT_FOUND" || err.code === "LIAISON_CONFLICT")) return "stale";
       if (isLiaisonError(err) && err.code === "LIAISON_ON_HOLD") return "held";
       throw err;
     }
+    const cert = pb.ErasureCertificate.create(certified.certificate ?? { objectId: id });
     if (Number(cert.overwritePendingRevision) > 0) this.#overwrite.set(id, { service, revision: Number(cert.overwritePendingRevision) });
     const key = `${cert.supplier}|${cert.objectType}|${cert.rule}`;
-    const group = this.#erased.get(key) ?? { supplier: cert.supplier, objectType: cert.objectType, rule: cert.rule, ids: [] };
-    group.ids.push(id);
+    const group = this.#erased.get(key) ?? { supplier: cert.supplier, objectType: cert.objectType, rule: cert.rule, certified: [] as pb.ICertifiedErasure[] };
+    group.certified.push(certified);
     this.#erased.set(key, group);
     return "erased";
   }
@@ -320,20 +321,10 @@ export class Sweeper {
     return o;
   }
 
-  /** One notice per supplier and rule for what this sweep erased (not one per item). */
+  /** What this sweep erased, to each supplier with its certificates: a notice per rule and CERTIFICATES_PER_NOTICE erasures (not one per item). */
   async #notifyErased(): Promise<void> {
     const groups = [...this.#erased.values()];
     this.#erased = new Map();
-    await Promise.all(
-      groups.map((g) =>
-        this.d.notices.send({
-          kind: pb.NoticeKind.NOTICE_KIND_ERASED,
-          addressee: g.supplier,
-          objectType: g.objectType,
-          objectId: g.ids.length === 1 ? (g.ids[0] as string) : "",
-          details: { rule: g.rule, count: String(g.ids.length), ids: g.ids.slice(0, 100).join(","), ...(g.ids.length > 100 ? { more: String(g.ids.length - 100) } : {}) },
-        }),
-      ),
-    );
+    await Promise.all(groups.flatMap((g) => erasureNotices(g.supplier, g.objectType, g.rule, g.certified).map((n) => this.d.notices.send(n))));
   }
 }

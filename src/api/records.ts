@@ -2,7 +2,8 @@
 // Decision 2009/917/JHA. Routes, the CLI and tests take their shapes from here.
 import { z } from "zod";
 import { MATCH_STRENGTH_NAMES } from "../domain/mod.js";
-import { attachmentIn, handlingIn, handlingOut, identifierIn, identifierOut, isoTime } from "./common.js";
+import type { pb } from "../proto/mod.js";
+import { attachmentIn, erasedOut, handlingIn, handlingOut, identifierIn, identifierOut, isoRequired, isoTime } from "./common.js";
 import { NOTICE_KINDS, RECORD_CATEGORIES, RECORD_PURPOSES } from "./enums.js";
 
 export const recordIn = z.object({
@@ -56,6 +57,43 @@ export type RecordQueryOut = z.infer<typeof recordQueryOut>;
 
 export const outcomeOut = z.object({ hitId: z.string(), outcome: z.string() });
 
+// An erasure certificate as the supplier sees it (in the erase answer and in erasure notices): what
+// was erased, when, under which rule, and the audit event to check it against (its id, and its leaf
+// hash as an audit export writes hashes: base64url). No content.
+export const erasureCertificateOut = z
+  .object({
+    objectType: z.string(),
+    objectId: z.string(),
+    supplier: z.string(),
+    rule: z.string().describe("the retention rule applied (docs/retention.md)"),
+    dueAt: z.string(),
+    erasedAt: z.string(),
+    contentCommitment: z.string().describe("SHA-256 over the erased ciphertext and wrapped data key (base64url)"),
+    auditEventId: z.string(),
+    auditLeafHash: z.string().describe("SHA-256(0x00 ‖ the audit event's bytes): its leaf in the audit log (base64url)"),
+  })
+  .meta({ id: "ErasureCertificate" });
+export type ErasureCertificateOut = z.infer<typeof erasureCertificateOut>;
+
+export function erasureCertificateView(c: pb.ICertifiedErasure): ErasureCertificateOut {
+  const cert = c.certificate ?? {};
+  return {
+    objectType: cert.objectType ?? "",
+    objectId: cert.objectId ?? "",
+    supplier: cert.supplier ?? "",
+    rule: cert.rule ?? "",
+    dueAt: isoRequired(cert.dueAtMs),
+    erasedAt: isoRequired(cert.erasedAtMs),
+    contentCommitment: Buffer.from(cert.contentCommitment ?? new Uint8Array()).toString("base64url"),
+    auditEventId: c.auditEventId ?? "",
+    auditLeafHash: Buffer.from(c.auditLeafHash ?? new Uint8Array()).toString("base64url"),
+  };
+}
+
+/** The answer to DELETE /v1/records/{id}: the record is gone, and here is its certificate to keep. */
+export const recordErasedOut = erasedOut.extend({ certificate: erasureCertificateOut }).meta({ id: "RecordErased" });
+export type RecordErasedOut = z.infer<typeof recordErasedOut>;
+
 export const noticesQuery = z.object({ kind: z.enum(NOTICE_KINDS.keys).optional() });
 export const noticeOut = z.object({
   id: z.string(),
@@ -67,6 +105,7 @@ export const noticeOut = z.object({
   purpose: z.string().optional(),
   dueAt: z.string().optional(),
   details: z.record(z.string(), z.string()),
+  certificates: z.array(erasureCertificateOut).optional().describe("erasure notices: the certificate of each erasure"),
 });
 export const noticesOut = z.object({ items: z.array(noticeOut) });
 export type NoticesOut = z.infer<typeof noticesOut>;

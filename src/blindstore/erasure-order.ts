@@ -8,6 +8,7 @@ import { decodeAs } from "../crypto/mod.js";
 import { HUB } from "../domain/mod.js";
 import { isLiaisonError, LiaisonError } from "../errors.js";
 import { subjects, type EndpointDef } from "../nats/mod.js";
+import { logErasure } from "../notices/mod.js";
 import { pb } from "../proto/mod.js";
 import { ERASE_ATTEMPTS, type BlindStore, type ShredOptions } from "./blind-store.js";
 
@@ -55,7 +56,7 @@ export async function carryOutErasureOrder<T>(store: BlindStore, order: pb.Erasu
   return steps.erase(steps.decode(left), order, { revision: pending, keepDueEntry: true, overwriteLater: "resume" });
 }
 
-/** The `erase-due` endpoint of a service: carries out the order and logs the erasure certificate. */
+/** The `erase-due` endpoint of a service: carries out the order, logs the erasure certificate and answers it (CertifiedErasure). */
 export function erasureEndpoint<T>(service: "records" | "files", store: BlindStore, audit: AuditEmitter, steps: ErasureSteps<T>): EndpointDef {
   return {
     name: "erase-due",
@@ -63,9 +64,10 @@ export function erasureEndpoint<T>(service: "records" | "files", store: BlindSto
     handler: async (msg) => {
       const order = decodeAs((b) => pb.ErasureOrder.decode(b), msg.data, "ErasureOrder");
       const cert = await carryOutErasureOrder(store, order, steps);
-      if (Number(order.overwriteRevision) > 0) return pb.ErasureCertificate.encode(cert).finish(); // certified in the first step
-      // One event id per erased object: an erasure finished after a stop is logged once.
-      await audit.emit({
+      if (Number(order.overwriteRevision) > 0) return pb.CertifiedErasure.encode({ certificate: cert }).finish(); // certified in the first step
+      // One event id per erased object: an erasure finished after a stop is logged once (the
+      // audit log keeps the first event under that id, and its leaf hash).
+      const certified = await logErasure(audit, {
         id: `erasure.${steps.objectType}.${order.objectId}`,
         action: AuditAction.AUDIT_ACTION_ERASE,
         authority: HUB,
@@ -74,7 +76,7 @@ export function erasureEndpoint<T>(service: "records" | "files", store: BlindSto
         objectId: order.objectId,
         erasure: cert,
       });
-      return pb.ErasureCertificate.encode(cert).finish();
+      return pb.CertifiedErasure.encode(certified).finish();
     },
   };
 }

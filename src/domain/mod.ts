@@ -21,6 +21,7 @@ export {
   chunk,
 } from "./submission-limits.js";
 export { checkKind, effectivePriority, isMemberState, MAX_RECIPIENTS, type KindRefusal } from "./message-kinds.js";
+export { checkSend, FORMS_WITH_LOCATION, REPLY_BY_SKEW_MS, type SendRefusal } from "./send-rules.js";
 export {
   foldText,
   normaliseIdentifier,

@@ -19,7 +19,7 @@ export const HUB_OPERATIONS = Object.freeze({
     query: op(pb.RecordQuery, pb.RecordQueryResult),
     amend: op(pb.RecordAmend, pb.RecordView),
     renew: op(pb.RecordRenew, pb.RecordView),
-    erase: op(pb.RecordErase, pb.RecordRef),
+    erase: op(pb.RecordErase, pb.RecordErased),
     hold: op(pb.RecordHold, pb.RecordView),
     outcome: op(pb.HitOutcome, pb.HitOutcome),
   }),

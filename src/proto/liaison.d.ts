@@ -8072,6 +8072,122 @@ export namespace liaison {
         }
 
         /**
+         * Properties of a RecordErased.
+         * @deprecated Use liaison.v1.RecordErased.$Properties instead.
+         */
+        interface IRecordErased extends liaison.v1.RecordErased.$Properties {
+        }
+
+        /** Represents a RecordErased. */
+        class RecordErased {
+
+            /**
+             * Constructs a new RecordErased.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.RecordErased.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** RecordErased recordId. */
+            recordId: string;
+
+            /** RecordErased certificate. */
+            certificate?: (liaison.v1.CertifiedErasure.$Properties|null);
+
+            /**
+             * Creates a new RecordErased instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns RecordErased instance
+             */
+            static create(properties: liaison.v1.RecordErased.$Shape): liaison.v1.RecordErased & liaison.v1.RecordErased.$Shape;
+            static create(properties?: liaison.v1.RecordErased.$Properties): liaison.v1.RecordErased;
+
+            /**
+             * Encodes the specified RecordErased message. Does not implicitly {@link liaison.v1.RecordErased.verify|verify} messages.
+             * @param message RecordErased message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.RecordErased.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified RecordErased message, length delimited. Does not implicitly {@link liaison.v1.RecordErased.verify|verify} messages.
+             * @param message RecordErased message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.RecordErased.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a RecordErased message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.RecordErased & liaison.v1.RecordErased.$Shape} RecordErased
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.RecordErased & liaison.v1.RecordErased.$Shape;
+
+            /**
+             * Decodes a RecordErased message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.RecordErased & liaison.v1.RecordErased.$Shape} RecordErased
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.RecordErased & liaison.v1.RecordErased.$Shape;
+
+            /**
+             * Creates a RecordErased message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns RecordErased
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.RecordErased;
+
+            /**
+             * Creates a plain object from a RecordErased message. Also converts values to other types if specified.
+             * @param message RecordErased
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.RecordErased, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this RecordErased to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for RecordErased
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace RecordErased {
+
+            /** Properties of a RecordErased. */
+            interface $Properties {
+
+                /** RecordErased recordId */
+                recordId?: (string|null);
+
+                /** RecordErased certificate */
+                certificate?: (liaison.v1.CertifiedErasure.$Properties|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a RecordErased. */
+            type $Shape = liaison.v1.RecordErased.$Properties;
+        }
+
+        /**
          * Properties of a RecordHold.
          * @deprecated Use liaison.v1.RecordHold.$Properties instead.
          */
@@ -8727,6 +8843,128 @@ export namespace liaison {
 
             /** Shape of an ErasureOrder. */
             type $Shape = liaison.v1.ErasureOrder.$Properties;
+        }
+
+        /**
+         * Properties of a CertifiedErasure.
+         * @deprecated Use liaison.v1.CertifiedErasure.$Properties instead.
+         */
+        interface ICertifiedErasure extends liaison.v1.CertifiedErasure.$Properties {
+        }
+
+        /** Represents a CertifiedErasure. */
+        class CertifiedErasure {
+
+            /**
+             * Constructs a new CertifiedErasure.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.CertifiedErasure.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** CertifiedErasure certificate. */
+            certificate?: (liaison.v1.ErasureCertificate.$Properties|null);
+
+            /** CertifiedErasure auditEventId. */
+            auditEventId: string;
+
+            /** CertifiedErasure auditLeafHash. */
+            auditLeafHash: Uint8Array;
+
+            /**
+             * Creates a new CertifiedErasure instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns CertifiedErasure instance
+             */
+            static create(properties: liaison.v1.CertifiedErasure.$Shape): liaison.v1.CertifiedErasure & liaison.v1.CertifiedErasure.$Shape;
+            static create(properties?: liaison.v1.CertifiedErasure.$Properties): liaison.v1.CertifiedErasure;
+
+            /**
+             * Encodes the specified CertifiedErasure message. Does not implicitly {@link liaison.v1.CertifiedErasure.verify|verify} messages.
+             * @param message CertifiedErasure message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.CertifiedErasure.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified CertifiedErasure message, length delimited. Does not implicitly {@link liaison.v1.CertifiedErasure.verify|verify} messages.
+             * @param message CertifiedErasure message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.CertifiedErasure.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a CertifiedErasure message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.CertifiedErasure & liaison.v1.CertifiedErasure.$Shape} CertifiedErasure
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.CertifiedErasure & liaison.v1.CertifiedErasure.$Shape;
+
+            /**
+             * Decodes a CertifiedErasure message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.CertifiedErasure & liaison.v1.CertifiedErasure.$Shape} CertifiedErasure
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.CertifiedErasure & liaison.v1.CertifiedErasure.$Shape;
+
+            /**
+             * Creates a CertifiedErasure message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns CertifiedErasure
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.CertifiedErasure;
+
+            /**
+             * Creates a plain object from a CertifiedErasure message. Also converts values to other types if specified.
+             * @param message CertifiedErasure
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.CertifiedErasure, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this CertifiedErasure to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for CertifiedErasure
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace CertifiedErasure {
+
+            /** Properties of a CertifiedErasure. */
+            interface $Properties {
+
+                /** CertifiedErasure certificate */
+                certificate?: (liaison.v1.ErasureCertificate.$Properties|null);
+
+                /** CertifiedErasure auditEventId */
+                auditEventId?: (string|null);
+
+                /** CertifiedErasure auditLeafHash */
+                auditLeafHash?: (Uint8Array|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a CertifiedErasure. */
+            type $Shape = liaison.v1.CertifiedErasure.$Properties;
         }
 
         /**
@@ -9670,6 +9908,9 @@ export namespace liaison {
             /** Notice sealed. */
             sealed: Uint8Array;
 
+            /** Notice erasures. */
+            erasures: liaison.v1.CertifiedErasure.$Properties[];
+
             /**
              * Creates a new Notice instance using the specified properties.
              * @param [properties] Properties to set
@@ -9779,6 +10020,9 @@ export namespace liaison {
 
                 /** Notice sealed */
                 sealed?: (Uint8Array|null);
+
+                /** Notice erasures */
+                erasures?: (liaison.v1.CertifiedErasure.$Properties[]|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

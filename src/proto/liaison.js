@@ -22971,6 +22971,286 @@ export const liaison = $root.liaison = (() => {
             return RecordErase;
         })();
 
+        v1.RecordErased = (function() {
+
+            /**
+             * Properties of a RecordErased.
+             * @typedef {Object} liaison.v1.RecordErased.$Properties
+             * @property {string|null} [recordId] RecordErased recordId
+             * @property {liaison.v1.CertifiedErasure.$Properties|null} [certificate] RecordErased certificate
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a RecordErased.
+             * @memberof liaison.v1
+             * @interface IRecordErased
+             * @augments liaison.v1.RecordErased.$Properties
+             * @deprecated Use liaison.v1.RecordErased.$Properties instead.
+             */
+
+            /**
+             * Shape of a RecordErased.
+             * @typedef {liaison.v1.RecordErased.$Properties} liaison.v1.RecordErased.$Shape
+             */
+
+            /**
+             * Constructs a new RecordErased.
+             * @memberof liaison.v1
+             * @classdesc Represents a RecordErased.
+             * @constructor
+             * @param {liaison.v1.RecordErased.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const RecordErased = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * RecordErased recordId.
+             * @member {string} recordId
+             * @memberof liaison.v1.RecordErased
+             * @instance
+             */
+            RecordErased.prototype.recordId = "";
+
+            /**
+             * RecordErased certificate.
+             * @member {liaison.v1.CertifiedErasure.$Properties|null|undefined} certificate
+             * @memberof liaison.v1.RecordErased
+             * @instance
+             */
+            RecordErased.prototype.certificate = null;
+
+            /**
+             * Creates a new RecordErased instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.RecordErased
+             * @static
+             * @param {liaison.v1.RecordErased.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.RecordErased} RecordErased instance
+             * @type {{
+             *   (properties: liaison.v1.RecordErased.$Shape): liaison.v1.RecordErased & liaison.v1.RecordErased.$Shape;
+             *   (properties?: liaison.v1.RecordErased.$Properties): liaison.v1.RecordErased;
+             * }}
+             */
+            RecordErased.create = function(properties) {
+                return new RecordErased(properties);
+            };
+
+            /**
+             * Encodes the specified RecordErased message. Does not implicitly {@link liaison.v1.RecordErased.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.RecordErased
+             * @static
+             * @param {liaison.v1.RecordErased.$Properties} message RecordErased message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RecordErased.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.recordId != null && $Object.hasOwnProperty.call(message, "recordId") && message.recordId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.recordId);
+                if (message.certificate != null && $Object.hasOwnProperty.call(message, "certificate"))
+                    $root.liaison.v1.CertifiedErasure.encode(message.certificate, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified RecordErased message, length delimited. Does not implicitly {@link liaison.v1.RecordErased.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.RecordErased
+             * @static
+             * @param {liaison.v1.RecordErased.$Properties} message RecordErased message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RecordErased.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a RecordErased message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.RecordErased
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.RecordErased & liaison.v1.RecordErased.$Shape} RecordErased
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RecordErased.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.RecordErased();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.recordId = value;
+                            else
+                                delete message.recordId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            message.certificate = $root.liaison.v1.CertifiedErasure.decode(reader, reader.size(), $undefined, _depth + 1, message.certificate);
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a RecordErased message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.RecordErased
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.RecordErased & liaison.v1.RecordErased.$Shape} RecordErased
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RecordErased.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a RecordErased message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.RecordErased
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.RecordErased} RecordErased
+             */
+            RecordErased.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.RecordErased)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.RecordErased: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.RecordErased();
+                if (object.recordId != null)
+                    if (typeof object.recordId !== "string" || object.recordId.length)
+                        message.recordId = $String(object.recordId);
+                if (object.certificate != null) {
+                    if (!$util.isObject(object.certificate))
+                        throw $TypeError(".liaison.v1.RecordErased.certificate: object expected");
+                    message.certificate = $root.liaison.v1.CertifiedErasure.fromObject(object.certificate, _depth + 1);
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a RecordErased message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.RecordErased
+             * @static
+             * @param {liaison.v1.RecordErased} message RecordErased
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            RecordErased.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.recordId = "";
+                    object.certificate = null;
+                }
+                if (message.recordId != null && $Object.hasOwnProperty.call(message, "recordId"))
+                    object.recordId = message.recordId;
+                if (message.certificate != null && $Object.hasOwnProperty.call(message, "certificate"))
+                    object.certificate = $root.liaison.v1.CertifiedErasure.toObject(message.certificate, options, _depth + 1);
+                return object;
+            };
+
+            /**
+             * Converts this RecordErased to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.RecordErased
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            RecordErased.prototype.toJSON = function() {
+                return RecordErased.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for RecordErased
+             * @function getTypeUrl
+             * @memberof liaison.v1.RecordErased
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            RecordErased.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.RecordErased";
+            };
+
+            return RecordErased;
+        })();
+
         v1.RecordHold = (function() {
 
             /**
@@ -24813,6 +25093,321 @@ export const liaison = $root.liaison = (() => {
             };
 
             return ErasureOrder;
+        })();
+
+        v1.CertifiedErasure = (function() {
+
+            /**
+             * Properties of a CertifiedErasure.
+             * @typedef {Object} liaison.v1.CertifiedErasure.$Properties
+             * @property {liaison.v1.ErasureCertificate.$Properties|null} [certificate] CertifiedErasure certificate
+             * @property {string|null} [auditEventId] CertifiedErasure auditEventId
+             * @property {Uint8Array|null} [auditLeafHash] CertifiedErasure auditLeafHash
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a CertifiedErasure.
+             * @memberof liaison.v1
+             * @interface ICertifiedErasure
+             * @augments liaison.v1.CertifiedErasure.$Properties
+             * @deprecated Use liaison.v1.CertifiedErasure.$Properties instead.
+             */
+
+            /**
+             * Shape of a CertifiedErasure.
+             * @typedef {liaison.v1.CertifiedErasure.$Properties} liaison.v1.CertifiedErasure.$Shape
+             */
+
+            /**
+             * Constructs a new CertifiedErasure.
+             * @memberof liaison.v1
+             * @classdesc Represents a CertifiedErasure.
+             * @constructor
+             * @param {liaison.v1.CertifiedErasure.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const CertifiedErasure = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * CertifiedErasure certificate.
+             * @member {liaison.v1.ErasureCertificate.$Properties|null|undefined} certificate
+             * @memberof liaison.v1.CertifiedErasure
+             * @instance
+             */
+            CertifiedErasure.prototype.certificate = null;
+
+            /**
+             * CertifiedErasure auditEventId.
+             * @member {string} auditEventId
+             * @memberof liaison.v1.CertifiedErasure
+             * @instance
+             */
+            CertifiedErasure.prototype.auditEventId = "";
+
+            /**
+             * CertifiedErasure auditLeafHash.
+             * @member {Uint8Array} auditLeafHash
+             * @memberof liaison.v1.CertifiedErasure
+             * @instance
+             */
+            CertifiedErasure.prototype.auditLeafHash = $util.newBuffer([]);
+
+            /**
+             * Creates a new CertifiedErasure instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.CertifiedErasure
+             * @static
+             * @param {liaison.v1.CertifiedErasure.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.CertifiedErasure} CertifiedErasure instance
+             * @type {{
+             *   (properties: liaison.v1.CertifiedErasure.$Shape): liaison.v1.CertifiedErasure & liaison.v1.CertifiedErasure.$Shape;
+             *   (properties?: liaison.v1.CertifiedErasure.$Properties): liaison.v1.CertifiedErasure;
+             * }}
+             */
+            CertifiedErasure.create = function(properties) {
+                return new CertifiedErasure(properties);
+            };
+
+            /**
+             * Encodes the specified CertifiedErasure message. Does not implicitly {@link liaison.v1.CertifiedErasure.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.CertifiedErasure
+             * @static
+             * @param {liaison.v1.CertifiedErasure.$Properties} message CertifiedErasure message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            CertifiedErasure.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.certificate != null && $Object.hasOwnProperty.call(message, "certificate"))
+                    $root.liaison.v1.ErasureCertificate.encode(message.certificate, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.auditEventId != null && $Object.hasOwnProperty.call(message, "auditEventId") && message.auditEventId !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.auditEventId);
+                if (message.auditLeafHash != null && $Object.hasOwnProperty.call(message, "auditLeafHash") && message.auditLeafHash.length)
+                    writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.auditLeafHash);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified CertifiedErasure message, length delimited. Does not implicitly {@link liaison.v1.CertifiedErasure.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.CertifiedErasure
+             * @static
+             * @param {liaison.v1.CertifiedErasure.$Properties} message CertifiedErasure message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            CertifiedErasure.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a CertifiedErasure message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.CertifiedErasure
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.CertifiedErasure & liaison.v1.CertifiedErasure.$Shape} CertifiedErasure
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            CertifiedErasure.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.CertifiedErasure();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            message.certificate = $root.liaison.v1.ErasureCertificate.decode(reader, reader.size(), $undefined, _depth + 1, message.certificate);
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.auditEventId = value;
+                            else
+                                delete message.auditEventId;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.auditLeafHash = value;
+                            else
+                                delete message.auditLeafHash;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a CertifiedErasure message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.CertifiedErasure
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.CertifiedErasure & liaison.v1.CertifiedErasure.$Shape} CertifiedErasure
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            CertifiedErasure.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a CertifiedErasure message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.CertifiedErasure
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.CertifiedErasure} CertifiedErasure
+             */
+            CertifiedErasure.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.CertifiedErasure)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.CertifiedErasure: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.CertifiedErasure();
+                if (object.certificate != null) {
+                    if (!$util.isObject(object.certificate))
+                        throw $TypeError(".liaison.v1.CertifiedErasure.certificate: object expected");
+                    message.certificate = $root.liaison.v1.ErasureCertificate.fromObject(object.certificate, _depth + 1);
+                }
+                if (object.auditEventId != null)
+                    if (typeof object.auditEventId !== "string" || object.auditEventId.length)
+                        message.auditEventId = $String(object.auditEventId);
+                if (object.auditLeafHash != null)
+                    if (object.auditLeafHash.length)
+                        if (typeof object.auditLeafHash === "string")
+                            $util.base64.decode(object.auditLeafHash, message.auditLeafHash = $util.newBuffer($util.base64.length(object.auditLeafHash)), 0);
+                        else if (object.auditLeafHash.length >= 0)
+                            message.auditLeafHash = object.auditLeafHash;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a CertifiedErasure message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.CertifiedErasure
+             * @static
+             * @param {liaison.v1.CertifiedErasure} message CertifiedErasure
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            CertifiedErasure.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.certificate = null;
+                    object.auditEventId = "";
+                    if (options.bytes === $String)
+                        object.auditLeafHash = "";
+                    else {
+                        object.auditLeafHash = [];
+                        if (options.bytes !== $Array)
+                            object.auditLeafHash = $util.newBuffer(object.auditLeafHash);
+                    }
+                }
+                if (message.certificate != null && $Object.hasOwnProperty.call(message, "certificate"))
+                    object.certificate = $root.liaison.v1.ErasureCertificate.toObject(message.certificate, options, _depth + 1);
+                if (message.auditEventId != null && $Object.hasOwnProperty.call(message, "auditEventId"))
+                    object.auditEventId = message.auditEventId;
+                if (message.auditLeafHash != null && $Object.hasOwnProperty.call(message, "auditLeafHash"))
+                    object.auditLeafHash = options.bytes === $String ? $util.base64.encode(message.auditLeafHash, 0, message.auditLeafHash.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.auditLeafHash) : message.auditLeafHash;
+                return object;
+            };
+
+            /**
+             * Converts this CertifiedErasure to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.CertifiedErasure
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            CertifiedErasure.prototype.toJSON = function() {
+                return CertifiedErasure.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for CertifiedErasure
+             * @function getTypeUrl
+             * @memberof liaison.v1.CertifiedErasure
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            CertifiedErasure.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.CertifiedErasure";
+            };
+
+            return CertifiedErasure;
         })();
 
         v1.ComplianceReport = (function() {
@@ -27651,6 +28246,7 @@ export const liaison = $root.liaison = (() => {
              * @property {number|null} [dueAtMs] Notice dueAtMs
              * @property {Object.<string,string>|null} [details] Notice details
              * @property {Uint8Array|null} [sealed] Notice sealed
+             * @property {Array.<liaison.v1.CertifiedErasure.$Properties>|null} [erasures] Notice erasures
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -27677,6 +28273,7 @@ export const liaison = $root.liaison = (() => {
              */
             const Notice = function (properties) {
                 this.details = {};
+                this.erasures = [];
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -27772,6 +28369,14 @@ export const liaison = $root.liaison = (() => {
             Notice.prototype.sealed = $util.newBuffer([]);
 
             /**
+             * Notice erasures.
+             * @member {Array.<liaison.v1.CertifiedErasure.$Properties>} erasures
+             * @memberof liaison.v1.Notice
+             * @instance
+             */
+            Notice.prototype.erasures = $util.emptyArray;
+
+            /**
              * Creates a new Notice instance using the specified properties.
              * @function create
              * @memberof liaison.v1.Notice
@@ -27826,6 +28431,9 @@ export const liaison = $root.liaison = (() => {
                         writer.uint32(/* id 10, wireType 2 =*/82).fork().uint32(/* id 1, wireType 2 =*/10).string(keys[i]).uint32(/* id 2, wireType 2 =*/18).string(message.details[keys[i]]).ldelim();
                 if (message.sealed != null && $Object.hasOwnProperty.call(message, "sealed") && message.sealed.length)
                     writer.uint32(/* id 11, wireType 2 =*/90).bytes(message.sealed);
+                if (message.erasures != null && message.erasures.length)
+                    for (let i = 0; i < message.erasures.length; ++i)
+                        $root.liaison.v1.CertifiedErasure.encode(message.erasures[i], writer.uint32(/* id 12, wireType 2 =*/98).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -28009,6 +28617,14 @@ export const liaison = $root.liaison = (() => {
                                 delete message.sealed;
                             continue;
                         }
+                    case 12: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.erasures && message.erasures.length))
+                                message.erasures = [];
+                            message.erasures.push($root.liaison.v1.CertifiedErasure.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -28148,6 +28764,16 @@ export const liaison = $root.liaison = (() => {
                             $util.base64.decode(object.sealed, message.sealed = $util.newBuffer($util.base64.length(object.sealed)), 0);
                         else if (object.sealed.length >= 0)
                             message.sealed = object.sealed;
+                if (object.erasures) {
+                    if (!$Array.isArray(object.erasures))
+                        throw $TypeError(".liaison.v1.Notice.erasures: array expected");
+                    message.erasures = $Array(object.erasures.length);
+                    for (let i = 0; i < object.erasures.length; ++i) {
+                        if (!$util.isObject(object.erasures[i]))
+                            throw $TypeError(".liaison.v1.Notice.erasures: object expected");
+                        message.erasures[i] = $root.liaison.v1.CertifiedErasure.fromObject(object.erasures[i], _depth + 1);
+                    }
+                }
                 return message;
             };
 
@@ -28168,6 +28794,8 @@ export const liaison = $root.liaison = (() => {
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
                 let object = {};
+                if (options.arrays || options.defaults)
+                    object.erasures = [];
                 if (options.objects || options.defaults)
                     object.details = {};
                 if (options.defaults) {
@@ -28235,6 +28863,11 @@ export const liaison = $root.liaison = (() => {
                 }
                 if (message.sealed != null && $Object.hasOwnProperty.call(message, "sealed"))
                     object.sealed = options.bytes === $String ? $util.base64.encode(message.sealed, 0, message.sealed.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.sealed) : message.sealed;
+                if (message.erasures && message.erasures.length) {
+                    object.erasures = $Array(message.erasures.length);
+                    for (let j = 0; j < message.erasures.length; ++j)
+                        object.erasures[j] = $root.liaison.v1.CertifiedErasure.toObject(message.erasures[j], options, _depth + 1);
+                }
                 return object;
             };
 

@@ -235,7 +235,7 @@ describe("FIDE investigation-file index", () => {
     } finally {
       shift = 0;
     }
-    const cert = pb.ErasureCertificate.decode(certBytes);
+    const cert = pb.CertifiedErasure.decode(certBytes).certificate as pb.ErasureCertificate;
     expect(cert).toMatchObject({ objectType: "file", objectId: id, supplier: "BE", rule: "fide-ongoing", dueAtMs });
     expect((await api(be, "GET", `/v1/files/${id}`)).status).toBe(404);
     // The second step: the entry's stored revision, named in the certificate, is overwritten on the

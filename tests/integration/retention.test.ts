@@ -141,7 +141,7 @@ describe("retention and erasure", () => {
         expect(await wrappedKey(hub, stored.dataKeyId)).toBeDefined();
       } else {
         const order = pb.ErasureOrder.encode({ objectId: id, rule: "cis-review", dueAtMs: Number(stored.reviewDueMs) }).finish();
-        const cert = pb.ErasureCertificate.decode(await requestService(hub.admin, subjects.api("records", "erase-due"), order));
+        const cert = pb.CertifiedErasure.decode(await requestService(hub.admin, subjects.api("records", "erase-due"), order)).certificate as pb.ErasureCertificate;
         expect(Number(cert.overwritePendingRevision)).toBe(got?.revision);
         expect(await wrappedKey(hub, stored.dataKeyId)).toBeUndefined();
       }

@@ -65,8 +65,8 @@ function payloadOf(m: MessageIn, maxAttachmentBytes: number): pb.IPayload {
     attachments: attachments(m.attachments, maxAttachmentBytes),
   };
   if (m.kind === "request") p.request = { legalBasis: LEGAL_BASES.toProto(m.legalBasis ?? "assistance-on-request") };
-  if (m.kind === "spontaneous") p.spontaneous = { basis: m.spontaneousBasis ? SPONTANEOUS_BASES.toProto(m.spontaneousBasis) : pb.SpontaneousBasis.SPONTANEOUS_BASIS_INFORMATION };
-  if (m.kind === "special-form" && m.specialForm) {
+  if (m.kind === "spontaneous" || m.spontaneousBasis) p.spontaneous = { basis: m.spontaneousBasis ? SPONTANEOUS_BASES.toProto(m.spontaneousBasis) : pb.SpontaneousBasis.SPONTANEOUS_BASIS_INFORMATION };
+  if (m.specialForm) {
     p.specialForm = {
       form: SPECIAL_FORMS.toProto(m.specialForm.form),
       location: m.specialForm.location ?? "",

@@ -5,7 +5,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import {
   amendIn,
   eraseQuery,
-  erasedOut,
+  erasureCertificateView,
   handlingView,
   HANDLING_CODES,
   holdIn,
@@ -24,6 +24,7 @@ import {
   recordIn,
   recordOut,
   recordQueryIn,
+  recordErasedOut,
   recordQueryOut,
   recordSubmitted,
   renewIn,
@@ -153,12 +154,12 @@ export async function recordRoutes(app: FastifyInstance, d: RecordRoutesDeps): P
   r.delete(
     "/v1/records/:id",
     {
-      schema: { summary: "Erase a record (supplier only): its data key is destroyed", tags: ["records"], params: idParams, querystring: eraseQuery, response: { 200: erasedOut, ...errors } },
+      schema: { summary: "Erase a record (supplier only): its data key is destroyed; the answer carries the erasure certificate", tags: ["records"], params: idParams, querystring: eraseQuery, response: { 200: recordErasedOut, ...errors } },
       config: audit(pb.AuditAction.AUDIT_ACTION_ERASE),
     },
     async (req) => {
-      await call("erase", req.user?.id ?? "", { recordId: req.params.id, reason: req.query.reason });
-      return { id: req.params.id, erased: true as const };
+      const res = await call("erase", req.user?.id ?? "", { recordId: req.params.id, reason: req.query.reason });
+      return { id: req.params.id, erased: true as const, certificate: erasureCertificateView(res.certificate ?? {}) };
     },
   );
 
@@ -206,6 +207,7 @@ export async function recordRoutes(app: FastifyInstance, d: RecordRoutesDeps): P
           ...(n.matchedBy ? { matchedBy: n.matchedBy } : {}),
           ...(n.purpose ? { purpose: n.purpose } : {}),
           ...(n.dueAtMs ? { dueAt: iso(n.dueAtMs) } : {}),
+          ...(n.erasures.length > 0 ? { certificates: n.erasures.map(erasureCertificateView) } : {}),
           // A hit's outcome came sealed to this contact point: opened here, for this view only.
           // One that cannot be opened (sealed to a retired key) says so rather than fail the list.
           details: ((outcome) => (outcome === undefined ? n.details : { ...n.details, outcome }))(

@@ -57,7 +57,7 @@ export function register(program: Command): void {
           subject: o.subject,
           body,
           priority: o.priority,
-          ...(kind === "request" ? { legalBasis: o.legalBasis ?? "assistance-on-request" } : {}),
+          ...(kind === "request" || o.legalBasis ? { legalBasis: o.legalBasis ?? "assistance-on-request" } : {}),
           ...(o.spontaneousBasis ? { spontaneousBasis: o.spontaneousBasis } : {}),
           ...(o.specialForm ? { specialForm: { form: o.specialForm, ...(o.location ? { location: o.location } : {}) } } : {}),
           ...(o.replyBy ? { replyBy: replyByTime(String(o.replyBy)) } : {}),

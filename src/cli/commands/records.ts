@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
-import { IDENTIFIER_TYPES, RECORD_CATEGORIES, RECORD_PURPOSES, type ErasedOut, type IdentifierOut, type RecordOut, type RecordQueryOut, type RecordSubmitted } from "../../api/mod.js";
+import { IDENTIFIER_TYPES, RECORD_CATEGORIES, RECORD_PURPOSES, type ErasedOut, type ErasureCertificateOut, type IdentifierOut, type RecordOut, type RecordQueryOut, type RecordSubmitted } from "../../api/mod.js";
 import { callApi, resolveTarget, type TargetOptions } from "../client.js";
 import { fail, printJson, printTable } from "../output.js";
 
@@ -188,9 +188,20 @@ export function eraseCommand(parent: Command, what: string, base: string): void 
     .option("--reason <text>", "why", "")
     .action(async (id: string, o: Common & { reason: string }) => {
       try {
-        const r = await callApi<ErasedOut>(resolveTarget(o), "DELETE", `${base}/${encodeURIComponent(id)}?${new URLSearchParams({ reason: o.reason })}`);
+        const r = await callApi<ErasedOut & { certificate?: ErasureCertificateOut }>(resolveTarget(o), "DELETE", `${base}/${encodeURIComponent(id)}?${new URLSearchParams({ reason: o.reason })}`);
         if (o.json) printJson(r);
-        else process.stdout.write(`${r.id} erased\n`);
+        else {
+          // The erasure certificate (records), to keep: it is checked against the audit log by event id and leaf hash.
+          const c = r.certificate;
+          process.stdout.write(
+            [
+              `${r.id} erased`,
+              ...(c
+                ? ["Erasure certificate (keep it; also sent as a notice):", ...(["objectType", "objectId", "supplier", "rule", "dueAt", "erasedAt", "contentCommitment", "auditEventId", "auditLeafHash"] as const).map((k) => `  ${k}: ${c[k]}`)]
+                : []),
+            ].join("\n") + "\n",
+          );
+        }
       } catch (err) {
         fail(err);
       }
