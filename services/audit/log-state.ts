@@ -15,24 +15,8 @@ import { pb } from "../../src/proto/mod.js";
 import { type CheckpointStore, type StoredCheckpoint } from "./checkpoint.js";
 import { DedupeWindow } from "./dedupe-window.js";
 import { LEAF_CHUNK, type LeafChunk, type LeafChunkStore } from "./leaf-chunks.js";
+import { Growable } from "./growable.js";
 import { QueryIndex } from "./query-index.js";
-
-class Growable<T extends Float64Array | Uint32Array> {
-  data: T;
-  readonly #make: (n: number) => T;
-  constructor(make: (n: number) => T, initial = 1024) {
-    this.#make = make;
-    this.data = make(initial);
-  }
-  set(i: number, v: number): void {
-    if (i >= this.data.length) {
-      const grown = this.#make(Math.max(i + 1, this.data.length * 2));
-      grown.set(this.data);
-      this.data = grown;
-    }
-    this.data[i] = v;
-  }
-}
 
 /**
  * SHA-256(0x00 ‖ event), RFC 9162 §2.1.1, into one reused buffer (MerkleLog.append copies it):

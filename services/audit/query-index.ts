@@ -4,26 +4,9 @@
 // of leaf indices per object, user, authority and action. The events themselves are not kept;
 // answers fetch them from the AUDIT stream by sequence, so aged-out events simply drop out.
 import { type pb } from "../../src/proto/mod.js";
+import { Growable } from "./growable.js";
 
 type Postings = number | number[];
-
-/** A growable typed array. */
-class Column<T extends Float64Array | Uint32Array | Uint8Array> {
-  data: T;
-  readonly #make: (n: number) => T;
-  constructor(make: (n: number) => T) {
-    this.#make = make;
-    this.data = make(1024);
-  }
-  set(i: number, v: number): void {
-    if (i >= this.data.length) {
-      const grown = this.#make(Math.max(i + 1, this.data.length * 2));
-      grown.set(this.data);
-      this.data = grown;
-    }
-    this.data[i] = v;
-  }
-}
 
 class Interner {
   readonly #ids = new Map<string, number>();
@@ -82,12 +65,12 @@ export interface QueryAnswer {
 
 export class QueryIndex {
   readonly #strings = new Interner();
-  readonly #present = new Column((n) => new Uint8Array(n));
-  readonly #atMs = new Column((n) => new Float64Array(n));
-  readonly #action = new Column((n) => new Uint8Array(n));
-  readonly #authority = new Column((n) => new Uint32Array(n));
-  readonly #user = new Column((n) => new Uint32Array(n));
-  readonly #object = new Column((n) => new Uint32Array(n));
+  readonly #present = new Growable((n) => new Uint8Array(n));
+  readonly #atMs = new Growable((n) => new Float64Array(n));
+  readonly #action = new Growable((n) => new Uint8Array(n));
+  readonly #authority = new Growable((n) => new Uint32Array(n));
+  readonly #user = new Growable((n) => new Uint32Array(n));
+  readonly #object = new Growable((n) => new Uint32Array(n));
   readonly #byObject = new Map<number, Postings>();
   readonly #byMatched = new Map<number, Postings>();
   readonly #byUser = new Map<number, Postings>();
