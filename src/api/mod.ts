@@ -7,7 +7,7 @@ export { table, words, protoEnumTable, AUDIT_ACTIONS, AUDIT_OUTCOMES, KINDS, LEG
 // /v1/messages, /v1/cases (access point)
 export { messageIn, replyIn, submitted, recipientStatus, receiptOut, headerOut, messageOut, messageListQuery, messageListOut, threadOut, type MessageIn, type ReplyIn, type Submitted, type RecipientStatus, type ReceiptOut, type HeaderOut, type MessageOut, type MessageListQuery, type MessageListOut, type ThreadOut } from "./messages.js";
 // /v1/records, /v1/hits, /v1/notices (access point)
-export { recordIn, amendIn, renewIn, holdIn, outcomeIn, recordOut, recordSubmitted, recordQueryIn, recordQueryOut, outcomeOut, noticesQuery, noticeOut, noticesOut, erasureCertificateOut, erasureCertificateView, recordErasedOut, type ErasureCertificateOut, type RecordErasedOut, type RecordIn, type AmendIn, type RecordOut, type RecordSubmitted, type RecordQueryOut, type NoticesOut } from "./records.js";
+export { recordIn, amendIn, renewIn, holdIn, outcomeIn, recordOut, recordSubmitted, recordQueryIn, recordQueryOut, outcomeOut, noticesQuery, noticeOut, noticesOut, erasureCertificateOut, erasureCertificateView, recordErasedOut, type ErasureCertificateOut, type RecordErasedOut, type RecordIn, type AmendIn, type RecordOut, type RecordSubmitted, type RecordQueryOut, type OutcomeOut, type NoticeOut, type NoticesOut } from "./records.js";
 // /v1/files (access point)
 export { fileIn, fileRegistered, fileOut, hitOut, fileQueryIn, fileQueryOut, fileStatusIn, fileStatusOut, hitRequestIn, hitRequestOut, type FileIn, type FileRegistered, type FileOut, type HitOut, type FileQueryOut, type FileStatusOut, type HitRequestOut } from "./files.js";
 // /v1/audit/* (console)

@@ -56,6 +56,7 @@ export const recordQueryOut = z
 export type RecordQueryOut = z.infer<typeof recordQueryOut>;
 
 export const outcomeOut = z.object({ hitId: z.string(), outcome: z.string() });
+export type OutcomeOut = z.infer<typeof outcomeOut>;
 
 // An erasure certificate as the supplier sees it (in the erase answer and in erasure notices): what
 // was erased, when, under which rule, and the audit event to check it against (its id, and its leaf
@@ -107,5 +108,6 @@ export const noticeOut = z.object({
   details: z.record(z.string(), z.string()),
   certificates: z.array(erasureCertificateOut).optional().describe("erasure notices: the certificate of each erasure"),
 });
+export type NoticeOut = z.infer<typeof noticeOut>;
 export const noticesOut = z.object({ items: z.array(noticeOut) });
 export type NoticesOut = z.infer<typeof noticesOut>;

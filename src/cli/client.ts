@@ -1,5 +1,7 @@
 // The CLI's HTTP client for an access point or the console: `--ap BE` takes the URL and token from
 // $LIAISON_HOME/stack.json; `--url`/`--token` (or LIAISON_URL, LIAISON_TOKEN) name any other.
+// Without either, a stack of one access point means that one; a stack of several is refused: which
+// member's operator acts (sends, reads, erases, under that member's audit trail) is never guessed.
 import { cliSchema, loadConfig } from "../config/mod.js";
 import { ERRORS, LiaisonError, isErrorCode } from "../errors.js";
 import { readStackFile } from "../stack/mod.js";
@@ -28,9 +30,13 @@ export function resolveTarget(o: TargetOptions, want: "access-point" | "console"
     if (!stack.console) throw new LiaisonError("LIAISON_NOT_FOUND", "the running stack has no console");
     return { url: stack.console.url, token: o.token ?? stack.console.supervisorToken };
   }
-  const cp = o.ap ?? Object.keys(stack.accessPoints)[0];
+  const have = Object.keys(stack.accessPoints);
+  if (!o.ap && have.length > 1) {
+    throw new LiaisonError("LIAISON_VALIDATION", `${cfg.home}/stack.json has ${have.length} access points (${have.join(", ")}): say which member acts with --ap ${have[0]} (or set LIAISON_URL and LIAISON_TOKEN)`);
+  }
+  const cp = o.ap ?? have[0];
   const ap = cp ? stack.accessPoints[cp] : undefined;
-  if (!ap) throw new LiaisonError("LIAISON_UNKNOWN_CONTACT_POINT", `no access point ${cp} in ${cfg.home}/stack.json (have ${Object.keys(stack.accessPoints).join(", ")})`);
+  if (!ap) throw new LiaisonError("LIAISON_UNKNOWN_CONTACT_POINT", `no access point ${cp ?? ""} in ${cfg.home}/stack.json (have ${have.join(", ") || "none"})`);
   return { url: ap.url, token: o.token ?? ap.operatorToken };
 }
 

@@ -1,6 +1,7 @@
 // How the CLI talks to people and scripts: tables for people, --json for scripts, and errors as
 // one line with the reason code (exit 1), never a stack trace.
-import { isLiaisonError } from "../errors.js";
+import { iso } from "../api/mod.js";
+import { ERRORS, isErrorCode, isLiaisonError } from "../errors.js";
 
 export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + "\n");
@@ -21,4 +22,17 @@ export function fail(err: unknown): never {
   if (isLiaisonError(err)) process.stderr.write(`liaison: ${err.code}: ${err.message}\n`);
   else process.stderr.write(`liaison: ${(err as Error)?.message ?? String(err)}\n`);
   process.exit(1);
+}
+
+/** A refusal as an operator reads it: its code, what the code means, and the detail given with it. */
+export function reasonInWords(code: string, detail?: string): string {
+  const words = isErrorCode(code) ? ERRORS[code].message : undefined;
+  return [code, words, detail && detail !== words ? detail : undefined].filter(Boolean).join(": ");
+}
+
+/** A date or time from the command line: "2026-12-01" means the end of that day (UTC); a full ISO time is taken as is. */
+export function dateOrTime(v: string): string {
+  const at = iso(/^\d{4}-\d{2}-\d{2}$/.test(v) ? Date.parse(`${v}T23:59:59Z`) : Date.parse(v));
+  if (!at) throw new Error(`not a date or time: ${v}`);
+  return at;
 }

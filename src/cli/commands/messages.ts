@@ -1,11 +1,12 @@
 // `liaison send | inbox | read | reply | status <id>`: mutual-assistance messaging against an
-// access point's API.
+// access point's API. What an operator acts on is printed in words: the legal or spontaneous basis,
+// a special form and where, a declined answer's reason, a rejection's code and what it means.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { Option, type Command } from "commander";
-import { KINDS, LEGAL_BASES, PRIORITIES, SPECIAL_FORMS, SPONTANEOUS_BASES, type MessageListOut, type MessageOut, type Submitted } from "../../api/mod.js";
+import { KINDS, LEGAL_BASES, PRIORITIES, SPECIAL_FORMS, SPONTANEOUS_BASES, type HeaderOut, type MessageListOut, type MessageOut, type Submitted } from "../../api/mod.js";
 import { callApi, resolveTarget, type TargetOptions } from "../client.js";
-import { fail, printJson, printTable } from "../output.js";
+import { dateOrTime, fail, printJson, printTable, reasonInWords } from "../output.js";
 
 type Common = TargetOptions & { json?: boolean };
 
@@ -20,14 +21,49 @@ function target(cmd: Command): Command {
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(",").map((s) => s.trim()).filter(Boolean)];
 
 /** "2026-12-01" means the end of that day (UTC); a full ISO time is taken as is. */
-export function replyByTime(v: string): string {
-  const t = /^\d{4}-\d{2}-\d{2}$/.test(v) ? Date.parse(`${v}T23:59:59Z`) : Date.parse(v);
-  if (Number.isNaN(t)) throw new Error(`not a date or time: ${v}`);
-  return new Date(t).toISOString();
-}
+export const replyByTime = dateOrTime;
 
 function attachments(files: string[] = []) {
   return files.map((f) => ({ name: basename(f), contentBase64: readFileSync(f).toString("base64") }));
+}
+
+/** An inbox row: the header's reply-by (OVERDUE once passed) and handling codes, which restrict what may be done with it. */
+function headerRow(h: HeaderOut): Record<string, string> {
+  return {
+    id: h.id,
+    kind: h.kind,
+    from: h.from,
+    to: h.to.join(","),
+    priority: h.priority,
+    handling: h.handlingCodes.join(","),
+    replyBy: h.replyBy ? `${h.replyBy}${h.overdue ? " OVERDUE" : ""}` : "",
+    createdAt: h.createdAt,
+    caseRef: h.caseRef,
+    status: h.overdue ? `${h.status} (OVERDUE)` : h.status,
+  };
+}
+
+/** A message as `read` and `case` print it. */
+export function messageLines(m: MessageOut): string[] {
+  const f = m.specialForm;
+  const when = f && (f.startsAt || f.endsAt) ? ` from ${f.startsAt ?? "?"} to ${f.endsAt ?? "?"}` : "";
+  return [
+    `Message ${m.id}`,
+    `From ${m.from} to ${m.to.join(", ")} · ${m.kind} · ${m.priority} · ${m.createdAt}`,
+    `Case ${m.caseRef}${m.inReplyTo ? ` · in reply to ${m.inReplyTo}` : ""}${m.replyBy ? ` · reply by ${m.replyBy}` : ""} · ${m.declined ? "declined" : m.status}${m.overdue ? " · OVERDUE" : ""}`,
+    ...(m.legalBasis ? [`Legal basis: ${m.legalBasis} (Naples II)`] : []),
+    ...(m.spontaneousBasis ? [`Spontaneous basis: ${m.spontaneousBasis}`] : []),
+    ...(f ? [`Special form: ${f.form}${f.location ? ` at ${f.location}` : " (no location given)"}${when}`] : []),
+    ...(m.declined ? [`DECLINED: ${m.declineReason || "(no reason given)"}`] : []),
+    ...Object.entries(m.recipients ?? {}).flatMap(([cp, r]) => (r.status === "rejected" ? [`REJECTED for ${cp}: ${reasonInWords(r.reasonCode ?? "", r.reason)}`] : [])),
+    ...m.handling.codes.map((c) => `HANDLING ${c.code}: ${c.meaning}`),
+    ...(m.handling.conditions ? [`CONDITIONS: ${m.handling.conditions}`] : []),
+    "",
+    `Subject: ${m.subject}`,
+    "",
+    m.body,
+    ...(m.attachments.length ? ["", ...m.attachments.map((a) => `[attachment] ${a.name} (${a.size} bytes)`)] : []),
+  ];
 }
 
 export function register(program: Command): void {
@@ -83,11 +119,7 @@ export function register(program: Command): void {
         const q = new URLSearchParams({ box: o.box, limit: o.limit, ...(o.status ? { status: o.status } : {}), ...(o.caseRef ? { caseRef: o.caseRef } : {}) });
         const page = await callApi<MessageListOut>(resolveTarget(o), "GET", `/v1/messages?${q}`);
         if (o.json) printJson(page);
-        else
-          printTable(
-            page.items.map((h) => ({ ...h, to: h.to.join(","), status: h.overdue ? `${h.status} (OVERDUE)` : h.status })),
-            ["id", "kind", "from", "to", "priority", "createdAt", "caseRef", "status"],
-          );
+        else printTable(page.items.map(headerRow), ["id", "kind", "from", "to", "priority", "handling", "replyBy", "createdAt", "caseRef", "status"]);
       } catch (err) {
         fail(err);
       }
@@ -103,18 +135,7 @@ export function register(program: Command): void {
           for (const a of m.attachments) writeFileSync(join(o.saveAttachments, basename(a.name)), Buffer.from(a.contentBase64, "base64"));
         }
         if (o.json) return printJson(m);
-        const lines = [
-          `From ${m.from} to ${m.to.join(", ")} · ${m.kind}${m.legalBasis ? ` (${m.legalBasis})` : ""} · ${m.priority} · ${m.createdAt}`,
-          `Case ${m.caseRef}${m.replyBy ? ` · reply by ${m.replyBy}` : ""} · ${m.status}${m.overdue ? " · OVERDUE" : ""}`,
-          ...m.handling.codes.map((c) => `HANDLING ${c.code}: ${c.meaning}`),
-          ...(m.handling.conditions ? [`CONDITIONS: ${m.handling.conditions}`] : []),
-          "",
-          `Subject: ${m.subject}`,
-          "",
-          m.body,
-          ...(m.attachments.length ? ["", ...m.attachments.map((a) => `[attachment] ${a.name} (${a.size} bytes)`)] : []),
-        ];
-        process.stdout.write(lines.join("\n") + "\n");
+        process.stdout.write(messageLines(m).join("\n") + "\n");
       } catch (err) {
         fail(err);
       }
@@ -152,7 +173,7 @@ export async function messageStatus(id: string, o: Common): Promise<void> {
   if (o.json) return printJson({ id: m.id, status: m.status, overdue: m.overdue, recipients: m.recipients, receipts: m.receipts });
   process.stdout.write(`${m.id}: ${m.status}${m.overdue ? " (OVERDUE)" : ""}\n`);
   printTable(
-    Object.entries(m.recipients ?? {}).map(([cp, r]) => ({ recipient: cp, status: r.status, at: r.at, reason: r.reasonCode ?? "" })),
+    Object.entries(m.recipients ?? {}).map(([cp, r]) => ({ recipient: cp, status: r.status, at: r.at, reason: r.reasonCode ? reasonInWords(r.reasonCode, r.reason) : "" })),
     ["recipient", "status", "at", "reason"],
   );
 }

@@ -1,11 +1,12 @@
-// `liaison records submit | get | query | amend | renew | erase`: CIS records (Decision 2009/917/JHA)
+// `liaison records submit | get | query | amend | renew | hold | erase`: CIS records (Decision 2009/917/JHA)
 // against an access point's /v1/records API. Identifiers are repeatable `--id type=value` options.
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
 import { IDENTIFIER_TYPES, RECORD_CATEGORIES, RECORD_PURPOSES, type ErasedOut, type ErasureCertificateOut, type IdentifierOut, type RecordOut, type RecordQueryOut, type RecordSubmitted } from "../../api/mod.js";
+import { LiaisonError } from "../../errors.js";
 import { callApi, resolveTarget, type TargetOptions } from "../client.js";
-import { fail, printJson, printTable } from "../output.js";
+import { dateOrTime, fail, printJson, printTable } from "../output.js";
 
 export type Common = TargetOptions & { json?: boolean };
 
@@ -179,7 +180,31 @@ export function register(program: Command): void {
       }
     });
 
+  target(records.command("hold <id>").description("set a legal hold on a record of yours (it is not erased while the hold is in force), or --lift it"))
+    .option("--reason <text>", "why it must be kept (required to set a hold)")
+    .option("--until <date>", "the hold ends then (YYYY-MM-DD or ISO time); without it, until lifted")
+    .option("--lift", "lift the hold")
+    .action(async (id: string, o: Common & { reason?: string; until?: string; lift?: boolean }) => {
+      try {
+        if (!o.lift && !o.reason) throw new LiaisonError("LIAISON_VALIDATION", "a legal hold states its reason: give --reason");
+        const r = await callApi<RecordOut>(resolveTarget(o), "POST", `/v1/records/${encodeURIComponent(id)}/hold`, {
+          reason: o.reason ?? "",
+          ...(o.until && !o.lift ? { until: dateOrTime(o.until) } : {}),
+          lift: !!o.lift,
+        });
+        if (o.json) printJson(r);
+        else process.stdout.write(r.hold ? `${r.id}: LEGAL HOLD by ${r.hold.setBy}: ${r.hold.reason}${r.hold.until ? ` (until ${r.hold.until})` : " (until lifted)"}\n` : `${r.id}: no legal hold; review due ${r.reviewDue}\n`);
+      } catch (err) {
+        fail(err);
+      }
+    });
+
   eraseCommand(records, "a record", "/v1/records");
+}
+
+/** An erasure certificate as printed for the supplier to keep: it is checked against the audit log by event id and leaf hash. */
+export function certificateLines(c: ErasureCertificateOut): string[] {
+  return (["objectType", "objectId", "supplier", "rule", "dueAt", "erasedAt", "contentCommitment", "auditEventId", "auditLeafHash"] as const).map((k) => `  ${k}: ${c[k]}`);
 }
 
 /** `liaison records|files erase <id> [--reason]`: the supplier erases an object; its data key is destroyed. */
@@ -197,7 +222,7 @@ export function eraseCommand(parent: Command, what: string, base: string): void 
             [
               `${r.id} erased`,
               ...(c
-                ? ["Erasure certificate (keep it; also sent as a notice):", ...(["objectType", "objectId", "supplier", "rule", "dueAt", "erasedAt", "contentCommitment", "auditEventId", "auditLeafHash"] as const).map((k) => `  ${k}: ${c[k]}`)]
+                ? ["Erasure certificate (keep it; also sent as a notice):", ...certificateLines(c)]
                 : []),
             ].join("\n") + "\n",
           );
