@@ -59,12 +59,17 @@ const KEEP_ALIVE_MS = 3_000;
 /** The last releases of held messages in this process: when, which lane, and the longest they had waited. */
 const releases: Array<{ atMs: number; lane: string; heldMs: number }> = [];
 /**
- * With `inStreamOrder`, per "stream/durable" consumed in this process: the longest time a message
- * released since `sinceMs` had been held back to keep stream order, ms.
+ * With `inStreamOrder`, per "stream/durable" consumed in this process: how often held messages were
+ * released since `sinceMs`, and the longest time one of them had been held back to keep stream order, ms.
  */
-export function longestHoldsMs(sinceMs = 0): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const r of releases) if (r.atMs >= sinceMs) out[r.lane] = Math.max(out[r.lane] ?? 0, r.heldMs);
+export function longestHoldsMs(sinceMs = 0): Record<string, { longestMs: number; releases: number }> {
+  const out: Record<string, { longestMs: number; releases: number }> = {};
+  for (const r of releases) {
+    if (r.atMs < sinceMs) continue;
+    const o = (out[r.lane] ??= { longestMs: 0, releases: 0 });
+    o.longestMs = Math.max(o.longestMs, r.heldMs);
+    o.releases++;
+  }
   return out;
 }
 
