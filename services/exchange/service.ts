@@ -35,7 +35,8 @@ export async function startExchange(nc: NatsConnection, cfg: ExchangeSettings, h
   const audit = new AuditEmitter(nc, "exchange", { now });
   const registry = await watchRegistry(nc, log, { trust: cfg.registryTrust, now, onRefused: logRegistryRefusal(audit, HUB) });
   registry.onChange(() => nc.publish(REGISTRY_CHANGED_SUBJECT));
-  const publisher = new JsPublisher(nc);
+  // Copies stay in submission order through an INBOX election (publisher.ts, holdBehindOverdueMs).
+  const publisher = new JsPublisher(nc, { holdBehindOverdueMs: 1_000 });
   const metrics = new ServiceMetrics("exchange");
   const outcomes = metrics.counter("liaison_exchange_outcomes_total", "Envelopes and receipts handled by the exchange, by what became of them (routed or a refusal code)", ["kind", "outcome"]);
   const router = new Router({
