@@ -109,7 +109,7 @@ describe("failover on a three-node cluster", () => {
       const transit = new Promise<void>((r) => (inTransit = r));
       const tap = hub.admin.subscribe(stream === "SUBMIT" ? subjects.submitOf("BE") : subjects.inboxOf("NL"), {
         callback: (_, m) => {
-          const n = stream === "SUBMIT" ? (pb.SubmitItem.decode(m.data).envelopes?.envelopes.length ?? 0) : 1;
+          const n = stream === "SUBMIT" ? (pb.SubmitItem.decode(m.data).envelopes?.envelopes?.length ?? 0) : 1;
           if ((seen += n) > 300) inTransit();
         },
       });
