@@ -13,6 +13,8 @@
 //   stays pending (kept alive with in-progress acks), so once the floor reaches it, everything
 //   before it was handled: no count of what was lost is needed, and a jump that lost nothing (a
 //   redelivery of something already handled) costs one look at the floor.
+// - Holding cannot block what it waits for: the server sends redeliveries before it checks
+//   max_ack_pending (`getNextMsg`), so held messages filling the consumer's pending do not stop them.
 //
 // So messages after a jump are held until the floor shows everything before them handled, and
 // then handed over in stream order. Every hop that keeps order this way (the exchange on SUBMIT,
