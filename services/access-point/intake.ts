@@ -68,9 +68,11 @@ export class Intake {
       PRIORITY_TOKENS.map((p) => ({ stream: "INBOX", durable: inboxConsumer(this.#cp, p).config.durable_name, handle: (b: JsMsg[]) => this.#take(b) })),
       // Ordered: a batch that cannot be stored (its store has no leader during a node's loss) is
       // stored again before anything after it, so the inbox keeps the order the hub delivered in.
-      // The pull window bounds what a dead node can have in transit (lost, then redelivered after
-      // the ack wait behind newer messages): at most INBOX_PULL_WINDOW per lane arrive late.
-      { log: this.#d.log, maxBatch: 32, maxInFlight: 2, ordered: true, buffer: INBOX_PULL_WINDOW },
+      // In stream order: deliveries a dead node had in transit come again only after the ack wait;
+      // what came after them is held until they are stored (src/nats/in-order.ts), so the inbox's
+      // arrival order is the hub's order and cursor paging needs nothing more. The pull window
+      // bounds how many a dead node can have in transit.
+      { log: this.#d.log, maxBatch: 32, maxInFlight: 2, ordered: true, buffer: INBOX_PULL_WINDOW, inStreamOrder: true },
     );
   }
 

@@ -24,6 +24,9 @@ export function routeRecord(sender: string, recipients: readonly string[], envel
   return { sender, recipients: [...recipients], digest: hex(sha256(envelope)) };
 }
 
+/** The message id of a route's write: the same envelope written again is a duplicate, another under its id is not. */
+export const routeMsgId = (envelopeId: string, r: RouteRecord) => `route.${token(envelopeId)}.${r.digest}`;
+
 /** What writing a route found: none before (new), the same envelope, or another under the same id. */
 export type RouteWrite = "new" | "same" | "different";
 
@@ -36,8 +39,15 @@ export class Routes {
    */
   async record(envelopeId: string, r: RouteRecord): Promise<RouteWrite> {
     try {
-      await this.pub.publish(subjectOf(envelopeId), new TextEncoder().encode(JSON.stringify(r)), { expectStream: `KV_${ROUTES_BUCKET}`, expectLastSubjectSequence: 0 });
-      return "new";
+      // Under a message id naming this envelope's bytes: a write whose answer was lost (the
+      // stream's leader died with it) is tried again in its place, as the copies are, instead of
+      // failing its submission, which would be redelivered behind later ones (out of order).
+      const ack = await this.pub.publish(subjectOf(envelopeId), new TextEncoder().encode(JSON.stringify(r)), {
+        expectStream: `KV_${ROUTES_BUCKET}`,
+        expectLastSubjectSequence: 0,
+        msgID: routeMsgId(envelopeId, r),
+      });
+      return ack.duplicate ? "same" : "new";
     } catch (err) {
       if (!(err instanceof LiaisonError) || err.code !== "LIAISON_CONFLICT") throw err;
       const existing = await this.get(envelopeId);

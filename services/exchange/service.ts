@@ -35,7 +35,8 @@ export async function startExchange(nc: NatsConnection, cfg: ExchangeSettings, h
   const audit = new AuditEmitter(nc, "exchange", { now });
   const registry = await watchRegistry(nc, log, { trust: cfg.registryTrust, now, onRefused: logRegistryRefusal(audit, HUB) });
   registry.onChange(() => nc.publish(REGISTRY_CHANGED_SUBJECT));
-  const publisher = new JsPublisher(nc);
+  // Copies stay in submission order through an INBOX election (publisher.ts, holdBehindOverdueMs).
+  const publisher = new JsPublisher(nc, { holdBehindOverdueMs: 1_000 });
   const metrics = new ServiceMetrics("exchange");
   const outcomes = metrics.counter("liaison_exchange_outcomes_total", "Envelopes and receipts handled by the exchange, by what became of them (routed or a refusal code)", ["kind", "outcome"]);
   const router = new Router({
@@ -56,7 +57,9 @@ export async function startExchange(nc: NatsConnection, cfg: ExchangeSettings, h
   const consumer = await consumeLanes(
     js,
     PRIORITY_TOKENS.map((p) => ({ stream: "SUBMIT", durable: exchangeConsumer(p).config.durable_name, handle: (b) => router.handle(b) })),
-    { log, maxBatch: 32, maxInFlight: 4, maxDeliveries: EXCHANGE_MAX_DELIVERIES, onPoison: (msgs) => router.poison(msgs) },
+    // In stream order across deliveries lost with a dying node, so what a sender had acknowledged
+    // first is routed first (src/nats/in-order.ts).
+    { log, maxBatch: 32, maxInFlight: 4, maxDeliveries: EXCHANGE_MAX_DELIVERIES, onPoison: (msgs) => router.poison(msgs), inStreamOrder: true },
   );
   metrics.gauge("liaison_exchange_backlog", "Submissions received by the exchange and not yet handled", [], (g) => void g.set(consumer.backlog()));
   const svc = await startMicroService(nc, {

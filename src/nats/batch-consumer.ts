@@ -7,6 +7,7 @@
 import { setImmediate } from "node:timers";
 import type { ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "../log/mod.js";
+import { InOrderGate } from "./in-order.js";
 
 /** How long one pull request waits for messages before it is renewed. */
 export const PULL_EXPIRES_MS = 10_000;
@@ -26,6 +27,14 @@ export interface BatchConsumerOptions {
    * leader during a node's loss); a batch still failing after the attempts goes back as before.
    */
   readonly ordered?: boolean;
+  /**
+   * Keep each lane in stream order across deliveries lost in transit (the node leading the consumer
+   * died with them on their way; the server sends them again only after the ack wait, behind what
+   * came since): after a jump in delivery sequences, later messages are held, kept alive with
+   * in-progress acks, until the consumer's ack floor shows everything before them handled (see
+   * in-order.ts). For a lane whose durable has this one client.
+   */
+  readonly inStreamOrder?: boolean;
   /** With `ordered`: attempts before a failing batch is sent back (default 12, about a minute). */
   readonly retryAttempts?: number;
   /**
@@ -43,11 +52,32 @@ export function redeliveryDelayMs(deliveryCount: number): number {
   return Math.min(30_000, 1_000 * 2 ** Math.max(0, deliveryCount - 1));
 }
 
+/** With `inStreamOrder`, while a lane holds messages back: how often its ack floor is read, and its held messages kept alive. */
+const FLOOR_POLL_MS = 250;
+const KEEP_ALIVE_MS = 3_000;
+
+/** The last releases of held messages in this process: when, which lane, and the longest they had waited. */
+const releases: Array<{ atMs: number; lane: string; heldMs: number }> = [];
+/**
+ * With `inStreamOrder`, per "stream/durable" consumed in this process: how often held messages were
+ * released since `sinceMs`, and the longest time one of them had been held back to keep stream order, ms.
+ */
+export function longestHoldsMs(sinceMs = 0): Record<string, { longestMs: number; releases: number }> {
+  const out: Record<string, { longestMs: number; releases: number }> = {};
+  for (const r of releases) {
+    if (r.atMs < sinceMs) continue;
+    const o = (out[r.lane] ??= { longestMs: 0, releases: 0 });
+    o.longestMs = Math.max(o.longestMs, r.heldMs);
+    o.releases++;
+  }
+  return out;
+}
+
 /** Pause before handling a failed batch again (ordered lanes): 1 s, doubling, at most 5 s. */
 const retryPauseMs = (attempt: number) => Math.min(5_000, 1_000 * 2 ** (attempt - 1));
 
 export interface BatchConsumer {
-  /** Messages received and not yet handled. */
+  /** Messages received and not yet handled (held back to keep order included). */
   backlog(): number;
   stop(): Promise<void>;
 }
@@ -161,8 +191,53 @@ export async function consumeLanes(js: JetStreamClient, lanes: readonly Lane[], 
   }
 
   const subscriptions: ConsumerMessages[] = [];
+  const gates: Array<InOrderGate<JsMsg>> = [];
+  const timers: NodeJS.Timeout[] = [];
   for (const [i, lane] of lanes.entries()) {
     const consumer = await js.consumers.get(lane.stream, lane.durable);
+    let gate: InOrderGate<JsMsg> | undefined;
+    if (opts.inStreamOrder) {
+      const ci = await consumer.info(true);
+      const g = new InOrderGate<JsMsg>({ deliveredSeq: ci.delivered.consumer_seq, ackPending: ci.num_ack_pending });
+      gate = g;
+      gates.push(g);
+      let polling = false;
+      let keptAlive = Date.now();
+      let failingSince = 0;
+      let warned = 0;
+      const timer = setInterval(() => {
+        if (polling || !g.holding) return;
+        polling = true;
+        void (async () => {
+          if (Date.now() - keptAlive >= KEEP_ALIVE_MS) {
+            keptAlive = Date.now();
+            for (const m of g.held()) m.working();
+          }
+          const released = g.release((await consumer.info()).ack_floor.stream_seq);
+          if (released.length > 0 && !stopped) {
+            const heldMs = g.lastReleaseHeldMs;
+            releases.push({ atMs: Date.now(), lane: `${lane.stream}/${lane.durable}`, heldMs });
+            if (releases.length > 1_000) releases.shift();
+            opts.log.info({ stream: lane.stream, durable: lane.durable, released: released.length, heldMs }, "messages held back after a lost delivery are handled, in stream order");
+            bufs[i]?.push(...released);
+            schedule();
+          }
+        })()
+          .then(() => (failingSince = 0))
+          // No leader to answer (an election): asked again at the next tick, said once every 10 s.
+          .catch((err: unknown) => {
+            const now = Date.now();
+            if (failingSince === 0 || now - warned >= 10_000) {
+              warned = now;
+              opts.log.warn({ err, stream: lane.stream, durable: lane.durable, heldMs: failingSince ? now - failingSince : 0 }, "could not read the consumer's ack floor; what is held back waits");
+            }
+            failingSince ||= now;
+          })
+          .finally(() => (polling = false));
+      }, FLOOR_POLL_MS);
+      timer.unref();
+      timers.push(timer);
+    }
     const messages = await consumer.consume({
       max_messages: opts.buffer ?? 512,
       // Pulls expire after 10 s (heartbeats every 5 s): when the path to the stream breaks without
@@ -170,7 +245,9 @@ export async function consumeLanes(js: JetStreamClient, lanes: readonly Lane[], 
       // the missed heartbeats renew the pull within seconds, not the default half minute.
       expires: PULL_EXPIRES_MS,
       callback: (m) => {
-        bufs[i]?.push(m);
+        const now = gate ? gate.take(m) : [m];
+        if (now.length === 0) return;
+        bufs[i]?.push(...now);
         schedule();
       },
     });
@@ -185,9 +262,11 @@ export async function consumeLanes(js: JetStreamClient, lanes: readonly Lane[], 
   }
 
   return {
-    backlog: () => bufs.reduce((n, b) => n + b.length, 0),
+    backlog: () => bufs.reduce((n, b) => n + b.length, 0) + gates.reduce((n, g) => n + g.size, 0),
     stop: async () => {
       stopped = true;
+      for (const t of timers) clearInterval(t);
+      for (const g of gates) g.clear();
       await Promise.all(subscriptions.map((s) => s.close()));
       // Unhandled buffered messages are simply not acked: the server redelivers them.
       for (const b of bufs) b.length = 0;

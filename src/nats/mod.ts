@@ -28,7 +28,7 @@ export {
 export { provision, provisionContactPoint, provisionMemberStore, clusterSize, checkReplicas, type ProvisionEntry, type ProvisionOptions } from "./provision.js";
 export { startMicroService, requestService, serviceErrorOf, queueGroup, type EndpointDef, type MicroServiceDef } from "./service.js";
 export { serveMetrics, scrapeAll, METRICS_SCRAPE_SUBJECT } from "./metrics-scrape.js";
-export { consumeBatches, consumeLanes, redeliveryDelayMs, type BatchConsumer, type BatchConsumerOptions, type BatchHandler, type Lane } from "./batch-consumer.js";
+export { consumeBatches, consumeLanes, longestHoldsMs, redeliveryDelayMs, type BatchConsumer, type BatchConsumerOptions, type BatchHandler, type Lane } from "./batch-consumer.js";
 export {
   natsAccountsConfig,
   memberImports,

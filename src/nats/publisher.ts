@@ -79,15 +79,25 @@ export class JsPublisher {
   #next = 0;
 
   readonly #retryForMs: number;
+  readonly #holdBehindMs: number | undefined;
+  /** With holdBehindOverdueMs: publishes with a message id sent and not answered yet (issue order → sent at). */
+  readonly #unanswered = new Map<number, number>();
   /** Publishes waiting to be tried again, in issue order; while any wait, new ones queue behind them. */
   readonly #stalled: Job[] = [];
   #draining = false;
   #order = 0;
 
-  constructor(nc: NatsConnection, opts: { timeoutMs?: number; retryForMs?: number } = {}) {
+  /**
+   * `holdBehindOverdueMs`: a publish issued while one with a message id has gone unanswered that
+   * long waits behind it. A stream without a leader (an election, 2 to 8 s) drops publishes
+   * silently: they time out and are tried again, and without this, publishes sent once the new
+   * leader is up would be stored before them (out of order). Keep it below the shortest election.
+   */
+  constructor(nc: NatsConnection, opts: { timeoutMs?: number; retryForMs?: number; holdBehindOverdueMs?: number } = {}) {
     this.#nc = nc;
     this.#timeoutMs = opts.timeoutMs ?? 5_000;
     this.#retryForMs = opts.retryForMs ?? UNAVAILABLE_RETRY_MS;
+    this.#holdBehindMs = opts.holdBehindOverdueMs;
     // Under the connection's own inbox prefix: a contact point may only receive on _INBOX_<CP>.
     this.#prefix = createInbox((nc as unknown as { options: { inboxPrefix?: string } }).options.inboxPrefix);
     this.#sub = nc.subscribe(`${this.#prefix}.*`, {
@@ -160,7 +170,7 @@ export class JsPublisher {
   publish(subject: string, data: Uint8Array, opts: PublishOptions = {}): Promise<PubAck> {
     return new Promise((resolve, reject) => {
       const job: Job = { order: this.#order++, subject, data, opts, deadline: Date.now() + (opts.retryForMs ?? this.#retryForMs), resolve, reject };
-      if (this.#stalled.length > 0) this.#stall(job);
+      if (this.#stalled.length > 0 || this.#overdue()) this.#stall(job);
       else this.#attempt(job);
     });
   }
@@ -171,11 +181,34 @@ export class JsPublisher {
     return again && !this.#closed && !this.#nc.isClosed() && Date.now() + pause <= job.deadline;
   }
 
+  /** Whether the oldest unanswered publish with a message id is overdue (holdBehindOverdueMs). */
+  #overdue(): boolean {
+    if (this.#holdBehindMs === undefined) return false;
+    const oldest = this.#unanswered.values().next();
+    return !oldest.done && Date.now() - oldest.value > this.#holdBehindMs;
+  }
+
+  /** Whether a publish issued before `order` is still unanswered (then `order` must not go out yet). */
+  #earlierUnanswered(order: number): boolean {
+    if (this.#holdBehindMs === undefined) return false;
+    for (const o of this.#unanswered.keys()) if (o < order) return true;
+    return false;
+  }
+
   #attempt(job: Job): void {
-    this.#publishOnce(job.subject, job.data, job.opts).then(job.resolve, (err: unknown) => {
-      if (this.#retriable(err, job)) this.#stall(job);
-      else job.reject(err);
-    });
+    const tracked = this.#holdBehindMs !== undefined && job.opts.msgID !== undefined;
+    if (tracked) this.#unanswered.set(job.order, Date.now());
+    this.#publishOnce(job.subject, job.data, job.opts).then(
+      (ack) => {
+        if (tracked) this.#unanswered.delete(job.order);
+        job.resolve(ack);
+      },
+      (err: unknown) => {
+        if (tracked) this.#unanswered.delete(job.order);
+        if (this.#retriable(err, job)) this.#stall(job);
+        else job.reject(err);
+      },
+    );
   }
 
   #stall(job: Job): void {
@@ -192,13 +225,20 @@ export class JsPublisher {
     try {
       while (this.#stalled.length > 0) {
         const head = this.#stalled[0] as Job;
+        // One issued before it is still out: it times out (and comes back here, ahead) or is answered first.
+        if (this.#earlierUnanswered(head.order)) {
+          await sleep(20);
+          continue;
+        }
         try {
           const ack = await this.#publishOnce(head.subject, head.data, head.opts);
           this.#stalled.shift();
           head.resolve(ack);
           pause = 50;
           // The way is clear: the others go out now, pipelined, in order; any that fail come back.
-          for (const j of this.#stalled.splice(0)) this.#attempt(j);
+          // Those after one still out (issued before them, unanswered) wait for it, as the head did.
+          const blocker = Math.min(...this.#unanswered.keys());
+          while (this.#stalled.length > 0 && (this.#stalled[0] as Job).order < blocker) this.#attempt(this.#stalled.shift() as Job);
         } catch (err) {
           if (!this.#retriable(err, head, pause)) {
             this.#stalled.shift();

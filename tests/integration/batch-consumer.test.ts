@@ -5,7 +5,7 @@
 import { AckPolicy, jetstream, jetstreamManager, type JsMsg } from "@nats-io/jetstream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/log/mod.js";
-import { consumeBatches } from "../../src/nats/mod.js";
+import { consumeBatches, longestHoldsMs } from "../../src/nats/mod.js";
 import { until } from "../support/hub.js";
 import { startTestNats, type TestNats } from "../support/nats.js";
 
@@ -116,6 +116,62 @@ describe("batch consumer lanes", () => {
       await c.stop();
       await nc.close();
     }
+  });
+
+  /**
+   * Deliveries lost in transit, as a dying consumer leader leaves them: another client of the same
+   * durable (the "thief") takes the first three and never acknowledges them, so the server sends
+   * them again only after the ack wait (2 s here), when later ones have long been delivered. (A
+   * theft while the lane runs cannot be staged on one server: the lane's own pulls always wait
+   * ahead of the thief's; the jumps in delivery sequences it leads to are covered in
+   * tests/unit/in-order.test.ts, and on a real cluster by cluster-failover.test.ts.)
+   */
+  async function lost(inStreamOrder: boolean): Promise<{ handled: number[]; stolen: number[]; name: string }> {
+    const nc = await nats.connect();
+    const jsm = await jetstreamManager(nc);
+    const name = `GAP_${Math.random().toString(36).slice(2, 8)}`;
+    await jsm.streams.add({ name, subjects: [`${name}.>`] });
+    await jsm.consumers.add(name, { durable_name: "c", ack_policy: AckPolicy.Explicit, ack_wait: 2_000_000_000 });
+    const js = jetstream(nc);
+    const num = (m: JsMsg) => Number(new TextDecoder().decode(m.data));
+    for (let i = 0; i < 30; i++) await js.publish(`${name}.x`, new TextEncoder().encode(String(i)));
+    const stolen: number[] = [];
+    for await (const m of await (await js.consumers.get(name, "c")).fetch({ max_messages: 3, expires: 2_000 })) stolen.push(num(m));
+    const handled: number[] = [];
+    const c = await consumeBatches(
+      js,
+      name,
+      "c",
+      async (msgs: JsMsg[]) => {
+        for (const m of msgs) {
+          handled.push(num(m));
+          m.ack();
+        }
+      },
+      { log, maxBatch: 4, maxInFlight: 2, ordered: true, inStreamOrder },
+    );
+    try {
+      await until(() => new Set(handled).size === 30, "all 30 handled", 20_000);
+    } finally {
+      await c.stop();
+      await nc.close();
+    }
+    return { handled, stolen, name };
+  }
+
+  it("hands over in stream order what comes after deliveries lost in transit, once they come again", async () => {
+    const { handled, stolen, name } = await lost(true);
+    expect(stolen).toEqual([0, 1, 2]);
+    expect(handled).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    // The later ones waited for the redelivery, which comes after the ack wait.
+    expect(longestHoldsMs()[`${name}/c`]?.longestMs).toBeGreaterThan(500);
+  });
+
+  it("without inStreamOrder, deliveries lost in transit come back behind later messages (what inStreamOrder prevents)", async () => {
+    const { handled, stolen } = await lost(false);
+    expect(stolen).toEqual([0, 1, 2]);
+    expect(new Set(handled).size).toBe(30);
+    expect(handled.slice(-3)).toEqual([0, 1, 2]);
   });
 
   it("handles a failed batch again before anything after it when ordered", async () => {

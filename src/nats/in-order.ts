@@ -1,0 +1,104 @@
+// Keeps a durable consumer's messages in stream order across deliveries lost in transit, as when
+// the node leading the consumer dies with messages on their way to us. Why this design (weighed
+// against stamping the SUBMIT sequence on routed copies and sorting inboxes below a horizon):
+//
+// - nats-server (v2.15 consumer.go `deliverMsg`, `replicateDeliveries`) numbers every delivery of a
+//   consumer (the delivery sequence, new for a redelivery too) and, on a replicated consumer, sends
+//   a message only once its delivery is committed, so a new leader continues after every delivery
+//   the old one sent. To the one client of a durable, a jump in delivery sequences is therefore
+//   the exact sign that deliveries were lost on the way; they come back after the ack wait
+//   (`checkPending`), behind what the new leader delivered since.
+// - The consumer's ack floor (`moveAckFloor`, keyed on each pending message's original delivery
+//   sequence) is the stream sequence below which everything is acknowledged. A message held here
+//   stays pending (kept alive with in-progress acks), so once the floor reaches it, everything
+//   before it was handled: no count of what was lost is needed, and a jump that lost nothing (a
+//   redelivery of something already handled) costs one look at the floor.
+// - Holding cannot block what it waits for: the server sends redeliveries before it checks
+//   max_ack_pending (`getNextMsg`), so held messages filling the consumer's pending do not stop them.
+//
+// So messages after a jump are held until the floor shows everything before them handled, and
+// then handed over in stream order. Every hop that keeps order this way (the exchange on SUBMIT,
+// an access point on INBOX) stores in order, so its readers see arrival order as the true order
+// and cursor paging needs no horizon. The cost is a wait of at most the ack wait (plus a poll),
+// only after a loss, only for the lane that lost something.
+
+/** What the gate reads of a message: its delivery metadata (a JsMsg's `info`). */
+export interface Sequenced {
+  readonly info: { readonly streamSequence: number; readonly deliverySequence: number; readonly deliveryCount: number };
+}
+
+/** Where the consumer stood when we started: its last delivery, and whether any is still unacknowledged. */
+export interface ConsumerStart {
+  readonly deliveredSeq: number;
+  readonly ackPending: number;
+}
+
+export class InOrderGate<M extends Sequenced> {
+  #lastDelivery: number;
+  /** A jump was seen; the next first delivery marks where what was lost ends. */
+  #gap: boolean;
+  /** Ascending stream sequences: everything below each must be acknowledged before it is handed over. */
+  readonly #bounds: number[] = [];
+  readonly #held = new Map<number, { msg: M; since: number }>();
+  readonly #now: () => number;
+  /** Longest time a message was held back, ms: of all, and of those the last release handed over. */
+  longestHoldMs = 0;
+  lastReleaseHeldMs = 0;
+
+  constructor(start: ConsumerStart, now: () => number = Date.now) {
+    this.#lastDelivery = start.deliveredSeq;
+    // Unacknowledged deliveries of an earlier run come again after the ack wait: as if lost.
+    this.#gap = start.ackPending > 0;
+    this.#now = now;
+  }
+
+  /** Messages held back, to be kept alive (in-progress acks). */
+  held(): M[] {
+    return [...this.#held.values()].map((h) => h.msg);
+  }
+
+  get holding(): boolean {
+    return this.#held.size > 0;
+  }
+
+  get size(): number {
+    return this.#held.size;
+  }
+
+  /** Takes a delivered message: returns it if it may be handled now, or [] if it is held back. */
+  take(msg: M): M[] {
+    const { streamSequence: seq, deliverySequence: dseq, deliveryCount } = msg.info;
+    if (dseq > this.#lastDelivery + 1) this.#gap = true;
+    this.#lastDelivery = Math.max(this.#lastDelivery, dseq);
+    // First deliveries come in stream order, so what was lost before one lies below it.
+    if (this.#gap && deliveryCount === 1) {
+      this.#gap = false;
+      if (seq > (this.#bounds.at(-1) ?? 0)) this.#bounds.push(seq);
+    }
+    const bound = this.#bounds[0];
+    if (bound === undefined || seq < bound) return [msg];
+    // Held, or held again (a redelivery of a held one, whose in-progress ack came too late): the latest delivery is kept.
+    this.#held.set(seq, { msg, since: this.#held.get(seq)?.since ?? this.#now() });
+    return [];
+  }
+
+  /** With the consumer's ack floor (a stream sequence): the held messages that may now be handled, in stream order. */
+  release(ackFloor: number): M[] {
+    while (this.#bounds[0] !== undefined && this.#bounds[0] <= ackFloor + 1) this.#bounds.shift();
+    const limit = this.#bounds[0] ?? Number.POSITIVE_INFINITY;
+    const out = [...this.#held].filter(([seq]) => seq < limit).sort((a, b) => a[0] - b[0]);
+    const now = this.#now();
+    this.lastReleaseHeldMs = 0;
+    for (const [seq, h] of out) {
+      this.#held.delete(seq);
+      this.lastReleaseHeldMs = Math.max(this.lastReleaseHeldMs, now - h.since);
+    }
+    this.longestHoldMs = Math.max(this.longestHoldMs, this.lastReleaseHeldMs);
+    return out.map(([, h]) => h.msg);
+  }
+
+  /** Drops what is held (on stop): not acknowledged, so the server delivers it again. */
+  clear(): void {
+    this.#held.clear();
+  }
+}

@@ -1,0 +1,93 @@
+// The in-order gate (src/nats/in-order.ts): after a jump in delivery sequences (deliveries lost in
+// transit), later messages wait until the consumer's ack floor shows everything before them handled.
+import { describe, expect, it } from "vitest";
+import { InOrderGate, type Sequenced } from "../../src/nats/in-order.js";
+
+type M = Sequenced & { readonly id: string };
+let dseq = 0;
+/** A delivery of stream sequence `seq` (the next delivery sequence unless given), its `dc`-th. */
+const d = (seq: number, o: { dc?: number; dseq?: number } = {}): M => {
+  dseq = o.dseq ?? dseq + 1;
+  return { id: `${seq}#${o.dc ?? 1}`, info: { streamSequence: seq, deliverySequence: dseq, deliveryCount: o.dc ?? 1 } };
+};
+const seqs = (ms: readonly M[]) => ms.map((m) => m.info.streamSequence);
+const start = (deliveredSeq = 0, ackPending = 0) => {
+  dseq = deliveredSeq;
+  return new InOrderGate<M>({ deliveredSeq, ackPending });
+};
+
+describe("in-order gate", () => {
+  it("hands over every message at once while no delivery is lost", () => {
+    const g = start(40);
+    for (const seq of [3, 7, 8, 20]) expect(seqs(g.take(d(seq)))).toEqual([seq]);
+    expect(g.holding).toBe(false);
+  });
+
+  it("holds what comes after lost deliveries until they came again and were handled, then hands it over in stream order", () => {
+    const g = start();
+    for (let seq = 1; seq <= 5; seq++) expect(g.take(d(seq))).toHaveLength(1);
+    // Deliveries 6..8 (stream 6..8) lost with the dead leader; the new one goes on at 9.
+    expect(g.take(d(9, { dseq: 9 }))).toEqual([]);
+    expect(g.take(d(10))).toEqual([]);
+    expect(g.release(5)).toEqual([]);
+    // The lost ones come again after the ack wait: handled at once, they are before what is held.
+    for (const seq of [6, 7, 8]) expect(seqs(g.take(d(seq, { dc: 2 })))).toEqual([seq]);
+    expect(g.release(7)).toEqual([]);
+    expect(seqs(g.release(8))).toEqual([9, 10]);
+    expect(seqs(g.take(d(11)))).toEqual([11]);
+  });
+
+  it("lets go at the first look at the ack floor when the jump lost nothing still unhandled", () => {
+    const g = start(10);
+    // Delivery 11 was a redelivery of stream 2, handled here before (its ack had been lost).
+    expect(g.take(d(30, { dseq: 12 }))).toEqual([]);
+    expect(seqs(g.release(29))).toEqual([30]);
+  });
+
+  it("keeps each stretch behind its own gap when a second loss comes while holding", () => {
+    const g = start();
+    g.take(d(1));
+    expect(g.take(d(3, { dseq: 3 }))).toEqual([]); // stream 2 lost
+    expect(g.take(d(4))).toEqual([]);
+    expect(g.take(d(7, { dseq: 7 }))).toEqual([]); // stream 5, 6 lost too
+    expect(seqs(g.take(d(2, { dc: 2 })))).toEqual([2]);
+    // Stream 2 handled: 3 and 4 go, 7 still waits for 5 and 6.
+    expect(seqs(g.release(2))).toEqual([3, 4]);
+    // 5 and 6 come after 3 and 4 were handed over: they go straight behind them.
+    expect(seqs(g.take(d(5, { dc: 2 })))).toEqual([5]);
+    expect(seqs(g.take(d(6, { dc: 2 })))).toEqual([6]);
+    expect(g.release(4)).toEqual([]);
+    expect(seqs(g.release(6))).toEqual([7]);
+    expect(g.holding).toBe(false);
+  });
+
+  it("keeps one copy of a held message delivered again, the latest delivery", () => {
+    const g = start();
+    g.take(d(1));
+    g.take(d(5, { dseq: 5 }));
+    g.take(d(5, { dc: 2 }));
+    expect(g.held().map((m) => m.id)).toEqual(["5#2"]);
+    expect(g.release(4).map((m) => m.id)).toEqual(["5#2"]);
+  });
+
+  it("treats deliveries left unacknowledged by an earlier run as lost", () => {
+    const g = start(20, 3);
+    expect(g.take(d(21))).toEqual([]);
+    expect(g.release(17)).toEqual([]);
+    expect(seqs(g.release(20))).toEqual([21]);
+  });
+
+  it("measures the longest time a message was held back", () => {
+    let now = 1_000;
+    dseq = 0;
+    const g = new InOrderGate<M>({ deliveredSeq: 0, ackPending: 0 }, () => now);
+    g.take(d(1));
+    g.take(d(3, { dseq: 3 }));
+    now += 250;
+    g.take(d(4));
+    now += 30_000;
+    g.release(2);
+    expect(g.longestHoldMs).toBe(30_250);
+    expect(g.lastReleaseHeldMs).toBe(30_250);
+  });
+});
