@@ -44,6 +44,8 @@ export interface LocalCluster {
   waitReady(timeoutMs?: number): Promise<void>;
   /** SIGKILL a node (a crash); start() brings it back on the same ports and store. */
   kill(name: string): Promise<void>;
+  /** SIGTERM one node (a clean shutdown: it snapshots every stream and compacts their Raft logs). */
+  stopNode(name: string): Promise<void>;
   start(name: string): Promise<void>;
 
   stop(): Promise<void>;
@@ -169,6 +171,11 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
     kill: async (name) => {
       const i = names.indexOf(name);
       await byName(name).server.kill();
+      (state[i] as { running: boolean }).running = false;
+    },
+    stopNode: async (name) => {
+      const i = names.indexOf(name);
+      await byName(name).server.stop();
       (state[i] as { running: boolean }).running = false;
     },
     start: async (name) => {
