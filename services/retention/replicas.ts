@@ -84,7 +84,8 @@ export class KeyReplicaWatch {
     let rebuilt = 0;
     for (const stream of this.#streams) {
       const info = await jsm.streams.info(stream).catch(() => undefined);
-      if (!info?.cluster) continue;
+      // One copy (a single server) has no replica to fall behind.
+      if (!info?.cluster || (info.config.num_replicas < 2 && !watched[stream])) continue;
       const w = (watched[stream] ??= { seen: {}, behind: {} });
       const removed = removedOf(info);
       const members = membersOf(info);
