@@ -19,6 +19,8 @@ export interface LocalClusterOptions {
   readonly firstMonitorPort?: number;
   /** Appended to every node's configuration (the accounts). */
   readonly extraConfig?: string;
+  /** Appended to node `i`'s configuration alone (a listener on a port of its own). */
+  readonly nodeConfig?: (i: number) => string;
   readonly bin?: string;
   readonly readyTimeoutMs?: number;
   /** Every node under a guard in a process group of its own (see NatsServerOptions.guarded). */
@@ -109,7 +111,7 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
         configDir: join(o.dir, name),
         logFile: join(o.dir, name, "nats-server.log"),
         serverName: name,
-        extraConfig: `${cluster}\n${o.extraConfig ?? ""}`,
+        extraConfig: `${cluster}\n${o.extraConfig ?? ""}\n${o.nodeConfig?.(i) ?? ""}`,
         ...(o.readyTimeoutMs ? { readyTimeoutMs: o.readyTimeoutMs } : {}),
         ...(o.guarded ? { guarded: true } : {}),
       });
