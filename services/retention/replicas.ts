@@ -41,7 +41,7 @@ const removedOf = (info: StreamInfo) => info.state.last_seq - info.state.message
  * is offline or missing commits and unheard for longer than Raft's heartbeats allow (a node merely
  * slow to acknowledge under load is neither current nor behind, and rebuilt for nothing).
  */
-function membersOf(info: StreamInfo): Array<{ name: string; current: boolean; behind: boolean }> {
+export function membersOf(info: Pick<StreamInfo, "cluster">): Array<{ name: string; current: boolean; behind: boolean }> {
   const c = info.cluster;
   if (!c?.leader) return [];
   return [
