@@ -72,6 +72,11 @@ export class KeyReplicaWatch {
     return (this.#busy ??= this.#check().finally(() => (this.#busy = undefined)));
   }
 
+  /** Resolves once no check runs (for a clean shutdown). */
+  async idle(): Promise<void> {
+    await this.#busy?.catch(() => undefined);
+  }
+
   async #check(): Promise<number> {
     const jsm = await jetstreamManager(this.#d.nc);
     const watched = await this.#load();

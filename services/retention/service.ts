@@ -159,6 +159,7 @@ export async function startRetention(
     close: async () => {
       for (const t of timers) clearInterval(t);
       await running?.catch(() => undefined);
+      await replicas.idle();
       await svc.stop();
       await compliance.stop();
       if (await lease.release()) log.info("sweep lease released");
