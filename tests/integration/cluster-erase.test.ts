@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vites
 import { keyIdFor, keyLocation } from "../../src/keystore/mod.js";
 import { KEY_SHARDS, keyShardStream, type LocalCluster } from "../../src/nats/mod.js";
 import { pb } from "../../src/proto/mod.js";
-import { startTestHub, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
+import { KeyReplicaWatch } from "../../services/retention/replicas.js";
+import { quiet, startTestHub, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? filesUnder(join(dir, d.name)) : [join(dir, d.name)]));
@@ -64,8 +65,10 @@ describe("secure erase on a cluster whose key-stream replica was down during the
       90_000,
     );
 
-  for (const role of ["a follower", "the key streams' leader"] as const) {
-    it(`leaves no erased wrapped data key in the files of a replica that was down during the erasure and caught up from a snapshot, once it is ${role} again`, async () => {
+  const leader = "made the key streams' leader";
+  const cutShort = "its first rebuild cut short";
+  for (const role of ["back as a follower", leader, cutShort] as const) {
+    it(`leaves no erased wrapped data key in the files of a replica that was down during the erasure and caught up from a snapshot (${role})`, async () => {
       const marker = `REPLICA-ERASE-${Math.random().toString(36).slice(2)}`;
       const run = Math.random().toString(36).slice(2, 8);
       // Live keys around the erased ones, so no block of a key stream ends empty (an emptied block's
@@ -155,7 +158,7 @@ describe("secure erase on a cluster whose key-stream replica was down during the
       // The fault this guards against (nats-server v2.15.3): were it gone, this test would not show the rebuild works.
       expect(found).toBeGreaterThan(0);
 
-      if (role === "the key streams' leader") {
+      if (role === leader) {
         // It leads every key stream now: its copy is the one the others follow.
         for (const st of keyStreams) {
           const r = await hub.admin.request(`$JS.API.STREAM.LEADER.STEPDOWN.${st}`, JSON.stringify({ placement: { preferred: follower } }), { timeout: 10_000 });
@@ -163,6 +166,14 @@ describe("secure erase on a cluster whose key-stream replica was down during the
         }
         await until(async () => (await Promise.all(keyStreams.map(async (st) => (await replicasOf(st)).leader))).every((l) => l === follower), `${follower} leading every key stream`, 60_000);
         await keyStreamsHealthy();
+      }
+      if (role === cutShort) {
+        // A rebuild that stops right after taking the stream down a replica (as if the service
+        // died): the stream is left a replica short, and the next check finishes the rebuild.
+        const stopped = new KeyReplicaWatch({ nc: hub.admin, state: await new Kvm(hub.admin).open("state"), log: quiet, settleMs: 0 });
+        await expect(stopped.check()).rejects.toThrow(/did not settle/);
+        const short = await Promise.all(keyStreams.map(async (st) => (await jsm.streams.info(st)).config.num_replicas));
+        expect(short.filter((n) => n === 2)).toHaveLength(1);
       }
       // The retention service's next run sees the replica that was behind during erasures, current
       // again, and has it rebuilt; nothing accepted is lost.
