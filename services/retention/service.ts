@@ -16,6 +16,7 @@ import { DueIndex, hourBucket, HOUR_MS } from "../../src/retention/mod.js";
 import { Compliance } from "./compliance.js";
 import { rotateKek, type RotationResult } from "./kek.js";
 import { sweepDeliveredCopies } from "./messages.js";
+import { KeyReplicaWatch } from "./replicas.js";
 import { Sweeper } from "./sweeper.js";
 
 export type RetentionSettings = Pick<RetentionConfig, "hubSecretsFile" | "sweepInterval" | "kekEpoch" | "messageKeep" | "reminderDays" | "eraseConcurrency">;
@@ -34,6 +35,8 @@ export interface RunningRetention {
   run(): Promise<pb.ISweepResult>;
   rotate(): Promise<RotationResult | undefined>;
   report(): Promise<pb.IComplianceReport>;
+  /** How many data-key stream replicas this service rebuilt since it started (replicas.ts). */
+  rebuiltReplicas(): number;
   close(): Promise<void>;
 }
 
@@ -61,17 +64,31 @@ export async function startRetention(
   const compliance = new Compliance({ nc, state, due, log, now, live: (item) => sweeper.live(item, now()) });
   await compliance.start();
   const kek = new KekRing(cfg.hubSecretsFile);
+  // Data-key stream replicas behind during erasures are rebuilt once current (replicas.ts).
+  const replicas = new KeyReplicaWatch({ nc, state, log });
+  let rebuilt = 0;
+  const checkReplicas = () =>
+    replicas.check().then(
+      (n) => void (rebuilt += n),
+      (err: unknown) => void log.error({ err }, "data-key stream replicas not checked or not rebuilt; the next check does it"),
+    );
 
   let running: Promise<pb.ISweepResult> | undefined;
   const run = (): Promise<pb.ISweepResult> =>
     (running ??= (async () => {
+      // Replicas are seen before the sweep and after it (even a failed one), so a node down during
+      // its erasures is noted, and rebuilt once it is current again.
+      let lead = false;
       try {
+        lead = await lease.acquire().catch(() => false);
+        if (lead) await checkReplicas();
         const r = await sweeper.sweep();
         if (!r.ran) return r;
         const copies = await sweepDeliveredCopies({ nc, state, audit, log, now, keep: cfg.messageKeep });
         await audit.flush();
         return { ...r, messageCopiesDeleted: copies };
       } finally {
+        if (lead) await checkReplicas();
         running = undefined;
       }
     })());
@@ -127,7 +144,8 @@ export async function startRetention(
     let lastAttemptAt = 0;
     const beat = async () => {
       const held = await lease.acquire().catch((err: unknown) => void log.warn({ err }, "sweep lease not renewed"));
-      if (!held || now() - lastAttemptAt < cfg.sweepInterval) return;
+      if (!held) return;
+      if (now() - lastAttemptAt < cfg.sweepInterval) return void (await checkReplicas());
       lastAttemptAt = now();
       await run().catch((err: unknown) => log.error({ err }, "sweep failed"));
     };
@@ -146,9 +164,11 @@ export async function startRetention(
     run,
     rotate,
     report,
+    rebuiltReplicas: () => rebuilt,
     close: async () => {
       for (const t of timers) clearInterval(t);
       await running?.catch(() => undefined);
+      await replicas.idle();
       await svc.stop();
       await compliance.stop();
       if (await lease.release()) log.info("sweep lease released");

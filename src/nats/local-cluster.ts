@@ -19,6 +19,8 @@ export interface LocalClusterOptions {
   readonly firstMonitorPort?: number;
   /** Appended to every node's configuration (the accounts). */
   readonly extraConfig?: string;
+  /** Appended to node `i`'s configuration alone (a listener on a port of its own). */
+  readonly nodeConfig?: (i: number) => string;
   readonly bin?: string;
   readonly readyTimeoutMs?: number;
   /** Every node under a guard in a process group of its own (see NatsServerOptions.guarded). */
@@ -44,6 +46,8 @@ export interface LocalCluster {
   waitReady(timeoutMs?: number): Promise<void>;
   /** SIGKILL a node (a crash); start() brings it back on the same ports and store. */
   kill(name: string): Promise<void>;
+  /** SIGTERM one node (a clean shutdown: it snapshots every stream and compacts their Raft logs). */
+  stopNode(name: string): Promise<void>;
   start(name: string): Promise<void>;
 
   stop(): Promise<void>;
@@ -107,7 +111,7 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
         configDir: join(o.dir, name),
         logFile: join(o.dir, name, "nats-server.log"),
         serverName: name,
-        extraConfig: `${cluster}\n${o.extraConfig ?? ""}`,
+        extraConfig: `${cluster}\n${o.extraConfig ?? ""}\n${o.nodeConfig?.(i) ?? ""}`,
         ...(o.readyTimeoutMs ? { readyTimeoutMs: o.readyTimeoutMs } : {}),
         ...(o.guarded ? { guarded: true } : {}),
       });
@@ -169,6 +173,11 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
     kill: async (name) => {
       const i = names.indexOf(name);
       await byName(name).server.kill();
+      (state[i] as { running: boolean }).running = false;
+    },
+    stopNode: async (name) => {
+      const i = names.indexOf(name);
+      await byName(name).server.stop();
       (state[i] as { running: boolean }).running = false;
     },
     start: async (name) => {

@@ -35,6 +35,8 @@ export interface ServiceGrants {
   readonly calls?: readonly string[];
   /** Lists every stream and consumer (operations status, gauges). */
   readonly monitors?: boolean;
+  /** Streams whose replica count it changes and whose replicas it removes (a stale replica rebuilt). */
+  readonly rebuilds?: readonly string[];
 }
 
 const kv = (bucket: string) => `KV_${bucket}`;
@@ -85,6 +87,8 @@ export const SERVICE_GRANTS: Readonly<Record<Exclude<HubRole, "admin">, ServiceG
     calls: [subjects.api("records", "erase-due"), subjects.api("files", "erase-due")],
     // Key-encryption-key rotation finds every data-key stream by name.
     monitors: true,
+    // A data-key stream's replica that missed erasures is rebuilt (services/retention/replicas.ts).
+    rebuilds: keyStreams,
   },
   usage: {
     reads: ["AUDIT", kv("usage"), kv("state"), kv("registry")],
@@ -128,7 +132,8 @@ const COMMON_SUBSCRIBE = ["_INBOX.>", "$SRV.>", metricsScrape];
 /**
  * The nats-server permissions of a hub role; the administrator has the whole HUB account. Allow
  * lists only, without wildcards over the JetStream API: creating, editing, deleting, purging or
- * restoring a stream is the administrator's alone, because no service is allowed it.
+ * restoring a stream is the administrator's alone, because no service is allowed it; the one
+ * exception is the retention service changing a data-key stream's replica count (`rebuilds`).
  */
 export function hubPermissions(role: HubRole): Permissions | undefined {
   if (role === "admin") return undefined;
@@ -144,5 +149,6 @@ export function hubPermissions(role: HubRole): Permissions | undefined {
   for (const s of g.calls ?? []) publish.add(s);
   if (g.servesMembers) publish.add("_R_.>");
   if (g.monitors) for (const s of MONITOR_SUBJECTS) publish.add(s);
+  for (const s of g.rebuilds ?? []) for (const x of [`$JS.API.STREAM.UPDATE.${s}`, `$JS.API.STREAM.PEER.REMOVE.${s}`]) publish.add(x);
   return { publish: { allow: [...publish] }, subscribe: { allow: [...subscribe] } };
 }

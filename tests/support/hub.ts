@@ -92,29 +92,35 @@ export interface TestHub {
 }
 
 /**
- * `leaves`: members that reach the hub through a leaf-node server of their own; the hub then also
- * listens for leaf connections (mutual TLS, as deploy/nats/hub.conf) on a fixed free port.
+ * `leaves`: members that reach the hub through a leaf-node server of their own; the hub (each node
+ * of a cluster) then also listens for leaf connections (mutual TLS, as deploy/nats/hub.conf) on a
+ * fixed free port, and the leaf's remote lists them all.
  */
 export async function startTestHub(opts: { cps?: readonly string[]; leaves?: readonly string[]; cluster?: number } = {}): Promise<TestHub> {
   const cps = opts.cps ?? ["BE", "NL", "DE"];
   const home = mkdtempSync(join(tmpdir(), "liaison-hub-"));
   const secrets = prepareStackSecrets(home, cps);
   const leaves = opts.leaves ?? [];
-  if (opts.cluster && leaves.length > 0) throw new Error("a test hub is a cluster or has leaf nodes, not both");
   const pki = leaves.length > 0 ? makeTestPki(join(home, "pki")) : undefined;
-  const leafPort = leaves.length > 0 ? await freePort() : 0;
-  const leafListener = pki
-    ? [
-        "leafnodes {",
-        `  listen: "127.0.0.1:${leafPort}"`,
-        `  tls { cert_file: ${JSON.stringify(pki.pair("hub").cert)}, key_file: ${JSON.stringify(pki.pair("hub").key)}, ca_file: ${JSON.stringify(pki.ca)}, verify: true, timeout: 2 }`,
-        "}",
-      ].join("\n")
-    : "";
+  // A leaf listener (mutual TLS, as deploy/nats/hub.conf) on every hub node, each on a fixed port.
+  const leafPorts: number[] = [];
+  while (leaves.length > 0 && leafPorts.length < (opts.cluster ?? 1)) {
+    const p = await freePort();
+    if (!leafPorts.includes(p)) leafPorts.push(p);
+  }
+  const leafListener = (i: number) =>
+    pki
+      ? [
+          "leafnodes {",
+          `  listen: "127.0.0.1:${leafPorts[i]}"`,
+          `  tls { cert_file: ${JSON.stringify(pki.pair("hub").cert)}, key_file: ${JSON.stringify(pki.pair("hub").key)}, ca_file: ${JSON.stringify(pki.ca)}, verify: true, timeout: 2 }`,
+          "}",
+        ].join("\n")
+      : "";
   // The production topology: HUB, an account per contact point, SYS (src/nats/accounts.ts).
-  const extraConfig = `${stackAccountsConfig(secrets, { leaves })}\n${leafListener}`;
+  const accounts = stackAccountsConfig(secrets, { leaves });
   // `cluster: 3`: three nodes, every stream, bucket and object store with three replicas.
-  const nats = opts.cluster ? await startTestCluster({ size: opts.cluster, extraConfig }) : await startTestNats({ extraConfig });
+  const nats = opts.cluster ? await startTestCluster({ size: opts.cluster, extraConfig: accounts, nodeConfig: leafListener }) : await startTestNats({ extraConfig: `${accounts}\n${leafListener(0)}` });
   const admin = await nats.connect("admin", secrets.hub["stack-admin"].seedFile);
   await provision(admin, { contactPoints: cps, replicas: opts.cluster ? 3 : 1 });
   await registerStackIdentities(admin, secrets);
@@ -171,7 +177,8 @@ export async function startTestHub(opts: { cps?: readonly string[]; leaves?: rea
             LIAISON_LEAF_STORE: join(dir, "jetstream"),
             LIAISON_LEAF_DOMAIN: `cp-${cp.toLowerCase()}`,
             LIAISON_AP_NKEY: c.nkeyPublic,
-            LIAISON_HUB_LEAF_URL: `nats-leaf://127.0.0.1:${leafPort}`,
+            // Every hub node's leaf listener (one URL, or a list for a cluster).
+            LIAISON_HUB_LEAF_URL: leafPorts.length === 1 ? `nats-leaf://127.0.0.1:${leafPorts[0]}` : `[${leafPorts.map((p) => `nats-leaf://127.0.0.1:${p}`).join(", ")}]`,
             LIAISON_LEAF_SEED: readFileSync(c.leafSeedFile, "utf8").trim(),
             LIAISON_LEAF_TLS_CERT: tls.cert,
             LIAISON_LEAF_TLS_KEY: tls.key,
@@ -200,6 +207,7 @@ export async function startTestHub(opts: { cps?: readonly string[]; leaves?: rea
       const c = cpSecrets(cp);
       const ap = await startAccessPoint(
         nc,
+        // Through a leaf, its store is on the leaf (one server): one replica.
         {
           cp,
           host: "127.0.0.1",
@@ -207,7 +215,7 @@ export async function startTestHub(opts: { cps?: readonly string[]; leaves?: rea
           bodyLimit: 6 * 1024 * 1024,
           maxAttachmentBytes: 4 * 1024 * 1024,
           registryTrust,
-          replicas: opts.cluster ? 3 : 1,
+          replicas: opts.cluster && !o.via ? 3 : 1,
           keyFile: c.keyFile,
           keyFileReloadInterval: 100,
           ...(o.http ? { http: o.http } : {}),

@@ -184,13 +184,13 @@ export async function startTestNats(opts: TestNatsOptions = {}): Promise<TestNat
  * and monitoring ports, a temporary store per node, the given configuration (the accounts) on every
  * node. Ready once the nodes agree on a meta leader; stop() kills nothing that is already down.
  */
-export async function startTestCluster(opts: { size?: number; extraConfig?: string } = {}): Promise<TestNats> {
+export async function startTestCluster(opts: { size?: number; extraConfig?: string; nodeConfig?: (i: number) => string } = {}): Promise<TestNats> {
   const bin = serverBinary();
   if (!bin) throw new Error(`No NATS server for the cluster tests. ${installHint()}`);
   const dir = mkdtempSync(join(tmpdir(), "liaison-cluster-"));
   let cluster: LocalCluster;
   try {
-    cluster = await startLocalCluster({ size: opts.size ?? 3, dir, bin, ...(opts.extraConfig ? { extraConfig: opts.extraConfig } : {}) });
+    cluster = await startLocalCluster({ size: opts.size ?? 3, dir, bin, ...(opts.extraConfig ? { extraConfig: opts.extraConfig } : {}), ...(opts.nodeConfig ? { nodeConfig: opts.nodeConfig } : {}) });
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw err;
