@@ -7,7 +7,8 @@
 // disabled or wrong-role token is refused with a problem+json and goes to the refusal log; a
 // user's first request is a login event.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, unwatchFile, watchFile, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, unwatchFile, watchFile, writeSync } from "node:fs";
+import { dirname } from "node:path";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { parsePeriod, ROLES, type Role } from "../domain/mod.js";
@@ -148,6 +149,7 @@ export function addUser(path: string, u: { id: string; role: Role; cp?: string; 
   if (!USER_ID.test(u.id)) throw new LiaisonError("LIAISON_VALIDATION", "a user id is 1 to 64 letters, digits, '.', '-' and '_', starting with a letter or digit");
   const ms = validity(u.validForMs);
   const file = existsSync(path) ? readUsersFile(path) : { users: [] };
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   if (file.users.some((e) => e.id === u.id)) throw new LiaisonError("LIAISON_CONFLICT", `user ${u.id} exists already`);
   const token = newToken();
   const expiresAt = new Date((u.now ?? Date.now()) + ms).toISOString();
