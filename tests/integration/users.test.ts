@@ -124,6 +124,9 @@ describe("users at an access point", () => {
     expect((await admin("POST", "/v1/users/be-admin/disable")).status).toBe(409);
     expect((await admin("POST", "/v1/users/nobody/disable")).status).toBe(404);
     expect((await admin("POST", "/v1/users", { id: "be-reader", role: "operator" })).status).toBe(409);
+    // An access point's users hold access-point roles only.
+    const consoleRole = await admin("POST", "/v1/users", { id: "be-sup", role: "supervisor" });
+    expect(consoleRole.status).toBe(400);
     const disabled = await admin("POST", "/v1/users/be-reader/disable");
     expect(disabled.status).toBe(200);
     for (const t of [tokens["be-reader"] ?? "", second]) {
