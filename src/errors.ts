@@ -21,6 +21,8 @@ export const ERRORS = Object.freeze({
   LIAISON_FORBIDDEN: spec(403, "Your role does not allow this"),
   LIAISON_TOKEN_EXPIRED: spec(401, "The bearer token has expired; ask for a new one"),
   LIAISON_TOKEN_REVOKED: spec(401, "The bearer token has been revoked"),
+  LIAISON_USER_DISABLED: spec(401, "The user has been disabled; no token of theirs is accepted"),
+  LIAISON_USERS_UNAVAILABLE: spec(503, "The users file cannot be read, so no token is accepted; retry later"),
   LIAISON_RATE_LIMITED: spec(429, "Too many requests; retry after the time in Retry-After"),
   LIAISON_NOT_FOUND: spec(404, "No such object"),
   LIAISON_CONFLICT: spec(409, "The object changed meanwhile; read it again and retry"),

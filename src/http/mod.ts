@@ -3,7 +3,33 @@
 // hook every data route goes through.
 export { createHttpApp, jsonDeeperThan, MAX_JSON_DEPTH, MAX_PARAM_LENGTH, type HttpAppOptions, type LiaisonApp } from "./app.js";
 export { installProblemHandlers, httpErrorOf, sendProblem, problemSchema, problemResponses, requestError, CODE_BY_STATUS } from "./problem.js";
-export { installAuth, UserStore, tokenHash, writeUsersFile, revokeUser, ROLES, type Role, type User, type UsersFile, type UserEntry, type AuthEvents, type TokenCheck } from "./auth.js";
+export {
+  installAuth,
+  UserStore,
+  tokenHash,
+  newToken,
+  readUsersFile,
+  writeUsersFile,
+  revokeUser,
+  addUser,
+  issueToken,
+  disableUser,
+  listUsers,
+  parseValidity,
+  DEFAULT_TOKEN_VALIDITY_MS,
+  MAX_TOKEN_VALIDITY_MS,
+  ROLES,
+  type Role,
+  type User,
+  type UsersFile,
+  type UserEntry,
+  type UserState,
+  type UserSummary,
+  type IssuedToken,
+  type TokenChange,
+  type AuthEvents,
+  type TokenCheck,
+} from "./auth.js";
 export { RefusalLog, auditedRefusalLog, auditRevocation, refusalOf, type Refusal } from "./refusal-log.js";
 export { isEdgeRefusal, REFUSAL_CODES, type RefusalCode } from "./refusal-codes.js";
 export { queryInt } from "./query.js";

@@ -7,7 +7,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import type { FastifyRequest } from "fastify";
 import { AuditAction, AuditOutcome, type AuditEmitter } from "../audit/mod.js";
 import type { Logger } from "../log/mod.js";
-import type { User } from "./auth.js";
+import type { TokenChange, User } from "./auth.js";
 import type { RefusalCode } from "./refusal-codes.js";
 
 export interface Refusal {
@@ -127,7 +127,7 @@ export function auditedRefusalLog(o: { audit: AuditEmitter; authority: (user?: U
 }
 
 /** A token revoked (or its user removed from the users file) while the server runs, as an audit event. */
-export function auditRevocation(audit: AuditEmitter, authority: (user?: User) => string, log: Logger): (user: User, change: "revoked" | "removed") => void {
+export function auditRevocation(audit: AuditEmitter, authority: (user?: User) => string, log: Logger): (user: User, change: TokenChange) => void {
   return (user, change) => {
     audit
       .emit({ action: AuditAction.AUDIT_ACTION_CONFIG_CHANGE, authority: authority(user), userId: user.id, objectType: "token", objectId: user.id, details: { change, role: user.role } })

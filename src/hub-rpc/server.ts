@@ -51,7 +51,8 @@ export class HubRpcServer {
     this.#seen.set(id, now);
   }
 
-  async #serve<S extends HubService, O extends HubOp<S>>(service: S, op: O, msg: ServiceMsg, handler: HubHandler<S, O>): Promise<Uint8Array> {
+  /** `caller.userId` is set once the request has opened, so a refusal after that names the user. */
+  async #serve<S extends HubService, O extends HubOp<S>>(service: S, op: O, msg: ServiceMsg, handler: HubHandler<S, O>, caller: { userId?: string }): Promise<Uint8Array> {
     const cp = msg.subject.split(".")[3] ?? "";
     const dec = decodeEnvelopeBytes(msg.data);
     const h = dec.header;
@@ -67,8 +68,9 @@ export class HubRpcServer {
     const req = decodeMessage(pb.HubRequest, this.#party.open(dec));
     if (req.op !== `${service}.${op}`) throw new LiaisonError("LIAISON_BAD_REQUEST", `request for ${req.op} sent to ${service}.${op}`);
     const types = operationOf(service, op);
+    caller.userId = req.userId || `access-point:${cp}`;
     const request = decodeMessage(types.request, req.body);
-    const body = types.reply.encode(await handler({ cp, userId: req.userId || `access-point:${cp}`, request, requestId: h.id })).finish();
+    const body = types.reply.encode(await handler({ cp, userId: caller.userId, request, requestId: h.id })).finish();
     const header = pb.EnvelopeHeader.create({
       id: newId(),
       sender: HUB,
@@ -88,8 +90,9 @@ export class HubRpcServer {
       name: op,
       subject: subjects.cpApiAll(service, op),
       handler: async (msg) => {
+        const caller: { userId?: string } = {};
         try {
-          return await this.#serve(service, op, msg, handler);
+          return await this.#serve(service, op, msg, handler, caller);
         } catch (err) {
           const e = toLiaisonError(err);
           if (this.audit && e.status < 500) {
@@ -97,7 +100,7 @@ export class HubRpcServer {
               .emit({
                 action: AuditAction.AUDIT_ACTION_REFUSAL,
                 authority: msg.subject.split(".")[3] ?? "?",
-                userId: "access-point",
+                userId: caller.userId ?? "access-point",
                 objectType: service,
                 objectId: `${service}.${op}`,
                 outcome: AuditOutcome.AUDIT_OUTCOME_REFUSED,

@@ -3,13 +3,12 @@
 // every start, valid for LIAISON_TOKEN_TTL, handed back to be printed once; the users files keep
 // only their SHA-256 hashes and expiry. Everything is under $LIAISON_HOME/secrets or
 // $LIAISON_HOME/ap/<CP>, mode 0600 in 0700 folders.
-import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ensureHubSecrets, initKeyFile, readKeyFile } from "../crypto/mod.js";
 import { writeRegistryTrust } from "../registry/mod.js";
 import { DEFAULT_TOKEN_TTL_MS } from "../config/mod.js";
-import { tokenHash, writeUsersFile, type UsersFile } from "../http/mod.js";
+import { newToken, tokenHash, writeUsersFile, type UsersFile } from "../http/mod.js";
 import { ensureNkeySeed, natsAccountsConfig } from "../nats/mod.js";
 
 /** Hub identities that connect to NATS (users of the HUB account), and the permission role each gets. */
@@ -31,6 +30,9 @@ export interface ContactPointSecrets {
   readonly usersFile: string;
   readonly operatorUser: string;
   readonly operatorToken: string;
+  /** The demo administrator of the access point: manages its users (/v1/users), reads no content. */
+  readonly adminUser: string;
+  readonly adminToken: string;
   readonly nkeySeedFile: string;
   readonly nkeyPublic: string;
   /** The nkey its own leaf-node server logs in to the hub with (deploy/nats/leafnode-cp.conf). */
@@ -51,8 +53,6 @@ export interface StackSecrets {
   readonly contactPoints: readonly ContactPointSecrets[];
   readonly console: { readonly usersFile: string; readonly supervisorToken: string; readonly operationsToken: string };
 }
-
-const newToken = () => `lsn_${randomBytes(24).toString("base64url")}`;
 
 function dir(path: string): string {
   mkdirSync(path, { recursive: true, mode: 0o700 });
@@ -96,14 +96,20 @@ export function prepareStackSecrets(home: string, cps: readonly string[], opts: 
   const contactPoints = cps.map((cp): ContactPointSecrets => {
     const apDir = dir(join(home, "ap", cp));
     const op = token(`${cp.toLowerCase()}-operator`);
+    const admin = token(`${cp.toLowerCase()}-admin`);
     const seedFile = join(nkeys, `ap-${cp}.nk`);
     const leafSeedFile = join(nkeys, `leaf-${cp}.nk`);
     return {
       cp,
       keyFile: ensureKeyFile(join(apDir, "keys.json"), cp),
-      usersFile: usersFile(join(apDir, "users.json"), [{ id: op.user, role: "operator", cp, tokenSha256: tokenHash(op.token), expiresAt }]),
+      usersFile: usersFile(join(apDir, "users.json"), [
+        { id: op.user, role: "operator", cp, tokenSha256: tokenHash(op.token), expiresAt },
+        { id: admin.user, role: "admin", cp, tokenSha256: tokenHash(admin.token), expiresAt },
+      ]),
       operatorUser: op.user,
       operatorToken: op.token,
+      adminUser: admin.user,
+      adminToken: admin.token,
       nkeySeedFile: seedFile,
       nkeyPublic: ensureNkeySeed(seedFile),
       leafSeedFile,

@@ -31,7 +31,7 @@ export interface StackPlan {
   readonly adminCreds: string;
   /** Started group after group; the children of a group start together. */
   readonly groups: ReadonlyArray<readonly ChildSpec[]>;
-  readonly accessPoints: ReadonlyArray<{ cp: string; url: string; operatorToken: string; operatorUser: string; natsCreds: string; child: string }>;
+  readonly accessPoints: ReadonlyArray<{ cp: string; url: string; operatorToken: string; operatorUser: string; adminToken: string; natsCreds: string; child: string }>;
   readonly systemCreds: string;
   readonly console?: { url: string; supervisorToken: string; operationsToken: string; child: string };
   bootstrap(nc: NatsConnection): Promise<void>;
@@ -62,6 +62,7 @@ export function stackChildren(cfg: StackConfig, s: StackSecrets): StackPlan {
       url: `http://${cfg.host}:${port}`,
       operatorToken: c.operatorToken,
       operatorUser: c.operatorUser,
+      adminToken: c.adminToken,
       natsCreds: c.nkeySeedFile,
       child: `access-point-${c.cp}`,
       spec: {
@@ -89,7 +90,7 @@ export function stackChildren(cfg: StackConfig, s: StackSecrets): StackPlan {
     natsAccounts: stackAccountsConfig(s),
     adminCreds: s.hub["stack-admin"].seedFile,
     groups: [hubServices, accessPoints.map((a) => a.spec), ...(consoleSpec ? [[consoleSpec]] : [])].filter((g) => g.length > 0),
-    accessPoints: accessPoints.map(({ cp, url, operatorToken, operatorUser, natsCreds, child }) => ({ cp, url, operatorToken, operatorUser, natsCreds, child })),
+    accessPoints: accessPoints.map(({ cp, url, operatorToken, operatorUser, adminToken, natsCreds, child }) => ({ cp, url, operatorToken, operatorUser, adminToken, natsCreds, child })),
     systemCreds: s.system.seedFile,
     ...(hasConsole
       ? { console: { url: `http://${cfg.host}:${cfg.consolePort}`, supervisorToken: s.console.supervisorToken, operationsToken: s.console.operationsToken, child: "console" } }

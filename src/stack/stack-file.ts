@@ -36,6 +36,8 @@ export const stackFileSchema = z.object({
       url: z.string(),
       operatorToken: z.string(),
       operatorUser: z.string(),
+      /** The demo administrator of the access point (docs/users.md): manages its users, reads no content. */
+      adminToken: z.string().optional(),
       /** Where the access point connects, and its nkey seed: use the `nats` CLI as that member. */
       natsUrl: z.string().optional(),
       natsCreds: z.string().optional(),

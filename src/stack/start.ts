@@ -165,7 +165,7 @@ export async function startStack(cfg: StackConfig, log: Logger): Promise<Running
       accessPoints: Object.fromEntries(
         plan.accessPoints.map((ap) => [
           ap.cp,
-          { url: ap.url, operatorToken: ready ? ap.operatorToken : "", operatorUser: ap.operatorUser, natsUrl, natsCreds: ap.natsCreds, pid: pidOf(ap.child) },
+          { url: ap.url, operatorToken: ready ? ap.operatorToken : "", operatorUser: ap.operatorUser, adminToken: ready ? ap.adminToken : "", natsUrl, natsCreds: ap.natsCreds, pid: pidOf(ap.child) },
         ]),
       ),
       ...(plan.console
@@ -211,7 +211,10 @@ export function formatStackTable(f: StackFile): string {
     rows.push(["console", f.console.url, `supervisor token ${f.console.supervisorToken}`]);
     rows.push(["", "", `operations token ${f.console.operationsToken}`]);
   }
-  for (const [cp, ap] of Object.entries(f.accessPoints)) rows.push([`access point ${cp}`, ap.url, `operator token ${ap.operatorToken}`]);
+  for (const [cp, ap] of Object.entries(f.accessPoints)) {
+    rows.push([`access point ${cp}`, ap.url, `operator token ${ap.operatorToken}`]);
+    if (ap.adminToken) rows.push(["", "", `admin token ${ap.adminToken}`]);
+  }
   const hub = f.services.map((s) => s.name).filter((n) => !n.startsWith("access-point") && n !== "console");
   rows.push(["hub services", hub.join(", ") || "(none)", ""]);
   const w0 = Math.max(...rows.map((r) => r[0].length));

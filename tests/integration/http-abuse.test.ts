@@ -232,7 +232,7 @@ describe("the HTTP edge under abuse", () => {
     const home = join(dir, "stack-home");
     const t0 = Date.now();
     const s = prepareStackSecrets(home, ["BE"]);
-    const tokens = [s.contactPoints[0]?.operatorToken ?? "", s.console.supervisorToken, s.console.operationsToken];
+    const tokens = [s.contactPoints[0]?.operatorToken ?? "", s.contactPoints[0]?.adminToken ?? "", s.console.supervisorToken, s.console.operationsToken];
     expect(tokens.every((t) => t.startsWith("lsn_"))).toBe(true);
     const files: string[] = [];
     const walk = (d: string) => {

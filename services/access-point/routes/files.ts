@@ -3,7 +3,7 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { hex, sha256, utf8 } from "../../../src/crypto/mod.js";
-import { IdentifierError, matchStrengthName, normaliseDate } from "../../../src/domain/mod.js";
+import { IdentifierError, matchStrengthName, normaliseDate, rolesWith } from "../../../src/domain/mod.js";
 import { LiaisonError } from "../../../src/errors.js";
 import {
   eraseQuery,
@@ -113,7 +113,7 @@ export async function fileRoutes(app: FastifyInstance, d: FileRoutesDeps): Promi
   const r = app.withTypeProvider<ZodTypeProvider>();
   const call = <O extends HubOp<"files">>(op: O, user: string, request: HubRequestInput<"files", O>) => d.hub.call("files", op, user, request);
   const audit = (action: pb.AuditAction, objectType = "file", objectParam: string | undefined = "id") => ({
-    roles: ["operator"] as const,
+    roles: rolesWith(action === pb.AuditAction.AUDIT_ACTION_READ ? "files.read" : "files.write"),
     audit: { action, objectType, ...(objectParam ? { objectParam } : {}) },
   });
 
@@ -195,7 +195,7 @@ export async function fileRoutes(app: FastifyInstance, d: FileRoutesDeps): Promi
         body: hitRequestIn,
         response: { 202: hitRequestOut, ...errors },
       },
-      config: { roles: ["operator"], audit: { action: pb.AuditAction.AUDIT_ACTION_SUBMIT, objectType: "message" } },
+      config: { roles: rolesWith("files.write"), audit: { action: pb.AuditAction.AUDIT_ACTION_SUBMIT, objectType: "message" } },
     },
     async (req, reply) => {
       const hit = await call("hit", req.user?.id ?? "", { hitId: req.params.hitId });

@@ -30,6 +30,7 @@ import {
   type MessageOut,
   type ReplyIn,
 } from "../../../src/api/mod.js";
+import { rolesWith } from "../../../src/domain/mod.js";
 import { problemResponses } from "../../../src/http/mod.js";
 import { pb } from "../../../src/proto/mod.js";
 import type { Entry, Mailbox, OpenedMessage } from "../mailbox.js";
@@ -159,7 +160,7 @@ export async function messageRoutes(app: FastifyInstance, d: MessageRoutesDeps):
     "/v1/messages",
     {
       schema: { summary: "Send a mutual-assistance message", tags: ["messages"], body: messageIn, response: { 202: submitted, ...errors } },
-      config: { roles: ["operator"], audit: { action: pb.AuditAction.AUDIT_ACTION_SUBMIT, objectType: "message" } },
+      config: { roles: rolesWith("messages.send"), audit: { action: pb.AuditAction.AUDIT_ACTION_SUBMIT, objectType: "message" } },
     },
     async (req, reply) => {
       const m = req.body;
@@ -183,7 +184,7 @@ export async function messageRoutes(app: FastifyInstance, d: MessageRoutesDeps):
     "/v1/messages",
     {
       schema: { summary: "A page of message headers (no content)", tags: ["messages"], querystring: messageListQuery, response: { 200: messageListOut, ...errors } },
-      config: { roles: ["operator"], audit: { action: pb.AuditAction.AUDIT_ACTION_READ, objectType: "message-list" } },
+      config: { roles: rolesWith("messages.read"), audit: { action: pb.AuditAction.AUDIT_ACTION_READ, objectType: "message-list" } },
     },
     async (req) => {
       const q = req.query;
@@ -216,7 +217,7 @@ export async function messageRoutes(app: FastifyInstance, d: MessageRoutesDeps):
     "/v1/messages/:id",
     {
       schema: { summary: "Open a message (decrypted here) with its receipt history", tags: ["messages"], params: idParams, response: { 200: messageOut, ...errors } },
-      config: { roles: ["operator"], audit: { action: pb.AuditAction.AUDIT_ACTION_READ, objectType: "message", objectParam: "id" } },
+      config: { roles: rolesWith("messages.read"), audit: { action: pb.AuditAction.AUDIT_ACTION_READ, objectType: "message", objectParam: "id" } },
     },
     async (req) => messageView(mailbox, await mailbox.open(req.params.id)),
   );
@@ -225,7 +226,7 @@ export async function messageRoutes(app: FastifyInstance, d: MessageRoutesDeps):
     "/v1/messages/:id/reply",
     {
       schema: { summary: "Reply to a received message", tags: ["messages"], params: idParams, body: replyIn, response: { 202: submitted, ...errors } },
-      config: { roles: ["operator"], audit: { action: pb.AuditAction.AUDIT_ACTION_SUBMIT, objectType: "message" } },
+      config: { roles: rolesWith("messages.send"), audit: { action: pb.AuditAction.AUDIT_ACTION_SUBMIT, objectType: "message" } },
     },
     async (req, reply) => {
       const b: ReplyIn = req.body;
@@ -251,7 +252,7 @@ export async function messageRoutes(app: FastifyInstance, d: MessageRoutesDeps):
     "/v1/cases/:caseRef",
     {
       schema: { summary: "The whole thread of a case, oldest first", tags: ["messages"], params: caseParams, response: { 200: threadOut, ...errors } },
-      config: { roles: ["operator"], audit: { action: pb.AuditAction.AUDIT_ACTION_READ, objectType: "case", objectParam: "caseRef" } },
+      config: { roles: rolesWith("messages.read"), audit: { action: pb.AuditAction.AUDIT_ACTION_READ, objectType: "case", objectParam: "caseRef" } },
     },
     async (req) => {
       const entries = mailbox.entries().filter((e) => e.header.caseRef === req.params.caseRef).sort((a, b) => a.header.createdAtMs - b.header.createdAtMs);

@@ -31,7 +31,7 @@ import {
   type AmendIn,
   type RecordOut,
 } from "../../../src/api/mod.js";
-import { matchStrengthName } from "../../../src/domain/mod.js";
+import { matchStrengthName, rolesWith } from "../../../src/domain/mod.js";
 import type { HubClient, HubOp, HubRequestInput } from "../../../src/hub-rpc/mod.js";
 import { problemResponses } from "../../../src/http/mod.js";
 import { pb } from "../../../src/proto/mod.js";
@@ -96,7 +96,7 @@ export async function recordRoutes(app: FastifyInstance, d: RecordRoutesDeps): P
   const r = app.withTypeProvider<ZodTypeProvider>();
   const call = <O extends HubOp<"records">>(op: O, user: string, request: HubRequestInput<"records", O>) => d.hub.call("records", op, user, request);
   const audit = (action: pb.AuditAction, objectType = "record", objectParam: string | undefined = "id") => ({
-    roles: ["operator"] as const,
+    roles: rolesWith(action === pb.AuditAction.AUDIT_ACTION_READ ? "records.read" : "records.write"),
     audit: { action, objectType, ...(objectParam ? { objectParam } : {}) },
   });
 

@@ -4,6 +4,7 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { rolesWith } from "../../../src/domain/mod.js";
 import { problemSchema } from "../../../src/http/mod.js";
 import { pb } from "../../../src/proto/mod.js";
 import { describeEntry, type RegistryView } from "../../../src/registry/mod.js";
@@ -34,7 +35,7 @@ export async function registryRoutes(app: FastifyInstance, d: RegistryRoutesDeps
     "/v1/registry",
     {
       schema: { summary: "Contact points and their keys: id, use, state, validity, revocation", tags: ["registry"], response: { 200: registryOut, 401: problemSchema, 403: problemSchema } },
-      config: { roles: ["operator"], audit: { action: pb.AuditAction.AUDIT_ACTION_READ, objectType: "registry" } },
+      config: { roles: rolesWith("registry.read"), audit: { action: pb.AuditAction.AUDIT_ACTION_READ, objectType: "registry" } },
     },
     async () => {
       const now = d.now();

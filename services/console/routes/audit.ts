@@ -42,6 +42,7 @@ import {
   type SignedTreeHead,
 } from "../../../src/audit/mod.js";
 import { b64u } from "../../../src/crypto/mod.js";
+import { rolesWith } from "../../../src/domain/mod.js";
 import { problemResponses } from "../../../src/http/mod.js";
 import { pb } from "../../../src/proto/mod.js";
 
@@ -65,7 +66,7 @@ const headFileOf = (head: SignedTreeHead, frontier: readonly Uint8Array[]): Head
 });
 
 const errors = problemResponses("LIAISON_VALIDATION", "LIAISON_UNAUTHENTICATED", "LIAISON_FORBIDDEN", "LIAISON_NOT_FOUND", "LIAISON_UNAVAILABLE", "LIAISON_TIMEOUT");
-const SUPERVISOR = ["supervisor"] as const;
+const SUPERVISOR = rolesWith("audit.read");
 
 function eventView(r: pb.IAuditRecord): EventOut {
   const e = r.event ?? {};

@@ -7,12 +7,13 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { complianceOut, isoOrNull, verificationOut, type ComplianceOut, type VerificationOut } from "../../../src/api/mod.js";
 import { AuditClient, auditKeyId, verifyTreeHead, type SignedTreeHead } from "../../../src/audit/mod.js";
 import { b64u, decodeAs } from "../../../src/crypto/mod.js";
+import { rolesWith } from "../../../src/domain/mod.js";
 import { problemResponses } from "../../../src/http/mod.js";
 import { verifyConsistency } from "../../../src/merkle/mod.js";
 import { requestService, subjects } from "../../../src/nats/mod.js";
 import { pb } from "../../../src/proto/mod.js";
 
-const SUPERVISOR = ["supervisor"] as const;
+const SUPERVISOR = rolesWith("audit.read");
 const errors = problemResponses("LIAISON_UNAUTHENTICATED", "LIAISON_FORBIDDEN", "LIAISON_UNAVAILABLE", "LIAISON_TIMEOUT");
 
 export async function complianceRoutes(app: FastifyInstance, deps: { nc: NatsConnection; client?: AuditClient }): Promise<void> {

@@ -6,7 +6,7 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { dormantOut, healthOut, isoOrNull, isoRequired, USAGE_COUNTS, usageOut, usageQuery, type ActivityOut, type UsageCount, type ThroughputOut, type UsageOut } from "../../../src/api/mod.js";
 import { AuditOutcome, type AuditEmitter } from "../../../src/audit/mod.js";
-import { histogramQuantile } from "../../../src/domain/mod.js";
+import { histogramQuantile, rolesWith } from "../../../src/domain/mod.js";
 import { problemResponses } from "../../../src/http/mod.js";
 import { scrapeAll } from "../../../src/nats/mod.js";
 import { HUB_SERVICES, systemStatus } from "../../../src/ops/mod.js";
@@ -20,7 +20,7 @@ export interface OperationsRoutesDeps {
   readonly monitorUrl?: string;
 }
 
-const OPERATIONS = ["operations"] as const;
+const OPERATIONS = rolesWith("operations.read");
 const errors = problemResponses("LIAISON_VALIDATION", "LIAISON_UNAUTHENTICATED", "LIAISON_FORBIDDEN", "LIAISON_UNAVAILABLE", "LIAISON_TIMEOUT");
 
 function activityView(a: pb.IContactPointActivity): ActivityOut {

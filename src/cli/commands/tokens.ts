@@ -1,40 +1,69 @@
-// `liaison tokens revoke <user>`: marks a user's token revoked in a users file. A running access
-// point or console re-reads that file within LIAISON_USERS_RELOAD_INTERVAL (2 s by default), from
-// then on refuses the token (LIAISON_TOKEN_REVOKED) and logs the revocation as an audit event.
+// `liaison tokens issue|revoke <user>`: a new expiring token for a user, or every token of a user
+// revoked, in a users file. A running access point or console re-reads that file within
+// LIAISON_USERS_RELOAD_INTERVAL (2 s by default): a new token is accepted from then on, a revoked
+// one refused (LIAISON_TOKEN_REVOKED) and its revocation logged as an audit event.
 import { join } from "node:path";
 import type { Command } from "commander";
 import { cliSchema, loadConfig } from "../../config/mod.js";
 import { isContactPointCode } from "../../domain/mod.js";
 import { LiaisonError } from "../../errors.js";
-import { revokeUser } from "../../http/mod.js";
+import { issueToken, parseValidity, revokeUser } from "../../http/mod.js";
 import { fail, printJson } from "../output.js";
 
-interface RevokeOptions {
+export interface UsersFileOptions {
   usersFile?: string;
+  cp?: string;
   ap?: string;
   console?: boolean;
+}
+
+interface RevokeOptions extends UsersFileOptions {
   json?: boolean;
 }
 
-function usersFileOf(o: RevokeOptions): string {
+interface IssueOptions extends UsersFileOptions {
+  validFor?: string;
+  json?: boolean;
+}
+
+/** The users file named by --users-file, --cp (or --ap) or --console. */
+export function usersFileOf(o: UsersFileOptions): string {
   if (o.usersFile) return o.usersFile;
   const home = loadConfig("cli", cliSchema).home;
   if (o.console) return join(home, "console", "users.json");
-  if (o.ap) {
-    if (!isContactPointCode(o.ap)) throw new LiaisonError("LIAISON_VALIDATION", `${o.ap} is not a contact point code`);
-    return join(home, "ap", o.ap, "users.json");
+  const cp = o.cp ?? o.ap;
+  if (cp) {
+    if (!isContactPointCode(cp)) throw new LiaisonError("LIAISON_VALIDATION", `${cp} is not a contact point code`);
+    return join(home, "ap", cp, "users.json");
   }
-  throw new LiaisonError("LIAISON_VALIDATION", "name the users file: --users-file <path>, --ap <CP> or --console");
+  throw new LiaisonError("LIAISON_VALIDATION", "name the users file: --users-file <path>, --cp <CP> or --console");
+}
+
+/** The options that name a users file, on a command. */
+export function usersFileOptions(c: Command): Command {
+  return c
+    .option("--users-file <path>", "the users file to change")
+    .option("--cp <code>", "the local stack's access point of that contact point ($LIAISON_HOME/ap/<CP>/users.json)")
+    .option("--ap <code>", "the same as --cp")
+    .option("--console", "the local stack's console ($LIAISON_HOME/console/users.json)");
 }
 
 export function register(program: Command): void {
   const tokens = program.command("tokens").description("bearer tokens of access point and console users");
-  tokens
-    .command("revoke <user>")
-    .description("revoke a user's token; running servers refuse it within seconds, without a restart")
-    .option("--users-file <path>", "the users file to change")
-    .option("--ap <code>", "the local stack's access point of that contact point ($LIAISON_HOME/ap/<CP>/users.json)")
-    .option("--console", "the local stack's console ($LIAISON_HOME/console/users.json)")
+  usersFileOptions(tokens.command("issue <user>").description("issue an existing user a new token, printed once; their other tokens stay valid until they expire or are revoked"))
+    .option("--valid-for <period>", "how long the token is valid: 12h, 30d, 2w (30 days by default, a year at most)")
+    .option("--json")
+    .action((user: string, o: IssueOptions) => {
+      try {
+        const file = usersFileOf(o);
+        const issued = issueToken(file, user, o.validFor ? { validForMs: parseValidity(o.validFor) } : {});
+        if (o.json) printJson({ user: issued.user.id, role: issued.user.role, token: issued.token, expiresAt: issued.expiresAt, file });
+        else process.stdout.write(`token of ${user} (${issued.user.role}), valid until ${issued.expiresAt}; it is shown this once:\n${issued.token}\n`);
+      } catch (err) {
+        fail(err);
+      }
+    });
+  usersFileOptions(tokens.command("revoke <user>").description("revoke every token of a user; running servers refuse them within seconds, without a restart"))
     .option("--json")
     .action((user: string, o: RevokeOptions) => {
       try {
