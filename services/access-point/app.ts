@@ -10,6 +10,7 @@ import type { Mailbox } from "./mailbox.js";
 import { messageRoutes } from "./routes/messages.js";
 import { fileRoutes } from "./routes/files.js";
 import { recordRoutes } from "./routes/records.js";
+import { operationRoutes } from "./routes/operations.js";
 
 const healthSchema = z.object({ status: z.enum(["up", "down"]) });
 /** The bearer token a request presents, or "". */
@@ -69,6 +70,7 @@ export async function buildAccessPointApp(d: AccessPointAppDeps): Promise<Liaiso
   await app.register(async (scope) => messageRoutes(scope, { mailbox: d.mailbox, audit: d.audit, maxAttachmentBytes: d.maxAttachmentBytes }));
   await app.register(async (scope) => recordRoutes(scope, { hub: d.hub, mailbox: d.mailbox }));
   await app.register(async (scope) => fileRoutes(scope, { hub: d.hub, mailbox: d.mailbox }));
+  await app.register(async (scope) => operationRoutes(scope, { hub: d.hub }));
   for (const p of d.plugins ?? []) await app.register(async (scope) => p(scope));
   return app;
 }
