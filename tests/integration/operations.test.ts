@@ -1,6 +1,8 @@
 // Joint customs operations and the calendar (issue #18, step 1): DE enters "Athena V", FR an
 // operation whose dates and risk area overlap it; both hear of the overlap with its reasons, and
 // that it is gone when FR moves its dates; a WCO operation entered for coordination overlaps too.
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OperationIn } from "../../src/api/mod.js";
 import { requestService, subjects } from "../../src/nats/mod.js";
@@ -8,6 +10,13 @@ import { pb } from "../../src/proto/mod.js";
 import { startTestHub, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
 
 type Json = Record<string, unknown>;
+const run = promisify(execFile);
+
+/** `liaison <args>` against an access point's URL with its operator's token. */
+async function cli(ap: TestAccessPoint, url: string, args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { env: { ...process.env, LIAISON_URL: url, LIAISON_TOKEN: ap.token }, timeout: 60_000 });
+  return stdout;
+}
 
 async function api(ap: TestAccessPoint, method: "GET" | "POST" | "PATCH", url: string, payload?: unknown) {
   const res = await ap.app.inject({ method, url, headers: { authorization: `Bearer ${ap.token}` }, ...(payload !== undefined ? { payload: payload as object } : {}) });
@@ -195,6 +204,16 @@ describe("joint customs operations and the calendar", () => {
     expect(own).toMatchObject({ name: "LiaisonError" });
     expect((own as { code: string }).code).not.toBe("LIAISON_UNAVAILABLE");
   });
+
+  it("shows the calendar and moves dates from the command line", async () => {
+    const [deUrl, frUrl] = await Promise.all([de.app.listen({ host: "127.0.0.1", port: 0 }), fr.app.listen({ host: "127.0.0.1", port: 0 })]);
+    const calendar = await cli(de, deUrl, ["operations", "calendar", "--from", "2027-02-01", "--to", "2027-04-30"]);
+    expect(calendar).toMatch(/Athena V\s+full-scale-jco\s+DE\s+2027-03-01\.\.2027-03-07, 2027-03-15\.\.2027-03-21\s+planned/);
+    expect(calendar).toContain(`Overlap: Athena V (${athenaId}) and WCO Operation Sentinel`);
+    expect(calendar).toContain("  - both cover risk area money-laundering-and-cash");
+    const moved = JSON.parse(await cli(fr, frUrl, ["operations", "update", hermesId, "--phase", "operational:2027-04-13..2027-04-19", "--json"])) as Json;
+    expect((moved.operation as Json).phases).toEqual([{ kind: "operational", start: "2027-04-13", end: "2027-04-19" }]);
+  }, 120_000);
 
   it("logs every read and change at the hub as an audit event", async () => {
     const events = (await hub.auditEvents()).filter((e) => e.service === "operations");
