@@ -95,6 +95,7 @@ export {
   MIN_BREAK_DAYS,
   MAX_PHASE_DAYS,
   HS_MATCH_DIGITS,
+  OPERATION_LIMITS,
   dayMs,
   checkOperation,
   operationalPhases,

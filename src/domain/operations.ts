@@ -25,6 +25,9 @@ export const MAX_PHASE_DAYS = 366;
 /** Commodity codes are compared on their first four digits, the HS heading (fewer if one code is only a chapter). */
 export const HS_MATCH_DIGITS = 4;
 
+/** The most of each list one operation holds (the access point's API takes no more either). */
+export const OPERATION_LIMITS = Object.freeze({ parties: 100, objectives: 20, commodityCodes: 100, routes: 50, phases: 8, text: 2_000 });
+
 export interface OperationPhase {
   readonly kind: PhaseKindName;
   readonly start: Day;
@@ -163,6 +166,20 @@ export function checkOperation(op: Omit<Operation, "id">): OperationRefusal[] {
     else if (r.from === r.to) refuse(`routes[${i}]`, "a route goes somewhere else");
   });
   if (op.legalBasis.trim().length === 0) refuse("legalBasis", "required");
+  const L = OPERATION_LIMITS;
+  for (const [field, n, max] of [
+    ["leaders", op.leaders.length, L.parties],
+    ["participants", op.participants.length, L.parties],
+    ["observers", op.observers.length, L.parties],
+    ["objectives", op.objectives.length, L.objectives],
+    ["commodityCodes", op.commodityCodes.length, L.commodityCodes],
+    ["routes", op.routes.length, L.routes],
+    ["phases", op.phases.length, L.phases],
+  ] as const) {
+    if (n > max) refuse(field, `at most ${max}`);
+  }
+  if (op.legalBasis.length > L.text || op.objectives.some((o) => o.description.length > L.text || o.metric.length > L.text)) refuse("text", `texts of at most ${L.text} characters`);
+  if (out.length > 0) return out;
   out.push(...checkPhases(op.phases));
   return out;
 }

@@ -68,6 +68,15 @@ describe("an operation", () => {
     expect(fields({ ...athena, routes: [{ from: "CNSHA", to: "DEHAM" }, { from: "DE", to: "DE" }, { from: "china", to: "DE" }] })).toEqual(["routes[1]", "routes[2]"]);
   });
 
+  it("holds no more than its limits, whoever calls the hub", () => {
+    const many = Array.from({ length: 101 }, (_, i) => `P${String(i).padStart(2, "0")}`);
+    expect(fields({ ...athena, participants: many })).toEqual(["participants"]);
+    expect(fields({ ...athena, commodityCodes: Array.from({ length: 101 }, () => "2402") })).toEqual(["commodityCodes"]);
+    expect(fields({ ...athena, legalBasis: "x".repeat(2_001) })).toEqual(["text"]);
+    const nine = Array.from({ length: 9 }, (_, i) => ({ kind: "debriefing" as const, start: `2027-05-0${i + 1}`, end: `2027-05-0${i + 1}` }));
+    expect(fields({ ...athena, phases: nine })).toEqual(["phases"]);
+  });
+
   it("has one operational phase, or two, never none or three", () => {
     expect(checkOperation({ ...athena, phases: [{ kind: "operational", start: "2027-03-01", end: "2027-03-14" }] })).toEqual([]);
     expect(checkOperation({ ...athena, phases: [{ kind: "planning", start: "2027-01-01", end: "2027-02-01" }] })).toEqual([{ field: "phases", detail: "an operation needs an operational phase" }]);
