@@ -26,7 +26,7 @@ import {
 import { LiaisonError } from "../../src/errors.js";
 import type { HubCall, HubHandlers } from "../../src/hub-rpc/mod.js";
 import type { Logger } from "../../src/log/mod.js";
-import type { NoticePublisher } from "../../src/notices/mod.js";
+import { overlapNotices, type NoticePublisher } from "../../src/notices/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import type { RegistryView } from "../../src/registry/mod.js";
 
@@ -183,18 +183,8 @@ export class OperationsHandlers implements HubHandlers<"operations"> {
     for (const [state, list] of [["flagged", flagged], ["resolved", resolved]] as const) {
       for (const o of list) {
         const other = this.#ops.get(o.b.id);
-        const to = new Set([...this.#addressees(changed), ...(other ? this.#addressees(other) : [])]);
-        for (const addressee of to) {
-          sends.push(
-            this.d.notices.send({
-              kind: pb.NoticeKind.NOTICE_KIND_OVERLAP,
-              addressee,
-              objectType: "operation",
-              objectId: o.a.id,
-              details: { state, operation: o.a.id, operationName: o.a.name, other: o.b.id, otherName: o.b.name, reasons: o.reasons.join("\n") },
-            }),
-          );
-        }
+        const to = [...this.#addressees(changed), ...(other ? this.#addressees(other) : [])];
+        for (const n of overlapNotices(to, state, o)) sends.push(this.d.notices.send(n));
       }
     }
     await Promise.all(sends);

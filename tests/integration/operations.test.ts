@@ -215,6 +215,17 @@ describe("joint customs operations and the calendar", () => {
     expect((moved.operation as Json).phases).toEqual([{ kind: "operational", start: "2027-04-13", end: "2027-04-19" }]);
   }, 120_000);
 
+  it("a cancelled operation overlaps nothing: cancelling the WCO operation resolves its overlap for DE and NL", async () => {
+    const cal = await api(de, "GET", "/v1/calendar?from=2027-02-01&to=2027-03-31");
+    const wco = (cal.body.operations as Json[]).find((o) => o.name === "WCO Operation Sentinel") as Json;
+    const res = await api(nl, "PATCH", `/v1/operations/${wco.id as string}`, { status: "cancelled" });
+    expect(res.status).toBe(200);
+    expect((res.body.operation as Json).status).toBe("cancelled");
+    expect(res.body.overlaps).toEqual([]);
+    for (const ap of [de, nl]) await until(() => overlapNotices(ap, "resolved", wco.id as string).length > 0, `the resolution at ${ap.cp}`);
+    expect((await api(de, "GET", "/v1/calendar?from=2027-02-01&to=2027-03-31")).body.overlaps).toEqual([]);
+  });
+
   it("logs every read and change at the hub as an audit event", async () => {
     const events = (await hub.auditEvents()).filter((e) => e.service === "operations");
     const of = (action: pb.AuditAction, objectId: string) => events.filter((e) => e.action === action && e.objectId === objectId);
