@@ -11,6 +11,7 @@ import { messageRoutes } from "./routes/messages.js";
 import { fileRoutes } from "./routes/files.js";
 import { recordRoutes } from "./routes/records.js";
 import { userRoutes } from "./routes/users.js";
+import { operationRoutes } from "./routes/operations.js";
 
 const healthSchema = z.object({ status: z.enum(["up", "down"]) });
 /** The bearer token a request presents, or "". */
@@ -71,6 +72,7 @@ export async function buildAccessPointApp(d: AccessPointAppDeps): Promise<Liaiso
   await app.register(async (scope) => recordRoutes(scope, { hub: d.hub, mailbox: d.mailbox }));
   await app.register(async (scope) => fileRoutes(scope, { hub: d.hub, mailbox: d.mailbox }));
   await app.register(async (scope) => userRoutes(scope, { cp: d.cp, users: d.users }));
+  await app.register(async (scope) => operationRoutes(scope, { hub: d.hub }));
   for (const p of d.plugins ?? []) await app.register(async (scope) => p(scope));
   return app;
 }

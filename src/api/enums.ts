@@ -74,7 +74,7 @@ export const RECORD_PURPOSES = words(pb.RecordPurpose, "RECORD_PURPOSE_", ["sigh
 
 export const IDENTIFIER_TYPES = words(pb.IdentifierType, "IDENTIFIER_TYPE_", ["person-name", "date-of-birth", "travel-document-number", "company-name", "vat-number", "eori-number", "vehicle-registration", "container-number", "vessel-imo", "aircraft-registration", "commodity-code", "address", "telephone-number", "email-address", "bank-account"]);
 
-export const NOTICE_KINDS = words(pb.NoticeKind, "NOTICE_KIND_", ["hit", "review-reminder", "erased", "dormant", "suspension-warning", "hit-outcome"]);
+export const NOTICE_KINDS = words(pb.NoticeKind, "NOTICE_KIND_", ["hit", "review-reminder", "erased", "dormant", "suspension-warning", "hit-outcome", "overlap"]);
 
 export const OFFENCE_AREAS = words(pb.OffenceArea, "OFFENCE_AREA_", ["drug-trafficking", "tobacco-and-alcohol-smuggling", "counterfeit-goods", "customs-duty-evasion", "excise-fraud", "vat-fraud", "money-laundering-and-cash", "weapons-and-dual-use-goods", "endangered-species", "cultural-goods", "other"]);
 

@@ -16,3 +16,5 @@ export { eventOut, pageOut, accessOut, userOut, eventsQuery, accessParams, acces
 export { isoOrNull, usageQuery, USAGE_COUNTS, monthOut, activityOut, usageOut, dormantOut, throughputOut, healthOut, complianceOut, type UsageCount, type MonthOut, type ActivityOut, type UsageOut, type DormantOut, type ThroughputOut, type ComplianceOut } from "./usage.js";
 // /v1/users (access point: its administrator)
 export { userId, validFor, userParamsIn, userIn, tokenIn, userOut as userSummaryOut, usersOut, issuedOut, disabledOut, type UserIn, type UserOut as UserSummaryOut, type UsersOut, type IssuedOut } from "./users.js";
+// /v1/operations, /v1/calendar (access point)
+export { day, partyCode, placeCode, commodityCode, phaseIn, objectiveIn, routeIn, operationIn, operationPatch, operationOut, overlapOut, operationViewOut, calendarQuery, calendarOut, type OperationIn, type OperationPatch, type OperationOut, type OverlapOut, type OperationViewOut, type CalendarOut } from "./operations.js";

@@ -11,6 +11,7 @@ export { auditSchema, DEFAULT_AUDIT_HEAD_INTERVAL_MS, DEFAULT_AUDIT_DEDUPE_WINDO
 export { hubDataSchema, DEFAULT_MAX_ATTACHMENT_BYTES, DEFAULT_MAX_QUERY_MATCHES, type HubDataConfig } from "./records.js";
 export { retentionSchema, type RetentionConfig } from "./retention.js";
 export { usageSchema, type UsageConfig } from "./usage.js";
+export { operationsSchema, type OperationsConfig } from "./operations.js";
 export { consoleSchema, type ConsoleConfig } from "./console.js";
 export {
   httpLimitFields,

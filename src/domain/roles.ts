@@ -18,6 +18,8 @@ export const PERMISSIONS = [
   "users.manage",
   "audit.read",
   "operations.read",
+  "jco.read",
+  "jco.write",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -31,14 +33,15 @@ export type AccessPointRole = (typeof ACCESS_POINT_ROLES)[number];
 
 /**
  * The rules. `records.write` and `files.write` cover submitting, querying, amending, renewing,
- * erasing, holds and hit outcomes: everything but reading one's own. The data-protection officer
+ * erasing, holds and hit outcomes: everything but reading one's own. `jco.*` are joint customs
+ * operations and their calendar (`operations.read` is the hub operations team's monitoring). The data-protection officer
  * reads the list of users (who holds access, with which role, until when); setting a legal hold is
  * not among its powers (the Council papers give the national supervisory authority oversight of
  * processing, not the handling of the data), so a hold stays an operator's act.
  */
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
-  operator: ["messages.read", "messages.send", "records.read", "records.write", "files.read", "files.write", "registry.read"],
-  reader: ["messages.read", "records.read", "files.read", "registry.read"],
+  operator: ["messages.read", "messages.send", "records.read", "records.write", "files.read", "files.write", "registry.read", "jco.read", "jco.write"],
+  reader: ["messages.read", "records.read", "files.read", "registry.read", "jco.read"],
   dpo: ["users.read"],
   admin: ["users.read", "users.manage"],
   supervisor: ["audit.read"],

@@ -16,6 +16,9 @@ import { HUB } from "../domain/mod.js";
 import { DueIndex } from "../retention/mod.js";
 import { runMain } from "../runtime/mod.js";
 
+/** The hub services that are data services (the other hub services do not hold blind-indexed objects). */
+type DataServiceName = Extract<HubService, "records" | "files">;
+
 /** What a data service's handlers are built from. */
 export interface HubDataParts {
   readonly nc: NatsConnection;
@@ -37,7 +40,7 @@ export interface HubDataDeps extends Omit<HubDataParts, "nc" | "kek"> {
   readonly maxQueryMatches: number;
 }
 
-export interface HubDataDef<S extends HubService, H extends HubHandlers<S>, T> {
+export interface HubDataDef<S extends DataServiceName, H extends HubHandlers<S>, T> {
   /** Its operations for contact points are HUB_OPERATIONS[service], each on its own subject (`liaison.v1.<service>.<CP>.<op>`). */
   readonly service: S;
   /** Its KV bucket, and the key prefix of its objects there. */
@@ -80,7 +83,7 @@ export interface RunningHubData<H> {
  * requests one after another, and a secure erase waits for its disk flush, so the erasures of
  * different shards, and the service's own traffic, overlap only on connections of their own.
  */
-export async function startHubData<S extends HubService, H extends HubHandlers<S>, T>(
+export async function startHubData<S extends DataServiceName, H extends HubHandlers<S>, T>(
   nc: NatsConnection,
   def: HubDataDef<S, H, T>,
   cfg: HubDataSettings,
@@ -129,7 +132,7 @@ export async function startHubData<S extends HubService, H extends HubHandlers<S
 }
 
 /** A data service's start function, from its definition given its settings (see startHubData). */
-export function hubDataService<C extends HubDataSettings, S extends HubService, H extends HubHandlers<S>, T>(def: (cfg: C) => HubDataDef<S, H, T>) {
+export function hubDataService<C extends HubDataSettings, S extends DataServiceName, H extends HubHandlers<S>, T>(def: (cfg: C) => HubDataDef<S, H, T>) {
   return (nc: NatsConnection, cfg: C, hubKeys: ContactPointKeys, log: Logger, opts: HubDataOptions = {}): Promise<RunningHubData<H>> => startHubData(nc, def(cfg), cfg, hubKeys, log, opts);
 }
 

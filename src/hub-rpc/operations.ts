@@ -31,6 +31,12 @@ export const HUB_OPERATIONS = Object.freeze({
     status: op(pb.FileStatusChange, pb.FileStatusChanged),
     erase: op(pb.FileErase, pb.FileRef),
   }),
+  operations: Object.freeze({
+    create: op(pb.OperationCreate, pb.OperationView),
+    update: op(pb.OperationUpdate, pb.OperationView),
+    get: op(pb.OperationRef, pb.OperationView),
+    calendar: op(pb.CalendarQuery, pb.OperationCalendar),
+  }),
 });
 
 type Operations = typeof HUB_OPERATIONS;

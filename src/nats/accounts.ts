@@ -3,7 +3,7 @@
 // has an account of its own with its own JetStream limits, holding its access point's store; SYS
 // is the server's. Only exports and imports cross, so a member reaches exactly this:
 //   - publish its own submissions (liaison.v1.submit.<CP>.urgent|normal) and audit events,
-//   - call the registry and its own records and files endpoints (liaison.v1.<svc>.<CP>.>),
+//   - call the registry and its own records, files and operations endpoints (liaison.v1.<svc>.<CP>.>),
 //   - pull and acknowledge its own inbox consumers (the hub's JetStream API for those two
 //     consumers, imported under subjects.hubJsApi so its own JetStream keeps $JS.API),
 //   - hear registry changes.
@@ -81,6 +81,7 @@ export function memberImports(cp: string): MemberImport[] {
     { kind: "service", subject: subjects.api("registry", "list") },
     { kind: "service", subject: subjects.cpApiOf("records", cp) },
     { kind: "service", subject: subjects.cpApiOf("files", cp) },
+    { kind: "service", subject: subjects.cpApiOf("operations", cp) },
     { kind: "stream", subject: subjects.live("registry") },
   ];
   for (const p of PRIORITY_TOKENS) {

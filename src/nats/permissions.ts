@@ -12,7 +12,7 @@ export interface Permissions {
 }
 
 /** The hub's NATS identities: an administrator (provisioning, registry) and one user per service. */
-export const HUB_ROLES = ["admin", "exchange", "audit", "records", "files", "retention", "usage", "console"] as const;
+export const HUB_ROLES = ["admin", "exchange", "audit", "records", "files", "retention", "usage", "console", "operations"] as const;
 export type HubRole = (typeof HUB_ROLES)[number];
 
 /** What one hub service does on NATS. Stream names are JetStream names (KV_registry, OBJ_attachments). */
@@ -96,6 +96,13 @@ export const SERVICE_GRANTS: Readonly<Record<Exclude<HubRole, "admin">, ServiceG
     serves: [api("usage")],
     calls: [api("audit")],
     monitors: true,
+  },
+  // The calendar of joint customs operations: its bucket, overlap notices to members' inboxes.
+  operations: {
+    reads: [kv("operations"), kv("registry")],
+    writes: [kvWrite("operations"), subjects.inboxAll, audit("operations")],
+    serves: [`${subjects.root}.operations.*.*`],
+    servesMembers: true,
   },
   console: {
     writes: [audit("console"), metricsScrape],

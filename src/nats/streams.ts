@@ -178,6 +178,8 @@ export const BUCKETS: readonly KvSpec[] = Object.freeze([
   // read and answered receipts of a request, long after its hub copy is gone.
   { bucket: "routes", description: "Who sent each routed envelope to whom, kept one year: receipts about it are checked against it", history: 1, ttlMs: ROUTE_KEEP_MS },
   { bucket: "usage", description: "Usage counters per contact point and month", history: 1 },
+  // Joint customs operations and operations of other bodies, for the calendar (not secret between members).
+  { bucket: "operations", description: "Joint customs operations and other bodies' operations: the calendar", history: 1 },
   { bucket: "state", description: "Checkpoints of hub services (audit tree size, sweeps)", history: 1 },
 ]);
 

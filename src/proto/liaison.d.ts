@@ -9853,7 +9853,10 @@ export namespace liaison {
             NOTICE_KIND_SUSPENSION_WARNING = 5,
 
             /** NOTICE_KIND_HIT_OUTCOME value */
-            NOTICE_KIND_HIT_OUTCOME = 6
+            NOTICE_KIND_HIT_OUTCOME = 6,
+
+            /** NOTICE_KIND_OVERLAP value */
+            NOTICE_KIND_OVERLAP = 7
         }
 
         /**
@@ -10146,6 +10149,1843 @@ export namespace liaison {
 
             /** Shape of a SignedNotice. */
             type $Shape = liaison.v1.SignedNotice.$Properties;
+        }
+
+        /** OperationKind enum. */
+        enum OperationKind {
+
+            /** OPERATION_KIND_UNSPECIFIED value */
+            OPERATION_KIND_UNSPECIFIED = 0,
+
+            /** OPERATION_KIND_FULL_SCALE_JCO value */
+            OPERATION_KIND_FULL_SCALE_JCO = 1,
+
+            /** OPERATION_KIND_REGIONAL_JCO value */
+            OPERATION_KIND_REGIONAL_JCO = 2,
+
+            /** OPERATION_KIND_JCPO value */
+            OPERATION_KIND_JCPO = 3,
+
+            /** OPERATION_KIND_OTHER_BODY value */
+            OPERATION_KIND_OTHER_BODY = 4
+        }
+
+        /** PhaseKind enum. */
+        enum PhaseKind {
+
+            /** PHASE_KIND_UNSPECIFIED value */
+            PHASE_KIND_UNSPECIFIED = 0,
+
+            /** PHASE_KIND_PLANNING value */
+            PHASE_KIND_PLANNING = 1,
+
+            /** PHASE_KIND_BUSINESS_CASE value */
+            PHASE_KIND_BUSINESS_CASE = 2,
+
+            /** PHASE_KIND_OPERATIONAL value */
+            PHASE_KIND_OPERATIONAL = 3,
+
+            /** PHASE_KIND_DEBRIEFING value */
+            PHASE_KIND_DEBRIEFING = 4,
+
+            /** PHASE_KIND_FINAL_REPORT value */
+            PHASE_KIND_FINAL_REPORT = 5
+        }
+
+        /** OperationStatus enum. */
+        enum OperationStatus {
+
+            /** OPERATION_STATUS_UNSPECIFIED value */
+            OPERATION_STATUS_UNSPECIFIED = 0,
+
+            /** OPERATION_STATUS_PLANNED value */
+            OPERATION_STATUS_PLANNED = 1,
+
+            /** OPERATION_STATUS_APPROVED value */
+            OPERATION_STATUS_APPROVED = 2,
+
+            /** OPERATION_STATUS_RUNNING value */
+            OPERATION_STATUS_RUNNING = 3,
+
+            /** OPERATION_STATUS_COMPLETED value */
+            OPERATION_STATUS_COMPLETED = 4,
+
+            /** OPERATION_STATUS_CANCELLED value */
+            OPERATION_STATUS_CANCELLED = 5
+        }
+
+        /**
+         * Properties of an OperationPhase.
+         * @deprecated Use liaison.v1.OperationPhase.$Properties instead.
+         */
+        interface IOperationPhase extends liaison.v1.OperationPhase.$Properties {
+        }
+
+        /** Represents an OperationPhase. */
+        class OperationPhase {
+
+            /**
+             * Constructs a new OperationPhase.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.OperationPhase.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** OperationPhase kind. */
+            kind: liaison.v1.PhaseKind;
+
+            /** OperationPhase start. */
+            start: string;
+
+            /** OperationPhase end. */
+            end: string;
+
+            /**
+             * Creates a new OperationPhase instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns OperationPhase instance
+             */
+            static create(properties: liaison.v1.OperationPhase.$Shape): liaison.v1.OperationPhase & liaison.v1.OperationPhase.$Shape;
+            static create(properties?: liaison.v1.OperationPhase.$Properties): liaison.v1.OperationPhase;
+
+            /**
+             * Encodes the specified OperationPhase message. Does not implicitly {@link liaison.v1.OperationPhase.verify|verify} messages.
+             * @param message OperationPhase message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.OperationPhase.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified OperationPhase message, length delimited. Does not implicitly {@link liaison.v1.OperationPhase.verify|verify} messages.
+             * @param message OperationPhase message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.OperationPhase.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an OperationPhase message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationPhase & liaison.v1.OperationPhase.$Shape} OperationPhase
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.OperationPhase & liaison.v1.OperationPhase.$Shape;
+
+            /**
+             * Decodes an OperationPhase message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationPhase & liaison.v1.OperationPhase.$Shape} OperationPhase
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.OperationPhase & liaison.v1.OperationPhase.$Shape;
+
+            /**
+             * Creates an OperationPhase message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns OperationPhase
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.OperationPhase;
+
+            /**
+             * Creates a plain object from an OperationPhase message. Also converts values to other types if specified.
+             * @param message OperationPhase
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.OperationPhase, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this OperationPhase to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for OperationPhase
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace OperationPhase {
+
+            /** Properties of an OperationPhase. */
+            interface $Properties {
+
+                /** OperationPhase kind */
+                kind?: (liaison.v1.PhaseKind|null);
+
+                /** OperationPhase start */
+                start?: (string|null);
+
+                /** OperationPhase end */
+                end?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an OperationPhase. */
+            type $Shape = liaison.v1.OperationPhase.$Properties;
+        }
+
+        /**
+         * Properties of an OperationObjective.
+         * @deprecated Use liaison.v1.OperationObjective.$Properties instead.
+         */
+        interface IOperationObjective extends liaison.v1.OperationObjective.$Properties {
+        }
+
+        /** Represents an OperationObjective. */
+        class OperationObjective {
+
+            /**
+             * Constructs a new OperationObjective.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.OperationObjective.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** OperationObjective description. */
+            description: string;
+
+            /** OperationObjective metric. */
+            metric: string;
+
+            /** OperationObjective target. */
+            target: number;
+
+            /**
+             * Creates a new OperationObjective instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns OperationObjective instance
+             */
+            static create(properties: liaison.v1.OperationObjective.$Shape): liaison.v1.OperationObjective & liaison.v1.OperationObjective.$Shape;
+            static create(properties?: liaison.v1.OperationObjective.$Properties): liaison.v1.OperationObjective;
+
+            /**
+             * Encodes the specified OperationObjective message. Does not implicitly {@link liaison.v1.OperationObjective.verify|verify} messages.
+             * @param message OperationObjective message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.OperationObjective.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified OperationObjective message, length delimited. Does not implicitly {@link liaison.v1.OperationObjective.verify|verify} messages.
+             * @param message OperationObjective message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.OperationObjective.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an OperationObjective message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationObjective & liaison.v1.OperationObjective.$Shape} OperationObjective
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.OperationObjective & liaison.v1.OperationObjective.$Shape;
+
+            /**
+             * Decodes an OperationObjective message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationObjective & liaison.v1.OperationObjective.$Shape} OperationObjective
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.OperationObjective & liaison.v1.OperationObjective.$Shape;
+
+            /**
+             * Creates an OperationObjective message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns OperationObjective
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.OperationObjective;
+
+            /**
+             * Creates a plain object from an OperationObjective message. Also converts values to other types if specified.
+             * @param message OperationObjective
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.OperationObjective, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this OperationObjective to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for OperationObjective
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace OperationObjective {
+
+            /** Properties of an OperationObjective. */
+            interface $Properties {
+
+                /** OperationObjective description */
+                description?: (string|null);
+
+                /** OperationObjective metric */
+                metric?: (string|null);
+
+                /** OperationObjective target */
+                target?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an OperationObjective. */
+            type $Shape = liaison.v1.OperationObjective.$Properties;
+        }
+
+        /**
+         * Properties of an OperationRoute.
+         * @deprecated Use liaison.v1.OperationRoute.$Properties instead.
+         */
+        interface IOperationRoute extends liaison.v1.OperationRoute.$Properties {
+        }
+
+        /** Represents an OperationRoute. */
+        class OperationRoute {
+
+            /**
+             * Constructs a new OperationRoute.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.OperationRoute.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** OperationRoute from. */
+            from: string;
+
+            /** OperationRoute to. */
+            to: string;
+
+            /**
+             * Creates a new OperationRoute instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns OperationRoute instance
+             */
+            static create(properties: liaison.v1.OperationRoute.$Shape): liaison.v1.OperationRoute & liaison.v1.OperationRoute.$Shape;
+            static create(properties?: liaison.v1.OperationRoute.$Properties): liaison.v1.OperationRoute;
+
+            /**
+             * Encodes the specified OperationRoute message. Does not implicitly {@link liaison.v1.OperationRoute.verify|verify} messages.
+             * @param message OperationRoute message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.OperationRoute.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified OperationRoute message, length delimited. Does not implicitly {@link liaison.v1.OperationRoute.verify|verify} messages.
+             * @param message OperationRoute message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.OperationRoute.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an OperationRoute message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationRoute & liaison.v1.OperationRoute.$Shape} OperationRoute
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.OperationRoute & liaison.v1.OperationRoute.$Shape;
+
+            /**
+             * Decodes an OperationRoute message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationRoute & liaison.v1.OperationRoute.$Shape} OperationRoute
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.OperationRoute & liaison.v1.OperationRoute.$Shape;
+
+            /**
+             * Creates an OperationRoute message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns OperationRoute
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.OperationRoute;
+
+            /**
+             * Creates a plain object from an OperationRoute message. Also converts values to other types if specified.
+             * @param message OperationRoute
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.OperationRoute, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this OperationRoute to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for OperationRoute
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace OperationRoute {
+
+            /** Properties of an OperationRoute. */
+            interface $Properties {
+
+                /** OperationRoute from */
+                from?: (string|null);
+
+                /** OperationRoute to */
+                to?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an OperationRoute. */
+            type $Shape = liaison.v1.OperationRoute.$Properties;
+        }
+
+        /**
+         * Properties of an OperationContent.
+         * @deprecated Use liaison.v1.OperationContent.$Properties instead.
+         */
+        interface IOperationContent extends liaison.v1.OperationContent.$Properties {
+        }
+
+        /** Represents an OperationContent. */
+        class OperationContent {
+
+            /**
+             * Constructs a new OperationContent.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.OperationContent.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** OperationContent name. */
+            name: string;
+
+            /** OperationContent kind. */
+            kind: liaison.v1.OperationKind;
+
+            /** OperationContent leaders. */
+            leaders: string[];
+
+            /** OperationContent participants. */
+            participants: string[];
+
+            /** OperationContent observers. */
+            observers: string[];
+
+            /** OperationContent objectives. */
+            objectives: liaison.v1.OperationObjective.$Properties[];
+
+            /** OperationContent riskAreas. */
+            riskAreas: liaison.v1.OffenceArea[];
+
+            /** OperationContent commodityCodes. */
+            commodityCodes: string[];
+
+            /** OperationContent routes. */
+            routes: liaison.v1.OperationRoute.$Properties[];
+
+            /** OperationContent legalBasis. */
+            legalBasis: string;
+
+            /** OperationContent phases. */
+            phases: liaison.v1.OperationPhase.$Properties[];
+
+            /** OperationContent status. */
+            status: liaison.v1.OperationStatus;
+
+            /**
+             * Creates a new OperationContent instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns OperationContent instance
+             */
+            static create(properties: liaison.v1.OperationContent.$Shape): liaison.v1.OperationContent & liaison.v1.OperationContent.$Shape;
+            static create(properties?: liaison.v1.OperationContent.$Properties): liaison.v1.OperationContent;
+
+            /**
+             * Encodes the specified OperationContent message. Does not implicitly {@link liaison.v1.OperationContent.verify|verify} messages.
+             * @param message OperationContent message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.OperationContent.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified OperationContent message, length delimited. Does not implicitly {@link liaison.v1.OperationContent.verify|verify} messages.
+             * @param message OperationContent message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.OperationContent.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an OperationContent message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationContent & liaison.v1.OperationContent.$Shape} OperationContent
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.OperationContent & liaison.v1.OperationContent.$Shape;
+
+            /**
+             * Decodes an OperationContent message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationContent & liaison.v1.OperationContent.$Shape} OperationContent
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.OperationContent & liaison.v1.OperationContent.$Shape;
+
+            /**
+             * Creates an OperationContent message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns OperationContent
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.OperationContent;
+
+            /**
+             * Creates a plain object from an OperationContent message. Also converts values to other types if specified.
+             * @param message OperationContent
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.OperationContent, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this OperationContent to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for OperationContent
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace OperationContent {
+
+            /** Properties of an OperationContent. */
+            interface $Properties {
+
+                /** OperationContent name */
+                name?: (string|null);
+
+                /** OperationContent kind */
+                kind?: (liaison.v1.OperationKind|null);
+
+                /** OperationContent leaders */
+                leaders?: (string[]|null);
+
+                /** OperationContent participants */
+                participants?: (string[]|null);
+
+                /** OperationContent observers */
+                observers?: (string[]|null);
+
+                /** OperationContent objectives */
+                objectives?: (liaison.v1.OperationObjective.$Properties[]|null);
+
+                /** OperationContent riskAreas */
+                riskAreas?: (liaison.v1.OffenceArea[]|null);
+
+                /** OperationContent commodityCodes */
+                commodityCodes?: (string[]|null);
+
+                /** OperationContent routes */
+                routes?: (liaison.v1.OperationRoute.$Properties[]|null);
+
+                /** OperationContent legalBasis */
+                legalBasis?: (string|null);
+
+                /** OperationContent phases */
+                phases?: (liaison.v1.OperationPhase.$Properties[]|null);
+
+                /** OperationContent status */
+                status?: (liaison.v1.OperationStatus|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an OperationContent. */
+            type $Shape = liaison.v1.OperationContent.$Properties;
+        }
+
+        /**
+         * Properties of a StoredOperation.
+         * @deprecated Use liaison.v1.StoredOperation.$Properties instead.
+         */
+        interface IStoredOperation extends liaison.v1.StoredOperation.$Properties {
+        }
+
+        /** Represents a StoredOperation. */
+        class StoredOperation {
+
+            /**
+             * Constructs a new StoredOperation.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.StoredOperation.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** StoredOperation id. */
+            id: string;
+
+            /** StoredOperation createdBy. */
+            createdBy: string;
+
+            /** StoredOperation createdAtMs. */
+            createdAtMs: number;
+
+            /** StoredOperation updatedAtMs. */
+            updatedAtMs: number;
+
+            /** StoredOperation content. */
+            content?: (liaison.v1.OperationContent.$Properties|null);
+
+            /**
+             * Creates a new StoredOperation instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns StoredOperation instance
+             */
+            static create(properties: liaison.v1.StoredOperation.$Shape): liaison.v1.StoredOperation & liaison.v1.StoredOperation.$Shape;
+            static create(properties?: liaison.v1.StoredOperation.$Properties): liaison.v1.StoredOperation;
+
+            /**
+             * Encodes the specified StoredOperation message. Does not implicitly {@link liaison.v1.StoredOperation.verify|verify} messages.
+             * @param message StoredOperation message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.StoredOperation.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified StoredOperation message, length delimited. Does not implicitly {@link liaison.v1.StoredOperation.verify|verify} messages.
+             * @param message StoredOperation message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.StoredOperation.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a StoredOperation message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.StoredOperation & liaison.v1.StoredOperation.$Shape} StoredOperation
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.StoredOperation & liaison.v1.StoredOperation.$Shape;
+
+            /**
+             * Decodes a StoredOperation message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.StoredOperation & liaison.v1.StoredOperation.$Shape} StoredOperation
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.StoredOperation & liaison.v1.StoredOperation.$Shape;
+
+            /**
+             * Creates a StoredOperation message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns StoredOperation
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.StoredOperation;
+
+            /**
+             * Creates a plain object from a StoredOperation message. Also converts values to other types if specified.
+             * @param message StoredOperation
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.StoredOperation, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this StoredOperation to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for StoredOperation
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace StoredOperation {
+
+            /** Properties of a StoredOperation. */
+            interface $Properties {
+
+                /** StoredOperation id */
+                id?: (string|null);
+
+                /** StoredOperation createdBy */
+                createdBy?: (string|null);
+
+                /** StoredOperation createdAtMs */
+                createdAtMs?: (number|null);
+
+                /** StoredOperation updatedAtMs */
+                updatedAtMs?: (number|null);
+
+                /** StoredOperation content */
+                content?: (liaison.v1.OperationContent.$Properties|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a StoredOperation. */
+            type $Shape = liaison.v1.StoredOperation.$Properties;
+        }
+
+        /**
+         * Properties of an OverlapPeriod.
+         * @deprecated Use liaison.v1.OverlapPeriod.$Properties instead.
+         */
+        interface IOverlapPeriod extends liaison.v1.OverlapPeriod.$Properties {
+        }
+
+        /** Represents an OverlapPeriod. */
+        class OverlapPeriod {
+
+            /**
+             * Constructs a new OverlapPeriod.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.OverlapPeriod.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** OverlapPeriod aPhase. */
+            aPhase: string;
+
+            /** OverlapPeriod bPhase. */
+            bPhase: string;
+
+            /** OverlapPeriod from. */
+            from: string;
+
+            /** OverlapPeriod to. */
+            to: string;
+
+            /**
+             * Creates a new OverlapPeriod instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns OverlapPeriod instance
+             */
+            static create(properties: liaison.v1.OverlapPeriod.$Shape): liaison.v1.OverlapPeriod & liaison.v1.OverlapPeriod.$Shape;
+            static create(properties?: liaison.v1.OverlapPeriod.$Properties): liaison.v1.OverlapPeriod;
+
+            /**
+             * Encodes the specified OverlapPeriod message. Does not implicitly {@link liaison.v1.OverlapPeriod.verify|verify} messages.
+             * @param message OverlapPeriod message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.OverlapPeriod.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified OverlapPeriod message, length delimited. Does not implicitly {@link liaison.v1.OverlapPeriod.verify|verify} messages.
+             * @param message OverlapPeriod message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.OverlapPeriod.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an OverlapPeriod message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.OverlapPeriod & liaison.v1.OverlapPeriod.$Shape} OverlapPeriod
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.OverlapPeriod & liaison.v1.OverlapPeriod.$Shape;
+
+            /**
+             * Decodes an OverlapPeriod message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.OverlapPeriod & liaison.v1.OverlapPeriod.$Shape} OverlapPeriod
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.OverlapPeriod & liaison.v1.OverlapPeriod.$Shape;
+
+            /**
+             * Creates an OverlapPeriod message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns OverlapPeriod
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.OverlapPeriod;
+
+            /**
+             * Creates a plain object from an OverlapPeriod message. Also converts values to other types if specified.
+             * @param message OverlapPeriod
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.OverlapPeriod, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this OverlapPeriod to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for OverlapPeriod
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace OverlapPeriod {
+
+            /** Properties of an OverlapPeriod. */
+            interface $Properties {
+
+                /** OverlapPeriod aPhase */
+                aPhase?: (string|null);
+
+                /** OverlapPeriod bPhase */
+                bPhase?: (string|null);
+
+                /** OverlapPeriod from */
+                from?: (string|null);
+
+                /** OverlapPeriod to */
+                to?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an OverlapPeriod. */
+            type $Shape = liaison.v1.OverlapPeriod.$Properties;
+        }
+
+        /**
+         * Properties of a SharedCommodityCode.
+         * @deprecated Use liaison.v1.SharedCommodityCode.$Properties instead.
+         */
+        interface ISharedCommodityCode extends liaison.v1.SharedCommodityCode.$Properties {
+        }
+
+        /** Represents a SharedCommodityCode. */
+        class SharedCommodityCode {
+
+            /**
+             * Constructs a new SharedCommodityCode.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.SharedCommodityCode.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** SharedCommodityCode a. */
+            a: string;
+
+            /** SharedCommodityCode b. */
+            b: string;
+
+            /** SharedCommodityCode prefix. */
+            prefix: string;
+
+            /**
+             * Creates a new SharedCommodityCode instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns SharedCommodityCode instance
+             */
+            static create(properties: liaison.v1.SharedCommodityCode.$Shape): liaison.v1.SharedCommodityCode & liaison.v1.SharedCommodityCode.$Shape;
+            static create(properties?: liaison.v1.SharedCommodityCode.$Properties): liaison.v1.SharedCommodityCode;
+
+            /**
+             * Encodes the specified SharedCommodityCode message. Does not implicitly {@link liaison.v1.SharedCommodityCode.verify|verify} messages.
+             * @param message SharedCommodityCode message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.SharedCommodityCode.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified SharedCommodityCode message, length delimited. Does not implicitly {@link liaison.v1.SharedCommodityCode.verify|verify} messages.
+             * @param message SharedCommodityCode message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.SharedCommodityCode.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a SharedCommodityCode message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.SharedCommodityCode & liaison.v1.SharedCommodityCode.$Shape} SharedCommodityCode
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.SharedCommodityCode & liaison.v1.SharedCommodityCode.$Shape;
+
+            /**
+             * Decodes a SharedCommodityCode message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.SharedCommodityCode & liaison.v1.SharedCommodityCode.$Shape} SharedCommodityCode
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.SharedCommodityCode & liaison.v1.SharedCommodityCode.$Shape;
+
+            /**
+             * Creates a SharedCommodityCode message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns SharedCommodityCode
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.SharedCommodityCode;
+
+            /**
+             * Creates a plain object from a SharedCommodityCode message. Also converts values to other types if specified.
+             * @param message SharedCommodityCode
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.SharedCommodityCode, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this SharedCommodityCode to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for SharedCommodityCode
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace SharedCommodityCode {
+
+            /** Properties of a SharedCommodityCode. */
+            interface $Properties {
+
+                /** SharedCommodityCode a */
+                a?: (string|null);
+
+                /** SharedCommodityCode b */
+                b?: (string|null);
+
+                /** SharedCommodityCode prefix */
+                prefix?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a SharedCommodityCode. */
+            type $Shape = liaison.v1.SharedCommodityCode.$Properties;
+        }
+
+        /**
+         * Properties of an OperationOverlap.
+         * @deprecated Use liaison.v1.OperationOverlap.$Properties instead.
+         */
+        interface IOperationOverlap extends liaison.v1.OperationOverlap.$Properties {
+        }
+
+        /** Represents an OperationOverlap. */
+        class OperationOverlap {
+
+            /**
+             * Constructs a new OperationOverlap.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.OperationOverlap.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** OperationOverlap aId. */
+            aId: string;
+
+            /** OperationOverlap aName. */
+            aName: string;
+
+            /** OperationOverlap bId. */
+            bId: string;
+
+            /** OperationOverlap bName. */
+            bName: string;
+
+            /** OperationOverlap periods. */
+            periods: liaison.v1.OverlapPeriod.$Properties[];
+
+            /** OperationOverlap riskAreas. */
+            riskAreas: liaison.v1.OffenceArea[];
+
+            /** OperationOverlap commodityCodes. */
+            commodityCodes: liaison.v1.SharedCommodityCode.$Properties[];
+
+            /** OperationOverlap routes. */
+            routes: liaison.v1.OperationRoute.$Properties[];
+
+            /** OperationOverlap participants. */
+            participants: string[];
+
+            /** OperationOverlap reasons. */
+            reasons: string[];
+
+            /**
+             * Creates a new OperationOverlap instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns OperationOverlap instance
+             */
+            static create(properties: liaison.v1.OperationOverlap.$Shape): liaison.v1.OperationOverlap & liaison.v1.OperationOverlap.$Shape;
+            static create(properties?: liaison.v1.OperationOverlap.$Properties): liaison.v1.OperationOverlap;
+
+            /**
+             * Encodes the specified OperationOverlap message. Does not implicitly {@link liaison.v1.OperationOverlap.verify|verify} messages.
+             * @param message OperationOverlap message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.OperationOverlap.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified OperationOverlap message, length delimited. Does not implicitly {@link liaison.v1.OperationOverlap.verify|verify} messages.
+             * @param message OperationOverlap message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.OperationOverlap.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an OperationOverlap message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationOverlap & liaison.v1.OperationOverlap.$Shape} OperationOverlap
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.OperationOverlap & liaison.v1.OperationOverlap.$Shape;
+
+            /**
+             * Decodes an OperationOverlap message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationOverlap & liaison.v1.OperationOverlap.$Shape} OperationOverlap
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.OperationOverlap & liaison.v1.OperationOverlap.$Shape;
+
+            /**
+             * Creates an OperationOverlap message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns OperationOverlap
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.OperationOverlap;
+
+            /**
+             * Creates a plain object from an OperationOverlap message. Also converts values to other types if specified.
+             * @param message OperationOverlap
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.OperationOverlap, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this OperationOverlap to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for OperationOverlap
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace OperationOverlap {
+
+            /** Properties of an OperationOverlap. */
+            interface $Properties {
+
+                /** OperationOverlap aId */
+                aId?: (string|null);
+
+                /** OperationOverlap aName */
+                aName?: (string|null);
+
+                /** OperationOverlap bId */
+                bId?: (string|null);
+
+                /** OperationOverlap bName */
+                bName?: (string|null);
+
+                /** OperationOverlap periods */
+                periods?: (liaison.v1.OverlapPeriod.$Properties[]|null);
+
+                /** OperationOverlap riskAreas */
+                riskAreas?: (liaison.v1.OffenceArea[]|null);
+
+                /** OperationOverlap commodityCodes */
+                commodityCodes?: (liaison.v1.SharedCommodityCode.$Properties[]|null);
+
+                /** OperationOverlap routes */
+                routes?: (liaison.v1.OperationRoute.$Properties[]|null);
+
+                /** OperationOverlap participants */
+                participants?: (string[]|null);
+
+                /** OperationOverlap reasons */
+                reasons?: (string[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an OperationOverlap. */
+            type $Shape = liaison.v1.OperationOverlap.$Properties;
+        }
+
+        /**
+         * Properties of an OperationCreate.
+         * @deprecated Use liaison.v1.OperationCreate.$Properties instead.
+         */
+        interface IOperationCreate extends liaison.v1.OperationCreate.$Properties {
+        }
+
+        /** Represents an OperationCreate. */
+        class OperationCreate {
+
+            /**
+             * Constructs a new OperationCreate.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.OperationCreate.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** OperationCreate content. */
+            content?: (liaison.v1.OperationContent.$Properties|null);
+
+            /**
+             * Creates a new OperationCreate instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns OperationCreate instance
+             */
+            static create(properties: liaison.v1.OperationCreate.$Shape): liaison.v1.OperationCreate & liaison.v1.OperationCreate.$Shape;
+            static create(properties?: liaison.v1.OperationCreate.$Properties): liaison.v1.OperationCreate;
+
+            /**
+             * Encodes the specified OperationCreate message. Does not implicitly {@link liaison.v1.OperationCreate.verify|verify} messages.
+             * @param message OperationCreate message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.OperationCreate.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified OperationCreate message, length delimited. Does not implicitly {@link liaison.v1.OperationCreate.verify|verify} messages.
+             * @param message OperationCreate message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.OperationCreate.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an OperationCreate message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationCreate & liaison.v1.OperationCreate.$Shape} OperationCreate
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.OperationCreate & liaison.v1.OperationCreate.$Shape;
+
+            /**
+             * Decodes an OperationCreate message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationCreate & liaison.v1.OperationCreate.$Shape} OperationCreate
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.OperationCreate & liaison.v1.OperationCreate.$Shape;
+
+            /**
+             * Creates an OperationCreate message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns OperationCreate
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.OperationCreate;
+
+            /**
+             * Creates a plain object from an OperationCreate message. Also converts values to other types if specified.
+             * @param message OperationCreate
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.OperationCreate, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this OperationCreate to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for OperationCreate
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace OperationCreate {
+
+            /** Properties of an OperationCreate. */
+            interface $Properties {
+
+                /** OperationCreate content */
+                content?: (liaison.v1.OperationContent.$Properties|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an OperationCreate. */
+            type $Shape = liaison.v1.OperationCreate.$Properties;
+        }
+
+        /**
+         * Properties of an OperationUpdate.
+         * @deprecated Use liaison.v1.OperationUpdate.$Properties instead.
+         */
+        interface IOperationUpdate extends liaison.v1.OperationUpdate.$Properties {
+        }
+
+        /** Represents an OperationUpdate. */
+        class OperationUpdate {
+
+            /**
+             * Constructs a new OperationUpdate.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.OperationUpdate.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** OperationUpdate operationId. */
+            operationId: string;
+
+            /** OperationUpdate content. */
+            content?: (liaison.v1.OperationContent.$Properties|null);
+
+            /** OperationUpdate fields. */
+            fields: string[];
+
+            /**
+             * Creates a new OperationUpdate instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns OperationUpdate instance
+             */
+            static create(properties: liaison.v1.OperationUpdate.$Shape): liaison.v1.OperationUpdate & liaison.v1.OperationUpdate.$Shape;
+            static create(properties?: liaison.v1.OperationUpdate.$Properties): liaison.v1.OperationUpdate;
+
+            /**
+             * Encodes the specified OperationUpdate message. Does not implicitly {@link liaison.v1.OperationUpdate.verify|verify} messages.
+             * @param message OperationUpdate message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.OperationUpdate.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified OperationUpdate message, length delimited. Does not implicitly {@link liaison.v1.OperationUpdate.verify|verify} messages.
+             * @param message OperationUpdate message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.OperationUpdate.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an OperationUpdate message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationUpdate & liaison.v1.OperationUpdate.$Shape} OperationUpdate
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.OperationUpdate & liaison.v1.OperationUpdate.$Shape;
+
+            /**
+             * Decodes an OperationUpdate message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationUpdate & liaison.v1.OperationUpdate.$Shape} OperationUpdate
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.OperationUpdate & liaison.v1.OperationUpdate.$Shape;
+
+            /**
+             * Creates an OperationUpdate message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns OperationUpdate
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.OperationUpdate;
+
+            /**
+             * Creates a plain object from an OperationUpdate message. Also converts values to other types if specified.
+             * @param message OperationUpdate
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.OperationUpdate, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this OperationUpdate to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for OperationUpdate
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace OperationUpdate {
+
+            /** Properties of an OperationUpdate. */
+            interface $Properties {
+
+                /** OperationUpdate operationId */
+                operationId?: (string|null);
+
+                /** OperationUpdate content */
+                content?: (liaison.v1.OperationContent.$Properties|null);
+
+                /** OperationUpdate fields */
+                fields?: (string[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an OperationUpdate. */
+            type $Shape = liaison.v1.OperationUpdate.$Properties;
+        }
+
+        /**
+         * Properties of an OperationRef.
+         * @deprecated Use liaison.v1.OperationRef.$Properties instead.
+         */
+        interface IOperationRef extends liaison.v1.OperationRef.$Properties {
+        }
+
+        /** Represents an OperationRef. */
+        class OperationRef {
+
+            /**
+             * Constructs a new OperationRef.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.OperationRef.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** OperationRef operationId. */
+            operationId: string;
+
+            /**
+             * Creates a new OperationRef instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns OperationRef instance
+             */
+            static create(properties: liaison.v1.OperationRef.$Shape): liaison.v1.OperationRef & liaison.v1.OperationRef.$Shape;
+            static create(properties?: liaison.v1.OperationRef.$Properties): liaison.v1.OperationRef;
+
+            /**
+             * Encodes the specified OperationRef message. Does not implicitly {@link liaison.v1.OperationRef.verify|verify} messages.
+             * @param message OperationRef message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.OperationRef.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified OperationRef message, length delimited. Does not implicitly {@link liaison.v1.OperationRef.verify|verify} messages.
+             * @param message OperationRef message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.OperationRef.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an OperationRef message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationRef & liaison.v1.OperationRef.$Shape} OperationRef
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.OperationRef & liaison.v1.OperationRef.$Shape;
+
+            /**
+             * Decodes an OperationRef message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationRef & liaison.v1.OperationRef.$Shape} OperationRef
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.OperationRef & liaison.v1.OperationRef.$Shape;
+
+            /**
+             * Creates an OperationRef message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns OperationRef
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.OperationRef;
+
+            /**
+             * Creates a plain object from an OperationRef message. Also converts values to other types if specified.
+             * @param message OperationRef
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.OperationRef, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this OperationRef to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for OperationRef
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace OperationRef {
+
+            /** Properties of an OperationRef. */
+            interface $Properties {
+
+                /** OperationRef operationId */
+                operationId?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an OperationRef. */
+            type $Shape = liaison.v1.OperationRef.$Properties;
+        }
+
+        /**
+         * Properties of an OperationView.
+         * @deprecated Use liaison.v1.OperationView.$Properties instead.
+         */
+        interface IOperationView extends liaison.v1.OperationView.$Properties {
+        }
+
+        /** Represents an OperationView. */
+        class OperationView {
+
+            /**
+             * Constructs a new OperationView.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.OperationView.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** OperationView operation. */
+            operation?: (liaison.v1.StoredOperation.$Properties|null);
+
+            /** OperationView overlaps. */
+            overlaps: liaison.v1.OperationOverlap.$Properties[];
+
+            /**
+             * Creates a new OperationView instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns OperationView instance
+             */
+            static create(properties: liaison.v1.OperationView.$Shape): liaison.v1.OperationView & liaison.v1.OperationView.$Shape;
+            static create(properties?: liaison.v1.OperationView.$Properties): liaison.v1.OperationView;
+
+            /**
+             * Encodes the specified OperationView message. Does not implicitly {@link liaison.v1.OperationView.verify|verify} messages.
+             * @param message OperationView message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.OperationView.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified OperationView message, length delimited. Does not implicitly {@link liaison.v1.OperationView.verify|verify} messages.
+             * @param message OperationView message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.OperationView.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an OperationView message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationView & liaison.v1.OperationView.$Shape} OperationView
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.OperationView & liaison.v1.OperationView.$Shape;
+
+            /**
+             * Decodes an OperationView message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationView & liaison.v1.OperationView.$Shape} OperationView
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.OperationView & liaison.v1.OperationView.$Shape;
+
+            /**
+             * Creates an OperationView message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns OperationView
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.OperationView;
+
+            /**
+             * Creates a plain object from an OperationView message. Also converts values to other types if specified.
+             * @param message OperationView
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.OperationView, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this OperationView to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for OperationView
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace OperationView {
+
+            /** Properties of an OperationView. */
+            interface $Properties {
+
+                /** OperationView operation */
+                operation?: (liaison.v1.StoredOperation.$Properties|null);
+
+                /** OperationView overlaps */
+                overlaps?: (liaison.v1.OperationOverlap.$Properties[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an OperationView. */
+            type $Shape = liaison.v1.OperationView.$Properties;
+        }
+
+        /**
+         * Properties of a CalendarQuery.
+         * @deprecated Use liaison.v1.CalendarQuery.$Properties instead.
+         */
+        interface ICalendarQuery extends liaison.v1.CalendarQuery.$Properties {
+        }
+
+        /** Represents a CalendarQuery. */
+        class CalendarQuery {
+
+            /**
+             * Constructs a new CalendarQuery.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.CalendarQuery.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** CalendarQuery from. */
+            from: string;
+
+            /** CalendarQuery to. */
+            to: string;
+
+            /**
+             * Creates a new CalendarQuery instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns CalendarQuery instance
+             */
+            static create(properties: liaison.v1.CalendarQuery.$Shape): liaison.v1.CalendarQuery & liaison.v1.CalendarQuery.$Shape;
+            static create(properties?: liaison.v1.CalendarQuery.$Properties): liaison.v1.CalendarQuery;
+
+            /**
+             * Encodes the specified CalendarQuery message. Does not implicitly {@link liaison.v1.CalendarQuery.verify|verify} messages.
+             * @param message CalendarQuery message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.CalendarQuery.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified CalendarQuery message, length delimited. Does not implicitly {@link liaison.v1.CalendarQuery.verify|verify} messages.
+             * @param message CalendarQuery message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.CalendarQuery.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a CalendarQuery message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.CalendarQuery & liaison.v1.CalendarQuery.$Shape} CalendarQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.CalendarQuery & liaison.v1.CalendarQuery.$Shape;
+
+            /**
+             * Decodes a CalendarQuery message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.CalendarQuery & liaison.v1.CalendarQuery.$Shape} CalendarQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.CalendarQuery & liaison.v1.CalendarQuery.$Shape;
+
+            /**
+             * Creates a CalendarQuery message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns CalendarQuery
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.CalendarQuery;
+
+            /**
+             * Creates a plain object from a CalendarQuery message. Also converts values to other types if specified.
+             * @param message CalendarQuery
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.CalendarQuery, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this CalendarQuery to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for CalendarQuery
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace CalendarQuery {
+
+            /** Properties of a CalendarQuery. */
+            interface $Properties {
+
+                /** CalendarQuery from */
+                from?: (string|null);
+
+                /** CalendarQuery to */
+                to?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a CalendarQuery. */
+            type $Shape = liaison.v1.CalendarQuery.$Properties;
+        }
+
+        /**
+         * Properties of an OperationCalendar.
+         * @deprecated Use liaison.v1.OperationCalendar.$Properties instead.
+         */
+        interface IOperationCalendar extends liaison.v1.OperationCalendar.$Properties {
+        }
+
+        /** Represents an OperationCalendar. */
+        class OperationCalendar {
+
+            /**
+             * Constructs a new OperationCalendar.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.OperationCalendar.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** OperationCalendar operations. */
+            operations: liaison.v1.StoredOperation.$Properties[];
+
+            /** OperationCalendar overlaps. */
+            overlaps: liaison.v1.OperationOverlap.$Properties[];
+
+            /**
+             * Creates a new OperationCalendar instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns OperationCalendar instance
+             */
+            static create(properties: liaison.v1.OperationCalendar.$Shape): liaison.v1.OperationCalendar & liaison.v1.OperationCalendar.$Shape;
+            static create(properties?: liaison.v1.OperationCalendar.$Properties): liaison.v1.OperationCalendar;
+
+            /**
+             * Encodes the specified OperationCalendar message. Does not implicitly {@link liaison.v1.OperationCalendar.verify|verify} messages.
+             * @param message OperationCalendar message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.OperationCalendar.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified OperationCalendar message, length delimited. Does not implicitly {@link liaison.v1.OperationCalendar.verify|verify} messages.
+             * @param message OperationCalendar message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.OperationCalendar.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an OperationCalendar message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationCalendar & liaison.v1.OperationCalendar.$Shape} OperationCalendar
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.OperationCalendar & liaison.v1.OperationCalendar.$Shape;
+
+            /**
+             * Decodes an OperationCalendar message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationCalendar & liaison.v1.OperationCalendar.$Shape} OperationCalendar
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.OperationCalendar & liaison.v1.OperationCalendar.$Shape;
+
+            /**
+             * Creates an OperationCalendar message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns OperationCalendar
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.OperationCalendar;
+
+            /**
+             * Creates a plain object from an OperationCalendar message. Also converts values to other types if specified.
+             * @param message OperationCalendar
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.OperationCalendar, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this OperationCalendar to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for OperationCalendar
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace OperationCalendar {
+
+            /** Properties of an OperationCalendar. */
+            interface $Properties {
+
+                /** OperationCalendar operations */
+                operations?: (liaison.v1.StoredOperation.$Properties[]|null);
+
+                /** OperationCalendar overlaps */
+                overlaps?: (liaison.v1.OperationOverlap.$Properties[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an OperationCalendar. */
+            type $Shape = liaison.v1.OperationCalendar.$Properties;
         }
 
         /** ReceiptKind enum. */

@@ -28217,6 +28217,7 @@ export const liaison = $root.liaison = (() => {
          * @property {number} NOTICE_KIND_DORMANT=4 NOTICE_KIND_DORMANT value
          * @property {number} NOTICE_KIND_SUSPENSION_WARNING=5 NOTICE_KIND_SUSPENSION_WARNING value
          * @property {number} NOTICE_KIND_HIT_OUTCOME=6 NOTICE_KIND_HIT_OUTCOME value
+         * @property {number} NOTICE_KIND_OVERLAP=7 NOTICE_KIND_OVERLAP value
          */
         v1.NoticeKind = (function() {
             const valuesById = $Object.create(null), values = $Object.create(valuesById);
@@ -28227,6 +28228,7 @@ export const liaison = $root.liaison = (() => {
             values[valuesById[4] = "NOTICE_KIND_DORMANT"] = 4;
             values[valuesById[5] = "NOTICE_KIND_SUSPENSION_WARNING"] = 5;
             values[valuesById[6] = "NOTICE_KIND_HIT_OUTCOME"] = 6;
+            values[valuesById[7] = "NOTICE_KIND_OVERLAP"] = 7;
             return values;
         })();
 
@@ -28709,6 +28711,10 @@ export const liaison = $root.liaison = (() => {
                     case 6:
                         message.kind = 6;
                         break;
+                    case "NOTICE_KIND_OVERLAP":
+                    case 7:
+                        message.kind = 7;
+                        break;
                     default:
                         if (typeof object.kind === "number" && (object.kind | 0) === object.kind)
                             message.kind = object.kind;
@@ -29186,6 +29192,5047 @@ export const liaison = $root.liaison = (() => {
             };
 
             return SignedNotice;
+        })();
+
+        /**
+         * OperationKind enum.
+         * @name liaison.v1.OperationKind
+         * @enum {number}
+         * @property {number} OPERATION_KIND_UNSPECIFIED=0 OPERATION_KIND_UNSPECIFIED value
+         * @property {number} OPERATION_KIND_FULL_SCALE_JCO=1 OPERATION_KIND_FULL_SCALE_JCO value
+         * @property {number} OPERATION_KIND_REGIONAL_JCO=2 OPERATION_KIND_REGIONAL_JCO value
+         * @property {number} OPERATION_KIND_JCPO=3 OPERATION_KIND_JCPO value
+         * @property {number} OPERATION_KIND_OTHER_BODY=4 OPERATION_KIND_OTHER_BODY value
+         */
+        v1.OperationKind = (function() {
+            const valuesById = $Object.create(null), values = $Object.create(valuesById);
+            values[valuesById[0] = "OPERATION_KIND_UNSPECIFIED"] = 0;
+            values[valuesById[1] = "OPERATION_KIND_FULL_SCALE_JCO"] = 1;
+            values[valuesById[2] = "OPERATION_KIND_REGIONAL_JCO"] = 2;
+            values[valuesById[3] = "OPERATION_KIND_JCPO"] = 3;
+            values[valuesById[4] = "OPERATION_KIND_OTHER_BODY"] = 4;
+            return values;
+        })();
+
+        /**
+         * PhaseKind enum.
+         * @name liaison.v1.PhaseKind
+         * @enum {number}
+         * @property {number} PHASE_KIND_UNSPECIFIED=0 PHASE_KIND_UNSPECIFIED value
+         * @property {number} PHASE_KIND_PLANNING=1 PHASE_KIND_PLANNING value
+         * @property {number} PHASE_KIND_BUSINESS_CASE=2 PHASE_KIND_BUSINESS_CASE value
+         * @property {number} PHASE_KIND_OPERATIONAL=3 PHASE_KIND_OPERATIONAL value
+         * @property {number} PHASE_KIND_DEBRIEFING=4 PHASE_KIND_DEBRIEFING value
+         * @property {number} PHASE_KIND_FINAL_REPORT=5 PHASE_KIND_FINAL_REPORT value
+         */
+        v1.PhaseKind = (function() {
+            const valuesById = $Object.create(null), values = $Object.create(valuesById);
+            values[valuesById[0] = "PHASE_KIND_UNSPECIFIED"] = 0;
+            values[valuesById[1] = "PHASE_KIND_PLANNING"] = 1;
+            values[valuesById[2] = "PHASE_KIND_BUSINESS_CASE"] = 2;
+            values[valuesById[3] = "PHASE_KIND_OPERATIONAL"] = 3;
+            values[valuesById[4] = "PHASE_KIND_DEBRIEFING"] = 4;
+            values[valuesById[5] = "PHASE_KIND_FINAL_REPORT"] = 5;
+            return values;
+        })();
+
+        /**
+         * OperationStatus enum.
+         * @name liaison.v1.OperationStatus
+         * @enum {number}
+         * @property {number} OPERATION_STATUS_UNSPECIFIED=0 OPERATION_STATUS_UNSPECIFIED value
+         * @property {number} OPERATION_STATUS_PLANNED=1 OPERATION_STATUS_PLANNED value
+         * @property {number} OPERATION_STATUS_APPROVED=2 OPERATION_STATUS_APPROVED value
+         * @property {number} OPERATION_STATUS_RUNNING=3 OPERATION_STATUS_RUNNING value
+         * @property {number} OPERATION_STATUS_COMPLETED=4 OPERATION_STATUS_COMPLETED value
+         * @property {number} OPERATION_STATUS_CANCELLED=5 OPERATION_STATUS_CANCELLED value
+         */
+        v1.OperationStatus = (function() {
+            const valuesById = $Object.create(null), values = $Object.create(valuesById);
+            values[valuesById[0] = "OPERATION_STATUS_UNSPECIFIED"] = 0;
+            values[valuesById[1] = "OPERATION_STATUS_PLANNED"] = 1;
+            values[valuesById[2] = "OPERATION_STATUS_APPROVED"] = 2;
+            values[valuesById[3] = "OPERATION_STATUS_RUNNING"] = 3;
+            values[valuesById[4] = "OPERATION_STATUS_COMPLETED"] = 4;
+            values[valuesById[5] = "OPERATION_STATUS_CANCELLED"] = 5;
+            return values;
+        })();
+
+        v1.OperationPhase = (function() {
+
+            /**
+             * Properties of an OperationPhase.
+             * @typedef {Object} liaison.v1.OperationPhase.$Properties
+             * @property {liaison.v1.PhaseKind|null} [kind] OperationPhase kind
+             * @property {string|null} [start] OperationPhase start
+             * @property {string|null} [end] OperationPhase end
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an OperationPhase.
+             * @memberof liaison.v1
+             * @interface IOperationPhase
+             * @augments liaison.v1.OperationPhase.$Properties
+             * @deprecated Use liaison.v1.OperationPhase.$Properties instead.
+             */
+
+            /**
+             * Shape of an OperationPhase.
+             * @typedef {liaison.v1.OperationPhase.$Properties} liaison.v1.OperationPhase.$Shape
+             */
+
+            /**
+             * Constructs a new OperationPhase.
+             * @memberof liaison.v1
+             * @classdesc Represents an OperationPhase.
+             * @constructor
+             * @param {liaison.v1.OperationPhase.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const OperationPhase = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * OperationPhase kind.
+             * @member {liaison.v1.PhaseKind} kind
+             * @memberof liaison.v1.OperationPhase
+             * @instance
+             */
+            OperationPhase.prototype.kind = 0;
+
+            /**
+             * OperationPhase start.
+             * @member {string} start
+             * @memberof liaison.v1.OperationPhase
+             * @instance
+             */
+            OperationPhase.prototype.start = "";
+
+            /**
+             * OperationPhase end.
+             * @member {string} end
+             * @memberof liaison.v1.OperationPhase
+             * @instance
+             */
+            OperationPhase.prototype.end = "";
+
+            /**
+             * Creates a new OperationPhase instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.OperationPhase
+             * @static
+             * @param {liaison.v1.OperationPhase.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.OperationPhase} OperationPhase instance
+             * @type {{
+             *   (properties: liaison.v1.OperationPhase.$Shape): liaison.v1.OperationPhase & liaison.v1.OperationPhase.$Shape;
+             *   (properties?: liaison.v1.OperationPhase.$Properties): liaison.v1.OperationPhase;
+             * }}
+             */
+            OperationPhase.create = function(properties) {
+                return new OperationPhase(properties);
+            };
+
+            /**
+             * Encodes the specified OperationPhase message. Does not implicitly {@link liaison.v1.OperationPhase.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.OperationPhase
+             * @static
+             * @param {liaison.v1.OperationPhase.$Properties} message OperationPhase message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationPhase.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.kind != null && $Object.hasOwnProperty.call(message, "kind") && message.kind !== 0)
+                    writer.uint32(/* id 1, wireType 0 =*/8).int32(message.kind);
+                if (message.start != null && $Object.hasOwnProperty.call(message, "start") && message.start !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.start);
+                if (message.end != null && $Object.hasOwnProperty.call(message, "end") && message.end !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.end);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified OperationPhase message, length delimited. Does not implicitly {@link liaison.v1.OperationPhase.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.OperationPhase
+             * @static
+             * @param {liaison.v1.OperationPhase.$Properties} message OperationPhase message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationPhase.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes an OperationPhase message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.OperationPhase
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationPhase & liaison.v1.OperationPhase.$Shape} OperationPhase
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationPhase.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.OperationPhase();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.int32())
+                                message.kind = value;
+                            else
+                                delete message.kind;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.start = value;
+                            else
+                                delete message.start;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.end = value;
+                            else
+                                delete message.end;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes an OperationPhase message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.OperationPhase
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationPhase & liaison.v1.OperationPhase.$Shape} OperationPhase
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationPhase.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates an OperationPhase message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.OperationPhase
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.OperationPhase} OperationPhase
+             */
+            OperationPhase.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.OperationPhase)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.OperationPhase: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.OperationPhase();
+                if (object.kind !== 0 && (typeof object.kind !== "string" || $root.liaison.v1.PhaseKind[object.kind] !== 0))
+                    switch (object.kind) {
+                    case "PHASE_KIND_UNSPECIFIED":
+                    case 0:
+                        message.kind = 0;
+                        break;
+                    case "PHASE_KIND_PLANNING":
+                    case 1:
+                        message.kind = 1;
+                        break;
+                    case "PHASE_KIND_BUSINESS_CASE":
+                    case 2:
+                        message.kind = 2;
+                        break;
+                    case "PHASE_KIND_OPERATIONAL":
+                    case 3:
+                        message.kind = 3;
+                        break;
+                    case "PHASE_KIND_DEBRIEFING":
+                    case 4:
+                        message.kind = 4;
+                        break;
+                    case "PHASE_KIND_FINAL_REPORT":
+                    case 5:
+                        message.kind = 5;
+                        break;
+                    default:
+                        if (typeof object.kind === "number" && (object.kind | 0) === object.kind)
+                            message.kind = object.kind;
+                    }
+                if (object.start != null)
+                    if (typeof object.start !== "string" || object.start.length)
+                        message.start = $String(object.start);
+                if (object.end != null)
+                    if (typeof object.end !== "string" || object.end.length)
+                        message.end = $String(object.end);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an OperationPhase message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.OperationPhase
+             * @static
+             * @param {liaison.v1.OperationPhase} message OperationPhase
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            OperationPhase.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.kind = options.enums === $String ? "PHASE_KIND_UNSPECIFIED" : 0;
+                    object.start = "";
+                    object.end = "";
+                }
+                if (message.kind != null && $Object.hasOwnProperty.call(message, "kind"))
+                    object.kind = options.enums === $String ? $root.liaison.v1.PhaseKind[message.kind] === $undefined ? message.kind : $root.liaison.v1.PhaseKind[message.kind] : message.kind;
+                if (message.start != null && $Object.hasOwnProperty.call(message, "start"))
+                    object.start = message.start;
+                if (message.end != null && $Object.hasOwnProperty.call(message, "end"))
+                    object.end = message.end;
+                return object;
+            };
+
+            /**
+             * Converts this OperationPhase to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.OperationPhase
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            OperationPhase.prototype.toJSON = function() {
+                return OperationPhase.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for OperationPhase
+             * @function getTypeUrl
+             * @memberof liaison.v1.OperationPhase
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            OperationPhase.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.OperationPhase";
+            };
+
+            return OperationPhase;
+        })();
+
+        v1.OperationObjective = (function() {
+
+            /**
+             * Properties of an OperationObjective.
+             * @typedef {Object} liaison.v1.OperationObjective.$Properties
+             * @property {string|null} [description] OperationObjective description
+             * @property {string|null} [metric] OperationObjective metric
+             * @property {number|null} [target] OperationObjective target
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an OperationObjective.
+             * @memberof liaison.v1
+             * @interface IOperationObjective
+             * @augments liaison.v1.OperationObjective.$Properties
+             * @deprecated Use liaison.v1.OperationObjective.$Properties instead.
+             */
+
+            /**
+             * Shape of an OperationObjective.
+             * @typedef {liaison.v1.OperationObjective.$Properties} liaison.v1.OperationObjective.$Shape
+             */
+
+            /**
+             * Constructs a new OperationObjective.
+             * @memberof liaison.v1
+             * @classdesc Represents an OperationObjective.
+             * @constructor
+             * @param {liaison.v1.OperationObjective.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const OperationObjective = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * OperationObjective description.
+             * @member {string} description
+             * @memberof liaison.v1.OperationObjective
+             * @instance
+             */
+            OperationObjective.prototype.description = "";
+
+            /**
+             * OperationObjective metric.
+             * @member {string} metric
+             * @memberof liaison.v1.OperationObjective
+             * @instance
+             */
+            OperationObjective.prototype.metric = "";
+
+            /**
+             * OperationObjective target.
+             * @member {number} target
+             * @memberof liaison.v1.OperationObjective
+             * @instance
+             */
+            OperationObjective.prototype.target = 0;
+
+            /**
+             * Creates a new OperationObjective instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.OperationObjective
+             * @static
+             * @param {liaison.v1.OperationObjective.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.OperationObjective} OperationObjective instance
+             * @type {{
+             *   (properties: liaison.v1.OperationObjective.$Shape): liaison.v1.OperationObjective & liaison.v1.OperationObjective.$Shape;
+             *   (properties?: liaison.v1.OperationObjective.$Properties): liaison.v1.OperationObjective;
+             * }}
+             */
+            OperationObjective.create = function(properties) {
+                return new OperationObjective(properties);
+            };
+
+            /**
+             * Encodes the specified OperationObjective message. Does not implicitly {@link liaison.v1.OperationObjective.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.OperationObjective
+             * @static
+             * @param {liaison.v1.OperationObjective.$Properties} message OperationObjective message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationObjective.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.description != null && $Object.hasOwnProperty.call(message, "description") && message.description !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.description);
+                if (message.metric != null && $Object.hasOwnProperty.call(message, "metric") && message.metric !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.metric);
+                if (message.target != null && $Object.hasOwnProperty.call(message, "target") && !$Object.is(message.target, 0))
+                    writer.uint32(/* id 3, wireType 1 =*/25).double(message.target);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified OperationObjective message, length delimited. Does not implicitly {@link liaison.v1.OperationObjective.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.OperationObjective
+             * @static
+             * @param {liaison.v1.OperationObjective.$Properties} message OperationObjective message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationObjective.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes an OperationObjective message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.OperationObjective
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationObjective & liaison.v1.OperationObjective.$Shape} OperationObjective
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationObjective.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.OperationObjective();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.description = value;
+                            else
+                                delete message.description;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.metric = value;
+                            else
+                                delete message.metric;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.target = value;
+                            else
+                                delete message.target;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes an OperationObjective message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.OperationObjective
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationObjective & liaison.v1.OperationObjective.$Shape} OperationObjective
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationObjective.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates an OperationObjective message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.OperationObjective
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.OperationObjective} OperationObjective
+             */
+            OperationObjective.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.OperationObjective)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.OperationObjective: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.OperationObjective();
+                if (object.description != null)
+                    if (typeof object.description !== "string" || object.description.length)
+                        message.description = $String(object.description);
+                if (object.metric != null)
+                    if (typeof object.metric !== "string" || object.metric.length)
+                        message.metric = $String(object.metric);
+                if (object.target != null)
+                    if (!$Object.is($Number(object.target), 0))
+                        message.target = $Number(object.target);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an OperationObjective message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.OperationObjective
+             * @static
+             * @param {liaison.v1.OperationObjective} message OperationObjective
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            OperationObjective.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.description = "";
+                    object.metric = "";
+                    object.target = 0;
+                }
+                if (message.description != null && $Object.hasOwnProperty.call(message, "description"))
+                    object.description = message.description;
+                if (message.metric != null && $Object.hasOwnProperty.call(message, "metric"))
+                    object.metric = message.metric;
+                if (message.target != null && $Object.hasOwnProperty.call(message, "target"))
+                    object.target = options.json && !$isFinite(message.target) ? $String(message.target) : message.target;
+                return object;
+            };
+
+            /**
+             * Converts this OperationObjective to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.OperationObjective
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            OperationObjective.prototype.toJSON = function() {
+                return OperationObjective.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for OperationObjective
+             * @function getTypeUrl
+             * @memberof liaison.v1.OperationObjective
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            OperationObjective.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.OperationObjective";
+            };
+
+            return OperationObjective;
+        })();
+
+        v1.OperationRoute = (function() {
+
+            /**
+             * Properties of an OperationRoute.
+             * @typedef {Object} liaison.v1.OperationRoute.$Properties
+             * @property {string|null} [from] OperationRoute from
+             * @property {string|null} [to] OperationRoute to
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an OperationRoute.
+             * @memberof liaison.v1
+             * @interface IOperationRoute
+             * @augments liaison.v1.OperationRoute.$Properties
+             * @deprecated Use liaison.v1.OperationRoute.$Properties instead.
+             */
+
+            /**
+             * Shape of an OperationRoute.
+             * @typedef {liaison.v1.OperationRoute.$Properties} liaison.v1.OperationRoute.$Shape
+             */
+
+            /**
+             * Constructs a new OperationRoute.
+             * @memberof liaison.v1
+             * @classdesc Represents an OperationRoute.
+             * @constructor
+             * @param {liaison.v1.OperationRoute.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const OperationRoute = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * OperationRoute from.
+             * @member {string} from
+             * @memberof liaison.v1.OperationRoute
+             * @instance
+             */
+            OperationRoute.prototype.from = "";
+
+            /**
+             * OperationRoute to.
+             * @member {string} to
+             * @memberof liaison.v1.OperationRoute
+             * @instance
+             */
+            OperationRoute.prototype.to = "";
+
+            /**
+             * Creates a new OperationRoute instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.OperationRoute
+             * @static
+             * @param {liaison.v1.OperationRoute.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.OperationRoute} OperationRoute instance
+             * @type {{
+             *   (properties: liaison.v1.OperationRoute.$Shape): liaison.v1.OperationRoute & liaison.v1.OperationRoute.$Shape;
+             *   (properties?: liaison.v1.OperationRoute.$Properties): liaison.v1.OperationRoute;
+             * }}
+             */
+            OperationRoute.create = function(properties) {
+                return new OperationRoute(properties);
+            };
+
+            /**
+             * Encodes the specified OperationRoute message. Does not implicitly {@link liaison.v1.OperationRoute.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.OperationRoute
+             * @static
+             * @param {liaison.v1.OperationRoute.$Properties} message OperationRoute message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationRoute.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.from != null && $Object.hasOwnProperty.call(message, "from") && message.from !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.from);
+                if (message.to != null && $Object.hasOwnProperty.call(message, "to") && message.to !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.to);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified OperationRoute message, length delimited. Does not implicitly {@link liaison.v1.OperationRoute.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.OperationRoute
+             * @static
+             * @param {liaison.v1.OperationRoute.$Properties} message OperationRoute message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationRoute.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes an OperationRoute message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.OperationRoute
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationRoute & liaison.v1.OperationRoute.$Shape} OperationRoute
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationRoute.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.OperationRoute();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.from = value;
+                            else
+                                delete message.from;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.to = value;
+                            else
+                                delete message.to;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes an OperationRoute message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.OperationRoute
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationRoute & liaison.v1.OperationRoute.$Shape} OperationRoute
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationRoute.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates an OperationRoute message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.OperationRoute
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.OperationRoute} OperationRoute
+             */
+            OperationRoute.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.OperationRoute)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.OperationRoute: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.OperationRoute();
+                if (object.from != null)
+                    if (typeof object.from !== "string" || object.from.length)
+                        message.from = $String(object.from);
+                if (object.to != null)
+                    if (typeof object.to !== "string" || object.to.length)
+                        message.to = $String(object.to);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an OperationRoute message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.OperationRoute
+             * @static
+             * @param {liaison.v1.OperationRoute} message OperationRoute
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            OperationRoute.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.from = "";
+                    object.to = "";
+                }
+                if (message.from != null && $Object.hasOwnProperty.call(message, "from"))
+                    object.from = message.from;
+                if (message.to != null && $Object.hasOwnProperty.call(message, "to"))
+                    object.to = message.to;
+                return object;
+            };
+
+            /**
+             * Converts this OperationRoute to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.OperationRoute
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            OperationRoute.prototype.toJSON = function() {
+                return OperationRoute.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for OperationRoute
+             * @function getTypeUrl
+             * @memberof liaison.v1.OperationRoute
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            OperationRoute.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.OperationRoute";
+            };
+
+            return OperationRoute;
+        })();
+
+        v1.OperationContent = (function() {
+
+            /**
+             * Properties of an OperationContent.
+             * @typedef {Object} liaison.v1.OperationContent.$Properties
+             * @property {string|null} [name] OperationContent name
+             * @property {liaison.v1.OperationKind|null} [kind] OperationContent kind
+             * @property {Array.<string>|null} [leaders] OperationContent leaders
+             * @property {Array.<string>|null} [participants] OperationContent participants
+             * @property {Array.<string>|null} [observers] OperationContent observers
+             * @property {Array.<liaison.v1.OperationObjective.$Properties>|null} [objectives] OperationContent objectives
+             * @property {Array.<liaison.v1.OffenceArea>|null} [riskAreas] OperationContent riskAreas
+             * @property {Array.<string>|null} [commodityCodes] OperationContent commodityCodes
+             * @property {Array.<liaison.v1.OperationRoute.$Properties>|null} [routes] OperationContent routes
+             * @property {string|null} [legalBasis] OperationContent legalBasis
+             * @property {Array.<liaison.v1.OperationPhase.$Properties>|null} [phases] OperationContent phases
+             * @property {liaison.v1.OperationStatus|null} [status] OperationContent status
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an OperationContent.
+             * @memberof liaison.v1
+             * @interface IOperationContent
+             * @augments liaison.v1.OperationContent.$Properties
+             * @deprecated Use liaison.v1.OperationContent.$Properties instead.
+             */
+
+            /**
+             * Shape of an OperationContent.
+             * @typedef {liaison.v1.OperationContent.$Properties} liaison.v1.OperationContent.$Shape
+             */
+
+            /**
+             * Constructs a new OperationContent.
+             * @memberof liaison.v1
+             * @classdesc Represents an OperationContent.
+             * @constructor
+             * @param {liaison.v1.OperationContent.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const OperationContent = function (properties) {
+                this.leaders = [];
+                this.participants = [];
+                this.observers = [];
+                this.objectives = [];
+                this.riskAreas = [];
+                this.commodityCodes = [];
+                this.routes = [];
+                this.phases = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * OperationContent name.
+             * @member {string} name
+             * @memberof liaison.v1.OperationContent
+             * @instance
+             */
+            OperationContent.prototype.name = "";
+
+            /**
+             * OperationContent kind.
+             * @member {liaison.v1.OperationKind} kind
+             * @memberof liaison.v1.OperationContent
+             * @instance
+             */
+            OperationContent.prototype.kind = 0;
+
+            /**
+             * OperationContent leaders.
+             * @member {Array.<string>} leaders
+             * @memberof liaison.v1.OperationContent
+             * @instance
+             */
+            OperationContent.prototype.leaders = $util.emptyArray;
+
+            /**
+             * OperationContent participants.
+             * @member {Array.<string>} participants
+             * @memberof liaison.v1.OperationContent
+             * @instance
+             */
+            OperationContent.prototype.participants = $util.emptyArray;
+
+            /**
+             * OperationContent observers.
+             * @member {Array.<string>} observers
+             * @memberof liaison.v1.OperationContent
+             * @instance
+             */
+            OperationContent.prototype.observers = $util.emptyArray;
+
+            /**
+             * OperationContent objectives.
+             * @member {Array.<liaison.v1.OperationObjective.$Properties>} objectives
+             * @memberof liaison.v1.OperationContent
+             * @instance
+             */
+            OperationContent.prototype.objectives = $util.emptyArray;
+
+            /**
+             * OperationContent riskAreas.
+             * @member {Array.<liaison.v1.OffenceArea>} riskAreas
+             * @memberof liaison.v1.OperationContent
+             * @instance
+             */
+            OperationContent.prototype.riskAreas = $util.emptyArray;
+
+            /**
+             * OperationContent commodityCodes.
+             * @member {Array.<string>} commodityCodes
+             * @memberof liaison.v1.OperationContent
+             * @instance
+             */
+            OperationContent.prototype.commodityCodes = $util.emptyArray;
+
+            /**
+             * OperationContent routes.
+             * @member {Array.<liaison.v1.OperationRoute.$Properties>} routes
+             * @memberof liaison.v1.OperationContent
+             * @instance
+             */
+            OperationContent.prototype.routes = $util.emptyArray;
+
+            /**
+             * OperationContent legalBasis.
+             * @member {string} legalBasis
+             * @memberof liaison.v1.OperationContent
+             * @instance
+             */
+            OperationContent.prototype.legalBasis = "";
+
+            /**
+             * OperationContent phases.
+             * @member {Array.<liaison.v1.OperationPhase.$Properties>} phases
+             * @memberof liaison.v1.OperationContent
+             * @instance
+             */
+            OperationContent.prototype.phases = $util.emptyArray;
+
+            /**
+             * OperationContent status.
+             * @member {liaison.v1.OperationStatus} status
+             * @memberof liaison.v1.OperationContent
+             * @instance
+             */
+            OperationContent.prototype.status = 0;
+
+            /**
+             * Creates a new OperationContent instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.OperationContent
+             * @static
+             * @param {liaison.v1.OperationContent.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.OperationContent} OperationContent instance
+             * @type {{
+             *   (properties: liaison.v1.OperationContent.$Shape): liaison.v1.OperationContent & liaison.v1.OperationContent.$Shape;
+             *   (properties?: liaison.v1.OperationContent.$Properties): liaison.v1.OperationContent;
+             * }}
+             */
+            OperationContent.create = function(properties) {
+                return new OperationContent(properties);
+            };
+
+            /**
+             * Encodes the specified OperationContent message. Does not implicitly {@link liaison.v1.OperationContent.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.OperationContent
+             * @static
+             * @param {liaison.v1.OperationContent.$Properties} message OperationContent message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationContent.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.name != null && $Object.hasOwnProperty.call(message, "name") && message.name !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.name);
+                if (message.kind != null && $Object.hasOwnProperty.call(message, "kind") && message.kind !== 0)
+                    writer.uint32(/* id 2, wireType 0 =*/16).int32(message.kind);
+                if (message.leaders != null && message.leaders.length)
+                    for (let i = 0; i < message.leaders.length; ++i)
+                        writer.uint32(/* id 3, wireType 2 =*/26).string(message.leaders[i]);
+                if (message.participants != null && message.participants.length)
+                    for (let i = 0; i < message.participants.length; ++i)
+                        writer.uint32(/* id 4, wireType 2 =*/34).string(message.participants[i]);
+                if (message.observers != null && message.observers.length)
+                    for (let i = 0; i < message.observers.length; ++i)
+                        writer.uint32(/* id 5, wireType 2 =*/42).string(message.observers[i]);
+                if (message.objectives != null && message.objectives.length)
+                    for (let i = 0; i < message.objectives.length; ++i)
+                        $root.liaison.v1.OperationObjective.encode(message.objectives[i], writer.uint32(/* id 6, wireType 2 =*/50).fork(), _depth + 1).ldelim();
+                if (message.riskAreas != null && message.riskAreas.length)
+                    writer.uint32(/* id 7, wireType 2 =*/58).int32s(message.riskAreas);
+                if (message.commodityCodes != null && message.commodityCodes.length)
+                    for (let i = 0; i < message.commodityCodes.length; ++i)
+                        writer.uint32(/* id 8, wireType 2 =*/66).string(message.commodityCodes[i]);
+                if (message.routes != null && message.routes.length)
+                    for (let i = 0; i < message.routes.length; ++i)
+                        $root.liaison.v1.OperationRoute.encode(message.routes[i], writer.uint32(/* id 9, wireType 2 =*/74).fork(), _depth + 1).ldelim();
+                if (message.legalBasis != null && $Object.hasOwnProperty.call(message, "legalBasis") && message.legalBasis !== "")
+                    writer.uint32(/* id 10, wireType 2 =*/82).string(message.legalBasis);
+                if (message.phases != null && message.phases.length)
+                    for (let i = 0; i < message.phases.length; ++i)
+                        $root.liaison.v1.OperationPhase.encode(message.phases[i], writer.uint32(/* id 11, wireType 2 =*/90).fork(), _depth + 1).ldelim();
+                if (message.status != null && $Object.hasOwnProperty.call(message, "status") && message.status !== 0)
+                    writer.uint32(/* id 12, wireType 0 =*/96).int32(message.status);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified OperationContent message, length delimited. Does not implicitly {@link liaison.v1.OperationContent.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.OperationContent
+             * @static
+             * @param {liaison.v1.OperationContent.$Properties} message OperationContent message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationContent.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes an OperationContent message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.OperationContent
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationContent & liaison.v1.OperationContent.$Shape} OperationContent
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationContent.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.OperationContent();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.name = value;
+                            else
+                                delete message.name;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.int32())
+                                message.kind = value;
+                            else
+                                delete message.kind;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.leaders && message.leaders.length))
+                                message.leaders = [];
+                            message.leaders.push(reader.stringVerify());
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.participants && message.participants.length))
+                                message.participants = [];
+                            message.participants.push(reader.stringVerify());
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.observers && message.observers.length))
+                                message.observers = [];
+                            message.observers.push(reader.stringVerify());
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.objectives && message.objectives.length))
+                                message.objectives = [];
+                            message.objectives.push($root.liaison.v1.OperationObjective.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType === 2) {
+                                if (!(message.riskAreas && message.riskAreas.length))
+                                    message.riskAreas = [];
+                                reader.int32s(message.riskAreas);
+                                continue;
+                            }
+                            if (wireType !== 0)
+                                break;
+                            if (!(message.riskAreas && message.riskAreas.length))
+                                message.riskAreas = [];
+                            message.riskAreas.push(reader.int32());
+                            continue;
+                        }
+                    case 8: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.commodityCodes && message.commodityCodes.length))
+                                message.commodityCodes = [];
+                            message.commodityCodes.push(reader.stringVerify());
+                            continue;
+                        }
+                    case 9: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.routes && message.routes.length))
+                                message.routes = [];
+                            message.routes.push($root.liaison.v1.OperationRoute.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 10: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.legalBasis = value;
+                            else
+                                delete message.legalBasis;
+                            continue;
+                        }
+                    case 11: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.phases && message.phases.length))
+                                message.phases = [];
+                            message.phases.push($root.liaison.v1.OperationPhase.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 12: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.int32())
+                                message.status = value;
+                            else
+                                delete message.status;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes an OperationContent message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.OperationContent
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationContent & liaison.v1.OperationContent.$Shape} OperationContent
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationContent.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates an OperationContent message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.OperationContent
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.OperationContent} OperationContent
+             */
+            OperationContent.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.OperationContent)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.OperationContent: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.OperationContent();
+                if (object.name != null)
+                    if (typeof object.name !== "string" || object.name.length)
+                        message.name = $String(object.name);
+                if (object.kind !== 0 && (typeof object.kind !== "string" || $root.liaison.v1.OperationKind[object.kind] !== 0))
+                    switch (object.kind) {
+                    case "OPERATION_KIND_UNSPECIFIED":
+                    case 0:
+                        message.kind = 0;
+                        break;
+                    case "OPERATION_KIND_FULL_SCALE_JCO":
+                    case 1:
+                        message.kind = 1;
+                        break;
+                    case "OPERATION_KIND_REGIONAL_JCO":
+                    case 2:
+                        message.kind = 2;
+                        break;
+                    case "OPERATION_KIND_JCPO":
+                    case 3:
+                        message.kind = 3;
+                        break;
+                    case "OPERATION_KIND_OTHER_BODY":
+                    case 4:
+                        message.kind = 4;
+                        break;
+                    default:
+                        if (typeof object.kind === "number" && (object.kind | 0) === object.kind)
+                            message.kind = object.kind;
+                    }
+                if (object.leaders) {
+                    if (!$Array.isArray(object.leaders))
+                        throw $TypeError(".liaison.v1.OperationContent.leaders: array expected");
+                    message.leaders = $Array(object.leaders.length);
+                    for (let i = 0; i < object.leaders.length; ++i)
+                        message.leaders[i] = $String(object.leaders[i]);
+                }
+                if (object.participants) {
+                    if (!$Array.isArray(object.participants))
+                        throw $TypeError(".liaison.v1.OperationContent.participants: array expected");
+                    message.participants = $Array(object.participants.length);
+                    for (let i = 0; i < object.participants.length; ++i)
+                        message.participants[i] = $String(object.participants[i]);
+                }
+                if (object.observers) {
+                    if (!$Array.isArray(object.observers))
+                        throw $TypeError(".liaison.v1.OperationContent.observers: array expected");
+                    message.observers = $Array(object.observers.length);
+                    for (let i = 0; i < object.observers.length; ++i)
+                        message.observers[i] = $String(object.observers[i]);
+                }
+                if (object.objectives) {
+                    if (!$Array.isArray(object.objectives))
+                        throw $TypeError(".liaison.v1.OperationContent.objectives: array expected");
+                    message.objectives = $Array(object.objectives.length);
+                    for (let i = 0; i < object.objectives.length; ++i) {
+                        if (!$util.isObject(object.objectives[i]))
+                            throw $TypeError(".liaison.v1.OperationContent.objectives: object expected");
+                        message.objectives[i] = $root.liaison.v1.OperationObjective.fromObject(object.objectives[i], _depth + 1);
+                    }
+                }
+                if (object.riskAreas) {
+                    if (!$Array.isArray(object.riskAreas))
+                        throw $TypeError(".liaison.v1.OperationContent.riskAreas: array expected");
+                    message.riskAreas = [];
+                    for (let i = 0; i < object.riskAreas.length; ++i)
+                        switch (object.riskAreas[i]) {
+                        case "OFFENCE_AREA_UNSPECIFIED":
+                        case 0:
+                            message.riskAreas[message.riskAreas.length] = 0;
+                            break;
+                        case "OFFENCE_AREA_DRUG_TRAFFICKING":
+                        case 1:
+                            message.riskAreas[message.riskAreas.length] = 1;
+                            break;
+                        case "OFFENCE_AREA_TOBACCO_AND_ALCOHOL_SMUGGLING":
+                        case 2:
+                            message.riskAreas[message.riskAreas.length] = 2;
+                            break;
+                        case "OFFENCE_AREA_COUNTERFEIT_GOODS":
+                        case 3:
+                            message.riskAreas[message.riskAreas.length] = 3;
+                            break;
+                        case "OFFENCE_AREA_CUSTOMS_DUTY_EVASION":
+                        case 4:
+                            message.riskAreas[message.riskAreas.length] = 4;
+                            break;
+                        case "OFFENCE_AREA_EXCISE_FRAUD":
+                        case 5:
+                            message.riskAreas[message.riskAreas.length] = 5;
+                            break;
+                        case "OFFENCE_AREA_VAT_FRAUD":
+                        case 6:
+                            message.riskAreas[message.riskAreas.length] = 6;
+                            break;
+                        case "OFFENCE_AREA_MONEY_LAUNDERING_AND_CASH":
+                        case 7:
+                            message.riskAreas[message.riskAreas.length] = 7;
+                            break;
+                        case "OFFENCE_AREA_WEAPONS_AND_DUAL_USE_GOODS":
+                        case 8:
+                            message.riskAreas[message.riskAreas.length] = 8;
+                            break;
+                        case "OFFENCE_AREA_ENDANGERED_SPECIES":
+                        case 9:
+                            message.riskAreas[message.riskAreas.length] = 9;
+                            break;
+                        case "OFFENCE_AREA_CULTURAL_GOODS":
+                        case 10:
+                            message.riskAreas[message.riskAreas.length] = 10;
+                            break;
+                        case "OFFENCE_AREA_OTHER":
+                        case 11:
+                            message.riskAreas[message.riskAreas.length] = 11;
+                            break;
+                        default:
+                            if (typeof object.riskAreas[i] === "number" && (object.riskAreas[i] | 0) === object.riskAreas[i])
+                                message.riskAreas[message.riskAreas.length] = object.riskAreas[i];
+                        }
+                }
+                if (object.commodityCodes) {
+                    if (!$Array.isArray(object.commodityCodes))
+                        throw $TypeError(".liaison.v1.OperationContent.commodityCodes: array expected");
+                    message.commodityCodes = $Array(object.commodityCodes.length);
+                    for (let i = 0; i < object.commodityCodes.length; ++i)
+                        message.commodityCodes[i] = $String(object.commodityCodes[i]);
+                }
+                if (object.routes) {
+                    if (!$Array.isArray(object.routes))
+                        throw $TypeError(".liaison.v1.OperationContent.routes: array expected");
+                    message.routes = $Array(object.routes.length);
+                    for (let i = 0; i < object.routes.length; ++i) {
+                        if (!$util.isObject(object.routes[i]))
+                            throw $TypeError(".liaison.v1.OperationContent.routes: object expected");
+                        message.routes[i] = $root.liaison.v1.OperationRoute.fromObject(object.routes[i], _depth + 1);
+                    }
+                }
+                if (object.legalBasis != null)
+                    if (typeof object.legalBasis !== "string" || object.legalBasis.length)
+                        message.legalBasis = $String(object.legalBasis);
+                if (object.phases) {
+                    if (!$Array.isArray(object.phases))
+                        throw $TypeError(".liaison.v1.OperationContent.phases: array expected");
+                    message.phases = $Array(object.phases.length);
+                    for (let i = 0; i < object.phases.length; ++i) {
+                        if (!$util.isObject(object.phases[i]))
+                            throw $TypeError(".liaison.v1.OperationContent.phases: object expected");
+                        message.phases[i] = $root.liaison.v1.OperationPhase.fromObject(object.phases[i], _depth + 1);
+                    }
+                }
+                if (object.status !== 0 && (typeof object.status !== "string" || $root.liaison.v1.OperationStatus[object.status] !== 0))
+                    switch (object.status) {
+                    case "OPERATION_STATUS_UNSPECIFIED":
+                    case 0:
+                        message.status = 0;
+                        break;
+                    case "OPERATION_STATUS_PLANNED":
+                    case 1:
+                        message.status = 1;
+                        break;
+                    case "OPERATION_STATUS_APPROVED":
+                    case 2:
+                        message.status = 2;
+                        break;
+                    case "OPERATION_STATUS_RUNNING":
+                    case 3:
+                        message.status = 3;
+                        break;
+                    case "OPERATION_STATUS_COMPLETED":
+                    case 4:
+                        message.status = 4;
+                        break;
+                    case "OPERATION_STATUS_CANCELLED":
+                    case 5:
+                        message.status = 5;
+                        break;
+                    default:
+                        if (typeof object.status === "number" && (object.status | 0) === object.status)
+                            message.status = object.status;
+                    }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an OperationContent message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.OperationContent
+             * @static
+             * @param {liaison.v1.OperationContent} message OperationContent
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            OperationContent.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults) {
+                    object.leaders = [];
+                    object.participants = [];
+                    object.observers = [];
+                    object.objectives = [];
+                    object.riskAreas = [];
+                    object.commodityCodes = [];
+                    object.routes = [];
+                    object.phases = [];
+                }
+                if (options.defaults) {
+                    object.name = "";
+                    object.kind = options.enums === $String ? "OPERATION_KIND_UNSPECIFIED" : 0;
+                    object.legalBasis = "";
+                    object.status = options.enums === $String ? "OPERATION_STATUS_UNSPECIFIED" : 0;
+                }
+                if (message.name != null && $Object.hasOwnProperty.call(message, "name"))
+                    object.name = message.name;
+                if (message.kind != null && $Object.hasOwnProperty.call(message, "kind"))
+                    object.kind = options.enums === $String ? $root.liaison.v1.OperationKind[message.kind] === $undefined ? message.kind : $root.liaison.v1.OperationKind[message.kind] : message.kind;
+                if (message.leaders && message.leaders.length) {
+                    object.leaders = $Array(message.leaders.length);
+                    for (let j = 0; j < message.leaders.length; ++j)
+                        object.leaders[j] = message.leaders[j];
+                }
+                if (message.participants && message.participants.length) {
+                    object.participants = $Array(message.participants.length);
+                    for (let j = 0; j < message.participants.length; ++j)
+                        object.participants[j] = message.participants[j];
+                }
+                if (message.observers && message.observers.length) {
+                    object.observers = $Array(message.observers.length);
+                    for (let j = 0; j < message.observers.length; ++j)
+                        object.observers[j] = message.observers[j];
+                }
+                if (message.objectives && message.objectives.length) {
+                    object.objectives = $Array(message.objectives.length);
+                    for (let j = 0; j < message.objectives.length; ++j)
+                        object.objectives[j] = $root.liaison.v1.OperationObjective.toObject(message.objectives[j], options, _depth + 1);
+                }
+                if (message.riskAreas && message.riskAreas.length) {
+                    object.riskAreas = $Array(message.riskAreas.length);
+                    for (let j = 0; j < message.riskAreas.length; ++j)
+                        object.riskAreas[j] = options.enums === $String ? $root.liaison.v1.OffenceArea[message.riskAreas[j]] === $undefined ? message.riskAreas[j] : $root.liaison.v1.OffenceArea[message.riskAreas[j]] : message.riskAreas[j];
+                }
+                if (message.commodityCodes && message.commodityCodes.length) {
+                    object.commodityCodes = $Array(message.commodityCodes.length);
+                    for (let j = 0; j < message.commodityCodes.length; ++j)
+                        object.commodityCodes[j] = message.commodityCodes[j];
+                }
+                if (message.routes && message.routes.length) {
+                    object.routes = $Array(message.routes.length);
+                    for (let j = 0; j < message.routes.length; ++j)
+                        object.routes[j] = $root.liaison.v1.OperationRoute.toObject(message.routes[j], options, _depth + 1);
+                }
+                if (message.legalBasis != null && $Object.hasOwnProperty.call(message, "legalBasis"))
+                    object.legalBasis = message.legalBasis;
+                if (message.phases && message.phases.length) {
+                    object.phases = $Array(message.phases.length);
+                    for (let j = 0; j < message.phases.length; ++j)
+                        object.phases[j] = $root.liaison.v1.OperationPhase.toObject(message.phases[j], options, _depth + 1);
+                }
+                if (message.status != null && $Object.hasOwnProperty.call(message, "status"))
+                    object.status = options.enums === $String ? $root.liaison.v1.OperationStatus[message.status] === $undefined ? message.status : $root.liaison.v1.OperationStatus[message.status] : message.status;
+                return object;
+            };
+
+            /**
+             * Converts this OperationContent to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.OperationContent
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            OperationContent.prototype.toJSON = function() {
+                return OperationContent.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for OperationContent
+             * @function getTypeUrl
+             * @memberof liaison.v1.OperationContent
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            OperationContent.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.OperationContent";
+            };
+
+            return OperationContent;
+        })();
+
+        v1.StoredOperation = (function() {
+
+            /**
+             * Properties of a StoredOperation.
+             * @typedef {Object} liaison.v1.StoredOperation.$Properties
+             * @property {string|null} [id] StoredOperation id
+             * @property {string|null} [createdBy] StoredOperation createdBy
+             * @property {number|null} [createdAtMs] StoredOperation createdAtMs
+             * @property {number|null} [updatedAtMs] StoredOperation updatedAtMs
+             * @property {liaison.v1.OperationContent.$Properties|null} [content] StoredOperation content
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a StoredOperation.
+             * @memberof liaison.v1
+             * @interface IStoredOperation
+             * @augments liaison.v1.StoredOperation.$Properties
+             * @deprecated Use liaison.v1.StoredOperation.$Properties instead.
+             */
+
+            /**
+             * Shape of a StoredOperation.
+             * @typedef {liaison.v1.StoredOperation.$Properties} liaison.v1.StoredOperation.$Shape
+             */
+
+            /**
+             * Constructs a new StoredOperation.
+             * @memberof liaison.v1
+             * @classdesc Represents a StoredOperation.
+             * @constructor
+             * @param {liaison.v1.StoredOperation.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const StoredOperation = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * StoredOperation id.
+             * @member {string} id
+             * @memberof liaison.v1.StoredOperation
+             * @instance
+             */
+            StoredOperation.prototype.id = "";
+
+            /**
+             * StoredOperation createdBy.
+             * @member {string} createdBy
+             * @memberof liaison.v1.StoredOperation
+             * @instance
+             */
+            StoredOperation.prototype.createdBy = "";
+
+            /**
+             * StoredOperation createdAtMs.
+             * @member {number} createdAtMs
+             * @memberof liaison.v1.StoredOperation
+             * @instance
+             */
+            StoredOperation.prototype.createdAtMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * StoredOperation updatedAtMs.
+             * @member {number} updatedAtMs
+             * @memberof liaison.v1.StoredOperation
+             * @instance
+             */
+            StoredOperation.prototype.updatedAtMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * StoredOperation content.
+             * @member {liaison.v1.OperationContent.$Properties|null|undefined} content
+             * @memberof liaison.v1.StoredOperation
+             * @instance
+             */
+            StoredOperation.prototype.content = null;
+
+            /**
+             * Creates a new StoredOperation instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.StoredOperation
+             * @static
+             * @param {liaison.v1.StoredOperation.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.StoredOperation} StoredOperation instance
+             * @type {{
+             *   (properties: liaison.v1.StoredOperation.$Shape): liaison.v1.StoredOperation & liaison.v1.StoredOperation.$Shape;
+             *   (properties?: liaison.v1.StoredOperation.$Properties): liaison.v1.StoredOperation;
+             * }}
+             */
+            StoredOperation.create = function(properties) {
+                return new StoredOperation(properties);
+            };
+
+            /**
+             * Encodes the specified StoredOperation message. Does not implicitly {@link liaison.v1.StoredOperation.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.StoredOperation
+             * @static
+             * @param {liaison.v1.StoredOperation.$Properties} message StoredOperation message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            StoredOperation.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.id != null && $Object.hasOwnProperty.call(message, "id") && message.id !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.id);
+                if (message.createdBy != null && $Object.hasOwnProperty.call(message, "createdBy") && message.createdBy !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.createdBy);
+                if (message.createdAtMs != null && $Object.hasOwnProperty.call(message, "createdAtMs") && (typeof message.createdAtMs === "object" ? message.createdAtMs.low || message.createdAtMs.high : message.createdAtMs !== 0))
+                    writer.uint32(/* id 3, wireType 0 =*/24).int64(message.createdAtMs);
+                if (message.updatedAtMs != null && $Object.hasOwnProperty.call(message, "updatedAtMs") && (typeof message.updatedAtMs === "object" ? message.updatedAtMs.low || message.updatedAtMs.high : message.updatedAtMs !== 0))
+                    writer.uint32(/* id 4, wireType 0 =*/32).int64(message.updatedAtMs);
+                if (message.content != null && $Object.hasOwnProperty.call(message, "content"))
+                    $root.liaison.v1.OperationContent.encode(message.content, writer.uint32(/* id 5, wireType 2 =*/42).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified StoredOperation message, length delimited. Does not implicitly {@link liaison.v1.StoredOperation.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.StoredOperation
+             * @static
+             * @param {liaison.v1.StoredOperation.$Properties} message StoredOperation message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            StoredOperation.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a StoredOperation message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.StoredOperation
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.StoredOperation & liaison.v1.StoredOperation.$Shape} StoredOperation
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            StoredOperation.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.StoredOperation();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.id = value;
+                            else
+                                delete message.id;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.createdBy = value;
+                            else
+                                delete message.createdBy;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.createdAtMs = value;
+                            else
+                                delete message.createdAtMs;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.updatedAtMs = value;
+                            else
+                                delete message.updatedAtMs;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            message.content = $root.liaison.v1.OperationContent.decode(reader, reader.size(), $undefined, _depth + 1, message.content);
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a StoredOperation message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.StoredOperation
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.StoredOperation & liaison.v1.StoredOperation.$Shape} StoredOperation
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            StoredOperation.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a StoredOperation message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.StoredOperation
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.StoredOperation} StoredOperation
+             */
+            StoredOperation.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.StoredOperation)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.StoredOperation: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.StoredOperation();
+                if (object.id != null)
+                    if (typeof object.id !== "string" || object.id.length)
+                        message.id = $String(object.id);
+                if (object.createdBy != null)
+                    if (typeof object.createdBy !== "string" || object.createdBy.length)
+                        message.createdBy = $String(object.createdBy);
+                if (object.createdAtMs != null)
+                    if (typeof object.createdAtMs === "object" ? object.createdAtMs.low || object.createdAtMs.high : $Number(object.createdAtMs) !== 0)
+                        if ($util.Long)
+                            message.createdAtMs = $util.Long.fromValue(object.createdAtMs, false);
+                        else if (typeof object.createdAtMs === "string")
+                            message.createdAtMs = $parseInt(object.createdAtMs, 10);
+                        else if (typeof object.createdAtMs === "number")
+                            message.createdAtMs = object.createdAtMs;
+                        else if (typeof object.createdAtMs === "object")
+                            message.createdAtMs = new $util.LongBits(object.createdAtMs.low >>> 0, object.createdAtMs.high >>> 0).toNumber();
+                if (object.updatedAtMs != null)
+                    if (typeof object.updatedAtMs === "object" ? object.updatedAtMs.low || object.updatedAtMs.high : $Number(object.updatedAtMs) !== 0)
+                        if ($util.Long)
+                            message.updatedAtMs = $util.Long.fromValue(object.updatedAtMs, false);
+                        else if (typeof object.updatedAtMs === "string")
+                            message.updatedAtMs = $parseInt(object.updatedAtMs, 10);
+                        else if (typeof object.updatedAtMs === "number")
+                            message.updatedAtMs = object.updatedAtMs;
+                        else if (typeof object.updatedAtMs === "object")
+                            message.updatedAtMs = new $util.LongBits(object.updatedAtMs.low >>> 0, object.updatedAtMs.high >>> 0).toNumber();
+                if (object.content != null) {
+                    if (!$util.isObject(object.content))
+                        throw $TypeError(".liaison.v1.StoredOperation.content: object expected");
+                    message.content = $root.liaison.v1.OperationContent.fromObject(object.content, _depth + 1);
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a StoredOperation message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.StoredOperation
+             * @static
+             * @param {liaison.v1.StoredOperation} message StoredOperation
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            StoredOperation.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.id = "";
+                    object.createdBy = "";
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.createdAtMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.createdAtMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.updatedAtMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.updatedAtMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.content = null;
+                }
+                if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
+                    object.id = message.id;
+                if (message.createdBy != null && $Object.hasOwnProperty.call(message, "createdBy"))
+                    object.createdBy = message.createdBy;
+                if (message.createdAtMs != null && $Object.hasOwnProperty.call(message, "createdAtMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.createdAtMs = typeof message.createdAtMs === "number" ? $BigInt(message.createdAtMs) : $util.Long.fromBits(message.createdAtMs.low >>> 0, message.createdAtMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.createdAtMs === "number")
+                        object.createdAtMs = options.longs === $String ? $String(message.createdAtMs) : message.createdAtMs;
+                    else
+                        object.createdAtMs = options.longs === $String ? $util.Long.prototype.toString.call(message.createdAtMs) : options.longs === $Number ? new $util.LongBits(message.createdAtMs.low >>> 0, message.createdAtMs.high >>> 0).toNumber() : message.createdAtMs;
+                if (message.updatedAtMs != null && $Object.hasOwnProperty.call(message, "updatedAtMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.updatedAtMs = typeof message.updatedAtMs === "number" ? $BigInt(message.updatedAtMs) : $util.Long.fromBits(message.updatedAtMs.low >>> 0, message.updatedAtMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.updatedAtMs === "number")
+                        object.updatedAtMs = options.longs === $String ? $String(message.updatedAtMs) : message.updatedAtMs;
+                    else
+                        object.updatedAtMs = options.longs === $String ? $util.Long.prototype.toString.call(message.updatedAtMs) : options.longs === $Number ? new $util.LongBits(message.updatedAtMs.low >>> 0, message.updatedAtMs.high >>> 0).toNumber() : message.updatedAtMs;
+                if (message.content != null && $Object.hasOwnProperty.call(message, "content"))
+                    object.content = $root.liaison.v1.OperationContent.toObject(message.content, options, _depth + 1);
+                return object;
+            };
+
+            /**
+             * Converts this StoredOperation to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.StoredOperation
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            StoredOperation.prototype.toJSON = function() {
+                return StoredOperation.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for StoredOperation
+             * @function getTypeUrl
+             * @memberof liaison.v1.StoredOperation
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            StoredOperation.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.StoredOperation";
+            };
+
+            return StoredOperation;
+        })();
+
+        v1.OverlapPeriod = (function() {
+
+            /**
+             * Properties of an OverlapPeriod.
+             * @typedef {Object} liaison.v1.OverlapPeriod.$Properties
+             * @property {string|null} [aPhase] OverlapPeriod aPhase
+             * @property {string|null} [bPhase] OverlapPeriod bPhase
+             * @property {string|null} [from] OverlapPeriod from
+             * @property {string|null} [to] OverlapPeriod to
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an OverlapPeriod.
+             * @memberof liaison.v1
+             * @interface IOverlapPeriod
+             * @augments liaison.v1.OverlapPeriod.$Properties
+             * @deprecated Use liaison.v1.OverlapPeriod.$Properties instead.
+             */
+
+            /**
+             * Shape of an OverlapPeriod.
+             * @typedef {liaison.v1.OverlapPeriod.$Properties} liaison.v1.OverlapPeriod.$Shape
+             */
+
+            /**
+             * Constructs a new OverlapPeriod.
+             * @memberof liaison.v1
+             * @classdesc Represents an OverlapPeriod.
+             * @constructor
+             * @param {liaison.v1.OverlapPeriod.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const OverlapPeriod = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * OverlapPeriod aPhase.
+             * @member {string} aPhase
+             * @memberof liaison.v1.OverlapPeriod
+             * @instance
+             */
+            OverlapPeriod.prototype.aPhase = "";
+
+            /**
+             * OverlapPeriod bPhase.
+             * @member {string} bPhase
+             * @memberof liaison.v1.OverlapPeriod
+             * @instance
+             */
+            OverlapPeriod.prototype.bPhase = "";
+
+            /**
+             * OverlapPeriod from.
+             * @member {string} from
+             * @memberof liaison.v1.OverlapPeriod
+             * @instance
+             */
+            OverlapPeriod.prototype.from = "";
+
+            /**
+             * OverlapPeriod to.
+             * @member {string} to
+             * @memberof liaison.v1.OverlapPeriod
+             * @instance
+             */
+            OverlapPeriod.prototype.to = "";
+
+            /**
+             * Creates a new OverlapPeriod instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.OverlapPeriod
+             * @static
+             * @param {liaison.v1.OverlapPeriod.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.OverlapPeriod} OverlapPeriod instance
+             * @type {{
+             *   (properties: liaison.v1.OverlapPeriod.$Shape): liaison.v1.OverlapPeriod & liaison.v1.OverlapPeriod.$Shape;
+             *   (properties?: liaison.v1.OverlapPeriod.$Properties): liaison.v1.OverlapPeriod;
+             * }}
+             */
+            OverlapPeriod.create = function(properties) {
+                return new OverlapPeriod(properties);
+            };
+
+            /**
+             * Encodes the specified OverlapPeriod message. Does not implicitly {@link liaison.v1.OverlapPeriod.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.OverlapPeriod
+             * @static
+             * @param {liaison.v1.OverlapPeriod.$Properties} message OverlapPeriod message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OverlapPeriod.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.aPhase != null && $Object.hasOwnProperty.call(message, "aPhase") && message.aPhase !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.aPhase);
+                if (message.bPhase != null && $Object.hasOwnProperty.call(message, "bPhase") && message.bPhase !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.bPhase);
+                if (message.from != null && $Object.hasOwnProperty.call(message, "from") && message.from !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.from);
+                if (message.to != null && $Object.hasOwnProperty.call(message, "to") && message.to !== "")
+                    writer.uint32(/* id 4, wireType 2 =*/34).string(message.to);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified OverlapPeriod message, length delimited. Does not implicitly {@link liaison.v1.OverlapPeriod.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.OverlapPeriod
+             * @static
+             * @param {liaison.v1.OverlapPeriod.$Properties} message OverlapPeriod message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OverlapPeriod.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes an OverlapPeriod message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.OverlapPeriod
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.OverlapPeriod & liaison.v1.OverlapPeriod.$Shape} OverlapPeriod
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OverlapPeriod.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.OverlapPeriod();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.aPhase = value;
+                            else
+                                delete message.aPhase;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.bPhase = value;
+                            else
+                                delete message.bPhase;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.from = value;
+                            else
+                                delete message.from;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.to = value;
+                            else
+                                delete message.to;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes an OverlapPeriod message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.OverlapPeriod
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.OverlapPeriod & liaison.v1.OverlapPeriod.$Shape} OverlapPeriod
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OverlapPeriod.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates an OverlapPeriod message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.OverlapPeriod
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.OverlapPeriod} OverlapPeriod
+             */
+            OverlapPeriod.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.OverlapPeriod)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.OverlapPeriod: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.OverlapPeriod();
+                if (object.aPhase != null)
+                    if (typeof object.aPhase !== "string" || object.aPhase.length)
+                        message.aPhase = $String(object.aPhase);
+                if (object.bPhase != null)
+                    if (typeof object.bPhase !== "string" || object.bPhase.length)
+                        message.bPhase = $String(object.bPhase);
+                if (object.from != null)
+                    if (typeof object.from !== "string" || object.from.length)
+                        message.from = $String(object.from);
+                if (object.to != null)
+                    if (typeof object.to !== "string" || object.to.length)
+                        message.to = $String(object.to);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an OverlapPeriod message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.OverlapPeriod
+             * @static
+             * @param {liaison.v1.OverlapPeriod} message OverlapPeriod
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            OverlapPeriod.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.aPhase = "";
+                    object.bPhase = "";
+                    object.from = "";
+                    object.to = "";
+                }
+                if (message.aPhase != null && $Object.hasOwnProperty.call(message, "aPhase"))
+                    object.aPhase = message.aPhase;
+                if (message.bPhase != null && $Object.hasOwnProperty.call(message, "bPhase"))
+                    object.bPhase = message.bPhase;
+                if (message.from != null && $Object.hasOwnProperty.call(message, "from"))
+                    object.from = message.from;
+                if (message.to != null && $Object.hasOwnProperty.call(message, "to"))
+                    object.to = message.to;
+                return object;
+            };
+
+            /**
+             * Converts this OverlapPeriod to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.OverlapPeriod
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            OverlapPeriod.prototype.toJSON = function() {
+                return OverlapPeriod.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for OverlapPeriod
+             * @function getTypeUrl
+             * @memberof liaison.v1.OverlapPeriod
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            OverlapPeriod.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.OverlapPeriod";
+            };
+
+            return OverlapPeriod;
+        })();
+
+        v1.SharedCommodityCode = (function() {
+
+            /**
+             * Properties of a SharedCommodityCode.
+             * @typedef {Object} liaison.v1.SharedCommodityCode.$Properties
+             * @property {string|null} [a] SharedCommodityCode a
+             * @property {string|null} [b] SharedCommodityCode b
+             * @property {string|null} [prefix] SharedCommodityCode prefix
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a SharedCommodityCode.
+             * @memberof liaison.v1
+             * @interface ISharedCommodityCode
+             * @augments liaison.v1.SharedCommodityCode.$Properties
+             * @deprecated Use liaison.v1.SharedCommodityCode.$Properties instead.
+             */
+
+            /**
+             * Shape of a SharedCommodityCode.
+             * @typedef {liaison.v1.SharedCommodityCode.$Properties} liaison.v1.SharedCommodityCode.$Shape
+             */
+
+            /**
+             * Constructs a new SharedCommodityCode.
+             * @memberof liaison.v1
+             * @classdesc Represents a SharedCommodityCode.
+             * @constructor
+             * @param {liaison.v1.SharedCommodityCode.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const SharedCommodityCode = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * SharedCommodityCode a.
+             * @member {string} a
+             * @memberof liaison.v1.SharedCommodityCode
+             * @instance
+             */
+            SharedCommodityCode.prototype.a = "";
+
+            /**
+             * SharedCommodityCode b.
+             * @member {string} b
+             * @memberof liaison.v1.SharedCommodityCode
+             * @instance
+             */
+            SharedCommodityCode.prototype.b = "";
+
+            /**
+             * SharedCommodityCode prefix.
+             * @member {string} prefix
+             * @memberof liaison.v1.SharedCommodityCode
+             * @instance
+             */
+            SharedCommodityCode.prototype.prefix = "";
+
+            /**
+             * Creates a new SharedCommodityCode instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.SharedCommodityCode
+             * @static
+             * @param {liaison.v1.SharedCommodityCode.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.SharedCommodityCode} SharedCommodityCode instance
+             * @type {{
+             *   (properties: liaison.v1.SharedCommodityCode.$Shape): liaison.v1.SharedCommodityCode & liaison.v1.SharedCommodityCode.$Shape;
+             *   (properties?: liaison.v1.SharedCommodityCode.$Properties): liaison.v1.SharedCommodityCode;
+             * }}
+             */
+            SharedCommodityCode.create = function(properties) {
+                return new SharedCommodityCode(properties);
+            };
+
+            /**
+             * Encodes the specified SharedCommodityCode message. Does not implicitly {@link liaison.v1.SharedCommodityCode.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.SharedCommodityCode
+             * @static
+             * @param {liaison.v1.SharedCommodityCode.$Properties} message SharedCommodityCode message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            SharedCommodityCode.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.a != null && $Object.hasOwnProperty.call(message, "a") && message.a !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.a);
+                if (message.b != null && $Object.hasOwnProperty.call(message, "b") && message.b !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.b);
+                if (message.prefix != null && $Object.hasOwnProperty.call(message, "prefix") && message.prefix !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.prefix);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified SharedCommodityCode message, length delimited. Does not implicitly {@link liaison.v1.SharedCommodityCode.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.SharedCommodityCode
+             * @static
+             * @param {liaison.v1.SharedCommodityCode.$Properties} message SharedCommodityCode message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            SharedCommodityCode.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a SharedCommodityCode message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.SharedCommodityCode
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.SharedCommodityCode & liaison.v1.SharedCommodityCode.$Shape} SharedCommodityCode
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            SharedCommodityCode.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.SharedCommodityCode();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.a = value;
+                            else
+                                delete message.a;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.b = value;
+                            else
+                                delete message.b;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.prefix = value;
+                            else
+                                delete message.prefix;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a SharedCommodityCode message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.SharedCommodityCode
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.SharedCommodityCode & liaison.v1.SharedCommodityCode.$Shape} SharedCommodityCode
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            SharedCommodityCode.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a SharedCommodityCode message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.SharedCommodityCode
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.SharedCommodityCode} SharedCommodityCode
+             */
+            SharedCommodityCode.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.SharedCommodityCode)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.SharedCommodityCode: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.SharedCommodityCode();
+                if (object.a != null)
+                    if (typeof object.a !== "string" || object.a.length)
+                        message.a = $String(object.a);
+                if (object.b != null)
+                    if (typeof object.b !== "string" || object.b.length)
+                        message.b = $String(object.b);
+                if (object.prefix != null)
+                    if (typeof object.prefix !== "string" || object.prefix.length)
+                        message.prefix = $String(object.prefix);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a SharedCommodityCode message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.SharedCommodityCode
+             * @static
+             * @param {liaison.v1.SharedCommodityCode} message SharedCommodityCode
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            SharedCommodityCode.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.a = "";
+                    object.b = "";
+                    object.prefix = "";
+                }
+                if (message.a != null && $Object.hasOwnProperty.call(message, "a"))
+                    object.a = message.a;
+                if (message.b != null && $Object.hasOwnProperty.call(message, "b"))
+                    object.b = message.b;
+                if (message.prefix != null && $Object.hasOwnProperty.call(message, "prefix"))
+                    object.prefix = message.prefix;
+                return object;
+            };
+
+            /**
+             * Converts this SharedCommodityCode to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.SharedCommodityCode
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            SharedCommodityCode.prototype.toJSON = function() {
+                return SharedCommodityCode.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for SharedCommodityCode
+             * @function getTypeUrl
+             * @memberof liaison.v1.SharedCommodityCode
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            SharedCommodityCode.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.SharedCommodityCode";
+            };
+
+            return SharedCommodityCode;
+        })();
+
+        v1.OperationOverlap = (function() {
+
+            /**
+             * Properties of an OperationOverlap.
+             * @typedef {Object} liaison.v1.OperationOverlap.$Properties
+             * @property {string|null} [aId] OperationOverlap aId
+             * @property {string|null} [aName] OperationOverlap aName
+             * @property {string|null} [bId] OperationOverlap bId
+             * @property {string|null} [bName] OperationOverlap bName
+             * @property {Array.<liaison.v1.OverlapPeriod.$Properties>|null} [periods] OperationOverlap periods
+             * @property {Array.<liaison.v1.OffenceArea>|null} [riskAreas] OperationOverlap riskAreas
+             * @property {Array.<liaison.v1.SharedCommodityCode.$Properties>|null} [commodityCodes] OperationOverlap commodityCodes
+             * @property {Array.<liaison.v1.OperationRoute.$Properties>|null} [routes] OperationOverlap routes
+             * @property {Array.<string>|null} [participants] OperationOverlap participants
+             * @property {Array.<string>|null} [reasons] OperationOverlap reasons
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an OperationOverlap.
+             * @memberof liaison.v1
+             * @interface IOperationOverlap
+             * @augments liaison.v1.OperationOverlap.$Properties
+             * @deprecated Use liaison.v1.OperationOverlap.$Properties instead.
+             */
+
+            /**
+             * Shape of an OperationOverlap.
+             * @typedef {liaison.v1.OperationOverlap.$Properties} liaison.v1.OperationOverlap.$Shape
+             */
+
+            /**
+             * Constructs a new OperationOverlap.
+             * @memberof liaison.v1
+             * @classdesc Represents an OperationOverlap.
+             * @constructor
+             * @param {liaison.v1.OperationOverlap.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const OperationOverlap = function (properties) {
+                this.periods = [];
+                this.riskAreas = [];
+                this.commodityCodes = [];
+                this.routes = [];
+                this.participants = [];
+                this.reasons = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * OperationOverlap aId.
+             * @member {string} aId
+             * @memberof liaison.v1.OperationOverlap
+             * @instance
+             */
+            OperationOverlap.prototype.aId = "";
+
+            /**
+             * OperationOverlap aName.
+             * @member {string} aName
+             * @memberof liaison.v1.OperationOverlap
+             * @instance
+             */
+            OperationOverlap.prototype.aName = "";
+
+            /**
+             * OperationOverlap bId.
+             * @member {string} bId
+             * @memberof liaison.v1.OperationOverlap
+             * @instance
+             */
+            OperationOverlap.prototype.bId = "";
+
+            /**
+             * OperationOverlap bName.
+             * @member {string} bName
+             * @memberof liaison.v1.OperationOverlap
+             * @instance
+             */
+            OperationOverlap.prototype.bName = "";
+
+            /**
+             * OperationOverlap periods.
+             * @member {Array.<liaison.v1.OverlapPeriod.$Properties>} periods
+             * @memberof liaison.v1.OperationOverlap
+             * @instance
+             */
+            OperationOverlap.prototype.periods = $util.emptyArray;
+
+            /**
+             * OperationOverlap riskAreas.
+             * @member {Array.<liaison.v1.OffenceArea>} riskAreas
+             * @memberof liaison.v1.OperationOverlap
+             * @instance
+             */
+            OperationOverlap.prototype.riskAreas = $util.emptyArray;
+
+            /**
+             * OperationOverlap commodityCodes.
+             * @member {Array.<liaison.v1.SharedCommodityCode.$Properties>} commodityCodes
+             * @memberof liaison.v1.OperationOverlap
+             * @instance
+             */
+            OperationOverlap.prototype.commodityCodes = $util.emptyArray;
+
+            /**
+             * OperationOverlap routes.
+             * @member {Array.<liaison.v1.OperationRoute.$Properties>} routes
+             * @memberof liaison.v1.OperationOverlap
+             * @instance
+             */
+            OperationOverlap.prototype.routes = $util.emptyArray;
+
+            /**
+             * OperationOverlap participants.
+             * @member {Array.<string>} participants
+             * @memberof liaison.v1.OperationOverlap
+             * @instance
+             */
+            OperationOverlap.prototype.participants = $util.emptyArray;
+
+            /**
+             * OperationOverlap reasons.
+             * @member {Array.<string>} reasons
+             * @memberof liaison.v1.OperationOverlap
+             * @instance
+             */
+            OperationOverlap.prototype.reasons = $util.emptyArray;
+
+            /**
+             * Creates a new OperationOverlap instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.OperationOverlap
+             * @static
+             * @param {liaison.v1.OperationOverlap.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.OperationOverlap} OperationOverlap instance
+             * @type {{
+             *   (properties: liaison.v1.OperationOverlap.$Shape): liaison.v1.OperationOverlap & liaison.v1.OperationOverlap.$Shape;
+             *   (properties?: liaison.v1.OperationOverlap.$Properties): liaison.v1.OperationOverlap;
+             * }}
+             */
+            OperationOverlap.create = function(properties) {
+                return new OperationOverlap(properties);
+            };
+
+            /**
+             * Encodes the specified OperationOverlap message. Does not implicitly {@link liaison.v1.OperationOverlap.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.OperationOverlap
+             * @static
+             * @param {liaison.v1.OperationOverlap.$Properties} message OperationOverlap message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationOverlap.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.aId != null && $Object.hasOwnProperty.call(message, "aId") && message.aId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.aId);
+                if (message.aName != null && $Object.hasOwnProperty.call(message, "aName") && message.aName !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.aName);
+                if (message.bId != null && $Object.hasOwnProperty.call(message, "bId") && message.bId !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.bId);
+                if (message.bName != null && $Object.hasOwnProperty.call(message, "bName") && message.bName !== "")
+                    writer.uint32(/* id 4, wireType 2 =*/34).string(message.bName);
+                if (message.periods != null && message.periods.length)
+                    for (let i = 0; i < message.periods.length; ++i)
+                        $root.liaison.v1.OverlapPeriod.encode(message.periods[i], writer.uint32(/* id 5, wireType 2 =*/42).fork(), _depth + 1).ldelim();
+                if (message.riskAreas != null && message.riskAreas.length)
+                    writer.uint32(/* id 6, wireType 2 =*/50).int32s(message.riskAreas);
+                if (message.commodityCodes != null && message.commodityCodes.length)
+                    for (let i = 0; i < message.commodityCodes.length; ++i)
+                        $root.liaison.v1.SharedCommodityCode.encode(message.commodityCodes[i], writer.uint32(/* id 7, wireType 2 =*/58).fork(), _depth + 1).ldelim();
+                if (message.routes != null && message.routes.length)
+                    for (let i = 0; i < message.routes.length; ++i)
+                        $root.liaison.v1.OperationRoute.encode(message.routes[i], writer.uint32(/* id 8, wireType 2 =*/66).fork(), _depth + 1).ldelim();
+                if (message.participants != null && message.participants.length)
+                    for (let i = 0; i < message.participants.length; ++i)
+                        writer.uint32(/* id 9, wireType 2 =*/74).string(message.participants[i]);
+                if (message.reasons != null && message.reasons.length)
+                    for (let i = 0; i < message.reasons.length; ++i)
+                        writer.uint32(/* id 10, wireType 2 =*/82).string(message.reasons[i]);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified OperationOverlap message, length delimited. Does not implicitly {@link liaison.v1.OperationOverlap.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.OperationOverlap
+             * @static
+             * @param {liaison.v1.OperationOverlap.$Properties} message OperationOverlap message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationOverlap.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes an OperationOverlap message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.OperationOverlap
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationOverlap & liaison.v1.OperationOverlap.$Shape} OperationOverlap
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationOverlap.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.OperationOverlap();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.aId = value;
+                            else
+                                delete message.aId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.aName = value;
+                            else
+                                delete message.aName;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.bId = value;
+                            else
+                                delete message.bId;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.bName = value;
+                            else
+                                delete message.bName;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.periods && message.periods.length))
+                                message.periods = [];
+                            message.periods.push($root.liaison.v1.OverlapPeriod.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType === 2) {
+                                if (!(message.riskAreas && message.riskAreas.length))
+                                    message.riskAreas = [];
+                                reader.int32s(message.riskAreas);
+                                continue;
+                            }
+                            if (wireType !== 0)
+                                break;
+                            if (!(message.riskAreas && message.riskAreas.length))
+                                message.riskAreas = [];
+                            message.riskAreas.push(reader.int32());
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.commodityCodes && message.commodityCodes.length))
+                                message.commodityCodes = [];
+                            message.commodityCodes.push($root.liaison.v1.SharedCommodityCode.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 8: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.routes && message.routes.length))
+                                message.routes = [];
+                            message.routes.push($root.liaison.v1.OperationRoute.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 9: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.participants && message.participants.length))
+                                message.participants = [];
+                            message.participants.push(reader.stringVerify());
+                            continue;
+                        }
+                    case 10: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.reasons && message.reasons.length))
+                                message.reasons = [];
+                            message.reasons.push(reader.stringVerify());
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes an OperationOverlap message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.OperationOverlap
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationOverlap & liaison.v1.OperationOverlap.$Shape} OperationOverlap
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationOverlap.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates an OperationOverlap message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.OperationOverlap
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.OperationOverlap} OperationOverlap
+             */
+            OperationOverlap.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.OperationOverlap)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.OperationOverlap: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.OperationOverlap();
+                if (object.aId != null)
+                    if (typeof object.aId !== "string" || object.aId.length)
+                        message.aId = $String(object.aId);
+                if (object.aName != null)
+                    if (typeof object.aName !== "string" || object.aName.length)
+                        message.aName = $String(object.aName);
+                if (object.bId != null)
+                    if (typeof object.bId !== "string" || object.bId.length)
+                        message.bId = $String(object.bId);
+                if (object.bName != null)
+                    if (typeof object.bName !== "string" || object.bName.length)
+                        message.bName = $String(object.bName);
+                if (object.periods) {
+                    if (!$Array.isArray(object.periods))
+                        throw $TypeError(".liaison.v1.OperationOverlap.periods: array expected");
+                    message.periods = $Array(object.periods.length);
+                    for (let i = 0; i < object.periods.length; ++i) {
+                        if (!$util.isObject(object.periods[i]))
+                            throw $TypeError(".liaison.v1.OperationOverlap.periods: object expected");
+                        message.periods[i] = $root.liaison.v1.OverlapPeriod.fromObject(object.periods[i], _depth + 1);
+                    }
+                }
+                if (object.riskAreas) {
+                    if (!$Array.isArray(object.riskAreas))
+                        throw $TypeError(".liaison.v1.OperationOverlap.riskAreas: array expected");
+                    message.riskAreas = [];
+                    for (let i = 0; i < object.riskAreas.length; ++i)
+                        switch (object.riskAreas[i]) {
+                        case "OFFENCE_AREA_UNSPECIFIED":
+                        case 0:
+                            message.riskAreas[message.riskAreas.length] = 0;
+                            break;
+                        case "OFFENCE_AREA_DRUG_TRAFFICKING":
+                        case 1:
+                            message.riskAreas[message.riskAreas.length] = 1;
+                            break;
+                        case "OFFENCE_AREA_TOBACCO_AND_ALCOHOL_SMUGGLING":
+                        case 2:
+                            message.riskAreas[message.riskAreas.length] = 2;
+                            break;
+                        case "OFFENCE_AREA_COUNTERFEIT_GOODS":
+                        case 3:
+                            message.riskAreas[message.riskAreas.length] = 3;
+                            break;
+                        case "OFFENCE_AREA_CUSTOMS_DUTY_EVASION":
+                        case 4:
+                            message.riskAreas[message.riskAreas.length] = 4;
+                            break;
+                        case "OFFENCE_AREA_EXCISE_FRAUD":
+                        case 5:
+                            message.riskAreas[message.riskAreas.length] = 5;
+                            break;
+                        case "OFFENCE_AREA_VAT_FRAUD":
+                        case 6:
+                            message.riskAreas[message.riskAreas.length] = 6;
+                            break;
+                        case "OFFENCE_AREA_MONEY_LAUNDERING_AND_CASH":
+                        case 7:
+                            message.riskAreas[message.riskAreas.length] = 7;
+                            break;
+                        case "OFFENCE_AREA_WEAPONS_AND_DUAL_USE_GOODS":
+                        case 8:
+                            message.riskAreas[message.riskAreas.length] = 8;
+                            break;
+                        case "OFFENCE_AREA_ENDANGERED_SPECIES":
+                        case 9:
+                            message.riskAreas[message.riskAreas.length] = 9;
+                            break;
+                        case "OFFENCE_AREA_CULTURAL_GOODS":
+                        case 10:
+                            message.riskAreas[message.riskAreas.length] = 10;
+                            break;
+                        case "OFFENCE_AREA_OTHER":
+                        case 11:
+                            message.riskAreas[message.riskAreas.length] = 11;
+                            break;
+                        default:
+                            if (typeof object.riskAreas[i] === "number" && (object.riskAreas[i] | 0) === object.riskAreas[i])
+                                message.riskAreas[message.riskAreas.length] = object.riskAreas[i];
+                        }
+                }
+                if (object.commodityCodes) {
+                    if (!$Array.isArray(object.commodityCodes))
+                        throw $TypeError(".liaison.v1.OperationOverlap.commodityCodes: array expected");
+                    message.commodityCodes = $Array(object.commodityCodes.length);
+                    for (let i = 0; i < object.commodityCodes.length; ++i) {
+                        if (!$util.isObject(object.commodityCodes[i]))
+                            throw $TypeError(".liaison.v1.OperationOverlap.commodityCodes: object expected");
+                        message.commodityCodes[i] = $root.liaison.v1.SharedCommodityCode.fromObject(object.commodityCodes[i], _depth + 1);
+                    }
+                }
+                if (object.routes) {
+                    if (!$Array.isArray(object.routes))
+                        throw $TypeError(".liaison.v1.OperationOverlap.routes: array expected");
+                    message.routes = $Array(object.routes.length);
+                    for (let i = 0; i < object.routes.length; ++i) {
+                        if (!$util.isObject(object.routes[i]))
+                            throw $TypeError(".liaison.v1.OperationOverlap.routes: object expected");
+                        message.routes[i] = $root.liaison.v1.OperationRoute.fromObject(object.routes[i], _depth + 1);
+                    }
+                }
+                if (object.participants) {
+                    if (!$Array.isArray(object.participants))
+                        throw $TypeError(".liaison.v1.OperationOverlap.participants: array expected");
+                    message.participants = $Array(object.participants.length);
+                    for (let i = 0; i < object.participants.length; ++i)
+                        message.participants[i] = $String(object.participants[i]);
+                }
+                if (object.reasons) {
+                    if (!$Array.isArray(object.reasons))
+                        throw $TypeError(".liaison.v1.OperationOverlap.reasons: array expected");
+                    message.reasons = $Array(object.reasons.length);
+                    for (let i = 0; i < object.reasons.length; ++i)
+                        message.reasons[i] = $String(object.reasons[i]);
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an OperationOverlap message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.OperationOverlap
+             * @static
+             * @param {liaison.v1.OperationOverlap} message OperationOverlap
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            OperationOverlap.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults) {
+                    object.periods = [];
+                    object.riskAreas = [];
+                    object.commodityCodes = [];
+                    object.routes = [];
+                    object.participants = [];
+                    object.reasons = [];
+                }
+                if (options.defaults) {
+                    object.aId = "";
+                    object.aName = "";
+                    object.bId = "";
+                    object.bName = "";
+                }
+                if (message.aId != null && $Object.hasOwnProperty.call(message, "aId"))
+                    object.aId = message.aId;
+                if (message.aName != null && $Object.hasOwnProperty.call(message, "aName"))
+                    object.aName = message.aName;
+                if (message.bId != null && $Object.hasOwnProperty.call(message, "bId"))
+                    object.bId = message.bId;
+                if (message.bName != null && $Object.hasOwnProperty.call(message, "bName"))
+                    object.bName = message.bName;
+                if (message.periods && message.periods.length) {
+                    object.periods = $Array(message.periods.length);
+                    for (let j = 0; j < message.periods.length; ++j)
+                        object.periods[j] = $root.liaison.v1.OverlapPeriod.toObject(message.periods[j], options, _depth + 1);
+                }
+                if (message.riskAreas && message.riskAreas.length) {
+                    object.riskAreas = $Array(message.riskAreas.length);
+                    for (let j = 0; j < message.riskAreas.length; ++j)
+                        object.riskAreas[j] = options.enums === $String ? $root.liaison.v1.OffenceArea[message.riskAreas[j]] === $undefined ? message.riskAreas[j] : $root.liaison.v1.OffenceArea[message.riskAreas[j]] : message.riskAreas[j];
+                }
+                if (message.commodityCodes && message.commodityCodes.length) {
+                    object.commodityCodes = $Array(message.commodityCodes.length);
+                    for (let j = 0; j < message.commodityCodes.length; ++j)
+                        object.commodityCodes[j] = $root.liaison.v1.SharedCommodityCode.toObject(message.commodityCodes[j], options, _depth + 1);
+                }
+                if (message.routes && message.routes.length) {
+                    object.routes = $Array(message.routes.length);
+                    for (let j = 0; j < message.routes.length; ++j)
+                        object.routes[j] = $root.liaison.v1.OperationRoute.toObject(message.routes[j], options, _depth + 1);
+                }
+                if (message.participants && message.participants.length) {
+                    object.participants = $Array(message.participants.length);
+                    for (let j = 0; j < message.participants.length; ++j)
+                        object.participants[j] = message.participants[j];
+                }
+                if (message.reasons && message.reasons.length) {
+                    object.reasons = $Array(message.reasons.length);
+                    for (let j = 0; j < message.reasons.length; ++j)
+                        object.reasons[j] = message.reasons[j];
+                }
+                return object;
+            };
+
+            /**
+             * Converts this OperationOverlap to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.OperationOverlap
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            OperationOverlap.prototype.toJSON = function() {
+                return OperationOverlap.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for OperationOverlap
+             * @function getTypeUrl
+             * @memberof liaison.v1.OperationOverlap
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            OperationOverlap.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.OperationOverlap";
+            };
+
+            return OperationOverlap;
+        })();
+
+        v1.OperationCreate = (function() {
+
+            /**
+             * Properties of an OperationCreate.
+             * @typedef {Object} liaison.v1.OperationCreate.$Properties
+             * @property {liaison.v1.OperationContent.$Properties|null} [content] OperationCreate content
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an OperationCreate.
+             * @memberof liaison.v1
+             * @interface IOperationCreate
+             * @augments liaison.v1.OperationCreate.$Properties
+             * @deprecated Use liaison.v1.OperationCreate.$Properties instead.
+             */
+
+            /**
+             * Shape of an OperationCreate.
+             * @typedef {liaison.v1.OperationCreate.$Properties} liaison.v1.OperationCreate.$Shape
+             */
+
+            /**
+             * Constructs a new OperationCreate.
+             * @memberof liaison.v1
+             * @classdesc Represents an OperationCreate.
+             * @constructor
+             * @param {liaison.v1.OperationCreate.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const OperationCreate = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * OperationCreate content.
+             * @member {liaison.v1.OperationContent.$Properties|null|undefined} content
+             * @memberof liaison.v1.OperationCreate
+             * @instance
+             */
+            OperationCreate.prototype.content = null;
+
+            /**
+             * Creates a new OperationCreate instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.OperationCreate
+             * @static
+             * @param {liaison.v1.OperationCreate.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.OperationCreate} OperationCreate instance
+             * @type {{
+             *   (properties: liaison.v1.OperationCreate.$Shape): liaison.v1.OperationCreate & liaison.v1.OperationCreate.$Shape;
+             *   (properties?: liaison.v1.OperationCreate.$Properties): liaison.v1.OperationCreate;
+             * }}
+             */
+            OperationCreate.create = function(properties) {
+                return new OperationCreate(properties);
+            };
+
+            /**
+             * Encodes the specified OperationCreate message. Does not implicitly {@link liaison.v1.OperationCreate.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.OperationCreate
+             * @static
+             * @param {liaison.v1.OperationCreate.$Properties} message OperationCreate message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationCreate.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.content != null && $Object.hasOwnProperty.call(message, "content"))
+                    $root.liaison.v1.OperationContent.encode(message.content, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified OperationCreate message, length delimited. Does not implicitly {@link liaison.v1.OperationCreate.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.OperationCreate
+             * @static
+             * @param {liaison.v1.OperationCreate.$Properties} message OperationCreate message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationCreate.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes an OperationCreate message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.OperationCreate
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationCreate & liaison.v1.OperationCreate.$Shape} OperationCreate
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationCreate.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.OperationCreate();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            message.content = $root.liaison.v1.OperationContent.decode(reader, reader.size(), $undefined, _depth + 1, message.content);
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes an OperationCreate message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.OperationCreate
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationCreate & liaison.v1.OperationCreate.$Shape} OperationCreate
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationCreate.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates an OperationCreate message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.OperationCreate
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.OperationCreate} OperationCreate
+             */
+            OperationCreate.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.OperationCreate)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.OperationCreate: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.OperationCreate();
+                if (object.content != null) {
+                    if (!$util.isObject(object.content))
+                        throw $TypeError(".liaison.v1.OperationCreate.content: object expected");
+                    message.content = $root.liaison.v1.OperationContent.fromObject(object.content, _depth + 1);
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an OperationCreate message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.OperationCreate
+             * @static
+             * @param {liaison.v1.OperationCreate} message OperationCreate
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            OperationCreate.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults)
+                    object.content = null;
+                if (message.content != null && $Object.hasOwnProperty.call(message, "content"))
+                    object.content = $root.liaison.v1.OperationContent.toObject(message.content, options, _depth + 1);
+                return object;
+            };
+
+            /**
+             * Converts this OperationCreate to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.OperationCreate
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            OperationCreate.prototype.toJSON = function() {
+                return OperationCreate.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for OperationCreate
+             * @function getTypeUrl
+             * @memberof liaison.v1.OperationCreate
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            OperationCreate.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.OperationCreate";
+            };
+
+            return OperationCreate;
+        })();
+
+        v1.OperationUpdate = (function() {
+
+            /**
+             * Properties of an OperationUpdate.
+             * @typedef {Object} liaison.v1.OperationUpdate.$Properties
+             * @property {string|null} [operationId] OperationUpdate operationId
+             * @property {liaison.v1.OperationContent.$Properties|null} [content] OperationUpdate content
+             * @property {Array.<string>|null} [fields] OperationUpdate fields
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an OperationUpdate.
+             * @memberof liaison.v1
+             * @interface IOperationUpdate
+             * @augments liaison.v1.OperationUpdate.$Properties
+             * @deprecated Use liaison.v1.OperationUpdate.$Properties instead.
+             */
+
+            /**
+             * Shape of an OperationUpdate.
+             * @typedef {liaison.v1.OperationUpdate.$Properties} liaison.v1.OperationUpdate.$Shape
+             */
+
+            /**
+             * Constructs a new OperationUpdate.
+             * @memberof liaison.v1
+             * @classdesc Represents an OperationUpdate.
+             * @constructor
+             * @param {liaison.v1.OperationUpdate.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const OperationUpdate = function (properties) {
+                this.fields = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * OperationUpdate operationId.
+             * @member {string} operationId
+             * @memberof liaison.v1.OperationUpdate
+             * @instance
+             */
+            OperationUpdate.prototype.operationId = "";
+
+            /**
+             * OperationUpdate content.
+             * @member {liaison.v1.OperationContent.$Properties|null|undefined} content
+             * @memberof liaison.v1.OperationUpdate
+             * @instance
+             */
+            OperationUpdate.prototype.content = null;
+
+            /**
+             * OperationUpdate fields.
+             * @member {Array.<string>} fields
+             * @memberof liaison.v1.OperationUpdate
+             * @instance
+             */
+            OperationUpdate.prototype.fields = $util.emptyArray;
+
+            /**
+             * Creates a new OperationUpdate instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.OperationUpdate
+             * @static
+             * @param {liaison.v1.OperationUpdate.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.OperationUpdate} OperationUpdate instance
+             * @type {{
+             *   (properties: liaison.v1.OperationUpdate.$Shape): liaison.v1.OperationUpdate & liaison.v1.OperationUpdate.$Shape;
+             *   (properties?: liaison.v1.OperationUpdate.$Properties): liaison.v1.OperationUpdate;
+             * }}
+             */
+            OperationUpdate.create = function(properties) {
+                return new OperationUpdate(properties);
+            };
+
+            /**
+             * Encodes the specified OperationUpdate message. Does not implicitly {@link liaison.v1.OperationUpdate.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.OperationUpdate
+             * @static
+             * @param {liaison.v1.OperationUpdate.$Properties} message OperationUpdate message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationUpdate.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.operationId != null && $Object.hasOwnProperty.call(message, "operationId") && message.operationId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.operationId);
+                if (message.content != null && $Object.hasOwnProperty.call(message, "content"))
+                    $root.liaison.v1.OperationContent.encode(message.content, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                if (message.fields != null && message.fields.length)
+                    for (let i = 0; i < message.fields.length; ++i)
+                        writer.uint32(/* id 3, wireType 2 =*/26).string(message.fields[i]);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified OperationUpdate message, length delimited. Does not implicitly {@link liaison.v1.OperationUpdate.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.OperationUpdate
+             * @static
+             * @param {liaison.v1.OperationUpdate.$Properties} message OperationUpdate message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationUpdate.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes an OperationUpdate message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.OperationUpdate
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationUpdate & liaison.v1.OperationUpdate.$Shape} OperationUpdate
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationUpdate.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.OperationUpdate();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.operationId = value;
+                            else
+                                delete message.operationId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            message.content = $root.liaison.v1.OperationContent.decode(reader, reader.size(), $undefined, _depth + 1, message.content);
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.fields && message.fields.length))
+                                message.fields = [];
+                            message.fields.push(reader.stringVerify());
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes an OperationUpdate message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.OperationUpdate
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationUpdate & liaison.v1.OperationUpdate.$Shape} OperationUpdate
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationUpdate.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates an OperationUpdate message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.OperationUpdate
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.OperationUpdate} OperationUpdate
+             */
+            OperationUpdate.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.OperationUpdate)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.OperationUpdate: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.OperationUpdate();
+                if (object.operationId != null)
+                    if (typeof object.operationId !== "string" || object.operationId.length)
+                        message.operationId = $String(object.operationId);
+                if (object.content != null) {
+                    if (!$util.isObject(object.content))
+                        throw $TypeError(".liaison.v1.OperationUpdate.content: object expected");
+                    message.content = $root.liaison.v1.OperationContent.fromObject(object.content, _depth + 1);
+                }
+                if (object.fields) {
+                    if (!$Array.isArray(object.fields))
+                        throw $TypeError(".liaison.v1.OperationUpdate.fields: array expected");
+                    message.fields = $Array(object.fields.length);
+                    for (let i = 0; i < object.fields.length; ++i)
+                        message.fields[i] = $String(object.fields[i]);
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an OperationUpdate message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.OperationUpdate
+             * @static
+             * @param {liaison.v1.OperationUpdate} message OperationUpdate
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            OperationUpdate.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.fields = [];
+                if (options.defaults) {
+                    object.operationId = "";
+                    object.content = null;
+                }
+                if (message.operationId != null && $Object.hasOwnProperty.call(message, "operationId"))
+                    object.operationId = message.operationId;
+                if (message.content != null && $Object.hasOwnProperty.call(message, "content"))
+                    object.content = $root.liaison.v1.OperationContent.toObject(message.content, options, _depth + 1);
+                if (message.fields && message.fields.length) {
+                    object.fields = $Array(message.fields.length);
+                    for (let j = 0; j < message.fields.length; ++j)
+                        object.fields[j] = message.fields[j];
+                }
+                return object;
+            };
+
+            /**
+             * Converts this OperationUpdate to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.OperationUpdate
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            OperationUpdate.prototype.toJSON = function() {
+                return OperationUpdate.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for OperationUpdate
+             * @function getTypeUrl
+             * @memberof liaison.v1.OperationUpdate
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            OperationUpdate.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.OperationUpdate";
+            };
+
+            return OperationUpdate;
+        })();
+
+        v1.OperationRef = (function() {
+
+            /**
+             * Properties of an OperationRef.
+             * @typedef {Object} liaison.v1.OperationRef.$Properties
+             * @property {string|null} [operationId] OperationRef operationId
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an OperationRef.
+             * @memberof liaison.v1
+             * @interface IOperationRef
+             * @augments liaison.v1.OperationRef.$Properties
+             * @deprecated Use liaison.v1.OperationRef.$Properties instead.
+             */
+
+            /**
+             * Shape of an OperationRef.
+             * @typedef {liaison.v1.OperationRef.$Properties} liaison.v1.OperationRef.$Shape
+             */
+
+            /**
+             * Constructs a new OperationRef.
+             * @memberof liaison.v1
+             * @classdesc Represents an OperationRef.
+             * @constructor
+             * @param {liaison.v1.OperationRef.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const OperationRef = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * OperationRef operationId.
+             * @member {string} operationId
+             * @memberof liaison.v1.OperationRef
+             * @instance
+             */
+            OperationRef.prototype.operationId = "";
+
+            /**
+             * Creates a new OperationRef instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.OperationRef
+             * @static
+             * @param {liaison.v1.OperationRef.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.OperationRef} OperationRef instance
+             * @type {{
+             *   (properties: liaison.v1.OperationRef.$Shape): liaison.v1.OperationRef & liaison.v1.OperationRef.$Shape;
+             *   (properties?: liaison.v1.OperationRef.$Properties): liaison.v1.OperationRef;
+             * }}
+             */
+            OperationRef.create = function(properties) {
+                return new OperationRef(properties);
+            };
+
+            /**
+             * Encodes the specified OperationRef message. Does not implicitly {@link liaison.v1.OperationRef.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.OperationRef
+             * @static
+             * @param {liaison.v1.OperationRef.$Properties} message OperationRef message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationRef.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.operationId != null && $Object.hasOwnProperty.call(message, "operationId") && message.operationId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.operationId);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified OperationRef message, length delimited. Does not implicitly {@link liaison.v1.OperationRef.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.OperationRef
+             * @static
+             * @param {liaison.v1.OperationRef.$Properties} message OperationRef message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationRef.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes an OperationRef message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.OperationRef
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationRef & liaison.v1.OperationRef.$Shape} OperationRef
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationRef.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.OperationRef();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.operationId = value;
+                            else
+                                delete message.operationId;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes an OperationRef message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.OperationRef
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationRef & liaison.v1.OperationRef.$Shape} OperationRef
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationRef.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates an OperationRef message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.OperationRef
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.OperationRef} OperationRef
+             */
+            OperationRef.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.OperationRef)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.OperationRef: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.OperationRef();
+                if (object.operationId != null)
+                    if (typeof object.operationId !== "string" || object.operationId.length)
+                        message.operationId = $String(object.operationId);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an OperationRef message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.OperationRef
+             * @static
+             * @param {liaison.v1.OperationRef} message OperationRef
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            OperationRef.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults)
+                    object.operationId = "";
+                if (message.operationId != null && $Object.hasOwnProperty.call(message, "operationId"))
+                    object.operationId = message.operationId;
+                return object;
+            };
+
+            /**
+             * Converts this OperationRef to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.OperationRef
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            OperationRef.prototype.toJSON = function() {
+                return OperationRef.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for OperationRef
+             * @function getTypeUrl
+             * @memberof liaison.v1.OperationRef
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            OperationRef.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.OperationRef";
+            };
+
+            return OperationRef;
+        })();
+
+        v1.OperationView = (function() {
+
+            /**
+             * Properties of an OperationView.
+             * @typedef {Object} liaison.v1.OperationView.$Properties
+             * @property {liaison.v1.StoredOperation.$Properties|null} [operation] OperationView operation
+             * @property {Array.<liaison.v1.OperationOverlap.$Properties>|null} [overlaps] OperationView overlaps
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an OperationView.
+             * @memberof liaison.v1
+             * @interface IOperationView
+             * @augments liaison.v1.OperationView.$Properties
+             * @deprecated Use liaison.v1.OperationView.$Properties instead.
+             */
+
+            /**
+             * Shape of an OperationView.
+             * @typedef {liaison.v1.OperationView.$Properties} liaison.v1.OperationView.$Shape
+             */
+
+            /**
+             * Constructs a new OperationView.
+             * @memberof liaison.v1
+             * @classdesc Represents an OperationView.
+             * @constructor
+             * @param {liaison.v1.OperationView.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const OperationView = function (properties) {
+                this.overlaps = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * OperationView operation.
+             * @member {liaison.v1.StoredOperation.$Properties|null|undefined} operation
+             * @memberof liaison.v1.OperationView
+             * @instance
+             */
+            OperationView.prototype.operation = null;
+
+            /**
+             * OperationView overlaps.
+             * @member {Array.<liaison.v1.OperationOverlap.$Properties>} overlaps
+             * @memberof liaison.v1.OperationView
+             * @instance
+             */
+            OperationView.prototype.overlaps = $util.emptyArray;
+
+            /**
+             * Creates a new OperationView instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.OperationView
+             * @static
+             * @param {liaison.v1.OperationView.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.OperationView} OperationView instance
+             * @type {{
+             *   (properties: liaison.v1.OperationView.$Shape): liaison.v1.OperationView & liaison.v1.OperationView.$Shape;
+             *   (properties?: liaison.v1.OperationView.$Properties): liaison.v1.OperationView;
+             * }}
+             */
+            OperationView.create = function(properties) {
+                return new OperationView(properties);
+            };
+
+            /**
+             * Encodes the specified OperationView message. Does not implicitly {@link liaison.v1.OperationView.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.OperationView
+             * @static
+             * @param {liaison.v1.OperationView.$Properties} message OperationView message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationView.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.operation != null && $Object.hasOwnProperty.call(message, "operation"))
+                    $root.liaison.v1.StoredOperation.encode(message.operation, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.overlaps != null && message.overlaps.length)
+                    for (let i = 0; i < message.overlaps.length; ++i)
+                        $root.liaison.v1.OperationOverlap.encode(message.overlaps[i], writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified OperationView message, length delimited. Does not implicitly {@link liaison.v1.OperationView.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.OperationView
+             * @static
+             * @param {liaison.v1.OperationView.$Properties} message OperationView message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationView.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes an OperationView message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.OperationView
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationView & liaison.v1.OperationView.$Shape} OperationView
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationView.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.OperationView();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            message.operation = $root.liaison.v1.StoredOperation.decode(reader, reader.size(), $undefined, _depth + 1, message.operation);
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.overlaps && message.overlaps.length))
+                                message.overlaps = [];
+                            message.overlaps.push($root.liaison.v1.OperationOverlap.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes an OperationView message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.OperationView
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationView & liaison.v1.OperationView.$Shape} OperationView
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationView.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates an OperationView message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.OperationView
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.OperationView} OperationView
+             */
+            OperationView.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.OperationView)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.OperationView: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.OperationView();
+                if (object.operation != null) {
+                    if (!$util.isObject(object.operation))
+                        throw $TypeError(".liaison.v1.OperationView.operation: object expected");
+                    message.operation = $root.liaison.v1.StoredOperation.fromObject(object.operation, _depth + 1);
+                }
+                if (object.overlaps) {
+                    if (!$Array.isArray(object.overlaps))
+                        throw $TypeError(".liaison.v1.OperationView.overlaps: array expected");
+                    message.overlaps = $Array(object.overlaps.length);
+                    for (let i = 0; i < object.overlaps.length; ++i) {
+                        if (!$util.isObject(object.overlaps[i]))
+                            throw $TypeError(".liaison.v1.OperationView.overlaps: object expected");
+                        message.overlaps[i] = $root.liaison.v1.OperationOverlap.fromObject(object.overlaps[i], _depth + 1);
+                    }
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an OperationView message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.OperationView
+             * @static
+             * @param {liaison.v1.OperationView} message OperationView
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            OperationView.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.overlaps = [];
+                if (options.defaults)
+                    object.operation = null;
+                if (message.operation != null && $Object.hasOwnProperty.call(message, "operation"))
+                    object.operation = $root.liaison.v1.StoredOperation.toObject(message.operation, options, _depth + 1);
+                if (message.overlaps && message.overlaps.length) {
+                    object.overlaps = $Array(message.overlaps.length);
+                    for (let j = 0; j < message.overlaps.length; ++j)
+                        object.overlaps[j] = $root.liaison.v1.OperationOverlap.toObject(message.overlaps[j], options, _depth + 1);
+                }
+                return object;
+            };
+
+            /**
+             * Converts this OperationView to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.OperationView
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            OperationView.prototype.toJSON = function() {
+                return OperationView.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for OperationView
+             * @function getTypeUrl
+             * @memberof liaison.v1.OperationView
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            OperationView.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.OperationView";
+            };
+
+            return OperationView;
+        })();
+
+        v1.CalendarQuery = (function() {
+
+            /**
+             * Properties of a CalendarQuery.
+             * @typedef {Object} liaison.v1.CalendarQuery.$Properties
+             * @property {string|null} [from] CalendarQuery from
+             * @property {string|null} [to] CalendarQuery to
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a CalendarQuery.
+             * @memberof liaison.v1
+             * @interface ICalendarQuery
+             * @augments liaison.v1.CalendarQuery.$Properties
+             * @deprecated Use liaison.v1.CalendarQuery.$Properties instead.
+             */
+
+            /**
+             * Shape of a CalendarQuery.
+             * @typedef {liaison.v1.CalendarQuery.$Properties} liaison.v1.CalendarQuery.$Shape
+             */
+
+            /**
+             * Constructs a new CalendarQuery.
+             * @memberof liaison.v1
+             * @classdesc Represents a CalendarQuery.
+             * @constructor
+             * @param {liaison.v1.CalendarQuery.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const CalendarQuery = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * CalendarQuery from.
+             * @member {string} from
+             * @memberof liaison.v1.CalendarQuery
+             * @instance
+             */
+            CalendarQuery.prototype.from = "";
+
+            /**
+             * CalendarQuery to.
+             * @member {string} to
+             * @memberof liaison.v1.CalendarQuery
+             * @instance
+             */
+            CalendarQuery.prototype.to = "";
+
+            /**
+             * Creates a new CalendarQuery instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.CalendarQuery
+             * @static
+             * @param {liaison.v1.CalendarQuery.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.CalendarQuery} CalendarQuery instance
+             * @type {{
+             *   (properties: liaison.v1.CalendarQuery.$Shape): liaison.v1.CalendarQuery & liaison.v1.CalendarQuery.$Shape;
+             *   (properties?: liaison.v1.CalendarQuery.$Properties): liaison.v1.CalendarQuery;
+             * }}
+             */
+            CalendarQuery.create = function(properties) {
+                return new CalendarQuery(properties);
+            };
+
+            /**
+             * Encodes the specified CalendarQuery message. Does not implicitly {@link liaison.v1.CalendarQuery.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.CalendarQuery
+             * @static
+             * @param {liaison.v1.CalendarQuery.$Properties} message CalendarQuery message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            CalendarQuery.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.from != null && $Object.hasOwnProperty.call(message, "from") && message.from !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.from);
+                if (message.to != null && $Object.hasOwnProperty.call(message, "to") && message.to !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.to);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified CalendarQuery message, length delimited. Does not implicitly {@link liaison.v1.CalendarQuery.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.CalendarQuery
+             * @static
+             * @param {liaison.v1.CalendarQuery.$Properties} message CalendarQuery message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            CalendarQuery.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a CalendarQuery message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.CalendarQuery
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.CalendarQuery & liaison.v1.CalendarQuery.$Shape} CalendarQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            CalendarQuery.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.CalendarQuery();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.from = value;
+                            else
+                                delete message.from;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.to = value;
+                            else
+                                delete message.to;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a CalendarQuery message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.CalendarQuery
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.CalendarQuery & liaison.v1.CalendarQuery.$Shape} CalendarQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            CalendarQuery.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a CalendarQuery message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.CalendarQuery
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.CalendarQuery} CalendarQuery
+             */
+            CalendarQuery.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.CalendarQuery)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.CalendarQuery: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.CalendarQuery();
+                if (object.from != null)
+                    if (typeof object.from !== "string" || object.from.length)
+                        message.from = $String(object.from);
+                if (object.to != null)
+                    if (typeof object.to !== "string" || object.to.length)
+                        message.to = $String(object.to);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a CalendarQuery message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.CalendarQuery
+             * @static
+             * @param {liaison.v1.CalendarQuery} message CalendarQuery
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            CalendarQuery.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.from = "";
+                    object.to = "";
+                }
+                if (message.from != null && $Object.hasOwnProperty.call(message, "from"))
+                    object.from = message.from;
+                if (message.to != null && $Object.hasOwnProperty.call(message, "to"))
+                    object.to = message.to;
+                return object;
+            };
+
+            /**
+             * Converts this CalendarQuery to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.CalendarQuery
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            CalendarQuery.prototype.toJSON = function() {
+                return CalendarQuery.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for CalendarQuery
+             * @function getTypeUrl
+             * @memberof liaison.v1.CalendarQuery
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            CalendarQuery.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.CalendarQuery";
+            };
+
+            return CalendarQuery;
+        })();
+
+        v1.OperationCalendar = (function() {
+
+            /**
+             * Properties of an OperationCalendar.
+             * @typedef {Object} liaison.v1.OperationCalendar.$Properties
+             * @property {Array.<liaison.v1.StoredOperation.$Properties>|null} [operations] OperationCalendar operations
+             * @property {Array.<liaison.v1.OperationOverlap.$Properties>|null} [overlaps] OperationCalendar overlaps
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an OperationCalendar.
+             * @memberof liaison.v1
+             * @interface IOperationCalendar
+             * @augments liaison.v1.OperationCalendar.$Properties
+             * @deprecated Use liaison.v1.OperationCalendar.$Properties instead.
+             */
+
+            /**
+             * Shape of an OperationCalendar.
+             * @typedef {liaison.v1.OperationCalendar.$Properties} liaison.v1.OperationCalendar.$Shape
+             */
+
+            /**
+             * Constructs a new OperationCalendar.
+             * @memberof liaison.v1
+             * @classdesc Represents an OperationCalendar.
+             * @constructor
+             * @param {liaison.v1.OperationCalendar.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const OperationCalendar = function (properties) {
+                this.operations = [];
+                this.overlaps = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * OperationCalendar operations.
+             * @member {Array.<liaison.v1.StoredOperation.$Properties>} operations
+             * @memberof liaison.v1.OperationCalendar
+             * @instance
+             */
+            OperationCalendar.prototype.operations = $util.emptyArray;
+
+            /**
+             * OperationCalendar overlaps.
+             * @member {Array.<liaison.v1.OperationOverlap.$Properties>} overlaps
+             * @memberof liaison.v1.OperationCalendar
+             * @instance
+             */
+            OperationCalendar.prototype.overlaps = $util.emptyArray;
+
+            /**
+             * Creates a new OperationCalendar instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.OperationCalendar
+             * @static
+             * @param {liaison.v1.OperationCalendar.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.OperationCalendar} OperationCalendar instance
+             * @type {{
+             *   (properties: liaison.v1.OperationCalendar.$Shape): liaison.v1.OperationCalendar & liaison.v1.OperationCalendar.$Shape;
+             *   (properties?: liaison.v1.OperationCalendar.$Properties): liaison.v1.OperationCalendar;
+             * }}
+             */
+            OperationCalendar.create = function(properties) {
+                return new OperationCalendar(properties);
+            };
+
+            /**
+             * Encodes the specified OperationCalendar message. Does not implicitly {@link liaison.v1.OperationCalendar.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.OperationCalendar
+             * @static
+             * @param {liaison.v1.OperationCalendar.$Properties} message OperationCalendar message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationCalendar.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.operations != null && message.operations.length)
+                    for (let i = 0; i < message.operations.length; ++i)
+                        $root.liaison.v1.StoredOperation.encode(message.operations[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.overlaps != null && message.overlaps.length)
+                    for (let i = 0; i < message.overlaps.length; ++i)
+                        $root.liaison.v1.OperationOverlap.encode(message.overlaps[i], writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified OperationCalendar message, length delimited. Does not implicitly {@link liaison.v1.OperationCalendar.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.OperationCalendar
+             * @static
+             * @param {liaison.v1.OperationCalendar.$Properties} message OperationCalendar message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationCalendar.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes an OperationCalendar message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.OperationCalendar
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationCalendar & liaison.v1.OperationCalendar.$Shape} OperationCalendar
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationCalendar.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.OperationCalendar();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.operations && message.operations.length))
+                                message.operations = [];
+                            message.operations.push($root.liaison.v1.StoredOperation.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.overlaps && message.overlaps.length))
+                                message.overlaps = [];
+                            message.overlaps.push($root.liaison.v1.OperationOverlap.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes an OperationCalendar message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.OperationCalendar
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationCalendar & liaison.v1.OperationCalendar.$Shape} OperationCalendar
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationCalendar.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates an OperationCalendar message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.OperationCalendar
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.OperationCalendar} OperationCalendar
+             */
+            OperationCalendar.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.OperationCalendar)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.OperationCalendar: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.OperationCalendar();
+                if (object.operations) {
+                    if (!$Array.isArray(object.operations))
+                        throw $TypeError(".liaison.v1.OperationCalendar.operations: array expected");
+                    message.operations = $Array(object.operations.length);
+                    for (let i = 0; i < object.operations.length; ++i) {
+                        if (!$util.isObject(object.operations[i]))
+                            throw $TypeError(".liaison.v1.OperationCalendar.operations: object expected");
+                        message.operations[i] = $root.liaison.v1.StoredOperation.fromObject(object.operations[i], _depth + 1);
+                    }
+                }
+                if (object.overlaps) {
+                    if (!$Array.isArray(object.overlaps))
+                        throw $TypeError(".liaison.v1.OperationCalendar.overlaps: array expected");
+                    message.overlaps = $Array(object.overlaps.length);
+                    for (let i = 0; i < object.overlaps.length; ++i) {
+                        if (!$util.isObject(object.overlaps[i]))
+                            throw $TypeError(".liaison.v1.OperationCalendar.overlaps: object expected");
+                        message.overlaps[i] = $root.liaison.v1.OperationOverlap.fromObject(object.overlaps[i], _depth + 1);
+                    }
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an OperationCalendar message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.OperationCalendar
+             * @static
+             * @param {liaison.v1.OperationCalendar} message OperationCalendar
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            OperationCalendar.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults) {
+                    object.operations = [];
+                    object.overlaps = [];
+                }
+                if (message.operations && message.operations.length) {
+                    object.operations = $Array(message.operations.length);
+                    for (let j = 0; j < message.operations.length; ++j)
+                        object.operations[j] = $root.liaison.v1.StoredOperation.toObject(message.operations[j], options, _depth + 1);
+                }
+                if (message.overlaps && message.overlaps.length) {
+                    object.overlaps = $Array(message.overlaps.length);
+                    for (let j = 0; j < message.overlaps.length; ++j)
+                        object.overlaps[j] = $root.liaison.v1.OperationOverlap.toObject(message.overlaps[j], options, _depth + 1);
+                }
+                return object;
+            };
+
+            /**
+             * Converts this OperationCalendar to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.OperationCalendar
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            OperationCalendar.prototype.toJSON = function() {
+                return OperationCalendar.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for OperationCalendar
+             * @function getTypeUrl
+             * @memberof liaison.v1.OperationCalendar
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            OperationCalendar.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.OperationCalendar";
+            };
+
+            return OperationCalendar;
         })();
 
         /**

@@ -21,6 +21,7 @@ export const HUB_IDENTITIES = [
   { name: "retention", role: "retention" },
   { name: "usage", role: "usage" },
   { name: "console", role: "console" },
+  { name: "operations", role: "operations" },
 ] as const;
 export type HubIdentity = (typeof HUB_IDENTITIES)[number]["name"];
 

@@ -14,7 +14,7 @@ import type { ChildSpec } from "./supervisor.js";
 const ROOT = resolve(import.meta.dirname, "..", "..");
 
 /** Hub services in start order (each starts only if services/<name>/main.ts exists). */
-export const HUB_SERVICES: readonly HubIdentity[] = ["audit", "exchange", "records", "files", "retention", "usage"];
+export const HUB_SERVICES: readonly HubIdentity[] = ["audit", "exchange", "records", "files", "retention", "usage", "operations"];
 
 /** Names of demo contact points shown in the registry. */
 const CP_NAMES: Readonly<Record<string, string>> = {

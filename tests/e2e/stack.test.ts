@@ -77,7 +77,7 @@ describe("npm start: the whole system on one machine", () => {
     expect(asBe.stdout.trim().split("\n")).toEqual(["AP_BE"]);
     const hubServices = spawnSync(f.nats.cli ?? "nats", ["--server", f.nats.url, "--nkey", f.nats.adminCreds ?? "", "micro", "ls", "--json"], { encoding: "utf8" });
     const listed = new Set((JSON.parse(hubServices.stdout) as Array<{ name: string }>).map((x) => x.name));
-    for (const name of ["audit", "exchange", "records", "files", "retention", "usage", "console"]) expect(listed).toContain(name);
+    for (const name of ["audit", "exchange", "records", "files", "retention", "usage", "operations", "console"]) expect(listed).toContain(name);
   });
 
   it("sends with the CLI, reads at the recipient, and keeps no plaintext at rest anywhere", async () => {

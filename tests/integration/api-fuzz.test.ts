@@ -97,6 +97,7 @@ describe("the OpenAPI documents, fuzzed", () => {
     await hub.startExchange();
     await hub.startRecords();
     await hub.startFiles();
+    await hub.startOperations();
     await hub.startUsage({ timers: false });
     await hub.startRetention();
     // The fuzzer is one client sending thousands of requests, many refused (a supervisor calling

@@ -24,6 +24,7 @@ import { startRetention, type RunningRetention } from "../../services/retention/
 import { startFiles, type RunningFiles } from "../../services/files/service.js";
 import { startUsage, type RunningUsage, type UsageSettings } from "../../services/usage/service.js";
 import { startAuditService, type RunningAuditService } from "../../services/audit/service.js";
+import { startOperations, type RunningOperations } from "../../services/operations/service.js";
 import { startTestCluster, startTestNats, type TestNats } from "./nats.js";
 
 const LEAF_TEMPLATE = join(import.meta.dirname, "..", "..", "deploy", "nats", "leafnode-cp.conf");
@@ -82,6 +83,8 @@ export interface TestHub {
   /** A retention replica without its own timers (tests call run()), on the given clock. */
   startRetention(opts?: { now?: () => number; messageKeep?: string; pageSize?: number; reminderDays?: number[] }): Promise<RunningRetention>;
   startFiles(opts?: { now?: () => number }): Promise<RunningFiles>;
+  /** The operations service (joint customs operations and the calendar), as its own NATS user. */
+  startOperations(opts?: { now?: () => number }): Promise<RunningOperations>;
   /** The usage service (timers on unless `timers: false`), on the given clock. */
   startUsage(opts?: { now?: () => number; timers?: boolean } & Partial<UsageSettings>): Promise<RunningUsage>;
   /** The audit service (appends AUDIT to the tree), as its own NATS user, signing with `signer` (a new key by default). */
@@ -269,6 +272,16 @@ export async function startTestHub(opts: { cps?: readonly string[]; leaves?: rea
       };
       closers.push(close);
       return { ...files, close };
+    },
+    startOperations: async (o = {}) => {
+      const nc = await hub.connectHub("operations");
+      const ops = await startOperations(nc, { registryTrust }, hub.hubKeys(), quiet, { ...(o.now ? { now: o.now } : {}) });
+      const close = async () => {
+        await ops.close();
+        await nc.close();
+      };
+      closers.push(close);
+      return { ...ops, close };
     },
     startRetention: async (o = {}) => {
       const nc = await hub.connectHub("retention");

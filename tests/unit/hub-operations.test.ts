@@ -21,7 +21,7 @@ function loadProto(): protobuf.Root {
   return root;
 }
 
-const PROTO_SERVICE = { records: "liaison.v1.RecordsService", files: "liaison.v1.FilesService" } as const;
+const PROTO_SERVICE = { records: "liaison.v1.RecordsService", files: "liaison.v1.FilesService", operations: "liaison.v1.OperationsService" } as const;
 
 describe("hub operations", () => {
   const root = loadProto();

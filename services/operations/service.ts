@@ -1,0 +1,65 @@
+// Wires the operations service (the calendar of joint customs operations): its KV bucket
+// "operations", the registry, audit and notices, and its sealed endpoints for contact points
+// (liaison.v1.operations.<CP>.<op>, HUB_OPERATIONS.operations) as a micro service.
+import { Kvm } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { AuditEmitter, logRegistryRefusal } from "../../src/audit/mod.js";
+import type { ContactPointKeys } from "../../src/crypto/mod.js";
+import { HUB } from "../../src/domain/mod.js";
+import { hubOps, HubRpcServer, type HubHandlers, type HubOp } from "../../src/hub-rpc/mod.js";
+import type { Logger } from "../../src/log/mod.js";
+import { startMicroService } from "../../src/nats/mod.js";
+import { NoticePublisher } from "../../src/notices/mod.js";
+import { watchRegistry, type RegistryTrust } from "../../src/registry/mod.js";
+import { OperationsHandlers } from "./handlers.js";
+
+export const OPERATIONS_BUCKET = "operations";
+
+export interface OperationsSettings {
+  /** The registry public key entries must be signed with. */
+  readonly registryTrust: RegistryTrust;
+}
+
+export interface OperationsOptions {
+  /** The clock of its records, events and notices (Date.now by default). */
+  readonly now?: () => number;
+}
+
+export interface RunningOperations {
+  readonly handlers: OperationsHandlers;
+  counts(): Record<string, number>;
+  close(): Promise<void>;
+}
+
+export async function startOperations(nc: NatsConnection, cfg: OperationsSettings, hubKeys: ContactPointKeys, log: Logger, opts: OperationsOptions = {}): Promise<RunningOperations> {
+  const now = opts.now ?? Date.now;
+  const audit = new AuditEmitter(nc, "operations", { now });
+  const registry = await watchRegistry(nc, log, { trust: cfg.registryTrust, now, onRefused: logRegistryRefusal(audit, HUB) });
+  const notices = new NoticePublisher(nc, hubKeys, now);
+  const kv = await new Kvm(nc).open(OPERATIONS_BUCKET);
+  const handlers = new OperationsHandlers({ kv, audit, notices, registry: () => registry.view, log, now });
+  await handlers.follow();
+  const counts = () => ({ operations: handlers.size });
+  const rpc = new HubRpcServer(hubKeys, () => registry.view, now, audit);
+  const served: HubHandlers<"operations"> = handlers;
+  const endpoint = <O extends HubOp<"operations">>(op: O) => rpc.endpoint("operations", op, (call) => served[op].call(handlers, call));
+  const svc = await startMicroService(nc, {
+    name: "operations",
+    description: "Joint customs operations: the calendar of operations and their overlaps in timing and objectives",
+    log,
+    endpoints: hubOps("operations").map((op) => endpoint(op)),
+    stats: async () => counts(),
+  });
+  return {
+    handlers,
+    counts,
+    close: async () => {
+      await svc.stop();
+      handlers.stop();
+      await audit.flush();
+      audit.close();
+      notices.close();
+      registry.stop();
+    },
+  };
+}
