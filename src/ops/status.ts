@@ -128,7 +128,7 @@ export const OFFLINE_AFTER_MS = 10_000;
 export const DEFAULT_AP_MAX_IDLE_MS = 30_000;
 
 /** The expected hub services: a missing one is worth a warning even when nothing else fails. */
-export const HUB_SERVICES = ["exchange", "records", "files", "retention", "audit", "usage"] as const;
+export const HUB_SERVICES = ["exchange", "records", "files", "retention", "audit", "usage", "operations"] as const;
 
 export interface SystemStatusOptions {
   /** The NATS monitoring endpoint, for /healthz and /varz. */

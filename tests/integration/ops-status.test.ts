@@ -22,7 +22,7 @@ describe("system status", () => {
     expect(s.services).toEqual([]);
     expect(s.server.jetstream).toBe(true);
     expect(s.streams.map((x) => x.name)).toEqual(expect.arrayContaining(["AUDIT", "INBOX", "SUBMIT"]));
-    expect(problems(s, 10_000)).toEqual(expect.arrayContaining([expect.stringContaining('"exchange"'), expect.stringContaining('"usage"')]));
+    expect(problems(s, 10_000)).toEqual(expect.arrayContaining([expect.stringContaining('"exchange"'), expect.stringContaining('"usage"'), expect.stringContaining('"operations"')]));
     const m = await scrapeAll(hub.admin, 300);
     expect(m.services).toBe(0);
   });
