@@ -213,5 +213,10 @@ describe("legal holds on FIDE entries, and a supervisor's holds", () => {
     expect((await api(be, "GET", `/v1/records/${rec}`)).status).toBe(404);
     expect((await api(be, "GET", `/v1/files/${own}`)).status).toBe(404);
     expect((await api(be, "GET", `/v1/files/${sup}`)).status).toBe(404);
+    // The sweep's erasure of an entry gives its supplier the certificate too, as for records.
+    await until(
+      () => be.mailbox.notices().some((n) => n.notice.kind === pb.NoticeKind.NOTICE_KIND_ERASED && n.notice.erasures.some((c) => c.certificate?.objectId === own && c.certificate.objectType === "file")),
+      "the sweep's erasure notice for the FIDE entry",
+    );
   });
 });
