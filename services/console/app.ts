@@ -14,6 +14,7 @@ import { auditedRefusalLog, auditRevocation, createHttpApp, installAuditHook, in
 import type { Logger } from "../../src/log/mod.js";
 import { auditRoutes } from "./routes/audit.js";
 import { complianceRoutes } from "./routes/compliance.js";
+import { holdRoutes } from "./routes/holds.js";
 import { operationsRoutes } from "./routes/operations.js";
 
 export interface ConsoleAppDeps {
@@ -76,6 +77,7 @@ export async function buildConsoleApp(d: ConsoleAppDeps): Promise<LiaisonApp> {
 
   await app.register(async (scope) => auditRoutes(scope, { nc: d.nc, audit: d.audit }));
   await app.register(async (scope) => complianceRoutes(scope, { nc: d.nc }));
+  await app.register(async (scope) => holdRoutes(scope, { nc: d.nc }));
   await app.register(async (scope) => operationsRoutes(scope, { nc: d.nc, audit: d.audit, ...(d.monitorUrl ? { monitorUrl: d.monitorUrl } : {}) }));
   // The web UI: static files, no build step, nothing from a CDN. They hold no data; every figure
   // comes from the APIs above with the user's token.

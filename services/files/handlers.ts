@@ -15,11 +15,14 @@ import {
   queryReferences,
   recordIndexForms,
   requireObjectId,
+  SUPERVISOR_AUTHORITY,
+  supervisorHoldChange,
+  supplierHoldChange,
 } from "../../src/domain/mod.js";
 import { LiaisonError } from "../../src/errors.js";
 import { FILES_STORE, type HubDataDeps } from "../../src/hub-data/mod.js";
 import type { HubCall, HubHandlers } from "../../src/hub-rpc/mod.js";
-import { readMatches, settleHits } from "../../src/notices/mod.js";
+import { erasureNotices, logErasure, readMatches, settleHits } from "../../src/notices/mod.js";
 import { pb } from "../../src/proto/mod.js";
 
 export type FilesDeps = HubDataDeps;
@@ -147,6 +150,7 @@ export class FilesHandlers implements HubHandlers<"files"> {
       retentionUntilMs: stored.retentionUntilMs,
       retentionRule: stored.retentionRule,
       content,
+      ...(stored.hold ? { hold: stored.hold } : {}),
     };
   }
 
@@ -327,7 +331,7 @@ export class FilesHandlers implements HubHandlers<"files"> {
     return { entryId: stored.id, status, retentionUntilMs: retention.untilMs, rule: retention.rule };
   }
 
-  async erase(call: HubCall<pb.FileErase>): Promise<pb.IFileRef> {
+  async erase(call: HubCall<pb.FileErase>): Promise<pb.IFileErased> {
     const req = call.request;
     if (!req.entryId) throw new LiaisonError("LIAISON_MISSING_FIELD", "entry id");
     const got = await this.d.store.get(requireObjectId(req.entryId, "entry id"));
@@ -336,8 +340,53 @@ export class FilesHandlers implements HubHandlers<"files"> {
     this.#supplierOnly(call, stored, "erase");
     if (holdInForce(stored.hold, this.d.now())) throw new LiaisonError("LIAISON_ON_HOLD", `file entry ${stored.id} is under a legal hold: ${stored.hold?.reason}`);
     const cert = await this.eraseStored(stored, FIDE_SUPPLIER_ERASURE, this.d.now());
-    await this.#audit(call, AuditAction.AUDIT_ACTION_ERASE, stored.id, { erasure: cert, details: { reason: req.reason } });
-    return { entryId: stored.id };
+    const certified = await logErasure(this.d.audit, {
+      action: AuditAction.AUDIT_ACTION_ERASE,
+      authority: call.cp,
+      userId: call.userId,
+      objectType: "file",
+      objectId: stored.id,
+      erasure: cert,
+      details: { reason: req.reason },
+    });
+    // The supplier keeps its certificate as a notice too, as for records: the entry is gone whatever
+    // happens to the notice, so a failure to send it does not fail the erasure (the answer carries it).
+    for (const n of erasureNotices(stored.supplier, "file", cert.rule ?? "", [certified])) {
+      await this.d.notices.send(n).catch((err: unknown) => this.d.log.error({ err, entry: stored.id }, "the erasure notice could not be sent"));
+    }
+    return { entryId: stored.id, certificate: certified };
+  }
+
+  /** The supplier sets a legal hold on its entry (no erasure while in force) or lifts its own. */
+  async hold(call: HubCall<pb.FileHold>): Promise<pb.IFileEntryView> {
+    const req = call.request;
+    const { stored, revision, key } = await this.#load(req.entryId);
+    this.#supplierOnly(call, stored, req.lift ? "lift a hold on" : "hold");
+    const now = this.d.now();
+    const hold = supplierHoldChange(stored.hold, { reason: req.reason, untilMs: Number(req.untilMs), lift: req.lift }, `${call.cp}:${call.userId}`, now, `file entry ${stored.id}`);
+    const content = this.#decrypt(stored, key);
+    const next = await this.#write({ ...stored, hold }, content, key, revision);
+    await this.#audit(call, req.lift ? AuditAction.AUDIT_ACTION_LEGAL_HOLD_LIFTED : AuditAction.AUDIT_ACTION_LEGAL_HOLD_SET, stored.id, {
+      details: { reason: req.reason, ...(req.untilMs ? { untilMs: String(req.untilMs) } : {}) },
+    });
+    return this.#view(next, content);
+  }
+
+  /** A supervisor's hold, set or lifted (HUB_SUPERVISION, from the console): logged as the supervisor's. */
+  async supervisorHold(req: pb.SupervisorHoldChange): Promise<pb.IHoldState> {
+    const { stored, revision, key } = await this.#load(req.objectId);
+    const hold = supervisorHoldChange(stored.hold, { reason: req.reason, untilMs: Number(req.untilMs), lift: req.lift }, req.supervisor, this.d.now(), `file entry ${stored.id}`);
+    await this.#write({ ...stored, hold }, this.#decrypt(stored, key), key, revision);
+    await this.d.audit.emit({
+      action: req.lift ? AuditAction.AUDIT_ACTION_LEGAL_HOLD_LIFTED : AuditAction.AUDIT_ACTION_LEGAL_HOLD_SET,
+      authority: SUPERVISOR_AUTHORITY,
+      userId: req.supervisor,
+      objectType: "file",
+      objectId: stored.id,
+      outcome: AuditOutcome.AUDIT_OUTCOME_SUCCESS,
+      details: { reason: req.reason, supplier: stored.supplier, ...(req.untilMs ? { untilMs: String(req.untilMs) } : {}) },
+    });
+    return { objectType: "file", objectId: stored.id, supplier: stored.supplier, ...(hold ? { hold } : {}) };
   }
 
   /**

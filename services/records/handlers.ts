@@ -16,6 +16,9 @@ import {
   recordIndexForms,
   recordReviewDue,
   requireObjectId,
+  SUPERVISOR_AUTHORITY,
+  supervisorHoldChange,
+  supplierHoldChange,
   type RetentionSettings,
 } from "../../src/domain/mod.js";
 import { LiaisonError } from "../../src/errors.js";
@@ -346,15 +349,31 @@ export class RecordsHandlers implements HubHandlers<"records"> {
     const req = call.request;
     const { stored, revision, key } = await this.#load(req.recordId);
     this.#supplierOnly(call, stored, req.lift ? "lift a hold on" : "hold");
-    if (!req.lift && req.reason.trim().length < 3) throw new LiaisonError("LIAISON_VALIDATION", "a legal hold states its reason");
     const now = this.d.now();
-    const hold: pb.ILegalHold | null = req.lift ? null : { setBy: `${call.cp}:${call.userId}`, reason: req.reason, setAtMs: now, untilMs: req.untilMs };
+    const hold = supplierHoldChange(stored.hold, { reason: req.reason, untilMs: Number(req.untilMs), lift: req.lift }, `${call.cp}:${call.userId}`, now, `record ${stored.id}`);
     const content = this.#decrypt(stored, key);
     const next = await this.#write(stored.id, stored.supplier, content, { keyId: stored.dataKeyId, key }, { ...stored, hold }, revision);
     await this.#audit(call, req.lift ? AuditAction.AUDIT_ACTION_LEGAL_HOLD_LIFTED : AuditAction.AUDIT_ACTION_LEGAL_HOLD_SET, stored.id, {
       details: { reason: req.reason, ...(req.untilMs ? { untilMs: String(req.untilMs) } : {}) },
     });
     return this.#view(pb.StoredRecord.create(next), content);
+  }
+
+  /** A supervisor's hold, set or lifted (HUB_SUPERVISION, from the console): logged as the supervisor's. */
+  async supervisorHold(req: pb.SupervisorHoldChange): Promise<pb.IHoldState> {
+    const { stored, revision, key } = await this.#load(req.objectId);
+    const hold = supervisorHoldChange(stored.hold, { reason: req.reason, untilMs: Number(req.untilMs), lift: req.lift }, req.supervisor, this.d.now(), `record ${stored.id}`);
+    await this.#write(stored.id, stored.supplier, this.#decrypt(stored, key), { keyId: stored.dataKeyId, key }, { ...stored, hold }, revision);
+    await this.d.audit.emit({
+      action: req.lift ? AuditAction.AUDIT_ACTION_LEGAL_HOLD_LIFTED : AuditAction.AUDIT_ACTION_LEGAL_HOLD_SET,
+      authority: SUPERVISOR_AUTHORITY,
+      userId: req.supervisor,
+      objectType: "record",
+      objectId: stored.id,
+      outcome: AuditOutcome.AUDIT_OUTCOME_SUCCESS,
+      details: { reason: req.reason, supplier: stored.supplier, ...(req.untilMs ? { untilMs: String(req.untilMs) } : {}) },
+    });
+    return { objectType: "record", objectId: stored.id, supplier: stored.supplier, ...(hold ? { hold } : {}) };
   }
 
   async outcome(call: HubCall<pb.HitOutcome>): Promise<pb.IHitOutcome> {

@@ -2,7 +2,9 @@
 // 2009/917/JHA Chapter VI) and the one-call request about a hit (Art. 16).
 import { z } from "zod";
 import { MATCH_STRENGTH_NAMES } from "../domain/mod.js";
-import { identifierIn, identifierOut, isoTime } from "./common.js";
+import { erasedOut, identifierIn, identifierOut, isoTime } from "./common.js";
+import { holdOut } from "./holds.js";
+import { erasureCertificateOut } from "./records.js";
 import { FILE_STATUSES, LEGAL_BASES, OFFENCE_AREAS } from "./enums.js";
 
 const dateIn = z.string().min(8).max(40).describe("a day (YYYY-MM-DD) or an ISO 8601 time");
@@ -36,6 +38,7 @@ export const fileOut = z
     updatedAt: z.string(),
     retentionUntil: z.string(),
     retentionRule: z.string(),
+    hold: holdOut.optional().describe("the legal hold on the entry: no erasure while it is in force"),
   })
   .meta({ id: "FideEntry" });
 export type FileOut = z.infer<typeof fileOut>;
@@ -64,6 +67,10 @@ export const fileStatusIn = z.object({
 });
 export const fileStatusOut = z.object({ id: z.string(), status: z.enum(FILE_STATUSES.keys), retentionUntil: z.string(), rule: z.string(), erased: z.boolean() });
 export type FileStatusOut = z.infer<typeof fileStatusOut>;
+
+/** The answer to DELETE /v1/files/{id}: the entry is gone, and here is its certificate to keep. */
+export const fileErasedOut = erasedOut.extend({ certificate: erasureCertificateOut }).meta({ id: "FideEntryErased" });
+export type FileErasedOut = z.infer<typeof fileErasedOut>;
 
 export const hitRequestIn = z.object({
   body: z.string().min(1).max(1_000_000),

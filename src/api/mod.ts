@@ -9,7 +9,9 @@ export { messageIn, replyIn, submitted, recipientStatus, receiptOut, headerOut, 
 // /v1/records, /v1/hits, /v1/notices (access point)
 export { recordIn, amendIn, renewIn, holdIn, outcomeIn, recordOut, recordSubmitted, recordQueryIn, recordQueryOut, outcomeOut, noticesQuery, noticeOut, noticesOut, erasureCertificateOut, erasureCertificateView, recordErasedOut, type ErasureCertificateOut, type RecordErasedOut, type RecordIn, type AmendIn, type RecordOut, type RecordSubmitted, type RecordQueryOut, type OutcomeOut, type NoticeOut, type NoticesOut } from "./records.js";
 // /v1/files (access point)
-export { fileIn, fileRegistered, fileOut, hitOut, fileQueryIn, fileQueryOut, fileStatusIn, fileStatusOut, hitRequestIn, hitRequestOut, type FileIn, type FileRegistered, type FileOut, type HitOut, type FileQueryOut, type FileStatusOut, type HitRequestOut } from "./files.js";
+export { fileIn, fileRegistered, fileOut, hitOut, fileQueryIn, fileQueryOut, fileStatusIn, fileStatusOut, fileErasedOut, hitRequestIn, hitRequestOut, type FileErasedOut, type FileIn, type FileRegistered, type FileOut, type HitOut, type FileQueryOut, type FileStatusOut, type HitRequestOut } from "./files.js";
+// Legal holds; /v1/holds (console)
+export { holdOut, holdView, HOLD_OBJECTS, supervisorHoldParams, supervisorHoldIn, supervisorHoldOut, type HoldObjects, type HoldOut, type SupervisorHoldIn, type SupervisorHoldOut } from "./holds.js";
 // /v1/audit/* (console)
 export { eventOut, pageOut, accessOut, userOut, eventsQuery, accessParams, accessQuery, userParams, userQuery, headJson, headFileOut, keyOut, inclusionQuery, inclusionOut, consistencyQuery, consistencyOut, exportQuery, verificationOut, type EventOut, type PageOut, type AccessOut, type UserOut, type HeadFileOut, type KeyOut, type VerificationOut } from "./audit.js";
 // /v1/usage, /v1/compliance (console)

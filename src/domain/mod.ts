@@ -75,6 +75,7 @@ export {
   type RecordStage,
   type Hold,
 } from "./retention-rules.js";
+export { describeHold, supervisorHoldChange, supplierHoldChange, SUPERVISOR_AUTHORITY, type HoldChange } from "./legal-holds.js";
 export {
   addHistograms,
   DEFAULT_DORMANCY,

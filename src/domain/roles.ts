@@ -17,6 +17,7 @@ export const PERMISSIONS = [
   "users.read",
   "users.manage",
   "audit.read",
+  "holds.supervise",
   "operations.read",
   "jco.read",
   "jco.write",
@@ -44,7 +45,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   reader: ["messages.read", "records.read", "files.read", "registry.read", "jco.read"],
   dpo: ["users.read"],
   admin: ["users.read", "users.manage"],
-  supervisor: ["audit.read"],
+  supervisor: ["audit.read", "holds.supervise"],
   operations: ["operations.read"],
 };
 

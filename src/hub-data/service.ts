@@ -6,7 +6,7 @@ import { AuditEmitter, logRegistryRefusal } from "../audit/mod.js";
 import { BlindStore, erasureEndpoint, type ErasureSteps } from "../blindstore/mod.js";
 import { hubDataSchema, loadConfig, type HubDataConfig } from "../config/mod.js";
 import { BlindIndexer, KekRing, readKeyFile, type ContactPointKeys } from "../crypto/mod.js";
-import { hubOps, HubRpcServer, type HubHandlers, type HubService } from "../hub-rpc/mod.js";
+import { hubOps, HubRpcServer, supervisionEndpoints, type HubHandlers, type HubService, type SupervisionHandlers } from "../hub-rpc/mod.js";
 import { DataKeyStore } from "../keystore/mod.js";
 import { createLogger, type Logger } from "../log/mod.js";
 import { connectNats, KEY_SHARDS, startMicroService } from "../nats/mod.js";
@@ -40,7 +40,7 @@ export interface HubDataDeps extends Omit<HubDataParts, "nc" | "kek"> {
   readonly maxQueryMatches: number;
 }
 
-export interface HubDataDef<S extends DataServiceName, H extends HubHandlers<S>, T> {
+export interface HubDataDef<S extends DataServiceName, H extends HubHandlers<S> & SupervisionHandlers, T> {
   /** Its operations for contact points are HUB_OPERATIONS[service], each on its own subject (`liaison.v1.<service>.<CP>.<op>`). */
   readonly service: S;
   /** Its KV bucket, and the key prefix of its objects there. */
@@ -83,7 +83,7 @@ export interface RunningHubData<H> {
  * requests one after another, and a secure erase waits for its disk flush, so the erasures of
  * different shards, and the service's own traffic, overlap only on connections of their own.
  */
-export async function startHubData<S extends DataServiceName, H extends HubHandlers<S>, T>(
+export async function startHubData<S extends DataServiceName, H extends HubHandlers<S> & SupervisionHandlers, T>(
   nc: NatsConnection,
   def: HubDataDef<S, H, T>,
   cfg: HubDataSettings,
@@ -111,6 +111,8 @@ export async function startHubData<S extends DataServiceName, H extends HubHandl
     endpoints: [
       ...hubOps(def.service).map((op) => rpc.endpoint(def.service, op, (call) => handlers[op].call(handlers, call))),
       erasureEndpoint(def.service, store, audit, def.erasure(handlers)),
+      // The console's, for a supervisor's legal hold (hub-internal, like erase-due).
+      ...supervisionEndpoints(def.service, handlers),
     ],
     stats: async () => counts(),
   });
@@ -132,7 +134,7 @@ export async function startHubData<S extends DataServiceName, H extends HubHandl
 }
 
 /** A data service's start function, from its definition given its settings (see startHubData). */
-export function hubDataService<C extends HubDataSettings, S extends DataServiceName, H extends HubHandlers<S>, T>(def: (cfg: C) => HubDataDef<S, H, T>) {
+export function hubDataService<C extends HubDataSettings, S extends DataServiceName, H extends HubHandlers<S> & SupervisionHandlers, T>(def: (cfg: C) => HubDataDef<S, H, T>) {
   return (nc: NatsConnection, cfg: C, hubKeys: ContactPointKeys, log: Logger, opts: HubDataOptions = {}): Promise<RunningHubData<H>> => startHubData(nc, def(cfg), cfg, hubKeys, log, opts);
 }
 

@@ -29,7 +29,8 @@ export const HUB_OPERATIONS = Object.freeze({
     query: op(pb.FileQuery, pb.FileQueryResult),
     hit: op(pb.FileHitRef, pb.FileHit),
     status: op(pb.FileStatusChange, pb.FileStatusChanged),
-    erase: op(pb.FileErase, pb.FileRef),
+    erase: op(pb.FileErase, pb.FileErased),
+    hold: op(pb.FileHold, pb.FileEntryView),
   }),
   operations: Object.freeze({
     create: op(pb.OperationCreate, pb.OperationView),
@@ -38,6 +39,19 @@ export const HUB_OPERATIONS = Object.freeze({
     calendar: op(pb.CalendarQuery, pb.OperationCalendar),
   }),
 });
+
+/**
+ * The data services' hub-internal operations for the supervisory authority (`service
+ * DataSupervisionService` in proto/liaison/v1/records.proto): both the records and the files
+ * service serve each, on `liaison.v1.<service>.api.<name>`; the console calls them. They are not
+ * contact-point operations: none is sealed, and no name is a member operation's, since a member's
+ * endpoint `liaison.v1.<service>.*.<op>` would take that subject too.
+ */
+export const HUB_SUPERVISION = Object.freeze({
+  /** A supervisor's legal hold on a record or a FIDE entry, set or lifted. Not "hold": that subject's last token is the members' own `hold`. */
+  supervisorHold: Object.freeze({ name: "supervisor-hold", ...op(pb.SupervisorHoldChange, pb.HoldState) }),
+});
+export type HubSupervisionOp = keyof typeof HUB_SUPERVISION;
 
 type Operations = typeof HUB_OPERATIONS;
 export type HubService = keyof Operations;

@@ -107,7 +107,8 @@ export const SERVICE_GRANTS: Readonly<Record<Exclude<HubRole, "admin">, ServiceG
   console: {
     writes: [audit("console"), metricsScrape],
     listens: [subjects.live("throughput")],
-    calls: [api("audit"), api("usage"), api("retention"), "$SRV.>"],
+    // A supervisor's legal hold: the data services' hub-internal `supervisor-hold` (HUB_SUPERVISION).
+    calls: [api("audit"), api("usage"), api("retention"), subjects.api("records", "supervisor-hold"), subjects.api("files", "supervisor-hold"), "$SRV.>"],
     monitors: true,
   },
 });

@@ -5311,6 +5311,9 @@ export namespace liaison {
             /** FileEntryView updatedAtMs. */
             updatedAtMs: number;
 
+            /** FileEntryView hold. */
+            hold?: (liaison.v1.LegalHold.$Properties|null);
+
             /**
              * Creates a new FileEntryView instance using the specified properties.
              * @param [properties] Properties to set
@@ -5414,6 +5417,9 @@ export namespace liaison {
 
                 /** FileEntryView updatedAtMs */
                 updatedAtMs?: (number|null);
+
+                /** FileEntryView hold */
+                hold?: (liaison.v1.LegalHold.$Properties|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -5647,6 +5653,250 @@ export namespace liaison {
 
             /** Shape of a FileErase. */
             type $Shape = liaison.v1.FileErase.$Properties;
+        }
+
+        /**
+         * Properties of a FileErased.
+         * @deprecated Use liaison.v1.FileErased.$Properties instead.
+         */
+        interface IFileErased extends liaison.v1.FileErased.$Properties {
+        }
+
+        /** Represents a FileErased. */
+        class FileErased {
+
+            /**
+             * Constructs a new FileErased.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.FileErased.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** FileErased entryId. */
+            entryId: string;
+
+            /** FileErased certificate. */
+            certificate?: (liaison.v1.CertifiedErasure.$Properties|null);
+
+            /**
+             * Creates a new FileErased instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns FileErased instance
+             */
+            static create(properties: liaison.v1.FileErased.$Shape): liaison.v1.FileErased & liaison.v1.FileErased.$Shape;
+            static create(properties?: liaison.v1.FileErased.$Properties): liaison.v1.FileErased;
+
+            /**
+             * Encodes the specified FileErased message. Does not implicitly {@link liaison.v1.FileErased.verify|verify} messages.
+             * @param message FileErased message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.FileErased.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified FileErased message, length delimited. Does not implicitly {@link liaison.v1.FileErased.verify|verify} messages.
+             * @param message FileErased message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.FileErased.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a FileErased message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.FileErased & liaison.v1.FileErased.$Shape} FileErased
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.FileErased & liaison.v1.FileErased.$Shape;
+
+            /**
+             * Decodes a FileErased message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.FileErased & liaison.v1.FileErased.$Shape} FileErased
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.FileErased & liaison.v1.FileErased.$Shape;
+
+            /**
+             * Creates a FileErased message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns FileErased
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.FileErased;
+
+            /**
+             * Creates a plain object from a FileErased message. Also converts values to other types if specified.
+             * @param message FileErased
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.FileErased, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this FileErased to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for FileErased
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace FileErased {
+
+            /** Properties of a FileErased. */
+            interface $Properties {
+
+                /** FileErased entryId */
+                entryId?: (string|null);
+
+                /** FileErased certificate */
+                certificate?: (liaison.v1.CertifiedErasure.$Properties|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a FileErased. */
+            type $Shape = liaison.v1.FileErased.$Properties;
+        }
+
+        /**
+         * Properties of a FileHold.
+         * @deprecated Use liaison.v1.FileHold.$Properties instead.
+         */
+        interface IFileHold extends liaison.v1.FileHold.$Properties {
+        }
+
+        /** Represents a FileHold. */
+        class FileHold {
+
+            /**
+             * Constructs a new FileHold.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.FileHold.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** FileHold entryId. */
+            entryId: string;
+
+            /** FileHold reason. */
+            reason: string;
+
+            /** FileHold untilMs. */
+            untilMs: number;
+
+            /** FileHold lift. */
+            lift: boolean;
+
+            /**
+             * Creates a new FileHold instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns FileHold instance
+             */
+            static create(properties: liaison.v1.FileHold.$Shape): liaison.v1.FileHold & liaison.v1.FileHold.$Shape;
+            static create(properties?: liaison.v1.FileHold.$Properties): liaison.v1.FileHold;
+
+            /**
+             * Encodes the specified FileHold message. Does not implicitly {@link liaison.v1.FileHold.verify|verify} messages.
+             * @param message FileHold message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.FileHold.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified FileHold message, length delimited. Does not implicitly {@link liaison.v1.FileHold.verify|verify} messages.
+             * @param message FileHold message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.FileHold.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a FileHold message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.FileHold & liaison.v1.FileHold.$Shape} FileHold
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.FileHold & liaison.v1.FileHold.$Shape;
+
+            /**
+             * Decodes a FileHold message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.FileHold & liaison.v1.FileHold.$Shape} FileHold
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.FileHold & liaison.v1.FileHold.$Shape;
+
+            /**
+             * Creates a FileHold message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns FileHold
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.FileHold;
+
+            /**
+             * Creates a plain object from a FileHold message. Also converts values to other types if specified.
+             * @param message FileHold
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.FileHold, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this FileHold to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for FileHold
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace FileHold {
+
+            /** Properties of a FileHold. */
+            interface $Properties {
+
+                /** FileHold entryId */
+                entryId?: (string|null);
+
+                /** FileHold reason */
+                reason?: (string|null);
+
+                /** FileHold untilMs */
+                untilMs?: (number|null);
+
+                /** FileHold lift */
+                lift?: (boolean|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a FileHold. */
+            type $Shape = liaison.v1.FileHold.$Properties;
         }
 
         /**
@@ -6300,6 +6550,9 @@ export namespace liaison {
             /** LegalHold untilMs. */
             untilMs: number;
 
+            /** LegalHold supervisory. */
+            supervisory: boolean;
+
             /**
              * Creates a new LegalHold instance using the specified properties.
              * @param [properties] Properties to set
@@ -6388,6 +6641,9 @@ export namespace liaison {
 
                 /** LegalHold untilMs */
                 untilMs?: (number|null);
+
+                /** LegalHold supervisory */
+                supervisory?: (boolean|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -8965,6 +9221,268 @@ export namespace liaison {
 
             /** Shape of a CertifiedErasure. */
             type $Shape = liaison.v1.CertifiedErasure.$Properties;
+        }
+
+        /**
+         * Properties of a SupervisorHoldChange.
+         * @deprecated Use liaison.v1.SupervisorHoldChange.$Properties instead.
+         */
+        interface ISupervisorHoldChange extends liaison.v1.SupervisorHoldChange.$Properties {
+        }
+
+        /** Represents a SupervisorHoldChange. */
+        class SupervisorHoldChange {
+
+            /**
+             * Constructs a new SupervisorHoldChange.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.SupervisorHoldChange.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** SupervisorHoldChange objectId. */
+            objectId: string;
+
+            /** SupervisorHoldChange reason. */
+            reason: string;
+
+            /** SupervisorHoldChange untilMs. */
+            untilMs: number;
+
+            /** SupervisorHoldChange lift. */
+            lift: boolean;
+
+            /** SupervisorHoldChange supervisor. */
+            supervisor: string;
+
+            /**
+             * Creates a new SupervisorHoldChange instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns SupervisorHoldChange instance
+             */
+            static create(properties: liaison.v1.SupervisorHoldChange.$Shape): liaison.v1.SupervisorHoldChange & liaison.v1.SupervisorHoldChange.$Shape;
+            static create(properties?: liaison.v1.SupervisorHoldChange.$Properties): liaison.v1.SupervisorHoldChange;
+
+            /**
+             * Encodes the specified SupervisorHoldChange message. Does not implicitly {@link liaison.v1.SupervisorHoldChange.verify|verify} messages.
+             * @param message SupervisorHoldChange message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.SupervisorHoldChange.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified SupervisorHoldChange message, length delimited. Does not implicitly {@link liaison.v1.SupervisorHoldChange.verify|verify} messages.
+             * @param message SupervisorHoldChange message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.SupervisorHoldChange.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a SupervisorHoldChange message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.SupervisorHoldChange & liaison.v1.SupervisorHoldChange.$Shape} SupervisorHoldChange
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.SupervisorHoldChange & liaison.v1.SupervisorHoldChange.$Shape;
+
+            /**
+             * Decodes a SupervisorHoldChange message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.SupervisorHoldChange & liaison.v1.SupervisorHoldChange.$Shape} SupervisorHoldChange
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.SupervisorHoldChange & liaison.v1.SupervisorHoldChange.$Shape;
+
+            /**
+             * Creates a SupervisorHoldChange message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns SupervisorHoldChange
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.SupervisorHoldChange;
+
+            /**
+             * Creates a plain object from a SupervisorHoldChange message. Also converts values to other types if specified.
+             * @param message SupervisorHoldChange
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.SupervisorHoldChange, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this SupervisorHoldChange to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for SupervisorHoldChange
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace SupervisorHoldChange {
+
+            /** Properties of a SupervisorHoldChange. */
+            interface $Properties {
+
+                /** SupervisorHoldChange objectId */
+                objectId?: (string|null);
+
+                /** SupervisorHoldChange reason */
+                reason?: (string|null);
+
+                /** SupervisorHoldChange untilMs */
+                untilMs?: (number|null);
+
+                /** SupervisorHoldChange lift */
+                lift?: (boolean|null);
+
+                /** SupervisorHoldChange supervisor */
+                supervisor?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a SupervisorHoldChange. */
+            type $Shape = liaison.v1.SupervisorHoldChange.$Properties;
+        }
+
+        /**
+         * Properties of a HoldState.
+         * @deprecated Use liaison.v1.HoldState.$Properties instead.
+         */
+        interface IHoldState extends liaison.v1.HoldState.$Properties {
+        }
+
+        /** Represents a HoldState. */
+        class HoldState {
+
+            /**
+             * Constructs a new HoldState.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.HoldState.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** HoldState objectType. */
+            objectType: string;
+
+            /** HoldState objectId. */
+            objectId: string;
+
+            /** HoldState supplier. */
+            supplier: string;
+
+            /** HoldState hold. */
+            hold?: (liaison.v1.LegalHold.$Properties|null);
+
+            /**
+             * Creates a new HoldState instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns HoldState instance
+             */
+            static create(properties: liaison.v1.HoldState.$Shape): liaison.v1.HoldState & liaison.v1.HoldState.$Shape;
+            static create(properties?: liaison.v1.HoldState.$Properties): liaison.v1.HoldState;
+
+            /**
+             * Encodes the specified HoldState message. Does not implicitly {@link liaison.v1.HoldState.verify|verify} messages.
+             * @param message HoldState message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.HoldState.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified HoldState message, length delimited. Does not implicitly {@link liaison.v1.HoldState.verify|verify} messages.
+             * @param message HoldState message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.HoldState.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a HoldState message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.HoldState & liaison.v1.HoldState.$Shape} HoldState
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.HoldState & liaison.v1.HoldState.$Shape;
+
+            /**
+             * Decodes a HoldState message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.HoldState & liaison.v1.HoldState.$Shape} HoldState
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.HoldState & liaison.v1.HoldState.$Shape;
+
+            /**
+             * Creates a HoldState message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns HoldState
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.HoldState;
+
+            /**
+             * Creates a plain object from a HoldState message. Also converts values to other types if specified.
+             * @param message HoldState
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.HoldState, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this HoldState to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for HoldState
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace HoldState {
+
+            /** Properties of a HoldState. */
+            interface $Properties {
+
+                /** HoldState objectType */
+                objectType?: (string|null);
+
+                /** HoldState objectId */
+                objectId?: (string|null);
+
+                /** HoldState supplier */
+                supplier?: (string|null);
+
+                /** HoldState hold */
+                hold?: (liaison.v1.LegalHold.$Properties|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a HoldState. */
+            type $Shape = liaison.v1.HoldState.$Properties;
         }
 
         /**

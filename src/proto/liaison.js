@@ -15257,6 +15257,7 @@ export const liaison = $root.liaison = (() => {
              * @property {liaison.v1.FileEntryContent.$Properties|null} [content] FileEntryView content
              * @property {string|null} [retentionRule] FileEntryView retentionRule
              * @property {number|null} [updatedAtMs] FileEntryView updatedAtMs
+             * @property {liaison.v1.LegalHold.$Properties|null} [hold] FileEntryView hold
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -15361,6 +15362,14 @@ export const liaison = $root.liaison = (() => {
             FileEntryView.prototype.updatedAtMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
 
             /**
+             * FileEntryView hold.
+             * @member {liaison.v1.LegalHold.$Properties|null|undefined} hold
+             * @memberof liaison.v1.FileEntryView
+             * @instance
+             */
+            FileEntryView.prototype.hold = null;
+
+            /**
              * Creates a new FileEntryView instance using the specified properties.
              * @function create
              * @memberof liaison.v1.FileEntryView
@@ -15410,6 +15419,8 @@ export const liaison = $root.liaison = (() => {
                     writer.uint32(/* id 8, wireType 2 =*/66).string(message.retentionRule);
                 if (message.updatedAtMs != null && $Object.hasOwnProperty.call(message, "updatedAtMs") && (typeof message.updatedAtMs === "object" ? message.updatedAtMs.low || message.updatedAtMs.high : message.updatedAtMs !== 0))
                     writer.uint32(/* id 9, wireType 0 =*/72).int64(message.updatedAtMs);
+                if (message.hold != null && $Object.hasOwnProperty.call(message, "hold"))
+                    $root.liaison.v1.LegalHold.encode(message.hold, writer.uint32(/* id 10, wireType 2 =*/82).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -15545,6 +15556,12 @@ export const liaison = $root.liaison = (() => {
                                 delete message.updatedAtMs;
                             continue;
                         }
+                    case 10: {
+                            if (wireType !== 2)
+                                break;
+                            message.hold = $root.liaison.v1.LegalHold.decode(reader, reader.size(), $undefined, _depth + 1, message.hold);
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -15676,6 +15693,11 @@ export const liaison = $root.liaison = (() => {
                             message.updatedAtMs = object.updatedAtMs;
                         else if (typeof object.updatedAtMs === "object")
                             message.updatedAtMs = new $util.LongBits(object.updatedAtMs.low >>> 0, object.updatedAtMs.high >>> 0).toNumber();
+                if (object.hold != null) {
+                    if (!$util.isObject(object.hold))
+                        throw $TypeError(".liaison.v1.FileEntryView.hold: object expected");
+                    message.hold = $root.liaison.v1.LegalHold.fromObject(object.hold, _depth + 1);
+                }
                 return message;
             };
 
@@ -15722,6 +15744,7 @@ export const liaison = $root.liaison = (() => {
                         object.updatedAtMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
                     } else
                         object.updatedAtMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.hold = null;
                 }
                 if (message.entryId != null && $Object.hasOwnProperty.call(message, "entryId"))
                     object.entryId = message.entryId;
@@ -15761,6 +15784,8 @@ export const liaison = $root.liaison = (() => {
                         object.updatedAtMs = options.longs === $String ? $String(message.updatedAtMs) : message.updatedAtMs;
                     else
                         object.updatedAtMs = options.longs === $String ? $util.Long.prototype.toString.call(message.updatedAtMs) : options.longs === $Number ? new $util.LongBits(message.updatedAtMs.low >>> 0, message.updatedAtMs.high >>> 0).toNumber() : message.updatedAtMs;
+                if (message.hold != null && $Object.hasOwnProperty.call(message, "hold"))
+                    object.hold = $root.liaison.v1.LegalHold.toObject(message.hold, options, _depth + 1);
                 return object;
             };
 
@@ -16325,6 +16350,635 @@ export const liaison = $root.liaison = (() => {
             };
 
             return FileErase;
+        })();
+
+        v1.FileErased = (function() {
+
+            /**
+             * Properties of a FileErased.
+             * @typedef {Object} liaison.v1.FileErased.$Properties
+             * @property {string|null} [entryId] FileErased entryId
+             * @property {liaison.v1.CertifiedErasure.$Properties|null} [certificate] FileErased certificate
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a FileErased.
+             * @memberof liaison.v1
+             * @interface IFileErased
+             * @augments liaison.v1.FileErased.$Properties
+             * @deprecated Use liaison.v1.FileErased.$Properties instead.
+             */
+
+            /**
+             * Shape of a FileErased.
+             * @typedef {liaison.v1.FileErased.$Properties} liaison.v1.FileErased.$Shape
+             */
+
+            /**
+             * Constructs a new FileErased.
+             * @memberof liaison.v1
+             * @classdesc Represents a FileErased.
+             * @constructor
+             * @param {liaison.v1.FileErased.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const FileErased = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * FileErased entryId.
+             * @member {string} entryId
+             * @memberof liaison.v1.FileErased
+             * @instance
+             */
+            FileErased.prototype.entryId = "";
+
+            /**
+             * FileErased certificate.
+             * @member {liaison.v1.CertifiedErasure.$Properties|null|undefined} certificate
+             * @memberof liaison.v1.FileErased
+             * @instance
+             */
+            FileErased.prototype.certificate = null;
+
+            /**
+             * Creates a new FileErased instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.FileErased
+             * @static
+             * @param {liaison.v1.FileErased.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.FileErased} FileErased instance
+             * @type {{
+             *   (properties: liaison.v1.FileErased.$Shape): liaison.v1.FileErased & liaison.v1.FileErased.$Shape;
+             *   (properties?: liaison.v1.FileErased.$Properties): liaison.v1.FileErased;
+             * }}
+             */
+            FileErased.create = function(properties) {
+                return new FileErased(properties);
+            };
+
+            /**
+             * Encodes the specified FileErased message. Does not implicitly {@link liaison.v1.FileErased.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.FileErased
+             * @static
+             * @param {liaison.v1.FileErased.$Properties} message FileErased message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            FileErased.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.entryId != null && $Object.hasOwnProperty.call(message, "entryId") && message.entryId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.entryId);
+                if (message.certificate != null && $Object.hasOwnProperty.call(message, "certificate"))
+                    $root.liaison.v1.CertifiedErasure.encode(message.certificate, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified FileErased message, length delimited. Does not implicitly {@link liaison.v1.FileErased.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.FileErased
+             * @static
+             * @param {liaison.v1.FileErased.$Properties} message FileErased message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            FileErased.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a FileErased message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.FileErased
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.FileErased & liaison.v1.FileErased.$Shape} FileErased
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            FileErased.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.FileErased();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.entryId = value;
+                            else
+                                delete message.entryId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            message.certificate = $root.liaison.v1.CertifiedErasure.decode(reader, reader.size(), $undefined, _depth + 1, message.certificate);
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a FileErased message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.FileErased
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.FileErased & liaison.v1.FileErased.$Shape} FileErased
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            FileErased.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a FileErased message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.FileErased
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.FileErased} FileErased
+             */
+            FileErased.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.FileErased)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.FileErased: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.FileErased();
+                if (object.entryId != null)
+                    if (typeof object.entryId !== "string" || object.entryId.length)
+                        message.entryId = $String(object.entryId);
+                if (object.certificate != null) {
+                    if (!$util.isObject(object.certificate))
+                        throw $TypeError(".liaison.v1.FileErased.certificate: object expected");
+                    message.certificate = $root.liaison.v1.CertifiedErasure.fromObject(object.certificate, _depth + 1);
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a FileErased message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.FileErased
+             * @static
+             * @param {liaison.v1.FileErased} message FileErased
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            FileErased.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.entryId = "";
+                    object.certificate = null;
+                }
+                if (message.entryId != null && $Object.hasOwnProperty.call(message, "entryId"))
+                    object.entryId = message.entryId;
+                if (message.certificate != null && $Object.hasOwnProperty.call(message, "certificate"))
+                    object.certificate = $root.liaison.v1.CertifiedErasure.toObject(message.certificate, options, _depth + 1);
+                return object;
+            };
+
+            /**
+             * Converts this FileErased to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.FileErased
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            FileErased.prototype.toJSON = function() {
+                return FileErased.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for FileErased
+             * @function getTypeUrl
+             * @memberof liaison.v1.FileErased
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            FileErased.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.FileErased";
+            };
+
+            return FileErased;
+        })();
+
+        v1.FileHold = (function() {
+
+            /**
+             * Properties of a FileHold.
+             * @typedef {Object} liaison.v1.FileHold.$Properties
+             * @property {string|null} [entryId] FileHold entryId
+             * @property {string|null} [reason] FileHold reason
+             * @property {number|null} [untilMs] FileHold untilMs
+             * @property {boolean|null} [lift] FileHold lift
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a FileHold.
+             * @memberof liaison.v1
+             * @interface IFileHold
+             * @augments liaison.v1.FileHold.$Properties
+             * @deprecated Use liaison.v1.FileHold.$Properties instead.
+             */
+
+            /**
+             * Shape of a FileHold.
+             * @typedef {liaison.v1.FileHold.$Properties} liaison.v1.FileHold.$Shape
+             */
+
+            /**
+             * Constructs a new FileHold.
+             * @memberof liaison.v1
+             * @classdesc Represents a FileHold.
+             * @constructor
+             * @param {liaison.v1.FileHold.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const FileHold = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * FileHold entryId.
+             * @member {string} entryId
+             * @memberof liaison.v1.FileHold
+             * @instance
+             */
+            FileHold.prototype.entryId = "";
+
+            /**
+             * FileHold reason.
+             * @member {string} reason
+             * @memberof liaison.v1.FileHold
+             * @instance
+             */
+            FileHold.prototype.reason = "";
+
+            /**
+             * FileHold untilMs.
+             * @member {number} untilMs
+             * @memberof liaison.v1.FileHold
+             * @instance
+             */
+            FileHold.prototype.untilMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * FileHold lift.
+             * @member {boolean} lift
+             * @memberof liaison.v1.FileHold
+             * @instance
+             */
+            FileHold.prototype.lift = false;
+
+            /**
+             * Creates a new FileHold instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.FileHold
+             * @static
+             * @param {liaison.v1.FileHold.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.FileHold} FileHold instance
+             * @type {{
+             *   (properties: liaison.v1.FileHold.$Shape): liaison.v1.FileHold & liaison.v1.FileHold.$Shape;
+             *   (properties?: liaison.v1.FileHold.$Properties): liaison.v1.FileHold;
+             * }}
+             */
+            FileHold.create = function(properties) {
+                return new FileHold(properties);
+            };
+
+            /**
+             * Encodes the specified FileHold message. Does not implicitly {@link liaison.v1.FileHold.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.FileHold
+             * @static
+             * @param {liaison.v1.FileHold.$Properties} message FileHold message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            FileHold.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.entryId != null && $Object.hasOwnProperty.call(message, "entryId") && message.entryId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.entryId);
+                if (message.reason != null && $Object.hasOwnProperty.call(message, "reason") && message.reason !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.reason);
+                if (message.untilMs != null && $Object.hasOwnProperty.call(message, "untilMs") && (typeof message.untilMs === "object" ? message.untilMs.low || message.untilMs.high : message.untilMs !== 0))
+                    writer.uint32(/* id 3, wireType 0 =*/24).int64(message.untilMs);
+                if (message.lift != null && $Object.hasOwnProperty.call(message, "lift") && message.lift !== false)
+                    writer.uint32(/* id 4, wireType 0 =*/32).bool(message.lift);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified FileHold message, length delimited. Does not implicitly {@link liaison.v1.FileHold.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.FileHold
+             * @static
+             * @param {liaison.v1.FileHold.$Properties} message FileHold message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            FileHold.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a FileHold message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.FileHold
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.FileHold & liaison.v1.FileHold.$Shape} FileHold
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            FileHold.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.FileHold();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.entryId = value;
+                            else
+                                delete message.entryId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.reason = value;
+                            else
+                                delete message.reason;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.untilMs = value;
+                            else
+                                delete message.untilMs;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.lift = value;
+                            else
+                                delete message.lift;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a FileHold message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.FileHold
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.FileHold & liaison.v1.FileHold.$Shape} FileHold
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            FileHold.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a FileHold message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.FileHold
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.FileHold} FileHold
+             */
+            FileHold.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.FileHold)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.FileHold: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.FileHold();
+                if (object.entryId != null)
+                    if (typeof object.entryId !== "string" || object.entryId.length)
+                        message.entryId = $String(object.entryId);
+                if (object.reason != null)
+                    if (typeof object.reason !== "string" || object.reason.length)
+                        message.reason = $String(object.reason);
+                if (object.untilMs != null)
+                    if (typeof object.untilMs === "object" ? object.untilMs.low || object.untilMs.high : $Number(object.untilMs) !== 0)
+                        if ($util.Long)
+                            message.untilMs = $util.Long.fromValue(object.untilMs, false);
+                        else if (typeof object.untilMs === "string")
+                            message.untilMs = $parseInt(object.untilMs, 10);
+                        else if (typeof object.untilMs === "number")
+                            message.untilMs = object.untilMs;
+                        else if (typeof object.untilMs === "object")
+                            message.untilMs = new $util.LongBits(object.untilMs.low >>> 0, object.untilMs.high >>> 0).toNumber();
+                if (object.lift != null)
+                    if (object.lift)
+                        message.lift = $Boolean(object.lift);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a FileHold message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.FileHold
+             * @static
+             * @param {liaison.v1.FileHold} message FileHold
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            FileHold.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.entryId = "";
+                    object.reason = "";
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.untilMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.untilMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.lift = false;
+                }
+                if (message.entryId != null && $Object.hasOwnProperty.call(message, "entryId"))
+                    object.entryId = message.entryId;
+                if (message.reason != null && $Object.hasOwnProperty.call(message, "reason"))
+                    object.reason = message.reason;
+                if (message.untilMs != null && $Object.hasOwnProperty.call(message, "untilMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.untilMs = typeof message.untilMs === "number" ? $BigInt(message.untilMs) : $util.Long.fromBits(message.untilMs.low >>> 0, message.untilMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.untilMs === "number")
+                        object.untilMs = options.longs === $String ? $String(message.untilMs) : message.untilMs;
+                    else
+                        object.untilMs = options.longs === $String ? $util.Long.prototype.toString.call(message.untilMs) : options.longs === $Number ? new $util.LongBits(message.untilMs.low >>> 0, message.untilMs.high >>> 0).toNumber() : message.untilMs;
+                if (message.lift != null && $Object.hasOwnProperty.call(message, "lift"))
+                    object.lift = message.lift;
+                return object;
+            };
+
+            /**
+             * Converts this FileHold to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.FileHold
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            FileHold.prototype.toJSON = function() {
+                return FileHold.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for FileHold
+             * @function getTypeUrl
+             * @memberof liaison.v1.FileHold
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            FileHold.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.FileHold";
+            };
+
+            return FileHold;
         })();
 
         v1.FileHitRef = (function() {
@@ -17998,6 +18652,7 @@ export const liaison = $root.liaison = (() => {
              * @property {string|null} [reason] LegalHold reason
              * @property {number|null} [setAtMs] LegalHold setAtMs
              * @property {number|null} [untilMs] LegalHold untilMs
+             * @property {boolean|null} [supervisory] LegalHold supervisory
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -18062,6 +18717,14 @@ export const liaison = $root.liaison = (() => {
             LegalHold.prototype.untilMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
 
             /**
+             * LegalHold supervisory.
+             * @member {boolean} supervisory
+             * @memberof liaison.v1.LegalHold
+             * @instance
+             */
+            LegalHold.prototype.supervisory = false;
+
+            /**
              * Creates a new LegalHold instance using the specified properties.
              * @function create
              * @memberof liaison.v1.LegalHold
@@ -18101,6 +18764,8 @@ export const liaison = $root.liaison = (() => {
                     writer.uint32(/* id 3, wireType 0 =*/24).int64(message.setAtMs);
                 if (message.untilMs != null && $Object.hasOwnProperty.call(message, "untilMs") && (typeof message.untilMs === "object" ? message.untilMs.low || message.untilMs.high : message.untilMs !== 0))
                     writer.uint32(/* id 4, wireType 0 =*/32).int64(message.untilMs);
+                if (message.supervisory != null && $Object.hasOwnProperty.call(message, "supervisory") && message.supervisory !== false)
+                    writer.uint32(/* id 5, wireType 0 =*/40).bool(message.supervisory);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -18194,6 +18859,15 @@ export const liaison = $root.liaison = (() => {
                                 delete message.untilMs;
                             continue;
                         }
+                    case 5: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.supervisory = value;
+                            else
+                                delete message.supervisory;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -18271,6 +18945,9 @@ export const liaison = $root.liaison = (() => {
                             message.untilMs = object.untilMs;
                         else if (typeof object.untilMs === "object")
                             message.untilMs = new $util.LongBits(object.untilMs.low >>> 0, object.untilMs.high >>> 0).toNumber();
+                if (object.supervisory != null)
+                    if (object.supervisory)
+                        message.supervisory = $Boolean(object.supervisory);
                 return message;
             };
 
@@ -18304,6 +18981,7 @@ export const liaison = $root.liaison = (() => {
                         object.untilMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
                     } else
                         object.untilMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.supervisory = false;
                 }
                 if (message.setBy != null && $Object.hasOwnProperty.call(message, "setBy"))
                     object.setBy = message.setBy;
@@ -18323,6 +19001,8 @@ export const liaison = $root.liaison = (() => {
                         object.untilMs = options.longs === $String ? $String(message.untilMs) : message.untilMs;
                     else
                         object.untilMs = options.longs === $String ? $util.Long.prototype.toString.call(message.untilMs) : options.longs === $Number ? new $util.LongBits(message.untilMs.low >>> 0, message.untilMs.high >>> 0).toNumber() : message.untilMs;
+                if (message.supervisory != null && $Object.hasOwnProperty.call(message, "supervisory"))
+                    object.supervisory = message.supervisory;
                 return object;
             };
 
@@ -25408,6 +26088,713 @@ export const liaison = $root.liaison = (() => {
             };
 
             return CertifiedErasure;
+        })();
+
+        v1.SupervisorHoldChange = (function() {
+
+            /**
+             * Properties of a SupervisorHoldChange.
+             * @typedef {Object} liaison.v1.SupervisorHoldChange.$Properties
+             * @property {string|null} [objectId] SupervisorHoldChange objectId
+             * @property {string|null} [reason] SupervisorHoldChange reason
+             * @property {number|null} [untilMs] SupervisorHoldChange untilMs
+             * @property {boolean|null} [lift] SupervisorHoldChange lift
+             * @property {string|null} [supervisor] SupervisorHoldChange supervisor
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a SupervisorHoldChange.
+             * @memberof liaison.v1
+             * @interface ISupervisorHoldChange
+             * @augments liaison.v1.SupervisorHoldChange.$Properties
+             * @deprecated Use liaison.v1.SupervisorHoldChange.$Properties instead.
+             */
+
+            /**
+             * Shape of a SupervisorHoldChange.
+             * @typedef {liaison.v1.SupervisorHoldChange.$Properties} liaison.v1.SupervisorHoldChange.$Shape
+             */
+
+            /**
+             * Constructs a new SupervisorHoldChange.
+             * @memberof liaison.v1
+             * @classdesc Represents a SupervisorHoldChange.
+             * @constructor
+             * @param {liaison.v1.SupervisorHoldChange.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const SupervisorHoldChange = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * SupervisorHoldChange objectId.
+             * @member {string} objectId
+             * @memberof liaison.v1.SupervisorHoldChange
+             * @instance
+             */
+            SupervisorHoldChange.prototype.objectId = "";
+
+            /**
+             * SupervisorHoldChange reason.
+             * @member {string} reason
+             * @memberof liaison.v1.SupervisorHoldChange
+             * @instance
+             */
+            SupervisorHoldChange.prototype.reason = "";
+
+            /**
+             * SupervisorHoldChange untilMs.
+             * @member {number} untilMs
+             * @memberof liaison.v1.SupervisorHoldChange
+             * @instance
+             */
+            SupervisorHoldChange.prototype.untilMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * SupervisorHoldChange lift.
+             * @member {boolean} lift
+             * @memberof liaison.v1.SupervisorHoldChange
+             * @instance
+             */
+            SupervisorHoldChange.prototype.lift = false;
+
+            /**
+             * SupervisorHoldChange supervisor.
+             * @member {string} supervisor
+             * @memberof liaison.v1.SupervisorHoldChange
+             * @instance
+             */
+            SupervisorHoldChange.prototype.supervisor = "";
+
+            /**
+             * Creates a new SupervisorHoldChange instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.SupervisorHoldChange
+             * @static
+             * @param {liaison.v1.SupervisorHoldChange.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.SupervisorHoldChange} SupervisorHoldChange instance
+             * @type {{
+             *   (properties: liaison.v1.SupervisorHoldChange.$Shape): liaison.v1.SupervisorHoldChange & liaison.v1.SupervisorHoldChange.$Shape;
+             *   (properties?: liaison.v1.SupervisorHoldChange.$Properties): liaison.v1.SupervisorHoldChange;
+             * }}
+             */
+            SupervisorHoldChange.create = function(properties) {
+                return new SupervisorHoldChange(properties);
+            };
+
+            /**
+             * Encodes the specified SupervisorHoldChange message. Does not implicitly {@link liaison.v1.SupervisorHoldChange.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.SupervisorHoldChange
+             * @static
+             * @param {liaison.v1.SupervisorHoldChange.$Properties} message SupervisorHoldChange message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            SupervisorHoldChange.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.objectId != null && $Object.hasOwnProperty.call(message, "objectId") && message.objectId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.objectId);
+                if (message.reason != null && $Object.hasOwnProperty.call(message, "reason") && message.reason !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.reason);
+                if (message.untilMs != null && $Object.hasOwnProperty.call(message, "untilMs") && (typeof message.untilMs === "object" ? message.untilMs.low || message.untilMs.high : message.untilMs !== 0))
+                    writer.uint32(/* id 3, wireType 0 =*/24).int64(message.untilMs);
+                if (message.lift != null && $Object.hasOwnProperty.call(message, "lift") && message.lift !== false)
+                    writer.uint32(/* id 4, wireType 0 =*/32).bool(message.lift);
+                if (message.supervisor != null && $Object.hasOwnProperty.call(message, "supervisor") && message.supervisor !== "")
+                    writer.uint32(/* id 5, wireType 2 =*/42).string(message.supervisor);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified SupervisorHoldChange message, length delimited. Does not implicitly {@link liaison.v1.SupervisorHoldChange.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.SupervisorHoldChange
+             * @static
+             * @param {liaison.v1.SupervisorHoldChange.$Properties} message SupervisorHoldChange message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            SupervisorHoldChange.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a SupervisorHoldChange message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.SupervisorHoldChange
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.SupervisorHoldChange & liaison.v1.SupervisorHoldChange.$Shape} SupervisorHoldChange
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            SupervisorHoldChange.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.SupervisorHoldChange();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.objectId = value;
+                            else
+                                delete message.objectId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.reason = value;
+                            else
+                                delete message.reason;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.untilMs = value;
+                            else
+                                delete message.untilMs;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.lift = value;
+                            else
+                                delete message.lift;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.supervisor = value;
+                            else
+                                delete message.supervisor;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a SupervisorHoldChange message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.SupervisorHoldChange
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.SupervisorHoldChange & liaison.v1.SupervisorHoldChange.$Shape} SupervisorHoldChange
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            SupervisorHoldChange.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a SupervisorHoldChange message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.SupervisorHoldChange
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.SupervisorHoldChange} SupervisorHoldChange
+             */
+            SupervisorHoldChange.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.SupervisorHoldChange)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.SupervisorHoldChange: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.SupervisorHoldChange();
+                if (object.objectId != null)
+                    if (typeof object.objectId !== "string" || object.objectId.length)
+                        message.objectId = $String(object.objectId);
+                if (object.reason != null)
+                    if (typeof object.reason !== "string" || object.reason.length)
+                        message.reason = $String(object.reason);
+                if (object.untilMs != null)
+                    if (typeof object.untilMs === "object" ? object.untilMs.low || object.untilMs.high : $Number(object.untilMs) !== 0)
+                        if ($util.Long)
+                            message.untilMs = $util.Long.fromValue(object.untilMs, false);
+                        else if (typeof object.untilMs === "string")
+                            message.untilMs = $parseInt(object.untilMs, 10);
+                        else if (typeof object.untilMs === "number")
+                            message.untilMs = object.untilMs;
+                        else if (typeof object.untilMs === "object")
+                            message.untilMs = new $util.LongBits(object.untilMs.low >>> 0, object.untilMs.high >>> 0).toNumber();
+                if (object.lift != null)
+                    if (object.lift)
+                        message.lift = $Boolean(object.lift);
+                if (object.supervisor != null)
+                    if (typeof object.supervisor !== "string" || object.supervisor.length)
+                        message.supervisor = $String(object.supervisor);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a SupervisorHoldChange message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.SupervisorHoldChange
+             * @static
+             * @param {liaison.v1.SupervisorHoldChange} message SupervisorHoldChange
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            SupervisorHoldChange.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.objectId = "";
+                    object.reason = "";
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.untilMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.untilMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.lift = false;
+                    object.supervisor = "";
+                }
+                if (message.objectId != null && $Object.hasOwnProperty.call(message, "objectId"))
+                    object.objectId = message.objectId;
+                if (message.reason != null && $Object.hasOwnProperty.call(message, "reason"))
+                    object.reason = message.reason;
+                if (message.untilMs != null && $Object.hasOwnProperty.call(message, "untilMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.untilMs = typeof message.untilMs === "number" ? $BigInt(message.untilMs) : $util.Long.fromBits(message.untilMs.low >>> 0, message.untilMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.untilMs === "number")
+                        object.untilMs = options.longs === $String ? $String(message.untilMs) : message.untilMs;
+                    else
+                        object.untilMs = options.longs === $String ? $util.Long.prototype.toString.call(message.untilMs) : options.longs === $Number ? new $util.LongBits(message.untilMs.low >>> 0, message.untilMs.high >>> 0).toNumber() : message.untilMs;
+                if (message.lift != null && $Object.hasOwnProperty.call(message, "lift"))
+                    object.lift = message.lift;
+                if (message.supervisor != null && $Object.hasOwnProperty.call(message, "supervisor"))
+                    object.supervisor = message.supervisor;
+                return object;
+            };
+
+            /**
+             * Converts this SupervisorHoldChange to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.SupervisorHoldChange
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            SupervisorHoldChange.prototype.toJSON = function() {
+                return SupervisorHoldChange.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for SupervisorHoldChange
+             * @function getTypeUrl
+             * @memberof liaison.v1.SupervisorHoldChange
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            SupervisorHoldChange.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.SupervisorHoldChange";
+            };
+
+            return SupervisorHoldChange;
+        })();
+
+        v1.HoldState = (function() {
+
+            /**
+             * Properties of a HoldState.
+             * @typedef {Object} liaison.v1.HoldState.$Properties
+             * @property {string|null} [objectType] HoldState objectType
+             * @property {string|null} [objectId] HoldState objectId
+             * @property {string|null} [supplier] HoldState supplier
+             * @property {liaison.v1.LegalHold.$Properties|null} [hold] HoldState hold
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a HoldState.
+             * @memberof liaison.v1
+             * @interface IHoldState
+             * @augments liaison.v1.HoldState.$Properties
+             * @deprecated Use liaison.v1.HoldState.$Properties instead.
+             */
+
+            /**
+             * Shape of a HoldState.
+             * @typedef {liaison.v1.HoldState.$Properties} liaison.v1.HoldState.$Shape
+             */
+
+            /**
+             * Constructs a new HoldState.
+             * @memberof liaison.v1
+             * @classdesc Represents a HoldState.
+             * @constructor
+             * @param {liaison.v1.HoldState.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const HoldState = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * HoldState objectType.
+             * @member {string} objectType
+             * @memberof liaison.v1.HoldState
+             * @instance
+             */
+            HoldState.prototype.objectType = "";
+
+            /**
+             * HoldState objectId.
+             * @member {string} objectId
+             * @memberof liaison.v1.HoldState
+             * @instance
+             */
+            HoldState.prototype.objectId = "";
+
+            /**
+             * HoldState supplier.
+             * @member {string} supplier
+             * @memberof liaison.v1.HoldState
+             * @instance
+             */
+            HoldState.prototype.supplier = "";
+
+            /**
+             * HoldState hold.
+             * @member {liaison.v1.LegalHold.$Properties|null|undefined} hold
+             * @memberof liaison.v1.HoldState
+             * @instance
+             */
+            HoldState.prototype.hold = null;
+
+            /**
+             * Creates a new HoldState instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.HoldState
+             * @static
+             * @param {liaison.v1.HoldState.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.HoldState} HoldState instance
+             * @type {{
+             *   (properties: liaison.v1.HoldState.$Shape): liaison.v1.HoldState & liaison.v1.HoldState.$Shape;
+             *   (properties?: liaison.v1.HoldState.$Properties): liaison.v1.HoldState;
+             * }}
+             */
+            HoldState.create = function(properties) {
+                return new HoldState(properties);
+            };
+
+            /**
+             * Encodes the specified HoldState message. Does not implicitly {@link liaison.v1.HoldState.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.HoldState
+             * @static
+             * @param {liaison.v1.HoldState.$Properties} message HoldState message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            HoldState.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.objectType != null && $Object.hasOwnProperty.call(message, "objectType") && message.objectType !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.objectType);
+                if (message.objectId != null && $Object.hasOwnProperty.call(message, "objectId") && message.objectId !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.objectId);
+                if (message.supplier != null && $Object.hasOwnProperty.call(message, "supplier") && message.supplier !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.supplier);
+                if (message.hold != null && $Object.hasOwnProperty.call(message, "hold"))
+                    $root.liaison.v1.LegalHold.encode(message.hold, writer.uint32(/* id 4, wireType 2 =*/34).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified HoldState message, length delimited. Does not implicitly {@link liaison.v1.HoldState.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.HoldState
+             * @static
+             * @param {liaison.v1.HoldState.$Properties} message HoldState message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            HoldState.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a HoldState message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.HoldState
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.HoldState & liaison.v1.HoldState.$Shape} HoldState
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            HoldState.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.HoldState();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.objectType = value;
+                            else
+                                delete message.objectType;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.objectId = value;
+                            else
+                                delete message.objectId;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.supplier = value;
+                            else
+                                delete message.supplier;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            message.hold = $root.liaison.v1.LegalHold.decode(reader, reader.size(), $undefined, _depth + 1, message.hold);
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a HoldState message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.HoldState
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.HoldState & liaison.v1.HoldState.$Shape} HoldState
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            HoldState.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a HoldState message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.HoldState
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.HoldState} HoldState
+             */
+            HoldState.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.HoldState)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.HoldState: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.HoldState();
+                if (object.objectType != null)
+                    if (typeof object.objectType !== "string" || object.objectType.length)
+                        message.objectType = $String(object.objectType);
+                if (object.objectId != null)
+                    if (typeof object.objectId !== "string" || object.objectId.length)
+                        message.objectId = $String(object.objectId);
+                if (object.supplier != null)
+                    if (typeof object.supplier !== "string" || object.supplier.length)
+                        message.supplier = $String(object.supplier);
+                if (object.hold != null) {
+                    if (!$util.isObject(object.hold))
+                        throw $TypeError(".liaison.v1.HoldState.hold: object expected");
+                    message.hold = $root.liaison.v1.LegalHold.fromObject(object.hold, _depth + 1);
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a HoldState message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.HoldState
+             * @static
+             * @param {liaison.v1.HoldState} message HoldState
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            HoldState.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.objectType = "";
+                    object.objectId = "";
+                    object.supplier = "";
+                    object.hold = null;
+                }
+                if (message.objectType != null && $Object.hasOwnProperty.call(message, "objectType"))
+                    object.objectType = message.objectType;
+                if (message.objectId != null && $Object.hasOwnProperty.call(message, "objectId"))
+                    object.objectId = message.objectId;
+                if (message.supplier != null && $Object.hasOwnProperty.call(message, "supplier"))
+                    object.supplier = message.supplier;
+                if (message.hold != null && $Object.hasOwnProperty.call(message, "hold"))
+                    object.hold = $root.liaison.v1.LegalHold.toObject(message.hold, options, _depth + 1);
+                return object;
+            };
+
+            /**
+             * Converts this HoldState to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.HoldState
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            HoldState.prototype.toJSON = function() {
+                return HoldState.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for HoldState
+             * @function getTypeUrl
+             * @memberof liaison.v1.HoldState
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            HoldState.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.HoldState";
+            };
+
+            return HoldState;
         })();
 
         v1.ComplianceReport = (function() {

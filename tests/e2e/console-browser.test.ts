@@ -2,8 +2,8 @@
 // whole stack started as `npm start` starts it: log in with each role's token, open every page,
 // check that the figures shown equal the API's, that a role sees none of the other's views, that
 // the page runs under its Content Security Policy without a single violation, that markup a member
-// put in its data shows as text and never runs, and save a screenshot of each page under
-// test-artifacts/console/.
+// put in its data shows as text and never runs, that a supervisor's legal hold set on the page is
+// the one the supplier sees, and save a screenshot of each page under test-artifacts/console/.
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -199,6 +199,58 @@ describe("the console in a browser", () => {
     await shot(page, "supervisor-export");
 
     expect(await page.evaluate(async (t) => (await fetch("/v1/usage", { headers: { authorization: `Bearer ${t}` } })).status, tokens.supervisor)).toBe(403);
+    expect(violations, "Content Security Policy violations").toEqual([]);
+    await page.close();
+  });
+
+  it("supervisor: sets a legal hold on a FIDE entry from the compliance page, which the supplier sees and cannot lift, and lifts it", async () => {
+    const be = stack.file().accessPoints.BE;
+    if (!be) throw new Error("no BE access point");
+    const beApi = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${be.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${be.operatorToken}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const created = await beApi("POST", "/v1/files", {
+      fileReference: "BE/BROWSER/1",
+      investigatingService: "AAD&A Antwerpen",
+      contact: "insp. J. Peeters",
+      subjects: [{ type: "person-name", value: "Bruno Browser" }],
+      offenceArea: "counterfeit-goods",
+      status: "ongoing",
+      lastInvestigativeAct: new Date(Date.now() - 86_400_000).toISOString().slice(0, 10),
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+
+    const { page, violations } = await newPage();
+    await logIn(page, tokens.supervisor);
+    await openView(page, "compliance");
+    await page.getByTestId("hold-kind").selectOption("files");
+    await page.getByTestId("hold-id").fill(id);
+    // A reason with markup is shown as the text it is.
+    await page.getByTestId("hold-reason-input").fill(`audit <b>2026</b>`);
+    await page.getByTestId("hold-until").fill("2099-01-31");
+    await page.getByTestId("hold-set").click();
+    await page.getByTestId("hold-set-by").waitFor();
+    expect(await page.getByTestId("hold-set-by").textContent()).toBe("SUPERVISOR:supervisor");
+    expect(await page.getByTestId("hold-reason").textContent()).toBe("audit <b>2026</b>");
+    expect(await page.locator("#hold-result b").count()).toBe(0);
+    await shot(page, "supervisor-hold");
+
+    // What the page set is what the supplier's access point shows, and the supplier cannot lift it.
+    const seen = await beApi("GET", `/v1/files/${id}`);
+    expect(seen.body.hold).toMatchObject({ setBy: "SUPERVISOR:supervisor", supervisory: true, reason: "audit <b>2026</b>", until: "2099-01-31T23:59:59.000Z" });
+    const refused = await beApi("POST", `/v1/files/${id}/hold`, { lift: true });
+    expect(refused.status).toBe(409);
+    expect(refused.body.detail).toContain("SUPERVISOR:supervisor");
+
+    await page.getByTestId("hold-lift").click();
+    await expect.poll(async () => page.getByTestId("hold-state").textContent()).toMatch(/has no legal hold/);
+    expect((await beApi("GET", `/v1/files/${id}`)).body.hold).toBeUndefined();
     expect(violations, "Content Security Policy violations").toEqual([]);
     await page.close();
   });

@@ -1,8 +1,9 @@
-// A supplier that erases a record, or whose records a retention sweep erases, gets the erasure
-// certificate to keep: in the erase answer (`liaison records erase` prints it) and as an erasure
+// A supplier that erases a record or a FIDE entry, or whose records a retention sweep erases, gets
+// the erasure certificate to keep: in the erase answer (`liaison records erase` prints it) and as an erasure
 // notice. It names what was erased, when and under which rule, holds no content, and carries the
 // audit event's id and leaf hash, which match the event the audit log holds. Until now the
-// certificate was only in the audit log and the answer said {"erased":true}.
+// certificate was only in the audit log and the answer said {"erased":true} (for FIDE entries, until
+// they too got theirs).
 import { execFile } from "node:child_process";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -38,6 +39,7 @@ describe("erasure certificates for the supplier", () => {
     hub = await startTestHub({ cps: ["BE", "NL"] });
     await hub.startExchange();
     await hub.startRecords({ reviewPeriod: "10s" });
+    await hub.startFiles();
     be = await hub.startAp("BE");
   });
   afterAll(async () => {
@@ -62,8 +64,8 @@ describe("erasure certificates for the supplier", () => {
   }
 
   /** The certificate matches the audit log: the event named holds it, and hashes to the leaf hash given. */
-  async function checkAgainstLog(c: Certificate, id: string, rule: string) {
-    expect(c).toMatchObject({ objectType: "record", objectId: id, supplier: "BE", rule });
+  async function checkAgainstLog(c: Certificate, id: string, rule: string, objectType = "record") {
+    expect(c).toMatchObject({ objectType, objectId: id, supplier: "BE", rule });
     const logged = await loggedEvent(c.auditEventId ?? "");
     expect(logged, "the certificate's audit event is in the log").toBeDefined();
     expect(b64u(leafHash(logged?.bytes ?? new Uint8Array()))).toBe(c.auditLeafHash);
@@ -117,6 +119,45 @@ describe("erasure certificates for the supplier", () => {
     const printed = Object.fromEntries([...stdout.matchAll(/^ {2}(\w+): (.*)$/gm)].map((m) => [m[1], m[2]]));
     expect(Object.keys(printed)).toEqual(["objectType", "objectId", "supplier", "rule", "dueAt", "erasedAt", "contentCommitment", "auditEventId", "auditLeafHash"]);
     await checkAgainstLog(printed, id, "cis-supplier-erasure");
+  });
+
+  const fideEntry = (ref: string) => ({
+    fileReference: ref,
+    investigatingService: "AAD&A Antwerpen",
+    contact: "insp. J. Peeters",
+    subjects: [{ type: "person-name", value: "Fide Erasmus", dateOfBirth: "1970-02-03" }],
+    offenceArea: "counterfeit-goods",
+    status: "ongoing",
+    lastInvestigativeAct: new Date(Date.now() - 86_400_000).toISOString().slice(0, 10),
+  });
+
+  it("answers a supplier's erasure of a FIDE entry with its certificate, sends it as a notice, and both match the audit log", async () => {
+    const created = await api(be, "POST", "/v1/files", fideEntry("BE/CERT/0001"));
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    const erased = await api(be, "DELETE", `/v1/files/${id}?reason=case%20closed`);
+    expect(erased.status).toBe(200);
+    expect(erased.body).toMatchObject({ id, erased: true });
+    const c = erased.body.certificate as Certificate;
+    expect(c.auditLeafHash).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(c.contentCommitment).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(erased.text).not.toMatch(/Fide|Erasmus|BE\/CERT|Peeters|1970-02-03/);
+    await checkAgainstLog(c, id, "fide-supplier-erasure", "file");
+    expect(await noticeCertificate(id)).toEqual(c);
+  });
+
+  it("has `liaison files erase` print a FIDE entry's certificate to keep", async () => {
+    const id = (await api(be, "POST", "/v1/files", fideEntry("BE/CERT/0002"))).body.id as string;
+    if (!be.app.server.listening) await be.app.listen({ port: 0, host: "127.0.0.1" });
+    const url = `http://127.0.0.1:${(be.app.server.address() as AddressInfo).port}`;
+    const { stdout } = await run(process.execPath, ["--import", "tsx", "src/cli/main.ts", "files", "erase", id, "--reason", "case closed"], {
+      cwd: ROOT,
+      env: { ...process.env, LIAISON_URL: url, LIAISON_TOKEN: be.token },
+    });
+    expect(stdout).toMatch(new RegExp(`^${id} erased\\nErasure certificate`));
+    const printed = Object.fromEntries([...stdout.matchAll(/^ {2}(\w+): (.*)$/gm)].map((m) => [m[1], m[2]]));
+    expect(Object.keys(printed)).toEqual(["objectType", "objectId", "supplier", "rule", "dueAt", "erasedAt", "contentCommitment", "auditEventId", "auditLeafHash"]);
+    await checkAgainstLog(printed, id, "fide-supplier-erasure", "file");
   });
 
   it("sends the certificates of what a retention sweep erased to their supplier", async () => {

@@ -209,10 +209,10 @@ describe("FIDE investigation-file index", () => {
     expect(cert).toMatchObject({ objectType: "file", objectId: id, supplier: "BE", rule: "fide-cleared" });
     expect(cert?.contentCommitment?.length).toBe(32);
 
-    // The supplier may also erase an entry outright.
+    // The supplier may also erase an entry outright, and gets its certificate (tests/integration/erasure-certificates.test.ts).
     const other = (await api(be, "POST", "/v1/files", file("BE/AAD/2025/0045"))).body.id as string;
     const erased = await api(be, "DELETE", `/v1/files/${other}?reason=registered+in+error`);
-    expect(erased.body).toEqual({ id: other, erased: true });
+    expect(erased.body).toEqual({ id: other, erased: true, certificate: expect.objectContaining({ objectType: "file", objectId: other, supplier: "BE", rule: "fide-supplier-erasure" }) });
     expect((await api(be, "GET", `/v1/files/${other}`)).status).toBe(404);
     const cert2 = (await hub.auditEvents()).find((e) => e.action === pb.AuditAction.AUDIT_ACTION_ERASE && e.service === "files" && e.objectId === other)?.erasure;
     expect(cert2).toMatchObject({ objectType: "file", rule: "fide-supplier-erasure" });

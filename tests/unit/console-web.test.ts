@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { accessOut, complianceOut, dormantOut, healthOut, pageOut, throughputOut, usageOut, userOut, verificationOut } from "../../src/api/mod.js";
+import { accessOut, complianceOut, dormantOut, healthOut, pageOut, supervisorHoldOut, throughputOut, usageOut, userOut, verificationOut } from "../../src/api/mod.js";
 import { problemSchema } from "../../src/http/mod.js";
 
 const WEB = new URL("../../services/console/web/", import.meta.url);
@@ -39,13 +39,13 @@ describe("console web code", () => {
       if (props) for (const k of Object.keys(props)) schemaFields.add(k);
       Object.values(node).forEach(walk);
     };
-    for (const s of [usageOut, dormantOut, throughputOut, healthOut, pageOut, accessOut, userOut, complianceOut, verificationOut, problemSchema]) {
+    for (const s of [usageOut, dormantOut, throughputOut, healthOut, pageOut, accessOut, userOut, complianceOut, verificationOut, supervisorHoldOut, problemSchema]) {
       walk(z.toJSONSchema(s, { io: "output", unrepresentable: "any" }));
     }
     // Names that are not fields of an API answer: the browser's and JavaScript's own, and the view
     // code's column descriptions.
     const notApi = new Set(
-      "abort addEventListener all blob body catch click createObjectURL dataset decode download field find flatMap forEach freeze get getItem hash headers hidden href html indexOf innerHTML insertAdjacentHTML isArray join json jsonl label length map max message num parse preventDefault push querySelector querySelectorAll read reduce reload removeItem replace replaceState round set setAttribute setItem shift signal size slice sort split startsWith stop target text textContent toggleAttribute value".split(" "),
+      "abort addEventListener all blob body catch click createObjectURL dataset decode download field find flatMap forEach freeze get getItem hash headers hidden href html indexOf innerHTML insertAdjacentHTML isArray join json jsonl label length map max message num parse preventDefault push querySelector querySelectorAll read reduce reload removeItem replace replaceState round set setAttribute setItem shift signal size slice sort split startsWith stop stringify submitter target text textContent toggleAttribute value".split(" "),
     );
     // Answers with no zod schema of their own: /v1/session, and the src/ops status that /v1/health
     // passes through (server, services, consumers, streams).

@@ -6,7 +6,7 @@ import protobuf from "protobufjs";
 import { describe, expect, it } from "vitest";
 import { AUDIT_API } from "../../src/audit/mod.js";
 import { messageName } from "../../src/crypto/mod.js";
-import { HUB_OPERATIONS, hubOps, type HubClient, type HubHandlers } from "../../src/hub-rpc/mod.js";
+import { HUB_OPERATIONS, HUB_SUPERVISION, hubOps, supervisionSubject, type HubClient, type HubHandlers } from "../../src/hub-rpc/mod.js";
 import { pb } from "../../src/proto/mod.js";
 
 const protoDir = resolve(import.meta.dirname, "../../proto");
@@ -45,13 +45,29 @@ describe("hub operations", () => {
     expect(AUDIT_API.signHead.subject).toBe("liaison.v1.audit.api.sign-head");
   });
 
+  it("declares the data services' supervision rpcs (hub-internal, kebab-cased) as HUB_SUPERVISION, on subjects no member operation listens on", () => {
+    const declared = root.lookupService("liaison.v1.DataSupervisionService");
+    const kebab = (name: string) => name.replace(/(?<=[a-z])(?=[A-Z])/g, "-").toLowerCase();
+    const fromProto = declared.methodsArray.map((m) => ({ name: kebab(m.name), request: m.requestType, reply: m.responseType }));
+    const fromTable = Object.values(HUB_SUPERVISION).map((o) => ({ name: o.name, request: messageName(o.request), reply: messageName(o.reply) }));
+    expect(fromTable).toEqual(fromProto);
+    // On the hub-internal subject, which no member's import reaches; never one of the sealed operations.
+    expect(supervisionSubject("files", "supervisorHold")).toBe("liaison.v1.files.api.supervisor-hold");
+    for (const service of ["records", "files"] as const) {
+      const memberRequests = Object.values(HUB_OPERATIONS[service]).map((o: { request: { getTypeUrl(p?: string): string } }) => messageName(o.request));
+      expect(memberRequests, service).not.toContain("SupervisorHoldChange");
+      // A member's endpoint listens on liaison.v1.<service>.*.<op>: an op of the same name would take the console's requests.
+      for (const o of Object.values(HUB_SUPERVISION)) expect(hubOps(service), service).not.toContain(o.name);
+    }
+  });
+
   it("has a table entry for every hub service in proto/", () => {
     const services: string[] = [];
     root.nestedArray.forEach(function walk(n: protobuf.ReflectionObject): void {
       if (n instanceof protobuf.Service) services.push(n.fullName.replace(/^\./, ""));
       if (n instanceof protobuf.Namespace) n.nestedArray.forEach(walk);
     });
-    expect(services.sort()).toEqual([...Object.values(PROTO_SERVICE), "liaison.v1.AuditService"].sort());
+    expect(services.sort()).toEqual([...Object.values(PROTO_SERVICE), "liaison.v1.AuditService", "liaison.v1.DataSupervisionService"].sort());
   });
 
   it("names each message as the wire's error texts do", () => {

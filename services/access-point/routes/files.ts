@@ -7,8 +7,9 @@ import { IdentifierError, matchStrengthName, normaliseDate, rolesWith } from "..
 import { LiaisonError } from "../../../src/errors.js";
 import {
   eraseQuery,
-  erasedOut,
+  erasureCertificateView,
   FILE_STATUSES,
+  fileErasedOut,
   fileIn,
   fileOut,
   fileQueryIn,
@@ -19,6 +20,8 @@ import {
   hitParams,
   hitRequestIn,
   hitRequestOut,
+  holdIn,
+  holdView,
   idParams,
   identifiersToProto,
   identifierView,
@@ -96,6 +99,7 @@ function entryView(v: pb.IFileEntryView): FileOut {
     updatedAt: isoRequired(v.updatedAtMs || v.createdAtMs),
     retentionUntil: isoRequired(v.retentionUntilMs),
     retentionRule: v.retentionRule ?? "",
+    ...(v.hold ? { hold: holdView(v.hold) } : {}),
   };
 }
 
@@ -176,12 +180,37 @@ export async function fileRoutes(app: FastifyInstance, d: FileRoutesDeps): Promi
   r.delete(
     "/v1/files/:id",
     {
-      schema: { summary: "Erase an entry (supplier only): its data key is destroyed", tags: ["files"], params: idParams, querystring: eraseQuery, response: { 200: erasedOut, ...errors } },
+      schema: {
+        summary: "Erase an entry (supplier only): its data key is destroyed; the answer carries the erasure certificate",
+        tags: ["files"],
+        params: idParams,
+        querystring: eraseQuery,
+        response: { 200: fileErasedOut, ...errors },
+      },
       config: audit(pb.AuditAction.AUDIT_ACTION_ERASE),
     },
     async (req) => {
-      await call("erase", req.user?.id ?? "", { entryId: req.params.id, reason: req.query.reason });
-      return { id: req.params.id, erased: true as const };
+      const res = await call("erase", req.user?.id ?? "", { entryId: req.params.id, reason: req.query.reason });
+      return { id: req.params.id, erased: true as const, certificate: erasureCertificateView(res.certificate ?? {}) };
+    },
+  );
+
+  r.post(
+    "/v1/files/:id/hold",
+    {
+      schema: {
+        summary: "Set a legal hold on an entry (stops its erasure) or lift your own (supplier only; a supervisor's hold only a supervisor lifts)",
+        tags: ["files"],
+        params: idParams,
+        body: holdIn,
+        response: { 200: fileOut, ...errors },
+      },
+      config: audit(pb.AuditAction.AUDIT_ACTION_LEGAL_HOLD_SET),
+    },
+    async (req) => {
+      const b = req.body;
+      req.audit.details = { lift: String(b.lift) };
+      return entryView(await call("hold", req.user?.id ?? "", { entryId: req.params.id, reason: b.reason, untilMs: b.until ? Date.parse(b.until) : 0, lift: b.lift }));
     },
   );
 

@@ -314,8 +314,49 @@ const views = {
       erased in total: <span data-testid="compliance-erased">${c.erasedTotal}</span> · last sweep ${when(c.lastSweepAt)} · key epoch ${c.kekEpoch}</p>
       ${c.overdue.length ? html`<h3>Overdue</h3>${table([{ label: "kind", value: (r) => r.kind }, { label: "id", value: (r) => r.objectId }, { label: "supplier", value: (r) => r.supplier }, { label: "due", value: (r) => when(r.dueAt) }], c.overdue)}` : ""}
       <h3>Erasures by day, rule and supplier</h3>
-      ${table([{ label: "day", value: (r) => r.day }, { label: "rule", value: (r) => r.rule }, { label: "supplier", value: (r) => r.supplier }, { label: "count", num: true, value: (r) => r.count }], c.erasures)}`,
+      ${table([{ label: "day", value: (r) => r.day }, { label: "rule", value: (r) => r.rule }, { label: "supplier", value: (r) => r.supplier }, { label: "count", num: true, value: (r) => r.count }], c.erasures)}
+      <h3>Legal holds</h3>
+      ${table(
+        [
+          { label: "object", value: (r) => `${r.objectType} ${r.objectId}` },
+          { label: "set by", value: (r) => r.setBy },
+          { label: "reason", value: (r) => r.reason },
+        ],
+        c.holds,
+        (r, col) => `holds-${r.objectId}-${col.label.replace(/\W+/g, "-")}`,
+      )}
+      <h3>A supervisor's legal hold</h3>
+      <p>No erasure, by its supplier or by a retention rule, while it is in force. The supplier can neither lift nor replace it; it replaces a hold the supplier set.</p>
+      <form class="inline" id="hold-form">
+        <label>object <select name="kind" data-testid="hold-kind"><option value="records">CIS record</option><option value="files">FIDE entry</option></select></label>
+        <label>id <input name="id" size="28" required data-testid="hold-id"></label>
+        <label>reason <input name="reason" size="30" data-testid="hold-reason-input"></label>
+        <label>until <input name="until" type="date" data-testid="hold-until"></label>
+        <button type="submit" value="set" data-testid="hold-set">Set hold</button>
+        <button type="submit" value="lift" data-testid="hold-lift">Lift hold</button>
+      </form><div id="hold-result"></div>`,
     );
+    el.querySelector("#hold-form").addEventListener("submit", (e) => {
+      e.preventDefault();
+      const f = new FormData(e.target);
+      const until = f.get("until");
+      const body = { reason: String(f.get("reason") ?? ""), lift: e.submitter?.value === "lift", ...(until ? { until: `${until}T23:59:59Z` } : {}) };
+      (async () => {
+        const res = await api(`/v1/holds/${encodeURIComponent(f.get("kind"))}/${encodeURIComponent(f.get("id"))}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
+        const s = await res.json();
+        const h = s.hold;
+        render(
+          el.querySelector("#hold-result"),
+          h
+            ? html`<p data-testid="hold-state">${s.objectType} ${s.id} (supplier ${s.supplier}) is held by <span data-testid="hold-set-by">${h.setBy}</span>${h.until ? ` until ${when(h.until)}` : ", until lifted"}: <span data-testid="hold-reason">${h.reason}</span></p>`
+            : html`<p data-testid="hold-state">${s.objectType} ${s.id} (supplier ${s.supplier}) has no legal hold.</p>`,
+        );
+      })().catch(showError);
+    });
   },
 
   async verification(el) {

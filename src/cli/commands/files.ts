@@ -1,12 +1,17 @@
-// `liaison files register | query | status | get | erase | request`: the FIDE investigation-file
+// `liaison files register | query | status | get | hold | erase | request`: the FIDE investigation-file
 // index (Decision 2009/917/JHA Chapter VI) against an access point's /v1/files API.
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { LEGAL_BASES, OFFENCE_AREAS, type FileOut, type FileQueryOut, type FileRegistered, type FileStatusOut, type HitRequestOut } from "../../api/mod.js";
+import { LEGAL_BASES, OFFENCE_AREAS, type FileOut, type HoldOut, type FileQueryOut, type FileRegistered, type FileStatusOut, type HitRequestOut } from "../../api/mod.js";
 import { callApi, resolveTarget } from "../client.js";
 import { fail, printJson, printTable } from "../output.js";
 import { replyByTime } from "./messages.js";
 import { eraseCommand, identifierOptions, identifiers, queryOptions, target, type Common, type IdentifierArg } from "./records.js";
+
+/** A hold as a line: who holds it (the supplier or a supervisor), why, and until when. */
+export function holdLine(h: HoldOut): string {
+  return `Legal hold by ${h.setBy}${h.supervisory ? " (a supervisor's: only a supervisor lifts it)" : ""} since ${h.setAt}${h.until ? ` until ${h.until}` : ", until lifted"}: ${h.reason}`;
+}
 
 const STATUS_HELP = "ongoing (no offence established yet), offence-established (no conviction yet), conviction-or-penalty";
 
@@ -78,6 +83,7 @@ export function register(program: Command): void {
         `${e.investigatingService} · contact: ${e.contact}`,
         `${e.offenceArea} · ${e.status} · last investigative act ${e.lastInvestigativeAct.slice(0, 10)}`,
         `Kept until ${e.retentionUntil} (${e.retentionRule})`,
+        ...(e.hold ? [holdLine(e.hold)] : []),
         "",
         ...e.subjects.map((i) => `  ${i.type}: ${i.value}${i.dateOfBirth ? ` (born ${i.dateOfBirth})` : ""}`),
       ];
@@ -86,6 +92,24 @@ export function register(program: Command): void {
       fail(err);
     }
   });
+
+  target(files.command("hold <id>").description("set a legal hold on an entry of yours (no erasure while it is in force), or lift your own with --lift"))
+    .option("--reason <text>", "why (required to set a hold; logged)", "")
+    .option("--until <date>", "when the hold ends (YYYY-MM-DD: the end of that day, UTC; or an ISO time); none: until lifted")
+    .option("--lift", "lift your hold instead of setting one", false)
+    .action(async (id: string, o: Common & { reason: string; until?: string; lift: boolean }) => {
+      try {
+        const e = await callApi<FileOut>(resolveTarget(o), "POST", `/v1/files/${encodeURIComponent(id)}/hold`, {
+          reason: o.reason,
+          lift: o.lift,
+          ...(o.until ? { until: replyByTime(o.until) } : {}),
+        });
+        if (o.json) printJson(e);
+        else process.stdout.write(`${e.id} ${e.hold ? holdLine(e.hold) : "has no legal hold"}\n`);
+      } catch (err) {
+        fail(err);
+      }
+    });
 
   eraseCommand(files, "an entry", "/v1/files");
 
