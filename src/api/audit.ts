@@ -5,7 +5,7 @@ import { z } from "zod";
 import { EXPORT_VERSION, HEAD_FILE_TYPE, MAX_QUERY_LIMIT } from "../audit/mod.js";
 import { queryInt } from "../http/mod.js";
 import { isoTime } from "./common.js";
-import { AUDIT_ACTIONS } from "./enums.js";
+import { AUDIT_ACTIONS, AUDIT_OUTCOMES } from "./enums.js";
 
 const b64 = z.string().describe("base64url");
 const token = z.string().min(1).max(256);
@@ -66,7 +66,12 @@ const actionList = z
   .string()
   .optional()
   .describe(`Comma-separated actions: ${AUDIT_ACTIONS.keys.join(", ")}`)
-  .refine((v) => !v || v.split(",").every((a) => AUDIT_ACTIONS.keys.includes(a.trim())), "unknown action");
+  .refine((v) => !v || v.split(",").every((a) => AUDIT_ACTIONS.keys.includes(a.trim())), "names an action that does not exist");
+const outcomeList = z
+  .string()
+  .optional()
+  .describe(`Comma-separated outcomes: ${AUDIT_OUTCOMES.keys.join(", ")}`)
+  .refine((v) => !v || v.split(",").every((o) => AUDIT_OUTCOMES.keys.includes(o.trim())), "names an outcome that does not exist");
 
 export const eventsQuery = z.object({
   objectType: token.optional(),
@@ -74,6 +79,7 @@ export const eventsQuery = z.object({
   authority: token.optional(),
   userId: token.optional(),
   action: actionList,
+  outcome: outcomeList,
   ...paging,
 });
 export const accessParams = z.object({ objectType: token, objectId: token });

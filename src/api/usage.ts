@@ -7,8 +7,8 @@ import { iso, type EpochMs } from "./common.js";
 /** These APIs show a time the hub has not set (0) as null. */
 export const isoOrNull = (ms: EpochMs): string | null => iso(ms) ?? null;
 
-const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, "YYYY-MM");
-export const usageQuery = z.object({ from: month.optional(), to: month.optional(), cp: z.string().regex(/^[A-Z][A-Z0-9]{1,9}$/).optional() });
+const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, "is not a month such as 2026-12 (YYYY-MM)");
+export const usageQuery = z.object({ from: month.optional(), to: month.optional(), cp: z.string().regex(/^[A-Z][A-Z0-9]{1,9}$/, "is not a contact point code such as BE").optional() });
 
 /** A month's counts, named as the usage service's UsageCounters fields are. */
 export const USAGE_COUNTS = [
@@ -69,18 +69,40 @@ export type ThroughputOut = z.infer<typeof throughputOut>;
 /** /v1/health: the status src/ops gathers, passed through, with the hub services expected and missing. */
 export const healthOut = z.object({ expectedServices: z.array(z.string()), missing: z.array(z.string()) }).passthrough();
 
-/**
- * /v1/compliance: the erasure compliance report (overdue must be 0). Reviews and holds pass through
- * as the retention service reports them.
- */
+/** A contact point's CIS reviews in a month: reminders sent (due), renewed, and lapsed (erased unrenewed). */
+export const reviewOut = z
+  .object({
+    contactPoint: z.string(),
+    month: z.string(),
+    due: z.number().describe("Records whose review falls due within the month (their review reminder was sent)"),
+    renewed: z.number(),
+    lapsed: z.number().describe("Records erased because their review was not renewed in time"),
+  })
+  .meta({ id: "ComplianceReview" });
+export type ReviewOut = z.infer<typeof reviewOut>;
+
+/** A legal hold in force: what it holds, who set it, why, and until when (null: until lifted). */
+export const holdOut = z
+  .object({
+    objectType: z.string(),
+    objectId: z.string(),
+    setBy: z.string().describe("authority:user"),
+    reason: z.string(),
+    setAt: z.string().nullable(),
+    until: z.string().nullable(),
+  })
+  .meta({ id: "ComplianceHold" });
+export type HoldOut = z.infer<typeof holdOut>;
+
+/** /v1/compliance: the erasure compliance report (overdue must be 0), reviews per month and holds in force. */
 export const complianceOut = z
   .object({
     generatedAt: z.string().nullable(),
     overdueCount: z.number(),
     overdue: z.array(z.object({ kind: z.string(), objectId: z.string(), supplier: z.string(), dueAt: z.string().nullable(), stage: z.string() })),
     erasures: z.array(z.object({ day: z.string(), rule: z.string(), supplier: z.string(), count: z.number() })),
-    reviews: z.array(z.unknown()),
-    holds: z.array(z.unknown()),
+    reviews: z.array(reviewOut),
+    holds: z.array(holdOut),
     lastSweepAt: z.string().nullable(),
     kekEpoch: z.number(),
     kekCreatedAt: z.string().nullable(),

@@ -16,12 +16,18 @@ const SHOTS = join(ROOT, "test-artifacts", "console");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 /** A query purpose a member chose: markup that would run if the console inserted it as HTML. */
 const HOSTILE = `<img src=x onerror="window.__pwned=1"><b>risk</b>`;
+/** A legal hold BE sets on one of its records: the compliance page lists it. */
+const HOLD_REASON = "court order 2026/77";
+const HOLD_UNTIL = new Date(Date.now() + 30 * 86_400_000).toISOString();
+/** As the console shows a time: UTC, to the minute. */
+const shown = (iso: string) => iso.replace("T", " ").slice(0, 16);
 
 describe("the console in a browser", () => {
   let stack: StackProcess;
   let browser: Browser;
   let consoleUrl: string;
   let tokens: { supervisor: string; operations: string };
+  let heldId: string;
 
   const api = async (path: string, token: string) => {
     const res = await fetch(`${consoleUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
@@ -41,8 +47,9 @@ describe("the console in a browser", () => {
     return { page, violations };
   }
 
-  async function logIn(page: Page, token: string) {
-    const res = await page.goto(consoleUrl);
+  /** Logs in at `hash` (a view and its filters, as a supervisor would share them). */
+  async function logIn(page: Page, token: string, hash = "") {
+    const res = await page.goto(`${consoleUrl}/${hash}`);
     const csp = (await res?.allHeaders())?.["content-security-policy"] ?? "";
     expect(csp).toContain("default-src 'self'");
     expect(csp).toContain("script-src 'self'");
@@ -54,10 +61,15 @@ describe("the console in a browser", () => {
 
   async function openView(page: Page, view: string) {
     await page.getByTestId(`nav-${view}`).click();
+    await page.locator(`#view[data-loaded="${view}"], [data-testid="view-error"]`).first().waitFor({ timeout: 15_000 });
+    expect(await page.getByTestId("view-error").count() ? await page.getByTestId("view-error").textContent() : "", `${view} shows an error`).toBe("");
     await page.locator(`#view[data-loaded="${view}"]`).waitFor({ timeout: 15_000 });
-    expect(await page.getByTestId("view-error").count(), `${view} shows an error`).toBe(0);
   }
 
+  /** The page's address after the #: the view and its filters. */
+  const hashOf = (page: Page) => page.evaluate("location.hash") as Promise<string>;
+  /** Goes to a view and filters by address, as a link or a pasted address would. */
+  const setHash = (page: Page, hash: string) => page.evaluate(`location.hash = ${JSON.stringify(hash)}`);
   const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
   beforeAll(async () => {
@@ -88,6 +100,19 @@ describe("the console in a browser", () => {
       });
       expect(res.status).toBe(200);
     }
+    const held = await fetch(`${be.url}/v1/records`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${be.operatorToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ category: "business", purpose: "sighting-and-reporting", identifiers: [{ type: "company-name", value: "Held Ltd" }] }),
+    });
+    expect(held.status).toBe(201);
+    heldId = ((await held.json()) as { id: string }).id;
+    const hold = await fetch(`${be.url}/v1/records/${heldId}/hold`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${be.operatorToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ reason: HOLD_REASON, until: HOLD_UNTIL }),
+    });
+    expect(hold.status).toBe(200);
     // Wait until usage has counted the scenario.
     const deadline = Date.now() + 30_000;
     for (;;) {
@@ -120,7 +145,50 @@ describe("the console in a browser", () => {
     expect(await page.getByTestId("usage-total-NL-messagesReceived").textContent()).toBe(String(N));
     expect(await page.getByTestId("usage-total-DE-recordsQueried").textContent()).toBe(String(M));
     expect(await page.getByTestId("chart-messagesSent").locator("rect").count()).toBeGreaterThan(0);
+    // Labelled axes: the unit counted up the side, whole-number ticks from 0 past the highest bar,
+    // the months along the bottom.
+    const usage = (await api("/v1/usage", tokens.operations)) as { months: Array<{ cp: string; month: string; messagesSent: number }> };
+    expect(await page.getByTestId("chart-messagesSent-y-label").textContent()).toBe("messages");
+    expect(await page.getByTestId("chart-messagesSent-x-label").textContent()).toBe("month (UTC)");
+    expect(await page.getByTestId("chart-recordsQueried-y-label").textContent()).toBe("queries");
+    const yTicks = (await page.getByTestId("chart-messagesSent").locator("text.y-tick").allTextContents()).map(Number);
+    expect(yTicks[0]).toBe(0);
+    expect(yTicks.every((t) => Number.isInteger(t))).toBe(true);
+    expect(Math.max(...yTicks)).toBeGreaterThanOrEqual(Math.max(...usage.months.map((m) => m.messagesSent)));
+    expect(await page.getByTestId("chart-messagesSent").locator("text.x-tick").allTextContents()).toEqual([...new Set(usage.months.map((m) => m.month))].sort());
     await shot(page, "operations-usage");
+
+    // The member filter: NL's figures only, and the view's address says so (it survives a reload).
+    await page.locator("#usage-form select[name=cp]").selectOption("NL");
+    await page.locator("#usage-form button").click();
+    await page.locator('#view[data-loaded="usage"] #usage-form').waitFor();
+    await expect.poll(() => hashOf(page)).toBe("#usage?cp=NL");
+    expect(await page.getByTestId("usage-total-NL-messagesReceived").textContent()).toBe(String(N));
+    expect(await page.getByTestId("usage-total-BE-messagesSent").count()).toBe(0);
+    await page.reload();
+    await page.locator('#view[data-loaded="usage"]').waitFor();
+    expect(await page.locator("#usage-form select[name=cp]").inputValue()).toBe("NL");
+    expect(await page.getByTestId("usage-total-NL-messagesReceived").textContent()).toBe(String(N));
+    await shot(page, "operations-usage-member");
+
+    // The month range: this month has the scenario's rows; from next month on there are none.
+    const thisMonth = new Date().toISOString().slice(0, 7);
+    const d = new Date();
+    const nextMonth = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)).toISOString().slice(0, 7);
+    await page.locator("#usage-form input[name=from]").fill(thisMonth);
+    await page.locator("#usage-form input[name=to]").fill(thisMonth);
+    await page.locator("#usage-form button").click();
+    await expect.poll(() => hashOf(page)).toBe(`#usage?from=${thisMonth}&to=${thisMonth}&cp=NL`);
+    await page.locator('#view[data-loaded="usage"]').waitFor();
+    const inMonth = (await api(`/v1/usage?from=${thisMonth}&to=${thisMonth}&cp=NL`, tokens.operations)) as { months: unknown[] };
+    expect(inMonth.months.length).toBeGreaterThan(0);
+    expect(await page.getByTestId("usage-row-count").textContent()).toBe(String(inMonth.months.length));
+    await page.locator("#usage-form input[name=from]").fill(nextMonth);
+    await page.locator("#usage-form input[name=to]").fill("");
+    await page.locator("#usage-form button").click();
+    await expect.poll(() => hashOf(page)).toBe(`#usage?from=${nextMonth}&cp=NL`);
+    await page.locator('#view[data-loaded="usage"]').waitFor();
+    expect(await page.getByTestId("usage-row-count").textContent()).toBe("0");
 
     await openView(page, "dormant");
     const dormant = (await api("/v1/usage/dormant", tokens.operations)) as { dormant: unknown[] };
@@ -171,6 +239,79 @@ describe("the console in a browser", () => {
     expect(await page.evaluate("typeof window.__pwned")).toBe("undefined");
     await shot(page, "supervisor-audit-hostile-purpose");
 
+    // Paging through the API's cursor, one event a page, older and back newer; the address holds
+    // the filters and the position.
+    const dq = (await api("/v1/audit/events?authority=DE&action=query&order=desc&limit=100", tokens.supervisor)) as { events: Array<{ index: number }> };
+    const indices = dq.events.map((e) => e.index);
+    expect(indices.length).toBeGreaterThanOrEqual(M);
+    const firstShown = async () => Number((await page.locator("#audit-results tbody tr td").first().textContent()) ?? "");
+    await setHash(page, "#audit?authority=DE&action=query&limit=1");
+    await expect.poll(firstShown).toBe(indices[0]);
+    expect(await page.getByTestId("audit-count").textContent()).toBe("1");
+    expect(await page.getByTestId("audit-newer").isDisabled()).toBe(true);
+    const seen = [await firstShown()];
+    while (!(await page.getByTestId("audit-older").isDisabled())) {
+      const before = seen.at(-1);
+      await page.getByTestId("audit-older").click();
+      await expect.poll(firstShown).not.toBe(before);
+      seen.push(await firstShown());
+      expect(await hashOf(page)).toBe(`#audit?authority=DE&action=query&limit=1&before=${before}`);
+    }
+    expect(seen).toEqual(indices);
+    await page.getByTestId("audit-newer").click();
+    await expect.poll(firstShown).toBe(indices.at(-2));
+    await page.goBack();
+    await expect.poll(firstShown).toBe(indices.at(-1));
+    await shot(page, "supervisor-audit-paging");
+
+    // The outcome filter: the refusals only (the operations token is refused here first).
+    expect((await fetch(`${consoleUrl}/v1/audit/events`, { headers: { authorization: `Bearer ${tokens.operations}` } })).status).toBe(403);
+    let refused: { events: Array<{ index: number; outcome: string }> } = { events: [] };
+    await expect
+      .poll(async () => (refused = (await api("/v1/audit/events?outcome=refused&order=desc&limit=50", tokens.supervisor)) as typeof refused).events.length, { timeout: 15_000 })
+      .toBeGreaterThan(0);
+    expect(refused.events.every((e) => e.outcome === "refused")).toBe(true);
+    await setHash(page, "#audit");
+    await page.locator('#view[data-loaded="audit"]').waitFor();
+    await page.locator("#audit-form select[name=outcome]").selectOption("refused");
+    await page.locator("#audit-form button").click();
+    await expect.poll(() => hashOf(page)).toBe("#audit?outcome=refused");
+    await expect.poll(firstShown).toBe(refused.events[0]?.index);
+    expect(await page.getByTestId("audit-count").textContent()).toBe(String(refused.events.length));
+    const outcomes = await page.locator("#audit-results tbody tr td:nth-child(8)").allTextContents();
+    expect(outcomes.length).toBe(refused.events.length);
+    expect(outcomes.every((t) => t.startsWith("refused"))).toBe(true);
+    await shot(page, "supervisor-audit-refused");
+
+    // The time range: nothing is logged from tomorrow on.
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 16);
+    await page.locator("#audit-form input[name=from]").fill(tomorrow);
+    await page.locator("#audit-form button").click();
+    await expect.poll(() => hashOf(page)).toBe(`#audit?from=${encodeURIComponent(tomorrow)}&outcome=refused`);
+    await expect.poll(async () => page.getByTestId("audit-count").textContent()).toBe("0");
+
+    // An error in words, its code second: an action that does not exist.
+    await setHash(page, "#audit");
+    await page.locator('#view[data-loaded="audit"]').waitFor();
+    await page.locator("#audit-form input[name=action]").fill("frobnicate");
+    await page.locator("#audit-form button").click();
+    await page.getByTestId("problem").waitFor();
+    expect(await page.getByTestId("problem-words").textContent()).toBe("The action filter names an action that does not exist");
+    expect(await page.getByTestId("problem-code").textContent()).toBe("LIAISON_VALIDATION");
+    await shot(page, "supervisor-audit-error");
+
+    // A view shared by its address opens with its filters for whoever logs in with it.
+    const shared = await newPage();
+    await logIn(shared.page, tokens.supervisor, "#audit?authority=DE&action=query&outcome=success");
+    await shared.page.locator('#view[data-loaded="audit"]').waitFor();
+    expect(await shared.page.locator("#audit-form input[name=authority]").inputValue()).toBe("DE");
+    expect(await shared.page.locator("#audit-form select[name=outcome]").inputValue()).toBe("success");
+    const succeeded = (await api("/v1/audit/events?authority=DE&action=query&outcome=success&order=desc&limit=50", tokens.supervisor)) as { events: unknown[] };
+    expect(succeeded.events.length).toBeGreaterThanOrEqual(M);
+    expect(await shared.page.getByTestId("audit-count").textContent()).toBe(String(succeeded.events.length));
+    expect(shared.violations, "Content Security Policy violations").toEqual([]);
+    await shared.page.close();
+
     await openView(page, "access");
     await page.locator("#access-user input[name=user]").fill("operator-BE");
     await page.locator("#access-user button").click();
@@ -183,6 +324,26 @@ describe("the console in a browser", () => {
     const compliance = (await api("/v1/compliance", tokens.supervisor)) as { overdueCount: number; erasedTotal: number };
     expect(await page.getByTestId("compliance-overdue").textContent()).toBe(String(compliance.overdueCount));
     expect(await page.getByTestId("compliance-erased").textContent()).toBe(String(compliance.erasedTotal));
+    // Holds in force (what, by whom, why, until) and reviews, as the report gives them.
+    const report = (await api("/v1/compliance", tokens.supervisor)) as {
+      holds: Array<{ objectType: string; objectId: string; setBy: string; reason: string; until: string | null }>;
+      reviews: Array<{ due: number; renewed: number; lapsed: number }>;
+    };
+    const h = report.holds.find((x) => x.objectId === heldId);
+    expect(h, "BE's hold is in the report").toBeDefined();
+    if (!h) return;
+    expect(h.reason).toBe(HOLD_REASON);
+    expect(h.setBy).toMatch(/^BE:/);
+    expect(h.until).toBe(HOLD_UNTIL);
+    expect(await page.getByTestId("compliance-holds-count").textContent()).toBe(String(report.holds.length));
+    expect(await page.getByTestId(`hold-${h.objectType}-${heldId}-object`).textContent()).toBe(`${h.objectType} ${heldId}`);
+    expect(await page.getByTestId(`hold-${h.objectType}-${heldId}-set-by`).textContent()).toBe(h.setBy);
+    expect(await page.getByTestId(`hold-${h.objectType}-${heldId}-reason`).textContent()).toBe(HOLD_REASON);
+    expect(await page.getByTestId(`hold-${h.objectType}-${heldId}-until`).textContent()).toBe(shown(HOLD_UNTIL));
+    const sum = (f: "due" | "renewed" | "lapsed") => String(report.reviews.reduce((n, r) => n + r[f], 0));
+    expect(await page.getByTestId("compliance-reviews-due").textContent()).toBe(sum("due"));
+    expect(await page.getByTestId("compliance-reviews-renewed").textContent()).toBe(sum("renewed"));
+    expect(await page.getByTestId("compliance-reviews-lapsed").textContent()).toBe(sum("lapsed"));
     await shot(page, "supervisor-compliance");
 
     await openView(page, "verification");

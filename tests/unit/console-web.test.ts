@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { accessOut, complianceOut, dormantOut, healthOut, pageOut, supervisorHoldOut, throughputOut, usageOut, userOut, verificationOut } from "../../src/api/mod.js";
+import { accessOut, AUDIT_ACTIONS, AUDIT_OUTCOMES, complianceOut, eventsQuery, dormantOut, healthOut, pageOut, supervisorHoldOut, throughputOut, usageOut, userOut, verificationOut } from "../../src/api/mod.js";
 import { problemSchema } from "../../src/http/mod.js";
 
 const WEB = new URL("../../services/console/web/", import.meta.url);
@@ -30,6 +30,15 @@ describe("console web code", () => {
     expect(page).not.toMatch(/<style/);
   });
 
+  it("offers as access-log filters exactly the API's actions, outcomes and query fields", () => {
+    const list = (name: string) => JSON.parse(new RegExp(`const ${name} = (\\[[^\\]]*\\]);`).exec(js)?.[1] ?? "null") as unknown;
+    expect(list("AUDIT_ACTION_WORDS")).toEqual(AUDIT_ACTIONS.keys);
+    expect(list("AUDIT_OUTCOME_WORDS")).toEqual(AUDIT_OUTCOMES.keys);
+    const filters = list("AUDIT_FILTERS") as string[];
+    expect(filters).toEqual(expect.arrayContaining(["from", "to", "outcome", "action", "authority", "userId", "objectType", "objectId"]));
+    for (const f of filters) expect(Object.keys(eventsQuery.shape), f).toContain(f);
+  });
+
   it("reads only fields that the console's response schemas in src/api declare", () => {
     const schemaFields = new Set<string>();
     const walk = (node: unknown): void => {
@@ -45,7 +54,7 @@ describe("console web code", () => {
     // Names that are not fields of an API answer: the browser's and JavaScript's own, and the view
     // code's column descriptions.
     const notApi = new Set(
-      "abort addEventListener all blob body catch click createObjectURL dataset decode download field find flatMap forEach freeze get getItem hash headers hidden href html indexOf innerHTML insertAdjacentHTML isArray join json jsonl label length map max message num parse preventDefault push querySelector querySelectorAll read reduce reload removeItem replace replaceState round set setAttribute setItem shift signal size slice sort split startsWith stop stringify submitter target text textContent toggleAttribute value".split(" "),
+      "abort addEventListener all blob body catch ceil click createObjectURL dataset decode delete disabled download every field find flatMap floor forEach freeze gen get getItem hash headers hidden href html includes indexOf innerHTML insertAdjacentHTML isArray join json jsonl keys label length log10 map max message num parse preventDefault push pushState querySelector querySelectorAll read reduce reload removeItem replace replaceState reverse round set setAttribute setItem shift signal size slice sort split startsWith stop stringify submitter target text textContent toggleAttribute value".split(" "),
     );
     // Answers with no zod schema of their own: /v1/session, and the src/ops status that /v1/health
     // passes through (server, services, consumers, streams).

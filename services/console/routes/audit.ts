@@ -34,6 +34,7 @@ import {
 import {
   AuditClient,
   EXPORT_MEDIA_TYPE,
+  MAX_QUERY_LIMIT,
   HEAD_FILE_TYPE,
   EXPORT_VERSION,
   exportChunks,
@@ -103,7 +104,14 @@ function eventView(r: pb.IAuditRecord): EventOut {
   };
 }
 
-type Paging = { from?: string | undefined; to?: string | undefined; limit: number; cursor?: string | undefined; order: "asc" | "desc"; action?: string | undefined };
+type Paging = { from?: string | undefined; to?: string | undefined; limit: number; cursor?: string | undefined; order: "asc" | "desc"; action?: string | undefined; outcome?: string | undefined };
+
+/**
+ * The audit service's index has no outcome column, so an outcome filter is applied here: pages of
+ * the other filters' matches are read until the page is full, the log is exhausted, or this many
+ * pages were read (then the answer is short and its cursor resumes where the reading stopped).
+ */
+const OUTCOME_SCAN_PAGES = 20;
 
 function queryOf(filters: pb.IAuditQuery, p: Paging): pb.IAuditQuery {
   return {
@@ -134,12 +142,33 @@ export async function auditRoutes(app: FastifyInstance, deps: AuditRoutesDeps): 
 
   const search = async (req: FastifyRequest, filters: pb.IAuditQuery, p: Paging) => {
     const q = queryOf(filters, p);
-    const res = await client.query(q);
-    const events = res.records.map(eventView);
-    req.audit.details = searchDetails(q, events.length);
+    const wanted = p.outcome ? new Set(p.outcome.split(",").map((o) => o.trim())) : undefined;
+    const page = wanted ? await scanByOutcome(q, wanted, p.limit) : await client.query(q).then((res) => ({ treeSize: Number(res.treeSize), events: res.records.map(eventView), more: res.more, cursor: undefined }));
+    const { events } = page;
+    req.audit.details = { ...searchDetails(q, events.length), ...(p.outcome ? { outcome: p.outcome } : {}) };
     req.audit.matched = events.slice(0, 50).map((e) => `audit:${e.index}`);
-    const last = events.at(-1);
-    return { treeSize: Number(res.treeSize), events, ...(res.more && last ? { nextCursor: String(last.index) } : {}) };
+    const cursor = page.cursor ?? events.at(-1)?.index;
+    return { treeSize: page.treeSize, events, ...(page.more && cursor !== undefined ? { nextCursor: String(cursor) } : {}) };
+  };
+
+  /** Up to `limit` events of `q` whose outcome is wanted; `cursor` is the last leaf read when more may follow. */
+  const scanByOutcome = async (q: pb.IAuditQuery, wanted: ReadonlySet<string>, limit: number) => {
+    const events: EventOut[] = [];
+    let treeSize: number | undefined;
+    let at = q.afterSet ? Number(q.afterIndex) : undefined;
+    for (let i = 0; i < OUTCOME_SCAN_PAGES; i++) {
+      const res = await client.query({ ...q, limit: MAX_QUERY_LIMIT, ...(at !== undefined ? { afterSet: true, afterIndex: at } : {}) });
+      treeSize ??= Number(res.treeSize);
+      const read = res.records.map(eventView);
+      for (const [k, e] of read.entries()) {
+        at = e.index;
+        if (!wanted.has(e.outcome)) continue;
+        events.push(e);
+        if (events.length === limit) return { treeSize, events, more: res.more || k < read.length - 1, cursor: at };
+      }
+      if (!res.more) return { treeSize, events, more: false, cursor: at };
+    }
+    return { treeSize: treeSize ?? 0, events, more: true, cursor: at };
   };
 
   r.get(

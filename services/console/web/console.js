@@ -34,20 +34,67 @@ function append(el, h) {
 
 const token = () => sessionStorage.getItem("liaison-token") ?? "";
 
+/**
+ * A refused request: the RFC 9457 problem the API answered, told in words (`message`), with its
+ * registered code kept as the secondary line (`code`). The words come from the problem itself: a
+ * LIAISON_VALIDATION detail names the query field, which the filter tables below call by the
+ * label it has on the page; any other code shows its registry message (the problem's title).
+ */
+class Problem extends Error {
+  constructor(status, p) {
+    super(problemWords(status, p));
+    this.name = "Problem";
+    this.code = p.code ?? `HTTP ${status}`;
+  }
+}
+/** What each query field is called on the page, for errors the API reports by field. */
+const FIELD_WORDS = {
+  action: "The action filter",
+  outcome: "The outcome filter",
+  authority: "The contact point filter",
+  userId: "The user filter",
+  objectType: "The object type filter",
+  objectId: "The object id filter",
+  from: "The start of the time range",
+  to: "The end of the time range",
+  cursor: "The page position",
+  limit: "The page size",
+  cp: "The member filter",
+};
+/** Codes whose registry message would not tell a console user what to do. */
+const CODE_WORDS = {
+  LIAISON_UNAUTHENTICATED: "Your token was not accepted; log in again",
+  LIAISON_FORBIDDEN: "Your role cannot open this view",
+};
+function problemWords(status, p) {
+  if (p.code === "LIAISON_VALIDATION" && p.detail) {
+    const parts = p.detail.split("; ").map((d) => {
+      const m = /^querystring\/(\w+): (.*)$/.exec(d);
+      if (!m || !FIELD_WORDS[m[1]]) return "";
+      return `${FIELD_WORDS[m[1]]} ${/^(names|is|must) /.test(m[2]) ? m[2] : `is not valid (${m[2]})`}`;
+    });
+    if (parts.every(Boolean)) return parts.join("; ");
+  }
+  const words = CODE_WORDS[p.code] ?? p.title ?? `The request failed (HTTP ${status})`;
+  return p.detail && p.detail !== p.title && p.code !== "LIAISON_VALIDATION" ? `${words}: ${p.detail}` : words;
+}
+
 async function api(path, opts = {}) {
   const res = await fetch(path, { ...opts, headers: { authorization: `Bearer ${token()}`, ...(opts.headers ?? {}) } });
   if (!res.ok) {
-    let detail = `${res.status}`;
+    let p = {};
     try {
-      const p = await res.json();
-      detail = `${p.code ?? res.status}: ${p.detail ?? p.title ?? ""}`;
+      p = await res.json();
     } catch {
       // not problem+json: the status says enough
     }
-    throw new Error(detail);
+    throw new Problem(res.status, p);
   }
   return res;
 }
+/** An error as shown on the page: the words first, the code after them, smaller. */
+const problemHtml = (e, testid = "problem") =>
+  html`<p class="error" role="alert" data-testid="${testid}"><span data-testid="${testid}-words">${e.message}</span>${e.code ? html` <small class="code" data-testid="${testid}-code">${e.code}</small>` : ""}</p>`;
 const json = async (path) => (await api(path)).json();
 
 const dur = (s) => (s == null ? "–" : s < 3600 ? `≤ ${Math.round(s / 60)} min` : s < 86400 ? `≤ ${Math.round(s / 3600)} h` : `≤ ${Math.round(s / 86400)} d`);
@@ -65,43 +112,70 @@ function table(columns, rows, idOf) {
   return html`<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
-/** A bar chart (inline SVG): one group per month, one bar per contact point. */
-function barChart(title, testid, months, cps, valueOf) {
-  const W = 340, H = 160, pad = 24;
-  const max = Math.max(1, ...months.flatMap((m) => cps.map((cp) => valueOf(m, cp))));
-  const gw = (W - pad) / Math.max(1, months.length);
+/** Round `max` up to a step of 1, 2 or 5 times a power of ten, so the axis has whole ticks. */
+function axisOf(max) {
+  const raw = Math.max(1, max) / 4;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  const step = Math.max(1, [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw));
+  return { step, top: step * Math.ceil(Math.max(1, max) / step) };
+}
+
+/**
+ * A bar chart (inline SVG): one group per month, one bar per contact point, with labelled axes:
+ * the y axis counts `unit` (ticks at whole steps), the x axis is the month (UTC).
+ */
+function barChart(title, unit, testid, months, cps, valueOf) {
+  const W = 360, H = 200, left = 44, right = 8, top = 10, bottom = 40;
+  const plotW = W - left - right, plotH = H - top - bottom;
+  const max = Math.max(0, ...months.flatMap((m) => cps.map((cp) => valueOf(m, cp))));
+  const { step, top: yTop } = axisOf(max);
+  const y = (v) => top + plotH - (plotH * v) / yTop;
+  const gw = plotW / Math.max(1, months.length);
   const bw = Math.max(3, (gw - 8) / Math.max(1, cps.length));
   // Colours by class (console.css .series-0 to .series-7): no inline style under the CSP.
   const series = (j) => `series-${j % 8}`;
   const bars = months.flatMap((m, i) =>
     cps.map((cp, j) => {
       const v = valueOf(m, cp);
-      const h = ((H - pad) * v) / max;
-      return html`<rect x="${pad + i * gw + j * bw}" y="${H - pad - h}" width="${bw - 1}" height="${h}" class="${series(j)}"><title>${cp} ${m}: ${v}</title></rect>`;
+      return html`<rect x="${left + 4 + i * gw + j * bw}" y="${y(v)}" width="${bw - 1}" height="${top + plotH - y(v)}" class="${series(j)}"><title>${cp} ${m}: ${v} ${unit}</title></rect>`;
     }),
   );
-  const labels = months.map((m, i) => html`<text x="${pad + i * gw}" y="${H - 8}">${m}</text>`);
+  const ticks = [];
+  for (let v = 0; v <= yTop; v += step) ticks.push(html`<line class="grid" x1="${left}" x2="${W - right}" y1="${y(v)}" y2="${y(v)}"/><text class="tick y-tick" x="${left - 4}" y="${y(v) + 3}" text-anchor="end">${v}</text>`);
+  const labels = months.map((m, i) => html`<text class="tick x-tick" x="${left + 4 + i * gw + (gw - 8) / 2}" y="${top + plotH + 13}" text-anchor="middle">${m}</text>`);
+  const axes = html`<line class="axis" x1="${left}" x2="${left}" y1="${top}" y2="${top + plotH}"/><line class="axis" x1="${left}" x2="${W - right}" y1="${top + plotH}" y2="${top + plotH}"/>
+    <text class="axis-label" data-testid="${testid}-y-label" transform="rotate(-90)" x="${-(top + plotH / 2)}" y="12" text-anchor="middle">${unit}</text>
+    <text class="axis-label" data-testid="${testid}-x-label" x="${left + plotW / 2}" y="${H - 4}" text-anchor="middle">month (UTC)</text>`;
   const legend = cps.map((cp, j) => html`<span class="${series(j)}">■</span> ${cp} `);
-  return html`<div class="chart" data-testid="${testid}"><h3>${title}</h3><svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${title}"><text x="0" y="10">${max}</text>${bars}${labels}</svg><div>${legend}</div></div>`;
+  return html`<div class="chart" data-testid="${testid}"><h3>${title}</h3><svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${title}: ${unit} per month and contact point">${ticks}${axes}${bars}${labels}</svg><div>${legend}</div></div>`;
 }
 
 // ------------------------------------------------------------------ operations views
 const views = {
-  async usage(el) {
-    const u = await json("/v1/usage");
+  async usage(el, params) {
+    const v = (k) => params.get(k) ?? "";
+    const q = new URLSearchParams();
+    for (const k of ["from", "to", "cp"]) if (v(k)) q.set(k, v(k));
+    const u = await json(`/v1/usage${[...q.keys()].length ? `?${q}` : ""}`);
+    const members = [...new Set([...u.activity.map((a) => a.cp), ...(v("cp") ? [v("cp")] : [])])].sort();
+    const filters = html`<form class="inline" id="usage-form">
+        <label>from month <input name="from" type="month" value="${v("from")}"></label>
+        <label>to month <input name="to" type="month" value="${v("to")}"></label>
+        <label>member <select name="cp"><option value="">all</option>${members.map((cp) => html`<option value="${cp}" ${cp === v("cp") ? "selected" : ""}>${cp}</option>`)}</select></label>
+        <button type="submit">Show</button> <a href="#usage" data-testid="usage-clear">clear</a>
+      </form>`;
     const months = [...new Set(u.months.map((m) => m.month))].sort();
     const cps = [...new Set(u.months.map((m) => m.cp))].sort();
     const at = (m, cp, f) => u.months.find((x) => x.month === m && x.cp === cp)?.[f] ?? 0;
     const total = (cp, f) => u.months.filter((x) => x.cp === cp).reduce((n, x) => n + x[f], 0);
     const charts = [
-      ["Messages sent", "messagesSent"],
-      ["Messages received", "messagesReceived"],
-      ["Requests answered", "messagesAnswered"],
-      ["CIS queries", "recordsQueried"],
-      ["CIS hits", "recordHits"],
-      ["FIDE queries", "filesQueried"],
-    ]
-      .map(([t, f]) => barChart(t, `chart-${f}`, months, cps, (m, cp) => at(m, cp, f)));
+      ["Messages sent", "messages", "messagesSent"],
+      ["Messages received", "messages", "messagesReceived"],
+      ["Requests answered", "replies", "messagesAnswered"],
+      ["CIS queries", "queries", "recordsQueried"],
+      ["CIS hits", "hits", "recordHits"],
+      ["FIDE queries", "queries", "filesQueried"],
+    ].map(([t, unit, f]) => barChart(t, unit, `chart-${f}`, months, cps, (m, cp) => at(m, cp, f)));
     const fields = [
       ["sent", "messagesSent"],
       ["received", "messagesReceived"],
@@ -117,7 +191,7 @@ const views = {
     ];
     render(
       el,
-      html`<h2>Usage per contact point and month</h2><p>Generated ${when(u.generatedAt)} UTC. Counted from the access log.</p><div class="charts">${charts}</div>
+      html`<h2>Usage per contact point and month</h2>${filters}<p>Generated ${when(u.generatedAt)} UTC. Counted from the access log. <span data-testid="usage-row-count">${u.months.length}</span> month row(s)${v("cp") ? ` of ${v("cp")}` : ""}${v("from") || v("to") ? `, ${v("from") || "…"} to ${v("to") || "…"}` : ""}.</p><div class="charts">${charts}</div>
       <h3>Totals</h3>
       ${table(
         [{ label: "contact point", value: (r) => r }, ...fields.map(([label, f]) => ({ label, num: true, field: f, value: (r) => total(r, f) }))],
@@ -137,6 +211,13 @@ const views = {
         (r, c) => `usage-${r.cp}-${r.month}-${c.field ?? c.label.replace(/\W+/g, "-")}`,
       )}`,
     );
+    const form = el.querySelector("#usage-form");
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const next = new URLSearchParams();
+      for (const [k, val] of new FormData(form)) if (val) next.set(k, String(val));
+      go("usage", next).catch(showError);
+    });
   },
 
   async dormant(el) {
@@ -256,33 +337,71 @@ const views = {
   },
 
   // ---------------------------------------------------------------- supervisor views
-  async audit(el) {
+  async audit(el, params) {
+    const v = (k) => params.get(k) ?? "";
+    const limit = Number(v("limit")) || AUDIT_PAGE;
     render(el, html`<h2>Access log</h2>
       <form class="inline" id="audit-form">
-        <label>contact point <input name="authority" size="6"></label>
-        <label>user <input name="userId" size="14"></label>
-        <label>object type <input name="objectType" size="10"></label>
-        <label>object id <input name="objectId" size="24"></label>
-        <label>action <input name="action" size="12" placeholder="read, query, erase…"></label>
+        <label>from (UTC) <input name="from" type="datetime-local" value="${v("from")}"></label>
+        <label>to (UTC) <input name="to" type="datetime-local" value="${v("to")}"></label>
+        <label>outcome <select name="outcome">${["", ...AUDIT_OUTCOME_WORDS].map((o) => html`<option value="${o}" ${o === v("outcome") ? "selected" : ""}>${o || "any"}</option>`)}</select></label>
+        <label>action <input name="action" size="12" list="audit-actions" value="${v("action")}" placeholder="read, query, erase…"></label>
+        <label>contact point <input name="authority" size="6" value="${v("authority")}"></label>
+        <label>user <input name="userId" size="14" value="${v("userId")}"></label>
+        <label>object type <input name="objectType" size="10" value="${v("objectType")}"></label>
+        <label>object id <input name="objectId" size="24" value="${v("objectId")}"></label>
         <button type="submit">Search</button>
-      </form><div id="audit-results"></div>`);
-    const run = async () => {
-      const f = new FormData(el.querySelector("#audit-form"));
-      const q = new URLSearchParams();
-      for (const [k, v] of f) if (v) q.set(k, String(v));
-      q.set("limit", "100");
-      q.set("order", "desc");
-      const r = await json(`/v1/audit/events?${q}`);
-      render(
-        el.querySelector("#audit-results"),
-        html`<p>Tree size <span data-testid="audit-tree-size">${r.treeSize}</span>; <span data-testid="audit-count">${r.events.length}</span> event(s) shown, newest first.</p>${eventsTable(r.events)}`,
-      );
-    };
-    el.querySelector("#audit-form").addEventListener("submit", (e) => {
+        <a href="#audit" data-testid="audit-clear">clear</a>
+      </form>
+      <datalist id="audit-actions">${AUDIT_ACTION_WORDS.map((a) => html`<option value="${a}"></option>`)}</datalist>
+      <div id="audit-results"></div>`);
+    const form = el.querySelector("#audit-form");
+    form.addEventListener("submit", (e) => {
       e.preventDefault();
-      run().catch(showError);
+      const next = new URLSearchParams();
+      for (const [k, val] of new FormData(form)) if (val) next.set(k, String(val));
+      if (params.get("limit")) next.set("limit", params.get("limit"));
+      go("audit", next).catch(showError);
     });
-    await run();
+    const q = new URLSearchParams();
+    for (const k of AUDIT_FILTERS) if (v(k)) q.set(k, k === "from" || k === "to" ? utcOf(v(k)) : v(k));
+    q.set("limit", String(limit));
+    // Newest first. "before=N" is the page of older events below leaf N; "after=N" the page of
+    // newer ones above it (read oldest first from N, shown newest first).
+    const after = v("after");
+    q.set("order", after ? "asc" : "desc");
+    if (after || v("before")) q.set("cursor", after || v("before"));
+    const out = el.querySelector("#audit-results");
+    let r;
+    try {
+      r = await json(`/v1/audit/events?${q}`);
+    } catch (e) {
+      render(out, problemHtml(e));
+      return;
+    }
+    const events = after ? [...r.events].reverse() : r.events;
+    const older = after ? events.at(-1)?.index : r.nextCursor;
+    const newer = after ? r.nextCursor : v("before") ? (events[0]?.index ?? Number(v("before")) - 1) : undefined;
+    const range = events.length ? html`, #${events[0].index} to #${events.at(-1).index}` : "";
+    render(
+      out,
+      html`<p>Tree size <span data-testid="audit-tree-size">${r.treeSize}</span>; <span data-testid="audit-count">${events.length}</span> event(s) shown${range}, newest first, ${limit} a page.</p>
+      <p class="pager"><button type="button" data-testid="audit-newer" id="audit-newer">← newer</button> <button type="button" data-testid="audit-older" id="audit-older">older →</button></p>
+      ${eventsTable(events)}`,
+    );
+    const page = (key, cursor) => {
+      const next = new URLSearchParams(params);
+      next.delete("before");
+      next.delete("after");
+      next.set(key, String(cursor));
+      go("audit", next).catch(showError);
+    };
+    const olderBtn = out.querySelector("#audit-older");
+    const newerBtn = out.querySelector("#audit-newer");
+    olderBtn.disabled = older === undefined;
+    newerBtn.disabled = newer === undefined;
+    olderBtn.addEventListener("click", () => page("before", older));
+    newerBtn.addEventListener("click", () => page("after", newer));
   },
 
   async access(el) {
@@ -313,18 +432,10 @@ const views = {
       <p>Overdue for erasure: <span class="figure ${c.overdueCount ? "bad" : "ok"}" data-testid="compliance-overdue">${c.overdueCount}</span> (must be 0) ·
       erased in total: <span data-testid="compliance-erased">${c.erasedTotal}</span> · last sweep ${when(c.lastSweepAt)} · key epoch ${c.kekEpoch}</p>
       ${c.overdue.length ? html`<h3>Overdue</h3>${table([{ label: "kind", value: (r) => r.kind }, { label: "id", value: (r) => r.objectId }, { label: "supplier", value: (r) => r.supplier }, { label: "due", value: (r) => when(r.dueAt) }], c.overdue)}` : ""}
+      ${holdsSection(c.holds)}
+      ${reviewsSection(c.reviews)}
       <h3>Erasures by day, rule and supplier</h3>
       ${table([{ label: "day", value: (r) => r.day }, { label: "rule", value: (r) => r.rule }, { label: "supplier", value: (r) => r.supplier }, { label: "count", num: true, value: (r) => r.count }], c.erasures)}
-      <h3>Legal holds</h3>
-      ${table(
-        [
-          { label: "object", value: (r) => `${r.objectType} ${r.objectId}` },
-          { label: "set by", value: (r) => r.setBy },
-          { label: "reason", value: (r) => r.reason },
-        ],
-        c.holds,
-        (r, col) => `holds-${r.objectId}-${col.label.replace(/\W+/g, "-")}`,
-      )}
       <h3>A supervisor's legal hold</h3>
       <p>No erasure, by its supplier or by a retention rule, while it is in force. The supplier can neither lift nor replace it; it replaces a hold the supplier set.</p>
       <form class="inline" id="hold-form">
@@ -391,6 +502,43 @@ const views = {
   },
 };
 
+/** Legal holds in force, from the compliance report: what is held, by whom, why, until when. */
+function holdsSection(holds) {
+  return html`<section id="compliance-holds"><h3>Legal holds in force: <span data-testid="compliance-holds-count">${holds.length}</span></h3>
+    <p>A held object is not erased when its time comes; the hold ends when lifted or at its end date.</p>
+    ${table(
+      [
+        { label: "object", value: (h) => `${h.objectType} ${h.objectId}` },
+        { label: "set by", value: (h) => h.setBy },
+        { label: "reason", value: (h) => h.reason || "–" },
+        { label: "set", value: (h) => when(h.setAt) },
+        { label: "until", value: (h) => (h.until ? when(h.until) : "until lifted") },
+      ],
+      holds,
+      (h, c) => `hold-${h.objectType}-${h.objectId}-${c.label.replace(/\W+/g, "-")}`,
+    )}</section>`;
+}
+
+/** CIS reviews per supplier and month: due (reminded), renewed, and lapsed (erased unrenewed). */
+function reviewsSection(reviews) {
+  const lapsed = reviews.reduce((n, r) => n + r.lapsed, 0);
+  return html`<section id="compliance-reviews"><h3>Record reviews</h3>
+    <p>Reviews due in the report's months: <span data-testid="compliance-reviews-due">${reviews.reduce((n, r) => n + r.due, 0)}</span> ·
+    renewed: <span data-testid="compliance-reviews-renewed">${reviews.reduce((n, r) => n + r.renewed, 0)}</span> ·
+    lapsed (not renewed in time, so erased): <span class="${lapsed ? "bad" : "ok"}" data-testid="compliance-reviews-lapsed">${lapsed}</span></p>
+    ${table(
+      [
+        { label: "supplier", value: (r) => r.contactPoint },
+        { label: "month", value: (r) => r.month },
+        { label: "due", num: true, value: (r) => r.due },
+        { label: "renewed", num: true, value: (r) => r.renewed },
+        { label: "lapsed", num: true, html: (r) => (r.lapsed ? html`<span class="bad">${r.lapsed}</span>` : "0") },
+      ],
+      reviews,
+      (r, c) => `review-${r.contactPoint}-${r.month}-${c.label}`,
+    )}</section>`;
+}
+
 function eventsTable(events) {
   return table(
     [
@@ -407,14 +555,39 @@ function eventsTable(events) {
   );
 }
 
+/** The access log's filters: the query fields of GET /v1/audit/events the page offers. */
+const AUDIT_FILTERS = ["from", "to", "outcome", "action", "authority", "userId", "objectType", "objectId"];
+const AUDIT_PAGE = 50;
+// The API's words for actions and outcomes (AUDIT_ACTIONS and AUDIT_OUTCOMES in src/api/enums.ts;
+// tests/unit/console-web.test.ts checks that these lists are theirs).
+const AUDIT_OUTCOME_WORDS = ["success", "refused", "failed"];
+const AUDIT_ACTION_WORDS = ["submit", "read", "query", "hit", "delivery", "receipt", "amend", "renew", "erase", "legal-hold-set", "legal-hold-lifted", "export", "login", "token-use", "refusal", "config-change", "key-change", "route", "notice", "review-reminder", "connect"];
+/** A datetime-local value (taken as UTC, as the console shows every time) as the API's ISO time. */
+const utcOf = (local) => (/^\d{4}-\d\d-\d\dT\d\d:\d\d$/.test(local) ? `${local}:00Z` : /[Zz]|[+-]\d\d:\d\d$/.test(local) ? local : `${local}Z`);
+
 const TITLES = { usage: "Usage", dormant: "Dormant members", throughput: "Throughput", health: "Health", audit: "Access log", access: "Access report", compliance: "Erasure compliance", verification: "Tree heads", export: "Export" };
-const current = { stop: undefined };
+const current = { stop: undefined, gen: 0 };
 
 function showError(e) {
-  append($("#view"), html`<p class="error" role="alert">${e.message}</p>`);
+  append($("#view"), problemHtml(e));
 }
 
-async function open(view) {
+/**
+ * A view and its filters live in the URL (`#audit?outcome=refused&before=120`), so a view can be
+ * shared, reloaded and stepped back through. A view gets its parameters and calls `go()` to change them.
+ */
+const routeOf = () => {
+  const [view = "", query = ""] = location.hash.slice(1).split("?");
+  return { view, params: new URLSearchParams(query) };
+};
+const hashOf = (view, params) => `#${view}${params && [...params.keys()].length ? `?${params}` : ""}`;
+/** Shows `view` with `params`, as a new history entry. */
+function go(view, params) {
+  history.pushState(null, "", hashOf(view, params));
+  return open(view, params, false);
+}
+
+async function open(view, params = new URLSearchParams(), replace = true) {
   current.stop?.();
   current.stop = undefined;
   for (const b of document.querySelectorAll("nav button")) b.toggleAttribute("aria-current", b.dataset.view === view);
@@ -422,13 +595,23 @@ async function open(view) {
   const el = $("#view");
   render(el, html`<p>Loading…</p>`);
   el.dataset.view = view;
-  history.replaceState(null, "", `#${view}`);
+  delete el.dataset.loaded;
+  if (replace) history.replaceState(null, "", hashOf(view, params));
+  // A view opened again before it finished loading: only the latest opening reports.
+  const gen = ++current.gen;
   try {
-    await views[view](el);
-    el.dataset.loaded = view;
+    await views[view](el, params);
+    if (gen === current.gen) el.dataset.loaded = view;
   } catch (e) {
-    render(el, html`<p class="error" role="alert" data-testid="view-error">${e.message}</p>`);
+    if (gen === current.gen) render(el, problemHtml(e, "view-error"));
   }
+}
+
+let sessionViews = [];
+/** The view the URL names (with its filters), or the role's first view. */
+function route() {
+  const { view, params } = routeOf();
+  return sessionViews.includes(view) ? open(view, params) : open(sessionViews[0]);
 }
 
 async function start() {
@@ -438,7 +621,7 @@ async function start() {
     session = await json("/v1/session");
   } catch (e) {
     sessionStorage.removeItem("liaison-token");
-    $("#login-error").textContent = `Not accepted: ${e.message}`;
+    $("#login-error").textContent = `Not accepted: ${e.message}${e.code ? ` (${e.code})` : ""}`;
     return;
   }
   $("#login").hidden = true;
@@ -447,9 +630,11 @@ async function start() {
   const nav = $("#nav");
   render(nav, html`${session.views.map((v) => html`<button data-view="${v}" data-testid="nav-${v}">${TITLES[v] ?? v}</button>`)}`);
   nav.hidden = false;
-  for (const b of nav.querySelectorAll("button")) b.addEventListener("click", () => open(b.dataset.view));
-  const wanted = location.hash.slice(1);
-  await open(session.views.includes(wanted) ? wanted : session.views[0]);
+  for (const b of nav.querySelectorAll("button")) b.addEventListener("click", () => go(b.dataset.view));
+  sessionViews = session.views;
+  // Back, forward, and a link or pasted address within the page.
+  window.addEventListener("popstate", () => route());
+  await route();
 }
 
 $("#login").addEventListener("submit", (e) => {
