@@ -43,8 +43,12 @@ export interface MailboxDeps {
   readonly resubmitEveryMs?: number;
 }
 
-/** Events for tests, benchmarks and live views: "delivered" (an envelope stored here), "receipt". */
-export type MailboxEvents = { delivered: [Entry]; receipt: [Entry, ReceiptView] };
+/**
+ * Events for tests, benchmarks, live views and the push to the back office (push/): "delivered" (an
+ * envelope stored here), "receipt" (applied to a sent message), "notice" (stored here). The store's
+ * replay in start() emits "receipt" for every stored receipt too: subscribe after start() for new ones.
+ */
+export type MailboxEvents = { delivered: [Entry]; receipt: [Entry, ReceiptView]; notice: [pb.Notice] };
 
 export class Mailbox extends EventEmitter<MailboxEvents> {
   readonly cp: string;
@@ -63,7 +67,7 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
     const now = (this.#now = d.now ?? Date.now);
     this.#opener = new Opener(d.cp, d.keys.encryption);
     this.#index = new MessageIndex(d.cp, (e, r) => this.emit("receipt", e, r));
-    this.#notices = new NoticeBox(d.store, this.#opener);
+    this.#notices = new NoticeBox(d.store, this.#opener, (n) => this.emit("notice", n));
     this.#outbox = new Outbox({ ...d, index: this.#index, now });
     this.#intake = new Intake({ ...d, index: this.#index, notices: this.#notices, outbox: this.#outbox, opener: this.#opener, now, onDelivered: (e) => this.emit("delivered", e) });
   }

@@ -14,3 +14,5 @@ export { fileIn, fileRegistered, fileOut, hitOut, fileQueryIn, fileQueryOut, fil
 export { eventOut, pageOut, accessOut, userOut, eventsQuery, accessParams, accessQuery, userParams, userQuery, headJson, headFileOut, keyOut, inclusionQuery, inclusionOut, consistencyQuery, consistencyOut, exportQuery, verificationOut, type EventOut, type PageOut, type AccessOut, type UserOut, type HeadFileOut, type KeyOut, type VerificationOut } from "./audit.js";
 // /v1/usage, /v1/compliance (console)
 export { isoOrNull, usageQuery, USAGE_COUNTS, monthOut, activityOut, usageOut, dormantOut, throughputOut, healthOut, complianceOut, type UsageCount, type MonthOut, type ActivityOut, type UsageOut, type DormantOut, type ThroughputOut, type ComplianceOut } from "./usage.js";
+// /v1/events, /v1/webhooks/deliveries (access point): what is pushed to the back office
+export { PUSH_EVENT_TYPES, pushEventOut, deliveryAttemptOut, deliveryOut, deliveriesQuery, deliveriesOut, deliveryParams, DELIVERY_STATES, type PushEventType, type PushEventOut, type DeliveryOut, type DeliveriesOut } from "./events.js";

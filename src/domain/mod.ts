@@ -87,3 +87,4 @@ export {
   type DormancyState,
 } from "./usage-rules.js";
 export { advances, isHubReceipt, isOwnRead, messageStatus, receiptIssuer, receiptState, RECIPIENT_STATE_RANK, sentStatus, type MessageStatusInput, type RecipientState } from "./receipt-status.js";
+export { PUSH_EVENT_TYPES, type PushEventType } from "./push-events.js";
