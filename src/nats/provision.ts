@@ -199,7 +199,7 @@ export async function provisionContactPoint(
   return out;
 }
 
-/** A contact point's push log (APPUSH_<CP>), beside its store in its own account or leaf node. */
+/** A contact point's push log (AP_<CP>_PUSH), beside its store in its own account or leaf node. */
 export async function provisionMemberPushLog(nc: NatsConnection, cp: string, opts: { replicas?: number } = {}): Promise<ProvisionEntry> {
   const replicas = opts.replicas ?? 1;
   checkReplicas(nc, replicas);

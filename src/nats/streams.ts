@@ -168,7 +168,7 @@ export const PUSH_LOG_MAX_AGE_MS = 30 * DAY;
  */
 export function apPushStream(cp: string): StreamSpec {
   return stream({
-    name: `APPUSH_${cp}`,
+    name: `AP_${cp}_PUSH`,
     description: `Access point ${cp}: events pushed to its back office, webhook delivery log`,
     subjects: [subjects.apPushOf(cp)],
     retention: RetentionPolicy.Limits,

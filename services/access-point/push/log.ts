@@ -1,4 +1,4 @@
-// The access point's push log (stream APPUSH_<CP>, in its own account or on its leaf node): each
+// The access point's push log (stream AP_<CP>_PUSH, in its own account or on its leaf node): each
 // event before anything is attempted with it, its sequence the event's id, and the last state of
 // each webhook delivery. Bounded by count and age (src/nats/streams.ts); it holds no content.
 import { createHash } from "node:crypto";
