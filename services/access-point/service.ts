@@ -67,6 +67,7 @@ export async function startAccessPoint(
 ): Promise<RunningAccessPoint> {
   const now = opts.now ?? Date.now;
   if (keys.owner !== cfg.cp) throw new Error(`the key file belongs to ${keys.owner}, not ${cfg.cp}`);
+  const webhook = webhookOf(cfg);
   // Its own JetStream (the store, in its own account) and the hub's, reached through the imports
   // of its two inbox consumers (src/nats/accounts.ts).
   const js = jetstream(nc);
@@ -87,7 +88,8 @@ export async function startAccessPoint(
   const mailbox = new Mailbox({ js: hubJs, publisher, store, cp: cfg.cp, keys: live, registry: registry.view, audit, log, now });
   await mailbox.start();
   // After the mailbox's start: its replay of the store is not news for the back office.
-  const push = new Push({ mailbox, log: await PushLog.open(nc, cfg.cp, cfg.replicas ?? 1), logger: log, webhook: webhookOf(cfg), now });
+  const pushLog = await PushLog.open(nc, cfg.cp, cfg.replicas ?? 1);
+  const push = new Push({ mailbox, log: pushLog, logger: log, webhook, now });
   await push.start();
   const hub = new HubClient(nc, live, registry.view);
   // Keys of ours whose validity ends soon: warned at start and twice a day, so they are rotated in time.
@@ -147,6 +149,7 @@ export async function startAccessPoint(
       audit.close();
       publisher.close();
       store.close();
+      pushLog.close();
       registry.stop();
     },
   };

@@ -1,11 +1,13 @@
 // The back office is told, not asked: a real local HTTP server receives the access point's signed
 // webhooks (new message, receipts, hit), its delivery log is read and replayed, a stop mid-retry
 // loses nothing, and GET /v1/events streams the same events, resumable with Last-Event-ID.
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DeliveriesOut, DeliveryOut, PushEventOut } from "../../src/api/mod.js";
 import { pb } from "../../src/proto/mod.js";
@@ -14,6 +16,8 @@ import type { AccessPointSettings } from "../../services/access-point/service.js
 import { startTestHub, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
 
 type Json = Record<string, unknown>;
+const run = promisify(execFile);
+const ROOT = resolve(import.meta.dirname, "../..");
 const SECRET = "a-back-office-secret-of-more-than-32-characters";
 
 interface Received {
@@ -165,7 +169,7 @@ describe("push to the back office", () => {
     expect(all).not.toMatch(/Subject line|MSCU|vessel|Jansen|jansen|Pieter|excise|border check/i);
   });
 
-  it("logs each delivery's attempts, marks it failed after the last, and delivers it again on an operator's replay", async () => {
+  it("logs each delivery's attempts, marks it failed after the last, and delivers it again when an operator replays it with liaison webhooks replay", async () => {
     office.answer = (e) => (e.type === "message" ? 500 : 200);
     const res = await api(be, "POST", "/v1/messages", request(["NL"], "will fail"));
     const id = res.body.id as string;
@@ -181,10 +185,15 @@ describe("push to the back office", () => {
     expect(gaps[1]).toBeGreaterThanOrEqual(145);
     expect(office.received.filter((r) => r.event.messageId === id).length).toBe(4);
 
+    // The operator reads the log and replays it with the CLI.
+    await nl.app.listen({ host: "127.0.0.1", port: 0 });
+    const env = { ...process.env, LIAISON_URL: `http://127.0.0.1:${(nl.app.server.address() as AddressInfo).port}`, LIAISON_TOKEN: nl.token };
+    const cli = (...args: string[]) => run(process.execPath, ["--import", "tsx", "src/cli/main.ts", "webhooks", ...args], { cwd: ROOT, env });
+    const listed = (await cli("deliveries", "--state", "failed")).stdout;
+    expect(listed).toMatch(new RegExp(`^${d.id} +failed +message +request +\\S+ +4 +500 *$`, "m"));
     office.answer = () => 200;
-    const replayed = await api(nl, "POST", `/v1/webhooks/deliveries/${d.id}/replay`);
-    expect(replayed.status).toBe(202);
-    expect(replayed.body).toMatchObject({ id: d.id, state: "pending", attempts: 0, replays: 1 });
+    const replayed = JSON.parse((await cli("replay", d.id, "--json")).stdout) as DeliveryOut;
+    expect(replayed).toMatchObject({ id: d.id, state: "pending", attempts: 0, replays: 1 });
     await until(() => office.accepted().some((e) => e.messageId === id), "the replayed delivery");
     const delivered = ((await api(nl, "GET", "/v1/webhooks/deliveries?state=delivered")).body as unknown as DeliveriesOut).items.find((x) => x.id === d.id);
     expect(delivered?.lastAttempts.map((a) => a.status)).toEqual([500, 500, 500, 500, 200]);
@@ -214,6 +223,23 @@ describe("push to the back office", () => {
     const d = ((await api(nl, "GET", "/v1/webhooks/deliveries")).body as unknown as DeliveriesOut).items.find((x) => x.event.messageId === id);
     expect(d?.state).toBe("delivered");
     expect(d?.lastAttempts.map((a) => a.status)).toEqual([503, 200]);
+  });
+
+  it("delivers after a start an event that was stored but whose only attempt a stop cut short", async () => {
+    office.answer = (e) => (e.type === "message" ? "hang" : 200);
+    const res = await api(be, "POST", "/v1/messages", request(["NL"], "cut short"));
+    const id = res.body.id as string;
+    await until(() => nl.mailbox.has(id), "delivery at NL");
+    // The attempt is under way (no answer comes): nothing is logged of it yet.
+    await until(async () => ((await api(nl, "GET", "/v1/webhooks/deliveries?state=pending")).body as unknown as DeliveriesOut).items.some((d) => d.event.messageId === id), "the pending delivery");
+    await new Promise((r) => setTimeout(r, 200));
+    await nl.stop();
+    office.answer = () => 200;
+    nl = await hub.startAp("NL", { settings });
+    await until(() => office.accepted().some((e) => e.messageId === id), "the delivery after the start");
+    const d = ((await api(nl, "GET", "/v1/webhooks/deliveries")).body as unknown as DeliveriesOut).items.find((x) => x.event.messageId === id);
+    expect(d?.state).toBe("delivered");
+    expect(d?.lastAttempts.map((a) => a.status)).toEqual([200]);
   });
 
   it("streams the events as Server-Sent Events, resumes after Last-Event-ID, and logs the stream's read", async () => {

@@ -3,9 +3,9 @@
 // each webhook delivery. Bounded by count and age (src/nats/streams.ts); it holds no content.
 import { createHash } from "node:crypto";
 import { DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
-import { headers, type NatsConnection } from "@nats-io/nats-core";
+import type { NatsConnection } from "@nats-io/nats-core";
 import type { DeliveryOut, PushEventOut } from "../../../src/api/mod.js";
-import { apPushStream, provisionMemberPushLog, subjects } from "../../../src/nats/mod.js";
+import { apPushStream, JsPublisher, provisionMemberPushLog, subjects } from "../../../src/nats/mod.js";
 import type { NewPushEvent } from "./events.js";
 
 /** On an event stored for the webhook: a delivery is due even if none was recorded yet. */
@@ -23,19 +23,26 @@ export class PushLog {
   readonly #cp: string;
   readonly #js: JetStreamClient;
   readonly #jsm: JetStreamManager;
-  /** Appends one after another, so sequences follow the order events happened in. */
+  /** Publishes in the order of issue (sequences follow the order events happened in), retrying a leaderless stream. */
+  readonly #pub: JsPublisher;
+  /** Appends resolve in the order they were issued. */
   #tail: Promise<unknown> = Promise.resolve();
 
-  private constructor(cp: string, js: JetStreamClient, jsm: JetStreamManager) {
+  private constructor(cp: string, js: JetStreamClient, jsm: JetStreamManager, pub: JsPublisher) {
     this.#cp = cp;
     this.stream = apPushStream(cp).name;
     this.#js = js;
     this.#jsm = jsm;
+    this.#pub = pub;
   }
 
   static async open(nc: NatsConnection, cp: string, replicas = 1): Promise<PushLog> {
     await provisionMemberPushLog(nc, cp, { replicas });
-    return new PushLog(cp, jetstream(nc), await jetstreamManager(nc, { checkAPI: false }));
+    return new PushLog(cp, jetstream(nc), await jetstreamManager(nc, { checkAPI: false }), new JsPublisher(nc));
+  }
+
+  close(): void {
+    this.#pub.close();
   }
 
   /**
@@ -43,21 +50,19 @@ export class PushLog {
    * key within the duplicate window: a redelivered inbox item, a receipt seen twice).
    */
   append(e: NewPushEvent, forWebhook: boolean): Promise<PushEventOut | undefined> {
-    const run = async () => {
-      const h = headers();
-      if (forWebhook) h.set(WEBHOOK_HEADER, "1");
-      // The key holds ids from outside; its hash is always a safe subject token.
-      const subject = subjects.apPush(this.#cp, "event", createHash("sha256").update(e.key).digest("hex").slice(0, 40));
-      const ack = await this.#js.publish(subject, json(e.event), { msgID: e.key, expect: { streamName: this.stream }, headers: h });
-      return ack.duplicate ? undefined : { id: String(ack.seq), ...e.event };
-    };
-    const p = this.#tail.then(run, run);
+    // The key holds ids from outside; its hash is always a safe subject token.
+    const subject = subjects.apPush(this.#cp, "event", createHash("sha256").update(e.key).digest("hex").slice(0, 40));
+    const acked = this.#pub.publish(subject, json(e.event), { msgID: e.key, expectStream: this.stream, ...(forWebhook ? { headers: { [WEBHOOK_HEADER]: "1" } } : {}) });
+    const p = this.#tail.then(
+      () => acked,
+      () => acked,
+    );
     this.#tail = p.catch(() => undefined);
-    return p;
+    return p.then((ack) => (ack.duplicate ? undefined : { id: String(ack.seq), ...e.event }));
   }
 
   async putDelivery(d: DeliveryRecord): Promise<void> {
-    await this.#js.publish(subjects.apPush(this.#cp, "delivery", d.id), json(d), { expect: { streamName: this.stream } });
+    await this.#pub.publish(subjects.apPush(this.#cp, "delivery", d.id), json(d), { expectStream: this.stream });
   }
 
   /** Calls `each` for every item stored after sequence `after`, oldest first; resolves to the last sequence read. */

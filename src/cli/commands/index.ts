@@ -13,5 +13,6 @@ import { register as usage } from "./usage.js";
 import { register as provision } from "./provision.js";
 import { register as tokens } from "./tokens.js";
 import { register as registry } from "./registry.js";
+import { register as webhooks } from "./webhooks.js";
 
-export const COMMANDS: ReadonlyArray<(program: Command) => void> = [start, keys, natsConfig, messages, status, audit, records, files, retention, usage, provision, tokens, registry];
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [start, keys, natsConfig, messages, status, audit, records, files, retention, usage, provision, tokens, registry, webhooks];
