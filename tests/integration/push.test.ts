@@ -102,6 +102,8 @@ describe("push to the back office", () => {
   let be: TestAccessPoint;
   let nl: TestAccessPoint;
   let office: BackOffice;
+  /** BE's back office, which takes receipts only. */
+  let beOffice: BackOffice;
   let dir: string;
   let settings: Partial<AccessPointSettings>;
 
@@ -110,15 +112,21 @@ describe("push to the back office", () => {
     writeFileSync(join(dir, "webhook.secret"), `${SECRET}\n`, { mode: 0o600 });
     office = new BackOffice();
     await office.start();
+    beOffice = new BackOffice();
+    await beOffice.start();
     settings = { webhookUrl: office.url, webhookSecretFile: join(dir, "webhook.secret"), webhookMaxAttempts: 4, webhookRetryBase: 150, webhookMaxDelay: 600, webhookTimeout: 5_000 };
     hub = await startTestHub({ cps: ["BE", "NL"] });
     await hub.startExchange();
     await hub.startRecords();
-    [be, nl] = await Promise.all([hub.startAp("BE"), hub.startAp("NL", { settings })]);
+    [be, nl] = await Promise.all([
+      hub.startAp("BE", { settings: { ...settings, webhookUrl: beOffice.url, webhookEvents: ["receipt"] } }),
+      hub.startAp("NL", { settings }),
+    ]);
   });
   afterAll(async () => {
     await hub?.stop();
     await office?.stop();
+    await beOffice?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -149,6 +157,18 @@ describe("push to the back office", () => {
     const receipts = office.accepted().filter((e) => e.type === "receipt" && e.messageId === sentId);
     expect(receipts.map((e) => e.kind).sort()).toEqual(["accepted", "delivered", "read"]);
     expect(receipts.find((e) => e.kind === "read")).toMatchObject({ counterpart: "BE", messageId: sentId });
+
+    // BE's webhook takes receipts only: the message from NL is in BE's push log (for its event
+    // stream), not sent to its back office, which does get the receipts on BE's message.
+    const beEvents = async () => {
+      const out: PushEventOut[] = [];
+      await be.push.eventsAfter(0, (e) => out.push(e));
+      return out;
+    };
+    await until(async () => (await beEvents()).some((e) => e.type === "message" && e.messageId === sentId), "the message event in BE's push log");
+    await until(() => beOffice.accepted().some((e) => e.type === "receipt" && e.messageId === id && e.kind === "delivered"), "BE's back office to hear its message delivered");
+    expect(beOffice.received.every((r) => r.event.type === "receipt")).toBe(true);
+    expect(((await api(be, "GET", "/v1/webhooks/deliveries?limit=1000")).body as unknown as DeliveriesOut).items.every((d) => d.event.type === "receipt")).toBe(true);
 
     // A hit on a record of NL's.
     const rec = await api(nl, "POST", "/v1/records", {

@@ -116,15 +116,12 @@ export class Push extends EventEmitter<PushEvents> {
     });
   }
 
-  /** Delivery records, newest first. */
+  /** Delivery records, newest event first. */
   deliveries(state?: DeliveryRecord["state"], limit = 100): DeliveryRecord[] {
-    const out: DeliveryRecord[] = [];
-    for (const d of [...this.#deliveries.values()].reverse()) {
-      if (state && d.state !== state) continue;
-      out.push(d);
-      if (out.length >= limit) break;
-    }
-    return out;
+    return [...this.#deliveries.values()]
+      .filter((d) => !state || d.state === state)
+      .sort((a, b) => Number(b.id) - Number(a.id))
+      .slice(0, limit);
   }
 
   /** Tries a delivery again from its first attempt, whatever its state. */
