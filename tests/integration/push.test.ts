@@ -287,8 +287,22 @@ describe("push to the back office", () => {
     expect(again.events.every((e) => Number(e.id) > Number(ea.id) && e.type === "message")).toBe(true);
     expect(again.events.find((e) => e.messageId === b)).toEqual(eb);
 
-    expect((await fetch(`${url}/v1/events`)).status).toBe(401);
-    expect((await fetch(`${url}/v1/events?types=content`, { headers: auth })).status).toBe(400);
+    // A stop ends the open streams instead of waiting for their clients (which would hold it for ever).
+    const open = await fetch(`${url}/v1/events`, { headers: auth });
+    const reader = open.body?.getReader();
+    await reader?.read();
+    const stopped = nl.stop();
+    const ended = (async () => {
+      while (!((await reader?.read())?.done ?? true));
+      return "ended";
+    })();
+    expect(await Promise.race([ended, new Promise((r) => setTimeout(() => r("still open"), 2_000))])).toBe("ended");
+    await stopped;
+    nl = await hub.startAp("NL", { settings });
+    const url2 = await nl.app.listen({ host: "127.0.0.1", port: 0 });
+
+    expect((await fetch(`${url2}/v1/events`)).status).toBe(401);
+    expect((await fetch(`${url2}/v1/events?types=content`, { headers: { authorization: `Bearer ${nl.token}` } })).status).toBe(400);
     await until(async () => (await hub.auditEvents()).some((e) => e.authority === "NL" && e.action === pb.AuditAction.AUDIT_ACTION_READ && e.objectType === "events" && e.details?.lastEventId === ea.id), "the stream's read event");
   });
 

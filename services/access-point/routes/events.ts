@@ -2,6 +2,7 @@
 // event stream is Server-Sent Events (WHATWG HTML §9.2): `Last-Event-ID` resumes after an event
 // from the push log; comments keep it open through proxies. The webhook's delivery log can be read
 // and a delivery replayed by an operator; both are audited.
+import type { ServerResponse } from "node:http";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -53,6 +54,12 @@ const frame = (e: PushEventOut) => `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.
 
 export async function eventRoutes(app: FastifyInstance, d: EventRoutesDeps): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  // Open streams never finish by themselves: a closing server ends them (their clients resume with Last-Event-ID).
+  const streams = new Set<ServerResponse>();
+  app.addHook("preClose", async () => {
+    // The socket too, once the end is written: the stream's connection is not reused.
+    for (const res of streams) res.end(() => res.socket?.destroySoon());
+  });
 
   r.get(
     "/v1/events",
@@ -90,9 +97,11 @@ export async function eventRoutes(app: FastifyInstance, d: EventRoutesDeps): Pro
       d.push.on("event", onEvent);
       const ping = setInterval(() => res.write(": ping\n\n"), d.heartbeatMs ?? 15_000);
       ping.unref();
+      streams.add(res);
       req.raw.on("close", () => {
         clearInterval(ping);
         d.push.off("event", onEvent);
+        streams.delete(res);
       });
       try {
         if (lastId) await d.push.eventsAfter(Number(lastId), write);
