@@ -45,10 +45,11 @@ export interface MailboxDeps {
 
 /**
  * Events for tests, benchmarks, live views and the push to the back office (push/): "delivered" (an
- * envelope stored here), "receipt" (applied to a sent message), "notice" (stored here). The store's
- * replay in start() emits "receipt" for every stored receipt too: subscribe after start() for new ones.
+ * envelope stored here), "receipt" (applied to a sent message), "notice" (stored here), "replayed"
+ * (start() has read the store back, and takes the inbox next). The store's replay emits "receipt"
+ * for every stored receipt: what comes after "replayed" is new.
  */
-export type MailboxEvents = { delivered: [Entry]; receipt: [Entry, ReceiptView]; notice: [pb.Notice] };
+export type MailboxEvents = { delivered: [Entry]; receipt: [Entry, ReceiptView]; notice: [pb.Notice]; replayed: [] };
 
 export class Mailbox extends EventEmitter<MailboxEvents> {
   readonly cp: string;
@@ -59,6 +60,7 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
   readonly #notices: NoticeBox;
   readonly #outbox: Outbox;
   readonly #intake: Intake;
+  #replayed = false;
 
   constructor(d: MailboxDeps) {
     super();
@@ -75,6 +77,8 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
   /** Replays the store into the index, resubmits unconfirmed sends, then starts taking the inbox. */
   async start(): Promise<void> {
     await this.#d.store.replay((item) => this.#replay(item));
+    this.#replayed = true;
+    this.emit("replayed");
     await this.#outbox.start();
     await this.#intake.start();
   }
@@ -91,6 +95,11 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
     } catch (err) {
       this.#d.log.error({ err, seq: item.seq }, "unreadable item in the access point's store");
     }
+  }
+
+  /** Whether start() has read the store back: events from now on are new. */
+  get replayed(): boolean {
+    return this.#replayed;
   }
 
   get size(): number {

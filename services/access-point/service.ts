@@ -86,11 +86,11 @@ export async function startAccessPoint(
   const store = await ApStore.open(nc, js, cfg.cp, cfg.replicas ?? 1);
   const publisher = new JsPublisher(nc);
   const mailbox = new Mailbox({ js: hubJs, publisher, store, cp: cfg.cp, keys: live, registry: registry.view, audit, log, now });
-  await mailbox.start();
-  // After the mailbox's start: its replay of the store is not news for the back office.
+  // Before the mailbox's start: what waited in the inbox while it was down is news for the back office.
   const pushLog = await PushLog.open(nc, cfg.cp, cfg.replicas ?? 1);
   const push = new Push({ mailbox, log: pushLog, logger: log, webhook, now });
   await push.start();
+  await mailbox.start();
   const hub = new HubClient(nc, live, registry.view);
   // Keys of ours whose validity ends soon: warned at start and twice a day, so they are rotated in time.
   const warnExpiry = () => {

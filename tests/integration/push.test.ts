@@ -245,6 +245,18 @@ describe("push to the back office", () => {
     expect(d?.lastAttempts.map((a) => a.status)).toEqual([503, 200]);
   });
 
+  it("tells the back office of what reached the inbox while the access point was down, and not again of what it had heard", async () => {
+    const before = office.received.length;
+    await nl.stop();
+    const ids = await Promise.all(["while down 1", "while down 2"].map(async (b) => (await api(be, "POST", "/v1/messages", request(["NL"], b))).body.id as string));
+    nl = await hub.startAp("NL", { settings });
+    await until(() => ids.every((id) => office.accepted().some((e) => e.type === "message" && e.messageId === id)), "the messages that waited in the inbox");
+    // The store's replay at start is not news: nothing heard before comes again.
+    const again = office.received.slice(before).filter((r) => !ids.includes(r.event.messageId ?? ""));
+    expect(again.filter((r) => office.received.slice(0, before).some((o) => o.event.id === r.event.id))).toEqual([]);
+    expect(again.filter((r) => r.event.type === "receipt")).toEqual([]);
+  });
+
   it("delivers after a start an event that was stored but whose only attempt a stop cut short", async () => {
     office.answer = (e) => (e.type === "message" ? "hang" : 200);
     const res = await api(be, "POST", "/v1/messages", request(["NL"], "cut short"));

@@ -76,7 +76,11 @@ export class Push extends EventEmitter<PushEvents> {
     return this.#d.webhook !== undefined;
   }
 
-  /** Takes up the log's pending deliveries, then follows the mailbox (call after mailbox.start()). */
+  /**
+   * Takes up the log's pending deliveries, then follows the mailbox. Call it before mailbox.start():
+   * what the inbox holds is taken as soon as the mailbox starts, and must not go by unheard; what
+   * the mailbox emits while it reads its store back (before "replayed") is not news and is ignored.
+   */
   async start(): Promise<void> {
     const due: DeliveryRecord[] = [];
     await this.#d.log.read(0, (item) => {
@@ -86,13 +90,25 @@ export class Push extends EventEmitter<PushEvents> {
     // Stored for the webhook, never attempted (a stop came first): due now.
     for (const d of due) if (!this.#deliveries.has(d.id)) this.#remember(d);
     const m = this.#d.mailbox;
-    const onDelivered = (e: Parameters<typeof messageEvent>[0]) => this.#record(messageEvent(e, this.#d.now()));
-    const onReceipt = (e: Parameters<typeof receiptEvent>[0], r: Parameters<typeof receiptEvent>[1]) => this.#record(receiptEvent(e, r, this.#d.now()));
-    const onNotice = (n: Parameters<typeof noticeEvent>[0]) => this.#record(noticeEvent(n, this.#d.now()));
+    let live = m.replayed;
+    const onReplayed = () => {
+      live = true;
+    };
+    const onDelivered = (e: Parameters<typeof messageEvent>[0]) => {
+      if (live) this.#record(messageEvent(e, this.#d.now()));
+    };
+    const onReceipt = (e: Parameters<typeof receiptEvent>[0], r: Parameters<typeof receiptEvent>[1]) => {
+      if (live) this.#record(receiptEvent(e, r, this.#d.now()));
+    };
+    const onNotice = (n: Parameters<typeof noticeEvent>[0]) => {
+      if (live) this.#record(noticeEvent(n, this.#d.now()));
+    };
+    m.once("replayed", onReplayed);
     m.on("delivered", onDelivered);
     m.on("receipt", onReceipt);
     m.on("notice", onNotice);
     this.#listeners.push(
+      () => m.off("replayed", onReplayed),
       () => m.off("delivered", onDelivered),
       () => m.off("receipt", onReceipt),
       () => m.off("notice", onNotice),
