@@ -43,8 +43,13 @@ export interface MailboxDeps {
   readonly resubmitEveryMs?: number;
 }
 
-/** Events for tests, benchmarks and live views: "delivered" (an envelope stored here), "receipt". */
-export type MailboxEvents = { delivered: [Entry]; receipt: [Entry, ReceiptView] };
+/**
+ * Events for tests, benchmarks, live views and the push to the back office (push/): "delivered" (an
+ * envelope stored here), "receipt" (applied to a sent message), "notice" (stored here), "replayed"
+ * (start() has read the store back, and takes the inbox next). The store's replay emits "receipt"
+ * for every stored receipt: what comes after "replayed" is new.
+ */
+export type MailboxEvents = { delivered: [Entry]; receipt: [Entry, ReceiptView]; notice: [pb.Notice]; replayed: [] };
 
 export class Mailbox extends EventEmitter<MailboxEvents> {
   readonly cp: string;
@@ -55,6 +60,7 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
   readonly #notices: NoticeBox;
   readonly #outbox: Outbox;
   readonly #intake: Intake;
+  #replayed = false;
 
   constructor(d: MailboxDeps) {
     super();
@@ -63,7 +69,7 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
     const now = (this.#now = d.now ?? Date.now);
     this.#opener = new Opener(d.cp, d.keys.encryption);
     this.#index = new MessageIndex(d.cp, (e, r) => this.emit("receipt", e, r));
-    this.#notices = new NoticeBox(d.store, this.#opener);
+    this.#notices = new NoticeBox(d.store, this.#opener, (n) => this.emit("notice", n));
     this.#outbox = new Outbox({ ...d, index: this.#index, now });
     this.#intake = new Intake({ ...d, index: this.#index, notices: this.#notices, outbox: this.#outbox, opener: this.#opener, now, onDelivered: (e) => this.emit("delivered", e) });
   }
@@ -71,6 +77,8 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
   /** Replays the store into the index, resubmits unconfirmed sends, then starts taking the inbox. */
   async start(): Promise<void> {
     await this.#d.store.replay((item) => this.#replay(item));
+    this.#replayed = true;
+    this.emit("replayed");
     await this.#outbox.start();
     await this.#intake.start();
   }
@@ -87,6 +95,11 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
     } catch (err) {
       this.#d.log.error({ err, seq: item.seq }, "unreadable item in the access point's store");
     }
+  }
+
+  /** Whether start() has read the store back: events from now on are new. */
+  get replayed(): boolean {
+    return this.#replayed;
   }
 
   get size(): number {

@@ -15,10 +15,13 @@ export class NoticeBox {
   readonly #store: ApStore;
   readonly #opener: Opener;
   readonly #notices: KeptNotice[] = [];
+  /** Called for each notice once it is stored and kept (not for those replayed at start). */
+  readonly #onKept: (n: pb.Notice) => void;
 
-  constructor(store: ApStore, opener: Opener) {
+  constructor(store: ApStore, opener: Opener, onKept: (n: pb.Notice) => void = () => {}) {
     this.#store = store;
     this.#opener = opener;
+    this.#onKept = onKept;
   }
 
   list(): ReadonlyArray<KeptNotice> {
@@ -35,6 +38,7 @@ export class NoticeBox {
     const notice = pb.Notice.decode(sn.notice ?? new Uint8Array());
     const seq = await this.#store.append("note", notice.id, pb.SignedNotice.encode(sn).finish());
     this.#notices.push({ notice, seq });
+    this.#onKept(notice);
   }
 
   /**

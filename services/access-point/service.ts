@@ -3,7 +3,15 @@
 import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { AuditAction, AuditEmitter, logRegistryRefusal } from "../../src/audit/mod.js";
-import type { AccessPointConfig, HttpLimits } from "../../src/config/mod.js";
+import {
+  DEFAULT_WEBHOOK_MAX_ATTEMPTS,
+  DEFAULT_WEBHOOK_MAX_DELAY_MS,
+  DEFAULT_WEBHOOK_RETRY_BASE_MS,
+  DEFAULT_WEBHOOK_TIMEOUT_MS,
+  type AccessPointConfig,
+  type HttpLimits,
+} from "../../src/config/mod.js";
+import { PUSH_EVENT_TYPES } from "../../src/domain/mod.js";
 import { followKeyFile, type ContactPointKeys } from "../../src/crypto/mod.js";
 import { DEFAULT_KEY_EXPIRY_WARNING_DAYS, DEFAULT_KEY_FILE_RELOAD_INTERVAL_MS } from "../../src/domain/mod.js";
 import type { LiaisonApp, UserStore } from "../../src/http/mod.js";
@@ -13,11 +21,15 @@ import { JsPublisher, subjects } from "../../src/nats/mod.js";
 import { expiringKeys, followRegistry, type RegistryTrust } from "../../src/registry/mod.js";
 import { buildAccessPointApp } from "./app.js";
 import { registryRoutes } from "./routes/registry.js";
+import { eventRoutes } from "./routes/events.js";
+import { PushLog } from "./push/log.js";
+import { Push, readWebhookSecret, type WebhookSettings } from "./push/push.js";
 import { Mailbox } from "./mailbox.js";
 import { ApStore } from "./store.js";
 
 export type AccessPointSettings = Pick<AccessPointConfig, "cp" | "host" | "port" | "bodyLimit" | "maxAttachmentBytes"> &
-  Partial<Pick<AccessPointConfig, "connectHeartbeat" | "keyFile" | "keyFileReloadInterval" | "keyExpiryWarningDays">> & {
+  Partial<Pick<AccessPointConfig, "connectHeartbeat" | "keyFile" | "keyFileReloadInterval" | "keyExpiryWarningDays">> &
+  Partial<Pick<AccessPointConfig, "webhookUrl" | "webhookSecretFile" | "webhookEvents" | "webhookMaxAttempts" | "webhookRetryBase" | "webhookMaxDelay" | "webhookTimeout">> & {
     /** The registry public key (the trust anchor the hub handed this member's operators). */
     readonly registryTrust: RegistryTrust;
     /** Replicas of its store (LIAISON_REPLICAS: 3 on a cluster). */
@@ -38,6 +50,8 @@ export interface RunningAccessPoint {
   readonly mailbox: Mailbox;
   readonly hub: HubClient;
   readonly audit: AuditEmitter;
+  /** The push to the back office: its events, the webhook and its delivery log. */
+  readonly push: Push;
   /** Set when listening. */
   readonly url: string | undefined;
   close(): Promise<void>;
@@ -53,6 +67,7 @@ export async function startAccessPoint(
 ): Promise<RunningAccessPoint> {
   const now = opts.now ?? Date.now;
   if (keys.owner !== cfg.cp) throw new Error(`the key file belongs to ${keys.owner}, not ${cfg.cp}`);
+  const webhook = webhookOf(cfg);
   // Its own JetStream (the store, in its own account) and the hub's, reached through the imports
   // of its two inbox consumers (src/nats/accounts.ts).
   const js = jetstream(nc);
@@ -71,6 +86,10 @@ export async function startAccessPoint(
   const store = await ApStore.open(nc, js, cfg.cp, cfg.replicas ?? 1);
   const publisher = new JsPublisher(nc);
   const mailbox = new Mailbox({ js: hubJs, publisher, store, cp: cfg.cp, keys: live, registry: registry.view, audit, log, now });
+  // Before the mailbox's start: what waited in the inbox while it was down is news for the back office.
+  const pushLog = await PushLog.open(nc, cfg.cp, cfg.replicas ?? 1);
+  const push = new Push({ mailbox, log: pushLog, logger: log, webhook, now });
+  await push.start();
   await mailbox.start();
   const hub = new HubClient(nc, live, registry.view);
   // Keys of ours whose validity ends soon: warned at start and twice a day, so they are rotated in time.
@@ -92,7 +111,10 @@ export async function startAccessPoint(
     bodyLimit: cfg.bodyLimit,
     maxAttachmentBytes: cfg.maxAttachmentBytes,
     isUp: () => !nc.isClosed(),
-    plugins: [(scope) => registryRoutes(scope, { registry: registry.view, now, warnDays: cfg.keyExpiryWarningDays ?? DEFAULT_KEY_EXPIRY_WARNING_DAYS })],
+    plugins: [
+      (scope) => registryRoutes(scope, { registry: registry.view, now, warnDays: cfg.keyExpiryWarningDays ?? DEFAULT_KEY_EXPIRY_WARNING_DAYS }),
+      (scope) => eventRoutes(scope, { cp: cfg.cp, push, audit }),
+    ],
     ...(cfg.http ? { http: cfg.http } : {}),
   });
   const url = opts.listen === false ? undefined : await app.listen({ host: cfg.host, port: cfg.port });
@@ -114,18 +136,36 @@ export async function startAccessPoint(
     mailbox,
     hub,
     audit,
+    push,
     url,
     close: async () => {
       clearInterval(heartbeat);
       clearInterval(expiryTimer);
       followed?.close();
       await app.close();
+      await push.stop();
       await mailbox.stop();
       await audit.flush();
       audit.close();
       publisher.close();
       store.close();
+      pushLog.close();
       registry.stop();
     },
+  };
+}
+
+/** The webhook's settings, its secret read from its file; undefined when no webhook is configured. */
+function webhookOf(cfg: AccessPointSettings): WebhookSettings | undefined {
+  if (!cfg.webhookUrl) return undefined;
+  if (!cfg.webhookSecretFile) throw new Error("a webhook needs its secret file (LIAISON_WEBHOOK_SECRET_FILE)");
+  return {
+    url: cfg.webhookUrl,
+    secret: readWebhookSecret(cfg.webhookSecretFile),
+    events: cfg.webhookEvents ?? PUSH_EVENT_TYPES,
+    maxAttempts: cfg.webhookMaxAttempts ?? DEFAULT_WEBHOOK_MAX_ATTEMPTS,
+    retryBaseMs: cfg.webhookRetryBase ?? DEFAULT_WEBHOOK_RETRY_BASE_MS,
+    maxDelayMs: cfg.webhookMaxDelay ?? DEFAULT_WEBHOOK_MAX_DELAY_MS,
+    timeoutMs: cfg.webhookTimeout ?? DEFAULT_WEBHOOK_TIMEOUT_MS,
   };
 }

@@ -20,3 +20,5 @@ export { isoOrNull, usageQuery, USAGE_COUNTS, monthOut, activityOut, usageOut, d
 export { userId, validFor, userParamsIn, userIn, tokenIn, userOut as userSummaryOut, usersOut, issuedOut, disabledOut, type UserIn, type UserOut as UserSummaryOut, type UsersOut, type IssuedOut } from "./users.js";
 // /v1/operations, /v1/calendar (access point)
 export { day, partyCode, placeCode, commodityCode, phaseIn, objectiveIn, routeIn, operationIn, operationPatch, operationOut, overlapOut, operationViewOut, calendarQuery, calendarOut, type OperationIn, type OperationPatch, type OperationOut, type OverlapOut, type OperationViewOut, type CalendarOut } from "./operations.js";
+// /v1/events, /v1/webhooks/deliveries (access point): what is pushed to the back office
+export { PUSH_EVENT_TYPES, pushEventOut, deliveryAttemptOut, deliveryOut, deliveriesQuery, deliveriesOut, deliveryParams, DELIVERY_STATES, type PushEventType, type PushEventOut, type DeliveryOut, type DeliveriesOut } from "./events.js";

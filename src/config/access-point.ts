@@ -1,13 +1,44 @@
 // Settings of a contact point's access point: which CP it is, its key and users files, its port.
 import { join } from "node:path";
 import { z } from "zod";
-import { DEFAULT_KEY_EXPIRY_WARNING_DAYS, DEFAULT_KEY_FILE_RELOAD_INTERVAL_MS } from "../domain/mod.js";
+import { DEFAULT_KEY_EXPIRY_WARNING_DAYS, DEFAULT_KEY_FILE_RELOAD_INTERVAL_MS, PUSH_EVENT_TYPES } from "../domain/mod.js";
 import { zDurationMs } from "./duration.js";
 import { baseFields, defaultRegistryKeyFile, registryFields, zCpCode, zPort } from "./common.js";
 import { checkHttpLimits, httpLimitFields } from "./http.js";
 
 export const DEFAULT_AP_PORT = 8401;
 export const DEFAULT_AP_BODY_LIMIT = 6 * 1024 * 1024;
+/** Attempts of a webhook delivery before it is marked failed (an operator can replay it). */
+export const DEFAULT_WEBHOOK_MAX_ATTEMPTS = 12;
+/** The first retry's delay; each next one doubles (with jitter) up to DEFAULT_WEBHOOK_MAX_DELAY_MS. */
+export const DEFAULT_WEBHOOK_RETRY_BASE_MS = 2_000;
+export const DEFAULT_WEBHOOK_MAX_DELAY_MS = 15 * 60_000;
+/** How long one attempt waits for the back office's answer. */
+export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
+
+/** "message,receipt" or a JSON array in a config file: the event types a webhook receives. */
+const zPushEventTypes = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : v.split(",")).map((s) => s.trim()).filter((s) => s !== ""))
+  .pipe(z.array(z.enum(PUSH_EVENT_TYPES)).min(1))
+  .default([...PUSH_EVENT_TYPES]);
+
+/**
+ * The back office's webhook: set by whoever deploys the access point, not over its API, so a stolen
+ * operator token cannot send the events elsewhere, and the secret stays in a file on this host.
+ */
+const webhookFields = {
+  /** Where events are POSTed, signed (LIAISON_WEBHOOK_URL); unset: no webhook, GET /v1/events only. */
+  webhookUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** A file holding the HMAC-SHA256 secret (at least 32 characters), required with webhookUrl. */
+  webhookSecretFile: z.string().min(1).optional(),
+  /** Which event types it receives (LIAISON_WEBHOOK_EVENTS=message,receipt); all by default. */
+  webhookEvents: zPushEventTypes,
+  webhookMaxAttempts: z.coerce.number().int().min(1).max(100).default(DEFAULT_WEBHOOK_MAX_ATTEMPTS),
+  webhookRetryBase: zDurationMs.default(DEFAULT_WEBHOOK_RETRY_BASE_MS),
+  webhookMaxDelay: zDurationMs.default(DEFAULT_WEBHOOK_MAX_DELAY_MS),
+  webhookTimeout: zDurationMs.default(DEFAULT_WEBHOOK_TIMEOUT_MS),
+};
 
 export const accessPointSchema = z
   .object({
@@ -33,8 +64,12 @@ export const accessPointSchema = z
     maxAttachmentBytes: z.coerce.number().int().positive().default(4 * 1024 * 1024),
     /** Rate limits, timeouts, connection cap, refusal log window, users file reload (config/http.ts). */
     ...httpLimitFields,
+    ...webhookFields,
   })
   .superRefine(checkHttpLimits)
+  .superRefine((c, ctx) => {
+    if (c.webhookUrl && !c.webhookSecretFile) ctx.addIssue({ code: "custom", path: ["webhookSecretFile"], message: "a webhook needs its secret file (LIAISON_WEBHOOK_SECRET_FILE)" });
+  })
   .transform((c) => ({
     ...c,
     keyFile: c.keyFile ?? join(c.home, "ap", c.cp, "keys.json"),

@@ -122,3 +122,4 @@ export {
   type PhaseKindName,
   type SharedCommodityCode,
 } from "./operations.js";
+export { PUSH_EVENT_TYPES, type PushEventType } from "./push-events.js";

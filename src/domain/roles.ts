@@ -21,6 +21,8 @@ export const PERMISSIONS = [
   "operations.read",
   "jco.read",
   "jco.write",
+  "push.read",
+  "push.replay",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -41,8 +43,8 @@ export type AccessPointRole = (typeof ACCESS_POINT_ROLES)[number];
  * processing, not the handling of the data), so a hold stays an operator's act.
  */
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
-  operator: ["messages.read", "messages.send", "records.read", "records.write", "files.read", "files.write", "registry.read", "jco.read", "jco.write"],
-  reader: ["messages.read", "records.read", "files.read", "registry.read", "jco.read"],
+  operator: ["messages.read", "messages.send", "records.read", "records.write", "files.read", "files.write", "registry.read", "jco.read", "jco.write", "push.read", "push.replay"],
+  reader: ["messages.read", "records.read", "files.read", "registry.read", "jco.read", "push.read"],
   dpo: ["users.read"],
   admin: ["users.read", "users.manage"],
   supervisor: ["audit.read", "holds.supervise"],

@@ -51,6 +51,7 @@ export const AUDIT_EXEMPT_ROUTES: ReadonlyArray<{ readonly url: string | RegExp;
     why: "Prometheus counters, scraped every few seconds; it is how operations see that the audit log itself is failing, so it must not depend on it",
   },
   { url: "/v1/throughput/stream", why: "a hijacked event stream has no onSend: the route logs its READ itself, and waits for it, before the stream opens" },
+  { url: "/v1/events", why: "the access point's event stream (SSE), hijacked like /v1/throughput/stream: it logs its READ itself before it opens" },
 ];
 
 const isExempt = (methods: readonly string[], url: string): boolean =>

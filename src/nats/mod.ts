@@ -14,6 +14,8 @@ export {
   keyShardStream,
   USAGE_CONSUMER,
   apStoreStream,
+  apPushStream,
+  PUSH_LOG_MAX_MSGS,
   exchangeConsumer,
   EXCHANGE_MAX_DELIVERIES,
   inboxConsumer,
@@ -25,7 +27,7 @@ export {
   type ConsumerSpec,
   type ObjectStoreSpec,
 } from "./streams.js";
-export { provision, provisionContactPoint, provisionMemberStore, clusterSize, checkReplicas, type ProvisionEntry, type ProvisionOptions } from "./provision.js";
+export { provision, provisionContactPoint, provisionMemberStore, provisionMemberPushLog, clusterSize, checkReplicas, type ProvisionEntry, type ProvisionOptions } from "./provision.js";
 export { startMicroService, requestService, serviceErrorOf, queueGroup, type EndpointDef, type MicroServiceDef } from "./service.js";
 export { serveMetrics, scrapeAll, METRICS_SCRAPE_SUBJECT } from "./metrics-scrape.js";
 export { consumeBatches, consumeLanes, longestHoldsMs, redeliveryDelayMs, type BatchConsumer, type BatchConsumerOptions, type BatchHandler, type Lane } from "./batch-consumer.js";

@@ -18,6 +18,7 @@ import {
   OBJECT_STORES,
   STREAMS,
   apStoreStream,
+  apPushStream,
   contactPointConsumers,
   hubConsumers,
   type ConsumerSpec,
@@ -196,6 +197,17 @@ export async function provisionContactPoint(
   const out: ProvisionEntry[] = [];
   for (const c of contactPointConsumers(cp)) out.push(await ensureConsumer(jsm, c));
   return out;
+}
+
+/** A contact point's push log (AP_<CP>_PUSH), beside its store in its own account or leaf node. */
+export async function provisionMemberPushLog(nc: NatsConnection, cp: string, opts: { replicas?: number } = {}): Promise<ProvisionEntry> {
+  const replicas = opts.replicas ?? 1;
+  checkReplicas(nc, replicas);
+  try {
+    return await ensureStream(await jetstreamManager(nc), apPushStream(cp), replicas);
+  } catch (err) {
+    throw replicaRefusal(err, nc, replicas);
+  }
 }
 
 /**

@@ -157,6 +157,28 @@ export function apStoreStream(cp: string): StreamSpec {
   });
 }
 
+/** Most items an access point's push log keeps (events and delivery states): the oldest go first. */
+export const PUSH_LOG_MAX_MSGS = 20_000;
+/** Longest an access point's push log keeps an event or a delivery state. */
+export const PUSH_LOG_MAX_AGE_MS = 30 * DAY;
+
+/**
+ * An access point's push log: the events it pushes to its back office (ids, kinds, times; no
+ * content) and the last state of each webhook delivery (one per subject), bounded by count and age.
+ */
+export function apPushStream(cp: string): StreamSpec {
+  return stream({
+    name: `AP_${cp}_PUSH`,
+    description: `Access point ${cp}: events pushed to its back office, webhook delivery log`,
+    subjects: [subjects.apPushOf(cp)],
+    retention: RetentionPolicy.Limits,
+    max_msgs: PUSH_LOG_MAX_MSGS,
+    max_age: nanos(PUSH_LOG_MAX_AGE_MS),
+    max_msgs_per_subject: 1,
+    allow_direct: true,
+  });
+}
+
 /** How long the hub keeps a hit (bucket "hits"). */
 export const HIT_KEEP_MS = 365 * 24 * 3_600_000;
 

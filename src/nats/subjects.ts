@@ -72,6 +72,11 @@ export const subjects = Object.freeze({
   apStoreKind: (cp: string, kind: string) => `${ROOT}.ap.${token(cp)}.${token(kind)}.*`,
   apStoreOf: (cp: string) => `${ROOT}.ap.${token(cp)}.>`,
 
+  /** An access point's push log: its events for the back office, and each webhook delivery's state. */
+  apPush: (cp: string, kind: "event" | "delivery", id: string) => `${ROOT}.push.${token(cp)}.${kind}.${token(id)}`,
+  apPushKind: (cp: string, kind: "event" | "delivery") => `${ROOT}.push.${token(cp)}.${kind}.*`,
+  apPushOf: (cp: string) => `${ROOT}.push.${token(cp)}.>`,
+
   /**
    * In a member's account, the hub's JetStream API for that member's two inbox consumers: imported
    * under this prefix, because `$JS.API` there is the member's own JetStream (its store).

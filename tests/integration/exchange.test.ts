@@ -330,7 +330,7 @@ describe("mutual-assistance exchange through the hub", () => {
     const bnc = await hub.connectAs("BE");
     // BE's JetStream API is its own account's: the hub's streams and NL's store do not exist there.
     const jsm = await jetstreamManager(bnc);
-    expect(await jsm.streams.names().next()).toEqual(["AP_BE"]);
+    expect(await jsm.streams.names().next()).toEqual(["AP_BE", "AP_BE_PUSH"]);
     for (const stream of ["INBOX", "SUBMIT", "AUDIT", "KV_registry", "AP_NL"]) {
       await expect(jsm.streams.info(stream)).rejects.toThrow(/stream not found/i);
       await expect(jsm.streams.delete(stream)).rejects.toThrow(/stream not found/i);

@@ -41,7 +41,7 @@ describe("a leaf node per member", () => {
   it("keeps each member's store on its own leaf, in its own JetStream domain, and none on the hub", async () => {
     const beNc = await hub.connectLeaf("BE", beLeaf);
     const jsm = await jetstreamManager(beNc);
-    expect(await jsm.streams.names().next()).toEqual(["AP_BE"]);
+    expect(await jsm.streams.names().next()).toEqual(["AP_BE", "AP_BE_PUSH"]);
     expect((await jsm.getAccountInfo()).domain).toBe("cp-be");
     const hubStreams: string[] = [];
     for await (const n of (await jetstreamManager(hub.admin)).streams.names()) hubStreams.push(n);

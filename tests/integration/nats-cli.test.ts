@@ -43,7 +43,7 @@ describe("the pinned nats CLI", () => {
 
   it("shows a member its own store and inbox consumer, and no hub service or stream", async () => {
     const be = hub.secrets.contactPoints.find((c) => c.cp === "BE")?.nkeySeedFile ?? "";
-    expect((await nats(hub, be, ["stream", "ls", "--names"])).out.trim().split("\n")).toEqual(["AP_BE"]);
+    expect((await nats(hub, be, ["stream", "ls", "--names"])).out.trim().split("\n")).toEqual(["AP_BE", "AP_BE_PUSH"]);
     const services = await nats(hub, be, ["micro", "ls"]);
     expect(services.code).not.toBe(0);
     expect(services.err).toMatch(/no service instances found/);

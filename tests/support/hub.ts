@@ -17,7 +17,7 @@ import { readRegistryTrust, RegistryWriter, type RegistryTrust } from "../../src
 import { pb } from "../../src/proto/mod.js";
 import { type HUB_IDENTITIES, prepareStackSecrets, stackAccountsConfig, type StackSecrets } from "../../src/stack/secrets.js";
 import { registerStackIdentities } from "../../src/stack/services.js";
-import { startAccessPoint, type RunningAccessPoint } from "../../services/access-point/service.js";
+import { startAccessPoint, type AccessPointSettings, type RunningAccessPoint } from "../../services/access-point/service.js";
 import { startExchange, type RunningExchange } from "../../services/exchange/service.js";
 import { startRecords, type RunningRecords } from "../../services/records/service.js";
 import { startRetention, type RunningRetention } from "../../services/retention/service.js";
@@ -70,7 +70,8 @@ export interface TestHub {
   startExchange(opts?: { now?: () => number; replayWindowMs?: number }): Promise<RunningExchange>;
   /** An access point; with `via`, connected to that server (its member's leaf node) instead of the hub. */
   /** `http`: the HTTP edge's limits (rate limits, timeouts, refusal log window); `users`: another users store. */
-  startAp(cp: string, opts?: { now?: () => number; via?: string; http?: Partial<HttpLimits>; users?: UserStore }): Promise<TestAccessPoint>;
+  /** `settings`: further access point settings (the webhook's). */
+  startAp(cp: string, opts?: { now?: () => number; via?: string; http?: Partial<HttpLimits>; users?: UserStore; settings?: Partial<AccessPointSettings> }): Promise<TestAccessPoint>;
   /**
    * The member's own leaf-node server, running deploy/nats/leafnode-cp.conf as a member would,
    * joined to the hub over mutual TLS and bound to the member's account (hub started with `leaves`).
@@ -222,6 +223,7 @@ export async function startTestHub(opts: { cps?: readonly string[]; leaves?: rea
           keyFile: c.keyFile,
           keyFileReloadInterval: 100,
           ...(o.http ? { http: o.http } : {}),
+          ...o.settings,
         },
         readKeyFile(c.keyFile),
         o.users ?? UserStore.load(c.usersFile),

@@ -17,5 +17,6 @@ import { register as notices } from "./notices.js";
 import { register as cases } from "./cases.js";
 import { register as users } from "./users.js";
 import { register as operations } from "./operations.js";
+import { register as webhooks } from "./webhooks.js";
 
-export const COMMANDS: ReadonlyArray<(program: Command) => void> = [start, keys, natsConfig, messages, status, audit, records, files, retention, usage, provision, tokens, users, registry, notices, cases, operations];
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [start, keys, natsConfig, messages, status, audit, records, files, retention, usage, provision, tokens, users, registry, notices, cases, operations, webhooks];
