@@ -106,14 +106,39 @@ export const messageOut = headerOut
   .meta({ id: "Message" });
 export type MessageOut = z.infer<typeof messageOut>;
 
-export const messageListQuery = z.object({
+/**
+ * Listing orders: "priority" (urgent first, then newest arrival first: the operator's view, the
+ * default) or "arrival" (newest arrival first, whatever the priority: for systems that page by it).
+ * A cursor belongs to its order: "<digits>" for arrival, "<0|1>.<digits>" for priority.
+ */
+export const LIST_ORDERS = ["priority", "arrival"] as const;
+export type ListOrder = (typeof LIST_ORDERS)[number];
+
+const messageListFields = {
   box: z.enum(["inbox", "sent"]).default("inbox"),
+  order: z.enum(LIST_ORDERS).default("priority"),
   status: z.enum(["new", "read", "answered", "overdue", "submitted", "accepted", "rejected", "delivered"]).optional(),
   caseRef: caseRef.optional(),
-  cursor: z.string().regex(/^\d+$/).optional(),
+  priority: z.enum(PRIORITIES.keys).optional(),
+  kind: z.enum(KINDS.keys).optional(),
+  /** Inbox: its sender; sent: one of its recipients. */
+  counterpart: cpCode.optional(),
+  /** A request's Naples II legal basis (inside the sealed content: the access point opens what it has not indexed yet). */
+  legalBasis: z.enum(LEGAL_BASES.keys).optional(),
+  /** createdAt from this time on (inclusive). */
+  from: isoTime.optional(),
+  /** createdAt up to this time (inclusive). */
+  to: isoTime.optional(),
+  cursor: z.string().regex(/^([01]\.)?\d+$/).optional(),
   limit: queryInt(1, 200).default(50),
-});
+};
+
+export const messageListQuery = z.object(messageListFields);
 export type MessageListQuery = z.infer<typeof messageListQuery>;
+
+/** Search over one's own messages' subject and body: every word of `q` (folded) must occur; whole words. */
+export const messageSearchQuery = z.object({ ...messageListFields, q: z.string().min(1).max(200) });
+export type MessageSearchQuery = z.infer<typeof messageSearchQuery>;
 
 export const messageListOut = z.object({ items: z.array(headerOut), nextCursor: z.string().optional() }).meta({ id: "MessagePage" });
 export type MessageListOut = z.infer<typeof messageListOut>;
