@@ -58,8 +58,10 @@ export function cursorOf(e: Entry, order: ListOrder): string {
 /**
  * The entries strictly after a cursor in a listing order, first to last. The order is total and an
  * entry's place in it never changes, so paging with the last entry's cursor lists each entry that
- * was there when paging began exactly once; one that arrives meanwhile sorts above the cursor (the
- * top of its priority group) and is seen on the next listing from the top, not in this pass.
+ * was there when paging began exactly once. One that arrives meanwhile takes the top of its group
+ * (all of them in arrival order; its priority's in priority order): an urgent one is above any
+ * cursor, seen on the next listing from the top; a normal one is seen in this pass if the pager is
+ * still in the urgent ones, else on the next listing.
  */
 export function listed(entries: Iterable<Entry>, order: ListOrder, cursor?: string): Entry[] {
   const at = cursor === undefined ? undefined : parseCursor(cursor, order);
