@@ -141,9 +141,12 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
    */
   async searchIndex(entries: readonly Entry[]): Promise<SearchIndex> {
     const search = this.#index.search;
+    const items = new Map<number, Uint8Array[]>(); // one store read per item, not per message
     for (const e of entries) {
       if (search.has(e.id)) continue;
-      const bytes = pb.EnvelopeBatch.decode(await this.#d.store.get(e.seq)).envelopes[e.pos];
+      const batch = items.get(e.seq) ?? pb.EnvelopeBatch.decode(await this.#d.store.get(e.seq)).envelopes;
+      items.set(e.seq, batch);
+      const bytes = batch[e.pos];
       if (!bytes) throw new LiaisonError("LIAISON_INTERNAL", `stored copy of ${e.id} is missing`);
       const plaintext = this.#opener.open(pb.SealedContent.decode(pb.Envelope.decode(bytes).sealed)).payload;
       search.add(e.id, decodeAs((b) => pb.Payload.decode(b), plaintext, "Payload"));

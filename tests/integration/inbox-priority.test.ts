@@ -146,6 +146,17 @@ describe("an operator's inbox: urgent first, filters and search", () => {
     expect((await list(nl, { order: "arrival", cursor: priorityCursor })).status).toBe(400);
   });
 
+  it("documents the order, the filters and the search in the OpenAPI document, from the same schemas", async () => {
+    type Op = { parameters?: Array<{ name: string; in: string; description?: string }> };
+    const doc = (await nl.app.inject({ method: "GET", url: "/docs/json" })).json() as { paths: Record<string, { get?: Op }> };
+    const params = (path: string) => (doc.paths[path]?.get?.parameters ?? []).filter((p) => p.in === "query").map((p) => p.name);
+    const filters = ["box", "order", "status", "caseRef", "priority", "kind", "counterpart", "legalBasis", "from", "to", "cursor", "limit"];
+    expect(params("/v1/messages").sort()).toEqual([...filters].sort());
+    expect(params("/v1/messages/search").sort()).toEqual([...filters, "q"].sort());
+    const order = doc.paths["/v1/messages"]?.get?.parameters?.find((p) => p.name === "order");
+    expect(order?.description).toMatch(/urgent first/);
+  });
+
   describe("filters", () => {
     let before = "";
     let batch: Sent[] = [];
@@ -261,6 +272,15 @@ describe("an operator's inbox: urgent first, filters and search", () => {
 
     it("refuses an empty query", async () => {
       expect((await list(nl, { q: "" }, "/v1/messages/search")).status).toBe(400);
+    });
+
+    it("finds the same after a restart, whose index starts empty and is rebuilt under a new key, still without a read", async () => {
+      await nl.stop();
+      nl = await hub.startAp("NL");
+      expect(await ids(nl, { q: "muller tobacco" }, "/v1/messages/search")).toEqual([hit.id]);
+      expect(new Set(await ids(nl, { legalBasis: "enquiries", q: "container" }, "/v1/messages/search"))).toEqual(new Set([hit.id, other.id]));
+      expect(nl.mailbox.get(hit.id).readAtMs).toBeUndefined();
+      expect(nl.mailbox.status(nl.mailbox.get(hit.id)).status).toBe("new");
     });
   });
 });
