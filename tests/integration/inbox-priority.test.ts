@@ -268,10 +268,16 @@ describe("an operator's inbox: urgent first, filters and search", () => {
       expect(found?.details?.words).toBe("2");
       const logged = JSON.stringify(found).toLowerCase();
       for (const w of words.split(" ")) expect(logged).not.toContain(w);
+      // Nor is anything logged as read for it.
+      const reads = (await hub.auditEvents()).filter((e) => e.authority === "NL" && e.action === pb.AuditAction.AUDIT_ACTION_READ && e.objectType === "message");
+      expect(reads.map((e) => e.objectId)).not.toContain(hit.id);
     });
 
-    it("refuses an empty query", async () => {
+    it("refuses an empty query, and a query sent to the list, which would otherwise list everything", async () => {
       expect((await list(nl, { q: "" }, "/v1/messages/search")).status).toBe(400);
+      const misplaced = await list(nl, { q: "tobacco" });
+      expect(misplaced.status).toBe(400);
+      expect(misplaced.body.code).toBe("LIAISON_VALIDATION");
     });
 
     it("finds the same after a restart, whose index starts empty and is rebuilt under a new key, still without a read", async () => {

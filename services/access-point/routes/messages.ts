@@ -245,6 +245,8 @@ export async function messageRoutes(app: FastifyInstance, d: MessageRoutesDeps):
       config: { roles: rolesWith("messages.read"), audit: { action: pb.AuditAction.AUDIT_ACTION_READ, objectType: "message-list" } },
     },
     async (req) => {
+      // The schema drops unknown parameters: a search sent here would list everything, unfiltered.
+      if (new URLSearchParams(req.url.split("?")[1] ?? "").has("q")) throw new LiaisonError("LIAISON_VALIDATION", "q: to search, use GET /v1/messages/search?q=");
       const { page } = await listPage(req.query);
       req.audit.details = listDetails(req.query, page.items.length);
       return page;
