@@ -15,6 +15,7 @@ import { Intake } from "./intake.js";
 import { MessageIndex, type Entry, type ReceiptView } from "./message-index.js";
 import { NoticeBox, type KeptNotice } from "./notice-box.js";
 import { Outbox, type SendRequest } from "./outbox.js";
+import type { SearchIndex } from "./search-index.js";
 import type { ApStore, StoredItem } from "./store.js";
 
 export { INBOX_PULL_WINDOW } from "./intake.js";
@@ -145,6 +146,26 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
       await this.#outbox.sendReceipts([this.#outbox.receipt(pb.ReceiptKind.RECEIPT_KIND_READ, entry.header.sender, [entry.id])]);
     }
     return { entry, payload };
+  }
+
+  /**
+   * The search index (search-index.ts), with these entries in it: each not yet indexed is opened
+   * here for it, which is not a read (no read receipt, no READ event), and its plaintext dropped.
+   */
+  async searchIndex(entries: readonly Entry[]): Promise<SearchIndex> {
+    const search = this.#index.search;
+    const items = new Map<number, Uint8Array[]>(); // one store read per item, not per message
+    for (const e of entries) {
+      if (search.has(e.id)) continue;
+      const batch = items.get(e.seq) ?? pb.EnvelopeBatch.decode(await this.#d.store.get(e.seq)).envelopes;
+      items.set(e.seq, batch);
+      const bytes = batch[e.pos];
+      if (!bytes) throw new LiaisonError("LIAISON_INTERNAL", `stored copy of ${e.id} is missing`);
+      const plaintext = this.#opener.open(pb.SealedContent.decode(pb.Envelope.decode(bytes).sealed)).payload;
+      search.add(e.id, decodeAs((b) => pb.Payload.decode(b), plaintext, "Payload"));
+      plaintext.fill(0);
+    }
+    return search;
   }
 
   /**

@@ -1,9 +1,11 @@
 // The access point's in-memory index of its messages: one entry per envelope stored here (sent or
 // received), where its sealed copy is, and each recipient's progress from the receipts
-// (src/domain/receipt-status.ts). Rebuilt from the store at start.
+// (src/domain/receipt-status.ts). Rebuilt from the store at start. Listing orders and cursors are
+// defined here (`listed`), and the blind search index of the messages' words sits beside it.
 import { advances, isOwnRead, receiptState, type RecipientState } from "../../src/domain/mod.js";
 import { LiaisonError } from "../../src/errors.js";
 import { pb } from "../../src/proto/mod.js";
+import { SearchIndex } from "./search-index.js";
 import type { StoredItem } from "./store.js";
 
 export type Box = "inbox" | "sent";
@@ -37,6 +39,45 @@ export interface Entry {
   answerId?: string;
 }
 
+/**
+ * "arrival": newest arrival first. "priority": urgent before normal, then newest arrival first.
+ * Arrival is the place in the access point's store (store sequence, then position in the item),
+ * which only grows: a message that arrives later sorts above every one already here in its group.
+ */
+export type ListOrder = "priority" | "arrival";
+
+/** The arrival key: unique per entry, and larger for every later arrival. */
+export const arrivalKey = (e: Entry): number => e.seq * 65_536 + e.pos;
+const rank = (e: Entry): 0 | 1 => (e.header.priority === pb.Priority.PRIORITY_URGENT ? 1 : 0);
+
+/** The cursor after an entry: "<key>" in arrival order, "<rank>.<key>" (1 urgent, 0 normal) in priority order. */
+export function cursorOf(e: Entry, order: ListOrder): string {
+  return order === "arrival" ? String(arrivalKey(e)) : `${rank(e)}.${arrivalKey(e)}`;
+}
+
+/**
+ * The entries strictly after a cursor in a listing order, first to last. The order is total and an
+ * entry's place in it never changes, so paging with the last entry's cursor lists each entry that
+ * was there when paging began exactly once. One that arrives meanwhile takes the top of its group
+ * (all of them in arrival order; its priority's in priority order): an urgent one is above any
+ * cursor, seen on the next listing from the top; a normal one is seen in this pass if the pager is
+ * still in the urgent ones, else on the next listing.
+ */
+export function listed(entries: Iterable<Entry>, order: ListOrder, cursor?: string): Entry[] {
+  const at = cursor === undefined ? undefined : parseCursor(cursor, order);
+  const before = (e: Entry) => at === undefined || (order === "arrival" ? arrivalKey(e) < at.key : rank(e) < at.rank || (rank(e) === at.rank && arrivalKey(e) < at.key));
+  const out = [...entries].filter(before);
+  return order === "arrival" ? out.sort((a, b) => arrivalKey(b) - arrivalKey(a)) : out.sort((a, b) => rank(b) - rank(a) || arrivalKey(b) - arrivalKey(a));
+}
+
+function parseCursor(cursor: string, order: ListOrder): { rank: number; key: number } {
+  const m = /^(?:([01])\.)?(\d{1,15})$/.exec(cursor);
+  if (!m || (order === "priority") !== (m[1] !== undefined)) {
+    throw new LiaisonError("LIAISON_VALIDATION", `cursor ${cursor.slice(0, 20)} is not a cursor of the ${order} order: page with the order that gave it`);
+  }
+  return { rank: Number(m[1] ?? 0), key: Number(m[2]) };
+}
+
 export function receiptView(r: pb.Receipt): ReceiptView {
   return { id: r.id, envelopeIds: r.envelopeIds, kind: r.kind, issuer: r.issuer, recipient: r.recipient, atMs: r.atMs, reasonCode: r.reasonCode, reason: r.reason, answerId: r.answerId };
 }
@@ -52,6 +93,8 @@ export class MessageIndex {
   readonly #batchIds = new Map<number, string>();
   /** Received message id → our reply's id. */
   readonly #replies = new Map<string, string>();
+  /** Blind words of the messages' content, filled when a search needs them (search-index.ts). */
+  readonly search = new SearchIndex();
 
   constructor(cp: string, onReceipt: (e: Entry, r: ReceiptView) => void) {
     this.#cp = cp;

@@ -106,14 +106,45 @@ export const messageOut = headerOut
   .meta({ id: "Message" });
 export type MessageOut = z.infer<typeof messageOut>;
 
-export const messageListQuery = z.object({
+/**
+ * Listing orders: "priority" (urgent first, then newest arrival first: the operator's view, the
+ * default) or "arrival" (newest arrival first, whatever the priority: for systems that page by it).
+ * A cursor belongs to its order: "<digits>" for arrival, "<0|1>.<digits>" for priority.
+ */
+export const LIST_ORDERS = ["priority", "arrival"] as const;
+export type ListOrder = (typeof LIST_ORDERS)[number];
+
+const messageListFields = {
   box: z.enum(["inbox", "sent"]).default("inbox"),
+  order: z.enum(LIST_ORDERS).default("priority").describe("priority: urgent first, then newest arrival first (the default); arrival: newest arrival first, whatever the priority"),
   status: z.enum(["new", "read", "answered", "overdue", "submitted", "accepted", "rejected", "delivered"]).optional(),
   caseRef: caseRef.optional(),
-  cursor: z.string().regex(/^\d+$/).optional(),
+  priority: z.enum(PRIORITIES.keys).optional(),
+  kind: z.enum(KINDS.keys).optional(),
+  counterpart: cpCode.optional().describe("In the inbox its sender; in the sent box one of its recipients"),
+  legalBasis: z
+    .enum(LEGAL_BASES.keys)
+    .optional()
+    .describe("A request's Naples II legal basis; it is sealed with the content, so the access point opens (without reading for a user: no read receipt) what it has not indexed yet"),
+  from: isoTime.optional().describe("Created at or after this time"),
+  to: isoTime.optional().describe("Created at or before this time"),
+  cursor: z
+    .string()
+    .regex(/^([01]\.)?\d+$/)
+    .optional()
+    .describe("The nextCursor of the previous page, with the same order and filters"),
   limit: queryInt(1, 200).default(50),
-});
+};
+
+export const messageListQuery = z.object(messageListFields);
 export type MessageListQuery = z.infer<typeof messageListQuery>;
+
+/** Search over one's own messages' subject and body: every word of `q` (folded) must occur; whole words. */
+export const messageSearchQuery = z.object({
+  ...messageListFields,
+  q: z.string().min(1).max(200).describe("Words that must all occur in the subject or body (whole words; case, accents and punctuation ignored)"),
+});
+export type MessageSearchQuery = z.infer<typeof messageSearchQuery>;
 
 export const messageListOut = z.object({ items: z.array(headerOut), nextCursor: z.string().optional() }).meta({ id: "MessagePage" });
 export type MessageListOut = z.infer<typeof messageListOut>;

@@ -5,7 +5,7 @@ export { iso, isoRequired, isoTime, cpCode, objectId, caseRef, idParams, hitPara
 // The tables between the APIs' words and the protobuf enums
 export { table, words, protoEnumTable, AUDIT_ACTIONS, AUDIT_OUTCOMES, KINDS, LEGAL_BASES, SPONTANEOUS_BASES, SPECIAL_FORMS, HANDLING_CODES, HANDLING_TEXT, PRIORITIES, RECEIPT_KINDS, RECORD_CATEGORIES, RECORD_PURPOSES, IDENTIFIER_TYPES, NOTICE_KINDS, OFFENCE_AREAS, FILE_STATUSES, type EnumTable } from "./enums.js";
 // /v1/messages, /v1/cases (access point)
-export { messageIn, replyIn, submitted, recipientStatus, receiptOut, headerOut, messageOut, messageListQuery, messageListOut, threadOut, type MessageIn, type ReplyIn, type Submitted, type RecipientStatus, type ReceiptOut, type HeaderOut, type MessageOut, type MessageListQuery, type MessageListOut, type ThreadOut } from "./messages.js";
+export { messageIn, replyIn, submitted, recipientStatus, receiptOut, headerOut, messageOut, messageListQuery, messageSearchQuery, LIST_ORDERS, messageListOut, threadOut, type MessageIn, type ReplyIn, type Submitted, type RecipientStatus, type ReceiptOut, type HeaderOut, type MessageOut, type MessageListQuery, type MessageSearchQuery, type ListOrder, type MessageListOut, type ThreadOut } from "./messages.js";
 // /v1/records, /v1/hits, /v1/notices (access point)
 export { recordIn, amendIn, renewIn, holdIn, outcomeIn, recordOut, recordSubmitted, recordQueryIn, recordQueryOut, outcomeOut, noticesQuery, noticeOut, noticesOut, erasureCertificateOut, erasureCertificateView, recordErasedOut, type ErasureCertificateOut, type RecordErasedOut, type RecordIn, type AmendIn, type RecordOut, type RecordSubmitted, type RecordQueryOut, type OutcomeOut, type NoticeOut, type NoticesOut } from "./records.js";
 // /v1/files (access point)

@@ -117,6 +117,27 @@ describe("the operator's daily work in the CLI", () => {
     expect(row).toMatch(new RegExp(`^${id}\\s+request\\s+BE\\s+NL\\s+urgent\\s+H2\\s+${replyBy.replace(/\./g, "\\.")} OVERDUE\\s`));
   });
 
+  it("lists the inbox urgent first, in arrival order on request, filtered and searched", async () => {
+    const caseRef = `BE-INBOX-${Date.now()}`;
+    const urgent = await sendToNl({ kind: "request", legalBasis: "surveillance", priority: "urgent", subject: "Watch the reefer", body: "Undeclared tobacco behind the fruit.", caseRef });
+    const normal = await sendToNl({ kind: "request", legalBasis: "enquiries", subject: "Check the consignee", caseRef });
+    const spontaneous = await sendToNl({ kind: "spontaneous", spontaneousBasis: "information", subject: "FYI", caseRef });
+    const ids = async (args: string[]) => {
+      const r = await cli(["inbox", "--ap", "NL", "--case-ref", caseRef, "--json", ...args]);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      return (JSON.parse(r.stdout) as { items: Array<{ id: string }> }).items.map((i) => i.id);
+    };
+    expect(await ids([])).toEqual([urgent, spontaneous, normal]);
+    expect(await ids(["--order", "arrival"])).toEqual([spontaneous, normal, urgent]);
+    const today = new Date().toISOString().slice(0, 10);
+    expect(await ids(["--priority", "urgent", "--kind", "request", "--counterpart", "BE", "--legal-basis", "surveillance", "--from", today, "--to", today])).toEqual([urgent]);
+    expect(await ids(["--kind", "spontaneous", "--priority", "normal"])).toEqual([spontaneous]);
+    expect(await ids(["--search", "TOBACCO fruit"])).toEqual([urgent]);
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    expect(await ids(["--from", tomorrow])).toEqual([]);
+  });
+
   it("prints a message's legal basis, spontaneous basis, special form and where it takes place", async () => {
     const request = await sendToNl({ kind: "request", legalBasis: "surveillance", subject: "Watch the truck" });
     const spontaneous = await sendToNl({ kind: "spontaneous", spontaneousBasis: "surveillance", subject: "FYI" });

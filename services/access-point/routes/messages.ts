@@ -17,6 +17,7 @@ import {
   messageListOut,
   messageListQuery,
   messageOut,
+  messageSearchQuery,
   PRIORITIES,
   RECEIPT_KINDS,
   replyIn,
@@ -27,6 +28,8 @@ import {
   type AttachmentIn,
   type HeaderOut,
   type MessageIn,
+  type MessageListOut,
+  type MessageListQuery,
   type MessageOut,
   type ReplyIn,
 } from "../../../src/api/mod.js";
@@ -34,6 +37,7 @@ import { rolesWith } from "../../../src/domain/mod.js";
 import { problemResponses } from "../../../src/http/mod.js";
 import { pb } from "../../../src/proto/mod.js";
 import type { Entry, Mailbox, OpenedMessage } from "../mailbox.js";
+import { cursorOf, listed } from "../message-index.js";
 
 export interface MessageRoutesDeps {
   readonly mailbox: Mailbox;
@@ -180,36 +184,93 @@ export async function messageRoutes(app: FastifyInstance, d: MessageRoutesDeps):
     },
   );
 
+  /**
+   * A page of headers: the filters on the clear header first, then status, then those that need
+   * the content (legal basis, search words: search-index.ts), in the listing order from the cursor.
+   */
+  const listPage = async (q: MessageListQuery, search?: string): Promise<{ page: MessageListOut; refs: number }> => {
+    const fromMs = q.from ? Date.parse(q.from) : Number.NEGATIVE_INFINITY;
+    const toMs = q.to ? Date.parse(q.to) : Number.POSITIVE_INFINITY;
+    const priority = q.priority ? PRIORITIES.toProto(q.priority) : undefined;
+    const kind = q.kind ? KINDS.toProto(q.kind) : undefined;
+    const candidates = listed(mailbox.entries(), q.order, q.cursor).filter((e) => {
+      const h = e.header;
+      return (
+        e.box === q.box &&
+        (!q.caseRef || h.caseRef === q.caseRef) &&
+        (priority === undefined || h.priority === priority) &&
+        (kind === undefined || h.kind === kind) &&
+        (!q.counterpart || (e.box === "inbox" ? h.sender === q.counterpart : h.recipients.includes(q.counterpart))) &&
+        h.createdAtMs >= fromMs &&
+        h.createdAtMs <= toMs
+      );
+    });
+    const needsContent = search !== undefined || q.legalBasis !== undefined;
+    const index = needsContent ? await mailbox.searchIndex(candidates) : undefined;
+    const refs = search !== undefined && index ? index.query(search) : [];
+    const legalBasis = q.legalBasis ? LEGAL_BASES.toProto(q.legalBasis) : undefined;
+    const items: HeaderOut[] = [];
+    let last: Entry | undefined;
+    let more = false;
+    for (const e of candidates) {
+      if (index && legalBasis !== undefined && index.legalBasis(e.id) !== legalBasis) continue;
+      if (index && search !== undefined && !index.matches(e.id, refs)) continue;
+      const h = headerView(mailbox, e);
+      if (q.status && !(q.status === "overdue" ? h.overdue : h.status === q.status)) continue;
+      if (items.length === q.limit) {
+        more = true;
+        break;
+      }
+      items.push(h);
+      last = e;
+    }
+    return { page: { items, ...(more && last ? { nextCursor: cursorOf(last, q.order) } : {}) }, refs: refs.length };
+  };
+
+  /** What the log keeps of a listing: the filters (no search words), and how many came back. */
+  const listDetails = (q: MessageListQuery, count: number): Record<string, string> => {
+    const filters = { status: q.status, caseRef: q.caseRef, priority: q.priority, kind: q.kind, counterpart: q.counterpart, legalBasis: q.legalBasis, from: q.from, to: q.to };
+    return { box: q.box, order: q.order, count: String(count), ...Object.fromEntries(Object.entries(filters).filter((kv): kv is [string, string] => kv[1] !== undefined)) };
+  };
+
   r.get(
     "/v1/messages",
     {
-      schema: { summary: "A page of message headers (no content)", tags: ["messages"], querystring: messageListQuery, response: { 200: messageListOut, ...errors } },
+      schema: {
+        summary: "A page of message headers (no content): urgent first by default (order=arrival for arrival order), filtered",
+        tags: ["messages"],
+        querystring: messageListQuery,
+        response: { 200: messageListOut, ...errors },
+      },
       config: { roles: rolesWith("messages.read"), audit: { action: pb.AuditAction.AUDIT_ACTION_READ, objectType: "message-list" } },
     },
     async (req) => {
-      const q = req.query;
-      // Newest first; the cursor is the (store item, position) of the last header on the page.
-      const key = (e: Entry) => e.seq * 65_536 + e.pos;
-      const below = q.cursor ? Number(q.cursor) : Number.POSITIVE_INFINITY;
-      const all = mailbox
-        .entries()
-        .filter((e) => e.box === q.box && key(e) < below && (!q.caseRef || e.header.caseRef === q.caseRef))
-        .sort((a, b) => key(b) - key(a));
-      const items: HeaderOut[] = [];
-      let last: Entry | undefined;
-      let more = false;
-      for (const e of all) {
-        const h = headerView(mailbox, e);
-        if (q.status && !(q.status === "overdue" ? h.overdue : h.status === q.status)) continue;
-        if (items.length === q.limit) {
-          more = true;
-          break;
-        }
-        items.push(h);
-        last = e;
-      }
-      req.audit.details = { box: q.box, count: String(items.length), ...(q.status ? { status: q.status } : {}), ...(q.caseRef ? { caseRef: q.caseRef } : {}) };
-      return { items, ...(more && last ? { nextCursor: String(key(last)) } : {}) };
+      // The schema drops unknown parameters: a search sent here would list everything, unfiltered.
+      if (new URLSearchParams(req.url.split("?")[1] ?? "").has("q")) throw new LiaisonError("LIAISON_VALIDATION", "q: to search, use GET /v1/messages/search?q=");
+      const { page } = await listPage(req.query);
+      req.audit.details = listDetails(req.query, page.items.length);
+      return page;
+    },
+  );
+
+  r.get(
+    "/v1/messages/search",
+    {
+      schema: {
+        summary: "Search one's own messages' subject and body (whole words, all of them), with the list's filters and order; headers only",
+        tags: ["messages"],
+        querystring: messageSearchQuery,
+        response: { 200: messageListOut, ...errors },
+      },
+      config: { roles: rolesWith("messages.read"), audit: { action: pb.AuditAction.AUDIT_ACTION_QUERY, objectType: "message-search" } },
+    },
+    async (req) => {
+      const { q, ...list } = req.query;
+      const { page, refs } = await listPage(list, q);
+      // A query: which messages it found, and how many words it had; never the words.
+      req.audit.matched = page.items.map((i) => i.id);
+      req.audit.details = { ...listDetails(list, page.items.length), words: String(refs) };
+      return page;
     },
   );
 

@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { Option, type Command } from "commander";
-import { KINDS, LEGAL_BASES, PRIORITIES, SPECIAL_FORMS, SPONTANEOUS_BASES, type HeaderOut, type MessageListOut, type MessageOut, type Submitted } from "../../api/mod.js";
+import { KINDS, LEGAL_BASES, LIST_ORDERS, PRIORITIES, SPECIAL_FORMS, SPONTANEOUS_BASES, type HeaderOut, type MessageListOut, type MessageOut, type Submitted } from "../../api/mod.js";
 import { callApi, resolveTarget, type TargetOptions } from "../client.js";
 import { dateOrTime, fail, printJson, printTable, reasonInWords } from "../output.js";
 
@@ -22,6 +22,11 @@ const list = (v: string, prev: string[] = []) => [...prev, ...v.split(",").map((
 
 /** "2026-12-01" means the end of that day (UTC); a full ISO time is taken as is. */
 export const replyByTime = dateOrTime;
+
+/** The start of a date range: "2026-12-01" means the start of that day (UTC); a full ISO time is taken as is. */
+export function fromTime(v: string): string {
+  return /^\d{4}-\d{2}-\d{2}$/.test(v) ? dateOrTime(`${v}T00:00:00Z`) : dateOrTime(v);
+}
 
 function attachments(files: string[] = []) {
   return files.map((f) => ({ name: basename(f), contentBase64: readFileSync(f).toString("base64") }));
@@ -109,15 +114,37 @@ export function register(program: Command): void {
       }
     });
 
-  target(program.command("inbox").description("list received (or --box sent) messages: headers only"))
+  target(program.command("inbox").description("list received (or --box sent) messages, urgent first: headers only"))
     .addOption(new Option("--box <box>").choices(["inbox", "sent"]).default("inbox"))
+    .addOption(new Option("--order <order>", "urgent first, or newest arrival first whatever the priority").choices(LIST_ORDERS).default("priority"))
     .option("--status <status>", "new, read, answered, overdue, accepted, delivered, rejected ...")
     .option("--case-ref <ref>")
+    .addOption(new Option("--priority <p>").choices(PRIORITIES.keys))
+    .addOption(new Option("--kind <kind>").choices(KINDS.keys))
+    .option("--counterpart <cp>", "the sender (inbox) or a recipient (sent)")
+    .addOption(new Option("--legal-basis <basis>", "a request's Naples II basis").choices(LEGAL_BASES.keys))
+    .option("--from <date>", "created on or after (YYYY-MM-DD: from the start of that day, UTC; or an ISO time)")
+    .option("--to <date>", "created on or before (YYYY-MM-DD: to the end of that day, UTC; or an ISO time)")
+    .option("--search <words>", "only messages whose subject or body has every one of these words")
     .option("--limit <n>", "how many", "50")
-    .action(async (o: Common & { box: string; status?: string; caseRef?: string; limit: string }) => {
+    .action(async (o: Common & { box: string; order: string; status?: string; caseRef?: string; priority?: string; kind?: string; counterpart?: string; legalBasis?: string; from?: string; to?: string; search?: string; limit: string }) => {
       try {
-        const q = new URLSearchParams({ box: o.box, limit: o.limit, ...(o.status ? { status: o.status } : {}), ...(o.caseRef ? { caseRef: o.caseRef } : {}) });
-        const page = await callApi<MessageListOut>(resolveTarget(o), "GET", `/v1/messages?${q}`);
+        const filters: Record<string, string | undefined> = {
+          box: o.box,
+          order: o.order,
+          limit: o.limit,
+          status: o.status,
+          caseRef: o.caseRef,
+          priority: o.priority,
+          kind: o.kind,
+          counterpart: o.counterpart,
+          legalBasis: o.legalBasis,
+          from: o.from ? fromTime(o.from) : undefined,
+          to: o.to ? dateOrTime(o.to) : undefined,
+          q: o.search,
+        };
+        const q = new URLSearchParams(Object.entries(filters).filter((kv): kv is [string, string] => kv[1] !== undefined));
+        const page = await callApi<MessageListOut>(resolveTarget(o), "GET", `/v1/messages${o.search !== undefined ? "/search" : ""}?${q}`);
         if (o.json) printJson(page);
         else printTable(page.items.map(headerRow), ["id", "kind", "from", "to", "priority", "handling", "replyBy", "createdAt", "caseRef", "status"]);
       } catch (err) {
