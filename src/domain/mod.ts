@@ -8,6 +8,7 @@ export {
   daysUntilExpiry,
   DEFAULT_KEY_EXPIRY_WARNING_DAYS,
   DEFAULT_KEY_ACTIVATION_DELAY_MS,
+  DEFAULT_SIGNING_KEY_GRACE_MS,
   DEFAULT_KEY_FILE_RELOAD_INTERVAL_MS,
   type KeyState, type KeyStatus, type KeyValidity } from "./keys.js";
 export {
