@@ -89,7 +89,7 @@ export {
   type DormancyState,
 } from "./usage-rules.js";
 export { advances, isHubReceipt, isOwnRead, messageStatus, receiptIssuer, receiptState, RECIPIENT_STATE_RANK, sentStatus, type MessageStatusInput, type RecipientState } from "./receipt-status.js";
-export { ACCESS_POINT_ROLES, CONSOLE_ROLES, CONTENT_PERMISSIONS, holdsContent, PERMISSIONS, ROLES, ROLE_PERMISSIONS, isAccessPointRole, isRole, may, rolesWith, type AccessPointRole, type Permission, type Role } from "./roles.js";
+export { ACCESS_POINT_ROLES, CONSOLE_ROLES, CONTENT_PERMISSIONS, holdsContent, isUserId, USER_ID_PATTERN, PERMISSIONS, ROLES, ROLE_PERMISSIONS, isAccessPointRole, isRole, may, rolesWith, type AccessPointRole, type Permission, type Role } from "./roles.js";
 export {
   OPERATION_KINDS,
   PHASE_KINDS,

@@ -59,6 +59,10 @@ export const CONTENT_PERMISSIONS: readonly Permission[] = ["messages.read", "mes
  */
 export const holdsContent = (role: Role): boolean => ROLE_PERMISSIONS[role].some((p) => CONTENT_PERMISSIONS.includes(p));
 
+/** A user id: 1 to 64 letters, digits, '.', '-' and '_', starting with a letter or digit. */
+export const USER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const isUserId = (s: string): boolean => USER_ID_PATTERN.test(s);
+
 export const isRole = (s: string): s is Role => (ROLES as readonly string[]).includes(s);
 export const isAccessPointRole = (s: string): s is AccessPointRole => (ACCESS_POINT_ROLES as readonly string[]).includes(s);
 

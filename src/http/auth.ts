@@ -11,7 +11,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import { dirname } from "node:path";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { parsePeriod, ROLES, type Role } from "../domain/mod.js";
+import { isUserId, parsePeriod, ROLES, type Role } from "../domain/mod.js";
 import { LiaisonError } from "../errors.js";
 import type { Logger } from "../log/mod.js";
 import type { RefusalCode } from "./refusal-codes.js";
@@ -142,11 +142,9 @@ function validity(validForMs: number | undefined): number {
   return ms;
 }
 
-const USER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-
 /** Adds a user with a first token to a users file (made when absent); refuses an id already there. */
 export function addUser(path: string, u: { id: string; role: Role; cp?: string; validForMs?: number; now?: number }): IssuedToken {
-  if (!USER_ID.test(u.id)) throw new LiaisonError("LIAISON_VALIDATION", "a user id is 1 to 64 letters, digits, '.', '-' and '_', starting with a letter or digit");
+  if (!isUserId(u.id)) throw new LiaisonError("LIAISON_VALIDATION", "a user id is 1 to 64 letters, digits, '.', '-' and '_', starting with a letter or digit");
   const ms = validity(u.validForMs);
   const file = existsSync(path) ? readUsersFile(path) : { users: [] };
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });

@@ -228,6 +228,33 @@ describe("users at an access point", () => {
     for (const e of mine) expect(e.userId, `${pb.AuditAction[e.action ?? 0]} ${e.objectType}`).toBe("be-op2");
   });
 
+  it("refuses at the hub a hub call whose user id is not a user id, and keeps that id out of the audit log", async () => {
+    const rec = await call(be, be.token, "POST", "/v1/records", record("MERTENS, Lies"));
+    expect(rec.status).toBe(201);
+    const recordId = rec.body.id as string;
+    const from = (await hub.auditEvents()).length;
+    const bad = `forged\n{"userId":"be-op2"}${"x".repeat(300)}`;
+    for (const userId of [bad, "a".repeat(65), "-starts-with-a-dash"]) {
+      const err = await be.hub.call("records", "get", userId, { recordId }).catch((e: unknown) => e);
+      expect((err as { code?: string }).code, userId.slice(0, 20)).toBe("LIAISON_VALIDATION");
+    }
+    // A well-formed id still passes.
+    expect((await be.hub.call("records", "get", "be-op2", { recordId })).recordId).toBe(recordId);
+    let refusals: pb.IAuditEvent[] = [];
+    await until(async () => {
+      refusals = (await hub.auditEvents()).slice(from).filter((e) => e.action === pb.AuditAction.AUDIT_ACTION_REFUSAL && e.reasonCode === "LIAISON_VALIDATION" && e.objectId === "records.get");
+      return refusals.length === 3;
+    }, "the hub's three refusals");
+    for (const e of refusals) {
+      expect(e.authority).toBe("BE");
+      expect(e.userId).toBe("access-point");
+    }
+    const all = JSON.stringify((await hub.auditEvents()).slice(from));
+    expect(all).not.toContain("forged");
+    expect(all).not.toContain("a".repeat(65));
+    expect(all).not.toContain("-starts-with-a-dash");
+  });
+
   it("refuses every request while the users file cannot be read, and serves again once it can", async () => {
     const file = hub.secrets.contactPoints.find((c) => c.cp === "NL")?.usersFile ?? "";
     const good = readFileSync(file, "utf8");
