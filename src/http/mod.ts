@@ -10,6 +10,7 @@ export {
   newToken,
   readUsersFile,
   writeUsersFile,
+  withUsersFileLock,
   revokeUser,
   addUser,
   issueToken,
