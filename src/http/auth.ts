@@ -5,7 +5,8 @@
 // revocation takes effect within seconds without a restart; a users file that can no longer be
 // read refuses every token (fail closed) until it can. A missing, unknown, expired, revoked,
 // disabled or wrong-role token is refused with a problem+json and goes to the refusal log; a
-// user's first request is a login event.
+// user's first request is a login event. Each request's audit event names the token it was made
+// with by tokenRef (a prefix of its hash), so an action traces to the token used.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, unwatchFile, watchFile, writeSync } from "node:fs";
 import { dirname } from "node:path";
@@ -55,6 +56,11 @@ export type UsersFile = z.infer<typeof usersFileSchema>;
 export type UserEntry = UsersFile["users"][number];
 
 export const tokenHash = (token: string) => createHash("sha256").update(token, "utf8").digest("hex");
+/**
+ * A token's reference in audit events: the first 6 bytes of its SHA-256, in hex, which is the start
+ * of its entry's `tokenSha256` in the users file. Says which token acted, never the token itself.
+ */
+export const tokenRef = (token: string) => tokenHash(token).slice(0, 12);
 /** A new bearer token: 192 random bits. */
 export const newToken = () => `lsn_${randomBytes(24).toString("base64url")}`;
 
@@ -62,7 +68,7 @@ export type TokenRefusal = Extract<
   RefusalCode,
   "LIAISON_UNAUTHENTICATED" | "LIAISON_TOKEN_EXPIRED" | "LIAISON_TOKEN_REVOKED" | "LIAISON_USER_DISABLED" | "LIAISON_USERS_UNAVAILABLE"
 >;
-export type TokenCheck = { readonly ok: true; readonly user: User } | { readonly ok: false; readonly code: TokenRefusal; readonly user?: User };
+export type TokenCheck = { readonly ok: true; readonly user: User; readonly tokenRef: string } | { readonly ok: false; readonly code: TokenRefusal; readonly user?: User };
 
 interface Entry {
   readonly user: User;
@@ -373,7 +379,7 @@ export class UserStore {
     if (match.disabled) return { ok: false, code: "LIAISON_USER_DISABLED", user: match.user };
     if (match.revoked) return { ok: false, code: "LIAISON_TOKEN_REVOKED", user: match.user };
     if (this.#now() >= match.expiresAtMs) return { ok: false, code: "LIAISON_TOKEN_EXPIRED", user: match.user };
-    return { ok: true, user: match.user };
+    return { ok: true, user: match.user, tokenRef: match.hash.subarray(0, 6).toString("hex") };
   }
 
   find(token: string): User | undefined {
@@ -394,6 +400,8 @@ export interface AuthEvents {
 declare module "fastify" {
   interface FastifyRequest {
     user?: User;
+    /** tokenRef of the token the request was made with, for its audit event. */
+    tokenRef?: string;
   }
   interface FastifyContextConfig {
     /** Roles admitted; omitted means the route is public (health, docs). */
@@ -427,6 +435,7 @@ export function installAuth(app: FastifyInstance, users: UserStore, events: Auth
     }
     const user = c.user;
     req.user = user;
+    req.tokenRef = c.tokenRef;
     if (!roles.includes(user.role)) {
       await events.onRefused(req, "LIAISON_FORBIDDEN", user);
       throw new LiaisonError("LIAISON_FORBIDDEN", `${user.role} may not ${req.method} ${req.routeOptions.url}`);

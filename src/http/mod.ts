@@ -7,6 +7,7 @@ export {
   installAuth,
   UserStore,
   tokenHash,
+  tokenRef,
   newToken,
   readUsersFile,
   writeUsersFile,

@@ -4,7 +4,7 @@
 // user started names that user, at the access point and at the hub.
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addUser, readUsersFile, UserStore } from "../../src/http/mod.js";
+import { addUser, readUsersFile, tokenRef, UserStore } from "../../src/http/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import { quiet, startTestHub, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
 
@@ -155,6 +155,15 @@ describe("users at an access point", () => {
     }, "the administrator's changes in the audit log");
     const events = await hub.auditEvents();
     expect(events.some((e) => e.action === pb.AuditAction.AUDIT_ACTION_READ && e.objectType === "user-list" && e.userId === "be-dpo")).toBe(true);
+    // Each event names the token used by a prefix of its hash (the start of its users-file entry),
+    // and the issue event names the token it issued the same way: an action traces to its token.
+    const ref = tokenRef(second);
+    expect(readUsersFile(beFile).users.some((u) => u.id === "be-dpo" && u.tokenSha256.startsWith(ref))).toBe(true);
+    expect(events.some((e) => e.objectType === "token" && e.objectId === "be-dpo" && e.details?.change === "issued" && e.details.issuedToken === ref && e.details.token === tokenRef(adminToken))).toBe(true);
+    await until(
+      async () => (await hub.auditEvents()).filter((e) => e.action === pb.AuditAction.AUDIT_ACTION_READ && e.objectType === "user-list" && e.userId === "be-dpo").some((e) => e.details?.token === ref),
+      "the read made with the second token, named by its reference",
+    );
     for (const e of events) for (const t of [tokens["be-dpo"] ?? "", second]) expect(JSON.stringify(e)).not.toContain(t);
   });
 

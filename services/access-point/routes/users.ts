@@ -9,7 +9,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { disabledOut, issuedOut, tokenIn, userIn, userParamsIn, usersOut } from "../../../src/api/mod.js";
 import { holdsContent, rolesWith, type Role } from "../../../src/domain/mod.js";
 import { LiaisonError } from "../../../src/errors.js";
-import { addUser, disableUser, issueToken, listUsers, parseValidity, problemResponses, readUsersFile, type UserStore } from "../../../src/http/mod.js";
+import { addUser, disableUser, issueToken, listUsers, parseValidity, problemResponses, readUsersFile, tokenRef, type UserStore } from "../../../src/http/mod.js";
 import { pb } from "../../../src/proto/mod.js";
 
 export interface UserRoutesDeps {
@@ -60,7 +60,7 @@ export async function userRoutes(app: FastifyInstance, d: UserRoutesDeps): Promi
       noContent(b.role, b.id);
       const issued = addUser(file(), { id: b.id, role: b.role, cp: d.cp, now: now(), ...(b.validFor ? { validForMs: parseValidity(b.validFor) } : {}) });
       reload();
-      req.audit.details = { change: "added", role: b.role, expiresAt: issued.expiresAt };
+      req.audit.details = { change: "added", role: b.role, expiresAt: issued.expiresAt, issuedToken: tokenRef(issued.token) };
       return reply.code(201).send({ id: issued.user.id, role: issued.user.role, token: issued.token, expiresAt: issued.expiresAt });
     },
   );
@@ -77,7 +77,7 @@ export async function userRoutes(app: FastifyInstance, d: UserRoutesDeps): Promi
       noContent(role, req.params.id);
       const issued = issueToken(file(), req.params.id, { now: now(), ...(req.body.validFor ? { validForMs: parseValidity(req.body.validFor) } : {}) });
       reload();
-      req.audit.details = { change: "issued", expiresAt: issued.expiresAt };
+      req.audit.details = { change: "issued", expiresAt: issued.expiresAt, issuedToken: tokenRef(issued.token) };
       return reply.code(201).send({ id: issued.user.id, role: issued.user.role, token: issued.token, expiresAt: issued.expiresAt });
     },
   );
