@@ -45,6 +45,8 @@ export class Intake {
   readonly #d: IntakeDeps;
   readonly #cp: string;
   readonly #verifier: BatchVerifier;
+  /** When the hub stored the inbox item being verified (JetStream's timestamp), in ms. */
+  #acceptedAtMs: number | undefined;
   #consumer: BatchConsumer | undefined;
   /** Delivery receipts, refusals and inbox acknowledgements, sent together every few ms. */
   readonly #followUp: Linger<FollowUp>;
@@ -52,7 +54,9 @@ export class Intake {
   constructor(d: IntakeDeps) {
     this.#d = d;
     this.#cp = d.cp;
-    this.#verifier = new BatchVerifier((keyId) => d.registry().signingKey(keyId));
+    // A signing key is checked as of the time the hub accepted the item (its inbox timestamp), so
+    // what was signed before a rotation's grace period ended still verifies when it arrives later.
+    this.#verifier = new BatchVerifier((keyId) => d.registry().signingKeyAt(keyId, this.#acceptedAtMs ?? d.now()));
     this.#followUp = new Linger((items) => this.#finish(items), {
       log: d.log,
       onError: (items) => items.forEach((i) => i.msgs.forEach((m) => m.nak(1_000))),
@@ -91,6 +95,7 @@ export class Intake {
     const seen = new Set<string>();
 
     for (const m of msgs) {
+      this.#acceptedAtMs = Number(m.timestampNanos / 1_000_000n);
       try {
         // Envelopes (nearly everything) are read straight from their framing, without decoding the item.
         const raw = envelopeBytesOf(m.data);
@@ -121,6 +126,7 @@ export class Intake {
         refusals.push({ error: toLiaisonError(err), id: `inbox-${m.info.streamSequence}`, what: "inbox item" });
       }
     }
+    this.#acceptedAtMs = undefined;
 
     const tag = `inbox-${msgs[0]?.info.streamSequence ?? 0}-${msgs.length}`;
     const [recvSeq, rcptSeq] = await Promise.all([

@@ -2,11 +2,11 @@
 // state and expiry, never with a token or a token's hash; a token is shown once, in the answer
 // that issued it.
 import { z } from "zod";
-import { ACCESS_POINT_ROLES } from "../domain/mod.js";
+import { ACCESS_POINT_ROLES, USER_ID_PATTERN } from "../domain/mod.js";
 import { isoTime } from "./common.js";
 
 /** A user id: 1 to 64 letters, digits, '.', '-' and '_', starting with a letter or digit. */
-export const userId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/);
+export const userId = z.string().regex(USER_ID_PATTERN);
 /** How long a token is valid, as a period ("12h", "30d", "2w"); at most a year. */
 export const validFor = z.string().regex(/^\d{1,4}(ms|s|m|h|d|w)$/).describe('How long the token is valid: "12h", "30d", "2w" (30 days when omitted; a year at most)');
 

@@ -1,7 +1,9 @@
 // When a registered public key may be used: inside its validity period and not revoked.
 // A key revoked or expired is refused for new signatures and new envelopes alike. A key that a
 // newer one of the same use has replaced (a rotation) is retired: still valid, so that what it
-// signed verifies and what was sealed to it opens, but no longer chosen for new envelopes.
+// signed verifies and what was sealed to it opens, but no longer chosen for new envelopes. A
+// rotated-out signing key is retired only for a grace period, then expires: what it signed is
+// checked against the time the hub accepted it, not against the time it is read.
 
 /** Warn this many days before a key's end of validity (LIAISON_KEY_EXPIRY_WARNING_DAYS). */
 export const DEFAULT_KEY_EXPIRY_WARNING_DAYS = 30;
@@ -12,6 +14,12 @@ export const DEFAULT_KEY_EXPIRY_WARNING_DAYS = 30;
  * a key it does not hold yet.
  */
 export const DEFAULT_KEY_ACTIVATION_DELAY_MS = 60_000;
+/**
+ * How long a rotated-out signing key stays valid after a rotation: time to restart the access
+ * point, which signs with the new key only once restarted. After that the old key signs nothing
+ * new: a signature by it is refused unless the hub accepted the message before this end.
+ */
+export const DEFAULT_SIGNING_KEY_GRACE_MS = 24 * 3600_000;
 /** How often a running access point looks at its key file for a rotation. */
 export const DEFAULT_KEY_FILE_RELOAD_INTERVAL_MS = 2_000;
 

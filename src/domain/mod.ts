@@ -8,6 +8,7 @@ export {
   daysUntilExpiry,
   DEFAULT_KEY_EXPIRY_WARNING_DAYS,
   DEFAULT_KEY_ACTIVATION_DELAY_MS,
+  DEFAULT_SIGNING_KEY_GRACE_MS,
   DEFAULT_KEY_FILE_RELOAD_INTERVAL_MS,
   type KeyState, type KeyStatus, type KeyValidity } from "./keys.js";
 export {
@@ -88,7 +89,7 @@ export {
   type DormancyState,
 } from "./usage-rules.js";
 export { advances, isHubReceipt, isOwnRead, messageStatus, receiptIssuer, receiptState, RECIPIENT_STATE_RANK, sentStatus, type MessageStatusInput, type RecipientState } from "./receipt-status.js";
-export { ACCESS_POINT_ROLES, CONSOLE_ROLES, PERMISSIONS, ROLES, ROLE_PERMISSIONS, isAccessPointRole, isRole, may, rolesWith, type AccessPointRole, type Permission, type Role } from "./roles.js";
+export { ACCESS_POINT_ROLES, CONSOLE_ROLES, CONTENT_PERMISSIONS, holdsContent, isUserId, USER_ID_PATTERN, PERMISSIONS, ROLES, ROLE_PERMISSIONS, isAccessPointRole, isRole, may, rolesWith, type AccessPointRole, type Permission, type Role } from "./roles.js";
 export {
   OPERATION_KINDS,
   PHASE_KINDS,

@@ -51,6 +51,20 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   operations: ["operations.read"],
 };
 
+/** The actions that reach content: messages, records, FIDE files, joint customs operations. */
+export const CONTENT_PERMISSIONS: readonly Permission[] = ["messages.read", "messages.send", "records.read", "records.write", "files.read", "files.write", "jco.read", "jco.write"];
+
+/**
+ * A role that reaches content (operator, reader). Its users are added and given tokens only on the
+ * access point's host (`liaison users add`, `liaison tokens issue`), never in an HTTP answer to an
+ * administrator, who would otherwise hold a working token for content it may not see.
+ */
+export const holdsContent = (role: Role): boolean => ROLE_PERMISSIONS[role].some((p) => CONTENT_PERMISSIONS.includes(p));
+
+/** A user id: 1 to 64 letters, digits, '.', '-' and '_', starting with a letter or digit. */
+export const USER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const isUserId = (s: string): boolean => USER_ID_PATTERN.test(s);
+
 export const isRole = (s: string): s is Role => (ROLES as readonly string[]).includes(s);
 export const isAccessPointRole = (s: string): s is AccessPointRole => (ACCESS_POINT_ROLES as readonly string[]).includes(s);
 

@@ -121,7 +121,7 @@ export function installAuditHook(app: FastifyInstance, opts: AuditHookOptions): 
       ...(a.purpose ? { purpose: a.purpose } : {}),
       ...(a.matched ? { matched: a.matched } : {}),
       ...(a.searchRefs ? { searchRefs: a.searchRefs } : {}),
-      details: { route, status: String(reply.statusCode), ...(a.details ?? {}) },
+      details: { route, status: String(reply.statusCode), ...(req.tokenRef ? { token: req.tokenRef } : {}), ...(a.details ?? {}) },
     };
     // An error answer carries no data: it goes out at once, its event after it (a failure to store
     // that is logged here). Waiting would hold every refusal for the emitter's whole retry window

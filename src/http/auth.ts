@@ -5,13 +5,14 @@
 // revocation takes effect within seconds without a restart; a users file that can no longer be
 // read refuses every token (fail closed) until it can. A missing, unknown, expired, revoked,
 // disabled or wrong-role token is refused with a problem+json and goes to the refusal log; a
-// user's first request is a login event.
+// user's first request is a login event. Each request's audit event names the token it was made
+// with by tokenRef (a prefix of its hash), so an action traces to the token used.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, unwatchFile, watchFile, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, unwatchFile, watchFile, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { parsePeriod, ROLES, type Role } from "../domain/mod.js";
+import { isUserId, parsePeriod, ROLES, type Role } from "../domain/mod.js";
 import { LiaisonError } from "../errors.js";
 import type { Logger } from "../log/mod.js";
 import type { RefusalCode } from "./refusal-codes.js";
@@ -55,6 +56,11 @@ export type UsersFile = z.infer<typeof usersFileSchema>;
 export type UserEntry = UsersFile["users"][number];
 
 export const tokenHash = (token: string) => createHash("sha256").update(token, "utf8").digest("hex");
+/**
+ * A token's reference in audit events: the first 6 bytes of its SHA-256, in hex, which is the start
+ * of its entry's `tokenSha256` in the users file. Says which token acted, never the token itself.
+ */
+export const tokenRef = (token: string) => tokenHash(token).slice(0, 12);
 /** A new bearer token: 192 random bits. */
 export const newToken = () => `lsn_${randomBytes(24).toString("base64url")}`;
 
@@ -62,7 +68,7 @@ export type TokenRefusal = Extract<
   RefusalCode,
   "LIAISON_UNAUTHENTICATED" | "LIAISON_TOKEN_EXPIRED" | "LIAISON_TOKEN_REVOKED" | "LIAISON_USER_DISABLED" | "LIAISON_USERS_UNAVAILABLE"
 >;
-export type TokenCheck = { readonly ok: true; readonly user: User } | { readonly ok: false; readonly code: TokenRefusal; readonly user?: User };
+export type TokenCheck = { readonly ok: true; readonly user: User; readonly tokenRef: string } | { readonly ok: false; readonly code: TokenRefusal; readonly user?: User };
 
 interface Entry {
   readonly user: User;
@@ -104,8 +110,54 @@ export function writeUsersFile(path: string, file: UsersFile): void {
   renameSync(tmp, path);
 }
 
+/** How long a users-file change waits for another process's change to finish. */
+export const USERS_FILE_LOCK_WAIT_MS = 5_000;
+/** A lock older than this was left by a writer that died (a change takes milliseconds): taken over. */
+export const USERS_FILE_LOCK_STALE_MS = 15_000;
+
+/**
+ * Runs a read-modify-write of the users file holding `<path>.lock` (created with O_EXCL), so the
+ * CLI and a running server changing it at the same time both land instead of the last rename
+ * winning. Waits synchronously (the change itself takes milliseconds); a lock older than
+ * USERS_FILE_LOCK_STALE_MS is removed; after USERS_FILE_LOCK_WAIT_MS, LIAISON_CONFLICT.
+ */
+export function withUsersFileLock<T>(path: string, change: () => T): T {
+  const lock = `${path}.lock`;
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const deadline = Date.now() + USERS_FILE_LOCK_WAIT_MS;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  let fd: number | undefined;
+  while (fd === undefined) {
+    try {
+      fd = openSync(lock, "wx", 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      let since: number;
+      try {
+        since = statSync(lock).mtimeMs;
+      } catch {
+        continue; // released meanwhile
+      }
+      if (Date.now() - since > USERS_FILE_LOCK_STALE_MS) rmSync(lock, { force: true });
+      else if (Date.now() >= deadline) throw new LiaisonError("LIAISON_CONFLICT", `the users file is being changed by another process (${lock}); try again`);
+      else Atomics.wait(pause, 0, 0, 20);
+    }
+  }
+  try {
+    writeSync(fd, `${process.pid}\n`);
+    return change();
+  } finally {
+    closeSync(fd);
+    rmSync(lock, { force: true });
+  }
+}
+
 /** Marks every token of a user revoked in a users file; returns false when no such user is there. */
 export function revokeUser(path: string, userId: string, at = new Date()): boolean {
+  return withUsersFileLock(path, () => revokeLocked(path, userId, at));
+}
+
+function revokeLocked(path: string, userId: string, at: Date): boolean {
   const file = readUsersFile(path);
   let found = false;
   const users = file.users.map((u) => {
@@ -142,14 +194,15 @@ function validity(validForMs: number | undefined): number {
   return ms;
 }
 
-const USER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-
 /** Adds a user with a first token to a users file (made when absent); refuses an id already there. */
 export function addUser(path: string, u: { id: string; role: Role; cp?: string; validForMs?: number; now?: number }): IssuedToken {
-  if (!USER_ID.test(u.id)) throw new LiaisonError("LIAISON_VALIDATION", "a user id is 1 to 64 letters, digits, '.', '-' and '_', starting with a letter or digit");
+  if (!isUserId(u.id)) throw new LiaisonError("LIAISON_VALIDATION", "a user id is 1 to 64 letters, digits, '.', '-' and '_', starting with a letter or digit");
   const ms = validity(u.validForMs);
+  return withUsersFileLock(path, () => addLocked(path, u, ms));
+}
+
+function addLocked(path: string, u: { id: string; role: Role; cp?: string; now?: number }, ms: number): IssuedToken {
   const file = existsSync(path) ? readUsersFile(path) : { users: [] };
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   if (file.users.some((e) => e.id === u.id)) throw new LiaisonError("LIAISON_CONFLICT", `user ${u.id} exists already`);
   const token = newToken();
   const expiresAt = new Date((u.now ?? Date.now()) + ms).toISOString();
@@ -163,19 +216,27 @@ export function addUser(path: string, u: { id: string; role: Role; cp?: string; 
  */
 export function issueToken(path: string, userId: string, opts: { validForMs?: number; now?: number } = {}): IssuedToken {
   const ms = validity(opts.validForMs);
+  return withUsersFileLock(path, () => issueLocked(path, userId, ms, opts.now));
+}
+
+function issueLocked(path: string, userId: string, ms: number, now: number | undefined): IssuedToken {
   const file = readUsersFile(path);
   const mine = file.users.filter((e) => e.id === userId);
   const first = mine[0];
   if (!first) throw new LiaisonError("LIAISON_NOT_FOUND", `no user ${userId}`);
   if (mine.some((e) => e.disabledAt)) throw new LiaisonError("LIAISON_CONFLICT", `user ${userId} is disabled; no token is issued to a disabled user`);
   const token = newToken();
-  const expiresAt = new Date((opts.now ?? Date.now()) + ms).toISOString();
+  const expiresAt = new Date((now ?? Date.now()) + ms).toISOString();
   writeUsersFile(path, { users: [...file.users, { id: userId, role: first.role, ...(first.cp ? { cp: first.cp } : {}), tokenSha256: tokenHash(token), expiresAt }] });
   return { user: { id: userId, role: first.role, ...(first.cp ? { cp: first.cp } : {}) }, token, expiresAt };
 }
 
 /** Disables a user: every token of theirs is refused from the next reload on. False when no such user. */
 export function disableUser(path: string, userId: string, at = new Date()): boolean {
+  return withUsersFileLock(path, () => disableLocked(path, userId, at));
+}
+
+function disableLocked(path: string, userId: string, at: Date): boolean {
   const file = readUsersFile(path);
   let found = false;
   const users = file.users.map((u) => {
@@ -318,7 +379,7 @@ export class UserStore {
     if (match.disabled) return { ok: false, code: "LIAISON_USER_DISABLED", user: match.user };
     if (match.revoked) return { ok: false, code: "LIAISON_TOKEN_REVOKED", user: match.user };
     if (this.#now() >= match.expiresAtMs) return { ok: false, code: "LIAISON_TOKEN_EXPIRED", user: match.user };
-    return { ok: true, user: match.user };
+    return { ok: true, user: match.user, tokenRef: match.hash.subarray(0, 6).toString("hex") };
   }
 
   find(token: string): User | undefined {
@@ -339,6 +400,8 @@ export interface AuthEvents {
 declare module "fastify" {
   interface FastifyRequest {
     user?: User;
+    /** tokenRef of the token the request was made with, for its audit event. */
+    tokenRef?: string;
   }
   interface FastifyContextConfig {
     /** Roles admitted; omitted means the route is public (health, docs). */
@@ -372,6 +435,7 @@ export function installAuth(app: FastifyInstance, users: UserStore, events: Auth
     }
     const user = c.user;
     req.user = user;
+    req.tokenRef = c.tokenRef;
     if (!roles.includes(user.role)) {
       await events.onRefused(req, "LIAISON_FORBIDDEN", user);
       throw new LiaisonError("LIAISON_FORBIDDEN", `${user.role} may not ${req.method} ${req.routeOptions.url}`);

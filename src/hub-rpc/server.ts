@@ -3,7 +3,7 @@
 // opens it, runs the operation, and seals the answer to that contact point.
 import type { ServiceMsg } from "@nats-io/services";
 import { decodeEnvelopeBytes, decodeMessage, newId, type ContactPointKeys } from "../crypto/mod.js";
-import { HUB } from "../domain/mod.js";
+import { HUB, isUserId } from "../domain/mod.js";
 import { AuditAction, AuditOutcome, type AuditEmitter } from "../audit/mod.js";
 import { LiaisonError, toLiaisonError } from "../errors.js";
 import { subjects, type EndpointDef } from "../nats/mod.js";
@@ -68,6 +68,9 @@ export class HubRpcServer {
     const req = decodeMessage(pb.HubRequest, this.#party.open(dec));
     if (req.op !== `${service}.${op}`) throw new LiaisonError("LIAISON_BAD_REQUEST", `request for ${req.op} sent to ${service}.${op}`);
     const types = operationOf(service, op);
+    // The user id comes from the member: checked before it goes into any audit event (the refusal
+    // of a bad one names the access point only, and never repeats what was sent).
+    if (req.userId && !isUserId(req.userId)) throw new LiaisonError("LIAISON_VALIDATION", "the user id is not 1 to 64 letters, digits, '.', '-' and '_' starting with a letter or digit");
     caller.userId = req.userId || `access-point:${cp}`;
     const request = decodeMessage(types.request, req.body);
     const body = types.reply.encode(await handler({ cp, userId: caller.userId, request, requestId: h.id })).finish();

@@ -119,12 +119,18 @@ export class RegistryWriter {
 
   /**
    * Adds keys to a registered entry (a rotation): the older keys stay, so what they signed still
-   * verifies; readers seal to the newest valid encryption key from now on.
+   * verifies; readers seal to the newest valid encryption key from now on. `signingEndsAtMs` ends
+   * the older signing keys then (a rotation's grace period), so a key rotated out signs nothing new.
    */
-  async addKeys(code: string, keys: readonly pb.IPublicKey[], now = Date.now()): Promise<pb.ContactPoint> {
+  async addKeys(code: string, keys: readonly pb.IPublicKey[], now = Date.now(), opts: { signingEndsAtMs?: number } = {}): Promise<pb.ContactPoint> {
     return this.modify(
       code,
       (cp) => {
+        const end = opts.signingEndsAtMs;
+        if (end) {
+          // The older signing keys end at `end` (or earlier, when they were to end sooner).
+          for (const o of cp.keys) if (o.use === pb.KeyUse.KEY_USE_SIGNING && !o.revokedAtMs && (!o.notAfterMs || Number(o.notAfterMs) > end)) o.notAfterMs = end;
+        }
         for (const k of keys) {
           if (cp.keys.some((o) => o.keyId === k.keyId)) throw new LiaisonError("LIAISON_CONFLICT", `key ${k.keyId} is already registered`);
           cp.keys.push(pb.PublicKey.create(k));

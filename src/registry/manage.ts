@@ -5,7 +5,7 @@ import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { AuditAction, type AuditEmitter } from "../audit/mod.js";
 import { b64u, rotateKeyFile, type ContactPointKeys } from "../crypto/mod.js";
-import { daysUntilExpiry, DEFAULT_KEY_ACTIVATION_DELAY_MS, HUB, keyStatus, type KeyStatus } from "../domain/mod.js";
+import { daysUntilExpiry, DEFAULT_KEY_ACTIVATION_DELAY_MS, DEFAULT_SIGNING_KEY_GRACE_MS, HUB, keyStatus, type KeyStatus } from "../domain/mod.js";
 import { LiaisonError, toLiaisonError } from "../errors.js";
 import { pb } from "../proto/mod.js";
 import { publicKeyEntry, type RegistryWriter } from "./admin.js";
@@ -124,31 +124,57 @@ export async function revokeContactPointKey(c: KeyChange & { code: string; keyId
  * `liaison keys rotate`: new signing and encryption keys for the contact point whose key file is
  * at `keyFile`, published to the registry, then put in force in the key file; the older encryption
  * keys stay in it. The signing key is valid at once (the access point signs with it once
- * restarted; its older one stays valid meanwhile); the encryption key `activateAfterMs` later
- * (DEFAULT_KEY_ACTIVATION_DELAY_MS), time for the running access point to read it from its key
- * file before anyone seals to it. Both end `validForMs` after the rotation when given. If the
- * registry refuses the change, the key file is left as it was.
+ * restarted); the older signing keys end `graceMs` after the rotation
+ * (DEFAULT_SIGNING_KEY_GRACE_MS), time to restart the access point, and sign nothing new after
+ * that. The encryption key is valid `activateAfterMs` later (DEFAULT_KEY_ACTIVATION_DELAY_MS), time
+ * for the running access point to read it from its key file before anyone seals to it. Both new
+ * keys end `validForMs` after the rotation when given. If the registry write fails, the entry is
+ * read again: when it lists the new keys the rotation is completed; otherwise the new keys stay in
+ * `<keyFile>.rotating` (never deleted here: it may be their only copy) and the error says so.
  */
 export async function rotateContactPointKeys(
-  c: KeyChange & { keyFile: string; activateAfterMs?: number; validForMs?: number },
-): Promise<{ keys: ContactPointKeys; entry: pb.ContactPoint; encryptionFromMs: number }> {
+  c: KeyChange & { keyFile: string; activateAfterMs?: number; validForMs?: number; graceMs?: number },
+): Promise<{ keys: ContactPointKeys; entry: pb.ContactPoint; encryptionFromMs: number; signingUntilMs: number }> {
   const now = c.now ?? Date.now();
   const encryptionFromMs = now + (c.activateAfterMs ?? DEFAULT_KEY_ACTIVATION_DELAY_MS);
   const notAfter = c.validForMs ? now + c.validForMs : 0;
   if (notAfter && notAfter <= encryptionFromMs) throw new LiaisonError("LIAISON_VALIDATION", "the new keys would expire before the encryption key becomes valid");
+  const graceMs = c.graceMs ?? DEFAULT_SIGNING_KEY_GRACE_MS;
+  if (!Number.isSafeInteger(graceMs) || graceMs <= 0) throw new LiaisonError("LIAISON_VALIDATION", "the old signing key's grace period is more than nothing");
+  const signingUntilMs = now + graceMs;
   const rotation = rotateKeyFile(c.keyFile, new Date(now));
-  let entry: pb.ContactPoint;
+  let entry: pb.ContactPoint | undefined;
   try {
     entry = await c.registry.addKeys(
       rotation.keys.owner,
       rotation.added.map((k) => publicKeyEntry(k, k.use === "enc" ? encryptionFromMs : now, notAfter)),
       now,
+      { signingEndsAtMs: signingUntilMs },
     );
   } catch (err) {
-    rotation.abort();
-    throw err;
+    // The write may have landed with its answer lost: then the registry advertises keys only the
+    // pending file holds, and deleting it would lose what senders seal to from now on.
+    if (!(await landed(c.registry, rotation.keys.owner, rotation.added.map((k) => k.keyId)))) {
+      throw new LiaisonError(
+        "LIAISON_UNAVAILABLE",
+        `the registry did not confirm the new keys; ${c.keyFile}.rotating keeps them: check \`liaison registry list\`, then rename it over ${c.keyFile} if its keys are listed, or remove it`,
+        { cause: err },
+      );
+    }
   }
   rotation.commit();
+  entry ??= (await c.registry.read(rotation.keys.owner))?.cp;
+  if (!entry) throw new LiaisonError("LIAISON_UNKNOWN_CONTACT_POINT", rotation.keys.owner);
   await logKeyChange(c, rotation.keys.owner, { change: "rotated", keys: rotation.added.map((k) => k.keyId).join(",") });
-  return { keys: rotation.keys, entry, encryptionFromMs };
+  return { keys: rotation.keys, entry, encryptionFromMs, signingUntilMs };
+}
+
+/** Whether the registry entry of `code` lists every one of `keyIds`; false also when it cannot be read. */
+async function landed(registry: RegistryWriter, code: string, keyIds: readonly string[]): Promise<boolean> {
+  try {
+    const cp = (await registry.read(code))?.cp;
+    return keyIds.every((id) => cp?.keys.some((k) => k.keyId === id));
+  } catch {
+    return false;
+  }
 }

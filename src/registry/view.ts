@@ -54,22 +54,30 @@ export class RegistryView {
     return cp;
   }
 
-  #usable(keyId: string, use: pb.KeyUse): { owner: string; key: pb.IPublicKey } {
+  /** A key usable at `atMs` (its validity period); a revocation counts as soon as it is known. */
+  #usable(keyId: string, use: pb.KeyUse, atMs: number): { owner: string; key: pb.IPublicKey } {
     const found = this.#keys.get(keyId);
     if (!found || found.key.use !== use || !(found.key.publicKey instanceof Uint8Array)) {
       throw new LiaisonError("LIAISON_UNKNOWN_KEY", keyId);
     }
-    const state = keyState(found.key, this.#now());
-    if (state === "revoked") throw new LiaisonError("LIAISON_KEY_REVOKED", keyId);
-    if (state !== "valid") throw new LiaisonError("LIAISON_KEY_EXPIRED", keyId);
+    const now = this.#now();
+    if (keyState(found.key, Math.max(now, atMs)) === "revoked") throw new LiaisonError("LIAISON_KEY_REVOKED", keyId);
+    if (keyState(found.key, atMs) !== "valid") throw new LiaisonError("LIAISON_KEY_EXPIRED", keyId);
     return found;
   }
 
   /** For BatchVerifier: a signing key by id, if it is valid now. */
-  readonly signingKey: SignerKeyLookup = (keyId: string): SignerKey => {
-    const { owner, key } = this.#usable(keyId, pb.KeyUse.KEY_USE_SIGNING);
+  readonly signingKey: SignerKeyLookup = (keyId: string): SignerKey => this.signingKeyAt(keyId, this.#now());
+
+  /**
+   * A signing key by id if it was valid at `atMs` (when the hub accepted what it signed) and is not
+   * revoked: a recipient checks what reaches it late against the time the hub took it in, so a
+   * message signed just before a rotation's grace period ended still verifies afterwards.
+   */
+  signingKeyAt(keyId: string, atMs: number): SignerKey {
+    const { owner, key } = this.#usable(keyId, pb.KeyUse.KEY_USE_SIGNING, atMs);
     return { owner, publicKey: key.publicKey as Uint8Array };
-  };
+  }
 
   /** A contact point's current encryption key (the newest valid one). */
   encryptionKey(code: string): RecipientKey {

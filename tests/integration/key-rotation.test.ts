@@ -3,8 +3,10 @@
 // rotated while a message to BE is stored and one signed by BE waits in DE's inbox; BE still opens
 // the first, DE still verifies the second, and what is sent to BE afterwards is sealed to its new
 // key. A key the hub's administrator revokes is refused at every member within seconds.
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { DeliverPolicy, jetstream } from "@nats-io/jetstream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isLiaisonError } from "../../src/errors.js";
 import { AuditEmitter } from "../../src/audit/mod.js";
 import { BatchSigner, Ed25519Signer, readKeyFile, readSecretFile, Sealer, type KeyPair } from "../../src/crypto/mod.js";
 import { subjects } from "../../src/nats/mod.js";
@@ -176,5 +178,71 @@ describe("key rotation and revocation", () => {
     const revocation = events.find((e) => e.action === pb.AuditAction.AUDIT_ACTION_KEY_CHANGE && e.objectId === "NL" && e.details?.change === "revoked");
     expect(revocation?.userId).toBe("test-admin");
     expect(revocation?.details?.reason).toBe("test: compromised");
+  });
+  it("refuses a new message signed with the old signing key once the rotation's grace period is over, and still takes in one the hub accepted before", async () => {
+    const keyFile = hub.secrets.contactPoints.find((c) => c.cp === "BE")?.keyFile ?? "";
+    const oldKeyId = readKeyFile(keyFile).signing.keyId;
+    // NL is offline: what BE signed before the rotation waits in its inbox past the grace period.
+    await nl.stop();
+    const early = await send(be, ["NL"], "signed before the grace period ended");
+    expect(pb.EnvelopeHeader.decode((await routedEnvelope("NL", early)).header).senderKeyId).toBe(oldKeyId);
+
+    const audit = new AuditEmitter(hub.admin, "test");
+    const { signingUntilMs } = await rotateContactPointKeys({ registry: await hub.registry(), audit, by: "test-admin", keyFile, activateAfterMs: 500, graceMs: 2_000 });
+    audit.close();
+    const entry = (await readRegistryEntries(hub.admin, hub.registryTrust)).entries.find((e) => e.code === "BE");
+    expect(Number(entry?.keys.find((k) => k.keyId === oldKeyId)?.notAfterMs)).toBe(signingUntilMs);
+    expect(describeEntry(entry ?? {}, signingUntilMs, 30).keys.find((k) => k.keyId === oldKeyId)?.status).toBe("expired");
+
+    // BE's access point, not restarted, still signs with the old key: refused after the grace period.
+    await new Promise((r) => setTimeout(r, signingUntilMs - Date.now() + 200));
+    const late = await send(be, ["NL"], "signed after the grace period");
+    await until(
+      async () => (await hub.auditEvents()).some((e) => e.action === pb.AuditAction.AUDIT_ACTION_REFUSAL && e.reasonCode === "LIAISON_KEY_EXPIRED" && e.objectId === late),
+      "the exchange to refuse a message signed with the expired key",
+      10_000,
+    );
+
+    // NL, back after the grace period, takes in and opens what the hub accepted before it ended.
+    nl = await hub.startAp("NL");
+    await until(() => nl.mailbox.has(early), "the message signed before the grace period ended, at NL");
+    expect((await nl.mailbox.open(early)).payload.body).toBe("signed before the grace period ended");
+    expect(nl.mailbox.has(late)).toBe(false);
+    expect((await hub.auditEvents()).some((e) => e.authority === "NL" && e.action === pb.AuditAction.AUDIT_ACTION_REFUSAL && e.reasonCode === "LIAISON_KEY_EXPIRED")).toBe(false);
+  });
+
+  it("keeps the new private keys when the registry write fails, and completes the rotation when the write landed but its answer was lost", async () => {
+    const keyFile = hub.secrets.contactPoints.find((c) => c.cp === "DE")?.keyFile ?? "";
+    const pending = `${keyFile}.rotating`;
+    const before = readFileSync(keyFile, "utf8");
+    const registered = async () => (await readRegistryEntries(hub.admin, hub.registryTrust)).entries.find((e) => e.code === "DE")?.keys.map((k) => k.keyId) ?? [];
+    const audit = new AuditEmitter(hub.admin, "test");
+
+    // The write never reached the registry: the key file is as it was, the new keys stay pending.
+    const refusing = await hub.registry();
+    refusing.addKeys = () => Promise.reject(new Error("test: no answer from the registry"));
+    const refused = await rotateContactPointKeys({ registry: refusing, audit, by: "test-admin", keyFile }).catch((err: unknown) => err);
+    expect(isLiaisonError(refused) && refused.code).toBe("LIAISON_UNAVAILABLE");
+    expect(String((refused as Error).message)).toContain(pending);
+    expect(readFileSync(keyFile, "utf8")).toBe(before);
+    const kept = readKeyFile(pending);
+    expect(kept.signing.keyId).not.toBe(readKeyFile(keyFile).signing.keyId);
+    expect(await registered()).not.toContain(kept.signing.keyId);
+    rmSync(pending);
+
+    // The write landed, its answer was lost: the registry lists the new keys, so the key file gets them.
+    const lossy = await hub.registry();
+    const addKeys = lossy.addKeys.bind(lossy);
+    lossy.addKeys = async (...args) => {
+      await addKeys(...args);
+      throw new Error("test: the answer was lost");
+    };
+    const { keys } = await rotateContactPointKeys({ registry: lossy, audit, by: "test-admin", keyFile });
+    audit.close();
+    expect(existsSync(pending)).toBe(false);
+    const now = readKeyFile(keyFile);
+    expect(now.signing.keyId).toBe(keys.signing.keyId);
+    expect(await registered()).toEqual(expect.arrayContaining([keys.signing.keyId, keys.encryption[0]?.keyId]));
+    expect(now.encryption.map((k) => k.keyId)).toContain(keys.encryption[0]?.keyId);
   });
 });

@@ -1,12 +1,12 @@
 // `liaison users add|list|disable` and `liaison tokens issue`, run as an administrator runs them on
 // an access point's users file: the token printed once, the listing without tokens, a disabled
 // user refused, a second token working beside the first.
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { UserStore } from "../../src/http/mod.js";
+import { addUser, readUsersFile, UserStore, writeUsersFile } from "../../src/http/mod.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 
@@ -59,5 +59,37 @@ describe("liaison users and liaison tokens issue", () => {
     expect(refused.stderr).toContain("LIAISON_CONFLICT");
     const json = JSON.parse(run(["users", "list", "--cp", "BE", "--json"]).stdout) as { users: Array<{ id: string; state: string }> };
     expect(json.users).toEqual([expect.objectContaining({ id: "be-reader", state: "disabled" })]);
+  });
+  it("loses neither of two changes made at once to the users file: the CLI waits for the other writer's lock", async () => {
+    addUser(file(), { id: "be-lock", role: "reader", cp: "BE" });
+    // Another writer (a running access point's HTTP change) holds the lock mid-change.
+    const lock = `${file()}.lock`;
+    closeSync(openSync(lock, "wx", 0o600));
+    const snapshot = readUsersFile(file());
+    const cli = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src/cli/main.ts"), "users", "disable", "be-lock", "--cp", "BE"], { cwd: ROOT, env: { ...process.env, LIAISON_HOME: home }, stdio: "pipe" });
+    let stderr = "";
+    cli.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => cli.on("exit", (code) => resolve(code)));
+    // The other writer finishes its change from what it read (without the lock the CLI would have
+    // read, disabled and renamed meanwhile, and this write would undo it), then releases the lock.
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 2_500))]);
+    writeUsersFile(file(), { users: [...snapshot.users, { id: "be-other", role: "dpo", cp: "BE", tokenSha256: "ab".repeat(32), expiresAt: new Date(Date.now() + 86_400_000).toISOString() }] });
+    rmSync(lock);
+    expect(await exited, stderr).toBe(0);
+    const after = readUsersFile(file()).users;
+    expect(after.some((u) => u.id === "be-other")).toBe(true);
+    expect(after.filter((u) => u.id === "be-lock").every((u) => u.disabledAt)).toBe(true);
+    expect(existsSync(lock)).toBe(false);
+  });
+
+  it("takes over a lock left by a writer that died", () => {
+    const lock = `${file()}.lock`;
+    closeSync(openSync(lock, "wx", 0o600));
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(lock, old, old);
+    const added = run(["users", "add", "be-after-crash", "--cp", "BE", "--role", "dpo", "--json"]);
+    expect(added.code, added.stderr).toBe(0);
+    expect(readUsersFile(file()).users.some((u) => u.id === "be-after-crash")).toBe(true);
+    expect(existsSync(lock)).toBe(false);
   });
 });

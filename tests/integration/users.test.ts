@@ -4,7 +4,7 @@
 // user started names that user, at the access point and at the hub.
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { UserStore } from "../../src/http/mod.js";
+import { addUser, readUsersFile, tokenRef, UserStore } from "../../src/http/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import { quiet, startTestHub, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
 
@@ -25,6 +25,8 @@ describe("users at an access point", () => {
   let be: TestAccessPoint;
   let nl: TestAccessPoint;
   let nlUsers: UserStore;
+  let beUsers: UserStore;
+  let beFile: string;
   let adminToken: string;
   const tokens: Record<string, string> = {};
 
@@ -40,19 +42,24 @@ describe("users at an access point", () => {
     await hub.startRecords();
     const nlSecrets = hub.secrets.contactPoints.find((c) => c.cp === "NL");
     nlUsers = UserStore.watch(nlSecrets?.usersFile ?? "", { intervalMs: 100, log: quiet });
-    [be, nl] = await Promise.all([hub.startAp("BE"), hub.startAp("NL", { users: nlUsers })]);
+    beFile = hub.secrets.contactPoints.find((c) => c.cp === "BE")?.usersFile ?? "";
+    beUsers = UserStore.load(beFile);
+    [be, nl] = await Promise.all([hub.startAp("BE", { users: beUsers }), hub.startAp("NL", { users: nlUsers })]);
     adminToken = hub.secrets.contactPoints.find((c) => c.cp === "BE")?.adminToken ?? "";
+    // The administrator adds a user without content over HTTP; operators and readers are added on
+    // the access point's host, as `liaison users add` does.
+    const added = await admin("POST", "/v1/users", { id: "be-dpo", role: "dpo", validFor: "7d" });
+    expect(added.status, added.text).toBe(201);
+    expect(added.body).toMatchObject({ id: "be-dpo", role: "dpo" });
+    expect(Date.parse(added.body.expiresAt as string) - Date.now()).toBeGreaterThan(6 * 86_400_000);
+    tokens["be-dpo"] = added.body.token as string;
     for (const [id, role] of [
       ["be-reader", "reader"],
-      ["be-dpo", "dpo"],
       ["be-op2", "operator"],
     ] as const) {
-      const added = await admin("POST", "/v1/users", { id, role, validFor: "7d" });
-      expect(added.status, added.text).toBe(201);
-      expect(added.body).toMatchObject({ id, role });
-      expect(Date.parse(added.body.expiresAt as string) - Date.now()).toBeGreaterThan(6 * 86_400_000);
-      tokens[id] = added.body.token as string;
+      tokens[id] = addUser(beFile, { id, role, cp: "BE", validForMs: 7 * 86_400_000 }).token;
     }
+    expect(beUsers.reload()).toBe(true);
   });
   afterAll(async () => {
     nlUsers?.close();
@@ -116,35 +123,75 @@ describe("users at an access point", () => {
   });
 
   it("issues a new token and disables a user at once, each change an audit event naming the administrator", async () => {
-    const issued = await admin("POST", "/v1/users/be-reader/tokens", { validFor: "1d" });
+    const issued = await admin("POST", "/v1/users/be-dpo/tokens", { validFor: "1d" });
     expect(issued.status).toBe(201);
     const second = issued.body.token as string;
-    for (const t of [tokens["be-reader"] ?? "", second]) expect((await call(be, t, "GET", "/v1/messages")).status).toBe(200);
+    for (const t of [tokens["be-dpo"] ?? "", second]) expect((await call(be, t, "GET", "/v1/users")).status).toBe(200);
 
     expect((await admin("POST", "/v1/users/be-admin/disable")).status).toBe(409);
     expect((await admin("POST", "/v1/users/nobody/disable")).status).toBe(404);
-    expect((await admin("POST", "/v1/users", { id: "be-reader", role: "operator" })).status).toBe(409);
+    expect((await admin("POST", "/v1/users", { id: "be-reader", role: "dpo" })).status).toBe(409);
     // An access point's users hold access-point roles only.
     const consoleRole = await admin("POST", "/v1/users", { id: "be-sup", role: "supervisor" });
     expect(consoleRole.status).toBe(400);
     const disabled = await admin("POST", "/v1/users/be-reader/disable");
     expect(disabled.status).toBe(200);
-    for (const t of [tokens["be-reader"] ?? "", second]) {
-      const res = await call(be, t, "GET", "/v1/messages");
-      expect(res.status).toBe(401);
-      expect(res.body.code).toBe("LIAISON_USER_DISABLED");
+    const res = await call(be, tokens["be-reader"] ?? "", "GET", "/v1/messages");
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe("LIAISON_USER_DISABLED");
+    expect((await admin("POST", "/v1/users/be-dpo/disable")).status).toBe(200);
+    for (const t of [tokens["be-dpo"] ?? "", second]) {
+      const refused = await call(be, t, "GET", "/v1/users");
+      expect(refused.status).toBe(401);
+      expect(refused.body.code).toBe("LIAISON_USER_DISABLED");
     }
-    expect((await admin("POST", "/v1/users/be-reader/tokens", {})).status).toBe(409);
+    expect((await admin("POST", "/v1/users/be-dpo/tokens", {})).status).toBe(409);
 
     await until(async () => {
       const changes = (await hub.auditEvents()).filter((e) => e.authority === "BE" && e.action === pb.AuditAction.AUDIT_ACTION_CONFIG_CHANGE && e.userId === "be-admin");
       const has = (objectType: string, objectId: string, change: string) =>
         changes.some((e) => e.objectType === objectType && e.objectId === objectId && e.details?.change === change && e.outcome === pb.AuditOutcome.AUDIT_OUTCOME_SUCCESS);
-      return has("user", "be-reader", "added") && has("user", "be-dpo", "added") && has("token", "be-reader", "issued") && has("user", "be-reader", "disabled");
+      return has("user", "be-dpo", "added") && has("token", "be-dpo", "issued") && has("user", "be-reader", "disabled") && has("user", "be-dpo", "disabled");
     }, "the administrator's changes in the audit log");
     const events = await hub.auditEvents();
     expect(events.some((e) => e.action === pb.AuditAction.AUDIT_ACTION_READ && e.objectType === "user-list" && e.userId === "be-dpo")).toBe(true);
-    for (const e of events) for (const t of [tokens["be-reader"] ?? "", second]) expect(JSON.stringify(e)).not.toContain(t);
+    // Each event names the token used by a prefix of its hash (the start of its users-file entry),
+    // and the issue event names the token it issued the same way: an action traces to its token.
+    const ref = tokenRef(second);
+    expect(readUsersFile(beFile).users.some((u) => u.id === "be-dpo" && u.tokenSha256.startsWith(ref))).toBe(true);
+    expect(events.some((e) => e.objectType === "token" && e.objectId === "be-dpo" && e.details?.change === "issued" && e.details.issuedToken === ref && e.details.token === tokenRef(adminToken))).toBe(true);
+    await until(
+      async () => (await hub.auditEvents()).filter((e) => e.action === pb.AuditAction.AUDIT_ACTION_READ && e.objectType === "user-list" && e.userId === "be-dpo").some((e) => e.details?.token === ref),
+      "the read made with the second token, named by its reference",
+    );
+    for (const e of events) for (const t of [tokens["be-dpo"] ?? "", second]) expect(JSON.stringify(e)).not.toContain(t);
+  });
+
+  it("gives an administrator no token that reaches content: operators and readers are added and issued tokens on the host only", async () => {
+    const entries = () => readUsersFile(beFile).users.length;
+    const before = entries();
+    for (const role of ["operator", "reader"]) {
+      const res = await admin("POST", "/v1/users", { id: `be-new-${role}`, role });
+      expect(res.status, role).toBe(403);
+      expect(res.body.code).toBe("LIAISON_FORBIDDEN");
+      expect(res.text).not.toContain("lsn_");
+    }
+    // Nor a new token for an existing operator.
+    for (const id of ["be-operator", "be-op2"]) {
+      const res = await admin("POST", `/v1/users/${id}/tokens`, {});
+      expect(res.status, id).toBe(403);
+      expect(res.body.code).toBe("LIAISON_FORBIDDEN");
+      expect(res.text).not.toContain("lsn_");
+    }
+    expect(entries()).toBe(before);
+    expect((await admin("POST", "/v1/users/nobody/tokens", {})).status).toBe(404);
+    // The administrator still lists and disables any user.
+    const op3 = addUser(beFile, { id: "be-op3", role: "operator", cp: "BE" });
+    expect(beUsers.reload()).toBe(true);
+    expect((await call(be, op3.token, "GET", "/v1/messages")).status).toBe(200);
+    expect(((await admin("GET", "/v1/users")).body.users as Json[]).some((u) => u.id === "be-op3")).toBe(true);
+    expect((await admin("POST", "/v1/users/be-op3/disable")).status).toBe(200);
+    expect((await call(be, op3.token, "GET", "/v1/messages")).status).toBe(401);
   });
 
   it("names the user in every audit event of the user's actions, at the access point and at the hub", async () => {
@@ -188,6 +235,33 @@ describe("users at an access point", () => {
     }, "every event of the walk", 20_000);
     for (const [what, f] of expected) expect(mine.filter(f).map((e) => e.userId), what).toEqual(mine.filter(f).map(() => "be-op2"));
     for (const e of mine) expect(e.userId, `${pb.AuditAction[e.action ?? 0]} ${e.objectType}`).toBe("be-op2");
+  });
+
+  it("refuses at the hub a hub call whose user id is not a user id, and keeps that id out of the audit log", async () => {
+    const rec = await call(be, be.token, "POST", "/v1/records", record("MERTENS, Lies"));
+    expect(rec.status).toBe(201);
+    const recordId = rec.body.id as string;
+    const from = (await hub.auditEvents()).length;
+    const bad = `forged\n{"userId":"be-op2"}${"x".repeat(300)}`;
+    for (const userId of [bad, "a".repeat(65), "-starts-with-a-dash"]) {
+      const err = await be.hub.call("records", "get", userId, { recordId }).catch((e: unknown) => e);
+      expect((err as { code?: string }).code, userId.slice(0, 20)).toBe("LIAISON_VALIDATION");
+    }
+    // A well-formed id still passes.
+    expect((await be.hub.call("records", "get", "be-op2", { recordId })).recordId).toBe(recordId);
+    let refusals: pb.IAuditEvent[] = [];
+    await until(async () => {
+      refusals = (await hub.auditEvents()).slice(from).filter((e) => e.action === pb.AuditAction.AUDIT_ACTION_REFUSAL && e.reasonCode === "LIAISON_VALIDATION" && e.objectId === "records.get");
+      return refusals.length === 3;
+    }, "the hub's three refusals");
+    for (const e of refusals) {
+      expect(e.authority).toBe("BE");
+      expect(e.userId).toBe("access-point");
+    }
+    const all = JSON.stringify((await hub.auditEvents()).slice(from));
+    expect(all).not.toContain("forged");
+    expect(all).not.toContain("a".repeat(65));
+    expect(all).not.toContain("-starts-with-a-dash");
   });
 
   it("refuses every request while the users file cannot be read, and serves again once it can", async () => {

@@ -1,13 +1,15 @@
 // /v1/users: the access point's administrator manages its users (add, list, disable, issue a new
 // token); its data-protection officer lists them. Every change is written atomically to the users
 // file, takes effect at once here (and within seconds in any other process reading that file) and
-// is an audit event naming the administrator who made it. Content is out of reach of both roles.
+// is an audit event naming the administrator who made it. Content is out of reach of both roles:
+// over HTTP an administrator adds users and issues tokens only for roles without content (dpo,
+// admin); an operator or reader is added and given a token on the access point's host with the CLI.
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { disabledOut, issuedOut, tokenIn, userIn, userParamsIn, usersOut } from "../../../src/api/mod.js";
-import { rolesWith } from "../../../src/domain/mod.js";
+import { holdsContent, rolesWith, type Role } from "../../../src/domain/mod.js";
 import { LiaisonError } from "../../../src/errors.js";
-import { addUser, disableUser, issueToken, listUsers, parseValidity, problemResponses, readUsersFile, type UserStore } from "../../../src/http/mod.js";
+import { addUser, disableUser, issueToken, listUsers, parseValidity, problemResponses, readUsersFile, tokenRef, type UserStore } from "../../../src/http/mod.js";
 import { pb } from "../../../src/proto/mod.js";
 
 export interface UserRoutesDeps {
@@ -29,6 +31,12 @@ export async function userRoutes(app: FastifyInstance, d: UserRoutesDeps): Promi
     if (!d.users.path) throw new LiaisonError("LIAISON_UNAVAILABLE", "this access point's users are not kept in a users file");
     return d.users.path;
   };
+  /** An administrator never receives a token that reaches content (LIAISON_FORBIDDEN). */
+  const noContent = (role: Role, id: string) => {
+    if (holdsContent(role)) {
+      throw new LiaisonError("LIAISON_FORBIDDEN", `${id} would hold the ${role} role, which reaches content: add the user and issue its tokens on the access point's host with \`liaison users add\` and \`liaison tokens issue\``);
+    }
+  };
   /** After a write: this process uses the new file now, not at its next poll. */
   const reload = () => {
     if (!d.users.reload()) throw new LiaisonError("LIAISON_UNAVAILABLE", "the users file was written but cannot be read back");
@@ -49,9 +57,10 @@ export async function userRoutes(app: FastifyInstance, d: UserRoutesDeps): Promi
     async (req, reply) => {
       const b = req.body;
       req.audit.objectId = b.id;
+      noContent(b.role, b.id);
       const issued = addUser(file(), { id: b.id, role: b.role, cp: d.cp, now: now(), ...(b.validFor ? { validForMs: parseValidity(b.validFor) } : {}) });
       reload();
-      req.audit.details = { change: "added", role: b.role, expiresAt: issued.expiresAt };
+      req.audit.details = { change: "added", role: b.role, expiresAt: issued.expiresAt, issuedToken: tokenRef(issued.token) };
       return reply.code(201).send({ id: issued.user.id, role: issued.user.role, token: issued.token, expiresAt: issued.expiresAt });
     },
   );
@@ -63,9 +72,12 @@ export async function userRoutes(app: FastifyInstance, d: UserRoutesDeps): Promi
       config: change("token", "id"),
     },
     async (req, reply) => {
+      const role = readUsersFile(file()).users.find((e) => e.id === req.params.id)?.role;
+      if (!role) throw new LiaisonError("LIAISON_NOT_FOUND", `no user ${req.params.id}`);
+      noContent(role, req.params.id);
       const issued = issueToken(file(), req.params.id, { now: now(), ...(req.body.validFor ? { validForMs: parseValidity(req.body.validFor) } : {}) });
       reload();
-      req.audit.details = { change: "issued", expiresAt: issued.expiresAt };
+      req.audit.details = { change: "issued", expiresAt: issued.expiresAt, issuedToken: tokenRef(issued.token) };
       return reply.code(201).send({ id: issued.user.id, role: issued.user.role, token: issued.token, expiresAt: issued.expiresAt });
     },
   );

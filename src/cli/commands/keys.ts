@@ -57,9 +57,10 @@ export function register(program: Command): void {
     .option("--registry-key <file>", "the registry signing key file (default $LIAISON_HOME/secrets/registry-key.json)")
     .option("--activate-after <duration>", "the new encryption key is sealed to from this long after now (default LIAISON_KEY_ACTIVATION_DELAY, 60s)")
     .option("--valid-for <duration>", "the new keys' validity (e.g. 365d); members warn ahead of its end (default: no end)")
+    .option("--grace <duration>", "the old signing key signs nothing new from this long after now: restart the access point within it (default 24h)")
     .option("--by <user>", "who rotates, for the access log (default cli:<os user>)")
     .option("--json")
-    .action(async (o: { cp: string; keyFile?: string; registryKey?: string; activateAfter?: string; validFor?: string; by?: string; json?: boolean }) => {
+    .action(async (o: { cp: string; keyFile?: string; registryKey?: string; activateAfter?: string; validFor?: string; grace?: string; by?: string; json?: boolean }) => {
       try {
         if (!isContactPointCode(o.cp)) throw new LiaisonError("LIAISON_VALIDATION", `${o.cp} is not a contact point code`);
         const cfg = loadConfig("cli", cliSchema);
@@ -68,6 +69,7 @@ export function register(program: Command): void {
         const registryKey = readKeyFile(o.registryKey ?? join(cfg.home, "secrets", "registry-key.json")).signing;
         const activateAfterMs = o.activateAfter === undefined ? cfg.keyActivationDelay : durationMs(o.activateAfter, "--activate-after");
         const validForMs = o.validFor === undefined ? undefined : durationMs(o.validFor, "--valid-for");
+        const graceMs = o.grace === undefined ? undefined : durationMs(o.grace, "--grace");
         const nc = await hubConnection("liaison-cli-keys");
         const audit = new AuditEmitter(nc, "registry");
         try {
@@ -78,12 +80,13 @@ export function register(program: Command): void {
             keyFile: file,
             activateAfterMs,
             ...(validForMs === undefined ? {} : { validForMs }),
+            ...(graceMs === undefined ? {} : { graceMs }),
           });
           const from = new Date(r.encryptionFromMs).toISOString();
-          if (o.json) printJson({ cp: o.cp, file, signingKeyId: r.keys.signing.keyId, encryptionKeyId: r.keys.encryption[0]?.keyId, encryptionFrom: from });
+          if (o.json) printJson({ cp: o.cp, file, signingKeyId: r.keys.signing.keyId, encryptionKeyId: r.keys.encryption[0]?.keyId, encryptionFrom: from, oldSigningUntil: new Date(r.signingUntilMs).toISOString() });
           else {
             show(file, false);
-            process.stdout.write(`published to the registry; senders seal to the new encryption key from ${from}. Restart the access point to sign with the new signing key.\n`);
+            process.stdout.write(`published to the registry; senders seal to the new encryption key from ${from}. Restart the access point to sign with the new signing key before ${new Date(r.signingUntilMs).toISOString()}, when the old one stops being accepted.\n`);
           }
         } finally {
           audit.close();
