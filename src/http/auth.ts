@@ -321,7 +321,16 @@ export class UserStore {
       else opts.log.error({ err: store.#unreadable, path }, "users file changed but cannot be read; every token is refused until it can");
     };
     watchFile(path, { interval: opts.intervalMs, persistent: false }, onChange);
-    store.#close = () => unwatchFile(path, onChange);
+    // A file caught half-written (or gone) by the change that made it unreadable may see no further
+    // change of its own: while unreadable, it is read again at every interval, not only on a change.
+    const retry = setInterval(() => {
+      if (store.#unreadable && store.reload()) opts.log.info({ path }, "users file readable again");
+    }, opts.intervalMs);
+    retry.unref();
+    store.#close = () => {
+      unwatchFile(path, onChange);
+      clearInterval(retry);
+    };
     return store;
   }
 

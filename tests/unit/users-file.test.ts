@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -49,6 +49,26 @@ describe("the users file", () => {
       rmSync(file);
       await until(() => !users.check(op.token).ok, "the removed file to take effect");
       expect(users.check(op.token)).toEqual({ ok: false, code: "LIAISON_USERS_UNAVAILABLE" });
+    } finally {
+      users.close();
+    }
+  });
+
+  it("reads a file again that became readable with no change its watcher can see (a half-written file caught between two polls)", async () => {
+    const op = addUser(file, { id: "be-op", role: "operator", cp: "BE" });
+    const good = readFileSync(file, "utf8");
+    const users = UserStore.watch(file, { intervalMs: 50, log: quiet });
+    try {
+      // A broken file of the good one's size: what a reader sees mid-write.
+      const t = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
+      writeFileSync(file, "{".padEnd(good.length, " "));
+      utimesSync(file, t, t);
+      await until(() => !users.check(op.token).ok, "the broken file to take effect");
+      await new Promise((r) => setTimeout(r, 200));
+      // The good content lands with the same inode, size and time: the watcher sees no change.
+      writeFileSync(file, good);
+      utimesSync(file, t, t);
+      await until(() => users.check(op.token).ok, "the good file read again");
     } finally {
       users.close();
     }
