@@ -95,8 +95,10 @@ export function personNameForms(value: string): string[] {
   return [...forms];
 }
 
-/** A word written in capitals ("MÜLLER", "O'BRIEN"): has letters, and no lower-case one. */
-const inCapitals = (word: string): boolean => word !== word.toLowerCase() && word === word.toUpperCase();
+/** A word with no lower-case letter ("MÜLLER", "J."). */
+const noLowerCase = (word: string): boolean => word === word.toUpperCase();
+/** A word written in capitals ("MÜLLER", "O'BRIEN"): two letters or more (not an initial), none lower-case. */
+const inCapitals = (word: string): boolean => noLowerCase(word) && (word.match(/\p{L}/gu)?.length ?? 0) >= 2;
 
 /**
  * The writings a name's surname may have. The surname is
@@ -129,14 +131,14 @@ export function surnameForms(value: string): string[] {
     const words = tokens.map((t) => !particle(t));
     if (tokens.length < 2) {
       // its exact form is its surname
-    } else if (capitals.some(Boolean) && capitals.some((c, i) => !c && words[i])) {
+    } else if (capitals.some(Boolean) && tokens.some((t, i) => words[i] && !noLowerCase(t))) {
       const first = capitals.indexOf(true);
       let last = first;
       while (last + 1 < tokens.length && (capitals[last + 1] || (particle(tokens[last + 1] as string) && capitals.slice(last + 2).some(Boolean)))) last++;
       candidates.push(tokens.slice(withParticles(first)[0], last + 1).join(" "));
     } else {
       const lastWord = tokens.length - 1;
-      if (tokens.every((t) => inCapitals(t) || particle(t))) {
+      if (tokens.every(noLowerCase)) {
         let first = 0;
         while (first < lastWord && particle(tokens[first] as string)) first++;
         if (first < lastWord) candidates.push(tokens.slice(0, first + 1).join(" "));

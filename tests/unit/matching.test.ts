@@ -59,6 +59,9 @@ describe("how strong a match is", () => {
     expect(strength([name("FERNANDEZ GARCIA Maria")], [name("Maria")])).toBe("unspecified");
     expect(strength([name("Jan van der BERG")], [name("VAN DER BERG")])).toBe("surname-only");
     expect(strength([name("Jan van der BERG")], [name("Jan")])).toBe("unspecified");
+    // An initial is not a word in capitals.
+    expect(strength([name("Hans J. Müller")], [name("Müller")])).toBe("surname-only");
+    expect(strength([name("Hans J. Müller")], [name("J")])).toBe("unspecified");
     // All in capitals (a passport's order, surname first, or a person's): the first and the last word.
     expect(strength([name("MULLER HANS")], [name("Müller")])).toBe("surname-only");
     expect(strength([name("MULLER HANS")], [name("Hans")])).toBe("surname-only");
