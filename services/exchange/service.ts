@@ -59,7 +59,7 @@ export async function startExchange(nc: NatsConnection, cfg: ExchangeSettings, h
     PRIORITY_TOKENS.map((p) => ({ stream: "SUBMIT", durable: exchangeConsumer(p).config.durable_name, handle: (b) => router.handle(b) })),
     // In stream order across deliveries lost with a dying node, so what a sender had acknowledged
     // first is routed first (src/nats/in-order.ts).
-    { log, maxBatch: 32, maxInFlight: 4, maxDeliveries: EXCHANGE_MAX_DELIVERIES, onPoison: (msgs) => router.poison(msgs), inStreamOrder: true },
+    { log, maxBatch: 32, maxInFlight: 4, maxDeliveries: EXCHANGE_MAX_DELIVERIES, onPoison: (msgs) => router.poison(msgs), inStreamOrder: true, metrics },
   );
   metrics.gauge("liaison_exchange_backlog", "Submissions received by the exchange and not yet handled", [], (g) => void g.set(consumer.backlog()));
   const svc = await startMicroService(nc, {

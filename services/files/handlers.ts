@@ -6,6 +6,7 @@ import { AuditAction, AuditOutcome, type AuditEmitter } from "../../src/audit/mo
 import type { ErasureSteps, ShredOptions } from "../../src/blindstore/mod.js";
 import { aeadOpen, aeadSeal, hex, newId, sha256, utf8 } from "../../src/crypto/mod.js";
 import {
+  answeredAsStub,
   assessMatch,
   DAY_MS,
   fileRetention,
@@ -15,6 +16,7 @@ import {
   queryReferences,
   recordIndexForms,
   requireObjectId,
+  splitStubs,
   SUPERVISOR_AUTHORITY,
   supervisorHoldChange,
   supplierHoldChange,
@@ -247,18 +249,35 @@ export class FilesHandlers implements HubHandlers<"files"> {
     const refs = this.#queryRefs(q.subjects);
     const found = [...this.d.store.index.lookup(refs, 0, this.d.maxQueryMatches)];
     const now = this.d.now();
+    // A surname-only hit on another supplier's entry is a stub: the supplier and the hit only (no
+    // service, contact or reference), at most MAX_SURNAME_ONLY_MATCHES of them.
+    const { full, stubs, leftOut } = splitStubs(found, (id, types) => {
+      const entry = this.d.store.index.get(id);
+      return { stub: answeredAsStub(assessMatch(types, q.subjects, entry?.types ?? []).strength, entry?.supplier === call.cp) };
+    });
     const results: pb.IFileHit[] = [];
     const hits: pb.IStoredHit[] = [];
     const matched: string[] = [];
-    // Every match is read at once, each entry with its data key.
-    for (const m of await readMatches(found, (id) => this.#load(id))) {
+    const hitFor = (id: string, supplier: string, stub: boolean): pb.IStoredHit | undefined => {
+      if (supplier === call.cp) return undefined;
+      const hit: pb.IStoredHit = { hitId: newId(), objectType: "file", objectId: id, supplier, matchedBy: call.cp, purpose, atMs: now, ...(stub ? { stub: true } : {}) };
+      hits.push(hit);
+      return hit;
+    };
+    // Every full hit is read at once, each entry with its data key.
+    for (const m of await readMatches(full, (id) => this.#load(id))) {
       const { stored, key } = m.value;
       const own = stored.supplier === call.cp;
-      const hit: pb.IStoredHit | undefined = own ? undefined : { hitId: newId(), objectType: "file", objectId: m.id, supplier: stored.supplier, matchedBy: call.cp, purpose, atMs: now };
-      if (hit) hits.push(hit);
+      const hit = hitFor(m.id, stored.supplier, false);
       matched.push(m.id);
       const { strength } = assessMatch(m.types, q.subjects, this.d.store.index.get(m.id)?.types ?? []);
       results.push({ ...this.#hit(stored, this.#decrypt(stored, key), hit?.hitId ?? "", own), strength });
+    }
+    // A stub's entry is read (it may be gone since it was indexed), never its data key nor its content.
+    for (const m of await readMatches(stubs, (id) => this.#stored(id))) {
+      const hit = hitFor(m.id, m.value.supplier, true);
+      matched.push(m.id);
+      results.push({ supplier: m.value.supplier, hitId: hit?.hitId ?? "", strength: pb.MatchStrength.MATCH_STRENGTH_SURNAME_ONLY });
     }
     // The hits are stored and their suppliers notified while the query and its hits are logged.
     await settleHits(this.d.store, this.d.notices, hits, [
@@ -267,12 +286,25 @@ export class FilesHandlers implements HubHandlers<"files"> {
         purpose,
         searchRefs: refs.map((r) => hex(r.ref)),
         matched,
-        // One strength per hit, in the order of `matched`: how strong, never what name.
-        details: { hits: String(results.length), strengths: results.map((r) => matchStrengthName(r.strength)).join(",") },
+        // One strength per hit, in the order of `matched`: how strong, never what name; which
+        // were answered as stubs, and how many surname-only hits were left out.
+        details: {
+          hits: String(results.length),
+          strengths: results.map((r) => matchStrengthName(r.strength)).join(","),
+          stubs: results.map((r) => (r.fileReference === undefined ? "1" : "0")).join(","),
+          surnameOnlyLeftOut: String(leftOut),
+        },
       }),
-      ...hits.map((h) => this.#audit(call, AuditAction.AUDIT_ACTION_HIT, h.objectId ?? "", { purpose, details: { supplier: h.supplier ?? "", hitId: h.hitId ?? "" } })),
+      ...hits.map((h) => this.#audit(call, AuditAction.AUDIT_ACTION_HIT, h.objectId ?? "", { purpose, details: { supplier: h.supplier ?? "", hitId: h.hitId ?? "", ...(h.stub ? { stub: "true" } : {}) } })),
     ]);
-    return { hits: results };
+    return { hits: results, surnameOnlyLeftOut: leftOut };
+  }
+
+  /** A stored entry, without its data key (a stub's supplier). */
+  async #stored(id: string): Promise<pb.StoredFileEntry> {
+    const got = await this.d.store.get(requireObjectId(id, "entry id"));
+    if (!got) throw new LiaisonError("LIAISON_NOT_FOUND", `no file entry ${id}`);
+    return FILES_STORE.decode(got.bytes);
   }
 
   /** A hit again, for the contact point whose query it answered (to address a request about it). */
@@ -284,6 +316,11 @@ export class FilesHandlers implements HubHandlers<"files"> {
     if (!bytes) throw new LiaisonError("LIAISON_NOT_FOUND", `no hit ${hitId}`);
     const h = pb.StoredHit.decode(bytes);
     if (h.matchedBy !== call.cp) throw new LiaisonError("LIAISON_FORBIDDEN", "only the contact point whose query hit may use it");
+    // A stub stays a stub: the supplier resolves the hit id in a request quoting it.
+    if (h.stub) {
+      await this.#audit(call, AuditAction.AUDIT_ACTION_READ, h.objectId, { objectType: "file-hit", details: { hitId, supplier: h.supplier, stub: "true" } });
+      return { supplier: h.supplier, hitId, strength: pb.MatchStrength.MATCH_STRENGTH_SURNAME_ONLY };
+    }
     const early = this.d.dataKeys.prefetch(h.objectId);
     const got = await this.d.store.get(h.objectId);
     if (!got) throw new LiaisonError("LIAISON_ERASED", `the file entry behind hit ${hitId} has been erased`);

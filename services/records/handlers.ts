@@ -6,6 +6,7 @@ import { AuditAction, AuditOutcome, type AuditEmitter } from "../../src/audit/mo
 import type { ErasureSteps, ShredOptions } from "../../src/blindstore/mod.js";
 import { aeadOpen, aeadOpenPacked, aeadSeal, aeadSealPacked, hex, newId, Sealer, sha256, utf8 } from "../../src/crypto/mod.js";
 import {
+  answeredAsStub,
   assessMatch,
   HUB,
   holdInForce,
@@ -16,6 +17,7 @@ import {
   recordIndexForms,
   recordReviewDue,
   requireObjectId,
+  splitStubs,
   SUPERVISOR_AUTHORITY,
   supervisorHoldChange,
   supplierHoldChange,
@@ -209,17 +211,34 @@ export class RecordsHandlers implements HubHandlers<"records"> {
     const refs = this.#queryRefs(q.identifiers);
     const found = [...this.d.store.index.lookup(refs, q.category, this.d.maxQueryMatches)];
     const now = this.d.now();
-    const matches: pb.IRecordMatch[] = [];
+    // How strong each match is, from the index alone: a surname-only match on another supplier's
+    // record is answered with a stub (no content, not even its id), at most MAX_SURNAME_ONLY_MATCHES.
+    const { full, stubs, leftOut } = splitStubs(found, (id, types) => {
+      const entry = this.d.store.index.get(id);
+      const assessed = assessMatch(types, q.identifiers, entry?.types ?? []);
+      return { ...assessed, stub: answeredAsStub(assessed.strength, entry?.supplier === call.cp) };
+    });
+    const matches: Array<pb.IRecordMatch & { recordId: string }> = [];
     const hits: pb.IStoredHit[] = [];
-    // Every match is read at once, each record with its data key.
-    for (const m of await readMatches(found, (id) => this.#load(id))) {
+    const hitFor = (id: string, supplier: string, stub: boolean): pb.IStoredHit | undefined => {
+      if (supplier === call.cp) return undefined;
+      const hit: pb.IStoredHit = { hitId: newId(), objectType: "record", objectId: id, supplier, matchedBy: call.cp, purpose, atMs: now, ...(stub ? { stub: true } : {}) };
+      hits.push(hit);
+      return hit;
+    };
+    // Every full match is read at once, each record with its data key.
+    for (const m of await readMatches(full, (id) => this.#load(id))) {
       const { stored, key } = m.value;
       const content = this.#decrypt(stored, key);
-      const hit: pb.IStoredHit | undefined =
-        stored.supplier !== call.cp ? { hitId: newId(), objectType: "record", objectId: m.id, supplier: stored.supplier, matchedBy: call.cp, purpose, atMs: now } : undefined;
-      if (hit) hits.push(hit);
+      const hit = hitFor(m.id, stored.supplier, false);
       const { strength, matchedOn } = assessMatch(m.types, q.identifiers, this.d.store.index.get(m.id)?.types ?? []);
-      matches.push({ record: this.#view(stored, content), hitId: hit?.hitId ?? "", matchedOn, strength });
+      matches.push({ recordId: m.id, record: this.#view(stored, content), hitId: hit?.hitId ?? "", matchedOn, strength });
+    }
+    // A stub's record is read (it may be gone since it was indexed), never its data key nor its content.
+    for (const m of await readMatches(stubs, (id) => this.#stored(id))) {
+      const hit = hitFor(m.id, m.value.supplier, true);
+      const { strength, matchedOn } = assessMatch(m.types, q.identifiers, this.d.store.index.get(m.id)?.types ?? []);
+      matches.push({ recordId: m.id, hitId: hit?.hitId ?? "", matchedOn, strength, supplier: m.value.supplier, category: m.value.category });
     }
     // Strongest first (a stable sort keeps the lookup's order within a strength).
     matches.sort((a, b) => (a.strength || 99) - (b.strength || 99));
@@ -230,13 +249,26 @@ export class RecordsHandlers implements HubHandlers<"records"> {
         objectType: "record-query",
         purpose,
         searchRefs: refs.map((r) => hex(r.ref)),
-        matched: matches.map((m) => m.record?.recordId ?? ""),
+        matched: matches.map((m) => m.recordId),
         // One strength per matched record, in the order of `matched`: how strong, never what name.
-        details: { matches: String(matches.length), strengths: matches.map((m) => matchStrengthName(m.strength)).join(",") },
+        // Which of them were answered as stubs, and how many surname-only matches were left out.
+        details: {
+          matches: String(matches.length),
+          strengths: matches.map((m) => matchStrengthName(m.strength)).join(","),
+          stubs: matches.map((m) => (m.record ? "0" : "1")).join(","),
+          surnameOnlyLeftOut: String(leftOut),
+        },
       }),
-      ...hits.map((h) => this.#audit(call, AuditAction.AUDIT_ACTION_HIT, h.objectId ?? "", { purpose, details: { supplier: h.supplier ?? "", hitId: h.hitId ?? "" } })),
+      ...hits.map((h) => this.#audit(call, AuditAction.AUDIT_ACTION_HIT, h.objectId ?? "", { purpose, details: { supplier: h.supplier ?? "", hitId: h.hitId ?? "", ...(h.stub ? { stub: "true" } : {}) } })),
     ]);
-    return { matches };
+    return { matches: matches.map(({ recordId: _, ...m }) => m), surnameOnlyLeftOut: leftOut };
+  }
+
+  /** A stored record, without its data key (a stub's supplier and category). */
+  async #stored(id: string): Promise<pb.StoredRecord> {
+    const got = await this.d.store.get(requireObjectId(id, "record id"));
+    if (!got) throw new LiaisonError("LIAISON_NOT_FOUND", `no record ${id}`);
+    return RECORDS_STORE.decode(got.bytes);
   }
 
   async amend(call: HubCall<pb.RecordAmend>): Promise<pb.IRecordView> {

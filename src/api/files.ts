@@ -43,9 +43,13 @@ export const fileOut = z
   .meta({ id: "FideEntry" });
 export type FileOut = z.infer<typeof fileOut>;
 
-/** A hit tells only whom to ask about the file: the supplier, its investigating service and contact, and the reference. */
+/**
+ * A hit tells only whom to ask about the file: the supplier, its investigating service and contact,
+ * and the reference. A stub (a surname-only hit on another member's entry) tells the supplier only.
+ */
 export const hitOut = fileOut
-  .pick({ supplier: true, investigatingService: true, contact: true, fileReference: true })
+  .pick({ supplier: true })
+  .extend(fileOut.pick({ investigatingService: true, contact: true, fileReference: true }).partial().shape)
   .extend({
     hitId: z.string().optional().describe("quote it to send a request about the hit: POST /v1/files/hits/{hitId}/request"),
     entryId: z.string().optional().describe("only for an entry of your own"),
@@ -58,7 +62,12 @@ export const fileQueryIn = z.object({
   subjects: z.array(identifierIn).min(1).max(20),
   purpose: z.string().describe("why you search: required, and logged with the query"),
 });
-export const fileQueryOut = z.object({ hits: z.array(hitOut) }).meta({ id: "FideQueryResult" });
+export const fileQueryOut = z
+  .object({
+    hits: z.array(hitOut),
+    surnameOnlyLeftOut: z.number().int().optional().describe("surname-only hits beyond the cap on stubs, not listed: narrow the query"),
+  })
+  .meta({ id: "FideQueryResult" });
 export type FileQueryOut = z.infer<typeof fileQueryOut>;
 
 export const fileStatusIn = z.object({

@@ -51,7 +51,19 @@ export const recordQueryIn = z.object({
   category: z.enum(RECORD_CATEGORIES.keys).optional(),
 });
 export const recordQueryOut = z
-  .object({ matches: z.array(z.object({ record: recordOut, hitId: z.string().optional(), matchedOn: z.array(z.string()), strength: z.enum(MATCH_STRENGTH_NAMES).describe("how strongly the identifiers matched (docs/records.md)") })) })
+  .object({
+    matches: z.array(
+      z.object({
+        record: recordOut.optional().describe("absent in a stub: a surname-only match on another member's record (docs/records.md, \"Stubs\")"),
+        hitId: z.string().optional().describe("quote it when asking the supplier about the match or reporting the action taken"),
+        matchedOn: z.array(z.string()),
+        strength: z.enum(MATCH_STRENGTH_NAMES).describe("how strongly the identifiers matched (docs/records.md)"),
+        supplier: z.string().optional().describe("a stub's supplier: whom to ask"),
+        category: z.enum(RECORD_CATEGORIES.keys).optional().describe("a stub's record category"),
+      }),
+    ),
+    surnameOnlyLeftOut: z.number().int().optional().describe("surname-only matches beyond the cap on stubs, not listed: narrow the query"),
+  })
   .meta({ id: "RecordQueryResult" });
 export type RecordQueryOut = z.infer<typeof recordQueryOut>;
 

@@ -8,7 +8,7 @@ import { decodeAs } from "../crypto/mod.js";
 import { HUB } from "../domain/mod.js";
 import { isLiaisonError, LiaisonError } from "../errors.js";
 import { subjects, type EndpointDef } from "../nats/mod.js";
-import { logErasure } from "../notices/mod.js";
+import { logErasure, relogErasure } from "../notices/mod.js";
 import { pb } from "../proto/mod.js";
 import { ERASE_ATTEMPTS, type BlindStore, type ShredOptions } from "./blind-store.js";
 
@@ -63,19 +63,27 @@ export function erasureEndpoint<T>(service: "records" | "files", store: BlindSto
     subject: subjects.api(service, "erase-due"),
     handler: async (msg) => {
       const order = decodeAs((b) => pb.ErasureOrder.decode(b), msg.data, "ErasureOrder");
+      // The order is carried out first all the same: a repeated order for an object whose stored
+      // revision is overwritten already is refused (LIAISON_NOT_FOUND), as before.
       const cert = await carryOutErasureOrder(store, order, steps);
       if (Number(order.overwriteRevision) > 0) return pb.CertifiedErasure.encode({ certificate: cert }).finish(); // certified in the first step
       // One event id per erased object: an erasure finished after a stop is logged once (the
-      // audit log keeps the first event under that id, and its leaf hash).
+      // audit log keeps the first event under that id, and its leaf hash). The event's bytes are
+      // kept (a side record) before they are sent, so a repeated order (a lost answer, a stop after
+      // the certificate) is answered with the certificate and leaf hash of the event the log keeps,
+      // not with a new certificate whose event the log drops.
+      const eventId = `erasure.${steps.objectType}.${order.objectId}`;
+      const logged = await store.getSide(eventId);
+      if (logged) return pb.CertifiedErasure.encode(await relogErasure(audit, logged)).finish();
       const certified = await logErasure(audit, {
-        id: `erasure.${steps.objectType}.${order.objectId}`,
+        id: eventId,
         action: AuditAction.AUDIT_ACTION_ERASE,
         authority: HUB,
         userId: "retention",
         objectType: steps.objectType,
         objectId: order.objectId,
         erasure: cert,
-      });
+      }, (bytes) => store.putSide(eventId, bytes));
       return pb.CertifiedErasure.encode(certified).finish();
     },
   };

@@ -95,14 +95,24 @@ export function personNameForms(value: string): string[] {
   return [...forms];
 }
 
+/** A word with no lower-case letter ("MÜLLER", "J."). */
+const noLowerCase = (word: string): boolean => word === word.toUpperCase();
+/** A word written in capitals ("MÜLLER", "O'BRIEN"): two letters or more (not an initial), none lower-case. */
+const inCapitals = (word: string): boolean => noLowerCase(word) && (word.match(/\p{L}/gu)?.length ?? 0) >= 2;
+
 /**
- * The writings a name's surname may have. The surname is the part before a comma ("MÜLLER,
- * Hans"); with no comma the order is unknown (passports and customs systems write the surname
- * first, people often last), so both the first and the last word are taken, each with the
- * particles that go with it ("van der Berg Jan", "Jan van der Berg"). A one-word name is its own
- * surname and needs none. Limits: a compound surname written without a comma ("Hans Müller
- * Lüdenscheidt") is found by its last word only, and a given name alone can match a name written
- * without a comma (as a surname only).
+ * The writings a name's surname may have. The surname is
+ * - the part before a comma ("MÜLLER, Hans");
+ * - with no comma, in a name written partly in capitals, the words in capitals with the particles
+ *   before them ("MÜLLER Hans", "Jan van der BERG"): the usual way to mark a surname;
+ * - in a name written all in capitals ("MULLER HANS", as passports and customs systems write it,
+ *   the surname first, though people often write it last), both the first and the last word, each
+ *   with its particles;
+ * - in a name written otherwise ("Maria Fernandez Garcia"), the last word with its particles
+ *   ("Jan van der Berg"): a given name alone ("Maria") does not find it.
+ * A one-word name is its own surname and needs none. Limits: a compound surname written without a
+ * comma or capitals ("Maria Fernandez Garcia") is found by its last word only, and in a name all in
+ * capitals a given name alone can match (as a surname only, which answers a stub only).
  */
 export function surnameForms(value: string): string[] {
   const comma = value.indexOf(",");
@@ -111,16 +121,60 @@ export function surnameForms(value: string): string[] {
   else {
     const tokens = value.split(/\s+/).filter((t) => foldText(t) !== "");
     const particle = (t: string) => NAME_PARTICLES.has(foldText(t));
-    let first = 0;
-    while (first < tokens.length - 1 && particle(tokens[first] as string)) first++;
-    let last = tokens.length - 1;
-    while (last > 0 && particle(tokens[last - 1] as string)) last--;
-    if (first < tokens.length - 1) candidates.push(tokens.slice(0, first + 1).join(" "));
-    if (last > 0) candidates.push(tokens.slice(last).join(" "));
+    /** The word at `i` with the particles written before it. */
+    const withParticles = (i: number): [number, number] => {
+      let from = i;
+      while (from > 0 && particle(tokens[from - 1] as string)) from--;
+      return [from, i + 1];
+    };
+    const capitals = tokens.map((t) => !particle(t) && inCapitals(t));
+    const words = tokens.map((t) => !particle(t));
+    if (tokens.length < 2) {
+      // its exact form is its surname
+    } else if (capitals.some(Boolean) && tokens.some((t, i) => words[i] && !noLowerCase(t))) {
+      const first = capitals.indexOf(true);
+      let last = first;
+      while (last + 1 < tokens.length && (capitals[last + 1] || (particle(tokens[last + 1] as string) && capitals.slice(last + 2).some(Boolean)))) last++;
+      candidates.push(tokens.slice(withParticles(first)[0], last + 1).join(" "));
+    } else {
+      const lastWord = tokens.length - 1;
+      if (tokens.every(noLowerCase)) {
+        let first = 0;
+        while (first < lastWord && particle(tokens[first] as string)) first++;
+        if (first < lastWord) candidates.push(tokens.slice(0, first + 1).join(" "));
+      }
+      const [from] = withParticles(lastWord);
+      if (from > 0) candidates.push(tokens.slice(from).join(" "));
+    }
   }
   const out = new Set<string>();
   for (const c of candidates) if (foldText(c) !== "") for (const f of personNameForms(c)) out.add(f);
   return [...out];
+}
+
+/**
+ * How many surname-only matches a query answers at most (as stubs): a surname alone, or a given
+ * name taken for one, can match many people; the answer says how many more there were.
+ */
+export const MAX_SURNAME_ONLY_MATCHES = 20;
+
+/**
+ * Whether a match is answered with a stub only (hit, strength, supplier, category; no content): a
+ * surname-only match on another supplier's record or entry. The querying member asks the supplier
+ * quoting the hit, or queries again with a date of birth or another identifier.
+ */
+export const answeredAsStub = (strength: pb.MatchStrength | null | undefined, own: boolean): boolean => !own && strength === pb.MatchStrength.MATCH_STRENGTH_SURNAME_ONLY;
+
+/**
+ * A query's found objects (id and matched labels, in lookup order) split into those answered in
+ * full and those answered as stubs (answeredAsStub, as `isStub` judges each), the stubs cut at
+ * MAX_SURNAME_ONLY_MATCHES; `leftOut` counts the stubs cut.
+ */
+export function splitStubs<T extends readonly [string, Set<string>]>(found: readonly T[], isStub: (id: string, labels: Set<string>) => { stub: boolean }): { full: T[]; stubs: T[]; leftOut: number } {
+  const full: T[] = [];
+  const stubs: T[] = [];
+  for (const f of found) (isStub(f[0], f[1]).stub ? stubs : full).push(f);
+  return { full, stubs: stubs.slice(0, MAX_SURNAME_ONLY_MATCHES), leftOut: Math.max(0, stubs.length - MAX_SURNAME_ONLY_MATCHES) };
 }
 
 export type IndexForm = { type: string; form: string };

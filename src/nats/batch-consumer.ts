@@ -6,7 +6,9 @@
 // which keeps the order of what it stores and routes equal to the order it received.
 import { setImmediate } from "node:timers";
 import type { ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import type { Counter } from "prom-client";
 import type { Logger } from "../log/mod.js";
+import type { ServiceMetrics } from "../metrics/mod.js";
 import { InOrderGate } from "./in-order.js";
 
 /** How long one pull request waits for messages before it is renewed. */
@@ -35,11 +37,22 @@ export interface BatchConsumerOptions {
    * in-order.ts). For a lane whose durable has this one client.
    */
   readonly inStreamOrder?: boolean;
+  /**
+   * With `inStreamOrder`: the longest a message is held back, ms (default: twice the consumer's ack
+   * wait). Past it, what is held is released in stream order anyway, with a warning and a count
+   * (`liaison_order_hold_released_total`): a message before it that keeps failing, or an ack floor
+   * that cannot be read, must not hold the lane for ever.
+   */
+  readonly maxHoldMs?: number;
+  /** The service's metrics, where `liaison_order_hold_released_total` is counted. */
+  readonly metrics?: ServiceMetrics;
   /** With `ordered`: attempts before a failing batch is sent back (default 12, about a minute). */
   readonly retryAttempts?: number;
   /**
    * Poison messages: one delivered more often than this is not handed to the handler again but to
-   * `onPoison`, which logs its refusal and terminates it (`term()`), so it stops coming back.
+   * `onPoison`, which logs its refusal and terminates it (`term()`), so it stops coming back. With
+   * `inStreamOrder`, deliveries made while a message was held back (and replaced by a later one)
+   * do not count: only those handed to the handler.
    */
   readonly maxDeliveries?: number;
   /** Takes messages past `maxDeliveries`; must settle each (term, or nak to try again later). Default: log and term. */
@@ -55,6 +68,8 @@ export function redeliveryDelayMs(deliveryCount: number): number {
 /** With `inStreamOrder`, while a lane holds messages back: how often its ack floor is read, and its held messages kept alive. */
 const FLOOR_POLL_MS = 250;
 const KEEP_ALIVE_MS = 3_000;
+/** The server's ack wait when a consumer sets none (30 s), in nanoseconds. */
+const DEFAULT_ACK_WAIT_NS = 30e9;
 
 /** The last releases of held messages in this process: when, which lane, and the longest they had waited. */
 const releases: Array<{ atMs: number; lane: string; heldMs: number }> = [];
@@ -71,6 +86,18 @@ export function longestHoldsMs(sinceMs = 0): Record<string, { longestMs: number;
     o.releases++;
   }
   return out;
+}
+
+/** The counter of messages released by the hold limit, one per registry (a service may consume several lanes). */
+const holdReleased = new WeakMap<ServiceMetrics, Counter<string>>();
+function holdReleasedCounter(metrics: ServiceMetrics | undefined): Counter<string> | undefined {
+  if (!metrics) return undefined;
+  let c = holdReleased.get(metrics);
+  if (!c) {
+    c = metrics.counter("liaison_order_hold_released_total", "Messages held back to keep stream order and released by the hold limit, before what they waited for was handled", ["stream", "durable"]);
+    holdReleased.set(metrics, c);
+  }
+  return c;
 }
 
 /** Pause before handling a failed batch again (ordered lanes): 1 s, doubling, at most 5 s. */
@@ -97,6 +124,7 @@ export async function consumeLanes(js: JetStreamClient, lanes: readonly Lane[], 
   const ordered = opts.ordered ?? false;
   const retryAttempts = opts.retryAttempts ?? 12;
   const maxDeliveries = opts.maxDeliveries;
+  const released = holdReleasedCounter(opts.metrics);
   const givePoison = async (lane: Lane, msgs: JsMsg[]): Promise<void> => {
     opts.log.error({ stream: lane.stream, durable: lane.durable, seqs: msgs.map((m) => m.info.streamSequence), maxDeliveries }, "giving up messages delivered too often (poison)");
     try {
@@ -155,14 +183,20 @@ export async function consumeLanes(js: JetStreamClient, lanes: readonly Lane[], 
       if (i < 0) break;
       const lane = lanes[i] as Lane;
       const taken = (bufs[i] as JsMsg[]).splice(0, maxBatch);
-      const poison = maxDeliveries === undefined ? [] : taken.filter((m) => m.info.deliveryCount > maxDeliveries);
-      if (poison.length > 0) void givePoison(lane, poison);
+      const gate = laneGates[i];
+      // Only deliveries handed to the handler count (not those made while a message was held back).
+      const poison = maxDeliveries === undefined ? [] : taken.filter((m) => (gate ? gate.handlingDeliveries(m) : m.info.deliveryCount) > maxDeliveries);
+      if (poison.length > 0) {
+        for (const m of poison) gate?.settled(m);
+        void givePoison(lane, poison);
+      }
       const batch = poison.length > 0 ? taken.filter((m) => !poison.includes(m)) : taken;
       if (batch.length === 0) continue;
       inFlight++;
       if (ordered) {
         busy[i] = true;
         void handleInOrder(i, lane, batch).finally(() => {
+          for (const m of batch) gate?.settled(m);
           busy[i] = false;
           settled();
         });
@@ -170,6 +204,9 @@ export async function consumeLanes(js: JetStreamClient, lanes: readonly Lane[], 
       }
       lane
         .handle(batch)
+        .then(() => {
+          for (const m of batch) gate?.settled(m);
+        })
         .catch(async (err: unknown) => {
           // One bad message must not hold the others: each is handled alone, and only the ones
           // that fail alone go back (to be given up as poison after maxDeliveries).
@@ -192,15 +229,18 @@ export async function consumeLanes(js: JetStreamClient, lanes: readonly Lane[], 
 
   const subscriptions: ConsumerMessages[] = [];
   const gates: Array<InOrderGate<JsMsg>> = [];
+  const laneGates: Array<InOrderGate<JsMsg> | undefined> = lanes.map(() => undefined);
   const timers: NodeJS.Timeout[] = [];
   for (const [i, lane] of lanes.entries()) {
     const consumer = await js.consumers.get(lane.stream, lane.durable);
     let gate: InOrderGate<JsMsg> | undefined;
     if (opts.inStreamOrder) {
       const ci = await consumer.info(true);
-      const g = new InOrderGate<JsMsg>({ deliveredSeq: ci.delivered.consumer_seq, ackPending: ci.num_ack_pending });
+      const maxHoldMs = opts.maxHoldMs ?? 2 * Math.ceil((ci.config.ack_wait ?? DEFAULT_ACK_WAIT_NS) / 1e6);
+      const g = new InOrderGate<JsMsg>({ deliveredSeq: ci.delivered.consumer_seq, ackPending: ci.num_ack_pending }, { maxHoldMs });
       gate = g;
       gates.push(g);
+      laneGates[i] = g;
       let polling = false;
       let keptAlive = Date.now();
       let failingSince = 0;
@@ -213,15 +253,30 @@ export async function consumeLanes(js: JetStreamClient, lanes: readonly Lane[], 
             keptAlive = Date.now();
             for (const m of g.held()) m.working();
           }
-          const released = g.release((await consumer.info()).ack_floor.stream_seq);
-          if (released.length > 0 && !stopped) {
+          // Without an ack floor (no leader to answer), only the hold limit can release anything.
+          let floor: number | undefined;
+          let unread: unknown;
+          try {
+            floor = (await consumer.info()).ack_floor.stream_seq;
+          } catch (err) {
+            unread = err;
+          }
+          const out = g.release(floor);
+          if (out.length > 0 && !stopped) {
             const heldMs = g.lastReleaseHeldMs;
             releases.push({ atMs: Date.now(), lane: `${lane.stream}/${lane.durable}`, heldMs });
             if (releases.length > 1_000) releases.shift();
-            opts.log.info({ stream: lane.stream, durable: lane.durable, released: released.length, heldMs }, "messages held back after a lost delivery are handled, in stream order");
-            bufs[i]?.push(...released);
+            if (g.lastReleaseForced > 0) {
+              released?.inc({ stream: lane.stream, durable: lane.durable }, g.lastReleaseForced);
+              opts.log.warn(
+                { stream: lane.stream, durable: lane.durable, released: out.length, forced: g.lastReleaseForced, heldMs, maxHoldMs },
+                "messages held back past the hold limit are handled in stream order, before what they waited for",
+              );
+            } else opts.log.info({ stream: lane.stream, durable: lane.durable, released: out.length, heldMs }, "messages held back after a lost delivery are handled, in stream order");
+            bufs[i]?.push(...out);
             schedule();
           }
+          if (unread !== undefined) throw unread;
         })()
           .then(() => (failingSince = 0))
           // No leader to answer (an election): asked again at the next tick, said once every 10 s.

@@ -21,6 +21,13 @@
 // an access point on INBOX) stores in order, so its readers see arrival order as the true order
 // and cursor paging needs no horizon. The cost is a wait of at most the ack wait (plus a poll),
 // only after a loss, only for the lane that lost something.
+//
+// A hold has an upper limit (`maxHoldMs`): a message before the hold point that keeps failing, or
+// an ack floor that cannot be read (an election), would otherwise hold every later message of the
+// lane (a SUBMIT lane is shared by all members). Past it, what is held is released in stream order
+// anyway (the caller warns and counts it). Deliveries of a held message that were replaced by a
+// later delivery while it was held were never handed to a handler: `handlingDeliveries` leaves
+// them out, so they do not count towards a poison message's limit.
 
 /** What the gate reads of a message: its delivery metadata (a JsMsg's `info`). */
 export interface Sequenced {
@@ -33,6 +40,15 @@ export interface ConsumerStart {
   readonly ackPending: number;
 }
 
+/** What bounds a hold: past `maxHoldMs` held messages are released in stream order anyway. */
+export interface HoldLimit {
+  readonly maxHoldMs?: number;
+  readonly now?: () => number;
+}
+
+/** Deliveries passed over while held are remembered for at most this many messages (oldest forgotten first). */
+const MAX_UNCOUNTED = 10_000;
+
 export class InOrderGate<M extends Sequenced> {
   #lastDelivery: number;
   /** A jump was seen; the next first delivery marks where what was lost ends. */
@@ -41,15 +57,35 @@ export class InOrderGate<M extends Sequenced> {
   readonly #bounds: number[] = [];
   readonly #held = new Map<number, { msg: M; since: number }>();
   readonly #now: () => number;
+  readonly #maxHoldMs: number;
+  /** Per stream sequence: deliveries of it that were held and replaced by a later one (never handled). */
+  readonly #uncounted = new Map<number, number>();
   /** Longest time a message was held back, ms: of all, and of those the last release handed over. */
   longestHoldMs = 0;
   lastReleaseHeldMs = 0;
+  /** Messages the last release handed over because the hold had lasted `maxHoldMs` (not because the floor moved). */
+  lastReleaseForced = 0;
 
-  constructor(start: ConsumerStart, now: () => number = Date.now) {
+  constructor(start: ConsumerStart, limit: HoldLimit | (() => number) = {}) {
+    const l = typeof limit === "function" ? { now: limit } : limit;
     this.#lastDelivery = start.deliveredSeq;
     // Unacknowledged deliveries of an earlier run come again after the ack wait: as if lost.
     this.#gap = start.ackPending > 0;
-    this.#now = now;
+    this.#now = l.now ?? Date.now;
+    this.#maxHoldMs = l.maxHoldMs ?? Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * How many deliveries of this message were handed to a handler, this one included: its delivery
+   * count less the deliveries that were held and replaced by a later one while held.
+   */
+  handlingDeliveries(msg: M): number {
+    return msg.info.deliveryCount - (this.#uncounted.get(msg.info.streamSequence) ?? 0);
+  }
+
+  /** Forgets what was passed over for a message that is settled (acknowledged or given up). */
+  settled(msg: M): void {
+    this.#uncounted.delete(msg.info.streamSequence);
   }
 
   /** Messages held back, to be kept alive (in-progress acks). */
@@ -77,20 +113,41 @@ export class InOrderGate<M extends Sequenced> {
     }
     const bound = this.#bounds[0];
     if (bound === undefined || seq < bound) return [msg];
-    // Held, or held again (a redelivery of a held one, whose in-progress ack came too late): the latest delivery is kept.
-    this.#held.set(seq, { msg, since: this.#held.get(seq)?.since ?? this.#now() });
+    // Held, or held again (a redelivery of a held one, whose in-progress ack came too late): the
+    // latest delivery is kept, and the one it replaces was never handled.
+    const before = this.#held.get(seq);
+    if (before && msg.info.deliveryCount > before.msg.info.deliveryCount) {
+      this.#uncounted.set(seq, (this.#uncounted.get(seq) ?? 0) + msg.info.deliveryCount - before.msg.info.deliveryCount);
+      if (this.#uncounted.size > MAX_UNCOUNTED) this.#uncounted.delete(this.#uncounted.keys().next().value as number);
+    }
+    this.#held.set(seq, { msg, since: before?.since ?? this.#now() });
     return [];
   }
 
-  /** With the consumer's ack floor (a stream sequence): the held messages that may now be handled, in stream order. */
-  release(ackFloor: number): M[] {
-    while (this.#bounds[0] !== undefined && this.#bounds[0] <= ackFloor + 1) this.#bounds.shift();
-    const limit = this.#bounds[0] ?? Number.POSITIVE_INFINITY;
-    const out = [...this.#held].filter(([seq]) => seq < limit).sort((a, b) => a[0] - b[0]);
+  /**
+   * With the consumer's ack floor (a stream sequence; undefined when it could not be read): the
+   * held messages that may now be handled, in stream order. Those held `maxHoldMs` or longer are
+   * released anyway, with everything held before them (lastReleaseForced counts what the floor
+   * alone would not have released).
+   */
+  release(ackFloor?: number): M[] {
+    if (ackFloor !== undefined) while (this.#bounds[0] !== undefined && this.#bounds[0] <= ackFloor + 1) this.#bounds.shift();
     const now = this.#now();
+    const byFloor = this.#bounds[0] ?? Number.POSITIVE_INFINITY;
+    let limit = byFloor;
+    // The newest held message whose hold has lasted too long: it and all before it go.
+    let overdue = -1;
+    for (const [seq, h] of this.#held) if (now - h.since >= this.#maxHoldMs && seq > overdue) overdue = seq;
+    if (overdue >= limit) {
+      while (this.#bounds[0] !== undefined && this.#bounds[0] <= overdue) this.#bounds.shift();
+      limit = this.#bounds[0] ?? Number.POSITIVE_INFINITY;
+    }
+    const out = [...this.#held].filter(([seq]) => seq < limit).sort((a, b) => a[0] - b[0]);
     this.lastReleaseHeldMs = 0;
+    this.lastReleaseForced = 0;
     for (const [seq, h] of out) {
       this.#held.delete(seq);
+      if (seq >= byFloor) this.lastReleaseForced++;
       this.lastReleaseHeldMs = Math.max(this.lastReleaseHeldMs, now - h.since);
     }
     this.longestHoldMs = Math.max(this.longestHoldMs, this.lastReleaseHeldMs);
@@ -100,5 +157,6 @@ export class InOrderGate<M extends Sequenced> {
   /** Drops what is held (on stop): not acknowledged, so the server delivers it again. */
   clear(): void {
     this.#held.clear();
+    this.#uncounted.clear();
   }
 }

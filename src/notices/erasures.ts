@@ -13,13 +13,34 @@ export const CERTIFICATES_PER_NOTICE = 100;
 /**
  * Logs an erasure's audit event, which carries its certificate, and returns the certificate as its
  * supplier keeps it. The event is completed (id, time, emitter) here, so the bytes hashed are the
- * bytes the emitter sends and the audit log appends as they are.
+ * bytes the emitter sends and the audit log appends as they are. `keep`, when given, stores those
+ * bytes before they are sent: an erasure logged under a fixed event id is then answered again with
+ * them (relogErasure), as the audit log keeps the first event under an id and drops later ones.
  */
-export async function logErasure(audit: AuditEmitter, event: AuditInput & { erasure: pb.IErasureCertificate }): Promise<pb.ICertifiedErasure> {
+export async function logErasure(
+  audit: AuditEmitter,
+  event: AuditInput & { erasure: pb.IErasureCertificate },
+  keep?: (eventBytes: Uint8Array) => Promise<void>,
+): Promise<pb.ICertifiedErasure> {
   const complete = { ...audit.complete(event), action: event.action };
-  const hash = leafHash(pb.AuditEvent.encode(complete).finish());
+  const bytes = pb.AuditEvent.encode(complete).finish();
+  await keep?.(bytes);
   await audit.emit(complete);
-  return { certificate: event.erasure, auditEventId: complete.id ?? "", auditLeafHash: hash };
+  return { certificate: event.erasure, auditEventId: complete.id ?? "", auditLeafHash: leafHash(bytes) };
+}
+
+/**
+ * An erasure logged before (its event's bytes as logErasure kept them): the same event is sent
+ * again, byte for byte (the first attempt may have stopped before sending it; the log keeps one),
+ * and its certificate is returned with that event's leaf hash.
+ */
+export async function relogErasure(audit: AuditEmitter, eventBytes: Uint8Array): Promise<pb.ICertifiedErasure> {
+  const event = pb.AuditEvent.decode(eventBytes);
+  const again = pb.AuditEvent.encode(audit.complete(event)).finish();
+  // The emitter completes nothing that is already set; should it ever differ, nothing is sent.
+  if (Buffer.compare(Buffer.from(again), Buffer.from(eventBytes)) !== 0) throw new Error(`the erasure event ${event.id} would not be sent as it was first logged`);
+  await audit.emit(event);
+  return { certificate: event.erasure ?? {}, auditEventId: event.id, auditLeafHash: leafHash(eventBytes) };
 }
 
 /**

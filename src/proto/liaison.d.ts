@@ -4927,6 +4927,9 @@ export namespace liaison {
             /** FileQueryResult hits. */
             hits: liaison.v1.FileHit.$Properties[];
 
+            /** FileQueryResult surnameOnlyLeftOut. */
+            surnameOnlyLeftOut: number;
+
             /**
              * Creates a new FileQueryResult instance using the specified properties.
              * @param [properties] Properties to set
@@ -5006,6 +5009,9 @@ export namespace liaison {
 
                 /** FileQueryResult hits */
                 hits?: (liaison.v1.FileHit.$Properties[]|null);
+
+                /** FileQueryResult surnameOnlyLeftOut */
+                surnameOnlyLeftOut?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -7772,6 +7778,12 @@ export namespace liaison {
             /** RecordMatch strength. */
             strength: liaison.v1.MatchStrength;
 
+            /** RecordMatch supplier. */
+            supplier: string;
+
+            /** RecordMatch category. */
+            category: liaison.v1.RecordCategory;
+
             /**
              * Creates a new RecordMatch instance using the specified properties.
              * @param [properties] Properties to set
@@ -7861,6 +7873,12 @@ export namespace liaison {
                 /** RecordMatch strength */
                 strength?: (liaison.v1.MatchStrength|null);
 
+                /** RecordMatch supplier */
+                supplier?: (string|null);
+
+                /** RecordMatch category */
+                category?: (liaison.v1.RecordCategory|null);
+
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
             }
@@ -7890,6 +7908,9 @@ export namespace liaison {
 
             /** RecordQueryResult matches. */
             matches: liaison.v1.RecordMatch.$Properties[];
+
+            /** RecordQueryResult surnameOnlyLeftOut. */
+            surnameOnlyLeftOut: number;
 
             /**
              * Creates a new RecordQueryResult instance using the specified properties.
@@ -7970,6 +7991,9 @@ export namespace liaison {
 
                 /** RecordQueryResult matches */
                 matches?: (liaison.v1.RecordMatch.$Properties[]|null);
+
+                /** RecordQueryResult surnameOnlyLeftOut */
+                surnameOnlyLeftOut?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -8730,6 +8754,9 @@ export namespace liaison {
             /** StoredHit outcomeAtMs. */
             outcomeAtMs: number;
 
+            /** StoredHit stub. */
+            stub: boolean;
+
             /**
              * Creates a new StoredHit instance using the specified properties.
              * @param [properties] Properties to set
@@ -8830,6 +8857,9 @@ export namespace liaison {
 
                 /** StoredHit outcomeAtMs */
                 outcomeAtMs?: (number|null);
+
+                /** StoredHit stub */
+                stub?: (boolean|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

@@ -14266,6 +14266,7 @@ export const liaison = $root.liaison = (() => {
              * Properties of a FileQueryResult.
              * @typedef {Object} liaison.v1.FileQueryResult.$Properties
              * @property {Array.<liaison.v1.FileHit.$Properties>|null} [hits] FileQueryResult hits
+             * @property {number|null} [surnameOnlyLeftOut] FileQueryResult surnameOnlyLeftOut
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -14307,6 +14308,14 @@ export const liaison = $root.liaison = (() => {
             FileQueryResult.prototype.hits = $util.emptyArray;
 
             /**
+             * FileQueryResult surnameOnlyLeftOut.
+             * @member {number} surnameOnlyLeftOut
+             * @memberof liaison.v1.FileQueryResult
+             * @instance
+             */
+            FileQueryResult.prototype.surnameOnlyLeftOut = 0;
+
+            /**
              * Creates a new FileQueryResult instance using the specified properties.
              * @function create
              * @memberof liaison.v1.FileQueryResult
@@ -14341,6 +14350,8 @@ export const liaison = $root.liaison = (() => {
                 if (message.hits != null && message.hits.length)
                     for (let i = 0; i < message.hits.length; ++i)
                         $root.liaison.v1.FileHit.encode(message.hits[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.surnameOnlyLeftOut != null && $Object.hasOwnProperty.call(message, "surnameOnlyLeftOut") && message.surnameOnlyLeftOut !== 0)
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.surnameOnlyLeftOut);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -14378,7 +14389,7 @@ export const liaison = $root.liaison = (() => {
                     _depth = 0;
                 if (_depth > $Reader.recursionLimit)
                     throw $Error("max depth exceeded");
-                let end, message;
+                let end, message, value;
                 if (length === $undefined)
                     end = reader.len;
                 else {
@@ -14404,6 +14415,15 @@ export const liaison = $root.liaison = (() => {
                             if (!(message.hits && message.hits.length))
                                 message.hits = [];
                             message.hits.push($root.liaison.v1.FileHit.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.surnameOnlyLeftOut = value;
+                            else
+                                delete message.surnameOnlyLeftOut;
                             continue;
                         }
                     }
@@ -14467,6 +14487,9 @@ export const liaison = $root.liaison = (() => {
                         message.hits[i] = $root.liaison.v1.FileHit.fromObject(object.hits[i], _depth + 1);
                     }
                 }
+                if (object.surnameOnlyLeftOut != null)
+                    if ($Number(object.surnameOnlyLeftOut) !== 0)
+                        message.surnameOnlyLeftOut = object.surnameOnlyLeftOut >>> 0;
                 return message;
             };
 
@@ -14489,11 +14512,15 @@ export const liaison = $root.liaison = (() => {
                 let object = {};
                 if (options.arrays || options.defaults)
                     object.hits = [];
+                if (options.defaults)
+                    object.surnameOnlyLeftOut = 0;
                 if (message.hits && message.hits.length) {
                     object.hits = $Array(message.hits.length);
                     for (let j = 0; j < message.hits.length; ++j)
                         object.hits[j] = $root.liaison.v1.FileHit.toObject(message.hits[j], options, _depth + 1);
                 }
+                if (message.surnameOnlyLeftOut != null && $Object.hasOwnProperty.call(message, "surnameOnlyLeftOut"))
+                    object.surnameOnlyLeftOut = message.surnameOnlyLeftOut;
                 return object;
             };
 
@@ -22185,6 +22212,8 @@ export const liaison = $root.liaison = (() => {
              * @property {string|null} [hitId] RecordMatch hitId
              * @property {Array.<string>|null} [matchedOn] RecordMatch matchedOn
              * @property {liaison.v1.MatchStrength|null} [strength] RecordMatch strength
+             * @property {string|null} [supplier] RecordMatch supplier
+             * @property {liaison.v1.RecordCategory|null} [category] RecordMatch category
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -22250,6 +22279,22 @@ export const liaison = $root.liaison = (() => {
             RecordMatch.prototype.strength = 0;
 
             /**
+             * RecordMatch supplier.
+             * @member {string} supplier
+             * @memberof liaison.v1.RecordMatch
+             * @instance
+             */
+            RecordMatch.prototype.supplier = "";
+
+            /**
+             * RecordMatch category.
+             * @member {liaison.v1.RecordCategory} category
+             * @memberof liaison.v1.RecordMatch
+             * @instance
+             */
+            RecordMatch.prototype.category = 0;
+
+            /**
              * Creates a new RecordMatch instance using the specified properties.
              * @function create
              * @memberof liaison.v1.RecordMatch
@@ -22290,6 +22335,10 @@ export const liaison = $root.liaison = (() => {
                         writer.uint32(/* id 3, wireType 2 =*/26).string(message.matchedOn[i]);
                 if (message.strength != null && $Object.hasOwnProperty.call(message, "strength") && message.strength !== 0)
                     writer.uint32(/* id 4, wireType 0 =*/32).int32(message.strength);
+                if (message.supplier != null && $Object.hasOwnProperty.call(message, "supplier") && message.supplier !== "")
+                    writer.uint32(/* id 5, wireType 2 =*/42).string(message.supplier);
+                if (message.category != null && $Object.hasOwnProperty.call(message, "category") && message.category !== 0)
+                    writer.uint32(/* id 6, wireType 0 =*/48).int32(message.category);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -22377,6 +22426,24 @@ export const liaison = $root.liaison = (() => {
                                 message.strength = value;
                             else
                                 delete message.strength;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.supplier = value;
+                            else
+                                delete message.supplier;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.int32())
+                                message.category = value;
+                            else
+                                delete message.category;
                             continue;
                         }
                     }
@@ -22475,6 +22542,51 @@ export const liaison = $root.liaison = (() => {
                         if (typeof object.strength === "number" && (object.strength | 0) === object.strength)
                             message.strength = object.strength;
                     }
+                if (object.supplier != null)
+                    if (typeof object.supplier !== "string" || object.supplier.length)
+                        message.supplier = $String(object.supplier);
+                if (object.category !== 0 && (typeof object.category !== "string" || $root.liaison.v1.RecordCategory[object.category] !== 0))
+                    switch (object.category) {
+                    case "RECORD_CATEGORY_UNSPECIFIED":
+                    case 0:
+                        message.category = 0;
+                        break;
+                    case "RECORD_CATEGORY_COMMODITY":
+                    case 1:
+                        message.category = 1;
+                        break;
+                    case "RECORD_CATEGORY_MEANS_OF_TRANSPORT":
+                    case 2:
+                        message.category = 2;
+                        break;
+                    case "RECORD_CATEGORY_BUSINESS":
+                    case 3:
+                        message.category = 3;
+                        break;
+                    case "RECORD_CATEGORY_PERSON":
+                    case 4:
+                        message.category = 4;
+                        break;
+                    case "RECORD_CATEGORY_FRAUD_TREND":
+                    case 5:
+                        message.category = 5;
+                        break;
+                    case "RECORD_CATEGORY_AVAILABILITY_OF_EXPERTISE":
+                    case 6:
+                        message.category = 6;
+                        break;
+                    case "RECORD_CATEGORY_ITEMS_DETAINED_SEIZED_CONFISCATED":
+                    case 7:
+                        message.category = 7;
+                        break;
+                    case "RECORD_CATEGORY_CASH_DETAINED_SEIZED_CONFISCATED":
+                    case 8:
+                        message.category = 8;
+                        break;
+                    default:
+                        if (typeof object.category === "number" && (object.category | 0) === object.category)
+                            message.category = object.category;
+                    }
                 return message;
             };
 
@@ -22501,6 +22613,8 @@ export const liaison = $root.liaison = (() => {
                     object.record = null;
                     object.hitId = "";
                     object.strength = options.enums === $String ? "MATCH_STRENGTH_UNSPECIFIED" : 0;
+                    object.supplier = "";
+                    object.category = options.enums === $String ? "RECORD_CATEGORY_UNSPECIFIED" : 0;
                 }
                 if (message.record != null && $Object.hasOwnProperty.call(message, "record"))
                     object.record = $root.liaison.v1.RecordView.toObject(message.record, options, _depth + 1);
@@ -22513,6 +22627,10 @@ export const liaison = $root.liaison = (() => {
                 }
                 if (message.strength != null && $Object.hasOwnProperty.call(message, "strength"))
                     object.strength = options.enums === $String ? $root.liaison.v1.MatchStrength[message.strength] === $undefined ? message.strength : $root.liaison.v1.MatchStrength[message.strength] : message.strength;
+                if (message.supplier != null && $Object.hasOwnProperty.call(message, "supplier"))
+                    object.supplier = message.supplier;
+                if (message.category != null && $Object.hasOwnProperty.call(message, "category"))
+                    object.category = options.enums === $String ? $root.liaison.v1.RecordCategory[message.category] === $undefined ? message.category : $root.liaison.v1.RecordCategory[message.category] : message.category;
                 return object;
             };
 
@@ -22550,6 +22668,7 @@ export const liaison = $root.liaison = (() => {
              * Properties of a RecordQueryResult.
              * @typedef {Object} liaison.v1.RecordQueryResult.$Properties
              * @property {Array.<liaison.v1.RecordMatch.$Properties>|null} [matches] RecordQueryResult matches
+             * @property {number|null} [surnameOnlyLeftOut] RecordQueryResult surnameOnlyLeftOut
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -22591,6 +22710,14 @@ export const liaison = $root.liaison = (() => {
             RecordQueryResult.prototype.matches = $util.emptyArray;
 
             /**
+             * RecordQueryResult surnameOnlyLeftOut.
+             * @member {number} surnameOnlyLeftOut
+             * @memberof liaison.v1.RecordQueryResult
+             * @instance
+             */
+            RecordQueryResult.prototype.surnameOnlyLeftOut = 0;
+
+            /**
              * Creates a new RecordQueryResult instance using the specified properties.
              * @function create
              * @memberof liaison.v1.RecordQueryResult
@@ -22625,6 +22752,8 @@ export const liaison = $root.liaison = (() => {
                 if (message.matches != null && message.matches.length)
                     for (let i = 0; i < message.matches.length; ++i)
                         $root.liaison.v1.RecordMatch.encode(message.matches[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.surnameOnlyLeftOut != null && $Object.hasOwnProperty.call(message, "surnameOnlyLeftOut") && message.surnameOnlyLeftOut !== 0)
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.surnameOnlyLeftOut);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -22662,7 +22791,7 @@ export const liaison = $root.liaison = (() => {
                     _depth = 0;
                 if (_depth > $Reader.recursionLimit)
                     throw $Error("max depth exceeded");
-                let end, message;
+                let end, message, value;
                 if (length === $undefined)
                     end = reader.len;
                 else {
@@ -22688,6 +22817,15 @@ export const liaison = $root.liaison = (() => {
                             if (!(message.matches && message.matches.length))
                                 message.matches = [];
                             message.matches.push($root.liaison.v1.RecordMatch.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.surnameOnlyLeftOut = value;
+                            else
+                                delete message.surnameOnlyLeftOut;
                             continue;
                         }
                     }
@@ -22751,6 +22889,9 @@ export const liaison = $root.liaison = (() => {
                         message.matches[i] = $root.liaison.v1.RecordMatch.fromObject(object.matches[i], _depth + 1);
                     }
                 }
+                if (object.surnameOnlyLeftOut != null)
+                    if ($Number(object.surnameOnlyLeftOut) !== 0)
+                        message.surnameOnlyLeftOut = object.surnameOnlyLeftOut >>> 0;
                 return message;
             };
 
@@ -22773,11 +22914,15 @@ export const liaison = $root.liaison = (() => {
                 let object = {};
                 if (options.arrays || options.defaults)
                     object.matches = [];
+                if (options.defaults)
+                    object.surnameOnlyLeftOut = 0;
                 if (message.matches && message.matches.length) {
                     object.matches = $Array(message.matches.length);
                     for (let j = 0; j < message.matches.length; ++j)
                         object.matches[j] = $root.liaison.v1.RecordMatch.toObject(message.matches[j], options, _depth + 1);
                 }
+                if (message.surnameOnlyLeftOut != null && $Object.hasOwnProperty.call(message, "surnameOnlyLeftOut"))
+                    object.surnameOnlyLeftOut = message.surnameOnlyLeftOut;
                 return object;
             };
 
@@ -24574,6 +24719,7 @@ export const liaison = $root.liaison = (() => {
              * @property {string|null} [purpose] StoredHit purpose
              * @property {number|null} [atMs] StoredHit atMs
              * @property {number|null} [outcomeAtMs] StoredHit outcomeAtMs
+             * @property {boolean|null} [stub] StoredHit stub
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -24670,6 +24816,14 @@ export const liaison = $root.liaison = (() => {
             StoredHit.prototype.outcomeAtMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
 
             /**
+             * StoredHit stub.
+             * @member {boolean} stub
+             * @memberof liaison.v1.StoredHit
+             * @instance
+             */
+            StoredHit.prototype.stub = false;
+
+            /**
              * Creates a new StoredHit instance using the specified properties.
              * @function create
              * @memberof liaison.v1.StoredHit
@@ -24717,6 +24871,8 @@ export const liaison = $root.liaison = (() => {
                     writer.uint32(/* id 7, wireType 0 =*/56).int64(message.atMs);
                 if (message.outcomeAtMs != null && $Object.hasOwnProperty.call(message, "outcomeAtMs") && (typeof message.outcomeAtMs === "object" ? message.outcomeAtMs.low || message.outcomeAtMs.high : message.outcomeAtMs !== 0))
                     writer.uint32(/* id 9, wireType 0 =*/72).int64(message.outcomeAtMs);
+                if (message.stub != null && $Object.hasOwnProperty.call(message, "stub") && message.stub !== false)
+                    writer.uint32(/* id 10, wireType 0 =*/80).bool(message.stub);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -24846,6 +25002,15 @@ export const liaison = $root.liaison = (() => {
                                 delete message.outcomeAtMs;
                             continue;
                         }
+                    case 10: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.stub = value;
+                            else
+                                delete message.stub;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -24935,6 +25100,9 @@ export const liaison = $root.liaison = (() => {
                             message.outcomeAtMs = object.outcomeAtMs;
                         else if (typeof object.outcomeAtMs === "object")
                             message.outcomeAtMs = new $util.LongBits(object.outcomeAtMs.low >>> 0, object.outcomeAtMs.high >>> 0).toNumber();
+                if (object.stub != null)
+                    if (object.stub)
+                        message.stub = $Boolean(object.stub);
                 return message;
             };
 
@@ -24972,6 +25140,7 @@ export const liaison = $root.liaison = (() => {
                         object.outcomeAtMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
                     } else
                         object.outcomeAtMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.stub = false;
                 }
                 if (message.hitId != null && $Object.hasOwnProperty.call(message, "hitId"))
                     object.hitId = message.hitId;
@@ -24999,6 +25168,8 @@ export const liaison = $root.liaison = (() => {
                         object.outcomeAtMs = options.longs === $String ? $String(message.outcomeAtMs) : message.outcomeAtMs;
                     else
                         object.outcomeAtMs = options.longs === $String ? $util.Long.prototype.toString.call(message.outcomeAtMs) : options.longs === $Number ? new $util.LongBits(message.outcomeAtMs.low >>> 0, message.outcomeAtMs.high >>> 0).toNumber() : message.outcomeAtMs;
+                if (message.stub != null && $Object.hasOwnProperty.call(message, "stub"))
+                    object.stub = message.stub;
                 return object;
             };
 

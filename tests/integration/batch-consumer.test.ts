@@ -5,6 +5,7 @@
 import { AckPolicy, jetstream, jetstreamManager, type JsMsg } from "@nats-io/jetstream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/log/mod.js";
+import { ServiceMetrics } from "../../src/metrics/mod.js";
 import { consumeBatches, longestHoldsMs } from "../../src/nats/mod.js";
 import { until } from "../support/hub.js";
 import { startTestNats, type TestNats } from "../support/nats.js";
@@ -183,5 +184,66 @@ describe("batch consumer lanes", () => {
     const handled = await run(false);
     expect(new Set(handled).size).toBe(100);
     expect(handled).not.toEqual(Array.from({ length: 100 }, (_, i) => i));
+  });
+
+  it("releases what it holds in stream order once the hold limit passes, counts it, and counts no delivery made while held towards poison", async () => {
+    const nc = await nats.connect();
+    const jsm = await jetstreamManager(nc);
+    const name = `HOLD_${Math.random().toString(36).slice(2, 8)}`;
+    await jsm.streams.add({ name, subjects: [`${name}.>`] });
+    // An ack wait shorter than the keep-alive: held messages are delivered again while held.
+    await jsm.consumers.add(name, { durable_name: "c", ack_policy: AckPolicy.Explicit, ack_wait: 1_000_000_000 });
+    const js = jetstream(nc);
+    const num = (m: JsMsg) => Number(new TextDecoder().decode(m.data));
+    for (let i = 0; i < 30; i++) await js.publish(`${name}.x`, new TextEncoder().encode(String(i)));
+    // 0..2 are taken and kept unacknowledged (a submission that keeps failing): the ack floor stays below them.
+    const stuck: JsMsg[] = [];
+    for await (const m of await (await js.consumers.get(name, "c")).fetch({ max_messages: 3, expires: 2_000 })) stuck.push(m);
+    const keepStuck = setInterval(() => {
+      for (const m of stuck) m.working();
+    }, 300);
+    const handled: number[] = [];
+    const poison: number[] = [];
+    const metrics = new ServiceMetrics("test");
+    const c = await consumeBatches(
+      js,
+      name,
+      "c",
+      async (msgs: JsMsg[]) => {
+        for (const m of msgs) {
+          handled.push(num(m));
+          m.ack();
+        }
+      },
+      {
+        log,
+        maxBatch: 4,
+        maxInFlight: 2,
+        ordered: true,
+        inStreamOrder: true,
+        maxHoldMs: 3_500,
+        maxDeliveries: 2,
+        metrics,
+        onPoison: async (msgs) => {
+          for (const m of msgs) {
+            poison.push(num(m));
+            m.term();
+          }
+        },
+      },
+    );
+    try {
+      await until(() => new Set(handled).size === 27, "3..29 handled while 0..2 stay unacknowledged", 15_000);
+    } finally {
+      clearInterval(keepStuck);
+      await c.stop();
+      await nc.close();
+    }
+    expect(stuck.map(num)).toEqual([0, 1, 2]);
+    expect(handled.filter((v, i, a) => a.indexOf(v) === i)).toEqual(Array.from({ length: 27 }, (_, i) => i + 3));
+    // Delivered three times or more while held, yet handed to the handler once: not poison.
+    expect(poison).toEqual([]);
+    const counted = (await metrics.registry.getSingleMetric("liaison_order_hold_released_total")?.get())?.values.find((v) => v.labels.stream === name);
+    expect(counted?.value).toBeGreaterThanOrEqual(1);
   });
 });

@@ -12,6 +12,7 @@ import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { splitAuditBatch } from "../../src/audit/mod.js";
 import { leafHash } from "../../src/merkle/mod.js";
+import { requestService, subjects } from "../../src/nats/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import { startTestHub, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
 
@@ -171,5 +172,20 @@ describe("erasure certificates for the supplier", () => {
     const c = await noticeCertificate(id);
     expect(c?.auditEventId).toBe(`erasure.record.${id}`);
     await checkAgainstLog(c ?? {}, id, "cis-review");
+  });
+
+  it("answers an erasure order given twice with the same certificate and leaf hash, those of the event the audit log keeps", async () => {
+    const id = (await api(be, "POST", "/v1/records", record("Twice Erasmus", "ordered twice"))).body.id as string;
+    // The same order twice, as a sweep repeats it after a lost answer (the object is already erased then).
+    const order = pb.ErasureOrder.encode({ objectId: id, rule: "cis-review", dueAtMs: Date.now() + 10 * 365 * 86_400_000 }).finish();
+    const first = pb.CertifiedErasure.decode(await requestService(hub.admin, subjects.api("records", "erase-due"), order));
+    await new Promise((r) => setTimeout(r, 5));
+    const second = pb.CertifiedErasure.decode(await requestService(hub.admin, subjects.api("records", "erase-due"), order));
+    expect(first.auditEventId).toBe(`erasure.record.${id}`);
+    expect(second.auditEventId).toBe(first.auditEventId);
+    expect(b64u(second.auditLeafHash)).toBe(b64u(first.auditLeafHash));
+    expect(pb.ErasureCertificate.toObject(second.certificate as pb.ErasureCertificate)).toEqual(pb.ErasureCertificate.toObject(first.certificate as pb.ErasureCertificate));
+    const logged = await loggedEvent(first.auditEventId);
+    expect(b64u(leafHash(logged?.bytes ?? new Uint8Array()))).toBe(b64u(second.auditLeafHash));
   });
 });

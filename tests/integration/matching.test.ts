@@ -6,7 +6,7 @@ import { pb } from "../../src/proto/mod.js";
 import { startTestHub, type TestAccessPoint, type TestHub } from "../support/hub.js";
 
 type Json = Record<string, unknown>;
-type Match = { record: Json; matchedOn: string[]; strength: string };
+type Match = { record?: Json; hitId?: string; supplier?: string; category?: string; matchedOn: string[]; strength: string };
 
 async function api(ap: TestAccessPoint, method: "POST", url: string, payload: unknown) {
   const res = await ap.app.inject({ method, url, headers: { authorization: `Bearer ${ap.token}` }, payload: payload as object });
@@ -47,12 +47,16 @@ describe("matching names blind", () => {
     await hub?.stop();
   });
 
-  const query = async (value: string, dateOfBirth?: string): Promise<Match[]> => {
-    const q = await api(nl, "POST", "/v1/records/query", { identifiers: [{ type: "person-name", value, ...(dateOfBirth ? { dateOfBirth } : {}) }], purpose: "border check at Rotterdam" });
+  const queryAs = async (ap: TestAccessPoint, value: string, dateOfBirth?: string) => {
+    const q = await api(ap, "POST", "/v1/records/query", { identifiers: [{ type: "person-name", value, ...(dateOfBirth ? { dateOfBirth } : {}) }], purpose: "border check at Rotterdam" });
     expect(q.status).toBe(200);
-    return q.body.matches as Match[];
+    return q;
   };
-  const found = (matches: Match[], key: string) => matches.find((m) => m.record.id === ids[key]);
+  const query = async (value: string, dateOfBirth?: string): Promise<Match[]> => (await queryAs(nl, value, dateOfBirth)).body.matches as Match[];
+  const found = (matches: Match[], key: string) => matches.find((m) => m.record?.id === ids[key]);
+  /** The record a stub's hit was on, as the hub's hit event names it (the answer does not). */
+  const hitObject = async (hitId: string | undefined) =>
+    (await hub.auditEvents()).find((e) => e.action === pb.AuditAction.AUDIT_ACTION_HIT && e.details?.hitId === hitId)?.objectId;
 
   it("finds Müller written MUELLER (ICAO 9303: ü as UE) as a folded match, and MULLER as an exact one", async () => {
     expect(found(await query("MULLER HANS", "02.04.1971"), "muller")?.strength).toBe("exact");
@@ -70,13 +74,53 @@ describe("matching names blind", () => {
     expect(found(await query("Piet van der Berg"), "vanderbergJoined")?.strength).toBe("folded");
   });
 
-  it("finds a record by its surname alone, as a surname-only match", async () => {
-    const byMuller = found(await query("MÜLLER"), "muller");
-    expect(byMuller).toMatchObject({ strength: "surname-only", matchedOn: ["PERSON_SURNAME"] });
-    expect(found(await query("MUELLER"), "muller")?.strength).toBe("surname-only");
-    expect(found(await query("VANDERBERG"), "vanderberg")?.strength).toBe("surname-only");
+  it("finds a record by its surname alone, as a surname-only match answered with a stub: the hit, whom to ask, no content", async () => {
+    const q = await queryAs(nl, "MÜLLER");
+    const matches = q.body.matches as Match[];
+    expect(matches).toEqual([{ hitId: expect.stringMatching(/^[0-9A-Za-z_-]+$/), supplier: "BE", category: "person", strength: "surname-only", matchedOn: ["PERSON_SURNAME"] }]);
+    expect(await hitObject(matches[0]?.hitId)).toBe(ids.muller);
+    // Neither the record nor its id: no name, no date of birth, no free text.
+    for (const text of [ids.muller as string, "Hans", "1971", "Zeebrugge", "cigarette"]) expect(q.text, text).not.toContain(text);
+    const byMueller = (await query("MUELLER"))[0];
+    expect(byMueller).toMatchObject({ strength: "surname-only", supplier: "BE" });
+    expect(byMueller?.record).toBeUndefined();
+    expect(await hitObject(byMueller?.hitId)).toBe(ids.muller);
+    const byVanderberg = (await query("VANDERBERG")).filter((m) => m.strength === "surname-only");
+    expect(await Promise.all(byVanderberg.map((m) => hitObject(m.hitId)))).toContain(ids.vanderberg);
     // A given name is not the surname of a name written with a comma.
-    expect(found(await query("HANS"), "muller")).toBeUndefined();
+    expect(await query("HANS")).toEqual([]);
+  });
+
+  it("answers a query with a date of birth in full where the surname alone gave a stub", async () => {
+    const withDob = found(await query("Hans Müller", "1971-04-02"), "muller");
+    expect(withDob?.strength).toBe("exact");
+    expect(withDob?.record).toMatchObject({ id: ids.muller, freeText: "Suspected of cigarette smuggling via Zeebrugge" });
+  });
+
+  it("answers a supplier's surname-only match on its own record in full", async () => {
+    const own = (await queryAs(be, "MÜLLER")).body.matches as Match[];
+    expect(found(own, "muller")).toMatchObject({ strength: "surname-only", record: { id: ids.muller } });
+  });
+
+  it("does not take a given name for the surname of a name written as people write it", async () => {
+    const created = await api(be, "POST", "/v1/records", record("Maria Fernandez Garcia"));
+    expect(created.status).toBe(201);
+    expect(await query("Maria")).toEqual([]);
+    const byGarcia = (await query("GARCIA"))[0];
+    expect(byGarcia).toMatchObject({ strength: "surname-only", supplier: "BE" });
+    expect(await hitObject(byGarcia?.hitId)).toBe(created.body.id);
+  });
+
+  it("lists at most 20 surname-only stubs and says how many more there were, and logs which were stubs", async () => {
+    for (let n = 0; n < 22; n++) expect((await api(be, "POST", "/v1/records", record(`Kowalski, Jan${"a".repeat(n)}`))).status).toBe(201);
+    const q = await queryAs(nl, "KOWALSKI");
+    const matches = q.body.matches as Match[];
+    expect(matches).toHaveLength(20);
+    expect(matches.every((m) => m.strength === "surname-only" && m.record === undefined && m.supplier === "BE")).toBe(true);
+    expect(q.body.surnameOnlyLeftOut).toBe(2);
+    const event = (await hub.auditEvents()).find((e) => e.action === pb.AuditAction.AUDIT_ACTION_QUERY && e.service === "records" && e.details?.surnameOnlyLeftOut === "2");
+    expect(event?.details?.stubs).toBe(Array(20).fill("1").join(","));
+    expect(event?.matched).toHaveLength(20);
   });
 
   it("tells a conflicting date of birth from a missing one", async () => {
@@ -94,7 +138,7 @@ describe("matching names blind", () => {
       ],
       purpose: "border check at Rotterdam",
     });
-    expect((two.body.matches as Match[]).map((m) => [m.record.id, m.strength])).toEqual([
+    expect((two.body.matches as Match[]).map((m) => [m.record?.id, m.strength])).toEqual([
       [ids.obrien, "exact"],
       [ids.muller, "conflicting-date-of-birth"],
     ]);
@@ -125,5 +169,16 @@ describe("matching names blind", () => {
     expect(q.body.hits).toEqual([expect.objectContaining({ fileReference: "BE/AAD/2025/0077", strength: "folded" })]);
     const event = (await hub.auditEvents()).find((e) => e.action === pb.AuditAction.AUDIT_ACTION_QUERY && e.service === "files" && e.authority === "NL");
     expect(event?.details?.strengths).toBe("folded");
+    // The surname alone: a stub, the supplier and the hit only.
+    const bySurname = await api(nl, "POST", "/v1/files/query", { subjects: [{ type: "person-name", value: "STROEM" }], purpose: "container check" });
+    expect(bySurname.status).toBe(200);
+    expect(bySurname.body.hits).toEqual([{ supplier: "BE", hitId: expect.any(String), strength: "surname-only" }]);
+    for (const text of ["BE/AAD/2025/0077", "Peeters", "Antwerpen", "1980"]) expect(bySurname.text, text).not.toContain(text);
+    // A request quoting the stub goes to the supplier, and its answer names no file either.
+    const hitId = (bySurname.body.hits as Array<{ hitId: string }>)[0]?.hitId;
+    const asked = await api(nl, "POST", `/v1/files/hits/${hitId}/request`, { body: "Please tell us whether this is our person." });
+    expect(asked.status).toBe(202);
+    expect(asked.body).toMatchObject({ status: "submitted", to: "BE" });
+    expect(asked.text).not.toContain("BE/AAD/2025/0077");
   });
 });

@@ -90,4 +90,56 @@ describe("in-order gate", () => {
     expect(g.longestHoldMs).toBe(30_250);
     expect(g.lastReleaseHeldMs).toBe(30_250);
   });
+
+  it("releases what is held in stream order once the hold limit has passed, also when the ack floor cannot be read", () => {
+    let now = 1_000;
+    dseq = 0;
+    const g = new InOrderGate<M>({ deliveredSeq: 0, ackPending: 0 }, { maxHoldMs: 60_000, now: () => now });
+    g.take(d(1));
+    expect(g.take(d(3, { dseq: 3 }))).toEqual([]); // stream 2 lost, and it keeps failing
+    now += 10_000;
+    expect(g.take(d(4))).toEqual([]);
+    expect(g.release(1)).toEqual([]);
+    expect(g.release()).toEqual([]);
+    now += 50_000; // 3 has been held 60 s, 4 only 50 s: both go, in stream order
+    expect(seqs(g.release())).toEqual([3, 4]);
+    expect(g.lastReleaseForced).toBe(2);
+    expect(g.holding).toBe(false);
+    // What comes after is handed over at once: the hold point was given up.
+    expect(seqs(g.take(d(5)))).toEqual([5]);
+  });
+
+  it("releases by the hold limit only the stretch that waited too long", () => {
+    let now = 0;
+    dseq = 0;
+    const g = new InOrderGate<M>({ deliveredSeq: 0, ackPending: 0 }, { maxHoldMs: 1_000, now: () => now });
+    g.take(d(1));
+    g.take(d(3, { dseq: 3 })); // stream 2 lost
+    now += 600;
+    g.take(d(6, { dseq: 6 })); // stream 4, 5 lost too: a second stretch
+    now += 400;
+    expect(seqs(g.release(1))).toEqual([3]);
+    expect(g.lastReleaseForced).toBe(1);
+    expect(g.held().map((m) => m.info.streamSequence)).toEqual([6]);
+    expect(seqs(g.release(5))).toEqual([6]);
+    expect(g.lastReleaseForced).toBe(0);
+  });
+
+  it("counts towards poison only the deliveries handed over, not those that came while a message was held", () => {
+    const g = start();
+    g.take(d(1));
+    const first = d(5, { dseq: 5 });
+    expect(g.take(first)).toEqual([]);
+    // Kept alive too late (an election): delivered twice more while held.
+    g.take(d(5, { dc: 2 }));
+    g.take(d(5, { dc: 3 }));
+    const [released] = g.release(4);
+    expect(released?.info.deliveryCount).toBe(3);
+    expect(g.handlingDeliveries(released as M)).toBe(1);
+    // Handled and failed: its next delivery is its second handed over.
+    expect(g.handlingDeliveries(d(5, { dc: 4 }))).toBe(2);
+    g.settled(released as M);
+    expect(g.handlingDeliveries(d(5, { dc: 4 }))).toBe(4);
+    expect(g.handlingDeliveries(d(9, { dc: 3 }))).toBe(3);
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { assessMatch, IdentifierError, matchStrengthName, NAME_REF, queryIndexForms, queryLabel, queryReferences, recordIndexForms, strongest } from "../../src/domain/mod.js";
+import { answeredAsStub, assessMatch, IdentifierError, MAX_SURNAME_ONLY_MATCHES, matchStrengthName, NAME_REF, queryIndexForms, queryLabel, queryReferences, recordIndexForms, strongest } from "../../src/domain/mod.js";
 import { pb } from "../../src/proto/mod.js";
 
 const T = pb.IdentifierType;
@@ -44,8 +44,36 @@ describe("how strong a match is", () => {
   it("is surname only when the query is the record's surname alone", () => {
     expect(match([name("MÜLLER, Hans", "1971-04-02")], [name("Müller")])).toEqual({ strength: "surname-only", matchedOn: ["PERSON_SURNAME"] });
     expect(strength([name("MÜLLER, Hans", "1971-04-02")], [name("Mueller", "1971-04-02")])).toBe("surname-only");
-    expect(strength([name("Hans Müller")], [name("HANS")])).toBe("surname-only");
+    expect(strength([name("Hans Müller")], [name("MÜLLER")])).toBe("surname-only");
     expect(match([name("MÜLLER, Hans")], [name("Hans")]).strength).toBe("unspecified");
+  });
+
+  it("takes a given name for a surname only where the order is unknown (a name all in capitals)", () => {
+    // Written as people write: the last word is the surname; a given name alone finds nothing.
+    expect(strength([name("Maria Fernandez Garcia")], [name("Maria")])).toBe("unspecified");
+    expect(strength([name("Hans Müller")], [name("HANS")])).toBe("unspecified");
+    expect(strength([name("Maria Fernandez Garcia")], [name("GARCIA")])).toBe("surname-only");
+    expect(strength([name("Jan van der Berg")], [name("Vanderberg")])).toBe("surname-only");
+    // Words in capitals amid others are the surname, wherever they stand.
+    expect(strength([name("FERNANDEZ GARCIA Maria")], [name("Fernandez Garcia")])).toBe("surname-only");
+    expect(strength([name("FERNANDEZ GARCIA Maria")], [name("Maria")])).toBe("unspecified");
+    expect(strength([name("Jan van der BERG")], [name("VAN DER BERG")])).toBe("surname-only");
+    expect(strength([name("Jan van der BERG")], [name("Jan")])).toBe("unspecified");
+    // An initial is not a word in capitals.
+    expect(strength([name("Hans J. Müller")], [name("Müller")])).toBe("surname-only");
+    expect(strength([name("Hans J. Müller")], [name("J")])).toBe("unspecified");
+    // All in capitals (a passport's order, surname first, or a person's): the first and the last word.
+    expect(strength([name("MULLER HANS")], [name("Müller")])).toBe("surname-only");
+    expect(strength([name("MULLER HANS")], [name("Hans")])).toBe("surname-only");
+    expect(strength([name("VAN DER BERG JAN")], [name("Vanderberg")])).toBe("surname-only");
+  });
+
+  it("answers a surname-only match on another supplier's record as a stub, at most MAX_SURNAME_ONLY_MATCHES of them", () => {
+    const S = pb.MatchStrength;
+    expect(answeredAsStub(S.MATCH_STRENGTH_SURNAME_ONLY, false)).toBe(true);
+    expect(answeredAsStub(S.MATCH_STRENGTH_SURNAME_ONLY, true)).toBe(false);
+    for (const s of [S.MATCH_STRENGTH_EXACT, S.MATCH_STRENGTH_FOLDED, S.MATCH_STRENGTH_NAME_WITHOUT_DATE_OF_BIRTH, S.MATCH_STRENGTH_CONFLICTING_DATE_OF_BIRTH]) expect(answeredAsStub(s, false)).toBe(false);
+    expect(MAX_SURNAME_ONLY_MATCHES).toBe(20);
   });
 
   it("takes the strongest over the queried identifiers, but always tells a conflicting date of birth", () => {

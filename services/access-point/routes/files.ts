@@ -107,9 +107,8 @@ const hitView = (h: pb.IFileHit): HitOut => ({
   ...(h.hitId ? { hitId: h.hitId } : {}),
   ...(h.entryId ? { entryId: h.entryId } : {}),
   supplier: h.supplier ?? "",
-  investigatingService: h.investigatingService ?? "",
-  contact: h.contact ?? "",
-  fileReference: h.fileReference ?? "",
+  // A stub (a surname-only hit) carries none of these.
+  ...(h.fileReference ? { investigatingService: h.investigatingService ?? "", contact: h.contact ?? "", fileReference: h.fileReference } : {}),
   ...(h.strength ? { strength: matchStrengthName(h.strength) } : {}),
 });
 
@@ -148,7 +147,7 @@ export async function fileRoutes(app: FastifyInstance, d: FileRoutesDeps): Promi
       const res = await call("query", req.user?.id ?? "", q);
       req.audit.purpose = req.body.purpose;
       req.audit.matched = res.hits.map((h) => h.hitId || h.entryId || "");
-      return { hits: res.hits.map(hitView) };
+      return { hits: res.hits.map(hitView), ...(res.surnameOnlyLeftOut ? { surnameOnlyLeftOut: res.surnameOnlyLeftOut } : {}) };
     },
   );
 
@@ -229,15 +228,18 @@ export async function fileRoutes(app: FastifyInstance, d: FileRoutesDeps): Promi
     async (req, reply) => {
       const hit = await call("hit", req.user?.id ?? "", { hitId: req.params.hitId });
       const b = req.body;
-      const subject = `FIDE file ${hit.fileReference}: ${b.subject ?? "request for assistance about a FIDE hit"}`;
-      const footer = `--\nFIDE hit ${hit.hitId}: file ${hit.fileReference} of ${hit.investigatingService} (${hit.supplier}); contact: ${hit.contact}`;
+      // A stub (a surname-only hit) names no file: the supplier finds it by the hit id.
+      const subject = hit.fileReference ? `FIDE file ${hit.fileReference}: ${b.subject ?? "request for assistance about a FIDE hit"}` : `FIDE hit ${hit.hitId}: ${b.subject ?? "request for assistance about a FIDE hit (surname only)"}`;
+      const footer = hit.fileReference
+        ? `--\nFIDE hit ${hit.hitId}: file ${hit.fileReference} of ${hit.investigatingService} (${hit.supplier}); contact: ${hit.contact}`
+        : `--\nFIDE hit ${hit.hitId} (${hit.supplier}): a surname-only match; the file is named by the hit`;
       const e = await d.mailbox.send({
         kind: pb.MessageKind.MESSAGE_KIND_REQUEST,
         to: [hit.supplier],
         payload: { subject, body: `${b.body}\n\n${footer}`, request: { legalBasis: LEGAL_BASES.toProto(b.legalBasis) } },
         priority: pb.Priority.PRIORITY_NORMAL,
         ...(b.replyBy ? { replyByMs: Date.parse(b.replyBy) } : {}),
-        caseRef: fideCaseRef(hit.supplier, hit.fileReference),
+        caseRef: fideCaseRef(hit.supplier, hit.fileReference || hit.hitId),
         handlingCodes: [],
       });
       req.audit.objectId = e.id;

@@ -68,6 +68,12 @@ function content(r: AmendIn): pb.ICisRecordContent {
   };
 }
 
+/** A stub's whom-to-ask: the supplier and the record's category, nothing of its content. */
+function stubView(m: pb.IRecordMatch): { supplier: string; category?: RecordOut["category"] } {
+  const category = RECORD_CATEGORIES.toApi(m.category ?? 0);
+  return { supplier: m.supplier ?? "", ...(category ? { category } : {}) };
+}
+
 export function recordView(v: pb.IRecordView): RecordOut {
   const c = v.content ?? {};
   const data = new Map((v.attachments ?? []).map((a) => [a.name ?? "", a.content]));
@@ -131,8 +137,17 @@ export async function recordRoutes(app: FastifyInstance, d: RecordRoutesDeps): P
       };
       const res = await call("query", req.user?.id ?? "", q);
       req.audit.purpose = req.body.purpose;
-      req.audit.matched = res.matches.map((m) => m.record?.recordId ?? "");
-      return { matches: res.matches.map((m) => ({ record: recordView(m.record ?? {}), ...(m.hitId ? { hitId: m.hitId } : {}), matchedOn: m.matchedOn ?? [], strength: matchStrengthName(m.strength) })) };
+      // A stub (no record) is named by its hit.
+      req.audit.matched = res.matches.map((m) => m.record?.recordId || m.hitId || "");
+      return {
+        matches: res.matches.map((m) => ({
+          ...(m.record ? { record: recordView(m.record) } : stubView(m)),
+          ...(m.hitId ? { hitId: m.hitId } : {}),
+          matchedOn: m.matchedOn ?? [],
+          strength: matchStrengthName(m.strength),
+        })),
+        ...(res.surnameOnlyLeftOut ? { surnameOnlyLeftOut: res.surnameOnlyLeftOut } : {}),
+      };
     },
   );
 

@@ -125,9 +125,11 @@ export function register(program: Command): void {
         });
         if (o.json) return printJson(res);
         printTable(
-          res.matches.map((m) => ({ id: m.record.id, supplier: m.record.supplier, category: m.record.category, purpose: m.record.purpose, strength: m.strength, matchedOn: m.matchedOn.join(","), hitId: m.hitId ?? "" })),
+          // A stub (a surname-only match on another member's record) has no record: the supplier and the hit only.
+          res.matches.map((m) => ({ id: m.record?.id ?? "(stub)", supplier: m.record?.supplier ?? m.supplier ?? "", category: m.record?.category ?? m.category ?? "", purpose: m.record?.purpose ?? "", strength: m.strength, matchedOn: m.matchedOn.join(","), hitId: m.hitId ?? "" })),
           ["id", "supplier", "category", "purpose", "strength", "matchedOn", "hitId"],
         );
+        if (res.surnameOnlyLeftOut) process.stdout.write(`${res.surnameOnlyLeftOut} more surname-only matches left out: add a date of birth or another identifier\n`);
       } catch (err) {
         fail(err);
       }
