@@ -39,7 +39,7 @@ describe("deploy/prometheus", () => {
   const rules = alerts.groups.flatMap((g) => g.rules);
 
   it("has the alerts operations and supervisors rely on", () => {
-    expect(rules.map((r) => r.alert)).toEqual(expect.arrayContaining(["LiaisonContactPointDormant", "LiaisonErasureOverdue", "LiaisonConsumerLag", "LiaisonAuditTreeHeadStale", "LiaisonStreamWithoutQuorum", "LiaisonNatsNodeDown", "LiaisonStreamReplicaLagging"]));
+    expect(rules.map((r) => r.alert)).toEqual(expect.arrayContaining(["LiaisonContactPointDormant", "LiaisonErasureOverdue", "LiaisonConsumerLag", "LiaisonAuditTreeHeadStale", "LiaisonStreamWithoutQuorum", "LiaisonNatsNodeDown", "LiaisonStreamReplicaLagging", "LiaisonOrderHoldReleased"]));
     for (const r of rules) {
       expect(r.expr, r.alert).toMatch(/liaison_/);
       expect(r.labels?.severity, r.alert).toMatch(/^(warning|critical)$/);
