@@ -3,6 +3,9 @@
 // write retention's keys in KV "state", which name the replicas to rebuild (finding 2). The
 // administrator's rebuild acts only on a valid record, on a stream matching its spec, between the
 // spec's R-1 and R replicas.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/nats-core";
@@ -13,6 +16,7 @@ import { rebuildStaleReplicas, STALE_REPLICAS_KEY, STREAMS } from "../../src/nat
 import { systemStatus } from "../../src/ops/mod.js";
 import { KeyReplicaWatch } from "../../services/retention/replicas.js";
 import { quiet, startTestHub, type TestHub } from "../support/hub.js";
+import { cli } from "../support/stack.js";
 
 describe("the stale key-stream replica rebuild's permissions", () => {
   let hub: TestHub;
@@ -99,5 +103,20 @@ describe("the stale key-stream replica rebuild's permissions", () => {
     expect((await configOf("RECORD_KEYS_1")).num_replicas).toBe(1);
     // Refused, so still pending.
     expect(JSON.parse(await stateValue())).toEqual({ RECORD_KEYS_1: { seen: {}, behind: {}, stale: { n2: { sinceMs: 0 } } } });
+    // The same through the command operations run, with the administrator's credentials: exit 1, the reason given.
+    const env = { NATS_URL: process.env.NATS_URL, NATS_CREDS: process.env.NATS_CREDS };
+    process.env.NATS_URL = hub.nats.url;
+    process.env.NATS_CREDS = hub.secrets.hub["stack-admin"].seedFile;
+    try {
+      const r = cli(mkdtempSync(join(tmpdir(), "liaison-home-")), ["provision", "--rebuild-stale-replicas", "--replicas", "3", "--json"]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(JSON.parse(r.stdout)).toMatchObject([{ stream: "RECORD_KEYS_1", node: "n2", outcome: "refused", reason: expect.stringMatching(/neither the spec's 3 nor 2/) }]);
+    } finally {
+      for (const [k, v] of Object.entries(env)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+    expect((await configOf("RECORD_KEYS_1")).num_replicas).toBe(1);
   });
 });

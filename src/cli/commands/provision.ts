@@ -34,10 +34,11 @@ export function register(program: Command): void {
           if (o.rebuildStaleReplicas) {
             const state = await new Kvm(nc).open("state");
             const results = await rebuildStaleReplicas({ nc, state, replicas, log: createLogger("liaison-cli-provision", "silent") });
+            // Exit 1 unless every recorded replica was rebuilt (a refusal names why).
+            if (results.some((r) => r.outcome !== "rebuilt")) process.exitCode = 1;
             if (o.json) return printJson(results);
             printTable(results.map((r) => ({ stream: r.stream, node: r.node, outcome: r.outcome, reason: r.reason ?? "", tookMs: r.tookMs })), ["stream", "node", "outcome", "reason", "tookMs"]);
             process.stdout.write(`${results.filter((r) => r.outcome === "rebuilt").length} of ${results.length} stale replica(s) rebuilt\n`);
-            if (results.some((r) => r.outcome === "refused")) process.exitCode = 1;
             return;
           }
           const entries = await provision(nc, { replicas, contactPoints: cps });
