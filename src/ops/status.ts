@@ -203,8 +203,8 @@ async function staleReplicasOf(nc: NatsConnection): Promise<SystemStatus["staleR
   }
 }
 
-/** Each provisioned hub stream whose live config differs from its spec. */
-async function driftOf(jsm: JetStreamManager): Promise<SystemStatus["driftedStreams"]> {
+/** Each provisioned hub stream whose live config differs from its spec (src/nats/streams.ts), replica count aside. */
+export async function driftOf(jsm: JetStreamManager): Promise<SystemStatus["driftedStreams"]> {
   const out: SystemStatus["driftedStreams"] = [];
   for (const spec of Object.values(STREAMS)) {
     const si = await jsm.streams.info(spec.name).catch(() => undefined);

@@ -12,7 +12,7 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { problems } from "../../src/cli/commands/status.js";
-import { rebuildStaleReplicas, STALE_REPLICAS_KEY, STREAMS } from "../../src/nats/mod.js";
+import { rebuildStaleReplicas, scrapeAll, STALE_REPLICAS_KEY, STREAMS } from "../../src/nats/mod.js";
 import { systemStatus } from "../../src/ops/mod.js";
 import { KeyReplicaWatch } from "../../services/retention/replicas.js";
 import { quiet, startTestHub, type TestHub } from "../support/hub.js";
@@ -91,6 +91,18 @@ describe("the stale key-stream replica rebuild's permissions", () => {
     s = await systemStatus(hub.admin, { waitMs: 100, staleReplicas: true });
     expect(s.driftedStreams).toEqual([{ stream: "RECORD_KEYS_1", fields: ["max_msgs_per_subject"] }]);
     expect(problems(s, 10_000)).toContain("stream RECORD_KEYS_1: live config differs from its spec in max_msgs_per_subject");
+    // And the retention service's gauge, for the alert (LiaisonStreamConfigDrift); its compliance
+    // gauges ask the audit service.
+    await hub.startAudit();
+    const svc = await hub.startRetention();
+    try {
+      const m = (await scrapeAll(hub.admin, 5_000)).text;
+      expect(m).toMatch(/liaison_stream_config_drift\{[^}]*stream="RECORD_KEYS_1"[^}]*\} 1\b/);
+      expect(m).toMatch(/liaison_stream_config_drift\{[^}]*stream="RECORD_KEYS"[^}]*\} 0\b/);
+      expect(m).toMatch(/liaison_key_replicas_rebuild_pending\{?[^}\n]*\}? 0\b/);
+    } finally {
+      await svc.close();
+    }
     const [drifted] = await rebuildStaleReplicas({ nc: hub.admin, state, log: quiet, replicas: 2, settleMs: 1_000 });
     expect(drifted).toMatchObject({ stream: "RECORD_KEYS_1", node: "n2", outcome: "refused" });
     expect(drifted?.reason).toMatch(/differs from its spec in max_msgs_per_subject/);
