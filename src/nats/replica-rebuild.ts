@@ -167,7 +167,7 @@ export async function rebuildStaleReplicas(d: RebuildDeps): Promise<RebuildResul
       if (refused) continue;
       break;
     }
-    await clearStale(d, stream, node, (await jsm.streams.info(stream)).state);
+    await clearStale(d, stream, node);
     d.log.warn({ stream, node, tookMs: Date.now() - t0 }, "a data-key stream's replica that was behind while keys were erased was dropped and rebuilt from the others, so no erased key stays in its files");
     out.push({ stream, node, outcome: "rebuilt", tookMs: Date.now() - t0 });
   }
@@ -214,21 +214,26 @@ async function settled(jsm: JetStreamManager, d: RebuildDeps, stream: string, n:
   throw new Error(`stream ${stream} did not settle on ${n} current replicas within ${ms} ms`);
 }
 
-/** Takes `node` off the stream's pending rebuilds, current now (compare-and-set on the key's revision). */
-async function clearStale(d: RebuildDeps, stream: string, node: string, st: StreamInfo["state"]): Promise<void> {
-  for (let attempt = 0; attempt < 10; attempt++) {
-    const { value, revision } = await loadStaleReplicas(d.state, d.log);
-    const w = value?.[stream];
-    if (!value || !w) return;
-    delete w.stale[node];
-    delete w.behind[node];
-    w.seen[node] = st.last_seq - st.messages;
+/**
+ * Takes `node` off the stream's pending rebuilds (compare-and-set on the key's revision), retried
+ * while the cluster settles after the rebuild; the retention service's next check notes how many
+ * removals it has seen.
+ */
+async function clearStale(d: RebuildDeps, stream: string, node: string): Promise<void> {
+  const end = Date.now() + (d.settleMs ?? SETTLE_MS);
+  for (;;) {
     try {
+      const { value, revision } = await loadStaleReplicas(d.state, d.log);
+      const w = value?.[stream];
+      if (!value || !w || !(node in w.stale)) return;
+      delete w.stale[node];
+      delete w.behind[node];
       await d.state.update(STALE_REPLICAS_KEY, JSON.stringify(value), revision);
       return;
-    } catch {
-      // The retention service wrote meanwhile: read again.
+    } catch (err) {
+      // The retention service wrote meanwhile, or a request timed out: read again.
+      if (Date.now() > end) throw new Error(`the rebuilt replica of ${stream} could not be taken off the pending list`, { cause: err });
+      await new Promise((res) => setTimeout(res, 250));
     }
   }
-  throw new Error(`the rebuilt replica of ${stream} could not be taken off the pending list`);
 }
