@@ -2,6 +2,7 @@
 // messages, key-encryption-key rotation every epoch, and the compliance report. One replica at a
 // time does the work (a lease in KV "state"); any replica answers report requests.
 import { hostname } from "node:os";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { AuditEmitter } from "../../src/audit/mod.js";
@@ -9,8 +10,9 @@ import type { RetentionConfig } from "../../src/config/mod.js";
 import { KekRing, newId, type ContactPointKeys } from "../../src/crypto/mod.js";
 import type { Logger } from "../../src/log/mod.js";
 import { ServiceMetrics } from "../../src/metrics/mod.js";
-import { JsPublisher, Lease, LEASE_RENEW_MS, LEASE_TTL_MS, startMicroService, subjects } from "../../src/nats/mod.js";
+import { JsPublisher, Lease, LEASE_RENEW_MS, LEASE_TTL_MS, startMicroService, STREAMS, subjects } from "../../src/nats/mod.js";
 import { NoticePublisher } from "../../src/notices/mod.js";
+import { driftOf } from "../../src/ops/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import { DueIndex, hourBucket, HOUR_MS } from "../../src/retention/mod.js";
 import { Compliance } from "./compliance.js";
@@ -35,8 +37,8 @@ export interface RunningRetention {
   run(): Promise<pb.ISweepResult>;
   rotate(): Promise<RotationResult | undefined>;
   report(): Promise<pb.IComplianceReport>;
-  /** How many data-key stream replicas this service rebuilt since it started (replicas.ts). */
-  rebuiltReplicas(): number;
+  /** How many data-key stream replicas wait for an administrator's rebuild, as of the last check (replicas.ts). */
+  staleReplicas(): number;
   close(): Promise<void>;
 }
 
@@ -64,20 +66,20 @@ export async function startRetention(
   const compliance = new Compliance({ nc, state, due, log, now, live: (item) => sweeper.live(item, now()) });
   await compliance.start();
   const kek = new KekRing(cfg.hubSecretsFile);
-  // Data-key stream replicas behind during erasures are rebuilt once current (replicas.ts).
-  const replicas = new KeyReplicaWatch({ nc, state, log });
-  let rebuilt = 0;
+  // Data-key stream replicas behind during erasures are recorded once current, for an
+  // administrator to rebuild (replicas.ts).
+  const replicas = new KeyReplicaWatch({ nc, state, log, now });
   const checkReplicas = () =>
     replicas.check().then(
-      (n) => void (rebuilt += n),
-      (err: unknown) => void log.error({ err }, "data-key stream replicas not checked or not rebuilt; the next check does it"),
+      () => undefined,
+      (err: unknown) => void log.error({ err }, "data-key stream replicas not checked; the next check does it"),
     );
 
   let running: Promise<pb.ISweepResult> | undefined;
   const run = (): Promise<pb.ISweepResult> =>
     (running ??= (async () => {
       // Replicas are seen before the sweep and after it (even a failed one), so a node down during
-      // its erasures is noted, and rebuilt once it is current again.
+      // its erasures is noted, and recorded for a rebuild once it is current again.
       let lead = false;
       try {
         lead = await lease.acquire().catch(() => false);
@@ -118,6 +120,19 @@ export async function startRetention(
     g.set(Number.isFinite(oldest) ? Math.max(0, (now() - oldest) / 1000) : 0);
   });
   metrics.gauge("liaison_erasures", "Erasures certified in the audit log (all time)", [], async (g) => void g.set(Number((await recent()).erasedTotal ?? 0)));
+  metrics.gauge("liaison_key_replicas_rebuild_pending", "Data-key stream replicas that missed erasures and wait for `liaison provision --rebuild-stale-replicas` (must be 0)", [], (g) => void g.set(replicas.pending()));
+  // A stream's config changed from its spec (deny_delete, sealed, max_age, republish, …) stops
+  // erasure or copies what it holds: checked at most every 10 s, read-only (stream info).
+  let drift: { at: number; p: Promise<Set<string>> } | undefined;
+  const drifted = () => {
+    if (!drift || Date.now() - drift.at > 10_000) drift = { at: Date.now(), p: jetstreamManager(nc).then(driftOf).then((d) => new Set(d.map((x) => x.stream))) };
+    return drift.p;
+  };
+  metrics.gauge("liaison_stream_config_drift", "1 when the stream's live config differs from its spec in src/nats/streams.ts, replica count aside (must be 0)", ["stream"], async (g) => {
+    const d = await drifted();
+    g.reset();
+    for (const spec of Object.values(STREAMS)) g.set({ stream: spec.name }, d.has(spec.name) ? 1 : 0);
+  });
   metrics.gauge("liaison_retention_last_sweep_seconds", "When the last sweep ran (Unix time; 0: not yet)", [], (g) => void g.set(sweeper.lastSweepAtMs / 1000));
   const svc = await startMicroService(nc, {
     metrics,
@@ -164,7 +179,7 @@ export async function startRetention(
     run,
     rotate,
     report,
-    rebuiltReplicas: () => rebuilt,
+    staleReplicas: () => replicas.pending(),
     close: async () => {
       for (const t of timers) clearInterval(t);
       await running?.catch(() => undefined);

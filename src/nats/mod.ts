@@ -43,6 +43,19 @@ export {
   type MemberInput,
   type NkeyUser,
 } from "./accounts.js";
+export {
+  STALE_REPLICAS_KEY,
+  staleReplicasSchema,
+  loadStaleReplicas,
+  pendingRebuilds,
+  membersOf,
+  streamDrift,
+  rebuildStaleReplicas,
+  type StaleReplicasState,
+  type StreamWatch,
+  type RebuildDeps,
+  type RebuildResult,
+} from "./replica-rebuild.js";
 export { hubPermissions, streamReadSubjects, SERVICE_GRANTS, HUB_ROLES, type HubRole, type Permissions, type ServiceGrants } from "./permissions.js";
 export { ensureNkeySeed } from "./nkeys.js";
 export { JsPublisher, type PubAck, type PublishOptions } from "./publisher.js";

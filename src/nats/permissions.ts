@@ -35,12 +35,12 @@ export interface ServiceGrants {
   readonly calls?: readonly string[];
   /** Lists every stream and consumer (operations status, gauges). */
   readonly monitors?: boolean;
-  /** Streams whose replica count it changes and whose replicas it removes (a stale replica rebuilt). */
-  readonly rebuilds?: readonly string[];
 }
 
 const kv = (bucket: string) => `KV_${bucket}`;
 const kvWrite = (bucket: string) => `$KV.${bucket}.>`;
+/** A service's own keys in KV "state" (`<service>.…`): no other service may write them (a lease, a checkpoint, retention's stale replicas). */
+const stateWrite = (service: "audit" | "retention" | "usage") => `$KV.state.${service}.>`;
 const keyStreams = Array.from({ length: KEY_SHARDS }, (_, k) => keyShardStream(k));
 const keySubjects = Array.from({ length: KEY_SHARDS }, (_, k) => subjects.dataKeysAllIn(k));
 const audit = (source: string) => subjects.auditEvents(source);
@@ -71,7 +71,7 @@ export const SERVICE_GRANTS: Readonly<Record<Exclude<HubRole, "admin">, ServiceG
   },
   audit: {
     reads: ["AUDIT", "AUDIT_LEAVES", "AUDIT_HEADS", kv("state")],
-    writes: [subjects.auditLeavesAll, subjects.auditHeads, kvWrite("state"), audit("audit")],
+    writes: [subjects.auditLeavesAll, subjects.auditHeads, stateWrite("audit"), audit("audit")],
     listens: [subjects.auditHeads],
     serves: [api("audit")],
   },
@@ -79,20 +79,19 @@ export const SERVICE_GRANTS: Readonly<Record<Exclude<HubRole, "admin">, ServiceG
   files: dataService("files"),
   retention: {
     reads: ["DUE", "INBOX", "AUDIT", kv("state"), kv("records"), kv("files"), kv("registry"), ...keyStreams],
-    writes: [subjects.dueAll, kvWrite("state"), ...keySubjects, subjects.inboxAll, kekChanged, audit("retention")],
+    writes: [subjects.dueAll, stateWrite("retention"), ...keySubjects, subjects.inboxAll, kekChanged, audit("retention")],
     erases: ["DUE", "INBOX"],
     // A swept hour's filings leave the due index with one filtered purge.
     purges: ["DUE"],
     serves: [api("retention")],
     calls: [subjects.api("records", "erase-due"), subjects.api("files", "erase-due")],
-    // Key-encryption-key rotation finds every data-key stream by name.
+    // Key-encryption-key rotation finds every data-key stream by name. A data-key stream's replica
+    // that missed erasures is only recorded: the administrator rebuilds it (src/nats/replica-rebuild.ts).
     monitors: true,
-    // A data-key stream's replica that missed erasures is rebuilt (services/retention/replicas.ts).
-    rebuilds: keyStreams,
   },
   usage: {
     reads: ["AUDIT", kv("usage"), kv("state"), kv("registry")],
-    writes: [kvWrite("usage"), kvWrite("state"), subjects.inboxAll, subjects.live("throughput"), audit("usage")],
+    writes: [kvWrite("usage"), stateWrite("usage"), subjects.inboxAll, subjects.live("throughput"), audit("usage")],
     serves: [api("usage")],
     calls: [api("audit")],
     monitors: true,
@@ -140,8 +139,8 @@ const COMMON_SUBSCRIBE = ["_INBOX.>", "$SRV.>", metricsScrape];
 /**
  * The nats-server permissions of a hub role; the administrator has the whole HUB account. Allow
  * lists only, without wildcards over the JetStream API: creating, editing, deleting, purging or
- * restoring a stream is the administrator's alone, because no service is allowed it; the one
- * exception is the retention service changing a data-key stream's replica count (`rebuilds`).
+ * restoring a stream, changing its config or removing a peer is the administrator's alone, because
+ * no service is allowed it (NATS permissions match the subject, never the config in the body).
  */
 export function hubPermissions(role: HubRole): Permissions | undefined {
   if (role === "admin") return undefined;
@@ -157,6 +156,5 @@ export function hubPermissions(role: HubRole): Permissions | undefined {
   for (const s of g.calls ?? []) publish.add(s);
   if (g.servesMembers) publish.add("_R_.>");
   if (g.monitors) for (const s of MONITOR_SUBJECTS) publish.add(s);
-  for (const s of g.rebuilds ?? []) for (const x of [`$JS.API.STREAM.UPDATE.${s}`, `$JS.API.STREAM.PEER.REMOVE.${s}`]) publish.add(x);
   return { publish: { allow: [...publish] }, subscribe: { allow: [...subscribe] } };
 }

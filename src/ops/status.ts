@@ -4,7 +4,9 @@
 import { jetstreamManager, type JetStreamManager, type StreamInfo } from "@nats-io/jetstream";
 import { errors as natsErrors, type NatsConnection } from "@nats-io/nats-core";
 import { Svcm } from "@nats-io/services";
-import { inboxConsumerOwner, STREAMS } from "../nats/mod.js";
+import { Kvm } from "@nats-io/kv";
+import { inboxConsumerOwner, loadStaleReplicas, pendingRebuilds, STREAMS, streamDrift } from "../nats/mod.js";
+import type { Logger } from "../log/mod.js";
 
 export interface EndpointStatus {
   name: string;
@@ -119,6 +121,13 @@ export interface SystemStatus {
   consumers: ConsumerStatus[];
   /** Every contact point with inbox consumers. */
   accessPoints: AccessPointStatus[];
+  /**
+   * Data-key stream replicas the retention service recorded as holding erased data (rebuild
+   * pending); `invalid` when the record does not parse; absent unless asked for, or when this identity cannot read it.
+   */
+  staleReplicas?: Array<{ stream: string; node: string; sinceMs: number }> | "invalid";
+  /** Each hub stream whose live config differs from its spec (src/nats/streams.ts), replica count aside. */
+  driftedStreams: Array<{ stream: string; fields: string[] }>;
 }
 
 /** A replica not heard from for this long counts as offline (its node is down or cut off). */
@@ -139,6 +148,8 @@ export interface SystemStatusOptions {
   readonly maxIdleMs?: number;
   /** The pause before a second look at an access point that seems down (default 1 s). */
   readonly confirmMs?: number;
+  /** Read the stale key-stream replicas recorded in KV "state" (an identity that may read it: the administrator's). */
+  readonly staleReplicas?: boolean;
 }
 
 export async function systemStatus(nc: NatsConnection, opts: SystemStatusOptions = {}): Promise<SystemStatus> {
@@ -158,6 +169,7 @@ export async function systemStatus(nc: NatsConnection, opts: SystemStatusOptions
   });
   const info = nc.info;
   const cluster = info?.cluster ? clusterOf(info.cluster, streams, monitor?.metaLeader) : undefined;
+  const [staleReplicas, driftedStreams] = await Promise.all([opts.staleReplicas ? staleReplicasOf(nc) : undefined, driftOf(jsm)]);
   return {
     at: new Date().toISOString(),
     ...(cluster ? { cluster } : {}),
@@ -174,7 +186,32 @@ export async function systemStatus(nc: NatsConnection, opts: SystemStatusOptions
     streams,
     consumers,
     accessPoints,
+    ...(staleReplicas ? { staleReplicas } : {}),
+    driftedStreams,
   };
+}
+
+const SILENT = { error: () => undefined } as unknown as Logger;
+
+/** The stale replicas recorded in KV "state"; undefined for an identity that may not read it. */
+async function staleReplicasOf(nc: NatsConnection): Promise<SystemStatus["staleReplicas"]> {
+  try {
+    const { value } = await loadStaleReplicas(await new Kvm(nc).open("state"), SILENT);
+    return value ? pendingRebuilds(value) : "invalid";
+  } catch {
+    return undefined;
+  }
+}
+
+/** Each provisioned hub stream whose live config differs from its spec (src/nats/streams.ts), replica count aside. */
+export async function driftOf(jsm: JetStreamManager): Promise<SystemStatus["driftedStreams"]> {
+  const out: SystemStatus["driftedStreams"] = [];
+  for (const spec of Object.values(STREAMS)) {
+    const si = await jsm.streams.info(spec.name).catch(() => undefined);
+    const fields = si ? streamDrift(spec, si.config) : [];
+    if (fields.length) out.push({ stream: spec.name, fields });
+  }
+  return out;
 }
 
 /**

@@ -2,17 +2,17 @@
 // while keys are erased and comes back through a stream snapshot: nats-server v2.15.3 applies a
 // snapshot's deleted sequences with a plain remove (jetstream_cluster.go processSnapshotDeletes ->
 // filestore.go SyncDeleted -> removeMsg(secure=false)), so that replica's block files kept the
-// erased wrapped keys. The retention service rebuilds such a replica (services/retention/replicas.ts),
-// whether it came back as a follower or has since become the streams' leader.
+// erased wrapped keys. The retention service records such a replica (services/retention/replicas.ts)
+// and the administrator rebuilds it as operations do (`liaison provision --rebuild-stale-replicas`,
+// src/nats/replica-rebuild.ts), whether it came back as a follower or has since become the streams' leader.
 import { readdirSync, readFileSync } from "node:fs";
 import { join, sep } from "node:path";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { keyIdFor, keyLocation } from "../../src/keystore/mod.js";
-import { KEY_SHARDS, keyShardStream, type LocalCluster } from "../../src/nats/mod.js";
+import { KEY_SHARDS, keyShardStream, rebuildStaleReplicas, type LocalCluster } from "../../src/nats/mod.js";
 import { pb } from "../../src/proto/mod.js";
-import { KeyReplicaWatch } from "../../services/retention/replicas.js";
 import { quiet, startTestHub, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
 
 function filesUnder(dir: string): string[] {
@@ -167,23 +167,34 @@ describe("secure erase on a cluster whose key-stream replica was down during the
         await until(async () => (await Promise.all(keyStreams.map(async (st) => (await replicasOf(st)).leader))).every((l) => l === follower), `${follower} leading every key stream`, 60_000);
         await keyStreamsHealthy();
       }
+      // The retention service's next run sees the replica that was behind during erasures, current
+      // again, and records it, one per key stream that had an erasure while it was down.
+      const erasedIn = new Set(keys.map((k) => k.stream)).size;
+      await retention.run();
+      expect(retention.staleReplicas()).toBe(erasedIn);
+      const state = await new Kvm(hub.admin).open("state");
       if (role === cutShort) {
-        // A rebuild that stops right after taking the stream down a replica (as if the service
-        // died): the stream is left a replica short, and the next check finishes the rebuild.
-        const stopped = new KeyReplicaWatch({ nc: hub.admin, state: await new Kvm(hub.admin).open("state"), log: quiet, settleMs: 0 });
-        await expect(stopped.check()).rejects.toThrow(/did not settle/);
+        // A rebuild that stops right after taking a stream down a replica (as if the administrator's
+        // command died): it stops there, the stream is left a replica short, and the next run
+        // finishes the rebuild.
+        const stopped = await rebuildStaleReplicas({ nc: hub.admin, state, log: quiet, replicas: 3, settleMs: 0 });
+        expect(stopped.map((r) => r.outcome)).toEqual(["failed"]);
+        expect(stopped[0]?.reason).toMatch(/did not settle/);
         const short = await Promise.all(keyStreams.map(async (st) => (await jsm.streams.info(st)).config.num_replicas));
         expect(short.filter((n) => n === 2)).toHaveLength(1);
+        // The retention service's checks meanwhile keep the record.
+        await retention.run();
+        expect(retention.staleReplicas()).toBe(erasedIn);
       }
-      // The retention service's next run sees the replica that was behind during erasures, current
-      // again, and has it rebuilt; nothing accepted is lost.
+      // The administrator rebuilds them, as operations do; nothing accepted is lost.
       const before = await Promise.all(keyStreams.map(async (st) => (await jsm.streams.info(st)).state));
       const t1 = Date.now();
-      await retention.run();
+      const results = await rebuildStaleReplicas({ nc: hub.admin, state, log: quiet, replicas: 3 });
       await keyStreamsHealthy();
-      process.stdout.write(`${retention.rebuiltReplicas()} key-stream replicas rebuilt by the next retention run in ${Date.now() - t1} ms\n`);
-      // One rebuild per key stream that had an erasure while the replica was down.
-      expect(retention.rebuiltReplicas()).toBe(new Set(keys.map((k) => k.stream)).size);
+      process.stdout.write(`${results.length} key-stream replicas rebuilt by the administrator in ${Date.now() - t1} ms\n`);
+      expect(results.map((r) => [r.node, r.outcome])).toEqual(Array.from({ length: erasedIn }, () => [follower, "rebuilt"]));
+      await retention.run();
+      expect(retention.staleReplicas()).toBe(0);
       // No node's key-stream files hold an erased key; every live key is still there, in every node.
       expect(stale(storeDir).map((k) => k.id)).toEqual([]);
       for (const n of cluster.nodes) {

@@ -1,7 +1,10 @@
 // Which data-key stream replicas the retention service takes for behind (services/retention/replicas.ts):
-// only a node that is down may have missed erasures through a snapshot; one slow to acknowledge is not rebuilt.
-import type { PeerInfo, StreamInfo } from "@nats-io/jetstream";
+// only a node that is down may have missed erasures through a snapshot; one slow to acknowledge is not
+// rebuilt. The record it keeps is checked before anyone acts on it, and the administrator's rebuild
+// refuses a stream whose live config differs from its spec (src/nats/replica-rebuild.ts).
+import type { PeerInfo, StreamConfig, StreamInfo } from "@nats-io/jetstream";
 import { describe, expect, it } from "vitest";
+import { staleReplicasSchema, STREAMS, streamDrift } from "../../src/nats/mod.js";
 import { membersOf } from "../../services/retention/replicas.js";
 
 const peer = (p: Partial<PeerInfo>): PeerInfo => ({ name: "n2", current: true, offline: false, active: 300_000_000, lag: 0, ...p });
@@ -30,5 +33,48 @@ describe("data-key stream replicas seen behind", () => {
 
   it("sees no member in a stream without a leader", () => {
     expect(membersOf({ cluster: { name: "hub", replicas: [peer({})] } } as Pick<StreamInfo, "cluster">)).toEqual([]);
+  });
+});
+
+describe("the recorded stale replicas", () => {
+  it("reads a valid record, with a stream's missing parts empty", () => {
+    expect(staleReplicasSchema.parse({ RECORD_KEYS_2: { stale: { n2: { sinceMs: 5 } } } })).toEqual({ RECORD_KEYS_2: { seen: {}, behind: {}, stale: { n2: { sinceMs: 5 } } } });
+  });
+
+  it("rejects a null stream, a negative count, a stream that holds no data keys, and a node name that is none", () => {
+    for (const forged of [
+      { RECORD_KEYS: null },
+      { RECORD_KEYS: { seen: {}, behind: { n2: { since: -1 } } } },
+      { AUDIT: { stale: { n2: { sinceMs: 0 } } } },
+      { RECORD_KEYS: { stale: { "n2.>": { sinceMs: 0 } } } },
+      { RECORD_KEYS: { seen: { n2: 1.5 } } },
+      [],
+    ]) {
+      expect(staleReplicasSchema.safeParse(forged).success, JSON.stringify(forged)).toBe(false);
+    }
+  });
+});
+
+describe("a data-key stream's live config against its spec", () => {
+  const spec = STREAMS.RECORD_KEYS;
+  const live = { ...spec, num_replicas: 3, deny_delete: false, sealed: false, max_age: 0, max_msgs: -1, max_bytes: -1, allow_rollup_hdrs: false } as unknown as StreamConfig;
+
+  it("finds no difference in a config as provisioned, whatever its replica count", () => {
+    expect(streamDrift(spec, live)).toEqual([]);
+    expect(streamDrift(spec, { ...live, num_replicas: 2 })).toEqual([]);
+  });
+
+  it("names each setting that would delete, seal, expire, copy or widen the data keys", () => {
+    const changes: Array<[string, Partial<StreamConfig>]> = [
+      ["deny_delete", { deny_delete: true }],
+      ["sealed", { sealed: true }],
+      ["subjects", { subjects: [">"] }],
+      ["max_age", { max_age: 1_000_000_000 }],
+      ["republish", { republish: { src: ">", dest: "liaison.v1.inbox.NL.normal.leak" } }],
+      ["sources", { sources: [{ name: "AUDIT" }] }],
+      ["max_msgs_per_subject", { max_msgs_per_subject: 10 }],
+      ["deny_purge", { deny_purge: false }],
+    ];
+    for (const [field, change] of changes) expect(streamDrift(spec, { ...live, ...change }), field).toEqual([field]);
   });
 });

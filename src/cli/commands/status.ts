@@ -41,6 +41,9 @@ export function problems(s: SystemStatus, maxLag: number, stack?: StackFile): st
     if (st.leader === "") out.push(`stream ${st.name} has no leader (no quorum of its ${st.replicas} replicas)`);
     for (const p of st.peers ?? []) if (p.state !== "current") out.push(`stream ${st.name}: replica on ${p.name} is ${p.state}${p.lag ? ` (${p.lag} behind)` : ""}`);
   }
+  if (s.staleReplicas === "invalid") out.push("the retention service's record of stale key-stream replicas (KV state retention.key-replicas) does not parse; nothing is rebuilt from it");
+  else for (const r of s.staleReplicas ?? []) out.push(`stream ${r.stream}: replica on node ${r.node} holds erased data, rebuild pending (liaison provision --rebuild-stale-replicas)`);
+  for (const d of s.driftedStreams) out.push(`stream ${d.stream}: live config differs from its spec in ${d.fields.join(", ")}`);
   return out;
 }
 
@@ -138,7 +141,7 @@ export function register(program: Command): void {
         const running = stack?.ready && isAlive(stack.pid) ? stack : undefined;
         const nc = await hubConnection("liaison-cli-status");
         try {
-          const s = await systemStatus(nc, { ...(stack?.nats.monitorUrl ? { monitorUrl: stack.nats.monitorUrl } : {}), maxIdleMs: maxIdle.data });
+          const s = await systemStatus(nc, { ...(stack?.nats.monitorUrl ? { monitorUrl: stack.nats.monitorUrl } : {}), maxIdleMs: maxIdle.data, staleReplicas: true });
           const issues = problems(s, Number(o.maxLag), running);
           if (o.json) printJson({ ...s, problems: issues });
           else print(s, issues);
