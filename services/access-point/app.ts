@@ -1,9 +1,9 @@
 // The access point's HTTP API: built from its dependencies without listening, so tests can
 // app.inject() and main.ts can listen.
 import { z } from "zod";
-import { AuditAction, type AuditEmitter } from "../../src/audit/mod.js";
-import { HTTP_LIMIT_DEFAULTS, type HttpLimits } from "../../src/config/mod.js";
-import { auditedRefusalLog, auditRevocation, createHttpApp, installAuditHook, installAuth, refusalOf, type LiaisonApp, type UserStore } from "../../src/http/mod.js";
+import type { AuditEmitter } from "../../src/audit/mod.js";
+import type { HttpLimits } from "../../src/config/mod.js";
+import { createAuditedApp, type LiaisonApp, type UserStore } from "../../src/http/mod.js";
 import type { Logger } from "../../src/log/mod.js";
 import type { HubClient } from "../../src/hub-rpc/mod.js";
 import type { Mailbox } from "./mailbox.js";
@@ -14,8 +14,6 @@ import { userRoutes } from "./routes/users.js";
 import { operationRoutes } from "./routes/operations.js";
 
 const healthSchema = z.object({ status: z.enum(["up", "down"]) });
-/** The bearer token a request presents, or "". */
-const bearer = (req: { headers: { authorization?: string | undefined } }) => /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "")?.[1] ?? "";
 
 export interface AccessPointAppDeps {
   readonly cp: string;
@@ -35,32 +33,16 @@ export interface AccessPointAppDeps {
 }
 
 export async function buildAccessPointApp(d: AccessPointAppDeps): Promise<LiaisonApp> {
-  const limits: HttpLimits = { ...HTTP_LIMIT_DEFAULTS, ...d.http };
-  const refusals = auditedRefusalLog({ audit: d.audit, authority: () => d.cp, windowMs: limits.refusalLogWindow, log: d.log });
-  const app = await createHttpApp({
+  const app = await createAuditedApp({
     title: `Liaison access point ${d.cp}`,
     description: `The national access point of contact point ${d.cp}: send, receive and read end-to-end encrypted mutual-assistance messages.`,
     log: d.log,
     bodyLimit: d.bodyLimit,
-    limits,
-    onRateLimited: (req) => refusals.record(refusalOf(req, "LIAISON_RATE_LIMITED", d.users.find(bearer(req)))),
+    http: d.http,
+    users: d.users,
+    audit: d.audit,
+    authority: () => d.cp,
   });
-  app.addHook("onClose", async () => refusals.close());
-  installAuth(app, d.users, {
-    onRefused: (req, code, user) => refusals.record(refusalOf(req, code, user)),
-    onLogin: async (req, user) => {
-      await d.audit.emit({
-        action: AuditAction.AUDIT_ACTION_LOGIN,
-        authority: d.cp,
-        userId: user.id,
-        objectType: "token",
-        objectId: user.id,
-        details: { role: user.role },
-      });
-    },
-    onRevoked: auditRevocation(d.audit, () => d.cp, d.log),
-  });
-  installAuditHook(app, { emitter: d.audit, authority: () => d.cp });
 
   // Unauthenticated: up or down, nothing about the inbox or the contact point.
   app.get(

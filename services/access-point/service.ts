@@ -145,8 +145,7 @@ export async function startAccessPoint(
       await app.close();
       await push.stop();
       await mailbox.stop();
-      await audit.flush();
-      audit.close();
+      await audit.end();
       publisher.close();
       store.close();
       pushLog.close();

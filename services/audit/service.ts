@@ -97,8 +97,7 @@ export async function startAuditService(o: AuditServiceOptions): Promise<Running
       await service.stop();
       await heads.stop();
       await engine.stop();
-      await audit.flush();
-      audit.close();
+      await audit.end();
     },
   };
 }

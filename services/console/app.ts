@@ -8,9 +8,9 @@ import fastifyStatic from "@fastify/static";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { AuditAction, type AuditEmitter } from "../../src/audit/mod.js";
-import { HTTP_LIMIT_DEFAULTS, type HttpLimits } from "../../src/config/mod.js";
-import { auditedRefusalLog, auditRevocation, createHttpApp, installAuditHook, installAuth, refusalOf, type LiaisonApp, type User, type UserStore } from "../../src/http/mod.js";
+import type { AuditEmitter } from "../../src/audit/mod.js";
+import type { HttpLimits } from "../../src/config/mod.js";
+import { createAuditedApp, type LiaisonApp, type User, type UserStore } from "../../src/http/mod.js";
 import type { Logger } from "../../src/log/mod.js";
 import { auditRoutes } from "./routes/audit.js";
 import { complianceRoutes } from "./routes/compliance.js";
@@ -28,8 +28,6 @@ export interface ConsoleAppDeps {
 }
 
 const healthSchema = z.object({ status: z.enum(["up", "down"]) });
-/** The bearer token a request presents, or "". */
-const bearer = (req: { headers: { authorization?: string | undefined } }) => /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "")?.[1] ?? "";
 
 /** The authority a console user acts for in the access log. */
 export const authorityOf = (user: User | undefined): string => (user?.role === "supervisor" ? "SUPERVISOR" : user?.role === "operations" ? "OPERATIONS" : "CONSOLE");
@@ -40,24 +38,15 @@ export const VIEWS = {
 } as const;
 
 export async function buildConsoleApp(d: ConsoleAppDeps): Promise<LiaisonApp> {
-  const limits: HttpLimits = { ...HTTP_LIMIT_DEFAULTS, ...d.http };
-  const refusals = auditedRefusalLog({ audit: d.audit, authority: authorityOf, windowMs: limits.refusalLogWindow, log: d.log });
-  const app = await createHttpApp({
+  const app = await createAuditedApp({
     title: "Liaison console",
     description: "Supervisors audit access and erasure; operations watch usage, dormancy, throughput and health. Counts and metadata only, never content.",
     log: d.log,
-    limits,
-    onRateLimited: (req) => refusals.record(refusalOf(req, "LIAISON_RATE_LIMITED", d.users.find(bearer(req)))),
+    http: d.http,
+    users: d.users,
+    audit: d.audit,
+    authority: authorityOf,
   });
-  app.addHook("onClose", async () => refusals.close());
-  installAuth(app, d.users, {
-    onRefused: (req, code, user) => refusals.record(refusalOf(req, code, user)),
-    onLogin: async (_req, user) => {
-      await d.audit.emit({ action: AuditAction.AUDIT_ACTION_LOGIN, authority: authorityOf(user), userId: user.id, objectType: "token", objectId: user.id, details: { role: user.role } });
-    },
-    onRevoked: auditRevocation(d.audit, authorityOf, d.log),
-  });
-  installAuditHook(app, { emitter: d.audit, authority: (req) => authorityOf(req.user) });
 
   app.withTypeProvider<ZodTypeProvider>().get(
     "/v1/session",

@@ -30,8 +30,7 @@ await runMain("console", async () => {
       await app.close();
       users.close();
       await svc.stop();
-      await audit.flush();
-      audit.close();
+      await audit.end();
       await nc.drain();
     },
   };

@@ -82,8 +82,7 @@ export async function startExchange(nc: NatsConnection, cfg: ExchangeSettings, h
       await consumer.stop();
       await router.drain();
       await svc.stop();
-      await audit.flush();
-      audit.close();
+      await audit.end();
       publisher.close();
       registry.stop();
     },

@@ -11,10 +11,7 @@ import {
   DAY_MS,
   fileRetention,
   holdInForce,
-  IdentifierError,
   matchStrengthName,
-  queryReferences,
-  recordIndexForms,
   requireObjectId,
   splitStubs,
   SUPERVISOR_AUTHORITY,
@@ -22,7 +19,7 @@ import {
   supplierHoldChange,
 } from "../../src/domain/mod.js";
 import { LiaisonError } from "../../src/errors.js";
-import { FILES_STORE, type HubDataDeps } from "../../src/hub-data/mod.js";
+import { FILES_STORE, indexRefs, queryRefs, type HubDataDeps } from "../../src/hub-data/mod.js";
 import type { HubCall, HubHandlers } from "../../src/hub-rpc/mod.js";
 import { erasureNotices, logErasure, readMatches, settleHits } from "../../src/notices/mod.js";
 import { pb } from "../../src/proto/mod.js";
@@ -41,11 +38,6 @@ export const FIDE_SUPPLIER_ERASURE = "fide-supplier-erasure";
 const FS = pb.FileStatus;
 const statusName = (s: number) => pb.FileStatus[s] ?? String(s);
 
-function identifierError(err: unknown): never {
-  if (err instanceof IdentifierError) throw new LiaisonError(err.refusal.code, err.refusal.detail);
-  throw err;
-}
-
 function requireText(value: string | null | undefined, field: string): string {
   const v = (value ?? "").trim();
   if (!v) throw new LiaisonError("LIAISON_MISSING_FIELD", field);
@@ -57,24 +49,6 @@ export class FilesHandlers implements HubHandlers<"files"> {
   constructor(private readonly d: FilesDeps) {}
 
   // ------------------------------------------------------------------ helpers
-
-  /** Blind-index references of an entry's subject identifiers, with their name variants (refuses malformed ones). */
-  #index(subjects: readonly pb.IIdentifier[]): Array<{ ref: Uint8Array; type: string }> {
-    try {
-      return subjects.flatMap((id, i) => recordIndexForms(id, `subjects[${i}]`).map((f) => ({ ref: this.d.blind.ref(f.type, f.form), type: f.type })));
-    } catch (err) {
-      return identifierError(err);
-    }
-  }
-
-  /** What a query looks up, strongest kinds first (src/domain/matching.ts; refuses malformed identifiers). */
-  #queryRefs(subjects: readonly pb.IIdentifier[]): Array<{ ref: Uint8Array; type: string }> {
-    try {
-      return queryReferences(subjects, "subjects", (type, form) => this.d.blind.ref(type, form));
-    } catch (err) {
-      return identifierError(err);
-    }
-  }
 
   #validate(content: pb.IFileEntryContent | null | undefined): pb.FileEntryContent {
     if (!content) throw new LiaisonError("LIAISON_MISSING_FIELD", "content");
@@ -123,7 +97,7 @@ export class FilesHandlers implements HubHandlers<"files"> {
 
   async #write(stored: pb.IStoredFileEntry, content: pb.IFileEntryContent, key: Uint8Array, expectRevision: number): Promise<pb.StoredFileEntry> {
     const id = stored.id ?? "";
-    const refs = this.#index(content.subjects ?? []);
+    const refs = indexRefs(this.d.blind, content.subjects ?? [], "subjects");
     const sealed = aeadSeal(key, pb.FileEntryContent.encode(content).finish(), contentAad(id));
     const next = pb.StoredFileEntry.create({
       ...stored,
@@ -194,7 +168,7 @@ export class FilesHandlers implements HubHandlers<"files"> {
     const now = this.d.now();
     if (!req.lastInvestigativeActMs) throw new LiaisonError("LIAISON_MISSING_FIELD", "date of the last investigative act");
     const lastAct = this.#actDate(Number(req.lastInvestigativeActMs), now);
-    this.#index(content.subjects); // refuse malformed identifiers before anything is stored
+    indexRefs(this.d.blind, content.subjects, "subjects"); // refuse malformed identifiers before anything is stored
     const retention = fileRetention({ status, registeredAtMs: now, lastInvestigativeActMs: lastAct, statusSetAtMs: now });
     if (retention.untilMs <= now) {
       throw new LiaisonError("LIAISON_VALIDATION", `under rule ${retention.rule} this entry would already be past its retention (${new Date(retention.untilMs).toISOString()})`);
@@ -246,7 +220,7 @@ export class FilesHandlers implements HubHandlers<"files"> {
     const purpose = q.purpose.trim();
     if (purpose.length < 3) throw new LiaisonError("LIAISON_PURPOSE_REQUIRED", "state why you search (at least 3 characters)");
     if (q.subjects.length === 0) throw new LiaisonError("LIAISON_MISSING_FIELD", "subjects");
-    const refs = this.#queryRefs(q.subjects);
+    const refs = queryRefs(this.d.blind, q.subjects, "subjects");
     const found = [...this.d.store.index.lookup(refs, 0, this.d.maxQueryMatches)];
     const now = this.d.now();
     // A surname-only hit on another supplier's entry is a stub: the supplier and the hit only (no

@@ -56,8 +56,7 @@ export async function startOperations(nc: NatsConnection, cfg: OperationsSetting
     close: async () => {
       await svc.stop();
       handlers.stop();
-      await audit.flush();
-      audit.close();
+      await audit.end();
       notices.close();
       registry.stop();
     },

@@ -10,11 +10,8 @@ import {
   assessMatch,
   HUB,
   holdInForce,
-  IdentifierError,
   matchStrengthName,
   nextRecordEvent,
-  queryReferences,
-  recordIndexForms,
   recordReviewDue,
   requireObjectId,
   splitStubs,
@@ -24,7 +21,7 @@ import {
   type RetentionSettings,
 } from "../../src/domain/mod.js";
 import { LiaisonError } from "../../src/errors.js";
-import { RECORDS_STORE, type HubDataDeps } from "../../src/hub-data/mod.js";
+import { indexRefs, queryRefs, RECORDS_STORE, type HubDataDeps } from "../../src/hub-data/mod.js";
 import type { HubCall, HubHandlers } from "../../src/hub-rpc/mod.js";
 import { erasureNotices, logErasure, readMatches, settleHits } from "../../src/notices/mod.js";
 import { pb } from "../../src/proto/mod.js";
@@ -40,11 +37,6 @@ export const contentAad = (id: string) => utf8(`liaison.v1.record\0${id}`);
 const attachmentAad = (id: string, n: number) => utf8(`liaison.v1.record-attachment\0${id}\0${n}`);
 export const RECORD_DUE_KIND = "record";
 
-function identifierError(err: unknown): never {
-  if (err instanceof IdentifierError) throw new LiaisonError(err.refusal.code, err.refusal.detail);
-  throw err;
-}
-
 export class RecordsHandlers implements HubHandlers<"records"> {
   /** Seals hit outcomes to their supplier (one ephemeral key per burst, as access points do). */
   readonly #sealer = new Sealer();
@@ -52,24 +44,6 @@ export class RecordsHandlers implements HubHandlers<"records"> {
   constructor(private readonly d: RecordsDeps) {}
 
   // ------------------------------------------------------------------ helpers
-
-  /** Blind-index references of a record's identifiers, with their name variants (refuses malformed ones). */
-  #index(content: pb.ICisRecordContent): Array<{ ref: Uint8Array; type: string }> {
-    try {
-      return (content.identifiers ?? []).flatMap((id, i) => recordIndexForms(id, `identifiers[${i}]`).map((f) => ({ ref: this.d.blind.ref(f.type, f.form), type: f.type })));
-    } catch (err) {
-      return identifierError(err);
-    }
-  }
-
-  /** What a query looks up, strongest kinds first (src/domain/matching.ts; refuses malformed identifiers). */
-  #queryRefs(identifiers: readonly pb.IIdentifier[]): Array<{ ref: Uint8Array; type: string }> {
-    try {
-      return queryReferences(identifiers, "identifiers", (type, form) => this.d.blind.ref(type, form));
-    } catch (err) {
-      return identifierError(err);
-    }
-  }
 
   #validate(content: pb.ICisRecordContent | null | undefined): pb.ICisRecordContent {
     if (!content) throw new LiaisonError("LIAISON_MISSING_FIELD", "content");
@@ -98,7 +72,7 @@ export class RecordsHandlers implements HubHandlers<"records"> {
   }
 
   async #write(id: string, supplier: string, content: pb.ICisRecordContent, key: { keyId: string; key: Uint8Array }, base: Partial<pb.IStoredRecord>, expectRevision: number): Promise<pb.IStoredRecord> {
-    const refs = this.#index(content);
+    const refs = indexRefs(this.d.blind, content.identifiers ?? [], "identifiers");
     const sealed = aeadSeal(key.key, pb.CisRecordContent.encode(content).finish(), contentAad(id));
     const stored: pb.IStoredRecord = {
       ...base,
@@ -175,7 +149,7 @@ export class RecordsHandlers implements HubHandlers<"records"> {
   async submit(call: HubCall<pb.RecordSubmit>): Promise<pb.IRecordSubmitted> {
     const req = call.request;
     const content = this.#validate(req.content);
-    this.#index(content); // refuse malformed identifiers before anything is stored
+    indexRefs(this.d.blind, content.identifiers ?? [], "identifiers"); // refuse malformed identifiers before anything is stored
     const id = newId();
     const now = this.d.now();
     const key = await this.d.dataKeys.create(id);
@@ -208,7 +182,7 @@ export class RecordsHandlers implements HubHandlers<"records"> {
     const purpose = q.purpose.trim();
     if (purpose.length < 3) throw new LiaisonError("LIAISON_PURPOSE_REQUIRED", "state why you search (at least 3 characters)");
     if (q.identifiers.length === 0) throw new LiaisonError("LIAISON_MISSING_FIELD", "identifiers");
-    const refs = this.#queryRefs(q.identifiers);
+    const refs = queryRefs(this.d.blind, q.identifiers, "identifiers");
     const found = [...this.d.store.index.lookup(refs, q.category, this.d.maxQueryMatches)];
     const now = this.d.now();
     // How strong each match is, from the index alone: a surname-only match on another supplier's

@@ -88,8 +88,7 @@ export async function startUsage(nc: NatsConnection, cfg: UsageSettings, hubKeys
       for (const timed of [dormancy, throughput]) timed.stop();
       await svc.stop();
       await counter.stop(); // hands the lease back
-      await audit.flush();
-      audit.close();
+      await audit.end();
       notices.close();
       watched.stop();
     },

@@ -103,6 +103,9 @@ export function erasureCertificateView(c: pb.ICertifiedErasure): ErasureCertific
   };
 }
 
+/** The answer to an erasure by its supplier: the object is gone, and here is the certificate that says so. */
+export const erasedView = (id: string, c: pb.ICertifiedErasure | null | undefined) => ({ id, erased: true as const, certificate: erasureCertificateView(c ?? {}) });
+
 /** The answer to DELETE /v1/records/{id}: the record is gone, and here is its certificate to keep. */
 export const recordErasedOut = erasedOut.extend({ certificate: erasureCertificateOut }).meta({ id: "RecordErased" });
 export type RecordErasedOut = z.infer<typeof recordErasedOut>;

@@ -140,6 +140,12 @@ export class AuditEmitter {
     this.#pub.close();
   }
 
+  /** A server's last word: waits until everything emitted so far is stored, then stops the publisher. */
+  async end(): Promise<void> {
+    await this.flush();
+    this.close();
+  }
+
   /** Waits until everything emitted so far is stored. */
   async flush(): Promise<void> {
     while (this.#queue.length > 0 || this.#inFlight > 0 || this.#scheduled) {

@@ -2,6 +2,7 @@
 // $LIAISON_HOME/stack.json; `--url`/`--token` (or LIAISON_URL, LIAISON_TOKEN) name any other.
 // Without either, a stack of one access point means that one; a stack of several is refused: which
 // member's operator acts (sends, reads, erases, under that member's audit trail) is never guessed.
+import type { Command } from "commander";
 import { cliSchema, loadConfig } from "../config/mod.js";
 import { ERRORS, LiaisonError, isErrorCode } from "../errors.js";
 import { readStackFile } from "../stack/mod.js";
@@ -10,6 +11,18 @@ export interface TargetOptions {
   readonly ap?: string;
   readonly url?: string;
   readonly token?: string;
+}
+
+/** What every access-point command takes: which access point, and how to print. */
+export type Common = TargetOptions & { json?: boolean };
+
+/** The options every access-point command takes: which access point, and how to print. */
+export function target(cmd: Command): Command {
+  return cmd
+    .option("--ap <cp>", "an access point of the local stack ($LIAISON_HOME/stack.json)")
+    .option("--url <url>", "an access point's URL (or LIAISON_URL)")
+    .option("--token <token>", "a bearer token (or LIAISON_TOKEN)")
+    .option("--json", "print JSON instead of a table");
 }
 
 export interface Target {

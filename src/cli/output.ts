@@ -24,6 +24,20 @@ export function fail(err: unknown): never {
   process.exit(1);
 }
 
+/**
+ * A command's answer: with --json, what `work` gives as JSON (or `json` of it); otherwise `words` of it
+ * for people. Any error on the way ends the command as fail() does.
+ */
+export async function answer<T>(o: { readonly json?: boolean | undefined }, work: () => T | Promise<T>, words: (value: T) => unknown, json: (value: T) => unknown = (v) => v): Promise<void> {
+  try {
+    const value = await work();
+    if (o.json) printJson(json(value));
+    else words(value);
+  } catch (err) {
+    fail(err);
+  }
+}
+
 /** A refusal as an operator reads it: its code, what the code means, and the detail given with it. */
 export function reasonInWords(code: string, detail?: string): string {
   const words = isErrorCode(code) ? ERRORS[code].message : undefined;

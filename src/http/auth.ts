@@ -154,19 +154,22 @@ export function withUsersFileLock<T>(path: string, change: () => T): T {
 
 /** Marks every token of a user revoked in a users file; returns false when no such user is there. */
 export function revokeUser(path: string, userId: string, at = new Date()): boolean {
-  return withUsersFileLock(path, () => revokeLocked(path, userId, at));
+  return markUser(path, userId, "revokedAt", at);
 }
 
-function revokeLocked(path: string, userId: string, at: Date): boolean {
-  const file = readUsersFile(path);
-  let found = false;
-  const users = file.users.map((u) => {
-    if (u.id !== userId) return u;
-    found = true;
-    return u.revokedAt ? u : { ...u, revokedAt: at.toISOString() };
+/** Stamps every entry of a user with `field` (a first stamp stays), under the file's lock; false when no such user is there. */
+function markUser(path: string, userId: string, field: "revokedAt" | "disabledAt", at: Date): boolean {
+  return withUsersFileLock(path, () => {
+    const file = readUsersFile(path);
+    let found = false;
+    const users = file.users.map((u) => {
+      if (u.id !== userId) return u;
+      found = true;
+      return u[field] ? u : { ...u, [field]: at.toISOString() };
+    });
+    if (found) writeUsersFile(path, { users });
+    return found;
   });
-  if (found) writeUsersFile(path, { users });
-  return found;
 }
 
 /** How long a new token lasts unless told otherwise. */
@@ -233,19 +236,7 @@ function issueLocked(path: string, userId: string, ms: number, now: number | und
 
 /** Disables a user: every token of theirs is refused from the next reload on. False when no such user. */
 export function disableUser(path: string, userId: string, at = new Date()): boolean {
-  return withUsersFileLock(path, () => disableLocked(path, userId, at));
-}
-
-function disableLocked(path: string, userId: string, at: Date): boolean {
-  const file = readUsersFile(path);
-  let found = false;
-  const users = file.users.map((u) => {
-    if (u.id !== userId) return u;
-    found = true;
-    return u.disabledAt ? u : { ...u, disabledAt: at.toISOString() };
-  });
-  if (found) writeUsersFile(path, { users });
-  return found;
+  return markUser(path, userId, "disabledAt", at);
 }
 
 export type UserState = "active" | "expired" | "revoked" | "disabled";

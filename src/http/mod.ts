@@ -1,6 +1,7 @@
 // Fastify plumbing shared by the HTTP APIs: app factory (zod + OpenAPI), problem+json errors,
 // bearer-token roles, the refusal log, the hardened edge (limits, security headers), and the audit
 // hook every data route goes through.
+export { createAuditedApp, type AuditedAppOptions } from "./audited-app.js";
 export { createHttpApp, jsonDeeperThan, MAX_JSON_DEPTH, MAX_PARAM_LENGTH, type HttpAppOptions, type LiaisonApp } from "./app.js";
 export { installProblemHandlers, httpErrorOf, sendProblem, problemSchema, problemResponses, requestError, CODE_BY_STATUS } from "./problem.js";
 export {

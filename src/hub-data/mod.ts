@@ -3,4 +3,5 @@
 // sealed endpoints for contact points, the retention service's erasure endpoint, the process
 // around them (one NATS connection, and one more per data-key shard), and where each keeps its objects.
 export { hubDataService, runHubDataMain, startHubData, type HubDataDef, type HubDataDeps, type HubDataOptions, type HubDataParts, type HubDataSettings, type RunningHubData } from "./service.js";
+export { indexRefs, queryRefs, type BlindRef } from "./blind-refs.js";
 export { FILES_STORE, RECORDS_STORE, type DataStore } from "./stores.js";

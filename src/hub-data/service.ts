@@ -122,8 +122,7 @@ export async function startHubData<S extends DataServiceName, H extends HubHandl
     counts,
     close: async () => {
       await svc.stop();
-      await audit.flush();
-      audit.close();
+      await audit.end();
       notices.close();
       dataKeys.close();
       due.close();

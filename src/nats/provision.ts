@@ -200,25 +200,23 @@ export async function provisionContactPoint(
 }
 
 /** A contact point's push log (AP_<CP>_PUSH), beside its store in its own account or leaf node. */
-export async function provisionMemberPushLog(nc: NatsConnection, cp: string, opts: { replicas?: number } = {}): Promise<ProvisionEntry> {
-  const replicas = opts.replicas ?? 1;
-  checkReplicas(nc, replicas);
-  try {
-    return await ensureStream(await jetstreamManager(nc), apPushStream(cp), replicas);
-  } catch (err) {
-    throw replicaRefusal(err, nc, replicas);
-  }
+export function provisionMemberPushLog(nc: NatsConnection, cp: string, opts: { replicas?: number } = {}): Promise<ProvisionEntry> {
+  return provisionMemberStream(nc, apPushStream(cp), opts.replicas ?? 1);
 }
 
 /**
  * A contact point's own store (AP_<CP>), made by its access point in its own account (or its own
  * leaf node's JetStream), within that account's limits; the hub cannot reach it.
  */
-export async function provisionMemberStore(nc: NatsConnection, cp: string, opts: { replicas?: number } = {}): Promise<ProvisionEntry> {
-  const replicas = opts.replicas ?? 1;
+export function provisionMemberStore(nc: NatsConnection, cp: string, opts: { replicas?: number } = {}): Promise<ProvisionEntry> {
+  return provisionMemberStream(nc, apStoreStream(cp), opts.replicas ?? 1);
+}
+
+/** A stream of a contact point's own, with as many replicas as its JetStream can hold. */
+async function provisionMemberStream(nc: NatsConnection, spec: StreamSpec, replicas: number): Promise<ProvisionEntry> {
   checkReplicas(nc, replicas);
   try {
-    return await ensureStream(await jetstreamManager(nc), apStoreStream(cp), replicas);
+    return await ensureStream(await jetstreamManager(nc), spec, replicas);
   } catch (err) {
     throw replicaRefusal(err, nc, replicas);
   }

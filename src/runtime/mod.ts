@@ -1,2 +1,3 @@
 // Process plumbing shared by every service's composition root.
+export { runHubServiceMain, type HubServiceProcess, type HubServiceSettings } from "./hub-service.js";
 export { runMain, isReadyMessage, type Started, type ReadyMessage } from "./main.js";

@@ -17,6 +17,7 @@ import {
   type LocalCluster,
   type RunningNatsServer,
 } from "../nats/mod.js";
+import { isAlive } from "./alive.js";
 import { assertPortsFree } from "./ports.js";
 import { prepareStackSecrets, type StackSecrets } from "./secrets.js";
 import { stackChildren, type StackPlan } from "./services.js";
@@ -26,15 +27,6 @@ import { Supervisor } from "./supervisor.js";
 export interface RunningStack {
   readonly file: StackFile;
   stop(): Promise<void>;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** One stack per home: a second `npm start` on the same data would corrupt nothing but confuse everyone. */

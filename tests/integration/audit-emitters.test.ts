@@ -92,4 +92,15 @@ describe("audit events are accepted only from the emitter they name", () => {
     const stored = (await hub.auditEvents()).filter((e) => e.objectId?.startsWith(tag));
     expect(stored).toHaveLength(300);
   });
+
+  it("stores every event a server emitted before it stops, when its emitter ends", async () => {
+    const exchange = new AuditEmitter(await hub.connectHub("exchange"), "exchange");
+    const tag = `last-${Date.now()}`;
+    // Emitted without waiting, as a request still in flight at shutdown does.
+    const emits = Array.from({ length: 5 }, (_, i) => exchange.emit({ id: `${tag}-${i}`, action: AuditAction.AUDIT_ACTION_ROUTE, authority: "BE", userId: "exchange", objectType: "message", objectId: `${tag}-${i}` }));
+    await exchange.end();
+    await Promise.all(emits);
+    const stored = (await hub.auditEvents()).filter((e) => e.objectId?.startsWith(tag));
+    expect(stored).toHaveLength(5);
+  });
 });

@@ -7,7 +7,7 @@ import { IdentifierError, matchStrengthName, normaliseDate, rolesWith } from "..
 import { LiaisonError } from "../../../src/errors.js";
 import {
   eraseQuery,
-  erasureCertificateView,
+  erasedView,
   FILE_STATUSES,
   fileErasedOut,
   fileIn,
@@ -31,9 +31,10 @@ import {
   type FileOut,
   type HitOut,
 } from "../../../src/api/mod.js";
-import type { HubClient, HubOp, HubRequestInput } from "../../../src/hub-rpc/mod.js";
+import type { HubClient } from "../../../src/hub-rpc/mod.js";
 import { problemResponses } from "../../../src/http/mod.js";
 import { pb } from "../../../src/proto/mod.js";
+import { hubRoutes } from "./hub-routes.js";
 import type { Mailbox } from "../mailbox.js";
 
 export interface FileRoutesDeps {
@@ -114,11 +115,7 @@ const hitView = (h: pb.IFileHit): HitOut => ({
 
 export async function fileRoutes(app: FastifyInstance, d: FileRoutesDeps): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const call = <O extends HubOp<"files">>(op: O, user: string, request: HubRequestInput<"files", O>) => d.hub.call("files", op, user, request);
-  const audit = (action: pb.AuditAction, objectType = "file", objectParam: string | undefined = "id") => ({
-    roles: rolesWith(action === pb.AuditAction.AUDIT_ACTION_READ ? "files.read" : "files.write"),
-    audit: { action, objectType, ...(objectParam ? { objectParam } : {}) },
-  });
+  const { call, audit } = hubRoutes(d.hub, "files", "file", { read: "files.read", write: "files.write" });
 
   r.post(
     "/v1/files",
@@ -190,7 +187,7 @@ export async function fileRoutes(app: FastifyInstance, d: FileRoutesDeps): Promi
     },
     async (req) => {
       const res = await call("erase", req.user?.id ?? "", { entryId: req.params.id, reason: req.query.reason });
-      return { id: req.params.id, erased: true as const, certificate: erasureCertificateView(res.certificate ?? {}) };
+      return erasedView(req.params.id, res.certificate);
     },
   );
 

@@ -16,10 +16,11 @@ import {
   type OperationPatch,
   type OverlapOut,
 } from "../../../src/api/mod.js";
-import { OPERATION_KINDS, OPERATION_STATUSES, PHASE_KINDS, rolesWith } from "../../../src/domain/mod.js";
-import type { HubClient, HubOp, HubRequestInput } from "../../../src/hub-rpc/mod.js";
+import { OPERATION_KINDS, OPERATION_STATUSES, PHASE_KINDS } from "../../../src/domain/mod.js";
+import type { HubClient } from "../../../src/hub-rpc/mod.js";
 import { problemResponses } from "../../../src/http/mod.js";
 import { pb } from "../../../src/proto/mod.js";
+import { hubRoutes } from "./hub-routes.js";
 
 export interface OperationRoutesDeps {
   readonly hub: HubClient;
@@ -91,11 +92,7 @@ const view = (v: pb.IOperationView) => ({ operation: operationView(v.operation ?
 
 export async function operationRoutes(app: FastifyInstance, d: OperationRoutesDeps): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const call = <O extends HubOp<"operations">>(op: O, user: string, request: HubRequestInput<"operations", O>) => d.hub.call("operations", op, user, request);
-  const audit = (action: pb.AuditAction, objectType = "operation", objectParam: string | undefined = "id") => ({
-    roles: rolesWith(action === pb.AuditAction.AUDIT_ACTION_READ ? "jco.read" : "jco.write"),
-    audit: { action, objectType, ...(objectParam ? { objectParam } : {}) },
-  });
+  const { call, audit } = hubRoutes(d.hub, "operations", "operation", { read: "jco.read", write: "jco.write" });
 
   r.post(
     "/v1/operations",

@@ -5,6 +5,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import {
   amendIn,
   eraseQuery,
+  erasedView,
   erasureCertificateView,
   handlingView,
   HANDLING_CODES,
@@ -31,10 +32,11 @@ import {
   type AmendIn,
   type RecordOut,
 } from "../../../src/api/mod.js";
-import { matchStrengthName, rolesWith } from "../../../src/domain/mod.js";
-import type { HubClient, HubOp, HubRequestInput } from "../../../src/hub-rpc/mod.js";
+import { matchStrengthName } from "../../../src/domain/mod.js";
+import type { HubClient } from "../../../src/hub-rpc/mod.js";
 import { problemResponses } from "../../../src/http/mod.js";
 import { pb } from "../../../src/proto/mod.js";
+import { hubRoutes } from "./hub-routes.js";
 import type { Mailbox } from "../mailbox.js";
 
 export interface RecordRoutesDeps {
@@ -100,11 +102,7 @@ export function recordView(v: pb.IRecordView): RecordOut {
 
 export async function recordRoutes(app: FastifyInstance, d: RecordRoutesDeps): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const call = <O extends HubOp<"records">>(op: O, user: string, request: HubRequestInput<"records", O>) => d.hub.call("records", op, user, request);
-  const audit = (action: pb.AuditAction, objectType = "record", objectParam: string | undefined = "id") => ({
-    roles: rolesWith(action === pb.AuditAction.AUDIT_ACTION_READ ? "records.read" : "records.write"),
-    audit: { action, objectType, ...(objectParam ? { objectParam } : {}) },
-  });
+  const { call, audit } = hubRoutes(d.hub, "records", "record", { read: "records.read", write: "records.write" });
 
   r.post(
     "/v1/records",
@@ -174,7 +172,7 @@ export async function recordRoutes(app: FastifyInstance, d: RecordRoutesDeps): P
     },
     async (req) => {
       const res = await call("erase", req.user?.id ?? "", { recordId: req.params.id, reason: req.query.reason });
-      return { id: req.params.id, erased: true as const, certificate: erasureCertificateView(res.certificate ?? {}) };
+      return erasedView(req.params.id, res.certificate);
     },
   );
 

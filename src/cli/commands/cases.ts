@@ -2,10 +2,9 @@
 // it. Every message is opened at the access point: each read is logged, as for `read`.
 import type { Command } from "commander";
 import type { ThreadOut } from "../../api/mod.js";
-import { callApi, resolveTarget } from "../client.js";
+import { callApi, resolveTarget, target, type Common } from "../client.js";
 import { fail, printJson } from "../output.js";
 import { messageLines } from "./messages.js";
-import { target, type Common } from "./records.js";
 
 export function register(program: Command): void {
   target(program.command("case <caseRef>").description("the thread of a case, oldest first (every message is opened; each read is logged)")).action(async (caseRef: string, o: Common) => {

@@ -3,10 +3,10 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { LEGAL_BASES, OFFENCE_AREAS, type FileOut, type HoldOut, type FileQueryOut, type FileRegistered, type FileStatusOut, type HitRequestOut } from "../../api/mod.js";
-import { callApi, resolveTarget } from "../client.js";
+import { callApi, resolveTarget, target, type Common } from "../client.js";
 import { fail, printJson, printTable } from "../output.js";
 import { replyByTime } from "./messages.js";
-import { eraseCommand, identifierOptions, identifiers, queryOptions, target, type Common, type IdentifierArg } from "./records.js";
+import { eraseCommand, identifierOptions, identifiers, queryOptions, type IdentifierArg } from "./records.js";
 
 /** A hold as a line: who holds it (the supplier or a supervisor), why, and until when. */
 export function holdLine(h: HoldOut): string {

@@ -5,18 +5,8 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { Option, type Command } from "commander";
 import { KINDS, LEGAL_BASES, LIST_ORDERS, PRIORITIES, SPECIAL_FORMS, SPONTANEOUS_BASES, type HeaderOut, type MessageListOut, type MessageOut, type Submitted } from "../../api/mod.js";
-import { callApi, resolveTarget, type TargetOptions } from "../client.js";
+import { callApi, resolveTarget, target, type Common } from "../client.js";
 import { dateOrTime, fail, printJson, printTable, reasonInWords } from "../output.js";
-
-type Common = TargetOptions & { json?: boolean };
-
-function target(cmd: Command): Command {
-  return cmd
-    .option("--ap <cp>", "an access point of the local stack ($LIAISON_HOME/stack.json)")
-    .option("--url <url>", "an access point's URL (or LIAISON_URL)")
-    .option("--token <token>", "a bearer token (or LIAISON_TOKEN)")
-    .option("--json", "print JSON instead of a table");
-}
 
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(",").map((s) => s.trim()).filter(Boolean)];
 

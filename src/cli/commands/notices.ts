@@ -3,9 +3,9 @@
 // and the action taken on a hit, reported back to the record's supplier (Decision 2009/917/JHA).
 import { Option, type Command } from "commander";
 import { NOTICE_KINDS, type NoticeOut, type NoticesOut, type OutcomeOut } from "../../api/mod.js";
-import { callApi, resolveTarget } from "../client.js";
-import { fail, printJson, printTable } from "../output.js";
-import { certificateLines, target, type Common } from "./records.js";
+import { callApi, resolveTarget, target, type Common } from "../client.js";
+import { answer, fail, printJson, printTable } from "../output.js";
+import { certificateLines } from "./records.js";
 
 /** The words an operator uses for the kinds the API names otherwise. */
 const KIND_ALIASES: Readonly<Record<string, (typeof NOTICE_KINDS.keys)[number]>> = { reminder: "review-reminder", erasure: "erased" };
@@ -46,12 +46,6 @@ export function register(program: Command): void {
   target(hits.command("outcome <hitId>").description("report the action taken on a hit (the supplier gets it as a notice)"))
     .requiredOption("--outcome <text>", "what was done, e.g. goods seized, person checked and released")
     .action(async (hitId: string, o: Common & { outcome: string }) => {
-      try {
-        const res = await callApi<OutcomeOut>(resolveTarget(o), "POST", `/v1/hits/${encodeURIComponent(hitId)}/outcome`, { outcome: o.outcome });
-        if (o.json) printJson(res);
-        else process.stdout.write(`${res.hitId}: outcome reported to the supplier: ${res.outcome}\n`);
-      } catch (err) {
-        fail(err);
-      }
+      await answer(o, () => callApi<OutcomeOut>(resolveTarget(o), "POST", `/v1/hits/${encodeURIComponent(hitId)}/outcome`, { outcome: o.outcome }), (res) => process.stdout.write(`${res.hitId}: outcome reported to the supplier: ${res.outcome}\n`));
     });
 }

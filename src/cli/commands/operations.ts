@@ -4,9 +4,8 @@ import { readFileSync } from "node:fs";
 import { InvalidArgumentError, type Command } from "commander";
 import { PHASE_KINDS } from "../../domain/mod.js";
 import type { CalendarOut, OperationOut, OperationPatch, OperationViewOut, OverlapOut } from "../../api/mod.js";
-import { callApi, resolveTarget } from "../client.js";
-import { fail, printJson, printTable } from "../output.js";
-import { target, type Common } from "./records.js";
+import { callApi, resolveTarget, target, type Common } from "../client.js";
+import { answer, fail, printJson, printTable } from "../output.js";
 
 type Phase = NonNullable<OperationPatch["phases"]>[number];
 
@@ -54,13 +53,7 @@ export function register(program: Command): void {
   target(ops.command("create").description("enter an operation (JCO, JCPO, or another body's for coordination) from a JSON file (schema JointOperationIn)"))
     .requiredOption("--file <path>", "the operation as JSON")
     .action(async (o: Common & { file: string }) => {
-      try {
-        const res = await callApi<OperationViewOut>(resolveTarget(o), "POST", "/v1/operations", readJson(o.file));
-        if (o.json) printJson(res);
-        else printView(res);
-      } catch (err) {
-        fail(err);
-      }
+      await answer(o, () => callApi<OperationViewOut>(resolveTarget(o), "POST", "/v1/operations", readJson(o.file)), (res) => printView(res));
     });
 
   target(ops.command("update <id>").description("change an operation you entered or lead: what you give replaces that part (--phase replaces every phase)"))
@@ -80,13 +73,7 @@ export function register(program: Command): void {
     });
 
   target(ops.command("show <id>").description("an operation and its overlaps (the read is logged)")).action(async (id: string, o: Common) => {
-    try {
-      const res = await callApi<OperationViewOut>(resolveTarget(o), "GET", `/v1/operations/${encodeURIComponent(id)}`);
-      if (o.json) printJson(res);
-      else printView(res);
-    } catch (err) {
-      fail(err);
-    }
+    await answer(o, () => callApi<OperationViewOut>(resolveTarget(o), "GET", `/v1/operations/${encodeURIComponent(id)}`), (res) => printView(res));
   });
 
   target(ops.command("calendar").description("every operation with a phase in a period, and where they overlap"))

@@ -5,19 +5,8 @@ import { basename } from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
 import { IDENTIFIER_TYPES, RECORD_CATEGORIES, RECORD_PURPOSES, type ErasedOut, type ErasureCertificateOut, type IdentifierOut, type RecordOut, type RecordQueryOut, type RecordSubmitted } from "../../api/mod.js";
 import { LiaisonError } from "../../errors.js";
-import { callApi, resolveTarget, type TargetOptions } from "../client.js";
-import { dateOrTime, fail, printJson, printTable } from "../output.js";
-
-export type Common = TargetOptions & { json?: boolean };
-
-/** The options every access-point command takes: which access point, and how to print. */
-export function target(cmd: Command): Command {
-  return cmd
-    .option("--ap <cp>", "an access point of the local stack ($LIAISON_HOME/stack.json)")
-    .option("--url <url>", "an access point's URL (or LIAISON_URL)")
-    .option("--token <token>", "a bearer token (or LIAISON_TOKEN)")
-    .option("--json", "print JSON instead of a table");
-}
+import { callApi, resolveTarget, target, type Common } from "../client.js";
+import { answer, dateOrTime, fail, printJson, printTable } from "../output.js";
 
 /** An identifier as given on the command line: the API checks its type and form. */
 export type IdentifierArg = IdentifierOut;
@@ -105,13 +94,7 @@ export function register(program: Command): void {
     });
 
   target(records.command("get <id>").description("read a record (the read is logged)")).action(async (id: string, o: Common) => {
-    try {
-      const r = await callApi<RecordOut>(resolveTarget(o), "GET", `/v1/records/${encodeURIComponent(id)}`);
-      if (o.json) printJson(r);
-      else printRecord(r);
-    } catch (err) {
-      fail(err);
-    }
+    await answer(o, () => callApi<RecordOut>(resolveTarget(o), "GET", `/v1/records/${encodeURIComponent(id)}`), (r) => printRecord(r));
   });
 
   queryOptions(target(records.command("query").description("query records by identifiers; the purpose is required and logged")))
@@ -173,13 +156,7 @@ export function register(program: Command): void {
   target(records.command("renew <id>").description("renew a record of yours after its review (the review date moves on)"))
     .requiredOption("--reason <text>", "why it is still needed")
     .action(async (id: string, o: Common & { reason: string }) => {
-      try {
-        const r = await callApi<RecordOut>(resolveTarget(o), "POST", `/v1/records/${encodeURIComponent(id)}/renew`, { reason: o.reason });
-        if (o.json) printJson(r);
-        else process.stdout.write(`${r.id} renewed; review due ${r.reviewDue}\n`);
-      } catch (err) {
-        fail(err);
-      }
+      await answer(o, () => callApi<RecordOut>(resolveTarget(o), "POST", `/v1/records/${encodeURIComponent(id)}/renew`, { reason: o.reason }), (r) => process.stdout.write(`${r.id} renewed; review due ${r.reviewDue}\n`));
     });
 
   target(records.command("hold <id>").description("set a legal hold on a record of yours (it is not erased while the hold is in force), or --lift it"))

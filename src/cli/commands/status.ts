@@ -8,7 +8,7 @@ import type { Command } from "commander";
 import { cliSchema, loadConfig, zDurationMs } from "../../config/mod.js";
 import { LiaisonError } from "../../errors.js";
 import { DEFAULT_AP_MAX_IDLE_MS, HUB_SERVICES, systemStatus, type SystemStatus } from "../../ops/mod.js";
-import { readStackFile, type StackFile } from "../../stack/mod.js";
+import { isAlive, readStackFile, type StackFile } from "../../stack/mod.js";
 import { hubConnection } from "../hub-connection.js";
 import { fail, printJson, printTable } from "../output.js";
 import { messageStatus } from "./messages.js";
@@ -104,15 +104,6 @@ function print(s: SystemStatus, issues: string[]): void {
     ["consumer", "pending", "ack pending", "redelivered", "last delivery"],
   );
   process.stdout.write(issues.length ? `\n${issues.map((i) => `! ${i}`).join("\n")}\n` : "\nall hub services answer; access points pull their inboxes; NATS healthy\n");
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export function register(program: Command): void {

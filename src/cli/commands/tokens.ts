@@ -8,7 +8,7 @@ import { cliSchema, loadConfig } from "../../config/mod.js";
 import { isContactPointCode } from "../../domain/mod.js";
 import { LiaisonError } from "../../errors.js";
 import { issueToken, parseValidity, revokeUser } from "../../http/mod.js";
-import { fail, printJson } from "../output.js";
+import { answer } from "../output.js";
 
 export interface UsersFileOptions {
   usersFile?: string;
@@ -48,31 +48,27 @@ export function usersFileOptions(c: Command): Command {
     .option("--console", "the local stack's console ($LIAISON_HOME/console/users.json)");
 }
 
+/** Issues the user a new token in the users file the options name. */
+function issue(user: string, o: IssueOptions) {
+  const file = usersFileOf(o);
+  const issued = issueToken(file, user, o.validFor ? { validForMs: parseValidity(o.validFor) } : {});
+  return { user: issued.user.id, role: issued.user.role, token: issued.token, expiresAt: issued.expiresAt, file };
+}
+
+/** Makes a change to a user in the users file the options name, refusing a user not there; the file's path. */
+export function changeUser(o: UsersFileOptions, user: string, change: (file: string, user: string) => boolean): string {
+  const file = usersFileOf(o);
+  if (!change(file, user)) throw new LiaisonError("LIAISON_NOT_FOUND", `no user ${user} in ${file}`);
+  return file;
+}
+
 export function register(program: Command): void {
   const tokens = program.command("tokens").description("bearer tokens of access point and console users");
   usersFileOptions(tokens.command("issue <user>").description("issue an existing user a new token, printed once; their other tokens stay valid until they expire or are revoked"))
     .option("--valid-for <period>", "how long the token is valid: 12h, 30d, 2w (30 days by default, a year at most)")
     .option("--json")
-    .action((user: string, o: IssueOptions) => {
-      try {
-        const file = usersFileOf(o);
-        const issued = issueToken(file, user, o.validFor ? { validForMs: parseValidity(o.validFor) } : {});
-        if (o.json) printJson({ user: issued.user.id, role: issued.user.role, token: issued.token, expiresAt: issued.expiresAt, file });
-        else process.stdout.write(`token of ${user} (${issued.user.role}), valid until ${issued.expiresAt}; it is shown this once:\n${issued.token}\n`);
-      } catch (err) {
-        fail(err);
-      }
-    });
+    .action((user: string, o: IssueOptions) => answer(o, () => issue(user, o), (r) => process.stdout.write(`token of ${user} (${r.role}), valid until ${r.expiresAt}; it is shown this once:\n${r.token}\n`)));
   usersFileOptions(tokens.command("revoke <user>").description("revoke every token of a user; running servers refuse them within seconds, without a restart"))
     .option("--json")
-    .action((user: string, o: RevokeOptions) => {
-      try {
-        const file = usersFileOf(o);
-        if (!revokeUser(file, user)) throw new LiaisonError("LIAISON_NOT_FOUND", `no user ${user} in ${file}`);
-        if (o.json) printJson({ revoked: user, file });
-        else process.stdout.write(`revoked the token of ${user} in ${file}; running servers refuse it within seconds\n`);
-      } catch (err) {
-        fail(err);
-      }
-    });
+    .action((user: string, o: RevokeOptions) => answer(o, () => ({ revoked: user, file: changeUser(o, user, revokeUser) }), (r) => process.stdout.write(`revoked the token of ${user} in ${r.file}; running servers refuse it within seconds\n`)));
 }

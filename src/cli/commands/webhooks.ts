@@ -2,18 +2,8 @@
 // event's attempts, statuses and errors) and an operator's replay of a delivery, against its API.
 import { Option, type Command } from "commander";
 import { DELIVERY_STATES, type DeliveriesOut, type DeliveryOut } from "../../api/mod.js";
-import { callApi, resolveTarget, type TargetOptions } from "../client.js";
-import { fail, printJson, printTable } from "../output.js";
-
-type Common = TargetOptions & { json?: boolean };
-
-function target(cmd: Command): Command {
-  return cmd
-    .option("--ap <cp>", "an access point of the local stack ($LIAISON_HOME/stack.json)")
-    .option("--url <url>", "an access point's URL (or LIAISON_URL)")
-    .option("--token <token>", "a bearer token (or LIAISON_TOKEN)")
-    .option("--json", "print JSON instead of a table");
-}
+import { callApi, resolveTarget, target, type Common } from "../client.js";
+import { answer, fail, printJson, printTable } from "../output.js";
 
 function row(d: DeliveryOut) {
   const last = d.lastAttempts.at(-1);
@@ -47,12 +37,6 @@ export function register(program: Command): void {
       }
     });
   target(webhooks.command("replay <id>").description("try a delivery again from its first attempt (after the back office was fixed)")).action(async (id: string, o: Common) => {
-    try {
-      const d = await callApi<DeliveryOut>(resolveTarget(o), "POST", `/v1/webhooks/deliveries/${encodeURIComponent(id)}/replay`);
-      if (o.json) printJson(d);
-      else process.stdout.write(`delivery ${d.id} (${d.event.type} ${d.event.kind}) will be tried again\n`);
-    } catch (err) {
-      fail(err);
-    }
+    await answer(o, () => callApi<DeliveryOut>(resolveTarget(o), "POST", `/v1/webhooks/deliveries/${encodeURIComponent(id)}/replay`), (d) => process.stdout.write(`delivery ${d.id} (${d.event.type} ${d.event.kind}) will be tried again\n`));
   });
 }
