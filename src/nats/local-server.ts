@@ -5,7 +5,7 @@
 // once its clients are gone should the stack die.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createWriteStream, mkdirSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from "node:fs";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { LiaisonError } from "../errors.js";
@@ -115,7 +115,18 @@ export async function startNatsServer(o: NatsServerOptions): Promise<RunningNats
   const configFile = join(o.configDir, "nats-server.conf");
   const tail: string[] = [];
   // A guarded server's guard writes its log (it outlives this process).
-  const logStream = o.logFile && !o.guarded ? createWriteStream(o.logFile, { flags: "a" }) : undefined;
+  // A stopped server's file is closed; one started again (start after stop) opens it again, and a line
+  // the stopped process printed after its stream ended is left out rather than written after the end.
+  let logStream: WriteStream | undefined;
+  const logLine = (line: string) => {
+    if (!o.logFile || o.guarded) return;
+    if (!logStream || logStream.writableEnded) {
+      if (stopped) return;
+      logStream = createWriteStream(o.logFile, { flags: "a" });
+    }
+    logStream.write(line + "\n");
+  };
+  let stopped = false;
   let port = o.port ?? 0;
   let monitorPort = o.monitorPort;
   let leafPort: number | undefined;
@@ -181,7 +192,7 @@ export async function startNatsServer(o: NatsServerOptions): Promise<RunningNats
       const onLine = (line: string) => {
         tail.push(line);
         if (tail.length > 200) tail.shift();
-        logStream?.write(line + "\n");
+        logLine(line);
         const m = /Listening for client connections on [^\s]*:(\d+)/.exec(line);
         if (m?.[1]) port = Number(m[1]);
         const h = /Starting http monitor on [^\s]*:(\d+)/.exec(line);
@@ -236,10 +247,14 @@ export async function startNatsServer(o: NatsServerOptions): Promise<RunningNats
     guardPid: () => (o.guarded ? child?.pid : undefined),
     stop: async () => {
       await signal("SIGTERM");
+      stopped = true;
       logStream?.end();
     },
     kill: () => signal("SIGKILL"),
-    start: launch,
+    start: async () => {
+      stopped = false;
+      await launch();
+    },
 
     logTail: () => tail.join("\n"),
   };

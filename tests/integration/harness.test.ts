@@ -1,6 +1,9 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseVersion, pinnedVersions, versionAtLeast } from "../../src/nats/mod.js";
+import { parseVersion, pinnedVersions, startNatsServer, versionAtLeast } from "../../src/nats/mod.js";
 import { startTestNats, type TestNats } from "../support/nats.js";
 
 describe("test harness", () => {
@@ -43,5 +46,26 @@ describe("test harness", () => {
     const again = await jetstream(nc2).publish("harness.one", new TextEncoder().encode("kept"), { msgID: "m-1" });
     expect(again.duplicate).toBe(true);
     expect((await jsm2.streams.info("HARNESS")).state.messages).toBe(1);
+  });
+
+  it("keeps writing a server's log file when it is started again after a clean stop (no write after the file's end)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "liaison-harness-"));
+    const logFile = join(dir, "nats-server.log");
+    const errors: unknown[] = [];
+    const onError = (err: unknown) => errors.push(err);
+    process.on("uncaughtException", onError);
+    try {
+      const server = await startNatsServer({ port: 0, logFile, storeDir: join(dir, "js"), configDir: dir });
+      await server.stop();
+      const once = readFileSync(logFile, "utf8").split("Server is ready").length - 1;
+      await server.start();
+      await server.stop();
+      await new Promise((r) => setTimeout(r, 200));
+      expect(errors).toEqual([]);
+      expect(readFileSync(logFile, "utf8").split("Server is ready").length - 1).toBe(once + 1);
+    } finally {
+      process.off("uncaughtException", onError);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
