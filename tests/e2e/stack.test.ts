@@ -68,13 +68,13 @@ describe("npm start: the whole system on one machine", () => {
     expect(seen).toContain("exchange");
 
     // stack.json names each access point's NATS URL and credentials: the pinned `nats` CLI works as
-    // that member, and sees its own store and nothing of the hub's.
+    // that member, and sees its own store and push log and nothing of the hub's.
     const be = f.accessPoints.BE;
     expect(be?.natsUrl).toBe(f.nats.url);
     expect(be?.natsCreds && statSync(be.natsCreds).mode & 0o777).toBe(0o600);
     expect(f.nats.cli).toBeDefined();
     const asBe = spawnSync(f.nats.cli ?? "nats", ["--server", be?.natsUrl ?? "", "--nkey", be?.natsCreds ?? "", "stream", "ls", "--names"], { encoding: "utf8" });
-    expect(asBe.stdout.trim().split("\n")).toEqual(["AP_BE"]);
+    expect(asBe.stdout.trim().split("\n")).toEqual(["AP_BE", "AP_BE_PUSH"]);
     const hubServices = spawnSync(f.nats.cli ?? "nats", ["--server", f.nats.url, "--nkey", f.nats.adminCreds ?? "", "micro", "ls", "--json"], { encoding: "utf8" });
     const listed = new Set((JSON.parse(hubServices.stdout) as Array<{ name: string }>).map((x) => x.name));
     for (const name of ["audit", "exchange", "records", "files", "retention", "usage", "operations", "console"]) expect(listed).toContain(name);
