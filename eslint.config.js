@@ -17,8 +17,8 @@ export default tseslint.config(
     },
   },
   {
-    // Tests, benchmarks, scripts and the config loader itself may read the environment.
-    files: ["src/config/**", "tests/**", "bench/**", "scripts/**"],
+    // Tests (and their config), benchmarks, scripts and the config loader itself may read the environment.
+    files: ["src/config/**", "tests/**", "bench/**", "scripts/**", "vitest.config.ts"],
     rules: { "no-restricted-properties": "off" },
   },
   {

@@ -96,7 +96,10 @@ describe("the stale key-stream replica rebuild's permissions", () => {
     await hub.startAudit();
     const svc = await hub.startRetention();
     try {
-      const m = (await scrapeAll(hub.admin, 5_000)).text;
+      // The retention service answers the scrape once its first drift check is done; on a loaded
+      // machine that can miss one scrape's window, so scrape until it has answered.
+      let m = "";
+      for (const end = Date.now() + 30_000; Date.now() < end && !/liaison_stream_config_drift\{/.test(m); ) m = (await scrapeAll(hub.admin, 5_000)).text;
       expect(m).toMatch(/liaison_stream_config_drift\{[^}]*stream="RECORD_KEYS_1"[^}]*\} 1\b/);
       expect(m).toMatch(/liaison_stream_config_drift\{[^}]*stream="RECORD_KEYS"[^}]*\} 0\b/);
       expect(m).toMatch(/liaison_key_replicas_rebuild_pending\{?[^}\n]*\}? 0\b/);

@@ -9,7 +9,7 @@ import { createLogger } from "../../src/log/mod.js";
 const quiet = createLogger("test", "silent");
 const DAY = 86_400_000;
 
-async function until(cond: () => boolean, what: string, ms = 5_000): Promise<void> {
+async function until(cond: () => boolean, what: string, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
