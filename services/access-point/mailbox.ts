@@ -154,18 +154,35 @@ export class Mailbox extends EventEmitter<MailboxEvents> {
    */
   async searchIndex(entries: readonly Entry[]): Promise<SearchIndex> {
     const search = this.#index.search;
-    const items = new Map<number, Uint8Array[]>(); // one store read per item, not per message
+    await this.#openEach(
+      entries.filter((e) => !search.has(e.id)),
+      (e, payload) => search.add(e.id, payload),
+    );
+    return search;
+  }
+
+  /**
+   * The subjects of these entries, for a listing: each is opened here for it, which is not a read
+   * (no read receipt; the listing's own READ event covers it), and nothing else of it is kept.
+   */
+  async subjects(entries: readonly Entry[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    await this.#openEach(entries, (e, payload) => out.set(e.id, payload.subject ?? ""));
+    return out;
+  }
+
+  /** Opens each entry's stored copy (one store read per stored item, not per message), hands its payload to `each`, then wipes the plaintext. */
+  async #openEach(entries: readonly Entry[], each: (e: Entry, payload: pb.Payload) => void): Promise<void> {
+    const items = new Map<number, Uint8Array[]>();
     for (const e of entries) {
-      if (search.has(e.id)) continue;
       const batch = items.get(e.seq) ?? pb.EnvelopeBatch.decode(await this.#d.store.get(e.seq)).envelopes;
       items.set(e.seq, batch);
       const bytes = batch[e.pos];
       if (!bytes) throw new LiaisonError("LIAISON_INTERNAL", `stored copy of ${e.id} is missing`);
       const plaintext = this.#opener.open(pb.SealedContent.decode(pb.Envelope.decode(bytes).sealed)).payload;
-      search.add(e.id, decodeAs((b) => pb.Payload.decode(b), plaintext, "Payload"));
+      each(e, decodeAs((b) => pb.Payload.decode(b), plaintext, "Payload"));
       plaintext.fill(0);
     }
-    return search;
   }
 
   /**

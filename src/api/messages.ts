@@ -81,6 +81,8 @@ export const headerOut = z
     priority: z.enum(PRIORITIES.keys),
     replyBy: isoTime.optional(),
     caseRef: z.string(),
+    /** In a listing, each row's subject (sealed with the content: the access point opens it for the list). */
+    subject: z.string().optional(),
     inReplyTo: z.string().optional(),
     handlingCodes: z.array(z.enum(HANDLING_CODES.keys)),
     status: z.string(),

@@ -105,16 +105,22 @@ describe("the operator's daily work in the CLI", () => {
     expect(alone.stdout).toBe(named.stdout);
   });
 
-  it("shows an inbox row's reply-by (OVERDUE once passed), priority and handling codes", async () => {
+  it("shows an inbox row's subject, reply-by (OVERDUE once passed), priority and handling codes", async () => {
     const replyBy = new Date(Date.now() + 2_500).toISOString();
     const id = await sendToNl({ kind: "request", legalBasis: "enquiries", subject: "Container MSCU1234566", priority: "urgent", replyBy, handling: { codes: ["H2"] } });
     await new Promise((r) => setTimeout(r, Date.parse(replyBy) - Date.now() + 200));
     const inbox = await cli(["inbox", "--ap", "NL"]);
     expect(inbox.code).toBe(0);
     const [head] = inbox.stdout.split("\n");
-    expect(head).toMatch(/^id\s+kind\s+from\s+to\s+priority\s+handling\s+replyBy\s+createdAt\s+caseRef\s+status$/);
+    expect(head).toMatch(/^id\s+kind\s+from\s+to\s+priority\s+subject\s+handling\s+replyBy\s+createdAt\s+caseRef\s+status$/);
     const row = inbox.stdout.split("\n").find((l) => l.startsWith(id)) ?? "";
-    expect(row).toMatch(new RegExp(`^${id}\\s+request\\s+BE\\s+NL\\s+urgent\\s+H2\\s+${replyBy.replace(/\./g, "\\.")} OVERDUE\\s`));
+    expect(row).toMatch(new RegExp(`^${id}\\s+request\\s+BE\\s+NL\\s+urgent\\s+Container MSCU1234566\\s+H2\\s+${replyBy.replace(/\./g, "\\.")} OVERDUE\\s`));
+    // Listing opened it for its subject, which is not reading it: still unread, and no read receipt went to BE.
+    expect(row).toMatch(/\snew \(OVERDUE\)\s*$/);
+    const sent = await cli(["inbox", "--ap", "BE", "--box", "sent", "--json"]);
+    const mine = (JSON.parse(sent.stdout) as { items: { id: string; subject?: string; recipients?: Record<string, { status: string }> }[] }).items.find((m) => m.id === id);
+    expect(mine?.subject).toBe("Container MSCU1234566");
+    expect(mine?.recipients?.NL?.status).not.toBe("read");
   });
 
   it("lists the inbox urgent first, in arrival order on request, filtered and searched", async () => {

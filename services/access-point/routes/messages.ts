@@ -210,6 +210,7 @@ export async function messageRoutes(app: FastifyInstance, d: MessageRoutesDeps):
     const refs = search !== undefined && index ? index.query(search) : [];
     const legalBasis = q.legalBasis ? LEGAL_BASES.toProto(q.legalBasis) : undefined;
     const items: HeaderOut[] = [];
+    const shown: Entry[] = [];
     let last: Entry | undefined;
     let more = false;
     for (const e of candidates) {
@@ -222,8 +223,12 @@ export async function messageRoutes(app: FastifyInstance, d: MessageRoutesDeps):
         break;
       }
       items.push(h);
+      shown.push(e);
       last = e;
     }
+    // Each row's subject, from the content: opened for the listing, not read (no read receipt).
+    const subjectOf = await mailbox.subjects(shown);
+    for (const h of items) h.subject = subjectOf.get(h.id) ?? "";
     return { page: { items, ...(more && last ? { nextCursor: cursorOf(last, q.order) } : {}) }, refs: refs.length };
   };
 

@@ -30,6 +30,8 @@ function headerRow(h: HeaderOut): Record<string, string> {
     from: h.from,
     to: h.to.join(","),
     priority: h.priority,
+    // Cut to keep a row on one line; `read` shows it whole.
+    subject: (h.subject ?? "").length > 40 ? `${(h.subject ?? "").slice(0, 39)}…` : (h.subject ?? ""),
     handling: h.handlingCodes.join(","),
     replyBy: h.replyBy ? `${h.replyBy}${h.overdue ? " OVERDUE" : ""}` : "",
     createdAt: h.createdAt,
@@ -136,7 +138,7 @@ export function register(program: Command): void {
         const q = new URLSearchParams(Object.entries(filters).filter((kv): kv is [string, string] => kv[1] !== undefined));
         const page = await callApi<MessageListOut>(resolveTarget(o), "GET", `/v1/messages${o.search !== undefined ? "/search" : ""}?${q}`);
         if (o.json) printJson(page);
-        else printTable(page.items.map(headerRow), ["id", "kind", "from", "to", "priority", "handling", "replyBy", "createdAt", "caseRef", "status"]);
+        else printTable(page.items.map(headerRow), ["id", "kind", "from", "to", "priority", "subject", "handling", "replyBy", "createdAt", "caseRef", "status"]);
       } catch (err) {
         fail(err);
       }
