@@ -6,8 +6,6 @@ import { hex, sha256, utf8 } from "../../../src/crypto/mod.js";
 import { IdentifierError, matchStrengthName, normaliseDate, rolesWith } from "../../../src/domain/mod.js";
 import { LiaisonError } from "../../../src/errors.js";
 import {
-  eraseQuery,
-  erasedView,
   FILE_STATUSES,
   fileErasedOut,
   fileIn,
@@ -20,7 +18,6 @@ import {
   hitParams,
   hitRequestIn,
   hitRequestOut,
-  holdIn,
   holdView,
   idParams,
   identifiersToProto,
@@ -34,7 +31,7 @@ import {
 import type { HubClient } from "../../../src/hub-rpc/mod.js";
 import { problemResponses } from "../../../src/http/mod.js";
 import { pb } from "../../../src/proto/mod.js";
-import { hubRoutes } from "./hub-routes.js";
+import { erasableRoutes, hubRoutes } from "./hub-routes.js";
 import type { Mailbox } from "../mailbox.js";
 
 export interface FileRoutesDeps {
@@ -173,42 +170,23 @@ export async function fileRoutes(app: FastifyInstance, d: FileRoutesDeps): Promi
     },
   );
 
-  r.delete(
-    "/v1/files/:id",
-    {
-      schema: {
-        summary: "Erase an entry (supplier only): its data key is destroyed; the answer carries the erasure certificate",
-        tags: ["files"],
-        params: idParams,
-        querystring: eraseQuery,
-        response: { 200: fileErasedOut, ...errors },
-      },
-      config: audit(pb.AuditAction.AUDIT_ACTION_ERASE),
+  erasableRoutes(app, {
+    path: "/v1/files/:id",
+    tag: "files",
+    errors,
+    audit,
+    erase: {
+      summary: "Erase an entry (supplier only): its data key is destroyed; the answer carries the erasure certificate",
+      response: fileErasedOut,
+      call: async (user, entryId, reason) => (await call("erase", user, { entryId, reason })).certificate,
     },
-    async (req) => {
-      const res = await call("erase", req.user?.id ?? "", { entryId: req.params.id, reason: req.query.reason });
-      return erasedView(req.params.id, res.certificate);
+    hold: {
+      summary: "Set a legal hold on an entry (stops its erasure) or lift your own (supplier only; a supervisor's hold only a supervisor lifts)",
+      response: fileOut,
+      auditLift: true,
+      call: async (user, entryId, change) => entryView(await call("hold", user, { entryId, ...change })),
     },
-  );
-
-  r.post(
-    "/v1/files/:id/hold",
-    {
-      schema: {
-        summary: "Set a legal hold on an entry (stops its erasure) or lift your own (supplier only; a supervisor's hold only a supervisor lifts)",
-        tags: ["files"],
-        params: idParams,
-        body: holdIn,
-        response: { 200: fileOut, ...errors },
-      },
-      config: audit(pb.AuditAction.AUDIT_ACTION_LEGAL_HOLD_SET),
-    },
-    async (req) => {
-      const b = req.body;
-      req.audit.details = { lift: String(b.lift) };
-      return entryView(await call("hold", req.user?.id ?? "", { entryId: req.params.id, reason: b.reason, untilMs: b.until ? Date.parse(b.until) : 0, lift: b.lift }));
-    },
-  );
+  });
 
   r.post(
     "/v1/files/hits/:hitId/request",

@@ -4,12 +4,9 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import {
   amendIn,
-  eraseQuery,
-  erasedView,
   erasureCertificateView,
   handlingView,
   HANDLING_CODES,
-  holdIn,
   idParams,
   identifiersToProto,
   identifierView,
@@ -36,7 +33,7 @@ import { matchStrengthName } from "../../../src/domain/mod.js";
 import type { HubClient } from "../../../src/hub-rpc/mod.js";
 import { problemResponses } from "../../../src/http/mod.js";
 import { pb } from "../../../src/proto/mod.js";
-import { hubRoutes } from "./hub-routes.js";
+import { erasableRoutes, hubRoutes } from "./hub-routes.js";
 import type { Mailbox } from "../mailbox.js";
 
 export interface RecordRoutesDeps {
@@ -164,26 +161,18 @@ export async function recordRoutes(app: FastifyInstance, d: RecordRoutesDeps): P
     async (req) => recordView(await call("renew", req.user?.id ?? "", { recordId: req.params.id, reason: req.body.reason })),
   );
 
-  r.delete(
-    "/v1/records/:id",
-    {
-      schema: { summary: "Erase a record (supplier only): its data key is destroyed; the answer carries the erasure certificate", tags: ["records"], params: idParams, querystring: eraseQuery, response: { 200: recordErasedOut, ...errors } },
-      config: audit(pb.AuditAction.AUDIT_ACTION_ERASE),
+  erasableRoutes(app, {
+    path: "/v1/records/:id",
+    tag: "records",
+    errors,
+    audit,
+    erase: {
+      summary: "Erase a record (supplier only): its data key is destroyed; the answer carries the erasure certificate",
+      response: recordErasedOut,
+      call: async (user, recordId, reason) => (await call("erase", user, { recordId, reason })).certificate,
     },
-    async (req) => {
-      const res = await call("erase", req.user?.id ?? "", { recordId: req.params.id, reason: req.query.reason });
-      return erasedView(req.params.id, res.certificate);
-    },
-  );
-
-  r.post(
-    "/v1/records/:id/hold",
-    {
-      schema: { summary: "Set a legal hold (stops erasure) or lift it", tags: ["records"], params: idParams, body: holdIn, response: { 200: recordOut, ...errors } },
-      config: audit(pb.AuditAction.AUDIT_ACTION_LEGAL_HOLD_SET),
-    },
-    async (req) => recordView(await call("hold", req.user?.id ?? "", { recordId: req.params.id, reason: req.body.reason, untilMs: req.body.until ? Date.parse(req.body.until) : 0, lift: req.body.lift })),
-  );
+    hold: { summary: "Set a legal hold (stops erasure) or lift it", response: recordOut, call: async (user, recordId, change) => recordView(await call("hold", user, { recordId, ...change })) },
+  });
 
   r.post(
     "/v1/hits/:id/outcome",
