@@ -16,7 +16,7 @@ import {
   splitStubs,
 } from "../../src/domain/mod.js";
 import { LiaisonError } from "../../src/errors.js";
-import { DataObjectSteps, FILES_STORE, indexRefs, type HubDataDeps } from "../../src/hub-data/mod.js";
+import { FILES_STORE, indexRefs, type HubDataDeps } from "../../src/hub-data/mod.js";
 import type { HubCall, HubHandlers } from "../../src/hub-rpc/mod.js";
 import { readMatches } from "../../src/notices/mod.js";
 import { pb } from "../../src/proto/mod.js";
@@ -43,11 +43,7 @@ function requireText(value: string | null | undefined, field: string): string {
 }
 
 export class FilesHandlers implements HubHandlers<"files"> {
-  readonly #steps: DataObjectSteps;
-
-  constructor(private readonly d: FilesDeps) {
-    this.#steps = new DataObjectSteps(d, "file", "file entry", "entry");
-  }
+  constructor(private readonly d: FilesDeps) {}
 
   // ------------------------------------------------------------------ helpers
 
@@ -167,7 +163,7 @@ export class FilesHandlers implements HubHandlers<"files"> {
       throw new LiaisonError("LIAISON_VALIDATION", `under rule ${retention.rule} this entry would already be past its retention (${new Date(retention.untilMs).toISOString()})`);
     }
     const id = newId();
-    return this.#steps.withNewDataKey(id, async (key) => {
+    return this.d.steps.withNewDataKey(id, async (key) => {
       const stored = await this.#write(
         {
           id,
@@ -186,7 +182,7 @@ export class FilesHandlers implements HubHandlers<"files"> {
         0,
       );
       await this.#schedule(stored);
-      await this.#steps.audit(call, AuditAction.AUDIT_ACTION_SUBMIT, id, {
+      await this.d.steps.audit(call, AuditAction.AUDIT_ACTION_SUBMIT, id, {
         details: { status: statusName(status), offenceArea: pb.OffenceArea[content.offenceArea] ?? "", retentionUntilMs: String(retention.untilMs), rule: retention.rule },
       });
       return { entryId: id, retentionUntilMs: retention.untilMs };
@@ -197,15 +193,15 @@ export class FilesHandlers implements HubHandlers<"files"> {
   async get(call: HubCall<pb.FileRef>): Promise<pb.IFileEntryView> {
     const { entryId } = call.request;
     const { stored, key } = await this.#load(entryId);
-    this.#steps.supplierOnly(call, stored, "read");
+    this.d.steps.supplierOnly(call, stored, "read");
     const content = this.#decrypt(stored, key);
-    await this.#steps.audit(call, AuditAction.AUDIT_ACTION_READ, entryId);
+    await this.d.steps.audit(call, AuditAction.AUDIT_ACTION_READ, entryId);
     return this.#view(stored, content);
   }
 
   async query(call: HubCall<pb.FileQuery>): Promise<pb.IFileQueryResult> {
     const q = call.request;
-    const query = this.#steps.query(call, q.purpose, q.subjects, "subjects");
+    const query = this.d.steps.query(call, q.purpose, q.subjects, "subjects");
     const found = [...this.d.store.index.lookup(query.refs, 0, this.d.maxQueryMatches)];
     // A surname-only hit on another supplier's entry is a stub: the supplier and the hit only (no
     // service, contact or reference), at most MAX_SURNAME_ONLY_MATCHES of them.
@@ -263,7 +259,7 @@ export class FilesHandlers implements HubHandlers<"files"> {
     if (h.matchedBy !== call.cp) throw new LiaisonError("LIAISON_FORBIDDEN", "only the contact point whose query hit may use it");
     // A stub stays a stub: the supplier resolves the hit id in a request quoting it.
     if (h.stub) {
-      await this.#steps.audit(call, AuditAction.AUDIT_ACTION_READ, h.objectId, { objectType: "file-hit", details: { hitId, supplier: h.supplier, stub: "true" } });
+      await this.d.steps.audit(call, AuditAction.AUDIT_ACTION_READ, h.objectId, { objectType: "file-hit", details: { hitId, supplier: h.supplier, stub: "true" } });
       return { supplier: h.supplier, hitId, strength: pb.MatchStrength.MATCH_STRENGTH_SURNAME_ONLY };
     }
     const early = this.d.dataKeys.prefetch(h.objectId);
@@ -271,7 +267,7 @@ export class FilesHandlers implements HubHandlers<"files"> {
     if (!got) throw new LiaisonError("LIAISON_ERASED", `the file entry behind hit ${hitId} has been erased`);
     const stored = FILES_STORE.decode(got.bytes);
     const content = this.#decrypt(stored, await this.d.dataKeys.load(stored.dataKeyId, stored.id, early));
-    await this.#steps.audit(call, AuditAction.AUDIT_ACTION_READ, h.objectId, { objectType: "file-hit", details: { hitId, supplier: h.supplier } });
+    await this.d.steps.audit(call, AuditAction.AUDIT_ACTION_READ, h.objectId, { objectType: "file-hit", details: { hitId, supplier: h.supplier } });
     return this.#hit(stored, content, hitId, false);
   }
 
@@ -282,12 +278,12 @@ export class FilesHandlers implements HubHandlers<"files"> {
     const now = this.d.now();
     const actMs = req.lastInvestigativeActMs ? this.#actDate(Number(req.lastInvestigativeActMs), now) : undefined;
     const { stored, revision, key } = await this.#load(req.entryId);
-    this.#steps.supplierOnly(call, stored, "change the status of");
+    this.d.steps.supplierOnly(call, stored, "change the status of");
 
     if (status === FS.FILE_STATUS_SUBJECT_CLEARED) {
       if (holdInForce(stored.hold, now)) throw new LiaisonError("LIAISON_ON_HOLD", `file entry ${stored.id} is under a legal hold: ${stored.hold?.reason}`);
       const cert = await this.eraseStored(stored, "fide-cleared", now);
-      await this.#steps.audit(call, AuditAction.AUDIT_ACTION_ERASE, stored.id, { erasure: cert, details: { previousStatus: statusName(stored.status), status: statusName(status) } });
+      await this.d.steps.audit(call, AuditAction.AUDIT_ACTION_ERASE, stored.id, { erasure: cert, details: { previousStatus: statusName(stored.status), status: statusName(status) } });
       return { entryId: stored.id, status, retentionUntilMs: now, rule: "fide-cleared" };
     }
 
@@ -301,7 +297,7 @@ export class FilesHandlers implements HubHandlers<"files"> {
       revision,
     );
     await this.#schedule(next, Number(stored.retentionUntilMs));
-    await this.#steps.audit(call, AuditAction.AUDIT_ACTION_AMEND, stored.id, {
+    await this.d.steps.audit(call, AuditAction.AUDIT_ACTION_AMEND, stored.id, {
       details: {
         status: statusName(status),
         previousStatus: statusName(stored.status),
@@ -319,14 +315,14 @@ export class FilesHandlers implements HubHandlers<"files"> {
     const got = await this.d.store.get(requireObjectId(req.entryId, "entry id"));
     if (!got) throw new LiaisonError("LIAISON_NOT_FOUND", `no file entry ${req.entryId}`);
     const stored = FILES_STORE.decode(got.bytes);
-    const certified = await this.#steps.supplierErasure(call, stored, () => this.eraseStored(stored, FIDE_SUPPLIER_ERASURE, this.d.now()));
+    const certified = await this.d.steps.supplierErasure(call, stored, () => this.eraseStored(stored, FIDE_SUPPLIER_ERASURE, this.d.now()));
     return { entryId: stored.id, certificate: certified };
   }
 
   /** The supplier sets a legal hold on its entry (no erasure while in force) or lifts its own. */
   async hold(call: HubCall<pb.FileHold>): Promise<pb.IFileEntryView> {
     const { stored, revision, key } = await this.#load(call.request.entryId);
-    return this.#steps.supplierHold(call, stored, async (hold) => {
+    return this.d.steps.supplierHold(call, stored, async (hold) => {
       const content = this.#decrypt(stored, key);
       return this.#view(await this.#write({ ...stored, hold }, content, key, revision), content);
     });
@@ -335,7 +331,7 @@ export class FilesHandlers implements HubHandlers<"files"> {
   /** A supervisor's hold, set or lifted (HUB_SUPERVISION, from the console): logged as the supervisor's. */
   async supervisorHold(req: pb.SupervisorHoldChange): Promise<pb.IHoldState> {
     const { stored, revision, key } = await this.#load(req.objectId);
-    return this.#steps.supervisorHold(req, stored, (hold) => this.#write({ ...stored, hold }, this.#decrypt(stored, key), key, revision));
+    return this.d.steps.supervisorHold(req, stored, (hold) => this.#write({ ...stored, hold }, this.#decrypt(stored, key), key, revision));
   }
 
   /**
@@ -370,6 +366,6 @@ export class FilesHandlers implements HubHandlers<"files"> {
   async eraseStored(stored: pb.StoredFileEntry, rule: string, dueAtMs: number, o: ShredOptions & { keepDueEntry?: boolean } = {}): Promise<pb.IErasureCertificate> {
     const { key, pending } = await this.d.store.shred(stored.id, () => this.d.dataKeys.erase(stored.dataKeyId), o);
     if (!o.keepDueEntry) await this.d.due.cancelAll(FILE_DUE_KIND, stored.id, [Number(stored.retentionUntilMs), this.d.now()]);
-    return this.#steps.certificate(stored, rule, dueAtMs, { key, pending });
+    return this.d.steps.certificate(stored, rule, dueAtMs, { key, pending });
   }
 }

@@ -18,7 +18,7 @@ import {
   type RetentionSettings,
 } from "../../src/domain/mod.js";
 import { LiaisonError } from "../../src/errors.js";
-import { DataObjectSteps, indexRefs, RECORDS_STORE, type HubDataDeps } from "../../src/hub-data/mod.js";
+import { indexRefs, RECORDS_STORE, type HubDataDeps } from "../../src/hub-data/mod.js";
 import type { HubCall, HubHandlers } from "../../src/hub-rpc/mod.js";
 import { readMatches } from "../../src/notices/mod.js";
 import { pb } from "../../src/proto/mod.js";
@@ -38,11 +38,7 @@ export class RecordsHandlers implements HubHandlers<"records"> {
   /** Seals hit outcomes to their supplier (one ephemeral key per burst, as access points do). */
   readonly #sealer = new Sealer();
 
-  readonly #steps: DataObjectSteps;
-
-  constructor(private readonly d: RecordsDeps) {
-    this.#steps = new DataObjectSteps(d, "record", "record", "record");
-  }
+  constructor(private readonly d: RecordsDeps) {}
 
   // ------------------------------------------------------------------ helpers
 
@@ -145,13 +141,13 @@ export class RecordsHandlers implements HubHandlers<"records"> {
     indexRefs(this.d.blind, content.identifiers ?? [], "identifiers"); // refuse malformed identifiers before anything is stored
     const id = newId();
     const now = this.d.now();
-    return this.#steps.withNewDataKey(id, async (key) => {
+    return this.d.steps.withNewDataKey(id, async (key) => {
       const attachments = await this.#attachments(id, key.key, req.attachments);
       const full = pb.CisRecordContent.create({ ...content, attachments });
       const reviewDueMs = recordReviewDue(now, full.category, this.d.retention);
       const stored = await this.#write(id, call.cp, full, key, { createdAtMs: now, updatedAtMs: now, reviewDueMs, renewals: 0, attachmentCount: attachments.length }, 0);
       await this.#schedule(stored);
-      await this.#steps.audit(call, AuditAction.AUDIT_ACTION_SUBMIT, id, { details: { category: pb.RecordCategory[full.category] ?? "", reviewDueMs: String(reviewDueMs) } });
+      await this.d.steps.audit(call, AuditAction.AUDIT_ACTION_SUBMIT, id, { details: { category: pb.RecordCategory[full.category] ?? "", reviewDueMs: String(reviewDueMs) } });
       return { recordId: id, reviewDueMs };
     });
   }
@@ -161,13 +157,13 @@ export class RecordsHandlers implements HubHandlers<"records"> {
     const { stored, key } = await this.#load(recordId);
     const content = this.#decrypt(stored, key);
     const attachments = await this.#readAttachments(stored.id, key, content.attachments);
-    await this.#steps.audit(call, AuditAction.AUDIT_ACTION_READ, recordId, { details: { supplier: stored.supplier } });
+    await this.d.steps.audit(call, AuditAction.AUDIT_ACTION_READ, recordId, { details: { supplier: stored.supplier } });
     return this.#view(stored, content, attachments);
   }
 
   async query(call: HubCall<pb.RecordQuery>): Promise<pb.IRecordQueryResult> {
     const q = call.request;
-    const query = this.#steps.query(call, q.purpose, q.identifiers, "identifiers");
+    const query = this.d.steps.query(call, q.purpose, q.identifiers, "identifiers");
     const found = [...this.d.store.index.lookup(query.refs, q.category, this.d.maxQueryMatches)];
     // How strong each match is, from the index alone: a surname-only match on another supplier's
     // record is answered with a stub (no content, not even its id), at most MAX_SURNAME_ONLY_MATCHES.
@@ -218,11 +214,11 @@ export class RecordsHandlers implements HubHandlers<"records"> {
   async amend(call: HubCall<pb.RecordAmend>): Promise<pb.IRecordView> {
     const req = call.request;
     const { stored, revision, key } = await this.#load(req.recordId);
-    this.#steps.supplierOnly(call, stored, "amend");
+    this.d.steps.supplierOnly(call, stored, "amend");
     const old = this.#decrypt(stored, key);
     const content = this.#validate(pb.CisRecordContent.create({ ...req.content, attachments: old.attachments }));
     const next = await this.#write(stored.id, stored.supplier, content, { keyId: stored.dataKeyId, key }, { ...stored, updatedAtMs: this.d.now() }, revision);
-    await this.#steps.audit(call, AuditAction.AUDIT_ACTION_AMEND, stored.id);
+    await this.d.steps.audit(call, AuditAction.AUDIT_ACTION_AMEND, stored.id);
     return this.#view(pb.StoredRecord.create(next), pb.CisRecordContent.create(content));
   }
 
@@ -230,7 +226,7 @@ export class RecordsHandlers implements HubHandlers<"records"> {
     const req = call.request;
     if (req.reason.trim().length < 3) throw new LiaisonError("LIAISON_VALIDATION", "a renewal records its reason");
     const { stored, revision, key } = await this.#load(req.recordId);
-    this.#steps.supplierOnly(call, stored, "renew");
+    this.d.steps.supplierOnly(call, stored, "renew");
     const now = this.d.now();
     const reviewDueMs = recordReviewDue(now, stored.category, this.d.retention);
     const content = this.#decrypt(stored, key);
@@ -243,7 +239,7 @@ export class RecordsHandlers implements HubHandlers<"records"> {
       revision,
     );
     await this.#schedule(next, nextRecordEvent(Number(stored.reviewDueMs), stored.updatedAtMs, this.d.retention.reminderDays).atMs);
-    await this.#steps.audit(call, AuditAction.AUDIT_ACTION_RENEW, stored.id, { details: { reason: req.reason, reviewDueMs: String(reviewDueMs), previousDueMs: String(stored.reviewDueMs) } });
+    await this.d.steps.audit(call, AuditAction.AUDIT_ACTION_RENEW, stored.id, { details: { reason: req.reason, reviewDueMs: String(reviewDueMs), previousDueMs: String(stored.reviewDueMs) } });
     return this.#view(pb.StoredRecord.create(next), content);
   }
 
@@ -252,7 +248,7 @@ export class RecordsHandlers implements HubHandlers<"records"> {
     const got = await this.d.store.get(requireObjectId(req.recordId, "record id"));
     if (!got) throw new LiaisonError("LIAISON_NOT_FOUND", `no record ${req.recordId}`);
     const stored = RECORDS_STORE.decode(got.bytes);
-    const certified = await this.#steps.supplierErasure(call, stored, () => this.eraseStored(stored, "cis-supplier-erasure", this.d.now(), { revision: got.revision }));
+    const certified = await this.d.steps.supplierErasure(call, stored, () => this.eraseStored(stored, "cis-supplier-erasure", this.d.now(), { revision: got.revision }));
     return { recordId: stored.id, certificate: certified };
   }
 
@@ -292,12 +288,12 @@ export class RecordsHandlers implements HubHandlers<"records"> {
       const reviewDue = Number(stored.reviewDueMs);
       await this.d.due.cancelAll(RECORD_DUE_KIND, stored.id, [nextRecordEvent(reviewDue, now, this.d.retention.reminderDays).atMs, reviewDue, now]);
     }
-    return this.#steps.certificate(stored, rule, dueAtMs, { key, pending });
+    return this.d.steps.certificate(stored, rule, dueAtMs, { key, pending });
   }
 
   async hold(call: HubCall<pb.RecordHold>): Promise<pb.IRecordView> {
     const { stored, revision, key } = await this.#load(call.request.recordId);
-    return this.#steps.supplierHold(call, stored, async (hold) => {
+    return this.d.steps.supplierHold(call, stored, async (hold) => {
       const content = this.#decrypt(stored, key);
       const next = await this.#write(stored.id, stored.supplier, content, { keyId: stored.dataKeyId, key }, { ...stored, hold }, revision);
       return this.#view(pb.StoredRecord.create(next), content);
@@ -307,7 +303,7 @@ export class RecordsHandlers implements HubHandlers<"records"> {
   /** A supervisor's hold, set or lifted (HUB_SUPERVISION, from the console): logged as the supervisor's. */
   async supervisorHold(req: pb.SupervisorHoldChange): Promise<pb.IHoldState> {
     const { stored, revision, key } = await this.#load(req.objectId);
-    return this.#steps.supervisorHold(req, stored, (hold) => this.#write(stored.id, stored.supplier, this.#decrypt(stored, key), { keyId: stored.dataKeyId, key }, { ...stored, hold }, revision));
+    return this.d.steps.supervisorHold(req, stored, (hold) => this.#write(stored.id, stored.supplier, this.#decrypt(stored, key), { keyId: stored.dataKeyId, key }, { ...stored, hold }, revision));
   }
 
   async outcome(call: HubCall<pb.HitOutcome>): Promise<pb.IHitOutcome> {
@@ -338,7 +334,7 @@ export class RecordsHandlers implements HubHandlers<"records"> {
       details: { hitId: hit.hitId },
       sealed,
     });
-    await this.#steps.audit(call, AuditAction.AUDIT_ACTION_HIT, hit.objectId, { details: { hitId: hit.hitId, outcome: "reported" } });
+    await this.d.steps.audit(call, AuditAction.AUDIT_ACTION_HIT, hit.objectId, { details: { hitId: hit.hitId, outcome: "reported" } });
     return { hitId: hit.hitId, outcome: req.outcome };
   }
 }

@@ -5,5 +5,5 @@
 // and the steps their handlers take alike on an object (supplier only, holds, erasure by the supplier).
 export { hubDataService, runHubDataMain, startHubData, type HubDataDef, type HubDataDeps, type HubDataOptions, type HubDataParts, type HubDataSettings, type RunningHubData } from "./service.js";
 export { indexRefs, queryRefs, type BlindRef } from "./blind-refs.js";
-export { DataObjectSteps, type HeldObject } from "./object-steps.js";
+export { DataObjectSteps, type DataObjectNames, type DataObjectParts, type HeldObject, type Query } from "./object-steps.js";
 export { FILES_STORE, RECORDS_STORE, type DataStore } from "./stores.js";

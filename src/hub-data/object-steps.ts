@@ -4,16 +4,35 @@
 // hits with its audit events; a legal hold, set by the supplier or a supervisor, is stored then
 // logged; an erasure by the supplier is refused under a hold, certified in the audit log, and its
 // certificate sent to the supplier as a notice.
-import { AuditAction, AuditOutcome, type AuditInput } from "../audit/mod.js";
-import { hex, newId, sha256 } from "../crypto/mod.js";
+import { AuditAction, AuditOutcome, type AuditEmitter, type AuditInput } from "../audit/mod.js";
+import type { BlindStore } from "../blindstore/mod.js";
+import { hex, newId, sha256, type BlindIndexer } from "../crypto/mod.js";
 import { holdInForce, SUPERVISOR_AUTHORITY, supervisorHoldChange, supplierHoldChange } from "../domain/mod.js";
 import { LiaisonError } from "../errors.js";
 import type { HubCall } from "../hub-rpc/mod.js";
-import type { DataKey } from "../keystore/mod.js";
-import { erasureNotices, logErasure, settleHits } from "../notices/mod.js";
+import type { DataKey, DataKeyStore } from "../keystore/mod.js";
+import type { Logger } from "../log/mod.js";
+import { erasureNotices, logErasure, settleHits, type NoticePublisher } from "../notices/mod.js";
 import type { pb } from "../proto/mod.js";
 import { queryRefs, type BlindRef } from "./blind-refs.js";
-import type { HubDataDeps } from "./service.js";
+
+/** The parts of a data service the steps use (HubDataParts). */
+export interface DataObjectParts {
+  readonly store: BlindStore;
+  readonly dataKeys: DataKeyStore;
+  readonly blind: BlindIndexer;
+  readonly notices: NoticePublisher;
+  readonly audit: AuditEmitter;
+  readonly log: Logger;
+  readonly now: () => number;
+}
+
+/** What a data service calls its objects: in audit events and notices (`type`: "record", "file"), in messages (`noun`: "file entry"), in log lines (`logAs`: "entry"). */
+export interface DataObjectNames {
+  readonly type: string;
+  readonly noun: string;
+  readonly logAs: string;
+}
 
 /** What the steps read of a stored object. */
 export interface HeldObject {
@@ -39,16 +58,15 @@ export interface Query {
 }
 
 export class DataObjectSteps {
-  /**
-   * `objectType` names the object in audit events and notices ("record", "file"), `noun` in
-   * messages ("record", "file entry"), `logAs` in log lines ("record", "entry").
-   */
-  constructor(
-    private readonly d: Pick<HubDataDeps, "audit" | "blind" | "dataKeys" | "log" | "notices" | "now" | "store">,
-    readonly objectType: string,
-    readonly noun: string,
-    private readonly logAs: string,
-  ) {}
+  readonly objectType: string;
+  readonly noun: string;
+  readonly #logAs: string;
+
+  constructor(private readonly d: DataObjectParts, names: DataObjectNames) {
+    this.objectType = names.type;
+    this.noun = names.noun;
+    this.#logAs = names.logAs;
+  }
 
   supplierOnly(call: HubCall, stored: HeldObject, action: string): void {
     if (stored.supplier !== call.cp) throw new LiaisonError("LIAISON_NOT_SUPPLIER", `only ${stored.supplier} may ${action} ${this.noun} ${stored.id}`);
@@ -148,7 +166,7 @@ export class DataObjectSteps {
       details: { reason: call.request.reason },
     });
     for (const n of erasureNotices(stored.supplier, this.objectType, cert.rule ?? "", [certified])) {
-      await this.d.notices.send(n).catch((err: unknown) => this.d.log.error({ err, [this.logAs]: stored.id }, "the erasure notice could not be sent"));
+      await this.d.notices.send(n).catch((err: unknown) => this.d.log.error({ err, [this.#logAs]: stored.id }, "the erasure notice could not be sent"));
     }
     return certified;
   }
