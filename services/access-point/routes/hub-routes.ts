@@ -1,11 +1,12 @@
 // What the /v1/records, /v1/files and /v1/operations routes share: a call to one hub service as the
 // acting user, and the route config naming the roles that may act and what the audit log records;
-// and the erase and legal-hold routes of the records' and the files' objects.
+// and the routes of the records' and the files' objects by id: read, erase, legal hold.
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { z } from "zod";
 import { erasedView, eraseQuery, holdIn, idParams } from "../../../src/api/mod.js";
 import { rolesWith, type Permission } from "../../../src/domain/mod.js";
+import type { ErrorCode } from "../../../src/errors.js";
 import type { HubClient, HubOp, HubRequestInput, HubService } from "../../../src/hub-rpc/mod.js";
 import { pb } from "../../../src/proto/mod.js";
 
@@ -27,26 +28,50 @@ export interface HoldChange {
   readonly lift: boolean;
 }
 
-/** The erase and hold routes of one kind of object: its path (`/v1/records/:id`), its tag, and for each route its summary, answer schema and hub call. */
-export interface ErasableRoutes<H extends z.ZodType> {
+/** The refusals every route of the records' and the files' objects may answer with (each adds its own). */
+export const OBJECT_ERRORS = [
+  "LIAISON_VALIDATION",
+  "LIAISON_UNAUTHENTICATED",
+  "LIAISON_FORBIDDEN",
+  "LIAISON_NOT_SUPPLIER",
+  "LIAISON_NOT_FOUND",
+  "LIAISON_CONFLICT",
+  "LIAISON_ON_HOLD",
+  "LIAISON_ERASED",
+  "LIAISON_DECRYPT_FAILED",
+  "LIAISON_UNAVAILABLE",
+] as const satisfies readonly ErrorCode[];
+
+/**
+ * The routes of one kind of object by its id: its path (`/v1/records/:id`), its tag, the schema of
+ * the object as read (`objectOut`), and for each route its summary and hub call.
+ */
+export interface ObjectRoutes<H extends z.ZodType> {
   readonly path: string;
   readonly tag: string;
   readonly errors: Record<number, z.ZodType>;
   readonly audit: ReturnType<typeof hubRoutes>["audit"];
+  readonly objectOut: H;
+  readonly read: { readonly summary: string; call(user: string, id: string): Promise<z.output<H>> };
   readonly erase: { readonly summary: string; readonly response: z.ZodType; call(user: string, id: string, reason: string): Promise<pb.ICertifiedErasure | null | undefined> };
   /** `auditLift`: the access point's own audit event says whether the hold was lifted. */
-  readonly hold: { readonly summary: string; readonly response: H; readonly auditLift?: boolean; call(user: string, id: string, change: HoldChange): Promise<z.output<H>> };
+  readonly hold: { readonly summary: string; readonly auditLift?: boolean; call(user: string, id: string, change: HoldChange): Promise<z.output<H>> };
 }
 
 /**
- * DELETE `path` erases an object of the caller's (supplier only): its data key is destroyed, and the
- * answer carries the erasure certificate. POST `path`/hold sets a legal hold (stops its erasure) or
- * lifts one; the answer is the object as it now stands.
+ * GET `path` reads an object (the read is logged). DELETE `path` erases an object of the caller's
+ * (supplier only): its data key is destroyed, and the answer carries the erasure certificate. POST
+ * `path`/hold sets a legal hold (stops its erasure) or lifts one; the answer is the object as it now stands.
  */
-export function erasableRoutes<H extends z.ZodType>(app: FastifyInstance, o: ErasableRoutes<H>): void {
+export function objectRoutes<H extends z.ZodType>(app: FastifyInstance, o: ObjectRoutes<H>): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  // A hold's answer is typed by the caller's schema (H); here each route answers one of its schemas.
+  // The object's answers are typed by the caller's schema (H); here each route answers one of its schemas.
   const answers = (ok: z.ZodType): Record<number, z.ZodType> => ({ 200: ok, ...o.errors });
+  r.get(
+    o.path,
+    { schema: { summary: o.read.summary, tags: [o.tag], params: idParams, response: answers(o.objectOut) }, config: o.audit(pb.AuditAction.AUDIT_ACTION_READ) },
+    async (req) => o.read.call(req.user?.id ?? "", req.params.id),
+  );
   r.delete(
     o.path,
     {
@@ -58,7 +83,7 @@ export function erasableRoutes<H extends z.ZodType>(app: FastifyInstance, o: Era
   r.post(
     `${o.path}/hold`,
     {
-      schema: { summary: o.hold.summary, tags: [o.tag], params: idParams, body: holdIn, response: answers(o.hold.response) },
+      schema: { summary: o.hold.summary, tags: [o.tag], params: idParams, body: holdIn, response: answers(o.objectOut) },
       config: o.audit(pb.AuditAction.AUDIT_ACTION_LEGAL_HOLD_SET),
     },
     async (req) => {
