@@ -2,9 +2,9 @@
 // investigation file, hit/no-hit queries that return only whom to ask (Art. 16), status changes that
 // move the Art. 19 retention limit, erasure at once when the subject is cleared, and erasure when due.
 // Content is encrypted under a data key of its own; subject identifiers exist here only as blind indexes.
-import { AuditAction, AuditOutcome, type AuditEmitter } from "../../src/audit/mod.js";
+import { AuditAction } from "../../src/audit/mod.js";
 import type { ErasureSteps, ShredOptions } from "../../src/blindstore/mod.js";
-import { aeadOpen, aeadSeal, hex, newId, sha256, utf8 } from "../../src/crypto/mod.js";
+import { aeadOpen, aeadSeal, hex, newId, utf8 } from "../../src/crypto/mod.js";
 import {
   answeredAsStub,
   assessMatch,
@@ -14,14 +14,11 @@ import {
   matchStrengthName,
   requireObjectId,
   splitStubs,
-  SUPERVISOR_AUTHORITY,
-  supervisorHoldChange,
-  supplierHoldChange,
 } from "../../src/domain/mod.js";
 import { LiaisonError } from "../../src/errors.js";
-import { FILES_STORE, indexRefs, queryRefs, type HubDataDeps } from "../../src/hub-data/mod.js";
+import { FILES_STORE, indexRefs, type HubDataDeps } from "../../src/hub-data/mod.js";
 import type { HubCall, HubHandlers } from "../../src/hub-rpc/mod.js";
-import { erasureNotices, logErasure, readMatches, settleHits } from "../../src/notices/mod.js";
+import { readMatches } from "../../src/notices/mod.js";
 import { pb } from "../../src/proto/mod.js";
 
 export type FilesDeps = HubDataDeps;
@@ -142,14 +139,6 @@ export class FilesHandlers implements HubHandlers<"files"> {
     };
   }
 
-  #supplierOnly(call: HubCall, stored: pb.StoredFileEntry, action: string): void {
-    if (stored.supplier !== call.cp) throw new LiaisonError("LIAISON_NOT_SUPPLIER", `only ${stored.supplier} may ${action} file entry ${stored.id}`);
-  }
-
-  async #audit(call: HubCall, action: pb.AuditAction, objectId: string, extra: Partial<Parameters<AuditEmitter["emit"]>[0]> = {}): Promise<void> {
-    await this.d.audit.emit({ action, authority: call.cp, userId: call.userId, objectType: "file", objectId, outcome: AuditOutcome.AUDIT_OUTCOME_SUCCESS, ...extra });
-  }
-
   /** One due entry per file entry, at its Art. 19 limit; a later filing replaces the earlier one. */
   async #schedule(stored: pb.IStoredFileEntry, previousAtMs?: number): Promise<void> {
     await this.d.due.schedule(
@@ -174,8 +163,7 @@ export class FilesHandlers implements HubHandlers<"files"> {
       throw new LiaisonError("LIAISON_VALIDATION", `under rule ${retention.rule} this entry would already be past its retention (${new Date(retention.untilMs).toISOString()})`);
     }
     const id = newId();
-    const key = await this.d.dataKeys.create(id);
-    try {
+    return this.d.steps.withNewDataKey(id, async (key) => {
       const stored = await this.#write(
         {
           id,
@@ -194,35 +182,27 @@ export class FilesHandlers implements HubHandlers<"files"> {
         0,
       );
       await this.#schedule(stored);
-      await this.#audit(call, AuditAction.AUDIT_ACTION_SUBMIT, id, {
+      await this.d.steps.audit(call, AuditAction.AUDIT_ACTION_SUBMIT, id, {
         details: { status: statusName(status), offenceArea: pb.OffenceArea[content.offenceArea] ?? "", retentionUntilMs: String(retention.untilMs), rule: retention.rule },
       });
       return { entryId: id, retentionUntilMs: retention.untilMs };
-    } catch (err) {
-      // Nothing half-stored: the data key of an entry that was not written is erased again.
-      await this.d.dataKeys.erase(key.keyId).catch(() => undefined);
-      throw err;
-    }
+    });
   }
 
   /** The supplier reads its own entry; nobody else may (others learn of it only through a hit). */
   async get(call: HubCall<pb.FileRef>): Promise<pb.IFileEntryView> {
     const { entryId } = call.request;
     const { stored, key } = await this.#load(entryId);
-    this.#supplierOnly(call, stored, "read");
+    this.d.steps.supplierOnly(call, stored, "read");
     const content = this.#decrypt(stored, key);
-    await this.#audit(call, AuditAction.AUDIT_ACTION_READ, entryId);
+    await this.d.steps.audit(call, AuditAction.AUDIT_ACTION_READ, entryId);
     return this.#view(stored, content);
   }
 
   async query(call: HubCall<pb.FileQuery>): Promise<pb.IFileQueryResult> {
     const q = call.request;
-    const purpose = q.purpose.trim();
-    if (purpose.length < 3) throw new LiaisonError("LIAISON_PURPOSE_REQUIRED", "state why you search (at least 3 characters)");
-    if (q.subjects.length === 0) throw new LiaisonError("LIAISON_MISSING_FIELD", "subjects");
-    const refs = queryRefs(this.d.blind, q.subjects, "subjects");
-    const found = [...this.d.store.index.lookup(refs, 0, this.d.maxQueryMatches)];
-    const now = this.d.now();
+    const query = this.d.steps.query(call, q.purpose, q.subjects, "subjects");
+    const found = [...this.d.store.index.lookup(query.refs, 0, this.d.maxQueryMatches)];
     // A surname-only hit on another supplier's entry is a stub: the supplier and the hit only (no
     // service, contact or reference), at most MAX_SURNAME_ONLY_MATCHES of them.
     const { full, stubs, leftOut } = splitStubs(found, (id, types) => {
@@ -230,47 +210,34 @@ export class FilesHandlers implements HubHandlers<"files"> {
       return { stub: answeredAsStub(assessMatch(types, q.subjects, entry?.types ?? []).strength, entry?.supplier === call.cp) };
     });
     const results: pb.IFileHit[] = [];
-    const hits: pb.IStoredHit[] = [];
     const matched: string[] = [];
-    const hitFor = (id: string, supplier: string, stub: boolean): pb.IStoredHit | undefined => {
-      if (supplier === call.cp) return undefined;
-      const hit: pb.IStoredHit = { hitId: newId(), objectType: "file", objectId: id, supplier, matchedBy: call.cp, purpose, atMs: now, ...(stub ? { stub: true } : {}) };
-      hits.push(hit);
-      return hit;
-    };
     // Every full hit is read at once, each entry with its data key.
     for (const m of await readMatches(full, (id) => this.#load(id))) {
       const { stored, key } = m.value;
       const own = stored.supplier === call.cp;
-      const hit = hitFor(m.id, stored.supplier, false);
+      const hit = query.hitFor(m.id, stored.supplier, false);
       matched.push(m.id);
       const { strength } = assessMatch(m.types, q.subjects, this.d.store.index.get(m.id)?.types ?? []);
       results.push({ ...this.#hit(stored, this.#decrypt(stored, key), hit?.hitId ?? "", own), strength });
     }
     // A stub's entry is read (it may be gone since it was indexed), never its data key nor its content.
     for (const m of await readMatches(stubs, (id) => this.#stored(id))) {
-      const hit = hitFor(m.id, m.value.supplier, true);
+      const hit = query.hitFor(m.id, m.value.supplier, true);
       matched.push(m.id);
       results.push({ supplier: m.value.supplier, hitId: hit?.hitId ?? "", strength: pb.MatchStrength.MATCH_STRENGTH_SURNAME_ONLY });
     }
-    // The hits are stored and their suppliers notified while the query and its hits are logged.
-    await settleHits(this.d.store, this.d.notices, hits, [
-      this.#audit(call, AuditAction.AUDIT_ACTION_QUERY, "", {
-        objectType: "file-query",
-        purpose,
-        searchRefs: refs.map((r) => hex(r.ref)),
-        matched,
-        // One strength per hit, in the order of `matched`: how strong, never what name; which
-        // were answered as stubs, and how many surname-only hits were left out.
-        details: {
-          hits: String(results.length),
-          strengths: results.map((r) => matchStrengthName(r.strength)).join(","),
-          stubs: results.map((r) => (r.fileReference === undefined ? "1" : "0")).join(","),
-          surnameOnlyLeftOut: String(leftOut),
-        },
-      }),
-      ...hits.map((h) => this.#audit(call, AuditAction.AUDIT_ACTION_HIT, h.objectId ?? "", { purpose, details: { supplier: h.supplier ?? "", hitId: h.hitId ?? "", ...(h.stub ? { stub: "true" } : {}) } })),
-    ]);
+    await query.settle({
+      objectType: "file-query",
+      matched,
+      // One strength per hit, in the order of `matched`: how strong, never what name; which
+      // were answered as stubs, and how many surname-only hits were left out.
+      details: {
+        hits: String(results.length),
+        strengths: results.map((r) => matchStrengthName(r.strength)).join(","),
+        stubs: results.map((r) => (r.fileReference === undefined ? "1" : "0")).join(","),
+        surnameOnlyLeftOut: String(leftOut),
+      },
+    });
     return { hits: results, surnameOnlyLeftOut: leftOut };
   }
 
@@ -292,7 +259,7 @@ export class FilesHandlers implements HubHandlers<"files"> {
     if (h.matchedBy !== call.cp) throw new LiaisonError("LIAISON_FORBIDDEN", "only the contact point whose query hit may use it");
     // A stub stays a stub: the supplier resolves the hit id in a request quoting it.
     if (h.stub) {
-      await this.#audit(call, AuditAction.AUDIT_ACTION_READ, h.objectId, { objectType: "file-hit", details: { hitId, supplier: h.supplier, stub: "true" } });
+      await this.d.steps.audit(call, AuditAction.AUDIT_ACTION_READ, h.objectId, { objectType: "file-hit", details: { hitId, supplier: h.supplier, stub: "true" } });
       return { supplier: h.supplier, hitId, strength: pb.MatchStrength.MATCH_STRENGTH_SURNAME_ONLY };
     }
     const early = this.d.dataKeys.prefetch(h.objectId);
@@ -300,7 +267,7 @@ export class FilesHandlers implements HubHandlers<"files"> {
     if (!got) throw new LiaisonError("LIAISON_ERASED", `the file entry behind hit ${hitId} has been erased`);
     const stored = FILES_STORE.decode(got.bytes);
     const content = this.#decrypt(stored, await this.d.dataKeys.load(stored.dataKeyId, stored.id, early));
-    await this.#audit(call, AuditAction.AUDIT_ACTION_READ, h.objectId, { objectType: "file-hit", details: { hitId, supplier: h.supplier } });
+    await this.d.steps.audit(call, AuditAction.AUDIT_ACTION_READ, h.objectId, { objectType: "file-hit", details: { hitId, supplier: h.supplier } });
     return this.#hit(stored, content, hitId, false);
   }
 
@@ -311,12 +278,12 @@ export class FilesHandlers implements HubHandlers<"files"> {
     const now = this.d.now();
     const actMs = req.lastInvestigativeActMs ? this.#actDate(Number(req.lastInvestigativeActMs), now) : undefined;
     const { stored, revision, key } = await this.#load(req.entryId);
-    this.#supplierOnly(call, stored, "change the status of");
+    this.d.steps.supplierOnly(call, stored, "change the status of");
 
     if (status === FS.FILE_STATUS_SUBJECT_CLEARED) {
       if (holdInForce(stored.hold, now)) throw new LiaisonError("LIAISON_ON_HOLD", `file entry ${stored.id} is under a legal hold: ${stored.hold?.reason}`);
       const cert = await this.eraseStored(stored, "fide-cleared", now);
-      await this.#audit(call, AuditAction.AUDIT_ACTION_ERASE, stored.id, { erasure: cert, details: { previousStatus: statusName(stored.status), status: statusName(status) } });
+      await this.d.steps.audit(call, AuditAction.AUDIT_ACTION_ERASE, stored.id, { erasure: cert, details: { previousStatus: statusName(stored.status), status: statusName(status) } });
       return { entryId: stored.id, status, retentionUntilMs: now, rule: "fide-cleared" };
     }
 
@@ -330,7 +297,7 @@ export class FilesHandlers implements HubHandlers<"files"> {
       revision,
     );
     await this.#schedule(next, Number(stored.retentionUntilMs));
-    await this.#audit(call, AuditAction.AUDIT_ACTION_AMEND, stored.id, {
+    await this.d.steps.audit(call, AuditAction.AUDIT_ACTION_AMEND, stored.id, {
       details: {
         status: statusName(status),
         previousStatus: statusName(stored.status),
@@ -348,56 +315,23 @@ export class FilesHandlers implements HubHandlers<"files"> {
     const got = await this.d.store.get(requireObjectId(req.entryId, "entry id"));
     if (!got) throw new LiaisonError("LIAISON_NOT_FOUND", `no file entry ${req.entryId}`);
     const stored = FILES_STORE.decode(got.bytes);
-    this.#supplierOnly(call, stored, "erase");
-    if (holdInForce(stored.hold, this.d.now())) throw new LiaisonError("LIAISON_ON_HOLD", `file entry ${stored.id} is under a legal hold: ${stored.hold?.reason}`);
-    const cert = await this.eraseStored(stored, FIDE_SUPPLIER_ERASURE, this.d.now());
-    const certified = await logErasure(this.d.audit, {
-      action: AuditAction.AUDIT_ACTION_ERASE,
-      authority: call.cp,
-      userId: call.userId,
-      objectType: "file",
-      objectId: stored.id,
-      erasure: cert,
-      details: { reason: req.reason },
-    });
-    // The supplier keeps its certificate as a notice too, as for records: the entry is gone whatever
-    // happens to the notice, so a failure to send it does not fail the erasure (the answer carries it).
-    for (const n of erasureNotices(stored.supplier, "file", cert.rule ?? "", [certified])) {
-      await this.d.notices.send(n).catch((err: unknown) => this.d.log.error({ err, entry: stored.id }, "the erasure notice could not be sent"));
-    }
+    const certified = await this.d.steps.supplierErasure(call, stored, () => this.eraseStored(stored, FIDE_SUPPLIER_ERASURE, this.d.now()));
     return { entryId: stored.id, certificate: certified };
   }
 
   /** The supplier sets a legal hold on its entry (no erasure while in force) or lifts its own. */
   async hold(call: HubCall<pb.FileHold>): Promise<pb.IFileEntryView> {
-    const req = call.request;
-    const { stored, revision, key } = await this.#load(req.entryId);
-    this.#supplierOnly(call, stored, req.lift ? "lift a hold on" : "hold");
-    const now = this.d.now();
-    const hold = supplierHoldChange(stored.hold, { reason: req.reason, untilMs: Number(req.untilMs), lift: req.lift }, `${call.cp}:${call.userId}`, now, `file entry ${stored.id}`);
-    const content = this.#decrypt(stored, key);
-    const next = await this.#write({ ...stored, hold }, content, key, revision);
-    await this.#audit(call, req.lift ? AuditAction.AUDIT_ACTION_LEGAL_HOLD_LIFTED : AuditAction.AUDIT_ACTION_LEGAL_HOLD_SET, stored.id, {
-      details: { reason: req.reason, ...(req.untilMs ? { untilMs: String(req.untilMs) } : {}) },
+    const { stored, revision, key } = await this.#load(call.request.entryId);
+    return this.d.steps.supplierHold(call, stored, async (hold) => {
+      const content = this.#decrypt(stored, key);
+      return this.#view(await this.#write({ ...stored, hold }, content, key, revision), content);
     });
-    return this.#view(next, content);
   }
 
   /** A supervisor's hold, set or lifted (HUB_SUPERVISION, from the console): logged as the supervisor's. */
   async supervisorHold(req: pb.SupervisorHoldChange): Promise<pb.IHoldState> {
     const { stored, revision, key } = await this.#load(req.objectId);
-    const hold = supervisorHoldChange(stored.hold, { reason: req.reason, untilMs: Number(req.untilMs), lift: req.lift }, req.supervisor, this.d.now(), `file entry ${stored.id}`);
-    await this.#write({ ...stored, hold }, this.#decrypt(stored, key), key, revision);
-    await this.d.audit.emit({
-      action: req.lift ? AuditAction.AUDIT_ACTION_LEGAL_HOLD_LIFTED : AuditAction.AUDIT_ACTION_LEGAL_HOLD_SET,
-      authority: SUPERVISOR_AUTHORITY,
-      userId: req.supervisor,
-      objectType: "file",
-      objectId: stored.id,
-      outcome: AuditOutcome.AUDIT_OUTCOME_SUCCESS,
-      details: { reason: req.reason, supplier: stored.supplier, ...(req.untilMs ? { untilMs: String(req.untilMs) } : {}) },
-    });
-    return { objectType: "file", objectId: stored.id, supplier: stored.supplier, ...(hold ? { hold } : {}) };
+    return this.d.steps.supervisorHold(req, stored, (hold) => this.#write({ ...stored, hold }, this.#decrypt(stored, key), key, revision));
   }
 
   /**
@@ -432,15 +366,6 @@ export class FilesHandlers implements HubHandlers<"files"> {
   async eraseStored(stored: pb.StoredFileEntry, rule: string, dueAtMs: number, o: ShredOptions & { keepDueEntry?: boolean } = {}): Promise<pb.IErasureCertificate> {
     const { key, pending } = await this.d.store.shred(stored.id, () => this.d.dataKeys.erase(stored.dataKeyId), o);
     if (!o.keepDueEntry) await this.d.due.cancelAll(FILE_DUE_KIND, stored.id, [Number(stored.retentionUntilMs), this.d.now()]);
-    return {
-      objectType: "file",
-      objectId: stored.id,
-      supplier: stored.supplier,
-      rule,
-      dueAtMs,
-      erasedAtMs: this.d.now(),
-      contentCommitment: sha256(new Uint8Array([...stored.ciphertext, ...(key?.wrapped ?? [])])),
-      overwritePendingRevision: pending,
-    };
+    return this.d.steps.certificate(stored, rule, dueAtMs, { key, pending });
   }
 }

@@ -15,6 +15,7 @@ export const startFiles = hubDataService((cfg: FilesSettings) => ({
   prefix: FILES_STORE.prefix,
   description: "FIDE investigation-file index (Decision 2009/917/JHA Chapter VI): hit/no-hit, Art. 19 retention",
   countAs: "entries",
+  objects: { type: "file", noun: "file entry", logAs: "entry" },
   handlers: (p: HubDataParts) => new FilesHandlers({ ...p, maxQueryMatches: cfg.maxQueryMatches }),
   erasure: (h: FilesHandlers) => h.erasure,
 }));

@@ -2,7 +2,7 @@
 // hit notices to the supplier, amend, renew, erase and legal holds, and the hit outcome report.
 // Content is encrypted under a data key of its own; identifiers exist here only as blind indexes.
 import type { ObjectStore } from "@nats-io/obj";
-import { AuditAction, AuditOutcome, type AuditEmitter } from "../../src/audit/mod.js";
+import { AuditAction } from "../../src/audit/mod.js";
 import type { ErasureSteps, ShredOptions } from "../../src/blindstore/mod.js";
 import { aeadOpen, aeadOpenPacked, aeadSeal, aeadSealPacked, hex, newId, Sealer, sha256, utf8 } from "../../src/crypto/mod.js";
 import {
@@ -15,15 +15,12 @@ import {
   recordReviewDue,
   requireObjectId,
   splitStubs,
-  SUPERVISOR_AUTHORITY,
-  supervisorHoldChange,
-  supplierHoldChange,
   type RetentionSettings,
 } from "../../src/domain/mod.js";
 import { LiaisonError } from "../../src/errors.js";
-import { indexRefs, queryRefs, RECORDS_STORE, type HubDataDeps } from "../../src/hub-data/mod.js";
+import { indexRefs, RECORDS_STORE, type HubDataDeps } from "../../src/hub-data/mod.js";
 import type { HubCall, HubHandlers } from "../../src/hub-rpc/mod.js";
-import { erasureNotices, logErasure, readMatches, settleHits } from "../../src/notices/mod.js";
+import { readMatches } from "../../src/notices/mod.js";
 import { pb } from "../../src/proto/mod.js";
 
 export interface RecordsDeps extends HubDataDeps {
@@ -125,14 +122,6 @@ export class RecordsHandlers implements HubHandlers<"records"> {
     };
   }
 
-  #supplierOnly(call: HubCall, stored: pb.StoredRecord, action: string): void {
-    if (stored.supplier !== call.cp) throw new LiaisonError("LIAISON_NOT_SUPPLIER", `only ${stored.supplier} may ${action} record ${stored.id}`);
-  }
-
-  async #audit(call: HubCall, action: pb.AuditAction, objectId: string, extra: Partial<Parameters<AuditEmitter["emit"]>[0]> = {}): Promise<void> {
-    await this.d.audit.emit({ action, authority: call.cp, userId: call.userId, objectType: "record", objectId, outcome: AuditOutcome.AUDIT_OUTCOME_SUCCESS, ...extra });
-  }
-
   /** One due entry per record, at its next event (a reminder, or the review date). */
   async #schedule(stored: pb.IStoredRecord, previousAtMs?: number): Promise<void> {
     const now = this.d.now();
@@ -152,20 +141,15 @@ export class RecordsHandlers implements HubHandlers<"records"> {
     indexRefs(this.d.blind, content.identifiers ?? [], "identifiers"); // refuse malformed identifiers before anything is stored
     const id = newId();
     const now = this.d.now();
-    const key = await this.d.dataKeys.create(id);
-    try {
+    return this.d.steps.withNewDataKey(id, async (key) => {
       const attachments = await this.#attachments(id, key.key, req.attachments);
       const full = pb.CisRecordContent.create({ ...content, attachments });
       const reviewDueMs = recordReviewDue(now, full.category, this.d.retention);
       const stored = await this.#write(id, call.cp, full, key, { createdAtMs: now, updatedAtMs: now, reviewDueMs, renewals: 0, attachmentCount: attachments.length }, 0);
       await this.#schedule(stored);
-      await this.#audit(call, AuditAction.AUDIT_ACTION_SUBMIT, id, { details: { category: pb.RecordCategory[full.category] ?? "", reviewDueMs: String(reviewDueMs) } });
+      await this.d.steps.audit(call, AuditAction.AUDIT_ACTION_SUBMIT, id, { details: { category: pb.RecordCategory[full.category] ?? "", reviewDueMs: String(reviewDueMs) } });
       return { recordId: id, reviewDueMs };
-    } catch (err) {
-      // Nothing half-stored: the data key of a record that was not written is erased again.
-      await this.d.dataKeys.erase(key.keyId).catch(() => undefined);
-      throw err;
-    }
+    });
   }
 
   async get(call: HubCall<pb.RecordRef>): Promise<pb.IRecordView> {
@@ -173,18 +157,14 @@ export class RecordsHandlers implements HubHandlers<"records"> {
     const { stored, key } = await this.#load(recordId);
     const content = this.#decrypt(stored, key);
     const attachments = await this.#readAttachments(stored.id, key, content.attachments);
-    await this.#audit(call, AuditAction.AUDIT_ACTION_READ, recordId, { details: { supplier: stored.supplier } });
+    await this.d.steps.audit(call, AuditAction.AUDIT_ACTION_READ, recordId, { details: { supplier: stored.supplier } });
     return this.#view(stored, content, attachments);
   }
 
   async query(call: HubCall<pb.RecordQuery>): Promise<pb.IRecordQueryResult> {
     const q = call.request;
-    const purpose = q.purpose.trim();
-    if (purpose.length < 3) throw new LiaisonError("LIAISON_PURPOSE_REQUIRED", "state why you search (at least 3 characters)");
-    if (q.identifiers.length === 0) throw new LiaisonError("LIAISON_MISSING_FIELD", "identifiers");
-    const refs = queryRefs(this.d.blind, q.identifiers, "identifiers");
-    const found = [...this.d.store.index.lookup(refs, q.category, this.d.maxQueryMatches)];
-    const now = this.d.now();
+    const query = this.d.steps.query(call, q.purpose, q.identifiers, "identifiers");
+    const found = [...this.d.store.index.lookup(query.refs, q.category, this.d.maxQueryMatches)];
     // How strong each match is, from the index alone: a surname-only match on another supplier's
     // record is answered with a stub (no content, not even its id), at most MAX_SURNAME_ONLY_MATCHES.
     const { full, stubs, leftOut } = splitStubs(found, (id, types) => {
@@ -193,48 +173,34 @@ export class RecordsHandlers implements HubHandlers<"records"> {
       return { ...assessed, stub: answeredAsStub(assessed.strength, entry?.supplier === call.cp) };
     });
     const matches: Array<pb.IRecordMatch & { recordId: string }> = [];
-    const hits: pb.IStoredHit[] = [];
-    const hitFor = (id: string, supplier: string, stub: boolean): pb.IStoredHit | undefined => {
-      if (supplier === call.cp) return undefined;
-      const hit: pb.IStoredHit = { hitId: newId(), objectType: "record", objectId: id, supplier, matchedBy: call.cp, purpose, atMs: now, ...(stub ? { stub: true } : {}) };
-      hits.push(hit);
-      return hit;
-    };
     // Every full match is read at once, each record with its data key.
     for (const m of await readMatches(full, (id) => this.#load(id))) {
       const { stored, key } = m.value;
       const content = this.#decrypt(stored, key);
-      const hit = hitFor(m.id, stored.supplier, false);
+      const hit = query.hitFor(m.id, stored.supplier, false);
       const { strength, matchedOn } = assessMatch(m.types, q.identifiers, this.d.store.index.get(m.id)?.types ?? []);
       matches.push({ recordId: m.id, record: this.#view(stored, content), hitId: hit?.hitId ?? "", matchedOn, strength });
     }
     // A stub's record is read (it may be gone since it was indexed), never its data key nor its content.
     for (const m of await readMatches(stubs, (id) => this.#stored(id))) {
-      const hit = hitFor(m.id, m.value.supplier, true);
+      const hit = query.hitFor(m.id, m.value.supplier, true);
       const { strength, matchedOn } = assessMatch(m.types, q.identifiers, this.d.store.index.get(m.id)?.types ?? []);
       matches.push({ recordId: m.id, hitId: hit?.hitId ?? "", matchedOn, strength, supplier: m.value.supplier, category: m.value.category });
     }
     // Strongest first (a stable sort keeps the lookup's order within a strength).
     matches.sort((a, b) => (a.strength || 99) - (b.strength || 99));
-    // The hits are stored and their suppliers notified while the query and its hits are logged:
-    // one audit batch for all of them, and no answer goes back before every part is stored.
-    await settleHits(this.d.store, this.d.notices, hits, [
-      this.#audit(call, AuditAction.AUDIT_ACTION_QUERY, "", {
-        objectType: "record-query",
-        purpose,
-        searchRefs: refs.map((r) => hex(r.ref)),
-        matched: matches.map((m) => m.recordId),
-        // One strength per matched record, in the order of `matched`: how strong, never what name.
-        // Which of them were answered as stubs, and how many surname-only matches were left out.
-        details: {
-          matches: String(matches.length),
-          strengths: matches.map((m) => matchStrengthName(m.strength)).join(","),
-          stubs: matches.map((m) => (m.record ? "0" : "1")).join(","),
-          surnameOnlyLeftOut: String(leftOut),
-        },
-      }),
-      ...hits.map((h) => this.#audit(call, AuditAction.AUDIT_ACTION_HIT, h.objectId ?? "", { purpose, details: { supplier: h.supplier ?? "", hitId: h.hitId ?? "", ...(h.stub ? { stub: "true" } : {}) } })),
-    ]);
+    await query.settle({
+      objectType: "record-query",
+      matched: matches.map((m) => m.recordId),
+      // One strength per matched record, in the order of `matched`: how strong, never what name.
+      // Which of them were answered as stubs, and how many surname-only matches were left out.
+      details: {
+        matches: String(matches.length),
+        strengths: matches.map((m) => matchStrengthName(m.strength)).join(","),
+        stubs: matches.map((m) => (m.record ? "0" : "1")).join(","),
+        surnameOnlyLeftOut: String(leftOut),
+      },
+    });
     return { matches: matches.map(({ recordId: _, ...m }) => m), surnameOnlyLeftOut: leftOut };
   }
 
@@ -248,11 +214,11 @@ export class RecordsHandlers implements HubHandlers<"records"> {
   async amend(call: HubCall<pb.RecordAmend>): Promise<pb.IRecordView> {
     const req = call.request;
     const { stored, revision, key } = await this.#load(req.recordId);
-    this.#supplierOnly(call, stored, "amend");
+    this.d.steps.supplierOnly(call, stored, "amend");
     const old = this.#decrypt(stored, key);
     const content = this.#validate(pb.CisRecordContent.create({ ...req.content, attachments: old.attachments }));
     const next = await this.#write(stored.id, stored.supplier, content, { keyId: stored.dataKeyId, key }, { ...stored, updatedAtMs: this.d.now() }, revision);
-    await this.#audit(call, AuditAction.AUDIT_ACTION_AMEND, stored.id);
+    await this.d.steps.audit(call, AuditAction.AUDIT_ACTION_AMEND, stored.id);
     return this.#view(pb.StoredRecord.create(next), pb.CisRecordContent.create(content));
   }
 
@@ -260,7 +226,7 @@ export class RecordsHandlers implements HubHandlers<"records"> {
     const req = call.request;
     if (req.reason.trim().length < 3) throw new LiaisonError("LIAISON_VALIDATION", "a renewal records its reason");
     const { stored, revision, key } = await this.#load(req.recordId);
-    this.#supplierOnly(call, stored, "renew");
+    this.d.steps.supplierOnly(call, stored, "renew");
     const now = this.d.now();
     const reviewDueMs = recordReviewDue(now, stored.category, this.d.retention);
     const content = this.#decrypt(stored, key);
@@ -273,7 +239,7 @@ export class RecordsHandlers implements HubHandlers<"records"> {
       revision,
     );
     await this.#schedule(next, nextRecordEvent(Number(stored.reviewDueMs), stored.updatedAtMs, this.d.retention.reminderDays).atMs);
-    await this.#audit(call, AuditAction.AUDIT_ACTION_RENEW, stored.id, { details: { reason: req.reason, reviewDueMs: String(reviewDueMs), previousDueMs: String(stored.reviewDueMs) } });
+    await this.d.steps.audit(call, AuditAction.AUDIT_ACTION_RENEW, stored.id, { details: { reason: req.reason, reviewDueMs: String(reviewDueMs), previousDueMs: String(stored.reviewDueMs) } });
     return this.#view(pb.StoredRecord.create(next), content);
   }
 
@@ -282,23 +248,7 @@ export class RecordsHandlers implements HubHandlers<"records"> {
     const got = await this.d.store.get(requireObjectId(req.recordId, "record id"));
     if (!got) throw new LiaisonError("LIAISON_NOT_FOUND", `no record ${req.recordId}`);
     const stored = RECORDS_STORE.decode(got.bytes);
-    this.#supplierOnly(call, stored, "erase");
-    if (holdInForce(stored.hold, this.d.now())) throw new LiaisonError("LIAISON_ON_HOLD", `record ${stored.id} is under a legal hold: ${stored.hold?.reason}`);
-    const cert = await this.eraseStored(stored, "cis-supplier-erasure", this.d.now(), { revision: got.revision });
-    const certified = await logErasure(this.d.audit, {
-      action: AuditAction.AUDIT_ACTION_ERASE,
-      authority: call.cp,
-      userId: call.userId,
-      objectType: "record",
-      objectId: stored.id,
-      erasure: cert,
-      details: { reason: req.reason },
-    });
-    // The supplier keeps its certificate as a notice too. The record is gone whatever happens to
-    // the notice, so a failure to send it does not fail the erasure: the answer carries the certificate.
-    for (const n of erasureNotices(stored.supplier, "record", cert.rule ?? "", [certified])) {
-      await this.d.notices.send(n).catch((err: unknown) => this.d.log.error({ err, record: stored.id }, "the erasure notice could not be sent"));
-    }
+    const certified = await this.d.steps.supplierErasure(call, stored, () => this.eraseStored(stored, "cis-supplier-erasure", this.d.now(), { revision: got.revision }));
     return { recordId: stored.id, certificate: certified };
   }
 
@@ -338,48 +288,22 @@ export class RecordsHandlers implements HubHandlers<"records"> {
       const reviewDue = Number(stored.reviewDueMs);
       await this.d.due.cancelAll(RECORD_DUE_KIND, stored.id, [nextRecordEvent(reviewDue, now, this.d.retention.reminderDays).atMs, reviewDue, now]);
     }
-    const commitment = sha256(new Uint8Array([...stored.ciphertext, ...(key?.wrapped ?? [])]));
-    return {
-      objectType: "record",
-      objectId: stored.id,
-      supplier: stored.supplier,
-      rule,
-      dueAtMs,
-      erasedAtMs: this.d.now(),
-      contentCommitment: commitment,
-      overwritePendingRevision: pending,
-    };
+    return this.d.steps.certificate(stored, rule, dueAtMs, { key, pending });
   }
 
   async hold(call: HubCall<pb.RecordHold>): Promise<pb.IRecordView> {
-    const req = call.request;
-    const { stored, revision, key } = await this.#load(req.recordId);
-    this.#supplierOnly(call, stored, req.lift ? "lift a hold on" : "hold");
-    const now = this.d.now();
-    const hold = supplierHoldChange(stored.hold, { reason: req.reason, untilMs: Number(req.untilMs), lift: req.lift }, `${call.cp}:${call.userId}`, now, `record ${stored.id}`);
-    const content = this.#decrypt(stored, key);
-    const next = await this.#write(stored.id, stored.supplier, content, { keyId: stored.dataKeyId, key }, { ...stored, hold }, revision);
-    await this.#audit(call, req.lift ? AuditAction.AUDIT_ACTION_LEGAL_HOLD_LIFTED : AuditAction.AUDIT_ACTION_LEGAL_HOLD_SET, stored.id, {
-      details: { reason: req.reason, ...(req.untilMs ? { untilMs: String(req.untilMs) } : {}) },
+    const { stored, revision, key } = await this.#load(call.request.recordId);
+    return this.d.steps.supplierHold(call, stored, async (hold) => {
+      const content = this.#decrypt(stored, key);
+      const next = await this.#write(stored.id, stored.supplier, content, { keyId: stored.dataKeyId, key }, { ...stored, hold }, revision);
+      return this.#view(pb.StoredRecord.create(next), content);
     });
-    return this.#view(pb.StoredRecord.create(next), content);
   }
 
   /** A supervisor's hold, set or lifted (HUB_SUPERVISION, from the console): logged as the supervisor's. */
   async supervisorHold(req: pb.SupervisorHoldChange): Promise<pb.IHoldState> {
     const { stored, revision, key } = await this.#load(req.objectId);
-    const hold = supervisorHoldChange(stored.hold, { reason: req.reason, untilMs: Number(req.untilMs), lift: req.lift }, req.supervisor, this.d.now(), `record ${stored.id}`);
-    await this.#write(stored.id, stored.supplier, this.#decrypt(stored, key), { keyId: stored.dataKeyId, key }, { ...stored, hold }, revision);
-    await this.d.audit.emit({
-      action: req.lift ? AuditAction.AUDIT_ACTION_LEGAL_HOLD_LIFTED : AuditAction.AUDIT_ACTION_LEGAL_HOLD_SET,
-      authority: SUPERVISOR_AUTHORITY,
-      userId: req.supervisor,
-      objectType: "record",
-      objectId: stored.id,
-      outcome: AuditOutcome.AUDIT_OUTCOME_SUCCESS,
-      details: { reason: req.reason, supplier: stored.supplier, ...(req.untilMs ? { untilMs: String(req.untilMs) } : {}) },
-    });
-    return { objectType: "record", objectId: stored.id, supplier: stored.supplier, ...(hold ? { hold } : {}) };
+    return this.d.steps.supervisorHold(req, stored, (hold) => this.#write(stored.id, stored.supplier, this.#decrypt(stored, key), { keyId: stored.dataKeyId, key }, { ...stored, hold }, revision));
   }
 
   async outcome(call: HubCall<pb.HitOutcome>): Promise<pb.IHitOutcome> {
@@ -410,7 +334,7 @@ export class RecordsHandlers implements HubHandlers<"records"> {
       details: { hitId: hit.hitId },
       sealed,
     });
-    await this.#audit(call, AuditAction.AUDIT_ACTION_HIT, hit.objectId, { details: { hitId: hit.hitId, outcome: "reported" } });
+    await this.d.steps.audit(call, AuditAction.AUDIT_ACTION_HIT, hit.objectId, { details: { hitId: hit.hitId, outcome: "reported" } });
     return { hitId: hit.hitId, outcome: req.outcome };
   }
 }

@@ -30,6 +30,7 @@ export const startRecords = hubDataService((cfg: RecordsSettings) => ({
   prefix: RECORDS_STORE.prefix,
   description: "CIS records (Decision 2009/917/JHA): encrypted at rest, blind-indexed queries, hit notices",
   countAs: "records",
+  objects: { type: "record", noun: "record", logAs: "record" },
   handlers: async (p: HubDataParts) =>
     new RecordsHandlers({
       ...p,

@@ -199,14 +199,12 @@ export interface SharedCommodityCode {
   readonly prefix: string;
 }
 
-export interface Overlap {
-  readonly a: { readonly id: string; readonly name: string };
-  readonly b: { readonly id: string; readonly name: string };
+/** Two operations that overlap, and what they share: risk areas, routes and participants as an operation names them, periods, and commodity codes. */
+export interface Overlap extends Pick<Operation, "riskAreas" | "routes" | "participants"> {
+  readonly a: Pick<Operation, "id" | "name">;
+  readonly b: Pick<Operation, "id" | "name">;
   readonly periods: readonly OverlapPeriod[];
-  readonly riskAreas: readonly string[];
   readonly commodityCodes: readonly SharedCommodityCode[];
-  readonly routes: readonly OperationRoute[];
-  readonly participants: readonly string[];
   /** The same, in words, one reason a line. */
   readonly reasons: readonly string[];
 }

@@ -15,6 +15,7 @@ import { readRegistryTrust, watchRegistry, type RegistryTrust, type RegistryView
 import { HUB } from "../domain/mod.js";
 import { DueIndex } from "../retention/mod.js";
 import { runMain } from "../runtime/mod.js";
+import { DataObjectSteps, type DataObjectNames } from "./object-steps.js";
 
 /** The hub services that are data services (the other hub services do not hold blind-indexed objects). */
 type DataServiceName = Extract<HubService, "records" | "files">;
@@ -33,6 +34,8 @@ export interface HubDataParts {
   readonly registry: () => RegistryView;
   readonly log: Logger;
   readonly now: () => number;
+  /** The steps its handlers take alike on one of its objects (./object-steps.ts). */
+  readonly steps: DataObjectSteps;
 }
 
 /** What every data service's handlers depend on (a service adds its own). */
@@ -49,6 +52,8 @@ export interface HubDataDef<S extends DataServiceName, H extends HubHandlers<S> 
   readonly description: string;
   /** What its `$SRV` stats and start-up log call the objects it holds ("records", "entries"). */
   readonly countAs: string;
+  /** What it calls one of its objects (its handlers' shared steps use the names). */
+  readonly objects: DataObjectNames;
   /** Its handlers: one method for each operation, typed by it. */
   handlers(parts: HubDataParts): H | Promise<H>;
   /** How a retention order erases one of its objects. */
@@ -101,7 +106,9 @@ export async function startHubData<S extends DataServiceName, H extends HubHandl
   const notices = new NoticePublisher(nc, hubKeys, now);
   const dataKeys = await DataKeyStore.open(keysNc, kek);
   const due = await DueIndex.open(nc);
-  const handlers = await def.handlers({ nc, kek, store, dataKeys, blind: new BlindIndexer(kek.blindIndexKey), due, notices, audit, registry: () => registry.view, log, now });
+  const blind = new BlindIndexer(kek.blindIndexKey);
+  const steps = new DataObjectSteps({ store, dataKeys, blind, notices, audit, log, now }, def.objects);
+  const handlers = await def.handlers({ nc, kek, store, dataKeys, blind, due, notices, audit, registry: () => registry.view, log, now, steps });
   const counts = () => ({ [def.countAs]: store.index.size });
   const rpc = new HubRpcServer(hubKeys, () => registry.view, now, audit);
   const svc = await startMicroService(nc, {

@@ -2,6 +2,7 @@
 // two trivial cases the RFC leaves to the caller (equal sizes, and an empty first tree).
 import { emptyRoot, hashNode, hashesEqual } from "./hash.js";
 import { assertArray, assertCount, assertHash } from "./guards.js";
+import { pathSides } from "./path-walk.js";
 
 /**
  * Whether `path` proves that the tree of `first` leaves with `firstRoot` is a prefix of the
@@ -43,23 +44,18 @@ export function verifyConsistency(
   let fr = seed;
   let sr = seed;
   // Step 6.
-  for (const c of rest) {
-    if (sn === 0) return false;
-    if (fn % 2 === 1 || fn === sn) {
+  const sides = pathSides(fn, sn, rest.length);
+  if (typeof sides === "string") return false;
+  rest.forEach((c, i) => {
+    if (sides[i]) {
       fr = hashNode(c, fr);
       sr = hashNode(c, sr);
-      while (fn % 2 === 0 && fn !== 0) {
-        fn /= 2;
-        sn = Math.floor(sn / 2);
-      }
     } else {
       sr = hashNode(sr, c);
     }
-    fn = Math.floor(fn / 2);
-    sn = Math.floor(sn / 2);
-  }
+  });
   // Step 7.
-  return sn === 0 && hashesEqual(fr, firstRoot) && hashesEqual(sr, secondRoot);
+  return hashesEqual(fr, firstRoot) && hashesEqual(sr, secondRoot);
 }
 
 function isPowerOfTwo(n: number): boolean {

@@ -3,6 +3,7 @@
 import { MerkleProofError } from "./errors.js";
 import { hashNode, hashesEqual } from "./hash.js";
 import { assertArray, assertCount, assertHash } from "./guards.js";
+import { pathSides } from "./path-walk.js";
 
 /**
  * Recomputes the root from a leaf hash and its path (RFC 9162 §2.1.3.2); throws
@@ -23,25 +24,13 @@ export function rootFromInclusion(
   }
   checkPathElements(path);
 
-  let fn = index;
-  let sn = size - 1;
+  const sides = pathSides(index, size - 1, path.length);
+  if (sides === "path-too-long") throw new MerkleProofError("path-too-long", `path has more than the needed elements for leaf ${index} of ${size}`);
+  if (sides === "path-too-short") throw new MerkleProofError("path-too-short", `path has ${path.length} elements, too few for leaf ${index} of ${size}`);
   let r = leafHash;
-  for (const p of path) {
-    if (sn === 0) throw new MerkleProofError("path-too-long", `path has more than the needed elements for leaf ${index} of ${size}`);
-    if (fn % 2 === 1 || fn === sn) {
-      r = hashNode(p, r);
-      // The leaf's subtree is the last one and has no right sibling at these levels.
-      while (fn % 2 === 0 && fn !== 0) {
-        fn /= 2;
-        sn = Math.floor(sn / 2);
-      }
-    } else {
-      r = hashNode(r, p);
-    }
-    fn = Math.floor(fn / 2);
-    sn = Math.floor(sn / 2);
-  }
-  if (sn !== 0) throw new MerkleProofError("path-too-short", `path has ${path.length} elements, too few for leaf ${index} of ${size}`);
+  path.forEach((p, i) => {
+    r = sides[i] ? hashNode(p, r) : hashNode(r, p);
+  });
   return r === leafHash ? leafHash.slice() : r;
 }
 

@@ -136,7 +136,7 @@ export const OFFLINE_AFTER_MS = 10_000;
 /** An access point with messages waiting that has not pulled for this long counts as down. */
 export const DEFAULT_AP_MAX_IDLE_MS = 30_000;
 
-/** The expected hub services: a missing one is worth a warning even when nothing else fails. */
+/** The hub services, declared once: the stack starts them (src/stack), and a missing one is worth a warning even when nothing else fails. */
 export const HUB_SERVICES = ["exchange", "records", "files", "retention", "audit", "usage", "operations"] as const;
 
 export interface SystemStatusOptions {

@@ -7,14 +7,15 @@ import { AuditAction, AuditEmitter } from "../audit/mod.js";
 import type { StackConfig } from "../config/mod.js";
 import { readKeyFile } from "../crypto/mod.js";
 import { HUB } from "../domain/mod.js";
+import { HUB_SERVICES } from "../ops/mod.js";
 import { publicKeyEntry, RegistryWriter } from "../registry/mod.js";
 import { stackAccountsConfig, type HubIdentity, type StackSecrets } from "./secrets.js";
 import type { ChildSpec } from "./supervisor.js";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
 
-/** Hub services in start order (each starts only if services/<name>/main.ts exists). */
-export const HUB_SERVICES: readonly HubIdentity[] = ["audit", "exchange", "records", "files", "retention", "usage", "operations"];
+/** The hub services (HUB_SERVICES, src/ops) in start order, the audit service first (each starts only if services/<name>/main.ts exists). */
+const START_ORDER: readonly HubIdentity[] = ["audit", ...HUB_SERVICES.filter((name) => name !== "audit")];
 
 /** Names of demo contact points shown in the registry. */
 const CP_NAMES: Readonly<Record<string, string>> = {
@@ -47,7 +48,7 @@ export function stackChildren(cfg: StackConfig, s: StackSecrets): StackPlan {
     env: { ...common, NATS_CREDS: s.hub[name].seedFile, ...env },
   });
 
-  const hubServices = HUB_SERVICES.filter(exists).map((name) =>
+  const hubServices = START_ORDER.filter(exists).map((name) =>
     hubChild(name, {
       LIAISON_HUB_KEY_FILE: s.hubKeyFile,
       LIAISON_AUDIT_KEY_FILE: s.auditKeyFile,

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig, stackSchema } from "../../src/config/mod.js";
+import { HUB_SERVICES } from "../../src/ops/mod.js";
 import { prepareStackSecrets } from "../../src/stack/secrets.js";
 import { stackChildren } from "../../src/stack/services.js";
 
@@ -22,5 +23,13 @@ describe("the dev stack", () => {
     expect(plan.natsAccounts).toContain('"liaison.v1.operations.*.*"');
     expect(plan.natsAccounts).toContain('{ service: { account: HUB, subject: "liaison.v1.operations.DE.>" } }');
     expect(plan.natsAccounts).not.toContain('account: HUB, subject: "liaison.v1.operations.*.>"');
+  });
+
+  it("starts every hub service that liaison status and the console expect, the audit service first", () => {
+    const cfg = loadConfig("stack", stackSchema, { env: { LIAISON_HOME: home } });
+    const plan = stackChildren(cfg, prepareStackSecrets(home, ["DE", "FR"]));
+    const hub = plan.groups[0]?.map((c) => c.name) ?? [];
+    expect(hub[0]).toBe("audit");
+    expect([...hub].sort()).toEqual([...HUB_SERVICES].sort());
   });
 });

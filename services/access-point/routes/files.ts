@@ -6,8 +6,6 @@ import { hex, sha256, utf8 } from "../../../src/crypto/mod.js";
 import { IdentifierError, matchStrengthName, normaliseDate, rolesWith } from "../../../src/domain/mod.js";
 import { LiaisonError } from "../../../src/errors.js";
 import {
-  eraseQuery,
-  erasedView,
   FILE_STATUSES,
   fileErasedOut,
   fileIn,
@@ -20,7 +18,6 @@ import {
   hitParams,
   hitRequestIn,
   hitRequestOut,
-  holdIn,
   holdView,
   idParams,
   identifiersToProto,
@@ -34,7 +31,7 @@ import {
 import type { HubClient } from "../../../src/hub-rpc/mod.js";
 import { problemResponses } from "../../../src/http/mod.js";
 import { pb } from "../../../src/proto/mod.js";
-import { hubRoutes } from "./hub-routes.js";
+import { hubRoutes, objectRoutes, OBJECT_ERRORS } from "./hub-routes.js";
 import type { Mailbox } from "../mailbox.js";
 
 export interface FileRoutesDeps {
@@ -42,19 +39,7 @@ export interface FileRoutesDeps {
   readonly mailbox: Mailbox;
 }
 
-const errors = problemResponses(
-  "LIAISON_VALIDATION",
-  "LIAISON_BAD_DATE",
-  "LIAISON_UNAUTHENTICATED",
-  "LIAISON_FORBIDDEN",
-  "LIAISON_NOT_SUPPLIER",
-  "LIAISON_NOT_FOUND",
-  "LIAISON_CONFLICT",
-  "LIAISON_ON_HOLD",
-  "LIAISON_ERASED",
-  "LIAISON_DECRYPT_FAILED",
-  "LIAISON_UNAVAILABLE",
-);
+const errors = problemResponses(...OBJECT_ERRORS, "LIAISON_BAD_DATE");
 
 /**
  * A day ("2026-03-14", also "14.03.2026") or an ISO time, as epoch ms. An impossible date
@@ -116,6 +101,24 @@ const hitView = (h: pb.IFileHit): HitOut => ({
 export async function fileRoutes(app: FastifyInstance, d: FileRoutesDeps): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { call, audit } = hubRoutes(d.hub, "files", "file", { read: "files.read", write: "files.write" });
+  objectRoutes(app, {
+    path: "/v1/files/:id",
+    tag: "files",
+    errors,
+    audit,
+    objectOut: fileOut,
+    read: { summary: "Read an entry of your own (supplier only)", call: async (user, entryId) => entryView(await call("get", user, { entryId })) },
+    erase: {
+      summary: "Erase an entry (supplier only): its data key is destroyed; the answer carries the erasure certificate",
+      response: fileErasedOut,
+      call: async (user, entryId, reason) => (await call("erase", user, { entryId, reason })).certificate,
+    },
+    hold: {
+      summary: "Set a legal hold on an entry (stops its erasure) or lift your own (supplier only; a supervisor's hold only a supervisor lifts)",
+      auditLift: true,
+      call: async (user, entryId, change) => entryView(await call("hold", user, { entryId, ...change })),
+    },
+  });
 
   r.post(
     "/v1/files",
@@ -148,12 +151,6 @@ export async function fileRoutes(app: FastifyInstance, d: FileRoutesDeps): Promi
     },
   );
 
-  r.get(
-    "/v1/files/:id",
-    { schema: { summary: "Read an entry of your own (supplier only)", tags: ["files"], params: idParams, response: { 200: fileOut, ...errors } }, config: audit(pb.AuditAction.AUDIT_ACTION_READ) },
-    async (req) => entryView(await call("get", req.user?.id ?? "", { entryId: req.params.id })),
-  );
-
   r.post(
     "/v1/files/:id/status",
     {
@@ -170,43 +167,6 @@ export async function fileRoutes(app: FastifyInstance, d: FileRoutesDeps): Promi
       const erased = res.status === pb.FileStatus.FILE_STATUS_SUBJECT_CLEARED;
       req.audit.details = { status: req.body.status, rule: res.rule, ...(erased ? { erased: "true" } : {}) };
       return { id: res.entryId, status: FILE_STATUSES.toApi(res.status) ?? req.body.status, retentionUntil: isoRequired(res.retentionUntilMs), rule: res.rule, erased };
-    },
-  );
-
-  r.delete(
-    "/v1/files/:id",
-    {
-      schema: {
-        summary: "Erase an entry (supplier only): its data key is destroyed; the answer carries the erasure certificate",
-        tags: ["files"],
-        params: idParams,
-        querystring: eraseQuery,
-        response: { 200: fileErasedOut, ...errors },
-      },
-      config: audit(pb.AuditAction.AUDIT_ACTION_ERASE),
-    },
-    async (req) => {
-      const res = await call("erase", req.user?.id ?? "", { entryId: req.params.id, reason: req.query.reason });
-      return erasedView(req.params.id, res.certificate);
-    },
-  );
-
-  r.post(
-    "/v1/files/:id/hold",
-    {
-      schema: {
-        summary: "Set a legal hold on an entry (stops its erasure) or lift your own (supplier only; a supervisor's hold only a supervisor lifts)",
-        tags: ["files"],
-        params: idParams,
-        body: holdIn,
-        response: { 200: fileOut, ...errors },
-      },
-      config: audit(pb.AuditAction.AUDIT_ACTION_LEGAL_HOLD_SET),
-    },
-    async (req) => {
-      const b = req.body;
-      req.audit.details = { lift: String(b.lift) };
-      return entryView(await call("hold", req.user?.id ?? "", { entryId: req.params.id, reason: b.reason, untilMs: b.until ? Date.parse(b.until) : 0, lift: b.lift }));
     },
   );
 

@@ -4,12 +4,9 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import {
   amendIn,
-  eraseQuery,
-  erasedView,
   erasureCertificateView,
   handlingView,
   HANDLING_CODES,
-  holdIn,
   idParams,
   identifiersToProto,
   identifierView,
@@ -36,7 +33,7 @@ import { matchStrengthName } from "../../../src/domain/mod.js";
 import type { HubClient } from "../../../src/hub-rpc/mod.js";
 import { problemResponses } from "../../../src/http/mod.js";
 import { pb } from "../../../src/proto/mod.js";
-import { hubRoutes } from "./hub-routes.js";
+import { hubRoutes, objectRoutes, OBJECT_ERRORS } from "./hub-routes.js";
 import type { Mailbox } from "../mailbox.js";
 
 export interface RecordRoutesDeps {
@@ -44,19 +41,7 @@ export interface RecordRoutesDeps {
   readonly mailbox: Mailbox;
 }
 
-const errors = problemResponses(
-  "LIAISON_VALIDATION",
-  "LIAISON_UNAUTHENTICATED",
-  "LIAISON_FORBIDDEN",
-  "LIAISON_NOT_SUPPLIER",
-  "LIAISON_NOT_FOUND",
-  "LIAISON_CONFLICT",
-  "LIAISON_ON_HOLD",
-  "LIAISON_ERASED",
-  "LIAISON_ATTACHMENT_TOO_LARGE",
-  "LIAISON_DECRYPT_FAILED",
-  "LIAISON_UNAVAILABLE",
-);
+const errors = problemResponses(...OBJECT_ERRORS, "LIAISON_ATTACHMENT_TOO_LARGE");
 
 function content(r: AmendIn): pb.ICisRecordContent {
   return {
@@ -103,6 +88,20 @@ export function recordView(v: pb.IRecordView): RecordOut {
 export async function recordRoutes(app: FastifyInstance, d: RecordRoutesDeps): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { call, audit } = hubRoutes(d.hub, "records", "record", { read: "records.read", write: "records.write" });
+  objectRoutes(app, {
+    path: "/v1/records/:id",
+    tag: "records",
+    errors,
+    audit,
+    objectOut: recordOut,
+    read: { summary: "Read a record (opened here; the read is logged)", call: async (user, recordId) => recordView(await call("get", user, { recordId })) },
+    erase: {
+      summary: "Erase a record (supplier only): its data key is destroyed; the answer carries the erasure certificate",
+      response: recordErasedOut,
+      call: async (user, recordId, reason) => (await call("erase", user, { recordId, reason })).certificate,
+    },
+    hold: { summary: "Set a legal hold (stops erasure) or lift it", call: async (user, recordId, change) => recordView(await call("hold", user, { recordId, ...change })) },
+  });
 
   r.post(
     "/v1/records",
@@ -116,12 +115,6 @@ export async function recordRoutes(app: FastifyInstance, d: RecordRoutesDeps): P
       req.audit.objectId = res.recordId;
       return reply.code(201).send({ id: res.recordId, reviewDue: isoRequired(res.reviewDueMs) });
     },
-  );
-
-  r.get(
-    "/v1/records/:id",
-    { schema: { summary: "Read a record (opened here; the read is logged)", tags: ["records"], params: idParams, response: { 200: recordOut, ...errors } }, config: audit(pb.AuditAction.AUDIT_ACTION_READ) },
-    async (req) => recordView(await call("get", req.user?.id ?? "", { recordId: req.params.id })),
   );
 
   r.post(
@@ -162,27 +155,6 @@ export async function recordRoutes(app: FastifyInstance, d: RecordRoutesDeps): P
       config: audit(pb.AuditAction.AUDIT_ACTION_RENEW),
     },
     async (req) => recordView(await call("renew", req.user?.id ?? "", { recordId: req.params.id, reason: req.body.reason })),
-  );
-
-  r.delete(
-    "/v1/records/:id",
-    {
-      schema: { summary: "Erase a record (supplier only): its data key is destroyed; the answer carries the erasure certificate", tags: ["records"], params: idParams, querystring: eraseQuery, response: { 200: recordErasedOut, ...errors } },
-      config: audit(pb.AuditAction.AUDIT_ACTION_ERASE),
-    },
-    async (req) => {
-      const res = await call("erase", req.user?.id ?? "", { recordId: req.params.id, reason: req.query.reason });
-      return erasedView(req.params.id, res.certificate);
-    },
-  );
-
-  r.post(
-    "/v1/records/:id/hold",
-    {
-      schema: { summary: "Set a legal hold (stops erasure) or lift it", tags: ["records"], params: idParams, body: holdIn, response: { 200: recordOut, ...errors } },
-      config: audit(pb.AuditAction.AUDIT_ACTION_LEGAL_HOLD_SET),
-    },
-    async (req) => recordView(await call("hold", req.user?.id ?? "", { recordId: req.params.id, reason: req.body.reason, untilMs: req.body.until ? Date.parse(req.body.until) : 0, lift: req.body.lift })),
   );
 
   r.post(
