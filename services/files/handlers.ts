@@ -281,10 +281,9 @@ export class FilesHandlers implements HubHandlers<"files"> {
     this.d.steps.supplierOnly(call, stored, "change the status of");
 
     if (status === FS.FILE_STATUS_SUBJECT_CLEARED) {
-      if (holdInForce(stored.hold, now)) throw new LiaisonError("LIAISON_ON_HOLD", `file entry ${stored.id} is under a legal hold: ${stored.hold?.reason}`);
-      const cert = await this.eraseStored(stored, "fide-cleared", now);
-      await this.d.steps.audit(call, AuditAction.AUDIT_ACTION_ERASE, stored.id, { erasure: cert, details: { previousStatus: statusName(stored.status), status: statusName(status) } });
-      return { entryId: stored.id, status, retentionUntilMs: now, rule: "fide-cleared" };
+      // Erased at once, as by an erasure order: the certificate in the answer and as a notice.
+      const certified = await this.d.steps.supplierErasure(call, stored, () => this.eraseStored(stored, "fide-cleared", now), { previousStatus: statusName(stored.status), status: statusName(status) });
+      return { entryId: stored.id, status, retentionUntilMs: now, rule: "fide-cleared", certificate: certified };
     }
 
     const lastAct = actMs ?? Number(stored.lastInvestigativeActMs);
@@ -315,7 +314,7 @@ export class FilesHandlers implements HubHandlers<"files"> {
     const got = await this.d.store.get(requireObjectId(req.entryId, "entry id"));
     if (!got) throw new LiaisonError("LIAISON_NOT_FOUND", `no file entry ${req.entryId}`);
     const stored = FILES_STORE.decode(got.bytes);
-    const certified = await this.d.steps.supplierErasure(call, stored, () => this.eraseStored(stored, FIDE_SUPPLIER_ERASURE, this.d.now()));
+    const certified = await this.d.steps.supplierErasure(call, stored, () => this.eraseStored(stored, FIDE_SUPPLIER_ERASURE, this.d.now()), { reason: req.reason });
     return { entryId: stored.id, certificate: certified };
   }
 

@@ -248,7 +248,7 @@ export class RecordsHandlers implements HubHandlers<"records"> {
     const got = await this.d.store.get(requireObjectId(req.recordId, "record id"));
     if (!got) throw new LiaisonError("LIAISON_NOT_FOUND", `no record ${req.recordId}`);
     const stored = RECORDS_STORE.decode(got.bytes);
-    const certified = await this.d.steps.supplierErasure(call, stored, () => this.eraseStored(stored, "cis-supplier-erasure", this.d.now(), { revision: got.revision }));
+    const certified = await this.d.steps.supplierErasure(call, stored, () => this.eraseStored(stored, "cis-supplier-erasure", this.d.now(), { revision: got.revision }), { reason: call.request.reason });
     return { recordId: stored.id, certificate: certified };
   }
 

@@ -74,7 +74,14 @@ export const fileStatusIn = z.object({
   status: z.enum(FILE_STATUSES.keys).describe('"subject-cleared" erases the entry at once (Art. 19(2))'),
   lastInvestigativeAct: dateIn.optional(),
 });
-export const fileStatusOut = z.object({ id: z.string(), status: z.enum(FILE_STATUSES.keys), retentionUntil: z.string(), rule: z.string(), erased: z.boolean() });
+export const fileStatusOut = z.object({
+  id: z.string(),
+  status: z.enum(FILE_STATUSES.keys),
+  retentionUntil: z.string(),
+  rule: z.string(),
+  erased: z.boolean(),
+  certificate: erasureCertificateOut.optional().describe("when the change erased the entry (subject cleared): its erasure certificate, to keep"),
+});
 export type FileStatusOut = z.infer<typeof fileStatusOut>;
 
 /** The answer to DELETE /v1/files/{id}: the entry is gone, and here is its certificate to keep. */

@@ -147,12 +147,13 @@ export class DataObjectSteps {
   }
 
   /**
-   * The supplier erases its object: refused under a hold; `erase` shreds it and gives the
+   * The supplier erases its object (an erasure order, or a change that erases it such as a FIDE
+   * entry's subject cleared), with `details` for its audit event: refused under a hold; `erase` shreds it and gives the
    * certificate, which is logged (certified) and sent to the supplier as a notice. The object is
    * gone whatever happens to the notice, so a failure to send it does not fail the erasure: the
    * answer carries the certificate.
    */
-  async supplierErasure(call: HubCall<{ readonly reason: string }>, stored: HeldObject, erase: () => Promise<pb.IErasureCertificate>): Promise<pb.ICertifiedErasure> {
+  async supplierErasure(call: HubCall, stored: HeldObject, erase: () => Promise<pb.IErasureCertificate>, details: Record<string, string>): Promise<pb.ICertifiedErasure> {
     this.supplierOnly(call, stored, "erase");
     if (holdInForce(stored.hold, this.d.now())) throw new LiaisonError("LIAISON_ON_HOLD", `${this.noun} ${stored.id} is under a legal hold: ${stored.hold?.reason}`);
     const cert = await erase();
@@ -163,7 +164,7 @@ export class DataObjectSteps {
       objectType: this.objectType,
       objectId: stored.id,
       erasure: cert,
-      details: { reason: call.request.reason },
+      details,
     });
     for (const n of erasureNotices(stored.supplier, this.objectType, cert.rule ?? "", [certified])) {
       await this.d.notices.send(n).catch((err: unknown) => this.d.log.error({ err, [this.#logAs]: stored.id }, "the erasure notice could not be sent"));

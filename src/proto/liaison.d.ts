@@ -5174,6 +5174,9 @@ export namespace liaison {
             /** FileStatusChanged rule. */
             rule: string;
 
+            /** FileStatusChanged certificate. */
+            certificate?: (liaison.v1.CertifiedErasure.$Properties|null);
+
             /**
              * Creates a new FileStatusChanged instance using the specified properties.
              * @param [properties] Properties to set
@@ -5262,6 +5265,9 @@ export namespace liaison {
 
                 /** FileStatusChanged rule */
                 rule?: (string|null);
+
+                /** FileStatusChanged certificate */
+                certificate?: (liaison.v1.CertifiedErasure.$Properties|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

@@ -14907,6 +14907,7 @@ export const liaison = $root.liaison = (() => {
              * @property {liaison.v1.FileStatus|null} [status] FileStatusChanged status
              * @property {number|null} [retentionUntilMs] FileStatusChanged retentionUntilMs
              * @property {string|null} [rule] FileStatusChanged rule
+             * @property {liaison.v1.CertifiedErasure.$Properties|null} [certificate] FileStatusChanged certificate
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -14971,6 +14972,14 @@ export const liaison = $root.liaison = (() => {
             FileStatusChanged.prototype.rule = "";
 
             /**
+             * FileStatusChanged certificate.
+             * @member {liaison.v1.CertifiedErasure.$Properties|null|undefined} certificate
+             * @memberof liaison.v1.FileStatusChanged
+             * @instance
+             */
+            FileStatusChanged.prototype.certificate = null;
+
+            /**
              * Creates a new FileStatusChanged instance using the specified properties.
              * @function create
              * @memberof liaison.v1.FileStatusChanged
@@ -15010,6 +15019,8 @@ export const liaison = $root.liaison = (() => {
                     writer.uint32(/* id 3, wireType 0 =*/24).int64(message.retentionUntilMs);
                 if (message.rule != null && $Object.hasOwnProperty.call(message, "rule") && message.rule !== "")
                     writer.uint32(/* id 4, wireType 2 =*/34).string(message.rule);
+                if (message.certificate != null && $Object.hasOwnProperty.call(message, "certificate"))
+                    $root.liaison.v1.CertifiedErasure.encode(message.certificate, writer.uint32(/* id 5, wireType 2 =*/42).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -15101,6 +15112,12 @@ export const liaison = $root.liaison = (() => {
                                 message.rule = value;
                             else
                                 delete message.rule;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            message.certificate = $root.liaison.v1.CertifiedErasure.decode(reader, reader.size(), $undefined, _depth + 1, message.certificate);
                             continue;
                         }
                     }
@@ -15196,6 +15213,11 @@ export const liaison = $root.liaison = (() => {
                 if (object.rule != null)
                     if (typeof object.rule !== "string" || object.rule.length)
                         message.rule = $String(object.rule);
+                if (object.certificate != null) {
+                    if (!$util.isObject(object.certificate))
+                        throw $TypeError(".liaison.v1.FileStatusChanged.certificate: object expected");
+                    message.certificate = $root.liaison.v1.CertifiedErasure.fromObject(object.certificate, _depth + 1);
+                }
                 return message;
             };
 
@@ -15225,6 +15247,7 @@ export const liaison = $root.liaison = (() => {
                     } else
                         object.retentionUntilMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
                     object.rule = "";
+                    object.certificate = null;
                 }
                 if (message.entryId != null && $Object.hasOwnProperty.call(message, "entryId"))
                     object.entryId = message.entryId;
@@ -15239,6 +15262,8 @@ export const liaison = $root.liaison = (() => {
                         object.retentionUntilMs = options.longs === $String ? $util.Long.prototype.toString.call(message.retentionUntilMs) : options.longs === $Number ? new $util.LongBits(message.retentionUntilMs.low >>> 0, message.retentionUntilMs.high >>> 0).toNumber() : message.retentionUntilMs;
                 if (message.rule != null && $Object.hasOwnProperty.call(message, "rule"))
                     object.rule = message.rule;
+                if (message.certificate != null && $Object.hasOwnProperty.call(message, "certificate"))
+                    object.certificate = $root.liaison.v1.CertifiedErasure.toObject(message.certificate, options, _depth + 1);
                 return object;
             };
 

@@ -147,6 +147,18 @@ describe("erasure certificates for the supplier", () => {
     expect(await noticeCertificate(id)).toEqual(c);
   });
 
+  it("answers a FIDE entry's erasure by subject cleared with its certificate, sends it as a notice, and both match the audit log", async () => {
+    const id = (await api(be, "POST", "/v1/files", fideEntry("BE/CERT/0003"))).body.id as string;
+    const cleared = await api(be, "POST", `/v1/files/${id}/status`, { status: "subject-cleared" });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body).toMatchObject({ id, status: "subject-cleared", erased: true, rule: "fide-cleared" });
+    const c = cleared.body.certificate as Certificate;
+    expect(c.auditLeafHash).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(cleared.text).not.toMatch(/Fide|Erasmus|BE\/CERT|Peeters|1970-02-03/);
+    await checkAgainstLog(c, id, "fide-cleared", "file");
+    expect(await noticeCertificate(id)).toEqual(c);
+  });
+
   it("has `liaison files erase` print a FIDE entry's certificate to keep", async () => {
     const id = (await api(be, "POST", "/v1/files", fideEntry("BE/CERT/0002"))).body.id as string;
     if (!be.app.server.listening) await be.app.listen({ port: 0, host: "127.0.0.1" });

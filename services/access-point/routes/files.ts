@@ -6,6 +6,7 @@ import { hex, sha256, utf8 } from "../../../src/crypto/mod.js";
 import { IdentifierError, matchStrengthName, normaliseDate, rolesWith } from "../../../src/domain/mod.js";
 import { LiaisonError } from "../../../src/errors.js";
 import {
+  erasureCertificateView,
   FILE_STATUSES,
   fileErasedOut,
   fileIn,
@@ -166,7 +167,14 @@ export async function fileRoutes(app: FastifyInstance, d: FileRoutesDeps): Promi
       const res = await call("status", req.user?.id ?? "", change);
       const erased = res.status === pb.FileStatus.FILE_STATUS_SUBJECT_CLEARED;
       req.audit.details = { status: req.body.status, rule: res.rule, ...(erased ? { erased: "true" } : {}) };
-      return { id: res.entryId, status: FILE_STATUSES.toApi(res.status) ?? req.body.status, retentionUntil: isoRequired(res.retentionUntilMs), rule: res.rule, erased };
+      return {
+        id: res.entryId,
+        status: FILE_STATUSES.toApi(res.status) ?? req.body.status,
+        retentionUntil: isoRequired(res.retentionUntilMs),
+        rule: res.rule,
+        erased,
+        ...(erased && res.certificate ? { certificate: erasureCertificateView(res.certificate) } : {}),
+      };
     },
   );
 

@@ -6,7 +6,7 @@ import { LEGAL_BASES, OFFENCE_AREAS, type FileOut, type HoldOut, type FileQueryO
 import { callApi, resolveTarget, target, type Common } from "../client.js";
 import { fail, printJson, printTable } from "../output.js";
 import { replyByTime } from "./messages.js";
-import { eraseCommand, identifierOptions, identifiers, queryOptions, type IdentifierArg } from "./records.js";
+import { certificateLines, eraseCommand, identifierOptions, identifiers, queryOptions, type IdentifierArg } from "./records.js";
 
 /** A hold as a line: who holds it (the supplier or a supervisor), why, and until when. */
 export function holdLine(h: HoldOut): string {
@@ -68,7 +68,8 @@ export function register(program: Command): void {
           ...(o.lastAct ? { lastInvestigativeAct: o.lastAct } : {}),
         });
         if (o.json) printJson(res);
-        else process.stdout.write(res.erased ? `${res.id} erased (${res.rule})\n` : `${res.id} ${res.status}; kept until ${res.retentionUntil} (${res.rule})\n`);
+        else if (!res.erased) process.stdout.write(`${res.id} ${res.status}; kept until ${res.retentionUntil} (${res.rule})\n`);
+        else process.stdout.write([`${res.id} erased (${res.rule})`, ...(res.certificate ? ["Erasure certificate (keep it; also sent as a notice):", ...certificateLines(res.certificate)] : [])].join("\n") + "\n");
       } catch (err) {
         fail(err);
       }
