@@ -10,9 +10,44 @@ import type { KV } from "@nats-io/kv";
 import { jetstreamManager, type StreamInfo } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { Logger } from "../../src/log/mod.js";
-import { KEY_SHARDS, keyShardStream, loadStaleReplicas, membersOf, pendingRebuilds, STALE_REPLICAS_KEY, type StaleReplicasState } from "../../src/nats/mod.js";
+import { KEY_SHARDS, keyShardStream, loadStaleReplicas, membersOf, pendingRebuilds, STALE_REPLICAS_KEY, type StaleReplicasState, type StreamWatch } from "../../src/nats/mod.js";
 
 export { membersOf };
+
+/**
+ * Updates one data-key stream's record from its info: notes each node that is behind, and records
+ * as stale each one that is current again after the stream removed messages meanwhile. Returns the
+ * nodes recorded stale now. Only a led stream's info is read: during an election (a step-down, a
+ * node's loss) a member answers from its own view (nats-server v2.15.3 jsStreamInfoRequest, a
+ * leaderless group), with no leader, and a node missing from that view has not left the stream;
+ * taking it for gone would forget that it was behind, and never record it.
+ */
+export function noteKeyReplicas(w: StreamWatch, info: Pick<StreamInfo, "cluster" | "state">, nowMs: number): string[] {
+  // A leader that does not know a peer's name yet (after the whole cluster restarted) cannot say who it is either.
+  if (!info.cluster?.leader || (info.cluster.replicas ?? []).some((r) => r.name.startsWith("Server name unknown"))) return [];
+  const removed = removedOf(info);
+  const members = membersOf(info);
+  const stale: string[] = [];
+  for (const m of members) {
+    if (m.name in w.stale) continue; // its rebuild is pending
+    if (m.behind) w.behind[m.name] ??= { since: w.seen[m.name] ?? 0 };
+    else if (m.current && !(m.name in w.behind)) w.seen[m.name] = removed;
+  }
+  for (const [node, b] of Object.entries(w.behind)) {
+    const member = members.find((m) => m.name === node);
+    if (member && !member.current) continue; // still behind
+    if (member && removed > b.since) {
+      w.stale[node] = { sinceMs: nowMs };
+      stale.push(node);
+    } else {
+      // Nothing was removed while it was behind, or it is no member any more: no copy it holds
+      // can keep an erased key.
+      w.seen[node] = removed;
+    }
+    delete w.behind[node];
+  }
+  return stale;
+}
 
 export interface ReplicaDeps {
   readonly nc: NatsConnection;
@@ -22,7 +57,7 @@ export interface ReplicaDeps {
   readonly now?: () => number;
 }
 
-const removedOf = (info: StreamInfo) => info.state.last_seq - info.state.messages;
+const removedOf = (info: Pick<StreamInfo, "state">) => info.state.last_seq - info.state.messages;
 
 export class KeyReplicaWatch {
   readonly #d: ReplicaDeps;
@@ -66,28 +101,11 @@ export class KeyReplicaWatch {
       // One copy (a single server) has no replica to fall behind.
       if (!info?.cluster || (info.config.num_replicas < 2 && !watched[stream])) continue;
       const w = (watched[stream] ??= { seen: {}, behind: {}, stale: {} });
-      const removed = removedOf(info);
-      const members = membersOf(info);
-      for (const m of members) {
-        if (m.name in w.stale) continue; // its rebuild is pending
-        if (m.behind) w.behind[m.name] ??= { since: w.seen[m.name] ?? 0 };
-        else if (m.current && !(m.name in w.behind)) w.seen[m.name] = removed;
-      }
-      for (const [node, b] of Object.entries(w.behind)) {
-        const member = members.find((m) => m.name === node);
-        if (member && !member.current) continue; // still behind
-        if (member && removed > b.since) {
-          w.stale[node] = { sinceMs: now() };
-          this.#d.log.warn(
-            { stream, node },
-            "a data-key stream's replica that was behind while keys were erased is current again and may hold erased data keys in its files; rebuild pending (liaison provision --rebuild-stale-replicas)",
-          );
-        } else {
-          // Nothing was removed while it was behind, or it is no member any more: no copy it holds
-          // can keep an erased key.
-          w.seen[node] = removed;
-        }
-        delete w.behind[node];
+      for (const node of noteKeyReplicas(w, info, now())) {
+        this.#d.log.warn(
+          { stream, node },
+          "a data-key stream's replica that was behind while keys were erased is current again and may hold erased data keys in its files; rebuild pending (liaison provision --rebuild-stale-replicas)",
+        );
       }
     }
     const after = JSON.stringify(watched);

@@ -9,7 +9,7 @@ import type { ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstrea
 import type { Counter } from "prom-client";
 import type { Logger } from "../log/mod.js";
 import type { ServiceMetrics } from "../metrics/mod.js";
-import { InOrderGate } from "./in-order.js";
+import { InOrderGate, type ConsumerAckState } from "./in-order.js";
 
 /** How long one pull request waits for messages before it is renewed. */
 export const PULL_EXPIRES_MS = 10_000;
@@ -254,14 +254,16 @@ export async function consumeLanes(js: JetStreamClient, lanes: readonly Lane[], 
             for (const m of g.held()) m.working();
           }
           // Without an ack floor (no leader to answer), only the hold limit can release anything.
-          let floor: number | undefined;
+          let floor: ConsumerAckState | undefined;
           let unread: unknown;
+          const asked = g.asking();
           try {
-            floor = (await consumer.info()).ack_floor.stream_seq;
+            const ci = await consumer.info();
+            floor = { ackFloor: ci.ack_floor.stream_seq, ackPending: ci.num_ack_pending };
           } catch (err) {
             unread = err;
           }
-          const out = g.release(floor);
+          const out = g.release(floor, asked);
           if (out.length > 0 && !stopped) {
             const heldMs = g.lastReleaseHeldMs;
             releases.push({ atMs: Date.now(), lane: `${lane.stream}/${lane.durable}`, heldMs });

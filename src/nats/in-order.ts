@@ -16,8 +16,17 @@
 // - Holding cannot block what it waits for: the server sends redeliveries before it checks
 //   max_ack_pending (`getNextMsg`), so held messages filling the consumer's pending do not stop them.
 //
-// So messages after a jump are held until the floor shows everything before them handled, and
-// then handed over in stream order. Every hop that keeps order this way (the exchange on SUBMIT,
+// - The floor can lag behind what is handled: the server moves it only on the ack of the message
+//   right above it by original delivery sequence (`moveAckFloor`), and looks for the next pending
+//   message only up to what it had delivered by then. After lost deliveries came again, the floor
+//   can stop just below a gap of stream sequences that are not ours (another member's inbox) while
+//   everything of ours below the held messages is handled; with the held ones pending, nothing
+//   moves it again. So the consumer's count of unacknowledged messages is read too: when it is no
+//   more than the messages held when it was asked, those are all that is pending, and everything
+//   before them was handled (first deliveries come in stream order, redeliveries are of pending ones).
+//
+// So messages after a jump are held until the floor, or the count of what is pending, shows
+// everything before them handled, and then handed over in stream order. Every hop that keeps order this way (the exchange on SUBMIT,
 // an access point on INBOX) stores in order, so its readers see arrival order as the true order
 // and cursor paging needs no horizon. The cost is a wait of at most the ack wait (plus a poll),
 // only after a loss, only for the lane that lost something.
@@ -44,6 +53,18 @@ export interface ConsumerStart {
 export interface HoldLimit {
   readonly maxHoldMs?: number;
   readonly now?: () => number;
+}
+
+/** The consumer's state read for a release: its ack floor and how many messages wait for an ack. */
+export interface ConsumerAckState {
+  readonly ackFloor: number;
+  readonly ackPending: number;
+}
+
+/** What the gate held when the consumer's state was asked for (`asking()`), to read the answer against. */
+export interface HeldWhenAsked {
+  readonly count: number;
+  readonly highest: number;
 }
 
 /** Deliveries passed over while held are remembered for at most this many messages (oldest forgotten first). */
@@ -124,14 +145,26 @@ export class InOrderGate<M extends Sequenced> {
     return [];
   }
 
+  /** Called right before asking the consumer's state: what is held now, for `release`. */
+  asking(): HeldWhenAsked {
+    let highest = 0;
+    for (const seq of this.#held.keys()) highest = Math.max(highest, seq);
+    return { count: this.#held.size, highest };
+  }
+
   /**
-   * With the consumer's ack floor (a stream sequence; undefined when it could not be read): the
-   * held messages that may now be handled, in stream order. Those held `maxHoldMs` or longer are
-   * released anyway, with everything held before them (lastReleaseForced counts what the floor
-   * alone would not have released).
+   * With the consumer's ack floor (a stream sequence; undefined when it could not be read), or its
+   * state read after `asking()`: the held messages that may now be handled, in stream order. Those
+   * held `maxHoldMs` or longer are released anyway, with everything held before them
+   * (lastReleaseForced counts what the consumer's state alone would not have released).
    */
-  release(ackFloor?: number): M[] {
-    if (ackFloor !== undefined) while (this.#bounds[0] !== undefined && this.#bounds[0] <= ackFloor + 1) this.#bounds.shift();
+  release(ackFloor?: number | ConsumerAckState, asked?: HeldWhenAsked): M[] {
+    const state = typeof ackFloor === "number" ? { ackFloor, ackPending: undefined } : ackFloor;
+    if (state !== undefined) while (this.#bounds[0] !== undefined && this.#bounds[0] <= state.ackFloor + 1) this.#bounds.shift();
+    // Nothing pending but what was held when asked: everything before the held messages is handled.
+    if (state?.ackPending !== undefined && asked !== undefined && asked.count > 0 && state.ackPending === asked.count) {
+      while (this.#bounds[0] !== undefined && this.#bounds[0] <= asked.highest) this.#bounds.shift();
+    }
     const now = this.#now();
     const byFloor = this.#bounds[0] ?? Number.POSITIVE_INFINITY;
     let limit = byFloor;

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join, sep } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AuditClient, exportChunks, scanExport, verifyExport } from "../../src/audit/mod.js";
 import { Ed25519Signer, generateSigningKey, readHubSecrets } from "../../src/crypto/mod.js";
 import { RECORDS_STORE } from "../../src/hub-data/mod.js";
@@ -16,7 +16,7 @@ import { keyLocation } from "../../src/keystore/mod.js";
 import { exchangeConsumer, inboxConsumer, longestHoldsMs, PRIORITY_TOKENS, rebuildStaleReplicas, resolveNatsCli, subjects, type LocalCluster } from "../../src/nats/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import { quiet, startTestHub, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
-import { startTestNats } from "../support/nats.js";
+import { startTestNats, untilClusterSettled } from "../support/nats.js";
 
 type Json = Record<string, unknown>;
 
@@ -42,21 +42,20 @@ describe("failover on a three-node cluster", () => {
   /** The pinned CLI as the hub's operator, against every node. */
   const natsCli = (args: string[]) =>
     spawnSync(cliPath ?? "nats", ["--server", hub.nats.url, "--nkey", hub.secrets.hub["stack-admin"].seedFile, "--timeout", "10s", ...args], { encoding: "utf8", timeout: 60_000 });
-  const leaderOf = async (stream: string) => (await (await jetstreamManager(hub.admin)).streams.info(stream)).cluster?.leader ?? "";
-  /** Restarts every killed node and waits until every stream has three current replicas again. */
+  /** The node leading a stream, asked again while the cluster elects. */
+  const leaderOf = async (stream: string) => {
+    let leader = "";
+    await until(async () => !!(leader = (await (await jetstreamManager(hub.admin)).streams.info(stream).catch(() => undefined))?.cluster?.leader ?? ""), `${stream} led`, 30_000);
+    return leader;
+  };
+  /**
+   * Restarts every killed node and waits until every stream, and every consumer the exchange and the
+   * access points read, has three current replicas again with nothing left unacknowledged: no test
+   * starts while the cluster still elects or catches up after the one before.
+   */
   const heal = async () => {
     for (const n of cluster.nodes) if (!n.running) await cluster.start(n.name);
-    const t0 = Date.now();
-    await until(
-      async () => {
-        const jsm = await jetstreamManager(hub.admin);
-        for await (const s of jsm.streams.list()) if (!s.cluster?.leader || (s.cluster.replicas ?? []).filter((r) => r.current).length !== 2) return false;
-        return true;
-      },
-      "every stream back on three current replicas",
-      90_000,
-    );
-    return Date.now() - t0;
+    return untilClusterSettled(hub.admin, { consumersOf: ["SUBMIT", "INBOX"], drained: true, timeoutMs: 120_000 });
   };
 
   beforeAll(async () => {
@@ -70,6 +69,9 @@ describe("failover on a three-node cluster", () => {
   afterAll(async () => {
     await hub?.stop();
   });
+  beforeEach(async () => {
+    await heal();
+  }, 150_000);
 
   for (const stream of ["SUBMIT", "INBOX"] as const) {
     it(`delivers exactly the accepted messages, in order, when the node leading ${stream} dies with 1,000 in flight`, async () => {

@@ -10,27 +10,13 @@ import { isLiaisonError } from "../../src/errors.js";
 import { scrapeAll } from "../../src/nats/mod.js";
 import { provision, subjects, type LocalCluster } from "../../src/nats/mod.js";
 import { startTestHub, until, type TestHub } from "../support/hub.js";
-import { startTestCluster, startTestNats } from "../support/nats.js";
+import { startTestCluster, startTestNats, untilClusterSettled } from "../support/nats.js";
 
 async function allStreams(hub: TestHub): Promise<StreamInfo[]> {
   const jsm = await jetstreamManager(hub.admin);
   const out: StreamInfo[] = [];
   for await (const si of jsm.streams.list()) out.push(si);
   return out;
-}
-
-/** Every replica of every stream current (leader plus two), polled; how long it took. */
-async function allCurrent(hub: TestHub, timeoutMs = 60_000): Promise<number> {
-  const t0 = Date.now();
-  await until(
-    async () => {
-      const streams = await allStreams(hub).catch(() => []);
-      return streams.length > 0 && streams.every((s) => !!s.cluster?.leader && (s.cluster.replicas ?? []).length === 2 && (s.cluster.replicas ?? []).every((r) => r.current && !r.offline));
-    },
-    "every stream to have three current replicas",
-    timeoutMs,
-  );
-  return Date.now() - t0;
 }
 
 describe("the hub on a three-node cluster", () => {
@@ -54,7 +40,7 @@ describe("the hub on a three-node cluster", () => {
       expect(s?.config.num_replicas, name).toBe(3);
     }
     expect(streams.every((s) => s.config.num_replicas === 3)).toBe(true);
-    await allCurrent(hub);
+    await untilClusterSettled(hub.admin, { timeoutMs: 60_000 });
   });
 
   it("comes back current after the meta leader and a stream's leader are killed with SIGKILL and restarted", async () => {
@@ -88,7 +74,7 @@ describe("the hub on a three-node cluster", () => {
     }, "INBOX to take a write without its old leader", 30_000);
     expect((await info("INBOX")).cluster?.leader).not.toBe(inboxLeader);
     await cluster.start(inboxLeader);
-    const ms = await allCurrent(hub);
+    const ms = await untilClusterSettled(hub.admin, { timeoutMs: 60_000 });
     process.stdout.write(`every stream had three current replicas ${ms} ms after the killed node restarted\n`);
     expect((await info("INBOX")).state.last_seq).toBe(before + 1);
   });

@@ -5,6 +5,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { jetstreamManager, type ClusterInfo } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import {
   assertServerVersion,
@@ -216,4 +217,43 @@ export async function startTestCluster(opts: { size?: number; extraConfig?: stri
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A stream's or consumer's group: led, with every other replica current and online (one copy: led). */
+function groupCurrent(c: ClusterInfo | undefined, replicas: number): boolean {
+  return !!c?.leader && (replicas <= 1 || (c.replicas ?? []).filter((r) => r.current && !r.offline).length === replicas - 1);
+}
+
+/**
+ * Waits until the cluster has settled after a node's loss or return: every stream led with all its
+ * replicas current, and so is every durable consumer of the streams named in `consumersOf` (the
+ * consumers a test's services read, which elect and catch up on their own), each with nothing left
+ * to acknowledge when `drained` is set. A request that fails meanwhile (an election) counts as "not
+ * yet". Returns how long it took, ms.
+ */
+export async function untilClusterSettled(nc: NatsConnection, opts: { consumersOf?: readonly string[]; drained?: boolean; timeoutMs?: number } = {}): Promise<number> {
+  const t0 = Date.now();
+  const end = t0 + (opts.timeoutMs ?? 90_000);
+  let last = "no answer yet";
+  for (;;) {
+    try {
+      const jsm = await jetstreamManager(nc);
+      const waiting: string[] = [];
+      for await (const s of jsm.streams.list()) {
+        if (!groupCurrent(s.cluster, s.config.num_replicas)) waiting.push(`stream ${s.config.name}`);
+        if (!opts.consumersOf?.includes(s.config.name)) continue;
+        for await (const c of jsm.consumers.list(s.config.name)) {
+          if (!c.config.durable_name) continue;
+          if (!groupCurrent(c.cluster, c.config.num_replicas || s.config.num_replicas)) waiting.push(`consumer ${s.config.name}/${c.name}`);
+          else if (opts.drained && (c.num_ack_pending > 0 || c.num_pending > 0)) waiting.push(`consumer ${s.config.name}/${c.name} (${c.num_pending} pending, ${c.num_ack_pending} unacknowledged)`);
+        }
+      }
+      if (waiting.length === 0) return Date.now() - t0;
+      last = waiting.join(", ");
+    } catch (err) {
+      last = String(err);
+    }
+    if (Date.now() >= end) throw new Error(`the cluster did not settle within ${opts.timeoutMs ?? 90_000} ms: ${last}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }

@@ -142,4 +142,36 @@ describe("in-order gate", () => {
     expect(g.handlingDeliveries(d(5, { dc: 4 }))).toBe(4);
     expect(g.handlingDeliveries(d(9, { dc: 3 }))).toBe(3);
   });
+
+  it("lets go when nothing but the held messages waits for an ack, though the ack floor stopped below a stretch that is not the consumer's", () => {
+    const g = start();
+    expect(g.take(d(2))).toHaveLength(1);
+    expect(g.take(d(5, { dseq: 5 }))).toEqual([]); // stream 3, 4 lost in transit
+    // They come again, behind deliveries lost too (sent to a pull request of the dead connection).
+    expect(seqs(g.take(d(3, { dc: 2, dseq: 8 })))).toEqual([3]);
+    expect(seqs(g.take(d(4, { dc: 2 })))).toEqual([4]);
+    expect(seqs(g.release({ ackFloor: 4, ackPending: 1 }, g.asking()))).toEqual([5]);
+    // Stream 6 is another member's. The floor stays at 5 (nats-server moves it only on the ack of the
+    // delivery right above it), while 7 and 8, held behind the last jump, are all that is pending.
+    expect(g.take(d(7))).toEqual([]);
+    expect(g.take(d(8))).toEqual([]);
+    const asked = g.asking();
+    // One more pending than held when asked (a lost one still to come, or one not taken yet): held.
+    expect(g.release({ ackFloor: 5, ackPending: 3 }, asked)).toEqual([]);
+    expect(seqs(g.release({ ackFloor: 5, ackPending: 2 }, asked))).toEqual([7, 8]);
+    expect(g.lastReleaseForced).toBe(0);
+  });
+
+  it("does not count what arrived after the consumer's state was asked for", () => {
+    const g = start();
+    g.take(d(1));
+    expect(seqs(g.take(d(2)))).toEqual([2]);
+    expect(g.take(d(4, { dseq: 5 }))).toEqual([]); // stream 3 lost
+    const asked = g.asking();
+    // 5 arrives while the answer is on its way; the answer counted 3 (still to come again) and 4.
+    expect(g.take(d(5))).toEqual([]);
+    expect(g.release({ ackFloor: 2, ackPending: 2 }, asked)).toEqual([]);
+    expect(seqs(g.take(d(3, { dc: 2 })))).toEqual([3]);
+    expect(seqs(g.release({ ackFloor: 2, ackPending: 2 }, g.asking()))).toEqual([4, 5]);
+  });
 });

@@ -4,8 +4,8 @@
 // refuses a stream whose live config differs from its spec (src/nats/replica-rebuild.ts).
 import type { PeerInfo, StreamConfig, StreamInfo } from "@nats-io/jetstream";
 import { describe, expect, it } from "vitest";
-import { staleReplicasSchema, STREAMS, streamDrift } from "../../src/nats/mod.js";
-import { membersOf } from "../../services/retention/replicas.js";
+import { staleReplicasSchema, STREAMS, streamDrift, type StreamWatch } from "../../src/nats/mod.js";
+import { membersOf, noteKeyReplicas } from "../../services/retention/replicas.js";
 
 const peer = (p: Partial<PeerInfo>): PeerInfo => ({ name: "n2", current: true, offline: false, active: 300_000_000, lag: 0, ...p });
 const info = (...replicas: PeerInfo[]) => ({ cluster: { name: "hub", leader: "n1", replicas } }) as Pick<StreamInfo, "cluster">;
@@ -33,6 +33,38 @@ describe("data-key stream replicas seen behind", () => {
 
   it("sees no member in a stream without a leader", () => {
     expect(membersOf({ cluster: { name: "hub", replicas: [peer({})] } } as Pick<StreamInfo, "cluster">)).toEqual([]);
+  });
+});
+
+describe("a replica behind during erasures, recorded once it is current again", () => {
+  const led = (leader: string, removed: number, ...replicas: PeerInfo[]) => ({ cluster: { name: "hub", leader, replicas }, state: { last_seq: 100, messages: 100 - removed } }) as Pick<StreamInfo, "cluster" | "state">;
+  const behindN3 = (): StreamWatch => ({ seen: { n1: 0, n2: 0 }, behind: { n3: { since: 0 } }, stale: {} });
+
+  it("records it when it comes back as a follower, or as the stream's new leader", () => {
+    const w = behindN3();
+    expect(noteKeyReplicas(w, led("n1", 12, peer({}), peer({ name: "n3" })), 7)).toEqual(["n3"]);
+    expect(w.stale).toEqual({ n3: { sinceMs: 7 } });
+    const v = behindN3();
+    expect(noteKeyReplicas(v, led("n3", 12, peer({ name: "n1" }), peer({})), 7)).toEqual(["n3"]);
+  });
+
+  it("keeps it behind through an election, when a member answers without a leader or a leader does not know a peer's name", () => {
+    const w = behindN3();
+    // A leaderless group's member answers from its own view: n3 is not in it.
+    noteKeyReplicas(w, { cluster: { name: "hub", replicas: [peer({ name: "n1" }), peer({})] }, state: { last_seq: 100, messages: 88 } } as Pick<StreamInfo, "cluster" | "state">, 5);
+    noteKeyReplicas(w, led("n1", 12, peer({}), peer({ name: "Server name unknown at this time (peerID: x)", offline: true })), 6);
+    expect(w.behind).toEqual({ n3: { since: 0 } });
+    // Then n3 leads, caught up: recorded.
+    expect(noteKeyReplicas(w, led("n3", 12, peer({ name: "n1" }), peer({})), 7)).toEqual(["n3"]);
+  });
+
+  it("forgets it without a record when nothing was removed meanwhile, or when it is no member of a led stream any more", () => {
+    const w = behindN3();
+    expect(noteKeyReplicas(w, led("n1", 0, peer({}), peer({ name: "n3" })), 7)).toEqual([]);
+    expect([w.behind, w.seen.n3]).toEqual([{}, 0]);
+    const v = behindN3();
+    expect(noteKeyReplicas(v, led("n1", 12, peer({}), peer({ name: "n4" })), 7)).toEqual([]);
+    expect(v.behind).toEqual({});
   });
 });
 
