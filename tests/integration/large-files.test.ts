@@ -1,0 +1,254 @@
+// Large attachments end to end (docs/large-files.md) on a real hub with its accounts: a 200 MB
+// file streamed into BE's access point, sealed in chunks into NL's large-file store, sent, read at
+// NL and byte-compared by SHA-256, with the process's memory bounded; a tampered or truncated
+// object refused; nobody but NL reads NL's store; limits, unknown uploads and abandoned uploads.
+import { createCipheriv, createHash } from "node:crypto";
+import { request } from "node:http";
+import { Readable } from "node:stream";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { Objm } from "@nats-io/obj";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { largeFileStore, subjects } from "../../src/nats/mod.js";
+import { startTestHub, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
+
+const MiB = 1024 * 1024;
+const NL_STORE = `OBJ_${largeFileStore("NL").bucket}`;
+
+/** `size` bytes from a seeded PRNG (AES-128-CTR keystream), in 1 MiB pieces: never one Buffer. */
+function seeded(seed: number, size: number): Readable {
+  const key = createHash("sha256").update(`seed ${seed}`).digest().subarray(0, 16);
+  const ctr = createCipheriv("aes-128-ctr", key, Buffer.alloc(16));
+  const zeros = Buffer.alloc(MiB);
+  let left = size;
+  return new Readable({
+    read() {
+      if (left === 0) return void this.push(null);
+      const n = Math.min(left, MiB);
+      left -= n;
+      this.push(ctr.update(zeros.subarray(0, n)));
+    },
+  });
+}
+
+async function sha256Of(r: Readable): Promise<string> {
+  const h = createHash("sha256");
+  for await (const b of r) h.update(b as Buffer);
+  return h.digest("hex");
+}
+
+interface HttpAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Readable;
+}
+
+function http(ap: TestAccessPoint, method: string, path: string, body?: Readable, hdrs: Record<string, string> = {}): Promise<HttpAnswer> {
+  const url = new URL(path, ap.url ?? "");
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers: { authorization: `Bearer ${ap.token}`, ...hdrs } }, (res) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res }));
+    req.on("error", reject);
+    if (body) body.pipe(req);
+    else req.end();
+  });
+}
+
+async function json(a: HttpAnswer): Promise<Record<string, unknown>> {
+  const parts: Buffer[] = [];
+  for await (const b of a.body) parts.push(b as Buffer);
+  return JSON.parse(Buffer.concat(parts).toString("utf8") || "{}") as Record<string, unknown>;
+}
+
+async function upload(ap: TestAccessPoint, name: string, to: string, seed: number, size: number, declare = true): Promise<HttpAnswer> {
+  return http(ap, "POST", `/v1/uploads?name=${encodeURIComponent(name)}&to=${to}`, seeded(seed, size), {
+    "content-type": "application/octet-stream",
+    ...(declare ? { "content-length": String(size) } : { "transfer-encoding": "chunked" }),
+  });
+}
+
+async function send(ap: TestAccessPoint, to: string[], largeAttachments: string[]) {
+  return ap.app.inject({
+    method: "POST",
+    url: "/v1/messages",
+    headers: { authorization: `Bearer ${ap.token}` },
+    payload: { kind: "request", to, legalBasis: "assistance-on-request", subject: "Container manifests", body: "See the attached file.", largeAttachments },
+  });
+}
+
+describe("large attachments", () => {
+  let hub: TestHub;
+  let be: TestAccessPoint;
+  let nl: TestAccessPoint;
+  let ahead = 0;
+
+  beforeAll(async () => {
+    hub = await startTestHub({ cps: ["BE", "NL", "DE"] });
+    await hub.startExchange();
+    be = await hub.startAp("BE", { now: () => Date.now() + ahead, settings: { largeUploadTtl: 60_000 } });
+    nl = await hub.startAp("NL");
+    await be.app.listen({ host: "127.0.0.1", port: 0 });
+    await nl.app.listen({ host: "127.0.0.1", port: 0 });
+    Object.assign(be, { url: `http://127.0.0.1:${(be.app.server.address() as { port: number }).port}` });
+    Object.assign(nl, { url: `http://127.0.0.1:${(nl.app.server.address() as { port: number }).port}` });
+  }, 60_000);
+  afterAll(async () => {
+    await hub?.stop();
+  });
+
+  /** Uploads, sends BE→NL, and waits for NL to hold the message: its id. */
+  async function sendToNl(seed: number, size: number, name: string): Promise<string> {
+    const up = await upload(be, name, "NL", seed, size);
+    const u = await json(up);
+    expect(up.status, JSON.stringify(u)).toBe(201);
+    const sent = await send(be, ["NL"], [String(u.uploadId)]);
+    expect(sent.statusCode, sent.body).toBe(202);
+    const id = sent.json<{ id: string }>().id;
+    await until(() => nl.mailbox.has(id), "the message at NL", 30_000);
+    return id;
+  }
+
+  it("carries a 200 MB file from BE to NL byte for byte, with the access points' memory bounded", async () => {
+    const size = 200 * MiB;
+    const want = await sha256Of(seeded(1, size));
+    const rss0 = process.memoryUsage().rss;
+    let peak = rss0;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+    try {
+      const started = performance.now();
+      const id = await sendToNl(1, size, "manifests.bin");
+      const uploadedMs = performance.now() - started;
+      const m = await nl.app.inject({ method: "GET", url: `/v1/messages/${id}`, headers: { authorization: `Bearer ${nl.token}` } });
+      expect(m.json<{ largeAttachments: unknown[] }>().largeAttachments).toEqual([{ name: "manifests.bin", mediaType: "application/octet-stream", size, sha256: want }]);
+      const got = await http(nl, "GET", `/v1/messages/${id}/attachments/manifests.bin`);
+      expect(got.status).toBe(200);
+      expect(got.headers["content-length"]).toBe(String(size));
+      expect(await sha256Of(got.body)).toBe(want);
+      console.log(`200 MiB: upload+send ${Math.round(uploadedMs)} ms, total ${Math.round(performance.now() - started)} ms, RSS growth peak ${Math.round((peak - rss0) / MiB)} MiB`);
+    } finally {
+      clearInterval(sampler);
+    }
+    // Both access points run in this process: whole files held anywhere would show here.
+    expect(peak - rss0).toBeLessThan(64 * MiB);
+  }, 180_000);
+
+  it("refuses a tampered chunk and a truncated object: an error, never a short or altered file", async () => {
+    const size = 3 * MiB + 123;
+    const jsm = await jetstreamManager(hub.admin);
+    const object = async (id: string) => {
+      const m = await nl.app.inject({ method: "GET", url: `/v1/messages/${id}`, headers: { authorization: `Bearer ${nl.token}` } });
+      expect(m.statusCode).toBe(200);
+      const info = await (await new Objm(jetstream(hub.admin)).open(largeFileStore("NL").bucket)).list();
+      return info.sort((a, b) => b.mtime.localeCompare(a.mtime))[0]!;
+    };
+    const chunkSeqs = async (nuid: string) => {
+      const seqs: number[] = [];
+      let seq = 0;
+      for (;;) {
+        const c = await jsm.direct.getMessage(NL_STORE, { seq: seq + 1, next_by_subj: `$O.${largeFileStore("NL").bucket}.C.${nuid}` });
+        if (!c) return seqs;
+        seqs.push(c.seq);
+        seq = c.seq;
+      }
+    };
+
+    // The first chunk altered: refused before any byte is answered.
+    const first = await sendToNl(2, size, "first.bin");
+    const o1 = await object(first);
+    const s1 = await chunkSeqs(o1.nuid);
+    expect(s1).toHaveLength(4);
+    const c0 = await jsm.streams.getMessage(NL_STORE, { seq: s1[0]! });
+    const altered = new Uint8Array(c0!.data);
+    altered[10]! ^= 1;
+    await jsm.streams.deleteMessage(NL_STORE, s1[0]!);
+    await jetstream(hub.admin).publish(c0!.subject, altered);
+    const r1 = await http(nl, "GET", `/v1/messages/${first}/attachments/first.bin`);
+    expect(r1.status).toBe(422);
+    expect((await json(r1)).code).toBe("LIAISON_DECRYPT_FAILED");
+
+    // The last chunk altered in place: the answer breaks off before its end.
+    const last = await sendToNl(3, size, "last.bin");
+    const s2 = await chunkSeqs((await object(last)).nuid);
+    const cl = await jsm.streams.getMessage(NL_STORE, { seq: s2[3]! });
+    const altered2 = new Uint8Array(cl!.data);
+    altered2[0]! ^= 1;
+    await jsm.streams.deleteMessage(NL_STORE, s2[3]!);
+    await jetstream(hub.admin).publish(cl!.subject, altered2);
+    const r2 = await http(nl, "GET", `/v1/messages/${last}/attachments/last.bin`);
+    expect(r2.status).toBe(200);
+    await expect(sha256Of(r2.body)).rejects.toThrow(/aborted|premature|socket/i);
+
+    // The last chunk gone (truncated on a chunk boundary): the answer breaks off too.
+    const cut = await sendToNl(4, size, "cut.bin");
+    const s3 = await chunkSeqs((await object(cut)).nuid);
+    await jsm.streams.deleteMessage(NL_STORE, s3[3]!);
+    const r3 = await http(nl, "GET", `/v1/messages/${cut}/attachments/cut.bin`);
+    expect(r3.status).toBe(200);
+    await expect(sha256Of(r3.body)).rejects.toThrow(/aborted|premature|socket/i);
+    // Every refused read is in the log, with its reason.
+    await until(async () => (await hub.auditEvents()).some((e) => e.objectType === "message-attachment" && e.objectId === first && e.reasonCode === "LIAISON_DECRYPT_FAILED"), "the refused read logged");
+  }, 120_000);
+
+  it("lets no member but NL read NL's large-file store over NATS, not even the sender", async () => {
+    const id = await sendToNl(5, 1000, "small.bin");
+    expect(id).toBeTruthy();
+    const [obj] = await (await new Objm(jetstream(hub.admin)).open(largeFileStore("NL").bucket)).list();
+    const metaSubj = `$O.${largeFileStore("NL").bucket}.M.${Buffer.from(obj!.name).toString("base64").replaceAll("+", "-").replaceAll("/", "_")}`;
+    // NL, the recipient, reads it through its import (the positive control).
+    const nlJsm = await jetstreamManager(await hub.connectAs("NL"), { apiPrefix: subjects.hubJsApi, checkAPI: false });
+    expect((await nlJsm.direct.getMessage(NL_STORE, { seq: 1, next_by_subj: metaSubj }))?.subject).toBe(metaSubj);
+    for (const cp of ["BE", "DE"]) {
+      const nc = await hub.connectAs(cp);
+      const viaHub = await jetstreamManager(nc, { apiPrefix: subjects.hubJsApi, checkAPI: false, timeout: 1_000 });
+      await expect(viaHub.direct.getMessage(NL_STORE, { seq: 1, next_by_subj: metaSubj }), cp).rejects.toThrow();
+      await expect(viaHub.streams.info(NL_STORE), cp).rejects.toThrow();
+      // Its own JetStream has no such stream; the object store API answers nothing of the hub's.
+      const own = await jetstreamManager(nc, { timeout: 1_000 });
+      await expect(own.direct.getMessage(NL_STORE, { seq: 1, next_by_subj: metaSubj }), cp).rejects.toThrow();
+      const sub = nc.subscribe(`$O.${largeFileStore("NL").bucket}.>`);
+      await nc.flush();
+      await new Promise((r) => setTimeout(r, 200));
+      expect(sub.getProcessed(), cp).toBe(0);
+      sub.unsubscribe();
+    }
+  }, 60_000);
+
+  it("refuses a file over the limit with 413 and stores nothing, declared or not", async () => {
+    const de = await hub.startAp("DE", { settings: { maxLargeFileBytes: 1024 } });
+    await de.app.listen({ host: "127.0.0.1", port: 0 });
+    Object.assign(de, { url: `http://127.0.0.1:${(de.app.server.address() as { port: number }).port}` });
+    const jsm = await jetstreamManager(hub.admin);
+    const before = (await jsm.streams.info(NL_STORE)).state.messages;
+    for (const declare of [true, false]) {
+      const r = await upload(de, "big.bin", "NL", 6, 3 * MiB, declare);
+      expect(r.status).toBe(413);
+      expect((await json(r)).code).toBe("LIAISON_PAYLOAD_TOO_LARGE");
+    }
+    expect((await jsm.streams.info(NL_STORE)).state.messages).toBe(before);
+    expect(de.largeFiles.waiting).toBe(0);
+  }, 60_000);
+
+  it("refuses a message naming an unknown upload, or one sealed for other recipients", async () => {
+    const unknown = await send(be, ["NL"], ["0".repeat(32)]);
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json<{ detail: string }>().detail).toMatch(/no upload/);
+    const up = await json(await upload(be, "for-nl.bin", "NL", 7, 5000));
+    const other = await send(be, ["DE"], [String(up.uploadId)]);
+    expect(other.statusCode).toBe(400);
+    expect(other.json<{ detail: string }>().detail).toMatch(/sealed for NL, not for DE/);
+    // Refused, it still waits for the right message.
+    expect((await send(be, ["NL"], [String(up.uploadId)])).statusCode).toBe(202);
+    // Sent once, it cannot be sent again.
+    expect((await send(be, ["NL"], [String(up.uploadId)])).statusCode).toBe(400);
+  }, 60_000);
+
+  it("forgets an upload never sent after its time: its key dropped, its object marked deleted", async () => {
+    const up = await json(await upload(be, "abandoned.bin", "NL", 8, 5000));
+    const os = await new Objm(jetstream(hub.admin)).open(largeFileStore("NL").bucket);
+    expect((await os.info(String(up.uploadId)))?.deleted).toBe(false);
+    ahead = 61_000;
+    be.largeFiles.sweep();
+    await until(async () => (await os.info(String(up.uploadId)))?.deleted === true, "the object marked deleted");
+    const late = await send(be, ["NL"], [String(up.uploadId)]);
+    expect(late.statusCode).toBe(400);
+    ahead = 0;
+  }, 60_000);
+});
