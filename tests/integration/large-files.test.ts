@@ -3,11 +3,16 @@
 // NL and byte-compared by SHA-256, with the process's memory bounded; a tampered or truncated
 // object refused; nobody but NL reads NL's store; limits, unknown uploads and abandoned uploads.
 import { createCipheriv, createHash } from "node:crypto";
+import { createReadStream, createWriteStream, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
 import { request } from "node:http";
 import { Readable } from "node:stream";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Objm } from "@nats-io/obj";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { downloadAttachment, uploadFile } from "../../src/cli/transfer.js";
 import { largeFileStore, subjects } from "../../src/nats/mod.js";
 import { startTestHub, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
 
@@ -250,5 +255,28 @@ describe("large attachments", () => {
     const late = await send(be, ["NL"], [String(up.uploadId)]);
     expect(late.statusCode).toBe(400);
     ahead = 0;
+  }, 60_000);
+
+  it("the CLI's transfers: a file streamed up and saved at the recipient, with progress to the end", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "liaison-large-"));
+    try {
+      const src = join(dir, "scan.tiff");
+      await pipeline(seeded(9, 5 * MiB + 7), createWriteStream(src));
+      const ups: number[] = [];
+      const up = await uploadFile({ url: be.url ?? "", token: be.token }, src, ["NL"], (done, total) => ups.push(done, total));
+      expect(ups.slice(-2)).toEqual([5 * MiB + 7, 5 * MiB + 7]);
+      const sent = await send(be, ["NL"], [up.uploadId]);
+      expect(sent.statusCode).toBe(202);
+      const id = sent.json<{ id: string }>().id;
+      await until(() => nl.mailbox.has(id), "the message at NL", 30_000);
+      const saved = join(dir, "saved.tiff");
+      const downs: number[] = [];
+      expect(await downloadAttachment({ url: nl.url ?? "", token: nl.token }, id, "scan.tiff", saved, (done, total) => downs.push(done, total))).toBe(5 * MiB + 7);
+      expect(downs.slice(-2)).toEqual([5 * MiB + 7, 5 * MiB + 7]);
+      expect(await sha256Of(createReadStream(saved))).toBe(await sha256Of(createReadStream(src)));
+      expect(existsSync(`${saved}.part`)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });
