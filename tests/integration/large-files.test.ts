@@ -13,7 +13,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Objm } from "@nats-io/obj";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { downloadAttachment, uploadFile } from "../../src/cli/transfer.js";
-import { largeFileStore, subjects } from "../../src/nats/mod.js";
+import { INBOX_MAX_AGE_MS, largeFileStore, subjects } from "../../src/nats/mod.js";
 import { startTestHub, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
 
 const MiB = 1024 * 1024;
@@ -279,4 +279,28 @@ describe("large attachments", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it("keeps the file key only inside the sealed message: no hub stream holds it, the store ages out with the inbox", async () => {
+    const id = await sendToNl(10, 2 * MiB + 5, "key-check.bin");
+    const ref = (await nl.mailbox.open(id)).payload.largeAttachments[0]!;
+    const key = Buffer.from(ref.fileKey!);
+    expect(key).toHaveLength(32);
+    // BE no longer holds it either: the upload went with the message.
+    expect(be.largeFiles.waiting).toBe(0);
+    const jsm = await jetstreamManager(hub.admin);
+    let scanned = 0;
+    for await (const si of jsm.streams.list()) {
+      // The large-file stores hold chunks sealed under the file keys and object records we write field by field.
+      if (si.config.name.startsWith("OBJ_large-files-")) continue;
+      for (let seq = si.state.first_seq; seq <= si.state.last_seq && si.state.messages > 0; seq++) {
+        const m = await jsm.streams.getMessage(si.config.name, { seq }).catch(() => null);
+        if (!m) continue;
+        scanned++;
+        expect(Buffer.from(m.data).indexOf(key), `${si.config.name} ${m.subject}`).toBe(-1);
+      }
+    }
+    expect(scanned).toBeGreaterThan(10);
+    // What retention does with it: the store keeps an object no longer than an undelivered inbox copy.
+    expect((await jsm.streams.info(NL_STORE)).config.max_age).toBe(INBOX_MAX_AGE_MS * 1_000_000);
+  }, 120_000);
 });
