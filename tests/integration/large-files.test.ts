@@ -155,16 +155,20 @@ describe("large attachments", () => {
       }
     };
 
+    /** One bit of a stored chunk flipped (written again on its subject: the last chunk keeps its place). */
+    const alter = async (seq: number, at: number) => {
+      const c = await jsm.streams.getMessage(NL_STORE, { seq });
+      const altered = new Uint8Array(c!.data);
+      altered[at]! ^= 1;
+      await jsm.streams.deleteMessage(NL_STORE, seq);
+      await jetstream(hub.admin).publish(c!.subject, altered);
+    };
+
     // The first chunk altered: refused before any byte is answered.
     const first = await sendToNl(2, size, "first.bin");
-    const o1 = await object(first);
-    const s1 = await chunkSeqs(o1.nuid);
+    const s1 = await chunkSeqs((await object(first)).nuid);
     expect(s1).toHaveLength(4);
-    const c0 = await jsm.streams.getMessage(NL_STORE, { seq: s1[0]! });
-    const altered = new Uint8Array(c0!.data);
-    altered[10]! ^= 1;
-    await jsm.streams.deleteMessage(NL_STORE, s1[0]!);
-    await jetstream(hub.admin).publish(c0!.subject, altered);
+    await alter(s1[0]!, 10);
     const r1 = await http(nl, "GET", `/v1/messages/${first}/attachments/first.bin`);
     expect(r1.status).toBe(422);
     expect((await json(r1)).code).toBe("LIAISON_DECRYPT_FAILED");
@@ -172,11 +176,7 @@ describe("large attachments", () => {
     // The last chunk altered in place: the answer breaks off before its end.
     const last = await sendToNl(3, size, "last.bin");
     const s2 = await chunkSeqs((await object(last)).nuid);
-    const cl = await jsm.streams.getMessage(NL_STORE, { seq: s2[3]! });
-    const altered2 = new Uint8Array(cl!.data);
-    altered2[0]! ^= 1;
-    await jsm.streams.deleteMessage(NL_STORE, s2[3]!);
-    await jetstream(hub.admin).publish(cl!.subject, altered2);
+    await alter(s2[3]!, 0);
     const r2 = await http(nl, "GET", `/v1/messages/${last}/attachments/last.bin`);
     expect(r2.status).toBe(200);
     await expect(sha256Of(r2.body)).rejects.toThrow(/aborted|premature|socket/i);
