@@ -50,7 +50,7 @@ interface HttpAnswer {
 function http(ap: TestAccessPoint, method: string, path: string, body?: Readable, hdrs: Record<string, string> = {}): Promise<HttpAnswer> {
   const url = new URL(path, ap.url ?? "");
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers: { authorization: `Bearer ${ap.token}`, ...hdrs } }, (res) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res }));
+    const req = request(url, { method, agent: false, headers: { authorization: `Bearer ${ap.token}`, ...hdrs } }, (res) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res }));
     req.on("error", reject);
     if (body) body.pipe(req);
     else req.end();
@@ -83,6 +83,8 @@ describe("large attachments", () => {
   let hub: TestHub;
   let be: TestAccessPoint;
   let nl: TestAccessPoint;
+  /** DE's access point takes large files of at most 1 KiB. */
+  let de: TestAccessPoint;
   let ahead = 0;
 
   beforeAll(async () => {
@@ -90,10 +92,11 @@ describe("large attachments", () => {
     await hub.startExchange();
     be = await hub.startAp("BE", { now: () => Date.now() + ahead, settings: { largeUploadTtl: 60_000 } });
     nl = await hub.startAp("NL");
-    await be.app.listen({ host: "127.0.0.1", port: 0 });
-    await nl.app.listen({ host: "127.0.0.1", port: 0 });
-    Object.assign(be, { url: `http://127.0.0.1:${(be.app.server.address() as { port: number }).port}` });
-    Object.assign(nl, { url: `http://127.0.0.1:${(nl.app.server.address() as { port: number }).port}` });
+    de = await hub.startAp("DE", { settings: { maxLargeFileBytes: 1024 } });
+    for (const ap of [be, nl, de]) {
+      await ap.app.listen({ host: "127.0.0.1", port: 0 });
+      Object.assign(ap, { url: `http://127.0.0.1:${(ap.app.server.address() as { port: number }).port}` });
+    }
   }, 60_000);
   afterAll(async () => {
     await hub?.stop();
@@ -217,9 +220,6 @@ describe("large attachments", () => {
   }, 60_000);
 
   it("refuses a file over the limit with 413 and stores nothing, declared or not", async () => {
-    const de = await hub.startAp("DE", { settings: { maxLargeFileBytes: 1024 } });
-    await de.app.listen({ host: "127.0.0.1", port: 0 });
-    Object.assign(de, { url: `http://127.0.0.1:${(de.app.server.address() as { port: number }).port}` });
     const jsm = await jetstreamManager(hub.admin);
     const before = (await jsm.streams.info(NL_STORE)).state.messages;
     for (const declare of [true, false]) {
@@ -229,6 +229,26 @@ describe("large attachments", () => {
     }
     expect((await jsm.streams.info(NL_STORE)).state.messages).toBe(before);
     expect(de.largeFiles.waiting).toBe(0);
+  }, 60_000);
+
+  it("sends one upload to two recipients, each reading its own copy from its own store", async () => {
+    const size = MiB + 3;
+    const up = await upload(be, "both.bin", "NL,DE", 11, size);
+    const u = await json(up);
+    expect(u.to).toEqual(["DE", "NL"]);
+    const sent = await send(be, ["NL", "DE"], [String(u.uploadId)]);
+    expect(sent.statusCode, sent.body).toBe(202);
+    const id = sent.json<{ id: string }>().id;
+    await until(() => nl.mailbox.has(id) && de.mailbox.has(id), "the message at NL and DE", 30_000);
+    const want = await sha256Of(seeded(11, size));
+    for (const ap of [nl, de]) {
+      const got = await http(ap, "GET", `/v1/messages/${id}/attachments/both.bin`);
+      expect(got.status).toBe(200);
+      expect(await sha256Of(got.body), ap.cp).toBe(want);
+    }
+    // The sender keeps no copy at the hub it could read: refused, saying why.
+    const own = await http(be, "GET", `/v1/messages/${id}/attachments/both.bin`);
+    expect(own.status).toBe(404);
   }, 60_000);
 
   it("refuses a message naming an unknown upload, or one sealed for other recipients", async () => {
