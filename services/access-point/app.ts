@@ -56,7 +56,7 @@ export async function buildAccessPointApp(d: AccessPointAppDeps): Promise<Liaiso
   );
   const lf = d.largeFiles;
   await app.register(async (scope) => messageRoutes(scope, { mailbox: d.mailbox, audit: d.audit, maxAttachmentBytes: d.maxAttachmentBytes, ...(lf ? { largeFiles: lf.store } : {}) }));
-  if (lf) await app.register(async (scope) => uploadRoutes(scope, { mailbox: d.mailbox, largeFiles: lf.store, uploadTtlMs: lf.uploadTtlMs }));
+  if (lf) await app.register(async (scope) => uploadRoutes(scope, { mailbox: d.mailbox, largeFiles: lf.store, audit: d.audit, uploadTtlMs: lf.uploadTtlMs }));
   await app.register(async (scope) => recordRoutes(scope, { hub: d.hub, mailbox: d.mailbox }));
   await app.register(async (scope) => fileRoutes(scope, { hub: d.hub, mailbox: d.mailbox }));
   await app.register(async (scope) => userRoutes(scope, { cp: d.cp, users: d.users }));

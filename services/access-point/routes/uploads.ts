@@ -5,10 +5,11 @@
 import { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import type { AuditEmitter } from "../../../src/audit/mod.js";
 import { attachmentBytes, attachmentParams, uploadOut, uploadQuery } from "../../../src/api/mod.js";
 import { hex } from "../../../src/crypto/mod.js";
 import { rolesWith } from "../../../src/domain/mod.js";
-import { LiaisonError } from "../../../src/errors.js";
+import { isLiaisonError, LiaisonError } from "../../../src/errors.js";
 import { problemResponses } from "../../../src/http/mod.js";
 import { pb } from "../../../src/proto/mod.js";
 import type { LargeFiles } from "../large-files.js";
@@ -17,6 +18,7 @@ import type { Mailbox } from "../mailbox.js";
 export interface UploadRoutesDeps {
   readonly mailbox: Mailbox;
   readonly largeFiles: LargeFiles;
+  readonly audit: AuditEmitter;
   readonly uploadTtlMs: number;
   readonly now?: () => number;
 }
@@ -101,11 +103,33 @@ export async function uploadRoutes(app: FastifyInstance, d: UploadRoutesDeps): P
       if (!ref) throw new LiaisonError("LIAISON_NOT_FOUND", "the message has no attachment of that name");
       if (o.entry.box !== "inbox") throw new LiaisonError("LIAISON_NOT_FOUND", "a large file is kept at the hub for its recipients only; the sender keeps its own copy");
       const chunks = await d.largeFiles.open(ref);
+      // A chunk that fails further on is found after the READ was logged and the answer began: the
+      // answer breaks off there, and the failure is logged too, with its reason.
+      const userId = req.user?.id ?? "anonymous";
+      const logged = async function* () {
+        try {
+          yield* chunks;
+        } catch (err) {
+          await d.audit
+            .emit({
+              action: pb.AuditAction.AUDIT_ACTION_READ,
+              authority: d.mailbox.cp,
+              userId,
+              objectType: "message-attachment",
+              objectId: o.entry.id,
+              outcome: pb.AuditOutcome.AUDIT_OUTCOME_FAILED,
+              reasonCode: isLiaisonError(err) ? err.code : "LIAISON_INTERNAL",
+              details: { attachment: "large", reason: isLiaisonError(err) ? err.detail : "the read failed" },
+            })
+            .catch(() => undefined);
+          throw err;
+        }
+      };
       return reply
         .header("content-type", ref.mediaType || "application/octet-stream")
         .header("content-length", String(Number(ref.size ?? 0)))
         .header("content-disposition", disposition(name))
-        .send(Readable.from(chunks, { objectMode: false }));
+        .send(Readable.from(logged(), { objectMode: false }));
     },
   );
 }
