@@ -25,6 +25,8 @@ export interface LargeFilesDeps {
   readonly uploadTtlMs: number;
   readonly log: Logger;
   readonly now?: () => number;
+  /** Whether a contact point is in the registry (a file for anyone else is refused before it is read). */
+  readonly isMember?: (cp: string) => boolean;
 }
 
 export interface UploadMeta {
@@ -97,6 +99,8 @@ export class LargeFiles {
     if (meta.declaredSize !== undefined && meta.declaredSize > max) throw new LiaisonError("LIAISON_PAYLOAD_TOO_LARGE", `${meta.declaredSize} bytes, limit ${max}`);
     const to = [...new Set(meta.to)].sort();
     if (to.includes(this.#d.cp)) throw new LiaisonError("LIAISON_VALIDATION", "to: a large file is sent to other contact points, not to oneself");
+    const unknown = to.filter((cp) => this.#d.isMember && !this.#d.isMember(cp));
+    if (unknown.length) throw new LiaisonError("LIAISON_UNKNOWN_CONTACT_POINT", `to: ${unknown.join(",")} is not in the registry`);
     const id = hex(randomBytes(16));
     const nuid = hex(randomBytes(16));
     const sealing = newFileSealing();

@@ -98,7 +98,7 @@ export async function startAccessPoint(
   await mailbox.start();
   const hub = new HubClient(nc, live, registry.view);
   const uploadTtlMs = cfg.largeUploadTtl ?? DEFAULT_LARGE_UPLOAD_TTL_MS;
-  const largeFiles = new LargeFiles({ nc, cp: cfg.cp, maxBytes: cfg.maxLargeFileBytes ?? DEFAULT_MAX_LARGE_FILE_BYTES, uploadTtlMs, log, now });
+  const largeFiles = new LargeFiles({ nc, cp: cfg.cp, maxBytes: cfg.maxLargeFileBytes ?? DEFAULT_MAX_LARGE_FILE_BYTES, uploadTtlMs, log, now, isMember: (cp) => registry.view().get(cp) !== undefined });
   // Keys of ours whose validity ends soon: warned at start and twice a day, so they are rotated in time.
   const warnExpiry = () => {
     for (const k of expiringKeys(registry.view().get(cfg.cp), now(), cfg.keyExpiryWarningDays ?? DEFAULT_KEY_EXPIRY_WARNING_DAYS)) {

@@ -254,7 +254,10 @@ describe("large attachments", () => {
     expect(own.status).toBe(404);
   }, 60_000);
 
-  it("refuses a message naming an unknown upload, or one sealed for other recipients", async () => {
+  it("refuses an upload for a contact point not in the registry, and a message naming an unknown upload or one sealed for other recipients", async () => {
+    const nowhere = await upload(be, "x.bin", "XX", 12, 5000);
+    const nowhereBody = await json(nowhere);
+    expect([nowhere.status, nowhereBody.code], JSON.stringify(nowhereBody)).toEqual([422, "LIAISON_UNKNOWN_CONTACT_POINT"]);
     const unknown = await send(be, ["NL"], ["0".repeat(32)]);
     expect(unknown.statusCode).toBe(400);
     expect(unknown.json<{ detail: string }>().detail).toMatch(/no upload/);
