@@ -123,7 +123,12 @@ export class LargeFiles {
         storedHash.update(c.sealed);
         chunks++;
         sealedBytes += c.sealed.length;
-        for (const cp of to) pending.push(this.#js.publish(chunkSubject(largeFileStore(cp).bucket, nuid), c.sealed));
+        for (const cp of to) {
+          const ack = this.#js.publish(chunkSubject(largeFileStore(cp).bucket, nuid), c.sealed);
+          // Awaited in order below; until then a refusal must not count as unhandled.
+          ack.catch(() => undefined);
+          pending.push(ack);
+        }
         while (pending.length >= WRITE_WINDOW * to.length) await pending.shift();
       }
       await Promise.all(pending);
