@@ -254,6 +254,24 @@ describe("large attachments", () => {
     expect(own.status).toBe(404);
   }, 60_000);
 
+  it("fails an upload whose store refuses a chunk while others are in flight, and goes on serving", async () => {
+    const jsm = await jetstreamManager(hub.admin);
+    const store = `OBJ_${largeFileStore("DE").bucket}`;
+    const info = await jsm.streams.info(store);
+    await jsm.streams.update(store, { ...info.config, max_bytes: info.state.bytes + 2 * MiB });
+    try {
+      const waiting = be.largeFiles.waiting;
+      const r = await upload(be, "too-much.bin", "DE", 13, 12 * MiB);
+      const body = await json(r);
+      expect(r.status, JSON.stringify(body)).toBeGreaterThanOrEqual(500);
+      expect(String(body.code)).toMatch(/^LIAISON_/);
+      expect(be.largeFiles.waiting).toBe(waiting);
+    } finally {
+      await jsm.streams.update(store, { ...info.config });
+    }
+    expect((await json(await upload(be, "after.bin", "NL", 14, 1000))).uploadId).toMatch(/^[0-9a-f]{32}$/);
+  }, 60_000);
+
   it("refuses an upload for a contact point not in the registry, and a message naming an unknown upload or one sealed for other recipients", async () => {
     const nowhere = await upload(be, "x.bin", "XX", 12, 5000);
     const nowhereBody = await json(nowhere);
