@@ -7,7 +7,9 @@ import { createAuditedApp, type LiaisonApp, type UserStore } from "../../src/htt
 import type { Logger } from "../../src/log/mod.js";
 import type { HubClient } from "../../src/hub-rpc/mod.js";
 import type { Mailbox } from "./mailbox.js";
+import type { LargeFiles } from "./large-files.js";
 import { messageRoutes } from "./routes/messages.js";
+import { uploadRoutes } from "./routes/uploads.js";
 import { fileRoutes } from "./routes/files.js";
 import { recordRoutes } from "./routes/records.js";
 import { userRoutes } from "./routes/users.js";
@@ -24,6 +26,8 @@ export interface AccessPointAppDeps {
   readonly log: Logger;
   readonly bodyLimit: number;
   readonly maxAttachmentBytes: number;
+  /** Large attachments (docs/large-files.md) and how long an upload waits to be sent. */
+  readonly largeFiles?: { readonly store: LargeFiles; readonly uploadTtlMs: number };
   /** Whether it can serve (its NATS connection is open); /healthz says up or down from this. */
   readonly isUp: () => boolean;
   /** The HTTP edge's limits (src/config/http.ts); the named defaults otherwise. */
@@ -50,7 +54,9 @@ export async function buildAccessPointApp(d: AccessPointAppDeps): Promise<Liaiso
     { schema: { summary: "Up or down", tags: ["operations"], response: { 200: healthSchema, 503: healthSchema } } },
     async (_req, reply) => (d.isUp() ? { status: "up" as const } : reply.code(503).send({ status: "down" as const })),
   );
-  await app.register(async (scope) => messageRoutes(scope, { mailbox: d.mailbox, audit: d.audit, maxAttachmentBytes: d.maxAttachmentBytes }));
+  const lf = d.largeFiles;
+  await app.register(async (scope) => messageRoutes(scope, { mailbox: d.mailbox, audit: d.audit, maxAttachmentBytes: d.maxAttachmentBytes, ...(lf ? { largeFiles: lf.store } : {}) }));
+  if (lf) await app.register(async (scope) => uploadRoutes(scope, { mailbox: d.mailbox, largeFiles: lf.store, audit: d.audit, uploadTtlMs: lf.uploadTtlMs }));
   await app.register(async (scope) => recordRoutes(scope, { hub: d.hub, mailbox: d.mailbox }));
   await app.register(async (scope) => fileRoutes(scope, { hub: d.hub, mailbox: d.mailbox }));
   await app.register(async (scope) => userRoutes(scope, { cp: d.cp, users: d.users }));

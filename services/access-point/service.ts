@@ -8,6 +8,8 @@ import {
   DEFAULT_WEBHOOK_MAX_DELAY_MS,
   DEFAULT_WEBHOOK_RETRY_BASE_MS,
   DEFAULT_WEBHOOK_TIMEOUT_MS,
+  DEFAULT_LARGE_UPLOAD_TTL_MS,
+  DEFAULT_MAX_LARGE_FILE_BYTES,
   type AccessPointConfig,
   type HttpLimits,
 } from "../../src/config/mod.js";
@@ -24,10 +26,12 @@ import { registryRoutes } from "./routes/registry.js";
 import { eventRoutes } from "./routes/events.js";
 import { PushLog } from "./push/log.js";
 import { Push, readWebhookSecret, type WebhookSettings } from "./push/push.js";
+import { LargeFiles } from "./large-files.js";
 import { Mailbox } from "./mailbox.js";
 import { ApStore } from "./store.js";
 
 export type AccessPointSettings = Pick<AccessPointConfig, "cp" | "host" | "port" | "bodyLimit" | "maxAttachmentBytes"> &
+  Partial<Pick<AccessPointConfig, "maxLargeFileBytes" | "largeUploadTtl">> &
   Partial<Pick<AccessPointConfig, "connectHeartbeat" | "keyFile" | "keyFileReloadInterval" | "keyExpiryWarningDays">> &
   Partial<Pick<AccessPointConfig, "webhookUrl" | "webhookSecretFile" | "webhookEvents" | "webhookMaxAttempts" | "webhookRetryBase" | "webhookMaxDelay" | "webhookTimeout">> & {
     /** The registry public key (the trust anchor the hub handed this member's operators). */
@@ -47,6 +51,7 @@ export interface AccessPointOptions {
 
 export interface RunningAccessPoint {
   readonly app: LiaisonApp;
+  readonly largeFiles: LargeFiles;
   readonly mailbox: Mailbox;
   readonly hub: HubClient;
   readonly audit: AuditEmitter;
@@ -92,6 +97,8 @@ export async function startAccessPoint(
   await push.start();
   await mailbox.start();
   const hub = new HubClient(nc, live, registry.view);
+  const uploadTtlMs = cfg.largeUploadTtl ?? DEFAULT_LARGE_UPLOAD_TTL_MS;
+  const largeFiles = new LargeFiles({ nc, cp: cfg.cp, maxBytes: cfg.maxLargeFileBytes ?? DEFAULT_MAX_LARGE_FILE_BYTES, uploadTtlMs, log, now, isMember: (cp) => registry.view().get(cp) !== undefined });
   // Keys of ours whose validity ends soon: warned at start and twice a day, so they are rotated in time.
   const warnExpiry = () => {
     for (const k of expiringKeys(registry.view().get(cfg.cp), now(), cfg.keyExpiryWarningDays ?? DEFAULT_KEY_EXPIRY_WARNING_DAYS)) {
@@ -110,6 +117,7 @@ export async function startAccessPoint(
     log,
     bodyLimit: cfg.bodyLimit,
     maxAttachmentBytes: cfg.maxAttachmentBytes,
+    largeFiles: { store: largeFiles, uploadTtlMs },
     isUp: () => !nc.isClosed(),
     plugins: [
       (scope) => registryRoutes(scope, { registry: registry.view, now, warnDays: cfg.keyExpiryWarningDays ?? DEFAULT_KEY_EXPIRY_WARNING_DAYS }),
@@ -133,6 +141,7 @@ export async function startAccessPoint(
   })();
   return {
     app,
+    largeFiles,
     mailbox,
     hub,
     audit,
@@ -143,6 +152,7 @@ export async function startAccessPoint(
       clearInterval(expiryTimer);
       followed?.close();
       await app.close();
+      largeFiles.close();
       await push.stop();
       await mailbox.stop();
       await audit.end();

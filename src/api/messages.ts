@@ -5,6 +5,10 @@ import { queryInt } from "../http/mod.js";
 import { attachmentIn, caseRef, cpCode, handlingIn, handlingOut, isoTime, objectId } from "./common.js";
 import { HANDLING_CODES, KINDS, LEGAL_BASES, PRIORITIES, RECEIPT_KINDS, SPECIAL_FORMS, SPONTANEOUS_BASES } from "./enums.js";
 
+/** An upload of a large attachment (POST /v1/uploads, docs/large-files.md), named in the message that sends it. */
+export const uploadId = z.string().regex(/^[0-9a-f]{32}$/, "an upload id from POST /v1/uploads");
+const largeAttachmentsIn = z.array(uploadId).max(20).default([]).describe("Upload ids from POST /v1/uploads, sealed for exactly this message's recipients");
+
 export const messageIn = z
   .object({
     kind: z.enum(KINDS.keys),
@@ -22,6 +26,7 @@ export const messageIn = z
     handling: handlingIn,
     inReplyTo: objectId.optional(),
     attachments: z.array(attachmentIn).max(20).default([]),
+    largeAttachments: largeAttachmentsIn,
   })
   .superRefine((m, ctx) => {
     if (m.kind === "request" && !m.legalBasis) ctx.addIssue({ code: "custom", path: ["legalBasis"], message: "a request states its Naples II legal basis" });
@@ -42,6 +47,7 @@ export const replyIn = z.object({
   declineReason: z.string().max(4_000).optional(),
   handling: handlingIn,
   attachments: z.array(attachmentIn).max(20).default([]),
+  largeAttachments: largeAttachmentsIn,
   priority: z.enum(PRIORITIES.keys).default("normal"),
 });
 export type ReplyIn = z.infer<typeof replyIn>;
@@ -103,6 +109,10 @@ export const messageOut = headerOut
     declineReason: z.string().optional(),
     handling: handlingOut,
     attachments: z.array(z.object({ name: z.string(), mediaType: z.string(), size: z.number().int(), contentBase64: z.string() })),
+    largeAttachments: z
+      .array(z.object({ name: z.string(), mediaType: z.string(), size: z.number().int(), sha256: z.string() }))
+      .optional()
+      .describe("Files too large for the message: read each from GET /v1/messages/{id}/attachments/{name}"),
     receipts: z.array(receiptOut),
   })
   .meta({ id: "Message" });
@@ -152,3 +162,26 @@ export const messageListOut = z.object({ items: z.array(headerOut), nextCursor: 
 export type MessageListOut = z.infer<typeof messageListOut>;
 export const threadOut = z.object({ caseRef: z.string(), messages: z.array(messageOut) }).meta({ id: "Thread" });
 export type ThreadOut = z.infer<typeof threadOut>;
+
+/** POST /v1/uploads: the raw file is the body (application/octet-stream); these say what it is and for whom. */
+export const uploadQuery = z.object({
+  name: z.string().min(1).max(255).describe("The file's name, as the recipient will see it"),
+  mediaType: z.string().min(1).max(127).default("application/octet-stream"),
+  to: z
+    .string()
+    .min(1)
+    .transform((v) => v.split(","))
+    .pipe(z.array(cpCode).min(1).max(64))
+    .describe("The recipients, comma-separated: the message that sends it must be addressed to exactly these"),
+});
+export type UploadQuery = z.infer<typeof uploadQuery>;
+
+export const uploadOut = z
+  .object({ uploadId, name: z.string(), mediaType: z.string(), size: z.number().int(), sha256: z.string(), to: z.array(z.string()), expiresAt: isoTime })
+  .meta({ id: "Upload" });
+export type UploadOut = z.infer<typeof uploadOut>;
+
+export const attachmentParams = z.object({ id: objectId, name: z.string().min(1).max(255) });
+
+/** An attachment's bytes, streamed as they are (no JSON): its media type is the Content-Type. */
+export const attachmentBytes = z.any().meta({ description: "The attachment's bytes", format: "binary" });

@@ -8,6 +8,10 @@ import { checkHttpLimits, httpLimitFields } from "./http.js";
 
 export const DEFAULT_AP_PORT = 8401;
 export const DEFAULT_AP_BODY_LIMIT = 6 * 1024 * 1024;
+/** Largest file uploaded as a large attachment (docs/large-files.md): 2 GiB. */
+export const DEFAULT_MAX_LARGE_FILE_BYTES = 2 * 1024 * 1024 * 1024;
+/** An upload not sent in a message within this time is forgotten: its key dropped, its object deleted. */
+export const DEFAULT_LARGE_UPLOAD_TTL_MS = 3_600_000;
 /** Attempts of a webhook delivery before it is marked failed (an operator can replay it). */
 export const DEFAULT_WEBHOOK_MAX_ATTEMPTS = 12;
 /** The first retry's delay; each next one doubles (with jitter) up to DEFAULT_WEBHOOK_MAX_DELAY_MS. */
@@ -62,6 +66,10 @@ export const accessPointSchema = z
     connectHeartbeat: zDurationMs.default(3_600_000),
     /** Largest total of a message's attachments, decoded. */
     maxAttachmentBytes: z.coerce.number().int().positive().default(4 * 1024 * 1024),
+    /** Largest large attachment, streamed through POST /v1/uploads (LIAISON_MAX_LARGE_FILE_BYTES). */
+    maxLargeFileBytes: z.coerce.number().int().positive().default(DEFAULT_MAX_LARGE_FILE_BYTES),
+    /** How long an upload waits to be sent in a message (LIAISON_LARGE_UPLOAD_TTL). */
+    largeUploadTtl: zDurationMs.default(DEFAULT_LARGE_UPLOAD_TTL_MS),
     /** Rate limits, timeouts, connection cap, refusal log window, users file reload (config/http.ts). */
     ...httpLimitFields,
     ...webhookFields,

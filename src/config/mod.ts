@@ -5,7 +5,7 @@ export { zPeriod, zDurationMs } from "./duration.js";
 export { baseFields, natsFields, registryFields, defaultRegistryKeyFile, zCpCode, zCpList, zHome, zLogLevel, zPort, zReminderDays, DEFAULT_NATS_URL, DEFAULT_HOME } from "./common.js";
 export { stackSchema, type StackConfig } from "./stack.js";
 export { exchangeSchema, DEFAULT_MAX_ENVELOPE_BYTES, type ExchangeConfig } from "./exchange.js";
-export { accessPointSchema, DEFAULT_AP_PORT, DEFAULT_AP_BODY_LIMIT, DEFAULT_WEBHOOK_MAX_ATTEMPTS, DEFAULT_WEBHOOK_RETRY_BASE_MS, DEFAULT_WEBHOOK_MAX_DELAY_MS, DEFAULT_WEBHOOK_TIMEOUT_MS, type AccessPointConfig } from "./access-point.js";
+export { accessPointSchema, DEFAULT_AP_PORT, DEFAULT_AP_BODY_LIMIT, DEFAULT_MAX_LARGE_FILE_BYTES, DEFAULT_LARGE_UPLOAD_TTL_MS, DEFAULT_WEBHOOK_MAX_ATTEMPTS, DEFAULT_WEBHOOK_RETRY_BASE_MS, DEFAULT_WEBHOOK_MAX_DELAY_MS, DEFAULT_WEBHOOK_TIMEOUT_MS, type AccessPointConfig } from "./access-point.js";
 export { cliSchema, type CliConfig } from "./cli.js";
 export { auditSchema, DEFAULT_AUDIT_HEAD_INTERVAL_MS, DEFAULT_AUDIT_DEDUPE_WINDOW, DEFAULT_AUDIT_MAX_STEP_EVENTS, DEFAULT_AUDIT_TAKEOVER_AFTER_MS, type AuditConfig } from "./audit.js";
 export { hubDataSchema, DEFAULT_MAX_ATTACHMENT_BYTES, DEFAULT_MAX_QUERY_MATCHES, type HubDataConfig } from "./records.js";

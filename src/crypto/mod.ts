@@ -28,3 +28,16 @@ export { BatchVerifier, type SignerKey, type SignerKeyLookup } from "./batch-ver
 export { decodeAs, decodeEnvelope, decodeMessage, messageName, decodeEnvelopeBytes, envelopeBytesOf, inboxItemOfEnvelope, type DecodedEnvelope, type MessageType } from "./envelope.js";
 export { BlindIndexer } from "./blind-index.js";
 export { readHubSecrets, writeHubSecrets, ensureHubSecrets, KekRing, type HubSecrets, type Kek } from "./hub-secrets.js";
+export {
+  FILE_CHUNK_SIZE,
+  FILE_CHUNK_OVERHEAD,
+  FILE_NONCE_PREFIX_SIZE,
+  newFileSealing,
+  sealChunk,
+  openChunk,
+  chunkCount,
+  sealedSize,
+  sealFileChunks,
+  openFileChunks,
+  type FileSealing,
+} from "./chunked-seal.js";

@@ -11,7 +11,7 @@
 // member's account: a reply subject it names can only land there.
 import { PRIORITY_TOKENS, subjects } from "./subjects.js";
 import { HUB_ROLES, hubPermissions, type HubRole, type Permissions } from "./permissions.js";
-import { inboxConsumer, STREAMS } from "./streams.js";
+import { inboxConsumer, largeFileStore, STREAMS } from "./streams.js";
 
 export const HUB_ACCOUNT = "HUB";
 export const SYS_ACCOUNT = "SYS";
@@ -73,8 +73,12 @@ function hubJs(op: "CONSUMER.INFO" | "CONSUMER.MSG.NEXT", durable: string): { su
   return { subject: `$JS.API.${op}.${STREAMS.INBOX.name}.${durable}`, to: `${subjects.hubJsApi}.${op}.${STREAMS.INBOX.name}.${durable}` };
 }
 
-/** Everything one member's account imports from HUB: the whole of what it may do at the hub. */
-export function memberImports(cp: string): MemberImport[] {
+/**
+ * Everything one member's account imports from HUB: the whole of what it may do at the hub.
+ * `peers`: the other members, into whose large-file stores it may write (never read) the sealed
+ * chunks of files it sends them; it reads only its own, by direct get (docs/large-files.md).
+ */
+export function memberImports(cp: string, peers: readonly string[] = []): MemberImport[] {
   const out: MemberImport[] = [
     ...PRIORITY_TOKENS.map((p) => ({ kind: "service" as const, subject: subjects.submit(cp, p) })),
     { kind: "service", subject: subjects.auditEvents(cp) },
@@ -90,6 +94,13 @@ export function memberImports(cp: string): MemberImport[] {
     out.push({ kind: "service", ...hubJs("CONSUMER.MSG.NEXT", durable), stream: true });
     // Deliveries carry the ack subject as their reply; it keeps its name in the member's account.
     out.push({ kind: "service", subject: `$JS.ACK.${STREAMS.INBOX.name}.${durable}.>` });
+  }
+  const own = largeFileStore(cp).bucket;
+  out.push({ kind: "service", subject: `$JS.API.DIRECT.GET.OBJ_${own}`, to: `${subjects.hubJsApi}.DIRECT.GET.OBJ_${own}` });
+  for (const p of peers) {
+    if (p === cp) continue;
+    const b = largeFileStore(p).bucket;
+    out.push({ kind: "service", subject: `$O.${b}.C.>` }, { kind: "service", subject: `$O.${b}.M.>` });
   }
   return out;
 }
@@ -118,6 +129,7 @@ function limitsBlock(l: AccountLimits | "enabled", indent: string): string {
 /** The `accounts { ... }` and `system_account` blocks of nats-server.conf for this hub and these members. */
 export function natsAccountsConfig(input: AccountsInput): string {
   const cps = input.contactPoints.map((c) => ({ ...c, account: accountName(c.cp) }));
+  const peers = cps.map((c) => c.cp);
   const hubUsers = [...input.hub]
     .sort((a, b) => HUB_ROLES.indexOf(a.role) - HUB_ROLES.indexOf(b.role))
     .map((h) => {
@@ -127,7 +139,7 @@ export function natsAccountsConfig(input: AccountsInput): string {
   // One export per subject, listing the members that may import it.
   const exports = new Map<string, { kind: "service" | "stream"; stream: boolean; accounts: string[] }>();
   for (const c of cps) {
-    for (const i of memberImports(c.cp)) {
+    for (const i of memberImports(c.cp, peers)) {
       const e = exports.get(i.subject) ?? { kind: i.kind, stream: i.stream === true, accounts: [] };
       e.accounts.push(c.account);
       exports.set(i.subject, e);
@@ -139,7 +151,7 @@ export function natsAccountsConfig(input: AccountsInput): string {
   });
   const members = cps.map((c) => {
     if (!c.nkey && !c.leafNkey) throw new TypeError(`contact point ${c.cp} needs an access point or a leaf-node nkey`);
-    const imports = memberImports(c.cp).map((i) => `      { ${i.kind}: { account: ${HUB_ACCOUNT}, subject: ${q(i.subject)} }${i.to ? `, to: ${q(i.to)}` : ""} }`);
+    const imports = memberImports(c.cp, peers).map((i) => `      { ${i.kind}: { account: ${HUB_ACCOUNT}, subject: ${q(i.subject)} }${i.to ? `, to: ${q(i.to)}` : ""} }`);
     return [
       c.nkey
         ? `  # contact point ${c.cp}: its access point's store and nothing of anyone else's`

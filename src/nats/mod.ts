@@ -22,6 +22,7 @@ export {
   inboxConsumerOwner,
   hubConsumers,
   contactPointConsumers,
+  largeFileStore,
   type StreamSpec,
   type KvSpec,
   type ConsumerSpec,

@@ -21,6 +21,7 @@ import {
   apPushStream,
   contactPointConsumers,
   hubConsumers,
+  largeFileStore,
   type ConsumerSpec,
   type StreamSpec,
 } from "./streams.js";
@@ -187,15 +188,20 @@ async function provisionAll(nc: NatsConnection, opts: ProvisionOptions, replicas
   return out;
 }
 
-/** What one contact point needs at the hub (HUB account): its inbox consumers. */
+/** What one contact point needs at the hub (HUB account): its inbox consumers and its large-file store. */
 export async function provisionContactPoint(
   nc: NatsConnection,
   cp: string,
-  _opts: { replicas?: number } = {},
+  opts: { replicas?: number } = {},
 ): Promise<ProvisionEntry[]> {
   const jsm = await jetstreamManager(nc);
   const out: ProvisionEntry[] = [];
   for (const c of contactPointConsumers(cp)) out.push(await ensureConsumer(jsm, c));
+  const lf = largeFileStore(cp);
+  const replicas = opts.replicas ?? 1;
+  const want: Partial<StreamConfig> = { description: lf.description, num_replicas: replicas, max_age: nanos(lf.maxAgeMs) };
+  const create = () => new Objm(jetstream(nc)).create(lf.bucket, { description: lf.description, replicas, ttl: lf.maxAgeMs });
+  out.push(await ensureBucketStream(jsm, "object-store", lf.bucket, `OBJ_${lf.bucket}`, create, want));
   return out;
 }
 

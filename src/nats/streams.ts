@@ -210,6 +210,14 @@ export const OBJECT_STORES: readonly ObjectStoreSpec[] = Object.freeze([
   { bucket: "attachments", description: "Record attachments, encrypted under the record's data key" },
 ]);
 
+/**
+ * A contact point's large-file store at the hub (docs/large-files.md): the sealed chunks of files
+ * sent to it, one bucket per recipient so that its account's import reaches only its own. Objects
+ * age out with the undelivered inbox copies; the retention service deletes them with their message.
+ */
+export const largeFileStore = (cp: string): ObjectStoreSpec & { readonly maxAgeMs: number } =>
+  Object.freeze({ bucket: `large-files-${cp}`, description: `Large files sent to ${cp}, sealed end to end in chunks`, maxAgeMs: INBOX_MAX_AGE_MS });
+
 const consumer = (stream: string, config: ConsumerSpec["config"]): ConsumerSpec =>
   Object.freeze({
     stream,

@@ -184,6 +184,158 @@ export namespace liaison {
         }
 
         /**
+         * Properties of a LargeAttachment.
+         * @deprecated Use liaison.v1.LargeAttachment.$Properties instead.
+         */
+        interface ILargeAttachment extends liaison.v1.LargeAttachment.$Properties {
+        }
+
+        /** Represents a LargeAttachment. */
+        class LargeAttachment {
+
+            /**
+             * Constructs a new LargeAttachment.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.LargeAttachment.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** LargeAttachment name. */
+            name: string;
+
+            /** LargeAttachment mediaType. */
+            mediaType: string;
+
+            /** LargeAttachment object. */
+            object: string;
+
+            /** LargeAttachment size. */
+            size: number;
+
+            /** LargeAttachment sha256. */
+            sha256: Uint8Array;
+
+            /** LargeAttachment fileKey. */
+            fileKey: Uint8Array;
+
+            /** LargeAttachment noncePrefix. */
+            noncePrefix: Uint8Array;
+
+            /** LargeAttachment chunkSize. */
+            chunkSize: number;
+
+            /**
+             * Creates a new LargeAttachment instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns LargeAttachment instance
+             */
+            static create(properties: liaison.v1.LargeAttachment.$Shape): liaison.v1.LargeAttachment & liaison.v1.LargeAttachment.$Shape;
+            static create(properties?: liaison.v1.LargeAttachment.$Properties): liaison.v1.LargeAttachment;
+
+            /**
+             * Encodes the specified LargeAttachment message. Does not implicitly {@link liaison.v1.LargeAttachment.verify|verify} messages.
+             * @param message LargeAttachment message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.LargeAttachment.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified LargeAttachment message, length delimited. Does not implicitly {@link liaison.v1.LargeAttachment.verify|verify} messages.
+             * @param message LargeAttachment message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.LargeAttachment.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a LargeAttachment message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.LargeAttachment & liaison.v1.LargeAttachment.$Shape} LargeAttachment
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.LargeAttachment & liaison.v1.LargeAttachment.$Shape;
+
+            /**
+             * Decodes a LargeAttachment message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.LargeAttachment & liaison.v1.LargeAttachment.$Shape} LargeAttachment
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.LargeAttachment & liaison.v1.LargeAttachment.$Shape;
+
+            /**
+             * Creates a LargeAttachment message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns LargeAttachment
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.LargeAttachment;
+
+            /**
+             * Creates a plain object from a LargeAttachment message. Also converts values to other types if specified.
+             * @param message LargeAttachment
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.LargeAttachment, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this LargeAttachment to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for LargeAttachment
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace LargeAttachment {
+
+            /** Properties of a LargeAttachment. */
+            interface $Properties {
+
+                /** LargeAttachment name */
+                name?: (string|null);
+
+                /** LargeAttachment mediaType */
+                mediaType?: (string|null);
+
+                /** LargeAttachment object */
+                object?: (string|null);
+
+                /** LargeAttachment size */
+                size?: (number|null);
+
+                /** LargeAttachment sha256 */
+                sha256?: (Uint8Array|null);
+
+                /** LargeAttachment fileKey */
+                fileKey?: (Uint8Array|null);
+
+                /** LargeAttachment noncePrefix */
+                noncePrefix?: (Uint8Array|null);
+
+                /** LargeAttachment chunkSize */
+                chunkSize?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a LargeAttachment. */
+            type $Shape = liaison.v1.LargeAttachment.$Properties;
+        }
+
+        /**
          * Properties of an AssistanceRequest.
          * @deprecated Use liaison.v1.AssistanceRequest.$Properties instead.
          */
@@ -678,6 +830,9 @@ export namespace liaison {
             /** Payload attachments. */
             attachments: liaison.v1.Attachment.$Properties[];
 
+            /** Payload largeAttachments. */
+            largeAttachments: liaison.v1.LargeAttachment.$Properties[];
+
             /** Payload request. */
             request?: (liaison.v1.AssistanceRequest.$Properties|null);
 
@@ -782,6 +937,9 @@ export namespace liaison {
                 /** Payload attachments */
                 attachments?: (liaison.v1.Attachment.$Properties[]|null);
 
+                /** Payload largeAttachments */
+                largeAttachments?: (liaison.v1.LargeAttachment.$Properties[]|null);
+
                 /** Payload request */
                 request?: (liaison.v1.AssistanceRequest.$Properties|null);
 
@@ -807,6 +965,7 @@ export namespace liaison {
               body?: string|null;
               handlingConditions?: string|null;
               attachments?: liaison.v1.Attachment.$Shape[]|null;
+              largeAttachments?: liaison.v1.LargeAttachment.$Shape[]|null;
               request?: liaison.v1.AssistanceRequest.$Shape|null;
               reply?: liaison.v1.AssistanceReply.$Shape|null;
               spontaneous?: liaison.v1.SpontaneousInformation.$Shape|null;

@@ -4,7 +4,7 @@ import $protobuf from "protobufjs/minimal.js";
 
 // Common aliases
 const $Reader = $protobuf.Reader, $Writer = $protobuf.Writer, $util = $protobuf.util;
-const $Object = $util.global.Object, $undefined = $util.global.undefined, $Error = $util.global.Error, $RangeError = $util.global.RangeError, $TypeError = $util.global.TypeError, $String = $util.global.String, $Array = $util.global.Array, $Boolean = $util.global.Boolean, $Number = $util.global.Number, $parseInt = $util.global.parseInt, $BigInt = $util.global.BigInt, $isFinite = $util.global.isFinite;
+const $Object = $util.global.Object, $undefined = $util.global.undefined, $Error = $util.global.Error, $RangeError = $util.global.RangeError, $TypeError = $util.global.TypeError, $String = $util.global.String, $Array = $util.global.Array, $Number = $util.global.Number, $parseInt = $util.global.parseInt, $BigInt = $util.global.BigInt, $Boolean = $util.global.Boolean, $isFinite = $util.global.isFinite;
 
 // Exported root namespace
 const $root = $protobuf.roots["default"] || ($protobuf.roots["default"] = {});
@@ -399,6 +399,486 @@ export const liaison = $root.liaison = (() => {
             };
 
             return Attachment;
+        })();
+
+        v1.LargeAttachment = (function() {
+
+            /**
+             * Properties of a LargeAttachment.
+             * @typedef {Object} liaison.v1.LargeAttachment.$Properties
+             * @property {string|null} [name] LargeAttachment name
+             * @property {string|null} [mediaType] LargeAttachment mediaType
+             * @property {string|null} [object] LargeAttachment object
+             * @property {number|null} [size] LargeAttachment size
+             * @property {Uint8Array|null} [sha256] LargeAttachment sha256
+             * @property {Uint8Array|null} [fileKey] LargeAttachment fileKey
+             * @property {Uint8Array|null} [noncePrefix] LargeAttachment noncePrefix
+             * @property {number|null} [chunkSize] LargeAttachment chunkSize
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a LargeAttachment.
+             * @memberof liaison.v1
+             * @interface ILargeAttachment
+             * @augments liaison.v1.LargeAttachment.$Properties
+             * @deprecated Use liaison.v1.LargeAttachment.$Properties instead.
+             */
+
+            /**
+             * Shape of a LargeAttachment.
+             * @typedef {liaison.v1.LargeAttachment.$Properties} liaison.v1.LargeAttachment.$Shape
+             */
+
+            /**
+             * Constructs a new LargeAttachment.
+             * @memberof liaison.v1
+             * @classdesc Represents a LargeAttachment.
+             * @constructor
+             * @param {liaison.v1.LargeAttachment.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const LargeAttachment = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * LargeAttachment name.
+             * @member {string} name
+             * @memberof liaison.v1.LargeAttachment
+             * @instance
+             */
+            LargeAttachment.prototype.name = "";
+
+            /**
+             * LargeAttachment mediaType.
+             * @member {string} mediaType
+             * @memberof liaison.v1.LargeAttachment
+             * @instance
+             */
+            LargeAttachment.prototype.mediaType = "";
+
+            /**
+             * LargeAttachment object.
+             * @member {string} object
+             * @memberof liaison.v1.LargeAttachment
+             * @instance
+             */
+            LargeAttachment.prototype.object = "";
+
+            /**
+             * LargeAttachment size.
+             * @member {number} size
+             * @memberof liaison.v1.LargeAttachment
+             * @instance
+             */
+            LargeAttachment.prototype.size = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * LargeAttachment sha256.
+             * @member {Uint8Array} sha256
+             * @memberof liaison.v1.LargeAttachment
+             * @instance
+             */
+            LargeAttachment.prototype.sha256 = $util.newBuffer([]);
+
+            /**
+             * LargeAttachment fileKey.
+             * @member {Uint8Array} fileKey
+             * @memberof liaison.v1.LargeAttachment
+             * @instance
+             */
+            LargeAttachment.prototype.fileKey = $util.newBuffer([]);
+
+            /**
+             * LargeAttachment noncePrefix.
+             * @member {Uint8Array} noncePrefix
+             * @memberof liaison.v1.LargeAttachment
+             * @instance
+             */
+            LargeAttachment.prototype.noncePrefix = $util.newBuffer([]);
+
+            /**
+             * LargeAttachment chunkSize.
+             * @member {number} chunkSize
+             * @memberof liaison.v1.LargeAttachment
+             * @instance
+             */
+            LargeAttachment.prototype.chunkSize = 0;
+
+            /**
+             * Creates a new LargeAttachment instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.LargeAttachment
+             * @static
+             * @param {liaison.v1.LargeAttachment.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.LargeAttachment} LargeAttachment instance
+             * @type {{
+             *   (properties: liaison.v1.LargeAttachment.$Shape): liaison.v1.LargeAttachment & liaison.v1.LargeAttachment.$Shape;
+             *   (properties?: liaison.v1.LargeAttachment.$Properties): liaison.v1.LargeAttachment;
+             * }}
+             */
+            LargeAttachment.create = function(properties) {
+                return new LargeAttachment(properties);
+            };
+
+            /**
+             * Encodes the specified LargeAttachment message. Does not implicitly {@link liaison.v1.LargeAttachment.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.LargeAttachment
+             * @static
+             * @param {liaison.v1.LargeAttachment.$Properties} message LargeAttachment message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            LargeAttachment.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.name != null && $Object.hasOwnProperty.call(message, "name") && message.name !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.name);
+                if (message.mediaType != null && $Object.hasOwnProperty.call(message, "mediaType") && message.mediaType !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.mediaType);
+                if (message.object != null && $Object.hasOwnProperty.call(message, "object") && message.object !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.object);
+                if (message.size != null && $Object.hasOwnProperty.call(message, "size") && (typeof message.size === "object" ? message.size.low || message.size.high : message.size !== 0))
+                    writer.uint32(/* id 4, wireType 0 =*/32).uint64(message.size);
+                if (message.sha256 != null && $Object.hasOwnProperty.call(message, "sha256") && message.sha256.length)
+                    writer.uint32(/* id 5, wireType 2 =*/42).bytes(message.sha256);
+                if (message.fileKey != null && $Object.hasOwnProperty.call(message, "fileKey") && message.fileKey.length)
+                    writer.uint32(/* id 6, wireType 2 =*/50).bytes(message.fileKey);
+                if (message.noncePrefix != null && $Object.hasOwnProperty.call(message, "noncePrefix") && message.noncePrefix.length)
+                    writer.uint32(/* id 7, wireType 2 =*/58).bytes(message.noncePrefix);
+                if (message.chunkSize != null && $Object.hasOwnProperty.call(message, "chunkSize") && message.chunkSize !== 0)
+                    writer.uint32(/* id 8, wireType 0 =*/64).uint32(message.chunkSize);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified LargeAttachment message, length delimited. Does not implicitly {@link liaison.v1.LargeAttachment.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.LargeAttachment
+             * @static
+             * @param {liaison.v1.LargeAttachment.$Properties} message LargeAttachment message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            LargeAttachment.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a LargeAttachment message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.LargeAttachment
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.LargeAttachment & liaison.v1.LargeAttachment.$Shape} LargeAttachment
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            LargeAttachment.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.LargeAttachment();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.name = value;
+                            else
+                                delete message.name;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.mediaType = value;
+                            else
+                                delete message.mediaType;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.object = value;
+                            else
+                                delete message.object;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.size = value;
+                            else
+                                delete message.size;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.sha256 = value;
+                            else
+                                delete message.sha256;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.fileKey = value;
+                            else
+                                delete message.fileKey;
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.noncePrefix = value;
+                            else
+                                delete message.noncePrefix;
+                            continue;
+                        }
+                    case 8: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.chunkSize = value;
+                            else
+                                delete message.chunkSize;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a LargeAttachment message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.LargeAttachment
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.LargeAttachment & liaison.v1.LargeAttachment.$Shape} LargeAttachment
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            LargeAttachment.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a LargeAttachment message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.LargeAttachment
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.LargeAttachment} LargeAttachment
+             */
+            LargeAttachment.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.LargeAttachment)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.LargeAttachment: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.LargeAttachment();
+                if (object.name != null)
+                    if (typeof object.name !== "string" || object.name.length)
+                        message.name = $String(object.name);
+                if (object.mediaType != null)
+                    if (typeof object.mediaType !== "string" || object.mediaType.length)
+                        message.mediaType = $String(object.mediaType);
+                if (object.object != null)
+                    if (typeof object.object !== "string" || object.object.length)
+                        message.object = $String(object.object);
+                if (object.size != null)
+                    if (typeof object.size === "object" ? object.size.low || object.size.high : $Number(object.size) !== 0)
+                        if ($util.Long)
+                            message.size = $util.Long.fromValue(object.size, true);
+                        else if (typeof object.size === "string")
+                            message.size = $parseInt(object.size, 10);
+                        else if (typeof object.size === "number")
+                            message.size = object.size;
+                        else if (typeof object.size === "object")
+                            message.size = new $util.LongBits(object.size.low >>> 0, object.size.high >>> 0).toNumber(true);
+                if (object.sha256 != null)
+                    if (object.sha256.length)
+                        if (typeof object.sha256 === "string")
+                            $util.base64.decode(object.sha256, message.sha256 = $util.newBuffer($util.base64.length(object.sha256)), 0);
+                        else if (object.sha256.length >= 0)
+                            message.sha256 = object.sha256;
+                if (object.fileKey != null)
+                    if (object.fileKey.length)
+                        if (typeof object.fileKey === "string")
+                            $util.base64.decode(object.fileKey, message.fileKey = $util.newBuffer($util.base64.length(object.fileKey)), 0);
+                        else if (object.fileKey.length >= 0)
+                            message.fileKey = object.fileKey;
+                if (object.noncePrefix != null)
+                    if (object.noncePrefix.length)
+                        if (typeof object.noncePrefix === "string")
+                            $util.base64.decode(object.noncePrefix, message.noncePrefix = $util.newBuffer($util.base64.length(object.noncePrefix)), 0);
+                        else if (object.noncePrefix.length >= 0)
+                            message.noncePrefix = object.noncePrefix;
+                if (object.chunkSize != null)
+                    if ($Number(object.chunkSize) !== 0)
+                        message.chunkSize = object.chunkSize >>> 0;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a LargeAttachment message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.LargeAttachment
+             * @static
+             * @param {liaison.v1.LargeAttachment} message LargeAttachment
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            LargeAttachment.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.name = "";
+                    object.mediaType = "";
+                    object.object = "";
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.size = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.size = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if (options.bytes === $String)
+                        object.sha256 = "";
+                    else {
+                        object.sha256 = [];
+                        if (options.bytes !== $Array)
+                            object.sha256 = $util.newBuffer(object.sha256);
+                    }
+                    if (options.bytes === $String)
+                        object.fileKey = "";
+                    else {
+                        object.fileKey = [];
+                        if (options.bytes !== $Array)
+                            object.fileKey = $util.newBuffer(object.fileKey);
+                    }
+                    if (options.bytes === $String)
+                        object.noncePrefix = "";
+                    else {
+                        object.noncePrefix = [];
+                        if (options.bytes !== $Array)
+                            object.noncePrefix = $util.newBuffer(object.noncePrefix);
+                    }
+                    object.chunkSize = 0;
+                }
+                if (message.name != null && $Object.hasOwnProperty.call(message, "name"))
+                    object.name = message.name;
+                if (message.mediaType != null && $Object.hasOwnProperty.call(message, "mediaType"))
+                    object.mediaType = message.mediaType;
+                if (message.object != null && $Object.hasOwnProperty.call(message, "object"))
+                    object.object = message.object;
+                if (message.size != null && $Object.hasOwnProperty.call(message, "size"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.size = typeof message.size === "number" ? $BigInt(message.size) : $util.Long.fromBits(message.size.low >>> 0, message.size.high >>> 0, true).toBigInt();
+                    else if (typeof message.size === "number")
+                        object.size = options.longs === $String ? $String(message.size) : message.size;
+                    else
+                        object.size = options.longs === $String ? $util.Long.prototype.toString.call(message.size) : options.longs === $Number ? new $util.LongBits(message.size.low >>> 0, message.size.high >>> 0).toNumber(true) : message.size;
+                if (message.sha256 != null && $Object.hasOwnProperty.call(message, "sha256"))
+                    object.sha256 = options.bytes === $String ? $util.base64.encode(message.sha256, 0, message.sha256.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.sha256) : message.sha256;
+                if (message.fileKey != null && $Object.hasOwnProperty.call(message, "fileKey"))
+                    object.fileKey = options.bytes === $String ? $util.base64.encode(message.fileKey, 0, message.fileKey.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.fileKey) : message.fileKey;
+                if (message.noncePrefix != null && $Object.hasOwnProperty.call(message, "noncePrefix"))
+                    object.noncePrefix = options.bytes === $String ? $util.base64.encode(message.noncePrefix, 0, message.noncePrefix.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.noncePrefix) : message.noncePrefix;
+                if (message.chunkSize != null && $Object.hasOwnProperty.call(message, "chunkSize"))
+                    object.chunkSize = message.chunkSize;
+                return object;
+            };
+
+            /**
+             * Converts this LargeAttachment to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.LargeAttachment
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            LargeAttachment.prototype.toJSON = function() {
+                return LargeAttachment.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for LargeAttachment
+             * @function getTypeUrl
+             * @memberof liaison.v1.LargeAttachment
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            LargeAttachment.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.LargeAttachment";
+            };
+
+            return LargeAttachment;
         })();
 
         v1.AssistanceRequest = (function() {
@@ -1629,6 +2109,7 @@ export const liaison = $root.liaison = (() => {
              * @property {string|null} [body] Payload body
              * @property {string|null} [handlingConditions] Payload handlingConditions
              * @property {Array.<liaison.v1.Attachment.$Properties>|null} [attachments] Payload attachments
+             * @property {Array.<liaison.v1.LargeAttachment.$Properties>|null} [largeAttachments] Payload largeAttachments
              * @property {liaison.v1.AssistanceRequest.$Properties|null} [request] Payload request
              * @property {liaison.v1.AssistanceReply.$Properties|null} [reply] Payload reply
              * @property {liaison.v1.SpontaneousInformation.$Properties|null} [spontaneous] Payload spontaneous
@@ -1652,6 +2133,7 @@ export const liaison = $root.liaison = (() => {
              *   body?: string|null;
              *   handlingConditions?: string|null;
              *   attachments?: Array.<liaison.v1.Attachment.$Shape>|null;
+             *   largeAttachments?: Array.<liaison.v1.LargeAttachment.$Shape>|null;
              *   request?: liaison.v1.AssistanceRequest.$Shape|null;
              *   reply?: liaison.v1.AssistanceReply.$Shape|null;
              *   spontaneous?: liaison.v1.SpontaneousInformation.$Shape|null;
@@ -1672,6 +2154,7 @@ export const liaison = $root.liaison = (() => {
              */
             const Payload = function (properties) {
                 this.attachments = [];
+                this.largeAttachments = [];
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -1709,6 +2192,14 @@ export const liaison = $root.liaison = (() => {
              * @instance
              */
             Payload.prototype.attachments = $util.emptyArray;
+
+            /**
+             * Payload largeAttachments.
+             * @member {Array.<liaison.v1.LargeAttachment.$Properties>} largeAttachments
+             * @memberof liaison.v1.Payload
+             * @instance
+             */
+            Payload.prototype.largeAttachments = $util.emptyArray;
 
             /**
              * Payload request.
@@ -1797,6 +2288,9 @@ export const liaison = $root.liaison = (() => {
                 if (message.attachments != null && message.attachments.length)
                     for (let i = 0; i < message.attachments.length; ++i)
                         $root.liaison.v1.Attachment.encode(message.attachments[i], writer.uint32(/* id 4, wireType 2 =*/34).fork(), _depth + 1).ldelim();
+                if (message.largeAttachments != null && message.largeAttachments.length)
+                    for (let i = 0; i < message.largeAttachments.length; ++i)
+                        $root.liaison.v1.LargeAttachment.encode(message.largeAttachments[i], writer.uint32(/* id 5, wireType 2 =*/42).fork(), _depth + 1).ldelim();
                 if (message.request != null && $Object.hasOwnProperty.call(message, "request"))
                     $root.liaison.v1.AssistanceRequest.encode(message.request, writer.uint32(/* id 10, wireType 2 =*/82).fork(), _depth + 1).ldelim();
                 if (message.reply != null && $Object.hasOwnProperty.call(message, "reply"))
@@ -1897,6 +2391,14 @@ export const liaison = $root.liaison = (() => {
                             message.attachments.push($root.liaison.v1.Attachment.decode(reader, reader.size(), $undefined, _depth + 1));
                             continue;
                         }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.largeAttachments && message.largeAttachments.length))
+                                message.largeAttachments = [];
+                            message.largeAttachments.push($root.liaison.v1.LargeAttachment.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
                     case 10: {
                             if (wireType !== 2)
                                 break;
@@ -1995,6 +2497,16 @@ export const liaison = $root.liaison = (() => {
                         message.attachments[i] = $root.liaison.v1.Attachment.fromObject(object.attachments[i], _depth + 1);
                     }
                 }
+                if (object.largeAttachments) {
+                    if (!$Array.isArray(object.largeAttachments))
+                        throw $TypeError(".liaison.v1.Payload.largeAttachments: array expected");
+                    message.largeAttachments = $Array(object.largeAttachments.length);
+                    for (let i = 0; i < object.largeAttachments.length; ++i) {
+                        if (!$util.isObject(object.largeAttachments[i]))
+                            throw $TypeError(".liaison.v1.Payload.largeAttachments: object expected");
+                        message.largeAttachments[i] = $root.liaison.v1.LargeAttachment.fromObject(object.largeAttachments[i], _depth + 1);
+                    }
+                }
                 if (object.request != null) {
                     if (!$util.isObject(object.request))
                         throw $TypeError(".liaison.v1.Payload.request: object expected");
@@ -2035,8 +2547,10 @@ export const liaison = $root.liaison = (() => {
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
                 let object = {};
-                if (options.arrays || options.defaults)
+                if (options.arrays || options.defaults) {
                     object.attachments = [];
+                    object.largeAttachments = [];
+                }
                 if (options.defaults) {
                     object.subject = "";
                     object.body = "";
@@ -2052,6 +2566,11 @@ export const liaison = $root.liaison = (() => {
                     object.attachments = $Array(message.attachments.length);
                     for (let j = 0; j < message.attachments.length; ++j)
                         object.attachments[j] = $root.liaison.v1.Attachment.toObject(message.attachments[j], options, _depth + 1);
+                }
+                if (message.largeAttachments && message.largeAttachments.length) {
+                    object.largeAttachments = $Array(message.largeAttachments.length);
+                    for (let j = 0; j < message.largeAttachments.length; ++j)
+                        object.largeAttachments[j] = $root.liaison.v1.LargeAttachment.toObject(message.largeAttachments[j], options, _depth + 1);
                 }
                 if (message.request != null && $Object.hasOwnProperty.call(message, "request")) {
                     object.request = $root.liaison.v1.AssistanceRequest.toObject(message.request, options, _depth + 1);

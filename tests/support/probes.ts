@@ -7,7 +7,7 @@
 // stream added later is probed too.
 import { AckPolicy, DeliverPolicy, jetstreamManager, type StreamInfo } from "@nats-io/jetstream";
 import { headers, type NatsConnection } from "@nats-io/nats-core";
-import { memberImports, PRIORITY_TOKENS, subjects } from "../../src/nats/mod.js";
+import { largeFileStore, memberImports, PRIORITY_TOKENS, subjects } from "../../src/nats/mod.js";
 
 export interface ProbeTarget {
   readonly stream: string;
@@ -40,14 +40,17 @@ export async function hubTargets(admin: NatsConnection, other: string): Promise<
 /**
  * Subjects on which something may legitimately appear in the hub while the member probes: its own
  * submissions and audit events (it may write those), and what the hub does about them (its
- * receipts into the member's own inbox, the hub services' own audit events).
+ * receipts into the member's own inbox, the hub services' own audit events), and the sealed chunks
+ * and object records it may write, by design, into another member's large-file store (never read:
+ * docs/large-files.md).
  */
-function legitimate(cp: string): (subject: string) => boolean {
+function legitimate(cp: string, other: string): (subject: string) => boolean {
+  const othersFiles = `$O.${largeFileStore(other).bucket}.`;
   const own = new Set([...PRIORITY_TOKENS.map((p) => subjects.submit(cp, p)), subjects.auditEvents(cp), ...PRIORITY_TOKENS.map((p) => subjects.inbox(cp, p))]);
   const ownStore = subjects.apStoreOf(cp).slice(0, -1);
   const hubAudit = `${subjects.auditEvents("x").slice(0, -1)}`;
   const hubServices = new Set(["exchange", "audit", "records", "files", "retention", "usage", "console", "stack"]);
-  return (subject) => own.has(subject) || subject.startsWith(ownStore) || (subject.startsWith(hubAudit) && hubServices.has(subject.slice(hubAudit.length)));
+  return (subject) => own.has(subject) || subject.startsWith(othersFiles) || subject.startsWith(ownStore) || (subject.startsWith(hubAudit) && hubServices.has(subject.slice(hubAudit.length)));
 }
 
 const enc = new TextEncoder();
@@ -85,7 +88,7 @@ export async function probeHubBoundary(nc: NatsConnection, admin: NatsConnection
   }
 
   // Imports that answer: service requests, the hub's JetStream API for the member's own inbox consumers.
-  const imports = memberImports(cp).filter((i) => i.kind === "service");
+  const imports = memberImports(cp, [other]).filter((i) => i.kind === "service");
   const inboxDurable = `inbox-${cp}-normal`;
 
   for (const t of targets) {
@@ -119,7 +122,7 @@ export async function probeHubBoundary(nc: NatsConnection, admin: NatsConnection
   await nc.flush().catch(() => undefined);
   await wait(1_500);
 
-  const ok = legitimate(cp);
+  const ok = legitimate(cp, other);
   const landed: Array<{ stream: string; subject: string; seq: number; data: string }> = [];
   for (const s of streams) {
     const name = s.config.name;

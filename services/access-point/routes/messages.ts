@@ -36,6 +36,7 @@ import {
 import { rolesWith } from "../../../src/domain/mod.js";
 import { problemResponses } from "../../../src/http/mod.js";
 import { pb } from "../../../src/proto/mod.js";
+import type { LargeFiles } from "../large-files.js";
 import type { Entry, Mailbox, OpenedMessage } from "../mailbox.js";
 import { cursorOf, listed } from "../message-index.js";
 
@@ -43,6 +44,8 @@ export interface MessageRoutesDeps {
   readonly mailbox: Mailbox;
   readonly audit: AuditEmitter;
   readonly maxAttachmentBytes: number;
+  /** Large attachments (routes/uploads.ts); without it a message naming an upload is refused. */
+  readonly largeFiles?: LargeFiles;
 }
 
 const errors = problemResponses(
@@ -60,6 +63,13 @@ function attachments(list: readonly AttachmentIn[], max: number): pb.IAttachment
   const total = out.reduce((n, a) => n + a.content.length, 0);
   if (total > max) throw new LiaisonError("LIAISON_PAYLOAD_TOO_LARGE", `attachments total ${total} bytes, limit ${max}`);
   return out;
+}
+
+/** The sealed references of the uploads a message names, for exactly its recipients (refused otherwise). */
+function largeRefs(d: MessageRoutesDeps, ids: readonly string[], to: readonly string[]): pb.ILargeAttachment[] {
+  if (ids.length === 0) return [];
+  if (!d.largeFiles) throw new LiaisonError("LIAISON_VALIDATION", "largeAttachments: this access point takes no large files");
+  return d.largeFiles.refsFor(ids, to);
 }
 
 function payloadOf(m: MessageIn, maxAttachmentBytes: number): pb.IPayload {
@@ -135,6 +145,9 @@ export function messageView(mailbox: Mailbox, o: OpenedMessage): MessageOut {
       size: a.content?.length ?? 0,
       contentBase64: Buffer.from(a.content ?? new Uint8Array()).toString("base64"),
     })),
+    ...(p.largeAttachments.length
+      ? { largeAttachments: p.largeAttachments.map((a) => ({ name: a.name ?? "", mediaType: a.mediaType || "application/octet-stream", size: Number(a.size ?? 0), sha256: Buffer.from(a.sha256 ?? new Uint8Array()).toString("hex") })) }
+      : {}),
     receipts: o.entry.receipts.map((r) => ({
       kind: RECEIPT_KINDS.toApi(r.kind) ?? "accepted",
       issuer: r.issuer,
@@ -171,15 +184,16 @@ export async function messageRoutes(app: FastifyInstance, d: MessageRoutesDeps):
       const e = await mailbox.send({
         kind: KINDS.toProto(m.kind),
         to: m.to,
-        payload: payloadOf(m, d.maxAttachmentBytes),
+        payload: { ...payloadOf(m, d.maxAttachmentBytes), largeAttachments: largeRefs(d, m.largeAttachments, m.to) },
         priority: PRIORITIES.toProto(m.priority),
         ...(m.replyBy ? { replyByMs: Date.parse(m.replyBy) } : {}),
         ...(m.caseRef ? { caseRef: m.caseRef } : {}),
         handlingCodes: m.handling.codes.map((c) => HANDLING_CODES.toProto(c)),
         ...(m.inReplyTo ? { inReplyTo: m.inReplyTo } : {}),
       });
+      d.largeFiles?.sent(m.largeAttachments);
       req.audit.objectId = e.id;
-      req.audit.details = { kind: m.kind, to: e.header.recipients.join(","), caseRef: e.header.caseRef };
+      req.audit.details = { kind: m.kind, to: e.header.recipients.join(","), caseRef: e.header.caseRef, ...(m.largeAttachments.length ? { uploads: m.largeAttachments.join(",") } : {}) };
       return reply.code(202).send({ id: e.id, status: "submitted" as const, caseRef: e.header.caseRef });
     },
   );
@@ -303,11 +317,13 @@ export async function messageRoutes(app: FastifyInstance, d: MessageRoutesDeps):
           body: b.body,
           handlingConditions: b.handling.conditions ?? "",
           attachments: attachments(b.attachments, d.maxAttachmentBytes),
+          largeAttachments: largeRefs(d, b.largeAttachments, [original.header.sender]),
           reply: { declined: b.declined, declineReason: b.declineReason ?? "" },
         },
         priority: PRIORITIES.toProto(b.priority),
         handlingCodes: b.handling.codes.map((c) => HANDLING_CODES.toProto(c)),
       });
+      d.largeFiles?.sent(b.largeAttachments);
       req.audit.objectId = e.id;
       req.audit.details = { inReplyTo: original.id, caseRef: e.header.caseRef };
       return reply.code(202).send({ id: e.id, status: "submitted" as const, caseRef: e.header.caseRef });

@@ -1,11 +1,13 @@
 // `liaison send | inbox | read | reply | status <id>`: mutual-assistance messaging against an
 // access point's API. What an operator acts on is printed in words: the legal or spontaneous basis,
 // a special form and where, a declined answer's reason, a rejection's code and what it means.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { Option, type Command } from "commander";
 import { KINDS, LEGAL_BASES, LIST_ORDERS, PRIORITIES, SPECIAL_FORMS, SPONTANEOUS_BASES, type HeaderOut, type MessageListOut, type MessageOut, type Submitted } from "../../api/mod.js";
-import { callApi, resolveTarget, target, type Common } from "../client.js";
+import { callApi, resolveTarget, target, type Common, type Target } from "../client.js";
+import { downloadAttachment, INLINE_ATTACHMENT_MAX_BYTES, progressLine, uploadFile } from "../transfer.js";
+import { LiaisonError } from "../../errors.js";
 import { dateOrTime, fail, printJson, printTable, reasonInWords } from "../output.js";
 
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(",").map((s) => s.trim()).filter(Boolean)];
@@ -18,8 +20,23 @@ export function fromTime(v: string): string {
   return /^\d{4}-\d{2}-\d{2}$/.test(v) ? dateOrTime(`${v}T00:00:00Z`) : dateOrTime(v);
 }
 
-function attachments(files: string[] = []) {
-  return files.map((f) => ({ name: basename(f), contentBase64: readFileSync(f).toString("base64") }));
+/**
+ * A message's attachments: small files inline, larger ones streamed to POST /v1/uploads first
+ * (sealed for exactly these recipients, progress on stderr) and named by upload id.
+ */
+async function attachmentsFor(t: Target, files: string[] = [], recipients: () => Promise<readonly string[]>) {
+  const inline: Array<{ name: string; contentBase64: string }> = [];
+  const largeAttachments: string[] = [];
+  for (const f of files) {
+    if (statSync(f).size <= INLINE_ATTACHMENT_MAX_BYTES) {
+      inline.push({ name: basename(f), contentBase64: readFileSync(f).toString("base64") });
+      continue;
+    }
+    const to = await recipients();
+    if (to.includes("*")) throw new LiaisonError("LIAISON_VALIDATION", `${f}: a large file is sealed for named recipients; give them instead of "*"`);
+    largeAttachments.push((await uploadFile(t, f, to, progressLine(`uploading ${basename(f)}`))).uploadId);
+  }
+  return { attachments: inline, ...(largeAttachments.length ? { largeAttachments } : {}) };
 }
 
 /** An inbox row: the header's reply-by (OVERDUE once passed) and handling codes, which restrict what may be done with it. */
@@ -60,6 +77,7 @@ export function messageLines(m: MessageOut): string[] {
     "",
     m.body,
     ...(m.attachments.length ? ["", ...m.attachments.map((a) => `[attachment] ${a.name} (${a.size} bytes)`)] : []),
+    ...(m.largeAttachments?.length ? [...(m.attachments.length ? [] : [""]), ...m.largeAttachments.map((a) => `[large attachment] ${a.name} (${a.size} bytes, SHA-256 ${a.sha256}): save with --save <dir>`)] : []),
   ];
 }
 
@@ -84,6 +102,7 @@ export function register(program: Command): void {
       try {
         const body = o.bodyFile ? readFileSync(String(o.bodyFile), "utf8") : String(o.body ?? "");
         const kind = String(o.kind);
+        const t = resolveTarget(o);
         const msg = {
           kind,
           to: o.to,
@@ -96,9 +115,9 @@ export function register(program: Command): void {
           ...(o.replyBy ? { replyBy: replyByTime(String(o.replyBy)) } : {}),
           ...(o.caseRef ? { caseRef: o.caseRef } : {}),
           handling: { codes: o.handling ?? [], ...(o.conditions ? { conditions: o.conditions } : {}) },
-          attachments: attachments(o.attach as string[] | undefined),
+          ...(await attachmentsFor(t, o.attach as string[] | undefined, async () => o.to as string[])),
         };
-        const res = await callApi<Submitted>(resolveTarget(o), "POST", "/v1/messages", msg);
+        const res = await callApi<Submitted>(t, "POST", "/v1/messages", msg);
         if (o.json) printJson(res);
         else process.stdout.write(`${res.id} ${res.status} (case ${res.caseRef})\n`);
       } catch (err) {
@@ -145,13 +164,17 @@ export function register(program: Command): void {
     });
 
   target(program.command("read <id>").description("open a message (decrypted at the access point; the read is logged)"))
-    .option("--save-attachments <dir>", "write its attachments into this folder")
-    .action(async (id: string, o: Common & { saveAttachments?: string }) => {
+    .option("--save <dir>", "write its attachments into this folder (large ones streamed, with progress on stderr)")
+    .option("--save-attachments <dir>", "the same as --save")
+    .action(async (id: string, o: Common & { save?: string; saveAttachments?: string }) => {
       try {
-        const m = await callApi<MessageOut>(resolveTarget(o), "GET", `/v1/messages/${encodeURIComponent(id)}`);
-        if (o.saveAttachments) {
-          mkdirSync(o.saveAttachments, { recursive: true });
-          for (const a of m.attachments) writeFileSync(join(o.saveAttachments, basename(a.name)), Buffer.from(a.contentBase64, "base64"));
+        const t = resolveTarget(o);
+        const m = await callApi<MessageOut>(t, "GET", `/v1/messages/${encodeURIComponent(id)}`);
+        const dir = o.save ?? o.saveAttachments;
+        if (dir) {
+          mkdirSync(dir, { recursive: true });
+          for (const a of m.attachments) writeFileSync(join(dir, basename(a.name)), Buffer.from(a.contentBase64, "base64"));
+          for (const a of m.largeAttachments ?? []) await downloadAttachment(t, m.id, a.name, join(dir, basename(a.name)), progressLine(`saving ${basename(a.name)}`));
         }
         if (o.json) return printJson(m);
         process.stdout.write(messageLines(m).join("\n") + "\n");
@@ -171,12 +194,15 @@ export function register(program: Command): void {
     .action(async (id: string, o: Common & Record<string, unknown>) => {
       try {
         const body = o.bodyFile ? readFileSync(String(o.bodyFile), "utf8") : String(o.body ?? "");
-        const res = await callApi<Submitted>(resolveTarget(o), "POST", `/v1/messages/${encodeURIComponent(id)}/reply`, {
+        const t = resolveTarget(o);
+        // Only for a large file: the upload is sealed for the original's sender (reading it is logged).
+        const sender = async () => [(await callApi<MessageOut>(t, "GET", `/v1/messages/${encodeURIComponent(id)}`)).from];
+        const res = await callApi<Submitted>(t, "POST", `/v1/messages/${encodeURIComponent(id)}/reply`, {
           body,
           ...(o.subject ? { subject: o.subject } : {}),
           ...(o.declined ? { declined: true, declineReason: o.declined } : {}),
           handling: { codes: o.handling ?? [], ...(o.conditions ? { conditions: o.conditions } : {}) },
-          attachments: attachments(o.attach as string[] | undefined),
+          ...(await attachmentsFor(t, o.attach as string[] | undefined, sender)),
         });
         if (o.json) printJson(res);
         else process.stdout.write(`${res.id} ${res.status}\n`);
