@@ -221,15 +221,14 @@ describe("the member console in a browser", () => {
     });
   });
 
-  // The endpoints below are the contract's (tally, documents, group, recommendations); they are
-  // being built in parallel and are not in main yet. The request bodies of POST …/documents, POST
-  // …/recommendations and a seizure report's fields are not fixed by the contract: adjust them to
-  // the merged schemas in src/api if they differ.
+  // The endpoints below are the contract's (tally, documents, group, recommendations; their shapes
+  // in src/api/operation-items.ts), built in parallel on another branch: these cases run once it is
+  // merged.
   describe("an operation's documents and group with their markings, its tally, the monitoring (the contract's endpoints)", () => {
     const seizures = [
-      { from: "DE", body: { what: "cigarettes", commodityCode: "240220", quantity: { unit: "pieces", amount: 400_000 }, place: "DEHAM", profile: "RP-TOB-7" } },
-      { from: "NL", body: { what: "cigarettes", commodityCode: "240220", quantity: { unit: "pieces", amount: 120_000 }, place: "NLRTM", profile: "RP-TOB-7" } },
-      { from: "NL", body: { what: "cash", commodityCode: "4907", quantity: { unit: "EUR", amount: 85_000 }, place: "NLAMS", profile: "RP-CASH-2" } },
+      { from: "DE", body: { commodity: "cigarettes", quantity: { unit: "pieces", amount: 400_000 }, place: "Hamburg port", riskProfile: "RP-TOB-7" } },
+      { from: "NL", body: { commodity: "cigarettes", quantity: { unit: "pieces", amount: 120_000 }, place: "Rotterdam port", riskProfile: "RP-TOB-7" } },
+      { from: "NL", body: { commodity: "cash", quantity: { unit: "EUR", amount: 85_000 }, place: "Schiphol airport", riskProfile: "RP-CASH-2" } },
     ] as const;
     let warningId = "";
 
@@ -240,18 +239,18 @@ describe("the member console in a browser", () => {
         classification: "RESTREINT UE",
         handlingCodes: ["H2"],
         commentDeadline: "2027-01-20T12:00:00Z",
-        content: "Why Athena V, and what it needs.",
+        text: "Why Athena V, and what it needs.",
       });
       const warning = await ok(de, "POST", `/v1/operations/${athenaId}/group`, {
         template: "warning",
         classification: "RESTREINT UE",
         handlingCodes: ["H3"],
-        body: { consignment: "container MSCU1234567", route: "CN → NLRTM", expected: "2027-03-03" },
+        body: { consignment: "container MSCU1234567", route: "CN → NLRTM", expectedAt: "2027-03-03T06:00:00Z", commodity: "cigarettes" },
       });
       warningId = warning.id as string;
-      await ok(nl, "POST", `/v1/operations/${athenaId}/group`, { template: "feedback", inReplyTo: warningId, body: { outcome: "checked: cigarettes found" } });
+      await ok(nl, "POST", `/v1/operations/${athenaId}/group`, { template: "feedback", inReplyTo: warningId, body: { outcome: "checked-seized", detail: "cigarettes found" } });
       for (const s of seizures) await ok(s.from === "DE" ? de : nl, "POST", `/v1/operations/${athenaId}/group`, { template: "seizure", classification: "RESTREINT UE", body: s.body });
-      await ok(de, "POST", `/v1/operations/${athenaId}/recommendations`, { text: "Share the container risk profile with every participant before the next operation", owner: "NL" });
+      await ok(de, "POST", `/v1/operations/${athenaId}/recommendations`, { text: "Share the container risk profile with every participant before the next operation", owner: "NL", classification: "RESTREINT UE" });
     });
 
     it("the operation's page shows every document and group message with its classification marking", async () => {
@@ -312,8 +311,9 @@ describe("the member console in a browser", () => {
     it("the monitoring page lists the open recommendations with their owner and how long each has been open", async () => {
       const { page, violations } = await newPage();
       await logIn(page, "#monitoring", "monitoring");
-      const { recommendations } = (await ok(de, "GET", "/v1/recommendations?state=open")) as { recommendations: Array<{ id: string; operationName: string; text: string; owner: string; state: string; openDays: number }> };
+      const { recommendations } = (await ok(de, "GET", "/v1/recommendations?state=open")) as { recommendations: Array<{ id: string; operationName: string; text: string; owner: string; state: string; openDays: number; classification: string | null; handlingCodes: string[] }> };
       expect(recommendations).toHaveLength(1);
+      expect(recommendations[0]?.classification).toBe("RESTREINT UE");
       expect(await text(page, "rec-count")).toBe("1");
       for (const r of recommendations) {
         expect(await text(page, `rec-${r.id}-link`)).toBe(r.operationName);
@@ -321,6 +321,7 @@ describe("the member console in a browser", () => {
         expect(await text(page, `rec-${r.id}-owner`)).toBe(r.owner);
         expect(await text(page, `rec-${r.id}-state`)).toBe(r.state);
         expect(await text(page, `rec-${r.id}-open-for-days-`)).toBe(String(r.openDays));
+        expect(await text(page, `rec-${r.id}-marking`)).toBe(`${r.classification ?? "no classification marking"}${r.handlingCodes.join("")}`);
       }
       await shot(page, "monitoring");
       expect(violations, "Content Security Policy violations").toEqual([]);

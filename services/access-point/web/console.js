@@ -105,7 +105,7 @@ function table(caption, columns, rows, testid, cellId) {
 }
 
 /** The classification marking and handling codes an item carries, shown on the item itself. */
-const marking = (item, testid) =>
+const marking = (item, testid = "") =>
   html`<span data-testid="${testid}">${item.classification ? html`<span class="marking">${item.classification}</span>` : html`<span class="marking none">no classification marking</span>`}${item.handlingCodes.map((c) => html`<span class="handling">${c}</span>`)}</span>`;
 
 // ------------------------------------------------------------------ charts (inline SVG, labelled axes)
@@ -345,6 +345,7 @@ const views = {
       ${table(
         state === "open" ? "Open recommendations and how long each has been open" : "Recommendations and their state",
         [
+          { label: "marking", html: (r) => marking(r) },
           { label: "operation", html: (r) => link("operation", { id: r.operationId }, r.operationName, `rec-${idOf(r.id)}-link`) },
           { label: "recommendation", value: (r) => r.text },
           { label: "owner", value: (r) => r.owner },
@@ -375,7 +376,7 @@ async function documentsInto(el, id) {
       ${table(
         "Documents of the operation, with the marking each carries",
         [
-          { label: "marking", html: (d) => marking(d, `doc-${idOf(d.id)}-marking`) },
+          { label: "marking", html: (d) => marking(d) },
           { label: "document", value: (d) => DOCUMENT_KINDS[d.kind] ?? d.kind },
           { label: "title", value: (d) => d.title },
           { label: "version", num: true, value: (d) => d.version },
@@ -397,7 +398,13 @@ async function documentsInto(el, id) {
 
 const TEMPLATES = { warning: "Warning", feedback: "Feedback on a warning", seizure: "Seizure report", result: "Result", note: "Note" };
 /** A template's field as text: nested values (a quantity, a list) as plain words, never markup. */
-const fieldText = (v) => (v !== null && typeof v === "object" ? (Array.isArray(v) ? v.map(fieldText).join(", ") : Object.entries(v).map(([k, x]) => `${k} ${fieldText(x)}`).join(", ")) : String(v));
+const fieldText = (v) => {
+  if (v === null || typeof v !== "object") return String(v);
+  if (Array.isArray(v)) return v.map(fieldText).join(", ");
+  // A quantity, as the tally's quantities are written: "120000 pieces".
+  if (Object.keys(v).length === 2 && "amount" in v && "unit" in v) return `${v.amount} ${v.unit}`;
+  return Object.entries(v).map(([k, x]) => `${k} ${fieldText(x)}`).join(", ");
+};
 async function groupInto(el, id) {
   try {
     const { messages } = await json(`/v1/operations/${encodeURIComponent(id)}/group`);
