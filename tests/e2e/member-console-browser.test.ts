@@ -231,9 +231,10 @@ describe("the member console in a browser", () => {
       { from: "NL", body: { commodity: "cash", quantity: { unit: "EUR", amount: 85_000 }, place: "Schiphol airport", riskProfile: "RP-CASH-2" } },
     ] as const;
     let warningId = "";
+    let docId = "";
 
     beforeAll(async () => {
-      await ok(de, "POST", `/v1/operations/${athenaId}/documents`, {
+      const doc = await ok(de, "POST", `/v1/operations/${athenaId}/documents`, {
         kind: "business-case",
         title: "Athena V business case",
         classification: "RESTREINT UE",
@@ -241,6 +242,8 @@ describe("the member console in a browser", () => {
         commentDeadline: "2027-01-20T12:00:00Z",
         text: "Why Athena V, and what it needs.",
       });
+      docId = doc.id as string;
+      await ok(nl, "POST", `/v1/operations/${athenaId}/documents/${docId}/comments`, { text: "NL agrees; add Rotterdam to the ports.", classification: "RESTREINT UE" });
       const warning = await ok(de, "POST", `/v1/operations/${athenaId}/group`, {
         template: "warning",
         classification: "RESTREINT UE",
@@ -275,6 +278,33 @@ describe("the member console in a browser", () => {
       expect(await text(page, `msg-${warningId}-marking`)).toBe("RESTREINT UEH3");
       expect(await page.locator("[data-testid=documents-error], [data-testid=group-error]").count()).toBe(0);
       await shot(page, "operation-documents-group");
+      expect(violations, "Content Security Policy violations").toEqual([]);
+      await page.close();
+    });
+
+    it("a document opened: its text, versions and comments, each with its marking", async () => {
+      const { page, violations } = await newPage();
+      await logIn(page, `#operation?id=${athenaId}`, "operation");
+      await page.getByTestId(`doc-${docId}-link`).click();
+      await loaded(page, "document");
+      expect(await page.evaluate("location.hash")).toBe(`#document?id=${athenaId}&doc=${docId}`);
+      const d = (await ok(de, "GET", `/v1/operations/${athenaId}/documents/${docId}`)) as {
+        title: string;
+        text: string;
+        classification: string | null;
+        handlingCodes: string[];
+        commentsOnVersion: Array<{ id: string; author: string; text: string; classification: string | null; handlingCodes: string[] }>;
+      };
+      expect(await text(page, "document-title")).toBe(d.title);
+      expect(await text(page, "document-text")).toBe(d.text);
+      expect(await text(page, "document-marking")).toBe("RESTREINT UEH2");
+      expect(d.commentsOnVersion.map((c) => c.author)).toEqual(["NL"]);
+      expect(await text(page, "comment-count")).toBe("1");
+      for (const c of d.commentsOnVersion) {
+        expect(await text(page, `comment-${c.id}-text`)).toBe(c.text);
+        expect(await text(page, `comment-${c.id}-marking`)).toBe(`${c.classification ?? "no classification marking"}${c.handlingCodes.join("")}`);
+      }
+      await shot(page, "document");
       expect(violations, "Content Security Policy violations").toEqual([]);
       await page.close();
     });

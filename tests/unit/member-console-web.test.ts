@@ -17,7 +17,7 @@ const read = (name: string) => readFileSync(new URL(name, WEB), "utf8");
  * Fields of the contract's answers (GET …/tally, …/group, …/documents, /v1/recommendations) that no
  * schema in src/api declares yet; once their schema module is merged these are found there too.
  */
-const CONTRACT_FIELDS = "asOf seizures byParticipant byCommodity byProfile key quantities unit amount results count actual met messages sender sentAt template classification handlingCodes inReplyTo documents title version author commentDeadline adoptedAt comments missing recommendations operationId operationName owner state openedAt updatedAt openDays".split(" ");
+const CONTRACT_FIELDS = "asOf seizures byParticipant byCommodity byProfile key quantities unit amount results count actual met messages sender sentAt template classification handlingCodes inReplyTo documents title version author commentDeadline adoptedAt comments missing recommendations operationId operationName owner state openedAt updatedAt openDays text versions commentsOnVersion statistics adoptedBy".split(" ");
 /** Names that are not fields of an API answer: the browser's and JavaScript's own, and the page code's. */
 const NOT_API = new Set(
   "UTC addEventListener body catch ceil code dataset entries every filter find flatMap floor forEach freeze gen get getItem getUTCDate getUTCFullYear getUTCMonth hash hidden html includes indexOf innerHTML insertAdjacentHTML isArray join json keys label length log10 map max message min name num ok parse preventDefault push pushState querySelector querySelectorAll reduce reload removeAttribute removeItem replace set setAttribute setItem slice sort spans split start status stop target test text textContent title toISOString trim value view".split(" "),

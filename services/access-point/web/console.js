@@ -281,50 +281,40 @@ const views = {
   async tally(el, params) {
     const id = params.get("id") ?? "";
     const [{ operation: op }, t] = await Promise.all([json(`/v1/operations/${encodeURIComponent(id)}`), json(`/v1/operations/${encodeURIComponent(id)}/tally`)]);
-    const rowsTable = (caption, key, rows) =>
-      table(
-        caption,
-        [
-          { label: key, value: (r) => r.key },
-          { label: "seizures", num: true, value: (r) => r.seizures },
-          { label: "quantities", value: (r) => quantities(r.quantities) },
-        ],
-        rows,
-        `tally-by-${key}`,
-        (r, c) => `tally-${key}-${idOf(r.key)}-${c.label}`,
-      );
+    render(el, html`<h2>Tally of ${link("operation", { id: op.id }, op.name, "tally-op-link")}</h2>${tallyHtml(t)}`);
+  },
+
+  async document(el, params) {
+    const id = params.get("id") ?? "";
+    const docId = params.get("doc") ?? "";
+    const d = await json(`/v1/operations/${encodeURIComponent(id)}/documents/${encodeURIComponent(docId)}`);
     render(
       el,
-      html`<h2>Tally of ${link("operation", { id: op.id }, op.name, "tally-op-link")}</h2>
-      <p>Counted at this access point from the seizure reports and results it opened, as of <span data-testid="tally-asof">${when(t.asOf)}</span> UTC. Seizures: <span class="figure" data-testid="tally-seizures">${t.seizures}</span></p>
-      ${bars("Seizures by participant", "tally-chart", "seizures", "participant", t.byParticipant.map((r) => ({ key: r.key, value: r.seizures })))}
-      ${rowsTable("Seizures by participant", "participant", t.byParticipant)}
-      ${rowsTable("Seizures by commodity", "commodity", t.byCommodity)}
-      ${rowsTable("Seizures by risk profile", "profile", t.byProfile)}
+      html`${marking(d, "document-marking")}<h2 data-testid="document-title">${d.title}</h2>
+      <p>${DOCUMENT_KINDS[d.kind] ?? d.kind}, version <span data-testid="document-version">${d.version}</span> by ${d.author} · ${link("operation", { id }, "the operation", "document-op-link")} ·
+      ${d.commentDeadline ? `comments by ${when(d.commentDeadline)} UTC` : "no comment round"} · not commented: <span data-testid="document-missing">${d.missing.length ? d.missing.join(", ") : "–"}</span> ·
+      adopted: ${d.adoptedAt ? when(d.adoptedAt) : "not yet"}</p>
+      <pre class="doc-text" data-testid="document-text">${d.text}</pre>
       ${table(
-        "Results recorded later (convictions, penalties, closed investigations)",
+        "Versions",
         [
-          { label: "result", value: (r) => words(r.kind) },
-          { label: "count", num: true, value: (r) => r.count },
-          { label: "amount", num: true, value: (r) => r.amount ?? "–" },
+          { label: "marking", html: (v) => marking(v) },
+          { label: "version", num: true, value: (v) => v.version },
+          { label: "title", value: (v) => v.title },
+          { label: "author", value: (v) => v.author },
+          { label: "written", value: (v) => when(v.createdAt) },
+          { label: "adopted", value: (v) => (v.adoptedAt ? `${when(v.adoptedAt)} by ${v.adoptedBy ?? "–"}` : "–") },
         ],
-        t.results,
-        "tally-results",
-        (r, c) => `tally-result-${r.kind}-${c.label}`,
+        d.versions,
+        "document-versions",
+        (v, c) => `version-${v.version}-${c.label}`,
       )}
-      ${table(
-        "Objectives against the figures",
-        [
-          { label: "objective", value: (o) => o.description },
-          { label: "metric", value: (o) => o.metric },
-          { label: "target", num: true, value: (o) => o.target },
-          { label: "actual", num: true, value: (o) => o.actual ?? "–" },
-          { label: "met", html: (o) => (o.met === null ? "not measured" : o.met ? html`<span class="ok">yes</span>` : html`<span class="bad">no</span>`) },
-        ],
-        t.objectives,
-        "tally-objectives",
-        (o, c) => `tally-objective-${t.objectives.indexOf(o)}-${c.label}`,
-      )}`,
+      <section aria-labelledby="comments-h"><h3 id="comments-h">Comments on this version: <span data-testid="comment-count">${d.commentsOnVersion.length}</span></h3>
+      ${d.commentsOnVersion.map(
+        (c) => html`<article class="item" data-testid="comment-${idOf(c.id)}">${marking(c, `comment-${idOf(c.id)}-marking`)}
+          <h4><span data-testid="comment-${idOf(c.id)}-author">${c.author}</span>, ${when(c.createdAt)} UTC, on version ${c.version}</h4><p data-testid="comment-${idOf(c.id)}-text">${c.text}</p></article>`,
+      )}</section>
+      ${d.statistics ? html`<section aria-labelledby="statistics-h"><h3 id="statistics-h">Statistics, from the seizure reports (not retyped)</h3>${tallyHtml(d.statistics)}</section>` : ""}`,
     );
   },
 
@@ -366,6 +356,51 @@ const views = {
   },
 };
 
+/** An operation's figures as this access point computed them: the tally page, and a final report's statistics. */
+function tallyHtml(t) {
+  const rowsTable = (caption, key, rows) =>
+    table(
+      caption,
+      [
+        { label: key, value: (r) => r.key },
+        { label: "seizures", num: true, value: (r) => r.seizures },
+        { label: "quantities", value: (r) => quantities(r.quantities) },
+      ],
+      rows,
+      `tally-by-${key}`,
+      (r, c) => `tally-${key}-${idOf(r.key)}-${c.label}`,
+    );
+  return html`<p>Counted at this access point from the seizure reports and results it opened, as of <span data-testid="tally-asof">${when(t.asOf)}</span> UTC. Seizures: <span class="figure" data-testid="tally-seizures">${t.seizures}</span></p>
+    ${bars("Seizures by participant", "tally-chart", "seizures", "participant", t.byParticipant.map((r) => ({ key: r.key, value: r.seizures })))}
+    ${rowsTable("Seizures by participant", "participant", t.byParticipant)}
+    ${rowsTable("Seizures by commodity", "commodity", t.byCommodity)}
+    ${rowsTable("Seizures by risk profile", "profile", t.byProfile)}
+    ${table(
+      "Results recorded later (convictions, penalties, closed investigations)",
+      [
+        { label: "result", value: (r) => words(r.kind) },
+        { label: "count", num: true, value: (r) => r.count },
+        { label: "amount", num: true, value: (r) => r.amount ?? "–" },
+      ],
+      t.results,
+      "tally-results",
+      (r, c) => `tally-result-${r.kind}-${c.label}`,
+    )}
+    ${table(
+      "Objectives against the figures",
+      [
+        { label: "objective", value: (o) => o.description },
+        { label: "metric", value: (o) => o.metric },
+        { label: "target", num: true, value: (o) => o.target },
+        { label: "actual", num: true, value: (o) => o.actual ?? "–" },
+        { label: "met", html: (o) => (o.met === null ? "not measured" : o.met ? html`<span class="ok">yes</span>` : html`<span class="bad">no</span>`) },
+      ],
+      t.objectives,
+      "tally-objectives",
+      (o, c) => `tally-objective-${t.objectives.indexOf(o)}-${c.label}`,
+    )}`;
+}
+
 const DOCUMENT_KINDS = { "business-case": "business case", "operational-plan": "operational plan", "national-report": "national report", "final-report": "final report" };
 async function documentsInto(el, id) {
   try {
@@ -378,7 +413,7 @@ async function documentsInto(el, id) {
         [
           { label: "marking", html: (d) => marking(d) },
           { label: "document", value: (d) => DOCUMENT_KINDS[d.kind] ?? d.kind },
-          { label: "title", value: (d) => d.title },
+          { label: "title", html: (d) => link("document", { id, doc: d.id }, d.title, `doc-${idOf(d.id)}-link`) },
           { label: "version", num: true, value: (d) => d.version },
           { label: "author", value: (d) => d.author },
           { label: "comments by", value: (d) => (d.commentDeadline ? when(d.commentDeadline) : "no comment round") },
