@@ -276,6 +276,9 @@ describe("the member console in a browser", () => {
         expect(await text(page, `msg-${m.id}-marking`)).toBe(`${m.classification ?? "no classification marking"}${m.handlingCodes.join("")}`);
       }
       expect(await text(page, `msg-${warningId}-marking`)).toBe("RESTREINT UEH3");
+      // NL's feedback names the warning it answers.
+      const feedback = messages.find((m) => m.template === "feedback");
+      expect(await text(page, `msg-${feedback?.id ?? ""}-reply-to`)).toMatch(/^the warning from DE, \d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
       expect(await page.locator("[data-testid=documents-error], [data-testid=group-error]").count()).toBe(0);
       await shot(page, "operation-documents-group");
       expect(violations, "Content Security Policy violations").toEqual([]);

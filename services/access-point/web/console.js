@@ -443,13 +443,15 @@ const fieldText = (v) => {
 async function groupInto(el, id) {
   try {
     const { messages } = await json(`/v1/operations/${encodeURIComponent(id)}/group`);
+    const byId = new Map(messages.map((m) => [m.id, m]));
+    const answered = (mid) => (byId.has(mid) ? `the ${(TEMPLATES[byId.get(mid).template] ?? byId.get(mid).template).toLowerCase()} from ${byId.get(mid).sender}, ${when(byId.get(mid).sentAt)} UTC` : mid);
     render(
       el,
       html`<h3 id="group-h">Group messages: <span data-testid="msg-count">${messages.length}</span></h3>
       <p class="muted">Sealed to the operation's members and opened by this access point.</p>
       ${messages.map(
         (m) => html`<article class="item" data-testid="msg-${idOf(m.id)}">${marking(m, `msg-${idOf(m.id)}-marking`)}
-          <h4><span data-testid="msg-${idOf(m.id)}-template">${TEMPLATES[m.template] ?? m.template}</span> from <span data-testid="msg-${idOf(m.id)}-sender">${m.sender}</span>, ${when(m.sentAt)} UTC${m.inReplyTo ? html` · in reply to <span data-testid="msg-${idOf(m.id)}-reply-to">${m.inReplyTo}</span>` : ""}</h4>
+          <h4><span data-testid="msg-${idOf(m.id)}-template">${TEMPLATES[m.template] ?? m.template}</span> from <span data-testid="msg-${idOf(m.id)}-sender">${m.sender}</span>, ${when(m.sentAt)} UTC${m.inReplyTo ? html` · in reply to <span data-testid="msg-${idOf(m.id)}-reply-to">${answered(m.inReplyTo)}</span>` : ""}</h4>
           <dl>${Object.entries(m.body).map(([k, v]) => html`<dt>${k}</dt><dd data-testid="msg-${idOf(m.id)}-${idOf(k)}">${fieldText(v)}</dd>`)}</dl></article>`,
       )}`,
     );
