@@ -312,6 +312,19 @@ describe("the member console in a browser", () => {
       await page.close();
     });
 
+    it("a final report opened shows its statistics from the seizure reports, the same figures as the tally", async () => {
+      const report = await ok(de, "POST", `/v1/operations/${athenaId}/documents`, { kind: "final-report", title: "Athena V final report", text: "Results and lessons." });
+      const { page, violations } = await newPage();
+      await logIn(page, `#document?id=${athenaId}&doc=${String(report.id)}`, "document");
+      const t = (await ok(de, "GET", `/v1/operations/${athenaId}/tally`)) as { seizures: number; byParticipant: Array<{ key: string; seizures: number }> };
+      expect(await text(page, "document-marking")).toBe("no classification marking");
+      expect(await text(page, "tally-seizures")).toBe(String(seizures.length));
+      for (const r of t.byParticipant) expect(await text(page, `tally-participant-${r.key}-seizures`)).toBe(String(r.seizures));
+      await shot(page, "final-report");
+      expect(violations, "Content Security Policy violations").toEqual([]);
+      await page.close();
+    });
+
     it("the tally page shows the figures the access point computed from the seizure reports", async () => {
       const { page, violations } = await newPage();
       await logIn(page, `#tally?id=${athenaId}`, "tally");
