@@ -253,6 +253,8 @@ describe("the member console in a browser", () => {
       warningId = warning.id as string;
       await ok(nl, "POST", `/v1/operations/${athenaId}/group`, { template: "feedback", inReplyTo: warningId, body: { outcome: "checked-seized", detail: "cigarettes found" } });
       for (const s of seizures) await ok(s.from === "DE" ? de : nl, "POST", `/v1/operations/${athenaId}/group`, { template: "seizure", classification: "RESTREINT UE", body: s.body });
+      // Later, a conviction: the figures follow.
+      await ok(de, "POST", `/v1/operations/${athenaId}/group`, { template: "result", body: { kind: "conviction", amount: 15_000, detail: "Hamburg district court" } });
       await ok(de, "POST", `/v1/operations/${athenaId}/recommendations`, { text: "Share the container risk profile with every participant before the next operation", owner: "NL", classification: "RESTREINT UE" });
     });
 
@@ -262,7 +264,7 @@ describe("the member console in a browser", () => {
       const { documents } = (await ok(de, "GET", `/v1/operations/${athenaId}/documents`)) as { documents: Array<{ id: string; title: string; classification: string | null; handlingCodes: string[]; missing: string[] }> };
       const { messages } = (await ok(de, "GET", `/v1/operations/${athenaId}/group`)) as { messages: Array<{ id: string; sender: string; template: string; classification: string | null; handlingCodes: string[] }> };
       expect(documents).toHaveLength(1);
-      expect(messages).toHaveLength(2 + seizures.length);
+      expect(messages).toHaveLength(2 + seizures.length + 1);
       expect(await text(page, "doc-count")).toBe("1");
       expect(await text(page, "msg-count")).toBe(String(messages.length));
       for (const d of documents) {
@@ -334,8 +336,12 @@ describe("the member console in a browser", () => {
         byCommodity: Array<{ key: string; seizures: number }>;
         byProfile: Array<{ key: string; seizures: number }>;
         objectives: Array<{ target: number; actual: number | null }>;
+        results: Array<{ kind: string; count: number; amount: number | null }>;
       };
       expect(t.seizures).toBe(seizures.length);
+      expect(t.results).toEqual([{ kind: "conviction", count: 1, amount: 15_000 }]);
+      expect(await text(page, "tally-result-conviction-count")).toBe("1");
+      expect(await text(page, "tally-result-conviction-amount")).toBe("15000");
       expect(await text(page, "tally-seizures")).toBe(String(seizures.length));
       expect(t.byParticipant.map((r) => [r.key, r.seizures]).sort()).toEqual([["DE", 1], ["NL", 2]]);
       for (const [key, rows] of [["participant", t.byParticipant], ["commodity", t.byCommodity], ["profile", t.byProfile]] as const) {
