@@ -4,10 +4,10 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { OperationIn } from "../../src/api/mod.js";
 import { requestService, subjects } from "../../src/nats/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import { startTestHub, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
-import { apCall as api, athena, hermes, wcoOperation } from "../support/jco.js";
 
 type Json = Record<string, unknown>;
 const run = promisify(execFile);
@@ -17,6 +17,66 @@ async function cli(ap: TestAccessPoint, url: string, args: string[]): Promise<st
   const { stdout } = await run(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { env: { ...process.env, LIAISON_URL: url, LIAISON_TOKEN: ap.token }, timeout: 60_000 });
   return stdout;
 }
+
+async function api(ap: TestAccessPoint, method: "GET" | "POST" | "PATCH", url: string, payload?: unknown) {
+  const res = await ap.app.inject({ method, url, headers: { authorization: `Bearer ${ap.token}` }, ...(payload !== undefined ? { payload: payload as object } : {}) });
+  return { status: res.statusCode, body: res.json() as Json };
+}
+
+const athena: OperationIn = {
+  name: "Athena V",
+  kind: "full-scale-jco",
+  leaders: ["DE"],
+  participants: ["NL", "BE"],
+  observers: ["OLAF"],
+  objectives: [
+    { description: "detect undeclared cash at the external border", metric: "cash seizures", target: 20 },
+    { description: "detect cigarettes smuggled in containers", metric: "cigarettes seized (millions)", target: 5 },
+  ],
+  riskAreas: ["money-laundering-and-cash", "tobacco-and-alcohol-smuggling"],
+  commodityCodes: ["240220"],
+  routes: [{ from: "CN", to: "DE" }],
+  legalBasis: "Naples II Convention, Art. 28",
+  phases: [
+    { kind: "planning", start: "2027-01-04", end: "2027-02-26" },
+    { kind: "operational", start: "2027-03-01", end: "2027-03-07" },
+    // A week's break to review the risk profiles against the first results.
+    { kind: "operational", start: "2027-03-15", end: "2027-03-21" },
+    { kind: "debriefing", start: "2027-04-05", end: "2027-04-06" },
+    { kind: "final-report", start: "2027-04-07", end: "2027-05-31" },
+  ],
+  status: "planned",
+};
+
+const hermes: OperationIn = {
+  name: "Hermes II",
+  kind: "regional-jco",
+  leaders: ["FR"],
+  participants: [],
+  observers: [],
+  objectives: [{ description: "cigarettes smuggled by road", metric: "lorries checked", target: 400 }],
+  riskAreas: ["tobacco-and-alcohol-smuggling"],
+  commodityCodes: [],
+  routes: [],
+  legalBasis: "Naples II Convention, Art. 28",
+  phases: [{ kind: "operational", start: "2027-03-18", end: "2027-03-25" }],
+  status: "planned",
+};
+
+const wcoOperation: OperationIn = {
+  name: "WCO Operation Sentinel",
+  kind: "other-body",
+  leaders: ["WCO"],
+  participants: [],
+  observers: [],
+  objectives: [{ description: "cash couriers at airports", metric: "cash detections", target: 50 }],
+  riskAreas: ["money-laundering-and-cash"],
+  commodityCodes: [],
+  routes: [],
+  legalBasis: "WCO RILO network",
+  phases: [{ kind: "operational", start: "2027-02-25", end: "2027-03-02" }],
+  status: "approved",
+};
 
 describe("joint customs operations and the calendar", () => {
   let hub: TestHub;

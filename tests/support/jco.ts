@@ -1,16 +1,6 @@
-// The operations of the issue #18 scenario (DE's "Athena V" with two operational phases and a week's
-// break, FR's "Hermes II" that overlaps it, a WCO operation entered for coordination) and a call to
-// an access point's API as its operator: shared by the JCO tests.
+// The operations of the issue #18 scenario, for the JCO tests: DE's "Athena V" (cash and tobacco,
+// two operational phases with a week's break) and FR's "Hermes II", whose dates and risk area overlap it.
 import type { OperationIn } from "../../src/api/mod.js";
-import type { TestAccessPoint } from "./hub.js";
-
-type Json = Record<string, unknown>;
-
-/** A call to the access point's HTTP API (app.inject) with its operator's token. */
-export async function apCall(ap: TestAccessPoint, method: "GET" | "POST" | "PATCH", url: string, payload?: unknown): Promise<{ status: number; body: Json }> {
-  const res = await ap.app.inject({ method, url, headers: { authorization: `Bearer ${ap.token}` }, ...(payload !== undefined ? { payload: payload as object } : {}) });
-  return { status: res.statusCode, body: res.json() as Json };
-}
 
 export const athena: OperationIn = {
   name: "Athena V",
@@ -50,19 +40,4 @@ export const hermes: OperationIn = {
   legalBasis: "Naples II Convention, Art. 28",
   phases: [{ kind: "operational", start: "2027-03-18", end: "2027-03-25" }],
   status: "planned",
-};
-
-export const wcoOperation: OperationIn = {
-  name: "WCO Operation Sentinel",
-  kind: "other-body",
-  leaders: ["WCO"],
-  participants: [],
-  observers: [],
-  objectives: [{ description: "cash couriers at airports", metric: "cash detections", target: 50 }],
-  riskAreas: ["money-laundering-and-cash"],
-  commodityCodes: [],
-  routes: [],
-  legalBasis: "WCO RILO network",
-  phases: [{ kind: "operational", start: "2027-02-25", end: "2027-03-02" }],
-  status: "approved",
 };
