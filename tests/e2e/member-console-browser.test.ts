@@ -85,7 +85,7 @@ describe("the member console in a browser", () => {
   });
 
   describe("login, the calendar with its overlaps, an operation", () => {
-    it("serves the console under a strict CSP, and admits only a token whose role may read operations, saying why not in words", async () => {
+    it("serves the console under a strict CSP and nothing outside its folder, and admits only a token whose role may read operations, saying why not in words", async () => {
       const { page, violations } = await newPage();
       for (const path of ["/", "/console.js", "/console.css"]) {
         const res = await page.request.get(`${url}${path}`);
@@ -96,6 +96,17 @@ describe("the member console in a browser", () => {
         expect(csp, path).toContain("script-src-attr 'none'");
         expect(csp, path).not.toContain("unsafe-inline");
         expect(res.headers()["x-frame-options"], path).toBe("DENY");
+      }
+      // The files are the web UI's alone: an unknown API path is still the API's 404, and nothing
+      // outside services/access-point/web is served.
+      const unknown = await page.request.get(`${url}/v1/no-such-route`);
+      expect(unknown.status()).toBe(404);
+      expect(unknown.headers()["content-type"]).toContain("application/problem+json");
+      expect(((await unknown.json()) as Json).code).toBe("LIAISON_NOT_FOUND");
+      for (const path of ["/..%2f..%2f..%2fpackage.json", "/%2e%2e/app.ts", "/routes/console.ts"]) {
+        const res = await page.request.get(`${url}${path}`);
+        expect(res.status(), path).toBeGreaterThanOrEqual(400);
+        expect(await res.text(), path).not.toMatch(/"name": "liaison"|buildAccessPointApp|consoleRoutes/);
       }
       await page.goto(`${url}/`);
       await page.getByTestId("token").fill("not-a-token");
