@@ -22,8 +22,8 @@ export default tseslint.config(
     rules: { "no-restricted-properties": "off" },
   },
   {
-    // The console's web UI runs in the browser.
-    files: ["services/console/web/**/*.js"],
+    // The consoles' web UIs (the hub's, and the member console at the access point) run in the browser.
+    files: ["services/console/web/**/*.js", "services/access-point/web/**/*.js"],
     languageOptions: { globals: globals.browser },
   },
   {

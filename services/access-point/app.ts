@@ -14,6 +14,7 @@ import { fileRoutes } from "./routes/files.js";
 import { recordRoutes } from "./routes/records.js";
 import { userRoutes } from "./routes/users.js";
 import { operationRoutes } from "./routes/operations.js";
+import { consoleRoutes } from "./routes/console.js";
 
 const healthSchema = z.object({ status: z.enum(["up", "down"]) });
 
@@ -62,5 +63,6 @@ export async function buildAccessPointApp(d: AccessPointAppDeps): Promise<Liaiso
   await app.register(async (scope) => userRoutes(scope, { cp: d.cp, users: d.users }));
   await app.register(async (scope) => operationRoutes(scope, { hub: d.hub }));
   for (const p of d.plugins ?? []) await app.register(async (scope) => p(scope));
+  await app.register(async (scope) => consoleRoutes(scope, { cp: d.cp }));
   return app;
 }

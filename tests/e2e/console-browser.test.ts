@@ -6,14 +6,14 @@
 // the one the supplier sees, and save a screenshot of each page under test-artifacts/console/.
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cspPage, launchChromium } from "../support/browser.js";
 import { ROOT, startStackProcess, type StackProcess } from "../support/stack.js";
 
 const N = 3; // messages BE → NL
 const M = 2; // record queries by DE
 const SHOTS = join(ROOT, "test-artifacts", "console");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 /** A query purpose a member chose: markup that would run if the console inserted it as HTML. */
 const HOSTILE = `<img src=x onerror="window.__pwned=1"><b>risk</b>`;
 /** A legal hold BE sets on one of its records: the compliance page lists it. */
@@ -35,17 +35,7 @@ describe("the console in a browser", () => {
     return res.json() as Promise<Record<string, unknown>>;
   };
 
-  /** A page that records every CSP violation (the DOM event and Chromium's console report). */
-  async function newPage(): Promise<{ page: Page; violations: string[] }> {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const violations: string[] = [];
-    page.on("console", (m) => {
-      if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
-    });
-    await page.exposeFunction("__cspViolation", (v: string) => violations.push(v));
-    await page.addInitScript({ content: 'document.addEventListener("securitypolicyviolation", (e) => window.__cspViolation(e.violatedDirective + " " + e.blockedURI));' });
-    return { page, violations };
-  }
+  const newPage = () => cspPage(browser);
 
   /** Logs in at `hash` (a view and its filters, as a supervisor would share them). */
   async function logIn(page: Page, token: string, hash = "") {
@@ -122,7 +112,7 @@ describe("the console in a browser", () => {
       if (Date.now() > deadline) throw new Error(`usage did not reach the scenario's figures: ${JSON.stringify(u.months)}`);
       await new Promise((r) => setTimeout(r, 250));
     }
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
