@@ -4,4 +4,4 @@
 // around them (one NATS connection, and one more per data-key shard), and where each keeps its objects.
 export { hubDataService, runHubDataMain, startHubData, type HubDataDef, type HubDataDeps, type HubDataOptions, type HubDataParts, type HubDataSettings, type RunningHubData } from "./service.js";
 export { indexRefs, queryRefs, type BlindRef } from "./blind-refs.js";
-export { FILES_STORE, RECORDS_STORE, type DataStore } from "./stores.js";
+export { FILES_STORE, OPERATION_ITEMS_STORE, RECORDS_STORE, type DataStore, type OperationItemsStore } from "./stores.js";
