@@ -21,6 +21,7 @@ export const itemCaseRef = (meta: pb.IOperationItemMeta): string => `jco.${meta.
  */
 export function verifyItemEnvelope(verifier: BatchVerifier, envelope: Uint8Array, meta: pb.IOperationItemMeta, author: string): DecodedEnvelope {
   const dec = decodeEnvelopeBytes(envelope);
+  if (dec.header.kind !== pb.MessageKind.MESSAGE_KIND_OPERATION_ITEM) throw new LiaisonError("LIAISON_KIND_NOT_ALLOWED", "not an operation item");
   if (dec.header.sender !== author) throw new LiaisonError("LIAISON_FORGED_SENDER", `the item names ${dec.header.sender} as its author, not ${author}`);
   verifier.verify("envelope", dec.envelope.sealed, dec.envelope.signature, author);
   if (dec.header.caseRef !== itemCaseRef(meta)) throw new LiaisonError("LIAISON_BAD_SIGNATURE", "the item's clear metadata is not what its author signed");
@@ -56,6 +57,7 @@ export class OperationItemSealer {
       id,
       sender: this.keys.owner,
       recipients: [...members],
+      kind: pb.MessageKind.MESSAGE_KIND_OPERATION_ITEM,
       createdAtMs: this.now(),
       priority: pb.Priority.PRIORITY_NORMAL,
       senderKeyId: this.keys.signing.keyId,

@@ -3057,7 +3057,10 @@ export namespace liaison {
             MESSAGE_KIND_HUB_REQUEST = 10,
 
             /** MESSAGE_KIND_HUB_RESPONSE value */
-            MESSAGE_KIND_HUB_RESPONSE = 11
+            MESSAGE_KIND_HUB_RESPONSE = 11,
+
+            /** MESSAGE_KIND_OPERATION_ITEM value */
+            MESSAGE_KIND_OPERATION_ITEM = 12
         }
 
         /** Priority enum. */

@@ -8784,6 +8784,7 @@ export const liaison = $root.liaison = (() => {
          * @property {number} MESSAGE_KIND_SPECIAL_FORM=4 MESSAGE_KIND_SPECIAL_FORM value
          * @property {number} MESSAGE_KIND_HUB_REQUEST=10 MESSAGE_KIND_HUB_REQUEST value
          * @property {number} MESSAGE_KIND_HUB_RESPONSE=11 MESSAGE_KIND_HUB_RESPONSE value
+         * @property {number} MESSAGE_KIND_OPERATION_ITEM=12 MESSAGE_KIND_OPERATION_ITEM value
          */
         v1.MessageKind = (function() {
             const valuesById = $Object.create(null), values = $Object.create(valuesById);
@@ -8794,6 +8795,7 @@ export const liaison = $root.liaison = (() => {
             values[valuesById[4] = "MESSAGE_KIND_SPECIAL_FORM"] = 4;
             values[valuesById[10] = "MESSAGE_KIND_HUB_REQUEST"] = 10;
             values[valuesById[11] = "MESSAGE_KIND_HUB_RESPONSE"] = 11;
+            values[valuesById[12] = "MESSAGE_KIND_OPERATION_ITEM"] = 12;
             return values;
         })();
 
@@ -9278,6 +9280,10 @@ export const liaison = $root.liaison = (() => {
                     case "MESSAGE_KIND_HUB_RESPONSE":
                     case 11:
                         message.kind = 11;
+                        break;
+                    case "MESSAGE_KIND_OPERATION_ITEM":
+                    case 12:
+                        message.kind = 12;
                         break;
                     default:
                         if (typeof object.kind === "number" && (object.kind | 0) === object.kind)
