@@ -4,6 +4,8 @@
 // recorded later changes the figures; a recommendation stays open in the monitoring view. An
 // outsider reads nothing over HTTP or NATS; a member removed reads nothing sent after; a tampered
 // item or one not sealed to the members now is refused and stores nothing.
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DocumentDetailOut, DocumentOut, GroupMessageOut, OperationIn, RecommendationOut, TallyOut } from "../../src/api/mod.js";
 import { requestService, subjects } from "../../src/nats/mod.js";
@@ -12,6 +14,13 @@ import { startTestHub, until, type TestAccessPoint, type TestHub } from "../supp
 
 type Json = Record<string, unknown>;
 const DAY = 86_400_000;
+const run = promisify(execFile);
+
+/** `liaison <args>` against an access point's URL with its operator's token. */
+async function cli(ap: TestAccessPoint, url: string, args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { env: { ...process.env, LIAISON_URL: url, LIAISON_TOKEN: ap.token }, timeout: 60_000 });
+  return stdout;
+}
 const MARKING = "RESTREINT UE/EU RESTRICTED";
 
 async function api<T = Json>(ap: TestAccessPoint, method: "GET" | "POST" | "PATCH", url: string, payload?: unknown): Promise<{ status: number; body: T }> {
@@ -196,6 +205,16 @@ describe("documents, the closed group, the tally and recommendations of a joint 
     expect((await api<{ recommendations: RecommendationOut[] }>(pl, "GET", "/v1/recommendations")).body.recommendations).toEqual([]);
   });
 
+  it("shows the tally and the monitoring view from the command line", async () => {
+    const url = await de.app.listen({ host: "127.0.0.1", port: 0 });
+    const [tallyText, recs] = await Promise.all([cli(de, url, ["operations", "tally", opId]), cli(de, url, ["operations", "recommendations", "--all", "--json"])]);
+    expect(tallyText).toContain(`Tally of ${opId}`);
+    expect(tallyText).toContain("  cash: 2 seizure(s), 200000 EUR");
+    expect(tallyText).toContain("Results: 1 conviction");
+    expect(tallyText).toContain("Objective: cases brought to court: 1 of 1 convictions (met)");
+    expect((JSON.parse(recs) as { recommendations: RecommendationOut[] }).recommendations.map((r) => [r.owner, r.state]).sort()).toEqual([["DE", "done"], ["NL", "in-progress"]]);
+  }, 120_000);
+
   it("lets an outsider read none of the group's messages or documents, over HTTP or by calling the operations service itself", async () => {
     for (const path of ["group", "documents", `documents/${docId}`, "tally"]) {
       const res = await api(pl, "GET", `/v1/operations/${opId}/${path}`);
@@ -277,7 +296,7 @@ describe("documents, the closed group, the tally and recommendations of a joint 
     expect(refused("LIAISON_NOT_SEALED_TO_MEMBERS")).toEqual(["NL"]);
     // The access points log their side too: each read of the group, the tally and the documents.
     const apEvents = events.filter((e) => e.service !== "operations");
-    expect(apEvents.filter((e) => e.objectType === "operation-tally" && e.action === pb.AuditAction.AUDIT_ACTION_READ).map((e) => e.authority)).toEqual(["DE", "DE", "PL"]);
+    expect(apEvents.filter((e) => e.objectType === "operation-tally" && e.action === pb.AuditAction.AUDIT_ACTION_READ).map((e) => e.authority)).toEqual(["DE", "DE", "DE", "PL"]);
     expect(apEvents.some((e) => e.objectType === "operation-group" && e.authority === "PL" && e.reasonCode === "LIAISON_NOT_MEMBER")).toBe(true);
     // Nothing in any event is content: no comment, message body or recommendation text.
     const all = JSON.stringify(events);

@@ -1,9 +1,11 @@
-// `liaison operations create | update | show | calendar`: joint customs operations and the calendar
-// of operations with their overlaps, against an access point's /v1/operations and /v1/calendar.
+// `liaison operations create | update | show | calendar | docs | group | tally | recommendations`:
+// joint customs operations, the calendar of operations with their overlaps, and inside an
+// operation its documents, closed group, tally and recommendations, against an access point's
+// /v1/operations, /v1/calendar and /v1/recommendations.
 import { readFileSync } from "node:fs";
 import { InvalidArgumentError, type Command } from "commander";
 import { PHASE_KINDS } from "../../domain/mod.js";
-import type { CalendarOut, OperationOut, OperationPatch, OperationViewOut, OverlapOut } from "../../api/mod.js";
+import type { CalendarOut, DocumentsOut, GroupMessageOut, GroupOut, OperationOut, OperationPatch, OperationViewOut, OverlapOut, RecommendationsOut, TallyOut } from "../../api/mod.js";
 import { callApi, resolveTarget, target, type Common } from "../client.js";
 import { answer, fail, printJson, printTable } from "../output.js";
 
@@ -92,4 +94,69 @@ export function register(program: Command): void {
         fail(err);
       }
     });
+
+  target(ops.command("docs <id>").description("an operation's documents: latest version, marking, comment deadline, adoption, who has not commented")).action(async (id: string, o: Common) => {
+    await answer(
+      o,
+      () => callApi<DocumentsOut>(resolveTarget(o), "GET", `/v1/operations/${encodeURIComponent(id)}/documents`),
+      (res) =>
+        printTable(
+          res.documents.map((x) => ({ id: x.id, kind: x.kind, title: x.title, version: x.version, marking: marking(x), deadline: x.commentDeadline ?? "", adopted: x.adoptedAt ?? "", comments: x.comments, missing: x.missing.join(",") })),
+          ["id", "kind", "title", "version", "marking", "deadline", "adopted", "comments", "missing"],
+        ),
+    );
+  });
+
+  target(ops.command("group <id>").description("an operation's group messages, each with its marking; --post sends one"))
+    .option("--post <template>", "send a message: warning, feedback, seizure, result or note")
+    .option("--file <path>", "with --post: the message as JSON ({ body, classification?, handlingCodes?, inReplyTo? }, schema GroupMessageIn)")
+    .action(async (id: string, o: Common & { post?: string; file?: string }) => {
+      const path = `/v1/operations/${encodeURIComponent(id)}/group`;
+      if (o.post) {
+        if (!o.file) fail(new Error("--post needs --file with the message's fields"));
+        await answer(o, () => callApi<GroupMessageOut>(resolveTarget(o), "POST", path, { ...readJson(o.file ?? ""), template: o.post }), (m) => printMessage(m));
+        return;
+      }
+      await answer(o, () => callApi<GroupOut>(resolveTarget(o), "GET", path), (res) => res.messages.forEach(printMessage));
+    });
+
+  target(ops.command("tally <id>").description("the live tally: seizures by participant, commodity and risk profile, results, objectives evaluated")).action(async (id: string, o: Common) => {
+    await answer(o, () => callApi<TallyOut>(resolveTarget(o), "GET", `/v1/operations/${encodeURIComponent(id)}/tally`), (t) => printTally(t));
+  });
+
+  target(ops.command("recommendations").description("the monitoring view: recommendations of your operations, their owner, state and days open"))
+    .option("--all", "done and rejected ones too")
+    .option("--operation <id>", "only this operation's")
+    .action(async (o: Common & { all?: boolean; operation?: string }) => {
+      const q = `state=${o.all ? "all" : "open"}${o.operation ? `&operation=${encodeURIComponent(o.operation)}` : ""}`;
+      await answer(
+        o,
+        () => callApi<RecommendationsOut>(resolveTarget(o), "GET", `/v1/recommendations?${q}`),
+        (res) =>
+          printTable(
+            res.recommendations.map((r) => ({ id: r.id, operation: r.operationName, owner: r.owner, state: r.state, "days open": r.openDays, text: r.text })),
+            ["id", "operation", "owner", "state", "days open", "text"],
+          ),
+      );
+    });
+}
+
+const marking = (x: { classification: string | null; handlingCodes: readonly string[] }) => [x.classification ?? "", ...x.handlingCodes].filter((w) => w !== "").join(" ");
+
+function printMessage(m: GroupMessageOut): void {
+  const mark = marking(m);
+  process.stdout.write(`${mark ? `[${mark}] ` : ""}${m.sentAt} ${m.sender} ${m.template}${m.inReplyTo ? ` (re ${m.inReplyTo})` : ""} ${m.id}\n  ${JSON.stringify(m.body)}\n`);
+}
+
+function printTally(t: TallyOut): void {
+  const rows = (title: string, list: TallyOut["byParticipant"]) => {
+    process.stdout.write(`${title}\n`);
+    for (const r of list) process.stdout.write(`  ${r.key}: ${r.seizures} seizure(s)${r.quantities.map((q) => `, ${q.amount} ${q.unit}`).join("")}\n`);
+  };
+  process.stdout.write(`Tally of ${t.operationId} as of ${t.asOf}: ${t.seizures} seizure(s)\n`);
+  rows("By participant", t.byParticipant);
+  rows("By commodity", t.byCommodity);
+  rows("By risk profile", t.byProfile);
+  for (const r of t.results) process.stdout.write(`Results: ${r.count} ${r.kind}${r.amount !== null ? ` (${r.amount} EUR)` : ""}\n`);
+  for (const x of t.objectives) process.stdout.write(`Objective: ${x.description}: ${x.actual ?? "not measured"} of ${x.target} ${x.metric}${x.met === null ? "" : x.met ? " (met)" : " (not met)"}\n`);
 }
