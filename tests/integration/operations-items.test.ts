@@ -4,29 +4,17 @@
 // recorded later changes the figures; a recommendation stays open in the monitoring view. An
 // outsider reads nothing over HTTP or NATS; a member removed reads nothing sent after; a tampered
 // item or one not sealed to the members now is refused and stores nothing.
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DocumentDetailOut, DocumentOut, GroupMessageOut, OperationIn, RecommendationOut, TallyOut } from "../../src/api/mod.js";
 import { requestService, subjects } from "../../src/nats/mod.js";
 import { pb } from "../../src/proto/mod.js";
+import type { RunningOperations } from "../../services/operations/service.js";
 import { startTestHub, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
+import { api, cli } from "../support/operator.js";
 
 type Json = Record<string, unknown>;
 const DAY = 86_400_000;
-const run = promisify(execFile);
-
-/** `liaison <args>` against an access point's URL with its operator's token. */
-async function cli(ap: TestAccessPoint, url: string, args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { env: { ...process.env, LIAISON_URL: url, LIAISON_TOKEN: ap.token }, timeout: 60_000 });
-  return stdout;
-}
 const MARKING = "RESTREINT UE/EU RESTRICTED";
-
-async function api<T = Json>(ap: TestAccessPoint, method: "GET" | "POST" | "PATCH", url: string, payload?: unknown): Promise<{ status: number; body: T }> {
-  const res = await ap.app.inject({ method, url, headers: { authorization: `Bearer ${ap.token}` }, ...(payload !== undefined ? { payload: payload as object } : {}) });
-  return { status: res.statusCode, body: res.json() as T };
-}
 
 const athena: OperationIn = {
   name: "Athena V",
@@ -60,11 +48,12 @@ describe("documents, the closed group, the tally and recommendations of a joint 
   /** NL's access point reads ten days ahead, so a recommendation opened now shows as open for ten days there. */
   const nlNow = () => Date.now() + 10 * DAY;
   let opId = "";
+  let ops: RunningOperations;
 
   beforeAll(async () => {
     hub = await startTestHub({ cps: ["DE", "NL", "BE", "FR", "PL"] });
     await hub.startExchange();
-    await hub.startOperations();
+    ops = await hub.startOperations();
     [de, nl, be, fr, pl] = await Promise.all([hub.startAp("DE"), hub.startAp("NL", { now: nlNow }), hub.startAp("BE"), hub.startAp("FR"), hub.startAp("PL")]);
     const res = await api(de, "POST", "/v1/operations", athena);
     expect(res.status).toBe(201);
@@ -110,6 +99,21 @@ describe("documents, the closed group, the tally and recommendations of a joint 
     const again = await api(de, "POST", `/v1/operations/${opId}/documents/${docId}/versions`, { text: "changed after adoption" });
     expect(again.status).toBe(409);
   }, 60_000);
+
+  it("a new version of a document opens a new comment round; only its author or a leader writes one", async () => {
+    const inAnHour = new Date(Date.now() + 3_600_000).toISOString();
+    const plan = await api<DocumentOut>(de, "POST", `/v1/operations/${opId}/documents`, { kind: "operational-plan", title: "Athena V operational plan", text: "v1", commentDeadline: inAnHour });
+    expect(plan.status).toBe(201);
+    expect((await api(nl, "POST", `/v1/operations/${opId}/documents/${plan.body.id}/comments`, { text: "on v1" })).status).toBe(201);
+    const byNl = await api(nl, "POST", `/v1/operations/${opId}/documents/${plan.body.id}/versions`, { text: "NL's own v2" });
+    expect(byNl.status).toBe(403);
+    const v2 = await api<DocumentOut>(de, "POST", `/v1/operations/${opId}/documents/${plan.body.id}/versions`, { text: "v2", commentDeadline: inAnHour });
+    expect(v2.status).toBe(201);
+    expect(v2.body).toMatchObject({ id: plan.body.id, kind: "operational-plan", title: "Athena V operational plan", version: 2, comments: 0, missing: ["BE", "FR", "NL"] });
+    const detail = await api<DocumentDetailOut>(fr, "GET", `/v1/operations/${opId}/documents/${plan.body.id}`);
+    expect(detail.body.versions.map((v) => [v.version, v.text])).toEqual([[1, "v1"], [2, "v2"]]);
+    expect(detail.body.text).toBe("v2");
+  });
 
   let warningId = "";
   const seizures = [
@@ -282,8 +286,8 @@ describe("documents, the closed group, the tally and recommendations of a joint 
     }, "the refusals in the audit stream");
     const hubEvents = events.filter((e) => e.service === "operations");
     const at = (type: string, action: pb.AuditAction) => hubEvents.filter((e) => e.objectType === type && e.action === action);
-    expect(at("operation-document", pb.AuditAction.AUDIT_ACTION_SUBMIT).map((e) => e.authority)).toEqual(["DE", "DE"]);
-    expect(at("operation-comment", pb.AuditAction.AUDIT_ACTION_SUBMIT).map((e) => e.authority)).toEqual(["NL", "BE"]);
+    expect(at("operation-document", pb.AuditAction.AUDIT_ACTION_SUBMIT).map((e) => e.authority)).toEqual(["DE", "DE", "DE", "DE"]);
+    expect(at("operation-comment", pb.AuditAction.AUDIT_ACTION_SUBMIT).map((e) => e.authority)).toEqual(["NL", "BE", "NL"]);
     expect(at("operation-document", pb.AuditAction.AUDIT_ACTION_AMEND).map((e) => e.objectId)).toEqual([docId]);
     expect(at("operation-message", pb.AuditAction.AUDIT_ACTION_SUBMIT).map((e) => e.details?.template)).toEqual(["warning", "feedback", "seizure", "seizure", "seizure", "result", "note"]);
     expect(at("operation-message", pb.AuditAction.AUDIT_ACTION_SUBMIT).at(-1)?.details).toMatchObject({ recipients: "BE,DE,NL", classification: MARKING });
@@ -301,5 +305,13 @@ describe("documents, the closed group, the tally and recommendations of a joint 
     // Nothing in any event is content: no comment, message body or recommendation text.
     const all = JSON.stringify(events);
     for (const secret of ["Rotterdam terminal", "MSKU1234565", "RP-CASH-02 profile", "phase 2 starts Monday"]) expect(all).not.toContain(secret);
+  });
+
+  it("erases every item of the operation when the retention service orders it, and says how many there were", async () => {
+    const held = (await de.hub.call("operations", "items", "de-operator", { operationId: opId })).items.length;
+    expect(held).toBeGreaterThan(10);
+    expect(await ops.items.eraseOperation(opId)).toEqual({ items: held });
+    expect((await de.hub.call("operations", "items", "de-operator", { operationId: opId })).items).toEqual([]);
+    expect((await api<{ messages: GroupMessageOut[] }>(de, "GET", `/v1/operations/${opId}/group`)).body.messages).toEqual([]);
   });
 });

@@ -156,6 +156,13 @@ export async function operationItemRoutes(app: FastifyInstance, d: OperationItem
     });
   }
 
+  /** One document of the list, or LIAISON_NOT_FOUND. */
+  function findDocument(list: ReturnType<typeof documents>, docId: string): ReturnType<typeof documents>[number] {
+    const doc = list.find((x) => x.id === docId);
+    if (!doc) throw new LiaisonError("LIAISON_NOT_FOUND", `no document ${docId} in this operation`);
+    return doc;
+  }
+
   function documentRow(doc: ReturnType<typeof documents>[number]): DocumentOut {
     const { id, last, onLast } = doc;
     const m = last.item.meta ?? {};
@@ -187,8 +194,7 @@ export async function operationItemRoutes(app: FastifyInstance, d: OperationItem
     async (req) => {
       const user = req.user?.id ?? "";
       const { opened: items } = await load(user, req.params.id);
-      const doc = documents(items).find((x) => x.id === req.params.docId);
-      if (!doc) throw new LiaisonError("LIAISON_NOT_FOUND", `no document ${req.params.docId} in this operation`);
+      const doc = findDocument(documents(items), req.params.docId);
       const row = documentRow(doc);
       const statistics = row.kind === "final-report" ? figures(req.params.id, items, (await call("get", user, { operationId: req.params.id })).operation?.content?.objectives ?? []) : null;
       return {
@@ -238,8 +244,7 @@ export async function operationItemRoutes(app: FastifyInstance, d: OperationItem
     { schema: { summary: "A new version of a document (its author or a leader), opening a new comment round", tags: ["jco"], params: docParams, body: versionIn, response: { 201: documentsOut.shape.documents.element, ...errors } }, config: audit(pb.AuditAction.AUDIT_ACTION_SUBMIT, "operation-document", "docId") },
     async (req, reply) => {
       const user = req.user?.id ?? "";
-      const doc = documents((await load(user, req.params.id)).opened).find((x) => x.id === req.params.docId);
-      if (!doc) throw new LiaisonError("LIAISON_NOT_FOUND", `no document ${req.params.docId} in this operation`);
+      const doc = findDocument(documents((await load(user, req.params.id)).opened), req.params.docId);
       const b = req.body;
       const title = b.title ?? doc.last.content.title;
       const meta = { operationId: req.params.id, kind: "document", documentId: doc.id, documentKind: doc.last.item.meta?.documentKind ?? "", version: (doc.last.item.meta?.version ?? 1) + 1, commentDeadlineMs: deadlineMs(b.commentDeadline), ...markingMeta(b) };
@@ -253,8 +258,7 @@ export async function operationItemRoutes(app: FastifyInstance, d: OperationItem
     { schema: { summary: "Comment on a document's version (the latest by default) before its deadline", tags: ["jco"], params: docParams, body: commentIn, response: { 201: documentDetailOut.shape.commentsOnVersion.element, ...errors } }, config: audit(pb.AuditAction.AUDIT_ACTION_SUBMIT, "operation-comment", "docId") },
     async (req, reply) => {
       const user = req.user?.id ?? "";
-      const doc = documents((await load(user, req.params.id)).opened).find((x) => x.id === req.params.docId);
-      if (!doc) throw new LiaisonError("LIAISON_NOT_FOUND", `no document ${req.params.docId} in this operation`);
+      const doc = findDocument(documents((await load(user, req.params.id)).opened), req.params.docId);
       const version = req.body.version ?? doc.last.item.meta?.version ?? 1;
       const item = await postItem(user, { operationId: req.params.id, kind: "comment", documentId: doc.id, version, ...markingMeta(req.body) }, { text: req.body.text });
       return reply.code(201).send({ id: item.id, author: item.author, createdAt: isoRequired(item.createdAtMs), version, text: req.body.text, classification: classificationOf(item.meta), handlingCodes: item.meta?.handlingCodes ?? [] });
@@ -267,8 +271,7 @@ export async function operationItemRoutes(app: FastifyInstance, d: OperationItem
     async (req) => {
       const user = req.user?.id ?? "";
       await call("adopt", user, { operationId: req.params.id, documentId: req.params.docId });
-      const doc = documents((await load(user, req.params.id)).opened).find((x) => x.id === req.params.docId);
-      if (!doc) throw new LiaisonError("LIAISON_NOT_FOUND", `no document ${req.params.docId} in this operation`);
+      const doc = findDocument(documents((await load(user, req.params.id)).opened), req.params.docId);
       return documentRow(doc);
     },
   );
