@@ -6,10 +6,12 @@
 // item or one not sealed to the members now is refused and stores nothing.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DocumentDetailOut, DocumentOut, GroupMessageOut, OperationIn, RecommendationOut, TallyOut } from "../../src/api/mod.js";
+import { OperationItemSealer } from "../../src/hub-rpc/mod.js";
 import { requestService, subjects } from "../../src/nats/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import type { RunningOperations } from "../../services/operations/service.js";
-import { startTestHub, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
+import { followRegistry } from "../../src/registry/mod.js";
+import { quiet, startTestHub, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
 import { api, cli } from "../support/operator.js";
 
 type Json = Record<string, unknown>;
@@ -276,6 +278,30 @@ describe("documents, the closed group, the tally and recommendations of a joint 
     expect(await be.hub.call("operations", "post", "be-operator", { meta: old.meta, envelope: old.envelope }).catch((e: unknown) => e)).toMatchObject({ code: "LIAISON_FORGED_SENDER" });
     const after = (await nl.hub.call("operations", "items", "nl-operator", { operationId: opId })).items;
     expect(after.map((i) => i.id)).toEqual(before.map((i) => i.id));
+  });
+
+  it("checks at the hub what an access point checks too: marking, kind, who writes a recommendation and who owns it; refused items store nothing", async () => {
+    const before = (await nl.hub.call("operations", "items", "nl-operator", { operationId: opId })).items.length;
+    // NL's own keys and registry, sealing correctly to the members now: only the metadata is wrong.
+    const registry = await followRegistry(nl.nc, quiet, { trust: hub.registryTrust });
+    const sealer = new OperationItemSealer(hub.keys("NL"), registry.view);
+    const members = ["BE", "DE", "NL"];
+    const cases = [
+      [{ operationId: opId, kind: "message", template: "note", classification: "secret stuff" }, "LIAISON_VALIDATION"],
+      [{ operationId: opId, kind: "message", template: "gossip" }, "LIAISON_VALIDATION"],
+      [{ operationId: opId, kind: "minutes" }, "LIAISON_VALIDATION"],
+      [{ operationId: opId, kind: "recommendation", owner: "NL" }, "LIAISON_FORBIDDEN"],
+      [{ operationId: opId, kind: "message", template: "feedback", inReplyTo: "no-such-message" }, "LIAISON_NOT_FOUND"],
+      [{ operationId: opId, kind: "comment", documentId: docId, version: 1 }, "LIAISON_CONFLICT"],
+    ] as const;
+    for (const [meta, code] of cases) {
+      const { envelope } = await sealer.seal(meta, { text: "x" }, members);
+      expect(await nl.hub.call("operations", "post", "nl-operator", { meta, envelope }).catch((e: unknown) => e), JSON.stringify(meta)).toMatchObject({ code });
+    }
+    registry.stop();
+    const owner = await api(de, "POST", `/v1/operations/${opId}/recommendations`, { text: "x", owner: "PL" });
+    expect(owner.status).toBe(400);
+    expect((await nl.hub.call("operations", "items", "nl-operator", { operationId: opId })).items).toHaveLength(before);
   });
 
   it("logs every read and change as an audit event, at the hub and at the access point", async () => {
