@@ -219,6 +219,8 @@ describe("documents, the closed group, the tally and recommendations of a joint 
     expect(tallyText).toContain("Results: 1 conviction");
     expect(tallyText).toContain("Objective: cases brought to court: 1 of 1 convictions (met)");
     expect((JSON.parse(recs) as { recommendations: RecommendationOut[] }).recommendations.map((r) => [r.owner, r.state]).sort()).toEqual([["DE", "done"], ["NL", "in-progress"]]);
+    const recorded = await cli(de, url, ["operations", "recommend", opId, "--owner", "BE", "--text", "Train BE's airport teams on RP-CASH-02"]);
+    expect(recorded).toMatch(/^Recommendation \S+ · Athena V · owner BE · open · open 0 day\(s\)/);
   }, 120_000);
 
   it("lets an outsider read none of the group's messages or documents, over HTTP or by calling the operations service itself", async () => {

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { InvalidArgumentError, type Command } from "commander";
 import { PHASE_KINDS } from "../../domain/mod.js";
-import type { CalendarOut, DocumentsOut, GroupMessageOut, GroupOut, OperationOut, OperationPatch, OperationViewOut, OverlapOut, RecommendationsOut, TallyOut } from "../../api/mod.js";
+import type { CalendarOut, DocumentOut, DocumentsOut, GroupMessageOut, GroupOut, OperationOut, OperationPatch, OperationViewOut, OverlapOut, RecommendationOut, RecommendationsOut, TallyOut } from "../../api/mod.js";
 import { callApi, resolveTarget, target, type Common } from "../client.js";
 import { answer, fail, printJson, printTable } from "../output.js";
 
@@ -107,6 +107,44 @@ export function register(program: Command): void {
     );
   });
 
+  const docRow = (x: DocumentOut) => `Document ${x.id} · ${x.kind} · v${x.version} · ${x.title}${marking(x) ? ` · [${marking(x)}]` : ""}${x.adoptedAt ? ` · adopted ${x.adoptedAt}` : ""}`;
+  const docPath = (id: string, docId?: string) => `/v1/operations/${encodeURIComponent(id)}/documents${docId ? `/${encodeURIComponent(docId)}` : ""}`;
+
+  target(ops.command("doc-add <id>").description("write a document (or, with --doc, a new version of it) from a JSON file (schema OperationDocumentIn / OperationDocumentVersionIn)"))
+    .requiredOption("--file <path>", "the document as JSON")
+    .option("--doc <docId>", "the document a new version is of")
+    .action(async (id: string, o: Common & { file: string; doc?: string }) => {
+      await answer(o, () => callApi<DocumentOut>(resolveTarget(o), "POST", o.doc ? `${docPath(id, o.doc)}/versions` : docPath(id), readJson(o.file)), (x) => process.stdout.write(`${docRow(x)}\n`));
+    });
+
+  target(ops.command("comment <id> <docId>").description("comment on a document's version (the latest unless --version) before its deadline"))
+    .requiredOption("--text <text>", "the comment")
+    .option("--version <n>", "the version commented on", (v) => Number.parseInt(v, 10))
+    .action(async (id: string, docId: string, o: Common & { text: string; version?: number }) => {
+      const body = { text: o.text, ...(o.version ? { version: o.version } : {}) };
+      await answer(o, () => callApi<{ id: string; version: number }>(resolveTarget(o), "POST", `${docPath(id, docId)}/comments`, body), (c) => process.stdout.write(`Comment ${c.id} on version ${c.version}\n`));
+    });
+
+  target(ops.command("adopt <id> <docId>").description("adopt a document's latest version (a leader): its comment round ends")).action(async (id: string, docId: string, o: Common) => {
+    await answer(o, () => callApi<DocumentOut>(resolveTarget(o), "POST", `${docPath(id, docId)}/adopt`), (x) => process.stdout.write(`${docRow(x)}\n`));
+  });
+
+  target(ops.command("recommend <id>").description("record a recommendation of the operation (a leader) with its owner"))
+    .requiredOption("--owner <party>", "who owns it: a leader or participant")
+    .requiredOption("--text <text>", "the recommendation")
+    .action(async (id: string, o: Common & { owner: string; text: string }) => {
+      await answer(o, () => callApi<RecommendationOut>(resolveTarget(o), "POST", `/v1/operations/${encodeURIComponent(id)}/recommendations`, { owner: o.owner, text: o.text }), (r) => printRecommendation(r));
+    });
+
+  target(ops.command("recommendation <recId>").description("change a recommendation's state (a leader or its owner) or owner (a leader)"))
+    .option("--state <state>", "open, in-progress, done or rejected")
+    .option("--owner <party>", "its new owner")
+    .action(async (recId: string, o: Common & { state?: string; owner?: string }) => {
+      if (!o.state && !o.owner) fail(new Error("give --state or --owner"));
+      const body = { ...(o.state ? { state: o.state } : {}), ...(o.owner ? { owner: o.owner } : {}) };
+      await answer(o, () => callApi<RecommendationOut>(resolveTarget(o), "PATCH", `/v1/recommendations/${encodeURIComponent(recId)}`, body), (r) => printRecommendation(r));
+    });
+
   target(ops.command("group <id>").description("an operation's group messages, each with its marking; --post sends one"))
     .option("--post <template>", "send a message: warning, feedback, seizure, result or note")
     .option("--file <path>", "with --post: the message as JSON ({ body, classification?, handlingCodes?, inReplyTo? }, schema GroupMessageIn)")
@@ -142,6 +180,10 @@ export function register(program: Command): void {
 }
 
 const marking = (x: { classification: string | null; handlingCodes: readonly string[] }) => [x.classification ?? "", ...x.handlingCodes].filter((w) => w !== "").join(" ");
+
+function printRecommendation(r: RecommendationOut): void {
+  process.stdout.write(`Recommendation ${r.id} · ${r.operationName} · owner ${r.owner} · ${r.state} · open ${r.openDays} day(s)\n  ${r.text}\n`);
+}
 
 function printMessage(m: GroupMessageOut): void {
   const mark = marking(m);
