@@ -240,9 +240,10 @@ describe("documents, the closed group, the tally and recommendations of a joint 
     expect(await requestService(pl.nc, subjects.cpApi("operations", "DE", "items"), new Uint8Array(), 2_000).catch((e: unknown) => e)).toMatchObject({ code: "LIAISON_UNAVAILABLE" });
   });
 
-  it("a member removed during the operation reads what it got before and nothing sent after", async () => {
-    const removed = await api(de, "PATCH", `/v1/operations/${opId}`, { participants: ["NL", "BE"] });
-    expect(removed.status).toBe(200);
+  it("a member removed during the operation reads what it got before and nothing sent after; one added reads from then on", async () => {
+    // FR leaves, PL joins.
+    const changed = await api(de, "PATCH", `/v1/operations/${opId}`, { participants: ["NL", "BE", "PL"] });
+    expect(changed.status).toBe(200);
     const note = await api<GroupMessageOut>(nl, "POST", `/v1/operations/${opId}/group`, { template: "note", classification: MARKING, body: { text: "phase 2 starts Monday" } });
     expect(note.status).toBe(201);
     const frGroup = await api<{ messages: GroupMessageOut[] }>(fr, "GET", `/v1/operations/${opId}/group`);
@@ -257,6 +258,12 @@ describe("documents, the closed group, the tally and recommendations of a joint 
     expect(frPost.body.code).toBe("LIAISON_NOT_MEMBER");
     const nlGroup = await api<{ messages: GroupMessageOut[] }>(nl, "GET", `/v1/operations/${opId}/group`);
     expect(nlGroup.body.messages.at(-1)).toMatchObject({ id: note.body.id, classification: MARKING, body: { text: "phase 2 starts Monday" } });
+    const plGroup = await api<{ messages: GroupMessageOut[] }>(pl, "GET", `/v1/operations/${opId}/group`);
+    expect(plGroup.status).toBe(200);
+    expect(plGroup.body.messages.map((m) => m.id)).toEqual([note.body.id]);
+    expect((await api<{ documents: DocumentOut[] }>(pl, "GET", `/v1/operations/${opId}/documents`)).body.documents).toEqual([]);
+    // PL leaves again: the members are DE, NL and BE from here on.
+    expect((await api(de, "PATCH", `/v1/operations/${opId}`, { participants: ["NL", "BE"] })).status).toBe(200);
   });
 
   it("refuses a tampered signature, changed metadata, or an item not sealed to the members now, and stores nothing", async () => {
@@ -318,7 +325,7 @@ describe("documents, the closed group, the tally and recommendations of a joint 
     expect(at("operation-comment", pb.AuditAction.AUDIT_ACTION_SUBMIT).map((e) => e.authority)).toEqual(["NL", "BE", "NL"]);
     expect(at("operation-document", pb.AuditAction.AUDIT_ACTION_AMEND).map((e) => e.objectId)).toEqual([docId]);
     expect(at("operation-message", pb.AuditAction.AUDIT_ACTION_SUBMIT).map((e) => e.details?.template)).toEqual(["warning", "feedback", "seizure", "seizure", "seizure", "result", "note"]);
-    expect(at("operation-message", pb.AuditAction.AUDIT_ACTION_SUBMIT).at(-1)?.details).toMatchObject({ recipients: "BE,DE,NL", classification: MARKING });
+    expect(at("operation-message", pb.AuditAction.AUDIT_ACTION_SUBMIT).at(-1)?.details).toMatchObject({ recipients: "BE,DE,NL,PL", classification: MARKING });
     expect(at("operation-items", pb.AuditAction.AUDIT_ACTION_READ).some((e) => e.authority === "FR" && e.details?.member === "false")).toBe(true);
     expect(at("operation-recommendation", pb.AuditAction.AUDIT_ACTION_AMEND).map((e) => e.details?.state).sort()).toEqual(["done", "in-progress"]);
     const refused = (code: string) => hubEvents.filter((e) => e.action === pb.AuditAction.AUDIT_ACTION_REFUSAL && e.reasonCode === code).map((e) => e.authority);
