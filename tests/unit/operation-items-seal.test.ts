@@ -2,7 +2,8 @@
 // clear metadata bound to the signature (src/hub-rpc/operation-items.ts): a reader opens only what
 // was sealed to it, and an item whose metadata, id or bytes changed after signing does not open.
 import { describe, expect, it } from "vitest";
-import { generateContactPointKeys, type ContactPointKeys } from "../../src/crypto/mod.js";
+import { decodeEnvelopeBytes, generateContactPointKeys, type ContactPointKeys } from "../../src/crypto/mod.js";
+import { checkKind } from "../../src/domain/mod.js";
 import { itemCaseRef, OperationItemSealer } from "../../src/hub-rpc/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import { publicKeyEntry, RegistryView } from "../../src/registry/mod.js";
@@ -42,5 +43,11 @@ describe("operation items, sealed", () => {
     sealed[sealed.length - 1] = (sealed[sealed.length - 1] ?? 0) ^ 1;
     const altered = pb.Envelope.encode({ sealed, signature: env.signature }).finish();
     expect(() => sealer("DE").open(pb.StoredOperationItem.create({ ...item, envelope: altered }))).toThrow(expect.objectContaining({ code: "LIAISON_BAD_SIGNATURE" }));
+  });
+
+  it("is an envelope of its own kind, which the exchange refuses to route between members", async () => {
+    const h = decodeEnvelopeBytes((await stored()).envelope).header;
+    expect(h.kind).toBe(pb.MessageKind.MESSAGE_KIND_OPERATION_ITEM);
+    expect(checkKind(h)?.code).toBe("LIAISON_KIND_NOT_ALLOWED");
   });
 });
