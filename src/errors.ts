@@ -73,6 +73,11 @@ export const ERRORS = Object.freeze({
   LIAISON_ON_HOLD: spec(409, "A legal hold is in force"),
   LIAISON_ERASED: spec(410, "The object has been erased"),
 
+  // Joint customs operations: documents, the closed group, recommendations.
+  LIAISON_NOT_MEMBER: spec(403, "Only the operation's members (its leaders and participants that are contact points) may do this"),
+  LIAISON_NOT_SEALED_TO_MEMBERS: spec(422, "The item is not sealed to exactly the operation's members now"),
+  LIAISON_DEADLINE_PASSED: spec(422, "The comment round of this document closed at its deadline"),
+
   // Operation, configuration and the supervisor's tools.
   LIAISON_CONFIG_INVALID: spec(500, "The configuration is invalid"),
   LIAISON_PORT_IN_USE: spec(500, "A port the stack needs is already in use"),

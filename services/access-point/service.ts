@@ -18,12 +18,13 @@ import { followKeyFile, type ContactPointKeys } from "../../src/crypto/mod.js";
 import { DEFAULT_KEY_EXPIRY_WARNING_DAYS, DEFAULT_KEY_FILE_RELOAD_INTERVAL_MS } from "../../src/domain/mod.js";
 import type { LiaisonApp, UserStore } from "../../src/http/mod.js";
 import type { Logger } from "../../src/log/mod.js";
-import { HubClient } from "../../src/hub-rpc/mod.js";
+import { HubClient, OperationItemSealer } from "../../src/hub-rpc/mod.js";
 import { JsPublisher, subjects } from "../../src/nats/mod.js";
 import { expiringKeys, followRegistry, type RegistryTrust } from "../../src/registry/mod.js";
 import { buildAccessPointApp } from "./app.js";
 import { registryRoutes } from "./routes/registry.js";
 import { eventRoutes } from "./routes/events.js";
+import { operationItemRoutes } from "./routes/operation-items.js";
 import { PushLog } from "./push/log.js";
 import { Push, readWebhookSecret, type WebhookSettings } from "./push/push.js";
 import { LargeFiles } from "./large-files.js";
@@ -122,6 +123,7 @@ export async function startAccessPoint(
     plugins: [
       (scope) => registryRoutes(scope, { registry: registry.view, now, warnDays: cfg.keyExpiryWarningDays ?? DEFAULT_KEY_EXPIRY_WARNING_DAYS }),
       (scope) => eventRoutes(scope, { cp: cfg.cp, push, audit }),
+      (scope) => operationItemRoutes(scope, { hub, sealer: new OperationItemSealer(live, registry.view, now), registry: registry.view, now }),
     ],
     ...(cfg.http ? { http: cfg.http } : {}),
   });

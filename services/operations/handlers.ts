@@ -100,7 +100,10 @@ export function overlapToProto(o: Overlap): pb.IOperationOverlap {
   };
 }
 
-export class OperationsHandlers implements HubHandlers<"operations"> {
+/** The operations on operations themselves (items inside them are in items.ts). */
+export type OperationOps = "create" | "update" | "get" | "calendar";
+
+export class OperationsHandlers implements Pick<HubHandlers<"operations">, OperationOps> {
   /** Every operation, as last read from the bucket (kept by follow()). */
   readonly #ops = new Map<string, pb.StoredOperation>();
   #stopFollowing: () => void = () => undefined;
@@ -137,6 +140,17 @@ export class OperationsHandlers implements HubHandlers<"operations"> {
 
   get size(): number {
     return this.#ops.size;
+  }
+
+  /** An operation as stored now, and as the domain reads it (LIAISON_NOT_FOUND if there is none). */
+  async current(id: string): Promise<{ stored: pb.StoredOperation; op: Operation }> {
+    const { stored } = await this.#load(id);
+    return { stored, op: toDomain(stored.id, stored.content ?? {}) };
+  }
+
+  /** Every operation's id and name, as last read. */
+  *names(): Iterable<{ id: string; name: string }> {
+    for (const o of this.#ops.values()) yield { id: o.id, name: o.content?.name ?? "" };
   }
 
   // ------------------------------------------------------------------ helpers

@@ -11,7 +11,9 @@ import type { Logger } from "../../src/log/mod.js";
 import { startMicroService } from "../../src/nats/mod.js";
 import { NoticePublisher } from "../../src/notices/mod.js";
 import { watchRegistry, type RegistryTrust } from "../../src/registry/mod.js";
+import { OPERATION_ITEMS_STORE } from "../../src/hub-data/mod.js";
 import { OperationsHandlers } from "./handlers.js";
+import { OperationItems } from "./items.js";
 
 export const OPERATIONS_BUCKET = "operations";
 
@@ -27,6 +29,8 @@ export interface OperationsOptions {
 
 export interface RunningOperations {
   readonly handlers: OperationsHandlers;
+  /** Documents, comments, group messages and recommendations (and eraseOperation for the retention service). */
+  readonly items: OperationItems;
   counts(): Record<string, number>;
   close(): Promise<void>;
 }
@@ -36,13 +40,32 @@ export async function startOperations(nc: NatsConnection, cfg: OperationsSetting
   const audit = new AuditEmitter(nc, "operations", { now });
   const registry = await watchRegistry(nc, log, { trust: cfg.registryTrust, now, onRefused: logRegistryRefusal(audit, HUB) });
   const notices = new NoticePublisher(nc, hubKeys, now);
-  const kv = await new Kvm(nc).open(OPERATIONS_BUCKET);
+  const kvm = new Kvm(nc);
+  const kv = await kvm.open(OPERATIONS_BUCKET);
   const handlers = new OperationsHandlers({ kv, audit, notices, registry: () => registry.view, log, now });
   await handlers.follow();
+  const items = new OperationItems({
+    kv: await kvm.open(OPERATION_ITEMS_STORE.bucket),
+    audit,
+    registry: () => registry.view,
+    operation: (id) => handlers.current(id),
+    operations: () => handlers.names(),
+    now,
+  });
   const counts = () => ({ operations: handlers.size });
   const rpc = new HubRpcServer(hubKeys, () => registry.view, now, audit);
-  const served: HubHandlers<"operations"> = handlers;
-  const endpoint = <O extends HubOp<"operations">>(op: O) => rpc.endpoint("operations", op, (call) => served[op].call(handlers, call));
+  const served: HubHandlers<"operations"> = {
+    create: (c) => handlers.create(c),
+    update: (c) => handlers.update(c),
+    get: (c) => handlers.get(c),
+    calendar: (c) => handlers.calendar(c),
+    post: (c) => items.post(c),
+    items: (c) => items.items(c),
+    adopt: (c) => items.adopt(c),
+    track: (c) => items.track(c),
+    recommendations: (c) => items.recommendations(c),
+  };
+  const endpoint = <O extends HubOp<"operations">>(op: O) => rpc.endpoint("operations", op, served[op]);
   const svc = await startMicroService(nc, {
     name: "operations",
     description: "Joint customs operations: the calendar of operations and their overlaps in timing and objectives",
@@ -52,6 +75,7 @@ export async function startOperations(nc: NatsConnection, cfg: OperationsSetting
   });
   return {
     handlers,
+    items,
     counts,
     close: async () => {
       await svc.stop();

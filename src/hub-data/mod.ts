@@ -6,4 +6,4 @@
 export { hubDataService, runHubDataMain, startHubData, type HubDataDef, type HubDataDeps, type HubDataOptions, type HubDataParts, type HubDataSettings, type RunningHubData } from "./service.js";
 export { indexRefs, queryRefs, type BlindRef } from "./blind-refs.js";
 export { DataObjectSteps, type DataObjectNames, type DataObjectParts, type HeldObject, type Query } from "./object-steps.js";
-export { FILES_STORE, RECORDS_STORE, type DataStore } from "./stores.js";
+export { FILES_STORE, OPERATION_ITEMS_STORE, RECORDS_STORE, type DataStore, type OperationItemsStore } from "./stores.js";

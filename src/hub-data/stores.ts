@@ -24,3 +24,28 @@ export const RECORDS_STORE: DataStore<pb.StoredRecord> = dataStore("records", "r
 
 /** FIDE investigation-file index entries (the files service). */
 export const FILES_STORE: DataStore<pb.StoredFileEntry> = dataStore("files", "files", "file", (b) => pb.StoredFileEntry.decode(b));
+
+/** Where the operations service keeps what members exchange inside an operation (sealed to them). */
+export interface OperationItemsStore {
+  /** The service that owns the store and erases from it. */
+  readonly service: "operations";
+  readonly bucket: string;
+  /** Items are stored under `<prefix>.<operation id>.<item id>`. */
+  readonly prefix: string;
+  /** The key of one item of one operation. */
+  key(operationId: string, itemId: string): string;
+  /** The key filter that takes every item of one operation. */
+  operationKeys(operationId: string): string;
+  /** A stored value (a KV entry's bytes) as the stored item. */
+  decode(bytes: Uint8Array): pb.StoredOperationItem;
+}
+
+/** Documents, comments, group messages and recommendations of joint operations (the operations service). */
+export const OPERATION_ITEMS_STORE: OperationItemsStore = Object.freeze({
+  service: "operations",
+  bucket: "operation-items",
+  prefix: "item",
+  key: (operationId: string, itemId: string) => `item.${operationId}.${itemId}`,
+  operationKeys: (operationId: string) => `item.${operationId}.>`,
+  decode: (b: Uint8Array) => pb.StoredOperationItem.decode(b),
+});

@@ -37,6 +37,11 @@ export const HUB_OPERATIONS = Object.freeze({
     update: op(pb.OperationUpdate, pb.OperationView),
     get: op(pb.OperationRef, pb.OperationView),
     calendar: op(pb.CalendarQuery, pb.OperationCalendar),
+    post: op(pb.OperationItemPost, pb.StoredOperationItem),
+    items: op(pb.OperationItemQuery, pb.OperationItemList),
+    adopt: op(pb.DocumentAdopt, pb.StoredOperationItem),
+    track: op(pb.RecommendationChange, pb.StoredOperationItem),
+    recommendations: op(pb.RecommendationQuery, pb.OperationItemList),
   }),
 });
 

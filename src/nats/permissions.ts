@@ -98,8 +98,8 @@ export const SERVICE_GRANTS: Readonly<Record<Exclude<HubRole, "admin">, ServiceG
   },
   // The calendar of joint customs operations: its bucket, overlap notices to members' inboxes.
   operations: {
-    reads: [kv("operations"), kv("registry")],
-    writes: [kvWrite("operations"), subjects.inboxAll, audit("operations")],
+    reads: [kv("operations"), kv("operation-items"), kv("registry")],
+    writes: [kvWrite("operations"), kvWrite("operation-items"), subjects.inboxAll, audit("operations")],
     serves: [`${subjects.root}.operations.*.*`],
     servesMembers: true,
   },

@@ -202,6 +202,8 @@ export const BUCKETS: readonly KvSpec[] = Object.freeze([
   { bucket: "usage", description: "Usage counters per contact point and month", history: 1 },
   // Joint customs operations and operations of other bodies, for the calendar (not secret between members).
   { bucket: "operations", description: "Joint customs operations and other bodies' operations: the calendar", history: 1 },
+  // What members exchange inside an operation (documents, comments, group messages, recommendations), sealed to them: the hub cannot open it.
+  { bucket: "operation-items", description: "Sealed documents, comments, group messages and recommendations of joint operations", history: 1 },
   { bucket: "state", description: "Checkpoints of hub services (audit tree size, sweeps)", history: 1 },
 ]);
 

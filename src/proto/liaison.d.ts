@@ -3216,7 +3216,10 @@ export namespace liaison {
             MESSAGE_KIND_HUB_REQUEST = 10,
 
             /** MESSAGE_KIND_HUB_RESPONSE value */
-            MESSAGE_KIND_HUB_RESPONSE = 11
+            MESSAGE_KIND_HUB_RESPONSE = 11,
+
+            /** MESSAGE_KIND_OPERATION_ITEM value */
+            MESSAGE_KIND_OPERATION_ITEM = 12
         }
 
         /** Priority enum. */
@@ -12699,6 +12702,1292 @@ export namespace liaison {
 
             /** Shape of an OperationCalendar. */
             type $Shape = liaison.v1.OperationCalendar.$Properties;
+        }
+
+        /**
+         * Properties of an OperationItemMeta.
+         * @deprecated Use liaison.v1.OperationItemMeta.$Properties instead.
+         */
+        interface IOperationItemMeta extends liaison.v1.OperationItemMeta.$Properties {
+        }
+
+        /** Represents an OperationItemMeta. */
+        class OperationItemMeta {
+
+            /**
+             * Constructs a new OperationItemMeta.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.OperationItemMeta.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** OperationItemMeta operationId. */
+            operationId: string;
+
+            /** OperationItemMeta kind. */
+            kind: string;
+
+            /** OperationItemMeta classification. */
+            classification: string;
+
+            /** OperationItemMeta handlingCodes. */
+            handlingCodes: string[];
+
+            /** OperationItemMeta documentId. */
+            documentId: string;
+
+            /** OperationItemMeta documentKind. */
+            documentKind: string;
+
+            /** OperationItemMeta version. */
+            version: number;
+
+            /** OperationItemMeta commentDeadlineMs. */
+            commentDeadlineMs: number;
+
+            /** OperationItemMeta template. */
+            template: string;
+
+            /** OperationItemMeta inReplyTo. */
+            inReplyTo: string;
+
+            /** OperationItemMeta owner. */
+            owner: string;
+
+            /**
+             * Creates a new OperationItemMeta instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns OperationItemMeta instance
+             */
+            static create(properties: liaison.v1.OperationItemMeta.$Shape): liaison.v1.OperationItemMeta & liaison.v1.OperationItemMeta.$Shape;
+            static create(properties?: liaison.v1.OperationItemMeta.$Properties): liaison.v1.OperationItemMeta;
+
+            /**
+             * Encodes the specified OperationItemMeta message. Does not implicitly {@link liaison.v1.OperationItemMeta.verify|verify} messages.
+             * @param message OperationItemMeta message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.OperationItemMeta.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified OperationItemMeta message, length delimited. Does not implicitly {@link liaison.v1.OperationItemMeta.verify|verify} messages.
+             * @param message OperationItemMeta message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.OperationItemMeta.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an OperationItemMeta message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationItemMeta & liaison.v1.OperationItemMeta.$Shape} OperationItemMeta
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.OperationItemMeta & liaison.v1.OperationItemMeta.$Shape;
+
+            /**
+             * Decodes an OperationItemMeta message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationItemMeta & liaison.v1.OperationItemMeta.$Shape} OperationItemMeta
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.OperationItemMeta & liaison.v1.OperationItemMeta.$Shape;
+
+            /**
+             * Creates an OperationItemMeta message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns OperationItemMeta
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.OperationItemMeta;
+
+            /**
+             * Creates a plain object from an OperationItemMeta message. Also converts values to other types if specified.
+             * @param message OperationItemMeta
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.OperationItemMeta, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this OperationItemMeta to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for OperationItemMeta
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace OperationItemMeta {
+
+            /** Properties of an OperationItemMeta. */
+            interface $Properties {
+
+                /** OperationItemMeta operationId */
+                operationId?: (string|null);
+
+                /** OperationItemMeta kind */
+                kind?: (string|null);
+
+                /** OperationItemMeta classification */
+                classification?: (string|null);
+
+                /** OperationItemMeta handlingCodes */
+                handlingCodes?: (string[]|null);
+
+                /** OperationItemMeta documentId */
+                documentId?: (string|null);
+
+                /** OperationItemMeta documentKind */
+                documentKind?: (string|null);
+
+                /** OperationItemMeta version */
+                version?: (number|null);
+
+                /** OperationItemMeta commentDeadlineMs */
+                commentDeadlineMs?: (number|null);
+
+                /** OperationItemMeta template */
+                template?: (string|null);
+
+                /** OperationItemMeta inReplyTo */
+                inReplyTo?: (string|null);
+
+                /** OperationItemMeta owner */
+                owner?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an OperationItemMeta. */
+            type $Shape = liaison.v1.OperationItemMeta.$Properties;
+        }
+
+        /**
+         * Properties of a StoredOperationItem.
+         * @deprecated Use liaison.v1.StoredOperationItem.$Properties instead.
+         */
+        interface IStoredOperationItem extends liaison.v1.StoredOperationItem.$Properties {
+        }
+
+        /** Represents a StoredOperationItem. */
+        class StoredOperationItem {
+
+            /**
+             * Constructs a new StoredOperationItem.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.StoredOperationItem.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** StoredOperationItem id. */
+            id: string;
+
+            /** StoredOperationItem author. */
+            author: string;
+
+            /** StoredOperationItem createdAtMs. */
+            createdAtMs: number;
+
+            /** StoredOperationItem meta. */
+            meta?: (liaison.v1.OperationItemMeta.$Properties|null);
+
+            /** StoredOperationItem envelope. */
+            envelope: Uint8Array;
+
+            /** StoredOperationItem recipients. */
+            recipients: string[];
+
+            /** StoredOperationItem adoptedAtMs. */
+            adoptedAtMs: number;
+
+            /** StoredOperationItem adoptedBy. */
+            adoptedBy: string;
+
+            /** StoredOperationItem owner. */
+            owner: string;
+
+            /** StoredOperationItem state. */
+            state: string;
+
+            /** StoredOperationItem updatedAtMs. */
+            updatedAtMs: number;
+
+            /**
+             * Creates a new StoredOperationItem instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns StoredOperationItem instance
+             */
+            static create(properties: liaison.v1.StoredOperationItem.$Shape): liaison.v1.StoredOperationItem & liaison.v1.StoredOperationItem.$Shape;
+            static create(properties?: liaison.v1.StoredOperationItem.$Properties): liaison.v1.StoredOperationItem;
+
+            /**
+             * Encodes the specified StoredOperationItem message. Does not implicitly {@link liaison.v1.StoredOperationItem.verify|verify} messages.
+             * @param message StoredOperationItem message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.StoredOperationItem.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified StoredOperationItem message, length delimited. Does not implicitly {@link liaison.v1.StoredOperationItem.verify|verify} messages.
+             * @param message StoredOperationItem message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.StoredOperationItem.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a StoredOperationItem message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.StoredOperationItem & liaison.v1.StoredOperationItem.$Shape} StoredOperationItem
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.StoredOperationItem & liaison.v1.StoredOperationItem.$Shape;
+
+            /**
+             * Decodes a StoredOperationItem message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.StoredOperationItem & liaison.v1.StoredOperationItem.$Shape} StoredOperationItem
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.StoredOperationItem & liaison.v1.StoredOperationItem.$Shape;
+
+            /**
+             * Creates a StoredOperationItem message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns StoredOperationItem
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.StoredOperationItem;
+
+            /**
+             * Creates a plain object from a StoredOperationItem message. Also converts values to other types if specified.
+             * @param message StoredOperationItem
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.StoredOperationItem, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this StoredOperationItem to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for StoredOperationItem
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace StoredOperationItem {
+
+            /** Properties of a StoredOperationItem. */
+            interface $Properties {
+
+                /** StoredOperationItem id */
+                id?: (string|null);
+
+                /** StoredOperationItem author */
+                author?: (string|null);
+
+                /** StoredOperationItem createdAtMs */
+                createdAtMs?: (number|null);
+
+                /** StoredOperationItem meta */
+                meta?: (liaison.v1.OperationItemMeta.$Properties|null);
+
+                /** StoredOperationItem envelope */
+                envelope?: (Uint8Array|null);
+
+                /** StoredOperationItem recipients */
+                recipients?: (string[]|null);
+
+                /** StoredOperationItem adoptedAtMs */
+                adoptedAtMs?: (number|null);
+
+                /** StoredOperationItem adoptedBy */
+                adoptedBy?: (string|null);
+
+                /** StoredOperationItem owner */
+                owner?: (string|null);
+
+                /** StoredOperationItem state */
+                state?: (string|null);
+
+                /** StoredOperationItem updatedAtMs */
+                updatedAtMs?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a StoredOperationItem. */
+            type $Shape = liaison.v1.StoredOperationItem.$Properties;
+        }
+
+        /**
+         * Properties of an OperationItemPost.
+         * @deprecated Use liaison.v1.OperationItemPost.$Properties instead.
+         */
+        interface IOperationItemPost extends liaison.v1.OperationItemPost.$Properties {
+        }
+
+        /** Represents an OperationItemPost. */
+        class OperationItemPost {
+
+            /**
+             * Constructs a new OperationItemPost.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.OperationItemPost.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** OperationItemPost meta. */
+            meta?: (liaison.v1.OperationItemMeta.$Properties|null);
+
+            /** OperationItemPost envelope. */
+            envelope: Uint8Array;
+
+            /**
+             * Creates a new OperationItemPost instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns OperationItemPost instance
+             */
+            static create(properties: liaison.v1.OperationItemPost.$Shape): liaison.v1.OperationItemPost & liaison.v1.OperationItemPost.$Shape;
+            static create(properties?: liaison.v1.OperationItemPost.$Properties): liaison.v1.OperationItemPost;
+
+            /**
+             * Encodes the specified OperationItemPost message. Does not implicitly {@link liaison.v1.OperationItemPost.verify|verify} messages.
+             * @param message OperationItemPost message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.OperationItemPost.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified OperationItemPost message, length delimited. Does not implicitly {@link liaison.v1.OperationItemPost.verify|verify} messages.
+             * @param message OperationItemPost message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.OperationItemPost.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an OperationItemPost message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationItemPost & liaison.v1.OperationItemPost.$Shape} OperationItemPost
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.OperationItemPost & liaison.v1.OperationItemPost.$Shape;
+
+            /**
+             * Decodes an OperationItemPost message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationItemPost & liaison.v1.OperationItemPost.$Shape} OperationItemPost
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.OperationItemPost & liaison.v1.OperationItemPost.$Shape;
+
+            /**
+             * Creates an OperationItemPost message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns OperationItemPost
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.OperationItemPost;
+
+            /**
+             * Creates a plain object from an OperationItemPost message. Also converts values to other types if specified.
+             * @param message OperationItemPost
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.OperationItemPost, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this OperationItemPost to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for OperationItemPost
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace OperationItemPost {
+
+            /** Properties of an OperationItemPost. */
+            interface $Properties {
+
+                /** OperationItemPost meta */
+                meta?: (liaison.v1.OperationItemMeta.$Properties|null);
+
+                /** OperationItemPost envelope */
+                envelope?: (Uint8Array|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an OperationItemPost. */
+            type $Shape = liaison.v1.OperationItemPost.$Properties;
+        }
+
+        /**
+         * Properties of an OperationItemQuery.
+         * @deprecated Use liaison.v1.OperationItemQuery.$Properties instead.
+         */
+        interface IOperationItemQuery extends liaison.v1.OperationItemQuery.$Properties {
+        }
+
+        /** Represents an OperationItemQuery. */
+        class OperationItemQuery {
+
+            /**
+             * Constructs a new OperationItemQuery.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.OperationItemQuery.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** OperationItemQuery operationId. */
+            operationId: string;
+
+            /**
+             * Creates a new OperationItemQuery instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns OperationItemQuery instance
+             */
+            static create(properties: liaison.v1.OperationItemQuery.$Shape): liaison.v1.OperationItemQuery & liaison.v1.OperationItemQuery.$Shape;
+            static create(properties?: liaison.v1.OperationItemQuery.$Properties): liaison.v1.OperationItemQuery;
+
+            /**
+             * Encodes the specified OperationItemQuery message. Does not implicitly {@link liaison.v1.OperationItemQuery.verify|verify} messages.
+             * @param message OperationItemQuery message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.OperationItemQuery.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified OperationItemQuery message, length delimited. Does not implicitly {@link liaison.v1.OperationItemQuery.verify|verify} messages.
+             * @param message OperationItemQuery message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.OperationItemQuery.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an OperationItemQuery message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationItemQuery & liaison.v1.OperationItemQuery.$Shape} OperationItemQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.OperationItemQuery & liaison.v1.OperationItemQuery.$Shape;
+
+            /**
+             * Decodes an OperationItemQuery message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationItemQuery & liaison.v1.OperationItemQuery.$Shape} OperationItemQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.OperationItemQuery & liaison.v1.OperationItemQuery.$Shape;
+
+            /**
+             * Creates an OperationItemQuery message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns OperationItemQuery
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.OperationItemQuery;
+
+            /**
+             * Creates a plain object from an OperationItemQuery message. Also converts values to other types if specified.
+             * @param message OperationItemQuery
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.OperationItemQuery, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this OperationItemQuery to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for OperationItemQuery
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace OperationItemQuery {
+
+            /** Properties of an OperationItemQuery. */
+            interface $Properties {
+
+                /** OperationItemQuery operationId */
+                operationId?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an OperationItemQuery. */
+            type $Shape = liaison.v1.OperationItemQuery.$Properties;
+        }
+
+        /**
+         * Properties of an OperationItemList.
+         * @deprecated Use liaison.v1.OperationItemList.$Properties instead.
+         */
+        interface IOperationItemList extends liaison.v1.OperationItemList.$Properties {
+        }
+
+        /** Represents an OperationItemList. */
+        class OperationItemList {
+
+            /**
+             * Constructs a new OperationItemList.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.OperationItemList.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** OperationItemList items. */
+            items: liaison.v1.StoredOperationItem.$Properties[];
+
+            /** OperationItemList operationNames. */
+            operationNames: { [k: string]: string };
+
+            /** OperationItemList members. */
+            members: string[];
+
+            /**
+             * Creates a new OperationItemList instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns OperationItemList instance
+             */
+            static create(properties: liaison.v1.OperationItemList.$Shape): liaison.v1.OperationItemList & liaison.v1.OperationItemList.$Shape;
+            static create(properties?: liaison.v1.OperationItemList.$Properties): liaison.v1.OperationItemList;
+
+            /**
+             * Encodes the specified OperationItemList message. Does not implicitly {@link liaison.v1.OperationItemList.verify|verify} messages.
+             * @param message OperationItemList message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.OperationItemList.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified OperationItemList message, length delimited. Does not implicitly {@link liaison.v1.OperationItemList.verify|verify} messages.
+             * @param message OperationItemList message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.OperationItemList.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an OperationItemList message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationItemList & liaison.v1.OperationItemList.$Shape} OperationItemList
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.OperationItemList & liaison.v1.OperationItemList.$Shape;
+
+            /**
+             * Decodes an OperationItemList message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationItemList & liaison.v1.OperationItemList.$Shape} OperationItemList
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.OperationItemList & liaison.v1.OperationItemList.$Shape;
+
+            /**
+             * Creates an OperationItemList message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns OperationItemList
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.OperationItemList;
+
+            /**
+             * Creates a plain object from an OperationItemList message. Also converts values to other types if specified.
+             * @param message OperationItemList
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.OperationItemList, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this OperationItemList to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for OperationItemList
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace OperationItemList {
+
+            /** Properties of an OperationItemList. */
+            interface $Properties {
+
+                /** OperationItemList items */
+                items?: (liaison.v1.StoredOperationItem.$Properties[]|null);
+
+                /** OperationItemList operationNames */
+                operationNames?: ({ [k: string]: string }|null);
+
+                /** OperationItemList members */
+                members?: (string[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an OperationItemList. */
+            type $Shape = liaison.v1.OperationItemList.$Properties;
+        }
+
+        /**
+         * Properties of a DocumentAdopt.
+         * @deprecated Use liaison.v1.DocumentAdopt.$Properties instead.
+         */
+        interface IDocumentAdopt extends liaison.v1.DocumentAdopt.$Properties {
+        }
+
+        /** Represents a DocumentAdopt. */
+        class DocumentAdopt {
+
+            /**
+             * Constructs a new DocumentAdopt.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.DocumentAdopt.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** DocumentAdopt operationId. */
+            operationId: string;
+
+            /** DocumentAdopt documentId. */
+            documentId: string;
+
+            /**
+             * Creates a new DocumentAdopt instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns DocumentAdopt instance
+             */
+            static create(properties: liaison.v1.DocumentAdopt.$Shape): liaison.v1.DocumentAdopt & liaison.v1.DocumentAdopt.$Shape;
+            static create(properties?: liaison.v1.DocumentAdopt.$Properties): liaison.v1.DocumentAdopt;
+
+            /**
+             * Encodes the specified DocumentAdopt message. Does not implicitly {@link liaison.v1.DocumentAdopt.verify|verify} messages.
+             * @param message DocumentAdopt message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.DocumentAdopt.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified DocumentAdopt message, length delimited. Does not implicitly {@link liaison.v1.DocumentAdopt.verify|verify} messages.
+             * @param message DocumentAdopt message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.DocumentAdopt.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a DocumentAdopt message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.DocumentAdopt & liaison.v1.DocumentAdopt.$Shape} DocumentAdopt
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.DocumentAdopt & liaison.v1.DocumentAdopt.$Shape;
+
+            /**
+             * Decodes a DocumentAdopt message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.DocumentAdopt & liaison.v1.DocumentAdopt.$Shape} DocumentAdopt
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.DocumentAdopt & liaison.v1.DocumentAdopt.$Shape;
+
+            /**
+             * Creates a DocumentAdopt message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns DocumentAdopt
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.DocumentAdopt;
+
+            /**
+             * Creates a plain object from a DocumentAdopt message. Also converts values to other types if specified.
+             * @param message DocumentAdopt
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.DocumentAdopt, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this DocumentAdopt to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for DocumentAdopt
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace DocumentAdopt {
+
+            /** Properties of a DocumentAdopt. */
+            interface $Properties {
+
+                /** DocumentAdopt operationId */
+                operationId?: (string|null);
+
+                /** DocumentAdopt documentId */
+                documentId?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a DocumentAdopt. */
+            type $Shape = liaison.v1.DocumentAdopt.$Properties;
+        }
+
+        /**
+         * Properties of a RecommendationChange.
+         * @deprecated Use liaison.v1.RecommendationChange.$Properties instead.
+         */
+        interface IRecommendationChange extends liaison.v1.RecommendationChange.$Properties {
+        }
+
+        /** Represents a RecommendationChange. */
+        class RecommendationChange {
+
+            /**
+             * Constructs a new RecommendationChange.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.RecommendationChange.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** RecommendationChange operationId. */
+            operationId: string;
+
+            /** RecommendationChange recommendationId. */
+            recommendationId: string;
+
+            /** RecommendationChange state. */
+            state: string;
+
+            /** RecommendationChange owner. */
+            owner: string;
+
+            /**
+             * Creates a new RecommendationChange instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns RecommendationChange instance
+             */
+            static create(properties: liaison.v1.RecommendationChange.$Shape): liaison.v1.RecommendationChange & liaison.v1.RecommendationChange.$Shape;
+            static create(properties?: liaison.v1.RecommendationChange.$Properties): liaison.v1.RecommendationChange;
+
+            /**
+             * Encodes the specified RecommendationChange message. Does not implicitly {@link liaison.v1.RecommendationChange.verify|verify} messages.
+             * @param message RecommendationChange message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.RecommendationChange.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified RecommendationChange message, length delimited. Does not implicitly {@link liaison.v1.RecommendationChange.verify|verify} messages.
+             * @param message RecommendationChange message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.RecommendationChange.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a RecommendationChange message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.RecommendationChange & liaison.v1.RecommendationChange.$Shape} RecommendationChange
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.RecommendationChange & liaison.v1.RecommendationChange.$Shape;
+
+            /**
+             * Decodes a RecommendationChange message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.RecommendationChange & liaison.v1.RecommendationChange.$Shape} RecommendationChange
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.RecommendationChange & liaison.v1.RecommendationChange.$Shape;
+
+            /**
+             * Creates a RecommendationChange message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns RecommendationChange
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.RecommendationChange;
+
+            /**
+             * Creates a plain object from a RecommendationChange message. Also converts values to other types if specified.
+             * @param message RecommendationChange
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.RecommendationChange, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this RecommendationChange to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for RecommendationChange
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace RecommendationChange {
+
+            /** Properties of a RecommendationChange. */
+            interface $Properties {
+
+                /** RecommendationChange operationId */
+                operationId?: (string|null);
+
+                /** RecommendationChange recommendationId */
+                recommendationId?: (string|null);
+
+                /** RecommendationChange state */
+                state?: (string|null);
+
+                /** RecommendationChange owner */
+                owner?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a RecommendationChange. */
+            type $Shape = liaison.v1.RecommendationChange.$Properties;
+        }
+
+        /**
+         * Properties of a RecommendationQuery.
+         * @deprecated Use liaison.v1.RecommendationQuery.$Properties instead.
+         */
+        interface IRecommendationQuery extends liaison.v1.RecommendationQuery.$Properties {
+        }
+
+        /** Represents a RecommendationQuery. */
+        class RecommendationQuery {
+
+            /**
+             * Constructs a new RecommendationQuery.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.RecommendationQuery.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** RecommendationQuery operationId. */
+            operationId: string;
+
+            /** RecommendationQuery openOnly. */
+            openOnly: boolean;
+
+            /**
+             * Creates a new RecommendationQuery instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns RecommendationQuery instance
+             */
+            static create(properties: liaison.v1.RecommendationQuery.$Shape): liaison.v1.RecommendationQuery & liaison.v1.RecommendationQuery.$Shape;
+            static create(properties?: liaison.v1.RecommendationQuery.$Properties): liaison.v1.RecommendationQuery;
+
+            /**
+             * Encodes the specified RecommendationQuery message. Does not implicitly {@link liaison.v1.RecommendationQuery.verify|verify} messages.
+             * @param message RecommendationQuery message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.RecommendationQuery.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified RecommendationQuery message, length delimited. Does not implicitly {@link liaison.v1.RecommendationQuery.verify|verify} messages.
+             * @param message RecommendationQuery message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.RecommendationQuery.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a RecommendationQuery message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.RecommendationQuery & liaison.v1.RecommendationQuery.$Shape} RecommendationQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.RecommendationQuery & liaison.v1.RecommendationQuery.$Shape;
+
+            /**
+             * Decodes a RecommendationQuery message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.RecommendationQuery & liaison.v1.RecommendationQuery.$Shape} RecommendationQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.RecommendationQuery & liaison.v1.RecommendationQuery.$Shape;
+
+            /**
+             * Creates a RecommendationQuery message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns RecommendationQuery
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.RecommendationQuery;
+
+            /**
+             * Creates a plain object from a RecommendationQuery message. Also converts values to other types if specified.
+             * @param message RecommendationQuery
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.RecommendationQuery, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this RecommendationQuery to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for RecommendationQuery
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace RecommendationQuery {
+
+            /** Properties of a RecommendationQuery. */
+            interface $Properties {
+
+                /** RecommendationQuery operationId */
+                operationId?: (string|null);
+
+                /** RecommendationQuery openOnly */
+                openOnly?: (boolean|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a RecommendationQuery. */
+            type $Shape = liaison.v1.RecommendationQuery.$Properties;
+        }
+
+        /**
+         * Properties of an OperationItemsErased.
+         * @deprecated Use liaison.v1.OperationItemsErased.$Properties instead.
+         */
+        interface IOperationItemsErased extends liaison.v1.OperationItemsErased.$Properties {
+        }
+
+        /** Represents an OperationItemsErased. */
+        class OperationItemsErased {
+
+            /**
+             * Constructs a new OperationItemsErased.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.OperationItemsErased.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** OperationItemsErased operationId. */
+            operationId: string;
+
+            /** OperationItemsErased items. */
+            items: number;
+
+            /**
+             * Creates a new OperationItemsErased instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns OperationItemsErased instance
+             */
+            static create(properties: liaison.v1.OperationItemsErased.$Shape): liaison.v1.OperationItemsErased & liaison.v1.OperationItemsErased.$Shape;
+            static create(properties?: liaison.v1.OperationItemsErased.$Properties): liaison.v1.OperationItemsErased;
+
+            /**
+             * Encodes the specified OperationItemsErased message. Does not implicitly {@link liaison.v1.OperationItemsErased.verify|verify} messages.
+             * @param message OperationItemsErased message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.OperationItemsErased.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified OperationItemsErased message, length delimited. Does not implicitly {@link liaison.v1.OperationItemsErased.verify|verify} messages.
+             * @param message OperationItemsErased message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.OperationItemsErased.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an OperationItemsErased message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationItemsErased & liaison.v1.OperationItemsErased.$Shape} OperationItemsErased
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.OperationItemsErased & liaison.v1.OperationItemsErased.$Shape;
+
+            /**
+             * Decodes an OperationItemsErased message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationItemsErased & liaison.v1.OperationItemsErased.$Shape} OperationItemsErased
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.OperationItemsErased & liaison.v1.OperationItemsErased.$Shape;
+
+            /**
+             * Creates an OperationItemsErased message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns OperationItemsErased
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.OperationItemsErased;
+
+            /**
+             * Creates a plain object from an OperationItemsErased message. Also converts values to other types if specified.
+             * @param message OperationItemsErased
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.OperationItemsErased, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this OperationItemsErased to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for OperationItemsErased
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace OperationItemsErased {
+
+            /** Properties of an OperationItemsErased. */
+            interface $Properties {
+
+                /** OperationItemsErased operationId */
+                operationId?: (string|null);
+
+                /** OperationItemsErased items */
+                items?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an OperationItemsErased. */
+            type $Shape = liaison.v1.OperationItemsErased.$Properties;
+        }
+
+        /**
+         * Properties of an OperationItemContent.
+         * @deprecated Use liaison.v1.OperationItemContent.$Properties instead.
+         */
+        interface IOperationItemContent extends liaison.v1.OperationItemContent.$Properties {
+        }
+
+        /** Represents an OperationItemContent. */
+        class OperationItemContent {
+
+            /**
+             * Constructs a new OperationItemContent.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.OperationItemContent.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** OperationItemContent title. */
+            title: string;
+
+            /** OperationItemContent text. */
+            text: string;
+
+            /** OperationItemContent bodyJson. */
+            bodyJson: string;
+
+            /**
+             * Creates a new OperationItemContent instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns OperationItemContent instance
+             */
+            static create(properties: liaison.v1.OperationItemContent.$Shape): liaison.v1.OperationItemContent & liaison.v1.OperationItemContent.$Shape;
+            static create(properties?: liaison.v1.OperationItemContent.$Properties): liaison.v1.OperationItemContent;
+
+            /**
+             * Encodes the specified OperationItemContent message. Does not implicitly {@link liaison.v1.OperationItemContent.verify|verify} messages.
+             * @param message OperationItemContent message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.OperationItemContent.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified OperationItemContent message, length delimited. Does not implicitly {@link liaison.v1.OperationItemContent.verify|verify} messages.
+             * @param message OperationItemContent message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.OperationItemContent.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an OperationItemContent message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationItemContent & liaison.v1.OperationItemContent.$Shape} OperationItemContent
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.OperationItemContent & liaison.v1.OperationItemContent.$Shape;
+
+            /**
+             * Decodes an OperationItemContent message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationItemContent & liaison.v1.OperationItemContent.$Shape} OperationItemContent
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.OperationItemContent & liaison.v1.OperationItemContent.$Shape;
+
+            /**
+             * Creates an OperationItemContent message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns OperationItemContent
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.OperationItemContent;
+
+            /**
+             * Creates a plain object from an OperationItemContent message. Also converts values to other types if specified.
+             * @param message OperationItemContent
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.OperationItemContent, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this OperationItemContent to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for OperationItemContent
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace OperationItemContent {
+
+            /** Properties of an OperationItemContent. */
+            interface $Properties {
+
+                /** OperationItemContent title */
+                title?: (string|null);
+
+                /** OperationItemContent text */
+                text?: (string|null);
+
+                /** OperationItemContent bodyJson */
+                bodyJson?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an OperationItemContent. */
+            type $Shape = liaison.v1.OperationItemContent.$Properties;
         }
 
         /** ReceiptKind enum. */

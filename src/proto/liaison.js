@@ -9303,6 +9303,7 @@ export const liaison = $root.liaison = (() => {
          * @property {number} MESSAGE_KIND_SPECIAL_FORM=4 MESSAGE_KIND_SPECIAL_FORM value
          * @property {number} MESSAGE_KIND_HUB_REQUEST=10 MESSAGE_KIND_HUB_REQUEST value
          * @property {number} MESSAGE_KIND_HUB_RESPONSE=11 MESSAGE_KIND_HUB_RESPONSE value
+         * @property {number} MESSAGE_KIND_OPERATION_ITEM=12 MESSAGE_KIND_OPERATION_ITEM value
          */
         v1.MessageKind = (function() {
             const valuesById = $Object.create(null), values = $Object.create(valuesById);
@@ -9313,6 +9314,7 @@ export const liaison = $root.liaison = (() => {
             values[valuesById[4] = "MESSAGE_KIND_SPECIAL_FORM"] = 4;
             values[valuesById[10] = "MESSAGE_KIND_HUB_REQUEST"] = 10;
             values[valuesById[11] = "MESSAGE_KIND_HUB_RESPONSE"] = 11;
+            values[valuesById[12] = "MESSAGE_KIND_OPERATION_ITEM"] = 12;
             return values;
         })();
 
@@ -9797,6 +9799,10 @@ export const liaison = $root.liaison = (() => {
                     case "MESSAGE_KIND_HUB_RESPONSE":
                     case 11:
                         message.kind = 11;
+                        break;
+                    case "MESSAGE_KIND_OPERATION_ITEM":
+                    case 12:
+                        message.kind = 12;
                         break;
                     default:
                         if (typeof object.kind === "number" && (object.kind | 0) === object.kind)
@@ -36335,6 +36341,3522 @@ export const liaison = $root.liaison = (() => {
             };
 
             return OperationCalendar;
+        })();
+
+        v1.OperationItemMeta = (function() {
+
+            /**
+             * Properties of an OperationItemMeta.
+             * @typedef {Object} liaison.v1.OperationItemMeta.$Properties
+             * @property {string|null} [operationId] OperationItemMeta operationId
+             * @property {string|null} [kind] OperationItemMeta kind
+             * @property {string|null} [classification] OperationItemMeta classification
+             * @property {Array.<string>|null} [handlingCodes] OperationItemMeta handlingCodes
+             * @property {string|null} [documentId] OperationItemMeta documentId
+             * @property {string|null} [documentKind] OperationItemMeta documentKind
+             * @property {number|null} [version] OperationItemMeta version
+             * @property {number|null} [commentDeadlineMs] OperationItemMeta commentDeadlineMs
+             * @property {string|null} [template] OperationItemMeta template
+             * @property {string|null} [inReplyTo] OperationItemMeta inReplyTo
+             * @property {string|null} [owner] OperationItemMeta owner
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an OperationItemMeta.
+             * @memberof liaison.v1
+             * @interface IOperationItemMeta
+             * @augments liaison.v1.OperationItemMeta.$Properties
+             * @deprecated Use liaison.v1.OperationItemMeta.$Properties instead.
+             */
+
+            /**
+             * Shape of an OperationItemMeta.
+             * @typedef {liaison.v1.OperationItemMeta.$Properties} liaison.v1.OperationItemMeta.$Shape
+             */
+
+            /**
+             * Constructs a new OperationItemMeta.
+             * @memberof liaison.v1
+             * @classdesc Represents an OperationItemMeta.
+             * @constructor
+             * @param {liaison.v1.OperationItemMeta.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const OperationItemMeta = function (properties) {
+                this.handlingCodes = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * OperationItemMeta operationId.
+             * @member {string} operationId
+             * @memberof liaison.v1.OperationItemMeta
+             * @instance
+             */
+            OperationItemMeta.prototype.operationId = "";
+
+            /**
+             * OperationItemMeta kind.
+             * @member {string} kind
+             * @memberof liaison.v1.OperationItemMeta
+             * @instance
+             */
+            OperationItemMeta.prototype.kind = "";
+
+            /**
+             * OperationItemMeta classification.
+             * @member {string} classification
+             * @memberof liaison.v1.OperationItemMeta
+             * @instance
+             */
+            OperationItemMeta.prototype.classification = "";
+
+            /**
+             * OperationItemMeta handlingCodes.
+             * @member {Array.<string>} handlingCodes
+             * @memberof liaison.v1.OperationItemMeta
+             * @instance
+             */
+            OperationItemMeta.prototype.handlingCodes = $util.emptyArray;
+
+            /**
+             * OperationItemMeta documentId.
+             * @member {string} documentId
+             * @memberof liaison.v1.OperationItemMeta
+             * @instance
+             */
+            OperationItemMeta.prototype.documentId = "";
+
+            /**
+             * OperationItemMeta documentKind.
+             * @member {string} documentKind
+             * @memberof liaison.v1.OperationItemMeta
+             * @instance
+             */
+            OperationItemMeta.prototype.documentKind = "";
+
+            /**
+             * OperationItemMeta version.
+             * @member {number} version
+             * @memberof liaison.v1.OperationItemMeta
+             * @instance
+             */
+            OperationItemMeta.prototype.version = 0;
+
+            /**
+             * OperationItemMeta commentDeadlineMs.
+             * @member {number} commentDeadlineMs
+             * @memberof liaison.v1.OperationItemMeta
+             * @instance
+             */
+            OperationItemMeta.prototype.commentDeadlineMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * OperationItemMeta template.
+             * @member {string} template
+             * @memberof liaison.v1.OperationItemMeta
+             * @instance
+             */
+            OperationItemMeta.prototype.template = "";
+
+            /**
+             * OperationItemMeta inReplyTo.
+             * @member {string} inReplyTo
+             * @memberof liaison.v1.OperationItemMeta
+             * @instance
+             */
+            OperationItemMeta.prototype.inReplyTo = "";
+
+            /**
+             * OperationItemMeta owner.
+             * @member {string} owner
+             * @memberof liaison.v1.OperationItemMeta
+             * @instance
+             */
+            OperationItemMeta.prototype.owner = "";
+
+            /**
+             * Creates a new OperationItemMeta instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.OperationItemMeta
+             * @static
+             * @param {liaison.v1.OperationItemMeta.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.OperationItemMeta} OperationItemMeta instance
+             * @type {{
+             *   (properties: liaison.v1.OperationItemMeta.$Shape): liaison.v1.OperationItemMeta & liaison.v1.OperationItemMeta.$Shape;
+             *   (properties?: liaison.v1.OperationItemMeta.$Properties): liaison.v1.OperationItemMeta;
+             * }}
+             */
+            OperationItemMeta.create = function(properties) {
+                return new OperationItemMeta(properties);
+            };
+
+            /**
+             * Encodes the specified OperationItemMeta message. Does not implicitly {@link liaison.v1.OperationItemMeta.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.OperationItemMeta
+             * @static
+             * @param {liaison.v1.OperationItemMeta.$Properties} message OperationItemMeta message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationItemMeta.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.operationId != null && $Object.hasOwnProperty.call(message, "operationId") && message.operationId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.operationId);
+                if (message.kind != null && $Object.hasOwnProperty.call(message, "kind") && message.kind !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.kind);
+                if (message.classification != null && $Object.hasOwnProperty.call(message, "classification") && message.classification !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.classification);
+                if (message.handlingCodes != null && message.handlingCodes.length)
+                    for (let i = 0; i < message.handlingCodes.length; ++i)
+                        writer.uint32(/* id 4, wireType 2 =*/34).string(message.handlingCodes[i]);
+                if (message.documentId != null && $Object.hasOwnProperty.call(message, "documentId") && message.documentId !== "")
+                    writer.uint32(/* id 5, wireType 2 =*/42).string(message.documentId);
+                if (message.documentKind != null && $Object.hasOwnProperty.call(message, "documentKind") && message.documentKind !== "")
+                    writer.uint32(/* id 6, wireType 2 =*/50).string(message.documentKind);
+                if (message.version != null && $Object.hasOwnProperty.call(message, "version") && message.version !== 0)
+                    writer.uint32(/* id 7, wireType 0 =*/56).uint32(message.version);
+                if (message.commentDeadlineMs != null && $Object.hasOwnProperty.call(message, "commentDeadlineMs") && (typeof message.commentDeadlineMs === "object" ? message.commentDeadlineMs.low || message.commentDeadlineMs.high : message.commentDeadlineMs !== 0))
+                    writer.uint32(/* id 8, wireType 0 =*/64).int64(message.commentDeadlineMs);
+                if (message.template != null && $Object.hasOwnProperty.call(message, "template") && message.template !== "")
+                    writer.uint32(/* id 9, wireType 2 =*/74).string(message.template);
+                if (message.inReplyTo != null && $Object.hasOwnProperty.call(message, "inReplyTo") && message.inReplyTo !== "")
+                    writer.uint32(/* id 10, wireType 2 =*/82).string(message.inReplyTo);
+                if (message.owner != null && $Object.hasOwnProperty.call(message, "owner") && message.owner !== "")
+                    writer.uint32(/* id 11, wireType 2 =*/90).string(message.owner);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified OperationItemMeta message, length delimited. Does not implicitly {@link liaison.v1.OperationItemMeta.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.OperationItemMeta
+             * @static
+             * @param {liaison.v1.OperationItemMeta.$Properties} message OperationItemMeta message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationItemMeta.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes an OperationItemMeta message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.OperationItemMeta
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationItemMeta & liaison.v1.OperationItemMeta.$Shape} OperationItemMeta
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationItemMeta.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.OperationItemMeta();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.operationId = value;
+                            else
+                                delete message.operationId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.kind = value;
+                            else
+                                delete message.kind;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.classification = value;
+                            else
+                                delete message.classification;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.handlingCodes && message.handlingCodes.length))
+                                message.handlingCodes = [];
+                            message.handlingCodes.push(reader.stringVerify());
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.documentId = value;
+                            else
+                                delete message.documentId;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.documentKind = value;
+                            else
+                                delete message.documentKind;
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.version = value;
+                            else
+                                delete message.version;
+                            continue;
+                        }
+                    case 8: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.commentDeadlineMs = value;
+                            else
+                                delete message.commentDeadlineMs;
+                            continue;
+                        }
+                    case 9: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.template = value;
+                            else
+                                delete message.template;
+                            continue;
+                        }
+                    case 10: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.inReplyTo = value;
+                            else
+                                delete message.inReplyTo;
+                            continue;
+                        }
+                    case 11: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.owner = value;
+                            else
+                                delete message.owner;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes an OperationItemMeta message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.OperationItemMeta
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationItemMeta & liaison.v1.OperationItemMeta.$Shape} OperationItemMeta
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationItemMeta.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates an OperationItemMeta message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.OperationItemMeta
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.OperationItemMeta} OperationItemMeta
+             */
+            OperationItemMeta.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.OperationItemMeta)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.OperationItemMeta: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.OperationItemMeta();
+                if (object.operationId != null)
+                    if (typeof object.operationId !== "string" || object.operationId.length)
+                        message.operationId = $String(object.operationId);
+                if (object.kind != null)
+                    if (typeof object.kind !== "string" || object.kind.length)
+                        message.kind = $String(object.kind);
+                if (object.classification != null)
+                    if (typeof object.classification !== "string" || object.classification.length)
+                        message.classification = $String(object.classification);
+                if (object.handlingCodes) {
+                    if (!$Array.isArray(object.handlingCodes))
+                        throw $TypeError(".liaison.v1.OperationItemMeta.handlingCodes: array expected");
+                    message.handlingCodes = $Array(object.handlingCodes.length);
+                    for (let i = 0; i < object.handlingCodes.length; ++i)
+                        message.handlingCodes[i] = $String(object.handlingCodes[i]);
+                }
+                if (object.documentId != null)
+                    if (typeof object.documentId !== "string" || object.documentId.length)
+                        message.documentId = $String(object.documentId);
+                if (object.documentKind != null)
+                    if (typeof object.documentKind !== "string" || object.documentKind.length)
+                        message.documentKind = $String(object.documentKind);
+                if (object.version != null)
+                    if ($Number(object.version) !== 0)
+                        message.version = object.version >>> 0;
+                if (object.commentDeadlineMs != null)
+                    if (typeof object.commentDeadlineMs === "object" ? object.commentDeadlineMs.low || object.commentDeadlineMs.high : $Number(object.commentDeadlineMs) !== 0)
+                        if ($util.Long)
+                            message.commentDeadlineMs = $util.Long.fromValue(object.commentDeadlineMs, false);
+                        else if (typeof object.commentDeadlineMs === "string")
+                            message.commentDeadlineMs = $parseInt(object.commentDeadlineMs, 10);
+                        else if (typeof object.commentDeadlineMs === "number")
+                            message.commentDeadlineMs = object.commentDeadlineMs;
+                        else if (typeof object.commentDeadlineMs === "object")
+                            message.commentDeadlineMs = new $util.LongBits(object.commentDeadlineMs.low >>> 0, object.commentDeadlineMs.high >>> 0).toNumber();
+                if (object.template != null)
+                    if (typeof object.template !== "string" || object.template.length)
+                        message.template = $String(object.template);
+                if (object.inReplyTo != null)
+                    if (typeof object.inReplyTo !== "string" || object.inReplyTo.length)
+                        message.inReplyTo = $String(object.inReplyTo);
+                if (object.owner != null)
+                    if (typeof object.owner !== "string" || object.owner.length)
+                        message.owner = $String(object.owner);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an OperationItemMeta message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.OperationItemMeta
+             * @static
+             * @param {liaison.v1.OperationItemMeta} message OperationItemMeta
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            OperationItemMeta.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.handlingCodes = [];
+                if (options.defaults) {
+                    object.operationId = "";
+                    object.kind = "";
+                    object.classification = "";
+                    object.documentId = "";
+                    object.documentKind = "";
+                    object.version = 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.commentDeadlineMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.commentDeadlineMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.template = "";
+                    object.inReplyTo = "";
+                    object.owner = "";
+                }
+                if (message.operationId != null && $Object.hasOwnProperty.call(message, "operationId"))
+                    object.operationId = message.operationId;
+                if (message.kind != null && $Object.hasOwnProperty.call(message, "kind"))
+                    object.kind = message.kind;
+                if (message.classification != null && $Object.hasOwnProperty.call(message, "classification"))
+                    object.classification = message.classification;
+                if (message.handlingCodes && message.handlingCodes.length) {
+                    object.handlingCodes = $Array(message.handlingCodes.length);
+                    for (let j = 0; j < message.handlingCodes.length; ++j)
+                        object.handlingCodes[j] = message.handlingCodes[j];
+                }
+                if (message.documentId != null && $Object.hasOwnProperty.call(message, "documentId"))
+                    object.documentId = message.documentId;
+                if (message.documentKind != null && $Object.hasOwnProperty.call(message, "documentKind"))
+                    object.documentKind = message.documentKind;
+                if (message.version != null && $Object.hasOwnProperty.call(message, "version"))
+                    object.version = message.version;
+                if (message.commentDeadlineMs != null && $Object.hasOwnProperty.call(message, "commentDeadlineMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.commentDeadlineMs = typeof message.commentDeadlineMs === "number" ? $BigInt(message.commentDeadlineMs) : $util.Long.fromBits(message.commentDeadlineMs.low >>> 0, message.commentDeadlineMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.commentDeadlineMs === "number")
+                        object.commentDeadlineMs = options.longs === $String ? $String(message.commentDeadlineMs) : message.commentDeadlineMs;
+                    else
+                        object.commentDeadlineMs = options.longs === $String ? $util.Long.prototype.toString.call(message.commentDeadlineMs) : options.longs === $Number ? new $util.LongBits(message.commentDeadlineMs.low >>> 0, message.commentDeadlineMs.high >>> 0).toNumber() : message.commentDeadlineMs;
+                if (message.template != null && $Object.hasOwnProperty.call(message, "template"))
+                    object.template = message.template;
+                if (message.inReplyTo != null && $Object.hasOwnProperty.call(message, "inReplyTo"))
+                    object.inReplyTo = message.inReplyTo;
+                if (message.owner != null && $Object.hasOwnProperty.call(message, "owner"))
+                    object.owner = message.owner;
+                return object;
+            };
+
+            /**
+             * Converts this OperationItemMeta to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.OperationItemMeta
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            OperationItemMeta.prototype.toJSON = function() {
+                return OperationItemMeta.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for OperationItemMeta
+             * @function getTypeUrl
+             * @memberof liaison.v1.OperationItemMeta
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            OperationItemMeta.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.OperationItemMeta";
+            };
+
+            return OperationItemMeta;
+        })();
+
+        v1.StoredOperationItem = (function() {
+
+            /**
+             * Properties of a StoredOperationItem.
+             * @typedef {Object} liaison.v1.StoredOperationItem.$Properties
+             * @property {string|null} [id] StoredOperationItem id
+             * @property {string|null} [author] StoredOperationItem author
+             * @property {number|null} [createdAtMs] StoredOperationItem createdAtMs
+             * @property {liaison.v1.OperationItemMeta.$Properties|null} [meta] StoredOperationItem meta
+             * @property {Uint8Array|null} [envelope] StoredOperationItem envelope
+             * @property {Array.<string>|null} [recipients] StoredOperationItem recipients
+             * @property {number|null} [adoptedAtMs] StoredOperationItem adoptedAtMs
+             * @property {string|null} [adoptedBy] StoredOperationItem adoptedBy
+             * @property {string|null} [owner] StoredOperationItem owner
+             * @property {string|null} [state] StoredOperationItem state
+             * @property {number|null} [updatedAtMs] StoredOperationItem updatedAtMs
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a StoredOperationItem.
+             * @memberof liaison.v1
+             * @interface IStoredOperationItem
+             * @augments liaison.v1.StoredOperationItem.$Properties
+             * @deprecated Use liaison.v1.StoredOperationItem.$Properties instead.
+             */
+
+            /**
+             * Shape of a StoredOperationItem.
+             * @typedef {liaison.v1.StoredOperationItem.$Properties} liaison.v1.StoredOperationItem.$Shape
+             */
+
+            /**
+             * Constructs a new StoredOperationItem.
+             * @memberof liaison.v1
+             * @classdesc Represents a StoredOperationItem.
+             * @constructor
+             * @param {liaison.v1.StoredOperationItem.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const StoredOperationItem = function (properties) {
+                this.recipients = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * StoredOperationItem id.
+             * @member {string} id
+             * @memberof liaison.v1.StoredOperationItem
+             * @instance
+             */
+            StoredOperationItem.prototype.id = "";
+
+            /**
+             * StoredOperationItem author.
+             * @member {string} author
+             * @memberof liaison.v1.StoredOperationItem
+             * @instance
+             */
+            StoredOperationItem.prototype.author = "";
+
+            /**
+             * StoredOperationItem createdAtMs.
+             * @member {number} createdAtMs
+             * @memberof liaison.v1.StoredOperationItem
+             * @instance
+             */
+            StoredOperationItem.prototype.createdAtMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * StoredOperationItem meta.
+             * @member {liaison.v1.OperationItemMeta.$Properties|null|undefined} meta
+             * @memberof liaison.v1.StoredOperationItem
+             * @instance
+             */
+            StoredOperationItem.prototype.meta = null;
+
+            /**
+             * StoredOperationItem envelope.
+             * @member {Uint8Array} envelope
+             * @memberof liaison.v1.StoredOperationItem
+             * @instance
+             */
+            StoredOperationItem.prototype.envelope = $util.newBuffer([]);
+
+            /**
+             * StoredOperationItem recipients.
+             * @member {Array.<string>} recipients
+             * @memberof liaison.v1.StoredOperationItem
+             * @instance
+             */
+            StoredOperationItem.prototype.recipients = $util.emptyArray;
+
+            /**
+             * StoredOperationItem adoptedAtMs.
+             * @member {number} adoptedAtMs
+             * @memberof liaison.v1.StoredOperationItem
+             * @instance
+             */
+            StoredOperationItem.prototype.adoptedAtMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * StoredOperationItem adoptedBy.
+             * @member {string} adoptedBy
+             * @memberof liaison.v1.StoredOperationItem
+             * @instance
+             */
+            StoredOperationItem.prototype.adoptedBy = "";
+
+            /**
+             * StoredOperationItem owner.
+             * @member {string} owner
+             * @memberof liaison.v1.StoredOperationItem
+             * @instance
+             */
+            StoredOperationItem.prototype.owner = "";
+
+            /**
+             * StoredOperationItem state.
+             * @member {string} state
+             * @memberof liaison.v1.StoredOperationItem
+             * @instance
+             */
+            StoredOperationItem.prototype.state = "";
+
+            /**
+             * StoredOperationItem updatedAtMs.
+             * @member {number} updatedAtMs
+             * @memberof liaison.v1.StoredOperationItem
+             * @instance
+             */
+            StoredOperationItem.prototype.updatedAtMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * Creates a new StoredOperationItem instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.StoredOperationItem
+             * @static
+             * @param {liaison.v1.StoredOperationItem.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.StoredOperationItem} StoredOperationItem instance
+             * @type {{
+             *   (properties: liaison.v1.StoredOperationItem.$Shape): liaison.v1.StoredOperationItem & liaison.v1.StoredOperationItem.$Shape;
+             *   (properties?: liaison.v1.StoredOperationItem.$Properties): liaison.v1.StoredOperationItem;
+             * }}
+             */
+            StoredOperationItem.create = function(properties) {
+                return new StoredOperationItem(properties);
+            };
+
+            /**
+             * Encodes the specified StoredOperationItem message. Does not implicitly {@link liaison.v1.StoredOperationItem.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.StoredOperationItem
+             * @static
+             * @param {liaison.v1.StoredOperationItem.$Properties} message StoredOperationItem message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            StoredOperationItem.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.id != null && $Object.hasOwnProperty.call(message, "id") && message.id !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.id);
+                if (message.author != null && $Object.hasOwnProperty.call(message, "author") && message.author !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.author);
+                if (message.createdAtMs != null && $Object.hasOwnProperty.call(message, "createdAtMs") && (typeof message.createdAtMs === "object" ? message.createdAtMs.low || message.createdAtMs.high : message.createdAtMs !== 0))
+                    writer.uint32(/* id 3, wireType 0 =*/24).int64(message.createdAtMs);
+                if (message.meta != null && $Object.hasOwnProperty.call(message, "meta"))
+                    $root.liaison.v1.OperationItemMeta.encode(message.meta, writer.uint32(/* id 4, wireType 2 =*/34).fork(), _depth + 1).ldelim();
+                if (message.envelope != null && $Object.hasOwnProperty.call(message, "envelope") && message.envelope.length)
+                    writer.uint32(/* id 5, wireType 2 =*/42).bytes(message.envelope);
+                if (message.recipients != null && message.recipients.length)
+                    for (let i = 0; i < message.recipients.length; ++i)
+                        writer.uint32(/* id 6, wireType 2 =*/50).string(message.recipients[i]);
+                if (message.adoptedAtMs != null && $Object.hasOwnProperty.call(message, "adoptedAtMs") && (typeof message.adoptedAtMs === "object" ? message.adoptedAtMs.low || message.adoptedAtMs.high : message.adoptedAtMs !== 0))
+                    writer.uint32(/* id 7, wireType 0 =*/56).int64(message.adoptedAtMs);
+                if (message.adoptedBy != null && $Object.hasOwnProperty.call(message, "adoptedBy") && message.adoptedBy !== "")
+                    writer.uint32(/* id 8, wireType 2 =*/66).string(message.adoptedBy);
+                if (message.owner != null && $Object.hasOwnProperty.call(message, "owner") && message.owner !== "")
+                    writer.uint32(/* id 9, wireType 2 =*/74).string(message.owner);
+                if (message.state != null && $Object.hasOwnProperty.call(message, "state") && message.state !== "")
+                    writer.uint32(/* id 10, wireType 2 =*/82).string(message.state);
+                if (message.updatedAtMs != null && $Object.hasOwnProperty.call(message, "updatedAtMs") && (typeof message.updatedAtMs === "object" ? message.updatedAtMs.low || message.updatedAtMs.high : message.updatedAtMs !== 0))
+                    writer.uint32(/* id 11, wireType 0 =*/88).int64(message.updatedAtMs);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified StoredOperationItem message, length delimited. Does not implicitly {@link liaison.v1.StoredOperationItem.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.StoredOperationItem
+             * @static
+             * @param {liaison.v1.StoredOperationItem.$Properties} message StoredOperationItem message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            StoredOperationItem.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a StoredOperationItem message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.StoredOperationItem
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.StoredOperationItem & liaison.v1.StoredOperationItem.$Shape} StoredOperationItem
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            StoredOperationItem.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.StoredOperationItem();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.id = value;
+                            else
+                                delete message.id;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.author = value;
+                            else
+                                delete message.author;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.createdAtMs = value;
+                            else
+                                delete message.createdAtMs;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            message.meta = $root.liaison.v1.OperationItemMeta.decode(reader, reader.size(), $undefined, _depth + 1, message.meta);
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.envelope = value;
+                            else
+                                delete message.envelope;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.recipients && message.recipients.length))
+                                message.recipients = [];
+                            message.recipients.push(reader.stringVerify());
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.adoptedAtMs = value;
+                            else
+                                delete message.adoptedAtMs;
+                            continue;
+                        }
+                    case 8: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.adoptedBy = value;
+                            else
+                                delete message.adoptedBy;
+                            continue;
+                        }
+                    case 9: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.owner = value;
+                            else
+                                delete message.owner;
+                            continue;
+                        }
+                    case 10: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.state = value;
+                            else
+                                delete message.state;
+                            continue;
+                        }
+                    case 11: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.updatedAtMs = value;
+                            else
+                                delete message.updatedAtMs;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a StoredOperationItem message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.StoredOperationItem
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.StoredOperationItem & liaison.v1.StoredOperationItem.$Shape} StoredOperationItem
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            StoredOperationItem.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a StoredOperationItem message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.StoredOperationItem
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.StoredOperationItem} StoredOperationItem
+             */
+            StoredOperationItem.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.StoredOperationItem)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.StoredOperationItem: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.StoredOperationItem();
+                if (object.id != null)
+                    if (typeof object.id !== "string" || object.id.length)
+                        message.id = $String(object.id);
+                if (object.author != null)
+                    if (typeof object.author !== "string" || object.author.length)
+                        message.author = $String(object.author);
+                if (object.createdAtMs != null)
+                    if (typeof object.createdAtMs === "object" ? object.createdAtMs.low || object.createdAtMs.high : $Number(object.createdAtMs) !== 0)
+                        if ($util.Long)
+                            message.createdAtMs = $util.Long.fromValue(object.createdAtMs, false);
+                        else if (typeof object.createdAtMs === "string")
+                            message.createdAtMs = $parseInt(object.createdAtMs, 10);
+                        else if (typeof object.createdAtMs === "number")
+                            message.createdAtMs = object.createdAtMs;
+                        else if (typeof object.createdAtMs === "object")
+                            message.createdAtMs = new $util.LongBits(object.createdAtMs.low >>> 0, object.createdAtMs.high >>> 0).toNumber();
+                if (object.meta != null) {
+                    if (!$util.isObject(object.meta))
+                        throw $TypeError(".liaison.v1.StoredOperationItem.meta: object expected");
+                    message.meta = $root.liaison.v1.OperationItemMeta.fromObject(object.meta, _depth + 1);
+                }
+                if (object.envelope != null)
+                    if (object.envelope.length)
+                        if (typeof object.envelope === "string")
+                            $util.base64.decode(object.envelope, message.envelope = $util.newBuffer($util.base64.length(object.envelope)), 0);
+                        else if (object.envelope.length >= 0)
+                            message.envelope = object.envelope;
+                if (object.recipients) {
+                    if (!$Array.isArray(object.recipients))
+                        throw $TypeError(".liaison.v1.StoredOperationItem.recipients: array expected");
+                    message.recipients = $Array(object.recipients.length);
+                    for (let i = 0; i < object.recipients.length; ++i)
+                        message.recipients[i] = $String(object.recipients[i]);
+                }
+                if (object.adoptedAtMs != null)
+                    if (typeof object.adoptedAtMs === "object" ? object.adoptedAtMs.low || object.adoptedAtMs.high : $Number(object.adoptedAtMs) !== 0)
+                        if ($util.Long)
+                            message.adoptedAtMs = $util.Long.fromValue(object.adoptedAtMs, false);
+                        else if (typeof object.adoptedAtMs === "string")
+                            message.adoptedAtMs = $parseInt(object.adoptedAtMs, 10);
+                        else if (typeof object.adoptedAtMs === "number")
+                            message.adoptedAtMs = object.adoptedAtMs;
+                        else if (typeof object.adoptedAtMs === "object")
+                            message.adoptedAtMs = new $util.LongBits(object.adoptedAtMs.low >>> 0, object.adoptedAtMs.high >>> 0).toNumber();
+                if (object.adoptedBy != null)
+                    if (typeof object.adoptedBy !== "string" || object.adoptedBy.length)
+                        message.adoptedBy = $String(object.adoptedBy);
+                if (object.owner != null)
+                    if (typeof object.owner !== "string" || object.owner.length)
+                        message.owner = $String(object.owner);
+                if (object.state != null)
+                    if (typeof object.state !== "string" || object.state.length)
+                        message.state = $String(object.state);
+                if (object.updatedAtMs != null)
+                    if (typeof object.updatedAtMs === "object" ? object.updatedAtMs.low || object.updatedAtMs.high : $Number(object.updatedAtMs) !== 0)
+                        if ($util.Long)
+                            message.updatedAtMs = $util.Long.fromValue(object.updatedAtMs, false);
+                        else if (typeof object.updatedAtMs === "string")
+                            message.updatedAtMs = $parseInt(object.updatedAtMs, 10);
+                        else if (typeof object.updatedAtMs === "number")
+                            message.updatedAtMs = object.updatedAtMs;
+                        else if (typeof object.updatedAtMs === "object")
+                            message.updatedAtMs = new $util.LongBits(object.updatedAtMs.low >>> 0, object.updatedAtMs.high >>> 0).toNumber();
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a StoredOperationItem message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.StoredOperationItem
+             * @static
+             * @param {liaison.v1.StoredOperationItem} message StoredOperationItem
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            StoredOperationItem.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.recipients = [];
+                if (options.defaults) {
+                    object.id = "";
+                    object.author = "";
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.createdAtMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.createdAtMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.meta = null;
+                    if (options.bytes === $String)
+                        object.envelope = "";
+                    else {
+                        object.envelope = [];
+                        if (options.bytes !== $Array)
+                            object.envelope = $util.newBuffer(object.envelope);
+                    }
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.adoptedAtMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.adoptedAtMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.adoptedBy = "";
+                    object.owner = "";
+                    object.state = "";
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.updatedAtMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.updatedAtMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                }
+                if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
+                    object.id = message.id;
+                if (message.author != null && $Object.hasOwnProperty.call(message, "author"))
+                    object.author = message.author;
+                if (message.createdAtMs != null && $Object.hasOwnProperty.call(message, "createdAtMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.createdAtMs = typeof message.createdAtMs === "number" ? $BigInt(message.createdAtMs) : $util.Long.fromBits(message.createdAtMs.low >>> 0, message.createdAtMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.createdAtMs === "number")
+                        object.createdAtMs = options.longs === $String ? $String(message.createdAtMs) : message.createdAtMs;
+                    else
+                        object.createdAtMs = options.longs === $String ? $util.Long.prototype.toString.call(message.createdAtMs) : options.longs === $Number ? new $util.LongBits(message.createdAtMs.low >>> 0, message.createdAtMs.high >>> 0).toNumber() : message.createdAtMs;
+                if (message.meta != null && $Object.hasOwnProperty.call(message, "meta"))
+                    object.meta = $root.liaison.v1.OperationItemMeta.toObject(message.meta, options, _depth + 1);
+                if (message.envelope != null && $Object.hasOwnProperty.call(message, "envelope"))
+                    object.envelope = options.bytes === $String ? $util.base64.encode(message.envelope, 0, message.envelope.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.envelope) : message.envelope;
+                if (message.recipients && message.recipients.length) {
+                    object.recipients = $Array(message.recipients.length);
+                    for (let j = 0; j < message.recipients.length; ++j)
+                        object.recipients[j] = message.recipients[j];
+                }
+                if (message.adoptedAtMs != null && $Object.hasOwnProperty.call(message, "adoptedAtMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.adoptedAtMs = typeof message.adoptedAtMs === "number" ? $BigInt(message.adoptedAtMs) : $util.Long.fromBits(message.adoptedAtMs.low >>> 0, message.adoptedAtMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.adoptedAtMs === "number")
+                        object.adoptedAtMs = options.longs === $String ? $String(message.adoptedAtMs) : message.adoptedAtMs;
+                    else
+                        object.adoptedAtMs = options.longs === $String ? $util.Long.prototype.toString.call(message.adoptedAtMs) : options.longs === $Number ? new $util.LongBits(message.adoptedAtMs.low >>> 0, message.adoptedAtMs.high >>> 0).toNumber() : message.adoptedAtMs;
+                if (message.adoptedBy != null && $Object.hasOwnProperty.call(message, "adoptedBy"))
+                    object.adoptedBy = message.adoptedBy;
+                if (message.owner != null && $Object.hasOwnProperty.call(message, "owner"))
+                    object.owner = message.owner;
+                if (message.state != null && $Object.hasOwnProperty.call(message, "state"))
+                    object.state = message.state;
+                if (message.updatedAtMs != null && $Object.hasOwnProperty.call(message, "updatedAtMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.updatedAtMs = typeof message.updatedAtMs === "number" ? $BigInt(message.updatedAtMs) : $util.Long.fromBits(message.updatedAtMs.low >>> 0, message.updatedAtMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.updatedAtMs === "number")
+                        object.updatedAtMs = options.longs === $String ? $String(message.updatedAtMs) : message.updatedAtMs;
+                    else
+                        object.updatedAtMs = options.longs === $String ? $util.Long.prototype.toString.call(message.updatedAtMs) : options.longs === $Number ? new $util.LongBits(message.updatedAtMs.low >>> 0, message.updatedAtMs.high >>> 0).toNumber() : message.updatedAtMs;
+                return object;
+            };
+
+            /**
+             * Converts this StoredOperationItem to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.StoredOperationItem
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            StoredOperationItem.prototype.toJSON = function() {
+                return StoredOperationItem.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for StoredOperationItem
+             * @function getTypeUrl
+             * @memberof liaison.v1.StoredOperationItem
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            StoredOperationItem.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.StoredOperationItem";
+            };
+
+            return StoredOperationItem;
+        })();
+
+        v1.OperationItemPost = (function() {
+
+            /**
+             * Properties of an OperationItemPost.
+             * @typedef {Object} liaison.v1.OperationItemPost.$Properties
+             * @property {liaison.v1.OperationItemMeta.$Properties|null} [meta] OperationItemPost meta
+             * @property {Uint8Array|null} [envelope] OperationItemPost envelope
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an OperationItemPost.
+             * @memberof liaison.v1
+             * @interface IOperationItemPost
+             * @augments liaison.v1.OperationItemPost.$Properties
+             * @deprecated Use liaison.v1.OperationItemPost.$Properties instead.
+             */
+
+            /**
+             * Shape of an OperationItemPost.
+             * @typedef {liaison.v1.OperationItemPost.$Properties} liaison.v1.OperationItemPost.$Shape
+             */
+
+            /**
+             * Constructs a new OperationItemPost.
+             * @memberof liaison.v1
+             * @classdesc Represents an OperationItemPost.
+             * @constructor
+             * @param {liaison.v1.OperationItemPost.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const OperationItemPost = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * OperationItemPost meta.
+             * @member {liaison.v1.OperationItemMeta.$Properties|null|undefined} meta
+             * @memberof liaison.v1.OperationItemPost
+             * @instance
+             */
+            OperationItemPost.prototype.meta = null;
+
+            /**
+             * OperationItemPost envelope.
+             * @member {Uint8Array} envelope
+             * @memberof liaison.v1.OperationItemPost
+             * @instance
+             */
+            OperationItemPost.prototype.envelope = $util.newBuffer([]);
+
+            /**
+             * Creates a new OperationItemPost instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.OperationItemPost
+             * @static
+             * @param {liaison.v1.OperationItemPost.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.OperationItemPost} OperationItemPost instance
+             * @type {{
+             *   (properties: liaison.v1.OperationItemPost.$Shape): liaison.v1.OperationItemPost & liaison.v1.OperationItemPost.$Shape;
+             *   (properties?: liaison.v1.OperationItemPost.$Properties): liaison.v1.OperationItemPost;
+             * }}
+             */
+            OperationItemPost.create = function(properties) {
+                return new OperationItemPost(properties);
+            };
+
+            /**
+             * Encodes the specified OperationItemPost message. Does not implicitly {@link liaison.v1.OperationItemPost.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.OperationItemPost
+             * @static
+             * @param {liaison.v1.OperationItemPost.$Properties} message OperationItemPost message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationItemPost.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.meta != null && $Object.hasOwnProperty.call(message, "meta"))
+                    $root.liaison.v1.OperationItemMeta.encode(message.meta, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.envelope != null && $Object.hasOwnProperty.call(message, "envelope") && message.envelope.length)
+                    writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.envelope);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified OperationItemPost message, length delimited. Does not implicitly {@link liaison.v1.OperationItemPost.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.OperationItemPost
+             * @static
+             * @param {liaison.v1.OperationItemPost.$Properties} message OperationItemPost message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationItemPost.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes an OperationItemPost message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.OperationItemPost
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationItemPost & liaison.v1.OperationItemPost.$Shape} OperationItemPost
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationItemPost.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.OperationItemPost();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            message.meta = $root.liaison.v1.OperationItemMeta.decode(reader, reader.size(), $undefined, _depth + 1, message.meta);
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.envelope = value;
+                            else
+                                delete message.envelope;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes an OperationItemPost message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.OperationItemPost
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationItemPost & liaison.v1.OperationItemPost.$Shape} OperationItemPost
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationItemPost.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates an OperationItemPost message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.OperationItemPost
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.OperationItemPost} OperationItemPost
+             */
+            OperationItemPost.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.OperationItemPost)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.OperationItemPost: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.OperationItemPost();
+                if (object.meta != null) {
+                    if (!$util.isObject(object.meta))
+                        throw $TypeError(".liaison.v1.OperationItemPost.meta: object expected");
+                    message.meta = $root.liaison.v1.OperationItemMeta.fromObject(object.meta, _depth + 1);
+                }
+                if (object.envelope != null)
+                    if (object.envelope.length)
+                        if (typeof object.envelope === "string")
+                            $util.base64.decode(object.envelope, message.envelope = $util.newBuffer($util.base64.length(object.envelope)), 0);
+                        else if (object.envelope.length >= 0)
+                            message.envelope = object.envelope;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an OperationItemPost message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.OperationItemPost
+             * @static
+             * @param {liaison.v1.OperationItemPost} message OperationItemPost
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            OperationItemPost.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.meta = null;
+                    if (options.bytes === $String)
+                        object.envelope = "";
+                    else {
+                        object.envelope = [];
+                        if (options.bytes !== $Array)
+                            object.envelope = $util.newBuffer(object.envelope);
+                    }
+                }
+                if (message.meta != null && $Object.hasOwnProperty.call(message, "meta"))
+                    object.meta = $root.liaison.v1.OperationItemMeta.toObject(message.meta, options, _depth + 1);
+                if (message.envelope != null && $Object.hasOwnProperty.call(message, "envelope"))
+                    object.envelope = options.bytes === $String ? $util.base64.encode(message.envelope, 0, message.envelope.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.envelope) : message.envelope;
+                return object;
+            };
+
+            /**
+             * Converts this OperationItemPost to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.OperationItemPost
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            OperationItemPost.prototype.toJSON = function() {
+                return OperationItemPost.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for OperationItemPost
+             * @function getTypeUrl
+             * @memberof liaison.v1.OperationItemPost
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            OperationItemPost.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.OperationItemPost";
+            };
+
+            return OperationItemPost;
+        })();
+
+        v1.OperationItemQuery = (function() {
+
+            /**
+             * Properties of an OperationItemQuery.
+             * @typedef {Object} liaison.v1.OperationItemQuery.$Properties
+             * @property {string|null} [operationId] OperationItemQuery operationId
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an OperationItemQuery.
+             * @memberof liaison.v1
+             * @interface IOperationItemQuery
+             * @augments liaison.v1.OperationItemQuery.$Properties
+             * @deprecated Use liaison.v1.OperationItemQuery.$Properties instead.
+             */
+
+            /**
+             * Shape of an OperationItemQuery.
+             * @typedef {liaison.v1.OperationItemQuery.$Properties} liaison.v1.OperationItemQuery.$Shape
+             */
+
+            /**
+             * Constructs a new OperationItemQuery.
+             * @memberof liaison.v1
+             * @classdesc Represents an OperationItemQuery.
+             * @constructor
+             * @param {liaison.v1.OperationItemQuery.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const OperationItemQuery = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * OperationItemQuery operationId.
+             * @member {string} operationId
+             * @memberof liaison.v1.OperationItemQuery
+             * @instance
+             */
+            OperationItemQuery.prototype.operationId = "";
+
+            /**
+             * Creates a new OperationItemQuery instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.OperationItemQuery
+             * @static
+             * @param {liaison.v1.OperationItemQuery.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.OperationItemQuery} OperationItemQuery instance
+             * @type {{
+             *   (properties: liaison.v1.OperationItemQuery.$Shape): liaison.v1.OperationItemQuery & liaison.v1.OperationItemQuery.$Shape;
+             *   (properties?: liaison.v1.OperationItemQuery.$Properties): liaison.v1.OperationItemQuery;
+             * }}
+             */
+            OperationItemQuery.create = function(properties) {
+                return new OperationItemQuery(properties);
+            };
+
+            /**
+             * Encodes the specified OperationItemQuery message. Does not implicitly {@link liaison.v1.OperationItemQuery.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.OperationItemQuery
+             * @static
+             * @param {liaison.v1.OperationItemQuery.$Properties} message OperationItemQuery message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationItemQuery.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.operationId != null && $Object.hasOwnProperty.call(message, "operationId") && message.operationId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.operationId);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified OperationItemQuery message, length delimited. Does not implicitly {@link liaison.v1.OperationItemQuery.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.OperationItemQuery
+             * @static
+             * @param {liaison.v1.OperationItemQuery.$Properties} message OperationItemQuery message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationItemQuery.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes an OperationItemQuery message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.OperationItemQuery
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationItemQuery & liaison.v1.OperationItemQuery.$Shape} OperationItemQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationItemQuery.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.OperationItemQuery();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.operationId = value;
+                            else
+                                delete message.operationId;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes an OperationItemQuery message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.OperationItemQuery
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationItemQuery & liaison.v1.OperationItemQuery.$Shape} OperationItemQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationItemQuery.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates an OperationItemQuery message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.OperationItemQuery
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.OperationItemQuery} OperationItemQuery
+             */
+            OperationItemQuery.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.OperationItemQuery)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.OperationItemQuery: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.OperationItemQuery();
+                if (object.operationId != null)
+                    if (typeof object.operationId !== "string" || object.operationId.length)
+                        message.operationId = $String(object.operationId);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an OperationItemQuery message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.OperationItemQuery
+             * @static
+             * @param {liaison.v1.OperationItemQuery} message OperationItemQuery
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            OperationItemQuery.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults)
+                    object.operationId = "";
+                if (message.operationId != null && $Object.hasOwnProperty.call(message, "operationId"))
+                    object.operationId = message.operationId;
+                return object;
+            };
+
+            /**
+             * Converts this OperationItemQuery to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.OperationItemQuery
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            OperationItemQuery.prototype.toJSON = function() {
+                return OperationItemQuery.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for OperationItemQuery
+             * @function getTypeUrl
+             * @memberof liaison.v1.OperationItemQuery
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            OperationItemQuery.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.OperationItemQuery";
+            };
+
+            return OperationItemQuery;
+        })();
+
+        v1.OperationItemList = (function() {
+
+            /**
+             * Properties of an OperationItemList.
+             * @typedef {Object} liaison.v1.OperationItemList.$Properties
+             * @property {Array.<liaison.v1.StoredOperationItem.$Properties>|null} [items] OperationItemList items
+             * @property {Object.<string,string>|null} [operationNames] OperationItemList operationNames
+             * @property {Array.<string>|null} [members] OperationItemList members
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an OperationItemList.
+             * @memberof liaison.v1
+             * @interface IOperationItemList
+             * @augments liaison.v1.OperationItemList.$Properties
+             * @deprecated Use liaison.v1.OperationItemList.$Properties instead.
+             */
+
+            /**
+             * Shape of an OperationItemList.
+             * @typedef {liaison.v1.OperationItemList.$Properties} liaison.v1.OperationItemList.$Shape
+             */
+
+            /**
+             * Constructs a new OperationItemList.
+             * @memberof liaison.v1
+             * @classdesc Represents an OperationItemList.
+             * @constructor
+             * @param {liaison.v1.OperationItemList.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const OperationItemList = function (properties) {
+                this.items = [];
+                this.operationNames = {};
+                this.members = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * OperationItemList items.
+             * @member {Array.<liaison.v1.StoredOperationItem.$Properties>} items
+             * @memberof liaison.v1.OperationItemList
+             * @instance
+             */
+            OperationItemList.prototype.items = $util.emptyArray;
+
+            /**
+             * OperationItemList operationNames.
+             * @member {Object.<string,string>} operationNames
+             * @memberof liaison.v1.OperationItemList
+             * @instance
+             */
+            OperationItemList.prototype.operationNames = $util.emptyObject;
+
+            /**
+             * OperationItemList members.
+             * @member {Array.<string>} members
+             * @memberof liaison.v1.OperationItemList
+             * @instance
+             */
+            OperationItemList.prototype.members = $util.emptyArray;
+
+            /**
+             * Creates a new OperationItemList instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.OperationItemList
+             * @static
+             * @param {liaison.v1.OperationItemList.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.OperationItemList} OperationItemList instance
+             * @type {{
+             *   (properties: liaison.v1.OperationItemList.$Shape): liaison.v1.OperationItemList & liaison.v1.OperationItemList.$Shape;
+             *   (properties?: liaison.v1.OperationItemList.$Properties): liaison.v1.OperationItemList;
+             * }}
+             */
+            OperationItemList.create = function(properties) {
+                return new OperationItemList(properties);
+            };
+
+            /**
+             * Encodes the specified OperationItemList message. Does not implicitly {@link liaison.v1.OperationItemList.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.OperationItemList
+             * @static
+             * @param {liaison.v1.OperationItemList.$Properties} message OperationItemList message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationItemList.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.items != null && message.items.length)
+                    for (let i = 0; i < message.items.length; ++i)
+                        $root.liaison.v1.StoredOperationItem.encode(message.items[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.operationNames != null && $Object.hasOwnProperty.call(message, "operationNames"))
+                    for (let keys = $Object.keys(message.operationNames), i = 0; i < keys.length; ++i)
+                        writer.uint32(/* id 2, wireType 2 =*/18).fork().uint32(/* id 1, wireType 2 =*/10).string(keys[i]).uint32(/* id 2, wireType 2 =*/18).string(message.operationNames[keys[i]]).ldelim();
+                if (message.members != null && message.members.length)
+                    for (let i = 0; i < message.members.length; ++i)
+                        writer.uint32(/* id 3, wireType 2 =*/26).string(message.members[i]);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified OperationItemList message, length delimited. Does not implicitly {@link liaison.v1.OperationItemList.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.OperationItemList
+             * @static
+             * @param {liaison.v1.OperationItemList.$Properties} message OperationItemList message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationItemList.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes an OperationItemList message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.OperationItemList
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationItemList & liaison.v1.OperationItemList.$Shape} OperationItemList
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationItemList.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, key, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.OperationItemList();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.items && message.items.length))
+                                message.items = [];
+                            message.items.push($root.liaison.v1.StoredOperationItem.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if (message.operationNames === $util.emptyObject)
+                                message.operationNames = {};
+                            let end2 = reader.size() + reader.pos;
+                            if (end2 > reader.len)
+                                throw $RangeError("index out of range");
+                            reader.len = end2;
+                            key = "";
+                            value = "";
+                            while (reader.pos < end2) {
+                                let tag2 = reader.tag();
+                                wireType = tag2 & 7;
+                                switch (tag2 >>>= 3) {
+                                case 1:
+                                    if (wireType !== 2)
+                                        break;
+                                    key = reader.stringVerify();
+                                    continue;
+                                case 2:
+                                    if (wireType !== 2)
+                                        break;
+                                    value = reader.stringVerify();
+                                    continue;
+                                }
+                                reader.skipType(wireType, _depth, tag2);
+                            }
+                            if (reader.pos !== end2)
+                                throw $RangeError("index out of range");
+                            reader.len = end;
+                            if (key === "__proto__")
+                                $util.makeProp(message.operationNames, key);
+                            message.operationNames[key] = value;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.members && message.members.length))
+                                message.members = [];
+                            message.members.push(reader.stringVerify());
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes an OperationItemList message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.OperationItemList
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationItemList & liaison.v1.OperationItemList.$Shape} OperationItemList
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationItemList.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates an OperationItemList message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.OperationItemList
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.OperationItemList} OperationItemList
+             */
+            OperationItemList.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.OperationItemList)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.OperationItemList: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.OperationItemList();
+                if (object.items) {
+                    if (!$Array.isArray(object.items))
+                        throw $TypeError(".liaison.v1.OperationItemList.items: array expected");
+                    message.items = $Array(object.items.length);
+                    for (let i = 0; i < object.items.length; ++i) {
+                        if (!$util.isObject(object.items[i]))
+                            throw $TypeError(".liaison.v1.OperationItemList.items: object expected");
+                        message.items[i] = $root.liaison.v1.StoredOperationItem.fromObject(object.items[i], _depth + 1);
+                    }
+                }
+                if (object.operationNames) {
+                    if (!$util.isObject(object.operationNames))
+                        throw $TypeError(".liaison.v1.OperationItemList.operationNames: object expected");
+                    message.operationNames = {};
+                    for (let keys = $Object.keys(object.operationNames), i = 0; i < keys.length; ++i) {
+                        if (keys[i] === "__proto__")
+                            $util.makeProp(message.operationNames, keys[i]);
+                        message.operationNames[keys[i]] = $String(object.operationNames[keys[i]]);
+                    }
+                }
+                if (object.members) {
+                    if (!$Array.isArray(object.members))
+                        throw $TypeError(".liaison.v1.OperationItemList.members: array expected");
+                    message.members = $Array(object.members.length);
+                    for (let i = 0; i < object.members.length; ++i)
+                        message.members[i] = $String(object.members[i]);
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an OperationItemList message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.OperationItemList
+             * @static
+             * @param {liaison.v1.OperationItemList} message OperationItemList
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            OperationItemList.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults) {
+                    object.items = [];
+                    object.members = [];
+                }
+                if (options.objects || options.defaults)
+                    object.operationNames = {};
+                if (message.items && message.items.length) {
+                    object.items = $Array(message.items.length);
+                    for (let j = 0; j < message.items.length; ++j)
+                        object.items[j] = $root.liaison.v1.StoredOperationItem.toObject(message.items[j], options, _depth + 1);
+                }
+                let keys2;
+                if (message.operationNames && (keys2 = $Object.keys(message.operationNames)).length) {
+                    object.operationNames = {};
+                    for (let j = 0; j < keys2.length; ++j) {
+                        if (keys2[j] === "__proto__")
+                            $util.makeProp(object.operationNames, keys2[j]);
+                        object.operationNames[keys2[j]] = message.operationNames[keys2[j]];
+                    }
+                }
+                if (message.members && message.members.length) {
+                    object.members = $Array(message.members.length);
+                    for (let j = 0; j < message.members.length; ++j)
+                        object.members[j] = message.members[j];
+                }
+                return object;
+            };
+
+            /**
+             * Converts this OperationItemList to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.OperationItemList
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            OperationItemList.prototype.toJSON = function() {
+                return OperationItemList.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for OperationItemList
+             * @function getTypeUrl
+             * @memberof liaison.v1.OperationItemList
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            OperationItemList.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.OperationItemList";
+            };
+
+            return OperationItemList;
+        })();
+
+        v1.DocumentAdopt = (function() {
+
+            /**
+             * Properties of a DocumentAdopt.
+             * @typedef {Object} liaison.v1.DocumentAdopt.$Properties
+             * @property {string|null} [operationId] DocumentAdopt operationId
+             * @property {string|null} [documentId] DocumentAdopt documentId
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a DocumentAdopt.
+             * @memberof liaison.v1
+             * @interface IDocumentAdopt
+             * @augments liaison.v1.DocumentAdopt.$Properties
+             * @deprecated Use liaison.v1.DocumentAdopt.$Properties instead.
+             */
+
+            /**
+             * Shape of a DocumentAdopt.
+             * @typedef {liaison.v1.DocumentAdopt.$Properties} liaison.v1.DocumentAdopt.$Shape
+             */
+
+            /**
+             * Constructs a new DocumentAdopt.
+             * @memberof liaison.v1
+             * @classdesc Represents a DocumentAdopt.
+             * @constructor
+             * @param {liaison.v1.DocumentAdopt.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const DocumentAdopt = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * DocumentAdopt operationId.
+             * @member {string} operationId
+             * @memberof liaison.v1.DocumentAdopt
+             * @instance
+             */
+            DocumentAdopt.prototype.operationId = "";
+
+            /**
+             * DocumentAdopt documentId.
+             * @member {string} documentId
+             * @memberof liaison.v1.DocumentAdopt
+             * @instance
+             */
+            DocumentAdopt.prototype.documentId = "";
+
+            /**
+             * Creates a new DocumentAdopt instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.DocumentAdopt
+             * @static
+             * @param {liaison.v1.DocumentAdopt.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.DocumentAdopt} DocumentAdopt instance
+             * @type {{
+             *   (properties: liaison.v1.DocumentAdopt.$Shape): liaison.v1.DocumentAdopt & liaison.v1.DocumentAdopt.$Shape;
+             *   (properties?: liaison.v1.DocumentAdopt.$Properties): liaison.v1.DocumentAdopt;
+             * }}
+             */
+            DocumentAdopt.create = function(properties) {
+                return new DocumentAdopt(properties);
+            };
+
+            /**
+             * Encodes the specified DocumentAdopt message. Does not implicitly {@link liaison.v1.DocumentAdopt.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.DocumentAdopt
+             * @static
+             * @param {liaison.v1.DocumentAdopt.$Properties} message DocumentAdopt message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            DocumentAdopt.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.operationId != null && $Object.hasOwnProperty.call(message, "operationId") && message.operationId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.operationId);
+                if (message.documentId != null && $Object.hasOwnProperty.call(message, "documentId") && message.documentId !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.documentId);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified DocumentAdopt message, length delimited. Does not implicitly {@link liaison.v1.DocumentAdopt.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.DocumentAdopt
+             * @static
+             * @param {liaison.v1.DocumentAdopt.$Properties} message DocumentAdopt message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            DocumentAdopt.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a DocumentAdopt message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.DocumentAdopt
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.DocumentAdopt & liaison.v1.DocumentAdopt.$Shape} DocumentAdopt
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            DocumentAdopt.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.DocumentAdopt();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.operationId = value;
+                            else
+                                delete message.operationId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.documentId = value;
+                            else
+                                delete message.documentId;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a DocumentAdopt message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.DocumentAdopt
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.DocumentAdopt & liaison.v1.DocumentAdopt.$Shape} DocumentAdopt
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            DocumentAdopt.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a DocumentAdopt message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.DocumentAdopt
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.DocumentAdopt} DocumentAdopt
+             */
+            DocumentAdopt.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.DocumentAdopt)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.DocumentAdopt: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.DocumentAdopt();
+                if (object.operationId != null)
+                    if (typeof object.operationId !== "string" || object.operationId.length)
+                        message.operationId = $String(object.operationId);
+                if (object.documentId != null)
+                    if (typeof object.documentId !== "string" || object.documentId.length)
+                        message.documentId = $String(object.documentId);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a DocumentAdopt message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.DocumentAdopt
+             * @static
+             * @param {liaison.v1.DocumentAdopt} message DocumentAdopt
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            DocumentAdopt.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.operationId = "";
+                    object.documentId = "";
+                }
+                if (message.operationId != null && $Object.hasOwnProperty.call(message, "operationId"))
+                    object.operationId = message.operationId;
+                if (message.documentId != null && $Object.hasOwnProperty.call(message, "documentId"))
+                    object.documentId = message.documentId;
+                return object;
+            };
+
+            /**
+             * Converts this DocumentAdopt to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.DocumentAdopt
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            DocumentAdopt.prototype.toJSON = function() {
+                return DocumentAdopt.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for DocumentAdopt
+             * @function getTypeUrl
+             * @memberof liaison.v1.DocumentAdopt
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            DocumentAdopt.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.DocumentAdopt";
+            };
+
+            return DocumentAdopt;
+        })();
+
+        v1.RecommendationChange = (function() {
+
+            /**
+             * Properties of a RecommendationChange.
+             * @typedef {Object} liaison.v1.RecommendationChange.$Properties
+             * @property {string|null} [operationId] RecommendationChange operationId
+             * @property {string|null} [recommendationId] RecommendationChange recommendationId
+             * @property {string|null} [state] RecommendationChange state
+             * @property {string|null} [owner] RecommendationChange owner
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a RecommendationChange.
+             * @memberof liaison.v1
+             * @interface IRecommendationChange
+             * @augments liaison.v1.RecommendationChange.$Properties
+             * @deprecated Use liaison.v1.RecommendationChange.$Properties instead.
+             */
+
+            /**
+             * Shape of a RecommendationChange.
+             * @typedef {liaison.v1.RecommendationChange.$Properties} liaison.v1.RecommendationChange.$Shape
+             */
+
+            /**
+             * Constructs a new RecommendationChange.
+             * @memberof liaison.v1
+             * @classdesc Represents a RecommendationChange.
+             * @constructor
+             * @param {liaison.v1.RecommendationChange.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const RecommendationChange = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * RecommendationChange operationId.
+             * @member {string} operationId
+             * @memberof liaison.v1.RecommendationChange
+             * @instance
+             */
+            RecommendationChange.prototype.operationId = "";
+
+            /**
+             * RecommendationChange recommendationId.
+             * @member {string} recommendationId
+             * @memberof liaison.v1.RecommendationChange
+             * @instance
+             */
+            RecommendationChange.prototype.recommendationId = "";
+
+            /**
+             * RecommendationChange state.
+             * @member {string} state
+             * @memberof liaison.v1.RecommendationChange
+             * @instance
+             */
+            RecommendationChange.prototype.state = "";
+
+            /**
+             * RecommendationChange owner.
+             * @member {string} owner
+             * @memberof liaison.v1.RecommendationChange
+             * @instance
+             */
+            RecommendationChange.prototype.owner = "";
+
+            /**
+             * Creates a new RecommendationChange instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.RecommendationChange
+             * @static
+             * @param {liaison.v1.RecommendationChange.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.RecommendationChange} RecommendationChange instance
+             * @type {{
+             *   (properties: liaison.v1.RecommendationChange.$Shape): liaison.v1.RecommendationChange & liaison.v1.RecommendationChange.$Shape;
+             *   (properties?: liaison.v1.RecommendationChange.$Properties): liaison.v1.RecommendationChange;
+             * }}
+             */
+            RecommendationChange.create = function(properties) {
+                return new RecommendationChange(properties);
+            };
+
+            /**
+             * Encodes the specified RecommendationChange message. Does not implicitly {@link liaison.v1.RecommendationChange.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.RecommendationChange
+             * @static
+             * @param {liaison.v1.RecommendationChange.$Properties} message RecommendationChange message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RecommendationChange.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.operationId != null && $Object.hasOwnProperty.call(message, "operationId") && message.operationId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.operationId);
+                if (message.recommendationId != null && $Object.hasOwnProperty.call(message, "recommendationId") && message.recommendationId !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.recommendationId);
+                if (message.state != null && $Object.hasOwnProperty.call(message, "state") && message.state !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.state);
+                if (message.owner != null && $Object.hasOwnProperty.call(message, "owner") && message.owner !== "")
+                    writer.uint32(/* id 4, wireType 2 =*/34).string(message.owner);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified RecommendationChange message, length delimited. Does not implicitly {@link liaison.v1.RecommendationChange.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.RecommendationChange
+             * @static
+             * @param {liaison.v1.RecommendationChange.$Properties} message RecommendationChange message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RecommendationChange.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a RecommendationChange message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.RecommendationChange
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.RecommendationChange & liaison.v1.RecommendationChange.$Shape} RecommendationChange
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RecommendationChange.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.RecommendationChange();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.operationId = value;
+                            else
+                                delete message.operationId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.recommendationId = value;
+                            else
+                                delete message.recommendationId;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.state = value;
+                            else
+                                delete message.state;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.owner = value;
+                            else
+                                delete message.owner;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a RecommendationChange message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.RecommendationChange
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.RecommendationChange & liaison.v1.RecommendationChange.$Shape} RecommendationChange
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RecommendationChange.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a RecommendationChange message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.RecommendationChange
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.RecommendationChange} RecommendationChange
+             */
+            RecommendationChange.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.RecommendationChange)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.RecommendationChange: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.RecommendationChange();
+                if (object.operationId != null)
+                    if (typeof object.operationId !== "string" || object.operationId.length)
+                        message.operationId = $String(object.operationId);
+                if (object.recommendationId != null)
+                    if (typeof object.recommendationId !== "string" || object.recommendationId.length)
+                        message.recommendationId = $String(object.recommendationId);
+                if (object.state != null)
+                    if (typeof object.state !== "string" || object.state.length)
+                        message.state = $String(object.state);
+                if (object.owner != null)
+                    if (typeof object.owner !== "string" || object.owner.length)
+                        message.owner = $String(object.owner);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a RecommendationChange message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.RecommendationChange
+             * @static
+             * @param {liaison.v1.RecommendationChange} message RecommendationChange
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            RecommendationChange.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.operationId = "";
+                    object.recommendationId = "";
+                    object.state = "";
+                    object.owner = "";
+                }
+                if (message.operationId != null && $Object.hasOwnProperty.call(message, "operationId"))
+                    object.operationId = message.operationId;
+                if (message.recommendationId != null && $Object.hasOwnProperty.call(message, "recommendationId"))
+                    object.recommendationId = message.recommendationId;
+                if (message.state != null && $Object.hasOwnProperty.call(message, "state"))
+                    object.state = message.state;
+                if (message.owner != null && $Object.hasOwnProperty.call(message, "owner"))
+                    object.owner = message.owner;
+                return object;
+            };
+
+            /**
+             * Converts this RecommendationChange to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.RecommendationChange
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            RecommendationChange.prototype.toJSON = function() {
+                return RecommendationChange.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for RecommendationChange
+             * @function getTypeUrl
+             * @memberof liaison.v1.RecommendationChange
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            RecommendationChange.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.RecommendationChange";
+            };
+
+            return RecommendationChange;
+        })();
+
+        v1.RecommendationQuery = (function() {
+
+            /**
+             * Properties of a RecommendationQuery.
+             * @typedef {Object} liaison.v1.RecommendationQuery.$Properties
+             * @property {string|null} [operationId] RecommendationQuery operationId
+             * @property {boolean|null} [openOnly] RecommendationQuery openOnly
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a RecommendationQuery.
+             * @memberof liaison.v1
+             * @interface IRecommendationQuery
+             * @augments liaison.v1.RecommendationQuery.$Properties
+             * @deprecated Use liaison.v1.RecommendationQuery.$Properties instead.
+             */
+
+            /**
+             * Shape of a RecommendationQuery.
+             * @typedef {liaison.v1.RecommendationQuery.$Properties} liaison.v1.RecommendationQuery.$Shape
+             */
+
+            /**
+             * Constructs a new RecommendationQuery.
+             * @memberof liaison.v1
+             * @classdesc Represents a RecommendationQuery.
+             * @constructor
+             * @param {liaison.v1.RecommendationQuery.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const RecommendationQuery = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * RecommendationQuery operationId.
+             * @member {string} operationId
+             * @memberof liaison.v1.RecommendationQuery
+             * @instance
+             */
+            RecommendationQuery.prototype.operationId = "";
+
+            /**
+             * RecommendationQuery openOnly.
+             * @member {boolean} openOnly
+             * @memberof liaison.v1.RecommendationQuery
+             * @instance
+             */
+            RecommendationQuery.prototype.openOnly = false;
+
+            /**
+             * Creates a new RecommendationQuery instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.RecommendationQuery
+             * @static
+             * @param {liaison.v1.RecommendationQuery.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.RecommendationQuery} RecommendationQuery instance
+             * @type {{
+             *   (properties: liaison.v1.RecommendationQuery.$Shape): liaison.v1.RecommendationQuery & liaison.v1.RecommendationQuery.$Shape;
+             *   (properties?: liaison.v1.RecommendationQuery.$Properties): liaison.v1.RecommendationQuery;
+             * }}
+             */
+            RecommendationQuery.create = function(properties) {
+                return new RecommendationQuery(properties);
+            };
+
+            /**
+             * Encodes the specified RecommendationQuery message. Does not implicitly {@link liaison.v1.RecommendationQuery.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.RecommendationQuery
+             * @static
+             * @param {liaison.v1.RecommendationQuery.$Properties} message RecommendationQuery message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RecommendationQuery.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.operationId != null && $Object.hasOwnProperty.call(message, "operationId") && message.operationId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.operationId);
+                if (message.openOnly != null && $Object.hasOwnProperty.call(message, "openOnly") && message.openOnly !== false)
+                    writer.uint32(/* id 2, wireType 0 =*/16).bool(message.openOnly);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified RecommendationQuery message, length delimited. Does not implicitly {@link liaison.v1.RecommendationQuery.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.RecommendationQuery
+             * @static
+             * @param {liaison.v1.RecommendationQuery.$Properties} message RecommendationQuery message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RecommendationQuery.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a RecommendationQuery message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.RecommendationQuery
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.RecommendationQuery & liaison.v1.RecommendationQuery.$Shape} RecommendationQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RecommendationQuery.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.RecommendationQuery();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.operationId = value;
+                            else
+                                delete message.operationId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.openOnly = value;
+                            else
+                                delete message.openOnly;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a RecommendationQuery message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.RecommendationQuery
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.RecommendationQuery & liaison.v1.RecommendationQuery.$Shape} RecommendationQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RecommendationQuery.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a RecommendationQuery message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.RecommendationQuery
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.RecommendationQuery} RecommendationQuery
+             */
+            RecommendationQuery.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.RecommendationQuery)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.RecommendationQuery: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.RecommendationQuery();
+                if (object.operationId != null)
+                    if (typeof object.operationId !== "string" || object.operationId.length)
+                        message.operationId = $String(object.operationId);
+                if (object.openOnly != null)
+                    if (object.openOnly)
+                        message.openOnly = $Boolean(object.openOnly);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a RecommendationQuery message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.RecommendationQuery
+             * @static
+             * @param {liaison.v1.RecommendationQuery} message RecommendationQuery
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            RecommendationQuery.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.operationId = "";
+                    object.openOnly = false;
+                }
+                if (message.operationId != null && $Object.hasOwnProperty.call(message, "operationId"))
+                    object.operationId = message.operationId;
+                if (message.openOnly != null && $Object.hasOwnProperty.call(message, "openOnly"))
+                    object.openOnly = message.openOnly;
+                return object;
+            };
+
+            /**
+             * Converts this RecommendationQuery to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.RecommendationQuery
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            RecommendationQuery.prototype.toJSON = function() {
+                return RecommendationQuery.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for RecommendationQuery
+             * @function getTypeUrl
+             * @memberof liaison.v1.RecommendationQuery
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            RecommendationQuery.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.RecommendationQuery";
+            };
+
+            return RecommendationQuery;
+        })();
+
+        v1.OperationItemsErased = (function() {
+
+            /**
+             * Properties of an OperationItemsErased.
+             * @typedef {Object} liaison.v1.OperationItemsErased.$Properties
+             * @property {string|null} [operationId] OperationItemsErased operationId
+             * @property {number|null} [items] OperationItemsErased items
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an OperationItemsErased.
+             * @memberof liaison.v1
+             * @interface IOperationItemsErased
+             * @augments liaison.v1.OperationItemsErased.$Properties
+             * @deprecated Use liaison.v1.OperationItemsErased.$Properties instead.
+             */
+
+            /**
+             * Shape of an OperationItemsErased.
+             * @typedef {liaison.v1.OperationItemsErased.$Properties} liaison.v1.OperationItemsErased.$Shape
+             */
+
+            /**
+             * Constructs a new OperationItemsErased.
+             * @memberof liaison.v1
+             * @classdesc Represents an OperationItemsErased.
+             * @constructor
+             * @param {liaison.v1.OperationItemsErased.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const OperationItemsErased = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * OperationItemsErased operationId.
+             * @member {string} operationId
+             * @memberof liaison.v1.OperationItemsErased
+             * @instance
+             */
+            OperationItemsErased.prototype.operationId = "";
+
+            /**
+             * OperationItemsErased items.
+             * @member {number} items
+             * @memberof liaison.v1.OperationItemsErased
+             * @instance
+             */
+            OperationItemsErased.prototype.items = 0;
+
+            /**
+             * Creates a new OperationItemsErased instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.OperationItemsErased
+             * @static
+             * @param {liaison.v1.OperationItemsErased.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.OperationItemsErased} OperationItemsErased instance
+             * @type {{
+             *   (properties: liaison.v1.OperationItemsErased.$Shape): liaison.v1.OperationItemsErased & liaison.v1.OperationItemsErased.$Shape;
+             *   (properties?: liaison.v1.OperationItemsErased.$Properties): liaison.v1.OperationItemsErased;
+             * }}
+             */
+            OperationItemsErased.create = function(properties) {
+                return new OperationItemsErased(properties);
+            };
+
+            /**
+             * Encodes the specified OperationItemsErased message. Does not implicitly {@link liaison.v1.OperationItemsErased.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.OperationItemsErased
+             * @static
+             * @param {liaison.v1.OperationItemsErased.$Properties} message OperationItemsErased message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationItemsErased.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.operationId != null && $Object.hasOwnProperty.call(message, "operationId") && message.operationId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.operationId);
+                if (message.items != null && $Object.hasOwnProperty.call(message, "items") && message.items !== 0)
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.items);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified OperationItemsErased message, length delimited. Does not implicitly {@link liaison.v1.OperationItemsErased.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.OperationItemsErased
+             * @static
+             * @param {liaison.v1.OperationItemsErased.$Properties} message OperationItemsErased message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationItemsErased.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes an OperationItemsErased message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.OperationItemsErased
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationItemsErased & liaison.v1.OperationItemsErased.$Shape} OperationItemsErased
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationItemsErased.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.OperationItemsErased();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.operationId = value;
+                            else
+                                delete message.operationId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.items = value;
+                            else
+                                delete message.items;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes an OperationItemsErased message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.OperationItemsErased
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationItemsErased & liaison.v1.OperationItemsErased.$Shape} OperationItemsErased
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationItemsErased.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates an OperationItemsErased message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.OperationItemsErased
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.OperationItemsErased} OperationItemsErased
+             */
+            OperationItemsErased.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.OperationItemsErased)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.OperationItemsErased: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.OperationItemsErased();
+                if (object.operationId != null)
+                    if (typeof object.operationId !== "string" || object.operationId.length)
+                        message.operationId = $String(object.operationId);
+                if (object.items != null)
+                    if ($Number(object.items) !== 0)
+                        message.items = object.items >>> 0;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an OperationItemsErased message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.OperationItemsErased
+             * @static
+             * @param {liaison.v1.OperationItemsErased} message OperationItemsErased
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            OperationItemsErased.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.operationId = "";
+                    object.items = 0;
+                }
+                if (message.operationId != null && $Object.hasOwnProperty.call(message, "operationId"))
+                    object.operationId = message.operationId;
+                if (message.items != null && $Object.hasOwnProperty.call(message, "items"))
+                    object.items = message.items;
+                return object;
+            };
+
+            /**
+             * Converts this OperationItemsErased to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.OperationItemsErased
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            OperationItemsErased.prototype.toJSON = function() {
+                return OperationItemsErased.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for OperationItemsErased
+             * @function getTypeUrl
+             * @memberof liaison.v1.OperationItemsErased
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            OperationItemsErased.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.OperationItemsErased";
+            };
+
+            return OperationItemsErased;
+        })();
+
+        v1.OperationItemContent = (function() {
+
+            /**
+             * Properties of an OperationItemContent.
+             * @typedef {Object} liaison.v1.OperationItemContent.$Properties
+             * @property {string|null} [title] OperationItemContent title
+             * @property {string|null} [text] OperationItemContent text
+             * @property {string|null} [bodyJson] OperationItemContent bodyJson
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an OperationItemContent.
+             * @memberof liaison.v1
+             * @interface IOperationItemContent
+             * @augments liaison.v1.OperationItemContent.$Properties
+             * @deprecated Use liaison.v1.OperationItemContent.$Properties instead.
+             */
+
+            /**
+             * Shape of an OperationItemContent.
+             * @typedef {liaison.v1.OperationItemContent.$Properties} liaison.v1.OperationItemContent.$Shape
+             */
+
+            /**
+             * Constructs a new OperationItemContent.
+             * @memberof liaison.v1
+             * @classdesc Represents an OperationItemContent.
+             * @constructor
+             * @param {liaison.v1.OperationItemContent.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const OperationItemContent = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * OperationItemContent title.
+             * @member {string} title
+             * @memberof liaison.v1.OperationItemContent
+             * @instance
+             */
+            OperationItemContent.prototype.title = "";
+
+            /**
+             * OperationItemContent text.
+             * @member {string} text
+             * @memberof liaison.v1.OperationItemContent
+             * @instance
+             */
+            OperationItemContent.prototype.text = "";
+
+            /**
+             * OperationItemContent bodyJson.
+             * @member {string} bodyJson
+             * @memberof liaison.v1.OperationItemContent
+             * @instance
+             */
+            OperationItemContent.prototype.bodyJson = "";
+
+            /**
+             * Creates a new OperationItemContent instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.OperationItemContent
+             * @static
+             * @param {liaison.v1.OperationItemContent.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.OperationItemContent} OperationItemContent instance
+             * @type {{
+             *   (properties: liaison.v1.OperationItemContent.$Shape): liaison.v1.OperationItemContent & liaison.v1.OperationItemContent.$Shape;
+             *   (properties?: liaison.v1.OperationItemContent.$Properties): liaison.v1.OperationItemContent;
+             * }}
+             */
+            OperationItemContent.create = function(properties) {
+                return new OperationItemContent(properties);
+            };
+
+            /**
+             * Encodes the specified OperationItemContent message. Does not implicitly {@link liaison.v1.OperationItemContent.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.OperationItemContent
+             * @static
+             * @param {liaison.v1.OperationItemContent.$Properties} message OperationItemContent message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationItemContent.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.title != null && $Object.hasOwnProperty.call(message, "title") && message.title !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.title);
+                if (message.text != null && $Object.hasOwnProperty.call(message, "text") && message.text !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.text);
+                if (message.bodyJson != null && $Object.hasOwnProperty.call(message, "bodyJson") && message.bodyJson !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.bodyJson);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified OperationItemContent message, length delimited. Does not implicitly {@link liaison.v1.OperationItemContent.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.OperationItemContent
+             * @static
+             * @param {liaison.v1.OperationItemContent.$Properties} message OperationItemContent message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationItemContent.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes an OperationItemContent message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.OperationItemContent
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationItemContent & liaison.v1.OperationItemContent.$Shape} OperationItemContent
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationItemContent.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.OperationItemContent();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.title = value;
+                            else
+                                delete message.title;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.text = value;
+                            else
+                                delete message.text;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.bodyJson = value;
+                            else
+                                delete message.bodyJson;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes an OperationItemContent message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.OperationItemContent
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationItemContent & liaison.v1.OperationItemContent.$Shape} OperationItemContent
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationItemContent.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates an OperationItemContent message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.OperationItemContent
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.OperationItemContent} OperationItemContent
+             */
+            OperationItemContent.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.OperationItemContent)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.OperationItemContent: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.OperationItemContent();
+                if (object.title != null)
+                    if (typeof object.title !== "string" || object.title.length)
+                        message.title = $String(object.title);
+                if (object.text != null)
+                    if (typeof object.text !== "string" || object.text.length)
+                        message.text = $String(object.text);
+                if (object.bodyJson != null)
+                    if (typeof object.bodyJson !== "string" || object.bodyJson.length)
+                        message.bodyJson = $String(object.bodyJson);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an OperationItemContent message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.OperationItemContent
+             * @static
+             * @param {liaison.v1.OperationItemContent} message OperationItemContent
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            OperationItemContent.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.title = "";
+                    object.text = "";
+                    object.bodyJson = "";
+                }
+                if (message.title != null && $Object.hasOwnProperty.call(message, "title"))
+                    object.title = message.title;
+                if (message.text != null && $Object.hasOwnProperty.call(message, "text"))
+                    object.text = message.text;
+                if (message.bodyJson != null && $Object.hasOwnProperty.call(message, "bodyJson"))
+                    object.bodyJson = message.bodyJson;
+                return object;
+            };
+
+            /**
+             * Converts this OperationItemContent to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.OperationItemContent
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            OperationItemContent.prototype.toJSON = function() {
+                return OperationItemContent.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for OperationItemContent
+             * @function getTypeUrl
+             * @memberof liaison.v1.OperationItemContent
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            OperationItemContent.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.OperationItemContent";
+            };
+
+            return OperationItemContent;
         })();
 
         /**

@@ -30,7 +30,7 @@ describe("a member reaches nothing but its own (accounts)", () => {
     const report = await probeHubBoundary(bnc, hub.admin, "BE", "NL");
     const probed = new Set(report.targets.map((t) => t.stream));
     // Every stream of the hub was a target: the ones the tester named, and any added since.
-    for (const s of ["AUDIT", "AUDIT_HEADS", "AUDIT_LEAVES", "INBOX", "SUBMIT", "KV_registry", "KV_records", "KV_files", "KV_hits", "KV_usage", "KV_state", "KV_operations", "RECORD_KEYS", "RECORD_KEYS_3", "DUE", "OBJ_attachments"]) {
+    for (const s of ["AUDIT", "AUDIT_HEADS", "AUDIT_LEAVES", "INBOX", "SUBMIT", "KV_registry", "KV_records", "KV_files", "KV_hits", "KV_usage", "KV_state", "KV_operations", "KV_operation-items", "RECORD_KEYS", "RECORD_KEYS_3", "DUE", "OBJ_attachments"]) {
       expect(probed, s).toContain(s);
     }
     expect(report.attempts).toBeGreaterThan(report.targets.length * 10);

@@ -1,27 +1,14 @@
 // Joint customs operations and the calendar (issue #18, step 1): DE enters "Athena V", FR an
 // operation whose dates and risk area overlap it; both hear of the overlap with its reasons, and
 // that it is gone when FR moves its dates; a WCO operation entered for coordination overlaps too.
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OperationIn } from "../../src/api/mod.js";
 import { requestService, subjects } from "../../src/nats/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import { startTestHub, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
+import { api, cli } from "../support/operator.js";
 
 type Json = Record<string, unknown>;
-const run = promisify(execFile);
-
-/** `liaison <args>` against an access point's URL with its operator's token. */
-async function cli(ap: TestAccessPoint, url: string, args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { env: { ...process.env, LIAISON_URL: url, LIAISON_TOKEN: ap.token }, timeout: 60_000 });
-  return stdout;
-}
-
-async function api(ap: TestAccessPoint, method: "GET" | "POST" | "PATCH", url: string, payload?: unknown) {
-  const res = await ap.app.inject({ method, url, headers: { authorization: `Bearer ${ap.token}` }, ...(payload !== undefined ? { payload: payload as object } : {}) });
-  return { status: res.statusCode, body: res.json() as Json };
-}
 
 const athena: OperationIn = {
   name: "Athena V",
