@@ -5,12 +5,13 @@ import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { AuditEmitter, logRegistryRefusal } from "../../src/audit/mod.js";
 import type { ContactPointKeys } from "../../src/crypto/mod.js";
-import { HUB } from "../../src/domain/mod.js";
+import { DEFAULT_OPERATION_RETENTION, HUB, type OperationRetentionSettings } from "../../src/domain/mod.js";
 import { hubOps, HubRpcServer, type HubHandlers, type HubOp } from "../../src/hub-rpc/mod.js";
 import type { Logger } from "../../src/log/mod.js";
 import { startMicroService } from "../../src/nats/mod.js";
 import { NoticePublisher } from "../../src/notices/mod.js";
 import { watchRegistry, type RegistryTrust } from "../../src/registry/mod.js";
+import { kvErasableItems, OperationErasure, type ErasableItems } from "./erasure.js";
 import { OperationsHandlers } from "./handlers.js";
 
 export const OPERATIONS_BUCKET = "operations";
@@ -18,11 +19,15 @@ export const OPERATIONS_BUCKET = "operations";
 export interface OperationsSettings {
   /** The registry public key entries must be signed with. */
   readonly registryTrust: RegistryTrust;
+  /** How long an operation's items and entry are kept after its final report phase (default DEFAULT_OPERATION_RETENTION). */
+  readonly retention?: OperationRetentionSettings;
 }
 
 export interface OperationsOptions {
   /** The clock of its records, events and notices (Date.now by default). */
   readonly now?: () => number;
+  /** What erases an operation's sealed items (default: the keys `item.<id>.*` of bucket "operation-items"). */
+  readonly items?: ErasableItems;
 }
 
 export interface RunningOperations {
@@ -40,6 +45,7 @@ export async function startOperations(nc: NatsConnection, cfg: OperationsSetting
   const handlers = new OperationsHandlers({ kv, audit, notices, registry: () => registry.view, log, now });
   await handlers.follow();
   const counts = () => ({ operations: handlers.size });
+  const erasure = new OperationErasure({ kv, items: opts.items ?? kvErasableItems(nc), audit, notices, registry: () => registry.view, retention: cfg.retention ?? DEFAULT_OPERATION_RETENTION, log, now });
   const rpc = new HubRpcServer(hubKeys, () => registry.view, now, audit);
   const served: HubHandlers<"operations"> = handlers;
   const endpoint = <O extends HubOp<"operations">>(op: O) => rpc.endpoint("operations", op, (call) => served[op].call(handlers, call));
@@ -47,7 +53,7 @@ export async function startOperations(nc: NatsConnection, cfg: OperationsSetting
     name: "operations",
     description: "Joint customs operations: the calendar of operations and their overlaps in timing and objectives",
     log,
-    endpoints: hubOps("operations").map((op) => endpoint(op)),
+    endpoints: [...hubOps("operations").map((op) => endpoint(op)), ...erasure.endpoints()],
     stats: async () => counts(),
   });
   return {

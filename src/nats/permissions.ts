@@ -84,13 +84,14 @@ export const SERVICE_GRANTS: Readonly<Record<Exclude<HubRole, "admin">, ServiceG
     // A swept hour's filings leave the due index with one filtered purge.
     purges: ["DUE"],
     serves: [api("retention")],
-    calls: [subjects.api("records", "erase-due"), subjects.api("files", "erase-due")],
+    calls: [subjects.api("records", "erase-due"), subjects.api("files", "erase-due"), subjects.api("operations", "due"), subjects.api("operations", "erase-due")],
     // Key-encryption-key rotation finds every data-key stream by name. A data-key stream's replica
     // that missed erasures is only recorded: the administrator rebuilds it (src/nats/replica-rebuild.ts).
     monitors: true,
   },
   usage: {
-    reads: ["AUDIT", kv("usage"), kv("state"), kv("registry")],
+    // KV "operations": the operations per year (services/usage/operations.ts), clear metadata.
+    reads: ["AUDIT", kv("usage"), kv("state"), kv("registry"), kv("operations")],
     writes: [kvWrite("usage"), stateWrite("usage"), subjects.inboxAll, subjects.live("throughput"), audit("usage")],
     serves: [api("usage")],
     calls: [api("audit")],
@@ -98,8 +99,9 @@ export const SERVICE_GRANTS: Readonly<Record<Exclude<HubRole, "admin">, ServiceG
   },
   // The calendar of joint customs operations: its bucket, overlap notices to members' inboxes.
   operations: {
-    reads: [kv("operations"), kv("registry")],
-    writes: [kvWrite("operations"), subjects.inboxAll, audit("operations")],
+    // Its items' bucket too: erasure purges an operation's items (services/operations/erasure.ts).
+    reads: [kv("operations"), kv("registry"), kv("operation-items")],
+    writes: [kvWrite("operations"), kvWrite("operation-items"), subjects.inboxAll, audit("operations")],
     serves: [`${subjects.root}.operations.*.*`],
     servesMembers: true,
   },
