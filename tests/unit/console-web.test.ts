@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { accessOut, AUDIT_ACTIONS, AUDIT_OUTCOMES, complianceOut, eventsQuery, dormantOut, healthOut, pageOut, supervisorHoldOut, throughputOut, usageOut, userOut, verificationOut } from "../../src/api/mod.js";
+import { accessOut, AUDIT_ACTIONS, AUDIT_OUTCOMES, complianceOut, eventsQuery, dormantOut, healthOut, operationUsageOut, pageOut, supervisorHoldOut, throughputOut, usageOut, userOut, verificationOut } from "../../src/api/mod.js";
 import { problemSchema } from "../../src/http/mod.js";
 
 const WEB = new URL("../../services/console/web/", import.meta.url);
@@ -48,7 +48,7 @@ describe("console web code", () => {
       if (props) for (const k of Object.keys(props)) schemaFields.add(k);
       Object.values(node).forEach(walk);
     };
-    for (const s of [usageOut, dormantOut, throughputOut, healthOut, pageOut, accessOut, userOut, complianceOut, verificationOut, supervisorHoldOut, problemSchema]) {
+    for (const s of [usageOut, operationUsageOut, dormantOut, throughputOut, healthOut, pageOut, accessOut, userOut, complianceOut, verificationOut, supervisorHoldOut, problemSchema]) {
       walk(z.toJSONSchema(s, { io: "output", unrepresentable: "any" }));
     }
     // Names that are not fields of an API answer: the browser's and JavaScript's own, and the view

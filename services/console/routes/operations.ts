@@ -1,12 +1,29 @@
-// The operations views' APIs: usage per contact point and month, dormant members, service health
+// The operations views' APIs: usage per contact point and month, joint customs operations per
+// year, dormant members, service health
 // ($SRV discovery, streams, consumers, NATS), live throughput (Server-Sent Events) and the
 // Prometheus exposition of every hub service. Counts and states only, never content.
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { dormantOut, healthOut, isoOrNull, isoRequired, USAGE_COUNTS, usageOut, usageQuery, type ActivityOut, type UsageCount, type ThroughputOut, type UsageOut } from "../../../src/api/mod.js";
+import {
+  dormantOut,
+  healthOut,
+  isoOrNull,
+  isoRequired,
+  operationUsageOut,
+  operationUsageQuery,
+  USAGE_COUNTS,
+  usageOut,
+  usageQuery,
+  type ActivityOut,
+  type OperationUsageOut,
+  type UsageCount,
+  type ThroughputOut,
+  type UsageOut,
+} from "../../../src/api/mod.js";
 import { AuditOutcome, type AuditEmitter } from "../../../src/audit/mod.js";
 import { histogramQuantile, rolesWith } from "../../../src/domain/mod.js";
+import { LiaisonError } from "../../../src/errors.js";
 import { problemResponses } from "../../../src/http/mod.js";
 import { scrapeAll } from "../../../src/nats/mod.js";
 import { HUB_SERVICES, systemStatus } from "../../../src/ops/mod.js";
@@ -84,6 +101,34 @@ export async function operationsRoutes(app: FastifyInstance, deps: OperationsRou
     async () => {
       const all = (await usage.checkDormancy()).activity.map(activityView);
       return { dormant: all.filter((a) => a.dormant), all };
+    },
+  );
+
+  r.get(
+    "/v1/usage/operations",
+    {
+      schema: {
+        summary: "Joint customs operations per year: by kind, parties per operation, how often each member leads or takes part",
+        tags: ["operations"],
+        querystring: operationUsageQuery,
+        response: { 200: operationUsageOut, ...errors },
+      },
+      config: read("operation-usage"),
+    },
+    async (req): Promise<OperationUsageOut> => {
+      const q = req.query;
+      if (q.from !== undefined && q.to !== undefined && q.to < q.from) throw new LiaisonError("LIAISON_VALIDATION", "to: is before from");
+      const rep = await usage.operations({ ...(q.from ? { fromYear: q.from } : {}), ...(q.to ? { toYear: q.to } : {}) });
+      return {
+        generatedAt: isoRequired(rep.generatedAtMs),
+        years: rep.years.map((y) => ({
+          year: Number(y.year),
+          operations: Number(y.operations),
+          byKind: (y.byKind ?? []).map((k) => ({ kind: k.kind ?? "", count: Number(k.count) })),
+          participants: { mean: Number(y.participantsMean), min: Number(y.participantsMin), max: Number(y.participantsMax) },
+          members: (y.members ?? []).map((m) => ({ cp: m.contactPoint ?? "", leads: Number(m.leads), takesPart: Number(m.takesPart), notUsed: Boolean(m.notUsed) })),
+        })),
+      };
     },
   );
 

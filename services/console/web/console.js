@@ -121,10 +121,11 @@ function axisOf(max) {
 }
 
 /**
- * A bar chart (inline SVG): one group per month, one bar per contact point, with labelled axes:
- * the y axis counts `unit` (ticks at whole steps), the x axis is the month (UTC).
+ * A bar chart (inline SVG): one group per month (or per year: the last argument names the groups
+ * and the series), one bar per contact point (or kind), with labelled axes: the y axis counts
+ * `unit` (ticks at whole steps), the x axis is the month (UTC) or what the last argument names.
  */
-function barChart(title, unit, testid, months, cps, valueOf) {
+function barChart(title, unit, testid, months, cps, valueOf, { label: xLabel, per, series: seriesName } = { label: "month (UTC)", per: "month", series: "contact point" }) {
   const W = 360, H = 200, left = 44, right = 8, top = 10, bottom = 40;
   const plotW = W - left - right, plotH = H - top - bottom;
   const max = Math.max(0, ...months.flatMap((m) => cps.map((cp) => valueOf(m, cp))));
@@ -145,9 +146,56 @@ function barChart(title, unit, testid, months, cps, valueOf) {
   const labels = months.map((m, i) => html`<text class="tick x-tick" x="${left + 4 + i * gw + (gw - 8) / 2}" y="${top + plotH + 13}" text-anchor="middle">${m}</text>`);
   const axes = html`<line class="axis" x1="${left}" x2="${left}" y1="${top}" y2="${top + plotH}"/><line class="axis" x1="${left}" x2="${W - right}" y1="${top + plotH}" y2="${top + plotH}"/>
     <text class="axis-label" data-testid="${testid}-y-label" transform="rotate(-90)" x="${-(top + plotH / 2)}" y="12" text-anchor="middle">${unit}</text>
-    <text class="axis-label" data-testid="${testid}-x-label" x="${left + plotW / 2}" y="${H - 4}" text-anchor="middle">month (UTC)</text>`;
+    <text class="axis-label" data-testid="${testid}-x-label" x="${left + plotW / 2}" y="${H - 4}" text-anchor="middle">${xLabel}</text>`;
   const legend = cps.map((cp, j) => html`<span class="${series(j)}">■</span> ${cp} `);
-  return html`<div class="chart" data-testid="${testid}"><h3>${title}</h3><svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${title}: ${unit} per month and contact point">${ticks}${axes}${bars}${labels}</svg><div>${legend}</div></div>`;
+  return html`<div class="chart" data-testid="${testid}"><h3>${title}</h3><svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${title}: ${unit} per ${per} and ${seriesName}">${ticks}${axes}${bars}${labels}</svg><div>${legend}</div></div>`;
+}
+
+/**
+ * Joint customs operations per year (/v1/usage/operations): operations by kind, parties per
+ * operation, and how often each member leads or takes part; a member that takes part in none of a
+ * year's operations is flagged "not used at the expected level", as a dormant member is.
+ */
+function operationsSection(ops, cp) {
+  const years = ops.years.map((y) => String(y.year));
+  const yearOf = (label) => ops.years.find((y) => String(y.year) === label);
+  const kinds = [...new Set(ops.years.flatMap((y) => y.byKind.map((k) => k.kind)))].sort();
+  const cps = [...new Set(ops.years.flatMap((y) => y.members.map((m) => m.cp)))].sort().flatMap((c) => (!cp || c === cp ? [c] : []));
+  const perYear = { label: "year (of the operation's first day)", per: "year", series: "kind" };
+  const charts = [
+    barChart("Operations by kind", "operations", "jco-chart-kinds", years, kinds, (y, k) => yearOf(y)?.byKind.find((x) => x.kind === k)?.count ?? 0, perYear),
+    barChart("Operations each member takes part in", "operations", "jco-chart-members", years, cps, (y, c) => yearOf(y)?.members.find((m) => m.cp === c)?.takesPart ?? 0, { ...perYear, series: "contact point" }),
+  ];
+  const rows = ops.years.flatMap((y) => y.members.flatMap((m) => (cps.includes(m.cp) ? [{ ...m, year: y.year }] : [])));
+  const one = (n) => String(Math.round(n * 10) / 10);
+  return html`<section data-testid="jco-usage"><h2>Joint customs operations per year</h2>
+    <p>Counted from the calendar of operations (its clear entries): an operation counts in the year of its first day, a cancelled one not at all. Parties are its leaders and participants (observers do not count).</p>
+    <div class="charts">${charts}</div>
+    <h3>Operations</h3>
+    ${table(
+      [
+        { label: "year", value: (r) => r.year },
+        { label: "operations", num: true, field: "operations", value: (r) => r.operations },
+        { label: "by kind", field: "byKind", value: (r) => r.byKind.map((k) => `${k.kind} ${k.count}`).join(", ") },
+        { label: "parties per operation: mean", num: true, field: "mean", value: (r) => one(r.participants.mean) },
+        { label: "min", num: true, field: "min", value: (r) => r.participants.min },
+        { label: "max", num: true, field: "max", value: (r) => r.participants.max },
+      ],
+      ops.years,
+      (r, c) => `jco-year-${r.year}-${c.field ?? "year"}`,
+    )}
+    <h3>Members</h3>
+    ${table(
+      [
+        { label: "contact point", value: (r) => r.cp },
+        { label: "year", value: (r) => r.year },
+        { label: "leads", num: true, field: "leads", value: (r) => r.leads },
+        { label: "takes part", num: true, field: "takesPart", value: (r) => r.takesPart },
+        { label: "use", field: "notUsed", html: (r) => (r.notUsed ? html`<span class="bad">not used at the expected level</span>` : html`<span class="ok">takes part</span>`) },
+      ],
+      rows,
+      (r, c) => `jco-${r.year}-${r.cp}-${c.field ?? c.label.replace(/\W+/g, "-")}`,
+    )}</section>`;
 }
 
 // ------------------------------------------------------------------ operations views
@@ -156,7 +204,11 @@ const views = {
     const v = (k) => params.get(k) ?? "";
     const q = new URLSearchParams();
     for (const k of ["from", "to", "cp"]) if (v(k)) q.set(k, v(k));
-    const u = await json(`/v1/usage${[...q.keys()].length ? `?${q}` : ""}`);
+    // Joint customs operations over the years of the months asked (all years when none).
+    const oq = new URLSearchParams();
+    if (v("from")) oq.set("from", v("from").slice(0, 4));
+    if (v("to")) oq.set("to", v("to").slice(0, 4));
+    const [u, ops] = await Promise.all([json(`/v1/usage${[...q.keys()].length ? `?${q}` : ""}`), json(`/v1/usage/operations${[...oq.keys()].length ? `?${oq}` : ""}`)]);
     const members = [...new Set([...u.activity.map((a) => a.cp), ...(v("cp") ? [v("cp")] : [])])].sort();
     const filters = html`<form class="inline" id="usage-form">
         <label>from month <input name="from" type="month" value="${v("from")}"></label>
@@ -209,7 +261,8 @@ const views = {
         ],
         u.months,
         (r, c) => `usage-${r.cp}-${r.month}-${c.field ?? c.label.replace(/\W+/g, "-")}`,
-      )}`,
+      )}
+      ${operationsSection(ops, v("cp"))}`,
     );
     const form = el.querySelector("#usage-form");
     form.addEventListener("submit", (e) => {
