@@ -13,29 +13,22 @@ import { pb } from "../../src/proto/mod.js";
 import type { RunningRetention } from "../../services/retention/service.js";
 import { startTestHub, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
 
-type Json = Record<string, unknown>;
-
-async function api(ap: TestAccessPoint, method: "GET" | "POST", url: string, payload?: unknown) {
-  const res = await ap.app.inject({ method, url, headers: { authorization: `Bearer ${ap.token}` }, ...(payload !== undefined ? { payload: payload as object } : {}) });
-  return { status: res.statusCode, body: res.json() as Json };
+/** The operation `ap` enters, by its id. */
+async function enter(ap: TestAccessPoint, op: OperationIn): Promise<string> {
+  const res = await ap.app.inject({ method: "POST", url: "/v1/operations", headers: { authorization: `Bearer ${ap.token}` }, payload: op });
+  expect(res.statusCode, res.body).toBe(201);
+  return (res.json() as { operation: { id: string } }).operation.id;
 }
 
+/** Led by DE with NL and BE (OLAF observes): its final report phase ends 2027-05-31. */
 const athena: OperationIn = {
-  name: "Athena V",
-  kind: "full-scale-jco",
-  leaders: ["DE"],
-  participants: ["NL", "BE"],
-  observers: ["OLAF"],
-  objectives: [{ description: "detect undeclared cash at the external border", metric: "cash seizures", target: 20 }],
-  riskAreas: ["money-laundering-and-cash"],
-  commodityCodes: [],
-  routes: [],
-  legalBasis: "Naples II Convention, Art. 28",
+  name: "Athena V", kind: "full-scale-jco", leaders: ["DE"], participants: ["NL", "BE"], observers: ["OLAF"], status: "planned",
+  riskAreas: ["money-laundering-and-cash"], commodityCodes: [], routes: [], legalBasis: "Naples II Convention, Art. 28",
+  objectives: [{ description: "cash couriers at the external border", metric: "cash seizures", target: 20 }],
   phases: [
     { kind: "operational", start: "2027-03-01", end: "2027-03-07" },
     { kind: "final-report", start: "2027-04-07", end: "2027-05-31" },
   ],
-  status: "planned",
 };
 
 /** An operation with no final report phase: its last phase's end counts. */
@@ -105,11 +98,8 @@ describe("retention of joint customs operations", () => {
   };
 
   it("keeps everything while nothing is due", async () => {
-    const a = await api(de, "POST", "/v1/operations", athena);
-    const b = await api(de, "POST", "/v1/operations", later);
-    expect([a.status, b.status]).toEqual([201, 201]);
-    athenaId = (a.body.operation as Json).id as string;
-    laterId = (b.body.operation as Json).id as string;
+    athenaId = await enter(de, athena);
+    laterId = await enter(de, later);
     for (const [id, n] of [[athenaId, 3], [laterId, 2]] as const) for (let i = 0; i < n; i++) await items.put(`item.${id}.i${i}`, new TextEncoder().encode(`sealed-${i}`));
     // A day before Athena V's items fall due (2 years after 2027-05-31, the final report's last day).
     offset = at("2029-05-31T12:00:00Z") - Date.now();
