@@ -6,12 +6,10 @@
 // does not count (it did not take place).
 import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/nats-core";
+import { OPERATION_USAGE_MAX_YEARS } from "../../src/api/mod.js";
 import { LiaisonError } from "../../src/errors.js";
 import { pb } from "../../src/proto/mod.js";
 import type { RegistryView } from "../../src/registry/mod.js";
-
-/** The longest span of years one report covers. */
-export const MAX_USAGE_YEARS = 50;
 
 /** OPERATION_KIND_FULL_SCALE_JCO → full-scale-jco. */
 function kindWord(kind: pb.OperationKind | null | undefined): string {
@@ -85,16 +83,21 @@ export class OperationUsage {
     return out;
   }
 
-  /** The years asked (default: from the first year with an operation to this year, or the last planned). */
+  /**
+   * The years asked; a bound not given runs from the first year with an operation, or to this
+   * year or the last planned, within OPERATION_USAGE_MAX_YEARS of the other.
+   */
   async report(q: pb.IOperationUsageQuery = {}): Promise<pb.IOperationUsageReport> {
     const now = this.d.now();
     const ops = await this.#operations();
     const thisYear = new Date(now).getUTCFullYear();
     const years = ops.map(yearOf).filter((y): y is number => y !== undefined);
-    const fromYear = q.fromYear || Math.min(thisYear, ...years);
-    const toYear = q.toYear || Math.max(thisYear, ...years);
+    const span = OPERATION_USAGE_MAX_YEARS - 1;
+    let toYear = q.toYear || Math.max(thisYear, ...years, q.fromYear || 0);
+    const fromYear = q.fromYear || Math.max(Math.min(thisYear, ...years, toYear), toYear - span);
+    if (!q.toYear) toYear = Math.min(toYear, fromYear + span);
     if (toYear < fromYear) throw new LiaisonError("LIAISON_BAD_REQUEST", `toYear ${toYear} is before fromYear ${fromYear}`);
-    if (toYear - fromYear + 1 > MAX_USAGE_YEARS) throw new LiaisonError("LIAISON_BAD_REQUEST", `a report covers at most ${MAX_USAGE_YEARS} years`);
+    if (toYear - fromYear > span) throw new LiaisonError("LIAISON_BAD_REQUEST", `a report covers at most ${OPERATION_USAGE_MAX_YEARS} years`);
     return { generatedAtMs: now, years: operationYears(ops, this.d.registry().active(), fromYear, toYear) };
   }
 }

@@ -57,8 +57,15 @@ export const dormantOut = z.object({ dormant: z.array(activityOut), all: z.array
 export type DormantOut = z.infer<typeof dormantOut>;
 
 const year = z.coerce.number().int().min(1990, "is not a year from 1990").max(2200, "is not a year up to 2200");
-/** /v1/usage/operations: the years shown, both included (default: the first year with an operation to this year). */
-export const operationUsageQuery = z.object({ from: year.optional(), to: year.optional() });
+/** The longest span of years one report of operations covers. */
+export const OPERATION_USAGE_MAX_YEARS = 50;
+/** /v1/usage/operations: the years shown, both included (default: the first year with an operation to this year, or the last planned). */
+export const operationUsageQuery = z
+  .object({ from: year.optional(), to: year.optional() })
+  .refine((q) => q.from === undefined || q.to === undefined || (q.to >= q.from && q.to - q.from < OPERATION_USAGE_MAX_YEARS), {
+    message: `is before from, or more than ${OPERATION_USAGE_MAX_YEARS} years after it`,
+    path: ["to"],
+  });
 
 /** A member's part in a year's joint customs operations; `notUsed`: it takes part in none (JSA: "not used at the expected level"). */
 export const memberOperationsOut = z

@@ -11,6 +11,7 @@ import type { OperationIn, OperationUsageOut } from "../../src/api/mod.js";
 import { AuditEmitter } from "../../src/audit/mod.js";
 import { tokenHash, UserStore, type LiaisonApp } from "../../src/http/mod.js";
 import { pb } from "../../src/proto/mod.js";
+import { UsageClient } from "../../src/usage/mod.js";
 import { buildConsoleApp } from "../../services/console/app.js";
 import { quiet, startTestHub, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
 
@@ -98,10 +99,15 @@ describe("usage of joint customs operations", () => {
     expect(y28?.members.filter((m) => m.notUsed).map((m) => m.cp)).toEqual(["BE", "IT", "NL"]);
   });
 
-  it("refuses a year range that ends before it starts, with a reason", async () => {
+  it("refuses a year range that ends before it starts or spans more than 50 years, with a reason", async () => {
     const res = await app.inject({ method: "GET", url: "/v1/usage/operations?from=2028&to=2027", headers: OPS });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ code: "LIAISON_VALIDATION" });
+    const long = await app.inject({ method: "GET", url: "/v1/usage/operations?from=2000&to=2050", headers: OPS });
+    expect(long.statusCode).toBe(400);
+    expect(String((long.json() as { detail: string }).detail)).toContain("more than 50 years");
+    // The usage service refuses it too, when asked over NATS.
+    await expect(new UsageClient(hub.admin).operations({ fromYear: 2028, toYear: 2027 })).rejects.toMatchObject({ code: "LIAISON_BAD_REQUEST" });
     const bad = await app.inject({ method: "GET", url: "/v1/usage/operations?from=next", headers: OPS });
     expect(bad.statusCode).toBe(400);
     expect(String((bad.json() as { detail: string }).detail)).toContain("from");

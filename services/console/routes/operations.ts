@@ -23,7 +23,6 @@ import {
 } from "../../../src/api/mod.js";
 import { AuditOutcome, type AuditEmitter } from "../../../src/audit/mod.js";
 import { histogramQuantile, rolesWith } from "../../../src/domain/mod.js";
-import { LiaisonError } from "../../../src/errors.js";
 import { problemResponses } from "../../../src/http/mod.js";
 import { scrapeAll } from "../../../src/nats/mod.js";
 import { HUB_SERVICES, systemStatus } from "../../../src/ops/mod.js";
@@ -117,7 +116,6 @@ export async function operationsRoutes(app: FastifyInstance, deps: OperationsRou
     },
     async (req): Promise<OperationUsageOut> => {
       const q = req.query;
-      if (q.from !== undefined && q.to !== undefined && q.to < q.from) throw new LiaisonError("LIAISON_VALIDATION", "to: is before from");
       const rep = await usage.operations({ ...(q.from ? { fromYear: q.from } : {}), ...(q.to ? { toYear: q.to } : {}) });
       return {
         generatedAt: isoRequired(rep.generatedAtMs),
