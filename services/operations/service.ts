@@ -11,6 +11,7 @@ import type { Logger } from "../../src/log/mod.js";
 import { startMicroService } from "../../src/nats/mod.js";
 import { NoticePublisher } from "../../src/notices/mod.js";
 import { watchRegistry, type RegistryTrust } from "../../src/registry/mod.js";
+import { consoleCalendarEndpoint } from "./console-calendar.js";
 import { kvErasableItems, OperationErasure, type ErasableItems } from "./erasure.js";
 import { OperationsHandlers } from "./handlers.js";
 
@@ -53,7 +54,7 @@ export async function startOperations(nc: NatsConnection, cfg: OperationsSetting
     name: "operations",
     description: "Joint customs operations: the calendar of operations and their overlaps in timing and objectives",
     log,
-    endpoints: [...hubOps("operations").map((op) => endpoint(op)), ...erasure.endpoints()],
+    endpoints: [...hubOps("operations").map((op) => endpoint(op)), ...erasure.endpoints(), consoleCalendarEndpoint(handlers)],
     stats: async () => counts(),
   });
   return {

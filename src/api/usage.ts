@@ -90,6 +90,40 @@ export const operationYearOut = z
 export const operationUsageOut = z.object({ generatedAt: z.string(), years: z.array(operationYearOut) });
 export type OperationUsageOut = z.infer<typeof operationUsageOut>;
 
+/**
+ * /v1/operations/calendar: the calendar of joint customs operations as the hub's operations team
+ * sees it (clear metadata, as every member sees it), with the overlaps in timing and objectives
+ * and their reasons. Its query is the members' calendarQuery (src/api/operations.ts).
+ */
+export const calendarOperationOut = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    kind: z.string(),
+    createdBy: z.string(),
+    leaders: z.array(z.string()),
+    participants: z.array(z.string()),
+    status: z.string(),
+    phases: z.array(z.object({ kind: z.string(), start: z.string(), end: z.string() })),
+  })
+  .meta({ id: "ConsoleCalendarOperation" });
+export const consoleCalendarOut = z.object({
+  from: z.string(),
+  to: z.string(),
+  operations: z.array(calendarOperationOut).describe("Every operation with a phase in the period, by first day"),
+  overlaps: z
+    .array(
+      z.object({
+        a: z.object({ id: z.string(), name: z.string() }),
+        b: z.object({ id: z.string(), name: z.string() }),
+        periods: z.array(z.object({ aPhase: z.string(), bPhase: z.string(), from: z.string(), to: z.string() })).describe("operational phases of both that share days"),
+        reasons: z.array(z.string()),
+      }),
+    )
+    .describe("Pairs of the period's operations that overlap in timing and objectives, and why"),
+});
+export type ConsoleCalendarOut = z.infer<typeof consoleCalendarOut>;
+
 /** One Server-Sent Event of /v1/throughput/stream: per-minute rates over the last minute. */
 export const throughputOut = z.object({
   at: z.string(),

@@ -109,7 +109,8 @@ export const SERVICE_GRANTS: Readonly<Record<Exclude<HubRole, "admin">, ServiceG
     writes: [audit("console"), metricsScrape],
     listens: [subjects.live("throughput")],
     // A supervisor's legal hold: the data services' hub-internal `supervisor-hold` (HUB_SUPERVISION).
-    calls: [api("audit"), api("usage"), api("retention"), subjects.api("records", "supervisor-hold"), subjects.api("files", "supervisor-hold"), "$SRV.>"],
+    // The calendar of operations: the operations service's hub-internal `console-calendar`.
+    calls: [api("audit"), api("usage"), api("retention"), subjects.api("records", "supervisor-hold"), subjects.api("files", "supervisor-hold"), subjects.api("operations", "console-calendar"), "$SRV.>"],
     monitors: true,
   },
 });

@@ -12537,6 +12537,128 @@ export namespace liaison {
         }
 
         /**
+         * Properties of a ConsoleCalendarQuery.
+         * @deprecated Use liaison.v1.ConsoleCalendarQuery.$Properties instead.
+         */
+        interface IConsoleCalendarQuery extends liaison.v1.ConsoleCalendarQuery.$Properties {
+        }
+
+        /** Represents a ConsoleCalendarQuery. */
+        class ConsoleCalendarQuery {
+
+            /**
+             * Constructs a new ConsoleCalendarQuery.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.ConsoleCalendarQuery.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** ConsoleCalendarQuery from. */
+            from: string;
+
+            /** ConsoleCalendarQuery to. */
+            to: string;
+
+            /** ConsoleCalendarQuery user. */
+            user: string;
+
+            /**
+             * Creates a new ConsoleCalendarQuery instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns ConsoleCalendarQuery instance
+             */
+            static create(properties: liaison.v1.ConsoleCalendarQuery.$Shape): liaison.v1.ConsoleCalendarQuery & liaison.v1.ConsoleCalendarQuery.$Shape;
+            static create(properties?: liaison.v1.ConsoleCalendarQuery.$Properties): liaison.v1.ConsoleCalendarQuery;
+
+            /**
+             * Encodes the specified ConsoleCalendarQuery message. Does not implicitly {@link liaison.v1.ConsoleCalendarQuery.verify|verify} messages.
+             * @param message ConsoleCalendarQuery message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.ConsoleCalendarQuery.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified ConsoleCalendarQuery message, length delimited. Does not implicitly {@link liaison.v1.ConsoleCalendarQuery.verify|verify} messages.
+             * @param message ConsoleCalendarQuery message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.ConsoleCalendarQuery.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a ConsoleCalendarQuery message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.ConsoleCalendarQuery & liaison.v1.ConsoleCalendarQuery.$Shape} ConsoleCalendarQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.ConsoleCalendarQuery & liaison.v1.ConsoleCalendarQuery.$Shape;
+
+            /**
+             * Decodes a ConsoleCalendarQuery message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.ConsoleCalendarQuery & liaison.v1.ConsoleCalendarQuery.$Shape} ConsoleCalendarQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.ConsoleCalendarQuery & liaison.v1.ConsoleCalendarQuery.$Shape;
+
+            /**
+             * Creates a ConsoleCalendarQuery message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns ConsoleCalendarQuery
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.ConsoleCalendarQuery;
+
+            /**
+             * Creates a plain object from a ConsoleCalendarQuery message. Also converts values to other types if specified.
+             * @param message ConsoleCalendarQuery
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.ConsoleCalendarQuery, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this ConsoleCalendarQuery to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for ConsoleCalendarQuery
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace ConsoleCalendarQuery {
+
+            /** Properties of a ConsoleCalendarQuery. */
+            interface $Properties {
+
+                /** ConsoleCalendarQuery from */
+                from?: (string|null);
+
+                /** ConsoleCalendarQuery to */
+                to?: (string|null);
+
+                /** ConsoleCalendarQuery user */
+                user?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a ConsoleCalendarQuery. */
+            type $Shape = liaison.v1.ConsoleCalendarQuery.$Properties;
+        }
+
+        /**
          * Properties of an OperationsDue.
          * @deprecated Use liaison.v1.OperationsDue.$Properties instead.
          */

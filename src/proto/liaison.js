@@ -35793,6 +35793,313 @@ export const liaison = $root.liaison = (() => {
             return OperationCalendar;
         })();
 
+        v1.ConsoleCalendarQuery = (function() {
+
+            /**
+             * Properties of a ConsoleCalendarQuery.
+             * @typedef {Object} liaison.v1.ConsoleCalendarQuery.$Properties
+             * @property {string|null} [from] ConsoleCalendarQuery from
+             * @property {string|null} [to] ConsoleCalendarQuery to
+             * @property {string|null} [user] ConsoleCalendarQuery user
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a ConsoleCalendarQuery.
+             * @memberof liaison.v1
+             * @interface IConsoleCalendarQuery
+             * @augments liaison.v1.ConsoleCalendarQuery.$Properties
+             * @deprecated Use liaison.v1.ConsoleCalendarQuery.$Properties instead.
+             */
+
+            /**
+             * Shape of a ConsoleCalendarQuery.
+             * @typedef {liaison.v1.ConsoleCalendarQuery.$Properties} liaison.v1.ConsoleCalendarQuery.$Shape
+             */
+
+            /**
+             * Constructs a new ConsoleCalendarQuery.
+             * @memberof liaison.v1
+             * @classdesc Represents a ConsoleCalendarQuery.
+             * @constructor
+             * @param {liaison.v1.ConsoleCalendarQuery.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ConsoleCalendarQuery = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * ConsoleCalendarQuery from.
+             * @member {string} from
+             * @memberof liaison.v1.ConsoleCalendarQuery
+             * @instance
+             */
+            ConsoleCalendarQuery.prototype.from = "";
+
+            /**
+             * ConsoleCalendarQuery to.
+             * @member {string} to
+             * @memberof liaison.v1.ConsoleCalendarQuery
+             * @instance
+             */
+            ConsoleCalendarQuery.prototype.to = "";
+
+            /**
+             * ConsoleCalendarQuery user.
+             * @member {string} user
+             * @memberof liaison.v1.ConsoleCalendarQuery
+             * @instance
+             */
+            ConsoleCalendarQuery.prototype.user = "";
+
+            /**
+             * Creates a new ConsoleCalendarQuery instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.ConsoleCalendarQuery
+             * @static
+             * @param {liaison.v1.ConsoleCalendarQuery.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.ConsoleCalendarQuery} ConsoleCalendarQuery instance
+             * @type {{
+             *   (properties: liaison.v1.ConsoleCalendarQuery.$Shape): liaison.v1.ConsoleCalendarQuery & liaison.v1.ConsoleCalendarQuery.$Shape;
+             *   (properties?: liaison.v1.ConsoleCalendarQuery.$Properties): liaison.v1.ConsoleCalendarQuery;
+             * }}
+             */
+            ConsoleCalendarQuery.create = function(properties) {
+                return new ConsoleCalendarQuery(properties);
+            };
+
+            /**
+             * Encodes the specified ConsoleCalendarQuery message. Does not implicitly {@link liaison.v1.ConsoleCalendarQuery.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.ConsoleCalendarQuery
+             * @static
+             * @param {liaison.v1.ConsoleCalendarQuery.$Properties} message ConsoleCalendarQuery message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ConsoleCalendarQuery.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.from != null && $Object.hasOwnProperty.call(message, "from") && message.from !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.from);
+                if (message.to != null && $Object.hasOwnProperty.call(message, "to") && message.to !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.to);
+                if (message.user != null && $Object.hasOwnProperty.call(message, "user") && message.user !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.user);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified ConsoleCalendarQuery message, length delimited. Does not implicitly {@link liaison.v1.ConsoleCalendarQuery.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.ConsoleCalendarQuery
+             * @static
+             * @param {liaison.v1.ConsoleCalendarQuery.$Properties} message ConsoleCalendarQuery message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ConsoleCalendarQuery.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a ConsoleCalendarQuery message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.ConsoleCalendarQuery
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.ConsoleCalendarQuery & liaison.v1.ConsoleCalendarQuery.$Shape} ConsoleCalendarQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ConsoleCalendarQuery.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.ConsoleCalendarQuery();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.from = value;
+                            else
+                                delete message.from;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.to = value;
+                            else
+                                delete message.to;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.user = value;
+                            else
+                                delete message.user;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a ConsoleCalendarQuery message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.ConsoleCalendarQuery
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.ConsoleCalendarQuery & liaison.v1.ConsoleCalendarQuery.$Shape} ConsoleCalendarQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ConsoleCalendarQuery.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a ConsoleCalendarQuery message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.ConsoleCalendarQuery
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.ConsoleCalendarQuery} ConsoleCalendarQuery
+             */
+            ConsoleCalendarQuery.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.ConsoleCalendarQuery)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.ConsoleCalendarQuery: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.ConsoleCalendarQuery();
+                if (object.from != null)
+                    if (typeof object.from !== "string" || object.from.length)
+                        message.from = $String(object.from);
+                if (object.to != null)
+                    if (typeof object.to !== "string" || object.to.length)
+                        message.to = $String(object.to);
+                if (object.user != null)
+                    if (typeof object.user !== "string" || object.user.length)
+                        message.user = $String(object.user);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a ConsoleCalendarQuery message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.ConsoleCalendarQuery
+             * @static
+             * @param {liaison.v1.ConsoleCalendarQuery} message ConsoleCalendarQuery
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            ConsoleCalendarQuery.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.from = "";
+                    object.to = "";
+                    object.user = "";
+                }
+                if (message.from != null && $Object.hasOwnProperty.call(message, "from"))
+                    object.from = message.from;
+                if (message.to != null && $Object.hasOwnProperty.call(message, "to"))
+                    object.to = message.to;
+                if (message.user != null && $Object.hasOwnProperty.call(message, "user"))
+                    object.user = message.user;
+                return object;
+            };
+
+            /**
+             * Converts this ConsoleCalendarQuery to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.ConsoleCalendarQuery
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            ConsoleCalendarQuery.prototype.toJSON = function() {
+                return ConsoleCalendarQuery.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for ConsoleCalendarQuery
+             * @function getTypeUrl
+             * @memberof liaison.v1.ConsoleCalendarQuery
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            ConsoleCalendarQuery.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.ConsoleCalendarQuery";
+            };
+
+            return ConsoleCalendarQuery;
+        })();
+
         v1.OperationsDue = (function() {
 
             /**

@@ -1,13 +1,13 @@
 // Usage figures of joint customs operations (issue #18 item 6) on a real hub: operations per year by
 // kind, parties per operation, how often each member leads or takes part, and the member that takes
 // part in nothing flagged "not used at the expected level" — from the usage service, through the
-// console's API, and on the console's usage page in real headless Chromium (a screenshot is saved
-// under test-results/console-operations/).
+// console's API, and on the console's usage page in real headless Chromium; and the console's
+// calendar page with the overlaps (screenshots are saved under test-results/console-operations/).
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { OperationIn, OperationUsageOut } from "../../src/api/mod.js";
+import type { ConsoleCalendarOut, OperationIn, OperationUsageOut } from "../../src/api/mod.js";
 import { AuditEmitter } from "../../src/audit/mod.js";
 import { tokenHash, UserStore, type LiaisonApp } from "../../src/http/mod.js";
 import { pb } from "../../src/proto/mod.js";
@@ -46,13 +46,13 @@ describe("usage of joint customs operations", () => {
   let app: LiaisonApp;
   let url: string;
   let browser: Browser | undefined;
+  const aps = new Map<string, TestAccessPoint>();
 
   beforeAll(async () => {
     hub = await startTestHub({ cps: ["DE", "FR", "NL", "BE", "IT"] });
     await hub.startExchange();
     await hub.startOperations();
     await hub.startUsage({ timers: false });
-    const aps = new Map<string, TestAccessPoint>();
     for (const cp of ["DE", "FR", "NL"]) aps.set(cp, await hub.startAp(cp));
     for (const [cp, op] of OPERATIONS) {
       const ap = aps.get(cp) as TestAccessPoint;
@@ -153,6 +153,55 @@ describe("usage of joint customs operations", () => {
     expect(await page.getByTestId("jco-chart-kinds").locator("rect").count()).toBe(2 * 4);
     mkdirSync(SHOTS, { recursive: true });
     await page.getByTestId("jco-usage").screenshot({ path: join(SHOTS, "operations-usage.png") });
+    expect(violations).toEqual([]);
+  });
+
+  it("shows the calendar of operations with each overlap and its reasons, as the API gives them, and logs the read", async () => {
+    // FR enters an operation whose dates and risk area overlap Athena V's operational phase.
+    const fr = aps.get("FR") as TestAccessPoint;
+    const poseidon = { ...base, name: "Poseidon", kind: "regional-jco" as const, leaders: ["FR"], participants: [], phases: operational("2027-03-05", "2027-03-12") };
+    expect((await fr.app.inject({ method: "POST", url: "/v1/operations", headers: { authorization: `Bearer ${fr.token}` }, payload: poseidon })).statusCode).toBe(201);
+    const res = await app.inject({ method: "GET", url: "/v1/operations/calendar?from=2027-01-01&to=2027-12-31", headers: OPS });
+    expect(res.statusCode, res.body).toBe(200);
+    const cal = res.json() as ConsoleCalendarOut;
+    expect(cal.operations.map((o) => o.name)).toEqual(["Athena V", "Poseidon", "Hermes II", "WCO Sentinel", "Dropped", "Hermes III"]);
+    expect(cal.overlaps.map((o) => [o.a.name, o.b.name, o.periods, o.reasons])).toEqual([
+      [
+        "Athena V",
+        "Poseidon",
+        [{ aPhase: "operational", bPhase: "operational", from: "2027-03-05", to: "2027-03-07" }],
+        ["operational phase of Athena V and operational phase of Poseidon both run from 2027-03-05 to 2027-03-07", "both cover risk area tobacco-and-alcohol-smuggling"],
+      ],
+    ]);
+    await until(async () => (await hub.auditEvents()).some((e) => e.service === "operations" && e.objectType === "operation-calendar" && e.authority === "OPERATIONS" && e.userId === "ops-1"), "the operations service's read event");
+    expect((await app.inject({ method: "GET", url: "/v1/operations/calendar?from=2027-12-31&to=2027-01-01", headers: OPS })).json()).toMatchObject({ code: "LIAISON_VALIDATION" });
+
+    const page = await (browser as Browser).newPage({ viewport: { width: 1280, height: 900 } });
+    const violations: string[] = [];
+    page.on("console", (m) => void (/Content Security Policy/i.test(m.text()) && violations.push(m.text())));
+    await page.goto(`${url}/#calendar?from=2027-01-01&to=2027-12-31`);
+    await page.getByTestId("token").fill("ops-token");
+    await page.getByRole("button", { name: "Log in" }).click();
+    await page.locator('#view[data-loaded="calendar"]').waitFor({ timeout: 20_000 });
+    const text = (id: string) => page.getByTestId(id).textContent();
+    expect(await text("cal-count")).toBe(String(cal.operations.length));
+    expect(await text("cal-overlap-count")).toBe("1");
+    const [o] = cal.overlaps;
+    expect(await text(`cal-overlap-${o?.a.id}-${o?.b.id}-reasons`)).toBe(o?.reasons.join("; "));
+    expect(await text(`cal-overlap-${o?.a.id}-${o?.b.id}-periods`)).toBe("operational / operational: 2027-03-05 to 2027-03-07");
+    for (const op of cal.operations) {
+      expect(await text(`cal-op-${op.id}-name`)).toBe(op.name);
+      expect(await text(`cal-op-${op.id}-overlap`)).toBe(op.id === o?.a.id || op.id === o?.b.id ? "yes" : "no");
+      expect(await page.getByTestId("cal-chart").locator(`[data-testid^="cal-bar-${op.id}-"]`).count()).toBe(op.phases.filter((p) => p.start <= cal.to && p.end >= cal.from).length);
+    }
+    // Hermes III's operational phase is in 2028: only its planning phase is drawn.
+    expect(await page.getByTestId("cal-chart").locator('[data-testid^="cal-bar-"]').count()).toBe(6);
+    // The overlap is marked on both operations' rows, and nowhere else.
+    expect(await page.getByTestId("cal-chart").locator("rect.overlap").count()).toBe(2);
+    expect(await text("cal-chart-x-label")).toBe("date (UTC)");
+    expect(await text("cal-chart-y-label")).toBe("operation");
+    expect(await page.getByTestId("cal-chart").locator("text.x-tick").allTextContents()).toEqual(["2027-01", "2027-02", "2027-03", "2027-04", "2027-05", "2027-06", "2027-07", "2027-08", "2027-09", "2027-10", "2027-11", "2027-12"]);
+    await page.screenshot({ path: join(SHOTS, "operations-calendar.png"), fullPage: true });
     expect(violations).toEqual([]);
   });
 });

@@ -6,6 +6,8 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import {
+  calendarQuery,
+  consoleCalendarOut,
   dormantOut,
   healthOut,
   isoOrNull,
@@ -16,6 +18,7 @@ import {
   usageOut,
   usageQuery,
   type ActivityOut,
+  type ConsoleCalendarOut,
   type OperationUsageOut,
   type UsageCount,
   type ThroughputOut,
@@ -23,8 +26,9 @@ import {
 } from "../../../src/api/mod.js";
 import { AuditOutcome, type AuditEmitter } from "../../../src/audit/mod.js";
 import { histogramQuantile, rolesWith } from "../../../src/domain/mod.js";
+import { HUB_CONSOLE_CALENDAR } from "../../../src/hub-rpc/mod.js";
 import { problemResponses } from "../../../src/http/mod.js";
-import { scrapeAll } from "../../../src/nats/mod.js";
+import { requestService, scrapeAll, subjects } from "../../../src/nats/mod.js";
 import { HUB_SERVICES, systemStatus } from "../../../src/ops/mod.js";
 import { pb } from "../../../src/proto/mod.js";
 import { UsageClient } from "../../../src/usage/mod.js";
@@ -38,6 +42,9 @@ export interface OperationsRoutesDeps {
 
 const OPERATIONS = rolesWith("operations.read");
 const errors = problemResponses("LIAISON_VALIDATION", "LIAISON_UNAUTHENTICATED", "LIAISON_FORBIDDEN", "LIAISON_UNAVAILABLE", "LIAISON_TIMEOUT");
+
+/** OPERATION_KIND_FULL_SCALE_JCO → full-scale-jco (the words of src/domain/operations.ts). */
+const wordOf = (e: Readonly<Record<number, string>>, prefix: string, v: number | null | undefined) => (e[v ?? 0] ?? `${prefix}UNSPECIFIED`).slice(prefix.length).toLowerCase().replace(/_/g, "-");
 
 function activityView(a: pb.IContactPointActivity): ActivityOut {
   return {
@@ -125,6 +132,45 @@ export async function operationsRoutes(app: FastifyInstance, deps: OperationsRou
           byKind: (y.byKind ?? []).map((k) => ({ kind: k.kind ?? "", count: Number(k.count) })),
           participants: { mean: Number(y.participantsMean), min: Number(y.participantsMin), max: Number(y.participantsMax) },
           members: (y.members ?? []).map((m) => ({ cp: m.contactPoint ?? "", leads: Number(m.leads), takesPart: Number(m.takesPart), notUsed: Boolean(m.notUsed) })),
+        })),
+      };
+    },
+  );
+
+  r.get(
+    "/v1/operations/calendar",
+    {
+      schema: {
+        summary: "The calendar of joint customs operations in a period, with their overlaps in timing and objectives and why",
+        tags: ["operations"],
+        querystring: calendarQuery,
+        response: { 200: consoleCalendarOut, ...errors },
+      },
+      config: read("operation-calendar"),
+    },
+    async (req): Promise<ConsoleCalendarOut> => {
+      const { from, to } = req.query;
+      const c = HUB_CONSOLE_CALENDAR;
+      const bytes = await requestService(deps.nc, subjects.api("operations", c.name), c.request.encode({ from, to, user: req.user?.id ?? "" }).finish(), 10_000);
+      const cal = c.reply.decode(bytes);
+      return {
+        from,
+        to,
+        operations: cal.operations.map((s) => ({
+          id: s.id ?? "",
+          name: s.content?.name ?? "",
+          kind: wordOf(pb.OperationKind, "OPERATION_KIND_", s.content?.kind),
+          createdBy: s.createdBy ?? "",
+          leaders: s.content?.leaders ?? [],
+          participants: s.content?.participants ?? [],
+          status: wordOf(pb.OperationStatus, "OPERATION_STATUS_", s.content?.status),
+          phases: (s.content?.phases ?? []).map((p) => ({ kind: wordOf(pb.PhaseKind, "PHASE_KIND_", p.kind), start: p.start ?? "", end: p.end ?? "" })),
+        })),
+        overlaps: cal.overlaps.map((o) => ({
+          a: { id: o.aId ?? "", name: o.aName ?? "" },
+          b: { id: o.bId ?? "", name: o.bName ?? "" },
+          periods: (o.periods ?? []).map((p) => ({ aPhase: p.aPhase ?? "", bPhase: p.bPhase ?? "", from: p.from ?? "", to: p.to ?? "" })),
+          reasons: o.reasons ?? [],
         })),
       };
     },

@@ -198,6 +198,41 @@ function operationsSection(ops, cp) {
     )}</section>`;
 }
 
+const PHASE_WORDS = ["planning", "business-case", "operational", "debriefing", "final-report"];
+/**
+ * The calendar as a timeline (inline SVG): one row per operation, its phases as bars coloured by
+ * kind, and a band over the days it overlaps another; labelled axes: the date (UTC, a tick on the
+ * first of each month) along the bottom, the operations up the side.
+ */
+function timeline(c) {
+  const DAY = 86400000;
+  const t0 = Date.parse(`${c.from}T00:00:00Z`), t1 = Date.parse(`${c.to}T00:00:00Z`) + DAY;
+  const W = 1000, left = 170, right = 10, top = 8, row = 22;
+  const H = top + row * Math.max(1, c.operations.length) + 44;
+  const x = (day, end) => left + ((W - left - right) * (Math.max(t0, Math.min(t1, Date.parse(`${day}T00:00:00Z`) + (end ? DAY : 0))) - t0)) / (t1 - t0);
+  const rows = c.operations.map((o, i) => {
+    const y = top + i * row;
+    // A phase outside the period is not drawn (an operation is listed when one of its phases is in it).
+    const bars = o.phases.map((p, j) => (p.end < c.from || p.start > c.to ? "" : html`<rect data-testid="cal-bar-${o.id}-${j}" x="${x(p.start)}" y="${y + 4}" width="${Math.max(1, x(p.end, true) - x(p.start))}" height="${row - 8}" class="series-${PHASE_WORDS.indexOf(p.kind) % 8}"><title>${o.name}: ${p.kind} ${p.start} to ${p.end}</title></rect>`));
+    const bands = c.overlaps.flatMap((ov) => (ov.a.id === o.id || ov.b.id === o.id ? ov.periods.map((p) => html`<rect class="overlap" data-testid="cal-band-${o.id}" x="${x(p.from)}" y="${y + 1}" width="${Math.max(1, x(p.to, true) - x(p.from))}" height="${row - 2}"><title>overlaps ${ov.a.id === o.id ? ov.b.name : ov.a.name}: ${p.from} to ${p.to}</title></rect>`) : []));
+    return html`<text class="tick y-tick" x="${left - 6}" y="${y + row / 2 + 3}" text-anchor="end">${o.name}</text>${bars}${bands}`;
+  });
+  const ticks = [];
+  const [fy, fm] = c.from.split("-").map(Number);
+  for (let k = 0; k < 400; k++) {
+    const m = ((fm - 1 + k) % 12) + 1, yr = fy + Math.floor((fm - 1 + k) / 12);
+    const day = `${yr}-${`0${m}`.slice(-2)}-01`;
+    if (Date.parse(`${day}T00:00:00Z`) >= t1) break;
+    if (Date.parse(`${day}T00:00:00Z`) < t0) continue;
+    ticks.push(html`<line class="grid" x1="${x(day)}" x2="${x(day)}" y1="${top}" y2="${H - 38}"/><text class="tick x-tick" x="${x(day)}" y="${H - 26}" text-anchor="middle">${day.slice(0, 7)}</text>`);
+  }
+  const axes = html`<line class="axis" x1="${left}" x2="${left}" y1="${top}" y2="${H - 38}"/><line class="axis" x1="${left}" x2="${W - right}" y1="${H - 38}" y2="${H - 38}"/>
+    <text class="axis-label" data-testid="cal-chart-y-label" transform="rotate(-90)" x="${-(top + (H - 38 - top) / 2)}" y="12" text-anchor="middle">operation</text>
+    <text class="axis-label" data-testid="cal-chart-x-label" x="${left + (W - left - right) / 2}" y="${H - 6}" text-anchor="middle">date (UTC)</text>`;
+  const legend = PHASE_WORDS.map((k, j) => html`<span class="series-${j}">■</span> ${k} `);
+  return html`<div class="chart" data-testid="cal-chart"><svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="Calendar of operations: phases per operation by date, overlaps marked">${ticks}${axes}${rows}</svg><div>${legend} <span class="bad">▭</span> overlap</div></div>`;
+}
+
 // ------------------------------------------------------------------ operations views
 const views = {
   async usage(el, params) {
@@ -264,13 +299,52 @@ const views = {
       )}
       ${operationsSection(ops, v("cp"))}`,
     );
-    const form = el.querySelector("#usage-form");
-    form.addEventListener("submit", (e) => {
-      e.preventDefault();
-      const next = new URLSearchParams();
-      for (const [k, val] of new FormData(form)) if (val) next.set(k, String(val));
-      go("usage", next).catch(showError);
-    });
+    showsOnSubmit(el.querySelector("#usage-form"), "usage");
+  },
+
+  async calendar(el, params) {
+    const year = new Date().getUTCFullYear();
+    const from = params.get("from") || `${year}-01-01`;
+    const to = params.get("to") || `${year}-12-31`;
+    const c = await json(`/v1/operations/calendar?${new URLSearchParams({ from, to })}`);
+    const filters = html`<form class="inline" id="calendar-form">
+        <label>from <input name="from" type="date" value="${from}" required></label>
+        <label>to <input name="to" type="date" value="${to}" required></label>
+        <button type="submit">Show</button>
+      </form>`;
+    const overlapping = (id) => c.overlaps.find((o) => o.a.id === id || o.b.id === id);
+    render(
+      el,
+      html`<h2>Calendar of joint customs operations</h2>${filters}
+      <p><span class="figure" data-testid="cal-count">${c.operations.length}</span> operation(s) from ${c.from} to ${c.to}; <span class="${c.overlaps.length ? "bad" : "ok"}" data-testid="cal-overlap-count">${c.overlaps.length}</span> overlap(s) in timing and objectives.</p>
+      ${timeline(c)}
+      <h3>Overlaps</h3>
+      ${table(
+        [
+          { label: "operation", field: "a", value: (r) => r.a.name },
+          { label: "overlaps with", field: "b", value: (r) => r.b.name },
+          { label: "shared days", field: "periods", value: (r) => r.periods.map((p) => `${p.aPhase} / ${p.bPhase}: ${p.from} to ${p.to}`).join("; ") },
+          { label: "why", field: "reasons", value: (r) => r.reasons.join("; ") },
+        ],
+        c.overlaps,
+        (r, col) => `cal-overlap-${r.a.id}-${r.b.id}-${col.field}`,
+      )}
+      <h3>Operations</h3>
+      ${table(
+        [
+          { label: "name", field: "name", value: (r) => r.name },
+          { label: "kind", field: "kind", value: (r) => r.kind },
+          { label: "leaders", field: "leaders", value: (r) => r.leaders.join(", ") },
+          { label: "participants", field: "participants", value: (r) => r.participants.join(", ") },
+          { label: "status", field: "status", value: (r) => r.status },
+          { label: "phases", field: "phases", value: (r) => r.phases.map((p) => `${p.kind} ${p.start} to ${p.end}`).join("; ") },
+          { label: "overlap", field: "overlap", html: (r) => (overlapping(r.id) ? html`<span class="bad">yes</span>` : html`<span class="ok">no</span>`) },
+        ],
+        c.operations,
+        (r, col) => `cal-op-${r.id}-${col.field}`,
+      )}`,
+    );
+    showsOnSubmit(el.querySelector("#calendar-form"), "calendar");
   },
 
   async dormant(el) {
@@ -618,11 +692,21 @@ const AUDIT_ACTION_WORDS = ["submit", "read", "query", "hit", "delivery", "recei
 /** A datetime-local value (taken as UTC, as the console shows every time) as the API's ISO time. */
 const utcOf = (local) => (/^\d{4}-\d\d-\d\dT\d\d:\d\d$/.test(local) ? `${local}:00Z` : /[Zz]|[+-]\d\d:\d\d$/.test(local) ? local : `${local}Z`);
 
-const TITLES = { usage: "Usage", dormant: "Dormant members", throughput: "Throughput", health: "Health", audit: "Access log", access: "Access report", compliance: "Erasure compliance", verification: "Tree heads", export: "Export" };
+const TITLES = { usage: "Usage", calendar: "Calendar", dormant: "Dormant members", throughput: "Throughput", health: "Health", audit: "Access log", access: "Access report", compliance: "Erasure compliance", verification: "Tree heads", export: "Export" };
 const current = { stop: undefined, gen: 0 };
 
 function showError(e) {
   append($("#view"), problemHtml(e));
+}
+
+/** A filter form that shows `view` with the form's filled fields as its parameters. */
+function showsOnSubmit(form, view) {
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const next = new URLSearchParams();
+    for (const [k, val] of new FormData(form)) if (val) next.set(k, String(val));
+    go(view, next).catch(showError);
+  });
 }
 
 /**
