@@ -48,8 +48,11 @@ export function kvErasableItems(nc: NatsConnection): ErasableItems {
   return {
     async eraseOperation(operationId) {
       requireObjectId(operationId, "operation id");
-      // Looked for again while the bucket is missing: it may be provisioned later.
-      const kv = await (bucket ??= open());
+      // Looked for again while the bucket is missing (it may be provisioned later) or could not be read.
+      const kv = await (bucket ??= open()).catch((err: unknown) => {
+        bucket = undefined;
+        throw err;
+      });
       if (!kv) {
         bucket = undefined;
         return { items: 0 };
