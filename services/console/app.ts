@@ -33,7 +33,7 @@ const healthSchema = z.object({ status: z.enum(["up", "down"]) });
 export const authorityOf = (user: User | undefined): string => (user?.role === "supervisor" ? "SUPERVISOR" : user?.role === "operations" ? "OPERATIONS" : "CONSOLE");
 
 export const VIEWS = {
-  operations: ["usage", "dormant", "throughput", "health"],
+  operations: ["usage", "calendar", "dormant", "throughput", "health"],
   supervisor: ["audit", "access", "compliance", "verification", "export"],
 } as const;
 

@@ -3,8 +3,8 @@ import { loadConfig, operationsSchema } from "../../src/config/mod.js";
 import { runHubServiceMain } from "../../src/runtime/mod.js";
 import { startOperations } from "./service.js";
 
-await runHubServiceMain("operations", () => loadConfig("operations", operationsSchema), async ({ log, nc, hubKeys, registryTrust }) => {
-  const running = await startOperations(nc, { registryTrust }, hubKeys, log);
+await runHubServiceMain("operations", () => loadConfig("operations", operationsSchema), async ({ cfg, log, nc, hubKeys, registryTrust }) => {
+  const running = await startOperations(nc, { registryTrust, retention: { itemsKeep: cfg.operationItemsKeep, entryKeep: cfg.operationEntryKeep } }, hubKeys, log);
   log.info(running.counts(), "operations ready");
   return running;
 });

@@ -5,13 +5,15 @@ import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { AuditEmitter, logRegistryRefusal } from "../../src/audit/mod.js";
 import type { ContactPointKeys } from "../../src/crypto/mod.js";
-import { HUB } from "../../src/domain/mod.js";
+import { DEFAULT_OPERATION_RETENTION, HUB, type OperationRetentionSettings } from "../../src/domain/mod.js";
 import { hubOps, HubRpcServer, type HubHandlers, type HubOp } from "../../src/hub-rpc/mod.js";
 import type { Logger } from "../../src/log/mod.js";
 import { startMicroService } from "../../src/nats/mod.js";
 import { NoticePublisher } from "../../src/notices/mod.js";
 import { watchRegistry, type RegistryTrust } from "../../src/registry/mod.js";
 import { OPERATION_ITEMS_STORE } from "../../src/hub-data/mod.js";
+import { consoleCalendarEndpoint } from "./console-calendar.js";
+import { OperationErasure, type ErasableItems } from "./erasure.js";
 import { OperationsHandlers } from "./handlers.js";
 import { OperationItems } from "./items.js";
 
@@ -20,11 +22,15 @@ export const OPERATIONS_BUCKET = "operations";
 export interface OperationsSettings {
   /** The registry public key entries must be signed with. */
   readonly registryTrust: RegistryTrust;
+  /** How long an operation's items and entry are kept after its final report phase (default DEFAULT_OPERATION_RETENTION). */
+  readonly retention?: OperationRetentionSettings;
 }
 
 export interface OperationsOptions {
   /** The clock of its records, events and notices (Date.now by default). */
   readonly now?: () => number;
+  /** What erases an operation's sealed items (default: the keys `item.<id>.*` of bucket "operation-items"). */
+  readonly items?: ErasableItems;
 }
 
 export interface RunningOperations {
@@ -53,6 +59,7 @@ export async function startOperations(nc: NatsConnection, cfg: OperationsSetting
     now,
   });
   const counts = () => ({ operations: handlers.size });
+  const erasure = new OperationErasure({ kv, items: opts.items ?? items, audit, notices, registry: () => registry.view, retention: cfg.retention ?? DEFAULT_OPERATION_RETENTION, log, now });
   const rpc = new HubRpcServer(hubKeys, () => registry.view, now, audit);
   const served: HubHandlers<"operations"> = {
     create: (c) => handlers.create(c),
@@ -70,7 +77,7 @@ export async function startOperations(nc: NatsConnection, cfg: OperationsSetting
     name: "operations",
     description: "Joint customs operations: the calendar of operations and their overlaps in timing and objectives",
     log,
-    endpoints: hubOps("operations").map((op) => endpoint(op)),
+    endpoints: [...hubOps("operations").map((op) => endpoint(op)), ...erasure.endpoints(), consoleCalendarEndpoint(handlers)],
     stats: async () => counts(),
   });
   return {

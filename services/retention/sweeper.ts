@@ -94,6 +94,7 @@ export class Sweeper {
         await this.#sweepPage(page, now, result, run, hour);
       }
     }
+    if (!run.lost) await this.#sweepOperations(result, run);
     await this.#notifyErased();
     this.#lastSweepAtMs = now;
     return { ...result, ran: true, tookMs: this.d.now() - started, erasuresTookMs: run.erasingMs };
@@ -313,6 +314,33 @@ export class Sweeper {
     group.certified.push(certified);
     this.#erased.set(key, group);
     return "erased";
+  }
+
+  /**
+   * Joint customs operations (issue #18 item 5): the operations service lists what of them is due
+   * now (rules "operation-items", "operation-entry"), from its bucket as it is, so what is not
+   * erased this time is listed again next time; each is ordered erased, and the operations
+   * service checks once more, certifies and tells every member of the operation.
+   */
+  async #sweepOperations(result: Counts, run: { lost: boolean; leaseAt: number }): Promise<void> {
+    let due: pb.OperationsDue;
+    try {
+      due = pb.OperationsDue.decode(await requestService(this.d.nc, subjects.api("operations", "due"), new Uint8Array(), 30_000));
+    } catch (err) {
+      this.d.log.warn({ err }, "operations not swept: the operations service did not list what is due; the next sweep asks again");
+      return;
+    }
+    result.examined += due.orders.length;
+    await this.#pool(due.orders, run, async (order) => {
+      try {
+        await requestService(this.d.nc, subjects.api("operations", "erase-due"), pb.ErasureOrder.encode(order).finish(), 30_000);
+        result.erased++;
+      } catch (err) {
+        // Erased by another sweep, or its dates moved since it was listed.
+        if (isLiaisonError(err) && (err.code === "LIAISON_NOT_FOUND" || err.code === "LIAISON_CONFLICT")) return void result.stale++;
+        this.d.log.error({ err, rule: order.rule, id: order.objectId }, "retention could not erase an operation's data; the next sweep tries again");
+      }
+    });
   }
 
   /** A hold set between the read and the order: the filing stays, and the next sweep files it under the hold. */

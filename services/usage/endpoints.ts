@@ -1,4 +1,4 @@
-// The usage service's micro service: the report and check-dormancy endpoints (src/usage/client.ts
+// The usage service's micro service: the report, check-dormancy and operations endpoints (src/usage/client.ts
 // is their caller), its metrics, and its $SRV stats.
 import type { NatsConnection } from "@nats-io/nats-core";
 import { decodeAs } from "../../src/crypto/mod.js";
@@ -7,9 +7,10 @@ import type { ServiceMetrics } from "../../src/metrics/mod.js";
 import { startMicroService } from "../../src/nats/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import { usageApi, USAGE_SERVICE } from "../../src/usage/mod.js";
+import type { OperationUsage } from "./operations.js";
 import { checkQuery, type Reports } from "./reports.js";
 
-export function startUsageEndpoints(nc: NatsConnection, d: { reports: Reports; metrics: ServiceMetrics; log: Logger; stats: () => Promise<unknown> }) {
+export function startUsageEndpoints(nc: NatsConnection, d: { reports: Reports; operations: OperationUsage; metrics: ServiceMetrics; log: Logger; stats: () => Promise<unknown> }) {
   return startMicroService(nc, {
     name: USAGE_SERVICE,
     description: "Usage levels per contact point and month, dormancy, live throughput, operations metrics",
@@ -25,6 +26,11 @@ export function startUsageEndpoints(nc: NatsConnection, d: { reports: Reports; m
         name: "check-dormancy",
         subject: usageApi.checkDormancy,
         handler: async () => pb.UsageReport.encode(await d.reports.checkDormancy()).finish(),
+      },
+      {
+        name: "operations",
+        subject: usageApi.operations,
+        handler: async (msg) => pb.OperationUsageReport.encode(await d.operations.report(decodeAs((b) => pb.OperationUsageQuery.decode(b), msg.data, "OperationUsageQuery"))).finish(),
       },
     ],
     stats: d.stats,

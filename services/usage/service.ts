@@ -5,6 +5,7 @@
 // - counter.ts: the counting replica (counting.ts: what one event adds);
 // - dormancy.ts: dormancy checks and their notices;
 // - reports.ts, endpoints.ts: reports and the micro service that answers them;
+// - operations.ts: joint customs operations per year, from the operations' calendar entries;
 // - throughput.ts: a live throughput sample every few seconds;
 // - metrics.ts: Prometheus gauges of the counters, the dormant members, and the state of every
 //   stream and consumer.
@@ -29,6 +30,7 @@ import { UsageCounter } from "./counter.js";
 import { Dormancy } from "./dormancy.js";
 import { startUsageEndpoints } from "./endpoints.js";
 import { registerUsageMetrics } from "./metrics.js";
+import { OperationUsage } from "./operations.js";
 import { Reports } from "./reports.js";
 import { UsageStore } from "./store.js";
 import { Throughput } from "./throughput.js";
@@ -47,6 +49,8 @@ export interface UsageOptions {
 
 export interface RunningUsage {
   report(q?: pb.IUsageQuery): Promise<pb.IUsageReport>;
+  /** Joint customs operations per year (operations.ts). */
+  operations(q?: pb.IOperationUsageQuery): Promise<pb.IOperationUsageReport>;
   /** Runs a dormancy check now (if this replica holds the lease) and returns the activity. */
   checkDormancy(): Promise<pb.IContactPointActivity[]>;
   /** Resolves once every AUDIT message published so far has been counted. */
@@ -76,11 +80,13 @@ export async function startUsage(nc: NatsConnection, cfg: UsageSettings, hubKeys
   if (timers) throughput.publishEvery(nc, cfg.throughputInterval, () => counter.counting);
   registerUsageMetrics({ metrics, store, dormancy, jsm, streamsJsm: await jetstreamManager(nc, { timeout: 10_000 }), log, now });
   const reports = new Reports(store, dormancy, now);
-  const svc = await startUsageEndpoints(nc, { reports, metrics, log, stats: async () => ({ ...counter.stats(), dormant: dormancy.dormant() }) });
+  const operations = new OperationUsage({ nc, registry, now });
+  const svc = await startUsageEndpoints(nc, { reports, operations, metrics, log, stats: async () => ({ ...counter.stats(), dormant: dormancy.dormant() }) });
   if (timers) dormancy.checkEvery(cfg.dormancyCheckInterval);
 
   return {
     report: (q) => reports.report(q),
+    operations: (q) => operations.report(q),
     checkDormancy: () => dormancy.check(),
     caughtUp: (timeoutMs) => counter.caughtUp(timeoutMs),
     metrics,

@@ -15,6 +15,7 @@ export { holdOut, holdView, HOLD_OBJECTS, supervisorHoldParams, supervisorHoldIn
 // /v1/audit/* (console)
 export { eventOut, pageOut, accessOut, userOut, eventsQuery, accessParams, accessQuery, userParams, userQuery, headJson, headFileOut, keyOut, inclusionQuery, inclusionOut, consistencyQuery, consistencyOut, exportQuery, verificationOut, type EventOut, type PageOut, type AccessOut, type UserOut, type HeadFileOut, type KeyOut, type VerificationOut } from "./audit.js";
 // /v1/usage, /v1/compliance (console)
+export { OPERATION_USAGE_MAX_YEARS, operationUsageQuery, operationUsageOut, consoleCalendarOut, type OperationUsageOut, type ConsoleCalendarOut } from "./usage.js";
 export { isoOrNull, usageQuery, USAGE_COUNTS, monthOut, activityOut, usageOut, dormantOut, throughputOut, healthOut, complianceOut, type UsageCount, type MonthOut, type ActivityOut, type UsageOut, type DormantOut, type ThroughputOut, type ComplianceOut } from "./usage.js";
 // /v1/users (access point: its administrator)
 export { userId, validFor, userParamsIn, userIn, tokenIn, userOut as userSummaryOut, usersOut, issuedOut, disabledOut, type UserIn, type UserOut as UserSummaryOut, type UsersOut, type IssuedOut } from "./users.js";

@@ -1,5 +1,6 @@
-// The console's operations and compliance APIs (/v1/usage, /v1/usage/dormant, /v1/compliance):
-// usage counts per contact point and month, dormant members, and the erasure compliance report.
+// The console's operations and compliance APIs (/v1/usage, /v1/usage/dormant, /v1/usage/operations,
+// /v1/compliance): usage counts per contact point and month, dormant members, joint customs
+// operations per year, and the erasure compliance report.
 // Counts and states only. Times the hub has not set are null here (see iso in ./common.ts).
 import { z } from "zod";
 import { iso, type EpochMs } from "./common.js";
@@ -54,6 +55,74 @@ export const usageOut = z.object({ generatedAt: z.string(), months: z.array(mont
 export type UsageOut = z.infer<typeof usageOut>;
 export const dormantOut = z.object({ dormant: z.array(activityOut), all: z.array(activityOut) });
 export type DormantOut = z.infer<typeof dormantOut>;
+
+const year = z.coerce.number().int().min(1990, "is not a year from 1990").max(2200, "is not a year up to 2200");
+/** The longest span of years one report of operations covers. */
+export const OPERATION_USAGE_MAX_YEARS = 50;
+/** /v1/usage/operations: the years shown, both included (default: the first year with an operation to this year, or the last planned). */
+export const operationUsageQuery = z
+  .object({ from: year.optional(), to: year.optional() })
+  .refine((q) => q.from === undefined || q.to === undefined || (q.to >= q.from && q.to - q.from < OPERATION_USAGE_MAX_YEARS), {
+    message: `is before from, or more than ${OPERATION_USAGE_MAX_YEARS} years after it`,
+    path: ["to"],
+  });
+
+/** A member's part in a year's joint customs operations; `notUsed`: it takes part in none (JSA: "not used at the expected level"). */
+export const memberOperationsOut = z
+  .object({
+    cp: z.string(),
+    leads: z.number().describe("Operations of the year it leads"),
+    takesPart: z.number().describe("Operations of the year it leads or is a participant in (observers do not count)"),
+    notUsed: z.boolean().describe("It takes part in no operation of the year: not used at the expected level"),
+  })
+  .meta({ id: "MemberOperationUsage" });
+
+/** Joint customs operations of one year (those whose first day is in it, cancelled ones left out). */
+export const operationYearOut = z
+  .object({
+    year: z.number(),
+    operations: z.number(),
+    byKind: z.array(z.object({ kind: z.string(), count: z.number() })),
+    participants: z.object({ mean: z.number(), min: z.number(), max: z.number() }).describe("Parties (leaders and participants) per operation; 0 in a year without operations"),
+    members: z.array(memberOperationsOut),
+  })
+  .meta({ id: "OperationYearUsage" });
+export const operationUsageOut = z.object({ generatedAt: z.string(), years: z.array(operationYearOut) });
+export type OperationUsageOut = z.infer<typeof operationUsageOut>;
+
+/**
+ * /v1/operations/calendar: the calendar of joint customs operations as the hub's operations team
+ * sees it (clear metadata, as every member sees it), with the overlaps in timing and objectives
+ * and their reasons. Its query is the members' calendarQuery (src/api/operations.ts).
+ */
+export const calendarOperationOut = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    kind: z.string(),
+    createdBy: z.string(),
+    leaders: z.array(z.string()),
+    participants: z.array(z.string()),
+    status: z.string(),
+    phases: z.array(z.object({ kind: z.string(), start: z.string(), end: z.string() })),
+  })
+  .meta({ id: "ConsoleCalendarOperation" });
+export const consoleCalendarOut = z.object({
+  from: z.string(),
+  to: z.string(),
+  operations: z.array(calendarOperationOut).describe("Every operation with a phase in the period, by first day"),
+  overlaps: z
+    .array(
+      z.object({
+        a: z.object({ id: z.string(), name: z.string() }),
+        b: z.object({ id: z.string(), name: z.string() }),
+        periods: z.array(z.object({ aPhase: z.string(), bPhase: z.string(), from: z.string(), to: z.string() })).describe("operational phases of both that share days"),
+        reasons: z.array(z.string()),
+      }),
+    )
+    .describe("Pairs of the period's operations that overlap in timing and objectives, and why"),
+});
+export type ConsoleCalendarOut = z.infer<typeof consoleCalendarOut>;
 
 /** One Server-Sent Event of /v1/throughput/stream: per-minute rates over the last minute. */
 export const throughputOut = z.object({

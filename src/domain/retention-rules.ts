@@ -6,7 +6,11 @@
 //                            an ongoing file also ends 12 months after the last investigative act.
 //   Hub copies of messages . until delivered to every recipient + 30 days, undelivered at most 90 days.
 //   Audit events ........... 3 years (as Reg. 2018/1862 Art. 12(4)); leaf hashes stay for verification.
+//   Joint customs operations  sealed items (documents, comments, group messages, seizure reports,
+//                            results, recommendations) 2 years after the final report phase ends;
+//                            the calendar entry (clear metadata) 5 years after it (operationRetention).
 //   Legal hold ............. suspends all of the above until it ends or is lifted.
+import { dayMs } from "./operations.js";
 import { addPeriod, type Period } from "./period.js";
 import { pb } from "../proto/mod.js";
 
@@ -33,6 +37,18 @@ export const RETENTION_RULES: readonly RetentionRule[] = Object.freeze([
   { id: "route", applies: "routing record of a message: its id, sender, recipients and a digest (no content)", keep: "1 year", basis: "Liaison configuration (JetStream max_age on KV bucket routes)" },
   { id: "hit", applies: "hit on a CIS record or FIDE entry: who matched, the purpose, the outcome reported", keep: "1 year (the audit log keeps the query and hit events for its own period)", basis: "Liaison configuration (JetStream max_age on KV bucket hits)" },
   { id: "audit", applies: "audit event contents", keep: "3 years; leaf hashes are kept so older tree heads stay verifiable", basis: "Regulation (EU) 2018/1862 Art. 12(4)" },
+  {
+    id: "operation-items",
+    applies: "joint customs operation: its sealed documents, comments, group messages, seizure reports, results and recommendations (hub copies, sealed)",
+    keep: "2 years after its final report phase ends (its last phase when it has none), default; configurable (LIAISON_OPERATION_ITEMS_KEEP)",
+    basis: "Liaison configuration: the follow-up of issue #18 item 4 (late results, open recommendations) runs on them after the final report",
+  },
+  {
+    id: "operation-entry",
+    applies: "joint customs operation: its calendar entry (name, kind, parties, phases, objectives: clear metadata, no member content)",
+    keep: "5 years after its final report phase ends (its last phase when it has none), default, and never before its items; configurable (LIAISON_OPERATION_ENTRY_KEEP)",
+    basis: "Liaison configuration: the calendar's look-back and the usage figures per year compare several years",
+  },
   { id: "legal-hold", applies: "any of the above", keep: "not erased while a legal hold is in force", basis: "set by the supplier or a supervisor, with a reason and an end date" },
 ]);
 
@@ -121,3 +137,59 @@ export function holdInForce(hold: Hold | null | undefined, nowMs: number): boole
 export const MESSAGE_KEEP_AFTER_DELIVERY: Period = { months: 0, ms: 30 * DAY_MS };
 export const MESSAGE_KEEP_UNDELIVERED: Period = { months: 0, ms: 90 * DAY_MS };
 export const AUDIT_KEEP: Period = years(3);
+
+/**
+ * Joint customs operations (issue #18 item 5). The sealed items exist for the operation and its
+ * follow-up: comments on the documents, the group's exchange during the phases, and after the
+ * final report the results that arrive late and the recommendations monitored until done. So
+ * they are kept a set time after the final report phase ends (the last phase's end when there is
+ * none: an operation of another body entered for coordination, or one without a report phase),
+ * by default 2 years, then erased; what a member needs for longer it keeps in its national
+ * systems under its own law. The calendar entry holds only clear metadata and is what the
+ * calendar and the usage figures per year count, so it is kept longer (5 years by default),
+ * never erased before its items. A legal hold would stop both, as for records; operations have
+ * no hold yet (see docs/retention.md).
+ */
+export const OPERATION_ITEMS_KEEP: Period = years(2);
+export const OPERATION_ENTRY_KEEP: Period = years(5);
+
+export interface OperationRetentionSettings {
+  readonly itemsKeep: Period;
+  readonly entryKeep: Period;
+}
+
+export const DEFAULT_OPERATION_RETENTION: OperationRetentionSettings = Object.freeze({ itemsKeep: OPERATION_ITEMS_KEEP, entryKeep: OPERATION_ENTRY_KEEP });
+
+export type OperationStage = "operation-items" | "operation-entry";
+
+/**
+ * When an operation's items and its entry fall due: `endMs` is the end of its final report phase
+ * (the start of the day after its last day), or of its latest phase when it has no final report
+ * phase; undefined when it has no phase with a valid end day.
+ */
+export function operationRetention(
+  phases: ReadonlyArray<{ readonly kind: string; readonly end: string }>,
+  s: OperationRetentionSettings = DEFAULT_OPERATION_RETENTION,
+): { endMs: number; itemsDueMs: number; entryDueMs: number } | undefined {
+  const ends = (list: typeof phases) => list.map((p) => dayMs(p.end)).filter((d): d is number => d !== undefined);
+  const report = ends(phases.filter((p) => p.kind === "final-report"));
+  const all = report.length > 0 ? report : ends(phases);
+  if (all.length === 0) return undefined;
+  const endMs = Math.max(...all) + DAY_MS;
+  const itemsDueMs = addPeriod(endMs, s.itemsKeep);
+  return { endMs, itemsDueMs, entryDueMs: Math.max(itemsDueMs, addPeriod(endMs, s.entryKeep)) };
+}
+
+/** What is due of an operation at `nowMs`: its items (until they are erased), then its entry. */
+export function operationStageDue(
+  phases: ReadonlyArray<{ readonly kind: string; readonly end: string }>,
+  itemsErased: boolean,
+  nowMs: number,
+  s: OperationRetentionSettings = DEFAULT_OPERATION_RETENTION,
+): { stage: OperationStage; dueAtMs: number } | undefined {
+  const r = operationRetention(phases, s);
+  if (!r) return undefined;
+  if (r.entryDueMs <= nowMs) return { stage: "operation-entry", dueAtMs: r.entryDueMs };
+  if (!itemsErased && r.itemsDueMs <= nowMs) return { stage: "operation-items", dueAtMs: r.itemsDueMs };
+  return undefined;
+}

@@ -58,6 +58,13 @@ export const HUB_SUPERVISION = Object.freeze({
 });
 export type HubSupervisionOp = keyof typeof HUB_SUPERVISION;
 
+/**
+ * The operations service's calendar for the hub's console (hub-internal, on
+ * `liaison.v1.operations.api.console-calendar`, plain protobuf like HUB_SUPERVISION): the console
+ * vouches for its user, whose read the operations service logs. Not a member operation's name.
+ */
+export const HUB_CONSOLE_CALENDAR = Object.freeze({ name: "console-calendar", ...op(pb.ConsoleCalendarQuery, pb.OperationCalendar) });
+
 type Operations = typeof HUB_OPERATIONS;
 export type HubService = keyof Operations;
 export type HubOp<S extends HubService> = keyof Operations[S] & string;

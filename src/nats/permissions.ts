@@ -84,13 +84,14 @@ export const SERVICE_GRANTS: Readonly<Record<Exclude<HubRole, "admin">, ServiceG
     // A swept hour's filings leave the due index with one filtered purge.
     purges: ["DUE"],
     serves: [api("retention")],
-    calls: [subjects.api("records", "erase-due"), subjects.api("files", "erase-due")],
+    calls: [subjects.api("records", "erase-due"), subjects.api("files", "erase-due"), subjects.api("operations", "due"), subjects.api("operations", "erase-due")],
     // Key-encryption-key rotation finds every data-key stream by name. A data-key stream's replica
     // that missed erasures is only recorded: the administrator rebuilds it (src/nats/replica-rebuild.ts).
     monitors: true,
   },
   usage: {
-    reads: ["AUDIT", kv("usage"), kv("state"), kv("registry")],
+    // KV "operations": the operations per year (services/usage/operations.ts), clear metadata.
+    reads: ["AUDIT", kv("usage"), kv("state"), kv("registry"), kv("operations")],
     writes: [kvWrite("usage"), stateWrite("usage"), subjects.inboxAll, subjects.live("throughput"), audit("usage")],
     serves: [api("usage")],
     calls: [api("audit")],
@@ -98,6 +99,7 @@ export const SERVICE_GRANTS: Readonly<Record<Exclude<HubRole, "admin">, ServiceG
   },
   // The calendar of joint customs operations: its bucket, overlap notices to members' inboxes.
   operations: {
+    // Its items' bucket too: it keeps them, and erasure purges an operation's items (services/operations/erasure.ts).
     reads: [kv("operations"), kv("operation-items"), kv("registry")],
     writes: [kvWrite("operations"), kvWrite("operation-items"), subjects.inboxAll, audit("operations")],
     serves: [`${subjects.root}.operations.*.*`],
@@ -107,7 +109,8 @@ export const SERVICE_GRANTS: Readonly<Record<Exclude<HubRole, "admin">, ServiceG
     writes: [audit("console"), metricsScrape],
     listens: [subjects.live("throughput")],
     // A supervisor's legal hold: the data services' hub-internal `supervisor-hold` (HUB_SUPERVISION).
-    calls: [api("audit"), api("usage"), api("retention"), subjects.api("records", "supervisor-hold"), subjects.api("files", "supervisor-hold"), "$SRV.>"],
+    // The calendar of operations: the operations service's hub-internal `console-calendar`.
+    calls: [api("audit"), api("usage"), api("retention"), subjects.api("records", "supervisor-hold"), subjects.api("files", "supervisor-hold"), subjects.api("operations", "console-calendar"), "$SRV.>"],
     monitors: true,
   },
 });

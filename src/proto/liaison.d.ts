@@ -13990,6 +13990,238 @@ export namespace liaison {
             type $Shape = liaison.v1.OperationItemContent.$Properties;
         }
 
+        /**
+         * Properties of a ConsoleCalendarQuery.
+         * @deprecated Use liaison.v1.ConsoleCalendarQuery.$Properties instead.
+         */
+        interface IConsoleCalendarQuery extends liaison.v1.ConsoleCalendarQuery.$Properties {
+        }
+
+        /** Represents a ConsoleCalendarQuery. */
+        class ConsoleCalendarQuery {
+
+            /**
+             * Constructs a new ConsoleCalendarQuery.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.ConsoleCalendarQuery.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** ConsoleCalendarQuery from. */
+            from: string;
+
+            /** ConsoleCalendarQuery to. */
+            to: string;
+
+            /** ConsoleCalendarQuery user. */
+            user: string;
+
+            /**
+             * Creates a new ConsoleCalendarQuery instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns ConsoleCalendarQuery instance
+             */
+            static create(properties: liaison.v1.ConsoleCalendarQuery.$Shape): liaison.v1.ConsoleCalendarQuery & liaison.v1.ConsoleCalendarQuery.$Shape;
+            static create(properties?: liaison.v1.ConsoleCalendarQuery.$Properties): liaison.v1.ConsoleCalendarQuery;
+
+            /**
+             * Encodes the specified ConsoleCalendarQuery message. Does not implicitly {@link liaison.v1.ConsoleCalendarQuery.verify|verify} messages.
+             * @param message ConsoleCalendarQuery message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.ConsoleCalendarQuery.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified ConsoleCalendarQuery message, length delimited. Does not implicitly {@link liaison.v1.ConsoleCalendarQuery.verify|verify} messages.
+             * @param message ConsoleCalendarQuery message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.ConsoleCalendarQuery.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a ConsoleCalendarQuery message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.ConsoleCalendarQuery & liaison.v1.ConsoleCalendarQuery.$Shape} ConsoleCalendarQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.ConsoleCalendarQuery & liaison.v1.ConsoleCalendarQuery.$Shape;
+
+            /**
+             * Decodes a ConsoleCalendarQuery message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.ConsoleCalendarQuery & liaison.v1.ConsoleCalendarQuery.$Shape} ConsoleCalendarQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.ConsoleCalendarQuery & liaison.v1.ConsoleCalendarQuery.$Shape;
+
+            /**
+             * Creates a ConsoleCalendarQuery message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns ConsoleCalendarQuery
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.ConsoleCalendarQuery;
+
+            /**
+             * Creates a plain object from a ConsoleCalendarQuery message. Also converts values to other types if specified.
+             * @param message ConsoleCalendarQuery
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.ConsoleCalendarQuery, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this ConsoleCalendarQuery to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for ConsoleCalendarQuery
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace ConsoleCalendarQuery {
+
+            /** Properties of a ConsoleCalendarQuery. */
+            interface $Properties {
+
+                /** ConsoleCalendarQuery from */
+                from?: (string|null);
+
+                /** ConsoleCalendarQuery to */
+                to?: (string|null);
+
+                /** ConsoleCalendarQuery user */
+                user?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a ConsoleCalendarQuery. */
+            type $Shape = liaison.v1.ConsoleCalendarQuery.$Properties;
+        }
+
+        /**
+         * Properties of an OperationsDue.
+         * @deprecated Use liaison.v1.OperationsDue.$Properties instead.
+         */
+        interface IOperationsDue extends liaison.v1.OperationsDue.$Properties {
+        }
+
+        /** Represents an OperationsDue. */
+        class OperationsDue {
+
+            /**
+             * Constructs a new OperationsDue.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.OperationsDue.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** OperationsDue orders. */
+            orders: liaison.v1.ErasureOrder.$Properties[];
+
+            /**
+             * Creates a new OperationsDue instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns OperationsDue instance
+             */
+            static create(properties: liaison.v1.OperationsDue.$Shape): liaison.v1.OperationsDue & liaison.v1.OperationsDue.$Shape;
+            static create(properties?: liaison.v1.OperationsDue.$Properties): liaison.v1.OperationsDue;
+
+            /**
+             * Encodes the specified OperationsDue message. Does not implicitly {@link liaison.v1.OperationsDue.verify|verify} messages.
+             * @param message OperationsDue message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.OperationsDue.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified OperationsDue message, length delimited. Does not implicitly {@link liaison.v1.OperationsDue.verify|verify} messages.
+             * @param message OperationsDue message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.OperationsDue.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an OperationsDue message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationsDue & liaison.v1.OperationsDue.$Shape} OperationsDue
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.OperationsDue & liaison.v1.OperationsDue.$Shape;
+
+            /**
+             * Decodes an OperationsDue message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationsDue & liaison.v1.OperationsDue.$Shape} OperationsDue
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.OperationsDue & liaison.v1.OperationsDue.$Shape;
+
+            /**
+             * Creates an OperationsDue message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns OperationsDue
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.OperationsDue;
+
+            /**
+             * Creates a plain object from an OperationsDue message. Also converts values to other types if specified.
+             * @param message OperationsDue
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.OperationsDue, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this OperationsDue to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for OperationsDue
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace OperationsDue {
+
+            /** Properties of an OperationsDue. */
+            interface $Properties {
+
+                /** OperationsDue orders */
+                orders?: (liaison.v1.ErasureOrder.$Properties[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an OperationsDue. */
+            type $Shape = liaison.v1.OperationsDue.$Properties;
+        }
+
         /** ReceiptKind enum. */
         enum ReceiptKind {
 
@@ -16241,6 +16473,628 @@ export namespace liaison {
 
             /** Shape of a ThroughputSample. */
             type $Shape = liaison.v1.ThroughputSample.$Properties;
+        }
+
+        /**
+         * Properties of an OperationUsageQuery.
+         * @deprecated Use liaison.v1.OperationUsageQuery.$Properties instead.
+         */
+        interface IOperationUsageQuery extends liaison.v1.OperationUsageQuery.$Properties {
+        }
+
+        /** Represents an OperationUsageQuery. */
+        class OperationUsageQuery {
+
+            /**
+             * Constructs a new OperationUsageQuery.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.OperationUsageQuery.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** OperationUsageQuery fromYear. */
+            fromYear: number;
+
+            /** OperationUsageQuery toYear. */
+            toYear: number;
+
+            /**
+             * Creates a new OperationUsageQuery instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns OperationUsageQuery instance
+             */
+            static create(properties: liaison.v1.OperationUsageQuery.$Shape): liaison.v1.OperationUsageQuery & liaison.v1.OperationUsageQuery.$Shape;
+            static create(properties?: liaison.v1.OperationUsageQuery.$Properties): liaison.v1.OperationUsageQuery;
+
+            /**
+             * Encodes the specified OperationUsageQuery message. Does not implicitly {@link liaison.v1.OperationUsageQuery.verify|verify} messages.
+             * @param message OperationUsageQuery message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.OperationUsageQuery.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified OperationUsageQuery message, length delimited. Does not implicitly {@link liaison.v1.OperationUsageQuery.verify|verify} messages.
+             * @param message OperationUsageQuery message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.OperationUsageQuery.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an OperationUsageQuery message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationUsageQuery & liaison.v1.OperationUsageQuery.$Shape} OperationUsageQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.OperationUsageQuery & liaison.v1.OperationUsageQuery.$Shape;
+
+            /**
+             * Decodes an OperationUsageQuery message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationUsageQuery & liaison.v1.OperationUsageQuery.$Shape} OperationUsageQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.OperationUsageQuery & liaison.v1.OperationUsageQuery.$Shape;
+
+            /**
+             * Creates an OperationUsageQuery message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns OperationUsageQuery
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.OperationUsageQuery;
+
+            /**
+             * Creates a plain object from an OperationUsageQuery message. Also converts values to other types if specified.
+             * @param message OperationUsageQuery
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.OperationUsageQuery, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this OperationUsageQuery to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for OperationUsageQuery
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace OperationUsageQuery {
+
+            /** Properties of an OperationUsageQuery. */
+            interface $Properties {
+
+                /** OperationUsageQuery fromYear */
+                fromYear?: (number|null);
+
+                /** OperationUsageQuery toYear */
+                toYear?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an OperationUsageQuery. */
+            type $Shape = liaison.v1.OperationUsageQuery.$Properties;
+        }
+
+        /**
+         * Properties of an OperationKindCount.
+         * @deprecated Use liaison.v1.OperationKindCount.$Properties instead.
+         */
+        interface IOperationKindCount extends liaison.v1.OperationKindCount.$Properties {
+        }
+
+        /** Represents an OperationKindCount. */
+        class OperationKindCount {
+
+            /**
+             * Constructs a new OperationKindCount.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.OperationKindCount.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** OperationKindCount kind. */
+            kind: string;
+
+            /** OperationKindCount count. */
+            count: number;
+
+            /**
+             * Creates a new OperationKindCount instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns OperationKindCount instance
+             */
+            static create(properties: liaison.v1.OperationKindCount.$Shape): liaison.v1.OperationKindCount & liaison.v1.OperationKindCount.$Shape;
+            static create(properties?: liaison.v1.OperationKindCount.$Properties): liaison.v1.OperationKindCount;
+
+            /**
+             * Encodes the specified OperationKindCount message. Does not implicitly {@link liaison.v1.OperationKindCount.verify|verify} messages.
+             * @param message OperationKindCount message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.OperationKindCount.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified OperationKindCount message, length delimited. Does not implicitly {@link liaison.v1.OperationKindCount.verify|verify} messages.
+             * @param message OperationKindCount message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.OperationKindCount.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an OperationKindCount message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationKindCount & liaison.v1.OperationKindCount.$Shape} OperationKindCount
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.OperationKindCount & liaison.v1.OperationKindCount.$Shape;
+
+            /**
+             * Decodes an OperationKindCount message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationKindCount & liaison.v1.OperationKindCount.$Shape} OperationKindCount
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.OperationKindCount & liaison.v1.OperationKindCount.$Shape;
+
+            /**
+             * Creates an OperationKindCount message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns OperationKindCount
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.OperationKindCount;
+
+            /**
+             * Creates a plain object from an OperationKindCount message. Also converts values to other types if specified.
+             * @param message OperationKindCount
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.OperationKindCount, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this OperationKindCount to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for OperationKindCount
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace OperationKindCount {
+
+            /** Properties of an OperationKindCount. */
+            interface $Properties {
+
+                /** OperationKindCount kind */
+                kind?: (string|null);
+
+                /** OperationKindCount count */
+                count?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an OperationKindCount. */
+            type $Shape = liaison.v1.OperationKindCount.$Properties;
+        }
+
+        /**
+         * Properties of a MemberOperationUsage.
+         * @deprecated Use liaison.v1.MemberOperationUsage.$Properties instead.
+         */
+        interface IMemberOperationUsage extends liaison.v1.MemberOperationUsage.$Properties {
+        }
+
+        /** Represents a MemberOperationUsage. */
+        class MemberOperationUsage {
+
+            /**
+             * Constructs a new MemberOperationUsage.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.MemberOperationUsage.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** MemberOperationUsage contactPoint. */
+            contactPoint: string;
+
+            /** MemberOperationUsage leads. */
+            leads: number;
+
+            /** MemberOperationUsage takesPart. */
+            takesPart: number;
+
+            /** MemberOperationUsage notUsed. */
+            notUsed: boolean;
+
+            /**
+             * Creates a new MemberOperationUsage instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns MemberOperationUsage instance
+             */
+            static create(properties: liaison.v1.MemberOperationUsage.$Shape): liaison.v1.MemberOperationUsage & liaison.v1.MemberOperationUsage.$Shape;
+            static create(properties?: liaison.v1.MemberOperationUsage.$Properties): liaison.v1.MemberOperationUsage;
+
+            /**
+             * Encodes the specified MemberOperationUsage message. Does not implicitly {@link liaison.v1.MemberOperationUsage.verify|verify} messages.
+             * @param message MemberOperationUsage message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.MemberOperationUsage.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified MemberOperationUsage message, length delimited. Does not implicitly {@link liaison.v1.MemberOperationUsage.verify|verify} messages.
+             * @param message MemberOperationUsage message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.MemberOperationUsage.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a MemberOperationUsage message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.MemberOperationUsage & liaison.v1.MemberOperationUsage.$Shape} MemberOperationUsage
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.MemberOperationUsage & liaison.v1.MemberOperationUsage.$Shape;
+
+            /**
+             * Decodes a MemberOperationUsage message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.MemberOperationUsage & liaison.v1.MemberOperationUsage.$Shape} MemberOperationUsage
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.MemberOperationUsage & liaison.v1.MemberOperationUsage.$Shape;
+
+            /**
+             * Creates a MemberOperationUsage message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns MemberOperationUsage
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.MemberOperationUsage;
+
+            /**
+             * Creates a plain object from a MemberOperationUsage message. Also converts values to other types if specified.
+             * @param message MemberOperationUsage
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.MemberOperationUsage, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this MemberOperationUsage to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for MemberOperationUsage
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace MemberOperationUsage {
+
+            /** Properties of a MemberOperationUsage. */
+            interface $Properties {
+
+                /** MemberOperationUsage contactPoint */
+                contactPoint?: (string|null);
+
+                /** MemberOperationUsage leads */
+                leads?: (number|null);
+
+                /** MemberOperationUsage takesPart */
+                takesPart?: (number|null);
+
+                /** MemberOperationUsage notUsed */
+                notUsed?: (boolean|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a MemberOperationUsage. */
+            type $Shape = liaison.v1.MemberOperationUsage.$Properties;
+        }
+
+        /**
+         * Properties of an OperationYearUsage.
+         * @deprecated Use liaison.v1.OperationYearUsage.$Properties instead.
+         */
+        interface IOperationYearUsage extends liaison.v1.OperationYearUsage.$Properties {
+        }
+
+        /** Represents an OperationYearUsage. */
+        class OperationYearUsage {
+
+            /**
+             * Constructs a new OperationYearUsage.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.OperationYearUsage.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** OperationYearUsage year. */
+            year: number;
+
+            /** OperationYearUsage operations. */
+            operations: number;
+
+            /** OperationYearUsage byKind. */
+            byKind: liaison.v1.OperationKindCount.$Properties[];
+
+            /** OperationYearUsage participantsMean. */
+            participantsMean: number;
+
+            /** OperationYearUsage participantsMin. */
+            participantsMin: number;
+
+            /** OperationYearUsage participantsMax. */
+            participantsMax: number;
+
+            /** OperationYearUsage members. */
+            members: liaison.v1.MemberOperationUsage.$Properties[];
+
+            /**
+             * Creates a new OperationYearUsage instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns OperationYearUsage instance
+             */
+            static create(properties: liaison.v1.OperationYearUsage.$Shape): liaison.v1.OperationYearUsage & liaison.v1.OperationYearUsage.$Shape;
+            static create(properties?: liaison.v1.OperationYearUsage.$Properties): liaison.v1.OperationYearUsage;
+
+            /**
+             * Encodes the specified OperationYearUsage message. Does not implicitly {@link liaison.v1.OperationYearUsage.verify|verify} messages.
+             * @param message OperationYearUsage message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.OperationYearUsage.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified OperationYearUsage message, length delimited. Does not implicitly {@link liaison.v1.OperationYearUsage.verify|verify} messages.
+             * @param message OperationYearUsage message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.OperationYearUsage.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an OperationYearUsage message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationYearUsage & liaison.v1.OperationYearUsage.$Shape} OperationYearUsage
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.OperationYearUsage & liaison.v1.OperationYearUsage.$Shape;
+
+            /**
+             * Decodes an OperationYearUsage message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationYearUsage & liaison.v1.OperationYearUsage.$Shape} OperationYearUsage
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.OperationYearUsage & liaison.v1.OperationYearUsage.$Shape;
+
+            /**
+             * Creates an OperationYearUsage message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns OperationYearUsage
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.OperationYearUsage;
+
+            /**
+             * Creates a plain object from an OperationYearUsage message. Also converts values to other types if specified.
+             * @param message OperationYearUsage
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.OperationYearUsage, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this OperationYearUsage to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for OperationYearUsage
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace OperationYearUsage {
+
+            /** Properties of an OperationYearUsage. */
+            interface $Properties {
+
+                /** OperationYearUsage year */
+                year?: (number|null);
+
+                /** OperationYearUsage operations */
+                operations?: (number|null);
+
+                /** OperationYearUsage byKind */
+                byKind?: (liaison.v1.OperationKindCount.$Properties[]|null);
+
+                /** OperationYearUsage participantsMean */
+                participantsMean?: (number|null);
+
+                /** OperationYearUsage participantsMin */
+                participantsMin?: (number|null);
+
+                /** OperationYearUsage participantsMax */
+                participantsMax?: (number|null);
+
+                /** OperationYearUsage members */
+                members?: (liaison.v1.MemberOperationUsage.$Properties[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an OperationYearUsage. */
+            type $Shape = liaison.v1.OperationYearUsage.$Properties;
+        }
+
+        /**
+         * Properties of an OperationUsageReport.
+         * @deprecated Use liaison.v1.OperationUsageReport.$Properties instead.
+         */
+        interface IOperationUsageReport extends liaison.v1.OperationUsageReport.$Properties {
+        }
+
+        /** Represents an OperationUsageReport. */
+        class OperationUsageReport {
+
+            /**
+             * Constructs a new OperationUsageReport.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: liaison.v1.OperationUsageReport.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** OperationUsageReport generatedAtMs. */
+            generatedAtMs: number;
+
+            /** OperationUsageReport years. */
+            years: liaison.v1.OperationYearUsage.$Properties[];
+
+            /**
+             * Creates a new OperationUsageReport instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns OperationUsageReport instance
+             */
+            static create(properties: liaison.v1.OperationUsageReport.$Shape): liaison.v1.OperationUsageReport & liaison.v1.OperationUsageReport.$Shape;
+            static create(properties?: liaison.v1.OperationUsageReport.$Properties): liaison.v1.OperationUsageReport;
+
+            /**
+             * Encodes the specified OperationUsageReport message. Does not implicitly {@link liaison.v1.OperationUsageReport.verify|verify} messages.
+             * @param message OperationUsageReport message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: liaison.v1.OperationUsageReport.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified OperationUsageReport message, length delimited. Does not implicitly {@link liaison.v1.OperationUsageReport.verify|verify} messages.
+             * @param message OperationUsageReport message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: liaison.v1.OperationUsageReport.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an OperationUsageReport message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationUsageReport & liaison.v1.OperationUsageReport.$Shape} OperationUsageReport
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): liaison.v1.OperationUsageReport & liaison.v1.OperationUsageReport.$Shape;
+
+            /**
+             * Decodes an OperationUsageReport message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationUsageReport & liaison.v1.OperationUsageReport.$Shape} OperationUsageReport
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): liaison.v1.OperationUsageReport & liaison.v1.OperationUsageReport.$Shape;
+
+            /**
+             * Creates an OperationUsageReport message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns OperationUsageReport
+             */
+            static fromObject(object: { [k: string]: any }): liaison.v1.OperationUsageReport;
+
+            /**
+             * Creates a plain object from an OperationUsageReport message. Also converts values to other types if specified.
+             * @param message OperationUsageReport
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: liaison.v1.OperationUsageReport, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this OperationUsageReport to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for OperationUsageReport
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace OperationUsageReport {
+
+            /** Properties of an OperationUsageReport. */
+            interface $Properties {
+
+                /** OperationUsageReport generatedAtMs */
+                generatedAtMs?: (number|null);
+
+                /** OperationUsageReport years */
+                years?: (liaison.v1.OperationYearUsage.$Properties[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an OperationUsageReport. */
+            type $Shape = liaison.v1.OperationUsageReport.$Properties;
         }
     }
 }

@@ -39859,6 +39859,578 @@ export const liaison = $root.liaison = (() => {
             return OperationItemContent;
         })();
 
+        v1.ConsoleCalendarQuery = (function() {
+
+            /**
+             * Properties of a ConsoleCalendarQuery.
+             * @typedef {Object} liaison.v1.ConsoleCalendarQuery.$Properties
+             * @property {string|null} [from] ConsoleCalendarQuery from
+             * @property {string|null} [to] ConsoleCalendarQuery to
+             * @property {string|null} [user] ConsoleCalendarQuery user
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a ConsoleCalendarQuery.
+             * @memberof liaison.v1
+             * @interface IConsoleCalendarQuery
+             * @augments liaison.v1.ConsoleCalendarQuery.$Properties
+             * @deprecated Use liaison.v1.ConsoleCalendarQuery.$Properties instead.
+             */
+
+            /**
+             * Shape of a ConsoleCalendarQuery.
+             * @typedef {liaison.v1.ConsoleCalendarQuery.$Properties} liaison.v1.ConsoleCalendarQuery.$Shape
+             */
+
+            /**
+             * Constructs a new ConsoleCalendarQuery.
+             * @memberof liaison.v1
+             * @classdesc Represents a ConsoleCalendarQuery.
+             * @constructor
+             * @param {liaison.v1.ConsoleCalendarQuery.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ConsoleCalendarQuery = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * ConsoleCalendarQuery from.
+             * @member {string} from
+             * @memberof liaison.v1.ConsoleCalendarQuery
+             * @instance
+             */
+            ConsoleCalendarQuery.prototype.from = "";
+
+            /**
+             * ConsoleCalendarQuery to.
+             * @member {string} to
+             * @memberof liaison.v1.ConsoleCalendarQuery
+             * @instance
+             */
+            ConsoleCalendarQuery.prototype.to = "";
+
+            /**
+             * ConsoleCalendarQuery user.
+             * @member {string} user
+             * @memberof liaison.v1.ConsoleCalendarQuery
+             * @instance
+             */
+            ConsoleCalendarQuery.prototype.user = "";
+
+            /**
+             * Creates a new ConsoleCalendarQuery instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.ConsoleCalendarQuery
+             * @static
+             * @param {liaison.v1.ConsoleCalendarQuery.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.ConsoleCalendarQuery} ConsoleCalendarQuery instance
+             * @type {{
+             *   (properties: liaison.v1.ConsoleCalendarQuery.$Shape): liaison.v1.ConsoleCalendarQuery & liaison.v1.ConsoleCalendarQuery.$Shape;
+             *   (properties?: liaison.v1.ConsoleCalendarQuery.$Properties): liaison.v1.ConsoleCalendarQuery;
+             * }}
+             */
+            ConsoleCalendarQuery.create = function(properties) {
+                return new ConsoleCalendarQuery(properties);
+            };
+
+            /**
+             * Encodes the specified ConsoleCalendarQuery message. Does not implicitly {@link liaison.v1.ConsoleCalendarQuery.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.ConsoleCalendarQuery
+             * @static
+             * @param {liaison.v1.ConsoleCalendarQuery.$Properties} message ConsoleCalendarQuery message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ConsoleCalendarQuery.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.from != null && $Object.hasOwnProperty.call(message, "from") && message.from !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.from);
+                if (message.to != null && $Object.hasOwnProperty.call(message, "to") && message.to !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.to);
+                if (message.user != null && $Object.hasOwnProperty.call(message, "user") && message.user !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.user);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified ConsoleCalendarQuery message, length delimited. Does not implicitly {@link liaison.v1.ConsoleCalendarQuery.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.ConsoleCalendarQuery
+             * @static
+             * @param {liaison.v1.ConsoleCalendarQuery.$Properties} message ConsoleCalendarQuery message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ConsoleCalendarQuery.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a ConsoleCalendarQuery message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.ConsoleCalendarQuery
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.ConsoleCalendarQuery & liaison.v1.ConsoleCalendarQuery.$Shape} ConsoleCalendarQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ConsoleCalendarQuery.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.ConsoleCalendarQuery();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.from = value;
+                            else
+                                delete message.from;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.to = value;
+                            else
+                                delete message.to;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.user = value;
+                            else
+                                delete message.user;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a ConsoleCalendarQuery message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.ConsoleCalendarQuery
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.ConsoleCalendarQuery & liaison.v1.ConsoleCalendarQuery.$Shape} ConsoleCalendarQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ConsoleCalendarQuery.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a ConsoleCalendarQuery message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.ConsoleCalendarQuery
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.ConsoleCalendarQuery} ConsoleCalendarQuery
+             */
+            ConsoleCalendarQuery.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.ConsoleCalendarQuery)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.ConsoleCalendarQuery: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.ConsoleCalendarQuery();
+                if (object.from != null)
+                    if (typeof object.from !== "string" || object.from.length)
+                        message.from = $String(object.from);
+                if (object.to != null)
+                    if (typeof object.to !== "string" || object.to.length)
+                        message.to = $String(object.to);
+                if (object.user != null)
+                    if (typeof object.user !== "string" || object.user.length)
+                        message.user = $String(object.user);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a ConsoleCalendarQuery message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.ConsoleCalendarQuery
+             * @static
+             * @param {liaison.v1.ConsoleCalendarQuery} message ConsoleCalendarQuery
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            ConsoleCalendarQuery.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.from = "";
+                    object.to = "";
+                    object.user = "";
+                }
+                if (message.from != null && $Object.hasOwnProperty.call(message, "from"))
+                    object.from = message.from;
+                if (message.to != null && $Object.hasOwnProperty.call(message, "to"))
+                    object.to = message.to;
+                if (message.user != null && $Object.hasOwnProperty.call(message, "user"))
+                    object.user = message.user;
+                return object;
+            };
+
+            /**
+             * Converts this ConsoleCalendarQuery to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.ConsoleCalendarQuery
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            ConsoleCalendarQuery.prototype.toJSON = function() {
+                return ConsoleCalendarQuery.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for ConsoleCalendarQuery
+             * @function getTypeUrl
+             * @memberof liaison.v1.ConsoleCalendarQuery
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            ConsoleCalendarQuery.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.ConsoleCalendarQuery";
+            };
+
+            return ConsoleCalendarQuery;
+        })();
+
+        v1.OperationsDue = (function() {
+
+            /**
+             * Properties of an OperationsDue.
+             * @typedef {Object} liaison.v1.OperationsDue.$Properties
+             * @property {Array.<liaison.v1.ErasureOrder.$Properties>|null} [orders] OperationsDue orders
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an OperationsDue.
+             * @memberof liaison.v1
+             * @interface IOperationsDue
+             * @augments liaison.v1.OperationsDue.$Properties
+             * @deprecated Use liaison.v1.OperationsDue.$Properties instead.
+             */
+
+            /**
+             * Shape of an OperationsDue.
+             * @typedef {liaison.v1.OperationsDue.$Properties} liaison.v1.OperationsDue.$Shape
+             */
+
+            /**
+             * Constructs a new OperationsDue.
+             * @memberof liaison.v1
+             * @classdesc Represents an OperationsDue.
+             * @constructor
+             * @param {liaison.v1.OperationsDue.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const OperationsDue = function (properties) {
+                this.orders = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * OperationsDue orders.
+             * @member {Array.<liaison.v1.ErasureOrder.$Properties>} orders
+             * @memberof liaison.v1.OperationsDue
+             * @instance
+             */
+            OperationsDue.prototype.orders = $util.emptyArray;
+
+            /**
+             * Creates a new OperationsDue instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.OperationsDue
+             * @static
+             * @param {liaison.v1.OperationsDue.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.OperationsDue} OperationsDue instance
+             * @type {{
+             *   (properties: liaison.v1.OperationsDue.$Shape): liaison.v1.OperationsDue & liaison.v1.OperationsDue.$Shape;
+             *   (properties?: liaison.v1.OperationsDue.$Properties): liaison.v1.OperationsDue;
+             * }}
+             */
+            OperationsDue.create = function(properties) {
+                return new OperationsDue(properties);
+            };
+
+            /**
+             * Encodes the specified OperationsDue message. Does not implicitly {@link liaison.v1.OperationsDue.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.OperationsDue
+             * @static
+             * @param {liaison.v1.OperationsDue.$Properties} message OperationsDue message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationsDue.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.orders != null && message.orders.length)
+                    for (let i = 0; i < message.orders.length; ++i)
+                        $root.liaison.v1.ErasureOrder.encode(message.orders[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified OperationsDue message, length delimited. Does not implicitly {@link liaison.v1.OperationsDue.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.OperationsDue
+             * @static
+             * @param {liaison.v1.OperationsDue.$Properties} message OperationsDue message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationsDue.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes an OperationsDue message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.OperationsDue
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationsDue & liaison.v1.OperationsDue.$Shape} OperationsDue
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationsDue.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.OperationsDue();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.orders && message.orders.length))
+                                message.orders = [];
+                            message.orders.push($root.liaison.v1.ErasureOrder.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes an OperationsDue message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.OperationsDue
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationsDue & liaison.v1.OperationsDue.$Shape} OperationsDue
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationsDue.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates an OperationsDue message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.OperationsDue
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.OperationsDue} OperationsDue
+             */
+            OperationsDue.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.OperationsDue)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.OperationsDue: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.OperationsDue();
+                if (object.orders) {
+                    if (!$Array.isArray(object.orders))
+                        throw $TypeError(".liaison.v1.OperationsDue.orders: array expected");
+                    message.orders = $Array(object.orders.length);
+                    for (let i = 0; i < object.orders.length; ++i) {
+                        if (!$util.isObject(object.orders[i]))
+                            throw $TypeError(".liaison.v1.OperationsDue.orders: object expected");
+                        message.orders[i] = $root.liaison.v1.ErasureOrder.fromObject(object.orders[i], _depth + 1);
+                    }
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an OperationsDue message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.OperationsDue
+             * @static
+             * @param {liaison.v1.OperationsDue} message OperationsDue
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            OperationsDue.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.orders = [];
+                if (message.orders && message.orders.length) {
+                    object.orders = $Array(message.orders.length);
+                    for (let j = 0; j < message.orders.length; ++j)
+                        object.orders[j] = $root.liaison.v1.ErasureOrder.toObject(message.orders[j], options, _depth + 1);
+                }
+                return object;
+            };
+
+            /**
+             * Converts this OperationsDue to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.OperationsDue
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            OperationsDue.prototype.toJSON = function() {
+                return OperationsDue.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for OperationsDue
+             * @function getTypeUrl
+             * @memberof liaison.v1.OperationsDue
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            OperationsDue.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.OperationsDue";
+            };
+
+            return OperationsDue;
+        })();
+
         /**
          * ReceiptKind enum.
          * @name liaison.v1.ReceiptKind
@@ -46621,6 +47193,1644 @@ export const liaison = $root.liaison = (() => {
             };
 
             return ThroughputSample;
+        })();
+
+        v1.OperationUsageQuery = (function() {
+
+            /**
+             * Properties of an OperationUsageQuery.
+             * @typedef {Object} liaison.v1.OperationUsageQuery.$Properties
+             * @property {number|null} [fromYear] OperationUsageQuery fromYear
+             * @property {number|null} [toYear] OperationUsageQuery toYear
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an OperationUsageQuery.
+             * @memberof liaison.v1
+             * @interface IOperationUsageQuery
+             * @augments liaison.v1.OperationUsageQuery.$Properties
+             * @deprecated Use liaison.v1.OperationUsageQuery.$Properties instead.
+             */
+
+            /**
+             * Shape of an OperationUsageQuery.
+             * @typedef {liaison.v1.OperationUsageQuery.$Properties} liaison.v1.OperationUsageQuery.$Shape
+             */
+
+            /**
+             * Constructs a new OperationUsageQuery.
+             * @memberof liaison.v1
+             * @classdesc Represents an OperationUsageQuery.
+             * @constructor
+             * @param {liaison.v1.OperationUsageQuery.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const OperationUsageQuery = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * OperationUsageQuery fromYear.
+             * @member {number} fromYear
+             * @memberof liaison.v1.OperationUsageQuery
+             * @instance
+             */
+            OperationUsageQuery.prototype.fromYear = 0;
+
+            /**
+             * OperationUsageQuery toYear.
+             * @member {number} toYear
+             * @memberof liaison.v1.OperationUsageQuery
+             * @instance
+             */
+            OperationUsageQuery.prototype.toYear = 0;
+
+            /**
+             * Creates a new OperationUsageQuery instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.OperationUsageQuery
+             * @static
+             * @param {liaison.v1.OperationUsageQuery.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.OperationUsageQuery} OperationUsageQuery instance
+             * @type {{
+             *   (properties: liaison.v1.OperationUsageQuery.$Shape): liaison.v1.OperationUsageQuery & liaison.v1.OperationUsageQuery.$Shape;
+             *   (properties?: liaison.v1.OperationUsageQuery.$Properties): liaison.v1.OperationUsageQuery;
+             * }}
+             */
+            OperationUsageQuery.create = function(properties) {
+                return new OperationUsageQuery(properties);
+            };
+
+            /**
+             * Encodes the specified OperationUsageQuery message. Does not implicitly {@link liaison.v1.OperationUsageQuery.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.OperationUsageQuery
+             * @static
+             * @param {liaison.v1.OperationUsageQuery.$Properties} message OperationUsageQuery message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationUsageQuery.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.fromYear != null && $Object.hasOwnProperty.call(message, "fromYear") && message.fromYear !== 0)
+                    writer.uint32(/* id 1, wireType 0 =*/8).uint32(message.fromYear);
+                if (message.toYear != null && $Object.hasOwnProperty.call(message, "toYear") && message.toYear !== 0)
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.toYear);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified OperationUsageQuery message, length delimited. Does not implicitly {@link liaison.v1.OperationUsageQuery.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.OperationUsageQuery
+             * @static
+             * @param {liaison.v1.OperationUsageQuery.$Properties} message OperationUsageQuery message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationUsageQuery.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes an OperationUsageQuery message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.OperationUsageQuery
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationUsageQuery & liaison.v1.OperationUsageQuery.$Shape} OperationUsageQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationUsageQuery.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.OperationUsageQuery();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.fromYear = value;
+                            else
+                                delete message.fromYear;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.toYear = value;
+                            else
+                                delete message.toYear;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes an OperationUsageQuery message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.OperationUsageQuery
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationUsageQuery & liaison.v1.OperationUsageQuery.$Shape} OperationUsageQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationUsageQuery.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates an OperationUsageQuery message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.OperationUsageQuery
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.OperationUsageQuery} OperationUsageQuery
+             */
+            OperationUsageQuery.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.OperationUsageQuery)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.OperationUsageQuery: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.OperationUsageQuery();
+                if (object.fromYear != null)
+                    if ($Number(object.fromYear) !== 0)
+                        message.fromYear = object.fromYear >>> 0;
+                if (object.toYear != null)
+                    if ($Number(object.toYear) !== 0)
+                        message.toYear = object.toYear >>> 0;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an OperationUsageQuery message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.OperationUsageQuery
+             * @static
+             * @param {liaison.v1.OperationUsageQuery} message OperationUsageQuery
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            OperationUsageQuery.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.fromYear = 0;
+                    object.toYear = 0;
+                }
+                if (message.fromYear != null && $Object.hasOwnProperty.call(message, "fromYear"))
+                    object.fromYear = message.fromYear;
+                if (message.toYear != null && $Object.hasOwnProperty.call(message, "toYear"))
+                    object.toYear = message.toYear;
+                return object;
+            };
+
+            /**
+             * Converts this OperationUsageQuery to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.OperationUsageQuery
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            OperationUsageQuery.prototype.toJSON = function() {
+                return OperationUsageQuery.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for OperationUsageQuery
+             * @function getTypeUrl
+             * @memberof liaison.v1.OperationUsageQuery
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            OperationUsageQuery.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.OperationUsageQuery";
+            };
+
+            return OperationUsageQuery;
+        })();
+
+        v1.OperationKindCount = (function() {
+
+            /**
+             * Properties of an OperationKindCount.
+             * @typedef {Object} liaison.v1.OperationKindCount.$Properties
+             * @property {string|null} [kind] OperationKindCount kind
+             * @property {number|null} [count] OperationKindCount count
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an OperationKindCount.
+             * @memberof liaison.v1
+             * @interface IOperationKindCount
+             * @augments liaison.v1.OperationKindCount.$Properties
+             * @deprecated Use liaison.v1.OperationKindCount.$Properties instead.
+             */
+
+            /**
+             * Shape of an OperationKindCount.
+             * @typedef {liaison.v1.OperationKindCount.$Properties} liaison.v1.OperationKindCount.$Shape
+             */
+
+            /**
+             * Constructs a new OperationKindCount.
+             * @memberof liaison.v1
+             * @classdesc Represents an OperationKindCount.
+             * @constructor
+             * @param {liaison.v1.OperationKindCount.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const OperationKindCount = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * OperationKindCount kind.
+             * @member {string} kind
+             * @memberof liaison.v1.OperationKindCount
+             * @instance
+             */
+            OperationKindCount.prototype.kind = "";
+
+            /**
+             * OperationKindCount count.
+             * @member {number} count
+             * @memberof liaison.v1.OperationKindCount
+             * @instance
+             */
+            OperationKindCount.prototype.count = 0;
+
+            /**
+             * Creates a new OperationKindCount instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.OperationKindCount
+             * @static
+             * @param {liaison.v1.OperationKindCount.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.OperationKindCount} OperationKindCount instance
+             * @type {{
+             *   (properties: liaison.v1.OperationKindCount.$Shape): liaison.v1.OperationKindCount & liaison.v1.OperationKindCount.$Shape;
+             *   (properties?: liaison.v1.OperationKindCount.$Properties): liaison.v1.OperationKindCount;
+             * }}
+             */
+            OperationKindCount.create = function(properties) {
+                return new OperationKindCount(properties);
+            };
+
+            /**
+             * Encodes the specified OperationKindCount message. Does not implicitly {@link liaison.v1.OperationKindCount.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.OperationKindCount
+             * @static
+             * @param {liaison.v1.OperationKindCount.$Properties} message OperationKindCount message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationKindCount.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.kind != null && $Object.hasOwnProperty.call(message, "kind") && message.kind !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.kind);
+                if (message.count != null && $Object.hasOwnProperty.call(message, "count") && message.count !== 0)
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.count);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified OperationKindCount message, length delimited. Does not implicitly {@link liaison.v1.OperationKindCount.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.OperationKindCount
+             * @static
+             * @param {liaison.v1.OperationKindCount.$Properties} message OperationKindCount message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationKindCount.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes an OperationKindCount message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.OperationKindCount
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationKindCount & liaison.v1.OperationKindCount.$Shape} OperationKindCount
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationKindCount.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.OperationKindCount();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.kind = value;
+                            else
+                                delete message.kind;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.count = value;
+                            else
+                                delete message.count;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes an OperationKindCount message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.OperationKindCount
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationKindCount & liaison.v1.OperationKindCount.$Shape} OperationKindCount
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationKindCount.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates an OperationKindCount message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.OperationKindCount
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.OperationKindCount} OperationKindCount
+             */
+            OperationKindCount.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.OperationKindCount)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.OperationKindCount: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.OperationKindCount();
+                if (object.kind != null)
+                    if (typeof object.kind !== "string" || object.kind.length)
+                        message.kind = $String(object.kind);
+                if (object.count != null)
+                    if ($Number(object.count) !== 0)
+                        message.count = object.count >>> 0;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an OperationKindCount message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.OperationKindCount
+             * @static
+             * @param {liaison.v1.OperationKindCount} message OperationKindCount
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            OperationKindCount.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.kind = "";
+                    object.count = 0;
+                }
+                if (message.kind != null && $Object.hasOwnProperty.call(message, "kind"))
+                    object.kind = message.kind;
+                if (message.count != null && $Object.hasOwnProperty.call(message, "count"))
+                    object.count = message.count;
+                return object;
+            };
+
+            /**
+             * Converts this OperationKindCount to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.OperationKindCount
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            OperationKindCount.prototype.toJSON = function() {
+                return OperationKindCount.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for OperationKindCount
+             * @function getTypeUrl
+             * @memberof liaison.v1.OperationKindCount
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            OperationKindCount.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.OperationKindCount";
+            };
+
+            return OperationKindCount;
+        })();
+
+        v1.MemberOperationUsage = (function() {
+
+            /**
+             * Properties of a MemberOperationUsage.
+             * @typedef {Object} liaison.v1.MemberOperationUsage.$Properties
+             * @property {string|null} [contactPoint] MemberOperationUsage contactPoint
+             * @property {number|null} [leads] MemberOperationUsage leads
+             * @property {number|null} [takesPart] MemberOperationUsage takesPart
+             * @property {boolean|null} [notUsed] MemberOperationUsage notUsed
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a MemberOperationUsage.
+             * @memberof liaison.v1
+             * @interface IMemberOperationUsage
+             * @augments liaison.v1.MemberOperationUsage.$Properties
+             * @deprecated Use liaison.v1.MemberOperationUsage.$Properties instead.
+             */
+
+            /**
+             * Shape of a MemberOperationUsage.
+             * @typedef {liaison.v1.MemberOperationUsage.$Properties} liaison.v1.MemberOperationUsage.$Shape
+             */
+
+            /**
+             * Constructs a new MemberOperationUsage.
+             * @memberof liaison.v1
+             * @classdesc Represents a MemberOperationUsage.
+             * @constructor
+             * @param {liaison.v1.MemberOperationUsage.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const MemberOperationUsage = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * MemberOperationUsage contactPoint.
+             * @member {string} contactPoint
+             * @memberof liaison.v1.MemberOperationUsage
+             * @instance
+             */
+            MemberOperationUsage.prototype.contactPoint = "";
+
+            /**
+             * MemberOperationUsage leads.
+             * @member {number} leads
+             * @memberof liaison.v1.MemberOperationUsage
+             * @instance
+             */
+            MemberOperationUsage.prototype.leads = 0;
+
+            /**
+             * MemberOperationUsage takesPart.
+             * @member {number} takesPart
+             * @memberof liaison.v1.MemberOperationUsage
+             * @instance
+             */
+            MemberOperationUsage.prototype.takesPart = 0;
+
+            /**
+             * MemberOperationUsage notUsed.
+             * @member {boolean} notUsed
+             * @memberof liaison.v1.MemberOperationUsage
+             * @instance
+             */
+            MemberOperationUsage.prototype.notUsed = false;
+
+            /**
+             * Creates a new MemberOperationUsage instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.MemberOperationUsage
+             * @static
+             * @param {liaison.v1.MemberOperationUsage.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.MemberOperationUsage} MemberOperationUsage instance
+             * @type {{
+             *   (properties: liaison.v1.MemberOperationUsage.$Shape): liaison.v1.MemberOperationUsage & liaison.v1.MemberOperationUsage.$Shape;
+             *   (properties?: liaison.v1.MemberOperationUsage.$Properties): liaison.v1.MemberOperationUsage;
+             * }}
+             */
+            MemberOperationUsage.create = function(properties) {
+                return new MemberOperationUsage(properties);
+            };
+
+            /**
+             * Encodes the specified MemberOperationUsage message. Does not implicitly {@link liaison.v1.MemberOperationUsage.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.MemberOperationUsage
+             * @static
+             * @param {liaison.v1.MemberOperationUsage.$Properties} message MemberOperationUsage message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            MemberOperationUsage.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.contactPoint != null && $Object.hasOwnProperty.call(message, "contactPoint") && message.contactPoint !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.contactPoint);
+                if (message.leads != null && $Object.hasOwnProperty.call(message, "leads") && message.leads !== 0)
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.leads);
+                if (message.takesPart != null && $Object.hasOwnProperty.call(message, "takesPart") && message.takesPart !== 0)
+                    writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.takesPart);
+                if (message.notUsed != null && $Object.hasOwnProperty.call(message, "notUsed") && message.notUsed !== false)
+                    writer.uint32(/* id 4, wireType 0 =*/32).bool(message.notUsed);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified MemberOperationUsage message, length delimited. Does not implicitly {@link liaison.v1.MemberOperationUsage.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.MemberOperationUsage
+             * @static
+             * @param {liaison.v1.MemberOperationUsage.$Properties} message MemberOperationUsage message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            MemberOperationUsage.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a MemberOperationUsage message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.MemberOperationUsage
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.MemberOperationUsage & liaison.v1.MemberOperationUsage.$Shape} MemberOperationUsage
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            MemberOperationUsage.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.MemberOperationUsage();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.contactPoint = value;
+                            else
+                                delete message.contactPoint;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.leads = value;
+                            else
+                                delete message.leads;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.takesPart = value;
+                            else
+                                delete message.takesPart;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.notUsed = value;
+                            else
+                                delete message.notUsed;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a MemberOperationUsage message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.MemberOperationUsage
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.MemberOperationUsage & liaison.v1.MemberOperationUsage.$Shape} MemberOperationUsage
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            MemberOperationUsage.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a MemberOperationUsage message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.MemberOperationUsage
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.MemberOperationUsage} MemberOperationUsage
+             */
+            MemberOperationUsage.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.MemberOperationUsage)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.MemberOperationUsage: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.MemberOperationUsage();
+                if (object.contactPoint != null)
+                    if (typeof object.contactPoint !== "string" || object.contactPoint.length)
+                        message.contactPoint = $String(object.contactPoint);
+                if (object.leads != null)
+                    if ($Number(object.leads) !== 0)
+                        message.leads = object.leads >>> 0;
+                if (object.takesPart != null)
+                    if ($Number(object.takesPart) !== 0)
+                        message.takesPart = object.takesPart >>> 0;
+                if (object.notUsed != null)
+                    if (object.notUsed)
+                        message.notUsed = $Boolean(object.notUsed);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a MemberOperationUsage message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.MemberOperationUsage
+             * @static
+             * @param {liaison.v1.MemberOperationUsage} message MemberOperationUsage
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            MemberOperationUsage.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.contactPoint = "";
+                    object.leads = 0;
+                    object.takesPart = 0;
+                    object.notUsed = false;
+                }
+                if (message.contactPoint != null && $Object.hasOwnProperty.call(message, "contactPoint"))
+                    object.contactPoint = message.contactPoint;
+                if (message.leads != null && $Object.hasOwnProperty.call(message, "leads"))
+                    object.leads = message.leads;
+                if (message.takesPart != null && $Object.hasOwnProperty.call(message, "takesPart"))
+                    object.takesPart = message.takesPart;
+                if (message.notUsed != null && $Object.hasOwnProperty.call(message, "notUsed"))
+                    object.notUsed = message.notUsed;
+                return object;
+            };
+
+            /**
+             * Converts this MemberOperationUsage to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.MemberOperationUsage
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            MemberOperationUsage.prototype.toJSON = function() {
+                return MemberOperationUsage.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for MemberOperationUsage
+             * @function getTypeUrl
+             * @memberof liaison.v1.MemberOperationUsage
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            MemberOperationUsage.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.MemberOperationUsage";
+            };
+
+            return MemberOperationUsage;
+        })();
+
+        v1.OperationYearUsage = (function() {
+
+            /**
+             * Properties of an OperationYearUsage.
+             * @typedef {Object} liaison.v1.OperationYearUsage.$Properties
+             * @property {number|null} [year] OperationYearUsage year
+             * @property {number|null} [operations] OperationYearUsage operations
+             * @property {Array.<liaison.v1.OperationKindCount.$Properties>|null} [byKind] OperationYearUsage byKind
+             * @property {number|null} [participantsMean] OperationYearUsage participantsMean
+             * @property {number|null} [participantsMin] OperationYearUsage participantsMin
+             * @property {number|null} [participantsMax] OperationYearUsage participantsMax
+             * @property {Array.<liaison.v1.MemberOperationUsage.$Properties>|null} [members] OperationYearUsage members
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an OperationYearUsage.
+             * @memberof liaison.v1
+             * @interface IOperationYearUsage
+             * @augments liaison.v1.OperationYearUsage.$Properties
+             * @deprecated Use liaison.v1.OperationYearUsage.$Properties instead.
+             */
+
+            /**
+             * Shape of an OperationYearUsage.
+             * @typedef {liaison.v1.OperationYearUsage.$Properties} liaison.v1.OperationYearUsage.$Shape
+             */
+
+            /**
+             * Constructs a new OperationYearUsage.
+             * @memberof liaison.v1
+             * @classdesc Represents an OperationYearUsage.
+             * @constructor
+             * @param {liaison.v1.OperationYearUsage.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const OperationYearUsage = function (properties) {
+                this.byKind = [];
+                this.members = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * OperationYearUsage year.
+             * @member {number} year
+             * @memberof liaison.v1.OperationYearUsage
+             * @instance
+             */
+            OperationYearUsage.prototype.year = 0;
+
+            /**
+             * OperationYearUsage operations.
+             * @member {number} operations
+             * @memberof liaison.v1.OperationYearUsage
+             * @instance
+             */
+            OperationYearUsage.prototype.operations = 0;
+
+            /**
+             * OperationYearUsage byKind.
+             * @member {Array.<liaison.v1.OperationKindCount.$Properties>} byKind
+             * @memberof liaison.v1.OperationYearUsage
+             * @instance
+             */
+            OperationYearUsage.prototype.byKind = $util.emptyArray;
+
+            /**
+             * OperationYearUsage participantsMean.
+             * @member {number} participantsMean
+             * @memberof liaison.v1.OperationYearUsage
+             * @instance
+             */
+            OperationYearUsage.prototype.participantsMean = 0;
+
+            /**
+             * OperationYearUsage participantsMin.
+             * @member {number} participantsMin
+             * @memberof liaison.v1.OperationYearUsage
+             * @instance
+             */
+            OperationYearUsage.prototype.participantsMin = 0;
+
+            /**
+             * OperationYearUsage participantsMax.
+             * @member {number} participantsMax
+             * @memberof liaison.v1.OperationYearUsage
+             * @instance
+             */
+            OperationYearUsage.prototype.participantsMax = 0;
+
+            /**
+             * OperationYearUsage members.
+             * @member {Array.<liaison.v1.MemberOperationUsage.$Properties>} members
+             * @memberof liaison.v1.OperationYearUsage
+             * @instance
+             */
+            OperationYearUsage.prototype.members = $util.emptyArray;
+
+            /**
+             * Creates a new OperationYearUsage instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.OperationYearUsage
+             * @static
+             * @param {liaison.v1.OperationYearUsage.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.OperationYearUsage} OperationYearUsage instance
+             * @type {{
+             *   (properties: liaison.v1.OperationYearUsage.$Shape): liaison.v1.OperationYearUsage & liaison.v1.OperationYearUsage.$Shape;
+             *   (properties?: liaison.v1.OperationYearUsage.$Properties): liaison.v1.OperationYearUsage;
+             * }}
+             */
+            OperationYearUsage.create = function(properties) {
+                return new OperationYearUsage(properties);
+            };
+
+            /**
+             * Encodes the specified OperationYearUsage message. Does not implicitly {@link liaison.v1.OperationYearUsage.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.OperationYearUsage
+             * @static
+             * @param {liaison.v1.OperationYearUsage.$Properties} message OperationYearUsage message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationYearUsage.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.year != null && $Object.hasOwnProperty.call(message, "year") && message.year !== 0)
+                    writer.uint32(/* id 1, wireType 0 =*/8).uint32(message.year);
+                if (message.operations != null && $Object.hasOwnProperty.call(message, "operations") && message.operations !== 0)
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.operations);
+                if (message.byKind != null && message.byKind.length)
+                    for (let i = 0; i < message.byKind.length; ++i)
+                        $root.liaison.v1.OperationKindCount.encode(message.byKind[i], writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
+                if (message.participantsMean != null && $Object.hasOwnProperty.call(message, "participantsMean") && !$Object.is(message.participantsMean, 0))
+                    writer.uint32(/* id 4, wireType 1 =*/33).double(message.participantsMean);
+                if (message.participantsMin != null && $Object.hasOwnProperty.call(message, "participantsMin") && message.participantsMin !== 0)
+                    writer.uint32(/* id 5, wireType 0 =*/40).uint32(message.participantsMin);
+                if (message.participantsMax != null && $Object.hasOwnProperty.call(message, "participantsMax") && message.participantsMax !== 0)
+                    writer.uint32(/* id 6, wireType 0 =*/48).uint32(message.participantsMax);
+                if (message.members != null && message.members.length)
+                    for (let i = 0; i < message.members.length; ++i)
+                        $root.liaison.v1.MemberOperationUsage.encode(message.members[i], writer.uint32(/* id 7, wireType 2 =*/58).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified OperationYearUsage message, length delimited. Does not implicitly {@link liaison.v1.OperationYearUsage.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.OperationYearUsage
+             * @static
+             * @param {liaison.v1.OperationYearUsage.$Properties} message OperationYearUsage message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationYearUsage.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes an OperationYearUsage message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.OperationYearUsage
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationYearUsage & liaison.v1.OperationYearUsage.$Shape} OperationYearUsage
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationYearUsage.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.OperationYearUsage();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.year = value;
+                            else
+                                delete message.year;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.operations = value;
+                            else
+                                delete message.operations;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.byKind && message.byKind.length))
+                                message.byKind = [];
+                            message.byKind.push($root.liaison.v1.OperationKindCount.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.participantsMean = value;
+                            else
+                                delete message.participantsMean;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.participantsMin = value;
+                            else
+                                delete message.participantsMin;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.participantsMax = value;
+                            else
+                                delete message.participantsMax;
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.members && message.members.length))
+                                message.members = [];
+                            message.members.push($root.liaison.v1.MemberOperationUsage.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes an OperationYearUsage message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.OperationYearUsage
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationYearUsage & liaison.v1.OperationYearUsage.$Shape} OperationYearUsage
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationYearUsage.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates an OperationYearUsage message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.OperationYearUsage
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.OperationYearUsage} OperationYearUsage
+             */
+            OperationYearUsage.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.OperationYearUsage)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.OperationYearUsage: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.OperationYearUsage();
+                if (object.year != null)
+                    if ($Number(object.year) !== 0)
+                        message.year = object.year >>> 0;
+                if (object.operations != null)
+                    if ($Number(object.operations) !== 0)
+                        message.operations = object.operations >>> 0;
+                if (object.byKind) {
+                    if (!$Array.isArray(object.byKind))
+                        throw $TypeError(".liaison.v1.OperationYearUsage.byKind: array expected");
+                    message.byKind = $Array(object.byKind.length);
+                    for (let i = 0; i < object.byKind.length; ++i) {
+                        if (!$util.isObject(object.byKind[i]))
+                            throw $TypeError(".liaison.v1.OperationYearUsage.byKind: object expected");
+                        message.byKind[i] = $root.liaison.v1.OperationKindCount.fromObject(object.byKind[i], _depth + 1);
+                    }
+                }
+                if (object.participantsMean != null)
+                    if (!$Object.is($Number(object.participantsMean), 0))
+                        message.participantsMean = $Number(object.participantsMean);
+                if (object.participantsMin != null)
+                    if ($Number(object.participantsMin) !== 0)
+                        message.participantsMin = object.participantsMin >>> 0;
+                if (object.participantsMax != null)
+                    if ($Number(object.participantsMax) !== 0)
+                        message.participantsMax = object.participantsMax >>> 0;
+                if (object.members) {
+                    if (!$Array.isArray(object.members))
+                        throw $TypeError(".liaison.v1.OperationYearUsage.members: array expected");
+                    message.members = $Array(object.members.length);
+                    for (let i = 0; i < object.members.length; ++i) {
+                        if (!$util.isObject(object.members[i]))
+                            throw $TypeError(".liaison.v1.OperationYearUsage.members: object expected");
+                        message.members[i] = $root.liaison.v1.MemberOperationUsage.fromObject(object.members[i], _depth + 1);
+                    }
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an OperationYearUsage message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.OperationYearUsage
+             * @static
+             * @param {liaison.v1.OperationYearUsage} message OperationYearUsage
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            OperationYearUsage.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults) {
+                    object.byKind = [];
+                    object.members = [];
+                }
+                if (options.defaults) {
+                    object.year = 0;
+                    object.operations = 0;
+                    object.participantsMean = 0;
+                    object.participantsMin = 0;
+                    object.participantsMax = 0;
+                }
+                if (message.year != null && $Object.hasOwnProperty.call(message, "year"))
+                    object.year = message.year;
+                if (message.operations != null && $Object.hasOwnProperty.call(message, "operations"))
+                    object.operations = message.operations;
+                if (message.byKind && message.byKind.length) {
+                    object.byKind = $Array(message.byKind.length);
+                    for (let j = 0; j < message.byKind.length; ++j)
+                        object.byKind[j] = $root.liaison.v1.OperationKindCount.toObject(message.byKind[j], options, _depth + 1);
+                }
+                if (message.participantsMean != null && $Object.hasOwnProperty.call(message, "participantsMean"))
+                    object.participantsMean = options.json && !$isFinite(message.participantsMean) ? $String(message.participantsMean) : message.participantsMean;
+                if (message.participantsMin != null && $Object.hasOwnProperty.call(message, "participantsMin"))
+                    object.participantsMin = message.participantsMin;
+                if (message.participantsMax != null && $Object.hasOwnProperty.call(message, "participantsMax"))
+                    object.participantsMax = message.participantsMax;
+                if (message.members && message.members.length) {
+                    object.members = $Array(message.members.length);
+                    for (let j = 0; j < message.members.length; ++j)
+                        object.members[j] = $root.liaison.v1.MemberOperationUsage.toObject(message.members[j], options, _depth + 1);
+                }
+                return object;
+            };
+
+            /**
+             * Converts this OperationYearUsage to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.OperationYearUsage
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            OperationYearUsage.prototype.toJSON = function() {
+                return OperationYearUsage.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for OperationYearUsage
+             * @function getTypeUrl
+             * @memberof liaison.v1.OperationYearUsage
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            OperationYearUsage.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.OperationYearUsage";
+            };
+
+            return OperationYearUsage;
+        })();
+
+        v1.OperationUsageReport = (function() {
+
+            /**
+             * Properties of an OperationUsageReport.
+             * @typedef {Object} liaison.v1.OperationUsageReport.$Properties
+             * @property {number|null} [generatedAtMs] OperationUsageReport generatedAtMs
+             * @property {Array.<liaison.v1.OperationYearUsage.$Properties>|null} [years] OperationUsageReport years
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an OperationUsageReport.
+             * @memberof liaison.v1
+             * @interface IOperationUsageReport
+             * @augments liaison.v1.OperationUsageReport.$Properties
+             * @deprecated Use liaison.v1.OperationUsageReport.$Properties instead.
+             */
+
+            /**
+             * Shape of an OperationUsageReport.
+             * @typedef {liaison.v1.OperationUsageReport.$Properties} liaison.v1.OperationUsageReport.$Shape
+             */
+
+            /**
+             * Constructs a new OperationUsageReport.
+             * @memberof liaison.v1
+             * @classdesc Represents an OperationUsageReport.
+             * @constructor
+             * @param {liaison.v1.OperationUsageReport.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const OperationUsageReport = function (properties) {
+                this.years = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * OperationUsageReport generatedAtMs.
+             * @member {number} generatedAtMs
+             * @memberof liaison.v1.OperationUsageReport
+             * @instance
+             */
+            OperationUsageReport.prototype.generatedAtMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * OperationUsageReport years.
+             * @member {Array.<liaison.v1.OperationYearUsage.$Properties>} years
+             * @memberof liaison.v1.OperationUsageReport
+             * @instance
+             */
+            OperationUsageReport.prototype.years = $util.emptyArray;
+
+            /**
+             * Creates a new OperationUsageReport instance using the specified properties.
+             * @function create
+             * @memberof liaison.v1.OperationUsageReport
+             * @static
+             * @param {liaison.v1.OperationUsageReport.$Properties=} [properties] Properties to set
+             * @returns {liaison.v1.OperationUsageReport} OperationUsageReport instance
+             * @type {{
+             *   (properties: liaison.v1.OperationUsageReport.$Shape): liaison.v1.OperationUsageReport & liaison.v1.OperationUsageReport.$Shape;
+             *   (properties?: liaison.v1.OperationUsageReport.$Properties): liaison.v1.OperationUsageReport;
+             * }}
+             */
+            OperationUsageReport.create = function(properties) {
+                return new OperationUsageReport(properties);
+            };
+
+            /**
+             * Encodes the specified OperationUsageReport message. Does not implicitly {@link liaison.v1.OperationUsageReport.verify|verify} messages.
+             * @function encode
+             * @memberof liaison.v1.OperationUsageReport
+             * @static
+             * @param {liaison.v1.OperationUsageReport.$Properties} message OperationUsageReport message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationUsageReport.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.generatedAtMs != null && $Object.hasOwnProperty.call(message, "generatedAtMs") && (typeof message.generatedAtMs === "object" ? message.generatedAtMs.low || message.generatedAtMs.high : message.generatedAtMs !== 0))
+                    writer.uint32(/* id 1, wireType 0 =*/8).int64(message.generatedAtMs);
+                if (message.years != null && message.years.length)
+                    for (let i = 0; i < message.years.length; ++i)
+                        $root.liaison.v1.OperationYearUsage.encode(message.years[i], writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified OperationUsageReport message, length delimited. Does not implicitly {@link liaison.v1.OperationUsageReport.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof liaison.v1.OperationUsageReport
+             * @static
+             * @param {liaison.v1.OperationUsageReport.$Properties} message OperationUsageReport message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OperationUsageReport.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes an OperationUsageReport message from the specified reader or buffer.
+             * @function decode
+             * @memberof liaison.v1.OperationUsageReport
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {liaison.v1.OperationUsageReport & liaison.v1.OperationUsageReport.$Shape} OperationUsageReport
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationUsageReport.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.liaison.v1.OperationUsageReport();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.generatedAtMs = value;
+                            else
+                                delete message.generatedAtMs;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.years && message.years.length))
+                                message.years = [];
+                            message.years.push($root.liaison.v1.OperationYearUsage.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes an OperationUsageReport message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof liaison.v1.OperationUsageReport
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {liaison.v1.OperationUsageReport & liaison.v1.OperationUsageReport.$Shape} OperationUsageReport
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OperationUsageReport.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates an OperationUsageReport message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof liaison.v1.OperationUsageReport
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {liaison.v1.OperationUsageReport} OperationUsageReport
+             */
+            OperationUsageReport.fromObject = function (object, _depth) {
+                if (object instanceof $root.liaison.v1.OperationUsageReport)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".liaison.v1.OperationUsageReport: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.liaison.v1.OperationUsageReport();
+                if (object.generatedAtMs != null)
+                    if (typeof object.generatedAtMs === "object" ? object.generatedAtMs.low || object.generatedAtMs.high : $Number(object.generatedAtMs) !== 0)
+                        if ($util.Long)
+                            message.generatedAtMs = $util.Long.fromValue(object.generatedAtMs, false);
+                        else if (typeof object.generatedAtMs === "string")
+                            message.generatedAtMs = $parseInt(object.generatedAtMs, 10);
+                        else if (typeof object.generatedAtMs === "number")
+                            message.generatedAtMs = object.generatedAtMs;
+                        else if (typeof object.generatedAtMs === "object")
+                            message.generatedAtMs = new $util.LongBits(object.generatedAtMs.low >>> 0, object.generatedAtMs.high >>> 0).toNumber();
+                if (object.years) {
+                    if (!$Array.isArray(object.years))
+                        throw $TypeError(".liaison.v1.OperationUsageReport.years: array expected");
+                    message.years = $Array(object.years.length);
+                    for (let i = 0; i < object.years.length; ++i) {
+                        if (!$util.isObject(object.years[i]))
+                            throw $TypeError(".liaison.v1.OperationUsageReport.years: object expected");
+                        message.years[i] = $root.liaison.v1.OperationYearUsage.fromObject(object.years[i], _depth + 1);
+                    }
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an OperationUsageReport message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof liaison.v1.OperationUsageReport
+             * @static
+             * @param {liaison.v1.OperationUsageReport} message OperationUsageReport
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            OperationUsageReport.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.years = [];
+                if (options.defaults)
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.generatedAtMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.generatedAtMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                if (message.generatedAtMs != null && $Object.hasOwnProperty.call(message, "generatedAtMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.generatedAtMs = typeof message.generatedAtMs === "number" ? $BigInt(message.generatedAtMs) : $util.Long.fromBits(message.generatedAtMs.low >>> 0, message.generatedAtMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.generatedAtMs === "number")
+                        object.generatedAtMs = options.longs === $String ? $String(message.generatedAtMs) : message.generatedAtMs;
+                    else
+                        object.generatedAtMs = options.longs === $String ? $util.Long.prototype.toString.call(message.generatedAtMs) : options.longs === $Number ? new $util.LongBits(message.generatedAtMs.low >>> 0, message.generatedAtMs.high >>> 0).toNumber() : message.generatedAtMs;
+                if (message.years && message.years.length) {
+                    object.years = $Array(message.years.length);
+                    for (let j = 0; j < message.years.length; ++j)
+                        object.years[j] = $root.liaison.v1.OperationYearUsage.toObject(message.years[j], options, _depth + 1);
+                }
+                return object;
+            };
+
+            /**
+             * Converts this OperationUsageReport to JSON.
+             * @function toJSON
+             * @memberof liaison.v1.OperationUsageReport
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            OperationUsageReport.prototype.toJSON = function() {
+                return OperationUsageReport.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for OperationUsageReport
+             * @function getTypeUrl
+             * @memberof liaison.v1.OperationUsageReport
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            OperationUsageReport.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/liaison.v1.OperationUsageReport";
+            };
+
+            return OperationUsageReport;
         })();
 
         return v1;

@@ -1,5 +1,6 @@
 // The usage service's API, for the console and the CLI: monthly counters per contact point and
-// each member's activity (dormancy), plus the live throughput samples it publishes.
+// each member's activity (dormancy), joint customs operations per year, plus the live throughput
+// samples it publishes.
 import type { NatsConnection, Subscription } from "@nats-io/nats-core";
 import { decodeAs } from "../crypto/mod.js";
 import { requestService, subjects } from "../nats/mod.js";
@@ -11,6 +12,8 @@ export const usageApi = Object.freeze({
   report: subjects.api(USAGE_SERVICE, "report"),
   /** Empty → UsageReport with activity only, after a dormancy check run now. */
   checkDormancy: subjects.api(USAGE_SERVICE, "check-dormancy"),
+  /** OperationUsageQuery → OperationUsageReport: joint customs operations per year. */
+  operations: subjects.api(USAGE_SERVICE, "operations"),
 });
 /** ThroughputSample, every few seconds. */
 export const THROUGHPUT_SUBJECT = subjects.live("throughput");
@@ -35,6 +38,12 @@ export class UsageClient {
   async checkDormancy(): Promise<pb.UsageReport> {
     const bytes = await requestService(this.nc, usageApi.checkDormancy, new Uint8Array(), this.timeoutMs);
     return decodeAs((b) => pb.UsageReport.decode(b), bytes, "UsageReport");
+  }
+
+  /** Joint customs operations per year: by kind, parties per operation, who leads and who takes part. */
+  async operations(q: { fromYear?: number; toYear?: number } = {}): Promise<pb.OperationUsageReport> {
+    const bytes = await requestService(this.nc, usageApi.operations, pb.OperationUsageQuery.encode(q).finish(), this.timeoutMs);
+    return decodeAs((b) => pb.OperationUsageReport.decode(b), bytes, "OperationUsageReport");
   }
 
   /** Calls `onSample` with every throughput sample until the subscription is closed. */

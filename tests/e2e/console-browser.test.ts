@@ -127,7 +127,7 @@ describe("the console in a browser", () => {
   it("operations: usage charts and totals, dormant members, live throughput and health match the API; no supervisor view", async () => {
     const { page, violations } = await newPage();
     await logIn(page, tokens.operations);
-    expect(await page.locator("#nav button").evaluateAll((bs) => bs.map((b) => b.getAttribute("data-view")))).toEqual(["usage", "dormant", "throughput", "health"]);
+    expect(await page.locator("#nav button").evaluateAll((bs) => bs.map((b) => b.getAttribute("data-view")))).toEqual(["usage", "calendar", "dormant", "throughput", "health"]);
     expect(await page.getByTestId("nav-audit").count()).toBe(0);
 
     await openView(page, "usage");

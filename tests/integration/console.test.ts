@@ -58,7 +58,7 @@ describe("console API", () => {
     expect((await app.inject({ method: "GET", url: "/v1/usage", headers: { authorization: "Bearer nope" } })).statusCode).toBe(401);
 
     const session = await app.inject({ method: "GET", url: "/v1/session", headers: OPS });
-    expect(session.json()).toEqual({ user: "ops-1", role: "operations", views: ["usage", "dormant", "throughput", "health"] });
+    expect(session.json()).toEqual({ user: "ops-1", role: "operations", views: ["usage", "calendar", "dormant", "throughput", "health"] });
 
     await until(async () => {
       const refusals = (await hub.auditEvents()).filter((e) => e.action === pb.AuditAction.AUDIT_ACTION_REFUSAL && e.service === "console");

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { accessOut, AUDIT_ACTIONS, AUDIT_OUTCOMES, complianceOut, eventsQuery, dormantOut, healthOut, pageOut, supervisorHoldOut, throughputOut, usageOut, userOut, verificationOut } from "../../src/api/mod.js";
+import { accessOut, AUDIT_ACTIONS, AUDIT_OUTCOMES, complianceOut, consoleCalendarOut, eventsQuery, dormantOut, healthOut, operationUsageOut, pageOut, supervisorHoldOut, throughputOut, usageOut, userOut, verificationOut } from "../../src/api/mod.js";
 import { problemSchema } from "../../src/http/mod.js";
 import { htmlSinks, inlineCode, sinksTakeHtmlOnly } from "../support/web-code.js";
 
@@ -42,13 +42,13 @@ describe("console web code", () => {
       if (props) for (const k of Object.keys(props)) schemaFields.add(k);
       Object.values(node).forEach(walk);
     };
-    for (const s of [usageOut, dormantOut, throughputOut, healthOut, pageOut, accessOut, userOut, complianceOut, verificationOut, supervisorHoldOut, problemSchema]) {
+    for (const s of [usageOut, operationUsageOut, consoleCalendarOut, dormantOut, throughputOut, healthOut, pageOut, accessOut, userOut, complianceOut, verificationOut, supervisorHoldOut, problemSchema]) {
       walk(z.toJSONSchema(s, { io: "output", unrepresentable: "any" }));
     }
     // Names that are not fields of an API answer: the browser's and JavaScript's own, and the view
     // code's column descriptions.
     const notApi = new Set(
-      "abort addEventListener all blob body catch ceil click createObjectURL dataset decode delete disabled download every field find flatMap floor forEach freeze gen get getItem hash headers hidden href html includes indexOf innerHTML insertAdjacentHTML isArray join json jsonl keys label length log10 map max message num parse preventDefault push pushState querySelector querySelectorAll read reduce reload removeItem replace replaceState reverse round set setAttribute setItem shift signal size slice sort split startsWith stop stringify submitter target text textContent toggleAttribute value".split(" "),
+      "abort addEventListener all blob body catch ceil click createObjectURL dataset decode delete disabled download every field find flatMap floor forEach freeze gen get getItem getUTCFullYear hash headers hidden href html includes indexOf innerHTML insertAdjacentHTML isArray join json jsonl keys label length log10 map max message num parse preventDefault push pushState querySelector querySelectorAll read reduce reload removeItem replace replaceState reverse round set setAttribute setItem shift signal size slice sort split startsWith stop stringify submitter target text textContent toggleAttribute value".split(" "),
     );
     // Answers with no zod schema of their own: /v1/session, and the src/ops status that /v1/health
     // passes through (server, services, consumers, streams).

@@ -1,14 +1,34 @@
-// The operations views' APIs: usage per contact point and month, dormant members, service health
+// The operations views' APIs: usage per contact point and month, joint customs operations per
+// year, dormant members, service health
 // ($SRV discovery, streams, consumers, NATS), live throughput (Server-Sent Events) and the
 // Prometheus exposition of every hub service. Counts and states only, never content.
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { dormantOut, healthOut, isoOrNull, isoRequired, USAGE_COUNTS, usageOut, usageQuery, type ActivityOut, type UsageCount, type ThroughputOut, type UsageOut } from "../../../src/api/mod.js";
+import {
+  calendarQuery,
+  consoleCalendarOut,
+  dormantOut,
+  healthOut,
+  isoOrNull,
+  isoRequired,
+  operationUsageOut,
+  operationUsageQuery,
+  USAGE_COUNTS,
+  usageOut,
+  usageQuery,
+  type ActivityOut,
+  type ConsoleCalendarOut,
+  type OperationUsageOut,
+  type UsageCount,
+  type ThroughputOut,
+  type UsageOut,
+} from "../../../src/api/mod.js";
 import { AuditOutcome, type AuditEmitter } from "../../../src/audit/mod.js";
 import { histogramQuantile, rolesWith } from "../../../src/domain/mod.js";
+import { HUB_CONSOLE_CALENDAR } from "../../../src/hub-rpc/mod.js";
 import { problemResponses } from "../../../src/http/mod.js";
-import { scrapeAll } from "../../../src/nats/mod.js";
+import { requestService, scrapeAll, subjects } from "../../../src/nats/mod.js";
 import { HUB_SERVICES, systemStatus } from "../../../src/ops/mod.js";
 import { pb } from "../../../src/proto/mod.js";
 import { UsageClient } from "../../../src/usage/mod.js";
@@ -22,6 +42,9 @@ export interface OperationsRoutesDeps {
 
 const OPERATIONS = rolesWith("operations.read");
 const errors = problemResponses("LIAISON_VALIDATION", "LIAISON_UNAUTHENTICATED", "LIAISON_FORBIDDEN", "LIAISON_UNAVAILABLE", "LIAISON_TIMEOUT");
+
+/** OPERATION_KIND_FULL_SCALE_JCO → full-scale-jco (the words of src/domain/operations.ts). */
+const wordOf = (e: Readonly<Record<number, string>>, prefix: string, v: number | null | undefined) => (e[v ?? 0] ?? `${prefix}UNSPECIFIED`).slice(prefix.length).toLowerCase().replace(/_/g, "-");
 
 function activityView(a: pb.IContactPointActivity): ActivityOut {
   return {
@@ -84,6 +107,72 @@ export async function operationsRoutes(app: FastifyInstance, deps: OperationsRou
     async () => {
       const all = (await usage.checkDormancy()).activity.map(activityView);
       return { dormant: all.filter((a) => a.dormant), all };
+    },
+  );
+
+  r.get(
+    "/v1/usage/operations",
+    {
+      schema: {
+        summary: "Joint customs operations per year: by kind, parties per operation, how often each member leads or takes part",
+        tags: ["operations"],
+        querystring: operationUsageQuery,
+        response: { 200: operationUsageOut, ...errors },
+      },
+      config: read("operation-usage"),
+    },
+    async (req): Promise<OperationUsageOut> => {
+      const q = req.query;
+      const rep = await usage.operations({ ...(q.from ? { fromYear: q.from } : {}), ...(q.to ? { toYear: q.to } : {}) });
+      return {
+        generatedAt: isoRequired(rep.generatedAtMs),
+        years: rep.years.map((y) => ({
+          year: Number(y.year),
+          operations: Number(y.operations),
+          byKind: (y.byKind ?? []).map((k) => ({ kind: k.kind ?? "", count: Number(k.count) })),
+          participants: { mean: Number(y.participantsMean), min: Number(y.participantsMin), max: Number(y.participantsMax) },
+          members: (y.members ?? []).map((m) => ({ cp: m.contactPoint ?? "", leads: Number(m.leads), takesPart: Number(m.takesPart), notUsed: Boolean(m.notUsed) })),
+        })),
+      };
+    },
+  );
+
+  r.get(
+    "/v1/operations/calendar",
+    {
+      schema: {
+        summary: "The calendar of joint customs operations in a period, with their overlaps in timing and objectives and why",
+        tags: ["operations"],
+        querystring: calendarQuery,
+        response: { 200: consoleCalendarOut, ...errors },
+      },
+      config: read("operation-calendar"),
+    },
+    async (req): Promise<ConsoleCalendarOut> => {
+      const { from, to } = req.query;
+      const c = HUB_CONSOLE_CALENDAR;
+      const bytes = await requestService(deps.nc, subjects.api("operations", c.name), c.request.encode({ from, to, user: req.user?.id ?? "" }).finish(), 10_000);
+      const cal = c.reply.decode(bytes);
+      return {
+        from,
+        to,
+        operations: cal.operations.map((s) => ({
+          id: s.id ?? "",
+          name: s.content?.name ?? "",
+          kind: wordOf(pb.OperationKind, "OPERATION_KIND_", s.content?.kind),
+          createdBy: s.createdBy ?? "",
+          leaders: s.content?.leaders ?? [],
+          participants: s.content?.participants ?? [],
+          status: wordOf(pb.OperationStatus, "OPERATION_STATUS_", s.content?.status),
+          phases: (s.content?.phases ?? []).map((p) => ({ kind: wordOf(pb.PhaseKind, "PHASE_KIND_", p.kind), start: p.start ?? "", end: p.end ?? "" })),
+        })),
+        overlaps: cal.overlaps.map((o) => ({
+          a: { id: o.aId ?? "", name: o.aName ?? "" },
+          b: { id: o.bId ?? "", name: o.bName ?? "" },
+          periods: (o.periods ?? []).map((p) => ({ aPhase: p.aPhase ?? "", bPhase: p.bPhase ?? "", from: p.from ?? "", to: p.to ?? "" })),
+          reasons: o.reasons ?? [],
+        })),
+      };
     },
   );
 

@@ -121,10 +121,11 @@ function axisOf(max) {
 }
 
 /**
- * A bar chart (inline SVG): one group per month, one bar per contact point, with labelled axes:
- * the y axis counts `unit` (ticks at whole steps), the x axis is the month (UTC).
+ * A bar chart (inline SVG): one group per month (or per year: the last argument names the groups
+ * and the series), one bar per contact point (or kind), with labelled axes: the y axis counts
+ * `unit` (ticks at whole steps), the x axis is the month (UTC) or what the last argument names.
  */
-function barChart(title, unit, testid, months, cps, valueOf) {
+function barChart(title, unit, testid, months, cps, valueOf, { label: xLabel, per, series: seriesName } = { label: "month (UTC)", per: "month", series: "contact point" }) {
   const W = 360, H = 200, left = 44, right = 8, top = 10, bottom = 40;
   const plotW = W - left - right, plotH = H - top - bottom;
   const max = Math.max(0, ...months.flatMap((m) => cps.map((cp) => valueOf(m, cp))));
@@ -145,9 +146,91 @@ function barChart(title, unit, testid, months, cps, valueOf) {
   const labels = months.map((m, i) => html`<text class="tick x-tick" x="${left + 4 + i * gw + (gw - 8) / 2}" y="${top + plotH + 13}" text-anchor="middle">${m}</text>`);
   const axes = html`<line class="axis" x1="${left}" x2="${left}" y1="${top}" y2="${top + plotH}"/><line class="axis" x1="${left}" x2="${W - right}" y1="${top + plotH}" y2="${top + plotH}"/>
     <text class="axis-label" data-testid="${testid}-y-label" transform="rotate(-90)" x="${-(top + plotH / 2)}" y="12" text-anchor="middle">${unit}</text>
-    <text class="axis-label" data-testid="${testid}-x-label" x="${left + plotW / 2}" y="${H - 4}" text-anchor="middle">month (UTC)</text>`;
+    <text class="axis-label" data-testid="${testid}-x-label" x="${left + plotW / 2}" y="${H - 4}" text-anchor="middle">${xLabel}</text>`;
   const legend = cps.map((cp, j) => html`<span class="${series(j)}">■</span> ${cp} `);
-  return html`<div class="chart" data-testid="${testid}"><h3>${title}</h3><svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${title}: ${unit} per month and contact point">${ticks}${axes}${bars}${labels}</svg><div>${legend}</div></div>`;
+  return html`<div class="chart" data-testid="${testid}"><h3>${title}</h3><svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${title}: ${unit} per ${per} and ${seriesName}">${ticks}${axes}${bars}${labels}</svg><div>${legend}</div></div>`;
+}
+
+/**
+ * Joint customs operations per year (/v1/usage/operations): operations by kind, parties per
+ * operation, and how often each member leads or takes part; a member that takes part in none of a
+ * year's operations is flagged "not used at the expected level", as a dormant member is.
+ */
+function operationsSection(ops, cp) {
+  const years = ops.years.map((y) => String(y.year));
+  const yearOf = (label) => ops.years.find((y) => String(y.year) === label);
+  const kinds = [...new Set(ops.years.flatMap((y) => y.byKind.map((k) => k.kind)))].sort();
+  const cps = [...new Set(ops.years.flatMap((y) => y.members.map((m) => m.cp)))].sort().flatMap((c) => (!cp || c === cp ? [c] : []));
+  const perYear = { label: "year (of the operation's first day)", per: "year", series: "kind" };
+  const charts = [
+    barChart("Operations by kind", "operations", "jco-chart-kinds", years, kinds, (y, k) => yearOf(y)?.byKind.find((x) => x.kind === k)?.count ?? 0, perYear),
+    barChart("Operations each member takes part in", "operations", "jco-chart-members", years, cps, (y, c) => yearOf(y)?.members.find((m) => m.cp === c)?.takesPart ?? 0, { ...perYear, series: "contact point" }),
+  ];
+  const rows = ops.years.flatMap((y) => y.members.flatMap((m) => (cps.includes(m.cp) ? [{ ...m, year: y.year }] : [])));
+  const one = (n) => String(Math.round(n * 10) / 10);
+  return html`<section data-testid="jco-usage"><h2>Joint customs operations per year</h2>
+    <p>Counted from the calendar of operations (its clear entries): an operation counts in the year of its first day, a cancelled one not at all. Parties are its leaders and participants (observers do not count).</p>
+    <div class="charts">${charts}</div>
+    <h3>Operations</h3>
+    ${table(
+      [
+        { label: "year", value: (r) => r.year },
+        { label: "operations", num: true, field: "operations", value: (r) => r.operations },
+        { label: "by kind", field: "byKind", value: (r) => r.byKind.map((k) => `${k.kind} ${k.count}`).join(", ") },
+        { label: "parties per operation: mean", num: true, field: "mean", value: (r) => one(r.participants.mean) },
+        { label: "min", num: true, field: "min", value: (r) => r.participants.min },
+        { label: "max", num: true, field: "max", value: (r) => r.participants.max },
+      ],
+      ops.years,
+      (r, c) => `jco-year-${r.year}-${c.field ?? "year"}`,
+    )}
+    <h3>Members</h3>
+    ${table(
+      [
+        { label: "contact point", value: (r) => r.cp },
+        { label: "year", value: (r) => r.year },
+        { label: "leads", num: true, field: "leads", value: (r) => r.leads },
+        { label: "takes part", num: true, field: "takesPart", value: (r) => r.takesPart },
+        { label: "use", field: "notUsed", html: (r) => (r.notUsed ? html`<span class="bad">not used at the expected level</span>` : html`<span class="ok">takes part</span>`) },
+      ],
+      rows,
+      (r, c) => `jco-${r.year}-${r.cp}-${c.field ?? c.label.replace(/\W+/g, "-")}`,
+    )}</section>`;
+}
+
+const PHASE_WORDS = ["planning", "business-case", "operational", "debriefing", "final-report"];
+/**
+ * The calendar as a timeline (inline SVG): one row per operation, its phases as bars coloured by
+ * kind, and a band over the days it overlaps another; labelled axes: the date (UTC, a tick on the
+ * first of each month) along the bottom, the operations up the side.
+ */
+function timeline(c) {
+  const DAY = 86400000;
+  const t0 = Date.parse(`${c.from}T00:00:00Z`), t1 = Date.parse(`${c.to}T00:00:00Z`) + DAY;
+  const W = 1000, left = 170, right = 10, top = 8, row = 22;
+  const H = top + row * Math.max(1, c.operations.length) + 44;
+  const x = (day, end) => left + ((W - left - right) * (Math.max(t0, Math.min(t1, Date.parse(`${day}T00:00:00Z`) + (end ? DAY : 0))) - t0)) / (t1 - t0);
+  const rows = c.operations.map((o, i) => {
+    const y = top + i * row;
+    // A phase outside the period is not drawn (an operation is listed when one of its phases is in it).
+    const bars = o.phases.map((p, j) => (p.end < c.from || p.start > c.to ? "" : html`<rect data-testid="cal-bar-${o.id}-${j}" x="${x(p.start)}" y="${y + 4}" width="${Math.max(1, x(p.end, true) - x(p.start))}" height="${row - 8}" class="series-${PHASE_WORDS.indexOf(p.kind) % 8}"><title>${o.name}: ${p.kind} ${p.start} to ${p.end}</title></rect>`));
+    const bands = c.overlaps.flatMap((ov) => (ov.a.id === o.id || ov.b.id === o.id ? ov.periods.map((p) => html`<rect class="overlap" data-testid="cal-band-${o.id}" x="${x(p.from)}" y="${y + 1}" width="${Math.max(1, x(p.to, true) - x(p.from))}" height="${row - 2}"><title>overlaps ${ov.a.id === o.id ? ov.b.name : ov.a.name}: ${p.from} to ${p.to}</title></rect>`) : []));
+    return html`<text class="tick y-tick" x="${left - 6}" y="${y + row / 2 + 3}" text-anchor="end">${o.name}</text>${bars}${bands}`;
+  });
+  const ticks = [];
+  const [fy, fm] = c.from.split("-").map(Number);
+  for (let k = 0; k < 400; k++) {
+    const m = ((fm - 1 + k) % 12) + 1, yr = fy + Math.floor((fm - 1 + k) / 12);
+    const day = `${yr}-${`0${m}`.slice(-2)}-01`;
+    if (Date.parse(`${day}T00:00:00Z`) >= t1) break;
+    if (Date.parse(`${day}T00:00:00Z`) < t0) continue;
+    ticks.push(html`<line class="grid" x1="${x(day)}" x2="${x(day)}" y1="${top}" y2="${H - 38}"/><text class="tick x-tick" x="${x(day)}" y="${H - 26}" text-anchor="middle">${day.slice(0, 7)}</text>`);
+  }
+  const axes = html`<line class="axis" x1="${left}" x2="${left}" y1="${top}" y2="${H - 38}"/><line class="axis" x1="${left}" x2="${W - right}" y1="${H - 38}" y2="${H - 38}"/>
+    <text class="axis-label" data-testid="cal-chart-y-label" transform="rotate(-90)" x="${-(top + (H - 38 - top) / 2)}" y="12" text-anchor="middle">operation</text>
+    <text class="axis-label" data-testid="cal-chart-x-label" x="${left + (W - left - right) / 2}" y="${H - 6}" text-anchor="middle">date (UTC)</text>`;
+  const legend = PHASE_WORDS.map((k, j) => html`<span class="series-${j}">■</span> ${k} `);
+  return html`<div class="chart" data-testid="cal-chart"><svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="Calendar of operations: phases per operation by date, overlaps marked">${ticks}${axes}${rows}</svg><div>${legend} <span class="bad">▭</span> overlap</div></div>`;
 }
 
 // ------------------------------------------------------------------ operations views
@@ -156,7 +239,11 @@ const views = {
     const v = (k) => params.get(k) ?? "";
     const q = new URLSearchParams();
     for (const k of ["from", "to", "cp"]) if (v(k)) q.set(k, v(k));
-    const u = await json(`/v1/usage${[...q.keys()].length ? `?${q}` : ""}`);
+    // Joint customs operations over the years of the months asked (all years when none).
+    const oq = new URLSearchParams();
+    if (v("from")) oq.set("from", v("from").slice(0, 4));
+    if (v("to")) oq.set("to", v("to").slice(0, 4));
+    const [u, ops] = await Promise.all([json(`/v1/usage${[...q.keys()].length ? `?${q}` : ""}`), json(`/v1/usage/operations${[...oq.keys()].length ? `?${oq}` : ""}`)]);
     const members = [...new Set([...u.activity.map((a) => a.cp), ...(v("cp") ? [v("cp")] : [])])].sort();
     const filters = html`<form class="inline" id="usage-form">
         <label>from month <input name="from" type="month" value="${v("from")}"></label>
@@ -209,15 +296,55 @@ const views = {
         ],
         u.months,
         (r, c) => `usage-${r.cp}-${r.month}-${c.field ?? c.label.replace(/\W+/g, "-")}`,
+      )}
+      ${operationsSection(ops, v("cp"))}`,
+    );
+    showsOnSubmit(el.querySelector("#usage-form"), "usage");
+  },
+
+  async calendar(el, params) {
+    const year = new Date().getUTCFullYear();
+    const from = params.get("from") || `${year}-01-01`;
+    const to = params.get("to") || `${year}-12-31`;
+    const c = await json(`/v1/operations/calendar?${new URLSearchParams({ from, to })}`);
+    const filters = html`<form class="inline" id="calendar-form">
+        <label>from <input name="from" type="date" value="${from}" required></label>
+        <label>to <input name="to" type="date" value="${to}" required></label>
+        <button type="submit">Show</button>
+      </form>`;
+    const overlapping = (id) => c.overlaps.find((o) => o.a.id === id || o.b.id === id);
+    render(
+      el,
+      html`<h2>Calendar of joint customs operations</h2>${filters}
+      <p><span class="figure" data-testid="cal-count">${c.operations.length}</span> operation(s) from ${c.from} to ${c.to}; <span class="${c.overlaps.length ? "bad" : "ok"}" data-testid="cal-overlap-count">${c.overlaps.length}</span> overlap(s) in timing and objectives.</p>
+      ${timeline(c)}
+      <h3>Overlaps</h3>
+      ${table(
+        [
+          { label: "operation", field: "a", value: (r) => r.a.name },
+          { label: "overlaps with", field: "b", value: (r) => r.b.name },
+          { label: "shared days", field: "periods", value: (r) => r.periods.map((p) => `${p.aPhase} / ${p.bPhase}: ${p.from} to ${p.to}`).join("; ") },
+          { label: "why", field: "reasons", value: (r) => r.reasons.join("; ") },
+        ],
+        c.overlaps,
+        (r, col) => `cal-overlap-${r.a.id}-${r.b.id}-${col.field}`,
+      )}
+      <h3>Operations</h3>
+      ${table(
+        [
+          { label: "name", field: "name", value: (r) => r.name },
+          { label: "kind", field: "kind", value: (r) => r.kind },
+          { label: "leaders", field: "leaders", value: (r) => r.leaders.join(", ") },
+          { label: "participants", field: "participants", value: (r) => r.participants.join(", ") },
+          { label: "status", field: "status", value: (r) => r.status },
+          { label: "phases", field: "phases", value: (r) => r.phases.map((p) => `${p.kind} ${p.start} to ${p.end}`).join("; ") },
+          { label: "overlap", field: "overlap", html: (r) => (overlapping(r.id) ? html`<span class="bad">yes</span>` : html`<span class="ok">no</span>`) },
+        ],
+        c.operations,
+        (r, col) => `cal-op-${r.id}-${col.field}`,
       )}`,
     );
-    const form = el.querySelector("#usage-form");
-    form.addEventListener("submit", (e) => {
-      e.preventDefault();
-      const next = new URLSearchParams();
-      for (const [k, val] of new FormData(form)) if (val) next.set(k, String(val));
-      go("usage", next).catch(showError);
-    });
+    showsOnSubmit(el.querySelector("#calendar-form"), "calendar");
   },
 
   async dormant(el) {
@@ -565,11 +692,21 @@ const AUDIT_ACTION_WORDS = ["submit", "read", "query", "hit", "delivery", "recei
 /** A datetime-local value (taken as UTC, as the console shows every time) as the API's ISO time. */
 const utcOf = (local) => (/^\d{4}-\d\d-\d\dT\d\d:\d\d$/.test(local) ? `${local}:00Z` : /[Zz]|[+-]\d\d:\d\d$/.test(local) ? local : `${local}Z`);
 
-const TITLES = { usage: "Usage", dormant: "Dormant members", throughput: "Throughput", health: "Health", audit: "Access log", access: "Access report", compliance: "Erasure compliance", verification: "Tree heads", export: "Export" };
+const TITLES = { usage: "Usage", calendar: "Calendar", dormant: "Dormant members", throughput: "Throughput", health: "Health", audit: "Access log", access: "Access report", compliance: "Erasure compliance", verification: "Tree heads", export: "Export" };
 const current = { stop: undefined, gen: 0 };
 
 function showError(e) {
   append($("#view"), problemHtml(e));
+}
+
+/** A filter form that shows `view` with the form's filled fields as its parameters. */
+function showsOnSubmit(form, view) {
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const next = new URLSearchParams();
+    for (const [k, val] of new FormData(form)) if (val) next.set(k, String(val));
+    go(view, next).catch(showError);
+  });
 }
 
 /**
