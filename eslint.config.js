@@ -23,7 +23,7 @@ export default tseslint.config(
   },
   {
     // The consoles' web UIs (the hub's, and the member console at the access point) run in the browser.
-    files: ["services/console/web/**/*.js", "services/access-point/web/**/*.js"],
+    files: ["services/console/web/**/*.js", "services/access-point/web/**/*.js", "src/web/public/**/*.js"],
     languageOptions: { globals: globals.browser },
   },
   {

@@ -12,6 +12,7 @@ import type { AuditEmitter } from "../../src/audit/mod.js";
 import type { HttpLimits } from "../../src/config/mod.js";
 import { createAuditedApp, type LiaisonApp, type User, type UserStore } from "../../src/http/mod.js";
 import type { Logger } from "../../src/log/mod.js";
+import { WEB_KIT_DIR } from "../../src/web/mod.js";
 import { auditRoutes } from "./routes/audit.js";
 import { complianceRoutes } from "./routes/compliance.js";
 import { holdRoutes } from "./routes/holds.js";
@@ -70,6 +71,6 @@ export async function buildConsoleApp(d: ConsoleAppDeps): Promise<LiaisonApp> {
   await app.register(async (scope) => operationsRoutes(scope, { nc: d.nc, audit: d.audit, ...(d.monitorUrl ? { monitorUrl: d.monitorUrl } : {}) }));
   // The web UI: static files, no build step, nothing from a CDN. They hold no data; every figure
   // comes from the APIs above with the user's token.
-  await app.register(fastifyStatic, { root: join(import.meta.dirname, "web"), prefix: "/", index: ["index.html"] });
+  await app.register(fastifyStatic, { root: [join(import.meta.dirname, "web"), WEB_KIT_DIR], prefix: "/", index: ["index.html"], wildcard: false });
   return app;
 }

@@ -36,5 +36,5 @@ export function schemaFields(schemas: readonly z.ZodType[]): Set<string> {
   return fields;
 }
 
-/** The property names the code reads (`a.name`, `a?.name`), comments left out. */
-export const fieldsRead = (js: string): Set<string> => new Set([...js.replace(/\/\/.*$/gm, "").matchAll(/(?:[\w$)\]])\??\.([A-Za-z_$][\w$]*)/g)].map((m) => m[1] ?? ""));
+/** The property names the code reads (`a.name`, `a?.name`), comments and imports left out. */
+export const fieldsRead = (js: string): Set<string> => new Set([...js.replace(/\/\/.*$/gm, "").replace(/^import .*$/gm, "").matchAll(/(?:[\w$)\]])\??\.([A-Za-z_$][\w$]*)/g)].map((m) => m[1] ?? ""));

@@ -11,6 +11,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { rolesWith } from "../../../src/domain/mod.js";
 import { problemResponses } from "../../../src/http/mod.js";
+import { WEB_KIT_DIR } from "../../../src/web/mod.js";
 
 export interface ConsoleRoutesDeps {
   readonly cp: string;
@@ -30,6 +31,8 @@ export async function consoleRoutes(app: FastifyInstance, d: ConsoleRoutesDeps):
     },
     async (req) => ({ user: req.user?.id ?? "", role: req.user?.role ?? "", cp: d.cp }),
   );
-  // Static files, no build step, nothing from a CDN; unknown paths fall through to the app's 404.
-  await app.register(fastifyStatic, { root: join(import.meta.dirname, "..", "web"), prefix: "/", index: ["index.html"] });
+  // Static files, no build step, nothing from a CDN: one route per file found at start (no
+  // wildcard route, which would take every path: an unknown one would be its 404, not the API's,
+  // and a path parameter too long for the router its 404 instead of the API's 414).
+  await app.register(fastifyStatic, { root: [join(import.meta.dirname, "..", "web"), WEB_KIT_DIR], prefix: "/", index: ["index.html"], wildcard: false });
 }

@@ -48,7 +48,8 @@ export interface MessageRoutesDeps {
   readonly largeFiles?: LargeFiles;
 }
 
-const errors = problemResponses(
+/** The refusals of the message routes (and of the large-file routes beside them, routes/uploads.ts). */
+export const MESSAGE_REFUSALS = [
   "LIAISON_VALIDATION",
   "LIAISON_UNAUTHENTICATED",
   "LIAISON_FORBIDDEN",
@@ -56,7 +57,8 @@ const errors = problemResponses(
   "LIAISON_PAYLOAD_TOO_LARGE",
   "LIAISON_UNKNOWN_CONTACT_POINT",
   "LIAISON_UNAVAILABLE",
-);
+] as const;
+const errors = problemResponses(...MESSAGE_REFUSALS);
 
 function attachments(list: readonly AttachmentIn[], max: number): pb.IAttachment[] {
   const out = list.map((a) => ({ name: a.name, mediaType: a.mediaType, content: new Uint8Array(Buffer.from(a.contentBase64, "base64")) }));

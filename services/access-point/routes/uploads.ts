@@ -14,6 +14,7 @@ import { problemResponses } from "../../../src/http/mod.js";
 import { pb } from "../../../src/proto/mod.js";
 import type { LargeFiles } from "../large-files.js";
 import type { Mailbox } from "../mailbox.js";
+import { MESSAGE_REFUSALS } from "./messages.js";
 
 export interface UploadRoutesDeps {
   readonly mailbox: Mailbox;
@@ -23,16 +24,7 @@ export interface UploadRoutesDeps {
   readonly now?: () => number;
 }
 
-const errors = problemResponses(
-  "LIAISON_VALIDATION",
-  "LIAISON_UNAUTHENTICATED",
-  "LIAISON_FORBIDDEN",
-  "LIAISON_NOT_FOUND",
-  "LIAISON_PAYLOAD_TOO_LARGE",
-  "LIAISON_UNKNOWN_CONTACT_POINT",
-  "LIAISON_DECRYPT_FAILED",
-  "LIAISON_UNAVAILABLE",
-);
+const errors = problemResponses(...MESSAGE_REFUSALS, "LIAISON_DECRYPT_FAILED");
 
 /** A file name as a Content-Disposition header carries it (RFC 6266 filename*, RFC 8187). */
 const disposition = (name: string) => `attachment; filename*=UTF-8''${encodeURIComponent(name)}`;

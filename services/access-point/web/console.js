@@ -4,34 +4,10 @@
 // classification marking), its tally, and the monitoring of open recommendations. The sealed items
 // are opened by this access point, never the hub. No framework, no build step; every shown figure
 // carries a data-testid so tests/e2e/member-console-browser.test.ts can compare it with the API.
-// Markup is built only with html`...`, which escapes every value unless it is itself an html`...`
-// result; render() and append() are the only places that touch innerHTML. No inline script or
-// style: the page runs under `script-src 'self'; style-src 'self'`.
-const $ = (sel) => document.querySelector(sel);
-
-/** A piece of markup that html`...` built; nothing else is ever inserted as HTML. */
-class Html {
-  constructor(text) {
-    this.text = text;
-    Object.freeze(this);
-  }
-}
-const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;" };
-const escape = (v) => String(v ?? "").replace(/[&<>"'`]/g, (c) => ESCAPES[c]);
-const part = (v) => (v instanceof Html ? v.text : Array.isArray(v) ? v.map(part).join("") : escape(v));
-function html(strings, ...values) {
-  let out = strings[0];
-  values.forEach((v, i) => (out += part(v) + strings[i + 1]));
-  return new Html(out);
-}
-function render(el, h) {
-  if (!(h instanceof Html)) throw new TypeError("render() takes html`...` only");
-  el.innerHTML = h.text;
-}
-function append(el, h) {
-  if (!(h instanceof Html)) throw new TypeError("append() takes html`...` only");
-  el.insertAdjacentHTML("beforeend", h.text);
-}
+// Markup is built only with html`...` and inserted only by render() and append(), from the kit
+// both consoles share (src/web/public/kit.js, served as /kit.js). No inline script or style: the page
+// runs under `script-src 'self'; style-src 'self'`.
+import { $, append, axisOf, html, okOrProblem, problemHtml, render, showView } from "./kit.js";
 
 const TOKEN_KEY = "liaison-member-token";
 const token = () => sessionStorage.getItem(TOKEN_KEY) ?? "";
@@ -50,14 +26,7 @@ const CODE_WORDS = {
   LIAISON_AUDIT_UNAVAILABLE: "The access log cannot be written, so nothing is shown; try again in a moment",
   LIAISON_RATE_LIMITED: "Too many requests; wait a moment and try again",
 };
-/** A refused request: the problem (RFC 9457) told in words, its registered code kept for the small print. */
-class Problem extends Error {
-  constructor(status, p) {
-    super(problemWords(status, p));
-    this.name = "Problem";
-    this.code = p.code ?? `HTTP ${status}`;
-  }
-}
+/** A refused request (the kit's Problem) told in words: the field it names, or the words of its code, or its title and detail. */
 function problemWords(status, p) {
   if (p.code === "LIAISON_VALIDATION" && p.detail) {
     const parts = p.detail.split("; ").map((d) => {
@@ -72,21 +41,8 @@ function problemWords(status, p) {
   return p.detail && p.detail !== p.title && p.code !== "LIAISON_VALIDATION" ? `${words}: ${p.detail}` : words;
 }
 async function json(path) {
-  const res = await fetch(path, { headers: { authorization: `Bearer ${token()}` } });
-  if (!res.ok) {
-    let p = {};
-    try {
-      p = await res.json();
-    } catch {
-      // not problem+json: the status says enough
-    }
-    throw new Problem(res.status, p);
-  }
-  return res.json();
+  return (await okOrProblem(await fetch(path, { headers: { authorization: `Bearer ${token()}` } }), problemWords)).json();
 }
-/** An error as shown on the page: the words first, the code after them, smaller. */
-const problemHtml = (e, testid = "problem") =>
-  html`<p class="error" role="alert" data-testid="${testid}"><span data-testid="${testid}-words">${e.message}</span>${e.code ? html` <small class="code" data-testid="${testid}-code">${e.code}</small>` : ""}</p>`;
 
 // ------------------------------------------------------------------ small pieces
 const when = (iso) => (iso ? iso.replace("T", " ").slice(0, 16) : "–");
@@ -145,12 +101,6 @@ function timeline(title, testid, yLabel, rows, from, to) {
 }
 
 /** Round `max` up to a step of 1, 2 or 5 times a power of ten, so the axis has whole ticks. */
-function axisOf(max) {
-  const raw = Math.max(1, max) / 4;
-  const p = 10 ** Math.floor(Math.log10(raw));
-  const step = Math.max(1, [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw));
-  return { step, top: step * Math.ceil(Math.max(1, max) / step) };
-}
 
 /** A bar chart of one count per key: the y axis counts `unit`, the x axis names `xLabel`. */
 function bars(title, testid, unit, xLabel, rows) {
@@ -469,7 +419,6 @@ const routeOf = () => {
 function hashOf(view, params) {
   return `#${view}${params && [...params.keys()].length ? `?${params}` : ""}`;
 }
-const current = { gen: 0 };
 function showError(e) {
   append($("#view"), problemHtml(e));
 }
@@ -482,18 +431,7 @@ async function open(view, params = new URLSearchParams()) {
     if (b.dataset.view === view) b.setAttribute("aria-current", "page");
     else b.removeAttribute("aria-current");
   }
-  const el = $("#view");
-  render(el, html`<p>Loading…</p>`);
-  el.dataset.view = view;
-  delete el.dataset.loaded;
-  // A view opened again before it finished loading: only the latest opening reports.
-  const gen = ++current.gen;
-  try {
-    await views[view](el, params);
-    if (gen === current.gen) el.dataset.loaded = view;
-  } catch (e) {
-    if (gen === current.gen) render(el, problemHtml(e, "view-error"));
-  }
+  await showView($("#view"), view, (el) => views[view](el, params));
 }
 function route() {
   const { view, params } = routeOf();

@@ -2,51 +2,16 @@
 // console's JSON APIs. No framework, no build step. Every figure carries a data-testid so the
 // browser tests can compare what is shown with what the API returns. The field names it reads are
 // those of the response schemas in src/api (tests/unit/console-web.test.ts checks each one).
-// Markup is built only with the html`...` tag, which escapes every interpolated value unless it is
-// itself an html`...` result; render() and append() are the only places that touch innerHTML. No
-// inline script or style anywhere: the page runs under `script-src 'self'; style-src 'self'`.
-const $ = (sel) => document.querySelector(sel);
-
-/** A piece of markup that html`...` built; nothing else is ever inserted as HTML. */
-class Html {
-  constructor(text) {
-    this.text = text;
-    Object.freeze(this);
-  }
-}
-const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;" };
-const escape = (v) => String(v ?? "").replace(/[&<>"'`]/g, (c) => ESCAPES[c]);
-const part = (v) => (v instanceof Html ? v.text : Array.isArray(v) ? v.map(part).join("") : escape(v));
-/** Tagged template: `html\`<td>${value}</td>\`` escapes value; html results and arrays of them go in as they are. */
-function html(strings, ...values) {
-  let out = strings[0];
-  values.forEach((v, i) => (out += part(v) + strings[i + 1]));
-  return new Html(out);
-}
-function render(el, h) {
-  if (!(h instanceof Html)) throw new TypeError("render() takes html`...` only");
-  el.innerHTML = h.text;
-}
-function append(el, h) {
-  if (!(h instanceof Html)) throw new TypeError("append() takes html`...` only");
-  el.insertAdjacentHTML("beforeend", h.text);
-}
+// Markup is built only with html`...` and inserted only by render() and append(), from the kit
+// both consoles share (src/web/public/kit.js, served as /kit.js). No inline script or style anywhere: the
+// page runs under `script-src 'self'; style-src 'self'`.
+import { $, append, axisOf, html, okOrProblem, problemHtml, render, showView } from "./kit.js";
 
 const token = () => sessionStorage.getItem("liaison-token") ?? "";
 
-/**
- * A refused request: the RFC 9457 problem the API answered, told in words (`message`), with its
- * registered code kept as the secondary line (`code`). The words come from the problem itself: a
- * LIAISON_VALIDATION detail names the query field, which the filter tables below call by the
- * label it has on the page; any other code shows its registry message (the problem's title).
- */
-class Problem extends Error {
-  constructor(status, p) {
-    super(problemWords(status, p));
-    this.name = "Problem";
-    this.code = p.code ?? `HTTP ${status}`;
-  }
-}
+// A refused request is told in words (problemWords): a LIAISON_VALIDATION detail names the query
+// field, which the filter tables below call by the label it has on the page; any other code shows
+// its registry message (the problem's title).
 /** What each query field is called on the page, for errors the API reports by field. */
 const FIELD_WORDS = {
   action: "The action filter",
@@ -80,21 +45,8 @@ function problemWords(status, p) {
 }
 
 async function api(path, opts = {}) {
-  const res = await fetch(path, { ...opts, headers: { authorization: `Bearer ${token()}`, ...(opts.headers ?? {}) } });
-  if (!res.ok) {
-    let p = {};
-    try {
-      p = await res.json();
-    } catch {
-      // not problem+json: the status says enough
-    }
-    throw new Problem(res.status, p);
-  }
-  return res;
+  return okOrProblem(await fetch(path, { ...opts, headers: { authorization: `Bearer ${token()}`, ...(opts.headers ?? {}) } }), problemWords);
 }
-/** An error as shown on the page: the words first, the code after them, smaller. */
-const problemHtml = (e, testid = "problem") =>
-  html`<p class="error" role="alert" data-testid="${testid}"><span data-testid="${testid}-words">${e.message}</span>${e.code ? html` <small class="code" data-testid="${testid}-code">${e.code}</small>` : ""}</p>`;
 const json = async (path) => (await api(path)).json();
 
 const dur = (s) => (s == null ? "–" : s < 3600 ? `≤ ${Math.round(s / 60)} min` : s < 86400 ? `≤ ${Math.round(s / 3600)} h` : `≤ ${Math.round(s / 86400)} d`);
@@ -112,13 +64,6 @@ function table(columns, rows, idOf) {
   return html`<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
-/** Round `max` up to a step of 1, 2 or 5 times a power of ten, so the axis has whole ticks. */
-function axisOf(max) {
-  const raw = Math.max(1, max) / 4;
-  const p = 10 ** Math.floor(Math.log10(raw));
-  const step = Math.max(1, [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw));
-  return { step, top: step * Math.ceil(Math.max(1, max) / step) };
-}
 
 /**
  * A bar chart (inline SVG): one group per month (or per year: the last argument names the groups
@@ -693,7 +638,7 @@ const AUDIT_ACTION_WORDS = ["submit", "read", "query", "hit", "delivery", "recei
 const utcOf = (local) => (/^\d{4}-\d\d-\d\dT\d\d:\d\d$/.test(local) ? `${local}:00Z` : /[Zz]|[+-]\d\d:\d\d$/.test(local) ? local : `${local}Z`);
 
 const TITLES = { usage: "Usage", calendar: "Calendar", dormant: "Dormant members", throughput: "Throughput", health: "Health", audit: "Access log", access: "Access report", compliance: "Erasure compliance", verification: "Tree heads", export: "Export" };
-const current = { stop: undefined, gen: 0 };
+const current = { stop: undefined };
 
 function showError(e) {
   append($("#view"), problemHtml(e));
@@ -729,19 +674,8 @@ async function open(view, params = new URLSearchParams(), replace = true) {
   current.stop = undefined;
   for (const b of document.querySelectorAll("nav button")) b.toggleAttribute("aria-current", b.dataset.view === view);
   if (document.querySelector(`nav button[data-view="${view}"]`)) document.querySelector(`nav button[data-view="${view}"]`).setAttribute("aria-current", "page");
-  const el = $("#view");
-  render(el, html`<p>Loading…</p>`);
-  el.dataset.view = view;
-  delete el.dataset.loaded;
   if (replace) history.replaceState(null, "", hashOf(view, params));
-  // A view opened again before it finished loading: only the latest opening reports.
-  const gen = ++current.gen;
-  try {
-    await views[view](el, params);
-    if (gen === current.gen) el.dataset.loaded = view;
-  } catch (e) {
-    if (gen === current.gen) render(el, problemHtml(e, "view-error"));
-  }
+  await showView($("#view"), view, (el) => views[view](el, params));
 }
 
 let sessionViews = [];
