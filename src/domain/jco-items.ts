@@ -138,8 +138,9 @@ const RESULT_METRICS: ReadonlyMap<string, ResultKind> = new Map([
 /**
  * The figure an objective's metric reads from the seizure reports and results, or null when it
  * reads none. Metrics the figures measure: "seizures"; "<commodity> seizures"; "<commodity> seized
- * (<unit>)" (the quantities of that commodity in that unit); "convictions", "penalties",
- * "investigations closed". Commodity and unit are compared without case.
+ * (<unit>)" (the quantities of that commodity in that unit; null when that commodity was seized
+ * but reported only in other units); "convictions", "penalties", "investigations closed".
+ * Commodity and unit are compared without case.
  */
 export function metricValue(metric: string, reports: readonly SeizureReport[], results: readonly OperationResult[]): number | null {
   const m = norm(metric);
@@ -154,7 +155,12 @@ export function metricValue(metric: string, reports: readonly SeizureReport[], r
   const seized = /^(.+) seized \((.+)\)$/.exec(m);
   if (seized?.[1] && seized[2]) {
     const [c, unit] = [seized[1], seized[2]];
-    return reports.filter((r) => norm(r.commodity) === c && norm(r.quantity.unit) === unit).reduce((s, r) => s + r.quantity.amount, 0);
+    const ofCommodity = reports.filter((r) => norm(r.commodity) === c);
+    const inUnit = ofCommodity.filter((r) => norm(r.quantity.unit) === unit);
+    // Seized, but reported only in other units (pieces against millions): not a figure this metric
+    // can read, rather than a misleading 0.
+    if (inUnit.length === 0 && ofCommodity.length > 0) return null;
+    return inUnit.reduce((s, r) => s + r.quantity.amount, 0);
   }
   return null;
 }

@@ -58,6 +58,10 @@ describe("an operation's group and figures", () => {
     expect(metricValue("cigarettes seized (million pieces)", reports, results)).toBe(4);
     expect(metricValue("convictions", reports, results)).toBe(1);
     expect(metricValue("lorries checked", reports, results)).toBeNull();
+    // Cigarettes were seized, but reported in million pieces: a metric in another unit reads no
+    // figure (not a misleading 0); one for a commodity nobody seized reads 0.
+    expect(metricValue("cigarettes seized (cartons)", reports, results)).toBeNull();
+    expect(metricValue("cocaine seized (kg)", reports, results)).toBe(0);
     expect(
       evaluateObjectives(
         [
