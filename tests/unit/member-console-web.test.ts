@@ -4,10 +4,12 @@
 // that the access point's API declares: the schemas in src/api, or the lead's contract for the
 // endpoints being built alongside it (issue #18).
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import * as api from "../../src/api/mod.js";
 import { problemSchema } from "../../src/http/mod.js";
+import { WEB_KIT_DIR } from "../../src/web/mod.js";
 import { fieldsRead, htmlSinks, inlineCode, schemaFields } from "../support/web-code.js";
 
 const WEB = new URL("../../services/access-point/web/", import.meta.url);
@@ -41,8 +43,10 @@ describe("member console web code", () => {
   });
 
   it("keeps the token in the tab (sessionStorage), never in localStorage or a cookie", () => {
-    expect(js).toContain("sessionStorage.setItem(TOKEN_KEY");
-    expect(js).not.toMatch(/localStorage|document\.cookie/);
+    // The kit's tokenLogin keeps it under the key the console gives it.
+    expect(js).toMatch(/tokenLogin\(\{\n\s+key: TOKEN_KEY,/);
+    expect(readFileSync(join(WEB_KIT_DIR, "kit.js"), "utf8")).toContain("sessionStorage.setItem(key,");
+    for (const code of [js, readFileSync(join(WEB_KIT_DIR, "kit.js"), "utf8")]) expect(code).not.toMatch(/localStorage|document\.cookie/);
   });
 
   it("reads only fields that the API's schemas or the contract declare", () => {

@@ -7,7 +7,7 @@
 // Markup is built only with html`...` and inserted only by render() and append(), from the kit
 // both consoles share (src/web/public/kit.js, served as /kit.js). No inline script or style: the page
 // runs under `script-src 'self'; style-src 'self'`.
-import { $, append, axisOf, html, okOrProblem, problemHtml, render, showView } from "./kit.js";
+import { $, append, axisOf, html, okOrProblem, problemHtml, render, showView, tokenLogin } from "./kit.js";
 
 const TOKEN_KEY = "liaison-member-token";
 const token = () => sessionStorage.getItem(TOKEN_KEY) ?? "";
@@ -438,35 +438,15 @@ function route() {
   return views[view] ? open(view, params) : open("calendar");
 }
 
-async function start() {
-  if (!token()) return;
-  let session;
-  try {
-    session = await json("/v1/session");
-  } catch (e) {
-    sessionStorage.removeItem(TOKEN_KEY);
-    render($("#login-error"), html`Not accepted: ${e.message} <small class="code">${e.code}</small>`);
-    return;
-  }
-  $("#login").hidden = true;
-  $("#logout").hidden = false;
-  $("#who").textContent = `${session.user} (${session.role}), contact point ${session.cp}`;
-  $("#nav").hidden = false;
-  for (const b of document.querySelectorAll("nav button")) b.addEventListener("click", () => go(b.dataset.view).catch(showError));
-  // Back, forward, and a link or pasted address within the page.
-  window.addEventListener("hashchange", () => route());
-  await route();
-}
-
-$("#login").addEventListener("submit", (e) => {
-  e.preventDefault();
-  sessionStorage.setItem(TOKEN_KEY, $("#token").value.trim());
-  $("#token").value = "";
-  start();
+tokenLogin({
+  key: TOKEN_KEY,
+  session: () => json("/v1/session"),
+  begin: async (session) => {
+    $("#who").textContent = `${session.user} (${session.role}), contact point ${session.cp}`;
+    $("#nav").hidden = false;
+    for (const b of document.querySelectorAll("nav button")) b.addEventListener("click", () => go(b.dataset.view).catch(showError));
+    // Back, forward, and a link or pasted address within the page.
+    window.addEventListener("hashchange", () => route());
+    await route();
+  },
 });
-$("#logout").addEventListener("click", () => {
-  sessionStorage.removeItem(TOKEN_KEY);
-  location.hash = "";
-  location.reload();
-});
-start();

@@ -5,9 +5,10 @@
 // Markup is built only with html`...` and inserted only by render() and append(), from the kit
 // both consoles share (src/web/public/kit.js, served as /kit.js). No inline script or style anywhere: the
 // page runs under `script-src 'self'; style-src 'self'`.
-import { $, append, axisOf, html, okOrProblem, problemHtml, render, showView } from "./kit.js";
+import { $, append, axisOf, html, okOrProblem, problemHtml, render, showView, tokenLogin } from "./kit.js";
 
-const token = () => sessionStorage.getItem("liaison-token") ?? "";
+const TOKEN_KEY = "liaison-token";
+const token = () => sessionStorage.getItem(TOKEN_KEY) ?? "";
 
 // A refused request is told in words (problemWords): a LIAISON_VALIDATION detail names the query
 // field, which the filter tables below call by the label it has on the page; any other code shows
@@ -685,39 +686,19 @@ function route() {
   return sessionViews.includes(view) ? open(view, params) : open(sessionViews[0]);
 }
 
-async function start() {
-  if (!token()) return;
-  let session;
-  try {
-    session = await json("/v1/session");
-  } catch (e) {
-    sessionStorage.removeItem("liaison-token");
-    $("#login-error").textContent = `Not accepted: ${e.message}${e.code ? ` (${e.code})` : ""}`;
-    return;
-  }
-  $("#login").hidden = true;
-  $("#logout").hidden = false;
-  $("#who").textContent = `${session.user} (${session.role})`;
-  const nav = $("#nav");
-  render(nav, html`${session.views.map((v) => html`<button data-view="${v}" data-testid="nav-${v}">${TITLES[v] ?? v}</button>`)}`);
-  nav.hidden = false;
-  for (const b of nav.querySelectorAll("button")) b.addEventListener("click", () => go(b.dataset.view));
-  sessionViews = session.views;
-  // Back, forward, and a link or pasted address within the page.
-  window.addEventListener("popstate", () => route());
-  await route();
-}
-
-$("#login").addEventListener("submit", (e) => {
-  e.preventDefault();
-  sessionStorage.setItem("liaison-token", $("#token").value.trim());
-  $("#token").value = "";
-  start();
+tokenLogin({
+  key: TOKEN_KEY,
+  session: () => json("/v1/session"),
+  begin: async (session) => {
+    $("#who").textContent = `${session.user} (${session.role})`;
+    const nav = $("#nav");
+    render(nav, html`${session.views.map((v) => html`<button data-view="${v}" data-testid="nav-${v}">${TITLES[v] ?? v}</button>`)}`);
+    nav.hidden = false;
+    for (const b of nav.querySelectorAll("button")) b.addEventListener("click", () => go(b.dataset.view));
+    sessionViews = session.views;
+    // Back, forward, and a link or pasted address within the page.
+    window.addEventListener("popstate", () => route());
+    await route();
+  },
+  onLogout: () => current.stop?.(),
 });
-$("#logout").addEventListener("click", () => {
-  current.stop?.();
-  sessionStorage.removeItem("liaison-token");
-  location.hash = "";
-  location.reload();
-});
-start();

@@ -84,3 +84,40 @@ export async function showView(el, name, draw) {
     if (gen === opened) render(el, problemHtml(e, "view-error"));
   }
 }
+
+/**
+ * The token login of both consoles: the form #login (input #token) keeps the token in this tab only
+ * (sessionStorage under `key`: nothing kept beyond the tab) and #logout forgets it (after
+ * `onLogout`). `session()` asks the console's /v1/session with it; a refused token is forgotten and
+ * the refusal shown in #login-error in words with its code; an accepted one hides the form and
+ * runs `begin(session)`. Runs once at load for a token the tab still holds.
+ */
+export function tokenLogin({ key, session, begin, onLogout }) {
+  const start = async () => {
+    if (!sessionStorage.getItem(key)) return;
+    let s;
+    try {
+      s = await session();
+    } catch (e) {
+      sessionStorage.removeItem(key);
+      render($("#login-error"), html`Not accepted: ${e.message} <small class="code">${e.code}</small>`);
+      return;
+    }
+    $("#login").hidden = true;
+    $("#logout").hidden = false;
+    await begin(s);
+  };
+  $("#login").addEventListener("submit", (e) => {
+    e.preventDefault();
+    sessionStorage.setItem(key, $("#token").value.trim());
+    $("#token").value = "";
+    start();
+  });
+  $("#logout").addEventListener("click", () => {
+    onLogout?.();
+    sessionStorage.removeItem(key);
+    location.hash = "";
+    location.reload();
+  });
+  start();
+}
