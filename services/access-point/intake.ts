@@ -4,23 +4,22 @@
 //
 // What arrives together is stored together: one store item per kind for a pulled batch.
 import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
-import { AuditAction, AuditOutcome, type AuditEmitter } from "../../src/audit/mod.js";
+import { AuditAction, AuditOutcome } from "../../src/audit/mod.js";
 import { BatchVerifier, decodeAs, decodeEnvelopeBytes, envelopeBytesOf, type Opener } from "../../src/crypto/mod.js";
 import { HUB, isHubReceipt, receiptIssuer } from "../../src/domain/mod.js";
 import { LiaisonError, toLiaisonError } from "../../src/errors.js";
-import type { Logger } from "../../src/log/mod.js";
 import { consumeLanes, inboxConsumer, Linger, PRIORITY_TOKENS, type BatchConsumer } from "../../src/nats/mod.js";
 import { pb } from "../../src/proto/mod.js";
-import type { RegistryView } from "../../src/registry/mod.js";
 import { receiptView, type Entry, type MessageIndex, type ReceiptView } from "./message-index.js";
 import type { NoticeBox } from "./notice-box.js";
 import type { Outbox } from "./outbox.js";
 import type { ApStore } from "./store.js";
+import type { PartContext } from "../../src/runtime/mod.js";
 
 /** Inbox messages pulled ahead of handling, per priority lane. */
 export const INBOX_PULL_WINDOW = 64;
 
-export interface IntakeDeps {
+export interface IntakeDeps extends PartContext {
   /** The hub's JetStream, for this contact point's inbox consumers (imported under subjects.hubJsApi). */
   readonly js: JetStreamClient;
   readonly cp: string;
@@ -30,10 +29,6 @@ export interface IntakeDeps {
   /** Sends the delivery receipts. */
   readonly outbox: Outbox;
   readonly opener: Opener;
-  readonly registry: () => RegistryView;
-  readonly audit: AuditEmitter;
-  readonly log: Logger;
-  readonly now: () => number;
   /** Called for each envelope once it is stored here and indexed. */
   readonly onDelivered: (e: Entry) => void;
 }

@@ -3,7 +3,7 @@
 // (Nats-Msg-Id per envelope and recipient, so nothing is delivered twice), answer with a signed
 // receipt, and log it. Refused input is answered with a reason code, logged, and routed nowhere.
 import type { JsMsg } from "@nats-io/jetstream";
-import { AuditAction, AuditOutcome, type AuditEmitter, type AuditInput } from "../../src/audit/mod.js";
+import { AuditAction, AuditOutcome, type AuditInput } from "../../src/audit/mod.js";
 import { decodeAs, decodeEnvelopeBytes, inboxItemOfEnvelope, newId, type BatchSigner, type BatchVerifier, type SignItem } from "../../src/crypto/mod.js";
 import {
   briefDetail,
@@ -18,22 +18,17 @@ import {
   MAX_SUBMIT_RECEIPTS,
 } from "../../src/domain/mod.js";
 import { LiaisonError, toLiaisonError, type ErrorCode } from "../../src/errors.js";
-import type { Logger } from "../../src/log/mod.js";
 import { Linger, parseRoutedSubject, redeliveryDelayMs, subjects, type JsPublisher, type PriorityToken, type PubAck } from "../../src/nats/mod.js";
 import { pb } from "../../src/proto/mod.js";
-import type { RegistryView } from "../../src/registry/mod.js";
 import { routeRecord, type Routes, type RouteWrite } from "./routes.js";
+import type { PartContext } from "../../src/runtime/mod.js";
 
-export interface RouterDeps {
+export interface RouterDeps extends PartContext {
   readonly publisher: JsPublisher;
   /** What was routed from whom to whom (receipts are checked against it). */
   readonly routes: Routes;
-  readonly registry: () => RegistryView;
   readonly verifier: BatchVerifier;
   readonly hubSigner: BatchSigner;
-  readonly audit: AuditEmitter;
-  readonly log: Logger;
-  readonly now: () => number;
   readonly replayWindowMs: number;
   readonly clockSkewMs: number;
   readonly maxEnvelopeBytes: number;

@@ -8,31 +8,26 @@
 // The side records stay in KV "operations" (a few hundred bytes each, no content).
 import { createHash } from "node:crypto";
 import type { KV } from "@nats-io/kv";
-import { AuditAction, type AuditEmitter } from "../../src/audit/mod.js";
+import { AuditAction } from "../../src/audit/mod.js";
 import { decodeAs } from "../../src/crypto/mod.js";
 import { HUB, operationStageDue, requireObjectId, type OperationRetentionSettings, type OperationStage } from "../../src/domain/mod.js";
 import { LiaisonError } from "../../src/errors.js";
-import type { Logger } from "../../src/log/mod.js";
 import { subjects, type EndpointDef } from "../../src/nats/mod.js";
 import { erasureNotices, logErasure, relogErasure, type NoticePublisher } from "../../src/notices/mod.js";
 import { pb } from "../../src/proto/mod.js";
-import type { RegistryView } from "../../src/registry/mod.js";
+import type { PartContext } from "../../src/runtime/mod.js";
 
 /** What erases an operation's sealed items; the operations service's items store implements it. */
 export interface ErasableItems {
   eraseOperation(operationId: string): Promise<{ items: number }>;
 }
 
-export interface OperationErasureDeps {
+export interface OperationErasureDeps extends PartContext {
   /** KV "operations": the entries (`op.<id>`) and the certificates' side records (`erasure.<stage>.<id>`). */
   readonly kv: KV;
   readonly items: ErasableItems;
-  readonly audit: AuditEmitter;
   readonly notices: NoticePublisher;
-  readonly registry: () => RegistryView;
   readonly retention: OperationRetentionSettings;
-  readonly log: Logger;
-  readonly now: () => number;
 }
 
 const entryKey = (id: string) => `op.${id}`;
