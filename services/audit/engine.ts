@@ -21,7 +21,7 @@ import { STREAMS } from "../../src/nats/mod.js";
 import { type CheckpointStore, type Checkpoint, type StoredCheckpoint } from "./checkpoint.js";
 import { FencedError } from "./fencing.js";
 import { LEAF_CHUNK, type LeafChunkStore, encodeChunk } from "./leaf-chunks.js";
-import { type ForgedEvent, type LogState, restoreLogState } from "./log-state.js";
+import { AUDIT_PULL, type ForgedEvent, type LogState, restoreLogState } from "./log-state.js";
 
 export interface EngineOptions {
   readonly instanceId: string;
@@ -198,7 +198,7 @@ export class AuditEngine {
   async #consume(fromSeq: number): Promise<void> {
     if (this.#stopped) return;
     const consumer = await this.#d.js.consumers.get(STREAMS.AUDIT.name, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: fromSeq });
-    const messages = await consumer.consume({ max_messages: 256 });
+    const messages = await consumer.consume(AUDIT_PULL);
     this.#consumer = messages;
     if (this.#stopped) {
       await messages.close();
