@@ -153,10 +153,9 @@ export class LogState {
 /**
  * How the audit service pulls AUDIT. An ordered consumer is one replica on one node: when that node
  * dies, or the consumer goes, nothing says so; the client sees it only when two idle heartbeats
- * (half the pull's expiry each) are missed, and its recreated consumer pulls a single message
- * (nats.js keeps counting the lost pull as pending) until two more are missed. With 2 s rather
- * than the 30-second default, a lost consumer costs about 6 s, not about a minute. The price is
- * one pull request every 2 s while AUDIT is idle.
+ * (half the pull's expiry each) are missed. The 30-second default kept the tree still for about a
+ * minute after a node died; with 2 s the engine replaces its consumer 2 to 3 s after the loss. The
+ * price is one pull request every 2 s while AUDIT is idle.
  */
 export const AUDIT_PULL = { max_messages: 256, expires: 2_000 } as const;
 
