@@ -15,13 +15,13 @@
 // committed root. A follower takes over when AUDIT has messages past the checkpoint and the
 // checkpoint has not moved for `takeoverAfterMs`. An appender that finds itself fenced (its CAS
 // or a chunk write fails) drops its uncommitted leaves, reloads from JetStream and follows.
-import { DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import { DeliverPolicy, type Consumer, type ConsumerMessages, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import type { Logger } from "../../src/log/mod.js";
 import { STREAMS } from "../../src/nats/mod.js";
 import { type CheckpointStore, type Checkpoint, type StoredCheckpoint } from "./checkpoint.js";
 import { FencedError } from "./fencing.js";
 import { LEAF_CHUNK, type LeafChunkStore, encodeChunk } from "./leaf-chunks.js";
-import { type ForgedEvent, type LogState, restoreLogState } from "./log-state.js";
+import { AUDIT_PULL, type ForgedEvent, type LogState, restoreLogState } from "./log-state.js";
 
 export interface EngineOptions {
   readonly instanceId: string;
@@ -68,6 +68,11 @@ export class AuditEngine {
   #stableSize = 0;
   #buffer: Buffered[] = [];
   #consumer: ConsumerMessages | undefined;
+  #reader: Consumer | undefined;
+  // Bumped whenever the consumer is replaced, so a consumer created for an older one is dropped.
+  #generation = 0;
+  // The last AUDIT sequence the current consumer delivered (or the one before where it started).
+  #received = 0;
   #pumping: Promise<void> | undefined;
   #again = false;
   #reloading: Promise<void> | undefined;
@@ -115,6 +120,11 @@ export class AuditEngine {
     return this.#buffer.length;
   }
 
+  /** The name of the (ephemeral) consumer this instance reads AUDIT with now. */
+  async readerName(): Promise<string | undefined> {
+    return (await this.#reader?.info(true))?.name;
+  }
+
   /** Resolves once `size` leaves are committed and held here; rejects after `timeoutMs`. */
   waitForSize(size: number, timeoutMs = 10_000): Promise<void> {
     if (this.#stableSize >= size) return Promise.resolve();
@@ -160,6 +170,7 @@ export class AuditEngine {
   async #load(claim: boolean): Promise<void> {
     const old = this.#consumer;
     this.#consumer = undefined;
+    const generation = ++this.#generation;
     this.#drained?.();
     await old?.close();
     this.#buffer = [];
@@ -172,7 +183,7 @@ export class AuditEngine {
     this.#role = "follower";
     this.#setStable(state.size);
     if (claim || stored?.checkpoint.owner === this.#o.instanceId) await this.#claim();
-    await this.#consume(state.streamSeq + 1);
+    await this.#consume(state.streamSeq + 1, generation);
   }
 
   async #claim(): Promise<boolean> {
@@ -195,20 +206,35 @@ export class AuditEngine {
     }
   }
 
-  async #consume(fromSeq: number): Promise<void> {
-    if (this.#stopped) return;
+  async #consume(fromSeq: number, generation: number): Promise<void> {
+    if (this.#stopped || generation !== this.#generation) return;
     const consumer = await this.#d.js.consumers.get(STREAMS.AUDIT.name, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: fromSeq });
-    const messages = await consumer.consume({ max_messages: 256 });
-    this.#consumer = messages;
-    if (this.#stopped) {
+    const messages = await consumer.consume(AUDIT_PULL);
+    if (this.#stopped || generation !== this.#generation) {
       await messages.close();
       return;
     }
+    this.#consumer = messages;
+    this.#reader = consumer;
+    this.#received = fromSeq - 1;
+    // The consumer is one replica on one node. When that node dies, nats.js sees the heartbeats
+    // stop but only recreates the consumer once the dead node answers again that it is gone: the
+    // tree would stand still until the node is back. Replace it at once from the next message; the
+    // cluster places the new one on a live node.
+    void (async () => {
+      for await (const n of messages.status()) {
+        if (n.type === "heartbeats_missed" && this.#consumer === messages) {
+          this.#replace(messages);
+          return;
+        }
+      }
+    })().catch(() => undefined);
     void (async () => {
       try {
         for await (const m of messages) {
           // A consumer replaced by a reload may still yield: its messages are not this state's.
           if (this.#consumer !== messages) break;
+          this.#received = m.seq;
           this.#buffer.push({ seq: m.seq, subject: m.subject, data: m.data });
           this.#schedule();
           while (this.#buffer.length >= HIGH_WATER && !this.#stopped && this.#consumer === messages) {
@@ -225,6 +251,25 @@ export class AuditEngine {
         this.#reload();
       }
     })();
+  }
+
+  // A consumer that lost its server: a new one takes over from the message after the last received,
+  // keeping what is buffered. If it cannot be created, the log is read again from the checkpoint.
+  #replace(old: ConsumerMessages): void {
+    if (this.#stopped || this.#reloading || this.#consumer !== old) return;
+    this.#consumer = undefined;
+    const generation = ++this.#generation;
+    this.#drained?.();
+    this.#d.log.warn({ from: this.#received + 1 }, "AUDIT consumer lost its server; replacing it");
+    const reader = this.#reader;
+    void old.close().catch(() => undefined);
+    // Gone with its node already, or (heartbeats late on a busy host) left to expire otherwise.
+    void reader?.delete().catch(() => undefined);
+    this.#consume(this.#received + 1, generation).catch((err: unknown) => {
+      if (this.#stopped || generation !== this.#generation) return;
+      this.#d.log.error({ err }, "could not replace the AUDIT consumer; reloading");
+      this.#reload();
+    });
   }
 
   // Runs the pump, one at a time; a call while it runs makes it run once more afterwards, so no

@@ -150,6 +150,15 @@ export class LogState {
   }
 }
 
+/**
+ * How the audit service pulls AUDIT. An ordered consumer is one replica on one node: when that node
+ * dies, or the consumer goes, nothing says so; the client sees it only when two idle heartbeats
+ * (half the pull's expiry each) are missed. The 30-second default kept the tree still for about a
+ * minute after a node died; with 2 s the engine replaces its consumer 2 to 3 s after the loss. The
+ * price is one pull request every 2 s while AUDIT is idle.
+ */
+export const AUDIT_PULL = { max_messages: 256, expires: 2_000 } as const;
+
 export interface RestoreDeps {
   readonly js: JetStreamClient;
   readonly jsm: JetStreamManager;
@@ -209,7 +218,7 @@ async function replayIndex(d: RestoreDeps, state: LogState, size: number, lastSe
   let leaf = 0;
   while (leaf < size && (seqs[leaf] as number) < firstSeq) leaf++;
   const consumer = await d.js.consumers.get(STREAMS.AUDIT.name, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: firstSeq });
-  const messages = await consumer.consume({ max_messages: 256 });
+  const messages = await consumer.consume(AUDIT_PULL);
   try {
     for await (const m of messages) {
       const seq = m.seq;

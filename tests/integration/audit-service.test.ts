@@ -207,4 +207,22 @@ describe("audit service", () => {
     expect(head.treeSize).toBe(size + 5);
     expect(head.timestampMs).toBeGreaterThanOrEqual(startedAt + year);
   });
+
+  it("keeps appending within seconds when the consumer it reads AUDIT with is lost (as when its cluster node dies)", async () => {
+    await svc?.close();
+    const running = (svc = await start(nc, "instance-lost"));
+    const size = running.engine.stableSize;
+    await emitMany(new AuditEmitter(nc, "records"), 5, "lost");
+    await running.engine.waitForSize(size + 5);
+    // Its ordered consumer goes from under it, as with the node it ran on. The client passes over
+    // the server's notice of the deletion while it consumes: only missed heartbeats bring it back.
+    const jsm = await jetstreamManager(nc);
+    const ordered = (await jsm.consumers.list(STREAMS.AUDIT.name).next()).filter((c) => !c.config.durable_name);
+    expect(ordered.length).toBeGreaterThan(0);
+    for (const c of ordered) await jsm.consumers.delete(STREAMS.AUDIT.name, c.name);
+    // Five AUDIT messages, one event each: the recreated consumer has to pull more than one.
+    const after = new AuditEmitter(nc, "records");
+    for (let i = 0; i < 5; i++) await emitMany(after, 1, `lost-after-${i}`);
+    await running.engine.waitForSize(size + 10, 15_000);
+  });
 });

@@ -1,7 +1,8 @@
 // Failover on a three-node R3 cluster (issue #14), on real servers killed with SIGKILL: messages
 // in flight through the access points while the node leading SUBMIT (then INBOX) dies; records
-// queries while the node leading AUDIT dies, and the audit tree verified offline afterwards; a
-// retention sweep while a node dies; secure erasure checked in every node's files.
+// queries while the node leading AUDIT dies, and the audit tree verified offline afterwards; the
+// audit tree taking events in while the node of its AUDIT reader is down; a retention sweep while a
+// node dies; secure erasure checked in every node's files.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -214,6 +215,22 @@ describe("failover on a three-node cluster", () => {
     expect(r.faults).toEqual([]);
     expect(r.leaves).toBe(head.treeSize);
   }, 300_000);
+
+  it("keeps taking audit events into the tree while the node its AUDIT reader ran on is down", async () => {
+    const jsm = await jetstreamManager(hub.admin);
+    const reader = (await audit.engine.readerName()) as string;
+    const node = (await jsm.consumers.info("AUDIT", reader)).cluster?.leader as string;
+    try {
+      await cluster.kill(node);
+      const purpose = `reader loss ${Date.now()}`;
+      for (let i = 0; i < 5; i++) await api(nl, "POST", "/v1/records/query", { identifiers: [{ type: "company-name", value: `Reader ${i}` }], purpose });
+      const last = (await jsm.streams.info("AUDIT")).state.last_seq;
+      await until(async () => audit.engine.state.streamSeq >= last && audit.engine.stableSize === audit.engine.state.size, "the audit tree to take in the events logged since the kill", 20_000);
+      expect(cluster.nodes.find((n) => n.name === node)?.running).toBe(false);
+    } finally {
+      await heal();
+    }
+  }, 120_000);
 
   it("erases every due record once when a node dies during the sweep, certifies each once, leaves neither content nor data key in any node's streams, and no usable key in their Raft logs", async () => {
     const marker = `CLUSTER-ERASE-${Math.random().toString(36).slice(2)}`;
