@@ -30,6 +30,21 @@ export const MAX_HANDLING_CODES = 8;
 const DAY_MS = 86_400_000;
 
 /**
+ * The largest item envelope the hub stores. A document's text is at most 200,000 UTF-16 units
+ * (src/api/operation-items.ts), at most 600,000 bytes in UTF-8, plus its title, the wrapped key of
+ * each member and the signature: 1 MiB holds the largest legitimate item with room to spare.
+ */
+export const MAX_ITEM_ENVELOPE_BYTES = 1_048_576;
+/** The most items one operation holds (documents, comments, messages and recommendations together). */
+export const MAX_ITEMS_PER_OPERATION = 5_000;
+/**
+ * The bytes of stored items one `items` reply carries at most (one item over it when that item
+ * alone is larger, which MAX_ITEM_ENVELOPE_BYTES bounds): the reply stays well under NATS's
+ * max_payload (8 MiB); the reader follows `next` until it is empty.
+ */
+export const ITEMS_PAGE_BYTES = 4_194_304;
+
+/**
  * The members of an operation's group: its leaders and participants that are contact points in
  * the registry (observers and other bodies are not), sorted. Items are sealed to exactly these.
  */
