@@ -36,6 +36,8 @@ export interface OperationItemsDeps {
   /** Every stored operation's id and name. */
   readonly operations: () => Iterable<{ id: string; name: string }>;
   readonly now: () => number;
+  /** Whether the operation's items were erased or are due for erasure: then it takes no more. */
+  readonly itemsClosed: (operationId: string) => Promise<boolean>;
   /** The caps (tests lower them; MAX_ITEM_ENVELOPE_BYTES, MAX_ITEMS_PER_OPERATION and ITEMS_PAGE_BYTES by default). */
   readonly limits?: Partial<ItemLimits>;
 }
@@ -182,6 +184,7 @@ export class OperationItems {
     const { op } = await this.d.operation(operationId);
     const members = this.#members(op);
     if (!members.includes(call.cp)) throw new LiaisonError("LIAISON_NOT_MEMBER", `${call.cp} is not a member of operation ${operationId}`);
+    if (await this.d.itemsClosed(operationId)) throw new LiaisonError("LIAISON_ERASED", `operation ${operationId}'s items were erased or are due for erasure: it takes no more`);
     const max = this.#limits.envelopeBytes;
     if (call.request.envelope.length > max) throw new LiaisonError("LIAISON_OVERSIZED", `the item's envelope is ${call.request.envelope.length} bytes; at most ${max}`);
     const dec = verifyItemEnvelope(this.#verifier, call.request.envelope, meta, call.cp);

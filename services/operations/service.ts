@@ -59,6 +59,7 @@ export async function startOperations(nc: NatsConnection, cfg: OperationsSetting
     operation: (id) => handlers.current(id),
     operations: () => handlers.names(),
     now,
+    itemsClosed: (id): Promise<boolean> => erasure.itemsClosed(id),
     ...(opts.itemLimits ? { limits: opts.itemLimits } : {}),
   });
   const counts = () => ({ operations: handlers.size });

@@ -78,6 +78,7 @@ export {
   DEFAULT_OPERATION_RETENTION,
   operationRetention,
   operationStageDue,
+  retentionClockMove,
   type OperationRetentionSettings,
   type OperationStage,
   type RetentionRule,
