@@ -9,6 +9,8 @@ import { AuditAction, AuditOutcome, type AuditEmitter } from "../../src/audit/mo
 import { BatchVerifier } from "../../src/crypto/mod.js";
 import {
   checkMarking,
+  CP_CODE_PATTERN,
+  isObjectId,
   DOCUMENT_KINDS,
   GROUP_TEMPLATES,
   ITEM_KINDS,
@@ -19,6 +21,8 @@ import {
   RECOMMENDATION_STATES,
   requireObjectId,
   sameParties,
+  strayMetaFields,
+  type ItemKind,
   type Operation,
 } from "../../src/domain/mod.js";
 import { LiaisonError } from "../../src/errors.js";
@@ -135,6 +139,12 @@ export class OperationItems {
     const bad = (detail: string) => new LiaisonError("LIAISON_VALIDATION", detail);
     const kind = meta.kind ?? "";
     if (!oneOf(ITEM_KINDS, kind)) throw bad(`kind: one of ${ITEM_KINDS.join(", ")}`);
+    // Only the fields of its kind, so nothing unchecked is stored or copied into the audit log.
+    const stray = strayMetaFields(kind as ItemKind, meta as Record<string, unknown>);
+    if (stray.length > 0) throw bad(`${stray.join(", ")}: not a field of a ${kind}`);
+    if (meta.documentId && !isObjectId(meta.documentId)) throw bad("documentId: an object id");
+    if (meta.inReplyTo && !isObjectId(meta.inReplyTo)) throw bad("inReplyTo: an object id");
+    if (meta.owner && !CP_CODE_PATTERN.test(meta.owner)) throw bad("owner: a party code such as DE or OLAF");
     const marking = checkMarking(meta.classification ?? "", meta.handlingCodes ?? []);
     if (marking.length > 0) throw bad(marking.join("; "));
     const now = this.d.now();

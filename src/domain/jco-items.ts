@@ -11,6 +11,21 @@ export type ItemKind = (typeof ITEM_KINDS)[number];
 export const DOCUMENT_KINDS = ["business-case", "operational-plan", "national-report", "final-report"] as const;
 export type DocumentKind = (typeof DOCUMENT_KINDS)[number];
 
+/** The metadata fields each kind of item carries, besides its operation, kind and marking; any other set is refused. */
+export const ITEM_META_FIELDS: Readonly<Record<ItemKind, readonly string[]>> = Object.freeze({
+  document: ["documentId", "documentKind", "version", "commentDeadlineMs"],
+  comment: ["documentId", "version"],
+  message: ["template", "inReplyTo"],
+  recommendation: ["owner"],
+});
+const KIND_FIELDS = [...new Set(Object.values(ITEM_META_FIELDS).flat())];
+
+/** The fields set in `meta` (a non-empty string, a non-zero number) that do not belong to an item of `kind`. */
+export function strayMetaFields(kind: ItemKind, meta: Readonly<Record<string, unknown>>): string[] {
+  const isSet = (v: unknown) => v !== undefined && v !== null && (typeof v === "string" ? v !== "" : Number(v) !== 0);
+  return KIND_FIELDS.filter((f) => !ITEM_META_FIELDS[kind].includes(f) && isSet(meta[f]));
+}
+
 /** The group's message templates: a warning (a suspect consignment on its way), feedback on one, a seizure report, a result that arrived later, a note. */
 export const GROUP_TEMPLATES = ["warning", "feedback", "seizure", "result", "note"] as const;
 export type GroupTemplate = (typeof GROUP_TEMPLATES)[number];
