@@ -11,7 +11,7 @@ import { MAX_ITEM_ENVELOPE_BYTES } from "../../src/domain/mod.js";
 import { itemCaseRef } from "../../src/hub-rpc/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import { followRegistry } from "../../src/registry/mod.js";
-import { quiet, startTestHub, type TestAccessPoint, type TestHub } from "../support/hub.js";
+import { quiet, startTestHub, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
 import { api } from "../support/operator.js";
 
 const MAX_ITEMS = 8;
@@ -107,6 +107,13 @@ describe("an operation's items that do not open or check, and the hub's caps", (
     const docs = await api<{ documents: DocumentOut[]; unreadable: UnreadableItem[] }>(de, "GET", `/v1/operations/${opId}/documents`);
     expect(docs.status).toBe(200);
     expect(docs.body).toEqual({ documents: [], unreadable: [] });
+    // The access point's audit event of the read counts them, with their codes.
+    let events: pb.IAuditEvent[] = [];
+    await until(async () => {
+      events = (await hub.auditEvents()).filter((e) => e.service === "DE" && e.objectType === "operation-group" && e.action === pb.AuditAction.AUDIT_ACTION_READ);
+      return events.length > 0;
+    }, "DE's read of the group in the audit log");
+    expect(events[0]?.details).toMatchObject({ unreadable: "3", reasons: "LIAISON_DECRYPT_FAILED,LIAISON_VALIDATION" });
   });
 
   it("pages the hub's items reply within its byte budget, and the access point follows every page", async () => {
@@ -118,7 +125,12 @@ describe("an operation's items that do not open or check, and the hub's caps", (
       after = page.next ?? "";
     } while (after && pages.length < 20);
     expect(pages.length).toBeGreaterThan(1);
-    for (const p of pages) expect(p.items?.length).toBeGreaterThan(0);
+    for (const p of pages) {
+      const sizes = (p.items ?? []).map((i) => pb.StoredOperationItem.encode(i).finish().length);
+      expect(sizes.length).toBeGreaterThan(0);
+      // Within the budget, unless one item alone is over it.
+      if (sizes.length > 1) expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(2_500);
+    }
     const ids = pages.flatMap((p) => (p.items ?? []).map((i) => i.id));
     expect(new Set(ids).size).toBe(4);
     const group = await api<{ messages: GroupMessageOut[]; unreadable: UnreadableItem[] }>(de, "GET", `/v1/operations/${opId}/group`);
