@@ -70,6 +70,19 @@ function itemsPage(sorted: readonly pb.StoredOperationItem[], after: string, pag
     const [at, id] = [Number(m[1]), m[2]];
     rest = sorted.filter((i) => Number(i.createdAtMs) > at || (Number(i.createdAtMs) === at && i.id.localeCompare(id) > 0));
   }
+  return fill(rest, pageBytes, cursorOf);
+}
+
+/** The recommendations' order across operations, as a cursor that sorts as a plain string: operation, time, id. */
+const recKey = (i: pb.StoredOperationItem) => `${i.meta?.operationId ?? ""}.${String(i.createdAtMs).padStart(16, "0")}.${i.id}`;
+
+/** One page of recommendations (sorted by recKey) after the cursor `after`, as itemsPage. */
+function recommendationsPage(sorted: readonly pb.StoredOperationItem[], after: string, pageBytes: number): { items: pb.StoredOperationItem[]; next: string } {
+  return fill(after ? sorted.filter((i) => recKey(i) > after) : sorted, pageBytes, recKey);
+}
+
+/** The first of `rest` up to `pageBytes` of stored bytes (at least one), and the cursor of the last when more follow. */
+function fill(rest: readonly pb.StoredOperationItem[], pageBytes: number, cursor: (i: pb.StoredOperationItem) => string): { items: pb.StoredOperationItem[]; next: string } {
   const items: pb.StoredOperationItem[] = [];
   let bytes = 0;
   for (const i of rest) {
@@ -79,7 +92,7 @@ function itemsPage(sorted: readonly pb.StoredOperationItem[], after: string, pag
     bytes += size;
   }
   const last = items[items.length - 1];
-  return { items, next: last && items.length < rest.length ? cursorOf(last) : "" };
+  return { items, next: last && items.length < rest.length ? cursor(last) : "" };
 }
 const oneOf = (words: readonly string[], w: string) => words.includes(w);
 
@@ -279,7 +292,7 @@ export class OperationItems {
   }
 
   async recommendations(call: HubCall<pb.RecommendationQuery>): Promise<pb.IOperationItemList> {
-    const { operationId, openOnly } = call.request;
+    const { operationId, openOnly, after } = call.request;
     if (operationId) requireObjectId(operationId, "operation id");
     const ops = [...this.d.operations()].filter((o) => !operationId || o.id === operationId);
     const items: pb.StoredOperationItem[] = [];
@@ -289,8 +302,10 @@ export class OperationItems {
       if (recs.length > 0) operationNames[o.id] = o.name;
       items.push(...recs);
     }
-    await this.#audit(call, AuditAction.AUDIT_ACTION_READ, "operation-recommendations", operationId || "all", { items: String(items.length), openOnly: String(openOnly) });
-    return { items, operationNames, members: [] };
+    const page = recommendationsPage(items.sort((a, b) => (recKey(a) < recKey(b) ? -1 : recKey(a) > recKey(b) ? 1 : 0)), after, this.#limits.pageBytes);
+    const names = Object.fromEntries(Object.entries(operationNames).filter(([id]) => page.items.some((i) => i.meta?.operationId === id)));
+    await this.#audit(call, AuditAction.AUDIT_ACTION_READ, "operation-recommendations", operationId || "all", { items: String(page.items.length), openOnly: String(openOnly), ...(after ? { after } : {}) });
+    return { items: page.items, operationNames: names, members: [], next: page.next };
   }
 
   /** Deletes every item of an operation (the retention service's erasure, through this service); how many there were. */

@@ -13673,6 +13673,9 @@ export namespace liaison {
             /** RecommendationQuery openOnly. */
             openOnly: boolean;
 
+            /** RecommendationQuery after. */
+            after: string;
+
             /**
              * Creates a new RecommendationQuery instance using the specified properties.
              * @param [properties] Properties to set
@@ -13755,6 +13758,9 @@ export namespace liaison {
 
                 /** RecommendationQuery openOnly */
                 openOnly?: (boolean|null);
+
+                /** RecommendationQuery after */
+                after?: (string|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

@@ -39051,6 +39051,7 @@ export const liaison = $root.liaison = (() => {
              * @typedef {Object} liaison.v1.RecommendationQuery.$Properties
              * @property {string|null} [operationId] RecommendationQuery operationId
              * @property {boolean|null} [openOnly] RecommendationQuery openOnly
+             * @property {string|null} [after] RecommendationQuery after
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -39099,6 +39100,14 @@ export const liaison = $root.liaison = (() => {
             RecommendationQuery.prototype.openOnly = false;
 
             /**
+             * RecommendationQuery after.
+             * @member {string} after
+             * @memberof liaison.v1.RecommendationQuery
+             * @instance
+             */
+            RecommendationQuery.prototype.after = "";
+
+            /**
              * Creates a new RecommendationQuery instance using the specified properties.
              * @function create
              * @memberof liaison.v1.RecommendationQuery
@@ -39134,6 +39143,8 @@ export const liaison = $root.liaison = (() => {
                     writer.uint32(/* id 1, wireType 2 =*/10).string(message.operationId);
                 if (message.openOnly != null && $Object.hasOwnProperty.call(message, "openOnly") && message.openOnly !== false)
                     writer.uint32(/* id 2, wireType 0 =*/16).bool(message.openOnly);
+                if (message.after != null && $Object.hasOwnProperty.call(message, "after") && message.after !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.after);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -39209,6 +39220,15 @@ export const liaison = $root.liaison = (() => {
                                 delete message.openOnly;
                             continue;
                         }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.after = value;
+                            else
+                                delete message.after;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -39266,6 +39286,9 @@ export const liaison = $root.liaison = (() => {
                 if (object.openOnly != null)
                     if (object.openOnly)
                         message.openOnly = $Boolean(object.openOnly);
+                if (object.after != null)
+                    if (typeof object.after !== "string" || object.after.length)
+                        message.after = $String(object.after);
                 return message;
             };
 
@@ -39289,11 +39312,14 @@ export const liaison = $root.liaison = (() => {
                 if (options.defaults) {
                     object.operationId = "";
                     object.openOnly = false;
+                    object.after = "";
                 }
                 if (message.operationId != null && $Object.hasOwnProperty.call(message, "operationId"))
                     object.operationId = message.operationId;
                 if (message.openOnly != null && $Object.hasOwnProperty.call(message, "openOnly"))
                     object.openOnly = message.openOnly;
+                if (message.after != null && $Object.hasOwnProperty.call(message, "after"))
+                    object.after = message.after;
                 return object;
             };
 

@@ -5,7 +5,7 @@
 // one operation, storing nothing past them, and pages its `items` reply, which the access point
 // follows to the end.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DocumentOut, GroupMessageOut, OperationIn, TallyOut, UnreadableItem } from "../../src/api/mod.js";
+import type { DocumentOut, GroupMessageOut, OperationIn, RecommendationOut, TallyOut, UnreadableItem } from "../../src/api/mod.js";
 import { BatchSigner, Ed25519Signer, newId, Sealer, type RecipientKey } from "../../src/crypto/mod.js";
 import { MAX_ITEM_ENVELOPE_BYTES } from "../../src/domain/mod.js";
 import { itemCaseRef } from "../../src/hub-rpc/mod.js";
@@ -151,5 +151,28 @@ describe("an operation's items that do not open or check, and the hub's caps", (
     const after = await count();
     expect(after.messages.length + after.unreadable.length).toBe(MAX_ITEMS);
     expect(after.messages.some((m) => JSON.stringify(m.body).includes("one too many"))).toBe(false);
+  });
+
+  it("pages the recommendations too, and the monitoring view and a change follow every page", async () => {
+    const res = await api(de, "POST", "/v1/operations", { ...op, name: "Hermes III" });
+    expect(res.status).toBe(201);
+    const id = (res.body.operation as Record<string, unknown>).id as string;
+    const recorded: string[] = [];
+    for (const owner of ["DE", "NL", "NL"]) {
+      const r = await api<RecommendationOut>(de, "POST", `/v1/operations/${id}/recommendations`, { text: `follow up ${recorded.length}: ${"check the couriers. ".repeat(80)}`, owner });
+      expect(r.status).toBe(201);
+      recorded.push(r.body.id);
+    }
+    const first = await de.hub.call("operations", "recommendations", "de-operator", { operationId: id, openOnly: false, after: "" });
+    expect(first.next).not.toBe("");
+    expect(first.items?.length).toBeLessThan(3);
+    const view = await api<{ recommendations: RecommendationOut[] }>(nl, "GET", `/v1/recommendations?state=all&operation=${id}`);
+    expect(view.status).toBe(200);
+    expect(view.body.recommendations.map((r) => r.id).sort()).toEqual([...recorded].sort());
+    expect(view.body.recommendations.every((r) => r.operationName === "Hermes III")).toBe(true);
+    const last = recorded.at(-1) ?? "";
+    const changed = await api<RecommendationOut>(de, "PATCH", `/v1/recommendations/${last}`, { state: "done" });
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({ id: last, state: "done", operationName: "Hermes III" });
   });
 });

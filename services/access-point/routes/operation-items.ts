@@ -126,6 +126,20 @@ export async function operationItemRoutes(app: FastifyInstance, d: OperationItem
     return { opened: all.filter(isOpened), unreadable: all.filter(isUnreadable), members };
   }
 
+  /** Every recommendation the hub serves this member (every page), and the names of their operations. */
+  async function allRecommendations(user: string, operationId: string, openOnly: boolean): Promise<{ items: pb.IStoredOperationItem[]; operationNames: Record<string, string> }> {
+    const items: pb.IStoredOperationItem[] = [];
+    const operationNames: Record<string, string> = {};
+    let after = "";
+    do {
+      const res = await call("recommendations", user, { operationId, openOnly, after });
+      items.push(...res.items);
+      Object.assign(operationNames, res.operationNames);
+      after = res.next;
+    } while (after);
+    return { items, operationNames };
+  }
+
   /** The unreadable items of these kinds, and their count in the request's audit event. */
   function unreadableOf(req: { audit: { details?: Record<string, string> } }, list: readonly UnreadableItem[], kinds: readonly string[]): UnreadableItem[] {
     const out = list.filter((u) => kinds.includes(u.kind));
@@ -391,7 +405,7 @@ export async function operationItemRoutes(app: FastifyInstance, d: OperationItem
     "/v1/recommendations",
     { schema: { summary: "The monitoring view: recommendations of the operations this member takes part in, with their owner, state and days open", tags: ["jco"], querystring: recommendationsQuery, response: { 200: recommendationsOut, ...errors } }, config: audit(pb.AuditAction.AUDIT_ACTION_READ, "operation-recommendations", undefined) },
     async (req) => {
-      const res = await call("recommendations", req.user?.id ?? "", { operationId: req.query.operation ?? "", openOnly: req.query.state === "open" });
+      const res = await allRecommendations(req.user?.id ?? "", req.query.operation ?? "", req.query.state === "open");
       req.audit.objectId = req.query.operation ?? "all";
       const all = res.items.map((i) => openItem(i));
       const list = all.filter(isOpened).map((o) => recommendation(o, res.operationNames));
@@ -404,7 +418,7 @@ export async function operationItemRoutes(app: FastifyInstance, d: OperationItem
     { schema: { summary: "Change a recommendation's state or owner (a leader; its owner may change its state)", tags: ["jco"], params: idParams, body: recommendationPatch, response: { 200: recommendationOut, ...errors } }, config: audit(pb.AuditAction.AUDIT_ACTION_AMEND, "operation-recommendation") },
     async (req) => {
       const user = req.user?.id ?? "";
-      const all = await call("recommendations", user, { operationId: "", openOnly: false });
+      const all = await allRecommendations(user, "", false);
       const found = all.items.find((i) => i.id === req.params.id);
       if (!found) throw new LiaisonError("LIAISON_NOT_FOUND", `no recommendation ${req.params.id}`);
       const item = await call("track", user, { operationId: found.meta?.operationId ?? "", recommendationId: req.params.id, state: req.body.state ?? "", owner: req.body.owner ?? "" });
