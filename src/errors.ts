@@ -77,6 +77,8 @@ export const ERRORS = Object.freeze({
   LIAISON_NOT_MEMBER: spec(403, "Only the operation's members (its leaders and participants that are contact points) may do this"),
   LIAISON_NOT_SEALED_TO_MEMBERS: spec(422, "The item is not sealed to exactly the operation's members now"),
   LIAISON_DEADLINE_PASSED: spec(422, "The comment round of this document closed at its deadline"),
+  LIAISON_OPERATION_FULL: spec(409, "The operation holds the most items one operation may; nothing was stored"),
+  LIAISON_RETENTION_STARTED: spec(409, "The phase this operation's retention runs from has ended: its end may not move later"),
 
   // Operation, configuration and the supervisor's tools.
   LIAISON_CONFIG_INVALID: spec(500, "The configuration is invalid"),

@@ -113,6 +113,17 @@ export class OperationErasure {
     return certified;
   }
 
+  /**
+   * Whether an operation's items take no more: their erasure is certified, or due now (the
+   * operations service refuses `post` then, so nothing outlives the items' erasure).
+   */
+  async itemsClosed(id: string): Promise<boolean> {
+    if ((await this.#itemsCertified(id)) || (await this.#side("operation-items", id))) return true;
+    const e = await this.d.kv.get(entryKey(id));
+    if (!e || e.operation !== "PUT") return false;
+    return operationStageDue(phasesOf(pb.StoredOperation.decode(e.value)), false, this.d.now(), this.d.retention) !== undefined;
+  }
+
   /** Whether the items' erasure is certified and told (the `due` listing then skips to the entry). */
   async #itemsCertified(id: string): Promise<boolean> {
     const e = await this.d.kv.get(doneKey(id));
@@ -164,6 +175,7 @@ export class OperationErasure {
   }
 }
 
-function phasesOf(op: pb.IStoredOperation): Array<{ kind: string; end: string }> {
+/** An operation's phases as the retention rules read them: the final report phase, or another. */
+export function phasesOf(op: pb.IStoredOperation): Array<{ kind: string; end: string }> {
   return (op.content?.phases ?? []).map((p) => ({ kind: p.kind === pb.PhaseKind.PHASE_KIND_FINAL_REPORT ? "final-report" : "other", end: p.end ?? "" }));
 }

@@ -20,6 +20,7 @@ import {
   overlapsOf,
   PHASE_KINDS,
   requireObjectId,
+  retentionClockMove,
   type Operation,
   type Overlap,
 } from "../../src/domain/mod.js";
@@ -27,6 +28,7 @@ import { LiaisonError } from "../../src/errors.js";
 import type { HubCall, HubHandlers } from "../../src/hub-rpc/mod.js";
 import type { Logger } from "../../src/log/mod.js";
 import { overlapNotices, type NoticePublisher } from "../../src/notices/mod.js";
+import { phasesOf } from "./erasure.js";
 import { pb } from "../../src/proto/mod.js";
 import type { RegistryView } from "../../src/registry/mod.js";
 
@@ -238,6 +240,8 @@ export class OperationsHandlers implements Pick<HubHandlers<"operations">, Opera
     const content: pb.IOperationContent = { ...pb.OperationContent.toObject(pb.OperationContent.create(before), { defaults: true }) };
     for (const f of replaced) (content as Record<string, unknown>)[f] = patch[f];
     const op = this.#check(operationId, content);
+    const moved = retentionClockMove(phasesOf(stored), phasesOf({ content }), this.d.now());
+    if (moved) throw new LiaisonError("LIAISON_RETENTION_STARTED", moved);
     const others = this.#others(operationId);
     const was = overlapsOf(toDomain(operationId, before), others);
     const overlaps = overlapsOf(op, others);

@@ -9,13 +9,20 @@ import { AuditAction, AuditOutcome, type AuditEmitter } from "../../src/audit/mo
 import { BatchVerifier } from "../../src/crypto/mod.js";
 import {
   checkMarking,
+  CP_CODE_PATTERN,
+  isObjectId,
   DOCUMENT_KINDS,
   GROUP_TEMPLATES,
   ITEM_KINDS,
+  ITEMS_PAGE_BYTES,
+  MAX_ITEM_ENVELOPE_BYTES,
+  MAX_ITEMS_PER_OPERATION,
   operationMembers,
   RECOMMENDATION_STATES,
   requireObjectId,
   sameParties,
+  strayMetaFields,
+  type ItemKind,
   type Operation,
 } from "../../src/domain/mod.js";
 import { LiaisonError } from "../../src/errors.js";
@@ -33,16 +40,69 @@ export interface OperationItemsDeps {
   /** Every stored operation's id and name. */
   readonly operations: () => Iterable<{ id: string; name: string }>;
   readonly now: () => number;
+  /** Whether the operation's items were erased or are due for erasure: then it takes no more. */
+  readonly itemsClosed: (operationId: string) => Promise<boolean>;
+  /** The caps (tests lower them; MAX_ITEM_ENVELOPE_BYTES, MAX_ITEMS_PER_OPERATION and ITEMS_PAGE_BYTES by default). */
+  readonly limits?: Partial<ItemLimits>;
+}
+
+export interface ItemLimits {
+  readonly envelopeBytes: number;
+  readonly itemsPerOperation: number;
+  readonly pageBytes: number;
 }
 
 const S = OPERATION_ITEMS_STORE;
+
+/** Where an item stands in the oldest-first order, as a cursor: its time and id. */
+const cursorOf = (i: pb.StoredOperationItem) => `${String(i.createdAtMs)}.${i.id}`;
+
+/**
+ * One page of `sorted` (oldest first): the items after the cursor `after` ("" for the first page)
+ * up to `pageBytes` of stored bytes (at least one), and the cursor of its last item when more
+ * follow. A cursor is a position, not an index, so items posted meanwhile do not shift a page.
+ */
+function itemsPage(sorted: readonly pb.StoredOperationItem[], after: string, pageBytes: number): { items: pb.StoredOperationItem[]; next: string } {
+  let rest = sorted;
+  if (after) {
+    const m = /^(\d{1,16})\.(.+)$/.exec(after);
+    if (!m?.[1] || !m[2]) throw new LiaisonError("LIAISON_VALIDATION", "after: the next of the page before");
+    const [at, id] = [Number(m[1]), m[2]];
+    rest = sorted.filter((i) => Number(i.createdAtMs) > at || (Number(i.createdAtMs) === at && i.id.localeCompare(id) > 0));
+  }
+  return fill(rest, pageBytes, cursorOf);
+}
+
+/** The recommendations' order across operations, as a cursor that sorts as a plain string: operation, time, id. */
+const recKey = (i: pb.StoredOperationItem) => `${i.meta?.operationId ?? ""}.${String(i.createdAtMs).padStart(16, "0")}.${i.id}`;
+
+/** One page of recommendations (sorted by recKey) after the cursor `after`, as itemsPage. */
+function recommendationsPage(sorted: readonly pb.StoredOperationItem[], after: string, pageBytes: number): { items: pb.StoredOperationItem[]; next: string } {
+  return fill(after ? sorted.filter((i) => recKey(i) > after) : sorted, pageBytes, recKey);
+}
+
+/** The first of `rest` up to `pageBytes` of stored bytes (at least one), and the cursor of the last when more follow. */
+function fill(rest: readonly pb.StoredOperationItem[], pageBytes: number, cursor: (i: pb.StoredOperationItem) => string): { items: pb.StoredOperationItem[]; next: string } {
+  const items: pb.StoredOperationItem[] = [];
+  let bytes = 0;
+  for (const i of rest) {
+    const size = pb.StoredOperationItem.encode(i).finish().length;
+    if (items.length > 0 && bytes + size > pageBytes) break;
+    items.push(i);
+    bytes += size;
+  }
+  const last = items[items.length - 1];
+  return { items, next: last && items.length < rest.length ? cursor(last) : "" };
+}
 const oneOf = (words: readonly string[], w: string) => words.includes(w);
 
 export class OperationItems {
   readonly #verifier: BatchVerifier;
+  readonly #limits: ItemLimits;
 
   constructor(private readonly d: OperationItemsDeps) {
     this.#verifier = new BatchVerifier((keyId) => d.registry().signingKey(keyId));
+    this.#limits = { envelopeBytes: MAX_ITEM_ENVELOPE_BYTES, itemsPerOperation: MAX_ITEMS_PER_OPERATION, pageBytes: ITEMS_PAGE_BYTES, ...d.limits };
   }
 
   /** The operation's members now: its leaders and participants that are contact points in the registry. */
@@ -92,6 +152,12 @@ export class OperationItems {
     const bad = (detail: string) => new LiaisonError("LIAISON_VALIDATION", detail);
     const kind = meta.kind ?? "";
     if (!oneOf(ITEM_KINDS, kind)) throw bad(`kind: one of ${ITEM_KINDS.join(", ")}`);
+    // Only the fields of its kind, so nothing unchecked is stored or copied into the audit log.
+    const stray = strayMetaFields(kind as ItemKind, meta as Record<string, unknown>);
+    if (stray.length > 0) throw bad(`${stray.join(", ")}: not a field of a ${kind}`);
+    if (meta.documentId && !isObjectId(meta.documentId)) throw bad("documentId: an object id");
+    if (meta.inReplyTo && !isObjectId(meta.inReplyTo)) throw bad("inReplyTo: an object id");
+    if (meta.owner && !CP_CODE_PATTERN.test(meta.owner)) throw bad("owner: a party code such as DE or OLAF");
     const marking = checkMarking(meta.classification ?? "", meta.handlingCodes ?? []);
     if (marking.length > 0) throw bad(marking.join("; "));
     const now = this.d.now();
@@ -141,6 +207,9 @@ export class OperationItems {
     const { op } = await this.d.operation(operationId);
     const members = this.#members(op);
     if (!members.includes(call.cp)) throw new LiaisonError("LIAISON_NOT_MEMBER", `${call.cp} is not a member of operation ${operationId}`);
+    if (await this.d.itemsClosed(operationId)) throw new LiaisonError("LIAISON_ERASED", `operation ${operationId}'s items were erased or are due for erasure: it takes no more`);
+    const max = this.#limits.envelopeBytes;
+    if (call.request.envelope.length > max) throw new LiaisonError("LIAISON_OVERSIZED", `the item's envelope is ${call.request.envelope.length} bytes; at most ${max}`);
     const dec = verifyItemEnvelope(this.#verifier, call.request.envelope, meta, call.cp);
     const id = requireObjectId(dec.header.id, "item id");
     const to = sealedTo(dec);
@@ -148,6 +217,7 @@ export class OperationItems {
       throw new LiaisonError("LIAISON_NOT_SEALED_TO_MEMBERS", `sealed to ${[...new Set(to.keys)].sort().join(",")}; the members now are ${members.join(",")}`);
     }
     const items = await this.#all(operationId);
+    if (items.length >= this.#limits.itemsPerOperation) throw new LiaisonError("LIAISON_OPERATION_FULL", `operation ${operationId} holds ${items.length} items; at most ${this.#limits.itemsPerOperation}`);
     this.#checkMeta(call, meta, op, items);
     const now = this.d.now();
     const stored: pb.IStoredOperationItem = {
@@ -183,8 +253,9 @@ export class OperationItems {
     const mine = all.filter((i) => i.recipients.includes(call.cp));
     // A removed member keeps what was sealed to it while it was one; anyone else gets a refusal.
     if (!members.includes(call.cp) && mine.length === 0) throw new LiaisonError("LIAISON_NOT_MEMBER", `${call.cp} is not a member of operation ${operationId}`);
-    await this.#audit(call, AuditAction.AUDIT_ACTION_READ, "operation-items", operationId, { items: String(mine.length), member: String(members.includes(call.cp)) });
-    return { items: mine, operationNames: { [operationId]: op.name }, members };
+    const page = itemsPage(mine, call.request.after, this.#limits.pageBytes);
+    await this.#audit(call, AuditAction.AUDIT_ACTION_READ, "operation-items", operationId, { items: String(page.items.length), member: String(members.includes(call.cp)), ...(call.request.after ? { after: call.request.after } : {}) });
+    return { items: page.items, operationNames: { [operationId]: op.name }, members, next: page.next };
   }
 
   async adopt(call: HubCall<pb.DocumentAdopt>): Promise<pb.IStoredOperationItem> {
@@ -221,7 +292,7 @@ export class OperationItems {
   }
 
   async recommendations(call: HubCall<pb.RecommendationQuery>): Promise<pb.IOperationItemList> {
-    const { operationId, openOnly } = call.request;
+    const { operationId, openOnly, after } = call.request;
     if (operationId) requireObjectId(operationId, "operation id");
     const ops = [...this.d.operations()].filter((o) => !operationId || o.id === operationId);
     const items: pb.StoredOperationItem[] = [];
@@ -231,8 +302,10 @@ export class OperationItems {
       if (recs.length > 0) operationNames[o.id] = o.name;
       items.push(...recs);
     }
-    await this.#audit(call, AuditAction.AUDIT_ACTION_READ, "operation-recommendations", operationId || "all", { items: String(items.length), openOnly: String(openOnly) });
-    return { items, operationNames, members: [] };
+    const page = recommendationsPage(items.sort((a, b) => (recKey(a) < recKey(b) ? -1 : recKey(a) > recKey(b) ? 1 : 0)), after, this.#limits.pageBytes);
+    const names = Object.fromEntries(Object.entries(operationNames).filter(([id]) => page.items.some((i) => i.meta?.operationId === id)));
+    await this.#audit(call, AuditAction.AUDIT_ACTION_READ, "operation-recommendations", operationId || "all", { items: String(page.items.length), openOnly: String(openOnly), ...(after ? { after } : {}) });
+    return { items: page.items, operationNames: names, members: [], next: page.next };
   }
 
   /** Deletes every item of an operation (the retention service's erasure, through this service); how many there were. */

@@ -15,7 +15,7 @@ import { OPERATION_ITEMS_STORE } from "../../src/hub-data/mod.js";
 import { consoleCalendarEndpoint } from "./console-calendar.js";
 import { OperationErasure, type ErasableItems } from "./erasure.js";
 import { OperationsHandlers } from "./handlers.js";
-import { OperationItems } from "./items.js";
+import { OperationItems, type ItemLimits } from "./items.js";
 
 export const OPERATIONS_BUCKET = "operations";
 
@@ -31,6 +31,8 @@ export interface OperationsOptions {
   readonly now?: () => number;
   /** What erases an operation's sealed items (default: the keys `item.<id>.*` of bucket "operation-items"). */
   readonly items?: ErasableItems;
+  /** The items' caps (envelope size, items per operation, bytes per `items` page); tests lower them. */
+  readonly itemLimits?: Partial<ItemLimits>;
 }
 
 export interface RunningOperations {
@@ -57,6 +59,8 @@ export async function startOperations(nc: NatsConnection, cfg: OperationsSetting
     operation: (id) => handlers.current(id),
     operations: () => handlers.names(),
     now,
+    itemsClosed: (id): Promise<boolean> => erasure.itemsClosed(id),
+    ...(opts.itemLimits ? { limits: opts.itemLimits } : {}),
   });
   const counts = () => ({ operations: handlers.size });
   const erasure = new OperationErasure({ kv, items: opts.items ?? items, audit, notices, registry: () => registry.view, retention: cfg.retention ?? DEFAULT_OPERATION_RETENTION, log, now });

@@ -50,6 +50,7 @@ export {
   recommendationsQuery,
   recommendationOut,
   recommendationsOut,
+  unreadableItem,
   type WarningBody,
   type SeizureBody,
   type ResultBody,
@@ -67,4 +68,5 @@ export {
   type RecommendationPatch,
   type RecommendationOut,
   type RecommendationsOut,
+  type UnreadableItem,
 } from "./operation-items.js";

@@ -18,6 +18,17 @@ const markingOut = { classification: z.string().nullable(), handlingCodes: z.arr
 
 export const docParams = z.object({ id: objectId, docId: objectId });
 
+/**
+ * An item this access point could not open or check (its signature, its key, its template's
+ * fields): listed with the reason's code so the reader knows it is there, never with its bytes,
+ * and left out of every figure. The others are served.
+ */
+export const unreadableItem = z
+  .object({ id: z.string(), author: z.string(), kind: z.string(), unreadable: z.literal(true), reason: z.string().describe("the error code it failed with: LIAISON_BAD_SIGNATURE, LIAISON_DECRYPT_FAILED, LIAISON_VALIDATION …") })
+  .meta({ id: "UnreadableOperationItem" });
+export type UnreadableItem = z.infer<typeof unreadableItem>;
+const unreadableList = z.array(unreadableItem).describe("items of this view that do not open or do not check here");
+
 // ------------------------------------------------------------------ the group's templates
 
 const quantity = z.object({ amount: z.number().positive().max(1e12), unit: text(40).describe("kg, pieces, EUR, litres, million cigarettes …") });
@@ -79,7 +90,7 @@ export const groupMessageOut = z
   })
   .meta({ id: "GroupMessage" });
 export type GroupMessageOut = z.infer<typeof groupMessageOut>;
-export const groupOut = z.object({ messages: z.array(groupMessageOut) }).meta({ id: "GroupMessages" });
+export const groupOut = z.object({ messages: z.array(groupMessageOut), unreadable: unreadableList }).meta({ id: "GroupMessages" });
 export type GroupOut = z.infer<typeof groupOut>;
 
 // ------------------------------------------------------------------ tally
@@ -95,6 +106,7 @@ export const tallyOut = z
     byProfile: z.array(row),
     results: z.array(z.object({ kind: z.enum(RESULT_KINDS), count: z.number(), amount: z.number().nullable() })),
     objectives: z.array(z.object({ description: z.string(), metric: z.string(), target: z.number(), actual: z.number().nullable(), met: z.boolean().nullable() })),
+    unreadable: unreadableList.describe("group messages left out of the figures: they do not open or do not check here"),
   })
   .meta({ id: "OperationTally" });
 export type TallyOut = z.infer<typeof tallyOut>;
@@ -127,7 +139,7 @@ export const documentOut = z
   })
   .meta({ id: "OperationDocument" });
 export type DocumentOut = z.infer<typeof documentOut>;
-export const documentsOut = z.object({ documents: z.array(documentOut) }).meta({ id: "OperationDocuments" });
+export const documentsOut = z.object({ documents: z.array(documentOut), unreadable: unreadableList }).meta({ id: "OperationDocuments" });
 export type DocumentsOut = z.infer<typeof documentsOut>;
 
 export const commentOut = z.object({ id: z.string(), author: z.string(), createdAt: z.string(), version: z.number(), text: z.string(), ...markingOut }).meta({ id: "OperationComment" });
@@ -169,5 +181,5 @@ export const recommendationOut = z
   })
   .meta({ id: "Recommendation" });
 export type RecommendationOut = z.infer<typeof recommendationOut>;
-export const recommendationsOut = z.object({ recommendations: z.array(recommendationOut) }).meta({ id: "Recommendations" });
+export const recommendationsOut = z.object({ recommendations: z.array(recommendationOut), unreadable: unreadableList }).meta({ id: "Recommendations" });
 export type RecommendationsOut = z.infer<typeof recommendationsOut>;

@@ -11,6 +11,21 @@ export type ItemKind = (typeof ITEM_KINDS)[number];
 export const DOCUMENT_KINDS = ["business-case", "operational-plan", "national-report", "final-report"] as const;
 export type DocumentKind = (typeof DOCUMENT_KINDS)[number];
 
+/** The metadata fields each kind of item carries, besides its operation, kind and marking; any other set is refused. */
+export const ITEM_META_FIELDS: Readonly<Record<ItemKind, readonly string[]>> = Object.freeze({
+  document: ["documentId", "documentKind", "version", "commentDeadlineMs"],
+  comment: ["documentId", "version"],
+  message: ["template", "inReplyTo"],
+  recommendation: ["owner"],
+});
+const KIND_FIELDS = [...new Set(Object.values(ITEM_META_FIELDS).flat())];
+
+/** The fields set in `meta` (a non-empty string, a non-zero number) that do not belong to an item of `kind`. */
+export function strayMetaFields(kind: ItemKind, meta: Readonly<Record<string, unknown>>): string[] {
+  const isSet = (v: unknown) => v !== undefined && v !== null && (typeof v === "string" ? v !== "" : Number(v) !== 0);
+  return KIND_FIELDS.filter((f) => !ITEM_META_FIELDS[kind].includes(f) && isSet(meta[f]));
+}
+
 /** The group's message templates: a warning (a suspect consignment on its way), feedback on one, a seizure report, a result that arrived later, a note. */
 export const GROUP_TEMPLATES = ["warning", "feedback", "seizure", "result", "note"] as const;
 export type GroupTemplate = (typeof GROUP_TEMPLATES)[number];
@@ -28,6 +43,21 @@ export const HANDLING_CODE_PATTERN = /^[A-Z][A-Z0-9-]{0,15}$/;
 export const MAX_HANDLING_CODES = 8;
 
 const DAY_MS = 86_400_000;
+
+/**
+ * The largest item envelope the hub stores. A document's text is at most 200,000 UTF-16 units
+ * (src/api/operation-items.ts), at most 600,000 bytes in UTF-8, plus its title, the wrapped key of
+ * each member and the signature: 1 MiB holds the largest legitimate item with room to spare.
+ */
+export const MAX_ITEM_ENVELOPE_BYTES = 1_048_576;
+/** The most items one operation holds (documents, comments, messages and recommendations together). */
+export const MAX_ITEMS_PER_OPERATION = 5_000;
+/**
+ * The bytes of stored items one `items` reply carries at most (one item over it when that item
+ * alone is larger, which MAX_ITEM_ENVELOPE_BYTES bounds): the reply stays well under NATS's
+ * max_payload (8 MiB); the reader follows `next` until it is empty.
+ */
+export const ITEMS_PAGE_BYTES = 4_194_304;
 
 /**
  * The members of an operation's group: its leaders and participants that are contact points in

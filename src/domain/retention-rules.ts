@@ -180,6 +180,25 @@ export function operationRetention(
   return { endMs, itemsDueMs, entryDueMs: Math.max(itemsDueMs, addPeriod(endMs, s.entryKeep)) };
 }
 
+/**
+ * Why a change of an operation's phases from `before` to `after` is refused at `nowMs`, or
+ * undefined when it may be made. Once the phase end its retention runs from (`endMs` of
+ * operationRetention) has passed, that end may move earlier but not later, nor go: otherwise a
+ * leader could keep moving the final report phase and postpone the erasure for ever.
+ */
+export function retentionClockMove(
+  before: ReadonlyArray<{ readonly kind: string; readonly end: string }>,
+  after: ReadonlyArray<{ readonly kind: string; readonly end: string }>,
+  nowMs: number,
+): string | undefined {
+  const was = operationRetention(before);
+  if (!was || was.endMs > nowMs) return undefined;
+  const next = operationRetention(after);
+  if (next && next.endMs <= was.endMs) return undefined;
+  const ended = new Date(was.endMs - DAY_MS).toISOString().slice(0, 10);
+  return `phases: the phase this operation's retention runs from ended on ${ended}; its end may not move later or go`;
+}
+
 /** What is due of an operation at `nowMs`: its items (until they are erased), then its entry. */
 export function operationStageDue(
   phases: ReadonlyArray<{ readonly kind: string; readonly end: string }>,

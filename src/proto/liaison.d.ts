@@ -13182,6 +13182,9 @@ export namespace liaison {
             /** OperationItemQuery operationId. */
             operationId: string;
 
+            /** OperationItemQuery after. */
+            after: string;
+
             /**
              * Creates a new OperationItemQuery instance using the specified properties.
              * @param [properties] Properties to set
@@ -13262,6 +13265,9 @@ export namespace liaison {
                 /** OperationItemQuery operationId */
                 operationId?: (string|null);
 
+                /** OperationItemQuery after */
+                after?: (string|null);
+
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
             }
@@ -13297,6 +13303,9 @@ export namespace liaison {
 
             /** OperationItemList members. */
             members: string[];
+
+            /** OperationItemList next. */
+            next: string;
 
             /**
              * Creates a new OperationItemList instance using the specified properties.
@@ -13383,6 +13392,9 @@ export namespace liaison {
 
                 /** OperationItemList members */
                 members?: (string[]|null);
+
+                /** OperationItemList next */
+                next?: (string|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -13661,6 +13673,9 @@ export namespace liaison {
             /** RecommendationQuery openOnly. */
             openOnly: boolean;
 
+            /** RecommendationQuery after. */
+            after: string;
+
             /**
              * Creates a new RecommendationQuery instance using the specified properties.
              * @param [properties] Properties to set
@@ -13743,6 +13758,9 @@ export namespace liaison {
 
                 /** RecommendationQuery openOnly */
                 openOnly?: (boolean|null);
+
+                /** RecommendationQuery after */
+                after?: (string|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

@@ -37758,6 +37758,7 @@ export const liaison = $root.liaison = (() => {
              * Properties of an OperationItemQuery.
              * @typedef {Object} liaison.v1.OperationItemQuery.$Properties
              * @property {string|null} [operationId] OperationItemQuery operationId
+             * @property {string|null} [after] OperationItemQuery after
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -37798,6 +37799,14 @@ export const liaison = $root.liaison = (() => {
             OperationItemQuery.prototype.operationId = "";
 
             /**
+             * OperationItemQuery after.
+             * @member {string} after
+             * @memberof liaison.v1.OperationItemQuery
+             * @instance
+             */
+            OperationItemQuery.prototype.after = "";
+
+            /**
              * Creates a new OperationItemQuery instance using the specified properties.
              * @function create
              * @memberof liaison.v1.OperationItemQuery
@@ -37831,6 +37840,8 @@ export const liaison = $root.liaison = (() => {
                     throw $Error("max depth exceeded");
                 if (message.operationId != null && $Object.hasOwnProperty.call(message, "operationId") && message.operationId !== "")
                     writer.uint32(/* id 1, wireType 2 =*/10).string(message.operationId);
+                if (message.after != null && $Object.hasOwnProperty.call(message, "after") && message.after !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.after);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -37897,6 +37908,15 @@ export const liaison = $root.liaison = (() => {
                                 delete message.operationId;
                             continue;
                         }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.after = value;
+                            else
+                                delete message.after;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -37951,6 +37971,9 @@ export const liaison = $root.liaison = (() => {
                 if (object.operationId != null)
                     if (typeof object.operationId !== "string" || object.operationId.length)
                         message.operationId = $String(object.operationId);
+                if (object.after != null)
+                    if (typeof object.after !== "string" || object.after.length)
+                        message.after = $String(object.after);
                 return message;
             };
 
@@ -37971,10 +37994,14 @@ export const liaison = $root.liaison = (() => {
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
                 let object = {};
-                if (options.defaults)
+                if (options.defaults) {
                     object.operationId = "";
+                    object.after = "";
+                }
                 if (message.operationId != null && $Object.hasOwnProperty.call(message, "operationId"))
                     object.operationId = message.operationId;
+                if (message.after != null && $Object.hasOwnProperty.call(message, "after"))
+                    object.after = message.after;
                 return object;
             };
 
@@ -38014,6 +38041,7 @@ export const liaison = $root.liaison = (() => {
              * @property {Array.<liaison.v1.StoredOperationItem.$Properties>|null} [items] OperationItemList items
              * @property {Object.<string,string>|null} [operationNames] OperationItemList operationNames
              * @property {Array.<string>|null} [members] OperationItemList members
+             * @property {string|null} [next] OperationItemList next
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -38073,6 +38101,14 @@ export const liaison = $root.liaison = (() => {
             OperationItemList.prototype.members = $util.emptyArray;
 
             /**
+             * OperationItemList next.
+             * @member {string} next
+             * @memberof liaison.v1.OperationItemList
+             * @instance
+             */
+            OperationItemList.prototype.next = "";
+
+            /**
              * Creates a new OperationItemList instance using the specified properties.
              * @function create
              * @memberof liaison.v1.OperationItemList
@@ -38113,6 +38149,8 @@ export const liaison = $root.liaison = (() => {
                 if (message.members != null && message.members.length)
                     for (let i = 0; i < message.members.length; ++i)
                         writer.uint32(/* id 3, wireType 2 =*/26).string(message.members[i]);
+                if (message.next != null && $Object.hasOwnProperty.call(message, "next") && message.next !== "")
+                    writer.uint32(/* id 4, wireType 2 =*/34).string(message.next);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -38222,6 +38260,15 @@ export const liaison = $root.liaison = (() => {
                             message.members.push(reader.stringVerify());
                             continue;
                         }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.next = value;
+                            else
+                                delete message.next;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -38300,6 +38347,9 @@ export const liaison = $root.liaison = (() => {
                     for (let i = 0; i < object.members.length; ++i)
                         message.members[i] = $String(object.members[i]);
                 }
+                if (object.next != null)
+                    if (typeof object.next !== "string" || object.next.length)
+                        message.next = $String(object.next);
                 return message;
             };
 
@@ -38326,6 +38376,8 @@ export const liaison = $root.liaison = (() => {
                 }
                 if (options.objects || options.defaults)
                     object.operationNames = {};
+                if (options.defaults)
+                    object.next = "";
                 if (message.items && message.items.length) {
                     object.items = $Array(message.items.length);
                     for (let j = 0; j < message.items.length; ++j)
@@ -38345,6 +38397,8 @@ export const liaison = $root.liaison = (() => {
                     for (let j = 0; j < message.members.length; ++j)
                         object.members[j] = message.members[j];
                 }
+                if (message.next != null && $Object.hasOwnProperty.call(message, "next"))
+                    object.next = message.next;
                 return object;
             };
 
@@ -38997,6 +39051,7 @@ export const liaison = $root.liaison = (() => {
              * @typedef {Object} liaison.v1.RecommendationQuery.$Properties
              * @property {string|null} [operationId] RecommendationQuery operationId
              * @property {boolean|null} [openOnly] RecommendationQuery openOnly
+             * @property {string|null} [after] RecommendationQuery after
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -39045,6 +39100,14 @@ export const liaison = $root.liaison = (() => {
             RecommendationQuery.prototype.openOnly = false;
 
             /**
+             * RecommendationQuery after.
+             * @member {string} after
+             * @memberof liaison.v1.RecommendationQuery
+             * @instance
+             */
+            RecommendationQuery.prototype.after = "";
+
+            /**
              * Creates a new RecommendationQuery instance using the specified properties.
              * @function create
              * @memberof liaison.v1.RecommendationQuery
@@ -39080,6 +39143,8 @@ export const liaison = $root.liaison = (() => {
                     writer.uint32(/* id 1, wireType 2 =*/10).string(message.operationId);
                 if (message.openOnly != null && $Object.hasOwnProperty.call(message, "openOnly") && message.openOnly !== false)
                     writer.uint32(/* id 2, wireType 0 =*/16).bool(message.openOnly);
+                if (message.after != null && $Object.hasOwnProperty.call(message, "after") && message.after !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.after);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -39155,6 +39220,15 @@ export const liaison = $root.liaison = (() => {
                                 delete message.openOnly;
                             continue;
                         }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.after = value;
+                            else
+                                delete message.after;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -39212,6 +39286,9 @@ export const liaison = $root.liaison = (() => {
                 if (object.openOnly != null)
                     if (object.openOnly)
                         message.openOnly = $Boolean(object.openOnly);
+                if (object.after != null)
+                    if (typeof object.after !== "string" || object.after.length)
+                        message.after = $String(object.after);
                 return message;
             };
 
@@ -39235,11 +39312,14 @@ export const liaison = $root.liaison = (() => {
                 if (options.defaults) {
                     object.operationId = "";
                     object.openOnly = false;
+                    object.after = "";
                 }
                 if (message.operationId != null && $Object.hasOwnProperty.call(message, "operationId"))
                     object.operationId = message.operationId;
                 if (message.openOnly != null && $Object.hasOwnProperty.call(message, "openOnly"))
                     object.openOnly = message.openOnly;
+                if (message.after != null && $Object.hasOwnProperty.call(message, "after"))
+                    object.after = message.after;
                 return object;
             };
 

@@ -302,6 +302,16 @@ describe("documents, the closed group, the tally and recommendations of a joint 
       [{ operationId: opId, kind: "recommendation", owner: "NL" }, "LIAISON_FORBIDDEN"],
       [{ operationId: opId, kind: "message", template: "feedback", inReplyTo: "no-such-message" }, "LIAISON_NOT_FOUND"],
       [{ operationId: opId, kind: "comment", documentId: docId, version: 1 }, "LIAISON_CONFLICT"],
+      // Only the fields of its kind, each in its format: nothing unchecked is stored or audited.
+      [{ operationId: opId, kind: "document", documentKind: "national-report", version: 1, template: "note" }, "LIAISON_VALIDATION"],
+      [{ operationId: opId, kind: "document", documentKind: "national-report", version: 1, owner: "NL" }, "LIAISON_VALIDATION"],
+      [{ operationId: opId, kind: "document", documentKind: "national-report", version: 1, inReplyTo: docId }, "LIAISON_VALIDATION"],
+      [{ operationId: opId, kind: "comment", documentId: docId, version: 1, template: "note" }, "LIAISON_VALIDATION"],
+      [{ operationId: opId, kind: "message", template: "note", documentId: docId }, "LIAISON_VALIDATION"],
+      [{ operationId: opId, kind: "recommendation", owner: "NL", documentId: docId }, "LIAISON_VALIDATION"],
+      [{ operationId: opId, kind: "comment", documentId: "../etc", version: 1 }, "LIAISON_VALIDATION"],
+      [{ operationId: opId, kind: "message", template: "note", inReplyTo: "not an id!" }, "LIAISON_VALIDATION"],
+      [{ operationId: opId, kind: "recommendation", owner: "nl" }, "LIAISON_VALIDATION"],
     ] as const;
     for (const [meta, code] of cases) {
       const { envelope } = await sealer.seal(meta, { text: "x" }, members);

@@ -10,8 +10,11 @@ import type { OperationIn } from "../../src/api/mod.js";
 import { leafHash } from "../../src/merkle/mod.js";
 import { requestService, subjects } from "../../src/nats/mod.js";
 import { pb } from "../../src/proto/mod.js";
+import type { RunningOperations } from "../../services/operations/service.js";
 import type { RunningRetention } from "../../services/retention/service.js";
-import { startTestHub, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
+import { OperationItemSealer } from "../../src/hub-rpc/mod.js";
+import { followRegistry } from "../../src/registry/mod.js";
+import { quiet, startTestHub, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
 
 /** The operation `ap` enters, by its id. */
 async function enter(ap: TestAccessPoint, op: OperationIn): Promise<string> {
@@ -43,6 +46,7 @@ describe("retention of joint customs operations", () => {
   let be: TestAccessPoint;
   let fr: TestAccessPoint;
   let retention: RunningRetention;
+  let ops: RunningOperations;
   let items: KV;
   let offset = 0;
   const now = () => Date.now() + offset;
@@ -52,7 +56,7 @@ describe("retention of joint customs operations", () => {
   beforeAll(async () => {
     hub = await startTestHub({ cps: ["DE", "NL", "BE", "FR"] });
     await hub.startExchange();
-    await hub.startOperations({ now });
+    ops = await hub.startOperations({ now });
     retention = await hub.startRetention({ now });
     [de, nl, be, fr] = await Promise.all([hub.startAp("DE"), hub.startAp("NL"), hub.startAp("BE"), hub.startAp("FR")]);
     // The items' bucket, as the items store keeps it (created here when not provisioned yet).
@@ -143,6 +147,38 @@ describe("retention of joint customs operations", () => {
     const events = await logged(`erasure.operation-items.${athenaId}`);
     expect(new Set(events.map((e) => Buffer.from(e.bytes).toString("hex"))).size).toBe(1);
     expect(Buffer.from(again.auditLeafHash).toString("hex")).toBe(Buffer.from(leafHash(events[0]?.bytes ?? new Uint8Array())).toString("hex"));
+  });
+
+  // The access points' hub calls carry today's time, which the hub (years ahead here) refuses as
+  // stale: these call the operations service's handlers as its RPC server does, on its clock.
+  const asCalled = <Q>(cp: string, request: Q) => ({ cp, userId: `${cp.toLowerCase()}-operator`, request, requestId: `test-${Math.random()}` });
+
+  it("takes no item into an operation whose items were erased, so nothing outlives their erasure", async () => {
+    // NL's item, sealed and signed as its access point does, to the members now.
+    const registry = await followRegistry(nl.nc, quiet, { trust: hub.registryTrust });
+    const meta = { operationId: athenaId, kind: "message", template: "note" };
+    const { envelope } = await new OperationItemSealer(hub.keys("NL"), registry.view).seal(meta, { bodyJson: JSON.stringify({ text: "posted after the erasure" }) }, ["BE", "DE", "NL"]);
+    registry.stop();
+    const err = await ops.items.post(asCalled("NL", pb.OperationItemPost.create({ meta, envelope }))).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "LIAISON_ERASED" });
+    expect(await itemKeys(athenaId)).toEqual([]);
+  });
+
+  it("lets no leader postpone the erasure: once the final report phase has ended, its end may not move later", async () => {
+    const phase = (kind: pb.PhaseKind, start: string, end: string) => ({ kind, start, end });
+    const { OPERATIONAL, FINAL } = { OPERATIONAL: pb.PhaseKind.PHASE_KIND_OPERATIONAL, FINAL: pb.PhaseKind.PHASE_KIND_FINAL_REPORT };
+    const update = (id: string, content: pb.IOperationContent, fields: string[]) => ops.handlers.update(asCalled("DE", pb.OperationUpdate.create({ operationId: id, content, fields })));
+    const before = await entry(athenaId);
+    const moved = await update(athenaId, { phases: [phase(OPERATIONAL, "2027-03-01", "2027-03-07"), phase(FINAL, "2031-01-07", "2031-05-31")] }, ["phases"]).catch((e: unknown) => e);
+    expect(moved).toMatchObject({ code: "LIAISON_RETENTION_STARTED" });
+    // Nor by adding a final report phase to an operation whose last phase has ended.
+    const added = await update(laterId, { phases: [phase(OPERATIONAL, "2028-09-01", "2028-09-10"), phase(FINAL, "2031-01-07", "2031-06-30")] }, ["phases"]).catch((e: unknown) => e);
+    expect(added).toMatchObject({ code: "LIAISON_RETENTION_STARTED" });
+    expect((await entry(athenaId))?.content?.phases).toEqual(before?.content?.phases);
+    // Other changes are still made, and the final report's end may move earlier.
+    expect((await update(athenaId, { name: "Athena V (closed)" }, ["name"])).operation?.content?.name).toBe("Athena V (closed)");
+    const earlier = await update(athenaId, { phases: [phase(OPERATIONAL, "2027-03-01", "2027-03-07"), phase(FINAL, "2027-04-07", "2027-05-30")] }, ["phases"]);
+    expect(earlier.operation?.content?.phases?.at(-1)?.end).toBe("2027-05-30");
   });
 
   it("refuses an order for what is not due, and one under an unknown rule, and erases nothing", async () => {

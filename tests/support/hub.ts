@@ -24,6 +24,7 @@ import { startRetention, type RunningRetention } from "../../services/retention/
 import { startFiles, type RunningFiles } from "../../services/files/service.js";
 import { startUsage, type RunningUsage, type UsageSettings } from "../../services/usage/service.js";
 import { startAuditService, type RunningAuditService } from "../../services/audit/service.js";
+import type { ItemLimits } from "../../services/operations/items.js";
 import { startOperations, type RunningOperations } from "../../services/operations/service.js";
 import { startTestCluster, startTestNats, type TestNats } from "./nats.js";
 
@@ -85,7 +86,7 @@ export interface TestHub {
   startRetention(opts?: { now?: () => number; messageKeep?: string; pageSize?: number; reminderDays?: number[] }): Promise<RunningRetention>;
   startFiles(opts?: { now?: () => number }): Promise<RunningFiles>;
   /** The operations service (joint customs operations and the calendar), as its own NATS user. */
-  startOperations(opts?: { now?: () => number }): Promise<RunningOperations>;
+  startOperations(opts?: { now?: () => number; itemLimits?: Partial<ItemLimits> }): Promise<RunningOperations>;
   /** The usage service (timers on unless `timers: false`), on the given clock. */
   startUsage(opts?: { now?: () => number; timers?: boolean } & Partial<UsageSettings>): Promise<RunningUsage>;
   /** The audit service (appends AUDIT to the tree), as its own NATS user, signing with `signer` (a new key by default). */
@@ -277,7 +278,7 @@ export async function startTestHub(opts: { cps?: readonly string[]; leaves?: rea
     },
     startOperations: async (o = {}) => {
       const nc = await hub.connectHub("operations");
-      const ops = await startOperations(nc, { registryTrust }, hub.hubKeys(), quiet, { ...(o.now ? { now: o.now } : {}) });
+      const ops = await startOperations(nc, { registryTrust }, hub.hubKeys(), quiet, { ...(o.now ? { now: o.now } : {}), ...(o.itemLimits ? { itemLimits: o.itemLimits } : {}) });
       const close = async () => {
         await ops.close();
         await nc.close();

@@ -1,6 +1,6 @@
 // The retention rule of joint customs operations (src/domain/retention-rules.ts, issue #18 item 5).
 import { describe, expect, it } from "vitest";
-import { operationRetention, operationStageDue, RETENTION_RULES } from "../../src/domain/mod.js";
+import { operationRetention, operationStageDue, retentionClockMove, RETENTION_RULES } from "../../src/domain/mod.js";
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString().slice(0, 10));
 const athena = [
@@ -40,5 +40,19 @@ describe("retention of joint customs operations", () => {
     const ids = RETENTION_RULES.map((r) => r.id);
     expect(ids).toContain("operation-items");
     expect(ids).toContain("operation-entry");
+  });
+
+  it("lets the final report's end move freely until it has passed, then only earlier", () => {
+    const withReport = (end: string) => athena.map((p) => (p.kind === "final-report" ? { ...p, end } : p));
+    const before = Date.parse("2027-05-31T12:00:00Z");
+    const after = Date.parse("2027-06-01T00:00:00Z");
+    expect(retentionClockMove(athena, withReport("2027-12-31"), before)).toBeUndefined();
+    expect(retentionClockMove(athena, withReport("2027-12-31"), after)).toMatch(/ended on 2027-05-31/);
+    expect(retentionClockMove(athena, withReport("2027-05-30"), after)).toBeUndefined();
+    expect(retentionClockMove(athena, athena, after)).toBeUndefined();
+    // Dropping the final report phase would count from the later debriefing: refused too.
+    expect(retentionClockMove(athena, athena.filter((p) => p.kind !== "final-report"), after)).toBeDefined();
+    // No phase with an end: nothing runs yet.
+    expect(retentionClockMove([], withReport("2030-01-01"), after)).toBeUndefined();
   });
 });

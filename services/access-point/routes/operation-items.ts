@@ -28,9 +28,10 @@ import {
   type GroupMessageOut,
   type RecommendationOut,
   type TallyOut,
+  type UnreadableItem,
 } from "../../../src/api/mod.js";
 import { DOCUMENT_KINDS, GROUP_TEMPLATES, missingComments, openDays, operationMembers, RECOMMENDATION_STATES, tally, type OperationResult, type SeizureReport } from "../../../src/domain/mod.js";
-import { LiaisonError } from "../../../src/errors.js";
+import { LiaisonError, type ErrorCode } from "../../../src/errors.js";
 import type { HubClient, OperationItemSealer } from "../../../src/hub-rpc/mod.js";
 import { problemResponses } from "../../../src/http/mod.js";
 import { pb } from "../../../src/proto/mod.js";
@@ -52,6 +53,8 @@ const errors = problemResponses(
   "LIAISON_NOT_FOUND",
   "LIAISON_CONFLICT",
   "LIAISON_NOT_SEALED_TO_MEMBERS",
+  "LIAISON_BAD_SIGNATURE",
+  "LIAISON_ERASED",
   "LIAISON_UNAVAILABLE",
 );
 
@@ -62,27 +65,86 @@ const word = <K extends string>(words: readonly K[], w: string | null | undefine
 /** An item from the hub with every field (defaults where absent). */
 const full = (i: pb.IStoredOperationItem) => pb.StoredOperationItem.create(i);
 
-/** An item as this access point opened it. */
+/** An item as this access point opened it; a group message's body is its template's fields as checked. */
 interface Opened {
   readonly item: pb.StoredOperationItem;
   readonly content: pb.OperationItemContent;
+  readonly body?: Record<string, unknown>;
 }
 
-/** An item from the hub, its author's signature checked and its content opened with this member's key. */
-const openWith = (sealer: OperationItemSealer) => (i: pb.IStoredOperationItem): Opened => {
+/** A group message's body, parsed and checked against its template's fields (TEMPLATE_BODIES); throws LIAISON_VALIDATION. */
+function checkedBody(item: pb.StoredOperationItem, bodyJson: string): Record<string, unknown> {
+  const template = item.meta?.template ?? "";
+  const schema = Object.hasOwn(TEMPLATE_BODIES, template) ? TEMPLATE_BODIES[template as keyof typeof TEMPLATE_BODIES] : undefined;
+  if (!schema) throw new LiaisonError("LIAISON_VALIDATION", `message ${item.id}: no template ${template}`);
+  let body: unknown;
+  try {
+    body = JSON.parse(bodyJson || "{}");
+  } catch {
+    throw new LiaisonError("LIAISON_VALIDATION", `message ${item.id}: its body is not JSON`);
+  }
+  if (!schema.safeParse(body).success) throw new LiaisonError("LIAISON_VALIDATION", `message ${item.id}: its body does not match the ${template} template`);
+  return body as Record<string, unknown>;
+}
+
+/**
+ * An item from the hub, its author's signature checked, its content opened with this member's key
+ * and, for a group message, its body checked; or, when any of that fails, the item as unreadable
+ * with the reason's code (never its bytes), so one bad item does not hide the others.
+ */
+const openWith = (sealer: OperationItemSealer) => (i: pb.IStoredOperationItem): Opened | UnreadableItem => {
   const item = full(i);
-  return { item, content: sealer.open(item) };
+  try {
+    const content = sealer.open(item);
+    return item.meta?.kind === "message" ? { item, content, body: checkedBody(item, content.bodyJson) } : { item, content };
+  } catch (err) {
+    return { id: item.id, author: item.author, kind: item.meta?.kind ?? "", unreadable: true, reason: err instanceof LiaisonError ? err.code : "LIAISON_DECRYPT_FAILED" };
+  }
 };
+const isOpened = (o: Opened | UnreadableItem): o is Opened => !("unreadable" in o);
+const isUnreadable = (o: Opened | UnreadableItem): o is UnreadableItem => "unreadable" in o;
 
 export async function operationItemRoutes(app: FastifyInstance, d: OperationItemRoutesDeps): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { call, audit } = hubRoutes(d.hub, "operations", "operation", { read: "jco.read", write: "jco.write" });
   const openItem = openWith(d.sealer);
 
-  /** The items of an operation sealed to this member, opened and checked, and its members now. */
-  async function load(user: string, operationId: string): Promise<{ opened: Opened[]; members: string[] }> {
-    const res = await call("items", user, { operationId });
-    return { opened: res.items.map((i) => openItem(i)), members: res.members };
+  /**
+   * The items of an operation sealed to this member (every page the hub serves), opened and
+   * checked one by one, those that are not as unreadable, and its members now.
+   */
+  async function load(user: string, operationId: string): Promise<{ opened: Opened[]; unreadable: UnreadableItem[]; members: string[] }> {
+    const all: Array<Opened | UnreadableItem> = [];
+    let after = "";
+    let members: string[] = [];
+    do {
+      const res = await call("items", user, { operationId, after });
+      all.push(...res.items.map((i) => openItem(i)));
+      members = res.members;
+      after = res.next;
+    } while (after);
+    return { opened: all.filter(isOpened), unreadable: all.filter(isUnreadable), members };
+  }
+
+  /** Every recommendation the hub serves this member (every page), and the names of their operations. */
+  async function allRecommendations(user: string, operationId: string, openOnly: boolean): Promise<{ items: pb.IStoredOperationItem[]; operationNames: Record<string, string> }> {
+    const items: pb.IStoredOperationItem[] = [];
+    const operationNames: Record<string, string> = {};
+    let after = "";
+    do {
+      const res = await call("recommendations", user, { operationId, openOnly, after });
+      items.push(...res.items);
+      Object.assign(operationNames, res.operationNames);
+      after = res.next;
+    } while (after);
+    return { items, operationNames };
+  }
+
+  /** The unreadable items of these kinds, and their count in the request's audit event. */
+  function unreadableOf(req: { audit: { details?: Record<string, string> } }, list: readonly UnreadableItem[], kinds: readonly string[]): UnreadableItem[] {
+    const out = list.filter((u) => kinds.includes(u.kind));
+    if (out.length > 0) req.audit.details = { ...req.audit.details, unreadable: String(out.length), reasons: [...new Set(out.map((u) => u.reason))].sort().join(",") };
+    return out;
   }
 
   /** Seals `content` with `meta` to the operation's members now, posts it, and answers the stored item. */
@@ -99,12 +161,7 @@ export async function operationItemRoutes(app: FastifyInstance, d: OperationItem
 
   function message(o: Opened): GroupMessageOut {
     const m = o.item.meta ?? {};
-    let body: Record<string, unknown> = {};
-    try {
-      body = JSON.parse(o.content.bodyJson || "{}") as Record<string, unknown>;
-    } catch {
-      throw new LiaisonError("LIAISON_VALIDATION", `message ${o.item.id}: its body is not JSON`);
-    }
+    const body = o.body ?? {};
     return {
       id: o.item.id,
       sender: o.item.author,
@@ -118,13 +175,13 @@ export async function operationItemRoutes(app: FastifyInstance, d: OperationItem
   }
 
   /** The tally from the seizure reports and results this member opened, the objectives evaluated against it. */
-  function figures(operationId: string, items: readonly Opened[], objectiveList: readonly pb.IOperationObjective[]): TallyOut {
+  function figures(operationId: string, items: readonly Opened[], objectiveList: readonly pb.IOperationObjective[], unreadable: readonly UnreadableItem[]): TallyOut {
     const reports: SeizureReport[] = [];
     const results: OperationResult[] = [];
     for (const o of items) {
       const m = o.item.meta;
       if (m?.kind !== "message" || (m.template !== "seizure" && m.template !== "result")) continue;
-      const body: unknown = JSON.parse(o.content.bodyJson || "{}");
+      const body = o.body;
       if (m.template === "seizure") {
         const s = TEMPLATE_BODIES.seizure.safeParse(body);
         if (s.success) reports.push({ participant: o.item.author, commodity: s.data.commodity, quantity: s.data.quantity, riskProfile: s.data.riskProfile });
@@ -134,7 +191,7 @@ export async function operationItemRoutes(app: FastifyInstance, d: OperationItem
       }
     }
     const objectives = objectiveList.map((o) => ({ description: o.description ?? "", metric: o.metric ?? "", target: Number(o.target ?? 0) }));
-    return { operationId, asOf: new Date(d.now()).toISOString(), ...tally(reports, results, objectives) };
+    return { operationId, asOf: new Date(d.now()).toISOString(), ...tally(reports, results, objectives), unreadable: unreadable.filter((u) => u.kind === "message") };
   }
 
   // ------------------------------------------------------------------ documents
@@ -185,7 +242,10 @@ export async function operationItemRoutes(app: FastifyInstance, d: OperationItem
   r.get(
     "/v1/operations/:id/documents",
     { schema: { summary: "The operation's documents: latest version, marking, comment deadline, adoption, who has not commented", tags: ["jco"], params: idParams, response: { 200: documentsOut, ...errors } }, config: audit(pb.AuditAction.AUDIT_ACTION_READ, "operation-documents") },
-    async (req) => ({ documents: documents((await load(req.user?.id ?? "", req.params.id)).opened).map(documentRow) }),
+    async (req) => {
+      const { opened, unreadable } = await load(req.user?.id ?? "", req.params.id);
+      return { documents: documents(opened).map(documentRow), unreadable: unreadableOf(req, unreadable, ["document", "comment"]) };
+    },
   );
 
   r.get(
@@ -193,10 +253,10 @@ export async function operationItemRoutes(app: FastifyInstance, d: OperationItem
     { schema: { summary: "A document opened: its versions, its text and the comments on its latest version", tags: ["jco"], params: docParams, response: { 200: documentDetailOut, ...errors } }, config: audit(pb.AuditAction.AUDIT_ACTION_READ, "operation-document", "docId") },
     async (req) => {
       const user = req.user?.id ?? "";
-      const { opened: items } = await load(user, req.params.id);
+      const { opened: items, unreadable } = await load(user, req.params.id);
       const doc = findDocument(documents(items), req.params.docId);
       const row = documentRow(doc);
-      const statistics = row.kind === "final-report" ? figures(req.params.id, items, (await call("get", user, { operationId: req.params.id })).operation?.content?.objectives ?? []) : null;
+      const statistics = row.kind === "final-report" ? figures(req.params.id, items, (await call("get", user, { operationId: req.params.id })).operation?.content?.objectives ?? [], unreadable) : null;
       return {
         ...row,
         statistics,
@@ -281,7 +341,10 @@ export async function operationItemRoutes(app: FastifyInstance, d: OperationItem
   r.get(
     "/v1/operations/:id/group",
     { schema: { summary: "The operation's group messages sealed to this member, oldest first, each with its marking", tags: ["jco"], params: idParams, response: { 200: groupOut, ...errors } }, config: audit(pb.AuditAction.AUDIT_ACTION_READ, "operation-group") },
-    async (req) => ({ messages: (await load(req.user?.id ?? "", req.params.id)).opened.filter((o) => o.item.meta?.kind === "message").map(message) }),
+    async (req) => {
+      const { opened, unreadable } = await load(req.user?.id ?? "", req.params.id);
+      return { messages: opened.filter((o) => o.item.meta?.kind === "message").map(message), unreadable: unreadableOf(req, unreadable, ["message"]) };
+    },
   );
 
   r.post(
@@ -291,7 +354,7 @@ export async function operationItemRoutes(app: FastifyInstance, d: OperationItem
       const b = req.body;
       const meta = { operationId: req.params.id, kind: "message", template: b.template, inReplyTo: b.inReplyTo ?? "", ...markingMeta(b) };
       const item = await postItem(req.user?.id ?? "", meta, { bodyJson: JSON.stringify(b.body) });
-      return reply.code(201).send(message({ item, content: pb.OperationItemContent.create({ bodyJson: JSON.stringify(b.body) }) }));
+      return reply.code(201).send(message({ item, content: pb.OperationItemContent.create({ bodyJson: JSON.stringify(b.body) }), body: b.body }));
     },
   );
 
@@ -300,8 +363,9 @@ export async function operationItemRoutes(app: FastifyInstance, d: OperationItem
     { schema: { summary: "The live tally: seizures by participant, commodity and risk profile, later results, objectives evaluated (computed here from the opened reports)", tags: ["jco"], params: idParams, response: { 200: tallyOut, ...errors } }, config: audit(pb.AuditAction.AUDIT_ACTION_READ, "operation-tally") },
     async (req) => {
       const user = req.user?.id ?? "";
-      const [{ opened: items }, view] = await Promise.all([load(user, req.params.id), call("get", user, { operationId: req.params.id })]);
-      return figures(req.params.id, items, view.operation?.content?.objectives ?? []);
+      const [{ opened: items, unreadable }, view] = await Promise.all([load(user, req.params.id), call("get", user, { operationId: req.params.id })]);
+      unreadableOf(req, unreadable, ["message"]);
+      return figures(req.params.id, items, view.operation?.content?.objectives ?? [], unreadable);
     },
   );
 
@@ -341,10 +405,11 @@ export async function operationItemRoutes(app: FastifyInstance, d: OperationItem
     "/v1/recommendations",
     { schema: { summary: "The monitoring view: recommendations of the operations this member takes part in, with their owner, state and days open", tags: ["jco"], querystring: recommendationsQuery, response: { 200: recommendationsOut, ...errors } }, config: audit(pb.AuditAction.AUDIT_ACTION_READ, "operation-recommendations", undefined) },
     async (req) => {
-      const res = await call("recommendations", req.user?.id ?? "", { operationId: req.query.operation ?? "", openOnly: req.query.state === "open" });
+      const res = await allRecommendations(req.user?.id ?? "", req.query.operation ?? "", req.query.state === "open");
       req.audit.objectId = req.query.operation ?? "all";
-      const list = res.items.map((i) => recommendation(openItem(i), res.operationNames));
-      return { recommendations: list.sort((a, b) => b.openDays - a.openDays || a.openedAt.localeCompare(b.openedAt)) };
+      const all = res.items.map((i) => openItem(i));
+      const list = all.filter(isOpened).map((o) => recommendation(o, res.operationNames));
+      return { recommendations: list.sort((a, b) => b.openDays - a.openDays || a.openedAt.localeCompare(b.openedAt)), unreadable: unreadableOf(req, all.filter(isUnreadable), ["recommendation"]) };
     },
   );
 
@@ -353,11 +418,13 @@ export async function operationItemRoutes(app: FastifyInstance, d: OperationItem
     { schema: { summary: "Change a recommendation's state or owner (a leader; its owner may change its state)", tags: ["jco"], params: idParams, body: recommendationPatch, response: { 200: recommendationOut, ...errors } }, config: audit(pb.AuditAction.AUDIT_ACTION_AMEND, "operation-recommendation") },
     async (req) => {
       const user = req.user?.id ?? "";
-      const all = await call("recommendations", user, { operationId: "", openOnly: false });
+      const all = await allRecommendations(user, "", false);
       const found = all.items.find((i) => i.id === req.params.id);
       if (!found) throw new LiaisonError("LIAISON_NOT_FOUND", `no recommendation ${req.params.id}`);
       const item = await call("track", user, { operationId: found.meta?.operationId ?? "", recommendationId: req.params.id, state: req.body.state ?? "", owner: req.body.owner ?? "" });
-      return recommendation(openItem(item), all.operationNames);
+      const opened = openItem(item);
+      if (!isOpened(opened)) throw new LiaisonError(opened.reason as ErrorCode, `recommendation ${req.params.id} does not open here`);
+      return recommendation(opened, all.operationNames);
     },
   );
 }
