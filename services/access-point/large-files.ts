@@ -6,7 +6,7 @@
 // file is ever held in memory: a few chunks at a time.
 import { createHash } from "node:crypto";
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
-import { headers, type NatsConnection } from "@nats-io/nats-core";
+import type { NatsConnection } from "@nats-io/nats-core";
 import { chunkCount, hex, newFileSealing, openChunk, randomBytes, sealFileChunks, FILE_CHUNK_OVERHEAD, type FileSealing } from "../../src/crypto/mod.js";
 import { LiaisonError } from "../../src/errors.js";
 import type { Logger } from "../../src/log/mod.js";
@@ -146,9 +146,8 @@ export class LargeFiles {
           deleted: false,
           options: { max_chunk_size: sealing.chunkSize + FILE_CHUNK_OVERHEAD },
         };
-        const h = headers();
-        h.set("Nats-Rollup", "sub");
-        await this.#js.publish(metaSubject(bucket, id), JSON.stringify(info), { headers: h });
+        // No rollup header (the store refuses them): the reader takes the first record of an object.
+        await this.#js.publish(metaSubject(bucket, id), JSON.stringify(info));
       }
     } catch (err) {
       await Promise.allSettled(pending);
@@ -203,10 +202,8 @@ export class LargeFiles {
       up.sealing.key.fill(0);
       for (const cp of up.to) {
         const bucket = largeFileStore(cp).bucket;
-        const h = headers();
-        h.set("Nats-Rollup", "sub");
         const gone = { name: up.id, bucket, nuid: "", size: 0, chunks: 0, digest: "", mtime: new Date(this.#now()).toISOString(), deleted: true, options: {} };
-        this.#js.publish(metaSubject(bucket, up.id), JSON.stringify(gone), { headers: h }).catch((err: unknown) => this.#d.log.warn({ err, upload: up.id }, "could not mark an abandoned upload deleted"));
+        this.#js.publish(metaSubject(bucket, up.id), JSON.stringify(gone)).catch((err: unknown) => this.#d.log.warn({ err, upload: up.id }, "could not mark an abandoned upload deleted"));
       }
       this.#d.log.info({ upload: up.id }, "an upload never sent was forgotten (its key dropped)");
     }
@@ -233,7 +230,8 @@ export class LargeFiles {
     const object = ref.object ?? "";
     if (!UPLOAD_ID.test(object) || !ref.fileKey || !ref.noncePrefix || !ref.chunkSize) throw new LiaisonError("LIAISON_VALIDATION", "malformed large-file reference");
     const jsm = await this.#hub();
-    // The body form of a direct get (the only one imported): a rollup keeps one record per object.
+    // The body form of a direct get (the only one imported): the first record of the object, the
+    // one its sender wrote (a later one, a delete marker or anyone else's, does not replace it).
     const m = await jsm.direct.getMessage(stream, { seq: 1, next_by_subj: metaSubject(bucket, object) });
     const meta = m ? (m.json<ObjectMeta>()) : undefined;
     if (!meta || meta.deleted) throw new LiaisonError("LIAISON_NOT_FOUND", `the large file ${ref.name ?? ""} is no longer at the hub`);

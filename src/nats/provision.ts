@@ -199,7 +199,16 @@ export async function provisionContactPoint(
   for (const c of contactPointConsumers(cp)) out.push(await ensureConsumer(jsm, c));
   const lf = largeFileStore(cp);
   const replicas = opts.replicas ?? 1;
-  const want: Partial<StreamConfig> = { description: lf.description, num_replicas: replicas, max_age: nanos(lf.maxAgeMs) };
+  // Members write into each other's stores (accounts.ts): nothing they publish may remove what is
+  // there (no rollup header, no purge, no delete; an abandoned upload ages out with max_age).
+  const want: Partial<StreamConfig> = {
+    description: lf.description,
+    num_replicas: replicas,
+    max_age: nanos(lf.maxAgeMs),
+    allow_rollup_hdrs: false,
+    deny_delete: true,
+    deny_purge: true,
+  };
   const create = () => new Objm(jetstream(nc)).create(lf.bucket, { description: lf.description, replicas, ttl: lf.maxAgeMs });
   out.push(await ensureBucketStream(jsm, "object-store", lf.bucket, `OBJ_${lf.bucket}`, create, want));
   return out;

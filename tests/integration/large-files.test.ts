@@ -10,10 +10,11 @@ import { pipeline } from "node:stream/promises";
 import { request } from "node:http";
 import { Readable } from "node:stream";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { headers } from "@nats-io/nats-core";
 import { Objm } from "@nats-io/obj";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { downloadAttachment, uploadFile } from "../../src/cli/transfer.js";
-import { INBOX_MAX_AGE_MS, largeFileStore, subjects } from "../../src/nats/mod.js";
+import { INBOX_MAX_AGE_MS, largeFileStore, provisionContactPoint, subjects } from "../../src/nats/mod.js";
 import { startTestHub, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
 
 const MiB = 1024 * 1024;
@@ -158,36 +159,47 @@ describe("large attachments", () => {
       }
     };
 
-    /** One bit of a stored chunk flipped (written again on its subject: the last chunk keeps its place). */
-    const alter = async (seq: number, at: number) => {
-      const c = await jsm.streams.getMessage(NL_STORE, { seq });
-      const altered = new Uint8Array(c!.data);
-      altered[at]! ^= 1;
-      await jsm.streams.deleteMessage(NL_STORE, seq);
-      await jetstream(hub.admin).publish(c!.subject, altered);
+    /**
+     * The object's chunks passed through `mutate`, in a store made anew for it alone: the store
+     * refuses to delete a message even to the hub's admin, so altering one in place means a new store.
+     */
+    const rewrite = async (id: string, mutate: (chunks: Uint8Array[]) => Uint8Array[]) => {
+      const o = await object(id);
+      const chunks = await Promise.all((await chunkSeqs(o.nuid)).map(async (seq) => (await jsm.streams.getMessage(NL_STORE, { seq }))!.data));
+      const metaSubj = `$O.${largeFileStore("NL").bucket}.M.${Buffer.from(o.name).toString("base64").replaceAll("+", "-").replaceAll("/", "_")}`;
+      const meta = (await jsm.direct.getMessage(NL_STORE, { seq: 1, next_by_subj: metaSubj }))!.data;
+      await jsm.streams.delete(NL_STORE);
+      await provisionContactPoint(hub.admin, "NL");
+      const js = jetstream(hub.admin);
+      for (const c of mutate(chunks)) await js.publish(`$O.${largeFileStore("NL").bucket}.C.${o.nuid}`, c);
+      await js.publish(metaSubj, meta);
+      return chunks.length;
     };
+    /** One bit of the chunk at `i` flipped. */
+    const flip = (i: number, at: number) => (chunks: Uint8Array[]) =>
+      chunks.map((c, j) => {
+        const altered = new Uint8Array(c);
+        if (j === i) altered[at]! ^= 1;
+        return altered;
+      });
 
     // The first chunk altered: refused before any byte is answered.
     const first = await sendToNl(2, size, "first.bin");
-    const s1 = await chunkSeqs((await object(first)).nuid);
-    expect(s1).toHaveLength(4);
-    await alter(s1[0]!, 10);
+    expect(await rewrite(first, flip(0, 10))).toBe(4);
     const r1 = await http(nl, "GET", `/v1/messages/${first}/attachments/first.bin`);
     expect(r1.status).toBe(422);
     expect((await json(r1)).code).toBe("LIAISON_DECRYPT_FAILED");
 
     // The last chunk altered in place: the answer breaks off before its end.
     const last = await sendToNl(3, size, "last.bin");
-    const s2 = await chunkSeqs((await object(last)).nuid);
-    await alter(s2[3]!, 0);
+    await rewrite(last, flip(3, 0));
     const r2 = await http(nl, "GET", `/v1/messages/${last}/attachments/last.bin`);
     expect(r2.status).toBe(200);
     await expect(sha256Of(r2.body)).rejects.toThrow(/aborted|premature|socket/i);
 
     // The last chunk gone (truncated on a chunk boundary): the answer breaks off too.
     const cut = await sendToNl(4, size, "cut.bin");
-    const s3 = await chunkSeqs((await object(cut)).nuid);
-    await jsm.streams.deleteMessage(NL_STORE, s3[3]!);
+    await rewrite(cut, (chunks) => chunks.slice(0, 3));
     const r3 = await http(nl, "GET", `/v1/messages/${cut}/attachments/cut.bin`);
     expect(r3.status).toBe(200);
     await expect(sha256Of(r3.body)).rejects.toThrow(/aborted|premature|socket/i);
@@ -197,6 +209,29 @@ describe("large attachments", () => {
       return [first, last, cut].every((id) => failed.includes(id));
     }, "the refused reads logged");
   }, 120_000);
+
+  it("lets no member empty or cut another's store: rollup, purge and delete refused, the file still whole", async () => {
+    const size = MiB + 5;
+    const id = await sendToNl(15, size, "kept.bin");
+    const bucket = largeFileStore("NL").bucket;
+    const nc = await hub.connectAs("DE");
+    for (const [subject, rollup] of [[`$O.${bucket}.C.x`, "all"], [`$O.${bucket}.M.x`, "sub"], [`$O.${bucket}.C.y`, "sub"]] as const) {
+      const h = headers();
+      h.set("Nats-Rollup", rollup);
+      const r = await nc.request(subject, new Uint8Array(1), { headers: h, timeout: 3_000 });
+      expect(r.json<{ error?: { description?: string } }>().error?.description, `${subject} ${rollup}`).toMatch(/rollup/i);
+    }
+    // The hub's JetStream API is not the member's to call; the hub's own admin is refused too.
+    const viaHub = await jetstreamManager(nc, { apiPrefix: subjects.hubJsApi, checkAPI: false, timeout: 1_000 });
+    await expect(viaHub.streams.purge(NL_STORE)).rejects.toThrow();
+    await expect(viaHub.streams.deleteMessage(NL_STORE, 1)).rejects.toThrow();
+    const jsm = await jetstreamManager(hub.admin);
+    await expect(jsm.streams.purge(NL_STORE)).rejects.toThrow(/purge/i);
+    await expect(jsm.streams.deleteMessage(NL_STORE, 1)).rejects.toThrow(/delete/i);
+    const got = await http(nl, "GET", `/v1/messages/${id}/attachments/kept.bin`);
+    expect(got.status).toBe(200);
+    expect(await sha256Of(got.body)).toBe(await sha256Of(seeded(15, size)));
+  }, 60_000);
 
   it("lets no member but NL read NL's large-file store over NATS, not even the sender", async () => {
     const id = await sendToNl(5, 1000, "small.bin");
