@@ -222,7 +222,8 @@ export class LargeFiles {
   /**
    * The plaintext of a large attachment sent to this contact point, chunk by chunk, from its own
    * store. Checked before the first byte: the object exists and has the chunks its size needs;
-   * then each chunk opens (in place, final flag where it belongs) and the SHA-256 matches at the end.
+   * then each chunk opens (in place, final flag where it belongs) and the SHA-256 matches at the
+   * end, before the last chunk is given out.
    */
   async open(ref: pb.ILargeAttachment): Promise<AsyncGenerator<Uint8Array>> {
     const stream = `OBJ_${largeFileStore(this.#d.cp).bucket}`;
@@ -248,10 +249,14 @@ export class LargeFiles {
     const first = await read(0);
     if (!first) throw new LiaisonError("LIAISON_DECRYPT_FAILED", "truncated: no chunk at all");
     const firstPlain = openChunk(sealing, 0, count === 1, first.data);
+    const hash = createHash("sha256").update(firstPlain);
+    const mismatch = () => new LiaisonError("LIAISON_DECRYPT_FAILED", "the file's SHA-256 does not match its message");
+    // A file of one chunk is checked whole before anything is answered.
+    if (count === 1 && !Buffer.from(hash.digest()).equals(Buffer.from(want))) throw mismatch();
     return (async function* () {
-      const hash = createHash("sha256");
-      hash.update(firstPlain);
-      yield firstPlain;
+      // Each chunk is held back until the next one opened, and the last until the SHA-256 matched:
+      // a file that fails anywhere is a broken-off answer, never one that looks complete.
+      let held = firstPlain;
       let seq = first.seq;
       for (let i = 1; i < count; i++) {
         const c = await read(seq + 1);
@@ -259,9 +264,11 @@ export class LargeFiles {
         seq = c.seq;
         const plain = openChunk(sealing, i, i === count - 1, c.data);
         hash.update(plain);
-        yield plain;
+        yield held;
+        held = plain;
       }
-      if (!Buffer.from(hash.digest()).equals(Buffer.from(want))) throw new LiaisonError("LIAISON_DECRYPT_FAILED", "the file's SHA-256 does not match its message");
+      if (count > 1 && !Buffer.from(hash.digest()).equals(Buffer.from(want))) throw mismatch();
+      yield held;
     })();
   }
 

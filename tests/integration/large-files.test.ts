@@ -210,6 +210,24 @@ describe("large attachments", () => {
     }, "the refused reads logged");
   }, 120_000);
 
+  it("gives out no last chunk of a file whose SHA-256 does not match its message: the answer breaks off short", async () => {
+    const size = 2 * MiB + 9;
+    const id = await sendToNl(16, size, "hashed.bin");
+    const ref = (await nl.mailbox.open(id)).payload.largeAttachments[0]!;
+    const sha256 = new Uint8Array(ref.sha256!);
+    sha256[0]! ^= 1;
+    let got = 0;
+    await expect(
+      (async () => {
+        for await (const c of await nl.largeFiles.open({ ...ref, sha256 })) got += c.length;
+      })(),
+    ).rejects.toThrow(/SHA-256/);
+    expect(got).toBe(2 * MiB);
+    // A file of one chunk is refused before anything is given out.
+    const one = (await nl.mailbox.open(await sendToNl(17, 1000, "one.bin"))).payload.largeAttachments[0]!;
+    await expect(nl.largeFiles.open({ ...one, sha256: new Uint8Array(32) })).rejects.toThrow(/SHA-256/);
+  }, 60_000);
+
   it("lets no member empty or cut another's store: rollup, purge and delete refused, the file still whole", async () => {
     const size = MiB + 5;
     const id = await sendToNl(15, size, "kept.bin");
