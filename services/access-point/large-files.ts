@@ -15,6 +15,8 @@ import type { pb } from "../../src/proto/mod.js";
 
 /** Sealed chunks written and not yet acknowledged, per upload: bounds memory and keeps the link busy. */
 const WRITE_WINDOW = 8;
+/** The most recipients one upload is sealed for: each is a full copy in another store. */
+export const MAX_LARGE_FILE_RECIPIENTS = 30;
 /** An upload id: 32 hex digits (also the object's name in every recipient's store). */
 export const UPLOAD_ID = /^[0-9a-f]{32}$/;
 
@@ -98,6 +100,7 @@ export class LargeFiles {
     const max = this.#d.maxBytes;
     if (meta.declaredSize !== undefined && meta.declaredSize > max) throw new LiaisonError("LIAISON_PAYLOAD_TOO_LARGE", `${meta.declaredSize} bytes, limit ${max}`);
     const to = [...new Set(meta.to)].sort();
+    if (to.length > MAX_LARGE_FILE_RECIPIENTS) throw new LiaisonError("LIAISON_BAD_REQUEST", `to: ${to.length} recipients, at most ${MAX_LARGE_FILE_RECIPIENTS} for one upload`);
     if (to.includes(this.#d.cp)) throw new LiaisonError("LIAISON_VALIDATION", "to: a large file is sent to other contact points, not to oneself");
     const unknown = to.filter((cp) => this.#d.isMember && !this.#d.isMember(cp));
     if (unknown.length) throw new LiaisonError("LIAISON_UNKNOWN_CONTACT_POINT", `to: ${unknown.join(",")} is not in the registry`);

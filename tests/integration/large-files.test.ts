@@ -14,8 +14,9 @@ import { headers } from "@nats-io/nats-core";
 import { Objm } from "@nats-io/obj";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { downloadAttachment, uploadFile } from "../../src/cli/transfer.js";
-import { INBOX_MAX_AGE_MS, largeFileStore, provisionContactPoint, subjects } from "../../src/nats/mod.js";
-import { startTestHub, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
+import { FILE_CHUNK_OVERHEAD } from "../../src/crypto/mod.js";
+import { INBOX_MAX_AGE_MS, LARGE_FILE_MAX_MSG_SIZE, largeFileStore, provisionContactPoint, subjects } from "../../src/nats/mod.js";
+import { startTestHub, TEST_LARGE_FILE_STORE_BYTES, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
 
 const MiB = 1024 * 1024;
 const NL_STORE = `OBJ_${largeFileStore("NL").bucket}`;
@@ -169,7 +170,7 @@ describe("large attachments", () => {
       const metaSubj = `$O.${largeFileStore("NL").bucket}.M.${Buffer.from(o.name).toString("base64").replaceAll("+", "-").replaceAll("/", "_")}`;
       const meta = (await jsm.direct.getMessage(NL_STORE, { seq: 1, next_by_subj: metaSubj }))!.data;
       await jsm.streams.delete(NL_STORE);
-      await provisionContactPoint(hub.admin, "NL");
+      await provisionContactPoint(hub.admin, "NL", { largeFileStoreBytes: TEST_LARGE_FILE_STORE_BYTES });
       const js = jetstream(hub.admin);
       for (const c of mutate(chunks)) await js.publish(`$O.${largeFileStore("NL").bucket}.C.${o.nuid}`, c);
       await js.publish(metaSubj, meta);
@@ -323,6 +324,25 @@ describe("large attachments", () => {
       await jsm.streams.update(store, { ...info.config });
     }
     expect((await json(await upload(be, "after.bin", "NL", 14, 1000))).uploadId).toMatch(/^[0-9a-f]{32}$/);
+  }, 60_000);
+
+  it("refuses a message larger than one sealed chunk into a peer's store, and an upload to too many recipients before reading it", async () => {
+    const nc = await hub.connectAs("DE");
+    const bucket = largeFileStore("NL").bucket;
+    const jsm = await jetstreamManager(hub.admin);
+    const info = await jsm.streams.info(NL_STORE);
+    expect([info.config.max_bytes, info.config.discard, info.config.max_msg_size]).toEqual([TEST_LARGE_FILE_STORE_BYTES, "new", LARGE_FILE_MAX_MSG_SIZE]);
+    const big = await nc.request(`$O.${bucket}.C.big`, new Uint8Array(LARGE_FILE_MAX_MSG_SIZE + 1), { timeout: 5_000 });
+    expect(big.json<{ error?: { description?: string } }>().error?.description).toMatch(/maximum/i);
+    const fits = await nc.request(`$O.${bucket}.C.fits`, new Uint8Array(MiB + FILE_CHUNK_OVERHEAD), { timeout: 5_000 });
+    expect(fits.json<{ error?: unknown; seq?: number }>().seq).toBeGreaterThan(0);
+    expect((await jsm.streams.info(NL_STORE)).state.messages).toBe(info.state.messages + 1);
+    // 31 recipients (all but NL unknown, but the count is refused first): 400 before the body is read.
+    const many = ["NL", ...Array.from({ length: 30 }, (_, i) => `${"QR"[Math.floor(i / 26)]}${String.fromCharCode(65 + (i % 26))}`)];
+    const r = await upload(be, "many.bin", many.join(","), 18, 5000);
+    const body = await json(r);
+    expect([r.status, body.code], JSON.stringify(body)).toEqual([400, "LIAISON_BAD_REQUEST"]);
+    expect((await jsm.streams.info(NL_STORE)).state.messages).toBe(info.state.messages + 1);
   }, 60_000);
 
   it("refuses an upload for a contact point not in the registry, and a message naming an unknown upload or one sealed for other recipients", async () => {
