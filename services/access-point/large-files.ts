@@ -49,6 +49,9 @@ export interface Upload {
   readonly sha256: Uint8Array;
   readonly createdAtMs: number;
   readonly sealing: FileSealing;
+  /** The random id in the subject of its chunks, and how many there are. */
+  readonly chunksId: string;
+  readonly chunks: number;
 }
 
 /** The object store's metadata record, as @nats-io/obj writes it (so `nats obj` and Objm read ours). */
@@ -149,7 +152,8 @@ export class LargeFiles {
           deleted: false,
           options: { max_chunk_size: sealing.chunkSize + FILE_CHUNK_OVERHEAD },
         };
-        // No rollup header (the store refuses them): the reader takes the first record of an object.
+        // For `nats obj` and @nats-io/obj; no rollup header (the store refuses them). The reader
+        // reads none: the sealed reference names the chunks.
         await this.#js.publish(metaSubject(bucket, id), JSON.stringify(info));
       }
     } catch (err) {
@@ -157,7 +161,7 @@ export class LargeFiles {
       sealing.key.fill(0);
       throw err;
     }
-    const up: Upload = { id, name: meta.name, mediaType: meta.mediaType, to, size, sha256: new Uint8Array(plainHash.digest()), createdAtMs: this.#now(), sealing };
+    const up: Upload = { id, name: meta.name, mediaType: meta.mediaType, to, size, sha256: new Uint8Array(plainHash.digest()), createdAtMs: this.#now(), sealing, chunksId: nuid, chunks };
     this.#uploads.set(id, up);
     this.#d.log.info({ upload: id, size, chunks, recipients: to.length }, "large file uploaded");
     return up;
@@ -184,6 +188,8 @@ export class LargeFiles {
         fileKey: new Uint8Array(up.sealing.key),
         noncePrefix: up.sealing.noncePrefix,
         chunkSize: up.sealing.chunkSize,
+        chunksId: up.chunksId,
+        chunkCount: up.chunks,
       };
     });
   }
@@ -224,33 +230,30 @@ export class LargeFiles {
 
   /**
    * The plaintext of a large attachment sent to this contact point, chunk by chunk, from its own
-   * store. Checked before the first byte: the object exists and has the chunks its size needs;
+   * store: exactly the chunks its sealed reference names (their subject's id and their count), in
+   * order; no object record is read, since anyone who may write into the store could add one.
+   * Checked before the first byte: the count is the one the size needs, and the first chunk opens;
    * then each chunk opens (in place, final flag where it belongs) and the SHA-256 matches at the
    * end, before the last chunk is given out.
    */
   async open(ref: pb.ILargeAttachment): Promise<AsyncGenerator<Uint8Array>> {
-    const stream = `OBJ_${largeFileStore(this.#d.cp).bucket}`;
     const bucket = largeFileStore(this.#d.cp).bucket;
+    const stream = `OBJ_${bucket}`;
     const object = ref.object ?? "";
-    if (!UPLOAD_ID.test(object) || !ref.fileKey || !ref.noncePrefix || !ref.chunkSize) throw new LiaisonError("LIAISON_VALIDATION", "malformed large-file reference");
-    const jsm = await this.#hub();
-    // The body form of a direct get (the only one imported): the first record of the object, the
-    // one its sender wrote (a later one, a delete marker or anyone else's, does not replace it).
-    const m = await jsm.direct.getMessage(stream, { seq: 1, next_by_subj: metaSubject(bucket, object) });
-    const meta = m ? (m.json<ObjectMeta>()) : undefined;
-    if (!meta || meta.deleted) throw new LiaisonError("LIAISON_NOT_FOUND", `the large file ${ref.name ?? ""} is no longer at the hub`);
+    const chunksId = ref.chunksId ?? "";
+    if (!UPLOAD_ID.test(object) || !UPLOAD_ID.test(chunksId) || !ref.fileKey || !ref.noncePrefix || !ref.chunkSize) throw new LiaisonError("LIAISON_VALIDATION", "malformed large-file reference");
     const size = Number(ref.size ?? 0);
     const count = chunkCount(size, ref.chunkSize);
-    if (meta.chunks !== count || meta.size !== size + count * FILE_CHUNK_OVERHEAD) {
-      throw new LiaisonError("LIAISON_DECRYPT_FAILED", `the large file's object has ${meta.chunks} chunks, ${meta.size} bytes; its message says ${count} chunks`);
-    }
+    if (ref.chunkCount !== count) throw new LiaisonError("LIAISON_DECRYPT_FAILED", `the large file's reference names ${ref.chunkCount ?? 0} chunks; its size needs ${count}`);
+    const jsm = await this.#hub();
     const sealing: FileSealing = { key: ref.fileKey, noncePrefix: ref.noncePrefix, chunkSize: ref.chunkSize };
-    const subj = chunkSubject(bucket, meta.nuid);
+    const subj = chunkSubject(bucket, chunksId);
     const want = ref.sha256 ?? new Uint8Array();
     const read = async (seq: number) => jsm.direct.getMessage(stream, { seq, next_by_subj: subj });
-    // The first chunk opens before anything is answered, so a file altered there is refused cleanly.
+    // The body form of a direct get (the only one imported). The first chunk opens before anything
+    // is answered, so a file altered there is refused cleanly; none at all: it aged out, or never came.
     const first = await read(0);
-    if (!first) throw new LiaisonError("LIAISON_DECRYPT_FAILED", "truncated: no chunk at all");
+    if (!first) throw new LiaisonError("LIAISON_NOT_FOUND", `the large file ${ref.name ?? ""} is no longer at the hub`);
     const firstPlain = openChunk(sealing, 0, count === 1, first.data);
     const hash = createHash("sha256").update(firstPlain);
     const mismatch = () => new LiaisonError("LIAISON_DECRYPT_FAILED", "the file's SHA-256 does not match its message");

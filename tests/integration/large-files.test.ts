@@ -14,7 +14,7 @@ import { headers } from "@nats-io/nats-core";
 import { Objm } from "@nats-io/obj";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { downloadAttachment, uploadFile } from "../../src/cli/transfer.js";
-import { FILE_CHUNK_OVERHEAD } from "../../src/crypto/mod.js";
+import { FILE_CHUNK_OVERHEAD, sealFileChunks } from "../../src/crypto/mod.js";
 import { INBOX_MAX_AGE_MS, LARGE_FILE_MAX_MSG_SIZE, largeFileStore, provisionContactPoint, subjects } from "../../src/nats/mod.js";
 import { startTestHub, TEST_LARGE_FILE_STORE_BYTES, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
 
@@ -210,6 +210,41 @@ describe("large attachments", () => {
       return [first, last, cut].every((id) => failed.includes(id));
     }, "the refused reads logged");
   }, 120_000);
+
+  it("reads only the chunks the sealed reference names: a co-recipient's own chunks and object record in NL's store change nothing", async () => {
+    const size = 2 * MiB + 11;
+    const up = await json(await upload(be, "shared.bin", "NL,DE", 19, size));
+    const sent = await send(be, ["NL", "DE"], [String(up.uploadId)]);
+    expect(sent.statusCode, sent.body).toBe(202);
+    const id = sent.json<{ id: string }>().id;
+    await until(() => nl.mailbox.has(id) && de.mailbox.has(id), "the message at NL and DE", 30_000);
+    // DE knows the file's key, nonce prefix and object name: it seals a file of its own under them
+    // into NL's store, through its own account, and writes an object record pointing at it.
+    const ref = (await de.mailbox.open(id)).payload.largeAttachments[0]!;
+    const sealing = { key: ref.fileKey!, noncePrefix: ref.noncePrefix!, chunkSize: ref.chunkSize! };
+    const nc = await hub.connectAs("DE");
+    const bucket = largeFileStore("NL").bucket;
+    const forged = "f".repeat(32);
+    let chunks = 0;
+    let stored = 0;
+    for await (const c of sealFileChunks(sealing, seeded(20, size))) {
+      const ack = await nc.request(`$O.${bucket}.C.${forged}`, c.sealed, { timeout: 5_000 });
+      expect(ack.json<{ seq?: number }>().seq).toBeGreaterThan(0);
+      chunks++;
+      stored += c.sealed.length;
+    }
+    const record = { name: up.uploadId, bucket, nuid: forged, size: stored, chunks, digest: "", mtime: new Date().toISOString(), deleted: false, options: { max_chunk_size: ref.chunkSize! + FILE_CHUNK_OVERHEAD } };
+    const recordSubject = `$O.${bucket}.M.${Buffer.from(String(up.uploadId)).toString("base64").replaceAll("+", "-").replaceAll("/", "_")}`;
+    // With a rollup header (that would replace the sender's record: the store refuses it), and without.
+    const rollup = headers();
+    rollup.set("Nats-Rollup", "sub");
+    await nc.request(recordSubject, JSON.stringify(record), { headers: rollup, timeout: 5_000 });
+    await nc.request(recordSubject, JSON.stringify(record), { timeout: 5_000 });
+    expect((await (await new Objm(jetstream(hub.admin)).open(bucket)).info(String(up.uploadId)))?.nuid).toBe(forged);
+    const got = await http(nl, "GET", `/v1/messages/${id}/attachments/shared.bin`);
+    expect(got.status).toBe(200);
+    expect(await sha256Of(got.body)).toBe(await sha256Of(seeded(19, size)));
+  }, 60_000);
 
   it("gives out no last chunk of a file whose SHA-256 does not match its message: the answer breaks off short", async () => {
     const size = 2 * MiB + 9;
