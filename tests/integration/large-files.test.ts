@@ -13,7 +13,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { headers } from "@nats-io/nats-core";
 import { Objm } from "@nats-io/obj";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { downloadAttachment, uploadFile } from "../../src/cli/transfer.js";
+import { downloadAttachment, reprDigestSha256, uploadFile } from "../../src/cli/transfer.js";
 import { FILE_CHUNK_OVERHEAD, sealFileChunks } from "../../src/crypto/mod.js";
 import { INBOX_MAX_AGE_MS, LARGE_FILE_MAX_MSG_SIZE, largeFileStore, provisionContactPoint, subjects } from "../../src/nats/mod.js";
 import { startTestHub, TEST_LARGE_FILE_STORE_BYTES, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
@@ -336,6 +336,8 @@ describe("large attachments", () => {
     for (const ap of [nl, de]) {
       const got = await http(ap, "GET", `/v1/messages/${id}/attachments/both.bin`);
       expect(got.status).toBe(200);
+      // The file's SHA-256, from the sealed message, for the client to check (liaison read --save does).
+      expect(reprDigestSha256(String(got.headers["repr-digest"])), ap.cp).toBe(want);
       expect(await sha256Of(got.body), ap.cp).toBe(want);
     }
     // The sender keeps no copy at the hub it could read: refused, saying why.
