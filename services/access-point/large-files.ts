@@ -38,6 +38,8 @@ export interface UploadMeta {
   readonly to: readonly string[];
   /** The size the client declared (Content-Length), when it did: over the limit is refused before anything is stored. */
   readonly declaredSize?: number;
+  /** Who uploads it: only this user may send it. */
+  readonly userId: string;
 }
 
 export interface Upload {
@@ -45,6 +47,7 @@ export interface Upload {
   readonly name: string;
   readonly mediaType: string;
   readonly to: readonly string[];
+  readonly userId: string;
   readonly size: number;
   readonly sha256: Uint8Array;
   readonly createdAtMs: number;
@@ -161,7 +164,7 @@ export class LargeFiles {
       sealing.key.fill(0);
       throw err;
     }
-    const up: Upload = { id, name: meta.name, mediaType: meta.mediaType, to, size, sha256: new Uint8Array(plainHash.digest()), createdAtMs: this.#now(), sealing, chunksId: nuid, chunks };
+    const up: Upload = { id, name: meta.name, mediaType: meta.mediaType, to, userId: meta.userId, size, sha256: new Uint8Array(plainHash.digest()), createdAtMs: this.#now(), sealing, chunksId: nuid, chunks };
     this.#uploads.set(id, up);
     this.#d.log.info({ upload: id, size, chunks, recipients: to.length }, "large file uploaded");
     return up;
@@ -169,15 +172,16 @@ export class LargeFiles {
 
   /**
    * The references a message carries for these uploads (copies of their keys). Refused: an unknown
-   * or expired upload, one named twice, or one sealed for other recipients than the message's.
-   * They stay waiting until sent() says the message went.
+   * or expired upload, one named twice, one sealed for other recipients than the message's, or one
+   * another user uploaded (LIAISON_FORBIDDEN). They stay waiting until sent() says the message went.
    */
-  refsFor(ids: readonly string[], recipients: readonly string[]): pb.ILargeAttachment[] {
+  refsFor(ids: readonly string[], recipients: readonly string[], userId: string): pb.ILargeAttachment[] {
     if (new Set(ids).size !== ids.length) throw new LiaisonError("LIAISON_VALIDATION", "largeAttachments: an upload is named twice");
     const want = [...new Set(recipients)].sort().join(",");
     return ids.map((id) => {
       const up = this.#uploads.get(id);
       if (!up) throw new LiaisonError("LIAISON_VALIDATION", `largeAttachments: no upload ${id} waiting here (unknown, already sent, or expired)`);
+      if (up.userId !== userId) throw new LiaisonError("LIAISON_FORBIDDEN", `largeAttachments: upload ${id} is another user's; only the user who uploaded a file sends it`);
       if (up.to.join(",") !== want) throw new LiaisonError("LIAISON_VALIDATION", `largeAttachments: upload ${id} was sealed for ${up.to.join(",")}, not for ${want}`);
       return {
         name: up.name,

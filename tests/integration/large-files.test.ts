@@ -14,6 +14,7 @@ import { headers } from "@nats-io/nats-core";
 import { Objm } from "@nats-io/obj";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { downloadAttachment, reprDigestSha256, uploadFile } from "../../src/cli/transfer.js";
+import { addUser } from "../../src/http/mod.js";
 import { FILE_CHUNK_OVERHEAD, sealFileChunks } from "../../src/crypto/mod.js";
 import { INBOX_MAX_AGE_MS, LARGE_FILE_MAX_MSG_SIZE, largeFileStore, provisionContactPoint, subjects } from "../../src/nats/mod.js";
 import { startTestHub, TEST_LARGE_FILE_STORE_BYTES, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
@@ -88,10 +89,15 @@ describe("large attachments", () => {
   /** DE's access point takes large files of at most 1 KiB. */
   let de: TestAccessPoint;
   let ahead = 0;
+  /** The token of another operator at BE. */
+  let otherUser = "";
 
   beforeAll(async () => {
     hub = await startTestHub({ cps: ["BE", "NL", "DE"] });
     await hub.startExchange();
+    // A second user at BE who may send messages too (not the uploads of others).
+    const beUsers = hub.secrets.contactPoints.find((c) => c.cp === "BE")?.usersFile ?? "";
+    otherUser = addUser(beUsers, { id: "be-op2", role: "operator", cp: "BE", validForMs: 86_400_000 }).token;
     be = await hub.startAp("BE", { now: () => Date.now() + ahead, settings: { largeUploadTtl: 60_000 } });
     nl = await hub.startAp("NL");
     de = await hub.startAp("DE", { settings: { maxLargeFileBytes: 1024 } });
@@ -380,6 +386,16 @@ describe("large attachments", () => {
     const body = await json(r);
     expect([r.status, body.code], JSON.stringify(body)).toEqual([400, "LIAISON_BAD_REQUEST"]);
     expect((await jsm.streams.info(NL_STORE)).state.messages).toBe(info.state.messages + 1);
+  }, 60_000);
+
+  it("lets only the user who uploaded a file send it: another user at the same access point is refused", async () => {
+    const up = await json(await upload(be, "mine.bin", "NL", 21, 5000));
+    const payload = { kind: "request", to: ["NL"], legalBasis: "assistance-on-request", subject: "Mine", body: "Mine.", largeAttachments: [String(up.uploadId)] };
+    const theirs = await be.app.inject({ method: "POST", url: "/v1/messages", headers: { authorization: `Bearer ${otherUser}` }, payload });
+    expect([theirs.statusCode, theirs.json<{ code: string }>().code], theirs.body).toEqual([403, "LIAISON_FORBIDDEN"]);
+    expect(theirs.json<{ detail: string }>().detail).toMatch(/another user's/);
+    // Refused, it still waits for its uploader's message.
+    expect((await send(be, ["NL"], [String(up.uploadId)])).statusCode).toBe(202);
   }, 60_000);
 
   it("refuses an upload for a contact point not in the registry, and a message naming an unknown upload or one sealed for other recipients", async () => {

@@ -24,7 +24,7 @@ export interface UploadRoutesDeps {
   readonly now?: () => number;
 }
 
-const errors = problemResponses(...MESSAGE_REFUSALS, "LIAISON_DECRYPT_FAILED");
+const errors = problemResponses(...MESSAGE_REFUSALS, "LIAISON_DECRYPT_FAILED", "LIAISON_BAD_REQUEST");
 
 /** The SHA-256 of a file as a Repr-Digest header carries it (RFC 9530). */
 const reprDigest = (digest: Uint8Array) => `sha-256=:${Buffer.from(digest).toString("base64")}:`;
@@ -58,6 +58,7 @@ export async function uploadRoutes(app: FastifyInstance, d: UploadRoutesDeps): P
         name: req.query.name,
         mediaType: req.query.mediaType,
         to: req.query.to,
+        userId: req.user?.id ?? "anonymous",
         ...(length !== undefined ? { declaredSize: Number(length) } : {}),
       });
       req.audit.objectId = up.id;
