@@ -36,16 +36,17 @@ const member = (cp: string) => {
 };
 const admin = await connectNats({ url: server.url, name: "bench-large-admin", credsFile: secrets.hub["stack-admin"].seedFile });
 try {
-  await provision(admin, { contactPoints: ["BE", "NL"] });
+  // Stores of 4 GiB, as large as the largest file here: two fit in the server's 20 GB of JetStream.
+  await provision(admin, { contactPoints: ["BE", "NL"], largeFileStoreBytes: 4 * 1024 * MiB });
   const log = createLogger("bench", "silent");
   const [beNc, nlNc] = await Promise.all([member("BE"), member("NL")]);
   const be = new LargeFiles({ nc: beNc, cp: "BE", maxBytes: 4 * 1024 * MiB, uploadTtlMs: 3_600_000, log });
   const nl = new LargeFiles({ nc: nlNc, cp: "NL", maxBytes: 4 * 1024 * MiB, uploadTtlMs: 3_600_000, log });
 
   const t0 = performance.now();
-  const up = await be.upload(seeded(1, SIZE), { name: "bench.bin", mediaType: "application/octet-stream", to: ["NL"] });
+  const up = await be.upload(seeded(1, SIZE), { name: "bench.bin", mediaType: "application/octet-stream", to: ["NL"], userId: "bench" });
   const putMs = performance.now() - t0;
-  const [ref] = be.refsFor([up.id], ["NL"]);
+  const [ref] = be.refsFor([up.id], ["NL"], "bench");
   const t1 = performance.now();
   let got = 0;
   for await (const c of await nl.open(ref ?? {})) got += c.length;

@@ -6,7 +6,7 @@
 // file is ever held in memory: a few chunks at a time.
 import { createHash } from "node:crypto";
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
-import { headers, type NatsConnection } from "@nats-io/nats-core";
+import type { NatsConnection } from "@nats-io/nats-core";
 import { chunkCount, hex, newFileSealing, openChunk, randomBytes, sealFileChunks, FILE_CHUNK_OVERHEAD, type FileSealing } from "../../src/crypto/mod.js";
 import { LiaisonError } from "../../src/errors.js";
 import type { Logger } from "../../src/log/mod.js";
@@ -15,6 +15,8 @@ import type { pb } from "../../src/proto/mod.js";
 
 /** Sealed chunks written and not yet acknowledged, per upload: bounds memory and keeps the link busy. */
 const WRITE_WINDOW = 8;
+/** The most recipients one upload is sealed for: each is a full copy in another store. */
+export const MAX_LARGE_FILE_RECIPIENTS = 30;
 /** An upload id: 32 hex digits (also the object's name in every recipient's store). */
 export const UPLOAD_ID = /^[0-9a-f]{32}$/;
 
@@ -36,6 +38,8 @@ export interface UploadMeta {
   readonly to: readonly string[];
   /** The size the client declared (Content-Length), when it did: over the limit is refused before anything is stored. */
   readonly declaredSize?: number;
+  /** Who uploads it: only this user may send it. */
+  readonly userId: string;
 }
 
 export interface Upload {
@@ -43,10 +47,14 @@ export interface Upload {
   readonly name: string;
   readonly mediaType: string;
   readonly to: readonly string[];
+  readonly userId: string;
   readonly size: number;
   readonly sha256: Uint8Array;
   readonly createdAtMs: number;
   readonly sealing: FileSealing;
+  /** The random id in the subject of its chunks, and how many there are. */
+  readonly chunksId: string;
+  readonly chunks: number;
 }
 
 /** The object store's metadata record, as @nats-io/obj writes it (so `nats obj` and Objm read ours). */
@@ -98,6 +106,7 @@ export class LargeFiles {
     const max = this.#d.maxBytes;
     if (meta.declaredSize !== undefined && meta.declaredSize > max) throw new LiaisonError("LIAISON_PAYLOAD_TOO_LARGE", `${meta.declaredSize} bytes, limit ${max}`);
     const to = [...new Set(meta.to)].sort();
+    if (to.length > MAX_LARGE_FILE_RECIPIENTS) throw new LiaisonError("LIAISON_BAD_REQUEST", `to: ${to.length} recipients, at most ${MAX_LARGE_FILE_RECIPIENTS} for one upload`);
     if (to.includes(this.#d.cp)) throw new LiaisonError("LIAISON_VALIDATION", "to: a large file is sent to other contact points, not to oneself");
     const unknown = to.filter((cp) => this.#d.isMember && !this.#d.isMember(cp));
     if (unknown.length) throw new LiaisonError("LIAISON_UNKNOWN_CONTACT_POINT", `to: ${unknown.join(",")} is not in the registry`);
@@ -146,16 +155,16 @@ export class LargeFiles {
           deleted: false,
           options: { max_chunk_size: sealing.chunkSize + FILE_CHUNK_OVERHEAD },
         };
-        const h = headers();
-        h.set("Nats-Rollup", "sub");
-        await this.#js.publish(metaSubject(bucket, id), JSON.stringify(info), { headers: h });
+        // For `nats obj` and @nats-io/obj; no rollup header (the store refuses them). The reader
+        // reads none: the sealed reference names the chunks.
+        await this.#js.publish(metaSubject(bucket, id), JSON.stringify(info));
       }
     } catch (err) {
       await Promise.allSettled(pending);
       sealing.key.fill(0);
       throw err;
     }
-    const up: Upload = { id, name: meta.name, mediaType: meta.mediaType, to, size, sha256: new Uint8Array(plainHash.digest()), createdAtMs: this.#now(), sealing };
+    const up: Upload = { id, name: meta.name, mediaType: meta.mediaType, to, userId: meta.userId, size, sha256: new Uint8Array(plainHash.digest()), createdAtMs: this.#now(), sealing, chunksId: nuid, chunks };
     this.#uploads.set(id, up);
     this.#d.log.info({ upload: id, size, chunks, recipients: to.length }, "large file uploaded");
     return up;
@@ -163,15 +172,16 @@ export class LargeFiles {
 
   /**
    * The references a message carries for these uploads (copies of their keys). Refused: an unknown
-   * or expired upload, one named twice, or one sealed for other recipients than the message's.
-   * They stay waiting until sent() says the message went.
+   * or expired upload, one named twice, one sealed for other recipients than the message's, or one
+   * another user uploaded (LIAISON_FORBIDDEN). They stay waiting until sent() says the message went.
    */
-  refsFor(ids: readonly string[], recipients: readonly string[]): pb.ILargeAttachment[] {
+  refsFor(ids: readonly string[], recipients: readonly string[], userId: string): pb.ILargeAttachment[] {
     if (new Set(ids).size !== ids.length) throw new LiaisonError("LIAISON_VALIDATION", "largeAttachments: an upload is named twice");
     const want = [...new Set(recipients)].sort().join(",");
     return ids.map((id) => {
       const up = this.#uploads.get(id);
       if (!up) throw new LiaisonError("LIAISON_VALIDATION", `largeAttachments: no upload ${id} waiting here (unknown, already sent, or expired)`);
+      if (up.userId !== userId) throw new LiaisonError("LIAISON_FORBIDDEN", `largeAttachments: upload ${id} is another user's; only the user who uploaded a file sends it`);
       if (up.to.join(",") !== want) throw new LiaisonError("LIAISON_VALIDATION", `largeAttachments: upload ${id} was sealed for ${up.to.join(",")}, not for ${want}`);
       return {
         name: up.name,
@@ -182,6 +192,8 @@ export class LargeFiles {
         fileKey: new Uint8Array(up.sealing.key),
         noncePrefix: up.sealing.noncePrefix,
         chunkSize: up.sealing.chunkSize,
+        chunksId: up.chunksId,
+        chunkCount: up.chunks,
       };
     });
   }
@@ -203,10 +215,8 @@ export class LargeFiles {
       up.sealing.key.fill(0);
       for (const cp of up.to) {
         const bucket = largeFileStore(cp).bucket;
-        const h = headers();
-        h.set("Nats-Rollup", "sub");
         const gone = { name: up.id, bucket, nuid: "", size: 0, chunks: 0, digest: "", mtime: new Date(this.#now()).toISOString(), deleted: true, options: {} };
-        this.#js.publish(metaSubject(bucket, up.id), JSON.stringify(gone), { headers: h }).catch((err: unknown) => this.#d.log.warn({ err, upload: up.id }, "could not mark an abandoned upload deleted"));
+        this.#js.publish(metaSubject(bucket, up.id), JSON.stringify(gone)).catch((err: unknown) => this.#d.log.warn({ err, upload: up.id }, "could not mark an abandoned upload deleted"));
       }
       this.#d.log.info({ upload: up.id }, "an upload never sent was forgotten (its key dropped)");
     }
@@ -224,36 +234,39 @@ export class LargeFiles {
 
   /**
    * The plaintext of a large attachment sent to this contact point, chunk by chunk, from its own
-   * store. Checked before the first byte: the object exists and has the chunks its size needs;
-   * then each chunk opens (in place, final flag where it belongs) and the SHA-256 matches at the end.
+   * store: exactly the chunks its sealed reference names (their subject's id and their count), in
+   * order; no object record is read, since anyone who may write into the store could add one.
+   * Checked before the first byte: the count is the one the size needs, and the first chunk opens;
+   * then each chunk opens (in place, final flag where it belongs) and the SHA-256 matches at the
+   * end, before the last chunk is given out.
    */
   async open(ref: pb.ILargeAttachment): Promise<AsyncGenerator<Uint8Array>> {
-    const stream = `OBJ_${largeFileStore(this.#d.cp).bucket}`;
     const bucket = largeFileStore(this.#d.cp).bucket;
+    const stream = `OBJ_${bucket}`;
     const object = ref.object ?? "";
-    if (!UPLOAD_ID.test(object) || !ref.fileKey || !ref.noncePrefix || !ref.chunkSize) throw new LiaisonError("LIAISON_VALIDATION", "malformed large-file reference");
-    const jsm = await this.#hub();
-    // The body form of a direct get (the only one imported): a rollup keeps one record per object.
-    const m = await jsm.direct.getMessage(stream, { seq: 1, next_by_subj: metaSubject(bucket, object) });
-    const meta = m ? (m.json<ObjectMeta>()) : undefined;
-    if (!meta || meta.deleted) throw new LiaisonError("LIAISON_NOT_FOUND", `the large file ${ref.name ?? ""} is no longer at the hub`);
+    const chunksId = ref.chunksId ?? "";
+    if (!UPLOAD_ID.test(object) || !UPLOAD_ID.test(chunksId) || !ref.fileKey || !ref.noncePrefix || !ref.chunkSize) throw new LiaisonError("LIAISON_VALIDATION", "malformed large-file reference");
     const size = Number(ref.size ?? 0);
     const count = chunkCount(size, ref.chunkSize);
-    if (meta.chunks !== count || meta.size !== size + count * FILE_CHUNK_OVERHEAD) {
-      throw new LiaisonError("LIAISON_DECRYPT_FAILED", `the large file's object has ${meta.chunks} chunks, ${meta.size} bytes; its message says ${count} chunks`);
-    }
+    if (ref.chunkCount !== count) throw new LiaisonError("LIAISON_DECRYPT_FAILED", `the large file's reference names ${ref.chunkCount ?? 0} chunks; its size needs ${count}`);
+    const jsm = await this.#hub();
     const sealing: FileSealing = { key: ref.fileKey, noncePrefix: ref.noncePrefix, chunkSize: ref.chunkSize };
-    const subj = chunkSubject(bucket, meta.nuid);
+    const subj = chunkSubject(bucket, chunksId);
     const want = ref.sha256 ?? new Uint8Array();
     const read = async (seq: number) => jsm.direct.getMessage(stream, { seq, next_by_subj: subj });
-    // The first chunk opens before anything is answered, so a file altered there is refused cleanly.
+    // The body form of a direct get (the only one imported). The first chunk opens before anything
+    // is answered, so a file altered there is refused cleanly; none at all: it aged out, or never came.
     const first = await read(0);
-    if (!first) throw new LiaisonError("LIAISON_DECRYPT_FAILED", "truncated: no chunk at all");
+    if (!first) throw new LiaisonError("LIAISON_NOT_FOUND", `the large file ${ref.name ?? ""} is no longer at the hub`);
     const firstPlain = openChunk(sealing, 0, count === 1, first.data);
+    const hash = createHash("sha256").update(firstPlain);
+    const mismatch = () => new LiaisonError("LIAISON_DECRYPT_FAILED", "the file's SHA-256 does not match its message");
+    // A file of one chunk is checked whole before anything is answered.
+    if (count === 1 && !Buffer.from(hash.digest()).equals(Buffer.from(want))) throw mismatch();
     return (async function* () {
-      const hash = createHash("sha256");
-      hash.update(firstPlain);
-      yield firstPlain;
+      // Each chunk is held back until the next one opened, and the last until the SHA-256 matched:
+      // a file that fails anywhere is a broken-off answer, never one that looks complete.
+      let held = firstPlain;
       let seq = first.seq;
       for (let i = 1; i < count; i++) {
         const c = await read(seq + 1);
@@ -261,9 +274,11 @@ export class LargeFiles {
         seq = c.seq;
         const plain = openChunk(sealing, i, i === count - 1, c.data);
         hash.update(plain);
-        yield plain;
+        yield held;
+        held = plain;
       }
-      if (!Buffer.from(hash.digest()).equals(Buffer.from(want))) throw new LiaisonError("LIAISON_DECRYPT_FAILED", "the file's SHA-256 does not match its message");
+      if (count > 1 && !Buffer.from(hash.digest()).equals(Buffer.from(want))) throw mismatch();
+      yield held;
     })();
   }
 

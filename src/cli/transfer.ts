@@ -1,6 +1,7 @@
 // Large attachments from the CLI (docs/large-files.md): a file streamed to POST /v1/uploads, and an
 // attachment streamed from GET /v1/messages/{id}/attachments/{name} into a file, neither read into
 // memory whole, with a progress line on stderr (bytes of total, rate).
+import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream, statSync } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { basename } from "node:path";
@@ -70,20 +71,42 @@ export async function uploadFile(t: Target, file: string, to: readonly string[],
   return (await res.json()) as UploadOut;
 }
 
+/** The SHA-256 a `Repr-Digest` header (RFC 9530) gives, `sha-256=:<base64>:`, as hex. */
+export function reprDigestSha256(header: string | null): string | undefined {
+  const m = /(?:^|,)\s*sha-256=:([A-Za-z0-9+/]+={0,2}):/.exec(header ?? "");
+  const digest = m ? Buffer.from(m[1]!, "base64") : undefined;
+  return digest?.length === 32 ? digest.toString("hex") : undefined;
+}
+
 /**
- * Streams one attachment of a message into `file`, written beside it first and renamed when the
- * whole file came: an answer broken off (a chunk that did not open at the access point) leaves no file.
+ * Streams one attachment of a message into `file`, written beside it first and renamed only when
+ * the whole file came and its SHA-256 is the one the access point's `Repr-Digest` header says: an
+ * answer broken off (a chunk that did not open at the access point), or bytes that are not the
+ * file, leave no file.
  */
 export async function downloadAttachment(t: Target, id: string, name: string, file: string, progress?: Progress): Promise<number> {
   const res = await fetch(new URL(`/v1/messages/${encodeURIComponent(id)}/attachments/${encodeURIComponent(name)}`, t.url), { headers: { authorization: `Bearer ${t.token}` } });
   if (!res.ok || !res.body) throw await problem(res);
+  const want = reprDigestSha256(res.headers.get("repr-digest"));
+  if (!want) {
+    await res.body.cancel();
+    throw new LiaisonError("LIAISON_DECRYPT_FAILED", `${name}: the access point did not say the file's SHA-256 (Repr-Digest); nothing saved`);
+  }
   const total = Number(res.headers.get("content-length") ?? 0);
   const part = `${file}.part`;
   const count = counter(total, progress);
   const done = count.done;
+  const hash = createHash("sha256");
+  const hashing = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      hash.update(chunk);
+      cb(null, chunk);
+    },
+  });
   try {
-    await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), count.stream, createWriteStream(part));
+    await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), count.stream, hashing, createWriteStream(part));
     if (total && done() !== total) throw new LiaisonError("LIAISON_DECRYPT_FAILED", `${name}: ${done()} of ${total} bytes came`);
+    if (hash.digest("hex") !== want) throw new LiaisonError("LIAISON_DECRYPT_FAILED", `${name}: the bytes that came do not have the file's SHA-256; nothing saved`);
   } catch (err) {
     await rm(part, { force: true });
     throw err instanceof LiaisonError ? err : new LiaisonError("LIAISON_DECRYPT_FAILED", `${name}: the transfer broke off (${done()} of ${total} bytes); nothing saved`, { cause: err });

@@ -2,7 +2,8 @@
 // not naming an access point of the local stack.
 import { z } from "zod";
 import { DEFAULT_KEY_ACTIVATION_DELAY_MS, DEFAULT_KEY_EXPIRY_WARNING_DAYS } from "../domain/mod.js";
-import { DEFAULT_HOME, zHome } from "./common.js";
+import { DEFAULT_LARGE_FILE_STORE_BYTES } from "../nats/mod.js";
+import { DEFAULT_HOME, zHome, zLargeFileStoreBytes } from "./common.js";
 import { zDurationMs } from "./duration.js";
 
 export const cliSchema = z.object({
@@ -21,5 +22,7 @@ export const cliSchema = z.object({
   registryKeyFile: z.string().min(1).optional(),
   /** Stream replicas for `liaison provision` (LIAISON_REPLICAS). */
   replicas: z.coerce.number().int().min(1).max(5).default(1),
+  /** `liaison provision`: each contact point's large-file store holds at most this many bytes (LIAISON_LARGE_FILE_STORE_BYTES). */
+  largeFileStoreBytes: zLargeFileStoreBytes.default(DEFAULT_LARGE_FILE_STORE_BYTES),
 });
 export type CliConfig = z.output<typeof cliSchema>;

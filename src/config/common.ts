@@ -53,3 +53,11 @@ export const registryFields = {
   registryKeyFile: z.string().min(1).optional(),
 };
 export const defaultRegistryKeyFile = (home: string) => resolve(home, "secrets", "registry-key.pub");
+
+/**
+ * LIAISON_LARGE_FILE_STORE_BYTES, the size of each member's large-file store at the hub: at least
+ * 64 MiB; 8 GiB by default. The hub's JetStream (max_file_store) must hold one per member besides
+ * its other streams.
+ */
+export const zLargeFileStoreBytes = z.coerce.number().int().min(64 * 1024 * 1024);
+

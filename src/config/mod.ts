@@ -2,8 +2,8 @@
 // loaded from env plus an optional JSON file.
 export { loadConfig, envName, processEnv, type Env, type LoadOptions, type ServiceSchema } from "./load.js";
 export { zPeriod, zDurationMs } from "./duration.js";
-export { baseFields, natsFields, registryFields, defaultRegistryKeyFile, zCpCode, zCpList, zHome, zLogLevel, zPort, zReminderDays, DEFAULT_NATS_URL, DEFAULT_HOME } from "./common.js";
-export { stackSchema, type StackConfig } from "./stack.js";
+export { baseFields, natsFields, registryFields, defaultRegistryKeyFile, zCpCode, zCpList, zHome, zLogLevel, zPort, zReminderDays, zLargeFileStoreBytes, DEFAULT_NATS_URL, DEFAULT_HOME } from "./common.js";
+export { stackSchema, DEFAULT_STACK_LARGE_FILE_STORE_BYTES, type StackConfig } from "./stack.js";
 export { exchangeSchema, DEFAULT_MAX_ENVELOPE_BYTES, type ExchangeConfig } from "./exchange.js";
 export { accessPointSchema, DEFAULT_AP_PORT, DEFAULT_AP_BODY_LIMIT, DEFAULT_MAX_LARGE_FILE_BYTES, DEFAULT_LARGE_UPLOAD_TTL_MS, DEFAULT_WEBHOOK_MAX_ATTEMPTS, DEFAULT_WEBHOOK_RETRY_BASE_MS, DEFAULT_WEBHOOK_MAX_DELAY_MS, DEFAULT_WEBHOOK_TIMEOUT_MS, type AccessPointConfig } from "./access-point.js";
 export { cliSchema, type CliConfig } from "./cli.js";

@@ -1,6 +1,6 @@
 // Settings of `npm start` / `liaison start`: the whole system on one machine.
 import { z } from "zod";
-import { zCpList, zHome, zLogLevel, zPort, DEFAULT_HOME } from "./common.js";
+import { zCpList, zHome, zLargeFileStoreBytes, zLogLevel, zPort, DEFAULT_HOME } from "./common.js";
 import { zDurationMs } from "./duration.js";
 import { DEFAULT_TOKEN_TTL_MS } from "./http.js";
 
@@ -9,6 +9,7 @@ export const DEFAULT_NATS_PORT = 4222;
 export const DEFAULT_NATS_MONITOR_PORT = 8222;
 export const DEFAULT_CONSOLE_PORT = 8400;
 export const DEFAULT_FIRST_AP_PORT = 8401;
+export const DEFAULT_STACK_LARGE_FILE_STORE_BYTES = 2 * 1024 * 1024 * 1024;
 
 export const stackSchema = z
   .object({
@@ -47,6 +48,12 @@ export const stackSchema = z
   tokenTtl: zDurationMs.default(DEFAULT_TOKEN_TTL_MS),
   /** Stream replicas (LIAISON_REPLICAS); default 3 on a cluster, 1 on one node. */
   replicas: z.coerce.number().int().min(1).max(5).optional(),
+  /**
+   * Each contact point's large-file store at the hub holds at most this many bytes
+   * (LIAISON_LARGE_FILE_STORE_BYTES): 2 GiB here, so that the stores of four access points fit in
+   * the embedded server's 20 GB of JetStream beside the other streams.
+   */
+  largeFileStoreBytes: zLargeFileStoreBytes.default(DEFAULT_STACK_LARGE_FILE_STORE_BYTES),
 })
   .transform((c) => ({ ...c, replicas: c.replicas ?? (c.cluster >= 3 ? 3 : 1) }));
 export type StackConfig = z.output<typeof stackSchema>;

@@ -23,6 +23,8 @@ export {
   hubConsumers,
   contactPointConsumers,
   largeFileStore,
+  DEFAULT_LARGE_FILE_STORE_BYTES,
+  LARGE_FILE_MAX_MSG_SIZE,
   type StreamSpec,
   type KvSpec,
   type ConsumerSpec,

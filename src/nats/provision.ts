@@ -1,6 +1,7 @@
 // Makes the server's streams, buckets, object stores and consumers match src/nats/streams.ts.
 // Idempotent: running it again changes nothing and never touches stored messages.
 import {
+  DiscardPolicy,
   JetStreamApiCodes,
   JetStreamApiError,
   jetstream,
@@ -22,6 +23,7 @@ import {
   contactPointConsumers,
   hubConsumers,
   largeFileStore,
+  DEFAULT_LARGE_FILE_STORE_BYTES,
   type ConsumerSpec,
   type StreamSpec,
 } from "./streams.js";
@@ -39,6 +41,8 @@ export interface ProvisionOptions {
   readonly replicas?: number;
   /** Contact points whose inbox consumers to provision (their stores are their access points' own). */
   readonly contactPoints?: readonly string[];
+  /** Each contact point's large-file store holds at most this many bytes (default DEFAULT_LARGE_FILE_STORE_BYTES). */
+  readonly largeFileStoreBytes?: number;
 }
 
 function isNotFound(err: unknown): boolean {
@@ -184,7 +188,8 @@ async function provisionAll(nc: NatsConnection, opts: ProvisionOptions, replicas
     out.push(await ensureBucketStream(jsm, "object-store", o.bucket, `OBJ_${o.bucket}`, create, want));
   }
   for (const c of hubConsumers()) out.push(await ensureConsumer(jsm, c));
-  for (const cp of opts.contactPoints ?? []) out.push(...(await provisionContactPoint(nc, cp, { replicas })));
+  const largeFileStoreBytes = opts.largeFileStoreBytes;
+  for (const cp of opts.contactPoints ?? []) out.push(...(await provisionContactPoint(nc, cp, { replicas, ...(largeFileStoreBytes ? { largeFileStoreBytes } : {}) })));
   return out;
 }
 
@@ -192,14 +197,27 @@ async function provisionAll(nc: NatsConnection, opts: ProvisionOptions, replicas
 export async function provisionContactPoint(
   nc: NatsConnection,
   cp: string,
-  opts: { replicas?: number } = {},
+  opts: { replicas?: number; largeFileStoreBytes?: number } = {},
 ): Promise<ProvisionEntry[]> {
   const jsm = await jetstreamManager(nc);
   const out: ProvisionEntry[] = [];
   for (const c of contactPointConsumers(cp)) out.push(await ensureConsumer(jsm, c));
   const lf = largeFileStore(cp);
   const replicas = opts.replicas ?? 1;
-  const want: Partial<StreamConfig> = { description: lf.description, num_replicas: replicas, max_age: nanos(lf.maxAgeMs) };
+  // Members write into each other's stores (accounts.ts): nothing they publish may remove what is
+  // there (no rollup header, no purge, no delete; an abandoned upload ages out with max_age), nor
+  // fill the hub's disk (a size limit refusing what is new, messages of one sealed chunk at most).
+  const want: Partial<StreamConfig> = {
+    description: lf.description,
+    num_replicas: replicas,
+    max_age: nanos(lf.maxAgeMs),
+    allow_rollup_hdrs: false,
+    deny_delete: true,
+    deny_purge: true,
+    max_bytes: opts.largeFileStoreBytes ?? DEFAULT_LARGE_FILE_STORE_BYTES,
+    discard: DiscardPolicy.New,
+    max_msg_size: lf.maxMsgSize,
+  };
   const create = () => new Objm(jetstream(nc)).create(lf.bucket, { description: lf.description, replicas, ttl: lf.maxAgeMs });
   out.push(await ensureBucketStream(jsm, "object-store", lf.bucket, `OBJ_${lf.bucket}`, create, want));
   return out;

@@ -11,6 +11,7 @@ import {
 } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/nats-core";
 import { PRIORITY_TOKENS, subjects, type PriorityToken } from "./subjects.js";
+import { FILE_CHUNK_OVERHEAD, FILE_CHUNK_SIZE } from "../crypto/mod.js";
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
@@ -217,8 +218,16 @@ export const OBJECT_STORES: readonly ObjectStoreSpec[] = Object.freeze([
  * sent to it, one bucket per recipient so that its account's import reaches only its own. Objects
  * age out with the undelivered inbox copies; the retention service deletes them with their message.
  */
-export const largeFileStore = (cp: string): ObjectStoreSpec & { readonly maxAgeMs: number } =>
-  Object.freeze({ bucket: `large-files-${cp}`, description: `Large files sent to ${cp}, sealed end to end in chunks`, maxAgeMs: INBOX_MAX_AGE_MS });
+export const largeFileStore = (cp: string): ObjectStoreSpec & { readonly maxAgeMs: number; readonly maxMsgSize: number } =>
+  Object.freeze({ bucket: `large-files-${cp}`, description: `Large files sent to ${cp}, sealed end to end in chunks`, maxAgeMs: INBOX_MAX_AGE_MS, maxMsgSize: LARGE_FILE_MAX_MSG_SIZE });
+
+/** A large-file store's size by default (LIAISON_LARGE_FILE_STORE_BYTES): 8 GiB. */
+export const DEFAULT_LARGE_FILE_STORE_BYTES = 8 * 1024 * 1024 * 1024;
+/**
+ * The largest message a large-file store takes: one sealed chunk (src/crypto/chunked-seal.ts) and
+ * room for headers, so that nobody writes messages of the server's full payload size into it.
+ */
+export const LARGE_FILE_MAX_MSG_SIZE = FILE_CHUNK_SIZE + FILE_CHUNK_OVERHEAD + 4096;
 
 const consumer = (stream: string, config: ConsumerSpec["config"]): ConsumerSpec =>
   Object.freeze({

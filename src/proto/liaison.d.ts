@@ -226,6 +226,12 @@ export namespace liaison {
             /** LargeAttachment chunkSize. */
             chunkSize: number;
 
+            /** LargeAttachment chunksId. */
+            chunksId: string;
+
+            /** LargeAttachment chunkCount. */
+            chunkCount: number;
+
             /**
              * Creates a new LargeAttachment instance using the specified properties.
              * @param [properties] Properties to set
@@ -326,6 +332,12 @@ export namespace liaison {
 
                 /** LargeAttachment chunkSize */
                 chunkSize?: (number|null);
+
+                /** LargeAttachment chunksId */
+                chunksId?: (string|null);
+
+                /** LargeAttachment chunkCount */
+                chunkCount?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

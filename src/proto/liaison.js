@@ -414,6 +414,8 @@ export const liaison = $root.liaison = (() => {
              * @property {Uint8Array|null} [fileKey] LargeAttachment fileKey
              * @property {Uint8Array|null} [noncePrefix] LargeAttachment noncePrefix
              * @property {number|null} [chunkSize] LargeAttachment chunkSize
+             * @property {string|null} [chunksId] LargeAttachment chunksId
+             * @property {number|null} [chunkCount] LargeAttachment chunkCount
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -510,6 +512,22 @@ export const liaison = $root.liaison = (() => {
             LargeAttachment.prototype.chunkSize = 0;
 
             /**
+             * LargeAttachment chunksId.
+             * @member {string} chunksId
+             * @memberof liaison.v1.LargeAttachment
+             * @instance
+             */
+            LargeAttachment.prototype.chunksId = "";
+
+            /**
+             * LargeAttachment chunkCount.
+             * @member {number} chunkCount
+             * @memberof liaison.v1.LargeAttachment
+             * @instance
+             */
+            LargeAttachment.prototype.chunkCount = 0;
+
+            /**
              * Creates a new LargeAttachment instance using the specified properties.
              * @function create
              * @memberof liaison.v1.LargeAttachment
@@ -557,6 +575,10 @@ export const liaison = $root.liaison = (() => {
                     writer.uint32(/* id 7, wireType 2 =*/58).bytes(message.noncePrefix);
                 if (message.chunkSize != null && $Object.hasOwnProperty.call(message, "chunkSize") && message.chunkSize !== 0)
                     writer.uint32(/* id 8, wireType 0 =*/64).uint32(message.chunkSize);
+                if (message.chunksId != null && $Object.hasOwnProperty.call(message, "chunksId") && message.chunksId !== "")
+                    writer.uint32(/* id 9, wireType 2 =*/74).string(message.chunksId);
+                if (message.chunkCount != null && $Object.hasOwnProperty.call(message, "chunkCount") && message.chunkCount !== 0)
+                    writer.uint32(/* id 10, wireType 0 =*/80).uint32(message.chunkCount);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -686,6 +708,24 @@ export const liaison = $root.liaison = (() => {
                                 delete message.chunkSize;
                             continue;
                         }
+                    case 9: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.chunksId = value;
+                            else
+                                delete message.chunksId;
+                            continue;
+                        }
+                    case 10: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.chunkCount = value;
+                            else
+                                delete message.chunkCount;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -777,6 +817,12 @@ export const liaison = $root.liaison = (() => {
                 if (object.chunkSize != null)
                     if ($Number(object.chunkSize) !== 0)
                         message.chunkSize = object.chunkSize >>> 0;
+                if (object.chunksId != null)
+                    if (typeof object.chunksId !== "string" || object.chunksId.length)
+                        message.chunksId = $String(object.chunksId);
+                if (object.chunkCount != null)
+                    if ($Number(object.chunkCount) !== 0)
+                        message.chunkCount = object.chunkCount >>> 0;
                 return message;
             };
 
@@ -828,6 +874,8 @@ export const liaison = $root.liaison = (() => {
                             object.noncePrefix = $util.newBuffer(object.noncePrefix);
                     }
                     object.chunkSize = 0;
+                    object.chunksId = "";
+                    object.chunkCount = 0;
                 }
                 if (message.name != null && $Object.hasOwnProperty.call(message, "name"))
                     object.name = message.name;
@@ -850,6 +898,10 @@ export const liaison = $root.liaison = (() => {
                     object.noncePrefix = options.bytes === $String ? $util.base64.encode(message.noncePrefix, 0, message.noncePrefix.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.noncePrefix) : message.noncePrefix;
                 if (message.chunkSize != null && $Object.hasOwnProperty.call(message, "chunkSize"))
                     object.chunkSize = message.chunkSize;
+                if (message.chunksId != null && $Object.hasOwnProperty.call(message, "chunksId"))
+                    object.chunksId = message.chunksId;
+                if (message.chunkCount != null && $Object.hasOwnProperty.call(message, "chunkCount"))
+                    object.chunkCount = message.chunkCount;
                 return object;
             };
 

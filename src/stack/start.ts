@@ -112,7 +112,7 @@ export async function startStack(cfg: StackConfig, log: Logger): Promise<Running
     try {
       assertServerVersion(admin.info?.version, natsUrl);
       serverVersion = admin.info?.version;
-      await provision(admin, { contactPoints: cfg.accessPoints, replicas: cfg.replicas });
+      await provision(admin, { contactPoints: cfg.accessPoints, replicas: cfg.replicas, largeFileStoreBytes: cfg.largeFileStoreBytes });
       await plan.bootstrap(admin);
     } finally {
       await admin.close();

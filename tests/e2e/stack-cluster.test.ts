@@ -3,6 +3,7 @@
 // connected to all of them and rides the loss of one; `liaison status` shows the nodes, each
 // stream's leader and replicas, and reports the lost node's replicas.
 import { afterAll, describe, expect, it } from "vitest";
+import { DEFAULT_STACK_LARGE_FILE_STORE_BYTES } from "../../src/config/mod.js";
 import { isPortFree } from "../../src/stack/mod.js";
 import type { StackFile } from "../../src/stack/mod.js";
 import { cli, startStackProcess, type StackPorts, type StackProcess } from "../support/stack.js";
@@ -60,7 +61,8 @@ describe("npm start on a three-node cluster", () => {
     expect(s.streams.every((x) => x.replicas === 3 && x.leader !== "" && x.peers.every((p) => p.state === "current"))).toBe(true);
 
     // Provisioning again with the operator's command changes nothing; more replicas than nodes is refused.
-    const again = cli(stack.home, ["provision", "--replicas", "3", "--cp", "BE,NL", "--json"]);
+    // (With the stack's own size of the large-file stores, which `liaison provision` takes from the environment.)
+    const again = cli(stack.home, ["provision", "--replicas", "3", "--cp", "BE,NL", "--json"], { LIAISON_LARGE_FILE_STORE_BYTES: String(DEFAULT_STACK_LARGE_FILE_STORE_BYTES) });
     expect(again.code, again.stderr).toBe(0);
     const entries = JSON.parse(again.stdout) as Array<{ name: string; action: string }>;
     expect(entries.length).toBeGreaterThan(10);

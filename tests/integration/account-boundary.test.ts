@@ -6,7 +6,7 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { provision, subjects } from "../../src/nats/mod.js";
-import { startTestHub, type TestHub } from "../support/hub.js";
+import { startTestHub, TEST_LARGE_FILE_STORE_BYTES, type TestHub } from "../support/hub.js";
 import { startTestNats } from "../support/nats.js";
 import { probeHubBoundary } from "../support/probes.js";
 
@@ -56,7 +56,7 @@ describe("the probes", () => {
     const nats = await startTestNats({ own: true });
     try {
       const nc = await nats.connect("everyone");
-      await provision(nc, { contactPoints: ["BE", "NL"] });
+      await provision(nc, { contactPoints: ["BE", "NL"], largeFileStoreBytes: TEST_LARGE_FILE_STORE_BYTES });
       const jsm = await jetstreamManager(nc);
       await jsm.streams.add({ name: "AP_BE", subjects: [subjects.apStoreOf("BE")] });
       const report = await probeHubBoundary(nc, nc, "BE", "NL");

@@ -10,11 +10,14 @@ import { pipeline } from "node:stream/promises";
 import { request } from "node:http";
 import { Readable } from "node:stream";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { headers } from "@nats-io/nats-core";
 import { Objm } from "@nats-io/obj";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { downloadAttachment, uploadFile } from "../../src/cli/transfer.js";
-import { INBOX_MAX_AGE_MS, largeFileStore, subjects } from "../../src/nats/mod.js";
-import { startTestHub, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
+import { downloadAttachment, reprDigestSha256, uploadFile } from "../../src/cli/transfer.js";
+import { addUser } from "../../src/http/mod.js";
+import { FILE_CHUNK_OVERHEAD, sealFileChunks } from "../../src/crypto/mod.js";
+import { INBOX_MAX_AGE_MS, LARGE_FILE_MAX_MSG_SIZE, largeFileStore, provisionContactPoint, subjects } from "../../src/nats/mod.js";
+import { startTestHub, TEST_LARGE_FILE_STORE_BYTES, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
 
 const MiB = 1024 * 1024;
 const NL_STORE = `OBJ_${largeFileStore("NL").bucket}`;
@@ -86,10 +89,15 @@ describe("large attachments", () => {
   /** DE's access point takes large files of at most 1 KiB. */
   let de: TestAccessPoint;
   let ahead = 0;
+  /** The token of another operator at BE. */
+  let otherUser = "";
 
   beforeAll(async () => {
     hub = await startTestHub({ cps: ["BE", "NL", "DE"] });
     await hub.startExchange();
+    // A second user at BE who may send messages too (not the uploads of others).
+    const beUsers = hub.secrets.contactPoints.find((c) => c.cp === "BE")?.usersFile ?? "";
+    otherUser = addUser(beUsers, { id: "be-op2", role: "operator", cp: "BE", validForMs: 86_400_000 }).token;
     be = await hub.startAp("BE", { now: () => Date.now() + ahead, settings: { largeUploadTtl: 60_000 } });
     nl = await hub.startAp("NL");
     de = await hub.startAp("DE", { settings: { maxLargeFileBytes: 1024 } });
@@ -158,36 +166,47 @@ describe("large attachments", () => {
       }
     };
 
-    /** One bit of a stored chunk flipped (written again on its subject: the last chunk keeps its place). */
-    const alter = async (seq: number, at: number) => {
-      const c = await jsm.streams.getMessage(NL_STORE, { seq });
-      const altered = new Uint8Array(c!.data);
-      altered[at]! ^= 1;
-      await jsm.streams.deleteMessage(NL_STORE, seq);
-      await jetstream(hub.admin).publish(c!.subject, altered);
+    /**
+     * The object's chunks passed through `mutate`, in a store made anew for it alone: the store
+     * refuses to delete a message even to the hub's admin, so altering one in place means a new store.
+     */
+    const rewrite = async (id: string, mutate: (chunks: Uint8Array[]) => Uint8Array[]) => {
+      const o = await object(id);
+      const chunks = await Promise.all((await chunkSeqs(o.nuid)).map(async (seq) => (await jsm.streams.getMessage(NL_STORE, { seq }))!.data));
+      const metaSubj = `$O.${largeFileStore("NL").bucket}.M.${Buffer.from(o.name).toString("base64").replaceAll("+", "-").replaceAll("/", "_")}`;
+      const meta = (await jsm.direct.getMessage(NL_STORE, { seq: 1, next_by_subj: metaSubj }))!.data;
+      await jsm.streams.delete(NL_STORE);
+      await provisionContactPoint(hub.admin, "NL", { largeFileStoreBytes: TEST_LARGE_FILE_STORE_BYTES });
+      const js = jetstream(hub.admin);
+      for (const c of mutate(chunks)) await js.publish(`$O.${largeFileStore("NL").bucket}.C.${o.nuid}`, c);
+      await js.publish(metaSubj, meta);
+      return chunks.length;
     };
+    /** One bit of the chunk at `i` flipped. */
+    const flip = (i: number, at: number) => (chunks: Uint8Array[]) =>
+      chunks.map((c, j) => {
+        const altered = new Uint8Array(c);
+        if (j === i) altered[at]! ^= 1;
+        return altered;
+      });
 
     // The first chunk altered: refused before any byte is answered.
     const first = await sendToNl(2, size, "first.bin");
-    const s1 = await chunkSeqs((await object(first)).nuid);
-    expect(s1).toHaveLength(4);
-    await alter(s1[0]!, 10);
+    expect(await rewrite(first, flip(0, 10))).toBe(4);
     const r1 = await http(nl, "GET", `/v1/messages/${first}/attachments/first.bin`);
     expect(r1.status).toBe(422);
     expect((await json(r1)).code).toBe("LIAISON_DECRYPT_FAILED");
 
     // The last chunk altered in place: the answer breaks off before its end.
     const last = await sendToNl(3, size, "last.bin");
-    const s2 = await chunkSeqs((await object(last)).nuid);
-    await alter(s2[3]!, 0);
+    await rewrite(last, flip(3, 0));
     const r2 = await http(nl, "GET", `/v1/messages/${last}/attachments/last.bin`);
     expect(r2.status).toBe(200);
     await expect(sha256Of(r2.body)).rejects.toThrow(/aborted|premature|socket/i);
 
     // The last chunk gone (truncated on a chunk boundary): the answer breaks off too.
     const cut = await sendToNl(4, size, "cut.bin");
-    const s3 = await chunkSeqs((await object(cut)).nuid);
-    await jsm.streams.deleteMessage(NL_STORE, s3[3]!);
+    await rewrite(cut, (chunks) => chunks.slice(0, 3));
     const r3 = await http(nl, "GET", `/v1/messages/${cut}/attachments/cut.bin`);
     expect(r3.status).toBe(200);
     await expect(sha256Of(r3.body)).rejects.toThrow(/aborted|premature|socket/i);
@@ -197,6 +216,82 @@ describe("large attachments", () => {
       return [first, last, cut].every((id) => failed.includes(id));
     }, "the refused reads logged");
   }, 120_000);
+
+  it("reads only the chunks the sealed reference names: a co-recipient's own chunks and object record in NL's store change nothing", async () => {
+    const size = 2 * MiB + 11;
+    const up = await json(await upload(be, "shared.bin", "NL,DE", 19, size));
+    const sent = await send(be, ["NL", "DE"], [String(up.uploadId)]);
+    expect(sent.statusCode, sent.body).toBe(202);
+    const id = sent.json<{ id: string }>().id;
+    await until(() => nl.mailbox.has(id) && de.mailbox.has(id), "the message at NL and DE", 30_000);
+    // DE knows the file's key, nonce prefix and object name: it seals a file of its own under them
+    // into NL's store, through its own account, and writes an object record pointing at it.
+    const ref = (await de.mailbox.open(id)).payload.largeAttachments[0]!;
+    const sealing = { key: ref.fileKey!, noncePrefix: ref.noncePrefix!, chunkSize: ref.chunkSize! };
+    const nc = await hub.connectAs("DE");
+    const bucket = largeFileStore("NL").bucket;
+    const forged = "f".repeat(32);
+    let chunks = 0;
+    let stored = 0;
+    for await (const c of sealFileChunks(sealing, seeded(20, size))) {
+      const ack = await nc.request(`$O.${bucket}.C.${forged}`, c.sealed, { timeout: 5_000 });
+      expect(ack.json<{ seq?: number }>().seq).toBeGreaterThan(0);
+      chunks++;
+      stored += c.sealed.length;
+    }
+    const record = { name: up.uploadId, bucket, nuid: forged, size: stored, chunks, digest: "", mtime: new Date().toISOString(), deleted: false, options: { max_chunk_size: ref.chunkSize! + FILE_CHUNK_OVERHEAD } };
+    const recordSubject = `$O.${bucket}.M.${Buffer.from(String(up.uploadId)).toString("base64").replaceAll("+", "-").replaceAll("/", "_")}`;
+    // With a rollup header (that would replace the sender's record: the store refuses it), and without.
+    const rollup = headers();
+    rollup.set("Nats-Rollup", "sub");
+    await nc.request(recordSubject, JSON.stringify(record), { headers: rollup, timeout: 5_000 });
+    await nc.request(recordSubject, JSON.stringify(record), { timeout: 5_000 });
+    expect((await (await new Objm(jetstream(hub.admin)).open(bucket)).info(String(up.uploadId)))?.nuid).toBe(forged);
+    const got = await http(nl, "GET", `/v1/messages/${id}/attachments/shared.bin`);
+    expect(got.status).toBe(200);
+    expect(await sha256Of(got.body)).toBe(await sha256Of(seeded(19, size)));
+  }, 60_000);
+
+  it("gives out no last chunk of a file whose SHA-256 does not match its message: the answer breaks off short", async () => {
+    const size = 2 * MiB + 9;
+    const id = await sendToNl(16, size, "hashed.bin");
+    const ref = (await nl.mailbox.open(id)).payload.largeAttachments[0]!;
+    const sha256 = new Uint8Array(ref.sha256!);
+    sha256[0]! ^= 1;
+    let got = 0;
+    await expect(
+      (async () => {
+        for await (const c of await nl.largeFiles.open({ ...ref, sha256 })) got += c.length;
+      })(),
+    ).rejects.toThrow(/SHA-256/);
+    expect(got).toBe(2 * MiB);
+    // A file of one chunk is refused before anything is given out.
+    const one = (await nl.mailbox.open(await sendToNl(17, 1000, "one.bin"))).payload.largeAttachments[0]!;
+    await expect(nl.largeFiles.open({ ...one, sha256: new Uint8Array(32) })).rejects.toThrow(/SHA-256/);
+  }, 60_000);
+
+  it("lets no member empty or cut another's store: rollup, purge and delete refused, the file still whole", async () => {
+    const size = MiB + 5;
+    const id = await sendToNl(15, size, "kept.bin");
+    const bucket = largeFileStore("NL").bucket;
+    const nc = await hub.connectAs("DE");
+    for (const [subject, rollup] of [[`$O.${bucket}.C.x`, "all"], [`$O.${bucket}.M.x`, "sub"], [`$O.${bucket}.C.y`, "sub"]] as const) {
+      const h = headers();
+      h.set("Nats-Rollup", rollup);
+      const r = await nc.request(subject, new Uint8Array(1), { headers: h, timeout: 3_000 });
+      expect(r.json<{ error?: { description?: string } }>().error?.description, `${subject} ${rollup}`).toMatch(/rollup/i);
+    }
+    // The hub's JetStream API is not the member's to call; the hub's own admin is refused too.
+    const viaHub = await jetstreamManager(nc, { apiPrefix: subjects.hubJsApi, checkAPI: false, timeout: 1_000 });
+    await expect(viaHub.streams.purge(NL_STORE)).rejects.toThrow();
+    await expect(viaHub.streams.deleteMessage(NL_STORE, 1)).rejects.toThrow();
+    const jsm = await jetstreamManager(hub.admin);
+    await expect(jsm.streams.purge(NL_STORE)).rejects.toThrow(/purge/i);
+    await expect(jsm.streams.deleteMessage(NL_STORE, 1)).rejects.toThrow(/delete/i);
+    const got = await http(nl, "GET", `/v1/messages/${id}/attachments/kept.bin`);
+    expect(got.status).toBe(200);
+    expect(await sha256Of(got.body)).toBe(await sha256Of(seeded(15, size)));
+  }, 60_000);
 
   it("lets no member but NL read NL's large-file store over NATS, not even the sender", async () => {
     const id = await sendToNl(5, 1000, "small.bin");
@@ -247,6 +342,8 @@ describe("large attachments", () => {
     for (const ap of [nl, de]) {
       const got = await http(ap, "GET", `/v1/messages/${id}/attachments/both.bin`);
       expect(got.status).toBe(200);
+      // The file's SHA-256, from the sealed message, for the client to check (liaison read --save does).
+      expect(reprDigestSha256(String(got.headers["repr-digest"])), ap.cp).toBe(want);
       expect(await sha256Of(got.body), ap.cp).toBe(want);
     }
     // The sender keeps no copy at the hub it could read: refused, saying why.
@@ -270,6 +367,35 @@ describe("large attachments", () => {
       await jsm.streams.update(store, { ...info.config });
     }
     expect((await json(await upload(be, "after.bin", "NL", 14, 1000))).uploadId).toMatch(/^[0-9a-f]{32}$/);
+  }, 60_000);
+
+  it("refuses a message larger than one sealed chunk into a peer's store, and an upload to too many recipients before reading it", async () => {
+    const nc = await hub.connectAs("DE");
+    const bucket = largeFileStore("NL").bucket;
+    const jsm = await jetstreamManager(hub.admin);
+    const info = await jsm.streams.info(NL_STORE);
+    expect([info.config.max_bytes, info.config.discard, info.config.max_msg_size]).toEqual([TEST_LARGE_FILE_STORE_BYTES, "new", LARGE_FILE_MAX_MSG_SIZE]);
+    const big = await nc.request(`$O.${bucket}.C.big`, new Uint8Array(LARGE_FILE_MAX_MSG_SIZE + 1), { timeout: 5_000 });
+    expect(big.json<{ error?: { description?: string } }>().error?.description).toMatch(/maximum/i);
+    const fits = await nc.request(`$O.${bucket}.C.fits`, new Uint8Array(MiB + FILE_CHUNK_OVERHEAD), { timeout: 5_000 });
+    expect(fits.json<{ error?: unknown; seq?: number }>().seq).toBeGreaterThan(0);
+    expect((await jsm.streams.info(NL_STORE)).state.messages).toBe(info.state.messages + 1);
+    // 31 recipients (all but NL unknown, but the count is refused first): 400 before the body is read.
+    const many = ["NL", ...Array.from({ length: 30 }, (_, i) => `${"QR"[Math.floor(i / 26)]}${String.fromCharCode(65 + (i % 26))}`)];
+    const r = await upload(be, "many.bin", many.join(","), 18, 5000);
+    const body = await json(r);
+    expect([r.status, body.code], JSON.stringify(body)).toEqual([400, "LIAISON_BAD_REQUEST"]);
+    expect((await jsm.streams.info(NL_STORE)).state.messages).toBe(info.state.messages + 1);
+  }, 60_000);
+
+  it("lets only the user who uploaded a file send it: another user at the same access point is refused", async () => {
+    const up = await json(await upload(be, "mine.bin", "NL", 21, 5000));
+    const payload = { kind: "request", to: ["NL"], legalBasis: "assistance-on-request", subject: "Mine", body: "Mine.", largeAttachments: [String(up.uploadId)] };
+    const theirs = await be.app.inject({ method: "POST", url: "/v1/messages", headers: { authorization: `Bearer ${otherUser}` }, payload });
+    expect([theirs.statusCode, theirs.json<{ code: string }>().code], theirs.body).toEqual([403, "LIAISON_FORBIDDEN"]);
+    expect(theirs.json<{ detail: string }>().detail).toMatch(/another user's/);
+    // Refused, it still waits for its uploader's message.
+    expect((await send(be, ["NL"], [String(up.uploadId)])).statusCode).toBe(202);
   }, 60_000);
 
   it("refuses an upload for a contact point not in the registry, and a message naming an unknown upload or one sealed for other recipients", async () => {

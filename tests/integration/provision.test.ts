@@ -2,6 +2,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/nats-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BUCKETS, OBJECT_STORES, STREAMS, provision, provisionMemberStore, subjects } from "../../src/nats/mod.js";
+import { TEST_LARGE_FILE_STORE_BYTES } from "../support/hub.js";
 import { startTestNats, type TestNats } from "../support/nats.js";
 
 describe("provisioning", () => {
@@ -15,7 +16,7 @@ describe("provisioning", () => {
 
   it("creates every stream, bucket, object store and consumer, then changes nothing on a second run", async () => {
     const nc = await nats.connect();
-    const first = await provision(nc, { contactPoints: ["BE", "NL"] });
+    const first = await provision(nc, { contactPoints: ["BE", "NL"], largeFileStoreBytes: TEST_LARGE_FILE_STORE_BYTES });
     expect(first.every((e) => e.action === "created")).toBe(true);
     const names = first.map((e) => e.name);
     for (const s of Object.values(STREAMS)) expect(names).toContain(s.name);
@@ -30,7 +31,7 @@ describe("provisioning", () => {
     const jsm = await jetstreamManager(nc);
     const before = await jsm.streams.info("INBOX");
 
-    const second = await provision(nc, { contactPoints: ["BE", "NL"] });
+    const second = await provision(nc, { contactPoints: ["BE", "NL"], largeFileStoreBytes: TEST_LARGE_FILE_STORE_BYTES });
     expect(second.map((e) => e.name)).toEqual(names);
     expect(second.filter((e) => e.action !== "unchanged")).toEqual([]);
 

@@ -29,6 +29,8 @@ import { startOperations, type RunningOperations } from "../../services/operatio
 import { startTestCluster, startTestNats, type TestNats } from "./nats.js";
 
 const LEAF_TEMPLATE = join(import.meta.dirname, "..", "..", "deploy", "nats", "leafnode-cp.conf");
+/** Each member's large-file store at the test hub (provision's default, 8 GiB each, would not fit the test server's 20 GB). */
+export const TEST_LARGE_FILE_STORE_BYTES = 1024 * 1024 * 1024;
 
 /** A free TCP port on loopback (a fixed one survives the server's restart). */
 async function freePort(): Promise<number> {
@@ -127,7 +129,8 @@ export async function startTestHub(opts: { cps?: readonly string[]; leaves?: rea
   // `cluster: 3`: three nodes, every stream, bucket and object store with three replicas.
   const nats = opts.cluster ? await startTestCluster({ size: opts.cluster, extraConfig: accounts, nodeConfig: leafListener }) : await startTestNats({ extraConfig: `${accounts}\n${leafListener(0)}` });
   const admin = await nats.connect("admin", secrets.hub["stack-admin"].seedFile);
-  await provision(admin, { contactPoints: cps, replicas: opts.cluster ? 3 : 1 });
+  // Large-file stores of 1 GiB: the test server's JetStream (20 GB) holds one per member.
+  await provision(admin, { contactPoints: cps, replicas: opts.cluster ? 3 : 1, largeFileStoreBytes: TEST_LARGE_FILE_STORE_BYTES });
   await registerStackIdentities(admin, secrets);
 
   const cpSecrets = (cp: string) => {

@@ -108,10 +108,10 @@ export function isAlive(pid: number | undefined): boolean {
 }
 
 /** Runs the `liaison` CLI against a stack's home; returns its exit code and output. */
-export function cli(home: string, args: string[]): { code: number | null; stdout: string; stderr: string } {
+export function cli(home: string, args: string[], env: Record<string, string> = {}): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "src/cli/main.ts"), ...args], {
     cwd: ROOT,
-    env: { ...process.env, LIAISON_HOME: home },
+    env: { ...process.env, LIAISON_HOME: home, ...env },
     encoding: "utf8",
     timeout: 60_000,
   });

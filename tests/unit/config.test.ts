@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { envName, hubDataSchema, loadConfig, retentionSchema, stackSchema, zPeriod, baseFields } from "../../src/config/mod.js";
+import { cliSchema, envName, hubDataSchema, loadConfig, retentionSchema, stackSchema, zPeriod, baseFields } from "../../src/config/mod.js";
 import { isConfigInvalid, type LiaisonError } from "../../src/errors.js";
 
 function failure(fn: () => unknown): LiaisonError {
@@ -37,6 +37,15 @@ describe("configuration", () => {
     expect(loadConfig("retention", retentionSchema, { env }).reminderDays).toEqual([14, 2]);
     expect(loadConfig("records", hubDataSchema, { env: {} }).reminderDays).toEqual([30, 7, 1]);
     expect(failure(() => loadConfig("records", hubDataSchema, { env: { LIAISON_REMINDER_DAYS: "14,soon" } })).message).toContain("LIAISON_REMINDER_DAYS");
+  });
+
+  it("sizes the large-file stores from LIAISON_LARGE_FILE_STORE_BYTES: 8 GiB for provisioning, 2 GiB under npm start, refusing less than 64 MiB", () => {
+    expect(loadConfig("cli", cliSchema, { env: {} }).largeFileStoreBytes).toBe(8 * 1024 ** 3);
+    expect(loadConfig("stack", stackSchema, { env: {} }).largeFileStoreBytes).toBe(2 * 1024 ** 3);
+    expect(loadConfig("cli", cliSchema, { env: { LIAISON_LARGE_FILE_STORE_BYTES: String(1024 ** 3) } }).largeFileStoreBytes).toBe(1024 ** 3);
+    for (const bad of ["1000", "lots", "-1"]) {
+      expect(failure(() => loadConfig("cli", cliSchema, { env: { LIAISON_LARGE_FILE_STORE_BYTES: bad } })).message, bad).toContain("LIAISON_LARGE_FILE_STORE_BYTES");
+    }
   });
 
   it("names every bad field, with the variable that sets it", () => {

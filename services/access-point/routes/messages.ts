@@ -68,10 +68,10 @@ function attachments(list: readonly AttachmentIn[], max: number): pb.IAttachment
 }
 
 /** The sealed references of the uploads a message names, for exactly its recipients (refused otherwise). */
-function largeRefs(d: MessageRoutesDeps, ids: readonly string[], to: readonly string[]): pb.ILargeAttachment[] {
+function largeRefs(d: MessageRoutesDeps, ids: readonly string[], to: readonly string[], userId: string): pb.ILargeAttachment[] {
   if (ids.length === 0) return [];
   if (!d.largeFiles) throw new LiaisonError("LIAISON_VALIDATION", "largeAttachments: this access point takes no large files");
-  return d.largeFiles.refsFor(ids, to);
+  return d.largeFiles.refsFor(ids, to, userId);
 }
 
 function payloadOf(m: MessageIn, maxAttachmentBytes: number): pb.IPayload {
@@ -186,7 +186,7 @@ export async function messageRoutes(app: FastifyInstance, d: MessageRoutesDeps):
       const e = await mailbox.send({
         kind: KINDS.toProto(m.kind),
         to: m.to,
-        payload: { ...payloadOf(m, d.maxAttachmentBytes), largeAttachments: largeRefs(d, m.largeAttachments, m.to) },
+        payload: { ...payloadOf(m, d.maxAttachmentBytes), largeAttachments: largeRefs(d, m.largeAttachments, m.to, req.user?.id ?? "anonymous") },
         priority: PRIORITIES.toProto(m.priority),
         ...(m.replyBy ? { replyByMs: Date.parse(m.replyBy) } : {}),
         ...(m.caseRef ? { caseRef: m.caseRef } : {}),
@@ -319,7 +319,7 @@ export async function messageRoutes(app: FastifyInstance, d: MessageRoutesDeps):
           body: b.body,
           handlingConditions: b.handling.conditions ?? "",
           attachments: attachments(b.attachments, d.maxAttachmentBytes),
-          largeAttachments: largeRefs(d, b.largeAttachments, [original.header.sender]),
+          largeAttachments: largeRefs(d, b.largeAttachments, [original.header.sender], req.user?.id ?? "anonymous"),
           reply: { declined: b.declined, declineReason: b.declineReason ?? "" },
         },
         priority: PRIORITIES.toProto(b.priority),

@@ -7,7 +7,7 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { AuditEmitter } from "../../../src/audit/mod.js";
 import { attachmentBytes, attachmentParams, uploadOut, uploadQuery } from "../../../src/api/mod.js";
-import { hex } from "../../../src/crypto/mod.js";
+import { hex, sha256 } from "../../../src/crypto/mod.js";
 import { rolesWith } from "../../../src/domain/mod.js";
 import { isLiaisonError, LiaisonError } from "../../../src/errors.js";
 import { problemResponses } from "../../../src/http/mod.js";
@@ -24,7 +24,10 @@ export interface UploadRoutesDeps {
   readonly now?: () => number;
 }
 
-const errors = problemResponses(...MESSAGE_REFUSALS, "LIAISON_DECRYPT_FAILED");
+const errors = problemResponses(...MESSAGE_REFUSALS, "LIAISON_DECRYPT_FAILED", "LIAISON_BAD_REQUEST");
+
+/** The SHA-256 of a file as a Repr-Digest header carries it (RFC 9530). */
+const reprDigest = (digest: Uint8Array) => `sha-256=:${Buffer.from(digest).toString("base64")}:`;
 
 /** A file name as a Content-Disposition header carries it (RFC 6266 filename*, RFC 8187). */
 const disposition = (name: string) => `attachment; filename*=UTF-8''${encodeURIComponent(name)}`;
@@ -55,6 +58,7 @@ export async function uploadRoutes(app: FastifyInstance, d: UploadRoutesDeps): P
         name: req.query.name,
         mediaType: req.query.mediaType,
         to: req.query.to,
+        userId: req.user?.id ?? "anonymous",
         ...(length !== undefined ? { declaredSize: Number(length) } : {}),
       });
       req.audit.objectId = up.id;
@@ -75,7 +79,7 @@ export async function uploadRoutes(app: FastifyInstance, d: UploadRoutesDeps): P
     "/v1/messages/:id/attachments/:name",
     {
       schema: {
-        summary: "One attachment of a message, streamed (a large one opened chunk by chunk here, its SHA-256 checked at the end)",
+        summary: "One attachment of a message, streamed (a large one opened chunk by chunk here, its SHA-256 checked at the end); Repr-Digest gives its SHA-256",
         tags: ["messages"],
         params: attachmentParams,
         response: { 200: attachmentBytes, ...errors },
@@ -90,7 +94,11 @@ export async function uploadRoutes(app: FastifyInstance, d: UploadRoutesDeps): P
       if (small) {
         req.audit.details = { attachment: "inline" };
         const content = Buffer.from(small.content ?? new Uint8Array());
-        return reply.header("content-type", small.mediaType || "application/octet-stream").header("content-disposition", disposition(name)).send(content);
+        return reply
+          .header("content-type", small.mediaType || "application/octet-stream")
+          .header("content-disposition", disposition(name))
+          .header("repr-digest", reprDigest(sha256(content)))
+          .send(content);
       }
       const ref = o.payload.largeAttachments.find((a) => a.name === name);
       if (!ref) throw new LiaisonError("LIAISON_NOT_FOUND", "the message has no attachment of that name");
@@ -122,6 +130,8 @@ export async function uploadRoutes(app: FastifyInstance, d: UploadRoutesDeps): P
         .header("content-type", ref.mediaType || "application/octet-stream")
         .header("content-length", String(Number(ref.size ?? 0)))
         .header("content-disposition", disposition(name))
+        // The SHA-256 the sealed message gives, for the client to check what it saved (src/cli/transfer.ts).
+        .header("repr-digest", reprDigest(ref.sha256 ?? new Uint8Array()))
         .send(Readable.from(logged(), { objectMode: false }));
     },
   );

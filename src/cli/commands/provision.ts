@@ -41,7 +41,7 @@ export function register(program: Command): void {
             process.stdout.write(`${results.filter((r) => r.outcome === "rebuilt").length} of ${results.length} stale replica(s) rebuilt\n`);
             return;
           }
-          const entries = await provision(nc, { replicas, contactPoints: cps });
+          const entries = await provision(nc, { replicas, contactPoints: cps, largeFileStoreBytes: loadConfig("cli", cliSchema).largeFileStoreBytes });
           if (o.json) return printJson(entries);
           printTable(entries.map((e) => ({ kind: e.kind, name: e.name, action: e.action })), ["kind", "name", "action"]);
           const changed = entries.filter((e) => e.action !== "unchanged").length;
