@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isLiaisonError } from "../../src/errors.js";
 import { scrapeAll } from "../../src/nats/mod.js";
 import { provision, subjects, type LocalCluster } from "../../src/nats/mod.js";
-import { startTestHub, until, type TestHub } from "../support/hub.js";
+import { startTestHub, TEST_LARGE_FILE_STORE_BYTES, until, type TestHub } from "../support/hub.js";
 import { startTestCluster, startTestNats, untilClusterSettled } from "../support/nats.js";
 
 async function allStreams(hub: TestHub): Promise<StreamInfo[]> {
@@ -141,7 +141,7 @@ describe("replicas", () => {
     const nats = await startTestCluster();
     try {
       const nc = await nats.connect();
-      await provision(nc, { contactPoints: ["BE"], replicas: 1 });
+      await provision(nc, { contactPoints: ["BE"], replicas: 1, largeFileStoreBytes: TEST_LARGE_FILE_STORE_BYTES });
       const js = jetstream(nc);
       for (let i = 0; i < 50; i++) await js.publish(subjects.inbox("BE", "normal"), new TextEncoder().encode(`kept ${i}`));
       const kv = await new Kvm(nc).open("registry");
@@ -149,7 +149,7 @@ describe("replicas", () => {
       const jsm = await jetstreamManager(nc);
       expect((await jsm.streams.info("INBOX")).config.num_replicas).toBe(1);
 
-      const moved = await provision(nc, { contactPoints: ["BE"], replicas: 3 });
+      const moved = await provision(nc, { contactPoints: ["BE"], replicas: 3, largeFileStoreBytes: TEST_LARGE_FILE_STORE_BYTES });
       expect(moved.find((e) => e.name === "INBOX")?.action).toBe("updated");
       expect(moved.find((e) => e.name === "registry")?.action).toBe("updated");
       await until(async () => {
@@ -161,7 +161,7 @@ describe("replicas", () => {
       expect(new TextDecoder().decode((await kv.get("cp.BE"))?.value)).toBe("entry");
       expect((await jsm.streams.info("KV_registry")).config.num_replicas).toBe(3);
       // A second run changes nothing.
-      expect((await provision(nc, { contactPoints: ["BE"], replicas: 3 })).filter((e) => e.action !== "unchanged")).toEqual([]);
+      expect((await provision(nc, { contactPoints: ["BE"], replicas: 3, largeFileStoreBytes: TEST_LARGE_FILE_STORE_BYTES })).filter((e) => e.action !== "unchanged")).toEqual([]);
     } finally {
       await nats.stop();
     }

@@ -8,7 +8,7 @@ import { provision, requestService, subjects } from "../../src/nats/mod.js";
 import { pb } from "../../src/proto/mod.js";
 import { UsageClient, usageApi } from "../../src/usage/mod.js";
 import type { RunningUsage } from "../../services/usage/service.js";
-import { startTestHub, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
+import { startTestHub, TEST_LARGE_FILE_STORE_BYTES, until, type TestAccessPoint, type TestHub } from "../support/hub.js";
 
 const DAY = 86_400_000;
 const N = 7; // messages BE → NL
@@ -119,7 +119,7 @@ describe("usage levels", () => {
     await usage.close();
     const jsm = await jetstreamManager(hub.admin);
     await jsm.consumers.delete("AUDIT", "usage");
-    await provision(hub.admin, { contactPoints: ["BE", "NL", "DE", "FR"] });
+    await provision(hub.admin, { contactPoints: ["BE", "NL", "DE", "FR"], largeFileStoreBytes: TEST_LARGE_FILE_STORE_BYTES });
     expect((await jsm.consumers.info("AUDIT", "usage")).num_pending).toBeGreaterThan(0);
     usage = await hub.startUsage({ now: clock });
     await usage.caughtUp();
