@@ -22,7 +22,7 @@ export { membersOf };
  * leaderless group), with no leader, and a node missing from that view has not left the stream;
  * taking it for gone would forget that it was behind, and never record it.
  */
-export function noteKeyReplicas(w: StreamWatch, info: Pick<StreamInfo, "cluster" | "state">, nowMs: number): string[] {
+export function noteKeyReplicas(w: StreamWatch, info: Pick<StreamInfo, "cluster" | "state"> & { readonly config?: { readonly num_replicas: number } }, nowMs: number): string[] {
   // A leader that does not know a peer's name yet (after the whole cluster restarted) cannot say who it is either.
   if (!info.cluster?.leader || (info.cluster.replicas ?? []).some((r) => r.name.startsWith("Server name unknown"))) return [];
   const removed = removedOf(info);
@@ -33,9 +33,14 @@ export function noteKeyReplicas(w: StreamWatch, info: Pick<StreamInfo, "cluster"
     if (m.behind) w.behind[m.name] ??= { since: w.seen[m.name] ?? 0 };
     else if (m.current && !(m.name in w.behind)) w.seen[m.name] = removed;
   }
+  // A node missing from a leader's list has left the stream only when the list is whole (as many
+  // members as the stream has replicas); a leader just elected or restarted may list fewer for a
+  // while, and forgetting a node then would never record it when it comes back current.
+  const whole = info.config === undefined || members.length >= info.config.num_replicas;
   for (const [node, b] of Object.entries(w.behind)) {
     const member = members.find((m) => m.name === node);
     if (member && !member.current) continue; // still behind
+    if (!member && !whole) continue; // not listed for now
     if (member && removed > b.since) {
       w.stale[node] = { sinceMs: nowMs };
       stale.push(node);

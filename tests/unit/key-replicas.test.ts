@@ -65,6 +65,18 @@ describe("a replica behind during erasures, recorded once it is current again", 
     const v = behindN3();
     expect(noteKeyReplicas(v, led("n1", 12, peer({}), peer({ name: "n4" })), 7)).toEqual([]);
     expect(v.behind).toEqual({});
+    // The same with the stream's replica count: a whole list of three without n3.
+    const u = behindN3();
+    expect(noteKeyReplicas(u, { ...led("n1", 12, peer({}), peer({ name: "n4" })), config: { num_replicas: 3 } }, 7)).toEqual([]);
+    expect(u.behind).toEqual({});
+  });
+
+  it("keeps it behind while a leader lists fewer members than the stream has replicas, and records it once it is back", () => {
+    const w = behindN3();
+    // A leader just elected lists two of three: n3 is not in the list, but has not left.
+    expect(noteKeyReplicas(w, { ...led("n1", 12, peer({})), config: { num_replicas: 3 } }, 6)).toEqual([]);
+    expect(w.behind).toEqual({ n3: { since: 0 } });
+    expect(noteKeyReplicas(w, { ...led("n1", 12, peer({}), peer({ name: "n3" })), config: { num_replicas: 3 } }, 7)).toEqual(["n3"]);
   });
 });
 
