@@ -225,7 +225,7 @@ describe("failover on a three-node cluster", () => {
       const purpose = `reader loss ${Date.now()}`;
       for (let i = 0; i < 5; i++) await api(nl, "POST", "/v1/records/query", { identifiers: [{ type: "company-name", value: `Reader ${i}` }], purpose });
       const last = (await jsm.streams.info("AUDIT")).state.last_seq;
-      await until(async () => audit.engine.state.streamSeq >= last && audit.engine.stableSize === audit.engine.state.size, "the audit tree to take in the events logged since the kill", 20_000);
+      await until(async () => audit.engine.state.streamSeq >= last && audit.engine.stableSize === audit.engine.state.size, "the audit tree to take in the events logged since the kill", 45_000);
       expect(cluster.nodes.find((n) => n.name === node)?.running).toBe(false);
     } finally {
       await heal();
